@@ -1,0 +1,1 @@
+"""wasmkit's benchmarks: each module runnable as `python -m bench.NAME`."""

@@ -1,0 +1,37 @@
+"""wasmkit: a WebAssembly toolkit and runtime in Python.
+
+Read, check, write and print modules; run them; embed them in Python programs.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .binary import read_module, write_module
+from .errors import (
+    DecodeError,
+    ExitTrap,
+    LinkError,
+    ParseError,
+    Trap,
+    TrapKind,
+    ValidationError,
+    WasmError,
+)
+from .validate import ValidModule, validate
+
+__all__ = [
+    "__version__",
+    "read_module",
+    "write_module",
+    "validate",
+    "ValidModule",
+    "WasmError",
+    "DecodeError",
+    "ParseError",
+    "ValidationError",
+    "LinkError",
+    "Trap",
+    "TrapKind",
+    "ExitTrap",
+]

@@ -1,0 +1,360 @@
+"""Instructions in the binary format: decoding and encoding, driven by `wasmkit.opcodes`.
+
+Immediates are decoded to plain values:
+
+=============  ==========================================================================
+Imm            value
+=============  ==========================================================================
+BLOCK          the s33 block type: -64 empty, -1..-17 a value type (see `block_valtype`),
+               >= 0 a type index
+LABELS         `(labels, default)`
+CALL_INDIRECT  `(type_index, table_index)`
+MEMARG         `(align_log2, offset)`
+MEMLANE        `(align_log2, offset, lane)`
+I32, I64       the signed integer
+F32, F64       the IEEE bit pattern as an unsigned int (NaN payloads survive)
+V128           the 128-bit little-endian value as an unsigned int
+SHUFFLE        a tuple of 16 lane indices
+SELECT_T       a tuple of value types
+REFTYPE        a ValType
+two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
+               MEMORY_INIT: data, memory)
+others         the index
+=============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DecodeError
+from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Imm, Op
+from ..syntax.types import ValType
+from .leb128 import (
+    UNEXPECTED_END,
+    read_s32,
+    read_s33,
+    read_s64,
+    read_u32,
+    write_signed,
+    write_unsigned,
+)
+
+__all__ = [
+    "Instr",
+    "read_opcode",
+    "read_immediate",
+    "read_valtype",
+    "read_reftype",
+    "iter_instructions",
+    "scan_expression",
+    "encode_instruction",
+    "encode_immediate",
+    "block_valtype",
+    "BLOCK_EMPTY",
+    "OP_END",
+    "OP_ELSE",
+]
+
+OP_END = 0x0B
+OP_ELSE = 0x05
+BLOCK_EMPTY = -64  # the s33 reading of 0x40
+
+
+@dataclass(frozen=True, slots=True)
+class Instr:
+    """One decoded instruction: its offset in the code it came from, its op and immediate."""
+
+    offset: int
+    op: Op
+    imm: Any
+
+
+def _hex(byte: int) -> str:
+    return f"{byte:02x}"
+
+
+def read_opcode(data: bytes, pos: int) -> tuple[Op, int]:
+    """Read one opcode (with its prefix) at `pos`."""
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    byte = data[pos]
+    op = SINGLE_BYTE[byte]
+    if op is not None:
+        return op, pos + 1
+    table = PREFIXED.get(byte)
+    if table is None:
+        raise DecodeError(f"illegal opcode {_hex(byte)}", pos)
+    sub, end = read_u32(data, pos + 1)
+    op = table.get(sub)
+    if op is None:
+        raise DecodeError(f"illegal opcode {_hex(byte)} {sub:x}", pos)
+    return op, end
+
+
+def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    byte = data[pos]
+    try:
+        return ValType(byte), pos + 1
+    except ValueError:
+        raise DecodeError("malformed value type", pos) from None
+
+
+def read_reftype(data: bytes, pos: int) -> tuple[ValType, int]:
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    byte = data[pos]
+    if byte == ValType.FUNCREF or byte == ValType.EXTERNREF:
+        return ValType(byte), pos + 1
+    raise DecodeError("malformed reference type", pos)
+
+
+def block_valtype(blocktype: int) -> ValType | None:
+    """The single result type of a value block type (`blocktype` in -17..-1), else None."""
+    if -0x40 < blocktype < 0:
+        return ValType(blocktype & 0x7F)
+    return None
+
+
+def _read_block(data: bytes, pos: int) -> tuple[int, int]:
+    value, end = read_s33(data, pos)
+    if value < 0 and value != BLOCK_EMPTY:
+        try:
+            ValType(value & 0x7F)
+        except ValueError:
+            raise DecodeError("malformed value type", pos) from None
+        if value < -0x40:
+            raise DecodeError("malformed value type", pos)
+    return value, end
+
+
+def _read_labels(data: bytes, pos: int) -> tuple[tuple[tuple[int, ...], int], int]:
+    count, pos = read_u32(data, pos)
+    if count > len(data) - pos:
+        raise DecodeError("length out of bounds", pos)
+    labels = []
+    for _ in range(count):
+        label, pos = read_u32(data, pos)
+        labels.append(label)
+    default, pos = read_u32(data, pos)
+    return (tuple(labels), default), pos
+
+
+def _read_pair(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+    first, pos = read_u32(data, pos)
+    second, pos = read_u32(data, pos)
+    return (first, second), pos
+
+
+def _read_zero(data: bytes, pos: int) -> tuple[int, int]:
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    if data[pos] != 0:
+        raise DecodeError("zero byte expected", pos)
+    return 0, pos + 1
+
+
+def _read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+    align, end = read_u32(data, pos)
+    if align >= 32:
+        raise DecodeError("malformed memop flags", end - 1)
+    offset, end = read_u32(data, end)
+    return (align, offset), end
+
+
+def _read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
+    (align, offset), pos = _read_memarg(data, pos)
+    lane, pos = _read_byte(data, pos)
+    return (align, offset, lane), pos
+
+
+def _read_byte(data: bytes, pos: int) -> tuple[int, int]:
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    return data[pos], pos + 1
+
+
+def _read_fixed(size: int) -> Callable[[bytes, int], tuple[int, int]]:
+    def read(data: bytes, pos: int) -> tuple[int, int]:
+        end = pos + size
+        if end > len(data):
+            raise DecodeError(UNEXPECTED_END, len(data))
+        return int.from_bytes(data[pos:end], "little"), end
+
+    return read
+
+
+def _read_shuffle(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
+    end = pos + 16
+    if end > len(data):
+        raise DecodeError(UNEXPECTED_END, len(data))
+    return tuple(data[pos:end]), end
+
+
+def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValType, ...], int]:
+    count, pos = read_u32(data, pos)
+    if count > len(data) - pos:
+        raise DecodeError("length out of bounds", pos)
+    types = []
+    for _ in range(count):
+        vt, pos = read_valtype(data, pos)
+        types.append(vt)
+    return tuple(types), pos
+
+
+def _read_memory_init(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+    segment, pos = read_u32(data, pos)
+    memory, pos = _read_zero(data, pos)
+    return (segment, memory), pos
+
+
+def _read_memory_copy(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+    dst, pos = _read_zero(data, pos)
+    src, pos = _read_zero(data, pos)
+    return (dst, src), pos
+
+
+_IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
+    Imm.BLOCK: _read_block,
+    Imm.LABEL: read_u32,
+    Imm.LABELS: _read_labels,
+    Imm.FUNC: read_u32,
+    Imm.CALL_INDIRECT: _read_pair,
+    Imm.LOCAL: read_u32,
+    Imm.GLOBAL: read_u32,
+    Imm.TABLE: read_u32,
+    Imm.MEMARG: _read_memarg,
+    Imm.MEMORY: _read_zero,
+    Imm.I32: read_s32,
+    Imm.I64: read_s64,
+    Imm.F32: _read_fixed(4),
+    Imm.F64: _read_fixed(8),
+    Imm.V128: _read_fixed(16),
+    Imm.LANE: _read_byte,
+    Imm.MEMLANE: _read_memlane,
+    Imm.SHUFFLE: _read_shuffle,
+    Imm.SELECT_T: _read_valtypes,
+    Imm.REFTYPE: read_reftype,
+    Imm.ELEM: read_u32,
+    Imm.DATA: read_u32,
+    Imm.TABLE_INIT: _read_pair,
+    Imm.TABLE_COPY: _read_pair,
+    Imm.MEMORY_INIT: _read_memory_init,
+    Imm.MEMORY_COPY: _read_memory_copy,
+}
+
+# The immediate reader of each op, indexed by `Op.index` (None: no immediates).
+IMM_READER_BY_OP: list[Callable[[bytes, int], tuple[Any, int]] | None] = [
+    _IMM_READERS.get(op.imm) for op in ALL
+]
+
+
+def read_immediate(op: Op, data: bytes, pos: int) -> tuple[Any, int]:
+    reader = IMM_READER_BY_OP[op.index]
+    if reader is None:
+        return None, pos
+    return reader(data, pos)
+
+
+def iter_instructions(code: bytes, start: int = 0, end: int | None = None) -> Iterator[Instr]:
+    """Decode the instructions in `code[start:end]`, in order (the final `end` included)."""
+    stop = len(code) if end is None else end
+    data = code if end is None else code[:end]
+    pos = start
+    while pos < stop:
+        op, after = read_opcode(data, pos)
+        reader = IMM_READER_BY_OP[op.index]
+        imm = None
+        if reader is not None:
+            imm, after = reader(data, after)
+        yield Instr(pos, op, imm)
+        pos = after
+
+
+def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
+    """Check the well-formedness of the expression at `pos` and find its end.
+
+    Returns the position just after the `end` that closes the expression, and whether it uses a
+    data segment index (`memory.init`, `data.drop`), which requires a data count section.
+    Nesting is tracked with a counter and a bit per level (is it an `if`), so that ten thousand
+    nested blocks cost no recursion.
+    """
+    depth = 0
+    if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
+    uses_data = False
+    readers = IMM_READER_BY_OP
+    length = len(data)
+    while True:
+        if pos >= length:
+            raise DecodeError(UNEXPECTED_END, pos)
+        byte = data[pos]
+        op = SINGLE_BYTE[byte]
+        if op is not None:
+            after = pos + 1
+        else:
+            op, after = read_opcode(data, pos)
+            if op.imm is Imm.DATA or op.imm is Imm.MEMORY_INIT:
+                uses_data = True
+        reader = readers[op.index]
+        if reader is not None:
+            _, after = reader(data, after)
+        if byte == OP_END:
+            if depth == 0:
+                return after, uses_data
+            depth -= 1
+            if_levels >>= 1
+        elif byte == 0x02 or byte == 0x03:
+            depth += 1
+            if_levels <<= 1
+        elif byte == 0x04:
+            depth += 1
+            if_levels = (if_levels << 1) | 1
+        elif byte == OP_ELSE:
+            if depth == 0 or not if_levels & 1:
+                raise DecodeError("END opcode expected", pos)
+            if_levels &= ~1  # a second `else` in the same `if` is misplaced too
+        pos = after
+
+
+def encode_immediate(op: Op, imm: Any) -> bytes:
+    """The binary encoding of `op`'s immediate `imm` (see the table in this module's doc)."""
+    kind = op.imm
+    if kind is Imm.NONE:
+        return b""
+    if kind in (Imm.LABEL, Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+        return write_unsigned(imm)
+    if kind is Imm.BLOCK or kind is Imm.I32 or kind is Imm.I64:
+        return write_signed(imm)
+    if kind is Imm.MEMARG:
+        return write_unsigned(imm[0]) + write_unsigned(imm[1])
+    if kind is Imm.MEMLANE:
+        return write_unsigned(imm[0]) + write_unsigned(imm[1]) + bytes((imm[2],))
+    if kind is Imm.MEMORY:
+        return write_unsigned(imm)
+    if kind is Imm.F32:
+        return imm.to_bytes(4, "little")
+    if kind is Imm.F64:
+        return imm.to_bytes(8, "little")
+    if kind is Imm.V128:
+        return imm.to_bytes(16, "little")
+    if kind is Imm.LANE:
+        return bytes((imm,))
+    if kind is Imm.SHUFFLE:
+        return bytes(imm)
+    if kind is Imm.LABELS:
+        labels, default = imm
+        return write_unsigned(len(labels)) + b"".join(map(write_unsigned, labels)) + write_unsigned(default)
+    if kind is Imm.SELECT_T:
+        return write_unsigned(len(imm)) + bytes(imm)
+    if kind is Imm.REFTYPE:
+        return bytes((imm,))
+    # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
+    return write_unsigned(imm[0]) + write_unsigned(imm[1])
+
+
+def encode_instruction(op: Op, imm: Any = None) -> bytes:
+    return op.encoding + encode_immediate(op, imm)

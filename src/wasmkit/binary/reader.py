@@ -1,0 +1,357 @@
+"""The binary reader: `bytes -> Module`, one method per section.
+
+Every malformed-binary rule of the spec is checked here, with the reference interpreter's
+wording. Like the reference decoder, sections are read from one stream over the whole module and
+their declared sizes are checked once a section is read ("section size mismatch"), so that a
+fault is reported where the reference reports it. Counts read from the input never size an
+allocation: every element of a vector consumes input, so a vector claiming 2^32-1 elements fails
+at the end of the bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import DecodeError
+from ..syntax.module import (
+    CustomSection,
+    DataSegment,
+    ElemSegment,
+    Export,
+    Func,
+    Global,
+    Import,
+    ImportDesc,
+    Module,
+    SegmentMode,
+)
+from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .code import OP_END, read_reftype, read_valtype, scan_expression
+from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
+
+__all__ = ["read_module", "read_module_layout", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
+
+MAGIC = b"\0asm"
+VERSION = b"\x01\0\0\0"
+
+
+class SectionId:
+    CUSTOM = 0
+    TYPE = 1
+    IMPORT = 2
+    FUNCTION = 3
+    TABLE = 4
+    MEMORY = 5
+    GLOBAL = 6
+    EXPORT = 7
+    START = 8
+    ELEMENT = 9
+    CODE = 10
+    DATA = 11
+    DATA_COUNT = 12
+
+
+# Where each known section must come, in order (the data count section precedes the code).
+_SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpan:
+    """Where a section lies in a binary: its id, the offset of its content and the content's
+    size (and, for a custom section, its name)."""
+
+    id: int
+    offset: int
+    size: int
+    name: str = ""
+
+
+def read_module(data: bytes | bytearray | memoryview) -> Module:
+    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed."""
+    return _Reader(bytes(data)).module()
+
+
+def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
+    """Decode a binary module and report where each of its sections lies."""
+    reader = _Reader(bytes(data))
+    module = reader.module()
+    return module, reader.spans
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.uses_data_index = False
+        self.spans: list[SectionSpan] = []
+
+    # -- primitives --
+
+    def fail(self, message: str, pos: int | None = None) -> DecodeError:
+        return DecodeError(message, self.pos if pos is None else pos)
+
+    def byte(self) -> int:
+        if self.pos >= len(self.data):
+            raise self.fail(UNEXPECTED_END)
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def u32(self) -> int:
+        value, self.pos = read_u32(self.data, self.pos)
+        return value
+
+    def length(self) -> int:
+        """A u32 length or count that must not exceed the bytes that remain (counted, as the
+        reference decoder does, from the start of the length itself)."""
+        start = self.pos
+        n = self.u32()
+        if n > len(self.data) - start:
+            raise self.fail("length out of bounds", start)
+        return n
+
+    def raw(self, n: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise self.fail(UNEXPECTED_END, len(self.data))
+        out = self.data[self.pos : end]
+        self.pos = end
+        return out
+
+    def name(self) -> str:
+        start = self.pos
+        raw = self.raw(self.length())
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail("malformed UTF-8 encoding", start) from None
+
+    def valtype(self) -> ValType:
+        vt, self.pos = read_valtype(self.data, self.pos)
+        return vt
+
+    def reftype(self) -> ValType:
+        vt, self.pos = read_reftype(self.data, self.pos)
+        return vt
+
+    def limits(self) -> Limits:
+        flag, self.pos = read_unsigned(self.data, self.pos, 1)
+        minimum = self.u32()
+        maximum = self.u32() if flag else None
+        return Limits(minimum, maximum)
+
+    def global_type(self) -> GlobalType:
+        vt = self.valtype()
+        mut = self.byte()
+        if mut > 1:
+            raise self.fail("malformed mutability", self.pos - 1)
+        return GlobalType(vt, bool(mut))
+
+    def table_type(self) -> TableType:
+        elem = self.reftype()
+        return TableType(self.limits(), elem)
+
+    def const_expr(self) -> bytes:
+        start = self.pos
+        self.pos, _ = scan_expression(self.data, self.pos)
+        return self.data[start : self.pos]
+
+    # -- module structure --
+
+    def module(self) -> Module:
+        if len(self.data) >= 4 and self.data[:4] != MAGIC:
+            raise self.fail("magic header not detected", 0)
+        if len(self.data) < 8:
+            raise self.fail("unexpected end", len(self.data))
+        if self.data[4:8] != VERSION:
+            raise self.fail("unknown binary version", 4)
+        self.pos = 8
+        fields: dict[str, object] = {}
+        func_types: list[int] = []
+        codes: list[tuple[tuple[tuple[int, ValType], ...], bytes, int]] = []
+        customs: list[CustomSection] = []
+        last_order = 0
+        last_id = 0
+        while self.pos < len(self.data):
+            section_start = self.pos
+            section_id = self.byte()
+            if section_id > 12:
+                raise self.fail("malformed section id", section_start)
+            size = self.length()
+            end = self.pos + size
+            if section_id == SectionId.CUSTOM:
+                customs.append(self.custom_section(end, last_id))
+                self.spans.append(SectionSpan(section_id, end - size, size, customs[-1].name))
+            else:
+                self.spans.append(SectionSpan(section_id, self.pos, size))
+                order = _SECTION_ORDER[section_id]
+                if order <= last_order:
+                    raise self.fail("unexpected content after last section", section_start)
+                last_order = order
+                content: object
+                if section_id == SectionId.FUNCTION:
+                    content = func_types = self.vec(self.u32)
+                elif section_id == SectionId.CODE:
+                    content = codes = self.vec(self.code)
+                else:
+                    name, content = self.section(section_id)
+                    fields[name] = content
+                # Custom sections are placed after the last section with content: an empty
+                # section is not written back, so it cannot anchor one.
+                if content or isinstance(content, int):
+                    last_id = section_id
+            if self.pos != end:
+                raise self.fail("section size mismatch", section_start)
+        if len(func_types) != len(codes):
+            raise self.fail("function and code section have inconsistent lengths", len(self.data))
+        data_count = fields.get("data_count")
+        datas = fields.get("datas", ())
+        if data_count is not None and data_count != len(datas):  # type: ignore[arg-type]
+            raise self.fail("data count and data section have inconsistent lengths", len(self.data))
+        if data_count is None and self.uses_data_index:
+            raise self.fail("data count section required", len(self.data))
+        funcs = tuple(
+            Func(type_index, local_runs, body, offset)
+            for type_index, (local_runs, body, offset) in zip(func_types, codes)
+        )
+        return Module(funcs=funcs, customs=tuple(customs), **fields)  # type: ignore[arg-type]
+
+    def vec(self, read_item):  # type: ignore[no-untyped-def]
+        count = self.length()
+        return [read_item() for _ in range(count)]
+
+    def section(self, section_id: int) -> tuple[str, object]:
+        if section_id == SectionId.TYPE:
+            return "types", tuple(self.vec(self.func_type))
+        if section_id == SectionId.IMPORT:
+            return "imports", tuple(self.vec(self.import_))
+        if section_id == SectionId.TABLE:
+            return "tables", tuple(self.vec(self.table_type))
+        if section_id == SectionId.MEMORY:
+            return "mems", tuple(self.vec(lambda: MemoryType(self.limits())))
+        if section_id == SectionId.GLOBAL:
+            return "globals", tuple(self.vec(self.global_))
+        if section_id == SectionId.EXPORT:
+            return "exports", tuple(self.vec(self.export))
+        if section_id == SectionId.START:
+            return "start", self.u32()
+        if section_id == SectionId.ELEMENT:
+            return "elems", tuple(self.vec(self.elem))
+        if section_id == SectionId.DATA:
+            return "datas", tuple(self.vec(self.data_segment))
+        return "data_count", self.u32()
+
+    def custom_section(self, end: int, after: int) -> CustomSection:
+        name = self.name()
+        if self.pos > end:
+            raise self.fail(UNEXPECTED_END, end)
+        data = self.raw(end - self.pos)
+        return CustomSection(name, data, after)
+
+    def func_type(self) -> FuncType:
+        start = self.pos
+        form, self.pos = read_signed(self.data, self.pos, 7)
+        if form != -0x20:
+            raise self.fail("malformed function type", start)
+        params = tuple(self.vec(self.valtype))
+        results = tuple(self.vec(self.valtype))
+        return FuncType(params, results)
+
+    def import_(self) -> Import:
+        module = self.name()
+        name = self.name()
+        kind = self.byte()
+        desc: ImportDesc
+        if kind == ExternKind.FUNC:
+            desc = self.u32()
+        elif kind == ExternKind.TABLE:
+            desc = self.table_type()
+        elif kind == ExternKind.MEMORY:
+            desc = MemoryType(self.limits())
+        elif kind == ExternKind.GLOBAL:
+            desc = self.global_type()
+        else:
+            raise self.fail("malformed import kind", self.pos - 1)
+        return Import(module, name, desc)
+
+    def global_(self) -> Global:
+        gtype = self.global_type()
+        return Global(gtype, self.const_expr())
+
+    def export(self) -> Export:
+        name = self.name()
+        kind = self.byte()
+        if kind > 3:
+            raise self.fail("malformed export kind", self.pos - 1)
+        return Export(name, ExternKind(kind), self.u32())
+
+    def code(self) -> tuple[tuple[tuple[int, ValType], ...], bytes, int]:
+        size = self.length()
+        start = self.pos
+        end = start + size
+        runs: list[tuple[int, ValType]] = []
+        total = 0
+        locals_start = self.pos
+        for _ in range(self.length()):
+            count = self.u32()
+            vt = self.valtype()
+            total += count
+            if count:
+                if runs and runs[-1][1] == vt:
+                    runs[-1] = (runs[-1][0] + count, vt)
+                else:
+                    runs.append((count, vt))
+        if total >= 1 << 32:
+            raise self.fail("too many locals", locals_start)
+        body_start = self.pos
+        body_end, uses_data = scan_expression(self.data, body_start)
+        self.uses_data_index |= uses_data
+        if body_end != end:
+            raise self.fail("section size mismatch", start)
+        self.pos = body_end
+        return tuple(runs), self.data[body_start:body_end], body_start
+
+    def elem(self) -> ElemSegment:
+        flags_at = self.pos
+        flags = self.u32()
+        if flags > 7:
+            raise self.fail("malformed elements segment kind", flags_at)
+        mode = SegmentMode.ACTIVE
+        table = 0
+        offset = None
+        if flags & 1:
+            mode = SegmentMode.DECLARATIVE if flags & 2 else SegmentMode.PASSIVE
+        else:
+            if flags & 2:
+                table = self.u32()
+            offset = self.const_expr()
+        uses_exprs = bool(flags & 4)
+        etype = ValType.FUNCREF
+        if flags & 3:  # an explicit element kind or reference type follows
+            if uses_exprs:
+                etype = self.reftype()
+            else:
+                kind = self.byte()
+                if kind != 0x00:
+                    raise self.fail("malformed element kind", self.pos - 1)
+        if uses_exprs:
+            init = tuple(self.vec(self.const_expr))
+        else:
+            init = tuple(self.vec(self.func_ref_expr))
+        return ElemSegment(etype, init, mode, table, offset)
+
+    def func_ref_expr(self) -> bytes:
+        """An index-encoded element, as the expression `ref.func index end`."""
+        return b"\xd2" + write_unsigned(self.u32()) + bytes((OP_END,))
+
+    def data_segment(self) -> DataSegment:
+        flags_at = self.pos
+        flags = self.u32()
+        if flags > 2:
+            raise self.fail("malformed data segment kind", flags_at)
+        if flags == 1:
+            return DataSegment(self.raw(self.length()), SegmentMode.PASSIVE)
+        memory = self.u32() if flags == 2 else 0
+        offset = self.const_expr()
+        init = self.raw(self.length())
+        return DataSegment(init, SegmentMode.ACTIVE, memory, offset)

@@ -1,0 +1,153 @@
+"""The binary writer: `Module -> bytes`.
+
+Sections are written in the binary format's order, empty ones left out, each custom section
+after the known section it followed when read. Element segments whose items are all
+`ref.func` of a `funcref` segment use the compact index encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..syntax.module import CustomSection, DataSegment, ElemSegment, Import, Module, SegmentMode
+from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .code import OP_END
+from .leb128 import read_u32, write_unsigned
+from .reader import MAGIC, VERSION, SectionId
+
+__all__ = ["write_module"]
+
+_WRITE_ORDER = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
+
+
+def write_module(module: Module) -> bytes:
+    out = bytearray(MAGIC + VERSION)
+    customs_after: dict[int, list[CustomSection]] = {}
+    for custom in module.customs:
+        customs_after.setdefault(custom.after, []).append(custom)
+    _write_customs(out, customs_after.get(0, ()))
+    for section_id in _WRITE_ORDER:
+        content = _SECTION_WRITERS[section_id](module)
+        if content is not None:
+            out.append(section_id)
+            out += write_unsigned(len(content)) + content
+        _write_customs(out, customs_after.get(section_id, ()))
+    return bytes(out)
+
+
+def _write_customs(out: bytearray, customs: Iterable[CustomSection]) -> None:
+    for custom in customs:
+        content = _name(custom.name) + custom.data
+        out.append(SectionId.CUSTOM)
+        out += write_unsigned(len(content)) + content
+
+
+def _vec(items: Iterable[bytes]) -> bytes:
+    items = list(items)
+    return write_unsigned(len(items)) + b"".join(items)
+
+
+def _vec_or_none(items: Iterable[bytes]) -> bytes | None:
+    items = list(items)
+    return _vec(items) if items else None
+
+
+def _name(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return write_unsigned(len(raw)) + raw
+
+
+def _func_type(ft: FuncType) -> bytes:
+    return b"\x60" + _vec(bytes((t,)) for t in ft.params) + _vec(bytes((t,)) for t in ft.results)
+
+
+def _limits(limits: Limits) -> bytes:
+    if limits.max is None:
+        return b"\x00" + write_unsigned(limits.min)
+    return b"\x01" + write_unsigned(limits.min) + write_unsigned(limits.max)
+
+
+def _table_type(tt: TableType) -> bytes:
+    return bytes((tt.elem,)) + _limits(tt.limits)
+
+
+def _global_type(gt: GlobalType) -> bytes:
+    return bytes((gt.valtype, int(gt.mutable)))
+
+
+def _import(imp: Import) -> bytes:
+    head = _name(imp.module) + _name(imp.name) + bytes((imp.kind,))
+    desc = imp.desc
+    if isinstance(desc, int):
+        return head + write_unsigned(desc)
+    if isinstance(desc, TableType):
+        return head + _table_type(desc)
+    if isinstance(desc, MemoryType):
+        return head + _limits(desc.limits)
+    return head + _global_type(desc)
+
+
+def _func_index_of(expr: bytes) -> int | None:
+    """The index x if `expr` is exactly `ref.func x end`, else None."""
+    if not expr or expr[0] != 0xD2:
+        return None
+    index, end = read_u32(expr, 1)
+    return index if end == len(expr) - 1 and expr[end] == OP_END else None
+
+
+def _elem(seg: ElemSegment) -> bytes:
+    indices = [_func_index_of(e) for e in seg.init]
+    by_index = seg.type == ValType.FUNCREF and all(i is not None for i in indices)
+    explicit_table = seg.mode is SegmentMode.ACTIVE and (
+        seg.table != 0 or (not by_index and seg.type != ValType.FUNCREF)
+    )
+    if seg.mode is SegmentMode.ACTIVE:
+        flags = 2 if explicit_table else 0
+    else:
+        flags = 1 if seg.mode is SegmentMode.PASSIVE else 3
+    if not by_index:
+        flags |= 4
+    out = bytearray(write_unsigned(flags))
+    if seg.mode is SegmentMode.ACTIVE:
+        if explicit_table:
+            out += write_unsigned(seg.table)
+        out += seg.offset or b""
+    if flags & 3:
+        out.append(0x00 if by_index else seg.type)
+    if by_index:
+        out += _vec(write_unsigned(i) for i in indices)  # type: ignore[arg-type]
+    else:
+        out += _vec(seg.init)
+    return bytes(out)
+
+
+def _data(seg: DataSegment) -> bytes:
+    init = write_unsigned(len(seg.init)) + seg.init
+    if seg.mode is SegmentMode.PASSIVE:
+        return b"\x01" + init
+    if seg.memory == 0:
+        return b"\x00" + (seg.offset or b"") + init
+    return b"\x02" + write_unsigned(seg.memory) + (seg.offset or b"") + init
+
+
+def _code(local_runs: tuple[tuple[int, ValType], ...], body: bytes) -> bytes:
+    content = _vec(write_unsigned(n) + bytes((vt,)) for n, vt in local_runs) + body
+    return write_unsigned(len(content)) + content
+
+
+_SECTION_WRITERS = {
+    SectionId.TYPE: lambda m: _vec_or_none(map(_func_type, m.types)),
+    SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
+    SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
+    SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
+    SectionId.MEMORY: lambda m: _vec_or_none(_limits(mt.limits) for mt in m.mems),
+    SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
+    SectionId.EXPORT: lambda m: _vec_or_none(
+        _name(e.name) + bytes((e.kind,)) + write_unsigned(e.index) for e in m.exports
+    ),
+    SectionId.START: lambda m: None if m.start is None else write_unsigned(m.start),
+    SectionId.ELEMENT: lambda m: _vec_or_none(map(_elem, m.elems)),
+    SectionId.DATA_COUNT: lambda m: None if m.data_count is None else write_unsigned(m.data_count),
+    SectionId.CODE: lambda m: _vec_or_none(_code(f.locals, f.body) for f in m.funcs),
+    SectionId.DATA: lambda m: _vec_or_none(map(_data, m.datas)),
+}

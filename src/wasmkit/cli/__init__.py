@@ -1,0 +1,44 @@
+"""The `wasmkit` command: one subcommand per job, each in its own module.
+
+Errors in a user's input are reported as one readable line on stderr (the file, where in it,
+and what is wrong) with exit status 1; no traceback is shown for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import WasmError
+from . import inspect
+from .common import CliError, describe_error
+
+__all__ = ["main"]
+
+_COMMAND_MODULES = (inspect,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
+    parser.add_argument("--version", action="version", version=f"wasmkit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except CliError as err:
+        print(f"wasmkit: error: {err}", file=sys.stderr)
+        return 1
+    except WasmError as err:
+        print(f"wasmkit: error: {describe_error(err, getattr(args, 'file', None))}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,66 @@
+"""Helpers shared by the subcommands: reading inputs and describing errors in one line."""
+
+from __future__ import annotations
+
+import sys
+
+from ..binary import read_module
+from ..binary.reader import MAGIC
+from ..errors import DecodeError, ParseError, ValidationError, WasmError
+from ..syntax.module import Module
+
+__all__ = ["CliError", "read_input", "load_module", "describe_error", "write_output"]
+
+
+class CliError(Exception):
+    """A mistake in how the command was used (a missing file, say): reported in one line."""
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of `path`, or of stdin for `-`."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as err:
+        raise CliError(f"{path}: {err.strerror or err}") from None
+
+
+def write_output(path: str | None, data: bytes) -> None:
+    """Write `data` to `path`, or to stdout when `path` is None or `-`."""
+    if path is None or path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as err:
+        raise CliError(f"{path}: {err.strerror or err}") from None
+
+
+def load_module(path: str) -> Module:
+    """Read a module from a binary file."""
+    data = read_input(path)
+    if not data.startswith(MAGIC):
+        raise CliError(f"{path}: not a WebAssembly binary (no \\0asm header)")
+    return read_module(data)
+
+
+def describe_error(err: WasmError, path: str | None) -> str:
+    """One line: where (file and position) and what."""
+    where = path or "<input>"
+    if isinstance(err, DecodeError):
+        return f"{where}:{err.offset:#x}: {err.message}"
+    if isinstance(err, ParseError):
+        return f"{where}:{err.line}:{err.column}: {err.message}"
+    if isinstance(err, ValidationError):
+        parts = []
+        if err.func_index is not None:
+            parts.append(f"func {err.func_index}")
+        if err.offset is not None:
+            parts.append(f"{err.offset:#x}")
+        location = f":{' '.join(parts)}" if parts else ""
+        return f"{where}{location}: {err.message}"
+    return f"{where}: {err}"

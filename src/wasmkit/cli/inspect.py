@@ -1,0 +1,147 @@
+"""`wasmkit validate` and `wasmkit objdump`: check a module, and show what is inside it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+from ..binary.code import iter_instructions
+from ..binary.names import read_names
+from ..binary.reader import SectionSpan, read_module_layout
+from ..syntax.module import Module, NameSection
+from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
+from ..text.instr_text import format_instr
+from ..validate import validate
+from .common import load_module, read_input
+
+__all__ = ["register"]
+
+SECTION_NAMES = {
+    0: "Custom",
+    1: "Type",
+    2: "Import",
+    3: "Function",
+    4: "Table",
+    5: "Memory",
+    6: "Global",
+    7: "Export",
+    8: "Start",
+    9: "Elem",
+    10: "Code",
+    11: "Data",
+    12: "DataCount",
+}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("validate", help="check that a module is valid")
+    p.add_argument("file", help="a .wasm file, or - for stdin")
+    p.set_defaults(handler=_validate)
+
+    p = commands.add_parser("objdump", help="show the sections and contents of a module")
+    p.add_argument("file", help="a .wasm file, or - for stdin")
+    p.add_argument("-d", "--disassemble", action="store_true", help="disassemble function bodies")
+    p.set_defaults(handler=_objdump)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    validate(load_module(args.file))
+    return 0
+
+
+def _objdump(args: argparse.Namespace) -> int:
+    data = read_input(args.file)
+    module, spans = read_module_layout(data)
+    for line in objdump_lines(args.file, module, spans, args.disassemble):
+        print(line)
+    return 0
+
+
+def _signature(ft: FuncType) -> str:
+    params = ", ".join(t.text for t in ft.params)
+    results = ", ".join(t.text for t in ft.results)
+    return f"({params}) -> ({results})"
+
+
+def _desc(desc: object, module: Module) -> str:
+    if isinstance(desc, int):
+        return f"func sig={desc} {_signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
+    if isinstance(desc, TableType):
+        return f"table type={desc.elem.text} limits={desc.limits}"
+    if isinstance(desc, MemoryType):
+        return f"memory pages: {desc.limits}"
+    gt: GlobalType = desc  # type: ignore[assignment]
+    return f"global {gt.valtype.text} mutable={int(gt.mutable)}"
+
+
+def objdump_lines(path: str, module: Module, spans: list[SectionSpan], disassemble: bool) -> Iterator[str]:
+    """The report of `wasmkit objdump`, line by line."""
+    names = read_names(module)
+    imported = len(module.func_type_indices()) - len(module.funcs)
+
+    def func_name(index: int) -> str:
+        name = names.funcs.get(index)
+        return f" <{name}>" if name else ""
+
+    yield f"{path}:\tfile format wasm 0x1"
+    yield ""
+    yield "Sections:"
+    for span in spans:
+        label = SECTION_NAMES[span.id]
+        extra = f' "{span.name}"' if span.id == 0 else ""
+        yield f"  {label:>9} start={span.offset:#010x} end={span.offset + span.size:#010x} (size={span.size:#010x}){extra}"
+    if module.types:
+        yield ""
+        yield "Types:"
+        for i, ft in enumerate(module.types):
+            yield f"  - type[{i}] {_signature(ft)}"
+    if module.imports:
+        yield ""
+        yield "Imports:"
+        for imp in module.imports:
+            yield f"  - {_desc(imp.desc, module)} <- {imp.module}.{imp.name}"
+    if module.funcs:
+        yield ""
+        yield "Functions:"
+        for i, func in enumerate(module.funcs, start=imported):
+            sig = _signature(module.types[func.type_index]) if func.type_index < len(module.types) else "?"
+            yield f"  - func[{i}] sig={func.type_index} {sig}{func_name(i)} locals={func.local_count} size={len(func.body)}"
+    if module.exports:
+        yield ""
+        yield "Exports:"
+        for export in module.exports:
+            target = func_name(export.index) if export.kind == 0 else ""
+            yield f"  - {export.kind.text}[{export.index}]{target} -> \"{export.name}\""
+    if module.start is not None:
+        yield ""
+        yield f"Start: func[{module.start}]{func_name(module.start)}"
+    if disassemble and module.funcs:
+        yield ""
+        yield "Code Disassembly:"
+        for i, func in enumerate(module.funcs, start=imported):
+            yield ""
+            yield f"{func.body_offset:06x} func[{i}]{func_name(i)}:"
+            yield from _disassemble(func.body, func.body_offset, names, i)
+
+
+def _disassemble(body: bytes, base: int, names: NameSection, func_index: int) -> Iterator[str]:
+    depth = 0
+    local_names = names.locals.get(func_index, {})
+
+    def namer(space: str, index: int) -> str:
+        if space == "func" and index in names.funcs:
+            return f"{index} <{names.funcs[index]}>"
+        if space == "local" and index in local_names:
+            return f"{index} <{local_names[index]}>"
+        return str(index)
+
+    instrs = list(iter_instructions(body))
+    for n, instr in enumerate(instrs):
+        end = instrs[n + 1].offset if n + 1 < len(instrs) else len(body)
+        raw = body[instr.offset : end]
+        hexbytes = " ".join(f"{b:02x}" for b in raw[:10]) + (" ..." if len(raw) > 10 else "")
+        if instr.op.name in ("end", "else"):
+            depth = max(depth - 1, 0)
+        yield f" {base + instr.offset:06x}: {hexbytes:<32} | {'  ' * depth}{format_instr(instr, namer)}"
+        if instr.op.name in ("block", "loop", "if", "else"):
+            depth += 1

@@ -1,0 +1,136 @@
+"""The one exception hierarchy of wasmkit.
+
+Every error wasmkit raises for a user's input is a `WasmError`, one subclass per phase, each
+carrying where it happened. Messages begin with the wording of the WebAssembly reference
+interpreter ("unexpected end", "type mismatch", "integer divide by zero", ...) so that the
+expectations of the official .wast scripts can be checked by prefix.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "WasmError",
+    "DecodeError",
+    "ParseError",
+    "ValidationError",
+    "LinkError",
+    "Trap",
+    "TrapKind",
+    "ExitTrap",
+]
+
+
+class WasmError(Exception):
+    """Root of every error that wasmkit raises for a module, a script or a running program."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DecodeError(WasmError):
+    """A malformed binary module; `offset` is the byte offset of the fault in the input."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+    def __str__(self) -> str:
+        return f"{self.message} (at byte offset {self.offset:#x})"
+
+
+class ParseError(WasmError):
+    """Malformed text (WAT or .wast), located by 1-based `line` and `column`.
+
+    `source_line` holds the text of the offending line, so that `__str__` can show it with a
+    caret under the fault.
+    """
+
+    def __init__(
+        self, message: str, line: int, column: int, source_line: str = "", filename: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        self.filename = filename
+
+    def __str__(self) -> str:
+        where = f"{self.filename}:" if self.filename else ""
+        text = f"{where}{self.line}:{self.column}: {self.message}"
+        if self.source_line:
+            text += f"\n  {self.source_line}\n  {' ' * (self.column - 1)}^"
+        return text
+
+
+class ValidationError(WasmError):
+    """An invalid module.
+
+    `func_index` is the index (in the function index space) of the function whose body is at
+    fault, and `offset` the byte offset of the instruction within the module, when known.
+    """
+
+    def __init__(self, message: str, func_index: int | None = None, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.func_index = func_index
+        self.offset = offset
+
+    def __str__(self) -> str:
+        where = []
+        if self.func_index is not None:
+            where.append(f"in function {self.func_index}")
+        if self.offset is not None:
+            where.append(f"at byte offset {self.offset:#x}")
+        return f"{self.message} ({', '.join(where)})" if where else self.message
+
+
+class LinkError(WasmError):
+    """An import that cannot be satisfied: missing ("unknown import") or of the wrong type
+    ("incompatible import type")."""
+
+
+class TrapKind(enum.Enum):
+    """Why execution trapped; each value is the reference interpreter's message."""
+
+    UNREACHABLE = "unreachable"
+    INTEGER_DIVIDE_BY_ZERO = "integer divide by zero"
+    INTEGER_OVERFLOW = "integer overflow"
+    INVALID_CONVERSION = "invalid conversion to integer"
+    OUT_OF_BOUNDS_MEMORY = "out of bounds memory access"
+    OUT_OF_BOUNDS_TABLE = "out of bounds table access"
+    UNDEFINED_ELEMENT = "undefined element"
+    UNINITIALIZED_ELEMENT = "uninitialized element"
+    INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
+    CALL_STACK_EXHAUSTED = "call stack exhausted"
+    OUT_OF_FUEL = "out of fuel"
+    INTERRUPTED = "interrupted"
+    HOST = "host error"
+
+
+class Trap(WasmError):
+    """Execution trapped. `kind` says why; `frames` lists the wasm functions on the call stack,
+    innermost first, when known."""
+
+    def __init__(self, kind: TrapKind, message: str | None = None, frames: list[str] | None = None) -> None:
+        super().__init__(message if message is not None else kind.value)
+        self.kind = kind
+        self.frames: list[str] = frames or []
+
+    def __str__(self) -> str:
+        if not self.frames:
+            return self.message
+        trace = "\n".join(f"  {i}: {name}" for i, name in enumerate(self.frames))
+        return f"{self.message}\nwasm backtrace:\n{trace}"
+
+
+class ExitTrap(WasmError):
+    """A WASI program called `proc_exit`; `code` is its exit status."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"exit with status {code}")
+        self.code = code

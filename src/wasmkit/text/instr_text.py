@@ -1,0 +1,103 @@
+"""One instruction as text: its mnemonic and immediates as the text format writes them.
+
+Shared by the module printer and by `wasmkit objdump -d`. Indices print as numbers, or as
+`$name` when a name is known for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..binary.code import BLOCK_EMPTY, Instr
+from ..opcodes import Imm, Op
+from ..syntax.types import ValType
+from .numbers import format_f32, format_f64
+
+__all__ = ["format_immediates", "format_instr", "format_blocktype", "IndexNamer"]
+
+# Given an index space ("func", "local", "global", "table", "type", "elem", "data", "label")
+# and an index, return the text for it (`$name` or the number).
+IndexNamer = Callable[[str, int], str]
+
+
+def _number(space: str, index: int) -> str:
+    return str(index)
+
+
+def format_blocktype(blocktype: int, namer: IndexNamer = _number) -> str:
+    if blocktype == BLOCK_EMPTY:
+        return ""
+    if blocktype < 0:
+        return f"(result {ValType(blocktype & 0x7F).text})"
+    return f"(type {namer('type', blocktype)})"
+
+
+def _memarg(op: Op, align: int, offset: int) -> str:
+    parts = []
+    if offset:
+        parts.append(f"offset={offset}")
+    if align != op.align_log2:
+        parts.append(f"align={1 << align}")
+    return " ".join(parts)
+
+
+def format_immediates(op: Op, imm: object, namer: IndexNamer = _number) -> str:
+    """The immediates of `op` in text form ("" when it has none)."""
+    kind = op.imm
+    if kind is Imm.NONE:
+        return ""
+    if kind is Imm.BLOCK:
+        return format_blocktype(imm, namer)  # type: ignore[arg-type]
+    if kind is Imm.LABEL:
+        return namer("label", imm)  # type: ignore[arg-type]
+    if kind is Imm.LABELS:
+        labels, default = imm  # type: ignore[misc]
+        return " ".join(namer("label", x) for x in (*labels, default))
+    if kind in (Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+        space = {Imm.FUNC: "func", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
+                 Imm.ELEM: "elem", Imm.DATA: "data"}[kind]
+        return namer(space, imm)  # type: ignore[arg-type]
+    if kind is Imm.CALL_INDIRECT:
+        type_index, table_index = imm  # type: ignore[misc]
+        table = f"{namer('table', table_index)} " if table_index else ""
+        return f"{table}(type {namer('type', type_index)})"
+    if kind is Imm.MEMARG:
+        return _memarg(op, *imm)  # type: ignore[misc]
+    if kind is Imm.MEMLANE:
+        align, offset, lane = imm  # type: ignore[misc]
+        memarg = _memarg(op, align, offset)
+        return f"{memarg} {lane}" if memarg else str(lane)
+    if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
+        return ""
+    if kind is Imm.I32 or kind is Imm.I64:
+        return str(imm)
+    if kind is Imm.F32:
+        return format_f32(imm)  # type: ignore[arg-type]
+    if kind is Imm.F64:
+        return format_f64(imm)  # type: ignore[arg-type]
+    if kind is Imm.V128:
+        value: int = imm  # type: ignore[assignment]
+        lanes = [(value >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
+        return "i32x4 " + " ".join(f"{lane:#010x}" for lane in lanes)
+    if kind is Imm.LANE:
+        return str(imm)
+    if kind is Imm.SHUFFLE:
+        return " ".join(map(str, imm))  # type: ignore[call-overload]
+    if kind is Imm.SELECT_T:
+        return " ".join(f"(result {vt.text})" for vt in imm)  # type: ignore[attr-defined]
+    if kind is Imm.REFTYPE:
+        return "func" if imm == ValType.FUNCREF else "extern"
+    if kind is Imm.TABLE_INIT:
+        elem_index, table_index = imm  # type: ignore[misc]
+        return f"{namer('table', table_index)} {namer('elem', elem_index)}"
+    if kind is Imm.TABLE_COPY:
+        dst, src = imm  # type: ignore[misc]
+        return f"{namer('table', dst)} {namer('table', src)}"
+    # Imm.MEMORY_INIT: the data segment (the memory index is the reserved zero byte).
+    return namer("data", imm[0])  # type: ignore[index]
+
+
+def format_instr(instr: Instr, namer: IndexNamer = _number) -> str:
+    """`mnemonic immediates`, as one line of flat text."""
+    text = format_immediates(instr.op, instr.imm, namer)
+    return f"{instr.op.name} {text}" if text else instr.op.name

@@ -1,0 +1,188 @@
+"""Numbers in the text format: IEEE bit patterns to literals and back.
+
+Floats are handled as bit patterns throughout so that NaN payloads and signed zeros survive.
+Printing uses hexadecimal floats (exact, as wasm2wat prints them); parsing accepts every literal
+form of the spec and rounds decimal and hexadecimal literals correctly (to nearest, ties to
+even) straight to the target precision, never through a wider type.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+__all__ = [
+    "format_f32",
+    "format_f64",
+    "parse_f32",
+    "parse_f64",
+    "parse_int",
+    "F32_SPEC",
+    "F64_SPEC",
+    "FloatSpec",
+]
+
+
+class FloatSpec:
+    """The shape of an IEEE binary format."""
+
+    def __init__(self, bits: int, mantissa_bits: int) -> None:
+        self.bits = bits
+        self.mantissa_bits = mantissa_bits
+        self.exponent_bits = bits - 1 - mantissa_bits
+        self.bias = (1 << (self.exponent_bits - 1)) - 1
+        self.sign_bit = 1 << (bits - 1)
+        self.exponent_mask = ((1 << self.exponent_bits) - 1) << mantissa_bits
+        self.mantissa_mask = (1 << mantissa_bits) - 1
+        self.canonical_nan = 1 << (mantissa_bits - 1)  # payload of the canonical NaN
+        self.inf = self.exponent_mask
+
+
+F32_SPEC = FloatSpec(32, 23)
+F64_SPEC = FloatSpec(64, 52)
+
+
+# -- printing --
+
+
+def _format(bits: int, spec: FloatSpec) -> str:
+    sign = "-" if bits & spec.sign_bit else ""
+    exponent = (bits & spec.exponent_mask) >> spec.mantissa_bits
+    mantissa = bits & spec.mantissa_mask
+    if exponent == spec.exponent_mask >> spec.mantissa_bits:
+        if mantissa == 0:
+            return f"{sign}inf"
+        if mantissa == spec.canonical_nan:
+            return f"{sign}nan"
+        return f"{sign}nan:{mantissa:#x}"
+    if exponent == 0 and mantissa == 0:
+        return f"{sign}0x0p+0"
+    if exponent == 0:  # subnormal: normalise the leading bit into place
+        shift = spec.mantissa_bits - mantissa.bit_length() + 1
+        mantissa = (mantissa << shift) & spec.mantissa_mask
+        exponent = 1 - shift
+    value_exp = exponent - spec.bias
+    # Hex digits of the fraction: pad the mantissa to a multiple of 4 bits, drop trailing zeros.
+    width = (spec.mantissa_bits + 3) // 4
+    frac = mantissa << (width * 4 - spec.mantissa_bits)
+    digits = f"{frac:0{width}x}".rstrip("0")
+    fraction = f".{digits}" if digits else ""
+    return f"{sign}0x1{fraction}p{value_exp:+d}"
+
+
+def format_f32(bits: int) -> str:
+    return _format(bits, F32_SPEC)
+
+
+def format_f64(bits: int) -> str:
+    return _format(bits, F64_SPEC)
+
+
+# -- parsing --
+
+_DEC_FLOAT = re.compile(r"([0-9](?:_?[0-9])*)(?:\.((?:[0-9](?:_?[0-9])*)?))?(?:[eE]([+-]?[0-9](?:_?[0-9])*))?")
+_HEX_FLOAT = re.compile(
+    r"0x([0-9a-fA-F](?:_?[0-9a-fA-F])*)(?:\.((?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?))?(?:[pP]([+-]?[0-9](?:_?[0-9])*))?"
+)
+_HEX_NUM = re.compile(r"[0-9a-fA-F](?:_?[0-9a-fA-F])*")
+_DEC_NUM = re.compile(r"[0-9](?:_?[0-9])*")
+
+# Exponents beyond this certainly overflow or underflow every format; clamping them keeps a
+# literal like 1e1000000000 from building a gigantic Fraction.
+_EXPONENT_CLAMP = 100_000
+
+
+def parse_int(text: str) -> int | None:
+    """An integer literal (sign, decimal or `0x` hex, `_` separators), or None if malformed."""
+    sign = 1
+    body = text
+    if body[:1] in "+-":
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body.startswith("0x"):
+        digits = body[2:]
+        if not _HEX_NUM.fullmatch(digits):
+            return None
+        return sign * int(digits.replace("_", ""), 16)
+    if not _DEC_NUM.fullmatch(body):
+        return None
+    return sign * int(body.replace("_", ""))
+
+
+def _round_to_bits(value: Fraction, spec: FloatSpec) -> int | None:
+    """The bit pattern nearest to the non-negative `value` (ties to even); None on overflow."""
+    if value == 0:
+        return 0
+    mbits = spec.mantissa_bits
+    min_exp = 1 - spec.bias  # exponent of the smallest normal
+    # Find e with 2^e <= value < 2^(e+1).
+    num, den = value.numerator, value.denominator
+    e = num.bit_length() - den.bit_length()
+    if Fraction(num, den) < Fraction(2) ** e:
+        e -= 1
+    e = max(e, min_exp)  # subnormals share the smallest normal's scale
+    # Scale so that the integer part holds mbits+1 significant bits (or fewer, if subnormal).
+    scaled = value * (Fraction(2) ** (mbits - e))
+    integer = scaled.numerator // scaled.denominator
+    rest = scaled - integer
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and integer & 1):
+        integer += 1
+    if integer >> (mbits + 1):  # rounding carried into a new binade
+        integer >>= 1
+        e += 1
+    if e > spec.bias:
+        return None
+    if integer >> mbits:  # normal
+        return ((e + spec.bias) << mbits) | (integer & spec.mantissa_mask)
+    return integer  # subnormal (exponent field 0)
+
+
+def _parse_float(text: str, spec: FloatSpec) -> int | None:
+    sign = 0
+    body = text
+    if body[:1] in "+-":
+        sign = spec.sign_bit if body[0] == "-" else 0
+        body = body[1:]
+    if body == "inf":
+        return sign | spec.inf
+    if body == "nan":
+        return sign | spec.inf | spec.canonical_nan
+    if body.startswith("nan:0x"):
+        digits = body[6:]
+        if not _HEX_NUM.fullmatch(digits):
+            return None
+        payload = int(digits.replace("_", ""), 16)
+        if not 1 <= payload <= spec.mantissa_mask:
+            return None
+        return sign | spec.inf | payload
+    value: Fraction
+    match = _HEX_FLOAT.fullmatch(body)
+    if match:
+        whole, frac, exp = match.groups()
+        digits = (whole + (frac or "")).replace("_", "")
+        exponent = int(exp.replace("_", "")) if exp else 0
+        exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, exponent))
+        value = Fraction(int(digits, 16)) * Fraction(2) ** (exponent - 4 * len((frac or "").replace("_", "")))
+    else:
+        match = _DEC_FLOAT.fullmatch(body)
+        if not match:
+            return None
+        whole, frac, exp = match.groups()
+        digits = (whole + (frac or "")).replace("_", "")
+        exponent = int(exp.replace("_", "")) if exp else 0
+        exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, exponent))
+        value = Fraction(int(digits)) * Fraction(10) ** (exponent - len((frac or "").replace("_", "")))
+    bits = _round_to_bits(value, spec)
+    if bits is None:
+        return None
+    return sign | bits
+
+
+def parse_f32(text: str) -> int | None:
+    """The f32 bit pattern of a float literal, or None if malformed or out of range."""
+    return _parse_float(text, F32_SPEC)
+
+
+def parse_f64(text: str) -> int | None:
+    """The f64 bit pattern of a float literal, or None if malformed or out of range."""
+    return _parse_float(text, F64_SPEC)

@@ -1,0 +1,80 @@
+"""The validation context: the types of everything a function body or constant expression may
+refer to, and the lookups that report unknown indices in the reference wording."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..errors import ValidationError
+from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType
+
+__all__ = ["Context", "LocalTypes"]
+
+
+@dataclass(slots=True)
+class Context:
+    types: Sequence[FuncType]
+    funcs: Sequence[FuncType]
+    tables: Sequence[TableType]
+    mems: Sequence[MemoryType]
+    globals: Sequence[GlobalType]
+    elems: Sequence[ValType]
+    data_count: int
+    refs: frozenset[int] = field(default_factory=frozenset)
+
+    def type(self, index: int) -> FuncType:
+        return _lookup(self.types, index, "type")
+
+    def func(self, index: int) -> FuncType:
+        return _lookup(self.funcs, index, "function")
+
+    def table(self, index: int) -> TableType:
+        return _lookup(self.tables, index, "table")
+
+    def memory(self, index: int) -> MemoryType:
+        return _lookup(self.mems, index, "memory")
+
+    def global_(self, index: int) -> GlobalType:
+        return _lookup(self.globals, index, "global")
+
+    def elem(self, index: int) -> ValType:
+        return _lookup(self.elems, index, "elem segment")
+
+    def data(self, index: int) -> None:
+        if index >= self.data_count:
+            raise ValidationError(f"unknown data segment {index}")
+
+
+def _lookup(items: Sequence, index: int, what: str):  # type: ignore[no-untyped-def]
+    if index < len(items):
+        return items[index]
+    raise ValidationError(f"unknown {what} {index}")
+
+
+class LocalTypes(Sequence[ValType]):
+    """The types of a function's locals (parameters first), looked up by run without
+    expanding them: a function may declare billions of locals in a few bytes."""
+
+    def __init__(self, params: Sequence[ValType], runs: Sequence[tuple[int, ValType]]) -> None:
+        self._starts: list[int] = []
+        self._types: list[ValType] = []
+        total = 0
+        for vt in params:
+            self._starts.append(total)
+            self._types.append(vt)
+            total += 1
+        for count, vt in runs:
+            self._starts.append(total)
+            self._types.append(vt)
+            total += count
+        self._len = total
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if not 0 <= index < self._len:
+            raise IndexError(index)
+        return self._types[bisect_right(self._starts, index) - 1]

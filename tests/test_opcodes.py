@@ -1,0 +1,97 @@
+"""The instruction table: complete, consistent, and in agreement with wabt."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from tests.support import tool
+from wasmkit.binary import read_module
+from wasmkit.binary.code import Instr, encode_instruction, iter_instructions
+from wasmkit.opcodes import ALL, BY_NAME, PREFIX_SIMD, Feature, Imm, Op
+from wasmkit.syntax.types import ValType
+from wasmkit.text.instr_text import format_instr
+
+
+def test_feature_counts_match_webassembly_2_0() -> None:
+    counts = Counter(op.feature for op in ALL)
+    assert counts[Feature.SIMD] == 236
+    assert counts[Feature.SIGN_EXTENSION] == 5
+    assert counts[Feature.SATURATING_FLOAT_TO_INT] == 8
+    assert counts[Feature.BULK_MEMORY] == 7
+    assert counts[Feature.REFERENCE_TYPES] == 9
+    assert all(op.prefix == PREFIX_SIMD for op in ALL if op.feature is Feature.SIMD)
+
+
+def test_codes_and_names_are_unique() -> None:
+    codes = Counter((op.prefix, op.code) for op in ALL)
+    assert max(codes.values()) == 1
+    names = Counter(op.name for op in ALL)
+    assert [name for name, n in names.items() if n > 1] == ["select"]  # untyped and typed
+    assert all(BY_NAME[op.name] is op for op in ALL if op.name != "select")
+
+
+def test_memory_instructions_know_their_width() -> None:
+    for op in ALL:
+        if op.imm in (Imm.MEMARG, Imm.MEMLANE):
+            assert op.width in (1, 2, 4, 8, 16), op
+        if op.imm in (Imm.LANE, Imm.MEMLANE):
+            assert op.lanes in (2, 4, 8, 16), op
+
+
+_SAMPLE_IMMEDIATES = {
+    Imm.LABEL: 0,
+    Imm.LABELS: ((0, 0), 0),
+    Imm.FUNC: 0,
+    Imm.CALL_INDIRECT: (0, 0),
+    Imm.LOCAL: 0,
+    Imm.GLOBAL: 0,
+    Imm.TABLE: 0,
+    Imm.MEMORY: 0,
+    Imm.I32: -5,
+    Imm.I64: -(2**40),
+    Imm.F32: 0x3FC00000,
+    Imm.F64: 0x3FF8000000000000,
+    Imm.V128: 0x0102030405060708090A0B0C0D0E0F10,
+    Imm.LANE: 1,
+    Imm.SHUFFLE: tuple(range(16)),
+    Imm.SELECT_T: (ValType.I64,),
+    Imm.REFTYPE: ValType.EXTERNREF,
+    Imm.ELEM: 0,
+    Imm.DATA: 0,
+    Imm.TABLE_INIT: (0, 0),
+    Imm.TABLE_COPY: (0, 0),
+    Imm.MEMORY_INIT: (0, 0),
+    Imm.MEMORY_COPY: (0, 0),
+}
+_CONTROL = ("block", "loop", "if", "else", "end")
+
+
+def _sample(op: Op) -> object:
+    if op.imm is Imm.MEMARG:
+        return (max(op.align_log2 - 1, 0), 16)
+    if op.imm is Imm.MEMLANE:
+        return (op.align_log2, 8, 1)
+    return _SAMPLE_IMMEDIATES.get(op.imm)
+
+
+def test_every_instruction_agrees_with_wabt(tmp_path: Path) -> None:
+    """Print every instruction with wasmkit, assemble the text with wabt's wat2wasm, and check
+    that wabt's bytes are wasmkit's encoding: this checks codes, immediates and mnemonics."""
+    ops = [op for op in ALL if op.name not in _CONTROL]
+    lines = [format_instr(Instr(0, op, _sample(op))) for op in ops]
+    wat = tmp_path / "all.wat"
+    wat.write_text(
+        "(module (type (func)) (memory 1) (table 1 funcref) (global (mut i32) (i32.const 0))\n"
+        " (elem func 0) (data \"\")\n"
+        " (func (local i32)\n  " + "\n  ".join(lines) + "\n  block loop end end if nop else nop end))\n"
+    )
+    wasm = tmp_path / "all.wasm"
+    subprocess.run([tool("wat2wasm"), "--no-check", str(wat), "-o", str(wasm)], check=True, capture_output=True)
+    body = read_module(wasm.read_bytes()).funcs[0].body
+    expected = b"".join(encode_instruction(op, _sample(op)) for op in ops)
+    expected += bytes.fromhex("02 40 03 40 0b 0b 04 40 01 05 01 0b 0b")
+    assert body == expected
+    decoded = [instr.op for instr in iter_instructions(body)][: len(ops)]
+    assert decoded == ops
