@@ -18,12 +18,16 @@ from .errors import (
     ValidationError,
     WasmError,
 )
+from .text import parse_module as parse_wat
+from .text import print_module as print_wat
 from .validate import ValidModule, validate
 
 __all__ = [
     "__version__",
     "read_module",
     "write_module",
+    "parse_wat",
+    "print_wat",
     "validate",
     "ValidModule",
     "WasmError",

@@ -100,25 +100,8 @@ class Op:
     width: int = 0  # bytes accessed by a memory instruction (its natural alignment)
     lanes: int = 0  # lane count bounding a lane-index immediate
     index: int = 0  # position in ALL: a dense key for per-instruction tables
-
-    @property
-    def align_log2(self) -> int:
-        """The largest valid alignment exponent of a memory instruction."""
-        return self.width.bit_length() - 1
-
-    @property
-    def encoding(self) -> bytes:
-        """The opcode bytes (prefix and LEB128 sub-opcode included)."""
-        if not self.prefix:
-            return bytes([self.code])
-        out = bytearray([self.prefix])
-        value = self.code
-        while True:
-            byte = value & 0x7F
-            value >>= 7
-            out.append(byte | (0x80 if value else 0))
-            if not value:
-                return bytes(out)
+    encoding: bytes = b""  # the opcode bytes (prefix and LEB128 sub-opcode included)
+    align_log2: int = 0  # the largest valid alignment exponent of a memory instruction
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
@@ -584,6 +567,16 @@ def _bad_type(word: str) -> ValType:
     raise ValueError(f"opcode table: unknown type {word!r}")
 
 
+def _uleb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
 def _parse_table(text: str) -> tuple[Op, ...]:
     ops: list[Op] = []
     feature = Feature.MVP
@@ -606,8 +599,10 @@ def _parse_table(text: str) -> tuple[Op, ...]:
         if typing != "special":
             before, after = typing.split("->")
             params, results = _parse_types(before), _parse_types(after)
+        encoding = bytes([code]) if not prefix else bytes([prefix]) + _uleb(code)
         ops.append(
-            Op(name, prefix, code, Imm(imm_name), params, results, feature, width, lanes, len(ops))
+            Op(name, prefix, code, Imm(imm_name), params, results, feature, width, lanes, len(ops),
+               encoding, width.bit_length() - 1)
         )
     return tuple(ops)
 

@@ -8,13 +8,9 @@ interpreter's wording. This checks the binary side independently of wasmkit's ow
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from tests.support import SHARED, report, require_shared, tool
+from tests.support import SHARED, report
 from wasmkit.binary import read_module, write_module
 from wasmkit.errors import DecodeError, ValidationError
 from wasmkit.validate import validate
@@ -22,28 +18,6 @@ from wasmkit.validate import validate
 SPEC_DIR = SHARED / "spec" / "wasm-2.0"
 WAST_FILES = sorted(p.stem for p in SPEC_DIR.glob("*.wast")) or ["(spec testsuite missing)"]
 REPORT = report("spec 2.0 via wast2json: decode and validate", ("malformed", "invalid", "modules"))
-
-
-@pytest.fixture(scope="session")
-def converted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """Convert a .wast file with wast2json (once per session) and return its commands."""
-    root = tmp_path_factory.mktemp("wast2json")
-    cache: dict[str, tuple[Path, list[dict]]] = {}
-
-    def convert(name: str) -> tuple[Path, list[dict]]:
-        if name not in cache:
-            out = root / name
-            out.mkdir()
-            source = require_shared("spec", "wasm-2.0", f"{name}.wast")
-            subprocess.run(
-                [tool("wast2json"), str(source), "-o", str(out / f"{name}.json")],
-                check=True,
-                capture_output=True,
-            )
-            cache[name] = (out, json.loads((out / f"{name}.json").read_text())["commands"])
-        return cache[name]
-
-    return convert
 
 
 def _encoding_omits_data_count(data: bytes) -> bool:

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import WasmError
-from . import inspect
+from . import convert, inspect
 from .common import CliError, describe_error
 
 __all__ = ["main"]
 
-_COMMAND_MODULES = (inspect,)
+_COMMAND_MODULES = (inspect, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,9 @@ from ..binary import read_module
 from ..binary.reader import MAGIC
 from ..errors import DecodeError, ParseError, ValidationError, WasmError
 from ..syntax.module import Module
+from ..text import decode_source, parse_module
 
-__all__ = ["CliError", "read_input", "load_module", "describe_error", "write_output"]
+__all__ = ["CliError", "read_input", "load_module", "module_from_bytes", "describe_error", "write_output"]
 
 
 class CliError(Exception):
@@ -41,11 +42,15 @@ def write_output(path: str | None, data: bytes) -> None:
 
 
 def load_module(path: str) -> Module:
-    """Read a module from a binary file."""
-    data = read_input(path)
-    if not data.startswith(MAGIC):
-        raise CliError(f"{path}: not a WebAssembly binary (no \\0asm header)")
-    return read_module(data)
+    """Read a module from a file: binary if it starts with the `\\0asm` header, else text."""
+    return module_from_bytes(read_input(path), path)
+
+
+def module_from_bytes(data: bytes, path: str) -> Module:
+    """The module in `data` (read from `path`): binary or text."""
+    if data.startswith(MAGIC):
+        return read_module(data)
+    return parse_module(decode_source(data, path), path)
 
 
 def describe_error(err: WasmError, path: str | None) -> str:

@@ -84,7 +84,8 @@ def format_immediates(op: Op, imm: object, namer: IndexNamer = _number) -> str:
     if kind is Imm.SHUFFLE:
         return " ".join(map(str, imm))  # type: ignore[call-overload]
     if kind is Imm.SELECT_T:
-        return " ".join(f"(result {vt.text})" for vt in imm)  # type: ignore[attr-defined]
+        types = " ".join(vt.text for vt in imm)  # type: ignore[attr-defined]
+        return f"(result {types})" if types else "(result)"
     if kind is Imm.REFTYPE:
         return "func" if imm == ValType.FUNCREF else "extern"
     if kind is Imm.TABLE_INIT:

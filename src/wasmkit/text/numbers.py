@@ -8,7 +8,9 @@ even) straight to the target precision, never through a wider type.
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from fractions import Fraction
 
 __all__ = [
@@ -20,7 +22,13 @@ __all__ = [
     "F32_SPEC",
     "F64_SPEC",
     "FloatSpec",
+    "OutOfRange",
+    "is_number",
 ]
+
+
+class OutOfRange(ValueError):
+    """A well-formed literal whose value does not fit its type."""
 
 
 class FloatSpec:
@@ -92,11 +100,21 @@ _DEC_NUM = re.compile(r"[0-9](?:_?[0-9])*")
 _EXPONENT_CLAMP = 100_000
 
 
+def is_number(text: str) -> bool:
+    """Whether `text` has the syntax of a numeric literal (in range or not)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if body in ("inf", "nan"):
+        return True
+    if body.startswith("nan:0x"):
+        return bool(_HEX_NUM.fullmatch(body[6:]))
+    return bool(_HEX_FLOAT.fullmatch(body) or _DEC_FLOAT.fullmatch(body))
+
+
 def parse_int(text: str) -> int | None:
     """An integer literal (sign, decimal or `0x` hex, `_` separators), or None if malformed."""
     sign = 1
     body = text
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if body.startswith("0x"):
@@ -140,7 +158,7 @@ def _round_to_bits(value: Fraction, spec: FloatSpec) -> int | None:
 def _parse_float(text: str, spec: FloatSpec) -> int | None:
     sign = 0
     body = text
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = spec.sign_bit if body[0] == "-" else 0
         body = body[1:]
     if body == "inf":
@@ -153,36 +171,66 @@ def _parse_float(text: str, spec: FloatSpec) -> int | None:
             return None
         payload = int(digits.replace("_", ""), 16)
         if not 1 <= payload <= spec.mantissa_mask:
-            return None
+            raise OutOfRange(text)
         return sign | spec.inf | payload
-    value: Fraction
-    match = _HEX_FLOAT.fullmatch(body)
-    if match:
-        whole, frac, exp = match.groups()
-        digits = (whole + (frac or "")).replace("_", "")
-        exponent = int(exp.replace("_", "")) if exp else 0
-        exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, exponent))
-        value = Fraction(int(digits, 16)) * Fraction(2) ** (exponent - 4 * len((frac or "").replace("_", "")))
-    else:
-        match = _DEC_FLOAT.fullmatch(body)
-        if not match:
-            return None
-        whole, frac, exp = match.groups()
-        digits = (whole + (frac or "")).replace("_", "")
-        exponent = int(exp.replace("_", "")) if exp else 0
-        exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, exponent))
-        value = Fraction(int(digits)) * Fraction(10) ** (exponent - len((frac or "").replace("_", "")))
-    bits = _round_to_bits(value, spec)
-    if bits is None:
+    hex_match = _HEX_FLOAT.fullmatch(body)
+    if not hex_match and not _DEC_FLOAT.fullmatch(body):
         return None
+    clean = body.replace("_", "")
+    fast = _fast_bits(clean, bool(hex_match), spec)
+    if fast is not None:
+        return sign | fast
+    bits = _round_to_bits(_exact_value(clean, bool(hex_match)), spec)
+    if bits is None:
+        raise OutOfRange(text)
     return sign | bits
 
 
+def _exact_value(clean: str, is_hex: bool) -> Fraction:
+    """The exact value of a literal (without sign or `_`), as a fraction."""
+    match = (_HEX_FLOAT if is_hex else _DEC_FLOAT).fullmatch(clean)
+    whole, frac, exp = match.groups()  # type: ignore[union-attr]
+    digits = whole + (frac or "")
+    exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, int(exp) if exp else 0))
+    if is_hex:
+        return Fraction(int(digits, 16)) * Fraction(2) ** (exponent - 4 * len(frac or ""))
+    return Fraction(int(digits)) * Fraction(10) ** (exponent - len(frac or ""))
+
+
+def _fast_bits(clean: str, is_hex: bool, spec: FloatSpec) -> int | None:
+    """The bits by way of Python's correctly rounded float parsing, when that is exact: always
+    for f64; for f32 unless the f64 value falls exactly halfway between two f32 values (where
+    rounding twice could differ from rounding once). None means: take the exact path."""
+    if len(clean) > 40:
+        return None  # very long literals: the exact path bounds its work itself
+    try:
+        value = float.fromhex(clean) if is_hex else float(clean)
+    except (ValueError, OverflowError):
+        return None
+    if math.isinf(value):
+        return None
+    if spec is F64_SPEC:
+        return struct.unpack("<Q", struct.pack("<d", value))[0]
+    try:
+        bits = struct.unpack("<I", struct.pack("<f", value))[0]
+    except OverflowError:
+        return None
+    nearest = struct.unpack("<f", struct.pack("<I", bits))[0]
+    if nearest != value:
+        neighbour_bits = bits + 1 if abs(value) > abs(nearest) else bits - 1
+        if 0 <= neighbour_bits < 0x7F800000:
+            neighbour = struct.unpack("<f", struct.pack("<I", neighbour_bits))[0]
+            if value == (nearest + neighbour) / 2:
+                return None
+    return bits
+
+
 def parse_f32(text: str) -> int | None:
-    """The f32 bit pattern of a float literal, or None if malformed or out of range."""
+    """The f32 bit pattern of a float literal, or None if malformed; OutOfRange if it rounds
+    to infinity (or is a NaN payload that does not fit)."""
     return _parse_float(text, F32_SPEC)
 
 
 def parse_f64(text: str) -> int | None:
-    """The f64 bit pattern of a float literal, or None if malformed or out of range."""
+    """The f64 bit pattern of a float literal, or None if malformed; OutOfRange as parse_f32."""
     return _parse_float(text, F64_SPEC)

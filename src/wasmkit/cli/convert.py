@@ -1,0 +1,46 @@
+"""`wasmkit wat2wasm` and `wasmkit wasm2wat`: between the text and binary formats."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..binary import read_module, write_module
+from ..text import decode_source, parse_module, print_module
+from ..validate import validate
+from .common import read_input, write_output
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("wat2wasm", help="translate the text format to a binary module")
+    p.add_argument("file", help="a .wat file, or - for stdin")
+    p.add_argument("-o", "--output", help="output file (default: the input's name with .wasm; - for stdout)")
+    p.add_argument("--no-check", action="store_true", help="do not validate the module")
+    p.set_defaults(handler=_wat2wasm)
+
+    p = commands.add_parser("wasm2wat", help="translate a binary module to the text format")
+    p.add_argument("file", help="a .wasm file, or - for stdin")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--no-check", action="store_true", help="do not validate the module")
+    p.set_defaults(handler=_wasm2wat)
+
+
+def _wat2wasm(args: argparse.Namespace) -> int:
+    module = parse_module(decode_source(read_input(args.file), args.file), args.file)
+    if not args.no_check:
+        validate(module)
+    output = args.output
+    if output is None and args.file != "-":
+        output = str(Path(args.file).with_suffix(".wasm"))
+    write_output(output, write_module(module))
+    return 0
+
+
+def _wasm2wat(args: argparse.Namespace) -> int:
+    module = read_module(read_input(args.file))
+    if not args.no_check:
+        validate(module)
+    write_output(args.output, print_module(module).encode("utf-8"))
+    return 0

@@ -1,0 +1,440 @@
+"""Instructions in the text format, flat and folded, encoded to bytes as they are parsed.
+
+Folded instructions nest arbitrarily deep, so the parser keeps an explicit stack of work
+instead of recursing: a *run* frame walks the items of a form, an *emit* frame appends bytes
+(and opens or closes a label) once the items before it are done. `(i32.add A B)` pushes
+"emit i32.add" and then a run over `A B`; `(if C (then T) (else E))` pushes, in reverse, the
+run over C, "emit if", the run over T, "emit else", the run over E and "emit end".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from ..binary.code import encode_immediate
+from ..binary.leb128 import write_signed, write_unsigned
+from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
+from ..syntax.types import ValType
+from .cursor import Cursor, Space, is_form, is_keyword, unexpected
+from .lexer import ATOM, ID, RESERVED, Form, Item, Source, Token
+from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
+
+__all__ = ["CodeContext", "parse_code", "take_i32", "take_i64", "take_f32", "take_f64"]
+
+_BLOCK, _LOOP, _IF, _ELSE, _END = 0x02, 0x03, 0x04, 0x05, 0x0B
+_OPEN_LABEL, _CLOSE_LABEL = 1, 2
+_NO_LOCALS = Space("local")  # constant expressions have none (a use is caught by validation)
+
+
+class CodeContext(Protocol):
+    """What instruction parsing needs from the module being parsed."""
+
+    types: Space
+    funcs: Space
+    tables: Space
+    mems: Space
+    globals: Space
+    elems: Space
+    datas: Space
+    uses_data_index: bool
+
+    def block_type(self, cursor: Cursor) -> int: ...
+
+    def type_use(self, cursor: Cursor) -> int: ...
+
+
+# -- numbers --
+
+
+def _take_number(cursor: Cursor, parse: Callable[[str], int | None], in_range: Callable[[int], bool]) -> int:
+    """A numeric literal: "unknown operator" if the token is no number at all (as the reference
+    lexer sees it), "constant out of range" if it is one that does not fit."""
+    item = cursor.peek()
+    if not (isinstance(item, Token) and item.kind in (ATOM, RESERVED)):
+        cursor.fail("unexpected token", item)
+    cursor.pos += 1
+    try:
+        value = parse(item.text)
+    except OutOfRange:
+        cursor.fail("constant out of range", item)
+    if value is None:
+        unexpected(cursor, item)
+    if not in_range(value):
+        cursor.fail("constant out of range", item)
+    return value
+
+
+def take_i32(cursor: Cursor) -> int:
+    """An i32 literal (signed or unsigned), as the signed value."""
+    value = _take_number(cursor, parse_int, lambda v: -(1 << 31) <= v < (1 << 32))
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def take_i64(cursor: Cursor) -> int:
+    value = _take_number(cursor, parse_int, lambda v: -(1 << 63) <= v < (1 << 64))
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def take_f32(cursor: Cursor) -> int:
+    return _take_number(cursor, parse_f32, lambda v: True)
+
+
+def take_f64(cursor: Cursor) -> int:
+    return _take_number(cursor, parse_f64, lambda v: True)
+
+
+def _take_int_lane(bits: int) -> Callable[[Cursor], int]:
+    def take(cursor: Cursor) -> int:
+        value = _take_number(cursor, parse_int, lambda v: -(1 << (bits - 1)) <= v < (1 << bits))
+        return value & ((1 << bits) - 1)
+
+    return take
+
+
+# Per v128 shape: lane count, lane width in bits, and the reader of one lane's bits.
+_SHAPES: dict[str, tuple[int, int, Callable[[Cursor], int]]] = {
+    "i8x16": (16, 8, _take_int_lane(8)),
+    "i16x8": (8, 16, _take_int_lane(16)),
+    "i32x4": (4, 32, _take_int_lane(32)),
+    "i64x2": (2, 64, _take_int_lane(64)),
+    "f32x4": (4, 32, take_f32),
+    "f64x2": (2, 64, take_f64),
+}
+
+
+def take_v128(cursor: Cursor) -> int:
+    """`shape lane*` as the 128-bit little-endian value."""
+    shape_token = cursor.peek()
+    shape = cursor.take_atom().text
+    if shape not in _SHAPES:
+        cursor.fail("unexpected token", shape_token)
+    count, bits, take_lane = _SHAPES[shape]
+    given = 0  # lane literals: numbers, or tokens the lexer would reject (which fail below)
+    while isinstance(item := cursor.peek(given), Token) and (item.kind == RESERVED or (item.kind == ATOM and not is_keyword(item.text))):
+        given += 1
+    if given != count:
+        cursor.fail("wrong number of lane literals", cursor.peek(min(given, count)))
+    value = 0
+    for lane in range(count):
+        value |= take_lane(cursor) << (lane * bits)
+    return value
+
+
+def _take_lane_index(cursor: Cursor) -> int:
+    """A lane index immediate: a natural number below 256."""
+    item = cursor.peek()
+    value = parse_int(item.text) if isinstance(item, Token) and item.kind == ATOM else None
+    if value is None or item.text[0] in "+-":  # type: ignore[union-attr]
+        unexpected(cursor, item)
+    if value > 255:
+        cursor.fail("malformed lane index", item)
+    cursor.pos += 1
+    return value
+
+
+def _take_shuffle_lanes(cursor: Cursor) -> tuple[int, ...]:
+    """The sixteen lane indices of i8x16.shuffle, each below 32 once validated."""
+    lanes = []
+    while isinstance(item := cursor.peek(), Token) and (item.kind == RESERVED or (item.kind == ATOM and not is_keyword(item.text))):
+        value = parse_int(item.text) if item.kind == ATOM else None
+        if value is None or item.text[0] in "+-" or value > 255:
+            cursor.fail("malformed lane index", item)
+        lanes.append(value)
+        cursor.pos += 1
+    if len(lanes) != 16:
+        cursor.fail("invalid lane length", cursor.peek())
+    return tuple(lanes)
+
+
+def _take_memarg(cursor: Cursor, op: Op) -> tuple[int, int]:
+    offset = 0
+    align = op.align_log2
+    text = cursor.peek_atom()
+    if text is not None and text.startswith("offset="):
+        token = cursor.take()
+        parsed = parse_int(text[7:])
+        if parsed is None or text[7:8] in ("+", "-"):
+            cursor.fail("unknown operator", token)
+        if parsed > 0xFFFF_FFFF:
+            cursor.fail("i32 constant out of range", token)
+        offset = parsed
+        text = cursor.peek_atom()
+    if text is not None and text.startswith("align="):
+        token = cursor.take()
+        parsed = parse_int(text[6:])
+        if parsed is None or text[6:7] in ("+", "-"):
+            cursor.fail("unknown operator", token)
+        if parsed <= 0 or parsed & (parsed - 1):
+            cursor.fail("alignment must be a power of two", token)
+        align = parsed.bit_length() - 1
+    return align, offset
+
+
+# -- the parser --
+
+
+class _Run:
+    """Items of one form (or instruction sequence) being parsed."""
+
+    __slots__ = ("cursor", "folded_only", "label_height")
+
+    def __init__(self, cursor: Cursor, folded_only: bool) -> None:
+        self.cursor = cursor
+        self.folded_only = folded_only
+        self.label_height = -1  # set when the run starts
+
+
+class _Label:
+    __slots__ = ("name", "kind", "flat", "seen_else", "else_end")
+
+    def __init__(self, name: str | None, kind: int, flat: bool) -> None:
+        self.name = name
+        self.kind = kind
+        self.flat = flat
+        self.seen_else = False
+        self.else_end = -1  # where the output stood just after a flat `else`
+
+
+class _CodeParser:
+    def __init__(self, ctx: CodeContext, source: Source, local_space: Space | None) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.locals = local_space
+        self.out = bytearray()
+        self.labels: list[_Label] = []
+        self.stack: list[object] = []
+
+    def parse(self, cursor: Cursor) -> bytes:
+        stack = self.stack
+        stack.append(_Run(cursor, folded_only=False))
+        out = self.out
+        while stack:
+            frame = stack[-1]
+            if type(frame) is not _Run:
+                stack.pop()
+                data, action, label = frame  # type: ignore[misc]
+                out += data
+                if action == _OPEN_LABEL:
+                    self.labels.append(label)
+                elif action == _CLOSE_LABEL:
+                    self.labels.pop()
+                continue
+            run: _Run = frame  # type: ignore[assignment]
+            if run.label_height < 0:
+                run.label_height = len(self.labels)
+            cursor = run.cursor
+            if cursor.pos >= len(cursor.items):
+                if len(self.labels) != run.label_height:  # a flat block left open
+                    cursor.fail("unexpected token")
+                stack.pop()
+                continue
+            item = cursor.items[cursor.pos]
+            cursor.pos += 1
+            if isinstance(item, Form):
+                self.folded(item)
+            elif run.folded_only or item.kind != ATOM:
+                unexpected(cursor, item)
+            else:
+                self.flat(item, run)
+        out.append(_END)
+        return bytes(out)
+
+    # -- flat instructions --
+
+    def flat(self, token: Token, run: _Run) -> None:
+        cursor = run.cursor
+        name = token.text
+        if name == "block" or name == "loop" or name == "if":
+            label = cursor.take_id()
+            code = _BLOCK if name == "block" else _LOOP if name == "loop" else _IF
+            self.out.append(code)
+            self.out += write_signed(self.ctx.block_type(cursor))
+            self.labels.append(_Label(label, code, flat=True))
+        elif name == "else" or name == "end":
+            if len(self.labels) <= run.label_height or not self.labels[-1].flat:
+                cursor.fail("unexpected token", token)
+            label = self.labels[-1]
+            if name == "else":
+                if label.kind != _IF or label.seen_else:
+                    cursor.fail("unexpected token", token)
+                label.seen_else = True
+            closing = cursor.peek()
+            closing_name = cursor.take_id()
+            if closing_name is not None and closing_name != label.name:
+                cursor.fail("mismatching label", closing)
+            if name == "else":
+                self.out.append(_ELSE)
+                label.else_end = len(self.out)
+                return
+            self.labels.pop()
+            if label.else_end == len(self.out):
+                del self.out[-1]  # an empty else branch is left out, as wabt does
+            self.out.append(_END)
+        else:
+            op = BY_NAME.get(name)
+            if op is None:
+                unexpected(cursor, token)
+            self.out += self.plain(op, cursor)
+
+    # -- folded instructions --
+
+    def folded(self, form: Form) -> None:
+        cursor = Cursor(self.source, form)
+        head = form.head
+        stack = self.stack
+        if head is None:
+            unexpected(cursor, form[0] if form else None)
+        if head == "block" or head == "loop":
+            label = cursor.take_id()
+            code = _BLOCK if head == "block" else _LOOP
+            self.out.append(code)
+            self.out += write_signed(self.ctx.block_type(cursor))
+            self.labels.append(_Label(label, code, flat=False))
+            stack.append((b"\x0b", _CLOSE_LABEL, None))
+            stack.append(_Run(cursor, folded_only=False))
+        elif head == "if":
+            label = cursor.take_id()
+            blocktype = write_signed(self.ctx.block_type(cursor))
+            conditions = Form(form.offset)
+            conditions.end = form.end
+            while cursor.peek() is not None and not is_form(cursor.peek(), "then"):
+                item = cursor.take()
+                if not isinstance(item, Form):
+                    unexpected(cursor, item)
+                conditions.append(item)
+            then_form = cursor.take_form("then")
+            if then_form is None:
+                cursor.fail("unexpected token")
+            else_form = cursor.take_form("else")
+            cursor.expect_end()
+            stack.append((b"\x0b", _CLOSE_LABEL, None))
+            if else_form is not None and len(else_form) > 1:  # an empty else is left out
+                stack.append(_Run(Cursor(self.source, else_form), folded_only=False))
+                stack.append((b"\x05", 0, None))
+            stack.append(_Run(Cursor(self.source, then_form), folded_only=False))
+            stack.append((bytes([_IF]) + blocktype, _OPEN_LABEL, _Label(label, _IF, flat=False)))
+            stack.append(_Run(Cursor(self.source, conditions, 0, form.end - 1), folded_only=True))
+        else:
+            op = BY_NAME.get(head)
+            if op is None or head in ("else", "end", "then"):
+                unexpected(cursor, form[0])
+            stack.append((self.plain(op, cursor), 0, None))
+            stack.append(_Run(cursor, folded_only=True))
+
+    # -- plain instructions and their immediates --
+
+    def plain(self, op: Op, cursor: Cursor) -> bytes:
+        """`op` and its immediates (read from `cursor`), encoded."""
+        kind = op.imm
+        ctx = self.ctx
+        if kind is Imm.NONE:
+            if op.name == "select" and cursor.peek_form("result") is not None:
+                types = [vt for form in cursor.take_forms("result") for vt in _valtypes(self.source, form)]
+                return SELECT_TYPED.encoding + encode_immediate(SELECT_TYPED, tuple(types))
+            return op.encoding
+        imm: object
+        if kind is Imm.I32:
+            imm = take_i32(cursor)
+        elif kind is Imm.LOCAL:
+            imm = (self.locals or _NO_LOCALS).resolve(cursor)
+        elif kind is Imm.GLOBAL:
+            imm = ctx.globals.resolve(cursor)
+        elif kind is Imm.MEMARG:
+            imm = _take_memarg(cursor, op)
+        elif kind is Imm.FUNC:
+            imm = ctx.funcs.resolve(cursor)
+        elif kind is Imm.LABEL:
+            imm = self.label(cursor)
+        elif kind is Imm.I64:
+            imm = take_i64(cursor)
+        elif kind is Imm.F32:
+            imm = take_f32(cursor)
+        elif kind is Imm.F64:
+            imm = take_f64(cursor)
+        elif kind is Imm.LABELS:
+            labels = [self.label(cursor)]
+            while self.label_follows(cursor):
+                labels.append(self.label(cursor))
+            imm = (tuple(labels[:-1]), labels[-1])
+        elif kind is Imm.CALL_INDIRECT:
+            table = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
+            imm = (ctx.type_use(cursor), table)
+        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
+            imm = 0 if kind is Imm.MEMORY else (0, 0)
+        elif kind is Imm.TABLE:
+            imm = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
+        elif kind is Imm.V128:
+            imm = take_v128(cursor)
+        elif kind is Imm.LANE:
+            imm = _take_lane_index(cursor)
+        elif kind is Imm.MEMLANE:
+            align, offset = _take_memarg(cursor, op)
+            imm = (align, offset, _take_lane_index(cursor))
+        elif kind is Imm.SHUFFLE:
+            imm = _take_shuffle_lanes(cursor)
+        elif kind is Imm.REFTYPE:
+            token = cursor.take_atom()
+            if token.text not in ("func", "extern"):
+                unexpected(cursor, token)
+            imm = ValType.FUNCREF if token.text == "func" else ValType.EXTERNREF
+        elif kind is Imm.ELEM:
+            imm = ctx.elems.resolve(cursor)
+        elif kind is Imm.DATA:
+            imm = ctx.datas.resolve(cursor)
+            ctx.uses_data_index = True
+        elif kind is Imm.MEMORY_INIT:
+            imm = (ctx.datas.resolve(cursor), 0)
+            ctx.uses_data_index = True
+        elif kind is Imm.TABLE_INIT:
+            # `table.init elem` or `table.init table elem`: two indices name the table first.
+            if _index_follows(cursor, 1):
+                table = ctx.tables.resolve(cursor)
+                imm = (ctx.elems.resolve(cursor), table)
+            else:
+                imm = (ctx.elems.resolve(cursor), 0)
+        elif kind is Imm.TABLE_COPY:
+            if ctx.tables.peek_index(cursor):
+                dst = ctx.tables.resolve(cursor)
+                imm = (dst, ctx.tables.resolve(cursor))
+            else:
+                imm = (0, 0)
+        else:  # Imm.BLOCK, Imm.SELECT_T: only block, loop, if and typed select have them,
+            # and those are parsed before an op gets here.
+            unexpected(cursor, cursor.peek())
+        return op.encoding + encode_immediate(op, imm)
+
+    def label(self, cursor: Cursor) -> int:
+        item = cursor.peek()
+        if isinstance(item, Token) and item.kind == ID:
+            cursor.pos += 1
+            for depth, label in enumerate(reversed(self.labels)):
+                if label.name == item.value:
+                    return depth
+            cursor.fail(f"unknown label {item.text}", item)
+        return cursor.take_u32()
+
+    def label_follows(self, cursor: Cursor) -> bool:
+        item = cursor.peek()
+        return isinstance(item, Token) and (item.kind == ID or (item.kind == ATOM and cursor.peek_u32()))
+
+
+def _index_follows(cursor: Cursor, ahead: int) -> bool:
+    item = cursor.peek(ahead)
+    if not isinstance(item, Token):
+        return False
+    return item.kind == ID or (item.kind == ATOM and item.text[:1].isdigit())
+
+
+def _valtypes(source: Source, form: Form) -> list[ValType]:
+    cursor = Cursor(source, form)
+    types = []
+    while not cursor.at_end():
+        types.append(cursor.take_valtype())
+    return types
+
+
+def parse_code(ctx: CodeContext, source: Source, cursor: Cursor, local_space: Space | None = None) -> bytes:
+    """Parse the instructions from `cursor` to the end of its form; return them encoded, with
+    the final `end`."""
+    return _CodeParser(ctx, source, local_space).parse(cursor)

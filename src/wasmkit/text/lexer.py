@@ -1,0 +1,241 @@
+"""The text format's lexer, and the S-expression tree built from its tokens.
+
+A token is a parenthesis or a *run*: a maximal stretch of characters that are not white space,
+parentheses or `;`, where a string literal (which may hold any of those) counts as part of the
+run. A run that is exactly one string is a string token, `$` and id characters an identifier,
+id characters alone an atom (a keyword or a number); anything else (`data"a"`, `"a""b"`) is a
+reserved token, which no rule of the grammar accepts. Comments (`;;` to the end of the line,
+nested `(; ;)` blocks) and annotations `(@name ...)` are skipped.
+
+Positions are byte-independent character offsets into the source; `Source.locate` turns one
+into line and column only when an error is reported.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import NoReturn, Union
+
+from ..errors import ParseError
+
+__all__ = ["Source", "Token", "Form", "Item", "read_forms", "ATOM", "ID", "STRING", "RESERVED"]
+
+ATOM, ID, STRING, RESERVED = "atom", "id", "string", "reserved"
+
+_IDCHARS = r"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
+_ATOM = re.compile(f"[{_IDCHARS}]+")
+_ID = re.compile(f"\\$[{_IDCHARS}]+")
+_SCAN = re.compile(
+    r"""
+    (?P<space>[ \t\n\r]+)
+  | (?P<line_comment>;;[^\n]*)
+  | (?P<block_comment>\(;)
+  | (?P<annotation>\(@)
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<run>(?:[^ \t\n\r()";]|"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*")+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_STRING = re.compile(r'"((?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*)"')
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*)\}|(.))", re.DOTALL)
+_STRING_PREFIX = re.compile(r'"(?:[^"\\\n]|\\.)*')
+_SIMPLE_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\": b"\\"}
+
+
+class Source:
+    """Source text with a name, for locating errors."""
+
+    def __init__(self, text: str, name: str = "") -> None:
+        self.text = text
+        self.name = name
+        self._line_starts: list[int] | None = None
+        self.pending_error: ParseError | None = None  # see read_forms
+
+    def raise_pending(self) -> None:
+        """Raise the error that reading left for after parsing, if any."""
+        if self.pending_error is not None:
+            raise self.pending_error
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def error(self, message: str, offset: int) -> ParseError:
+        line, column = self.locate(offset)
+        start = self._line_starts[line - 1] if self._line_starts else 0
+        end = self.text.find("\n", start)
+        source_line = self.text[start : end if end >= 0 else len(self.text)]
+        return ParseError(message, line, column, source_line[:200], self.name)
+
+    def fail(self, message: str, offset: int) -> NoReturn:
+        raise self.error(message, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # ATOM, ID, STRING or RESERVED
+    text: str  # the token as written (for a string, its source text with quotes)
+    offset: int
+    value: bytes | str = ""  # a string's bytes; an identifier's name (without `$`)
+
+
+class Form(list):
+    """A parenthesised form: its items are tokens and nested forms."""
+
+    __slots__ = ("offset", "end")
+
+    def __init__(self, offset: int) -> None:
+        super().__init__()
+        self.offset = offset
+        self.end = offset
+
+    @property
+    def head(self) -> str | None:
+        """The keyword that opens the form, if it starts with one."""
+        if self and isinstance(self[0], Token) and self[0].kind == ATOM:
+            return self[0].text
+        return None
+
+
+Item = Union[Token, Form]
+
+
+def _decode_string(body: str, offset: int, source: Source) -> bytes:
+    out = bytearray()
+    pos = 0
+    for match in _ESCAPE.finditer(body):
+        out += body[pos : match.start()].encode("utf-8")
+        hex_byte, code_point, other = match.groups()
+        if hex_byte is not None:
+            out.append(int(hex_byte, 16))
+        elif code_point is not None:
+            value = int(code_point.replace("_", ""), 16)
+            if value >= 0x110000 or 0xD800 <= value < 0xE000:
+                source.fail("malformed UTF-8 encoding", offset + match.start())
+            out += chr(value).encode("utf-8")
+        elif other in _SIMPLE_ESCAPES:
+            out += _SIMPLE_ESCAPES[other]
+        else:
+            source.fail("illegal escape", offset + match.start())
+        pos = match.end()
+    out += body[pos:].encode("utf-8")
+    return bytes(out)
+
+
+def _classify(run: str, offset: int, source: Source) -> Token:
+    if run[0] == '"':
+        match = _STRING.fullmatch(run)
+        if match:
+            return Token(STRING, run, offset, _decode_string(match.group(1), offset + 1, source))
+    elif run[0] == "$":
+        if _ID.fullmatch(run):
+            return Token(ID, run, offset, run[1:])
+    elif _ATOM.fullmatch(run):
+        return Token(ATOM, run, offset)
+    return Token(RESERVED, run, offset)
+
+
+def _skip_block_comment(text: str, start: int, source: Source) -> int:
+    """The offset just after the block comment opening at `start` (comments nest)."""
+    depth = 0
+    pos = start
+    while True:
+        open_at = text.find("(;", pos)
+        close_at = text.find(";)", pos)
+        if close_at < 0:
+            source.fail("unclosed comment", start)
+        if 0 <= open_at < close_at:
+            depth += 1
+            pos = open_at + 2
+        else:
+            depth -= 1
+            pos = close_at + 2
+            if depth == 0:
+                return pos
+
+
+def read_forms(source: Source) -> list[Item]:
+    """Read the whole text into top-level items (forms and tokens), skipping comments and
+    annotations. Nesting is handled with an explicit stack, so deep nesting costs no
+    recursion.
+
+    Unbalanced parentheses do not fail at once: the forms read so far (the open ones closed)
+    are returned and the error is left in `source.pending_error`, to be raised once they have
+    been parsed. A parser that reads as it goes, like the reference one, would have met any
+    fault in those forms first."""
+    text = source.text
+    stack: list[Form] = []
+    top: list[Item] = []
+    current: list[Item] = top
+    pos = 0
+    length = len(text)
+    scan = _SCAN.match
+    while pos < length:
+        match = scan(text, pos)
+        kind = match.lastgroup  # type: ignore[union-attr]
+        end = match.end()  # type: ignore[union-attr]
+        if kind == "run":
+            current.append(_classify(match.group(), pos, source))  # type: ignore[union-attr]
+        elif kind == "open":
+            form = Form(pos)
+            current.append(form)
+            stack.append(form)
+            current = form
+        elif kind == "close":
+            if not stack:
+                source.pending_error = source.error("unexpected token", pos)
+                return top
+            stack.pop().end = end
+            current = stack[-1] if stack else top
+        elif kind == "block_comment":
+            end = _skip_block_comment(text, pos, source)
+        elif kind == "annotation":
+            end = _skip_annotation(text, pos, source)
+        elif kind == "other":
+            char = text[pos]
+            if char == '"':
+                source.fail("unclosed string" if _unclosed(text, pos) else "illegal character in string", pos)
+            if char == ";":
+                source.fail("unexpected token", pos)
+            source.fail("misplaced unicode character" if ord(char) > 0x7F else "illegal character", pos)
+        pos = end
+    if stack:
+        source.pending_error = source.error("unexpected end of input: unclosed parenthesis", length)
+        for form in stack:
+            form.end = length + 1
+    return top
+
+
+def _unclosed(text: str, start: int) -> bool:
+    """Whether the string literal opening at `start` runs to the end of its line unclosed
+    (rather than holding an illegal character)."""
+    match = _STRING_PREFIX.match(text, start)
+    end = match.end() if match else start
+    return end >= len(text) or text[end] == "\n"
+
+
+def _skip_annotation(text: str, start: int, source: Source) -> int:
+    """The offset just after the annotation `(@...)` opening at `start`."""
+    depth = 0
+    pos = start
+    while pos < len(text):
+        match = _SCAN.match(text, pos)
+        kind = match.lastgroup  # type: ignore[union-attr]
+        end = match.end()  # type: ignore[union-attr]
+        if kind in ("open", "annotation"):
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                return end
+        elif kind == "block_comment":
+            end = _skip_block_comment(text, pos, source)
+        pos = end
+    source.fail("unclosed annotation", start)

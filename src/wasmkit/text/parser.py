@@ -1,0 +1,554 @@
+"""The text format: WAT modules to `Module`.
+
+Two passes over the module's fields. The first defines every name in its index space (so that
+fields may refer to ones defined later) and checks that imports come first; the second builds
+each field, in textual order, so that function types written inline are appended to the type
+section in the order they appear, as the spec (and wabt) do.
+"""
+
+from __future__ import annotations
+
+from ..binary import read_module
+from ..binary.code import BLOCK_EMPTY
+from ..binary.leb128 import write_unsigned
+from ..syntax.module import (
+    DataSegment,
+    ElemSegment,
+    Export,
+    Func,
+    Global,
+    Import,
+    ImportDesc,
+    Module,
+    SegmentMode,
+)
+from ..syntax.types import (
+    PAGE_SIZE,
+    ExternKind,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    TableType,
+    ValType,
+)
+from .body import parse_code
+from .cursor import Cursor, Space, is_form, unexpected
+from .lexer import ID, Form, Item, Source, Token, read_forms
+
+__all__ = ["parse_module", "module_from_form", "module_from_items"]
+
+_DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+_EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL}
+
+
+def parse_module(text: str, name: str = "") -> Module:
+    """Parse a module in the text format: `(module ...)`, or just its fields. Raises ParseError
+    (or, for `(module binary ...)`, DecodeError)."""
+    source = Source(text, name)
+    module = module_from_items(source, read_forms(source))
+    source.raise_pending()
+    return module
+
+
+def module_from_items(source: Source, items: list[Item]) -> Module:
+    """A module from the top-level items of a text: one `(module ...)` form, or fields."""
+    if len(items) == 1 and is_form(items[0], "module"):
+        return module_from_form(source, items[0])  # type: ignore[arg-type]
+    return _ModuleParser(source, items, len(source.text)).build()
+
+
+def module_from_form(source: Source, form: Form) -> Module:
+    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms."""
+    cursor = Cursor(source, form)
+    cursor.take_id()
+    if cursor.take_if_keyword("binary"):
+        data = cursor.take_strings()
+        cursor.expect_end()
+        return read_module(data)
+    if cursor.take_if_keyword("quote"):
+        first = cursor.peek()
+        text = cursor.take_strings()
+        cursor.expect_end()
+        try:
+            decoded = text.decode("utf-8")
+        except UnicodeDecodeError:
+            cursor.fail("malformed UTF-8 encoding", first)
+        return parse_module(decoded, source.name)
+    return _ModuleParser(source, form[cursor.pos :], form.end - 1).build()
+
+
+class _ModuleParser:
+    def __init__(self, source: Source, fields: list[Item], end_offset: int) -> None:
+        self.source = source
+        self.fields = fields
+        self.end_offset = end_offset
+        self.types = Space("type")
+        self.funcs = Space("func")
+        self.tables = Space("table")
+        self.mems = Space("memory")
+        self.globals = Space("global")
+        self.elems = Space("elem")
+        self.datas = Space("data")
+        self.uses_data_index = False
+        self.func_types: list[FuncType] = []  # explicit types, then those written inline
+        self.imports: list[Import] = []
+        self.funcs_out: list[Func] = []
+        self.tables_out: list[TableType] = []
+        self.mems_out: list[MemoryType] = []
+        self.globals_out: list[Global] = []
+        self.exports: list[Export] = []
+        self.elems_out: list[ElemSegment] = []
+        self.datas_out: list[DataSegment] = []
+        self.start: int | None = None
+
+    # -- driving --
+
+    def build(self) -> Module:
+        for item in self.fields:
+            if not isinstance(item, Form):
+                unexpected(Cursor(self.source, self.fields, 0, self.end_offset), item)
+        forms: list[Form] = self.fields  # type: ignore[assignment]
+        self.check_import_order(forms)
+        for form in forms:
+            self.declare(form)
+        for form in forms:
+            handler = getattr(self, f"field_{form.head}")
+            handler(Cursor(self.source, form))
+        return Module(
+            types=tuple(self.func_types),
+            imports=tuple(self.imports),
+            funcs=tuple(self.funcs_out),
+            tables=tuple(self.tables_out),
+            mems=tuple(self.mems_out),
+            globals=tuple(self.globals_out),
+            exports=tuple(self.exports),
+            start=self.start,
+            elems=tuple(self.elems_out),
+            datas=tuple(self.datas_out),
+            data_count=len(self.datas_out) if self.uses_data_index else None,
+        )
+
+    def check_import_order(self, forms: list[Form]) -> None:
+        """Imports must precede every function, table, memory and global definition; report
+        the last definition that an import follows, as the reference parser does."""
+        last_import = max((i for i, form in enumerate(forms) if _is_import(form)), default=-1)
+        if last_import < 0:
+            return
+        definitions = [i for i, form in enumerate(forms[:last_import]) if form.head in _DEFINITION_KINDS and not _is_import(form)]
+        if definitions:
+            kind = _DEFINITION_KINDS[forms[definitions[-1]].head]  # type: ignore[index]
+            self.source.fail(f"import after {kind} definition", forms[last_import].offset)
+
+    def declare(self, form: Form) -> None:
+        """Pass 1: give the field's entities their indices and names."""
+        head = form.head
+        cursor = Cursor(self.source, form)
+        if head == "type":
+            name = cursor.take_id()
+            self.types.define(name, cursor, form)
+            func_form = cursor.take_form("func")
+            if func_form is None:
+                cursor.fail_here("unexpected token")
+            cursor.expect_end()
+            self.func_types.append(self.func_type(func_form))
+        elif head == "import":
+            cursor.take_name()
+            cursor.take_name()
+            desc = cursor.take()
+            if not isinstance(desc, Form) or desc.head not in _EXTERN_KINDS:
+                unexpected(cursor, desc)
+            self.space(desc.head).define(Cursor(self.source, desc).take_id(), cursor, desc)  # type: ignore[arg-type]
+        elif head in _EXTERN_KINDS:
+            self.space(head).define(cursor.take_id(), cursor, form)  # type: ignore[arg-type]
+            cursor.take_forms("export")
+            if head == "table" and cursor.peek_form("import") is None and _has_inline(cursor, "elem"):
+                self.elems.define(None, cursor)
+            if head == "memory" and cursor.peek_form("import") is None and _has_inline(cursor, "data"):
+                self.datas.define(None, cursor)
+        elif head == "elem":
+            self.elems.define(cursor.take_id(), cursor, form)
+        elif head == "data":
+            self.datas.define(cursor.take_id(), cursor, form)
+        elif head not in ("export", "start"):
+            unexpected(cursor, form[0] if form else None)
+
+    def space(self, head: str) -> Space:
+        return {"func": self.funcs, "table": self.tables, "memory": self.mems, "global": self.globals}[head]
+
+    # -- types --
+
+    def func_type(self, form: Form) -> FuncType:
+        cursor = Cursor(self.source, form)
+        params, _ = self.params(cursor, allow_names=True)
+        results = self.results(cursor)
+        cursor.expect_end()
+        return FuncType(tuple(params), tuple(results))
+
+    def params(self, cursor: Cursor, allow_names: bool) -> tuple[list[ValType], list[str | None]]:
+        types: list[ValType] = []
+        names: list[str | None] = []
+        for form in cursor.take_forms("param"):
+            inner = Cursor(self.source, form)
+            name_item = inner.peek()
+            name = inner.take_id()
+            if name is not None:
+                if not allow_names:
+                    inner.fail("unexpected token", name_item)
+                types.append(inner.take_valtype())
+                names.append(name)
+                inner.expect_end()
+                continue
+            while not inner.at_end():
+                types.append(inner.take_valtype())
+                names.append(None)
+        return types, names
+
+    def results(self, cursor: Cursor) -> list[ValType]:
+        types: list[ValType] = []
+        for form in cursor.take_forms("result"):
+            inner = Cursor(self.source, form)
+            while not inner.at_end():
+                types.append(inner.take_valtype())
+        return types
+
+    def type_index(self, ft: FuncType) -> int:
+        """The index of the first type equal to `ft`, appending it if there is none."""
+        try:
+            return self.func_types.index(ft)
+        except ValueError:
+            self.func_types.append(ft)
+            return len(self.func_types) - 1
+
+    def typeuse_with_names(self, cursor: Cursor, allow_names: bool = False) -> tuple[int, list[str | None]]:
+        """`(type x)? (param ...)* (result ...)*`: the type index and the parameters' names."""
+        type_form = cursor.take_form("type")
+        params_at = cursor.peek()
+        params, names = self.params(cursor, allow_names)
+        results = self.results(cursor)
+        if cursor.peek_form("param") is not None or cursor.peek_form("type") is not None:
+            cursor.fail("unexpected token", cursor.peek())  # out of order
+        if type_form is None:
+            return self.type_index(FuncType(tuple(params), tuple(results))), names
+        inner = Cursor(self.source, type_form)
+        index = self.types.resolve(inner)
+        inner.expect_end()
+        if index >= len(self.func_types):
+            # An unknown index is for validation to report, unless inline types need checking.
+            if params or results:
+                inner.fail(f"unknown type {index}", type_form)
+            return index, []
+        declared = self.func_types[index]
+        if (params or results) and (tuple(params), tuple(results)) != (declared.params, declared.results):
+            cursor.fail("inline function type does not match explicit type", params_at)
+        return index, names if params else [None] * len(declared.params)
+
+    def type_use(self, cursor: Cursor) -> int:
+        return self.typeuse_with_names(cursor)[0]
+
+    def block_type(self, cursor: Cursor) -> int:
+        """A block type, in its s33 encoding: -64 when empty, a value type's code for a single
+        result, a type index otherwise (a `(type x)` of one of the first two shapes is
+        written in the short form too, as wabt writes it)."""
+        if cursor.peek_form("type") is None:
+            start = cursor.pos
+            params, _ = self.params(cursor, allow_names=False)
+            results = self.results(cursor)
+            if not params and len(results) <= 1:
+                return BLOCK_EMPTY if not results else int(results[0]) - 0x80
+            cursor.pos = start
+        index = self.type_use(cursor)
+        if index < len(self.func_types):
+            ft = self.func_types[index]
+            if not ft.params and len(ft.results) <= 1:
+                return BLOCK_EMPTY if not ft.results else int(ft.results[0]) - 0x80
+        return index
+
+    # -- shared pieces of fields --
+
+    def inline_exports(self, cursor: Cursor, kind: ExternKind, index: int) -> None:
+        for form in cursor.take_forms("export"):
+            inner = Cursor(self.source, form)
+            self.exports.append(Export(inner.take_name(), kind, index))
+            inner.expect_end()
+
+    def inline_import(self, cursor: Cursor) -> tuple[str, str] | None:
+        form = cursor.take_form("import")
+        if form is None:
+            return None
+        inner = Cursor(self.source, form)
+        names = inner.take_name(), inner.take_name()
+        inner.expect_end()
+        return names
+
+    def limits(self, cursor: Cursor) -> Limits:
+        minimum = cursor.take_u32()
+        maximum = cursor.take_u32() if cursor.peek_u32() else None
+        return Limits(minimum, maximum)
+
+    def global_type(self, cursor: Cursor) -> GlobalType:
+        form = cursor.take_form("mut")
+        if form is None:
+            return GlobalType(cursor.take_valtype(), False)
+        inner = Cursor(self.source, form)
+        vt = inner.take_valtype()
+        inner.expect_end()
+        return GlobalType(vt, True)
+
+    def expr(self, cursor: Cursor) -> bytes:
+        """Instructions up to the end of the cursor's form, encoded with the final `end`."""
+        return parse_code(self, self.source, cursor)
+
+    def single_expr(self, form: Form) -> bytes:
+        """The expression written as one folded instruction (the abbreviation of
+        `(offset instr)` and `(item instr)`)."""
+        holder = Form(form.offset)
+        holder.append(form)
+        holder.end = form.end
+        return parse_code(self, self.source, Cursor(self.source, holder, 0, form.end - 1))
+
+    def add_import(self, module_name: str, name: str, desc: ImportDesc) -> None:
+        self.imports.append(Import(module_name, name, desc))
+
+    # -- the fields (pass 2) --
+
+    def field_type(self, cursor: Cursor) -> None:
+        pass  # defined in pass 1
+
+    def field_import(self, cursor: Cursor) -> None:
+        module_name = cursor.take_name()
+        name = cursor.take_name()
+        desc_form: Form = cursor.take()  # type: ignore[assignment]
+        cursor.expect_end()
+        inner = Cursor(self.source, desc_form)
+        inner.take_id()
+        kind = desc_form.head
+        desc: ImportDesc
+        if kind == "func":
+            desc = self.type_use(inner)
+        elif kind == "table":
+            limits = self.limits(inner)
+            desc = TableType(limits, inner.take_reftype())
+        elif kind == "memory":
+            desc = MemoryType(self.limits(inner))
+        else:
+            desc = self.global_type(inner)
+        inner.expect_end()
+        self.add_import(module_name, name, desc)
+
+    def field_func(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        index = sum(1 for imp in self.imports if isinstance(imp.desc, int)) + len(self.funcs_out)
+        self.inline_exports(cursor, ExternKind.FUNC, index)
+        imported = self.inline_import(cursor)
+        type_index, param_names = self.typeuse_with_names(cursor, allow_names=True)
+        if imported is not None:
+            cursor.expect_end()
+            self.add_import(*imported, type_index)
+            return
+        local_space = Space("local")
+        for param_name in param_names:
+            local_space.define(param_name, cursor)
+        runs: list[tuple[int, ValType]] = []
+        for form in cursor.take_forms("local"):
+            inner = Cursor(self.source, form)
+            local_name = inner.take_id()
+            if local_name is not None:
+                local_space.define(local_name, inner, form)
+                _add_local(runs, inner.take_valtype())
+                inner.expect_end()
+                continue
+            while not inner.at_end():
+                local_space.define(None, inner)
+                _add_local(runs, inner.take_valtype())
+        body = parse_code(self, self.source, cursor, local_space)
+        self.funcs_out.append(Func(type_index, tuple(runs), body))
+
+    def field_table(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        index = len(self.tables_out) + sum(1 for imp in self.imports if isinstance(imp.desc, TableType))
+        self.inline_exports(cursor, ExternKind.TABLE, index)
+        imported = self.inline_import(cursor)
+        if imported is None and _has_inline(cursor, "elem"):
+            elem_type = cursor.take_reftype()
+            elem_form: Form = cursor.take_form("elem")  # type: ignore[assignment]
+            cursor.expect_end()
+            items = self.elem_items(Cursor(self.source, elem_form), elem_type, allow_bare_indices=True)
+            self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type))
+            self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            return
+        limits = self.limits(cursor)
+        table_type = TableType(limits, cursor.take_reftype())
+        cursor.expect_end()
+        if imported is not None:
+            self.add_import(*imported, table_type)
+        else:
+            self.tables_out.append(table_type)
+
+    def field_memory(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        index = len(self.mems_out) + sum(1 for imp in self.imports if isinstance(imp.desc, MemoryType))
+        self.inline_exports(cursor, ExternKind.MEMORY, index)
+        imported = self.inline_import(cursor)
+        if imported is None and _has_inline(cursor, "data"):
+            data_form: Form = cursor.take_form("data")  # type: ignore[assignment]
+            cursor.expect_end()
+            inner = Cursor(self.source, data_form)
+            data = inner.take_strings()
+            inner.expect_end()
+            pages = -(-len(data) // PAGE_SIZE)
+            self.mems_out.append(MemoryType(Limits(pages, pages)))
+            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            return
+        memory_type = MemoryType(self.limits(cursor))
+        cursor.expect_end()
+        if imported is not None:
+            self.add_import(*imported, memory_type)
+        else:
+            self.mems_out.append(memory_type)
+
+    def field_global(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        index = len(self.globals_out) + sum(1 for imp in self.imports if isinstance(imp.desc, GlobalType))
+        self.inline_exports(cursor, ExternKind.GLOBAL, index)
+        imported = self.inline_import(cursor)
+        global_type = self.global_type(cursor)
+        if imported is not None:
+            cursor.expect_end()
+            self.add_import(*imported, global_type)
+            return
+        self.globals_out.append(Global(global_type, self.expr(cursor)))
+
+    def field_export(self, cursor: Cursor) -> None:
+        name = cursor.take_name()
+        desc = cursor.take()
+        cursor.expect_end()
+        if not isinstance(desc, Form) or desc.head not in _EXTERN_KINDS:
+            unexpected(cursor, desc)
+        inner = Cursor(self.source, desc)
+        index = self.space(desc.head).resolve(inner)  # type: ignore[arg-type]
+        inner.expect_end()
+        self.exports.append(Export(name, _EXTERN_KINDS[desc.head], index))  # type: ignore[index]
+
+    def field_start(self, cursor: Cursor) -> None:
+        if self.start is not None:
+            cursor.fail("multiple start sections", cursor.items[0])
+        self.start = self.funcs.resolve(cursor)
+        cursor.expect_end()
+
+    def field_elem(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        if cursor.take_if_keyword("declare"):
+            elem_type, items = self.elem_list(cursor)
+            self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.DECLARATIVE))
+            return
+        table_form = cursor.take_form("table")
+        table = 0
+        legacy_table = table_form is None and self.tables.peek_index(cursor) and isinstance(cursor.peek(1), Form)
+        if table_form is not None:
+            inner = Cursor(self.source, table_form)
+            table = self.tables.resolve(inner)
+            inner.expect_end()
+        elif legacy_table:
+            table = self.tables.resolve(cursor)
+        offset = self.offset(cursor)
+        if offset is None:
+            if table_form is not None or legacy_table:
+                cursor.fail_here("unexpected token")
+            elem_type, items = self.elem_list(cursor)
+            self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.PASSIVE))
+            return
+        if table_form is None and cursor.peek_atom() not in ("func", "funcref", "externref"):
+            items = self.elem_items(cursor, ValType.FUNCREF, allow_bare_indices=True)
+            self.elems_out.append(ElemSegment(ValType.FUNCREF, items, SegmentMode.ACTIVE, table, offset))
+            return
+        elem_type, items = self.elem_list(cursor)
+        self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, table, offset))
+
+    def offset(self, cursor: Cursor) -> bytes | None:
+        """`(offset instr*)` or one folded instruction; None if neither comes next."""
+        form = cursor.take_form("offset")
+        if form is not None:
+            return self.expr(Cursor(self.source, form))
+        item = cursor.peek()
+        if isinstance(item, Form) and item.head not in (None, "item", "memory", "table"):
+            cursor.pos += 1
+            return self.single_expr(item)
+        return None
+
+    def elem_list(self, cursor: Cursor) -> tuple[ValType, tuple[bytes, ...]]:
+        """`func funcidx*` or `reftype elemexpr*`."""
+        if cursor.take_if_keyword("func"):
+            return ValType.FUNCREF, self.elem_items(cursor, ValType.FUNCREF, allow_bare_indices=True)
+        elem_type = cursor.take_reftype()
+        return elem_type, self.elem_items(cursor, elem_type, allow_bare_indices=False)
+
+    def elem_items(self, cursor: Cursor, elem_type: ValType, allow_bare_indices: bool) -> tuple[bytes, ...]:
+        items: list[bytes] = []
+        while not cursor.at_end():
+            item = cursor.peek()
+            if isinstance(item, Form):
+                if item.head == "item":
+                    cursor.pos += 1
+                    items.append(self.expr(Cursor(self.source, item)))
+                else:
+                    cursor.pos += 1
+                    items.append(self.single_expr(item))
+            elif allow_bare_indices:
+                items.append(_ref_func_expr(self.funcs.resolve(cursor)))
+            else:
+                unexpected(cursor, item)
+        return tuple(items)
+
+    def field_data(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        memory_form = cursor.take_form("memory")
+        memory = 0
+        legacy_memory = memory_form is None and self.mems.peek_index(cursor) and isinstance(cursor.peek(1), Form)
+        if memory_form is not None:
+            inner = Cursor(self.source, memory_form)
+            memory = self.mems.resolve(inner)
+            inner.expect_end()
+        elif legacy_memory:
+            memory = self.mems.resolve(cursor)
+        offset = self.offset(cursor)
+        if offset is None and (memory_form is not None or legacy_memory):
+            cursor.fail_here("unexpected token")
+        data = cursor.take_strings()
+        cursor.expect_end()
+        if offset is None:
+            self.datas_out.append(DataSegment(data, SegmentMode.PASSIVE))
+        else:
+            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, memory, offset))
+
+
+def _ref_func_expr(index: int) -> bytes:
+    """The constant expression `ref.func index end`."""
+    return b"\xd2" + write_unsigned(index) + b"\x0b"
+
+
+def _is_import(form: Form) -> bool:
+    if form.head == "import":
+        return True
+    if form.head not in _DEFINITION_KINDS:
+        return False
+    for item in form[1:]:
+        if is_form(item, "import"):
+            return True
+        if not (isinstance(item, Token) and item.kind == ID) and not is_form(item, "export"):
+            return False
+    return False
+
+
+def _has_inline(cursor: Cursor, head: str) -> bool:
+    """Whether the field continues `reftype? (head ...)`: a table with inline elements or a
+    memory with inline data."""
+    ahead = 1 if head == "elem" else 0
+    return is_form(cursor.peek(ahead), head)
+
+
+def _add_local(runs: list[tuple[int, ValType]], vt: ValType) -> None:
+    if runs and runs[-1][1] == vt:
+        runs[-1] = (runs[-1][0] + 1, vt)
+    else:
+        runs.append((1, vt))

@@ -1,0 +1,240 @@
+"""The printer: `Module -> text`, in the flat style of wabt's wasm2wat.
+
+Every definition carries its index as a `(;N;)` comment, every type use names its type
+explicitly, and names from the name section print as `$names` (made valid and unique). Parsing
+the output gives back the module, except for what the text format cannot say or says one way
+only: custom sections are not printed; a data count section that no instruction needs is
+dropped; integers encoded with more LEB128 bytes than needed come back minimal; and a block
+whose type is the index of a type `[] -> []` or `[] -> [t]` comes back in the equivalent short
+form. Printing what that parse gives is a fixpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..binary.code import iter_instructions
+from ..binary.names import read_names
+from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
+from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .instr_text import IndexNamer, format_instr
+
+__all__ = ["print_module"]
+
+_INDENT = "  "
+_NOT_ID_CHAR = re.compile(r"[^0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]")
+
+
+def _ids(names: dict[int, str]) -> dict[int, str]:
+    """Names made into valid, unique identifiers (`$` included)."""
+    out: dict[int, str] = {}
+    taken: set[str] = set()
+    for index, name in sorted(names.items()):
+        base = _NOT_ID_CHAR.sub("_", name) or "_"
+        candidate = base
+        n = 1
+        while candidate in taken:
+            candidate = f"{base}.{n}"
+            n += 1
+        taken.add(candidate)
+        out[index] = "$" + candidate
+    return out
+
+
+def _string(data: bytes) -> str:
+    out = []
+    for byte in data:
+        if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C):
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:02x}")
+    return '"' + "".join(out) + '"'
+
+
+def _name(text: str) -> str:
+    return _string(text.encode("utf-8"))
+
+
+def _limits(limits: Limits) -> str:
+    return str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
+
+
+def _global_type(gt: GlobalType) -> str:
+    return f"(mut {gt.valtype.text})" if gt.mutable else gt.valtype.text
+
+
+def _signature(ft: FuncType, param_ids: dict[int, str] | None = None) -> str:
+    parts = []
+    if ft.params:
+        if param_ids:
+            parts.extend(
+                f"(param {param_ids[i]} {t.text})" if i in param_ids else f"(param {t.text})"
+                for i, t in enumerate(ft.params)
+            )
+        else:
+            parts.append("(param " + " ".join(t.text for t in ft.params) + ")")
+    if ft.results:
+        parts.append("(result " + " ".join(t.text for t in ft.results) + ")")
+    return " ".join(parts)
+
+
+class _Printer:
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        names: NameSection = read_names(module)
+        self.names = names
+        self.func_ids = _ids(names.funcs)
+        self.global_ids = _ids(names.globals)
+        self.table_ids = _ids(names.tables)
+        self.memory_ids = _ids(names.memories)
+        self.type_ids = _ids(names.types)
+        self.elem_ids = _ids(names.elems)
+        self.data_ids = _ids(names.datas)
+        self.func_types = module.func_type_indices()
+
+    def ref(self, ids: dict[int, str], index: int) -> str:
+        return ids.get(index, str(index))
+
+    def label(self, ids: dict[int, str], index: int) -> str:
+        """The `$id (;N;)` (or `(;N;)`) that opens a definition."""
+        name = ids.get(index)
+        return f"{name} (;{index};)" if name else f"(;{index};)"
+
+    def namer(self, local_ids: dict[int, str]) -> IndexNamer:
+        spaces = {
+            "func": self.func_ids,
+            "global": self.global_ids,
+            "table": self.table_ids,
+            "type": self.type_ids,
+            "elem": self.elem_ids,
+            "data": self.data_ids,
+            "local": local_ids,
+        }
+
+        def name(space: str, index: int) -> str:
+            return spaces.get(space, {}).get(index, str(index))
+
+        return name
+
+    def lines(self) -> Iterator[str]:
+        m = self.module
+        header = f"(module ${_NOT_ID_CHAR.sub('_', self.names.module)}" if self.names.module else "(module"
+        yield header
+        for i, ft in enumerate(m.types):
+            sig = _signature(ft)
+            yield f"{_INDENT}(type {self.label(self.type_ids, i)} (func{' ' + sig if sig else ''}))"
+        counters = {"func": 0, "table": 0, "memory": 0, "global": 0}
+        for imp in m.imports:
+            kind = imp.kind.text
+            index = counters[kind]
+            counters[kind] += 1
+            yield f"{_INDENT}(import {_name(imp.module)} {_name(imp.name)} ({kind} {self.import_desc(imp.desc, index)}))"
+        first_func = counters["func"]
+        for i, func in enumerate(m.funcs, start=first_func):
+            yield from self.func(i, func)
+        for i, tt in enumerate(m.tables, start=counters["table"]):
+            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits)} {tt.elem.text})"
+        for i, mt in enumerate(m.mems, start=counters["memory"]):
+            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits)})"
+        for i, glob in enumerate(m.globals, start=counters["global"]):
+            yield f"{_INDENT}(global {self.label(self.global_ids, i)} {_global_type(glob.type)} {self.expr(glob.init)})"
+        spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids}
+        for export in m.exports:
+            kind = export.kind.text
+            yield f"{_INDENT}(export {_name(export.name)} ({kind} {self.ref(spaces[kind], export.index)}))"
+        if m.start is not None:
+            yield f"{_INDENT}(start {self.ref(self.func_ids, m.start)})"
+        for i, seg in enumerate(m.elems):
+            yield f"{_INDENT}(elem {self.label(self.elem_ids, i)}{self.elem(seg)})"
+        for i, data in enumerate(m.datas):
+            yield f"{_INDENT}(data {self.label(self.data_ids, i)}{self.data(data)})"
+        yield ")"
+
+    def import_desc(self, desc: object, index: int) -> str:
+        if isinstance(desc, int):
+            return f"{self.label(self.func_ids, index)} (type {self.ref(self.type_ids, desc)})"
+        if isinstance(desc, TableType):
+            return f"{self.label(self.table_ids, index)} {_limits(desc.limits)} {desc.elem.text}"
+        if isinstance(desc, MemoryType):
+            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits)}"
+        return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
+
+    def func(self, index: int, func) -> Iterator[str]:  # type: ignore[no-untyped-def]
+        m = self.module
+        ft = m.types[func.type_index] if func.type_index < len(m.types) else FuncType()
+        local_ids = _ids(self.names.locals.get(index, {}))
+        sig = _signature(ft, local_ids)
+        typeuse = f"(type {self.ref(self.type_ids, func.type_index)})"
+        yield f"{_INDENT}(func {self.label(self.func_ids, index)} {typeuse}{' ' + sig if sig else ''}"
+        local_index = len(ft.params)
+        declared: list[str] = []
+        unnamed: list[str] = []  # a run of unnamed locals prints as one (local ...)
+        for count, vt in func.locals:
+            for _ in range(count):
+                name = local_ids.get(local_index)
+                if name:
+                    if unnamed:
+                        declared.append(f"(local {' '.join(unnamed)})")
+                        unnamed = []
+                    declared.append(f"(local {name} {vt.text})")
+                else:
+                    unnamed.append(vt.text)
+                local_index += 1
+        if unnamed:
+            declared.append(f"(local {' '.join(unnamed)})")
+        if declared:
+            yield _INDENT * 2 + " ".join(declared)
+        namer = self.namer(local_ids)
+        depth = 2
+        instrs = list(iter_instructions(func.body))
+        for instr in instrs[:-1]:  # the final `end` closes the func form
+            name = instr.op.name
+            if name in ("end", "else"):
+                depth -= 1
+            yield _INDENT * depth + format_instr(instr, namer)
+            if name in ("block", "loop", "if", "else"):
+                depth += 1
+        yield _INDENT + ")"
+
+    def expr(self, code: bytes) -> str:
+        """A constant expression: one folded instruction, or `(offset ...)`-style list."""
+        instrs = list(iter_instructions(code))[:-1]
+        namer = self.namer({})
+        return " ".join(f"({format_instr(instr, namer)})" for instr in instrs)
+
+    def elem(self, seg: ElemSegment) -> str:
+        parts = []
+        if seg.mode is SegmentMode.DECLARATIVE:
+            parts.append("declare")
+        elif seg.mode is SegmentMode.ACTIVE:
+            parts.append(f"(table {self.ref(self.table_ids, seg.table)})")
+            parts.append(f"(offset {self.expr(seg.offset or b'')})")
+        indices = [_ref_func_index(item) for item in seg.init]
+        if seg.type == ValType.FUNCREF and all(i is not None for i in indices):
+            parts.append("func")
+            parts.extend(self.ref(self.func_ids, i) for i in indices)  # type: ignore[arg-type]
+        else:
+            parts.append(seg.type.text)
+            parts.extend(f"(item {self.expr(item)})" for item in seg.init)
+        return " " + " ".join(parts)
+
+    def data(self, seg: DataSegment) -> str:
+        parts = []
+        if seg.mode is SegmentMode.ACTIVE:
+            parts.append(f"(memory {self.ref(self.memory_ids, seg.memory)})")
+            parts.append(f"(offset {self.expr(seg.offset or b'')})")
+        parts.append(_string(seg.init))
+        return " " + " ".join(parts)
+
+
+def _ref_func_index(expr: bytes) -> int | None:
+    instrs = list(iter_instructions(expr))
+    if len(instrs) == 2 and instrs[0].op.name == "ref.func":
+        return instrs[0].imm  # type: ignore[no-any-return]
+    return None
+
+
+def print_module(module: Module) -> str:
+    """The module in the text format."""
+    return "\n".join(_Printer(module).lines()) + "\n"

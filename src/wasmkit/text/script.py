@@ -1,0 +1,401 @@
+"""The .wast script format: modules, actions and assertions, as plain values.
+
+A script is read whole into commands; the modules in it are parsed when a runner asks for them
+(`ScriptModule.build`), so that a module meant to be malformed fails where the assertion
+expects it to, not when the script is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from ..syntax.module import Module
+from ..syntax.types import ValType
+from .body import take_f32, take_f64, take_i32, take_i64, take_v128
+from .cursor import Cursor, is_form, unexpected
+from .lexer import ATOM, Form, Item, Source, Token, read_forms
+from .parser import module_from_form
+
+__all__ = [
+    "ScriptModule",
+    "Value",
+    "NanPattern",
+    "LanePatterns",
+    "RefPattern",
+    "Either",
+    "Result",
+    "Action",
+    "ModuleCommand",
+    "ModuleInstance",
+    "Register",
+    "ActionCommand",
+    "AssertReturn",
+    "AssertTrap",
+    "AssertExhaustion",
+    "AssertMalformed",
+    "AssertInvalid",
+    "AssertUnlinkable",
+    "AssertUninstantiable",
+    "Command",
+    "parse_script",
+]
+
+
+@dataclass(frozen=True)
+class ScriptModule:
+    """A module written in a script: as text (a form to parse), binary, or quoted text."""
+
+    source: Source
+    form: Form
+    line: int
+    name: str | None
+    kind: str  # "text", "binary" or "quote"
+
+    def build(self) -> Module:
+        """Parse the module. Raises ParseError or DecodeError if it is malformed."""
+        return module_from_form(self.source, self.form)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A constant argument or expected result: its type and its bits (floats and v128 as bit
+    patterns; references as None for null, or the extern's number)."""
+
+    type: ValType
+    bits: int | None
+
+
+@dataclass(frozen=True)
+class NanPattern:
+    """`nan:canonical` or `nan:arithmetic` for an f32 or f64 result."""
+
+    type: ValType
+    kind: str  # "canonical" or "arithmetic"
+
+
+@dataclass(frozen=True)
+class LanePatterns:
+    """A v128 result given lane by lane, where float lanes may be NaN patterns."""
+
+    shape: str
+    lanes: tuple[Union[int, NanPattern], ...]
+
+
+@dataclass(frozen=True)
+class RefPattern:
+    """`(ref.func)` or `(ref.extern)` without a value: any non-null reference of that kind."""
+
+    type: ValType
+
+
+@dataclass(frozen=True)
+class Either:
+    """One of several results."""
+
+    options: tuple["Result", ...]
+
+
+Result = Union[Value, NanPattern, LanePatterns, RefPattern, Either]
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "invoke" or "get"
+    module: str | None
+    name: str
+    args: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModuleCommand:
+    line: int
+    module: ScriptModule
+    definition: bool = False  # `(module definition ...)`: compiled, not instantiated
+
+
+@dataclass(frozen=True)
+class ModuleInstance:
+    line: int
+    name: str | None
+    definition: str | None
+
+
+@dataclass(frozen=True)
+class Register:
+    line: int
+    as_name: str
+    module: str | None
+
+
+@dataclass(frozen=True)
+class ActionCommand:
+    line: int
+    action: Action
+
+
+@dataclass(frozen=True)
+class AssertReturn:
+    line: int
+    action: Action
+    results: tuple[Result, ...]
+
+
+@dataclass(frozen=True)
+class AssertTrap:
+    line: int
+    action: Action | None
+    module: ScriptModule | None
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertExhaustion:
+    line: int
+    action: Action
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertMalformed:
+    line: int
+    module: ScriptModule
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertInvalid:
+    line: int
+    module: ScriptModule
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertUnlinkable:
+    line: int
+    module: ScriptModule
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertUninstantiable:
+    line: int
+    module: ScriptModule
+    message: str
+
+
+Command = Union[
+    ModuleCommand,
+    ModuleInstance,
+    Register,
+    ActionCommand,
+    AssertReturn,
+    AssertTrap,
+    AssertExhaustion,
+    AssertMalformed,
+    AssertInvalid,
+    AssertUnlinkable,
+    AssertUninstantiable,
+]
+
+
+def parse_script(text: str, name: str = "") -> list[Command]:
+    """Read a .wast script into commands. Raises ParseError if the script itself is malformed."""
+    source = Source(text, name)
+    reader = _Reader(source)
+    commands = [reader.command(item) for item in _group_inline_modules(read_forms(source))]
+    source.raise_pending()
+    return commands
+
+
+_FIELDS = frozenset({"type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data"})
+
+
+def _group_inline_modules(items: list[Item]) -> list[Item]:
+    """A script may give a module as bare fields: gather each run of them into a module form."""
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Form) and item.head in _FIELDS:
+            module = out[-1] if out else None
+            if not isinstance(module, _InlineModule):
+                module = _InlineModule(item.offset)
+                module.append(Token(ATOM, "module", item.offset))
+                out.append(module)
+            module.append(item)
+            module.end = item.end
+        else:
+            out.append(item)
+    return out
+
+
+class _InlineModule(Form):
+    """The module form gathered from bare fields."""
+
+    __slots__ = ()
+
+
+class _Reader:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def line(self, item: Item) -> int:
+        """The line of an item: of a form, the line of its keyword (as wabt reports it)."""
+        if isinstance(item, Form) and item:
+            item = item[0]
+        return self.source.locate(item.offset)[0]
+
+    def command(self, item: Item) -> Command:
+        if not isinstance(item, Form):
+            unexpected(Cursor(self.source, [item], 0, item.offset), item)
+        cursor = Cursor(self.source, item)
+        line = self.line(item)
+        head = item.head
+        if head == "module":
+            if cursor.take_if_keyword("instance"):
+                name = cursor.take_id()
+                definition = cursor.take_id()
+                cursor.expect_end()
+                return ModuleInstance(line, name, definition)
+            return ModuleCommand(line, self.module(item), definition=cursor.peek_atom() == "definition")
+        if head == "register":
+            as_name = cursor.take_name()
+            module = cursor.take_id()
+            cursor.expect_end()
+            return Register(line, as_name, module)
+        if head in ("invoke", "get"):
+            return ActionCommand(line, self.action(item))
+        if head == "assert_return":
+            action = self.action(cursor.take())
+            results = []
+            while not cursor.at_end():
+                results.append(self.result(cursor.take()))
+            return AssertReturn(line, action, tuple(results))
+        if head in ("assert_trap", "assert_exhaustion"):
+            target = cursor.take()
+            message = cursor.take_name()
+            cursor.expect_end()
+            if head == "assert_exhaustion":
+                return AssertExhaustion(line, self.action(target), message)
+            if is_form(target, "module"):
+                return AssertTrap(line, None, self.module(target), message)  # type: ignore[arg-type]
+            return AssertTrap(line, self.action(target), None, message)
+        assertions = {
+            "assert_malformed": AssertMalformed,
+            "assert_invalid": AssertInvalid,
+            "assert_unlinkable": AssertUnlinkable,
+            "assert_uninstantiable": AssertUninstantiable,
+        }
+        if head in assertions:
+            target = cursor.take()
+            if not is_form(target, "module"):
+                unexpected(cursor, target)
+            message = cursor.take_name()
+            cursor.expect_end()
+            return assertions[head](line, self.module(target), message)  # type: ignore[arg-type,operator]
+        unexpected(cursor, item[0] if item else None)
+
+    def module(self, form: Form) -> ScriptModule:
+        """A module form; `(module definition $id? ...)` is read as the module it defines."""
+        cursor = Cursor(self.source, form)
+        if cursor.take_if_keyword("definition"):
+            stripped = Form(form.offset)
+            stripped.end = form.end
+            stripped.extend([form[0]] + form[2:])
+            form = stripped
+            cursor = Cursor(self.source, form)
+        name = cursor.take_id()
+        kind = cursor.peek_atom()
+        kind = kind if kind in ("binary", "quote") else "text"
+        return ScriptModule(self.source, form, self.line(form), name, kind)
+
+    def action(self, item: Item) -> Action:
+        if not isinstance(item, Form) or item.head not in ("invoke", "get"):
+            unexpected(Cursor(self.source, [item], 0, item.offset), item)
+        cursor = Cursor(self.source, item)
+        module = cursor.take_id()
+        name = cursor.take_name()
+        args = []
+        while not cursor.at_end():
+            args.append(self.const(cursor.take()))
+        return Action(item.head, module, name, tuple(args))  # type: ignore[arg-type]
+
+    def const(self, item: Item) -> Value:
+        result = self.result(item)
+        if not isinstance(result, Value):
+            unexpected(Cursor(self.source, [item], 0, item.offset), item)
+        return result
+
+    def result(self, item: Item) -> Result:
+        if not isinstance(item, Form) or item.head is None:
+            unexpected(Cursor(self.source, [item], 0, item.offset), item)
+        cursor = Cursor(self.source, item)
+        head = item.head
+        if head == "either":
+            options = []
+            while not cursor.at_end():
+                options.append(self.result(cursor.take()))
+            return Either(tuple(options))
+        if head == "ref.null":
+            token = cursor.take_atom()
+            cursor.expect_end()
+            if token.text == "func":
+                return Value(ValType.FUNCREF, None)
+            if token.text == "extern":
+                return Value(ValType.EXTERNREF, None)
+            unexpected(cursor, token)
+        if head in ("ref.func", "ref.extern"):
+            ref_type = ValType.FUNCREF if head == "ref.func" else ValType.EXTERNREF
+            if cursor.at_end():
+                return RefPattern(ref_type)
+            value = cursor.take_u32()
+            cursor.expect_end()
+            return Value(ref_type, value)
+        if head in ("f32.const", "f64.const"):
+            vt = ValType.F32 if head == "f32.const" else ValType.F64
+            pattern = self.nan_pattern(cursor, vt)
+            if pattern is not None:
+                cursor.expect_end()
+                return pattern
+            bits = take_f32(cursor) if vt == ValType.F32 else take_f64(cursor)
+            cursor.expect_end()
+            return Value(vt, bits)
+        if head == "i32.const":
+            value = take_i32(cursor) & 0xFFFF_FFFF
+            cursor.expect_end()
+            return Value(ValType.I32, value)
+        if head == "i64.const":
+            value = take_i64(cursor) & 0xFFFF_FFFF_FFFF_FFFF
+            cursor.expect_end()
+            return Value(ValType.I64, value)
+        if head == "v128.const":
+            shape = cursor.peek_atom()
+            if shape in ("f32x4", "f64x2") and any(
+                isinstance(lane, Token) and lane.text.startswith("nan:") and lane.text[4:5].isalpha()
+                for lane in item[2:]
+            ):
+                return self.lane_patterns(cursor, shape)
+            bits = take_v128(cursor)
+            cursor.expect_end()
+            return Value(ValType.V128, bits)
+        unexpected(cursor, item[0])
+
+    def nan_pattern(self, cursor: Cursor, vt: ValType) -> NanPattern | None:
+        text = cursor.peek_atom()
+        if text in ("nan:canonical", "nan:arithmetic"):
+            cursor.pos += 1
+            return NanPattern(vt, text[4:])
+        return None
+
+    def lane_patterns(self, cursor: Cursor, shape: str) -> LanePatterns:
+        cursor.take_atom()
+        vt = ValType.F32 if shape == "f32x4" else ValType.F64
+        count = 4 if shape == "f32x4" else 2
+        lanes: list[int | NanPattern] = []
+        for _ in range(count):
+            pattern = self.nan_pattern(cursor, vt)
+            if pattern is not None:
+                lanes.append(pattern)
+            else:
+                lanes.append(take_f32(cursor) if vt == ValType.F32 else take_f64(cursor))
+        cursor.expect_end()
+        return LanePatterns(shape, tuple(lanes))
