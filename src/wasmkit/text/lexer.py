@@ -30,7 +30,7 @@ _ID = re.compile(f"\\$[{_IDCHARS}]+")
 _SCAN = re.compile(
     r"""
     (?P<space>[ \t\n\r]+)
-  | (?P<line_comment>;;[^\n]*)
+  | (?P<line_comment>;;[^\n\r]*)
   | (?P<block_comment>\(;)
   | (?P<annotation>\(@)
   | (?P<open>\()

@@ -1,0 +1,44 @@
+"""The engine protocol: what every tier (Python, native) provides."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ..validate import ValidModule
+
+if TYPE_CHECKING:
+    from ..runtime.instance import Instance
+
+__all__ = ["Engine", "CompiledModule", "get_engine"]
+
+
+class CompiledModule(Protocol):
+    """A module compiled by an engine, ready to be bound to instances."""
+
+    def bind(self, instance: "Instance") -> None:
+        """Give the instance's defined functions their code (`Func.fn`), reading and writing
+        the instance's memories, tables and globals."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def compile(self, module: ValidModule) -> CompiledModule:
+        """Compile a validated module (raising WasmError for what the engine cannot run)."""
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(name: str = "python") -> Engine:
+    """The engine called `name` (one shared instance per name)."""
+    engine = _ENGINES.get(name)
+    if engine is None:
+        if name == "python":
+            from .python import PythonEngine
+
+            engine = PythonEngine()
+        else:
+            raise ValueError(f"unknown engine {name!r} (available: python)")
+        _ENGINES[name] = engine
+    return engine

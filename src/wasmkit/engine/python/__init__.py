@@ -1,0 +1,5 @@
+"""The Python engine: wasm compiled to Python source, pure standard library."""
+
+from .engine import PythonCompiledModule, PythonEngine
+
+__all__ = ["PythonEngine", "PythonCompiledModule"]

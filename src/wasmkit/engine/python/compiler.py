@@ -1,0 +1,864 @@
+"""Compiling wasm functions to Python source.
+
+Each wasm function becomes one Python function; operand-stack slots and locals are Python
+locals, and the operand stack is tracked symbolically while generating, so that instructions
+become nested expressions rather than pushes and pops. A stack entry is materialised into its
+slot variable `s<i>` only where it must be: before effects that could change what it reads,
+before anything that could trap ahead of it, at control-flow joins, and when it grows large.
+
+Control flow. CPython refuses more than 20 nested loops, so only wasm `loop`s become
+`while True:` loops. A branch out of a `block` or `if` is a forward jump: it stores the target's
+depth in `_t` and the code that follows, up to the target's end, runs under flat `if not _t:`
+guards. A branch to the innermost enclosing Python loop is `continue`; a branch out of a Python
+loop sets `_t` and `break`s, and the code after the loop dispatches on `_t` once. A branch to the
+function's own label is `return`.
+
+Evaluation order is wasm's: operands are evaluated left to right, each exactly once, and an
+instruction that may trap or touch state is never moved past another one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ...binary.code import Instr, iter_instructions
+from ...errors import WasmError
+from ...runtime.func import type_id
+from ...opcodes import Feature, Imm, Op
+from ...syntax.module import Func
+from ...syntax.types import FuncType, ValType
+from ...validate import ValidModule
+from . import simd
+from .numeric import f32_from_bits, f64_from_bits
+from .simd import simd_expression
+from .templates import TEMPLATES, TRAPS
+
+__all__ = ["compile_function", "ModuleLayout", "CompileError"]
+
+# Flags of a symbolic stack entry.
+SIMPLE = 1  # a literal or a plain name: cheap to repeat
+IMPURE = 2  # may trap: evaluate exactly once, in order
+STATE = 4  # reads memory, a mutable global or the memory size: evaluate before they change
+_MAX_DEPTH = 12  # expressions nest at most this deep before being materialised
+
+BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
+
+_M32 = 0xFFFF_FFFF
+_M64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class CompileError(WasmError):
+    """A function the Python engine cannot express (an implementation limit)."""
+
+
+@dataclass
+class ModuleLayout:
+    """What the compiler needs to know about the module's index spaces."""
+
+    valid: ValidModule
+    shared_globals: frozenset[int]  # globals kept in a Global object (imported or exported)
+    constants: list[object] = field(default_factory=list)  # values bound as K<i>
+
+    def constant(self, value: object) -> str:
+        """A name for a value that has no literal (inf, nan with a payload, ...)."""
+        for i, existing in enumerate(self.constants):
+            if existing is value:
+                return f"K{i}"
+        self.constants.append(value)
+        return f"K{len(self.constants) - 1}"
+
+
+@dataclass
+class _Entry:
+    text: str
+    flags: int
+    depth: int = 0
+
+
+@dataclass
+class _Frame:
+    kind: str
+    depth: int  # the frame's id: its nesting level (the function is 0)
+    height: int  # stack height at entry, below the parameters
+    params: int
+    results: int
+    indent: int  # where the frame's code is written now
+    base_indent: int  # where its code starts (inside a guard region: indent == base_indent + 1)
+    pending_guard: bool = False
+    unreachable: bool = False
+    targeted: bool = False  # a branch set _t to this frame
+    escapes: set[int] = field(default_factory=set)  # outer depths a branch inside set _t to
+    end_reachable: bool = False  # the end is reached by falling through (a branch or a body)
+    saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
+    python_loop: bool = False
+    emitted: int = 0
+    dead: bool = False  # opened in unreachable code: nothing is generated for it
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\.value)?|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+class _FunctionCompiler:
+    def __init__(self, layout: ModuleLayout, index: int, func: Func, func_type: FuncType) -> None:
+        self.layout = layout
+        self.valid = layout.valid
+        self.index = index
+        self.func = func
+        self.func_type = func_type
+        self.lines: list[tuple[int, str]] = []
+        self.stack: list[_Entry] = []
+        self.frames: list[_Frame] = []
+        self.local_types: list[ValType] = list(func_type.params) + func.local_types()
+        self.globals_written: set[int] = set()
+        self.uses_t = False
+        self.loop_depth = 0
+        self.offset = 0  # of the instruction being compiled
+        self.branched_loops: set[int] = set()
+
+    # -- output --
+
+    @property
+    def frame(self) -> _Frame:
+        return self.frames[-1]
+
+    def open_guard(self) -> None:
+        frame = self.frame
+        if frame.pending_guard:
+            frame.pending_guard = False
+            self.lines.append((frame.base_indent, "if not _t:"))
+            frame.indent = frame.base_indent + 1
+
+    def emit(self, line: str) -> None:
+        self.open_guard()
+        self.lines.append((self.frame.indent, line))
+        self.frame.emitted += 1
+
+    # -- the symbolic stack --
+
+    def push(self, text: str, flags: int, depth: int = 0) -> None:
+        self.stack.append(_Entry(text, flags, depth))
+        if depth > _MAX_DEPTH:
+            self.materialise(len(self.stack) - 1)
+
+    def pop(self) -> _Entry:
+        return self.stack.pop()
+
+    def materialise(self, upto: int) -> None:
+        """Evaluate every non-simple entry at positions 0..upto into its slot, bottom up (an
+        entry may read slots above it, never below, so bottom-up never clobbers one)."""
+        for i in range(upto + 1):
+            entry = self.stack[i]
+            if not entry.flags & SIMPLE or entry.text[0] in "lgGM":
+                if entry.text != f"s{i}":
+                    self.emit(f"s{i} = {entry.text}")
+                self.stack[i] = _Entry(f"s{i}", SIMPLE)
+
+    def flush(self, mask: int) -> None:
+        """Materialise up to the highest entry with any of the `mask` flags."""
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].flags & mask:
+                self.materialise(i)
+                return
+
+    def flush_names(self, pattern: re.Pattern[str]) -> None:
+        """Materialise up to the highest entry that reads a name matching `pattern`."""
+        for i in range(len(self.stack) - 1, -1, -1):
+            if pattern.search(self.stack[i].text):
+                self.materialise(i)
+                return
+
+    def spill_all(self) -> None:
+        """Put every entry in its slot variable (control-flow joins need them there)."""
+        for i, entry in enumerate(self.stack):
+            if entry.text != f"s{i}":
+                self.emit(f"s{i} = {entry.text}")
+                self.stack[i] = _Entry(f"s{i}", SIMPLE)
+
+    def args(self, count: int) -> list[_Entry]:
+        if count == 0:
+            return []
+        taken = self.stack[-count:]
+        del self.stack[-count:]
+        return taken
+
+    # -- driving --
+
+    def compile(self) -> list[str]:
+        results = len(self.func_type.results)
+        self.frames.append(_Frame(FUNC, 0, 0, 0, results, 1, 1))
+        instrs = list(iter_instructions(self.func.body))
+        self.branched_loops = _branched_loops(instrs)
+        for instr in instrs:
+            self.offset = instr.offset
+            self.step(instr.op, instr.imm)
+        return self.source()
+
+    def source(self) -> list[str]:
+        params = ", ".join(f"l{i}" for i in range(len(self.func_type.params)))
+        out = [f"def f{self.index}({params}):"]
+        if self.globals_written:
+            out.append("    global " + ", ".join(f"g{i}" for i in sorted(self.globals_written)))
+        first_local = len(self.func_type.params)
+        declared = self.local_types[first_local:]
+        # Declared locals start at zero (null for references), a few names per line.
+        for start in range(0, len(declared), 32):
+            groups: dict[str, list[str]] = {}
+            for i, vt in enumerate(declared[start : start + 32], start=first_local + start):
+                groups.setdefault(_zero(vt), []).append(f"l{i}")
+            for zero, group in groups.items():
+                out.append(f"    {' = '.join(group)} = {zero}")
+        if self.uses_t:
+            out.append("    _t = 0")
+        out.extend("    " * indent + text for indent, text in self.lines)
+        return out
+
+    def step(self, op: Op, imm: object) -> None:
+        name = op.name
+        frame = self.frame
+        if frame.unreachable:
+            self.skip(name)
+            return
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            handler(self, op, imm)
+            return
+        if op.feature is Feature.SIMD:
+            self.simd(op, imm)
+            return
+        template = TEMPLATES.get(name)
+        if template is not None:
+            self.apply(template[0], template[1], _TEMPLATE_ARITY[name])
+            return
+        if op.imm is Imm.MEMARG and op.results:
+            self.load(op, imm)  # type: ignore[arg-type]
+            return
+        self.store(op, imm)  # type: ignore[arg-type]
+
+    def skip(self, name: str) -> None:
+        """Unreachable code: only keep track of where it ends."""
+        if name in ("block", "loop", "if"):
+            self.frames.append(_Frame(BLOCK, len(self.frames), len(self.stack), 0, 0, 0, 0, unreachable=True, dead=True))
+        elif name == "else":
+            if not self.frame.dead:
+                self.else_(None, None)
+        elif name == "end":
+            if self.frame.dead:
+                self.frames.pop()
+            else:
+                self.end(None, None)
+
+    # -- generic expressions --
+
+    def apply(self, template: str, kind: int, arity: int) -> None:
+        operands = self.args(arity)
+        flags = 0
+        depth = 0
+        for entry in operands:
+            flags |= entry.flags & (IMPURE | STATE)
+            depth = max(depth, entry.depth)
+        if kind == TRAPS:
+            flags |= IMPURE
+        self.push(template.format(*(e.text for e in operands)), flags, depth + 1)
+
+    def call_expr(self, text: str, results: Sequence[ValType]) -> None:
+        """Emit a call (or anything with effects) whose results land in slots."""
+        count = len(results)
+        base = len(self.stack)
+        if count == 0:
+            self.emit(text)
+            return
+        targets = ", ".join(f"s{base + i}" for i in range(count))
+        self.emit(f"{targets} = {text}")
+        for i in range(count):
+            self.stack.append(_Entry(f"s{base + i}", SIMPLE))
+
+    def effect(self) -> None:
+        """Before an effect: evaluate whatever may trap or reads state it could change."""
+        self.flush(IMPURE | STATE)
+
+    # -- constants and variables --
+
+    def const(self, op: Op, imm: object) -> None:
+        kind = op.imm
+        if kind is Imm.I32:
+            self.push(str(imm & _M32), SIMPLE)  # type: ignore[operator]
+        elif kind is Imm.I64:
+            self.push(str(imm & _M64), SIMPLE)  # type: ignore[operator]
+        else:
+            value = f32_from_bits(imm) if kind is Imm.F32 else f64_from_bits(imm)  # type: ignore[arg-type]
+            if value != value or value in (float("inf"), float("-inf")):
+                self.push(self.layout.constant(value), SIMPLE)
+            else:
+                self.push(repr(value), SIMPLE)
+
+    def local_get(self, op: Op, index: int) -> None:
+        self.push(f"l{index}", SIMPLE)
+
+    def local_set(self, op: Op, index: int, keep: bool = False) -> None:
+        value = self.pop()
+        self.flush_names(re.compile(rf"\bl{index}\b"))
+        if value.flags & IMPURE:
+            self.flush(IMPURE)
+        if value.text != f"l{index}":
+            self.emit(f"l{index} = {value.text}")
+        if keep:
+            self.push(f"l{index}", SIMPLE)
+
+    def local_tee(self, op: Op, index: int) -> None:
+        self.local_set(op, index, keep=True)
+
+    def global_name(self, index: int) -> str:
+        return f"G{index}.value" if index in self.layout.shared_globals else f"g{index}"
+
+    def global_get(self, op: Op, index: int) -> None:
+        mutable = self.valid.global_types[index].mutable
+        self.push(self.global_name(index), SIMPLE | (STATE if mutable else 0))
+
+    def global_set(self, op: Op, index: int) -> None:
+        value = self.pop()
+        self.flush(IMPURE | STATE)  # the value itself is evaluated by the assignment, after them
+        name = self.global_name(index)
+        if index not in self.layout.shared_globals:
+            self.globals_written.add(index)
+        self.emit(f"{name} = {value.text}")
+
+    # -- parametric --
+
+    def drop(self, op: Op, imm: object) -> None:
+        value = self.pop()
+        if value.flags & IMPURE:
+            self.flush(IMPURE)
+            self.emit(value.text)
+
+    def select(self, op: Op, imm: object) -> None:
+        operands = self.stack[-3:]
+        if any(e.flags & IMPURE for e in operands[:2]):
+            self.materialise(len(self.stack) - 1)
+        cond = self.pop()
+        second = self.pop()
+        first = self.pop()
+        flags = (cond.flags | first.flags | second.flags) & (IMPURE | STATE)
+        depth = max(cond.depth, first.depth, second.depth) + 1
+        self.push(f"({first.text} if {cond.text} else {second.text})", flags, depth)
+
+    # -- memory --
+
+    def address(self, entry: _Entry, offset: int) -> tuple[str, int | None]:
+        """The effective address as text, and its value when known at compile time."""
+        if entry.flags & SIMPLE and entry.text.isdigit():
+            value = int(entry.text) + offset
+            return str(value), value
+        return (f"({entry.text} + {offset})" if offset else entry.text), None
+
+    def load(self, op: Op, memarg: tuple[int, int]) -> None:
+        addr = self.pop()
+        text, known = self.address(addr, memarg[1])
+        width = op.width
+        template = _LOADS[op.name]
+        if width == 1:
+            access = f"M[{text}]"
+        elif op.name == "f32.load":
+            access = f"ld_f32({text})"
+        else:
+            view, unpack = _VIEWS[op.name]
+            shift = width.bit_length() - 1
+            if known is not None:
+                access = f"{view}[{known >> shift}]" if known % width == 0 else f"{unpack}(M, {known})[0]"
+            else:
+                access = f"({view}[_a >> {shift}] if not (_a := {text}) & {width - 1} else {unpack}(M, _a)[0])"
+        self.push(template.format(access), addr.flags | IMPURE | STATE, addr.depth + 1)
+
+    def store(self, op: Op, memarg: tuple[int, int]) -> None:
+        value = self.pop()
+        addr = self.pop()
+        self.effect()
+        text, known = self.address(addr, memarg[1])
+        width = op.width
+        mask = _STORE_MASKS.get(op.name)
+        stored = f"{value.text} & {mask}" if mask else value.text
+        if op.name == "f32.store":
+            self.emit(f"st_f32({text}, {value.text})")
+            return
+        if width == 1:
+            # An assignment evaluates its value before its target: compute a non-trivial
+            # address first, so that the address is evaluated before the value, as in wasm.
+            if known is None and not addr.flags & SIMPLE:
+                self.emit(f"_s = {text}")
+                text = "_s"
+            self.emit(f"M[{text}] = {stored}")
+            return
+        view, pack = _STORE_VIEWS[op.name]
+        shift = width.bit_length() - 1
+        if known is not None:
+            if known % width == 0:
+                self.emit(f"{view}[{known >> shift}] = {stored}")
+            else:
+                self.emit(f"{pack}(M, {known}, {stored})")
+            return
+        self.emit(f"_s = {text}")
+        self.emit(f"if _s & {width - 1}: {pack}(M, _s, {stored})")
+        self.emit(f"else: {view}[_s >> {shift}] = {stored}")
+
+    def memory_size(self, op: Op, imm: object) -> None:
+        self.push("MP", SIMPLE | STATE)
+
+    def memory_grow(self, op: Op, imm: object) -> None:
+        delta = self.pop()
+        self.effect()
+        self.call_expr(f"MEM_GROW({delta.text})", (ValType.I32,))
+
+    def bulk(self, op: Op, imm: object) -> None:
+        """memory.fill/copy/init, data.drop and the table instructions: runtime helpers."""
+        name = op.name
+        arity = len(op.params) if op.params is not None else _TABLE_ARITY[name]
+        operands = self.args(arity)
+        self.effect()
+        text = ", ".join(e.text for e in operands)
+        helper, results = _BULK[name]
+        extra = _bulk_immediates(name, imm)
+        call = f"{helper}({', '.join(x for x in (extra, text) if x)})"
+        self.call_expr(call, results)
+
+    # -- references --
+
+    def ref_null(self, op: Op, imm: object) -> None:
+        self.push("None", SIMPLE)
+
+    def ref_func(self, op: Op, index: int) -> None:
+        self.push(f"F{index}", SIMPLE)
+
+    # -- calls --
+
+    def call(self, op: Op, index: int) -> None:
+        callee = self.valid.func_types[index]
+        operands = self.args(len(callee.params))
+        self.effect()
+        self.call_expr(f"f{index}({', '.join(e.text for e in operands)})", callee.results)
+
+    def call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
+        type_index, table = imm
+        callee = self.valid.module.types[type_index]
+        self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
+        element = self.pop()
+        operands = self.args(len(callee.params))
+        args = ", ".join(e.text for e in operands)
+        self.call_expr(f"call_indirect(T{table}, {element.text}, {type_id(callee)})({args})", callee.results)
+
+    # -- control --
+
+    def block_type(self, blocktype: int) -> tuple[int, int]:
+        if blocktype >= 0:
+            ft = self.valid.module.types[blocktype]
+            return len(ft.params), len(ft.results)
+        return 0, 0 if blocktype == -64 else 1
+
+    def block(self, op: Op, blocktype: int) -> None:
+        params, results = self.block_type(blocktype)
+        self.spill_all()
+        self.open_guard()
+        indent = self.frame.indent
+        height = len(self.stack) - params
+        self.frames.append(_Frame(BLOCK, len(self.frames), height, params, results, indent, indent))
+
+    def loop(self, op: Op, blocktype: int) -> None:
+        if self.offset not in self.branched_loops:
+            self.block(op, blocktype)  # nothing branches back: the body runs once, as a block
+            return
+        params, results = self.block_type(blocktype)
+        self.spill_all()
+        self.emit("while True:")
+        indent = self.frame.indent + 1
+        height = len(self.stack) - params
+        self.loop_depth += 1
+        if self.loop_depth > 19:
+            raise CompileError("loops nested more than 19 deep")
+        self.frames.append(_Frame(LOOP, len(self.frames), height, params, results, indent, indent, python_loop=True))
+
+    def if_(self, op: Op, blocktype: int) -> None:
+        params, results = self.block_type(blocktype)
+        cond = self.pop()
+        if cond.flags & IMPURE:
+            self.stack.append(cond)
+            self.spill_all()
+            cond = self.pop()
+        else:
+            self.spill_all()
+        self.emit(f"if {cond.text}:")
+        indent = self.frame.indent + 1
+        height = len(self.stack) - params
+        frame = _Frame(IF, len(self.frames), height, params, results, indent, indent)
+        frame.saved_stack = list(self.stack)
+        self.frames.append(frame)
+
+    def assign_results(self, frame: _Frame, count: int) -> None:
+        """Move the top `count` values into the frame's slots (parallel assignment)."""
+        values = self.args(count)
+        targets = [f"s{frame.height + i}" for i in range(count)]
+        sources = [v.text for v in values]
+        pairs = [(t, s) for t, s in zip(targets, sources) if t != s]
+        if pairs:
+            self.emit(f"{', '.join(t for t, _ in pairs)} = {', '.join(s for _, s in pairs)}")
+
+    def else_(self, op: Op | None, imm: object) -> None:
+        frame = self.frame
+        if not frame.unreachable:
+            self.assign_results(frame, frame.results)
+            frame.end_reachable = True
+        if frame.emitted == 0:
+            self.lines.append((frame.base_indent, "pass"))
+        self.lines.append((frame.base_indent - 1, "else:"))
+        self.stack = list(frame.saved_stack or [])
+        frame.saved_stack = None
+        frame.unreachable = False
+        frame.pending_guard = False
+        frame.indent = frame.base_indent
+        frame.emitted = 0
+
+    def end(self, op: Op | None, imm: object) -> None:
+        frame = self.frames.pop() if len(self.frames) > 1 else self.frame
+        if frame.kind == FUNC:
+            if not frame.unreachable:
+                self.return_values(self.args(frame.results))
+            return
+        if not frame.unreachable:
+            self.frames.append(frame)
+            self.assign_results(frame, frame.results)
+            self.frames.pop()
+            frame.end_reachable = True
+        if frame.kind == IF:
+            if frame.emitted == 0:
+                self.lines.append((frame.base_indent, "pass"))
+            if frame.saved_stack is not None:  # no else: the parameters pass through
+                frame.end_reachable = True
+        enclosing = self.frame
+        if frame.kind == LOOP:
+            self.lines.append((frame.base_indent, "break"))
+            self.loop_depth -= 1
+            self.after_python_loop(frame)
+        elif frame.targeted:
+            self.lines.append((enclosing.indent, f"if _t == {frame.depth}: _t = 0"))
+            frame.end_reachable = True
+        if frame.escapes:  # a branch inside left _t set for an outer target: guard what follows
+            enclosing.pending_guard = True
+        del self.stack[frame.height :]
+        for i in range(frame.results):
+            self.stack.append(_Entry(f"s{frame.height + i}", SIMPLE))
+        if not frame.end_reachable:
+            enclosing.unreachable = True
+
+    def after_python_loop(self, loop: _Frame) -> None:
+        """After a `while` ends: resume a branch that left it for an outer target."""
+        escaping = {d for d in loop.escapes if d < loop.depth}
+        if not escaping:
+            return
+        enclosing_loop = next((f for f in reversed(self.frames) if f.python_loop), None)
+        indent = self.frame.indent
+        lines = []
+        if enclosing_loop is not None:
+            if enclosing_loop.depth in escaping:
+                lines.append(f"if _t == {enclosing_loop.depth}:")
+                lines.append("    _t = 0")
+                lines.append("    continue")
+            if any(d < enclosing_loop.depth for d in escaping):
+                lines.append(f"if _t and _t < {enclosing_loop.depth}: break")
+        for line in lines:
+            self.lines.append((indent, line))
+
+    def branch(self, depth: int) -> None:
+        """The jump to the frame `depth` levels out (values already in its slots)."""
+        target = self.frames[-1 - depth]
+        if target.kind == FUNC:
+            return  # handled by the caller as a return
+        between = self.frames[len(self.frames) - depth :]
+        loops_between = [f for f in between if f.python_loop]
+        if target.kind == LOOP and not loops_between:
+            self.emit("continue")
+            return
+        self.uses_t = True
+        for f in between:
+            f.escapes.add(target.depth)
+        if target.kind == LOOP:
+            self.emit(f"_t = {target.depth}")
+            self.emit("break")
+            return
+        target.targeted = True
+        self.emit(f"_t = {target.depth}")
+        if loops_between:
+            self.emit("break")
+        else:
+            self.frame.pending_guard = True
+
+    def branch_values(self, depth: int) -> None:
+        """Assign the values the branch carries to the target's slots (keeping them on the
+        stack: br_if leaves them there)."""
+        target = self.frames[-1 - depth]
+        if target.kind == FUNC:
+            count = target.results
+            values = self.stack[len(self.stack) - count :] if count else []
+            self.return_values(values)
+            return
+        count = target.params if target.kind == LOOP else target.results
+        values = self.stack[len(self.stack) - count :] if count else []
+        pairs = [(f"s{target.height + i}", v.text) for i, v in enumerate(values) if v.text != f"s{target.height + i}"]
+        if pairs:
+            self.emit(f"{', '.join(t for t, _ in pairs)} = {', '.join(s for _, s in pairs)}")
+        self.branch(depth)
+
+    def return_values(self, values: Sequence[_Entry]) -> None:
+        if not values:
+            self.emit("return")
+        elif len(values) == 1:
+            self.emit(f"return {values[0].text}")
+        else:
+            self.emit(f"return ({', '.join(v.text for v in values)})")
+
+    def br(self, op: Op, depth: int) -> None:
+        self.flush(IMPURE | STATE)
+        self.branch_values(depth)
+        self.frame.unreachable = True
+
+    def br_if(self, op: Op, depth: int) -> None:
+        cond = self.pop()
+        self.flush(IMPURE | STATE)
+        if cond.flags & IMPURE:
+            self.stack.append(cond)
+            self.materialise(len(self.stack) - 1)
+            cond = self.pop()
+        self.emit(f"if {cond.text}:")
+        frame = self.frame
+        outside = frame.indent
+        frame.indent += 1
+        self.branch_values(depth)  # a forward branch leaves _t set: what follows is guarded
+        frame.indent = outside
+
+    def br_table(self, op: Op, imm: tuple[tuple[int, ...], int]) -> None:
+        labels, default = imm
+        index = self.pop()
+        self.flush(IMPURE | STATE)
+        if not index.flags & SIMPLE:
+            self.emit(f"_i = {index.text}")
+            index = _Entry("_i", SIMPLE)
+        targets: dict[int, list[int]] = {}
+        for position, label in enumerate(labels):
+            if label != default:
+                targets.setdefault(label, []).append(position)
+        frame = self.frame
+        base = frame.indent
+        first = True
+        for label, positions in targets.items():
+            cond = _membership(index.text, positions)
+            self.emit(f"{'if' if first else 'elif'} {cond}:")
+            first = False
+            frame.indent = base + 1
+            self.branch_values(label)
+            frame.indent = base
+            frame.pending_guard = False
+        if targets:
+            self.emit("else:")
+            frame.indent = base + 1
+        self.branch_values(default)
+        frame.indent = base
+        frame.pending_guard = False
+        frame.unreachable = True
+
+    def return_(self, op: Op, imm: object) -> None:
+        self.flush(IMPURE | STATE)
+        self.return_values(self.args(self.frames[0].results))
+        self.frame.unreachable = True
+
+    def unreachable(self, op: Op, imm: object) -> None:
+        self.flush(IMPURE | STATE)
+        self.emit("trap_unreachable()")
+        self.frame.unreachable = True
+
+    def nop(self, op: Op, imm: object) -> None:
+        pass
+
+    def simd(self, op: Op, imm: object) -> None:
+        operands = self.args(len(op.params or ()))
+        text, kind = simd_expression(op, imm, [e.text for e in operands])
+        if kind == simd.STORE:
+            self.effect()
+            self.emit(text)
+            return
+        if kind == simd.CONST:
+            self.push(text, SIMPLE)
+            return
+        flags = IMPURE | STATE if kind == simd.LOAD else 0
+        for e in operands:
+            flags |= e.flags & (IMPURE | STATE)
+        self.push(text, flags, max((e.depth for e in operands), default=0) + 1)
+
+
+def _branched_loops(instrs: Sequence[Instr]) -> set[int]:
+    """The offsets of the `loop` instructions that some branch targets."""
+    opened: list[tuple[str, int]] = []
+    targeted: set[int] = set()
+
+    def target(depth: int) -> None:
+        if depth < len(opened):
+            kind, offset = opened[-1 - depth]
+            if kind == "loop":
+                targeted.add(offset)
+
+    for instr in instrs:
+        name = instr.op.name
+        if name in ("block", "loop", "if"):
+            opened.append((name, instr.offset))
+        elif name == "end":
+            if opened:
+                opened.pop()
+        elif name in ("br", "br_if"):
+            target(instr.imm)  # type: ignore[arg-type]
+        elif name == "br_table":
+            labels, default = instr.imm  # type: ignore[misc]
+            for label in (*labels, default):
+                target(label)
+    return targeted
+
+
+def _membership(name: str, positions: list[int]) -> str:
+    if len(positions) == 1:
+        return f"{name} == {positions[0]}"
+    if positions == list(range(positions[0], positions[-1] + 1)):
+        return f"{positions[0]} <= {name} <= {positions[-1]}"
+    return f"{name} in {{{', '.join(map(str, positions))}}}"
+
+
+def _zero(vt: ValType) -> str:
+    if vt in (ValType.F32, ValType.F64):
+        return "0.0"
+    if vt.is_ref:
+        return "None"
+    return "0"
+
+
+# Loads: the expression around the raw access (sign extension and masks).
+_LOADS = {
+    "i32.load": "{0}",
+    "i64.load": "{0}",
+    "f32.load": "{0}",
+    "f64.load": "{0}",
+    "i32.load8_s": "((({0}) ^ 0x80) - 0x80) & 0xFFFFFFFF",
+    "i32.load8_u": "{0}",
+    "i32.load16_s": "((({0}) ^ 0x8000) - 0x8000) & 0xFFFFFFFF",
+    "i32.load16_u": "{0}",
+    "i64.load8_s": "((({0}) ^ 0x80) - 0x80) & 0xFFFFFFFFFFFFFFFF",
+    "i64.load8_u": "{0}",
+    "i64.load16_s": "((({0}) ^ 0x8000) - 0x8000) & 0xFFFFFFFFFFFFFFFF",
+    "i64.load16_u": "{0}",
+    "i64.load32_s": "((({0}) ^ 0x80000000) - 0x80000000) & 0xFFFFFFFFFFFFFFFF",
+    "i64.load32_u": "{0}",
+}
+_LOADS = {name: f"({text})" for name, text in _LOADS.items()}
+# The aligned view and the unaligned unpacker of each multi-byte load.
+_VIEWS = {
+    "i32.load": ("M32", "u32"),
+    "i64.load": ("M64", "u64"),
+    "f64.load": ("MF64", "uf64"),
+    "i32.load16_s": ("M16", "u16"),
+    "i32.load16_u": ("M16", "u16"),
+    "i64.load16_s": ("M16", "u16"),
+    "i64.load16_u": ("M16", "u16"),
+    "i64.load32_s": ("M32", "u32"),
+    "i64.load32_u": ("M32", "u32"),
+}
+_STORE_VIEWS = {
+    "i32.store": ("M32", "p32"),
+    "i64.store": ("M64", "p64"),
+    "f64.store": ("MF64", "pf64"),
+    "i32.store16": ("M16", "p16"),
+    "i64.store16": ("M16", "p16"),
+    "i64.store32": ("M32", "p32"),
+}
+_STORE_MASKS = {
+    "i32.store8": "0xFF",
+    "i64.store8": "0xFF",
+    "i32.store16": "0xFFFF",
+    "i64.store16": "0xFFFF",
+    "i64.store32": "0xFFFFFFFF",
+}
+
+_I32 = (ValType.I32,)
+_BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {
+    "memory.fill": ("memory_fill", ()),
+    "memory.copy": ("memory_copy", ()),
+    "memory.init": ("memory_init", ()),
+    "data.drop": ("data_drop", ()),
+    "table.get": ("table_get", (ValType.FUNCREF,)),  # the type does not matter for slots
+    "table.set": ("table_set", ()),
+    "table.size": ("table_size", _I32),
+    "table.grow": ("table_grow", _I32),
+    "table.fill": ("table_fill", ()),
+    "table.copy": ("table_copy", ()),
+    "table.init": ("table_init", ()),
+    "elem.drop": ("elem_drop", ()),
+}
+_TABLE_ARITY = {
+    "table.get": 1,
+    "table.set": 2,
+    "table.size": 0,
+    "table.grow": 2,
+    "table.fill": 3,
+    "table.copy": 3,
+    "table.init": 3,
+}
+
+
+def _bulk_immediates(name: str, imm: object) -> str:
+    """The leading arguments of a bulk helper: the tables, segments it works on."""
+    if name in ("memory.fill", "memory.copy"):
+        return ""
+    if name == "memory.init":
+        return f"{imm[0]}"  # type: ignore[index]
+    if name in ("data.drop", "elem.drop"):
+        return f"{imm}"
+    if name == "table.copy":
+        return f"TT{imm[0]}, TT{imm[1]}"  # type: ignore[index]
+    if name == "table.init":
+        return f"TT{imm[1]}, {imm[0]}"  # type: ignore[index]
+    return f"TT{imm}"
+
+
+# How many operands each template takes (ref.is_null has no fixed type in the opcode table).
+_TEMPLATE_ARITY = {name: len(set(re.findall(r"\{(\d)\}", text))) for name, (text, _) in TEMPLATES.items()}
+
+_HANDLERS = {
+    "nop": _FunctionCompiler.nop,
+    "unreachable": _FunctionCompiler.unreachable,
+    "block": _FunctionCompiler.block,
+    "loop": _FunctionCompiler.loop,
+    "if": _FunctionCompiler.if_,
+    "else": _FunctionCompiler.else_,
+    "end": _FunctionCompiler.end,
+    "br": _FunctionCompiler.br,
+    "br_if": _FunctionCompiler.br_if,
+    "br_table": _FunctionCompiler.br_table,
+    "return": _FunctionCompiler.return_,
+    "call": _FunctionCompiler.call,
+    "call_indirect": _FunctionCompiler.call_indirect,
+    "drop": _FunctionCompiler.drop,
+    "select": _FunctionCompiler.select,
+    "local.get": _FunctionCompiler.local_get,
+    "local.set": _FunctionCompiler.local_set,
+    "local.tee": _FunctionCompiler.local_tee,
+    "global.get": _FunctionCompiler.global_get,
+    "global.set": _FunctionCompiler.global_set,
+    "i32.const": _FunctionCompiler.const,
+    "i64.const": _FunctionCompiler.const,
+    "f32.const": _FunctionCompiler.const,
+    "f64.const": _FunctionCompiler.const,
+    "memory.size": _FunctionCompiler.memory_size,
+    "memory.grow": _FunctionCompiler.memory_grow,
+    "ref.null": _FunctionCompiler.ref_null,
+    "ref.func": _FunctionCompiler.ref_func,
+    **{name: _FunctionCompiler.bulk for name in _BULK},
+}
+
+
+def compile_function(layout: ModuleLayout, index: int, func: Func) -> str:
+    """The Python source of function `index` (in the function index space)."""
+    func_type = layout.valid.func_types[index]
+    return "\n".join(_FunctionCompiler(layout, index, func, func_type).compile())

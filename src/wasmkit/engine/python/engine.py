@@ -1,0 +1,172 @@
+"""The Python engine: each wasm function compiled to a Python function, the module's functions
+compiled to one code object once, and that code executed in a fresh namespace per instance
+holding the instance's functions, memory views, tables and globals under short names."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import struct
+from typing import TYPE_CHECKING
+
+from ...errors import Trap, TrapKind
+from ...runtime import bulk
+from ...runtime.call import register_code_names
+from ...syntax.types import ExternKind
+from ...validate import ValidModule
+from . import numeric, simd
+from .compiler import ModuleLayout, compile_function
+
+if TYPE_CHECKING:
+    from ...runtime.instance import Instance
+    from ...runtime.memory import Memory
+
+__all__ = ["PythonEngine", "PythonCompiledModule"]
+
+_counter = itertools.count()
+
+# Reading and writing an f32 goes through its bits when it is a NaN (see runtime.values).
+_PRELUDE_MEMORY = '''
+def ld_f32(a):
+    v = MF32[a >> 2] if not a & 3 else uf32(M, a)[0]
+    if v == v:
+        return v
+    return f32_from_bits(M32[a >> 2] if not a & 3 else u32(M, a)[0])
+
+def st_f32(a, v):
+    if v == v:
+        if a & 3: pf32(M, a, v)
+        else: MF32[a >> 2] = v
+    else:
+        b = f32_to_bits(v)
+        if a & 3: p32(M, a, b)
+        else: M32[a >> 2] = b
+'''
+
+
+def _trap_unreachable() -> None:
+    raise Trap(TrapKind.UNREACHABLE)
+
+
+def _call_indirect(elements: list, index: int, expected: int):  # type: ignore[no-untyped-def]
+    if index >= len(elements):
+        raise Trap(TrapKind.UNDEFINED_ELEMENT)
+    func = elements[index]
+    if func is None:
+        raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}")
+    if func.type_id != expected:
+        raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+    return func.fn
+
+
+def _base_namespace() -> dict[str, object]:
+    """The names every instance's code uses: numerics, memory unpackers, helpers."""
+    names: dict[str, object] = {name: getattr(numeric, name) for name in numeric.__all__}
+    names["copysign"] = math.copysign
+    for suffix, fmt in (("16", "<H"), ("32", "<I"), ("64", "<Q"), ("f32", "<f"), ("f64", "<d")):
+        packer = struct.Struct(fmt)
+        names[f"u{suffix}"] = packer.unpack_from
+        names[f"p{suffix}"] = packer.pack_into
+    names["trap_unreachable"] = _trap_unreachable
+    names["call_indirect"] = _call_indirect
+    names["table_get"] = bulk.table_get
+    names["table_set"] = bulk.table_set
+    names["table_grow"] = bulk.table_grow
+    names["table_fill"] = bulk.table_fill
+    names["table_copy"] = bulk.table_copy
+    names["table_size"] = lambda table: len(table.elements)
+    names.update(simd.FUNCTIONS)
+    names["__builtins__"] = __builtins__
+    return names
+
+
+_BASE = _base_namespace()
+
+
+class PythonCompiledModule:
+    """A module compiled to one Python code object."""
+
+    def __init__(self, valid: ValidModule) -> None:
+        self.valid = valid
+        module = valid.module
+        exported_globals = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
+        imported_globals = len(valid.global_types) - len(module.globals)
+        shared = frozenset(
+            i
+            for i, gt in enumerate(valid.global_types)
+            if gt.mutable and (i < imported_globals or i in exported_globals)
+        )
+        self.layout = ModuleLayout(valid, shared)
+        first = valid.imported_func_count
+        parts = [compile_function(self.layout, i, func) for i, func in enumerate(module.funcs, start=first)]
+        if valid.memory_types:
+            parts.insert(0, _PRELUDE_MEMORY)
+        self.filename = f"<wasm:{next(_counter)}>"
+        self.source = "\n\n".join(parts) + "\n"
+        self.code = compile(self.source, self.filename, "exec")
+
+    def bind(self, instance: "Instance") -> None:
+        ns = dict(_BASE)
+        for i, func in enumerate(instance.funcs):
+            ns[f"F{i}"] = func
+            ns[f"f{i}"] = func.fn
+        for i, table in enumerate(instance.tables):
+            ns[f"T{i}"] = table.elements
+            ns[f"TT{i}"] = table
+        shared = self.layout.shared_globals
+        for i, glob in enumerate(instance.globals):
+            if i in shared:
+                ns[f"G{i}"] = glob
+            else:
+                ns[f"g{i}"] = glob.value
+        for i, value in enumerate(self.layout.constants):
+            ns[f"K{i}"] = value
+        _bind_segments(ns, instance)
+        if instance.mems:
+            _bind_memory(ns, instance.mems[0])
+        exec(self.code, ns)
+        names = {f"f{i}": func.name for i, func in enumerate(instance.funcs)}
+        register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
+        for i in range(self.valid.imported_func_count, len(instance.funcs)):
+            instance.funcs[i].fn = ns[f"f{i}"]
+
+
+def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
+    def refresh(memory: "Memory") -> None:
+        ns["M"], ns["M16"], ns["M32"], ns["M64"], ns["MF32"], ns["MF64"] = memory.views
+        ns["MP"] = memory.pages
+
+    refresh(memory)
+    memory.add_listener(refresh)
+    ns["MEM_GROW"] = lambda delta: memory.grow(delta) & 0xFFFF_FFFF
+    ns["memory_fill"] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
+    ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
+
+
+def _bind_segments(ns: dict[str, object], instance: "Instance") -> None:
+    """Helpers that read the instance's (droppable) element and data segments."""
+    datas = instance.datas
+    elems = instance.elems
+
+    def memory_init(segment: int, dst: int, src: int, length: int) -> None:
+        bulk.memory_init(instance.mems[0], datas[segment], dst, src, length)
+
+    def data_drop(segment: int) -> None:
+        datas[segment] = b""
+
+    def table_init(table, segment: int, dst: int, src: int, length: int) -> None:  # type: ignore[no-untyped-def]
+        bulk.table_init(table, elems[segment], dst, src, length)
+
+    def elem_drop(segment: int) -> None:
+        elems[segment] = []
+
+    ns.update(memory_init=memory_init, data_drop=data_drop, table_init=table_init, elem_drop=elem_drop)
+
+
+class PythonEngine:
+    """Compiles modules to Python (pure standard library; runs wherever Python runs)."""
+
+    name = "python"
+
+    def compile(self, module: ValidModule) -> PythonCompiledModule:
+        return PythonCompiledModule(module)

@@ -1,0 +1,380 @@
+"""Fixed-width SIMD for the Python engine: every v128 instruction as a function on ints.
+
+A v128 is a Python int in [0, 2**128), lane 0 in the low bits. Lanes are taken apart with
+`struct` and put back together; float lanes go through their bit patterns (so abs, neg and
+lane moves keep NaN payloads, as the spec requires) and are rounded like scalar f32/f64.
+`FUNCTIONS` maps each function's name in generated code (`v_i8x16_add`) to it, and
+`simd_expression` writes the call for an instruction.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from ...errors import Trap, TrapKind
+from ...opcodes import Imm, Op
+from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from . import numeric
+
+__all__ = ["FUNCTIONS", "simd_expression", "function_name", "CONST", "PURE_CALL", "LOAD", "STORE"]
+
+PURE_CALL, LOAD, STORE, CONST = "pure", "load", "store", "const"
+
+_ALL_ONES = (1 << 128) - 1
+_STRUCTS = {
+    (8, True): struct.Struct("<16b"),
+    (8, False): struct.Struct("<16B"),
+    (16, True): struct.Struct("<8h"),
+    (16, False): struct.Struct("<8H"),
+    (32, True): struct.Struct("<4i"),
+    (32, False): struct.Struct("<4I"),
+    (64, True): struct.Struct("<2q"),
+    (64, False): struct.Struct("<2Q"),
+}
+_F64X2 = struct.Struct("<2d")
+_SHAPES = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64}
+
+FUNCTIONS: dict[str, Callable[..., object]] = {}
+
+
+def _register(name: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    def add(fn: Callable[..., object]) -> Callable[..., object]:
+        FUNCTIONS["v_" + name.replace(".", "_")] = fn
+        return fn
+
+    return add
+
+
+# -- lanes --
+
+
+def lanes(v: int, bits: int, signed: bool = False) -> tuple[int, ...]:
+    return _STRUCTS[(bits, signed)].unpack(v.to_bytes(16, "little"))
+
+
+def pack(values, bits: int) -> int:  # type: ignore[no-untyped-def]
+    mask = (1 << bits) - 1
+    return int.from_bytes(_STRUCTS[(bits, False)].pack(*[x & mask for x in values]), "little")
+
+
+def f32_lanes(v: int) -> list[float]:
+    return [f32_from_bits(b) for b in lanes(v, 32)]
+
+
+def pack_f32(values) -> int:  # type: ignore[no-untyped-def]
+    return pack([f32_to_bits(x) for x in values], 32)
+
+
+def f64_lanes(v: int) -> tuple[float, ...]:
+    return _F64X2.unpack(v.to_bytes(16, "little"))
+
+
+def pack_f64(values) -> int:  # type: ignore[no-untyped-def]
+    return int.from_bytes(_F64X2.pack(*values), "little")
+
+
+def _mask(flag: bool, bits: int) -> int:
+    return (1 << bits) - 1 if flag else 0
+
+
+def _saturate(value: int, bits: int, signed: bool) -> int:
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return low if value < low else high if value > high else value
+
+
+# -- integer lanes --
+
+
+def _define_integer_ops() -> None:
+    for shape, bits in _SHAPES.items():
+        count = 128 // bits
+
+        def binary(op: Callable[[int, int], int], signed: bool = False, b=bits):  # type: ignore[no-untyped-def]
+            return lambda x, y: pack([op(p, q) for p, q in zip(lanes(x, b, signed), lanes(y, b, signed))], b)
+
+        def compare(op: Callable[[int, int], bool], signed: bool, b=bits):  # type: ignore[no-untyped-def]
+            return lambda x, y: pack([_mask(op(p, q), b) for p, q in zip(lanes(x, b, signed), lanes(y, b, signed))], b)
+
+        ops: dict[str, Callable[..., object]] = {
+            "add": binary(lambda p, q: p + q),
+            "sub": binary(lambda p, q: p - q),
+            "neg": lambda x, b=bits: pack([-p for p in lanes(x, b)], b),
+            "abs": lambda x, b=bits: pack([abs(p) for p in lanes(x, b, True)], b),
+            "eq": compare(lambda p, q: p == q, False),
+            "ne": compare(lambda p, q: p != q, False),
+            "lt_s": compare(lambda p, q: p < q, True),
+            "gt_s": compare(lambda p, q: p > q, True),
+            "le_s": compare(lambda p, q: p <= q, True),
+            "ge_s": compare(lambda p, q: p >= q, True),
+            "shl": lambda x, s, b=bits: pack([p << (s % b) for p in lanes(x, b)], b),
+            "shr_s": lambda x, s, b=bits: pack([p >> (s % b) for p in lanes(x, b, True)], b),
+            "shr_u": lambda x, s, b=bits: pack([p >> (s % b) for p in lanes(x, b)], b),
+            "all_true": lambda x, b=bits: int(all(lanes(x, b))),
+            "bitmask": lambda x, b=bits: sum(1 << i for i, p in enumerate(lanes(x, b, True)) if p < 0),
+            "splat": lambda x, b=bits, n=count: pack([x] * n, b),
+            "extract_lane": lambda x, lane, b=bits: lanes(x, b)[lane],
+            "replace_lane": lambda x, value, lane, b=bits: _replace(x, b, lane, value),
+        }
+        if bits < 64:
+            ops.update(
+                {
+                    "lt_u": compare(lambda p, q: p < q, False),
+                    "gt_u": compare(lambda p, q: p > q, False),
+                    "le_u": compare(lambda p, q: p <= q, False),
+                    "ge_u": compare(lambda p, q: p >= q, False),
+                    "min_s": binary(min, True),
+                    "min_u": binary(min),
+                    "max_s": binary(max, True),
+                    "max_u": binary(max),
+                    "extract_lane_s": lambda x, lane, b=bits: lanes(x, b, True)[lane] & 0xFFFF_FFFF,
+                    "extract_lane_u": lambda x, lane, b=bits: lanes(x, b)[lane],
+                }
+            )
+        if bits <= 16:
+            ops.update(
+                {
+                    "add_sat_s": binary(lambda p, q, b=bits: _saturate(p + q, b, True), True),
+                    "add_sat_u": binary(lambda p, q, b=bits: _saturate(p + q, b, False)),
+                    "sub_sat_s": binary(lambda p, q, b=bits: _saturate(p - q, b, True), True),
+                    "sub_sat_u": binary(lambda p, q, b=bits: _saturate(p - q, b, False)),
+                    "avgr_u": binary(lambda p, q: (p + q + 1) >> 1),
+                }
+            )
+        if bits >= 16:
+            ops["mul"] = binary(lambda p, q: p * q)
+        for name, fn in ops.items():
+            FUNCTIONS[f"v_{shape}_{name}"] = fn
+
+
+def _replace(v: int, bits: int, lane: int, value: int) -> int:
+    mask = (1 << bits) - 1
+    shift = lane * bits
+    return (v & ~(mask << shift) & _ALL_ONES) | ((value & mask) << shift)
+
+
+_define_integer_ops()
+
+
+def _widen(bits: int, signed: bool, high: bool) -> Callable[[int], list[int]]:
+    """The low or high half of the lanes of width `bits`, as values to widen."""
+
+    def take(v: int) -> list[int]:
+        values = lanes(v, bits, signed)
+        half = len(values) // 2
+        return list(values[half:] if high else values[:half])
+
+    return take
+
+
+def _define_widening_ops() -> None:
+    for narrow, wide in (("i8x16", "i16x8"), ("i16x8", "i32x4"), ("i32x4", "i64x2")):
+        bits = _SHAPES[narrow]
+        for signed, suffix in ((True, "s"), (False, "u")):
+            for high, part in ((False, "low"), (True, "high")):
+                take = _widen(bits, signed, high)
+                FUNCTIONS[f"v_{wide}_extend_{part}_{narrow}_{suffix}"] = lambda x, t=take, w=bits * 2: pack(t(x), w)
+                FUNCTIONS[f"v_{wide}_extmul_{part}_{narrow}_{suffix}"] = lambda x, y, t=take, w=bits * 2: pack(
+                    [p * q for p, q in zip(t(x), t(y))], w
+                )
+            if narrow != "i32x4":
+                FUNCTIONS[f"v_{wide}_extadd_pairwise_{narrow}_{suffix}"] = lambda x, b=bits, s=signed: pack(
+                    [p + q for p, q in zip(lanes(x, b, s)[::2], lanes(x, b, s)[1::2])], b * 2
+                )
+    for wide, narrow in (("i16x8", "i8x16"), ("i32x4", "i16x8")):
+        bits = _SHAPES[narrow]
+        for signed, suffix in ((True, "s"), (False, "u")):
+            FUNCTIONS[f"v_{narrow}_narrow_{wide}_{suffix}"] = lambda x, y, b=bits, s=signed: pack(
+                [_saturate(p, b, s) for p in lanes(x, b * 2, True) + lanes(y, b * 2, True)], b
+            )
+
+
+_define_widening_ops()
+
+
+@_register("i8x16.popcnt")
+def _popcnt(x: int) -> int:
+    return pack([p.bit_count() for p in lanes(x, 8)], 8)
+
+
+@_register("i8x16.shuffle")
+def _shuffle(x: int, y: int, selection: tuple[int, ...]) -> int:
+    source = x.to_bytes(16, "little") + y.to_bytes(16, "little")
+    return int.from_bytes(bytes(source[i] for i in selection), "little")
+
+
+@_register("i8x16.swizzle")
+def _swizzle(x: int, selection: int) -> int:
+    source = x.to_bytes(16, "little")
+    return int.from_bytes(bytes(source[i] if i < 16 else 0 for i in selection.to_bytes(16, "little")), "little")
+
+
+@_register("i32x4.dot_i16x8_s")
+def _dot(x: int, y: int) -> int:
+    products = [p * q for p, q in zip(lanes(x, 16, True), lanes(y, 16, True))]
+    return pack([products[i] + products[i + 1] for i in range(0, 8, 2)], 32)
+
+
+@_register("i16x8.q15mulr_sat_s")
+def _q15mulr(x: int, y: int) -> int:
+    return pack([_saturate((p * q + 0x4000) >> 15, 16, True) for p, q in zip(lanes(x, 16, True), lanes(y, 16, True))], 16)
+
+
+# -- whole-vector bit operations --
+
+FUNCTIONS.update(
+    {
+        "v_v128_not": lambda x: x ^ _ALL_ONES,
+        "v_v128_and": lambda x, y: x & y,
+        "v_v128_andnot": lambda x, y: x & (y ^ _ALL_ONES),
+        "v_v128_or": lambda x, y: x | y,
+        "v_v128_xor": lambda x, y: x ^ y,
+        "v_v128_bitselect": lambda x, y, c: (x & c) | (y & (c ^ _ALL_ONES)),
+        "v_v128_any_true": lambda x: int(x != 0),
+    }
+)
+
+
+# -- float lanes --
+
+
+def _define_float_ops() -> None:
+    for shape, bits in (("f32x4", 32), ("f64x2", 64)):
+        unpack = f32_lanes if bits == 32 else f64_lanes
+        repack = pack_f32 if bits == 32 else pack_f64
+        rounding = f32 if bits == 32 else (lambda v: v)
+        sign = 1 << (bits - 1)
+
+        def arith(op: Callable[[float, float], float], u=unpack, r=repack, rnd=rounding):  # type: ignore[no-untyped-def]
+            return lambda x, y: r([rnd(op(p, q)) for p, q in zip(u(x), u(y))])
+
+        def unary(op: Callable[[float], float], u=unpack, r=repack, rnd=rounding):  # type: ignore[no-untyped-def]
+            return lambda x: r([rnd(op(p)) for p in u(x)])
+
+        def select(take_second: Callable[[float, float], bool], u=unpack, b=bits):  # type: ignore[no-untyped-def]
+            """pmin/pmax pick one operand's lane as it is, NaN payload and all."""
+            return lambda x, y: pack(
+                [qb if take_second(p, q) else pb for p, q, pb, qb in zip(u(x), u(y), lanes(x, b), lanes(y, b))], b
+            )
+
+        def compare(op: Callable[[float, float], bool], u=unpack, b=bits):  # type: ignore[no-untyped-def]
+            return lambda x, y: pack([_mask(op(p, q), b) for p, q in zip(u(x), u(y))], b)
+
+        ops: dict[str, Callable[..., object]] = {
+            "add": arith(lambda p, q: p + q),
+            "sub": arith(lambda p, q: p - q),
+            "mul": arith(lambda p, q: p * q),
+            "div": arith(numeric.fdiv),
+            "min": arith(numeric.fmin),
+            "max": arith(numeric.fmax),
+            "pmin": select(lambda p, q: q < p),
+            "pmax": select(lambda p, q: p < q),
+            "sqrt": unary(numeric.fsqrt),
+            "ceil": unary(numeric.fceil),
+            "floor": unary(numeric.ffloor),
+            "trunc": unary(numeric.ftrunc),
+            "nearest": unary(numeric.fnearest),
+            # abs and neg work on the sign bit alone, keeping NaN payloads.
+            "abs": lambda x, b=bits, s=sign: pack([p & ~s for p in lanes(x, b)], b),
+            "neg": lambda x, b=bits, s=sign: pack([p ^ s for p in lanes(x, b)], b),
+            "eq": compare(lambda p, q: p == q),
+            "ne": compare(lambda p, q: p != q),
+            "lt": compare(lambda p, q: p < q),
+            "gt": compare(lambda p, q: p > q),
+            "le": compare(lambda p, q: p <= q),
+            "ge": compare(lambda p, q: p >= q),
+            "splat": lambda x, r=repack, n=128 // bits: r([x] * n),
+            "extract_lane": lambda x, lane, u=unpack: u(x)[lane],
+            "replace_lane": (
+                (lambda x, value, lane: _replace(x, 32, lane, f32_to_bits(value)))
+                if bits == 32
+                else (lambda x, value, lane: _replace(x, 64, lane, f64_to_bits(value)))
+            ),
+        }
+        for name, fn in ops.items():
+            FUNCTIONS[f"v_{shape}_{name}"] = fn
+
+
+_define_float_ops()
+
+FUNCTIONS.update(
+    {
+        "v_f32x4_convert_i32x4_s": lambda x: pack_f32([f32(float(p)) for p in lanes(x, 32, True)]),
+        "v_f32x4_convert_i32x4_u": lambda x: pack_f32([f32(float(p)) for p in lanes(x, 32)]),
+        "v_f64x2_convert_low_i32x4_s": lambda x: pack_f64([float(p) for p in lanes(x, 32, True)[:2]]),
+        "v_f64x2_convert_low_i32x4_u": lambda x: pack_f64([float(p) for p in lanes(x, 32)[:2]]),
+        "v_i32x4_trunc_sat_f32x4_s": lambda x: pack([numeric.trunc_sat_i32_s(p) for p in f32_lanes(x)], 32),
+        "v_i32x4_trunc_sat_f32x4_u": lambda x: pack([numeric.trunc_sat_i32_u(p) for p in f32_lanes(x)], 32),
+        "v_i32x4_trunc_sat_f64x2_s_zero": lambda x: pack([numeric.trunc_sat_i32_s(p) for p in f64_lanes(x)] + [0, 0], 32),
+        "v_i32x4_trunc_sat_f64x2_u_zero": lambda x: pack([numeric.trunc_sat_i32_u(p) for p in f64_lanes(x)] + [0, 0], 32),
+        "v_f32x4_demote_f64x2_zero": lambda x: pack_f32([f32(p) for p in f64_lanes(x)] + [0.0, 0.0]),
+        "v_f64x2_promote_low_f32x4": lambda x: pack_f64([numeric.promote(p) for p in f32_lanes(x)[:2]]),
+    }
+)
+
+
+# -- memory --
+
+
+def _bytes(memory: memoryview, address: int, size: int) -> bytes:
+    if address + size > len(memory):
+        raise Trap(TrapKind.OUT_OF_BOUNDS_MEMORY)
+    return bytes(memory[address : address + size])
+
+
+def _write(memory: memoryview, address: int, data: bytes) -> None:
+    if address + len(data) > len(memory):
+        raise Trap(TrapKind.OUT_OF_BOUNDS_MEMORY)
+    memory[address : address + len(data)] = data
+
+
+def _define_memory_ops() -> None:
+    FUNCTIONS["v_v128_load"] = lambda m, a: int.from_bytes(_bytes(m, a, 16), "little")
+    FUNCTIONS["v_v128_store"] = lambda m, a, v: _write(m, a, v.to_bytes(16, "little"))
+    for name, bits, wide in (("8x8", 8, 16), ("16x4", 16, 32), ("32x2", 32, 64)):
+        for signed, suffix in ((True, "s"), (False, "u")):
+            fmt = _STRUCTS[(bits, signed)].format[1:]
+            half = struct.Struct("<" + str(64 // bits) + fmt[-1])
+            FUNCTIONS[f"v_v128_load{name}_{suffix}"] = lambda m, a, h=half, w=wide: pack(h.unpack(_bytes(m, a, 8)), w)
+    for bits in (8, 16, 32, 64):
+        size = bits // 8
+        FUNCTIONS[f"v_v128_load{bits}_splat"] = lambda m, a, s=size, b=bits: pack(
+            [int.from_bytes(_bytes(m, a, s), "little")] * (128 // b), b
+        )
+        FUNCTIONS[f"v_v128_load{bits}_lane"] = lambda m, a, v, lane, s=size, b=bits: _replace(
+            v, b, lane, int.from_bytes(_bytes(m, a, s), "little")
+        )
+        FUNCTIONS[f"v_v128_store{bits}_lane"] = lambda m, a, v, lane, s=size, b=bits: _write(
+            m, a, lanes(v, b)[lane].to_bytes(s, "little")
+        )
+    FUNCTIONS["v_v128_load32_zero"] = lambda m, a: int.from_bytes(_bytes(m, a, 4), "little")
+    FUNCTIONS["v_v128_load64_zero"] = lambda m, a: int.from_bytes(_bytes(m, a, 8), "little")
+
+
+_define_memory_ops()
+
+
+def function_name(op: Op) -> str:
+    return "v_" + op.name.replace(".", "_")
+
+
+def simd_expression(op: Op, imm: object, operands: list[str]) -> tuple[str, str]:
+    """The Python expression (or, for stores, statement) for a SIMD instruction, and what kind
+    it is: CONST, PURE_CALL, LOAD or STORE."""
+    if op.imm is Imm.V128:
+        return str(imm), CONST
+    fn = function_name(op)
+    args = list(operands)
+    if op.imm in (Imm.MEMARG, Imm.MEMLANE):
+        offset = imm[1]  # type: ignore[index]
+        address = f"{args[0]} + {offset}" if offset else args[0]
+        rest = args[1:]
+        if op.imm is Imm.MEMLANE:
+            rest.append(str(imm[2]))  # type: ignore[index]
+        text = f"{fn}(M, {address}{''.join(', ' + a for a in rest)})"
+        return text, STORE if not op.results else LOAD
+    if op.imm is Imm.LANE:
+        args.append(str(imm))
+    elif op.imm is Imm.SHUFFLE:
+        args.append(repr(tuple(imm)))  # type: ignore[arg-type]
+    return f"{fn}({', '.join(args)})", PURE_CALL

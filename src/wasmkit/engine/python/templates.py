@@ -1,0 +1,131 @@
+"""How each pure numeric instruction reads as a Python expression.
+
+A template is a format string over the operands `{0}`, `{1}`, ... and a kind:
+
+- PURE: cannot trap and has no effect, so it may be evaluated later than written, or not at all;
+- TRAPS: may trap (a helper raises `Trap`), so it is evaluated exactly once, in order.
+
+Every template uses each operand exactly once, left to right, unconditionally; that is what
+lets operands be arbitrary expressions. Names are those the engine binds in the namespace of
+the generated code (see `runtime_names` in `compiler`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["TEMPLATES", "PURE", "TRAPS"]
+
+PURE, TRAPS = 2, 3
+
+_M32 = "0xFFFFFFFF"
+_M64 = "0xFFFFFFFFFFFFFFFF"
+_S32 = "0x80000000"
+_S64 = "0x8000000000000000"
+
+
+def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
+    t = f"i{bits}"
+    shift = bits - 1
+    return {
+        f"{t}.eqz": ("({0} == 0)", PURE),
+        f"{t}.eq": ("({0} == {1})", PURE),
+        f"{t}.ne": ("({0} != {1})", PURE),
+        f"{t}.lt_u": ("({0} < {1})", PURE),
+        f"{t}.gt_u": ("({0} > {1})", PURE),
+        f"{t}.le_u": ("({0} <= {1})", PURE),
+        f"{t}.ge_u": ("({0} >= {1})", PURE),
+        f"{t}.lt_s": (f"(({{0}} ^ {sign}) < ({{1}} ^ {sign}))", PURE),
+        f"{t}.gt_s": (f"(({{0}} ^ {sign}) > ({{1}} ^ {sign}))", PURE),
+        f"{t}.le_s": (f"(({{0}} ^ {sign}) <= ({{1}} ^ {sign}))", PURE),
+        f"{t}.ge_s": (f"(({{0}} ^ {sign}) >= ({{1}} ^ {sign}))", PURE),
+        f"{t}.clz": (f"({bits} - ({{0}}).bit_length())", PURE),
+        f"{t}.ctz": (f"ctz{bits}({{0}})", PURE),
+        f"{t}.popcnt": ("({0}).bit_count()", PURE),
+        f"{t}.add": (f"(({{0}} + {{1}}) & {mask})", PURE),
+        f"{t}.sub": (f"(({{0}} - {{1}}) & {mask})", PURE),
+        f"{t}.mul": (f"(({{0}} * {{1}}) & {mask})", PURE),
+        f"{t}.div_s": (f"div_s{bits}({{0}}, {{1}})", TRAPS),
+        f"{t}.div_u": (f"div_u{bits}({{0}}, {{1}})", TRAPS),
+        f"{t}.rem_s": (f"rem_s{bits}({{0}}, {{1}})", TRAPS),
+        f"{t}.rem_u": (f"rem_u{bits}({{0}}, {{1}})", TRAPS),
+        f"{t}.and": ("({0} & {1})", PURE),
+        f"{t}.or": ("({0} | {1})", PURE),
+        f"{t}.xor": ("({0} ^ {1})", PURE),
+        f"{t}.shl": (f"(({{0}} << ({{1}} & {shift})) & {mask})", PURE),
+        f"{t}.shr_s": (f"(((({{0}} ^ {sign}) - {sign}) >> ({{1}} & {shift})) & {mask})", PURE),
+        f"{t}.shr_u": (f"({{0}} >> ({{1}} & {shift}))", PURE),
+        f"{t}.rotl": (f"rotl{bits}({{0}}, {{1}})", PURE),
+        f"{t}.rotr": (f"rotr{bits}({{0}}, {{1}})", PURE),
+        f"{t}.extend8_s": (f"(((({{0}} & 0xFF) ^ 0x80) - 0x80) & {mask})", PURE),
+        f"{t}.extend16_s": (f"(((({{0}} & 0xFFFF) ^ 0x8000) - 0x8000) & {mask})", PURE),
+    }
+
+
+def _float_ops(bits: int) -> dict[str, tuple[str, int]]:
+    t = f"f{bits}"
+    # f32 results are rounded to single precision; f64 arithmetic is Python's own.
+    r = "rf32" if bits == 32 else ""
+    return {
+        f"{t}.eq": ("({0} == {1})", PURE),
+        f"{t}.ne": ("({0} != {1})", PURE),
+        f"{t}.lt": ("({0} < {1})", PURE),
+        f"{t}.gt": ("({0} > {1})", PURE),
+        f"{t}.le": ("({0} <= {1})", PURE),
+        f"{t}.ge": ("({0} >= {1})", PURE),
+        f"{t}.abs": ("abs({0})", PURE),
+        f"{t}.neg": ("(-{0})", PURE),
+        f"{t}.ceil": ("fceil({0})", PURE),
+        f"{t}.floor": ("ffloor({0})", PURE),
+        f"{t}.trunc": ("ftrunc({0})", PURE),
+        f"{t}.nearest": ("fnearest({0})", PURE),
+        f"{t}.sqrt": (f"{r}(fsqrt({{0}}))", PURE),
+        f"{t}.add": (f"{r}({{0}} + {{1}})", PURE),
+        f"{t}.sub": (f"{r}({{0}} - {{1}})", PURE),
+        f"{t}.mul": (f"{r}({{0}} * {{1}})", PURE),
+        f"{t}.div": (f"{r}(fdiv({{0}}, {{1}}))", PURE),
+        f"{t}.min": ("fmin({0}, {1})", PURE),
+        f"{t}.max": ("fmax({0}, {1})", PURE),
+        f"{t}.copysign": ("copysign({0}, {1})", PURE),
+    }
+
+
+TEMPLATES: dict[str, tuple[str, int]] = {
+    **_int_ops(32, _M32, _S32),
+    **_int_ops(64, _M64, _S64),
+    **_float_ops(32),
+    **_float_ops(64),
+    "i64.extend32_s": (f"(((({{0}} & {_M32}) ^ {_S32}) - {_S32}) & {_M64})", PURE),
+    "i32.wrap_i64": (f"({{0}} & {_M32})", PURE),
+    "i64.extend_i32_s": (f"((({{0}} ^ {_S32}) - {_S32}) & {_M64})", PURE),
+    "i64.extend_i32_u": ("{0}", PURE),
+    "i32.trunc_f32_s": ("trunc_f_i32_s({0})", TRAPS),
+    "i32.trunc_f32_u": ("trunc_f_i32_u({0})", TRAPS),
+    "i32.trunc_f64_s": ("trunc_f_i32_s({0})", TRAPS),
+    "i32.trunc_f64_u": ("trunc_f_i32_u({0})", TRAPS),
+    "i64.trunc_f32_s": ("trunc_f_i64_s({0})", TRAPS),
+    "i64.trunc_f32_u": ("trunc_f_i64_u({0})", TRAPS),
+    "i64.trunc_f64_s": ("trunc_f_i64_s({0})", TRAPS),
+    "i64.trunc_f64_u": ("trunc_f_i64_u({0})", TRAPS),
+    "i32.trunc_sat_f32_s": ("trunc_sat_i32_s({0})", PURE),
+    "i32.trunc_sat_f32_u": ("trunc_sat_i32_u({0})", PURE),
+    "i32.trunc_sat_f64_s": ("trunc_sat_i32_s({0})", PURE),
+    "i32.trunc_sat_f64_u": ("trunc_sat_i32_u({0})", PURE),
+    "i64.trunc_sat_f32_s": ("trunc_sat_i64_s({0})", PURE),
+    "i64.trunc_sat_f32_u": ("trunc_sat_i64_u({0})", PURE),
+    "i64.trunc_sat_f64_s": ("trunc_sat_i64_s({0})", PURE),
+    "i64.trunc_sat_f64_u": ("trunc_sat_i64_u({0})", PURE),
+    "f32.convert_i32_s": (f"rf32(float(({{0}} ^ {_S32}) - {_S32}))", PURE),
+    "f32.convert_i32_u": ("rf32(float({0}))", PURE),
+    "f32.convert_i64_s": (f"f32_from_int(({{0}} ^ {_S64}) - {_S64})", PURE),
+    "f32.convert_i64_u": ("f32_from_int({0})", PURE),
+    "f64.convert_i32_s": (f"float(({{0}} ^ {_S32}) - {_S32})", PURE),
+    "f64.convert_i32_u": ("float({0})", PURE),
+    "f64.convert_i64_s": (f"float(({{0}} ^ {_S64}) - {_S64})", PURE),
+    "f64.convert_i64_u": ("float({0})", PURE),
+    "f32.demote_f64": ("rf32({0})", PURE),
+    "f64.promote_f32": ("promote({0})", PURE),
+    "i32.reinterpret_f32": ("f32_to_bits({0})", PURE),
+    "i64.reinterpret_f64": ("f64_to_bits({0})", PURE),
+    "f32.reinterpret_i32": ("f32_from_bits({0})", PURE),
+    "f64.reinterpret_i64": ("f64_from_bits({0})", PURE),
+    "ref.is_null": ("({0} is None)", PURE),
+}

@@ -1,0 +1,24 @@
+"""The runtime: stores, modules, instances and the objects they hold."""
+
+from .func import Func
+from .global_ import Global
+from .instance import Exports, Extern, Instance
+from .linker import Linker
+from .memory import Memory
+from .module import Module
+from .store import Store, StoreLimits
+from .table import Table
+
+__all__ = [
+    "Func",
+    "Global",
+    "Exports",
+    "Extern",
+    "Instance",
+    "Linker",
+    "Memory",
+    "Module",
+    "Store",
+    "StoreLimits",
+    "Table",
+]

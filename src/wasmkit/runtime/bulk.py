@@ -1,0 +1,86 @@
+"""The bulk memory and table instructions, with the spec's bounds rules: every range is
+checked before anything is written, and a fault traps."""
+
+from __future__ import annotations
+
+from ..errors import Trap, TrapKind
+from .memory import Memory
+from .table import Table
+
+__all__ = [
+    "memory_fill",
+    "memory_copy",
+    "memory_init",
+    "table_get",
+    "table_set",
+    "table_grow",
+    "table_fill",
+    "table_copy",
+    "table_init",
+]
+
+_U32 = 0xFFFF_FFFF
+
+
+def _memory_trap() -> Trap:
+    return Trap(TrapKind.OUT_OF_BOUNDS_MEMORY)
+
+
+def _table_trap() -> Trap:
+    return Trap(TrapKind.OUT_OF_BOUNDS_TABLE)
+
+
+def memory_fill(memory: Memory, dst: int, value: int, length: int) -> None:
+    if dst + length > memory.size:
+        raise _memory_trap()
+    memory.fill(dst, value, length)
+
+
+def memory_copy(memory: Memory, dst: int, src: int, length: int) -> None:
+    if src + length > memory.size or dst + length > memory.size:
+        raise _memory_trap()
+    memory.copy_within(dst, src, length)
+
+
+def memory_init(memory: Memory, data: bytes, dst: int, src: int, length: int) -> None:
+    if src + length > len(data) or dst + length > memory.size:
+        raise _memory_trap()
+    memory.write(dst, data[src : src + length])
+
+
+def table_get(table: Table, index: int) -> object:
+    elements = table.elements
+    if index >= len(elements):
+        raise _table_trap()
+    return elements[index]
+
+
+def table_set(table: Table, index: int, value: object) -> None:
+    elements = table.elements
+    if index >= len(elements):
+        raise _table_trap()
+    elements[index] = value
+
+
+def table_grow(table: Table, init: object, delta: int) -> int:
+    """The old size, or -1 (as an unsigned i32) when the table cannot grow."""
+    return table.grow(delta, init) & _U32
+
+
+def table_fill(table: Table, index: int, value: object, length: int) -> None:
+    elements = table.elements
+    if index + length > len(elements):
+        raise _table_trap()
+    elements[index : index + length] = [value] * length
+
+
+def table_copy(dst_table: Table, src_table: Table, dst: int, src: int, length: int) -> None:
+    if src + length > len(src_table.elements) or dst + length > len(dst_table.elements):
+        raise _table_trap()
+    dst_table.elements[dst : dst + length] = src_table.elements[src : src + length]
+
+
+def table_init(table: Table, segment: list[object], dst: int, src: int, length: int) -> None:
+    if src + length > len(segment) or dst + length > len(table.elements):
+        raise _table_trap()
+    table.elements[dst : dst + length] = segment[src : src + length]

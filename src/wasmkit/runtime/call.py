@@ -1,0 +1,84 @@
+"""The call boundary: where Python enters wasm, and what crosses it on the way out.
+
+Inside wasm code, an out-of-bounds memory access is a plain IndexError (or struct.error) from
+a typed view, and runaway recursion a RecursionError; the boundary turns them into the
+corresponding `Trap`, once, instead of checking on every access. Exceptions raised by host
+functions travel through wasm wrapped in `HostError` (so that they cannot be taken for one of
+those) and are unwrapped here, with the wasm frames they passed through added as notes.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from collections.abc import Callable
+from types import TracebackType
+
+from ..errors import Trap, TrapKind
+
+__all__ = ["HostError", "call_wasm", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
+
+# How deep wasm calls may nest before "call stack exhausted": Python frames serve as the wasm
+# call stack (3.11+ keeps them off the C stack), so the recursion limit is raised to allow it.
+MAX_WASM_DEPTH = 50_000
+# How many times Python may re-enter wasm from host functions called by wasm: each re-entry
+# uses C stack, which is bounded.
+MAX_REENTRY = 200
+
+_depth = 0
+# Generated code files ("<wasm:...>") and the names of their functions, for backtraces.
+_CODE_NAMES: dict[str, Callable[[str], str]] = {}
+
+
+class HostError(Exception):
+    """An exception raised by a host function, on its way back through wasm frames."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(repr(original))
+        self.original = original
+
+
+def register_code_names(filename: str, name_of: Callable[[str], str]) -> None:
+    """Let backtraces name the functions of generated code in `filename`."""
+    _CODE_NAMES[filename] = name_of
+
+
+def wasm_frames(tb: TracebackType | None, limit: int = 64) -> list[str]:
+    """The wasm functions in a traceback, innermost first."""
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        namer = _CODE_NAMES.get(code.co_filename)
+        if namer is not None:
+            frames.append(namer(code.co_name))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames[:limit]
+
+
+def call_wasm(fn: Callable[..., object], args: tuple) -> object:
+    """Call internal wasm code `fn` with internal values; traps come out as `Trap`."""
+    global _depth
+    if _depth >= MAX_REENTRY:
+        raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
+    if sys.getrecursionlimit() < MAX_WASM_DEPTH:
+        sys.setrecursionlimit(MAX_WASM_DEPTH)
+    _depth += 1
+    try:
+        return fn(*args)
+    except HostError as err:
+        original = err.original
+        frames = wasm_frames(err.__traceback__)
+        if frames and isinstance(original, Exception):
+            original.add_note("wasm backtrace: " + " <- ".join(frames))
+        raise original from None
+    except Trap as err:
+        if not err.frames:
+            err.frames = wasm_frames(err.__traceback__)
+        raise err.with_traceback(None) from None
+    except (IndexError, struct.error) as err:
+        raise Trap(TrapKind.OUT_OF_BOUNDS_MEMORY, frames=wasm_frames(err.__traceback__)) from None
+    except RecursionError as err:
+        raise Trap(TrapKind.CALL_STACK_EXHAUSTED, frames=wasm_frames(err.__traceback__)) from None
+    finally:
+        _depth -= 1

@@ -1,0 +1,36 @@
+"""Evaluating constant expressions (global initialisers, segment offsets and elements)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..binary.code import iter_instructions
+from .global_ import Global
+from .values import f32_from_bits, f64_from_bits
+
+__all__ = ["evaluate_const"]
+
+
+def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[object]) -> object:
+    """The value of a validated constant expression, in the internal representation."""
+    stack: list[object] = []
+    for instr in iter_instructions(expr):
+        name = instr.op.name
+        imm = instr.imm
+        if name == "i32.const":
+            stack.append(imm & 0xFFFF_FFFF)  # type: ignore[operator]
+        elif name == "i64.const":
+            stack.append(imm & 0xFFFF_FFFF_FFFF_FFFF)  # type: ignore[operator]
+        elif name == "f32.const":
+            stack.append(f32_from_bits(imm))  # type: ignore[arg-type]
+        elif name == "f64.const":
+            stack.append(f64_from_bits(imm))  # type: ignore[arg-type]
+        elif name == "v128.const":
+            stack.append(imm)
+        elif name == "ref.null":
+            stack.append(None)
+        elif name == "ref.func":
+            stack.append(funcs[imm])  # type: ignore[index]
+        elif name == "global.get":
+            stack.append(globals_[imm].value)  # type: ignore[index]
+    return stack[-1]

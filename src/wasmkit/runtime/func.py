@@ -1,0 +1,91 @@
+"""Functions: wasm functions of an instance and host functions written in Python.
+
+Every function has an internal callable `fn` that takes and returns values in the engines'
+representation (one result as itself, several as a tuple, none as None); wasm code calls it
+directly. Calling the `Func` object itself is the public way in: it checks and converts the
+arguments, runs `fn` behind the call boundary and converts the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..syntax.types import FuncType
+from .call import HostError, call_wasm
+from .values import to_api, to_internal
+
+__all__ = ["Func", "type_id"]
+
+_TYPE_IDS: dict[FuncType, int] = {}
+
+
+def type_id(func_type: FuncType) -> int:
+    """A small int standing for a function type, equal for equal types (call_indirect compares
+    these)."""
+    found = _TYPE_IDS.get(func_type)
+    if found is None:
+        found = _TYPE_IDS[func_type] = len(_TYPE_IDS)
+    return found
+
+
+class Func:
+    """A function: wasm code of an instance, or a host function."""
+
+    __slots__ = ("type", "type_id", "fn", "name", "__weakref__")
+
+    def __init__(self, func_type: FuncType, fn: Callable[..., Any], name: str = "") -> None:
+        self.type = func_type
+        self.type_id = type_id(func_type)
+        self.fn = fn
+        self.name = name
+
+    @classmethod
+    def host(cls, func_type: FuncType, callable_: Callable[..., Any], name: str = "") -> "Func":
+        """A host function calling `callable_` with Python values (DESIGN.md §3)."""
+        params = func_type.params
+        results = func_type.results
+        label = name or getattr(callable_, "__name__", "host function")
+
+        def fn(*args: Any) -> Any:
+            try:
+                result = callable_(*[to_api(t, a) for t, a in zip(params, args)])
+                return _results_to_internal(results, result, label)
+            except Exception as err:
+                raise HostError(err) from err
+
+        return cls(func_type, fn, label)
+
+    def __call__(self, *args: Any) -> Any:
+        params = self.type.params
+        if len(args) != len(params):
+            raise TypeError(f"{self._describe()} takes {len(params)} argument(s), got {len(args)}")
+        try:
+            internal = tuple(to_internal(t, a) for t, a in zip(params, args))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{self._describe()}: {err}") from None
+        result = call_wasm(self.fn, internal)
+        results = self.type.results
+        if not results:
+            return None
+        if len(results) == 1:
+            return to_api(results[0], result)
+        return tuple(to_api(t, v) for t, v in zip(results, result))  # type: ignore[call-overload]
+
+    def _describe(self) -> str:
+        return f"{self.name or 'function'}{self.type}"
+
+    def __repr__(self) -> str:
+        return f"<Func {self._describe()}>"
+
+
+def _results_to_internal(results: tuple, value: Any, label: str) -> Any:
+    if not results:
+        if value is not None:
+            raise TypeError(f"host function {label} returned a value but has no results")
+        return None
+    if len(results) == 1:
+        return to_internal(results[0], value)
+    if not isinstance(value, (tuple, list)) or len(value) != len(results):
+        raise TypeError(f"host function {label} must return {len(results)} values")
+    return tuple(to_internal(t, v) for t, v in zip(results, value))

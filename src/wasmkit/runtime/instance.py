@@ -1,0 +1,196 @@
+"""Instances and instantiation, as the spec defines them.
+
+Instantiation checks each import against the module's declared type (with the subtyping of
+limits), allocates the module's own tables, memories and globals, binds the compiled code,
+copies active element and data segments into place in order (a trap stops there, and the
+writes before it stay, as in WebAssembly 2.0), and runs the start function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Union
+
+from ..errors import LinkError
+from ..syntax.module import Import, SegmentMode
+from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
+from . import bulk
+from .call import call_wasm
+from .const_eval import evaluate_const
+from .func import Func
+from .global_ import Global
+from .memory import Memory
+from .module import Module
+from .table import Table
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Instance", "Exports", "Extern"]
+
+Extern = Union[Func, Table, Memory, Global]
+
+
+class Exports(Mapping[str, Extern]):
+    """An instance's exports: `exports["fib"]` or `exports.fib`."""
+
+    def __init__(self, items: dict[str, Extern]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> Extern:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getattr__(self, name: str) -> Extern:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise AttributeError(f"no export named {name!r}") from None
+
+    def __dir__(self) -> list[str]:
+        return list(self._items)
+
+
+class Instance:
+    """An instantiated module.
+
+    `imports` gives one extern per import of the module, either in order (a sequence) or by
+    module and name (`{"env": {"f": func}}`).
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        imports: Sequence[Extern] | Mapping[str, Mapping[str, Extern]] | None = None,
+        store: "Store | None" = None,
+    ) -> None:
+        from .store import Store
+
+        self.module = module
+        self.store = store or Store()
+        valid = module.valid
+        syntax = valid.module
+        externs = _resolve(syntax.imports, imports)
+        self.funcs: list[Func] = []
+        self.tables: list[Table] = []
+        self.mems: list[Memory] = []
+        self.globals: list[Global] = []
+        for imp, extern in zip(syntax.imports, externs):
+            _check_import(imp, extern, syntax.types)
+            {
+                ExternKind.FUNC: self.funcs,
+                ExternKind.TABLE: self.tables,
+                ExternKind.MEMORY: self.mems,
+                ExternKind.GLOBAL: self.globals,
+            }[imp.kind].append(extern)  # type: ignore[arg-type]
+        names = _function_names(module)
+        first = len(self.funcs)
+        for i, func in enumerate(syntax.funcs, start=first):
+            self.funcs.append(Func(valid.func_types[i], _unbound, names.get(i, f"func[{i}]")))
+        limits = self.store.limits
+        for table_type in syntax.tables:
+            try:
+                self.tables.append(Table(table_type, max_elements=limits.table_elements))
+            except ValueError as err:
+                raise LinkError(str(err)) from None
+        for memory_type in syntax.mems:
+            self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
+        for glob in syntax.globals:
+            self.globals.append(Global(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
+        self.elems: list[list[object]] = [
+            [evaluate_const(item, self.globals, self.funcs) for item in seg.init] for seg in syntax.elems
+        ]
+        self.datas: list[bytes] = [seg.init for seg in syntax.datas]
+        module.compiled(self.store.engine).bind(self)
+        spaces: dict[ExternKind, list] = {
+            ExternKind.FUNC: self.funcs,
+            ExternKind.TABLE: self.tables,
+            ExternKind.MEMORY: self.mems,
+            ExternKind.GLOBAL: self.globals,
+        }
+        self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
+        self._initialise_segments()
+        if syntax.start is not None:
+            call_wasm(self.funcs[syntax.start].fn, ())
+
+    def _initialise_segments(self) -> None:
+        syntax = self.module.syntax
+        for i, seg in enumerate(syntax.elems):
+            if seg.mode is SegmentMode.ACTIVE:
+                offset = evaluate_const(seg.offset or b"", self.globals, self.funcs)
+                call_wasm(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
+            if seg.mode is not SegmentMode.PASSIVE:
+                self.elems[i] = []
+        for i, data in enumerate(syntax.datas):
+            if data.mode is SegmentMode.ACTIVE:
+                offset = evaluate_const(data.offset or b"", self.globals, self.funcs)
+                call_wasm(bulk.memory_init, (self.mems[data.memory], self.datas[i], offset, 0, len(self.datas[i])))
+                self.datas[i] = b""
+
+    @property
+    def memory(self) -> Memory | None:
+        """The instance's (first) memory, if it has one."""
+        return self.mems[0] if self.mems else None
+
+    def __repr__(self) -> str:
+        return f"<Instance of {self.module!r}>"
+
+
+def _unbound(*args: object) -> object:  # pragma: no cover - replaced by bind() before use
+    raise RuntimeError("function called before its instance was bound")
+
+
+def _function_names(module: Module) -> dict[int, str]:
+    from ..binary.names import read_names
+
+    return read_names(module.syntax).funcs
+
+
+def _resolve(
+    imports: Sequence[Import], given: Sequence[Extern] | Mapping[str, Mapping[str, Extern]] | None
+) -> list[Extern]:
+    if given is None:
+        given = []
+    if isinstance(given, Mapping):
+        externs = []
+        for imp in imports:
+            found = given.get(imp.module, {}).get(imp.name)
+            if found is None:
+                raise LinkError(f"unknown import: {imp.module}.{imp.name} was not given")
+            externs.append(found)
+        return externs
+    if len(given) != len(imports):
+        raise LinkError(f"the module has {len(imports)} imports, {len(given)} were given")
+    return list(given)
+
+
+def _limits_match(actual: Limits, declared: Limits) -> bool:
+    if actual.min < declared.min:
+        return False
+    if declared.max is None:
+        return True
+    return actual.max is not None and actual.max <= declared.max
+
+
+def _check_import(imp: Import, extern: object, types: Sequence) -> None:
+    desc = imp.desc
+    where = f"{imp.module}.{imp.name}"
+    if isinstance(desc, int):
+        ok = isinstance(extern, Func) and extern.type == types[desc]
+    elif isinstance(desc, TableType):
+        ok = (
+            isinstance(extern, Table)
+            and extern.type.elem == desc.elem
+            and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
+        )
+    elif isinstance(desc, MemoryType):
+        ok = isinstance(extern, Memory) and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+    else:
+        ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
+    if not ok:
+        raise LinkError(f"incompatible import type for {where}")

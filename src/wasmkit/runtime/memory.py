@@ -1,0 +1,111 @@
+"""Linear memory: one buffer that both engines, WASI and Python code share.
+
+The buffer is an anonymous mmap reserved at the memory's maximum size (4 GiB when it has none).
+Reserving costs address space only; pages are committed by the kernel as they are touched, so
+growing never moves the base address (which the native engine relies on) and never copies.
+Typed views sized to the current memory give the Python engine bounds-checked access: an index
+past the end is an IndexError that the call boundary turns into a trap. Views are renewed on
+growth, and every instance using the memory is told through its listeners.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable
+
+from ..syntax.types import MAX_PAGES, PAGE_SIZE, Limits, MemoryType
+
+__all__ = ["Memory"]
+
+
+class Memory:
+    """A linear memory instance."""
+
+    def __init__(self, memory_type: MemoryType, max_bytes: int | None = None) -> None:
+        limits = memory_type.limits
+        self.type = memory_type
+        maximum = MAX_PAGES if limits.max is None else limits.max
+        if max_bytes is not None:
+            maximum = min(maximum, max_bytes // PAGE_SIZE)
+        self._max_pages = maximum
+        self._map = mmap.mmap(-1, max(maximum, 1) * PAGE_SIZE)
+        self._pages = limits.min
+        self._listeners: list[Callable[[Memory], None]] = []
+        self._renew_views()
+
+    # -- size --
+
+    @property
+    def pages(self) -> int:
+        return self._pages
+
+    @property
+    def size(self) -> int:
+        """The size in bytes."""
+        return self._pages * PAGE_SIZE
+
+    data_len = size
+
+    @property
+    def limits(self) -> Limits:
+        return self.type.limits
+
+    def grow(self, delta: int) -> int:
+        """Grow by `delta` pages; return the old size in pages, or -1 if refused."""
+        old = self._pages
+        if delta < 0 or old + delta > self._max_pages:
+            return -1
+        if delta:
+            self._pages = old + delta
+            self._renew_views()
+            for listener in self._listeners:
+                listener(self)
+        return old
+
+    # -- access for Python code (and WASI) --
+
+    def read(self, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset`; IndexError if any of them is out of bounds."""
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise IndexError(f"memory read of {length} bytes at {offset} is out of bounds")
+        return bytes(self._map[offset : offset + length])
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        """Write `data` at `offset`; IndexError (and nothing written) if it does not fit."""
+        length = len(data)
+        if offset < 0 or offset + length > self.size:
+            raise IndexError(f"memory write of {length} bytes at {offset} is out of bounds")
+        self._map[offset : offset + length] = bytes(data)
+
+    def fill(self, offset: int, value: int, length: int) -> None:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise IndexError(f"memory fill of {length} bytes at {offset} is out of bounds")
+        self._map[offset : offset + length] = bytes([value & 0xFF]) * length
+
+    def copy_within(self, dst: int, src: int, length: int) -> None:
+        if min(dst, src, length) < 0 or max(dst, src) + length > self.size:
+            raise IndexError(f"memory copy of {length} bytes from {src} to {dst} is out of bounds")
+        self._map.move(dst, src, length)
+
+    @property
+    def view(self) -> memoryview:
+        """A byte view of the current memory (renewed by growth: do not keep it)."""
+        return self.views[0]
+
+    # -- for engines --
+
+    def add_listener(self, listener: Callable[["Memory"], None]) -> None:
+        """Call `listener(memory)` after every growth (engines renew their views there)."""
+        self._listeners.append(listener)
+
+    def _renew_views(self) -> None:
+        base = memoryview(self._map)[: self.size]
+        # Byte, 16-, 32- and 64-bit unsigned, f32 and f64 views, each sized to the memory.
+        self.views = (
+            base,
+            base.cast("H"),
+            base.cast("I"),
+            base.cast("Q"),
+            base.cast("f"),
+            base.cast("d"),
+        )

@@ -1,0 +1,79 @@
+"""`Module`: a validated module, the unit that is compiled once and instantiated many times."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Union
+
+from ..binary import read_module
+from ..binary.reader import MAGIC
+from ..syntax.module import Module as SyntaxModule
+from ..syntax.types import ExternKind, ExternType
+from ..text import decode_source, parse_module
+from ..validate import ValidModule, validate
+
+if TYPE_CHECKING:
+    from ..engine.base import CompiledModule, Engine
+
+__all__ = ["Module", "ModuleSource"]
+
+ModuleSource = Union[bytes, bytearray, memoryview, str, SyntaxModule]
+
+
+class Module:
+    """A module read (from binary or text), validated, and compiled on first use by each
+    engine that instantiates it. Raises DecodeError, ParseError or ValidationError."""
+
+    def __init__(self, source: ModuleSource, name: str = "") -> None:
+        self.name = name
+        if isinstance(source, SyntaxModule):
+            syntax = source
+        elif isinstance(source, str):
+            syntax = parse_module(source, name)
+        else:
+            data = bytes(source)
+            syntax = read_module(data) if data.startswith(MAGIC) else parse_module(decode_source(data, name), name)
+        self.valid: ValidModule = validate(syntax)
+        self._compiled: dict[int, CompiledModule] = {}
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> "Module":
+        """Read a .wasm or .wat file."""
+        with open(path, "rb") as f:
+            return cls(f.read(), name=os.fspath(path))
+
+    @property
+    def syntax(self) -> SyntaxModule:
+        return self.valid.module
+
+    @property
+    def imports(self) -> list[tuple[str, str, ExternType]]:
+        """(module, name, type) of each import, in order."""
+        out: list[tuple[str, str, ExternType]] = []
+        for imp in self.syntax.imports:
+            desc = imp.desc
+            out.append((imp.module, imp.name, self.syntax.types[desc] if isinstance(desc, int) else desc))
+        return out
+
+    @property
+    def exports(self) -> list[tuple[str, ExternType]]:
+        """(name, type) of each export, in order."""
+        valid = self.valid
+        spaces = {
+            ExternKind.FUNC: valid.func_types,
+            ExternKind.TABLE: valid.table_types,
+            ExternKind.MEMORY: valid.memory_types,
+            ExternKind.GLOBAL: valid.global_types,
+        }
+        return [(e.name, spaces[e.kind][e.index]) for e in self.syntax.exports]
+
+    def compiled(self, engine: "Engine") -> "CompiledModule":
+        """The module compiled by `engine` (once per engine)."""
+        key = id(engine)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = engine.compile(self.valid)
+        return found
+
+    def __repr__(self) -> str:
+        return f"<Module {self.name or ''} exports={[name for name, _ in self.exports]}>"

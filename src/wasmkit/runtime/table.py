@@ -1,0 +1,47 @@
+"""Tables: growable vectors of references (functions or host objects), None for null."""
+
+from __future__ import annotations
+
+from ..syntax.types import TableType
+
+__all__ = ["Table", "MAX_TABLE_ELEMENTS"]
+
+# The spec allows up to 2**32-1 elements; a table is a Python list, so wasmkit refuses to make
+# or grow one past ten million (growth past it returns -1, as the spec allows).
+MAX_TABLE_ELEMENTS = 10_000_000
+
+
+class Table:
+    """A table instance. `elements` is the list the engines index directly: growth extends
+    it in place, so it stays the same object for the table's life."""
+
+    def __init__(self, table_type: TableType, init: object = None, max_elements: int | None = None) -> None:
+        self.type = table_type
+        limit = MAX_TABLE_ELEMENTS if max_elements is None else min(max_elements, MAX_TABLE_ELEMENTS)
+        maximum = table_type.limits.max
+        self._max = limit if maximum is None else min(maximum, limit)
+        if table_type.limits.min > self._max:
+            raise ValueError(
+                f"table of {table_type.limits.min} elements exceeds the limit of {self._max} elements"
+            )
+        self.elements: list[object] = [init] * table_type.limits.min
+
+    @property
+    def size(self) -> int:
+        return len(self.elements)
+
+    def grow(self, delta: int, init: object = None) -> int:
+        """Grow by `delta` elements set to `init`; return the old size, or -1 if refused."""
+        old = len(self.elements)
+        if delta < 0 or old + delta > self._max:
+            return -1
+        self.elements.extend([init] * delta)
+        return old
+
+    def get(self, index: int) -> object:
+        return self.elements[index]
+
+    def set(self, index: int, value: object) -> None:
+        if not 0 <= index < len(self.elements):
+            raise IndexError(f"table index {index} is out of bounds")
+        self.elements[index] = value

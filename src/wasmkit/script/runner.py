@@ -1,0 +1,288 @@
+"""Running .wast scripts: every command kind of the spec testsuite, against the runtime API.
+
+Each command yields an `Outcome`. Results are compared bit for bit (NaN patterns by their
+class), traps and exhaustion by message prefix, and `assert_malformed`/`assert_invalid` by the
+phase that must reject the module: a malformed module must fail to decode or parse, an invalid
+one must parse and then fail validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..errors import DecodeError, LinkError, ParseError, Trap, TrapKind, ValidationError, WasmError
+from ..runtime.call import call_wasm
+from ..runtime.func import Func
+from ..runtime.instance import Extern, Instance
+from ..runtime.module import Module
+from ..runtime.store import Store
+from ..runtime.values import from_bits, to_bits
+from ..syntax.types import ValType
+from ..text.script import (
+    Action,
+    ActionCommand,
+    AssertExhaustion,
+    AssertInvalid,
+    AssertMalformed,
+    AssertReturn,
+    AssertTrap,
+    AssertUninstantiable,
+    AssertUnlinkable,
+    Command,
+    Either,
+    LanePatterns,
+    ModuleCommand,
+    ModuleInstance,
+    NanPattern,
+    Register,
+    RefPattern,
+    Result,
+    ScriptModule,
+    Value,
+)
+from .spectest import spectest_exports
+
+__all__ = ["Outcome", "ScriptRunner", "HostRef"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    line: int
+    kind: str  # the command: "assert_return", "module", ...
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """The host reference that `ref.extern N` stands for in scripts."""
+
+    number: int
+
+
+class _Failure(Exception):
+    """A command did not do what the script expects."""
+
+
+class ScriptRunner:
+    """Runs the commands of one script, keeping its modules and registrations."""
+
+    def __init__(self, engine: str = "python") -> None:
+        self.store = Store(engine)
+        self.current: Instance | None = None
+        self.named: dict[str, Instance] = {}
+        self.definitions: dict[str, Module] = {}
+        self.registered: dict[str, dict[str, Extern]] = {"spectest": spectest_exports()}
+
+    def run(self, commands: Iterable[Command]) -> Iterator[Outcome]:
+        for command in commands:
+            kind = _KINDS[type(command)]
+            try:
+                self.execute(command)
+            except _Failure as failure:
+                yield Outcome(command.line, kind, False, str(failure))
+            except WasmError as err:
+                yield Outcome(command.line, kind, False, f"unexpected {type(err).__name__}: {err}")
+            else:
+                yield Outcome(command.line, kind, True)
+
+    # -- commands --
+
+    def execute(self, command: Command) -> None:
+        if isinstance(command, ModuleCommand):
+            module = self.build(command.module)
+            if command.definition:
+                if command.module.name:
+                    self.definitions[command.module.name] = module
+                return
+            self.instantiate(module, command.module.name)
+        elif isinstance(command, ModuleInstance):
+            definition = self.definitions.get(command.definition or "")
+            if definition is None:
+                raise _Failure(f"no module definition {command.definition}")
+            self.instantiate(definition, command.name)
+        elif isinstance(command, Register):
+            instance = self.instance(command.module)
+            self.registered[command.as_name] = dict(instance.exports)
+        elif isinstance(command, ActionCommand):
+            self.perform(command.action)
+        elif isinstance(command, AssertReturn):
+            results = self.perform(command.action)
+            self.check_results(command.results, results)
+        elif isinstance(command, AssertTrap):
+            self.expect_trap(command, command.message)
+        elif isinstance(command, AssertExhaustion):
+            self.expect_trap(command, command.message)
+        elif isinstance(command, AssertMalformed):
+            self.expect_malformed(command.module, command.message)
+        elif isinstance(command, AssertInvalid):
+            self.expect_invalid(command.module, command.message)
+        elif isinstance(command, AssertUnlinkable):
+            module = self.build(command.module)
+            try:
+                self.instantiate(module, None, keep=False)
+            except LinkError:
+                return
+            raise _Failure(f"expected unlinkable ({command.message}), the module linked")
+        elif isinstance(command, AssertUninstantiable):
+            module = self.build(command.module)
+            try:
+                self.instantiate(module, None, keep=False)
+            except Trap as trap:
+                _check_message(trap.message, command.message)
+                return
+            raise _Failure(f"expected a trap at instantiation ({command.message})")
+
+    def build(self, script_module: ScriptModule) -> Module:
+        return Module(script_module.build(), name=script_module.name or "")
+
+    def instantiate(self, module: Module, name: str | None, keep: bool = True) -> Instance:
+        externs = []
+        for imp in module.syntax.imports:
+            item = self.registered.get(imp.module, {}).get(imp.name)
+            if item is None:
+                raise LinkError(f"unknown import {imp.module}.{imp.name}")
+            externs.append(item)
+        instance = Instance(module, externs, store=self.store)
+        if keep:
+            self.current = instance
+            if name:
+                self.named[name] = instance
+        return instance
+
+    def instance(self, name: str | None) -> Instance:
+        instance = self.named.get(name) if name else self.current
+        if instance is None:
+            raise _Failure(f"no module {name or '(current)'}")
+        return instance
+
+    def perform(self, action: Action) -> list[object]:
+        """Run an action; return its results as internal values."""
+        instance = self.instance(action.module)
+        export = instance.exports.get(action.name)
+        if export is None:
+            raise _Failure(f"no export {action.name!r}")
+        if action.kind == "get":
+            return [export.value]  # type: ignore[union-attr]
+        if not isinstance(export, Func):
+            raise _Failure(f"export {action.name!r} is not a function")
+        args = tuple(_value(v) for v in action.args)
+        result = call_wasm(export.fn, args)
+        count = len(export.type.results)
+        return [] if count == 0 else [result] if count == 1 else list(result)  # type: ignore[call-overload]
+
+    def check_results(self, expected: tuple[Result, ...], actual: list[object]) -> None:
+        if len(expected) != len(actual):
+            raise _Failure(f"expected {len(expected)} results, got {len(actual)}")
+        for i, (pattern, value) in enumerate(zip(expected, actual)):
+            if not _matches(pattern, value):
+                raise _Failure(f"result {i}: expected {_describe(pattern)}, got {_show(pattern, value)}")
+
+    def expect_trap(self, command: AssertTrap | AssertExhaustion, message: str) -> None:
+        try:
+            if isinstance(command, AssertTrap) and command.module is not None:
+                self.instantiate(self.build(command.module), None, keep=False)
+            else:
+                self.perform(command.action)  # type: ignore[arg-type]
+        except Trap as trap:
+            _check_message(trap.message, message)
+            if isinstance(command, AssertExhaustion) and trap.kind is not TrapKind.CALL_STACK_EXHAUSTED:
+                raise _Failure(f"expected exhaustion, got trap {trap.message!r}") from None
+            return
+        raise _Failure(f"expected a trap ({message}), returned normally")
+
+    def expect_malformed(self, script_module: ScriptModule, message: str) -> None:
+        try:
+            script_module.build()
+        except (DecodeError, ParseError) as err:
+            _check_message(err.message, message)
+            return
+        raise _Failure(f"expected malformed ({message}), the module was read")
+
+    def expect_invalid(self, script_module: ScriptModule, message: str) -> None:
+        try:
+            Module(script_module.build())
+        except ValidationError as err:
+            _check_message(err.message, message)
+            return
+        except (DecodeError, ParseError) as err:
+            raise _Failure(f"expected invalid ({message}), the module is malformed: {err}") from None
+        raise _Failure(f"expected invalid ({message}), the module validated")
+
+
+_KINDS = {
+    ModuleCommand: "module",
+    ModuleInstance: "module",
+    Register: "register",
+    ActionCommand: "action",
+    AssertReturn: "assert_return",
+    AssertTrap: "assert_trap",
+    AssertExhaustion: "assert_exhaustion",
+    AssertMalformed: "assert_malformed",
+    AssertInvalid: "assert_invalid",
+    AssertUnlinkable: "assert_unlinkable",
+    AssertUninstantiable: "assert_uninstantiable",
+}
+
+
+def _check_message(actual: str, expected: str) -> None:
+    if not actual.startswith(expected):
+        raise _Failure(f"expected message {expected!r}, got {actual!r}")
+
+
+def _value(value: Value) -> object:
+    if value.type == ValType.EXTERNREF:
+        return None if value.bits is None else HostRef(value.bits)
+    return from_bits(value.type, value.bits)
+
+
+def _nan_matches(kind: str, vt: ValType, bits: int) -> bool:
+    width = 32 if vt == ValType.F32 else 64
+    quiet = 1 << (22 if width == 32 else 51)
+    exponent = (0xFF << 23) if width == 32 else (0x7FF << 52)
+    magnitude = bits & ((1 << (width - 1)) - 1)
+    if magnitude & exponent != exponent or not magnitude & ((1 << (23 if width == 32 else 52)) - 1):
+        return False  # not a NaN
+    if kind == "canonical":
+        return magnitude == exponent | quiet
+    return bool(magnitude & quiet)
+
+
+def _matches(pattern: Result, value: object) -> bool:
+    if isinstance(pattern, Either):
+        return any(_matches(option, value) for option in pattern.options)
+    if isinstance(pattern, NanPattern):
+        return isinstance(value, float) and _nan_matches(pattern.kind, pattern.type, to_bits(pattern.type, value))  # type: ignore[arg-type]
+    if isinstance(pattern, RefPattern):
+        return value is not None and (isinstance(value, Func) if pattern.type == ValType.FUNCREF else True)
+    if isinstance(pattern, LanePatterns):
+        width = 32 if pattern.shape == "f32x4" else 64
+        vt = ValType.F32 if width == 32 else ValType.F64
+        for i, lane in enumerate(pattern.lanes):
+            bits = (value >> (i * width)) & ((1 << width) - 1)  # type: ignore[operator]
+            if isinstance(lane, NanPattern):
+                if not _nan_matches(lane.kind, vt, bits):
+                    return False
+            elif bits != lane:
+                return False
+        return True
+    vt = pattern.type
+    if vt == ValType.EXTERNREF:
+        return value is None if pattern.bits is None else value == HostRef(pattern.bits)
+    if vt == ValType.FUNCREF:
+        return value is None if pattern.bits is None else isinstance(value, Func)
+    return to_bits(vt, value) == pattern.bits
+
+
+def _describe(pattern: Result) -> str:
+    if isinstance(pattern, Value):
+        return f"{pattern.type.text} {pattern.bits if pattern.bits is None else hex(pattern.bits)}"
+    return repr(pattern)
+
+
+def _show(pattern: Result, value: object) -> str:
+    vt = getattr(pattern, "type", None)
+    if isinstance(vt, ValType) and not vt.is_ref and isinstance(value, (int, float)):
+        return hex(to_bits(vt, value))  # type: ignore[arg-type]
+    return repr(value)
