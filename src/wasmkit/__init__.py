@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .binary import read_module, write_module
+from .runtime import Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table
 from .errors import (
     DecodeError,
     ExitTrap,
@@ -20,10 +21,26 @@ from .errors import (
 )
 from .text import parse_module as parse_wat
 from .text import print_module as print_wat
+from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 from .validate import ValidModule, validate
 
 __all__ = [
     "__version__",
+    "Module",
+    "Instance",
+    "Store",
+    "StoreLimits",
+    "Linker",
+    "Func",
+    "Memory",
+    "Table",
+    "Global",
+    "FuncType",
+    "GlobalType",
+    "Limits",
+    "MemoryType",
+    "TableType",
+    "ValType",
     "read_module",
     "write_module",
     "parse_wat",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Union
 
+from ..binary.names import read_names
 from ..errors import LinkError
 from ..syntax.module import Import, SegmentMode
 from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
@@ -91,7 +92,7 @@ class Instance:
         names = _function_names(module)
         first = len(self.funcs)
         for i, func in enumerate(syntax.funcs, start=first):
-            self.funcs.append(Func(valid.func_types[i], _unbound, names.get(i, f"func[{i}]")))
+            self.funcs.append(Func(valid.func_types[i], _unbound, names.get(i) or f"func[{i}]"))
         limits = self.store.limits
         for table_type in syntax.tables:
             try:
@@ -146,9 +147,10 @@ def _unbound(*args: object) -> object:  # pragma: no cover - replaced by bind() 
 
 
 def _function_names(module: Module) -> dict[int, str]:
-    from ..binary.names import read_names
-
-    return read_names(module.syntax).funcs
+    """Names for functions: from the name section, else the name each is exported under."""
+    names = {e.index: e.name for e in reversed(module.syntax.exports) if e.kind == ExternKind.FUNC}
+    names.update(read_names(module.syntax).funcs)
+    return names
 
 
 def _resolve(

@@ -29,10 +29,13 @@ class Module:
         if isinstance(source, SyntaxModule):
             syntax = source
         elif isinstance(source, str):
-            syntax = parse_module(source, name)
+            syntax = parse_module(source, name, debug_names=True)
         else:
             data = bytes(source)
-            syntax = read_module(data) if data.startswith(MAGIC) else parse_module(decode_source(data, name), name)
+            if data.startswith(MAGIC):
+                syntax = read_module(data)
+            else:
+                syntax = parse_module(decode_source(data, name), name, debug_names=True)
         self.valid: ValidModule = validate(syntax)
         self._compiled: dict[int, CompiledModule] = {}
 

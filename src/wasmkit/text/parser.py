@@ -11,7 +11,10 @@ from __future__ import annotations
 from ..binary import read_module
 from ..binary.code import BLOCK_EMPTY
 from ..binary.leb128 import write_unsigned
+from ..binary.names import encode_names
+from ..binary.reader import SectionId
 from ..syntax.module import (
+    CustomSection,
     DataSegment,
     ElemSegment,
     Export,
@@ -20,6 +23,7 @@ from ..syntax.module import (
     Import,
     ImportDesc,
     Module,
+    NameSection,
     SegmentMode,
 )
 from ..syntax.types import (
@@ -42,26 +46,27 @@ _DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "
 _EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL}
 
 
-def parse_module(text: str, name: str = "") -> Module:
+def parse_module(text: str, name: str = "", debug_names: bool = False) -> Module:
     """Parse a module in the text format: `(module ...)`, or just its fields. Raises ParseError
-    (or, for `(module binary ...)`, DecodeError)."""
+    (or, for `(module binary ...)`, DecodeError). With `debug_names`, the `$names` of the text
+    go into a name section (as wat2wasm's --debug-names does)."""
     source = Source(text, name)
-    module = module_from_items(source, read_forms(source))
+    module = module_from_items(source, read_forms(source), debug_names)
     source.raise_pending()
     return module
 
 
-def module_from_items(source: Source, items: list[Item]) -> Module:
+def module_from_items(source: Source, items: list[Item], debug_names: bool = False) -> Module:
     """A module from the top-level items of a text: one `(module ...)` form, or fields."""
     if len(items) == 1 and is_form(items[0], "module"):
-        return module_from_form(source, items[0])  # type: ignore[arg-type]
-    return _ModuleParser(source, items, len(source.text)).build()
+        return module_from_form(source, items[0], debug_names)  # type: ignore[arg-type]
+    return _ModuleParser(source, items, len(source.text), None, debug_names).build()
 
 
-def module_from_form(source: Source, form: Form) -> Module:
+def module_from_form(source: Source, form: Form, debug_names: bool = False) -> Module:
     """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms."""
     cursor = Cursor(source, form)
-    cursor.take_id()
+    module_name = cursor.take_id()
     if cursor.take_if_keyword("binary"):
         data = cursor.take_strings()
         cursor.expect_end()
@@ -74,13 +79,18 @@ def module_from_form(source: Source, form: Form) -> Module:
             decoded = text.decode("utf-8")
         except UnicodeDecodeError:
             cursor.fail("malformed UTF-8 encoding", first)
-        return parse_module(decoded, source.name)
-    return _ModuleParser(source, form[cursor.pos :], form.end - 1).build()
+        return parse_module(decoded, source.name, debug_names)
+    return _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
 
 
 class _ModuleParser:
-    def __init__(self, source: Source, fields: list[Item], end_offset: int) -> None:
+    def __init__(
+        self, source: Source, fields: list[Item], end_offset: int, module_name: str | None, debug_names: bool
+    ) -> None:
         self.source = source
+        self.module_name = module_name
+        self.debug_names = debug_names
+        self.local_names: dict[int, dict[int, str]] = {}
         self.fields = fields
         self.end_offset = end_offset
         self.types = Space("type")
@@ -127,7 +137,25 @@ class _ModuleParser:
             elems=tuple(self.elems_out),
             datas=tuple(self.datas_out),
             data_count=len(self.datas_out) if self.uses_data_index else None,
+            customs=self.name_section(),
         )
+
+    def name_section(self) -> tuple[CustomSection, ...]:
+        """The name section of the `$names` in the text, when debug names are asked for."""
+        if not self.debug_names:
+            return ()
+        names = NameSection(
+            module=self.module_name,
+            funcs={index: name for name, index in self.funcs.names.items()},
+            locals=self.local_names,
+            types={index: name for name, index in self.types.names.items()},
+            tables={index: name for name, index in self.tables.names.items()},
+            memories={index: name for name, index in self.mems.names.items()},
+            globals={index: name for name, index in self.globals.names.items()},
+            elems={index: name for name, index in self.elems.names.items()},
+            datas={index: name for name, index in self.datas.names.items()},
+        )
+        return (CustomSection("name", encode_names(names), after=SectionId.DATA),)
 
     def check_import_order(self, forms: list[Form]) -> None:
         """Imports must precede every function, table, memory and global definition; report
@@ -362,6 +390,8 @@ class _ModuleParser:
                 local_space.define(None, inner)
                 _add_local(runs, inner.take_valtype())
         body = parse_code(self, self.source, cursor, local_space)
+        if local_space.names:
+            self.local_names[index] = {i: name for name, i in local_space.names.items()}
         self.funcs_out.append(Func(type_index, tuple(runs), body))
 
     def field_table(self, cursor: Cursor) -> None:

@@ -1,0 +1,38 @@
+"""`wasmkit wast`: run .wast scripts and report, per file, what passed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..script.report import format_table, tally
+from ..script.runner import ScriptRunner
+from ..text import decode_source, parse_script
+from .common import read_input
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("wast", help="run .wast test scripts")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".wast scripts")
+    p.add_argument("--engine", default="python", help="the engine to run on (default: python)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every failure")
+    p.set_defaults(handler=_wast)
+
+
+def _wast(args: argparse.Namespace) -> int:
+    rows = {}
+    for path in args.files:
+        commands = parse_script(decode_source(read_input(path), path), path)
+        outcomes = list(ScriptRunner(args.engine).run(commands))
+        rows[Path(path).name] = tally(outcomes)
+        failures = [o for o in outcomes if not o.passed]
+        for outcome in failures if args.verbose else failures[:5]:
+            print(f"{path}:{outcome.line}: {outcome.kind}: {outcome.detail}", file=sys.stderr)
+        if len(failures) > 5 and not args.verbose:
+            print(f"{path}: ... and {len(failures) - 5} more failures (-v shows all)", file=sys.stderr)
+    lines = format_table(rows)
+    print("\n".join(lines))
+    return 0 if lines[-1].endswith(" 0 failed") else 1

@@ -1,0 +1,54 @@
+"""The official WebAssembly 2.0 testsuite, run on the Python engine.
+
+Every command of every script must do what the script says: results bit for bit, traps and
+exhaustion by message prefix, malformed and invalid modules rejected in the right phase,
+linking and instantiation failures where expected. Known failures are listed, with reasons, in
+known_failures.txt; they count as failures in the report, and one that starts passing fails the
+suite until it is taken off the list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import SHARED, report
+from wasmkit.script.report import COLUMNS, tally
+from wasmkit.script.runner import ScriptRunner
+from wasmkit.text import parse_script
+
+SPEC_DIR = SHARED / "spec" / "wasm-2.0"
+WAST_FILES = sorted(p.stem for p in SPEC_DIR.glob("*.wast")) or ["(spec testsuite missing)"]
+KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures.txt")
+
+
+def known_failures(engine: str) -> dict[tuple[str, int], str]:
+    """(file, line) -> reason, for the given engine."""
+    found = {}
+    for line in KNOWN_FAILURES_FILE.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        where, listed_engine, reason = line.split(None, 2)
+        if listed_engine in (engine, "*"):
+            path, number = where.rsplit(":", 1)
+            found[(Path(path).name, int(number))] = reason
+    return found
+
+
+def run_spec_file(name: str, engine: str) -> None:
+    source = (SPEC_DIR / f"{name}.wast").read_text()
+    outcomes = list(ScriptRunner(engine).run(parse_script(source, f"{name}.wast")))
+    known = {line: reason for (file, line), reason in known_failures(engine).items() if file == f"{name}.wast"}
+    table = report(f"spec 2.0 execution ({engine} engine)", tuple(COLUMNS))
+    for column, (passed, failed) in tally(outcomes, known).items():
+        table.add(name, column, passed, failed)
+    unexpected = [f"{name}.wast:{o.line}: {o.kind}: {o.detail}" for o in outcomes if not o.passed and o.line not in known]
+    fixed = [f"{name}.wast:{o.line} passes now: take it off known_failures.txt" for o in outcomes if o.passed and o.line in known]
+    assert not unexpected and not fixed, "\n".join(unexpected + fixed)
+
+
+@pytest.mark.parametrize("name", WAST_FILES)
+def test_spec_file(name: str) -> None:
+    run_spec_file(name, "python")
