@@ -23,8 +23,10 @@ class CompiledModule(Protocol):
 class Engine(Protocol):
     name: str
 
-    def compile(self, module: ValidModule) -> CompiledModule:
-        """Compile a validated module (raising WasmError for what the engine cannot run)."""
+    def compile(self, module: ValidModule, metered: bool = False) -> CompiledModule:
+        """Compile a validated module (raising WasmError for what the engine cannot run).
+        Metered code charges the store's fuel and checks for interruption at function entries
+        and loop iterations; plain code pays nothing for either."""
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -15,7 +15,7 @@ from ..syntax.types import FuncType
 from .call import HostError, call_wasm
 from .values import to_api, to_internal
 
-__all__ = ["Func", "type_id"]
+__all__ = ["Func", "Caller", "type_id"]
 
 _TYPE_IDS: dict[FuncType, int] = {}
 
@@ -29,32 +29,94 @@ def type_id(func_type: FuncType) -> int:
     return found
 
 
+class Caller:
+    """What a host function sees of the instance that called it."""
+
+    __slots__ = ("instance",)
+
+    def __init__(self, instance: Any) -> None:
+        self.instance = instance
+
+    @property
+    def memory(self) -> Any:
+        """The caller's exported "memory", else its first memory (None if it has none)."""
+        if self.instance is None:
+            return None
+        exported = self.instance.exports.get("memory")
+        return exported if exported is not None else self.instance.memory
+
+    def get(self, name: str) -> Any:
+        """The caller's export `name`, or None."""
+        return None if self.instance is None else self.instance.exports.get(name)
+
+
 class Func:
-    """A function: wasm code of an instance, or a host function."""
+    """A function: wasm code of an instance, or a host function.
 
-    __slots__ = ("type", "type_id", "fn", "name", "__weakref__")
+    A host function that asks for the caller (`access_caller=True`) gets a `Caller` as its
+    first argument; each instance that imports it calls it through its own binding
+    (`for_caller`), so that the caller is known at no cost to other calls.
+    """
 
-    def __init__(self, func_type: FuncType, fn: Callable[..., Any], name: str = "") -> None:
+    __slots__ = ("type", "type_id", "fn", "name", "_with_caller", "__weakref__")
+
+    def __init__(
+        self,
+        func_type: FuncType,
+        fn: Callable[..., Any],
+        name: str = "",
+        with_caller: Callable[[Caller], Callable[..., Any]] | None = None,
+    ) -> None:
         self.type = func_type
         self.type_id = type_id(func_type)
         self.fn = fn
         self.name = name
+        self._with_caller = with_caller
 
     @classmethod
-    def host(cls, func_type: FuncType, callable_: Callable[..., Any], name: str = "") -> "Func":
+    def host(
+        cls, func_type: FuncType, callable_: Callable[..., Any], name: str = "", access_caller: bool = False
+    ) -> "Func":
         """A host function calling `callable_` with Python values (DESIGN.md §3)."""
         params = func_type.params
         results = func_type.results
         label = name or getattr(callable_, "__name__", "host function")
 
-        def fn(*args: Any) -> Any:
-            try:
-                result = callable_(*[to_api(t, a) for t, a in zip(params, args)])
-                return _results_to_internal(results, result, label)
-            except Exception as err:
-                raise HostError(err) from err
+        def bind(caller: Caller | None) -> Callable[..., Any]:
+            lead = (caller,) if access_caller else ()
 
-        return cls(func_type, fn, label)
+            def fn(*args: Any) -> Any:
+                try:
+                    result = callable_(*lead, *[to_api(t, a) for t, a in zip(params, args)])
+                    return _results_to_internal(results, result, label)
+                except Exception as err:
+                    raise HostError(err) from err
+
+            return fn
+
+        return cls(func_type, bind(Caller(None)), label, bind if access_caller else None)
+
+    @classmethod
+    def raw(
+        cls, func_type: FuncType, callable_: Callable[..., Any], name: str = "", access_caller: bool = False
+    ) -> "Func":
+        """A host function that takes and returns the engines' internal values (see
+        `wasmkit.runtime.values`), skipping conversion: for fast host interfaces like WASI."""
+
+        def bind(caller: Caller | None) -> Callable[..., Any]:
+            def fn(*args: Any) -> Any:
+                try:
+                    return callable_(caller, *args) if access_caller else callable_(*args)
+                except Exception as err:
+                    raise HostError(err) from err
+
+            return fn
+
+        return cls(func_type, bind(Caller(None)), name, bind if access_caller else None)
+
+    def for_caller(self, instance: Any) -> Callable[..., Any]:
+        """The internal callable that `instance` should call this function through."""
+        return self._with_caller(Caller(instance)) if self._with_caller is not None else self.fn
 
     def __call__(self, *args: Any) -> Any:
         params = self.type.params

@@ -107,7 +107,7 @@ class Instance:
             [evaluate_const(item, self.globals, self.funcs) for item in seg.init] for seg in syntax.elems
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
-        module.compiled(self.store.engine).bind(self)
+        module.compiled(self.store.engine, self.store.metered).bind(self)
         spaces: dict[ExternKind, list] = {
             ExternKind.FUNC: self.funcs,
             ExternKind.TABLE: self.tables,

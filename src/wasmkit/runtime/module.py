@@ -37,7 +37,7 @@ class Module:
             else:
                 syntax = parse_module(decode_source(data, name), name, debug_names=True)
         self.valid: ValidModule = validate(syntax)
-        self._compiled: dict[int, CompiledModule] = {}
+        self._compiled: dict[tuple[int, bool], CompiledModule] = {}
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> "Module":
@@ -70,12 +70,12 @@ class Module:
         }
         return [(e.name, spaces[e.kind][e.index]) for e in self.syntax.exports]
 
-    def compiled(self, engine: "Engine") -> "CompiledModule":
-        """The module compiled by `engine` (once per engine)."""
-        key = id(engine)
+    def compiled(self, engine: "Engine", metered: bool = False) -> "CompiledModule":
+        """The module compiled by `engine` (once per engine and variant)."""
+        key = (id(engine), metered)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = engine.compile(self.valid)
+            found = self._compiled[key] = engine.compile(self.valid, metered)
         return found
 
     def __repr__(self) -> str:

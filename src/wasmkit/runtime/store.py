@@ -1,10 +1,20 @@
-"""The store: where instances live, with the engine that runs them and the limits they obey."""
+"""The store: where instances live, with the engine that runs them and the limits they obey.
+
+Fuel and interruption need metered code (a second compiled variant of each module, which
+charges fuel and checks an interrupt flag at function entries and loop iterations); a store
+asks for it only when created with `fuel` or `interruptible=True`, so unlimited runs pay
+nothing. One fuel unit is one instruction, counted as the code enters a function or a loop
+iteration (the instructions of the region it enters, whichever of them run).
+"""
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 
 from ..engine.base import Engine, get_engine
+from ..errors import Trap, TrapKind
 
 __all__ = ["Store", "StoreLimits"]
 
@@ -19,8 +29,68 @@ class StoreLimits:
 
 
 class Store:
-    """Instances created in a store share its engine and limits."""
+    """Instances created in a store share its engine, limits, fuel and interruption."""
 
-    def __init__(self, engine: str | Engine = "python", limits: StoreLimits | None = None) -> None:
+    def __init__(
+        self,
+        engine: str | Engine = "python",
+        limits: StoreLimits | None = None,
+        *,
+        fuel: int | None = None,
+        interruptible: bool = False,
+    ) -> None:
         self.engine: Engine = get_engine(engine) if isinstance(engine, str) else engine
         self.limits = limits or StoreLimits()
+        self.metered = fuel is not None or interruptible
+        self._consumes_fuel = fuel is not None
+        self._interruptible = interruptible
+        # Shared with metered code: [fuel left, interrupt requested].
+        self.meter: list = [fuel if fuel is not None else math.inf, False]
+        self._deadline: threading.Timer | None = None
+
+    # -- fuel --
+
+    @property
+    def fuel(self) -> int:
+        """The fuel left."""
+        self._require_fuel()
+        return max(int(self.meter[0]), 0)
+
+    def set_fuel(self, fuel: int) -> None:
+        self._require_fuel()
+        if fuel < 0:
+            raise ValueError("fuel must not be negative")
+        self.meter[0] = fuel
+
+    def add_fuel(self, fuel: int) -> None:
+        self.set_fuel(self.fuel + fuel)
+
+    def _require_fuel(self) -> None:
+        if not self._consumes_fuel:
+            raise ValueError("this store does not consume fuel (create it with Store(fuel=...))")
+
+    # -- interruption --
+
+    def interrupt(self) -> None:
+        """Stop the wasm running in this store with the trap "interrupted" (from any thread)."""
+        if not self._interruptible:
+            raise ValueError("this store cannot be interrupted (create it with Store(interruptible=True))")
+        self.meter[1] = True
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """Interrupt wasm running in this store `seconds` from now (None cancels)."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if seconds is not None:
+            self._deadline = threading.Timer(seconds, self.interrupt)
+            self._deadline.daemon = True
+            self._deadline.start()
+
+    def meter_stop(self) -> None:
+        """Called by metered code when fuel ran out or an interrupt was requested."""
+        if self.meter[1]:
+            self.meter[1] = False
+            raise Trap(TrapKind.INTERRUPTED)
+        self.meter[0] = 0
+        raise Trap(TrapKind.OUT_OF_FUEL)

@@ -68,8 +68,9 @@ class _Failure(Exception):
 class ScriptRunner:
     """Runs the commands of one script, keeping its modules and registrations."""
 
-    def __init__(self, engine: str = "python") -> None:
-        self.store = Store(engine)
+    def __init__(self, engine: str = "python", metered: bool = False) -> None:
+        # A metered store runs the metered variant of the code, with fuel to spare.
+        self.store = Store(engine, fuel=10**15) if metered else Store(engine)
         self.current: Instance | None = None
         self.named: dict[str, Instance] = {}
         self.definitions: dict[str, Module] = {}

@@ -59,6 +59,7 @@ class ModuleLayout:
 
     valid: ValidModule
     shared_globals: frozenset[int]  # globals kept in a Global object (imported or exported)
+    metered: bool = False  # charge fuel and check for interruption at calls and loop iterations
     constants: list[object] = field(default_factory=list)  # values bound as K<i>
 
     def constant(self, value: object) -> str:
@@ -116,6 +117,7 @@ class _FunctionCompiler:
         self.loop_depth = 0
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
+        self.meter_counts: dict[int | None, int] = {}
 
     # -- output --
 
@@ -190,6 +192,8 @@ class _FunctionCompiler:
         self.frames.append(_Frame(FUNC, 0, 0, 0, results, 1, 1))
         instrs = list(iter_instructions(self.func.body))
         self.branched_loops = _branched_loops(instrs)
+        if self.layout.metered:
+            self.meter_counts = _meter_counts(instrs, self.branched_loops)
         for instr in instrs:
             self.offset = instr.offset
             self.step(instr.op, instr.imm)
@@ -211,6 +215,8 @@ class _FunctionCompiler:
                 out.append(f"    {' = '.join(group)} = {zero}")
         if self.uses_t:
             out.append("    _t = 0")
+        if self.layout.metered:
+            out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
         out.extend("    " * indent + text for indent, text in self.lines)
         return out
 
@@ -475,6 +481,9 @@ class _FunctionCompiler:
         if self.loop_depth > 19:
             raise CompileError("loops nested more than 19 deep")
         self.frames.append(_Frame(LOOP, len(self.frames), height, params, results, indent, indent, python_loop=True))
+        if self.layout.metered:
+            for line in _meter_lines(self.meter_counts.get(self.offset, 0)):
+                self.emit(line)
 
     def if_(self, op: Op, blocktype: int) -> None:
         params, results = self.block_type(blocktype)
@@ -717,6 +726,32 @@ def _branched_loops(instrs: Sequence[Instr]) -> set[int]:
             for label in (*labels, default):
                 target(label)
     return targeted
+
+
+def _meter_counts(instrs: Sequence[Instr], branched_loops: set[int]) -> dict[int | None, int]:
+    """Fuel charged per entry: for the function (key None) its instructions outside loops that
+    repeat, for each repeating loop (key: its offset) the instructions directly inside it."""
+    counts: dict[int | None, int] = {None: 0}
+    regions: list[int | None] = [None]
+    opened: list[bool] = []  # per open block: does it open a region?
+    for instr in instrs:
+        counts[regions[-1]] += 1
+        name = instr.op.name
+        if name in ("block", "loop", "if"):
+            repeats = name == "loop" and instr.offset in branched_loops
+            opened.append(repeats)
+            if repeats:
+                regions.append(instr.offset)
+                counts[instr.offset] = 0
+        elif name == "end" and opened:
+            if opened.pop():
+                regions.pop()
+    return counts
+
+
+def _meter_lines(count: int) -> list[str]:
+    """Charge `count` units of fuel and stop if the fuel ran out or the store was interrupted."""
+    return [f"METER[0] -= {count}", "if METER[0] < 0 or METER[1]: meter_stop()"]
 
 
 def _membership(name: str, positions: list[int]) -> str:

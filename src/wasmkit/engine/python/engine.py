@@ -86,7 +86,7 @@ _BASE = _base_namespace()
 class PythonCompiledModule:
     """A module compiled to one Python code object."""
 
-    def __init__(self, valid: ValidModule) -> None:
+    def __init__(self, valid: ValidModule, metered: bool = False) -> None:
         self.valid = valid
         module = valid.module
         exported_globals = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
@@ -96,7 +96,7 @@ class PythonCompiledModule:
             for i, gt in enumerate(valid.global_types)
             if gt.mutable and (i < imported_globals or i in exported_globals)
         )
-        self.layout = ModuleLayout(valid, shared)
+        self.layout = ModuleLayout(valid, shared, metered)
         first = valid.imported_func_count
         parts = [compile_function(self.layout, i, func) for i, func in enumerate(module.funcs, start=first)]
         if valid.memory_types:
@@ -109,7 +109,7 @@ class PythonCompiledModule:
         ns = dict(_BASE)
         for i, func in enumerate(instance.funcs):
             ns[f"F{i}"] = func
-            ns[f"f{i}"] = func.fn
+            ns[f"f{i}"] = func.for_caller(instance)
         for i, table in enumerate(instance.tables):
             ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
@@ -122,6 +122,9 @@ class PythonCompiledModule:
         for i, value in enumerate(self.layout.constants):
             ns[f"K{i}"] = value
         _bind_segments(ns, instance)
+        if self.layout.metered:
+            ns["METER"] = instance.store.meter
+            ns["meter_stop"] = instance.store.meter_stop
         if instance.mems:
             _bind_memory(ns, instance.mems[0])
         exec(self.code, ns)
@@ -168,5 +171,5 @@ class PythonEngine:
 
     name = "python"
 
-    def compile(self, module: ValidModule) -> PythonCompiledModule:
-        return PythonCompiledModule(module)
+    def compile(self, module: ValidModule, metered: bool = False) -> PythonCompiledModule:
+        return PythonCompiledModule(module, metered)

@@ -1,0 +1,97 @@
+"""Fuel, interruption, deadlines and resource caps, per store."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import wasmkit
+from tests.spec.test_execution import SPEC_DIR
+from tests.support import require_shared
+from wasmkit import Trap, TrapKind
+from wasmkit.script.runner import ScriptRunner
+from wasmkit.text import parse_script
+
+WAT = """
+(module
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if 0 (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1))
+  (func (export "forever") (loop (br 0)))
+  (func $deep (export "deep") (call $deep)))
+"""
+
+
+def test_fuel_runs_out_with_a_trap_and_can_be_refilled() -> None:
+    store = wasmkit.Store(fuel=500)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    assert exports.count(10) == 10
+    used = 500 - store.fuel
+    assert 10 < used < 200
+    with pytest.raises(Trap) as info:
+        exports.count(1_000_000)
+    assert info.value.kind is TrapKind.OUT_OF_FUEL and info.value.message == "out of fuel"
+    assert store.fuel == 0
+    store.add_fuel(1000)
+    assert exports.count(5) == 5
+
+
+def test_fuel_stops_runaway_recursion_and_loops() -> None:
+    store = wasmkit.Store(fuel=10_000)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    with pytest.raises(Trap, match="out of fuel"):
+        exports.forever()
+
+
+def test_interrupt_from_another_thread() -> None:
+    store = wasmkit.Store(interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    threading.Timer(0.1, store.interrupt).start()
+    with pytest.raises(Trap) as info:
+        exports.forever()
+    assert info.value.kind is TrapKind.INTERRUPTED
+    assert exports.count(3) == 3  # the next call runs
+
+
+def test_deadline() -> None:
+    store = wasmkit.Store(interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    store.set_deadline(0.1)
+    start = time.monotonic()
+    with pytest.raises(Trap, match="interrupted"):
+        exports.forever()
+    assert time.monotonic() - start < 5
+
+
+def test_limits_must_be_asked_for() -> None:
+    store = wasmkit.Store()
+    with pytest.raises(ValueError, match="fuel"):
+        store.set_fuel(10)
+    with pytest.raises(ValueError, match="interrupted"):
+        store.interrupt()
+
+
+def test_unlimited_stores_run_code_without_checks() -> None:
+    module = wasmkit.Module(WAT)
+    plain = module.compiled(wasmkit.Store().engine, False).source  # type: ignore[attr-defined]
+    metered = module.compiled(wasmkit.Store().engine, True).source  # type: ignore[attr-defined]
+    assert "METER" not in plain and "METER" in metered
+
+
+def test_table_cap() -> None:
+    store = wasmkit.Store(limits=wasmkit.StoreLimits(table_elements=4))
+    module = wasmkit.Module('(module (table 1 funcref) (func (export "grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))')
+    exports = wasmkit.Instance(module, store=store).exports
+    assert exports.grow(3) == 1
+    assert exports.grow(1) == -1
+
+
+@pytest.mark.parametrize("name", ["block", "br", "br_if", "br_table", "loop", "if", "call_indirect", "fac", "unwind", "stack"])
+def test_metered_code_passes_the_control_flow_scripts(name: str) -> None:
+    require_shared("spec", "wasm-2.0")
+    commands = parse_script((SPEC_DIR / f"{name}.wast").read_text(), name)
+    failures = [o for o in ScriptRunner(metered=True).run(commands) if not o.passed]
+    assert not failures
