@@ -7,8 +7,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .api import externref, f32, f64, funcref, host, i32, i64, load, v128
 from .binary import read_module, write_module
-from .runtime import Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table
+from .runtime import Caller, Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table
 from .errors import (
     DecodeError,
     ExitTrap,
@@ -24,8 +25,28 @@ from .text import print_module as print_wat
 from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 from .validate import ValidModule, validate
 
+
+
+def install_import_hook() -> None:
+    """Make `import NAME` find NAME.wasm / NAME.wat on sys.path (see wasmkit.hook)."""
+    from . import hook  # noqa: F401  (installing is what importing the hook does)
+
+    hook.install_import_hook()
+
+
 __all__ = [
     "__version__",
+    "install_import_hook",
+    "load",
+    "host",
+    "Caller",
+    "i32",
+    "i64",
+    "f32",
+    "f64",
+    "v128",
+    "funcref",
+    "externref",
     "Module",
     "Instance",
     "Store",

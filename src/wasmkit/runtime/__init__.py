@@ -1,6 +1,6 @@
 """The runtime: stores, modules, instances and the objects they hold."""
 
-from .func import Func
+from .func import Caller, Func
 from .global_ import Global
 from .instance import Exports, Extern, Instance
 from .linker import Linker
@@ -10,6 +10,7 @@ from .store import Store, StoreLimits
 from .table import Table
 
 __all__ = [
+    "Caller",
     "Func",
     "Global",
     "Exports",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 import sys
+import threading
 from collections.abc import Callable
 from types import TracebackType
 
@@ -25,7 +26,7 @@ MAX_WASM_DEPTH = 50_000
 # uses C stack, which is bounded.
 MAX_REENTRY = 200
 
-_depth = 0
+_reentry = threading.local()  # per thread: how deep wasm -> host -> wasm nesting is
 # Generated code files ("<wasm:...>") and the names of their functions, for backtraces.
 _CODE_NAMES: dict[str, Callable[[str], str]] = {}
 
@@ -58,12 +59,12 @@ def wasm_frames(tb: TracebackType | None, limit: int = 64) -> list[str]:
 
 def call_wasm(fn: Callable[..., object], args: tuple) -> object:
     """Call internal wasm code `fn` with internal values; traps come out as `Trap`."""
-    global _depth
-    if _depth >= MAX_REENTRY:
+    depth = getattr(_reentry, "depth", 0)
+    if depth >= MAX_REENTRY:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
     if sys.getrecursionlimit() < MAX_WASM_DEPTH:
         sys.setrecursionlimit(MAX_WASM_DEPTH)
-    _depth += 1
+    _reentry.depth = depth + 1
     try:
         return fn(*args)
     except HostError as err:
@@ -81,4 +82,4 @@ def call_wasm(fn: Callable[..., object], args: tuple) -> object:
     except RecursionError as err:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED, frames=wasm_frames(err.__traceback__)) from None
     finally:
-        _depth -= 1
+        _reentry.depth = depth

@@ -32,5 +32,5 @@ def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[obje
         elif name == "ref.func":
             stack.append(funcs[imm])  # type: ignore[index]
         elif name == "global.get":
-            stack.append(globals_[imm].value)  # type: ignore[index]
+            stack.append(globals_[imm].internal)  # type: ignore[index]
     return stack[-1]

@@ -8,6 +8,7 @@ arguments, runs `fn` behind the call boundary and converts the results.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +59,7 @@ class Func:
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "fn", "name", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "name", "store", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -71,6 +72,7 @@ class Func:
         self.type_id = type_id(func_type)
         self.fn = fn
         self.name = name
+        self.store: Any = None  # the store of the instance a wasm function belongs to
         self._with_caller = with_caller
 
     @classmethod
@@ -126,13 +128,21 @@ class Func:
             internal = tuple(to_internal(t, a) for t, a in zip(params, args))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{self._describe()}: {err}") from None
-        result = call_wasm(self.fn, internal)
+        if self.store is None:
+            result = call_wasm(self.fn, internal)
+        else:
+            with self.store.lock:
+                result = call_wasm(self.fn, internal)
         results = self.type.results
         if not results:
             return None
         if len(results) == 1:
             return to_api(results[0], result)
         return tuple(to_api(t, v) for t, v in zip(results, result))  # type: ignore[call-overload]
+
+    async def call_async(self, *args: Any) -> Any:
+        """Call from asyncio code: the function runs on a worker thread, off the event loop."""
+        return await asyncio.to_thread(self, *args)
 
     def _describe(self) -> str:
         return f"{self.name or 'function'}{self.type}"

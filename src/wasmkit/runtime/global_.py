@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from ..errors import WasmError
 from ..syntax.types import GlobalType
+from .values import to_api, to_internal
 
 __all__ = ["Global"]
 
 
 class Global:
-    """A global instance. `value` is in the engines' internal representation (see
-    `wasmkit.runtime.values`); the public API converts at its edge."""
+    """A global instance.
 
-    __slots__ = ("type", "value")
+    `value` is the global's value as Python sees it (DESIGN.md §3); setting it checks the type
+    and that the global is mutable. `internal` holds it in the engines' representation (see
+    `wasmkit.runtime.values`), which is what compiled code reads and writes.
+    """
 
-    def __init__(self, global_type: GlobalType, value: object) -> None:
+    __slots__ = ("type", "internal")
+
+    def __init__(self, global_type: GlobalType, internal: object) -> None:
         self.type = global_type
-        self.value = value
+        self.internal = internal
+
+    @classmethod
+    def of(cls, global_type: GlobalType, value: object) -> "Global":
+        """A global holding the Python value `value`."""
+        return cls(global_type, to_internal(global_type.valtype, value))
+
+    @property
+    def value(self) -> object:
+        return to_api(self.type.valtype, self.internal)
+
+    @value.setter
+    def value(self, value: object) -> None:
+        if not self.type.mutable:
+            raise WasmError("cannot set an immutable global")
+        self.internal = to_internal(self.type.valtype, value)
+
+    def __repr__(self) -> str:
+        mutability = "mut " if self.type.mutable else ""
+        return f"<Global {mutability}{self.type.valtype.text} = {self.value!r}>"

@@ -93,6 +93,7 @@ class Instance:
         first = len(self.funcs)
         for i, func in enumerate(syntax.funcs, start=first):
             self.funcs.append(Func(valid.func_types[i], _unbound, names.get(i) or f"func[{i}]"))
+            self.funcs[-1].store = self.store
         limits = self.store.limits
         for table_type in syntax.tables:
             try:
@@ -117,7 +118,8 @@ class Instance:
         self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
         self._initialise_segments()
         if syntax.start is not None:
-            call_wasm(self.funcs[syntax.start].fn, ())
+            with self.store.lock:
+                call_wasm(self.funcs[syntax.start].fn, ())
 
     def _initialise_segments(self) -> None:
         syntax = self.module.syntax

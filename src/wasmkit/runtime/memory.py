@@ -87,10 +87,38 @@ class Memory:
             raise IndexError(f"memory copy of {length} bytes from {src} to {dst} is out of bounds")
         self._map.move(dst, src, length)
 
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key: int | slice) -> int | bytes:
+        """`memory[i]` is a byte; `memory[a:b]` the bytes in that range (IndexError past the end)."""
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.size)
+            if step != 1 or (key.stop is not None and key.stop > self.size):
+                raise IndexError("memory slices must be contiguous and within the memory")
+            return self.read(start, max(stop - start, 0))
+        return self.views[0][key]
+
+    def __setitem__(self, key: int | slice, value: int | bytes) -> None:
+        """`memory[i] = byte`, or `memory[a:b] = data` with `len(data) == b - a`."""
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.size)
+            data = bytes(value)  # type: ignore[arg-type]
+            if step != 1 or len(data) != stop - start:
+                raise ValueError("a memory slice assignment must keep the length")
+            self.write(start, data)
+        else:
+            self.views[0][key] = value
+
     @property
     def view(self) -> memoryview:
         """A byte view of the current memory (renewed by growth: do not keep it)."""
         return self.views[0]
+
+    def typed(self, fmt: str) -> memoryview:
+        """A view of the current memory as `struct` format `fmt` items ("i" for int32, "Q" for
+        uint64, "d" for float64, ...), in the machine's byte order (little-endian here)."""
+        return self.views[0].cast(fmt)
 
     # -- for engines --
 

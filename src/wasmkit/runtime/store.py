@@ -29,7 +29,13 @@ class StoreLimits:
 
 
 class Store:
-    """Instances created in a store share its engine, limits, fuel and interruption."""
+    """Instances created in a store share its engine, limits, fuel and interruption.
+
+    A store may be used from several threads: each call into its wasm code holds the store's
+    lock (reentrant, so host functions may call back in), so the code of one store never runs
+    on two threads at once. Calls into different stores run concurrently as far as Python
+    allows.
+    """
 
     def __init__(
         self,
@@ -47,6 +53,7 @@ class Store:
         # Shared with metered code: [fuel left, interrupt requested].
         self.meter: list = [fuel if fuel is not None else math.inf, False]
         self._deadline: threading.Timer | None = None
+        self.lock = threading.RLock()
 
     # -- fuel --
 

@@ -165,7 +165,7 @@ class ScriptRunner:
         if export is None:
             raise _Failure(f"no export {action.name!r}")
         if action.kind == "get":
-            return [export.value]  # type: ignore[union-attr]
+            return [export.internal]  # type: ignore[union-attr]
         if not isinstance(export, Func):
             raise _Failure(f"export {action.name!r} is not a function")
         args = tuple(_value(v) for v in action.args)

@@ -98,7 +98,6 @@ class _Frame:
     dead: bool = False  # opened in unreachable code: nothing is generated for it
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\.value)?|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 class _FunctionCompiler:
@@ -316,7 +315,7 @@ class _FunctionCompiler:
         self.local_set(op, index, keep=True)
 
     def global_name(self, index: int) -> str:
-        return f"G{index}.value" if index in self.layout.shared_globals else f"g{index}"
+        return f"G{index}.internal" if index in self.layout.shared_globals else f"g{index}"
 
     def global_get(self, op: Op, index: int) -> None:
         mutable = self.valid.global_types[index].mutable

@@ -118,7 +118,7 @@ class PythonCompiledModule:
             if i in shared:
                 ns[f"G{i}"] = glob
             else:
-                ns[f"g{i}"] = glob.value
+                ns[f"g{i}"] = glob.internal
         for i, value in enumerate(self.layout.constants):
             ns[f"K{i}"] = value
         _bind_segments(ns, instance)

@@ -1,0 +1,137 @@
+"""The Pythonic layer: wasmkit.load, host functions from annotations, memory views, the import
+hook, threads and asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import wasmkit
+from tests.support import PROJECT_ROOT
+from wasmkit import FuncType, ValType
+
+APP = """
+(module
+  (import "env" "scale" (func $scale (param i64 f64) (result f32)))
+  (import "env" "now" (func $now (result i64)))
+  (import "env" "peek" (func $peek (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "wasm")
+  (func (export "scaled") (result f32) (call $scale (i64.const 3) (f64.const 0.5)))
+  (func (export "now") (result i64) (call $now))
+  (func (export "peek") (param i32) (result i32) (call $peek (local.get 0)))
+  (func (export "sum") (param i32) (result i64) (local i64)
+    (loop (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))
+          (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1)))
+"""
+
+
+def test_host_functions_typed_from_annotations() -> None:
+    @wasmkit.host
+    def scale(x: wasmkit.i64, k: float) -> wasmkit.f32:
+        return x * k
+
+    assert scale.type == FuncType((ValType.I64, ValType.F64), (ValType.F32,))
+
+    @wasmkit.host
+    def pair(caller: wasmkit.Caller, a: int) -> tuple[int, float]:
+        return a, 1.0
+
+    assert pair.type == FuncType((ValType.I32,), (ValType.I32, ValType.F64))
+    with pytest.raises(TypeError, match="need type annotations"):
+        wasmkit.host(lambda x: x)
+
+
+def test_load_with_plain_callables_typed_by_the_module() -> None:
+    @wasmkit.host
+    def scale(x: wasmkit.i64, k: float) -> wasmkit.f32:
+        return x * k
+
+    def peek(caller: wasmkit.Caller, address: int) -> int:
+        return caller.memory[address]
+
+    instance = wasmkit.load(APP, imports={"env": {"scale": scale, "now": time.time_ns, "peek": peek}})
+    assert instance.exports.scaled() == 1.5
+    assert instance.exports.now() > 0
+    assert instance.exports.peek(101) == ord("a")
+
+
+def test_load_from_paths_and_bytes(tmp_path: Path) -> None:
+    assert wasmkit.load(PROJECT_ROOT / "examples" / "fib.wasm").exports.fib(10) == 55
+    assert wasmkit.load(str(PROJECT_ROOT / "examples" / "fib.wat")).exports.fib(11) == 89
+    assert wasmkit.load((PROJECT_ROOT / "examples" / "fib.wasm").read_bytes()).exports.fib(12) == 144
+
+
+def test_memory_slices_and_typed_views() -> None:
+    instance = wasmkit.load(APP, imports={"env": {"scale": lambda x, k: 0.0, "now": lambda: 0, "peek": lambda a: 0}})
+    memory = instance.exports.memory
+    assert memory[100:104] == b"wasm"
+    memory[0:4] = b"\x01\x00\x00\x00"
+    assert memory.typed("i")[0] == 1 and memory[0] == 1
+    with pytest.raises(ValueError):
+        memory[0:4] = b"x"
+    with pytest.raises(IndexError):
+        memory[65530:65540]
+
+
+def test_the_import_hook(tmp_path: Path) -> None:
+    (tmp_path / "fibmod.wat").write_text((PROJECT_ROOT / "examples" / "fib.wat").read_text())
+    (tmp_path / "helpers.py").write_text("def inc(x):\n    return x + 1\n")
+    (tmp_path / "user.wat").write_text(
+        '(module (import "fibmod" "fib" (func $f (param i32) (result i32)))'
+        ' (import "helpers" "inc" (func $inc (param i32) (result i32)))'
+        ' (func (export "fib_plus") (param i32) (result i32) (call $inc (call $f (local.get 0)))))'
+    )
+    (tmp_path / "broken.wat").write_text('(module (import "nowhere_to_be_found" "f" (func)))')
+    script = (
+        "import wasmkit.hook\nimport fibmod, user\nprint(fibmod.fib(10), user.fib_plus(10))\n"
+        "try:\n    import broken\nexcept ImportError as err:\n    print('ImportError:', err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0] == "55 56"
+    assert lines[1].startswith("ImportError: broken: its wasm import nowhere_to_be_found.f needs a module")
+
+
+def test_a_store_can_be_used_from_several_threads() -> None:
+    instance = wasmkit.load(APP, imports={"env": {"scale": lambda x, k: 0.0, "now": lambda: 0, "peek": lambda a: 0}})
+    results: list[int] = []
+
+    def work() -> None:
+        for _ in range(20):
+            results.append(instance.exports.sum(1000))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [500500] * 80
+
+
+def test_awaitable_calls_run_off_the_event_loop() -> None:
+    instance = wasmkit.load(APP, imports={"env": {"scale": lambda x, k: 0.0, "now": lambda: 0, "peek": lambda a: 0}})
+
+    async def main() -> list[int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        results = await asyncio.gather(*(instance.exports.sum.call_async(20000) for _ in range(3)))
+        task.cancel()
+        assert ticks > 0
+        return list(results)
+
+    assert asyncio.run(main()) == [200010000] * 3
