@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/wasmkit validate examples/fib.wasm
-	$(BIN)/wasmkit objdump -d examples/fib.wasm
+	$(BIN)/wasmkit run --env USER examples/hello.wasm World
+	$(BIN)/wasmkit run --invoke fib examples/fib.wat 25
+	$(BIN)/wasmkit objdump examples/fib.wasm
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

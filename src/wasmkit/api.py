@@ -111,17 +111,20 @@ def load(
 
     `imports` maps module names to {name: item}; an item is a `Func`, `Table`, `Memory` or
     `Global`, or any Python callable (typed as the module declares the import). `wasi` is a
-    `wasmkit.wasi.WasiConfig` (or True for a default one) for modules that import WASI.
+    `wasmkit.wasi.WasiConfig` (or True for a default one) for modules that import WASI; the
+    instance's WASI state (captured output, `close()`) is then `instance.wasi`. Run a WASI
+    program with `instance.exports._start()`; `proc_exit` raises `ExitTrap`.
     """
     module = _module(source)
     store = store or Store(engine)
     given = {module_name: dict(items) for module_name, items in (imports or {}).items()}
+    wasi_state = None
     if wasi is not None:
-        from .wasi import WasiConfig, wasi_imports
+        from .wasi import MODULE, WasiConfig, WasiPreview1, wasi_funcs
 
-        config = WasiConfig() if wasi is True else wasi
-        for name, func in wasi_imports(config).items():
-            given.setdefault("wasi_snapshot_preview1", {}).setdefault(name, func)
+        wasi_state = WasiPreview1(WasiConfig() if wasi is True else wasi)
+        for name, func in wasi_funcs(wasi_state).items():
+            given.setdefault(MODULE, {}).setdefault(name, func)
     resolved: dict[str, dict[str, Extern]] = {}
     for module_name, name, declared in module.imports:
         item = given.get(module_name, {}).get(name)
@@ -129,4 +132,6 @@ def load(
             item = Func.host(declared, item, f"{module_name}.{name}", access_caller=_takes_caller(item))
         if item is not None:
             resolved.setdefault(module_name, {})[name] = item  # type: ignore[assignment]
-    return Instance(module, resolved, store=store)
+    instance = Instance(module, resolved, store=store)
+    instance.wasi = wasi_state
+    return instance

@@ -1,19 +1,31 @@
 """`wasmkit run`: run a module, with the flags of `wasmtime run`.
 
-`--invoke NAME` calls an exported function with the arguments given after the file, parsed by
-the function's parameter types, and prints each result on its own line. Exit status: the
-program's, 1 for a wasmkit error (missing file, malformed or invalid module, bad arguments),
-134 after a trap (the trap and its wasm backtrace go to stderr), as wasmtime does.
+    wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine E] [--invoke NAME]
+                FILE [ARGS...]
+
+A module that imports WASI gets it: `argv` is FILE then ARGS, the environment holds only the
+`--env` variables (`--env NAME` passes the host's value through), the `--dir`s are preopened
+(read-write), stdio is inherited. Its `_start` runs; with `--invoke NAME` the exported
+function NAME is called instead, with ARGS parsed by its parameter types, and each result is
+printed on its own line.
+
+Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
+and its wasm backtrace go to stderr); 1 for a wasmkit error (a missing file, a malformed or
+invalid module, an unknown import, bad arguments), as wasmtime does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from ..errors import Trap
-from ..runtime import Func, Instance, Module, Store
+from .. import __version__
+from ..errors import ExitTrap, Trap
+from ..runtime import Func, Linker, Module, Store
 from ..syntax.types import ValType
+from ..wasi import MODULE as WASI_MODULE
+from ..wasi import WasiConfig, define_wasi
 from .common import CliError, read_input
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
@@ -22,35 +34,80 @@ TRAP_EXIT_STATUS = 134
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("run", help="run a WebAssembly module")
-    p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME")
+    p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included)")
+    p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
+    p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
     p.add_argument("--engine", default="python", help="the engine to run on (default: python)")
+    p.add_argument(
+        "--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a host directory for WASI"
+    )
+    p.add_argument(
+        "--env", action="append", default=[], metavar="NAME[=VALUE]", help="set (or pass through) an environment variable"
+    )
     p.add_argument("file", help="the .wasm or .wat file")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the function or program")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
     p.set_defaults(handler=_run)
+
+
+def _wasi_config(args: argparse.Namespace) -> WasiConfig:
+    env = {}
+    for item in args.env:
+        name, equals, value = item.partition("=")
+        if equals:
+            env[name] = value
+        elif name in os.environ:
+            env[name] = os.environ[name]
+    config = WasiConfig(argv=[args.file, *([] if args.invoke else args.args)], env=env)
+    for spec in args.dir:
+        host, _, guest = spec.partition("::")
+        if not os.path.isdir(host):
+            raise CliError(f"--dir {spec}: {host} is not a directory")
+        config.preopen_dir(host, guest or host)
+    return config
 
 
 def _run(args: argparse.Namespace) -> int:
     module = Module(read_input(args.file), name=args.file)
-    if module.syntax.imports:
-        names = ", ".join(f"{m}.{n}" for m, n, _ in module.imports)
-        raise CliError(f"{args.file}: the module imports {names}, which wasmkit run cannot provide")
-    name = args.invoke or "_start"
+    linker = Linker(Store(args.engine))
+    wasi = None
+    if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
+        try:
+            wasi = define_wasi(linker, _wasi_config(args))
+        except OSError as err:
+            raise CliError(f"cannot set up WASI: {err}") from None
     try:
-        instance = Instance(module, store=Store(args.engine))
+        return _execute(args, module, linker)
+    finally:
+        if wasi is not None:
+            wasi.close()
+
+
+def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
+    try:
+        instance = linker.instantiate(module)
+        name = args.invoke or "_start"
         func = instance.exports.get(name)
         if not isinstance(func, Func):
             raise CliError(f"{args.file}: no exported function {name!r}" + ("" if args.invoke else " (use --invoke)"))
-        values = [_parse_argument(vt, text, name) for vt, text in zip(func.type.params, args.args)]
-        if len(args.args) != len(func.type.params):
-            raise CliError(f"{name}{func.type} takes {len(func.type.params)} argument(s), got {len(args.args)}")
-        result = func(*values)
+        if args.invoke:
+            initialize = instance.exports.get("_initialize")
+            if isinstance(initialize, Func):
+                initialize()
+            if len(args.args) != len(func.type.params):
+                raise CliError(f"{name}{func.type} takes {len(func.type.params)} argument(s), got {len(args.args)}")
+            values = [_parse_argument(vt, text, name) for vt, text in zip(func.type.params, args.args)]
+            result = func(*values)
+            results = result if isinstance(result, tuple) else () if result is None else (result,)
+            for value in results:
+                print(value)
+        else:
+            func()
+    except ExitTrap as exit_:
+        return exit_.code
     except Trap as trap:
+        sys.stdout.flush()
         print(f"wasmkit: trap: {trap}", file=sys.stderr)
         return TRAP_EXIT_STATUS
-    results = result if isinstance(result, tuple) else () if result is None else (result,)
-    for value in results:
-        print(value)
     return 0
 
 

@@ -9,7 +9,7 @@ writes before it stay, as in WebAssembly 2.0), and runs the start function.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from ..binary.names import read_names
 from ..errors import LinkError
@@ -74,6 +74,7 @@ class Instance:
 
         self.module = module
         self.store = store or Store()
+        self.wasi: Any = None  # the WASI state, when WASI was linked by wasmkit.load or the CLI
         valid = module.valid
         syntax = valid.module
         externs = _resolve(syntax.imports, imports)

@@ -1,0 +1,351 @@
+"""The fd_* functions: reading, writing, seeking and describing open file descriptors.
+
+    fd_read(fd, iovs: *iovec, iovs_len, retptr: *size) -> errno
+    fd_write(fd, iovs: *ciovec, iovs_len, retptr: *size) -> errno
+    fd_pread(fd, iovs, iovs_len, offset: u64, retptr: *size) -> errno
+    fd_pwrite(fd, iovs, iovs_len, offset: u64, retptr: *size) -> errno
+    fd_seek(fd, offset: s64, whence: u8, retptr: *filesize) -> errno
+    fd_tell(fd, retptr: *filesize) -> errno
+    fd_readdir(fd, buf: *u8, buf_len, cookie: u64, retptr: *size) -> errno
+    fd_fdstat_get(fd, retptr: *fdstat), fd_filestat_get(fd, retptr: *filestat),
+    fd_prestat_get(fd, retptr: *prestat), fd_prestat_dir_name(fd, path: *u8, path_len),
+    fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_set_size, fd_filestat_set_times,
+    fd_advise, fd_allocate, fd_datasync, fd_sync, fd_close, fd_renumber
+
+An iovec array is `iovs_len` records of (buf u32, buf_len u32). As in wasmtime, a read or write
+transfers through the first iovec that is not empty only, and the caller (wasi-libc, Rust's
+std) loops; one call also moves at most 64 MiB. Both are short transfers, which POSIX allows.
+
+fd_readdir fills `buf` with records laid out as
+
+    | d_next u64 | d_ino u64 | d_namlen u32 | d_type u8 | pad 3 | name (d_namlen bytes) |
+
+one after the other, starting with `.` and `..` (both given the directory's own inode, as
+wasmtime does), then the entries in the order the filesystem lists them. `d_next` is the cookie
+of the following entry, i.e. the entry's index plus one; a call with cookie `c` starts at
+index `c`. The last record is cut off where the buffer ends; a result smaller than `buf_len`
+means the end of the directory was reached.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .abi import Advice, Fdflags, Filetype, Fstflags, Preopentype, Rights, Whence, decode
+from .config import DirPerms, FilePerms
+from .errno import Errno, WasiError
+from .fdtable import DirectoryDescriptor, FdTable, FileDescriptor, InputDescriptor, OutputDescriptor
+from .fs import DirEntry, Stat
+from .memory import DIRENT, FDSTAT, FILESTAT, IOVEC, PRESTAT, GuestMemory
+from .syscall import I32, I64, syscall
+
+__all__ = ["FdCalls", "new_times", "store_filestat"]
+
+MAX_TRANSFER = 64 * 1024 * 1024
+_SYNC_FLAGS = Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC
+
+
+def first_buffer(mem: GuestMemory, iovs: int, iovs_len: int) -> tuple[int, int]:
+    """(pointer, length) of the first non-empty iovec, capped at MAX_TRANSFER; (0, 0) if all
+    are empty. The whole array and the chosen buffer must lie in memory (FAULT)."""
+    for ptr, length in mem.unpack_array(IOVEC, iovs, iovs_len):
+        if length:
+            mem.check(ptr, length)
+            return ptr, min(length, MAX_TRANSFER)
+    return 0, 0
+
+
+def new_times(atim: int, mtim: int, flags: int) -> tuple[int | None, int | None]:
+    """The (access, modification) times a `*_set_times` call asks for, None for unchanged;
+    INVAL for unknown flags or a time both given and `_NOW`."""
+    fst = decode(Fstflags, flags)
+    if (Fstflags.ATIM in fst and Fstflags.ATIM_NOW in fst) or (
+        Fstflags.MTIM in fst and Fstflags.MTIM_NOW in fst
+    ):
+        raise WasiError(Errno.INVAL)
+    now = time.time_ns()
+    access = atim if Fstflags.ATIM in fst else now if Fstflags.ATIM_NOW in fst else None
+    modify = mtim if Fstflags.MTIM in fst else now if Fstflags.MTIM_NOW in fst else None
+    return access, modify
+
+
+def store_filestat(mem: GuestMemory, ptr: int, stat: Stat) -> None:
+    """Write `stat` as a witx filestat record at `ptr`."""
+    mem.store(
+        FILESTAT,
+        ptr,
+        stat.dev,
+        stat.ino,
+        stat.filetype,
+        stat.nlink,
+        stat.size,
+        stat.atim,
+        stat.mtim,
+        stat.ctim,
+    )
+
+
+def _signed64(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _dirent_records(entries: list[DirEntry], cookie: int, limit: int) -> bytes:
+    """Packed dirents from index `cookie` on, as many as `limit` bytes hold (the last cut off)."""
+    out = bytearray()
+    for index in range(cookie, len(entries)):
+        entry = entries[index]
+        name = entry.name.encode("utf-8")
+        out += DIRENT.pack(index + 1, entry.ino, len(name), entry.filetype) + name
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
+
+
+class FdCalls:
+    """The fd_* functions of one instance."""
+
+    def __init__(self, fds: FdTable) -> None:
+        self._fds = fds
+
+    # -- data transfer --
+
+    @syscall(I32, I32, I32, I32)
+    def fd_read(self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, retptr: int) -> None:
+        ptr, length = first_buffer(mem, iovs, iovs_len)
+        descriptor = self._fds.get(fd)
+        descriptor.require_io(Rights.FD_READ)
+        if isinstance(descriptor, InputDescriptor):
+            data = descriptor.stream.read(length) if length else b""
+        elif isinstance(descriptor, FileDescriptor):
+            data = descriptor.file.read(length, descriptor.position)
+            descriptor.position += len(data)
+        else:
+            raise WasiError(Errno.BADF)
+        mem.write(ptr, data)
+        mem.set_u32(retptr, len(data))
+
+    @syscall(I32, I32, I32, I32)
+    def fd_write(self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, retptr: int) -> None:
+        ptr, length = first_buffer(mem, iovs, iovs_len)
+        descriptor = self._fds.get(fd)
+        descriptor.require_io(Rights.FD_WRITE)
+        data = mem.read(ptr, length)
+        if isinstance(descriptor, OutputDescriptor):
+            written = descriptor.stream.write(data) if data else 0
+        elif isinstance(descriptor, FileDescriptor):
+            descriptor.require_perms(FilePerms.WRITE)
+            if Fdflags.APPEND in descriptor.flags:
+                written = descriptor.file.write(data, None)
+                descriptor.position = descriptor.file.stat().size
+            else:
+                written = descriptor.file.write(data, descriptor.position)
+                descriptor.position += written
+        else:
+            raise WasiError(Errno.BADF)
+        mem.set_u32(retptr, written)
+
+    @syscall(I32, I32, I32, I64, I32)
+    def fd_pread(self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, offset: int, retptr: int) -> None:
+        ptr, length = first_buffer(mem, iovs, iovs_len)
+        descriptor = self._fds.get(fd)
+        if isinstance(descriptor, InputDescriptor):
+            raise WasiError(Errno.SPIPE)
+        if not isinstance(descriptor, FileDescriptor):
+            raise WasiError(Errno.BADF)
+        descriptor.require_io(Rights.FD_READ)
+        descriptor.require(Rights.FD_SEEK)
+        data = descriptor.file.read(length, offset)
+        mem.write(ptr, data)
+        mem.set_u32(retptr, len(data))
+
+    @syscall(I32, I32, I32, I64, I32)
+    def fd_pwrite(
+        self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, offset: int, retptr: int
+    ) -> None:
+        ptr, length = first_buffer(mem, iovs, iovs_len)
+        descriptor = self._fds.get(fd)
+        if isinstance(descriptor, OutputDescriptor):
+            raise WasiError(Errno.SPIPE)
+        if not isinstance(descriptor, FileDescriptor):
+            raise WasiError(Errno.BADF)
+        descriptor.require_io(Rights.FD_WRITE)
+        descriptor.require(Rights.FD_SEEK)
+        descriptor.require_perms(FilePerms.WRITE)
+        # Linux (and wasmtime) semantics: in append mode pwrite appends, ignoring the offset.
+        at = None if Fdflags.APPEND in descriptor.flags else offset
+        mem.set_u32(retptr, descriptor.file.write(mem.read(ptr, length), at))
+
+    # -- position --
+
+    @syscall(I32, I64, I32, I32)
+    def fd_seek(self, mem: GuestMemory, fd: int, offset: int, whence: int, retptr: int) -> None:
+        how = decode(Whence, whence)
+        delta = _signed64(offset)
+        descriptor = self._fds.seekable(fd)
+        if how is Whence.CUR and delta == 0 and not descriptor.rights_base & Rights.FD_SEEK:
+            descriptor.require(Rights.FD_TELL)  # the witx lets FD_TELL alone ask where we are
+        else:
+            descriptor.require(Rights.FD_SEEK)
+        if how is Whence.SET:
+            position = delta
+        elif how is Whence.CUR:
+            position = descriptor.position + delta
+        else:
+            position = descriptor.file.stat().size + delta
+        if not 0 <= position < 1 << 64:
+            raise WasiError(Errno.INVAL)
+        descriptor.position = position
+        mem.set_u64(retptr, position)
+
+    @syscall(I32, I32)
+    def fd_tell(self, mem: GuestMemory, fd: int, retptr: int) -> None:
+        descriptor = self._fds.seekable(fd)
+        descriptor.require(Rights.FD_TELL)
+        mem.set_u64(retptr, descriptor.position)
+
+    # -- attributes --
+
+    @syscall(I32, I32)
+    def fd_fdstat_get(self, mem: GuestMemory, fd: int, retptr: int) -> None:
+        descriptor = self._fds.get(fd)
+        flags = Fdflags(0)
+        if isinstance(descriptor, (InputDescriptor, OutputDescriptor)):
+            filetype = Filetype.CHARACTER_DEVICE if descriptor.stream.isatty() else Filetype.UNKNOWN
+        elif isinstance(descriptor, FileDescriptor):
+            filetype, flags = descriptor.filetype, descriptor.flags
+        else:
+            filetype = Filetype.DIRECTORY
+        mem.store(FDSTAT, retptr, filetype, flags, descriptor.rights_base, descriptor.rights_inheriting)
+
+    @syscall(I32, I32)
+    def fd_fdstat_set_flags(self, mem: GuestMemory, fd: int, flags: int) -> None:
+        wanted = decode(Fdflags, flags)
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_FDSTAT_SET_FLAGS)
+        if wanted & _SYNC_FLAGS:
+            # As in wasmtime, only APPEND and NONBLOCK can change after opening.
+            raise WasiError(Errno.INVAL)
+        descriptor.flags = (descriptor.flags & _SYNC_FLAGS) | wanted
+
+    @syscall(I32, I64, I64)
+    def fd_fdstat_set_rights(self, mem: GuestMemory, fd: int, base: int, inheriting: int) -> None:
+        descriptor = self._fds.get(fd)
+        if isinstance(descriptor, (InputDescriptor, OutputDescriptor)):
+            raise WasiError(Errno.BADF)  # stdio rights are fixed, as in wasmtime
+        if base & ~descriptor.rights_base or inheriting & ~descriptor.rights_inheriting:
+            raise WasiError(Errno.NOTCAPABLE)
+        descriptor.rights_base = Rights(base)
+        descriptor.rights_inheriting = Rights(inheriting)
+
+    @syscall(I32, I32)
+    def fd_filestat_get(self, mem: GuestMemory, fd: int, retptr: int) -> None:
+        descriptor = self._fds.get(fd)
+        if isinstance(descriptor, (InputDescriptor, OutputDescriptor)):
+            # wasmtime describes stdio as an all-zero stat of the stream's type.
+            filetype = Filetype.CHARACTER_DEVICE if descriptor.stream.isatty() else Filetype.UNKNOWN
+            store_filestat(mem, retptr, Stat(filetype, 0, 0, 0, 0, 0, 0, 0))
+            return
+        descriptor.require(Rights.FD_FILESTAT_GET)
+        if isinstance(descriptor, FileDescriptor):
+            stat = descriptor.file.stat()
+        elif isinstance(descriptor, DirectoryDescriptor):
+            stat = descriptor.directory.stat()
+        else:
+            raise WasiError(Errno.BADF)
+        store_filestat(mem, retptr, stat)
+
+    @syscall(I32, I64)
+    def fd_filestat_set_size(self, mem: GuestMemory, fd: int, size: int) -> None:
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_FILESTAT_SET_SIZE)
+        descriptor.require_perms(FilePerms.WRITE)
+        descriptor.file.truncate(size)
+
+    @syscall(I32, I64, I64, I32)
+    def fd_filestat_set_times(self, mem: GuestMemory, fd: int, atim: int, mtim: int, flags: int) -> None:
+        access, modify = new_times(atim, mtim, flags)
+        descriptor = self._fds.get(fd)
+        if isinstance(descriptor, FileDescriptor):
+            descriptor.require(Rights.FD_FILESTAT_SET_TIMES)
+            descriptor.require_perms(FilePerms.WRITE)
+            descriptor.file.set_times(access, modify)
+        elif isinstance(descriptor, DirectoryDescriptor):
+            descriptor.require(Rights.FD_FILESTAT_SET_TIMES)
+            descriptor.require_perms(DirPerms.MUTATE)
+            descriptor.directory.set_times(None, access, modify)
+        else:
+            raise WasiError(Errno.BADF)
+
+    # -- file housekeeping --
+
+    @syscall(I32, I64, I64, I32)
+    def fd_advise(self, mem: GuestMemory, fd: int, offset: int, length: int, advice: int) -> None:
+        how = decode(Advice, advice)
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_ADVISE)
+        descriptor.file.advise(offset, length, how)
+
+    @syscall(I32, I64, I64)
+    def fd_allocate(self, mem: GuestMemory, fd: int, offset: int, length: int) -> None:
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_ALLOCATE)
+        descriptor.require_perms(FilePerms.WRITE)
+        descriptor.file.allocate(offset, length)
+
+    @syscall(I32)
+    def fd_datasync(self, mem: GuestMemory, fd: int) -> None:
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_DATASYNC)
+        descriptor.file.datasync()
+
+    @syscall(I32)
+    def fd_sync(self, mem: GuestMemory, fd: int) -> None:
+        descriptor = self._fds.file(fd)
+        descriptor.require(Rights.FD_SYNC)
+        descriptor.file.sync()
+
+    # -- the table --
+
+    @syscall(I32)
+    def fd_close(self, mem: GuestMemory, fd: int) -> None:
+        self._fds.close(fd)
+
+    @syscall(I32, I32)
+    def fd_renumber(self, mem: GuestMemory, fd: int, to: int) -> None:
+        self._fds.renumber(fd, to)
+
+    # -- directories --
+
+    @syscall(I32, I32)
+    def fd_prestat_get(self, mem: GuestMemory, fd: int, retptr: int) -> None:
+        descriptor = self._fds.get(fd)
+        if not isinstance(descriptor, DirectoryDescriptor) or descriptor.preopen is None:
+            raise WasiError(Errno.BADF)
+        mem.write(retptr, PRESTAT.pack(Preopentype.DIR, len(descriptor.preopen.encode("utf-8"))))
+
+    @syscall(I32, I32, I32)
+    def fd_prestat_dir_name(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
+        descriptor = self._fds.get(fd)
+        if not isinstance(descriptor, DirectoryDescriptor) or descriptor.preopen is None:
+            raise WasiError(Errno.NOTDIR)
+        name = descriptor.preopen.encode("utf-8")
+        if len(name) > path_len:
+            raise WasiError(Errno.NAMETOOLONG)
+        mem.write(path, name)
+
+    @syscall(I32, I32, I32, I64, I32)
+    def fd_readdir(self, mem: GuestMemory, fd: int, buf: int, buf_len: int, cookie: int, retptr: int) -> None:
+        descriptor = self._fds.directory(fd)
+        descriptor.require(Rights.FD_READDIR)
+        descriptor.require_perms(DirPerms.READ)
+        if cookie == 0 or descriptor.listing is None:
+            directory = descriptor.directory
+            own = directory.stat().ino
+            descriptor.listing = [
+                DirEntry(".", Filetype.DIRECTORY, own),
+                DirEntry("..", Filetype.DIRECTORY, own),
+                *directory.entries(),
+            ]
+        records = _dirent_records(descriptor.listing, cookie, buf_len)
+        mem.write(buf, records)
+        mem.set_u32(retptr, len(records))

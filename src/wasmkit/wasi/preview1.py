@@ -1,0 +1,119 @@
+"""`WasiPreview1`: the WASI state of one instance, and the functions the engine links.
+
+    wasi = WasiPreview1(config)
+    for name, (functype, function) in wasi.host_functions().items():
+        ...  # link as ("wasi_snapshot_preview1", name); call function(memory, *unsigned_args)
+    ...      # run the program; proc_exit raises ExitTrap(code)
+    wasi.captured_stdout                              # if the config captures stdout
+    wasi.close()                                      # release host descriptors
+
+Making it opens the config's preopened directories and stdio files: descriptors 0, 1, 2 are
+stdin, stdout and stderr, and the preopens follow from 3 in the order they were added. A
+preopen gets `abi.DIRECTORY_RIGHTS` as its base rights and those plus `abi.FILE_RIGHTS` as
+its inheriting rights.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from ..syntax.types import FuncType
+from .abi import DIRECTORY_RIGHTS, FILE_RIGHTS
+from .args_env import ArgsEnv
+from .clocks import Clocks
+from .config import Preopen, WasiConfig
+from .fd import FdCalls
+from .fdtable import DirectoryDescriptor, FdTable, InputDescriptor, OutputDescriptor
+from .fs import Directory
+from .hostfs import HostDirectory
+from .path import PathCalls
+from .poll import Poll
+from .proc import Proc
+from .random import Random
+from .sock import Sockets
+from .stdio import CaptureOutput, OutputStream, open_input, open_output
+from .syscall import HostFunction, host_functions
+
+__all__ = ["MODULE", "WasiPreview1"]
+
+MODULE = "wasi_snapshot_preview1"
+
+
+def _open_preopen(preopen: Preopen) -> Directory:
+    if preopen.fs is not None:
+        return preopen.fs.root()
+    if preopen.host_path is None:
+        raise ValueError(f"preopen {preopen.guest_path!r} has no directory")
+    return HostDirectory.open_path(preopen.host_path)
+
+
+class WasiPreview1:
+    """The WASI preview 1 state of one instance: its descriptors, clocks, arguments and
+    environment. Raises `OSError` if a preopened directory or stdio file cannot be opened."""
+
+    def __init__(self, config: WasiConfig) -> None:
+        self._fds = FdTable()
+        try:
+            self._stdout = open_output(config.stdout, 1)
+            self._stderr = open_output(config.stderr, 2)
+            self._fds.add(InputDescriptor(open_input(config.stdin)))
+            self._fds.add(OutputDescriptor(self._stdout))
+            self._fds.add(OutputDescriptor(self._stderr))
+            for preopen in config.preopens:
+                self._fds.add(
+                    DirectoryDescriptor(
+                        _open_preopen(preopen),
+                        preopen.guest_path,
+                        preopen.dir_perms,
+                        preopen.file_perms,
+                        DIRECTORY_RIGHTS,
+                        DIRECTORY_RIGHTS | FILE_RIGHTS,
+                    )
+                )
+        except BaseException:
+            self._fds.close_all()
+            raise
+        clocks = Clocks()
+        self._groups = (
+            ArgsEnv(config.argv, config.env),
+            clocks,
+            FdCalls(self._fds),
+            PathCalls(self._fds),
+            Poll(self._fds, clocks),
+            Proc(),
+            Random(),
+            Sockets(self._fds),
+        )
+
+    def host_functions(self) -> dict[str, tuple[FuncType, HostFunction]]:
+        """Every wasi_snapshot_preview1 function, by name: its wasm type and a callable
+        `fn(memory, *args)` taking unsigned ints and returning the errno (None for proc_exit)."""
+        return host_functions(*self._groups)
+
+    @property
+    def captured_stdout(self) -> bytes:
+        """What the program wrote to stdout, when the config captures it."""
+        return _captured(self._stdout, "stdout")
+
+    @property
+    def captured_stderr(self) -> bytes:
+        """What the program wrote to stderr, when the config captures it."""
+        return _captured(self._stderr, "stderr")
+
+    def close(self) -> None:
+        """Close every descriptor still open (host files and directories among them)."""
+        self._fds.close_all()
+
+    def __enter__(self) -> WasiPreview1:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _captured(stream: OutputStream, name: str) -> bytes:
+    if not isinstance(stream, CaptureOutput):
+        raise ValueError(f"{name} is not captured; call WasiConfig.capture_{name}()")
+    return stream.data
