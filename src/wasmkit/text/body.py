@@ -147,28 +147,29 @@ def _take_shuffle_lanes(cursor: Cursor) -> tuple[int, ...]:
     return tuple(lanes)
 
 
-def _take_memarg(cursor: Cursor, op: Op) -> tuple[int, int]:
-    offset = 0
-    align = op.align_log2
+def _take_memarg_field(cursor: Cursor, prefix: str) -> int | None:
+    """The number of an `offset=N` or `align=N` token, if one comes next."""
     text = cursor.peek_atom()
-    if text is not None and text.startswith("offset="):
-        token = cursor.take()
-        parsed = parse_int(text[7:])
-        if parsed is None or text[7:8] in ("+", "-"):
-            cursor.fail("unknown operator", token)
-        if parsed > 0xFFFF_FFFF:
-            cursor.fail("i32 constant out of range", token)
-        offset = parsed
-        text = cursor.peek_atom()
-    if text is not None and text.startswith("align="):
-        token = cursor.take()
-        parsed = parse_int(text[6:])
-        if parsed is None or text[6:7] in ("+", "-"):
-            cursor.fail("unknown operator", token)
-        if parsed <= 0 or parsed & (parsed - 1):
-            cursor.fail("alignment must be a power of two", token)
-        align = parsed.bit_length() - 1
-    return align, offset
+    if text is None or not text.startswith(prefix):
+        return None
+    token = cursor.take()
+    digits = text[len(prefix) :]
+    value = parse_int(digits)
+    if value is None or digits[:1] in ("+", "-"):
+        cursor.fail("unknown operator", token)
+    return value
+
+
+def _take_memarg(cursor: Cursor, op: Op) -> tuple[int, int]:
+    offset_at = cursor.peek()
+    offset = _take_memarg_field(cursor, "offset=")
+    if offset is not None and offset > 0xFFFF_FFFF:
+        cursor.fail("i32 constant out of range", offset_at)
+    align_at = cursor.peek()
+    align = _take_memarg_field(cursor, "align=")
+    if align is not None and (align <= 0 or align & (align - 1)):
+        cursor.fail("alignment must be a power of two", align_at)
+    return (op.align_log2 if align is None else align.bit_length() - 1), offset or 0
 
 
 # -- the parser --

@@ -4,6 +4,7 @@ faults reports the same one)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..binary.code import iter_instructions
@@ -90,16 +91,7 @@ def validate(module: Module) -> ValidModule:
         if data.mode is SegmentMode.ACTIVE:
             const_ctx.memory(data.memory)
             check_const_expr(const_ctx, data.offset or b"", ValType.I32)
-    func_ctx = Context(
-        types=types,
-        funcs=func_types,
-        tables=table_types,
-        mems=memory_types,
-        globals=all_globals,
-        elems=const_ctx.elems,
-        data_count=const_ctx.data_count,
-        refs=const_ctx.refs,
-    )
+    func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
         try:
