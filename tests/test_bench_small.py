@@ -1,0 +1,18 @@
+"""The small benchmarks run (on tiny sizes, so that they cannot rot); no timing is asserted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import calls, fib
+
+
+def test_fib_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    assert fib.main(["12", "--repeats", "1"]) == 0
+    assert "ratio wasm / Python" in capsys.readouterr().out
+
+
+def test_calls_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    assert calls.main(["--calls", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "| wasmkit (python engine) |" in out and "| wasmtime-py |" in out
