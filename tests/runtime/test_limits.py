@@ -95,3 +95,18 @@ def test_metered_code_passes_the_control_flow_scripts(name: str) -> None:
     commands = parse_script((SPEC_DIR / f"{name}.wast").read_text(), name)
     failures = [o for o in ScriptRunner(metered=True).run(commands) if not o.passed]
     assert not failures
+
+
+def test_maximum_call_depth() -> None:
+    module = wasmkit.Module(
+        '(module (func $down (export "down") (param i32) (result i32)'
+        ' (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))'
+        ' (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))'
+    )
+    store = wasmkit.Store(limits=wasmkit.StoreLimits(max_call_depth=100))
+    down = wasmkit.Instance(module, store=store).exports.down
+    assert down(98) == 98
+    with pytest.raises(Trap) as info:
+        down(150)
+    assert info.value.kind is TrapKind.CALL_STACK_EXHAUSTED
+    assert down(50) == 50  # the depth count unwound with the trap

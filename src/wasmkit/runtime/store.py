@@ -1,9 +1,9 @@
 """The store: where instances live, with the engine that runs them and the limits they obey.
 
-Fuel and interruption need metered code (a second compiled variant of each module, which
-charges fuel and checks an interrupt flag at function entries and loop iterations); a store
-asks for it only when created with `fuel` or `interruptible=True`, so unlimited runs pay
-nothing. One fuel unit is one instruction, counted as the code enters a function or a loop
+Fuel, interruption and a maximum call depth need metered code (a second compiled variant of
+each module, which charges fuel and checks an interrupt flag at function entries and loop
+iterations, and counts the depth of calls); a store asks for it only when created with `fuel`,
+`interruptible=True` or `limits.max_call_depth`, so unlimited runs pay nothing. One fuel unit is one instruction, counted as the code enters a function or a loop
 iteration (the instructions of the region it enters, whichever of them run).
 """
 
@@ -26,6 +26,7 @@ class StoreLimits:
 
     memory_bytes: int | None = None
     table_elements: int | None = None
+    max_call_depth: int | None = None  # deeper wasm calls trap with "call stack exhausted"
 
 
 class Store:
@@ -47,11 +48,12 @@ class Store:
     ) -> None:
         self.engine: Engine = get_engine(engine) if isinstance(engine, str) else engine
         self.limits = limits or StoreLimits()
-        self.metered = fuel is not None or interruptible
+        depth = self.limits.max_call_depth
+        self.metered = fuel is not None or interruptible or depth is not None
         self._consumes_fuel = fuel is not None
         self._interruptible = interruptible
-        # Shared with metered code: [fuel left, interrupt requested].
-        self.meter: list = [fuel if fuel is not None else math.inf, False]
+        # Shared with metered code: [fuel left, interrupt requested, call depth, maximum depth].
+        self.meter: list = [fuel if fuel is not None else math.inf, False, 0, math.inf if depth is None else depth]
         self._deadline: threading.Timer | None = None
         self.lock = threading.RLock()
 
@@ -95,7 +97,10 @@ class Store:
             self._deadline.start()
 
     def meter_stop(self) -> None:
-        """Called by metered code when fuel ran out or an interrupt was requested."""
+        """Called by metered code when fuel ran out, an interrupt was requested, or the call
+        depth reached its maximum."""
+        if self.meter[2] >= self.meter[3]:
+            raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
         if self.meter[1]:
             self.meter[1] = False
             raise Trap(TrapKind.INTERRUPTED)

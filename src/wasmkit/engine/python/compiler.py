@@ -214,9 +214,19 @@ class _FunctionCompiler:
                 out.append(f"    {' = '.join(group)} = {zero}")
         if self.uses_t:
             out.append("    _t = 0")
-        if self.layout.metered:
-            out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
-        out.extend("    " * indent + text for indent, text in self.lines)
+        if not self.layout.metered:
+            out.extend("    " * indent + text for indent, text in self.lines)
+            return out
+        # Metered: charge the entry, count the call's depth for its whole extent.
+        out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
+        out.append("    if METER[2] >= METER[3]: meter_stop()")
+        out.append("    METER[2] += 1")
+        out.append("    try:")
+        out.extend("    " * (indent + 1) + text for indent, text in self.lines)
+        if not self.lines:
+            out.append("        pass")
+        out.append("    finally:")
+        out.append("        METER[2] -= 1")
         return out
 
     def step(self, op: Op, imm: object) -> None:
@@ -477,8 +487,8 @@ class _FunctionCompiler:
         indent = self.frame.indent + 1
         height = len(self.stack) - params
         self.loop_depth += 1
-        if self.loop_depth > 19:
-            raise CompileError("loops nested more than 19 deep")
+        if self.loop_depth > 18:  # CPython allows 20 nested blocks; metered code adds a try
+            raise CompileError("loops nested more than 18 deep")
         self.frames.append(_Frame(LOOP, len(self.frames), height, params, results, indent, indent, python_loop=True))
         if self.layout.metered:
             for line in _meter_lines(self.meter_counts.get(self.offset, 0)):
