@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+PYWASM_VENV := .venv-pywasm
+
 .PHONY: demo test bench clean
 
 $(STAMP): pyproject.toml
@@ -20,8 +22,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# pywasm, the pure-Python peer, wants Python 3.12 (under pyenv here: PYENV_VERSION=3.12.1).
+$(PYWASM_VENV)/.installed:
+	PYENV_VERSION=3.12.1 python3.12 -m venv $(PYWASM_VENV)
+	$(PYWASM_VENV)/bin/python -m pip install --quiet pywasm
+	touch $@
+
+bench: $(STAMP) $(PYWASM_VENV)/.installed
+	$(BIN)/python -m bench --output bench/RESULTS.md
+	$(BIN)/python -m bench.startup
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) $(PYWASM_VENV) .pytest_cache .hypothesis build src/*.egg-info

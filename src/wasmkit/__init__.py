@@ -21,10 +21,17 @@ from .errors import (
     WasmError,
 )
 from .text import parse_module as parse_wat
-from .text import print_module as print_wat
 from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 from .validate import ValidModule, validate
+from . import syntax
 
+
+
+def print_wat(module: "syntax.Module") -> str:
+    """The module in the text format (see wasmkit.text.printer)."""
+    from .text.printer import print_module
+
+    return print_module(module)
 
 
 def install_import_hook() -> None:

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import WasmError
-from . import convert, inspect, run, wast
+from . import compile, convert, inspect, run, wast
 from .common import CliError, describe_error
 
 __all__ = ["main"]
 
-_COMMAND_MODULES = (run, inspect, convert, wast)
+_COMMAND_MODULES = (run, compile, inspect, convert, wast)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..binary import read_module, write_module
-from ..text import decode_source, parse_module, print_module
+from ..text import decode_source, parse_module
 from ..validate import validate
 from .common import read_input, write_output
 
@@ -39,6 +39,8 @@ def _wat2wasm(args: argparse.Namespace) -> int:
 
 
 def _wasm2wat(args: argparse.Namespace) -> int:
+    from ..text.printer import print_module
+
     module = read_module(read_input(args.file))
     if not args.no_check:
         validate(module)

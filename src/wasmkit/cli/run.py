@@ -9,6 +9,10 @@ A module that imports WASI gets it: `argv` is FILE then ARGS, the environment ho
 function NAME is called instead, with ARGS parsed by its parameter types, and each result is
 printed on its own line.
 
+Compiled code is kept on disk (in `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else
+`~/.cache/wasmkit`), so that the next run of the same module skips compiling; `--no-cache`
+turns that off.
+
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
 and its wasm backtrace go to stderr); 1 for a wasmkit error (a missing file, a malformed or
 invalid module, an unknown import, bad arguments), as wasmtime does.
@@ -21,6 +25,7 @@ import os
 import sys
 
 from .. import __version__
+from ..engine.base import Engine
 from ..errors import ExitTrap, Trap
 from ..runtime import Func, Linker, Module, Store
 from ..syntax.types import ValType
@@ -39,6 +44,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
     p.add_argument("--engine", default="python", help="the engine to run on (default: python)")
     p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not keep compiled code on disk (it is kept in $WASMKIT_CACHE_DIR, else ~/.cache/wasmkit)",
+    )
+    p.add_argument(
         "--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a host directory for WASI"
     )
     p.add_argument(
@@ -47,6 +57,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the .wasm or .wat file")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
     p.set_defaults(handler=_run)
+
+
+def _engine(args: argparse.Namespace) -> Engine | str:
+    """The engine to run on: the Python engine keeps compiled code on disk unless told not to."""
+    if args.engine == "python" and not args.no_cache:
+        from ..engine.python import PythonEngine
+        from ..engine.python.cache import default_cache_dir
+
+        return PythonEngine(cache_dir=default_cache_dir())
+    return args.engine
 
 
 def _wasi_config(args: argparse.Namespace) -> WasiConfig:
@@ -68,7 +88,7 @@ def _wasi_config(args: argparse.Namespace) -> WasiConfig:
 
 def _run(args: argparse.Namespace) -> int:
     module = Module(read_input(args.file), name=args.file)
-    linker = Linker(Store(args.engine))
+    linker = Linker(Store(_engine(args)))
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
         try:

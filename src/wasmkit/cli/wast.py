@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..script.report import format_table, tally
-from ..script.runner import ScriptRunner
-from ..text import decode_source, parse_script
 from .common import read_input
 
 __all__ = ["register"]
@@ -23,6 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _wast(args: argparse.Namespace) -> int:
+    from ..script.report import format_table, tally
+    from ..script.runner import ScriptRunner
+    from ..text import decode_source, parse_script
+
     rows = {}
     for path in args.files:
         commands = parse_script(decode_source(read_input(path), path), path)

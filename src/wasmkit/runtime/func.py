@@ -8,7 +8,6 @@ arguments, runs `fn` behind the call boundary and converts the results.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +141,8 @@ class Func:
 
     async def call_async(self, *args: Any) -> Any:
         """Call from asyncio code: the function runs on a worker thread, off the event loop."""
+        import asyncio  # only asyncio programs pay for importing it
+
         return await asyncio.to_thread(self, *args)
 
     def _describe(self) -> str:

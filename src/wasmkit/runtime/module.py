@@ -9,13 +9,15 @@ from ..binary import read_module
 from ..binary.reader import MAGIC
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
-from ..text import decode_source, parse_module
+from ..progress import progress_bar
 from ..validate import ValidModule, validate
 
 if TYPE_CHECKING:
     from ..engine.base import CompiledModule, Engine
 
 __all__ = ["Module", "ModuleSource"]
+
+_LARGE_CODE = 1 << 20  # bytes of function bodies
 
 ModuleSource = Union[bytes, bytearray, memoryview, str, SyntaxModule]
 
@@ -28,15 +30,16 @@ class Module:
         self.name = name
         if isinstance(source, SyntaxModule):
             syntax = source
-        elif isinstance(source, str):
-            syntax = parse_module(source, name, debug_names=True)
+        elif not isinstance(source, str) and bytes(source[:4]) == MAGIC:
+            syntax = read_module(source)
         else:
-            data = bytes(source)
-            if data.startswith(MAGIC):
-                syntax = read_module(data)
-            else:
-                syntax = parse_module(decode_source(data, name), name, debug_names=True)
-        self.valid: ValidModule = validate(syntax)
+            from ..text import decode_source, parse_module  # only text sources need the parser
+
+            text = source if isinstance(source, str) else decode_source(bytes(source), name)
+            syntax = parse_module(text, name, debug_names=True)
+        # Validating a large module takes seconds: show how far it got, on a terminal.
+        large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
+        self.valid: ValidModule = validate(syntax, progress_bar("validating") if large else None)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
 
     @classmethod

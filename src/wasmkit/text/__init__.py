@@ -1,11 +1,24 @@
 """The text format: WAT modules and .wast scripts, parsed and printed."""
 
+from typing import Any
+
 from .lexer import Source
 from .parser import parse_module
-from .printer import print_module
-from .script import parse_script
 
 __all__ = ["parse_module", "parse_script", "print_module", "Source", "decode_source"]
+
+
+def __getattr__(name: str) -> Any:
+    """The printer and the script reader load on first use: running a module needs neither."""
+    if name == "print_module":
+        from .printer import print_module
+
+        return print_module
+    if name == "parse_script":
+        from .script import parse_script
+
+        return parse_script
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def decode_source(data: bytes, name: str = "") -> str:

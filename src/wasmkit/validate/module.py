@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..binary.code import iter_instructions
 from ..errors import ValidationError
+from ..progress import Progress
 from ..opcodes import op
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
@@ -44,8 +45,9 @@ class ValidModule:
         return len(self.func_types) - len(self.module.funcs)
 
 
-def validate(module: Module) -> ValidModule:
-    """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError."""
+def validate(module: Module, progress: Progress | None = None) -> ValidModule:
+    """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError.
+    `progress`, if given, is called with (functions checked, functions) as bodies are checked."""
     types = module.types
     for imp in module.imports:
         if isinstance(imp.desc, int):
@@ -100,6 +102,8 @@ def validate(module: Module) -> ValidModule:
             err.func_index = first_defined + i
             err.offset = func.body_offset + (err.offset or 0)
             raise
+        if progress is not None:
+            progress(i + 1, len(module.funcs))
     if module.start is not None:
         start_type = func_ctx.func(module.start)
         if start_type.params or start_type.results:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from ...binary.code import Instr, iter_instructions
 from ...errors import WasmError
-from ...runtime.func import type_id
 from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func
 from ...syntax.types import FuncType, ValType
@@ -60,15 +59,6 @@ class ModuleLayout:
     valid: ValidModule
     shared_globals: frozenset[int]  # globals kept in a Global object (imported or exported)
     metered: bool = False  # charge fuel and check for interruption at calls and loop iterations
-    constants: list[object] = field(default_factory=list)  # values bound as K<i>
-
-    def constant(self, value: object) -> str:
-        """A name for a value that has no literal (inf, nan with a payload, ...)."""
-        for i, existing in enumerate(self.constants):
-            if existing is value:
-                return f"K{i}"
-        self.constants.append(value)
-        return f"K{len(self.constants) - 1}"
 
 
 @dataclass
@@ -76,6 +66,9 @@ class _Entry:
     text: str
     flags: int
     depth: int = 0
+    # For an expression that ends in a wrap-around mask, the expression without it: operands
+    # of operations that wrap again themselves (add, sub, mul, shl, wrap) can do without it.
+    unmasked: str | None = None
 
 
 @dataclass
@@ -114,6 +107,7 @@ class _FunctionCompiler:
         self.globals_written: set[int] = set()
         self.uses_t = False
         self.loop_depth = 0
+        self.constants: list[str] = []  # definitions of the values with no literal
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
         self.meter_counts: dict[int | None, int] = {}
@@ -138,8 +132,8 @@ class _FunctionCompiler:
 
     # -- the symbolic stack --
 
-    def push(self, text: str, flags: int, depth: int = 0) -> None:
-        self.stack.append(_Entry(text, flags, depth))
+    def push(self, text: str, flags: int, depth: int = 0, unmasked: str | None = None) -> None:
+        self.stack.append(_Entry(text, flags, depth, unmasked))
         if depth > _MAX_DEPTH:
             self.materialise(len(self.stack) - 1)
 
@@ -200,7 +194,7 @@ class _FunctionCompiler:
 
     def source(self) -> list[str]:
         params = ", ".join(f"l{i}" for i in range(len(self.func_type.params)))
-        out = [f"def f{self.index}({params}):"]
+        out = [*self.constants, f"def f{self.index}({params}):"]
         if self.globals_written:
             out.append("    global " + ", ".join(f"g{i}" for i in sorted(self.globals_written)))
         first_local = len(self.func_type.params)
@@ -242,6 +236,10 @@ class _FunctionCompiler:
         if op.feature is Feature.SIMD:
             self.simd(op, imm)
             return
+        wrapping = _WRAPPING.get(name)
+        if wrapping is not None:
+            self.wrapping(*wrapping)
+            return
         template = TEMPLATES.get(name)
         if template is not None:
             self.apply(template[0], template[1], _TEMPLATE_ARITY[name])
@@ -277,6 +275,39 @@ class _FunctionCompiler:
             flags |= IMPURE
         self.push(template.format(*(e.text for e in operands)), flags, depth + 1)
 
+    def wrapping(self, operator: str, mask: str, arity: int) -> None:
+        """add, sub, mul, shl, rotations and wraps: modular arithmetic, whose operands need
+        not be reduced first (an operand ending in the same or a wider mask loses it)."""
+        operands = self.args(arity)
+        texts = [e.unmasked or e.text for e in operands]
+        flags = 0
+        for entry in operands:
+            flags |= entry.flags & (IMPURE | STATE)
+        depth = max(e.depth for e in operands) + 1
+        if operator == "wrap":
+            inner = texts[0]
+        elif operator in ("rotl", "rotr"):
+            count = operands[1].text
+            bits = 32 if mask == "0xFFFFFFFF" else 64
+            if not count.isdigit():  # an unknown count: the helper
+                self.push(f"{operator}{bits}({operands[0].text}, {count})", flags, depth)
+                return
+            k = int(count) % bits if operator == "rotl" else (bits - int(count) % bits) % bits
+            value = operands[0]
+            if value.flags & SIMPLE:
+                inner = f"(({value.text} << {k}) | ({value.text} >> {bits - k}))"
+            else:  # evaluated once, into a temporary, before its second use
+                inner = f"(((_r := {value.text}) << {k}) | (_r >> {bits - k}))"
+            texts = []
+        elif operator == "<<":
+            bits = 31 if mask == "0xFFFFFFFF" else 63
+            count = operands[1].text
+            shift = str(int(count) & bits) if count.isdigit() else f"({count} & {bits})"
+            inner = f"({texts[0]} << {shift})"
+        else:
+            inner = f"({texts[0]} {operator} {texts[1]})"
+        self.push(f"({inner} & {mask})", flags, depth, inner)
+
     def call_expr(self, text: str, results: Sequence[ValType]) -> None:
         """Emit a call (or anything with effects) whose results land in slots."""
         count = len(results)
@@ -304,7 +335,11 @@ class _FunctionCompiler:
         else:
             value = f32_from_bits(imm) if kind is Imm.F32 else f64_from_bits(imm)  # type: ignore[arg-type]
             if value != value or value in (float("inf"), float("-inf")):
-                self.push(self.layout.constant(value), SIMPLE)
+                # No literal: a name, defined beside the function from the exact bits.
+                name = f"K{self.index}_{len(self.constants)}"
+                convert = "f32_from_bits" if kind is Imm.F32 else "f64_from_bits"
+                self.constants.append(f"{name} = {convert}({imm:#x})")
+                self.push(name, SIMPLE)
             else:
                 self.push(repr(value), SIMPLE)
 
@@ -377,12 +412,13 @@ class _FunctionCompiler:
         elif op.name == "f32.load":
             access = f"ld_f32({text})"
         else:
+            # An unpacker reads any address at once (faster than testing the alignment); a
+            # typed view is faster still when the address is known to be aligned.
             view, unpack = _VIEWS[op.name]
-            shift = width.bit_length() - 1
-            if known is not None:
-                access = f"{view}[{known >> shift}]" if known % width == 0 else f"{unpack}(M, {known})[0]"
+            if known is not None and known % width == 0:
+                access = f"{view}[{known >> (width.bit_length() - 1)}]"
             else:
-                access = f"({view}[_a >> {shift}] if not (_a := {text}) & {width - 1} else {unpack}(M, _a)[0])"
+                access = f"{unpack}(M, {text})[0]"
         self.push(template.format(access), addr.flags | IMPURE | STATE, addr.depth + 1)
 
     def store(self, op: Op, memarg: tuple[int, int]) -> None:
@@ -392,7 +428,7 @@ class _FunctionCompiler:
         text, known = self.address(addr, memarg[1])
         width = op.width
         mask = _STORE_MASKS.get(op.name)
-        stored = f"{value.text} & {mask}" if mask else value.text
+        stored = f"{value.unmasked or value.text} & {mask}" if mask else value.text
         if op.name == "f32.store":
             self.emit(f"st_f32({text}, {value.text})")
             return
@@ -405,16 +441,10 @@ class _FunctionCompiler:
             self.emit(f"M[{text}] = {stored}")
             return
         view, pack = _STORE_VIEWS[op.name]
-        shift = width.bit_length() - 1
-        if known is not None:
-            if known % width == 0:
-                self.emit(f"{view}[{known >> shift}] = {stored}")
-            else:
-                self.emit(f"{pack}(M, {known}, {stored})")
-            return
-        self.emit(f"_s = {text}")
-        self.emit(f"if _s & {width - 1}: {pack}(M, _s, {stored})")
-        self.emit(f"else: {view}[_s >> {shift}] = {stored}")
+        if known is not None and known % width == 0:
+            self.emit(f"{view}[{known >> (width.bit_length() - 1)}] = {stored}")
+        else:
+            self.emit(f"{pack}(M, {text}, {stored})")
 
     def memory_size(self, op: Op, imm: object) -> None:
         self.push("MP", SIMPLE | STATE)
@@ -459,7 +489,9 @@ class _FunctionCompiler:
         element = self.pop()
         operands = self.args(len(callee.params))
         args = ", ".join(e.text for e in operands)
-        self.call_expr(f"call_indirect(T{table}, {element.text}, {type_id(callee)})({args})", callee.results)
+        # TY<i> is bound per instance to the process's id of type i: compiled code is cached
+        # across processes, and ids are not.
+        self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index})({args})", callee.results)
 
     # -- control --
 
@@ -865,6 +897,14 @@ def _bulk_immediates(name: str, imm: object) -> str:
         return f"TT{imm[1]}, {imm[0]}"  # type: ignore[index]
     return f"TT{imm}"
 
+
+# The operations done by `wrapping`: (operator, mask, arity).
+_WRAPPING = {
+    f"{t}.{name}": (operator, mask, arity)
+    for t, mask in (("i32", "0xFFFFFFFF"), ("i64", "0xFFFFFFFFFFFFFFFF"))
+    for name, operator, arity in (("add", "+", 2), ("sub", "-", 2), ("mul", "*", 2), ("shl", "<<", 2), ("rotl", "rotl", 2), ("rotr", "rotr", 2))
+}
+_WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF", 1)
 
 # How many operands each template takes (ref.is_null has no fixed type in the opcode table).
 _TEMPLATE_ARITY = {name: len(set(re.findall(r"\{(\d)\}", text))) for name, (text, _) in TEMPLATES.items()}

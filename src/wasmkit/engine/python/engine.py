@@ -1,20 +1,28 @@
-"""The Python engine: each wasm function compiled to a Python function, the module's functions
-compiled to one code object once, and that code executed in a fresh namespace per instance
-holding the instance's functions, memory views, tables and globals under short names."""
+"""The Python engine: each wasm function compiled to a Python function, on its first call,
+into a code object shared by every instance of the module; each instance runs the code in a
+namespace of its own, holding its functions, memory views, tables and globals under short
+names."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import struct
+from collections.abc import Callable
+from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING
 
+from ...binary import write_module
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.call import register_code_names
+from ...runtime.func import type_id
 from ...syntax.types import ExternKind
 from ...validate import ValidModule
 from . import numeric, simd
+from .cache import CodeCache
 from .compiler import ModuleLayout, compile_function
 
 if TYPE_CHECKING:
@@ -84,9 +92,10 @@ _BASE = _base_namespace()
 
 
 class PythonCompiledModule:
-    """A module compiled to one Python code object."""
+    """A module's functions, compiled to Python code objects on first call (or found in the
+    on-disk cache), and bound to instances."""
 
-    def __init__(self, valid: ValidModule, metered: bool = False) -> None:
+    def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
         self.valid = valid
         module = valid.module
         exported_globals = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
@@ -97,13 +106,41 @@ class PythonCompiledModule:
             if gt.mutable and (i < imported_globals or i in exported_globals)
         )
         self.layout = ModuleLayout(valid, shared, metered)
-        first = valid.imported_func_count
-        parts = [compile_function(self.layout, i, func) for i, func in enumerate(module.funcs, start=first)]
-        if valid.memory_types:
-            parts.insert(0, _PRELUDE_MEMORY)
-        self.filename = f"<wasm:{next(_counter)}>"
-        self.source = "\n\n".join(parts) + "\n"
-        self.code = compile(self.source, self.filename, "exec")
+        digest = hashlib.sha256(write_module(module)).digest() if cache_dir is not None else None
+        self.filename = f"<wasm:{digest.hex()[:16] if digest else next(_counter)}>"
+        self._cache = CodeCache(cache_dir, digest, "metered" if metered else "plain") if cache_dir and digest else None
+        self.codes: dict[int, CodeType] = self._cache.codes if self._cache else {}
+        self._prelude = compile(_PRELUDE_MEMORY, self.filename, "exec") if valid.memory_types else None
+
+    def code(self, index: int) -> CodeType:
+        """The code object defining function `index` (compiled on first need)."""
+        found = self.codes.get(index)
+        if found is None:
+            func = self.valid.module.funcs[index - self.valid.imported_func_count]
+            found = self.codes[index] = compile(compile_function(self.layout, index, func), self.filename, "exec")
+        return found
+
+    def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Compile every function now (to fill the cache, say), reporting (done, total)."""
+        first = self.valid.imported_func_count
+        total = len(self.valid.module.funcs)
+        for n in range(total):
+            self.code(first + n)
+            if progress is not None:
+                progress(n + 1, total)
+
+    def save_cache(self) -> None:
+        """Write the code compiled so far to the disk cache now (it is written at exit too)."""
+        if self._cache is not None:
+            self._cache.save()
+
+    @property
+    def source(self) -> str:
+        """The Python source of every function (for reading; not what runs from the cache)."""
+        first = self.valid.imported_func_count
+        return "\n\n".join(
+            compile_function(self.layout, i, func) for i, func in enumerate(self.valid.module.funcs, start=first)
+        )
 
     def bind(self, instance: "Instance") -> None:
         ns = dict(_BASE)
@@ -113,25 +150,39 @@ class PythonCompiledModule:
         for i, table in enumerate(instance.tables):
             ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
+        for i, func_type in enumerate(self.valid.module.types):
+            ns[f"TY{i}"] = type_id(func_type)
         shared = self.layout.shared_globals
         for i, glob in enumerate(instance.globals):
             if i in shared:
                 ns[f"G{i}"] = glob
             else:
                 ns[f"g{i}"] = glob.internal
-        for i, value in enumerate(self.layout.constants):
-            ns[f"K{i}"] = value
         _bind_segments(ns, instance)
         if self.layout.metered:
             ns["METER"] = instance.store.meter
             ns["meter_stop"] = instance.store.meter_stop
         if instance.mems:
             _bind_memory(ns, instance.mems[0])
-        exec(self.code, ns)
+        if self._prelude is not None:
+            exec(self._prelude, ns)
         names = {f"f{i}": func.name for i, func in enumerate(instance.funcs)}
         register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
         for i in range(self.valid.imported_func_count, len(instance.funcs)):
-            instance.funcs[i].fn = ns[f"f{i}"]
+            instance.funcs[i].fn = ns[f"f{i}"] = self._first_call(ns, instance, i)
+
+    def _first_call(self, ns: dict[str, object], instance: "Instance", index: int) -> Callable[..., object]:
+        """What function `index` is until its first call defines it in the namespace (whoever
+        still holds this afterwards, an importing instance say, is passed on to it)."""
+
+        def first_call(*args: object) -> object:
+            fn = instance.funcs[index].fn
+            if fn is first_call:
+                exec(self.code(index), ns)
+                fn = instance.funcs[index].fn = ns[f"f{index}"]  # type: ignore[assignment]
+            return fn(*args)
+
+        return first_call
 
 
 def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
@@ -167,9 +218,13 @@ def _bind_segments(ns: dict[str, object], instance: "Instance") -> None:
 
 
 class PythonEngine:
-    """Compiles modules to Python (pure standard library; runs wherever Python runs)."""
+    """Compiles modules to Python (pure standard library; runs wherever Python runs). With a
+    `cache_dir`, compiled code is kept on disk there (see `cache`)."""
 
     name = "python"
 
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+
     def compile(self, module: ValidModule, metered: bool = False) -> PythonCompiledModule:
-        return PythonCompiledModule(module, metered)
+        return PythonCompiledModule(module, metered, self.cache_dir)

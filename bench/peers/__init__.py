@@ -1,0 +1,1 @@
+"""Runners for the peers wasmkit is measured against."""
