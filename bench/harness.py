@@ -147,7 +147,7 @@ def table(results: dict[str, dict[str, Timing]], sizes: dict[str, tuple[int, int
     runners = list(next(iter(results.values())))
     peers = [r for r in runners if r != subject]
     header = ["program", "size"] + [f"{r} load / run (s)" for r in runners]
-    header += [f"{p} run ÷ {subject} run" for p in peers]
+    header += [f"{p} run ÷ {subject} run" for p in peers]  # above 1: the subject is faster
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 2 + "---:|" * (len(runners) + len(peers))]
     ratios: dict[str, list[float]] = {p: [] for p in peers}
     for program, by_runner in results.items():
@@ -157,9 +157,9 @@ def table(results: dict[str, dict[str, Timing]], sizes: dict[str, tuple[int, int
         for peer in peers:
             ratio = by_runner[peer].run / by_runner[subject].run
             ratios[peer].append(ratio)
-            cells.append(f"{ratio:.2f}")
+            cells.append(f"{ratio:.3g}")
         lines.append("| " + " | ".join(cells) + " |")
-    summary = ["**geometric mean**", ""] + [""] * len(runners) + [f"**{geomean(ratios[p]):.2f}**" for p in peers]
+    summary = ["**geometric mean**", ""] + [""] * len(runners) + [f"**{geomean(ratios[p]):.3g}**" for p in peers]
     lines.append("| " + " | ".join(summary) + " |")
     return lines
 
