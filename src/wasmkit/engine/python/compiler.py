@@ -41,6 +41,7 @@ SIMPLE = 1  # a literal or a plain name: cheap to repeat
 IMPURE = 2  # may trap: evaluate exactly once, in order
 STATE = 4  # reads memory, a mutable global or the memory size: evaluate before they change
 _MAX_DEPTH = 12  # expressions nest at most this deep before being materialised
+_MAX_STRUCTURED_EXITS = 8  # how deep `if not cond:` regions of one block may nest
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
 
@@ -79,7 +80,8 @@ class _Frame:
     params: int
     results: int
     indent: int  # where the frame's code is written now
-    base_indent: int  # where its code starts (inside a guard region: indent == base_indent + 1)
+    base_indent: int  # where its code starts
+    region_indent: int = -1  # where guard regions open: base_indent, deeper after `if not cond:`
     pending_guard: bool = False
     unreachable: bool = False
     targeted: bool = False  # a branch set _t to this frame
@@ -122,8 +124,9 @@ class _FunctionCompiler:
         frame = self.frame
         if frame.pending_guard:
             frame.pending_guard = False
-            self.lines.append((frame.base_indent, "if not _t:"))
-            frame.indent = frame.base_indent + 1
+            region = max(frame.region_indent, frame.base_indent)
+            self.lines.append((region, "if not _t:"))
+            frame.indent = region + 1
 
     def emit(self, line: str) -> None:
         self.open_guard()
@@ -563,7 +566,7 @@ class _FunctionCompiler:
         frame.saved_stack = None
         frame.unreachable = False
         frame.pending_guard = False
-        frame.indent = frame.base_indent
+        frame.indent = frame.region_indent = frame.base_indent
         frame.emitted = 0
 
     def end(self, op: Op | None, imm: object) -> None:
@@ -664,9 +667,27 @@ class _FunctionCompiler:
         else:
             self.emit(f"return ({', '.join(v.text for v in values)})")
 
+    def exits_structurally(self, depth: int) -> bool:
+        """Whether a branch to `depth` can be plain structure: a branch out of the innermost
+        `block` or `if` needs no flag (`br` just ends the code; for `br_if`, the rest of the
+        block runs under `if not cond:`), while the nesting that adds stays shallow."""
+        frame = self.frame
+        return depth == 0 and frame.kind in (BLOCK, IF) and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
+
+    def assign_branch_values(self, frame: _Frame) -> None:
+        count = frame.results
+        values = self.stack[len(self.stack) - count :] if count else []
+        pairs = [(f"s{frame.height + i}", v.text) for i, v in enumerate(values) if v.text != f"s{frame.height + i}"]
+        if pairs:
+            self.emit(f"{', '.join(t for t, _ in pairs)} = {', '.join(s for _, s in pairs)}")
+
     def br(self, op: Op, depth: int) -> None:
         self.flush(IMPURE | STATE)
-        self.branch_values(depth)
+        if self.exits_structurally(depth):
+            self.assign_branch_values(self.frame)  # and control falls to the block's end
+            self.frame.end_reachable = True
+        else:
+            self.branch_values(depth)
         self.frame.unreachable = True
 
     def br_if(self, op: Op, depth: int) -> None:
@@ -676,8 +697,25 @@ class _FunctionCompiler:
             self.stack.append(cond)
             self.materialise(len(self.stack) - 1)
             cond = self.pop()
-        self.emit(f"if {cond.text}:")
         frame = self.frame
+        if self.exits_structurally(depth):
+            frame.end_reachable = True
+            if frame.results:
+                self.emit(f"if {cond.text}:")
+                frame.indent += 1
+                self.emit("pass")
+                self.assign_branch_values(frame)
+                frame.indent -= 1
+                self.emit("else:")
+            else:
+                self.emit(f"if not {cond.text}:")
+            # The rest of the block runs when the branch is not taken; guard regions that
+            # follow open inside it.
+            frame.indent += 1
+            frame.region_indent = frame.indent
+            self.emit("pass")  # (the rest may be empty; `pass` costs nothing)
+            return
+        self.emit(f"if {cond.text}:")
         outside = frame.indent
         frame.indent += 1
         self.branch_values(depth)  # a forward branch leaves _t set: what follows is guarded
