@@ -123,3 +123,17 @@ def test_a_host_exception_travels_through_wasm_and_leaves_the_instance_usable() 
         instance.exports.f(-1)
     assert any("wasm backtrace" in note for note in getattr(info.value, "__notes__", []))
     assert instance.exports.f(21) == 42
+
+
+def test_nesting_beyond_the_python_engines_limits_is_a_clean_error() -> None:
+    depth = 120
+    wat = (
+        '(module (func (export "f") (param i32) (result i32) '
+        + "(if (local.get 0) (then " * depth
+        + "nop"
+        + "))" * depth
+        + " (local.get 0)))"
+    )
+    instance = wasmkit.Instance(wasmkit.Module(wat))
+    with pytest.raises(wasmkit.WasmError, match="nested too deeply for the Python engine"):
+        instance.exports.f(1)

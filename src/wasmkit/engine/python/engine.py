@@ -23,7 +23,7 @@ from ...syntax.types import ExternKind
 from ...validate import ValidModule
 from . import numeric, simd
 from .cache import CodeCache
-from .compiler import ModuleLayout, compile_function
+from .compiler import CompileError, ModuleLayout, compile_function
 
 if TYPE_CHECKING:
     from ...runtime.instance import Instance
@@ -117,7 +117,14 @@ class PythonCompiledModule:
         found = self.codes.get(index)
         if found is None:
             func = self.valid.module.funcs[index - self.valid.imported_func_count]
-            found = self.codes[index] = compile(compile_function(self.layout, index, func), self.filename, "exec")
+            source = compile_function(self.layout, index, func)
+            try:
+                found = compile(source, self.filename, "exec")
+            except (SyntaxError, RecursionError, MemoryError) as err:
+                # CPython's own limits (about 100 levels of indentation, 20 nested blocks).
+                message = getattr(err, "msg", None) or type(err).__name__
+                raise CompileError(f"function {index} is nested too deeply for the Python engine ({message})") from None
+            self.codes[index] = found
         return found
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
