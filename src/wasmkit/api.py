@@ -90,7 +90,7 @@ def _takes_caller(fn: Callable[..., Any]) -> bool:
     return bool(params) and hints.get(params[0].name) is Caller
 
 
-def _module(source: ModuleSource | os.PathLike[str]) -> Module:
+def _module(source: ModuleSource | os.PathLike[str] | Module) -> Module:
     if isinstance(source, Module):
         return source
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("(")):

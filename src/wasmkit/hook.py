@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from .api import load
+from .api import ImportValue, load
 from .runtime.module import Module
 
 __all__ = ["install_import_hook", "WasmFinder"]
@@ -39,25 +39,26 @@ class WasmLoader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         wasm = Module.from_file(self.path)
-        imports: dict[str, dict[str, object]] = {}
-        wasi = None
+        imports: dict[str, dict[str, ImportValue]] = {}
+        needs_wasi = False
         for module_name, name, _ in wasm.imports:
             if module_name == WASI_MODULE:
-                wasi = True
+                needs_wasi = True
                 continue
             imports.setdefault(module_name, {})[name] = _resolve_import(module_name, name, module.__name__)
-        if wasi:
+        wasi = None
+        if needs_wasi:
             from .wasi import WasiConfig
 
             wasi = WasiConfig(argv=list(sys.argv), env=dict(os.environ))
-        instance = load(wasm, imports, wasi)  # type: ignore[arg-type]
+        instance = load(wasm, imports, wasi)
         module.__wasm_instance__ = instance  # type: ignore[attr-defined]
         module.__file__ = self.path
         for name, item in instance.exports.items():
             setattr(module, name, item)
 
 
-def _resolve_import(module_name: str, name: str, importer: str) -> object:
+def _resolve_import(module_name: str, name: str, importer: str) -> ImportValue:
     try:
         provider = importlib.import_module(module_name)
     except ImportError as err:

@@ -79,6 +79,11 @@ def test_memory_slices_and_typed_views() -> None:
         memory[0:4] = b"x"
     with pytest.raises(IndexError):
         memory[65530:65540]
+    with pytest.raises(TypeError, match="takes bytes"):
+        memory[0:4] = 4  # not four zero bytes
+    with pytest.raises(TypeError, match="int byte"):
+        memory[0] = b"x"
+    assert memory[0:4] == b"\x01\x00\x00\x00"
 
 
 def test_the_import_hook(tmp_path: Path) -> None:

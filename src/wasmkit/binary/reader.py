@@ -216,7 +216,7 @@ class _Reader:
         )
         return Module(funcs=funcs, customs=tuple(customs), **fields)  # type: ignore[arg-type]
 
-    def vec(self, read_item):  # type: ignore[no-untyped-def]
+    def vec(self, read_item):
         count = self.length()
         return [read_item() for _ in range(count)]
 

@@ -558,7 +558,7 @@ class InstanceExports:
         item = self._exports.get(name)
         return None if item is None else _wrap_extern(item)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self._exports)
 
     def __len__(self) -> int:

@@ -18,19 +18,19 @@ def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[obje
         name = instr.op.name
         imm = instr.imm
         if name == "i32.const":
-            stack.append(imm & 0xFFFF_FFFF)  # type: ignore[operator]
+            stack.append(imm & 0xFFFF_FFFF)
         elif name == "i64.const":
-            stack.append(imm & 0xFFFF_FFFF_FFFF_FFFF)  # type: ignore[operator]
+            stack.append(imm & 0xFFFF_FFFF_FFFF_FFFF)
         elif name == "f32.const":
-            stack.append(f32_from_bits(imm))  # type: ignore[arg-type]
+            stack.append(f32_from_bits(imm))
         elif name == "f64.const":
-            stack.append(f64_from_bits(imm))  # type: ignore[arg-type]
+            stack.append(f64_from_bits(imm))
         elif name == "v128.const":
             stack.append(imm)
         elif name == "ref.null":
             stack.append(None)
         elif name == "ref.func":
-            stack.append(funcs[imm])  # type: ignore[index]
+            stack.append(funcs[imm])
         elif name == "global.get":
-            stack.append(globals_[imm].internal)  # type: ignore[index]
+            stack.append(globals_[imm].internal)
     return stack[-1]

@@ -84,12 +84,14 @@ class Instance:
         self.globals: list[Global] = []
         for imp, extern in zip(syntax.imports, externs):
             _check_import(imp, extern, syntax.types)
-            {
-                ExternKind.FUNC: self.funcs,
-                ExternKind.TABLE: self.tables,
-                ExternKind.MEMORY: self.mems,
-                ExternKind.GLOBAL: self.globals,
-            }[imp.kind].append(extern)  # type: ignore[arg-type]
+            if isinstance(extern, Func):
+                self.funcs.append(extern)
+            elif isinstance(extern, Table):
+                self.tables.append(extern)
+            elif isinstance(extern, Memory):
+                self.mems.append(extern)
+            else:
+                self.globals.append(extern)
         names = _function_names(module)
         first = len(self.funcs)
         for i, func in enumerate(syntax.funcs, start=first):

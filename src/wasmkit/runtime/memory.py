@@ -102,13 +102,17 @@ class Memory:
     def __setitem__(self, key: int | slice, value: int | bytes) -> None:
         """`memory[i] = byte`, or `memory[a:b] = data` with `len(data) == b - a`."""
         if isinstance(key, slice):
+            if isinstance(value, int):
+                raise TypeError("memory[a:b] takes bytes, not an int")
             start, stop, step = key.indices(self.size)
-            data = bytes(value)  # type: ignore[arg-type]
+            data = bytes(value)
             if step != 1 or len(data) != stop - start:
                 raise ValueError("a memory slice assignment must keep the length")
             self.write(start, data)
-        else:
+        elif isinstance(value, int):
             self.views[0][key] = value
+        else:
+            raise TypeError("memory[i] takes an int byte")
 
     @property
     def view(self) -> memoryview:
@@ -118,7 +122,7 @@ class Memory:
     def typed(self, fmt: str) -> memoryview:
         """A view of the current memory as `struct` format `fmt` items ("i" for int32, "Q" for
         uint64, "d" for float64, ...), in the machine's byte order (little-endian here)."""
-        return self.views[0].cast(fmt)
+        return self.views[0].cast(fmt)  # type: ignore[call-overload]  # any struct format, checked at run time
 
     # -- for engines --
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Union
 
 from ..binary import read_module
@@ -65,7 +66,7 @@ class Module:
     def exports(self) -> list[tuple[str, ExternType]]:
         """(name, type) of each export, in order."""
         valid = self.valid
-        spaces = {
+        spaces: dict[ExternKind, Sequence[ExternType]] = {
             ExternKind.FUNC: valid.func_types,
             ExternKind.TABLE: valid.table_types,
             ExternKind.MEMORY: valid.memory_types,

@@ -197,6 +197,11 @@ class _Label:
         self.else_end = -1  # where the output stood just after a flat `else`
 
 
+# Bytes to emit, what to do with the label stack then (0, _OPEN_LABEL or _CLOSE_LABEL), and the
+# label to open.
+_Emit = tuple[bytes, int, "_Label | None"]
+
+
 class _CodeParser:
     def __init__(self, ctx: CodeContext, source: Source, local_space: Space | None) -> None:
         self.ctx = ctx
@@ -204,7 +209,9 @@ class _CodeParser:
         self.locals = local_space
         self.out = bytearray()
         self.labels: list[_Label] = []
-        self.stack: list[object] = []
+        # Work still to do, innermost last: runs of instructions to parse, and bytes to emit
+        # (with a label to open or close) once the runs pushed after them are done.
+        self.stack: list[_Run | _Emit] = []
 
     def parse(self, cursor: Cursor) -> bytes:
         stack = self.stack
@@ -212,16 +219,16 @@ class _CodeParser:
         out = self.out
         while stack:
             frame = stack[-1]
-            if type(frame) is not _Run:
+            if not isinstance(frame, _Run):
                 stack.pop()
-                data, action, label = frame  # type: ignore[misc]
+                data, action, label = frame
                 out += data
-                if action == _OPEN_LABEL:
+                if action == _OPEN_LABEL and label is not None:
                     self.labels.append(label)
                 elif action == _CLOSE_LABEL:
                     self.labels.pop()
                 continue
-            run: _Run = frame  # type: ignore[assignment]
+            run = frame
             if run.label_height < 0:
                 run.label_height = len(self.labels)
             cursor = run.cursor
@@ -255,21 +262,21 @@ class _CodeParser:
         elif name == "else" or name == "end":
             if len(self.labels) <= run.label_height or not self.labels[-1].flat:
                 cursor.fail("unexpected token", token)
-            label = self.labels[-1]
+            block = self.labels[-1]
             if name == "else":
-                if label.kind != _IF or label.seen_else:
+                if block.kind != _IF or block.seen_else:
                     cursor.fail("unexpected token", token)
-                label.seen_else = True
+                block.seen_else = True
             closing = cursor.peek()
             closing_name = cursor.take_id()
-            if closing_name is not None and closing_name != label.name:
+            if closing_name is not None and closing_name != block.name:
                 cursor.fail("mismatching label", closing)
             if name == "else":
                 self.out.append(_ELSE)
-                label.else_end = len(self.out)
+                block.else_end = len(self.out)
                 return
             self.labels.pop()
-            if label.else_end == len(self.out):
+            if block.else_end == len(self.out):
                 del self.out[-1]  # an empty else branch is left out, as wabt does
             self.out.append(_END)
         else:

@@ -3,7 +3,7 @@ index spaces that map `$names` to indices."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 
 from ..syntax.types import ValType
 from ..opcodes import BY_NAME
@@ -15,7 +15,7 @@ __all__ = ["Cursor", "Space", "is_form", "is_keyword", "unexpected"]
 U32_MAX = 0xFFFF_FFFF
 
 
-def is_form(item: Item | None, head: str) -> bool:
+def is_form(item: Item | None, head: str) -> TypeGuard[Form]:
     """Whether `item` is a form opened by the keyword `head`."""
     return isinstance(item, Form) and item.head == head
 
@@ -57,7 +57,7 @@ class Cursor:
 
     def peek_form(self, head: str) -> Form | None:
         item = self.peek()
-        return item if is_form(item, head) else None  # type: ignore[return-value]
+        return item if is_form(item, head) else None
 
     def peek_atom(self) -> str | None:
         item = self.peek()
@@ -223,7 +223,7 @@ def _is_known_atom(text: str) -> bool:
     return is_keyword(text) or is_number(text)
 
 
-def _is_unknown_token(item: Item | None) -> bool:
+def _is_unknown_token(item: Item | None) -> TypeGuard[Token]:
     """Whether `item` is a token the reference lexer rejects (no keyword, number or string)."""
     return isinstance(item, Token) and (item.kind == RESERVED or (item.kind == ATOM and not _is_known_atom(item.text)))
 

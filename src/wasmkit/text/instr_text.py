@@ -7,6 +7,7 @@ Shared by the module printer and by `wasmkit objdump -d`. Indices print as numbe
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..binary.code import BLOCK_EMPTY, Instr
 from ..opcodes import Imm, Op
@@ -41,30 +42,31 @@ def _memarg(op: Op, align: int, offset: int) -> str:
     return " ".join(parts)
 
 
-def format_immediates(op: Op, imm: object, namer: IndexNamer = _number) -> str:
-    """The immediates of `op` in text form ("" when it has none)."""
+def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
+    """The immediates of `op` in text form ("" when it has none); `imm` has the shape that
+    `op.imm` gives it (see `opcodes.Imm`)."""
     kind = op.imm
     if kind is Imm.NONE:
         return ""
     if kind is Imm.BLOCK:
-        return format_blocktype(imm, namer)  # type: ignore[arg-type]
+        return format_blocktype(imm, namer)
     if kind is Imm.LABEL:
-        return namer("label", imm)  # type: ignore[arg-type]
+        return namer("label", imm)
     if kind is Imm.LABELS:
-        labels, default = imm  # type: ignore[misc]
+        labels, default = imm
         return " ".join(namer("label", x) for x in (*labels, default))
     if kind in (Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
         space = {Imm.FUNC: "func", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
                  Imm.ELEM: "elem", Imm.DATA: "data"}[kind]
-        return namer(space, imm)  # type: ignore[arg-type]
+        return namer(space, imm)
     if kind is Imm.CALL_INDIRECT:
-        type_index, table_index = imm  # type: ignore[misc]
+        type_index, table_index = imm
         table = f"{namer('table', table_index)} " if table_index else ""
         return f"{table}(type {namer('type', type_index)})"
     if kind is Imm.MEMARG:
-        return _memarg(op, *imm)  # type: ignore[misc]
+        return _memarg(op, *imm)
     if kind is Imm.MEMLANE:
-        align, offset, lane = imm  # type: ignore[misc]
+        align, offset, lane = imm
         memarg = _memarg(op, align, offset)
         return f"{memarg} {lane}" if memarg else str(lane)
     if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
@@ -72,30 +74,29 @@ def format_immediates(op: Op, imm: object, namer: IndexNamer = _number) -> str:
     if kind is Imm.I32 or kind is Imm.I64:
         return str(imm)
     if kind is Imm.F32:
-        return format_f32(imm)  # type: ignore[arg-type]
+        return format_f32(imm)
     if kind is Imm.F64:
-        return format_f64(imm)  # type: ignore[arg-type]
+        return format_f64(imm)
     if kind is Imm.V128:
-        value: int = imm  # type: ignore[assignment]
-        lanes = [(value >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
+        lanes = [(imm >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
         return "i32x4 " + " ".join(f"{lane:#010x}" for lane in lanes)
     if kind is Imm.LANE:
         return str(imm)
     if kind is Imm.SHUFFLE:
-        return " ".join(map(str, imm))  # type: ignore[call-overload]
+        return " ".join(map(str, imm))
     if kind is Imm.SELECT_T:
-        types = " ".join(vt.text for vt in imm)  # type: ignore[attr-defined]
+        types = " ".join(vt.text for vt in imm)
         return f"(result {types})" if types else "(result)"
     if kind is Imm.REFTYPE:
         return "func" if imm == ValType.FUNCREF else "extern"
     if kind is Imm.TABLE_INIT:
-        elem_index, table_index = imm  # type: ignore[misc]
+        elem_index, table_index = imm
         return f"{namer('table', table_index)} {namer('elem', elem_index)}"
     if kind is Imm.TABLE_COPY:
-        dst, src = imm  # type: ignore[misc]
+        dst, src = imm
         return f"{namer('table', dst)} {namer('table', src)}"
     # Imm.MEMORY_INIT: the data segment (the memory index is the reserved zero byte).
-    return namer("data", imm[0])  # type: ignore[index]
+    return namer("data", imm[0])
 
 
 def format_instr(instr: Instr, namer: IndexNamer = _number) -> str:

@@ -59,7 +59,7 @@ def parse_module(text: str, name: str = "", debug_names: bool = False) -> Module
 def module_from_items(source: Source, items: list[Item], debug_names: bool = False) -> Module:
     """A module from the top-level items of a text: one `(module ...)` form, or fields."""
     if len(items) == 1 and is_form(items[0], "module"):
-        return module_from_form(source, items[0], debug_names)  # type: ignore[arg-type]
+        return module_from_form(source, items[0], debug_names)
     return _ModuleParser(source, items, len(source.text), None, debug_names).build()
 
 
@@ -186,9 +186,9 @@ class _ModuleParser:
             desc = cursor.take()
             if not isinstance(desc, Form) or desc.head not in _EXTERN_KINDS:
                 unexpected(cursor, desc)
-            self.space(desc.head).define(Cursor(self.source, desc).take_id(), cursor, desc)  # type: ignore[arg-type]
+            self.space(desc.head).define(Cursor(self.source, desc).take_id(), cursor, desc)
         elif head in _EXTERN_KINDS:
-            self.space(head).define(cursor.take_id(), cursor, form)  # type: ignore[arg-type]
+            self.space(head).define(cursor.take_id(), cursor, form)
             cursor.take_forms("export")
             if head == "table" and cursor.peek_form("import") is None and _has_inline(cursor, "elem"):
                 self.elems.define(None, cursor)
@@ -456,9 +456,9 @@ class _ModuleParser:
         if not isinstance(desc, Form) or desc.head not in _EXTERN_KINDS:
             unexpected(cursor, desc)
         inner = Cursor(self.source, desc)
-        index = self.space(desc.head).resolve(inner)  # type: ignore[arg-type]
+        index = self.space(desc.head).resolve(inner)
         inner.expect_end()
-        self.exports.append(Export(name, _EXTERN_KINDS[desc.head], index))  # type: ignore[index]
+        self.exports.append(Export(name, _EXTERN_KINDS[desc.head], index))
 
     def field_start(self, cursor: Cursor) -> None:
         if self.start is not None:

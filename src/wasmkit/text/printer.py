@@ -65,7 +65,7 @@ def _global_type(gt: GlobalType) -> str:
 
 
 def _signature(ft: FuncType, param_ids: dict[int, str] | None = None) -> str:
-    parts = []
+    parts: list[str] = []
     if ft.params:
         if param_ids:
             parts.extend(
@@ -160,7 +160,7 @@ class _Printer:
             return f"{self.label(self.memory_ids, index)} {_limits(desc.limits)}"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
 
-    def func(self, index: int, func) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    def func(self, index: int, func) -> Iterator[str]:
         m = self.module
         ft = m.types[func.type_index] if func.type_index < len(m.types) else FuncType()
         local_ids = _ids(self.names.locals.get(index, {}))
@@ -231,7 +231,7 @@ class _Printer:
 def _ref_func_index(expr: bytes) -> int | None:
     instrs = list(iter_instructions(expr))
     if len(instrs) == 2 and instrs[0].op.name == "ref.func":
-        return instrs[0].imm  # type: ignore[no-any-return]
+        return instrs[0].imm
     return None
 
 

@@ -277,9 +277,9 @@ class _Reader:
             if head == "assert_exhaustion":
                 return AssertExhaustion(line, self.action(target), message)
             if is_form(target, "module"):
-                return AssertTrap(line, None, self.module(target), message)  # type: ignore[arg-type]
+                return AssertTrap(line, None, self.module(target), message)
             return AssertTrap(line, self.action(target), None, message)
-        assertions = {
+        assertions: dict[str, type[AssertMalformed | AssertInvalid | AssertUnlinkable | AssertUninstantiable]] = {
             "assert_malformed": AssertMalformed,
             "assert_invalid": AssertInvalid,
             "assert_unlinkable": AssertUnlinkable,
@@ -291,7 +291,7 @@ class _Reader:
                 unexpected(cursor, target)
             message = cursor.take_name()
             cursor.expect_end()
-            return assertions[head](line, self.module(target), message)  # type: ignore[arg-type,operator]
+            return assertions[head](line, self.module(target), message)
         unexpected(cursor, item[0] if item else None)
 
     def module(self, form: Form) -> ScriptModule:
@@ -317,7 +317,7 @@ class _Reader:
         args = []
         while not cursor.at_end():
             args.append(self.const(cursor.take()))
-        return Action(item.head, module, name, tuple(args))  # type: ignore[arg-type]
+        return Action(item.head, module, name, tuple(args))
 
     def const(self, item: Item) -> Value:
         result = self.result(item)

@@ -47,7 +47,7 @@ class Context:
             raise ValidationError(f"unknown data segment {index}")
 
 
-def _lookup(items: Sequence, index: int, what: str):  # type: ignore[no-untyped-def]
+def _lookup(items: Sequence, index: int, what: str):
     if index < len(items):
         return items[index]
     raise ValidationError(f"unknown {what} {index}")
@@ -74,7 +74,7 @@ class LocalTypes(Sequence[ValType]):
     def __len__(self) -> int:
         return self._len
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index):
         if not 0 <= index < self._len:
             raise IndexError(index)
         return self._types[bisect_right(self._starts, index) - 1]

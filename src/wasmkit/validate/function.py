@@ -94,7 +94,7 @@ class _IntView(Sequence[int]):
     def __len__(self) -> int:
         return len(self._types)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index):
         return int(self._types[index])
 
 

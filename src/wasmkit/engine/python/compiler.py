@@ -20,7 +20,7 @@ instruction that may trap or touch state is never moved past another one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ...binary.code import Instr, iter_instructions
@@ -799,9 +799,9 @@ def _branched_loops(instrs: Sequence[Instr]) -> set[int]:
             if opened:
                 opened.pop()
         elif name in ("br", "br_if"):
-            target(instr.imm)  # type: ignore[arg-type]
+            target(instr.imm)
         elif name == "br_table":
-            labels, default = instr.imm  # type: ignore[misc]
+            labels, default = instr.imm
             for label in (*labels, default):
                 target(label)
     return targeted
@@ -947,7 +947,8 @@ _WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF", 1)
 # How many operands each template takes (ref.is_null has no fixed type in the opcode table).
 _TEMPLATE_ARITY = {name: len(set(re.findall(r"\{(\d)\}", text))) for name, (text, _) in TEMPLATES.items()}
 
-_HANDLERS = {
+# Each handler takes (compiler, op, immediates), the immediates shaped as `op.imm` says.
+_HANDLERS: dict[str, Callable[..., None]] = {
     "nop": _FunctionCompiler.nop,
     "unreachable": _FunctionCompiler.unreachable,
     "block": _FunctionCompiler.block,

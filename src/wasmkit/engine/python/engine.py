@@ -56,7 +56,7 @@ def _trap_unreachable() -> None:
     raise Trap(TrapKind.UNREACHABLE)
 
 
-def _call_indirect(elements: list, index: int, expected: int):  # type: ignore[no-untyped-def]
+def _call_indirect(elements: list, index: int, expected: int):
     if index >= len(elements):
         raise Trap(TrapKind.UNDEFINED_ELEMENT)
     func = elements[index]
@@ -215,7 +215,7 @@ def _bind_segments(ns: dict[str, object], instance: "Instance") -> None:
     def data_drop(segment: int) -> None:
         datas[segment] = b""
 
-    def table_init(table, segment: int, dst: int, src: int, length: int) -> None:  # type: ignore[no-untyped-def]
+    def table_init(table, segment: int, dst: int, src: int, length: int) -> None:
         bulk.table_init(table, elems[segment], dst, src, length)
 
     def elem_drop(segment: int) -> None:

@@ -10,7 +10,7 @@ lane moves keep NaN payloads, as the spec requires) and are rounded like scalar 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from ...errors import Trap, TrapKind
 from ...opcodes import Imm, Op
@@ -53,7 +53,7 @@ def lanes(v: int, bits: int, signed: bool = False) -> tuple[int, ...]:
     return _STRUCTS[(bits, signed)].unpack(v.to_bytes(16, "little"))
 
 
-def pack(values, bits: int) -> int:  # type: ignore[no-untyped-def]
+def pack(values: Iterable[int], bits: int) -> int:
     mask = (1 << bits) - 1
     return int.from_bytes(_STRUCTS[(bits, False)].pack(*[x & mask for x in values]), "little")
 
@@ -62,7 +62,7 @@ def f32_lanes(v: int) -> list[float]:
     return [f32_from_bits(b) for b in lanes(v, 32)]
 
 
-def pack_f32(values) -> int:  # type: ignore[no-untyped-def]
+def pack_f32(values: Iterable[float]) -> int:
     return pack([f32_to_bits(x) for x in values], 32)
 
 
@@ -70,7 +70,7 @@ def f64_lanes(v: int) -> tuple[float, ...]:
     return _F64X2.unpack(v.to_bytes(16, "little"))
 
 
-def pack_f64(values) -> int:  # type: ignore[no-untyped-def]
+def pack_f64(values: Iterable[float]) -> int:
     return int.from_bytes(_F64X2.pack(*values), "little")
 
 
@@ -86,64 +86,69 @@ def _saturate(value: int, bits: int, signed: bool) -> int:
 # -- integer lanes --
 
 
+def _integer_ops(bits: int) -> dict[str, Callable[..., object]]:
+    """The lane-wise integer operations of the shape with lanes of width `bits`, by name."""
+    count = 128 // bits
+
+    def binary(op: Callable[[int, int], int], signed: bool = False) -> Callable[[int, int], int]:
+        return lambda x, y: pack([op(p, q) for p, q in zip(lanes(x, bits, signed), lanes(y, bits, signed))], bits)
+
+    def compare(op: Callable[[int, int], bool], signed: bool) -> Callable[[int, int], int]:
+        return lambda x, y: pack([_mask(op(p, q), bits) for p, q in zip(lanes(x, bits, signed), lanes(y, bits, signed))], bits)
+
+    ops: dict[str, Callable[..., object]] = {
+        "add": binary(lambda p, q: p + q),
+        "sub": binary(lambda p, q: p - q),
+        "neg": lambda x: pack([-p for p in lanes(x, bits)], bits),
+        "abs": lambda x: pack([abs(p) for p in lanes(x, bits, True)], bits),
+        "eq": compare(lambda p, q: p == q, False),
+        "ne": compare(lambda p, q: p != q, False),
+        "lt_s": compare(lambda p, q: p < q, True),
+        "gt_s": compare(lambda p, q: p > q, True),
+        "le_s": compare(lambda p, q: p <= q, True),
+        "ge_s": compare(lambda p, q: p >= q, True),
+        "shl": lambda x, s: pack([p << (s % bits) for p in lanes(x, bits)], bits),
+        "shr_s": lambda x, s: pack([p >> (s % bits) for p in lanes(x, bits, True)], bits),
+        "shr_u": lambda x, s: pack([p >> (s % bits) for p in lanes(x, bits)], bits),
+        "all_true": lambda x: int(all(lanes(x, bits))),
+        "bitmask": lambda x: sum(1 << i for i, p in enumerate(lanes(x, bits, True)) if p < 0),
+        "splat": lambda x: pack([x] * count, bits),
+        "extract_lane": lambda x, lane: lanes(x, bits)[lane],
+        "replace_lane": lambda x, value, lane: _replace(x, bits, lane, value),
+    }
+    if bits < 64:
+        ops.update(
+            {
+                "lt_u": compare(lambda p, q: p < q, False),
+                "gt_u": compare(lambda p, q: p > q, False),
+                "le_u": compare(lambda p, q: p <= q, False),
+                "ge_u": compare(lambda p, q: p >= q, False),
+                "min_s": binary(min, True),
+                "min_u": binary(min),
+                "max_s": binary(max, True),
+                "max_u": binary(max),
+                "extract_lane_s": lambda x, lane: lanes(x, bits, True)[lane] & 0xFFFF_FFFF,
+                "extract_lane_u": lambda x, lane: lanes(x, bits)[lane],
+            }
+        )
+    if bits <= 16:
+        ops.update(
+            {
+                "add_sat_s": binary(lambda p, q: _saturate(p + q, bits, True), True),
+                "add_sat_u": binary(lambda p, q: _saturate(p + q, bits, False)),
+                "sub_sat_s": binary(lambda p, q: _saturate(p - q, bits, True), True),
+                "sub_sat_u": binary(lambda p, q: _saturate(p - q, bits, False)),
+                "avgr_u": binary(lambda p, q: (p + q + 1) >> 1),
+            }
+        )
+    if bits >= 16:
+        ops["mul"] = binary(lambda p, q: p * q)
+    return ops
+
+
 def _define_integer_ops() -> None:
     for shape, bits in _SHAPES.items():
-        count = 128 // bits
-
-        def binary(op: Callable[[int, int], int], signed: bool = False, b=bits):  # type: ignore[no-untyped-def]
-            return lambda x, y: pack([op(p, q) for p, q in zip(lanes(x, b, signed), lanes(y, b, signed))], b)
-
-        def compare(op: Callable[[int, int], bool], signed: bool, b=bits):  # type: ignore[no-untyped-def]
-            return lambda x, y: pack([_mask(op(p, q), b) for p, q in zip(lanes(x, b, signed), lanes(y, b, signed))], b)
-
-        ops: dict[str, Callable[..., object]] = {
-            "add": binary(lambda p, q: p + q),
-            "sub": binary(lambda p, q: p - q),
-            "neg": lambda x, b=bits: pack([-p for p in lanes(x, b)], b),
-            "abs": lambda x, b=bits: pack([abs(p) for p in lanes(x, b, True)], b),
-            "eq": compare(lambda p, q: p == q, False),
-            "ne": compare(lambda p, q: p != q, False),
-            "lt_s": compare(lambda p, q: p < q, True),
-            "gt_s": compare(lambda p, q: p > q, True),
-            "le_s": compare(lambda p, q: p <= q, True),
-            "ge_s": compare(lambda p, q: p >= q, True),
-            "shl": lambda x, s, b=bits: pack([p << (s % b) for p in lanes(x, b)], b),
-            "shr_s": lambda x, s, b=bits: pack([p >> (s % b) for p in lanes(x, b, True)], b),
-            "shr_u": lambda x, s, b=bits: pack([p >> (s % b) for p in lanes(x, b)], b),
-            "all_true": lambda x, b=bits: int(all(lanes(x, b))),
-            "bitmask": lambda x, b=bits: sum(1 << i for i, p in enumerate(lanes(x, b, True)) if p < 0),
-            "splat": lambda x, b=bits, n=count: pack([x] * n, b),
-            "extract_lane": lambda x, lane, b=bits: lanes(x, b)[lane],
-            "replace_lane": lambda x, value, lane, b=bits: _replace(x, b, lane, value),
-        }
-        if bits < 64:
-            ops.update(
-                {
-                    "lt_u": compare(lambda p, q: p < q, False),
-                    "gt_u": compare(lambda p, q: p > q, False),
-                    "le_u": compare(lambda p, q: p <= q, False),
-                    "ge_u": compare(lambda p, q: p >= q, False),
-                    "min_s": binary(min, True),
-                    "min_u": binary(min),
-                    "max_s": binary(max, True),
-                    "max_u": binary(max),
-                    "extract_lane_s": lambda x, lane, b=bits: lanes(x, b, True)[lane] & 0xFFFF_FFFF,
-                    "extract_lane_u": lambda x, lane, b=bits: lanes(x, b)[lane],
-                }
-            )
-        if bits <= 16:
-            ops.update(
-                {
-                    "add_sat_s": binary(lambda p, q, b=bits: _saturate(p + q, b, True), True),
-                    "add_sat_u": binary(lambda p, q, b=bits: _saturate(p + q, b, False)),
-                    "sub_sat_s": binary(lambda p, q, b=bits: _saturate(p - q, b, True), True),
-                    "sub_sat_u": binary(lambda p, q, b=bits: _saturate(p - q, b, False)),
-                    "avgr_u": binary(lambda p, q: (p + q + 1) >> 1),
-                }
-            )
-        if bits >= 16:
-            ops["mul"] = binary(lambda p, q: p * q)
-        for name, fn in ops.items():
+        for name, fn in _integer_ops(bits).items():
             FUNCTIONS[f"v_{shape}_{name}"] = fn
 
 
@@ -238,60 +243,62 @@ FUNCTIONS.update(
 # -- float lanes --
 
 
+def _float_ops(bits: int) -> dict[str, Callable[..., object]]:
+    """The lane-wise float operations of f32x4 (`bits` 32) or f64x2 (64), by name."""
+    unpack: Callable[[int], Sequence[float]] = f32_lanes if bits == 32 else f64_lanes
+    repack: Callable[[Iterable[float]], int] = pack_f32 if bits == 32 else pack_f64
+    rounding: Callable[[float], float] = f32 if bits == 32 else (lambda v: v)
+    sign = 1 << (bits - 1)
+    to_bits = f32_to_bits if bits == 32 else f64_to_bits
+
+    def arith(op: Callable[[float, float], float]) -> Callable[[int, int], int]:
+        return lambda x, y: repack([rounding(op(p, q)) for p, q in zip(unpack(x), unpack(y))])
+
+    def unary(op: Callable[[float], float]) -> Callable[[int], int]:
+        return lambda x: repack([rounding(op(p)) for p in unpack(x)])
+
+    def select(take_second: Callable[[float, float], bool]) -> Callable[[int, int], int]:
+        """pmin/pmax pick one operand's lane as it is, NaN payload and all."""
+        return lambda x, y: pack(
+            [qb if take_second(p, q) else pb for p, q, pb, qb in zip(unpack(x), unpack(y), lanes(x, bits), lanes(y, bits))],
+            bits,
+        )
+
+    def compare(op: Callable[[float, float], bool]) -> Callable[[int, int], int]:
+        return lambda x, y: pack([_mask(op(p, q), bits) for p, q in zip(unpack(x), unpack(y))], bits)
+
+    return {
+        "add": arith(lambda p, q: p + q),
+        "sub": arith(lambda p, q: p - q),
+        "mul": arith(lambda p, q: p * q),
+        "div": arith(numeric.fdiv),
+        "min": arith(numeric.fmin),
+        "max": arith(numeric.fmax),
+        "pmin": select(lambda p, q: q < p),
+        "pmax": select(lambda p, q: p < q),
+        "sqrt": unary(numeric.fsqrt),
+        "ceil": unary(numeric.fceil),
+        "floor": unary(numeric.ffloor),
+        "trunc": unary(numeric.ftrunc),
+        "nearest": unary(numeric.fnearest),
+        # abs and neg work on the sign bit alone, keeping NaN payloads.
+        "abs": lambda x: pack([p & ~sign for p in lanes(x, bits)], bits),
+        "neg": lambda x: pack([p ^ sign for p in lanes(x, bits)], bits),
+        "eq": compare(lambda p, q: p == q),
+        "ne": compare(lambda p, q: p != q),
+        "lt": compare(lambda p, q: p < q),
+        "gt": compare(lambda p, q: p > q),
+        "le": compare(lambda p, q: p <= q),
+        "ge": compare(lambda p, q: p >= q),
+        "splat": lambda x: repack([x] * (128 // bits)),
+        "extract_lane": lambda x, lane: unpack(x)[lane],
+        "replace_lane": lambda x, value, lane: _replace(x, bits, lane, to_bits(value)),
+    }
+
+
 def _define_float_ops() -> None:
     for shape, bits in (("f32x4", 32), ("f64x2", 64)):
-        unpack = f32_lanes if bits == 32 else f64_lanes
-        repack = pack_f32 if bits == 32 else pack_f64
-        rounding = f32 if bits == 32 else (lambda v: v)
-        sign = 1 << (bits - 1)
-
-        def arith(op: Callable[[float, float], float], u=unpack, r=repack, rnd=rounding):  # type: ignore[no-untyped-def]
-            return lambda x, y: r([rnd(op(p, q)) for p, q in zip(u(x), u(y))])
-
-        def unary(op: Callable[[float], float], u=unpack, r=repack, rnd=rounding):  # type: ignore[no-untyped-def]
-            return lambda x: r([rnd(op(p)) for p in u(x)])
-
-        def select(take_second: Callable[[float, float], bool], u=unpack, b=bits):  # type: ignore[no-untyped-def]
-            """pmin/pmax pick one operand's lane as it is, NaN payload and all."""
-            return lambda x, y: pack(
-                [qb if take_second(p, q) else pb for p, q, pb, qb in zip(u(x), u(y), lanes(x, b), lanes(y, b))], b
-            )
-
-        def compare(op: Callable[[float, float], bool], u=unpack, b=bits):  # type: ignore[no-untyped-def]
-            return lambda x, y: pack([_mask(op(p, q), b) for p, q in zip(u(x), u(y))], b)
-
-        ops: dict[str, Callable[..., object]] = {
-            "add": arith(lambda p, q: p + q),
-            "sub": arith(lambda p, q: p - q),
-            "mul": arith(lambda p, q: p * q),
-            "div": arith(numeric.fdiv),
-            "min": arith(numeric.fmin),
-            "max": arith(numeric.fmax),
-            "pmin": select(lambda p, q: q < p),
-            "pmax": select(lambda p, q: p < q),
-            "sqrt": unary(numeric.fsqrt),
-            "ceil": unary(numeric.fceil),
-            "floor": unary(numeric.ffloor),
-            "trunc": unary(numeric.ftrunc),
-            "nearest": unary(numeric.fnearest),
-            # abs and neg work on the sign bit alone, keeping NaN payloads.
-            "abs": lambda x, b=bits, s=sign: pack([p & ~s for p in lanes(x, b)], b),
-            "neg": lambda x, b=bits, s=sign: pack([p ^ s for p in lanes(x, b)], b),
-            "eq": compare(lambda p, q: p == q),
-            "ne": compare(lambda p, q: p != q),
-            "lt": compare(lambda p, q: p < q),
-            "gt": compare(lambda p, q: p > q),
-            "le": compare(lambda p, q: p <= q),
-            "ge": compare(lambda p, q: p >= q),
-            "splat": lambda x, r=repack, n=128 // bits: r([x] * n),
-            "extract_lane": lambda x, lane, u=unpack: u(x)[lane],
-            "replace_lane": (
-                (lambda x, value, lane: _replace(x, 32, lane, f32_to_bits(value)))
-                if bits == 32
-                else (lambda x, value, lane: _replace(x, 64, lane, f64_to_bits(value)))
-            ),
-        }
-        for name, fn in ops.items():
+        for name, fn in _float_ops(bits).items():
             FUNCTIONS[f"v_{shape}_{name}"] = fn
 
 
