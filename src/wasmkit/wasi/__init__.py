@@ -14,6 +14,7 @@ from .fs import Directory, DirEntry, File, Filesystem, OpenOptions, Stat
 from .memfs import MemoryFS
 from .link import define_wasi, wasi_funcs
 from .preview1 import MODULE, WasiPreview1
+from .stdio import OutputLimitError
 
 __all__ = [
     "MODULE",
@@ -26,6 +27,7 @@ __all__ = [
     "Filesystem",
     "MemoryFS",
     "OpenOptions",
+    "OutputLimitError",
     "Stat",
     "WasiConfig",
     "WasiError",

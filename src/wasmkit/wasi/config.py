@@ -57,11 +57,13 @@ class StdioKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class StdioSpec:
-    """One stdio stream's setting: its kind, the bytes fed (BYTES) or the host path (FILE)."""
+    """One stdio stream's setting: its kind, the bytes fed (BYTES), the host path (FILE), or
+    the most a capture buffer takes (CAPTURE; None for no limit)."""
 
     kind: StdioKind
     data: bytes = b""
     path: str = ""
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +167,10 @@ class WasiConfig:
         """Write stdout to this process's stdout (the default)."""
         self.stdout = StdioSpec(StdioKind.INHERIT)
 
-    def capture_stdout(self) -> None:
-        """Collect stdout in memory; read it from `WasiPreview1.captured_stdout`."""
-        self.stdout = StdioSpec(StdioKind.CAPTURE)
+    def capture_stdout(self, max_bytes: int | None = None) -> None:
+        """Collect stdout in memory; read it from `WasiPreview1.captured_stdout`. A write that
+        would take it past `max_bytes` stops the program with `OutputLimitError`."""
+        self.stdout = StdioSpec(StdioKind.CAPTURE, limit=max_bytes)
 
     def stdout_file(self, path: str | os.PathLike[str]) -> None:
         """Write stdout to host file `path`, created or truncated when an instance is made."""
@@ -177,9 +180,10 @@ class WasiConfig:
         """Write stderr to this process's stderr (the default)."""
         self.stderr = StdioSpec(StdioKind.INHERIT)
 
-    def capture_stderr(self) -> None:
-        """Collect stderr in memory; read it from `WasiPreview1.captured_stderr`."""
-        self.stderr = StdioSpec(StdioKind.CAPTURE)
+    def capture_stderr(self, max_bytes: int | None = None) -> None:
+        """Collect stderr in memory; read it from `WasiPreview1.captured_stderr`. A write that
+        would take it past `max_bytes` stops the program with `OutputLimitError`."""
+        self.stderr = StdioSpec(StdioKind.CAPTURE, limit=max_bytes)
 
     def stderr_file(self, path: str | os.PathLike[str]) -> None:
         """Write stderr to host file `path`, created or truncated when an instance is made."""

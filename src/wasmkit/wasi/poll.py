@@ -14,6 +14,9 @@ subscription, in subscription order, and their count at `retptr`:
 - a clock is ready when its deadline has passed; with nothing else ready the call sleeps until
   the earliest deadline.
 
+A wait ends early with INTR once the instance's WASI state is interrupted (see
+`WasiPreview1.interrupt`), so that a program stopped from another thread is not left asleep.
+
 As in wasmtime: no subscriptions is INVAL, a bad or unsuitable fd fails the whole call with
 BADF, and clock events carry `nbytes` 0; other clock ids are INVAL.
 """
@@ -21,7 +24,7 @@ BADF, and clock events carry `nbytes` 0; other clock ids are INVAL.
 from __future__ import annotations
 
 import select
-import time
+import threading
 
 from .abi import Clockid, Eventrwflags, Eventtype, Rights, Subclockflags, decode
 from .clocks import Clocks
@@ -32,15 +35,17 @@ from .syscall import I32, syscall
 
 __all__ = ["Poll"]
 
-_MAX_WAIT = 86_400.0  # seconds per sleep or select; longer waits loop
+_MAX_WAIT = 86_400.0  # seconds per sleep; longer waits loop
+_SELECT_SLICE = 0.05  # seconds per select, so that an interruption is seen promptly
 
 
 class Poll:
     """The poll_oneoff function of one instance."""
 
-    def __init__(self, fds: FdTable, clocks: Clocks) -> None:
+    def __init__(self, fds: FdTable, clocks: Clocks, interrupted: threading.Event) -> None:
         self._fds = fds
         self._clocks = clocks
+        self._interrupted = interrupted
 
     def _deadline(self, clock_value: int, timeout: int, flags: int, now: int) -> int:
         """The monotonic time at which a clock subscription fires."""
@@ -113,9 +118,11 @@ class Poll:
                 timeout = min(_MAX_WAIT, (min(deadlines.values()) - now) / 1e9)
             else:
                 timeout = _MAX_WAIT
-            readable = _select(waiting, timeout) if waiting else set()
+            if self._interrupted.is_set():
+                raise WasiError(Errno.INTR)
+            readable = _select(waiting, min(timeout, _SELECT_SLICE)) if waiting else set()
             if not waiting and timeout:
-                time.sleep(timeout)
+                self._interrupted.wait(timeout)
             found = (
                 ready
                 | readable

@@ -15,6 +15,7 @@ its inheriting rights.
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from ..syntax.types import FuncType
@@ -74,12 +75,13 @@ class WasiPreview1:
             self._fds.close_all()
             raise
         clocks = Clocks()
+        self._interrupted = threading.Event()
         self._groups = (
             ArgsEnv(config.argv, config.env),
             clocks,
             FdCalls(self._fds),
             PathCalls(self._fds),
-            Poll(self._fds, clocks),
+            Poll(self._fds, clocks, self._interrupted),
             Proc(),
             Random(),
             Sockets(self._fds),
@@ -99,6 +101,12 @@ class WasiPreview1:
     def captured_stderr(self) -> bytes:
         """What the program wrote to stderr, when the config captures it."""
         return _captured(self._stderr, "stderr")
+
+    def interrupt(self) -> None:
+        """End any wait in poll_oneoff (a sleep, say) with INTR, now and from now on; safe to
+        call from any thread. With `Store.interrupt`, this stops a program promptly even while
+        it sleeps."""
+        self._interrupted.set()
 
     def close(self) -> None:
         """Close every descriptor still open (host files and directories among them)."""

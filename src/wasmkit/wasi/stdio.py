@@ -13,6 +13,7 @@ import os
 import select
 from typing import Protocol
 
+from ..errors import WasmError
 from .config import StdioKind, StdioSpec
 from .errno import WasiError, errno_from_oserror
 
@@ -22,6 +23,7 @@ __all__ = [
     "HostInput",
     "HostOutput",
     "InputStream",
+    "OutputLimitError",
     "OutputStream",
     "open_input",
     "open_output",
@@ -148,19 +150,34 @@ class HostOutput(_HostStream):
         return len(data)
 
 
+class OutputLimitError(WasmError):
+    """A program wrote more to a captured stream than its limit allows. Raised from the WASI
+    call, it ends the program the way a trap does (no errno the guest could ignore)."""
+
+    def __init__(self, stream: str, limit: int) -> None:
+        super().__init__(f"{stream} output exceeds its limit of {limit} bytes")
+        self.stream = stream
+        self.limit = limit
+
+
 class CaptureOutput:
-    """Output collected in memory; `data` is everything written so far."""
+    """Output collected in memory, up to `limit` bytes (None: no limit); `data` is everything
+    written so far."""
 
-    __slots__ = ("_buffer",)
+    __slots__ = ("_buffer", "_limit", "_name")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None, name: str = "output") -> None:
         self._buffer = bytearray()
+        self._limit = limit
+        self._name = name
 
     @property
     def data(self) -> bytes:
         return bytes(self._buffer)
 
     def write(self, data: bytes) -> int:
+        if self._limit is not None and len(self._buffer) + len(data) > self._limit:
+            raise OutputLimitError(self._name, self._limit)
         self._buffer += data
         return len(data)
 
@@ -185,7 +202,7 @@ def open_input(spec: StdioSpec) -> InputStream:
 def open_output(spec: StdioSpec, inherited_fd: int) -> OutputStream:
     """The stdout or stderr stream `spec` describes; INHERIT uses host fd `inherited_fd`."""
     if spec.kind is StdioKind.CAPTURE:
-        return CaptureOutput()
+        return CaptureOutput(spec.limit, "stdout" if inherited_fd == 1 else "stderr")
     if spec.kind is StdioKind.FILE:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
         return HostOutput(os.open(spec.path, flags, 0o666), owned=True)

@@ -10,7 +10,8 @@ This is the one place where failures become errnos: a method signals failure by 
 `WasiError`; a host `OSError` that escaped a filesystem becomes its WASI namesake, and
 exhausting host memory NOMEM. Any other exception would be a bug in wasmkit: it is logged and
 reported to the guest as IO, so that no Python exception escapes a WASI call. The only
-exceptions that do are the ones `proc_exit` raises on purpose (`ExitTrap`, or `Trap`).
+exceptions that do are the ones raised on purpose: `ExitTrap` or `Trap` from `proc_exit`, and
+`OutputLimitError` from a capture buffer that is full.
 """
 
 from __future__ import annotations
