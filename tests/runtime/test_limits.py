@@ -89,6 +89,17 @@ def test_table_cap() -> None:
     assert exports.grow(1) == -1
 
 
+def test_memory_cap() -> None:
+    store = wasmkit.Store(limits=wasmkit.StoreLimits(memory_bytes=3 * 65536))
+    module = wasmkit.Module('(module (memory 2) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))')
+    exports = wasmkit.Instance(module, store=store).exports
+    assert exports.grow(2) == -1
+    assert exports.grow(1) == 2
+    too_big = wasmkit.Module("(module (memory 4))")
+    with pytest.raises(wasmkit.LinkError, match="memory of 4 pages exceeds the limit of 196608 bytes"):
+        wasmkit.Instance(too_big, store=store)
+
+
 @pytest.mark.parametrize("name", ["block", "br", "br_if", "br_table", "loop", "if", "call_indirect", "fac", "unwind", "stack"])
 def test_metered_code_passes_the_control_flow_scripts(name: str) -> None:
     require_shared("spec", "wasm-2.0")

@@ -104,7 +104,10 @@ class Instance:
             except ValueError as err:
                 raise LinkError(str(err)) from None
         for memory_type in syntax.mems:
-            self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
+            try:
+                self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
+            except ValueError as err:
+                raise LinkError(str(err)) from None
         for glob in syntax.globals:
             self.globals.append(Global(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
         self.elems: list[list[object]] = [

@@ -27,6 +27,8 @@ class Memory:
         maximum = MAX_PAGES if limits.max is None else limits.max
         if max_bytes is not None:
             maximum = min(maximum, max_bytes // PAGE_SIZE)
+            if limits.min > maximum:
+                raise ValueError(f"memory of {limits.min} pages exceeds the limit of {max_bytes} bytes")
         self._max_pages = maximum
         self._map = mmap.mmap(-1, max(maximum, 1) * PAGE_SIZE)
         self._pages = limits.min
