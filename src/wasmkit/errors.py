@@ -19,6 +19,7 @@ __all__ = [
     "Trap",
     "TrapKind",
     "ExitTrap",
+    "describe_error",
 ]
 
 
@@ -134,3 +135,21 @@ class ExitTrap(WasmError):
     def __init__(self, code: int) -> None:
         super().__init__(f"exit with status {code}")
         self.code = code
+
+
+def describe_error(err: WasmError, path: str | None) -> str:
+    """One line: where (file and position) and what."""
+    where = path or "<input>"
+    if isinstance(err, DecodeError):
+        return f"{where}:{err.offset:#x}: {err.message}"
+    if isinstance(err, ParseError):
+        return f"{where}:{err.line}:{err.column}: {err.message}"
+    if isinstance(err, ValidationError):
+        parts = []
+        if err.func_index is not None:
+            parts.append(f"func {err.func_index}")
+        if err.offset is not None:
+            parts.append(f"{err.offset:#x}")
+        location = f":{' '.join(parts)}" if parts else ""
+        return f"{where}{location}: {err.message}"
+    return f"{where}: {err}"

@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import WasmError
-from . import compile, convert, inspect, run, wast
-from .common import CliError, describe_error
+from ..errors import WasmError, describe_error
+from . import compile, convert, inspect, run, serve, wast
+from .common import CliError
 
 __all__ = ["main"]
 
-_COMMAND_MODULES = (run, compile, inspect, convert, wast)
+_COMMAND_MODULES = (run, serve, compile, inspect, convert, wast)
 
 
 def build_parser() -> argparse.ArgumentParser:

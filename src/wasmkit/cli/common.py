@@ -1,4 +1,4 @@
-"""Helpers shared by the subcommands: reading inputs and describing errors in one line."""
+"""Helpers shared by the subcommands: reading inputs and writing outputs."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import sys
 
 from ..binary import read_module
 from ..binary.reader import MAGIC
-from ..errors import DecodeError, ParseError, ValidationError, WasmError
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
-__all__ = ["CliError", "read_input", "load_module", "module_from_bytes", "describe_error", "write_output"]
+__all__ = ["CliError", "read_input", "load_module", "module_from_bytes", "write_output"]
 
 
 class CliError(Exception):
@@ -51,21 +50,3 @@ def module_from_bytes(data: bytes, path: str) -> Module:
     if data.startswith(MAGIC):
         return read_module(data)
     return parse_module(decode_source(data, path), path)
-
-
-def describe_error(err: WasmError, path: str | None) -> str:
-    """One line: where (file and position) and what."""
-    where = path or "<input>"
-    if isinstance(err, DecodeError):
-        return f"{where}:{err.offset:#x}: {err.message}"
-    if isinstance(err, ParseError):
-        return f"{where}:{err.line}:{err.column}: {err.message}"
-    if isinstance(err, ValidationError):
-        parts = []
-        if err.func_index is not None:
-            parts.append(f"func {err.func_index}")
-        if err.offset is not None:
-            parts.append(f"{err.offset:#x}")
-        location = f":{' '.join(parts)}" if parts else ""
-        return f"{where}{location}: {err.message}"
-    return f"{where}: {err}"

@@ -25,7 +25,7 @@ import os
 import sys
 
 from .. import __version__
-from ..engine.base import Engine
+from ..engine.base import Engine, cached_engine
 from ..errors import ExitTrap, Trap
 from ..runtime import Func, Linker, Module, Store
 from ..syntax.types import ValType
@@ -60,13 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine | str:
-    """The engine to run on: the Python engine keeps compiled code on disk unless told not to."""
-    if args.engine == "python" and not args.no_cache:
-        from ..engine.python import PythonEngine
-        from ..engine.python.cache import default_cache_dir
-
-        return PythonEngine(cache_dir=default_cache_dir())
-    return args.engine
+    """The engine to run on: compiled code is kept on disk unless told not to."""
+    return args.engine if args.no_cache else cached_engine(args.engine)
 
 
 def _wasi_config(args: argparse.Namespace) -> WasiConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from ..validate import ValidModule
@@ -9,7 +10,7 @@ from ..validate import ValidModule
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
 
-__all__ = ["Engine", "CompiledModule", "get_engine"]
+__all__ = ["Engine", "CompiledModule", "get_engine", "cached_engine"]
 
 
 class CompiledModule(Protocol):
@@ -18,6 +19,10 @@ class CompiledModule(Protocol):
     def bind(self, instance: "Instance") -> None:
         """Give the instance's defined functions their code (`Func.fn`), reading and writing
         the instance's memories, tables and globals."""
+
+    def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Compile every function now rather than on first call (a server does this at load,
+        so that no request pays for it), reporting (done, total)."""
 
 
 class Engine(Protocol):
@@ -44,3 +49,15 @@ def get_engine(name: str = "python") -> Engine:
             raise ValueError(f"unknown engine {name!r} (available: python)")
         _ENGINES[name] = engine
     return engine
+
+
+def cached_engine(name: str = "python") -> Engine:
+    """A new engine called `name` that keeps compiled code on disk (in `$WASMKIT_CACHE_DIR`,
+    else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), for programs that start often:
+    the command line and the server's worker processes."""
+    if name == "python":
+        from .python import PythonEngine
+        from .python.cache import default_cache_dir
+
+        return PythonEngine(cache_dir=default_cache_dir())
+    return get_engine(name)

@@ -8,7 +8,7 @@ writes before it stay, as in WebAssembly 2.0), and runs the start function.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from ..binary.names import read_names
@@ -75,6 +75,9 @@ class Instance:
         self.module = module
         self.store = store or Store()
         self.wasi: Any = None  # the WASI state, when WASI was linked by wasmkit.load or the CLI
+        # Where an engine keeps the values of globals that no one outside the instance can see
+        # (not imported or exported) instead of in their `Global`, by global index.
+        self.engine_globals: MutableMapping[int, object] = {}
         valid = module.valid
         syntax = valid.module
         externs = _resolve(syntax.imports, imports)
@@ -126,6 +129,19 @@ class Instance:
         if syntax.start is not None:
             with self.store.lock:
                 call_wasm(self.funcs[syntax.start].fn, ())
+
+    def global_internal(self, index: int) -> object:
+        """The current value of global `index` in the engines' representation, wherever the
+        engine keeps it (what a snapshot of the instance's state reads)."""
+        if index in self.engine_globals:
+            return self.engine_globals[index]
+        return self.globals[index].internal
+
+    def set_global_internal(self, index: int, value: object) -> None:
+        """Set global `index` (mutable or not: this restores state, it is not a wasm write)."""
+        if index in self.engine_globals:
+            self.engine_globals[index] = value
+        self.globals[index].internal = value
 
     def _initialise_segments(self) -> None:
         syntax = self.module.syntax

@@ -1,0 +1,239 @@
+"""A route's module, and how one request runs on a fresh instance of it.
+
+A `ModuleHandler` is made once per route when the configuration loads: it reads and validates
+the module, checks its entrypoint, and compiles it (the metered variant, since every request
+can be stopped). When the module exports `wizer.initialize`, the handler also runs it once
+and keeps the memory and mutable globals it leaves: each request's instance starts from that
+snapshot instead of running the initialisation again.
+
+Each request then gets its own `Store` and instance: nothing one request writes is seen by the
+next. Its limits come from the route: fuel, a memory cap, a response size cap, and a
+`RunControl` through which the server stops it when its time is up.
+"""
+
+from __future__ import annotations
+
+import threading
+from http import HTTPStatus
+import time
+from dataclasses import dataclass, field
+
+from ..engine.base import Engine
+from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
+from ..runtime import Func, Instance, Linker, Module, Store, StoreLimits
+from ..syntax.types import ValType
+from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi
+from ..wasi import MODULE as WASI_MODULE
+from .cgi import CgiOutputError, CgiRequest, cgi_argv, cgi_environment, parse_cgi_output
+from .config import RouteConfig
+from .routing import RouteMatch
+
+__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT"]
+
+PREINIT_EXPORT = "wizer.initialize"
+STDERR_LIMIT = 1024 * 1024  # what a request's module may write to stderr (it goes to the log)
+_MIB = 1024 * 1024
+# Globals a snapshot keeps: a reference would point into the instance that was initialised.
+_NUMERIC = {ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128}
+
+
+class HandlerLoadError(Exception):
+    """A route's module cannot be served; the message names the module and says why."""
+
+
+@dataclass
+class Outcome:
+    """What became of one request: the response to send, and for the log what went wrong
+    (`error`: a short kind such as "trap" or "timeout"; `detail`: the full message)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes = b""
+    error: str | None = None
+    detail: str = ""
+    stderr: bytes = b""
+    instance_seconds: float = 0.0
+
+    @classmethod
+    def failure(cls, status: int, error: str, detail: str) -> Outcome:
+        """A response the server gives for a request that failed: the status and its phrase,
+        as plain text (the details go to the log, not to the client)."""
+        body = f"{status} {HTTPStatus(status).phrase}\n".encode()
+        return cls(status, [(b"content-type", b"text/plain; charset=utf-8")], body, error, detail)
+
+
+class RunControl:
+    """Stops a request's instance from another thread (the server's, when time is up)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._running: list[tuple[Store, WasiPreview1]] = []
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def stop(self) -> None:
+        """Interrupt the instance: wasm traps with "interrupted", WASI waits end."""
+        with self._lock:
+            self._stopped = True
+            for store, wasi in self._running:
+                store.interrupt()
+                wasi.interrupt()
+
+    def _attach(self, store: Store, wasi: WasiPreview1) -> None:
+        with self._lock:
+            self._running.append((store, wasi))
+            if self._stopped:
+                store.interrupt()
+                wasi.interrupt()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The state `wizer.initialize` left: the bytes of each memory the module defines, and
+    the values of its mutable numeric globals (by index in the global index space)."""
+
+    memories: list[bytes]
+    globals: dict[int, object]
+
+
+class ModuleHandler:
+    """Serves one route: its module loaded, checked and compiled, ready to instantiate."""
+
+    def __init__(self, route: RouteConfig, engine: Engine, base_env: dict[str, str] | None = None) -> None:
+        self.route = route
+        self.engine = engine
+        self.base_env = dict(base_env or {})
+        try:
+            self.module = Module.from_file(route.module)
+            self.module.compiled(engine, metered=True).compile_all()
+        except OSError as err:
+            raise HandlerLoadError(f"{route.module}: cannot read: {err.strerror or err}") from None
+        except WasmError as err:
+            raise HandlerLoadError(describe_error(err, str(route.module))) from None
+        exports = dict(self.module.exports)
+        if route.entrypoint not in exports:
+            raise HandlerLoadError(f"{route.module}: no exported function {route.entrypoint!r} (the route's entrypoint)")
+        unknown = sorted({name for name, _, _ in self.module.imports if name != WASI_MODULE})
+        if unknown:
+            raise HandlerLoadError(f"{route.module}: imports from {', '.join(unknown)}; only {WASI_MODULE} is provided")
+        self.snapshot = self._preinitialise() if PREINIT_EXPORT in exports else None
+
+    # -- per request --
+
+    def handle(self, request: CgiRequest, match: RouteMatch, control: RunControl | None = None) -> Outcome:
+        """Run the module for `request` on a fresh instance; never raises for what the module
+        does (traps, limits, bad output all become an `Outcome` with a 5xx status)."""
+        route = self.route
+        env = {**self.base_env, **route.environment, **cgi_environment(request, route.route.text, match)}
+        config = WasiConfig(argv=cgi_argv(route.argv, match.script_name, request.query_string), env=env)
+        config.stdin_bytes(request.body)
+        config.capture_stdout(max_bytes=route.max_response_bytes)
+        config.capture_stderr(max_bytes=STDERR_LIMIT)
+        for guest, host in route.volumes.items():
+            config.preopen_dir(host, guest, DirPerms.READ_ONLY, FilePerms.READ_ONLY)
+        store = Store(
+            self.engine,
+            StoreLimits(memory_bytes=route.memory_mb * _MIB),
+            fuel=route.fuel,
+            interruptible=True,
+        )
+        linker = Linker(store)
+        try:
+            wasi = define_wasi(linker, config)
+        except OSError as err:
+            return Outcome.failure(500, "volume", f"cannot open a volume: {err}")
+        started = time.perf_counter()
+        try:
+            if control is not None:
+                control._attach(store, wasi)
+            outcome = self._run(linker, wasi, control)
+            outcome.stderr = wasi.captured_stderr
+        finally:
+            wasi.close()
+        outcome.instance_seconds = time.perf_counter() - started
+        return outcome
+
+    def _run(self, linker: Linker, wasi: WasiPreview1, control: RunControl | None) -> Outcome:
+        try:
+            instance = linker.instantiate(self.module)
+            if self.snapshot is not None:
+                _restore(instance, self.snapshot)
+            entry = instance.exports[self.route.entrypoint]
+            if not isinstance(entry, Func):
+                return Outcome.failure(500, "entrypoint", f"export {self.route.entrypoint!r} is not a function")
+            initialize = instance.exports.get("_initialize")
+            if self.route.entrypoint != "_start" and isinstance(initialize, Func):
+                initialize()
+            entry()
+        except ExitTrap as exit_:
+            if exit_.code != 0:
+                return Outcome.failure(500, "exit", f"the module exited with status {exit_.code}")
+        except Trap as trap:
+            if trap.kind is TrapKind.INTERRUPTED and control is not None and control.stopped:
+                return Outcome.failure(504, "timeout", "stopped after the route's timeout")
+            kind = "fuel" if trap.kind is TrapKind.OUT_OF_FUEL else "trap"
+            return Outcome.failure(500, kind, f"trap: {trap}")
+        except OutputLimitError as err:
+            return Outcome.failure(500, "response_size", str(err))
+        except LinkError as err:
+            return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
+        except WasmError as err:
+            return Outcome.failure(500, "error", str(err))
+        try:
+            response = parse_cgi_output(wasi.captured_stdout)
+        except CgiOutputError as err:
+            return Outcome.failure(500, "bad_output", str(err))
+        return Outcome(response.status, response.headers, response.body)
+
+    # -- pre-initialisation --
+
+    def _preinitialise(self) -> _Snapshot:
+        """Run `wizer.initialize` once on an instance of its own and keep what it leaves."""
+        store = Store(self.engine, StoreLimits(memory_bytes=self.route.memory_mb * _MIB))
+        linker = Linker(store)
+        config = WasiConfig(argv=[self.route.module.name], env={**self.base_env, **self.route.environment})
+        config.stdin_bytes(b"")
+        config.capture_stdout(max_bytes=STDERR_LIMIT)
+        config.capture_stderr(max_bytes=STDERR_LIMIT)
+        wasi = define_wasi(linker, config)
+        try:
+            instance = linker.instantiate(self.module)
+            initialize = instance.exports[PREINIT_EXPORT]
+            if not isinstance(initialize, Func):
+                raise HandlerLoadError(f"{self.route.module}: export {PREINIT_EXPORT!r} is not a function")
+            initialize()
+        except WasmError as err:
+            raise HandlerLoadError(f"{self.route.module}: {PREINIT_EXPORT} failed: {err}") from None
+        finally:
+            wasi.close()
+        imported = _imported_counts(self.module)
+        memories = [memory.read(0, memory.size) for memory in instance.mems[imported["memory"] :]]
+        values = {
+            index: instance.global_internal(index)
+            for index, glob in enumerate(instance.globals)
+            if index >= imported["global"] and glob.type.mutable and glob.type.valtype in _NUMERIC
+        }
+        return _Snapshot(memories, values)
+
+
+def _restore(instance: Instance, snapshot: _Snapshot) -> None:
+    """Start `instance` from `snapshot` instead of its initial state."""
+    imported = _imported_counts(instance.module)
+    for memory, data in zip(instance.mems[imported["memory"] :], snapshot.memories):
+        missing = len(data) - memory.size
+        if missing > 0 and memory.grow(missing // 65536) < 0:
+            raise LinkError("the pre-initialised memory exceeds the route's memory cap")
+        memory.write(0, data)
+    for index, value in snapshot.globals.items():
+        instance.set_global_internal(index, value)
+
+
+def _imported_counts(module: Module) -> dict[str, int]:
+    counts = {"func": 0, "table": 0, "memory": 0, "global": 0}
+    for imp in module.syntax.imports:
+        counts[imp.kind.name.lower()] += 1
+    return counts
+
