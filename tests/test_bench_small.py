@@ -16,3 +16,13 @@ def test_calls_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     assert calls.main(["--calls", "50"]) == 0
     out = capsys.readouterr().out
     assert "| wasmkit (python engine) |" in out and "| wasmtime-py |" in out
+
+
+def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import edge
+
+    assert edge.main(["--requests", "40", "--concurrency", "4", "--engines", "python,native"]) == 0
+    out = capsys.readouterr().out
+    python_row = next(line for line in out.splitlines() if line.startswith("| python |"))
+    assert python_row.split("|")[2].strip() == "40"  # every request answered
+    assert python_row.split("|")[6].strip() == "0"  # all of them 200

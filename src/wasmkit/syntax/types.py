@@ -34,6 +34,10 @@ class ValType(enum.IntEnum):
     FUNCREF = 0x70
     EXTERNREF = 0x6F
 
+    # Hash as the int does, in C: Enum's own __hash__ is Python code, and function types (tuples
+    # of these) are hashed whenever a function is made.
+    __hash__ = int.__hash__
+
     @property
     def text(self) -> str:
         """The type's name in the text format (`i32`, `funcref`, ...)."""

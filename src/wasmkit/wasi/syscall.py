@@ -16,6 +16,8 @@ exceptions that do are the ones raised on purpose: `ExitTrap` or `Trap` from `pr
 
 from __future__ import annotations
 
+import functools
+
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -83,9 +85,18 @@ def host_functions(*groups: Any) -> dict[str, tuple[FuncType, HostFunction]]:
     """The `@syscall` methods of `groups`, bound and wrapped for the engine, by name."""
     table: dict[str, tuple[FuncType, HostFunction]] = {}
     for group in groups:
-        for name in dir(type(group)):
-            functype = getattr(getattr(type(group), name), _ATTRIBUTE, None)
-            if isinstance(functype, FuncType):
-                wrap = _boundary if functype.results else _no_result
-                table[name] = (functype, wrap(name, getattr(group, name)))
+        for name, functype in _syscalls(type(group)):
+            wrap = _boundary if functype.results else _no_result
+            table[name] = (functype, wrap(name, getattr(group, name)))
     return table
+
+
+@functools.cache
+def _syscalls(group: type) -> list[tuple[str, FuncType]]:
+    """The names and types of the `@syscall` methods of class `group` (found once per class)."""
+    found = []
+    for name in dir(group):
+        functype = getattr(getattr(group, name), _ATTRIBUTE, None)
+        if isinstance(functype, FuncType):
+            found.append((name, functype))
+    return found

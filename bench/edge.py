@@ -1,0 +1,170 @@
+"""Load test of `wasmkit serve`: requests per second and latency for the hello example.
+
+    python -m bench.edge [--engines python,native] [--workers 2] [--requests 4000]
+                         [--concurrency 16] [--seconds 30]
+
+For each engine it starts `wasmkit serve examples/edge/modules.toml` on a free loopback port,
+warms it up, then sends GET /hello/?name=bench over keep-alive connections from one asyncio
+client, `--concurrency` requests in flight, until `--requests` have been answered or
+`--seconds` have passed (whichever is first). It prints a Markdown table: requests/s, p50 and
+p99 latency, and the count of non-200 answers. An engine this installation lacks is reported
+as such rather than measured. The client shares the machine with the server, so the figures
+are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "examples" / "edge" / "modules.toml"
+PATH = "/hello/?name=bench"
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    failures: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(engine: str, workers: int, port: int, cache_dir: str) -> subprocess.Popen[bytes]:
+    """The server, its logs (a JSON line per request) discarded."""
+    command = [
+        sys.executable, "-m", "wasmkit", "serve", str(CONFIG), "--listen", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--engine", engine, "--reload-interval", "0",
+    ]  # fmt: skip
+    env = {**os.environ, "WASMKIT_CACHE_DIR": cache_dir}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def wait_until_up(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            status = await _request(reader, writer, "/.well-known/wasmkit/health")
+            writer.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not come up")
+
+
+async def load(port: int, requests: int, concurrency: int, seconds: float) -> LoadResult:
+    """Send up to `requests` requests, `concurrency` at a time, for at most `seconds`."""
+    latencies: list[float] = []
+    failures = 0
+    issued = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def client() -> None:
+        nonlocal issued, failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while issued < requests and time.perf_counter() < deadline:
+                issued += 1
+                sent = time.perf_counter()
+                status = await _request(reader, writer, PATH)
+                latencies.append(time.perf_counter() - sent)
+                failures += status != 200
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return LoadResult(len(latencies), time.perf_counter() - started, latencies, failures)
+
+
+def measure(engine: str, workers: int, requests: int, concurrency: int, seconds: float) -> LoadResult:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as cache_dir:
+        server = start_server(engine, workers, port, cache_dir)
+        try:
+            asyncio.run(wait_until_up(port))
+            asyncio.run(load(port, min(requests, 200), concurrency, seconds))  # warm every worker
+            return asyncio.run(load(port, requests, concurrency, seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def engine_available(engine: str) -> str | None:
+    """None when `engine` can run here, else why not."""
+    from wasmkit.engine.base import get_engine
+
+    try:
+        get_engine(engine)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="python,native")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    print(f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, {args.concurrency} in flight, "
+          f"up to {args.requests} requests or {args.seconds:g} s")
+    print()
+    print("| engine | requests | requests/s | p50 (ms) | p99 (ms) | non-200 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for engine in args.engines.split(","):
+        missing = engine_available(engine)
+        if missing is not None:
+            print(f"| {engine} | not available: {missing} | | | | |")
+            continue
+        result = measure(engine, args.workers, args.requests, args.concurrency, args.seconds)
+        print(
+            f"| {engine} | {result.requests} | {result.rate:.0f} | {result.percentile(0.5) * 1000:.1f} "
+            f"| {result.percentile(0.99) * 1000:.1f} | {result.failures} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
