@@ -45,8 +45,14 @@ def get_engine(name: str = "python") -> Engine:
             from .python import PythonEngine
 
             engine = PythonEngine()
+        elif name == "native":
+            try:
+                from .native import NativeEngine
+            except ImportError:
+                raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
+            engine = NativeEngine()
         else:
-            raise ValueError(f"unknown engine {name!r} (available: python)")
+            raise ValueError(f"unknown engine {name!r} (available: python, native)")
         _ENGINES[name] = engine
     return engine
 

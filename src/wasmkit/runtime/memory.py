@@ -10,6 +10,7 @@ growth, and every instance using the memory is told through its listeners.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 from collections.abc import Callable
 
@@ -33,6 +34,7 @@ class Memory:
         self._map = mmap.mmap(-1, max(maximum, 1) * PAGE_SIZE)
         self._pages = limits.min
         self._listeners: list[Callable[[Memory], None]] = []
+        self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
         self._renew_views()
 
     # -- size --
@@ -51,6 +53,14 @@ class Memory:
     @property
     def limits(self) -> Limits:
         return self.type.limits
+
+    @property
+    def address(self) -> int:
+        """The address of byte 0 in this process (for native code). It never changes: the
+        memory is reserved at its maximum and grows in place."""
+        if self._pinned is None:
+            self._pinned = ctypes.c_char.from_buffer(self._map)
+        return ctypes.addressof(self._pinned)
 
     def grow(self, delta: int) -> int:
         """Grow by `delta` pages; return the old size in pages, or -1 if refused."""

@@ -16,7 +16,6 @@ exceptions that do are the ones raised on purpose: `ExitTrap` or `Trap` from `pr
 
 from __future__ import annotations
 
-import functools
 
 import logging
 from collections.abc import Callable
@@ -91,12 +90,16 @@ def host_functions(*groups: Any) -> dict[str, tuple[FuncType, HostFunction]]:
     return table
 
 
-@functools.cache
+_SYSCALLS: dict[type, list[tuple[str, FuncType]]] = {}
+
+
 def _syscalls(group: type) -> list[tuple[str, FuncType]]:
     """The names and types of the `@syscall` methods of class `group` (found once per class)."""
-    found = []
-    for name in dir(group):
-        functype = getattr(getattr(group, name), _ATTRIBUTE, None)
-        if isinstance(functype, FuncType):
-            found.append((name, functype))
+    found = _SYSCALLS.get(group)
+    if found is None:
+        found = _SYSCALLS[group] = []
+        for name in dir(group):
+            functype = getattr(getattr(group, name), _ATTRIBUTE, None)
+            if isinstance(functype, FuncType):
+                found.append((name, functype))
     return found

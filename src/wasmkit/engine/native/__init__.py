@@ -1,0 +1,27 @@
+"""The native engine: wasm compiled to machine code through LLVM (llvmlite), called from Python
+through ctypes. Needs the `native` extra (`pip install 'wasmkit[native]'`).
+
+It implements the same `Engine` protocol as the Python engine and shares the runtime (memory,
+tables, globals, WASI) with it; see `lower` for how functions become LLVM IR and `module` for
+how machine code is bound to instances. What it does not support yet (SIMD, reference-typed
+values, fuel and interruption) is a `NativeCompileError` naming the instruction or type.
+"""
+
+from __future__ import annotations
+
+from ...validate import ValidModule
+from .lower import NativeCompileError
+from .module import NativeCompiledModule
+
+__all__ = ["NativeEngine", "NativeCompileError"]
+
+
+class NativeEngine:
+    """Compiles whole modules to machine code with LLVM."""
+
+    name = "native"
+
+    def compile(self, module: ValidModule, metered: bool = False) -> NativeCompiledModule:
+        if metered:
+            raise NativeCompileError("the native engine does not meter fuel, interruption or call depth yet")
+        return NativeCompiledModule(module)

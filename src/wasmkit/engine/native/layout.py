@@ -1,0 +1,81 @@
+"""What native code and the Python side agree on: the instance context's fields, the trap codes,
+and the signatures of the runtime helpers native code calls back into.
+
+The context is an array of 8-byte slots, one per field; native code reads and writes them at
+`8 * field`. Values cross between native code and Python as 8-byte bit patterns (an f32 as
+its 32 bits, zero-extended), so NaN payloads survive the crossing. A reference is a handle:
+0 for null, else a number the instance's binding maps to the Python object.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+
+from ...errors import TrapKind
+
+__all__ = ["Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper", "STACK_BUDGET"]
+
+
+class Field(enum.IntEnum):
+    """The context's slots."""
+
+    MEM_BASE = 0  # address of memory 0 (it never moves)
+    MEM_SIZE = 1  # its size in bytes, kept current by the Python side
+    TRAP = 2  # 0, or the code of the trap that is unwinding
+    STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address
+    ENTRIES = 4  # how many calls from Python into this instance's native code are active
+    GLOBALS = 5  # address of the cells of the globals kept in native code
+    HOST_CALL = 6
+    MEMORY_GROW = 7
+    CALL_INDIRECT = 8
+    GLOBAL_ACCESS = 9
+    HELPER = 10
+    COUNT = 11
+
+
+# Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
+TRAP_KINDS: dict[int, TrapKind] = {
+    1: TrapKind.UNREACHABLE,
+    2: TrapKind.INTEGER_DIVIDE_BY_ZERO,
+    3: TrapKind.INTEGER_OVERFLOW,
+    4: TrapKind.INVALID_CONVERSION,
+    5: TrapKind.OUT_OF_BOUNDS_MEMORY,
+    6: TrapKind.OUT_OF_BOUNDS_TABLE,
+    7: TrapKind.CALL_STACK_EXHAUSTED,
+}
+TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
+TRAP_HOST = 100
+
+# Native stack a call from Python may use before "call stack exhausted" (Python's threads
+# have 8 MiB stacks; the rest is left for host functions that call back in).
+STACK_BUDGET = 2 * 1024 * 1024
+
+_CTX = ctypes.c_void_p
+_CELLS = ctypes.c_void_p
+# int host_call(ctx, function index, cells: args in, results out)
+HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
+# int memory_grow(ctx, delta pages) -> old size in pages, or -1
+MEMORY_GROW = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint32)
+# int call_indirect(ctx, table, element, type index, cells)
+CALL_INDIRECT = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, _CELLS)
+# int global_access(ctx, global index, write, cells): read into cells[0], or write it
+GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, _CELLS)
+# int helper(ctx, Helper, cells): the bulk and table operations that live in the runtime
+HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
+
+
+class Helper(enum.IntEnum):
+    """Operations native code leaves to the runtime, with their operands in the cells."""
+
+    MEMORY_INIT = 1  # segment, dst, src, length
+    DATA_DROP = 2  # segment
+    TABLE_INIT = 3  # table, segment, dst, src, length
+    ELEM_DROP = 4  # segment
+    TABLE_COPY = 5  # dst table, src table, dst, src, length
+    TABLE_SIZE = 6  # table -> size
+    REF_FUNC = 7  # function index -> reference
+    TABLE_GET = 8  # table, index -> reference
+    TABLE_SET = 9  # table, index, reference
+    TABLE_GROW = 10  # table, reference, delta -> old size or -1
+    TABLE_FILL = 11  # table, index, reference, length

@@ -1,0 +1,972 @@
+"""Wasm function bodies to LLVM IR.
+
+Each wasm function becomes `@f<index>(ptr ctx, params...)` returning its result (a struct for
+several). Locals and the values a branch carries live in allocas that LLVM's mem2reg turns
+into SSA registers; the operand stack is a compile-time list of IR values, so it costs
+nothing at run time. Structured control becomes basic blocks: a branch stores its values in
+the target's slots and jumps.
+
+A trap stores its code in the context and returns at once; after every call the caller
+checks the context and returns too, so that a trap unwinds the native frames by ordinary
+returns back to Python, which raises it. Every memory access is bounds-checked against the
+memory's current size. Each function checks the stack pointer on entry, so that runaway
+recursion traps before the native stack runs out.
+
+Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
+Python calls it: arguments and results as 8-byte bit patterns, the trap code as the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from llvmlite import ir
+
+from ...binary.code import BLOCK_EMPTY, Instr, block_valtype, iter_instructions
+from ...errors import TrapKind, WasmError
+from ...syntax.types import FuncType, ValType
+from ...validate import ValidModule
+from .layout import STACK_BUDGET, TRAP_CODES, Field, Helper
+
+__all__ = ["NativeCompileError", "lower_module"]
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I16 = ir.IntType(16)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+F32 = ir.FloatType()
+F64 = ir.DoubleType()
+PTR = ir.PointerType()
+VOID = ir.VoidType()
+
+# References are i64 handles (see `layout`).
+_IR_TYPES = {
+    ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
+    ValType.FUNCREF: I64, ValType.EXTERNREF: I64,
+}  # fmt: skip
+
+
+class NativeCompileError(WasmError):
+    """What the native engine cannot compile (yet): the message names the function and the
+    instruction or type."""
+
+
+def ir_type(vt: ValType) -> ir.Type:
+    found = _IR_TYPES.get(vt)
+    if found is None:
+        raise NativeCompileError(f"the native engine does not support values of type {vt.text} yet")
+    return found
+
+
+def return_type(results: tuple[ValType, ...]) -> ir.Type:
+    if not results:
+        return VOID
+    if len(results) == 1:
+        return ir_type(results[0])
+    return ir.LiteralStructType([ir_type(vt) for vt in results])
+
+
+def function_type(func_type: FuncType) -> ir.FunctionType:
+    return ir.FunctionType(return_type(func_type.results), [PTR, *(ir_type(vt) for vt in func_type.params)])
+
+
+def _const(vt: ValType, value: int) -> ir.Constant:
+    return ir.Constant(ir_type(vt), value)
+
+
+@dataclass
+class _Frame:
+    kind: str  # "block", "loop", "if", "func"
+    params: list[ir.Type]
+    results: list[ir.Type]
+    slots: list[ir.AllocaInstr]  # where branches leave their values (loop: params, else results)
+    target: ir.Block  # where a branch to this frame goes
+    end: ir.Block  # what follows the frame
+    height: int  # operand stack height below the params
+    else_block: ir.Block | None = None
+    else_args: list[ir.Value] = field(default_factory=list)
+    end_slots: list[ir.AllocaInstr] = field(default_factory=list)  # a loop's results at its end
+    reached: bool = False  # the end has a predecessor
+
+    @property
+    def branch_types(self) -> list[ir.Type]:
+        return self.params if self.kind == "loop" else self.results
+
+
+class _Lowering:
+    """Lowers one function body into its LLVM function."""
+
+    def __init__(self, module: "_ModuleLowering", index: int) -> None:
+        self.m = module
+        self.valid = module.valid
+        self.index = index
+        self.func_type = self.valid.func_types[index]
+        self.body = self.valid.module.funcs[index - self.valid.imported_func_count]
+        self.fn = module.functions[index]
+        # The stack slots go in a block of their own, which then jumps to the body.
+        self.allocas = ir.IRBuilder(self.fn.append_basic_block("slots"))
+        self.builder = ir.IRBuilder(self.fn.append_basic_block("body"))
+        self.ctx = self.fn.args[0]
+        self.stack: list[ir.Value] = []
+        self.frames: list[_Frame] = []
+        self.dead = False  # the code being read is unreachable
+        self.dead_depth = 0  # blocks opened inside unreachable code
+        self.cells: ir.AllocaInstr | None = None
+        self.cell_count = 1
+        self.local_types = [*self.func_type.params, *self.body.local_types()]
+        self.trap_block = self.fn.append_basic_block("trap")
+
+    # -- helpers --
+
+    def alloca(self, typ: ir.Type, name: str = "") -> ir.AllocaInstr:
+        """A stack slot, in the entry block where mem2reg promotes it to registers."""
+        slot = self.allocas.alloca(typ, name=name)
+        slot.type = PTR  # an opaque pointer, as LLVM now has only those
+        return slot
+
+    def load_slot(self, slot: ir.AllocaInstr) -> ir.Value:
+        return self.builder.load(slot, typ=slot.allocated_type)
+
+    def field_ptr(self, which: Field) -> ir.Value:
+        return self.builder.gep(self.ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
+
+    def load_field(self, which: Field, typ: ir.Type = I64) -> ir.Value:
+        return self.builder.load(self.field_ptr(which), typ=typ)
+
+    def trap_if(self, condition: ir.Value, kind: TrapKind) -> None:
+        """Trap with `kind` when `condition` (an i1) holds."""
+        trap = self.fn.append_basic_block(f"trap_{kind.name.lower()}")
+        cont = self.fn.append_basic_block()
+        self.builder.cbranch(condition, trap, cont)
+        self.builder.position_at_end(trap)
+        self.builder.store(ir.Constant(I64, TRAP_CODES[kind]), self.field_ptr(Field.TRAP))
+        self.builder.branch(self.trap_block)
+        self.builder.position_at_end(cont)
+
+    def check_trap(self) -> None:
+        """After a call: return at once if a trap is unwinding."""
+        pending = self.load_field(Field.TRAP)
+        cont = self.fn.append_basic_block()
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.trap_block, cont)
+        self.builder.position_at_end(cont)
+
+    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Value]) -> ir.Value:
+        return self.builder.call(self.m.intrinsic(name, result, [a.type for a in args]), args)
+
+    def to_cell(self, value: ir.Value) -> ir.Value:
+        typ = value.type
+        if typ == F32:
+            return self.builder.zext(self.builder.bitcast(value, I32), I64)
+        if typ == F64:
+            return self.builder.bitcast(value, I64)
+        if typ == I32:
+            return self.builder.zext(value, I64)
+        return value
+
+    def from_cell(self, value: ir.Value, typ: ir.Type) -> ir.Value:
+        if typ == F32:
+            return self.builder.bitcast(self.builder.trunc(value, I32), F32)
+        if typ == F64:
+            return self.builder.bitcast(value, F64)
+        if typ == I32:
+            return self.builder.trunc(value, I32)
+        return value
+
+    def cell(self, i: int) -> ir.Value:
+        return self.builder.gep(self.cells_ptr(), [ir.Constant(I64, i)], source_etype=I64)
+
+    def cells_ptr(self) -> ir.AllocaInstr:
+        if self.cells is None:
+            self.cells = self.alloca(ir.ArrayType(I64, 1), "cells")  # resized in finish()
+        return self.cells
+
+    def need_cells(self, count: int) -> None:
+        self.cell_count = max(self.cell_count, count)
+        self.cells_ptr()
+
+    def call_helper(self, which: Field, signature: ir.FunctionType, args: list[ir.Value]) -> ir.Value:
+        """Call the runtime helper whose address is in context field `which`."""
+        target = _Callee(self.load_field(which, PTR), signature)
+        return self.builder.call(target, [self.ctx, *args])
+
+    # -- driving --
+
+    def lower(self) -> None:
+        builder = self.builder
+        self.locals = [self.alloca(ir_type(vt), f"l{i}") for i, vt in enumerate(self.local_types)]
+        for i, arg in enumerate(self.fn.args[1:]):
+            builder.store(arg, self.locals[i])
+        for i in range(len(self.func_type.params), len(self.local_types)):
+            builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
+        # The stack check: trap before the native stack runs out.
+        sp = builder.ptrtoint(self.intrinsic("llvm.stacksave.p0", PTR, []), I64)
+        self.trap_if(builder.icmp_unsigned("<", sp, self.load_field(Field.STACK_LIMIT)), TrapKind.CALL_STACK_EXHAUSTED)
+        results = [ir_type(vt) for vt in self.func_type.results]
+        ret_block = self.fn.append_basic_block("return")
+        slots = [self.alloca(t, "ret") for t in results]
+        self.frames.append(_Frame("func", [], results, slots, ret_block, ret_block, 0, end_slots=slots))
+        for instr in iter_instructions(self.body.body):
+            try:
+                self.step(instr)
+            except NativeCompileError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+                raise NativeCompileError(
+                    f"function {self.index}, offset {instr.offset:#x}: cannot lower {instr.op.name}: {err}"
+                ) from None
+        # The return block and the trap block.
+        builder.position_at_end(ret_block)
+        values = [self.load_slot(slot) for slot in slots]
+        self._return(values)
+        builder.position_at_end(self.trap_block)
+        ret = self.fn.function_type.return_type
+        if ret == VOID:
+            builder.ret_void()
+        else:
+            builder.ret(ir.Constant(ret, None))
+        if self.cells is not None:
+            self.cells.allocated_type = ir.ArrayType(I64, self.cell_count)
+        self.allocas.branch(self.fn.basic_blocks[1])
+
+    def _return(self, values: list[ir.Value]) -> None:
+        if not values:
+            self.builder.ret_void()
+        elif len(values) == 1:
+            self.builder.ret(values[0])
+        else:
+            agg: ir.Value = ir.Constant(self.fn.function_type.return_type, None)
+            for i, value in enumerate(values):
+                agg = self.builder.insert_value(agg, value, i)
+            self.builder.ret(agg)
+
+    def step(self, instr: Instr) -> None:
+        name = instr.op.name
+        if self.dead:
+            if name in ("block", "loop", "if"):
+                self.dead_depth += 1
+                return
+            if name == "end":
+                if self.dead_depth:
+                    self.dead_depth -= 1
+                    return
+                self.end()
+                return
+            if name == "else" and not self.dead_depth:
+                self.else_()
+            return
+        handler = _CONTROL.get(name)
+        if handler is not None:
+            handler(self, instr.imm)
+            return
+        simple = _SIMPLE.get(name)
+        if simple is not None:
+            arity, emit = simple
+            args = self.stack[len(self.stack) - arity :] if arity else []
+            if arity:
+                del self.stack[-arity:]
+            self.stack.append(emit(self, *args))
+            return
+        if instr.op.imm.name == "MEMARG":
+            self.memory_access(name, instr.imm[1])
+            return
+        raise NativeCompileError(f"function {self.index}: the native engine does not support {name} yet")
+
+    # -- control --
+
+    def block_signature(self, blocktype: int) -> tuple[list[ir.Type], list[ir.Type]]:
+        if blocktype == BLOCK_EMPTY:
+            return [], []
+        if blocktype < 0:
+            vt = block_valtype(blocktype)
+            return [], [ir_type(vt)] if vt is not None else []
+        ft = self.valid.module.types[blocktype]
+        return [ir_type(vt) for vt in ft.params], [ir_type(vt) for vt in ft.results]
+
+    def open(self, kind: str, blocktype: int) -> _Frame:
+        params, results = self.block_signature(blocktype)
+        height = len(self.stack) - len(params)
+        end = self.fn.append_basic_block(f"{kind}_end")
+        if kind == "loop":
+            header = self.fn.append_basic_block("loop")
+            slots = [self.alloca(t, "lp") for t in params]
+            frame = _Frame(kind, params, results, slots, header, end, height)
+            self.store_branch(frame, self.stack[height:])
+            self.builder.branch(header)
+            self.builder.position_at_end(header)
+            self.stack[height:] = [self.load_slot(slot) for slot in slots]
+            # A loop's results leave by falling through to its end.
+            frame.end_slots = [self.alloca(t, "lr") for t in results]
+        else:
+            slots = [self.alloca(t, "br") for t in results]
+            frame = _Frame(kind, params, results, slots, end, end, height, end_slots=slots)
+        self.frames.append(frame)
+        return frame
+
+    def store_branch(self, frame: _Frame, values: list[ir.Value]) -> None:
+        for slot, value in zip(frame.slots, values):
+            self.builder.store(value, slot)
+
+    def branch_to(self, depth: int) -> None:
+        """Store the values the frame `depth` levels out takes, and jump there."""
+        frame = self.frames[-1 - depth]
+        count = len(frame.branch_types)
+        self.store_branch(frame, self.stack[len(self.stack) - count :] if count else [])
+        if frame.kind != "loop":
+            frame.reached = True
+        self.builder.branch(frame.target)
+
+    def become_dead(self) -> None:
+        self.dead = True
+        self.dead_depth = 0
+
+    def c_block(self, imm: int) -> None:
+        self.open("block", imm)
+
+    def c_loop(self, imm: int) -> None:
+        self.open("loop", imm)
+
+    def c_if(self, imm: int) -> None:
+        condition = self.stack.pop()
+        frame = self.open("if", imm)
+        then = self.fn.append_basic_block("then")
+        frame.else_block = self.fn.append_basic_block("else")
+        frame.else_args = self.stack[frame.height :]
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), then, frame.else_block)
+        self.builder.position_at_end(then)
+
+    def else_(self, imm: object = None) -> None:
+        frame = self.frames[-1]
+        if not self.dead:
+            self.fall_through(frame)
+        self.dead = False
+        self.builder.position_at_end(frame.else_block)
+        frame.else_block = None
+        self.stack[frame.height :] = frame.else_args
+
+    def fall_through(self, frame: _Frame) -> None:
+        """The end of a frame reached by running off its last instruction."""
+        count = len(frame.results)
+        values = self.stack[len(self.stack) - count :] if count else []
+        for slot, value in zip(frame.end_slots, values):
+            self.builder.store(value, slot)
+        frame.reached = True
+        self.builder.branch(frame.end)
+
+    def end(self, imm: object = None) -> None:
+        frame = self.frames[-1]
+        if not self.dead:
+            self.fall_through(frame)
+        if frame.else_block is not None:  # an `if` without `else`: its params pass through
+            self.builder.position_at_end(frame.else_block)
+            self.stack[frame.height :] = frame.else_args
+            self.dead = False
+            self.fall_through(frame)
+        self.frames.pop()
+        del self.stack[frame.height :]
+        self.builder.position_at_end(frame.end)
+        if frame.kind == "func":
+            return
+        if not frame.reached:
+            self.builder.unreachable()
+            self.dead = bool(self.frames)
+            self.dead_depth = 0
+            return
+        self.dead = False
+        self.stack.extend(self.load_slot(slot) for slot in frame.end_slots)
+
+    def c_br(self, depth: int) -> None:
+        self.branch_to(depth)
+        self.become_dead()
+
+    def c_br_if(self, depth: int) -> None:
+        condition = self.stack.pop()
+        taken = self.fn.append_basic_block("br_if")
+        cont = self.fn.append_basic_block()
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), taken, cont)
+        self.builder.position_at_end(taken)
+        self.branch_to(depth)
+        self.builder.position_at_end(cont)
+
+    def c_br_table(self, imm: tuple[tuple[int, ...], int]) -> None:
+        labels, default = imm
+        index = self.stack.pop()
+        current = self.builder.block
+        targets: dict[int, ir.Block] = {}
+        for depth in {*labels, default}:
+            block = self.fn.append_basic_block(f"br_table_{depth}")
+            self.builder.position_at_end(block)
+            self.branch_to(depth)
+            targets[depth] = block
+        self.builder.position_at_end(current)
+        switch = self.builder.switch(index, targets[default])
+        for i, depth in enumerate(labels):
+            if depth != default:
+                switch.add_case(ir.Constant(I32, i), targets[depth])
+        self.become_dead()
+
+    def c_return(self, imm: object = None) -> None:
+        self.branch_to(len(self.frames) - 1)
+        self.become_dead()
+
+    def c_unreachable(self, imm: object = None) -> None:
+        self.builder.store(ir.Constant(I64, TRAP_CODES[TrapKind.UNREACHABLE]), self.field_ptr(Field.TRAP))
+        self.builder.branch(self.trap_block)
+        self.become_dead()
+
+    def c_nop(self, imm: object = None) -> None:
+        pass
+
+    def c_drop(self, imm: object = None) -> None:
+        self.stack.pop()
+
+    def c_select(self, imm: object = None) -> None:
+        condition = self.stack.pop()
+        b = self.stack.pop()
+        a = self.stack.pop()
+        self.stack.append(self.builder.select(self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), a, b))
+
+    def c_local_get(self, index: int) -> None:
+        self.stack.append(self.load_slot(self.locals[index]))
+
+    def c_local_set(self, index: int) -> None:
+        self.builder.store(self.stack.pop(), self.locals[index])
+
+    def c_local_tee(self, index: int) -> None:
+        self.builder.store(self.stack[-1], self.locals[index])
+
+    def c_global_get(self, index: int) -> None:
+        typ = ir_type(self.valid.global_types[index].valtype)
+        if index in self.m.shared_globals:
+            self.need_cells(1)
+            status = self.call_helper(Field.GLOBAL_ACCESS, self.m.global_access_type,
+                                      [ir.Constant(I32, index), ir.Constant(I32, 0), self.cells_ptr()])
+            self.after_helper(status)
+            self.stack.append(self.from_cell(self.builder.load(self.cell(0), typ=I64), typ))
+            return
+        self.stack.append(self.builder.load(self.global_cell(index), typ=typ))
+
+    def c_global_set(self, index: int) -> None:
+        value = self.stack.pop()
+        if index in self.m.shared_globals:
+            self.need_cells(1)
+            self.builder.store(self.to_cell(value), self.cell(0))
+            status = self.call_helper(Field.GLOBAL_ACCESS, self.m.global_access_type,
+                                      [ir.Constant(I32, index), ir.Constant(I32, 1), self.cells_ptr()])
+            self.after_helper(status)
+            return
+        self.builder.store(value, self.global_cell(index))
+
+    def global_cell(self, index: int) -> ir.Value:
+        base = self.load_field(Field.GLOBALS, PTR)
+        return self.builder.gep(base, [ir.Constant(I64, 8 * index)], source_etype=I8)
+
+    def after_helper(self, status: ir.Value) -> None:
+        cont = self.fn.append_basic_block()
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.trap_block, cont)
+        self.builder.position_at_end(cont)
+
+    def c_call(self, index: int) -> None:
+        callee_type = self.valid.func_types[index]
+        count = len(callee_type.params)
+        args = self.stack[len(self.stack) - count :] if count else []
+        if count:
+            del self.stack[-count:]
+        if index < self.valid.imported_func_count:
+            results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
+                Field.HOST_CALL, self.m.host_call_type, [ir.Constant(I32, index), cells]))
+            self.stack.extend(results)
+            return
+        # "notail": recursion must stay recursion (its stack check is what stops a runaway).
+        result = self.builder.call(self.m.functions[index], [self.ctx, *args], tail="notail")
+        self.check_trap()
+        self.push_results(result, callee_type)
+
+    def c_call_indirect(self, imm: tuple[int, int]) -> None:
+        type_index, table = imm
+        callee_type = self.valid.module.types[type_index]
+        element = self.stack.pop()
+        count = len(callee_type.params)
+        args = self.stack[len(self.stack) - count :] if count else []
+        if count:
+            del self.stack[-count:]
+        results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
+            Field.CALL_INDIRECT, self.m.call_indirect_type,
+            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]))
+        self.stack.extend(results)
+
+    def through_cells(
+        self, callee_type: FuncType, args: list[ir.Value], call: Callable[[ir.Value], ir.Value]
+    ) -> list[ir.Value]:
+        """Call a runtime helper with `args` in the cells; the results come back there."""
+        self.need_cells(max(len(callee_type.params), len(callee_type.results), 1))
+        for i, arg in enumerate(args):
+            self.builder.store(self.to_cell(arg), self.cell(i))
+        status = call(self.cells_ptr())
+        self.after_helper(status)
+        return [
+            self.from_cell(self.builder.load(self.cell(i), typ=I64), ir_type(vt))
+            for i, vt in enumerate(callee_type.results)
+        ]
+
+    def push_results(self, result: ir.Value, callee_type: FuncType) -> None:
+        count = len(callee_type.results)
+        if count == 1:
+            self.stack.append(result)
+        elif count > 1:
+            self.stack.extend(self.builder.extract_value(result, i) for i in range(count))
+
+    # -- memory --
+
+    def address(self, offset: int, width: int) -> ir.Value:
+        """The native address of a `width`-byte access at (popped address + offset), checked."""
+        base = self.builder.zext(self.stack.pop(), I64)
+        end = self.builder.add(base, ir.Constant(I64, offset + width))
+        size = self.load_field(Field.MEM_SIZE)
+        self.trap_if(self.builder.icmp_unsigned(">", end, size), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
+        return self.builder.gep(self.load_field(Field.MEM_BASE, PTR), [effective], source_etype=I8)
+
+    def memory_access(self, name: str, offset: int) -> None:
+        spec = _MEMORY_OPS[name]
+        kind, value_type, access_type, signed = spec
+        width = _BYTES[access_type]
+        if kind == "load":
+            pointer = self.address(offset, width)
+            loaded = self.builder.load(pointer, typ=access_type, align=1)
+            if access_type != value_type:
+                loaded = (self.builder.sext if signed else self.builder.zext)(loaded, value_type)
+            self.stack.append(loaded)
+        else:
+            value = self.stack.pop()
+            pointer = self.address(offset, width)
+            if access_type != value_type:
+                value = self.builder.trunc(value, access_type)
+            self.builder.store(value, pointer, align=1)
+
+    def c_memory_size(self, imm: object = None) -> None:
+        size = self.load_field(Field.MEM_SIZE)
+        self.stack.append(self.builder.trunc(self.builder.lshr(size, ir.Constant(I64, 16)), I32))
+
+    def c_memory_grow(self, imm: object = None) -> None:
+        delta = self.stack.pop()
+        self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
+
+    def range_check(self, start: ir.Value, length: ir.Value) -> ir.Value:
+        """(start + length <= memory size) or trap; returns the native address of start."""
+        start64 = self.builder.zext(start, I64)
+        end = self.builder.add(start64, self.builder.zext(length, I64))
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.load_field(Field.MEM_SIZE)), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        return self.builder.gep(self.load_field(Field.MEM_BASE, PTR), [start64], source_etype=I8)
+
+    def c_memory_fill(self, imm: object = None) -> None:
+        length = self.stack.pop()
+        value = self.stack.pop()
+        dst = self.range_check(self.stack.pop(), length)
+        self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.builder.zext(length, I64), ir.Constant(I1, 0)])
+
+    def c_memory_copy(self, imm: object = None) -> None:
+        length = self.stack.pop()
+        src_index = self.stack.pop()
+        dst_index = self.stack.pop()
+        src = self.range_check(src_index, length)
+        dst = self.range_check(dst_index, length)
+        self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.builder.zext(length, I64), ir.Constant(I1, 0)])
+
+    def helper(self, which: Helper, args: list[ir.Value], results: int = 0) -> list[ir.Value]:
+        """Call a runtime helper with `args`; its results come back as i64 cells."""
+        self.need_cells(max(len(args), results, 1))
+        for i, arg in enumerate(args):
+            self.builder.store(self.to_cell(arg), self.cell(i))
+        status = self.call_helper(Field.HELPER, self.m.helper_type, [ir.Constant(I32, which), self.cells_ptr()])
+        self.after_helper(status)
+        return [self.builder.load(self.cell(i), typ=I64) for i in range(results)]
+
+    def c_memory_init(self, imm: tuple[int, int]) -> None:
+        segment = imm[0]
+        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length])
+
+    def c_data_drop(self, segment: int) -> None:
+        self.helper(Helper.DATA_DROP, [ir.Constant(I32, segment)])
+
+    def c_table_init(self, imm: tuple[int, int]) -> None:
+        segment, table = imm
+        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        self.helper(Helper.TABLE_INIT, [ir.Constant(I32, table), ir.Constant(I32, segment), dst, src, length])
+
+    def c_elem_drop(self, segment: int) -> None:
+        self.helper(Helper.ELEM_DROP, [ir.Constant(I32, segment)])
+
+    def c_table_copy(self, imm: tuple[int, int]) -> None:
+        dst_table, src_table = imm
+        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        self.helper(Helper.TABLE_COPY, [ir.Constant(I32, dst_table), ir.Constant(I32, src_table), dst, src, length])
+
+    def c_table_size(self, table: int) -> None:
+        (size,) = self.helper(Helper.TABLE_SIZE, [ir.Constant(I32, table)], results=1)
+        self.stack.append(self.builder.trunc(size, I32))
+
+    def c_table_get(self, table: int) -> None:
+        index = self.stack.pop()
+        self.stack.extend(self.helper(Helper.TABLE_GET, [ir.Constant(I32, table), index], results=1))
+
+    def c_table_set(self, table: int) -> None:
+        value, index = self.stack.pop(), self.stack.pop()
+        self.helper(Helper.TABLE_SET, [ir.Constant(I32, table), index, value])
+
+    def c_table_grow(self, table: int) -> None:
+        delta, value = self.stack.pop(), self.stack.pop()
+        (old,) = self.helper(Helper.TABLE_GROW, [ir.Constant(I32, table), value, delta], results=1)
+        self.stack.append(self.builder.trunc(old, I32))
+
+    def c_table_fill(self, table: int) -> None:
+        length, value, index = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        self.helper(Helper.TABLE_FILL, [ir.Constant(I32, table), index, value, length])
+
+    def c_ref_null(self, imm: object) -> None:
+        self.stack.append(ir.Constant(I64, 0))
+
+    def c_ref_is_null(self, imm: object = None) -> None:
+        reference = self.stack.pop()
+        self.stack.append(self.bool32(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0))))
+
+    def c_ref_func(self, index: int) -> None:
+        self.stack.extend(self.helper(Helper.REF_FUNC, [ir.Constant(I32, index)], results=1))
+
+    # -- numeric helpers --
+
+    def divide(self, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+        zero = ir.Constant(a.type, 0)
+        self.trap_if(self.builder.icmp_unsigned("==", b, zero), TrapKind.INTEGER_DIVIDE_BY_ZERO)
+        bits = a.type.width
+        minimum = ir.Constant(a.type, 1 << (bits - 1))
+        minus_one = ir.Constant(a.type, (1 << bits) - 1)
+        if op == "div_s":
+            overflow = self.builder.and_(
+                self.builder.icmp_unsigned("==", a, minimum), self.builder.icmp_unsigned("==", b, minus_one)
+            )
+            self.trap_if(overflow, TrapKind.INTEGER_OVERFLOW)
+            return self.builder.sdiv(a, b)
+        if op == "rem_s":
+            safe = self.builder.select(self.builder.icmp_unsigned("==", b, minus_one), ir.Constant(a.type, 1), b)
+            return self.builder.srem(a, safe)
+        if op == "div_u":
+            return self.builder.udiv(a, b)
+        return self.builder.urem(a, b)
+
+    def shift(self, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+        count = self.builder.and_(b, ir.Constant(a.type, a.type.width - 1))
+        if op == "shl":
+            return self.builder.shl(a, count)
+        if op == "shr_s":
+            return self.builder.ashr(a, count)
+        if op == "shr_u":
+            return self.builder.lshr(a, count)
+        name = "llvm.fshl" if op == "rotl" else "llvm.fshr"
+        return self.intrinsic(f"{name}.i{a.type.width}", a.type, [a, a, b])
+
+    def truncate(self, x: ir.Value, target: ir.Type, signed: bool) -> ir.Value:
+        """Trapping float-to-int: NaN is an invalid conversion, out of range an overflow."""
+        self.trap_if(self.builder.fcmp_unordered("uno", x, x), TrapKind.INVALID_CONVERSION)
+        wide = x if x.type == F64 else self.builder.fpext(x, F64)
+        whole = self.intrinsic("llvm.trunc.f64", F64, [wide])
+        bits = target.width
+        low, high = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1)) if signed else (0.0, 2.0**bits)
+        in_range = self.builder.and_(
+            self.builder.fcmp_ordered(">=", whole, ir.Constant(F64, low)),
+            self.builder.fcmp_ordered("<", whole, ir.Constant(F64, high)),
+        )
+        self.trap_if(self.builder.not_(in_range), TrapKind.INTEGER_OVERFLOW)
+        return (self.builder.fptosi if signed else self.builder.fptoui)(x, target)
+
+    def saturate(self, x: ir.Value, target: ir.Type, signed: bool) -> ir.Value:
+        name = "llvm.fptosi.sat" if signed else "llvm.fptoui.sat"
+        source = "f32" if x.type == F32 else "f64"
+        return self.intrinsic(f"{name}.i{target.width}.{source}", target, [x])
+
+    def float_unary(self, name: str, x: ir.Value) -> ir.Value:
+        suffix = "f32" if x.type == F32 else "f64"
+        return self.intrinsic(f"llvm.{name}.{suffix}", x.type, [x])
+
+    def float_binary(self, name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+        suffix = "f32" if a.type == F32 else "f64"
+        return self.intrinsic(f"llvm.{name}.{suffix}", a.type, [a, b])
+
+    def min_max(self, name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+        """`llvm.minimum`/`maximum` pass a NaN operand through as it is; wasm wants it quiet,
+        so a NaN result comes from an addition of the operands instead."""
+        either_nan = self.builder.fcmp_unordered("uno", a, b)
+        return self.builder.select(either_nan, self.builder.fadd(a, b), self.float_binary(name, a, b))
+
+    def arithmetic(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+        """An IEEE operation. With a constant operand LLVM folds identities such as x - 0.0
+        to x, which would let a signalling NaN through unquieted: the result is then
+        canonicalised (a no-op for anything but a NaN)."""
+        result = getattr(self.builder, op)(a, b)
+        if isinstance(a, ir.Constant) or isinstance(b, ir.Constant):
+            return self.float_unary("canonicalize", result)
+        return result
+
+    def bool32(self, flag: ir.Value) -> ir.Value:
+        return self.builder.zext(flag, I32)
+
+
+class _Callee:
+    """A function pointer to call: llvmlite's `call` needs the function type of an opaque
+    pointer beside it."""
+
+    def __init__(self, pointer: ir.Value, signature: ir.FunctionType) -> None:
+        self.pointer = pointer
+        self.function_type = signature
+        self.type = PTR
+
+    def get_reference(self) -> str:
+        return str(self.pointer.get_reference())
+
+
+# -- the instruction tables --
+
+_CONTROL: dict[str, Callable[..., None]] = {
+    "block": _Lowering.c_block,
+    "loop": _Lowering.c_loop,
+    "if": _Lowering.c_if,
+    "else": _Lowering.else_,
+    "end": _Lowering.end,
+    "br": _Lowering.c_br,
+    "br_if": _Lowering.c_br_if,
+    "br_table": _Lowering.c_br_table,
+    "return": _Lowering.c_return,
+    "unreachable": _Lowering.c_unreachable,
+    "nop": _Lowering.c_nop,
+    "drop": _Lowering.c_drop,
+    "select": _Lowering.c_select,
+    "local.get": _Lowering.c_local_get,
+    "local.set": _Lowering.c_local_set,
+    "local.tee": _Lowering.c_local_tee,
+    "global.get": _Lowering.c_global_get,
+    "global.set": _Lowering.c_global_set,
+    "call": _Lowering.c_call,
+    "call_indirect": _Lowering.c_call_indirect,
+    "memory.size": _Lowering.c_memory_size,
+    "memory.grow": _Lowering.c_memory_grow,
+    "memory.fill": _Lowering.c_memory_fill,
+    "memory.copy": _Lowering.c_memory_copy,
+    "memory.init": _Lowering.c_memory_init,
+    "data.drop": _Lowering.c_data_drop,
+    "table.init": _Lowering.c_table_init,
+    "elem.drop": _Lowering.c_elem_drop,
+    "table.copy": _Lowering.c_table_copy,
+    "table.size": _Lowering.c_table_size,
+    "table.get": _Lowering.c_table_get,
+    "table.set": _Lowering.c_table_set,
+    "table.grow": _Lowering.c_table_grow,
+    "table.fill": _Lowering.c_table_fill,
+    "ref.null": _Lowering.c_ref_null,
+    "ref.is_null": _Lowering.c_ref_is_null,
+    "ref.func": _Lowering.c_ref_func,
+}
+
+# name -> (kind, value type, access type, sign-extending)
+_MEMORY_OPS: dict[str, tuple[str, ir.Type, ir.Type, bool]] = {
+    "i32.load": ("load", I32, I32, False),
+    "i64.load": ("load", I64, I64, False),
+    "f32.load": ("load", F32, F32, False),
+    "f64.load": ("load", F64, F64, False),
+    "i32.load8_s": ("load", I32, I8, True),
+    "i32.load8_u": ("load", I32, I8, False),
+    "i32.load16_s": ("load", I32, I16, True),
+    "i32.load16_u": ("load", I32, I16, False),
+    "i64.load8_s": ("load", I64, I8, True),
+    "i64.load8_u": ("load", I64, I8, False),
+    "i64.load16_s": ("load", I64, I16, True),
+    "i64.load16_u": ("load", I64, I16, False),
+    "i64.load32_s": ("load", I64, I32, True),
+    "i64.load32_u": ("load", I64, I32, False),
+    "i32.store": ("store", I32, I32, False),
+    "i64.store": ("store", I64, I64, False),
+    "f32.store": ("store", F32, F32, False),
+    "f64.store": ("store", F64, F64, False),
+    "i32.store8": ("store", I32, I8, False),
+    "i32.store16": ("store", I32, I16, False),
+    "i64.store8": ("store", I64, I8, False),
+    "i64.store16": ("store", I64, I16, False),
+    "i64.store32": ("store", I64, I32, False),
+}
+_BYTES = {I8: 1, I16: 2, I32: 4, I64: 8, F32: 4, F64: 8}
+
+
+def _numeric_table() -> dict[str, tuple[int, Callable[..., ir.Value]]]:
+    table: dict[str, tuple[int, Callable[..., ir.Value]]] = {}
+    icmp = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
+    for prefix, typ, vt in (("i32", I32, ValType.I32), ("i64", I64, ValType.I64)):
+        bits = typ.width
+        table[f"{prefix}.eqz"] = (1, lambda s, a, t=typ: s.bool32(s.builder.icmp_unsigned("==", a, ir.Constant(t, 0))))
+        for op, pred in icmp.items():
+            if op in ("eq", "ne"):
+                table[f"{prefix}.{op}"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b)))
+            else:
+                table[f"{prefix}.{op}_s"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_signed(p, a, b)))
+                table[f"{prefix}.{op}_u"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b)))
+        table[f"{prefix}.clz"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.ctlz.i{n}", a.type, [a, ir.Constant(I1, 0)]))
+        table[f"{prefix}.ctz"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.cttz.i{n}", a.type, [a, ir.Constant(I1, 0)]))
+        table[f"{prefix}.popcnt"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.ctpop.i{n}", a.type, [a]))
+        table[f"{prefix}.add"] = (2, lambda s, a, b: s.builder.add(a, b))
+        table[f"{prefix}.sub"] = (2, lambda s, a, b: s.builder.sub(a, b))
+        table[f"{prefix}.mul"] = (2, lambda s, a, b: s.builder.mul(a, b))
+        table[f"{prefix}.and"] = (2, lambda s, a, b: s.builder.and_(a, b))
+        table[f"{prefix}.or"] = (2, lambda s, a, b: s.builder.or_(a, b))
+        table[f"{prefix}.xor"] = (2, lambda s, a, b: s.builder.xor(a, b))
+        for op in ("div_s", "div_u", "rem_s", "rem_u"):
+            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.divide(a, b, o))
+        for op in ("shl", "shr_s", "shr_u", "rotl", "rotr"):
+            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.shift(a, b, o))
+    fcmp = {"eq": "==", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
+    for prefix, typ in (("f32", F32), ("f64", F64)):
+        for op, pred in fcmp.items():
+            table[f"{prefix}.{op}"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.fcmp_ordered(p, a, b)))
+        table[f"{prefix}.ne"] = (2, lambda s, a, b: s.bool32(s.builder.fcmp_unordered("!=", a, b)))
+        for op, intrinsic in (("abs", "fabs"), ("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"),
+                              ("nearest", "roundeven"), ("sqrt", "sqrt")):  # fmt: skip
+            table[f"{prefix}.{op}"] = (1, lambda s, a, i=intrinsic: s.float_unary(i, a))
+        table[f"{prefix}.neg"] = (1, lambda s, a: s.builder.fneg(a))
+        for op in ("add", "sub", "mul", "div"):
+            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.arithmetic(f"f{o}", a, b))
+        table[f"{prefix}.min"] = (2, lambda s, a, b: s.min_max("minimum", a, b))
+        table[f"{prefix}.max"] = (2, lambda s, a, b: s.min_max("maximum", a, b))
+        table[f"{prefix}.copysign"] = (2, lambda s, a, b: s.float_binary("copysign", a, b))
+    b = lambda s: s.builder  # noqa: E731
+    table.update({
+        "i32.wrap_i64": (1, lambda s, a: b(s).trunc(a, I32)),
+        "i64.extend_i32_s": (1, lambda s, a: b(s).sext(a, I64)),
+        "i64.extend_i32_u": (1, lambda s, a: b(s).zext(a, I64)),
+        "i32.extend8_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I8), I32)),
+        "i32.extend16_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I16), I32)),
+        "i64.extend8_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I8), I64)),
+        "i64.extend16_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I16), I64)),
+        "i64.extend32_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I32), I64)),
+        # Canonicalised: LLVM folds demote(promote(x)) to x, which keeps a signalling NaN.
+        "f32.demote_f64": (1, lambda s, a: s.float_unary("canonicalize", b(s).fptrunc(a, F32))),
+        "f64.promote_f32": (1, lambda s, a: s.float_unary("canonicalize", b(s).fpext(a, F64))),
+        "i32.reinterpret_f32": (1, lambda s, a: b(s).bitcast(a, I32)),
+        "i64.reinterpret_f64": (1, lambda s, a: b(s).bitcast(a, I64)),
+        "f32.reinterpret_i32": (1, lambda s, a: b(s).bitcast(a, F32)),
+        "f64.reinterpret_i64": (1, lambda s, a: b(s).bitcast(a, F64)),
+    })  # fmt: skip
+    for target, ttyp in (("i32", I32), ("i64", I64)):
+        for source in ("f32", "f64"):
+            for sign in ("s", "u"):
+                signed = sign == "s"
+                table[f"{target}.trunc_{source}_{sign}"] = (1, lambda s, a, t=ttyp, g=signed: s.truncate(a, t, g))
+                table[f"{target}.trunc_sat_{source}_{sign}"] = (1, lambda s, a, t=ttyp, g=signed: s.saturate(a, t, g))
+    for target, ttyp in (("f32", F32), ("f64", F64)):
+        for source in ("i32", "i64"):
+            table[f"{target}.convert_{source}_s"] = (1, lambda s, a, t=ttyp: s.builder.sitofp(a, t))
+            table[f"{target}.convert_{source}_u"] = (1, lambda s, a, t=ttyp: s.builder.uitofp(a, t))
+    return table
+
+
+_SIMPLE = _numeric_table()
+
+
+def _constant(kind: str) -> Callable[[_Lowering, object], None]:
+    def push(self: _Lowering, value: object) -> None:
+        if kind == "i32":
+            self.stack.append(ir.Constant(I32, value))
+        elif kind == "i64":
+            self.stack.append(ir.Constant(I64, value))
+        elif kind == "f32":
+            self.stack.append(ir.Constant(I32, value).bitcast(F32))
+        else:
+            self.stack.append(ir.Constant(I64, value).bitcast(F64))
+
+    return push
+
+
+for _kind in ("i32", "i64", "f32", "f64"):
+    _CONTROL[f"{_kind}.const"] = _constant(_kind)
+
+
+class _ModuleLowering:
+    """The LLVM module of a wasm module: a function per defined function, an entry per
+    defined function for Python, declarations of the intrinsics used."""
+
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int]) -> None:
+        self.valid = valid
+        self.shared_globals = shared_globals
+        self.module = ir.Module(name="wasm")
+        self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
+        self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
+        self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
+        self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self._intrinsics: dict[str, ir.Function] = {}
+        self.functions: dict[int, ir.Function] = {}
+        first = valid.imported_func_count
+        for index in range(first, len(valid.func_types)):
+            fn = ir.Function(self.module, function_type(valid.func_types[index]), f"f{index}")
+            fn.linkage = "internal"
+            self.functions[index] = fn
+
+    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
+        found = self._intrinsics.get(name)
+        if found is None:
+            found = self._intrinsics[name] = ir.Function(self.module, ir.FunctionType(result, args), name)
+        return found
+
+    def lower(self) -> None:
+        for index in self.functions:
+            _Lowering(self, index).lower()
+            self._entry(index)
+
+    def _entry(self, index: int) -> None:
+        """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python."""
+        func_type = self.valid.func_types[index]
+        fn = ir.Function(self.module, ir.FunctionType(I32, [PTR, PTR]), f"entry{index}")
+        builder = ir.IRBuilder(fn.append_basic_block())
+        ctx, cells = fn.args
+        helper = _EntryBuilder(builder, ctx, cells)
+        entries = helper.field(Field.ENTRIES)
+        active = builder.load(entries, typ=I64)
+        outermost = builder.icmp_unsigned("==", active, ir.Constant(I64, 0))
+        with builder.if_then(outermost):
+            sp = builder.ptrtoint(builder.call(self.intrinsic("llvm.stacksave.p0", PTR, []), []), I64)
+            builder.store(builder.sub(sp, ir.Constant(I64, STACK_BUDGET)), helper.field(Field.STACK_LIMIT))
+        builder.store(builder.add(active, ir.Constant(I64, 1)), entries)
+        args = [helper.load_cell(i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
+        result = builder.call(self.functions[index], [ctx, *args])
+        results = func_type.results
+        if len(results) == 1:
+            helper.store_cell(0, result)
+        else:
+            for i in range(len(results)):
+                helper.store_cell(i, builder.extract_value(result, i))
+        builder.store(active, entries)
+        builder.ret(builder.trunc(builder.load(helper.field(Field.TRAP), typ=I64), I32))
+
+
+class _EntryBuilder:
+    def __init__(self, builder: ir.IRBuilder, ctx: ir.Value, cells: ir.Value) -> None:
+        self.builder = builder
+        self.ctx = ctx
+        self.cells = cells
+
+    def field(self, which: Field) -> ir.Value:
+        return self.builder.gep(self.ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
+
+    def load_cell(self, i: int, typ: ir.Type) -> ir.Value:
+        pointer = self.builder.gep(self.cells, [ir.Constant(I64, i)], source_etype=I64)
+        return self.builder.load(pointer, typ=typ)
+
+    def store_cell(self, i: int, value: ir.Value) -> None:
+        pointer = self.builder.gep(self.cells, [ir.Constant(I64, i)], source_etype=I64)
+        self.builder.store(value, pointer)
+
+
+def lower_module(valid: ValidModule, shared_globals: frozenset[int]) -> str:
+    """The LLVM IR (text) of `valid`'s defined functions and their entries. Raises
+    `NativeCompileError` for what the native engine does not support."""
+    lowering = _ModuleLowering(valid, shared_globals)
+    lowering.lower()
+    return str(lowering.module)

@@ -1,0 +1,314 @@
+"""Native code for a module (compiled once through LLVM) and its binding to instances.
+
+Binding gives each instance a context (see `layout`), the cells of the globals native code
+keeps, and the runtime helpers native code calls back into: host and cross-instance calls,
+`call_indirect`, `memory.grow`, shared globals, and the bulk and table operations. Each
+defined function's `Func.fn` becomes a Python callable over its native entry, taking and
+returning internal values as the Python engine's functions do.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, cast
+
+import llvmlite.binding as llvm
+
+from ...errors import Trap, TrapKind
+from ...runtime import bulk
+from ...runtime.func import Func, type_id
+from ...runtime.values import from_bits, to_bits
+from ...syntax.types import ExternKind, FuncType, ValType
+from ...validate import ValidModule
+from . import layout
+from .layout import TRAP_HOST, TRAP_KINDS, Field, Helper
+from .lower import lower_module
+
+if TYPE_CHECKING:
+    from ...runtime.instance import Instance
+    from ...runtime.memory import Memory
+
+__all__ = ["NativeCompiledModule"]
+
+_LLVM_LOCK = threading.Lock()
+_MASK32 = 0xFFFF_FFFF
+_initialised = False
+
+
+def _machine() -> llvm.TargetMachine:
+    """A target machine for this host (a new one each time: an execution engine owns its own)."""
+    global _initialised
+    if not _initialised:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialised = True
+    return llvm.Target.from_default_triple().create_target_machine(opt=3, jit=True)
+
+
+class NativeCompiledModule:
+    """A module's functions as machine code, ready to bind to instances."""
+
+    def __init__(self, valid: ValidModule) -> None:
+        self.valid = valid
+        module = valid.module
+        exported = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
+        imported = len(valid.global_types) - len(module.globals)
+        # Mutable globals someone else can see live in their Global; native code asks for them.
+        self.shared_globals = frozenset(
+            i for i, gt in enumerate(valid.global_types) if gt.mutable and (i < imported or i in exported)
+        )
+        source = lower_module(valid, self.shared_globals)
+        with _LLVM_LOCK:
+            machine = _machine()
+            ir_module = llvm.parse_assembly(source)
+            ir_module.triple = machine.triple
+            ir_module.data_layout = str(machine.target_data)
+            ir_module.verify()
+            passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
+            passes.getModulePassManager().run(ir_module, passes)
+            self._engine = llvm.create_mcjit_compiler(ir_module, machine)
+            self._engine.finalize_object()
+            self.entries = {
+                index: self._engine.get_function_address(f"entry{index}")
+                for index in range(valid.imported_func_count, len(valid.func_types))
+            }
+
+    def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Everything is compiled already (LLVM compiles the whole module at once)."""
+        if progress is not None:
+            total = len(self.valid.module.funcs)
+            progress(total, total)
+
+    def bind(self, instance: "Instance") -> None:
+        binding = _Binding(self, instance)
+        instance.native = binding  # type: ignore[attr-defined]
+        for index, address in self.entries.items():
+            instance.funcs[index].fn = binding.function(index, address)
+        instance.engine_globals = _CellGlobals(binding)
+
+
+_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+
+
+class _Binding:
+    """One instance's native state: its context, global cells, and the helpers' closures."""
+
+    def __init__(self, compiled: NativeCompiledModule, instance: "Instance") -> None:
+        self.compiled = compiled
+        self.instance = instance
+        valid = compiled.valid
+        self.context = (ctypes.c_uint64 * Field.COUNT)()
+        self.address = ctypes.addressof(self.context)
+        # References native code holds, by handle (0 is null); the handles of those objects.
+        self.references: list[object] = [None]
+        self.handles: dict[int, int] = {}
+        self.global_types = [gt.valtype for gt in valid.global_types]
+        self.globals = (ctypes.c_uint64 * max(len(valid.global_types), 1))()
+        for i, glob in enumerate(instance.globals):
+            if i not in compiled.shared_globals:
+                self.globals[i] = self.to_cell(self.global_types[i], glob.internal)
+        self.context[Field.GLOBALS] = ctypes.addressof(self.globals)
+        self.pending: BaseException | None = None
+        # Imported functions as this instance calls them (host functions that want the
+        # caller get this instance).
+        self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
+        self.type_ids = [type_id(ft) for ft in valid.module.types]
+        # The helpers, kept referenced here for as long as native code may call them.
+        self.callbacks = [
+            layout.HOST_CALL(self._host_call),
+            layout.MEMORY_GROW(self._memory_grow),
+            layout.CALL_INDIRECT(self._call_indirect),
+            layout.GLOBAL_ACCESS(self._global_access),
+            layout.HELPER(self._helper),
+        ]
+        for which, callback in zip(
+            (Field.HOST_CALL, Field.MEMORY_GROW, Field.CALL_INDIRECT, Field.GLOBAL_ACCESS, Field.HELPER), self.callbacks
+        ):
+            self.context[which] = ctypes.cast(callback, ctypes.c_void_p).value or 0
+        self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
+        if self.memory is not None:
+            self.context[Field.MEM_BASE] = self.memory.address
+            self._memory_grown(self.memory)
+            self.memory.add_listener(self._memory_grown)
+
+    def _memory_grown(self, memory: "Memory") -> None:
+        self.context[Field.MEM_SIZE] = memory.size
+
+    # -- values in cells --
+
+    def to_cell(self, vt: ValType, value: object) -> int:
+        """An internal value as native code holds it: its bits, or a reference's handle."""
+        if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
+            return self.handle(value)
+        return to_bits(vt, value)  # type: ignore[return-value]
+
+    def from_cell(self, vt: ValType, bits: int) -> object:
+        if vt is ValType.I32 or vt is ValType.F32:
+            return from_bits(vt, bits & _MASK32)
+        if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
+            return self.references[bits]
+        return from_bits(vt, bits)
+
+    def handle(self, reference: object) -> int:
+        """The handle of a reference (kept for the instance's lifetime; null is 0)."""
+        if reference is None:
+            return 0
+        found = self.handles.get(id(reference))
+        if found is None or self.references[found] is not reference:
+            found = self.handles[id(reference)] = len(self.references)
+            self.references.append(reference)
+        return found
+
+    # -- calls from Python into native code --
+
+    def function(self, index: int, address: int) -> Callable[..., object]:
+        func_type: FuncType = self.compiled.valid.func_types[index]
+        params = func_type.params
+        results = func_type.results
+        count = max(len(params), len(results), 1)
+        entry = _ENTRY(address)
+        context = self.address
+        binding = self
+
+        def call(*args: object) -> object:
+            cells = (ctypes.c_uint64 * count)(*[binding.to_cell(vt, a) for vt, a in zip(params, args)])
+            status = entry(context, cells)
+            if status:
+                raise binding.take_trap(status)
+            if not results:
+                return None
+            if len(results) == 1:
+                return binding.from_cell(results[0], cells[0])
+            return tuple(binding.from_cell(vt, cells[i]) for i, vt in enumerate(results))
+
+        return call
+
+    def take_trap(self, status: int) -> BaseException:
+        """The exception for the trap native code returned with; the context is reset."""
+        self.context[Field.TRAP] = 0
+        if status == TRAP_HOST:
+            pending, self.pending = self.pending, None
+            return pending if pending is not None else Trap(TrapKind.HOST)
+        return Trap(TRAP_KINDS[status])
+
+    # -- calls from native code into Python --
+
+    def _fail(self, err: BaseException) -> int:
+        """Hold a Python exception for the entry to raise, and make native code unwind."""
+        self.pending = err
+        self.context[Field.TRAP] = TRAP_HOST
+        return 1
+
+    def _call_through(self, fn: Callable[..., object], func_type: FuncType, cells: Any) -> int:
+        try:
+            args = [self.from_cell(vt, cells[i]) for i, vt in enumerate(func_type.params)]
+            result = fn(*args)
+            results = func_type.results
+            if len(results) == 1:
+                cells[0] = self.to_cell(results[0], result)
+            elif results:
+                for i, (vt, value) in enumerate(zip(results, result)):  # type: ignore[call-overload]
+                    cells[i] = self.to_cell(vt, value)
+            return 0
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
+
+    def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
+        func_type = self.instance.funcs[index].type
+        cells = _cells(cells_address, max(len(func_type.params), len(func_type.results), 1))
+        return self._call_through(self.imported[index], func_type, cells)
+
+    def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
+        try:
+            elements = self.instance.tables[table].elements
+            if element >= len(elements):
+                raise Trap(TrapKind.UNDEFINED_ELEMENT)
+            func = cast("Func | None", elements[element])
+            if func is None:
+                raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {element}")
+            if func.type_id != self.type_ids[type_index]:
+                raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+        except Trap as trap:
+            return self._fail(trap)
+        cells = _cells(cells_address, max(len(func.type.params), len(func.type.results), 1))
+        return self._call_through(func.fn, func.type, cells)
+
+    def _memory_grow(self, _ctx: int, delta: int) -> int:
+        memory = self.memory
+        return -1 if memory is None else memory.grow(delta)
+
+    def _global_access(self, _ctx: int, index: int, write: int, cells_address: int) -> int:
+        cell = _cells(cells_address, 1)
+        glob = self.instance.globals[index]
+        vt = self.global_types[index]
+        if write:
+            glob.internal = self.from_cell(vt, cell[0])
+        else:
+            cell[0] = self.to_cell(vt, glob.internal)
+        return 0
+
+    def _helper(self, _ctx: int, which: int, cells_address: int) -> int:
+        cells = _cells(cells_address, 5)
+        instance = self.instance
+        try:
+            if which == Helper.MEMORY_INIT:
+                bulk.memory_init(instance.mems[0], instance.datas[cells[0]], *(c & _MASK32 for c in cells[1:4]))
+            elif which == Helper.DATA_DROP:
+                instance.datas[cells[0]] = b""
+            elif which == Helper.TABLE_INIT:
+                table = instance.tables[cells[0]]
+                bulk.table_init(table, instance.elems[cells[1]], *(c & _MASK32 for c in cells[2:5]))
+            elif which == Helper.ELEM_DROP:
+                instance.elems[cells[0]] = []
+            elif which == Helper.TABLE_COPY:
+                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & _MASK32 for c in cells[2:5]))
+            elif which == Helper.TABLE_SIZE:
+                cells[0] = len(instance.tables[cells[0]].elements)
+            elif which == Helper.REF_FUNC:
+                cells[0] = self.handle(instance.funcs[cells[0]])
+            elif which == Helper.TABLE_GET:
+                cells[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & _MASK32))
+            elif which == Helper.TABLE_SET:
+                bulk.table_set(instance.tables[cells[0]], cells[1] & _MASK32, self.references[cells[2]])
+            elif which == Helper.TABLE_GROW:
+                cells[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & _MASK32)
+            elif which == Helper.TABLE_FILL:
+                table = instance.tables[cells[0]]
+                bulk.table_fill(table, cells[1] & _MASK32, self.references[cells[2]], cells[3] & _MASK32)
+            return 0
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
+
+
+def _cells(address: int, count: int) -> Any:
+    return (ctypes.c_uint64 * count).from_address(address)
+
+
+class _CellGlobals(MutableMapping[int, object]):
+    """The globals native code keeps in its cells, by index (see `Instance.global_internal`)."""
+
+    def __init__(self, binding: _Binding) -> None:
+        self._binding = binding
+        compiled = binding.compiled
+        self._indices = frozenset(i for i in range(len(binding.global_types)) if i not in compiled.shared_globals)
+
+    def __getitem__(self, index: int) -> object:
+        if index not in self._indices:
+            raise KeyError(index)
+        return self._binding.from_cell(self._binding.global_types[index], self._binding.globals[index])
+
+    def __setitem__(self, index: int, value: object) -> None:
+        if index not in self._indices:
+            raise KeyError(index)
+        self._binding.globals[index] = self._binding.to_cell(self._binding.global_types[index], value)
+
+    def __delitem__(self, index: int) -> None:
+        raise TypeError("globals cannot be removed")
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._indices))
+
+    def __len__(self) -> int:
+        return len(self._indices)
