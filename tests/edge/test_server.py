@@ -381,6 +381,23 @@ def test_hot_reload_swaps_routes_without_dropping_requests(tmp_path: Path) -> No
         server.stop()
 
 
+def test_the_native_engine_serves_with_the_same_limits(tmp_path: Path) -> None:
+    pytest.importorskip("llvmlite")
+    routes = {key: ROUTES[key] for key in ("/hello/...", "/loop", "/fuel", "/trap", "/preinit", "/count")}
+    write_config(tmp_path, routes)
+    native = Server(tmp_path, engine="native")
+    try:
+        assert native.get("/hello/?name=LLVM").body.startswith(b"Hello, LLVM!")
+        assert native.get("/loop").status == 504
+        assert native.get("/fuel").status == 500
+        assert native.get("/trap").status == 500
+        assert {native.get("/count").body for _ in range(4)} == {b"11"}
+        assert native.get("/preinit").body.startswith(b"6")
+        _eventually(lambda: native.metric("wasmkit_instances_running") == 0)
+    finally:
+        native.stop()
+
+
 def test_the_server_stays_up(server: Server) -> None:
     assert server.process.poll() is None
     assert server.get("/hello/").status == 200

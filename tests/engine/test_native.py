@@ -3,6 +3,9 @@ functions called through its trampoline, and runaway recursion stopped by its st
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
 
 import wasmkit
@@ -76,9 +79,45 @@ def test_host_exceptions_pass_through_native_frames() -> None:
     assert exports.apply(0, 3) == 9
 
 
+METERED = """
+(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "spin") (loop $forever (br $forever))))
+"""
+
+
+def test_fuel_is_charged_as_on_the_python_engine() -> None:
+    left = {}
+    for engine in ("python", "native"):
+        store = wasmkit.Store(engine, fuel=100_000)
+        exports = wasmkit.Instance(wasmkit.Module(METERED), store=store).exports
+        assert exports.fib(12) == 144
+        left[engine] = store.fuel
+        with pytest.raises(wasmkit.Trap, match="out of fuel"):
+            exports.fib(30)
+        assert store.fuel == 0
+        store.set_fuel(1000)
+        assert exports.fib(5) == 5
+    assert left["native"] == left["python"] < 100_000
+
+
+def test_interrupt_and_call_depth() -> None:
+    store = wasmkit.Store("native", wasmkit.StoreLimits(max_call_depth=50), interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(METERED), store=store).exports
+    threading.Timer(0.1, store.interrupt).start()
+    with pytest.raises(wasmkit.Trap, match="interrupted"):
+        exports.spin()
+    assert exports.fib(10) == 55  # depth 10: within the limit, and the interrupt is spent
+    with pytest.raises(wasmkit.Trap, match="call stack exhausted"):
+        exports.fib(60)
+    assert exports.fib(10) == 55
+
+
 def test_what_the_native_engine_does_not_do_yet_is_a_clear_error() -> None:
-    with pytest.raises(wasmkit.WasmError, match="does not meter fuel"):
-        wasmkit.Instance(wasmkit.Module(MODULE.replace('(import "env" "twice" (func $twice (param i64) (result i64)))', "").replace("$square $twice", "$square")), store=wasmkit.Store("native", fuel=10))
     simd = wasmkit.Module('(module (func (export "f") (result v128) (v128.const i64x2 1 2)))')
     with pytest.raises(wasmkit.WasmError, match="does not support values of type v128"):
         wasmkit.Instance(simd, store=wasmkit.Store("native"))
@@ -86,3 +125,23 @@ def test_what_the_native_engine_does_not_do_yet_is_a_clear_error() -> None:
 
 def test_the_engine_is_found_by_name() -> None:
     assert get_engine("native").name == "native"
+
+
+def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmkit.engine.native import NativeEngine
+    from wasmkit.engine.native import module as native_module
+
+    source = METERED
+    first = wasmkit.Instance(wasmkit.Module(source), store=wasmkit.Store(NativeEngine(cache_dir=tmp_path)))
+    assert first.exports.fib(20) == 6765
+    assert len(list((tmp_path / "native").glob("*.o"))) == 1
+
+    def no_lowering(*args: object) -> str:
+        raise AssertionError("a cached module was lowered again")
+
+    monkeypatch.setattr(native_module, "lower_module", no_lowering)
+    second = wasmkit.Instance(wasmkit.Module(source), store=wasmkit.Store(NativeEngine(cache_dir=tmp_path)))
+    assert second.exports.fib(20) == 6765
+    metered = wasmkit.Store(NativeEngine(cache_dir=tmp_path), fuel=10)
+    with pytest.raises(AssertionError, match="lowered again"):  # another variant: not in the cache
+        wasmkit.Instance(wasmkit.Module(source), store=metered)

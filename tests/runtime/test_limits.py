@@ -101,10 +101,13 @@ def test_memory_cap() -> None:
 
 
 @pytest.mark.parametrize("name", ["block", "br", "br_if", "br_table", "loop", "if", "call_indirect", "fac", "unwind", "stack"])
-def test_metered_code_passes_the_control_flow_scripts(name: str) -> None:
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_metered_code_passes_the_control_flow_scripts(name: str, engine: str) -> None:
     require_shared("spec", "wasm-2.0")
+    if engine == "native":
+        pytest.importorskip("llvmlite")
     commands = parse_script((SPEC_DIR / f"{name}.wast").read_text(), name)
-    failures = [o for o in ScriptRunner(metered=True).run(commands) if not o.passed]
+    failures = [o for o in ScriptRunner(engine, metered=True).run(commands) if not o.passed]
     assert not failures
 
 

@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _compile(args: argparse.Namespace) -> int:
     from ..engine.python import PythonEngine
-    from ..engine.python.cache import default_cache_dir
+    from ..engine.cache_dir import default_cache_dir
     from ..runtime import Module
 
     start = time.perf_counter()

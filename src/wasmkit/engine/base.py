@@ -61,9 +61,15 @@ def cached_engine(name: str = "python") -> Engine:
     """A new engine called `name` that keeps compiled code on disk (in `$WASMKIT_CACHE_DIR`,
     else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), for programs that start often:
     the command line and the server's worker processes."""
+    from .cache_dir import default_cache_dir
+
     if name == "python":
         from .python import PythonEngine
-        from .python.cache import default_cache_dir
 
         return PythonEngine(cache_dir=default_cache_dir())
+    if name == "native":
+        get_engine(name)  # the clear error when llvmlite is missing
+        from .native import NativeEngine
+
+        return NativeEngine(cache_dir=default_cache_dir())
     return get_engine(name)

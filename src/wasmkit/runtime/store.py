@@ -9,6 +9,7 @@ iteration (the instructions of the region it enters, whichever of them run).
 
 from __future__ import annotations
 
+import ctypes
 import math
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from ..engine.base import Engine, get_engine
 from ..errors import Trap, TrapKind
 
 __all__ = ["Store", "StoreLimits"]
+
+_NATIVE_UNLIMITED = 1 << 62  # "no limit" in the native meter's 64-bit cells
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Store:
         # Shared with metered code: [fuel left, interrupt requested, call depth, maximum depth].
         self.meter: list = [fuel if fuel is not None else math.inf, False, 0, math.inf if depth is None else depth]
         self._deadline: threading.Timer | None = None
+        self._native_meter: ctypes.Array[ctypes.c_int64] | None = None
         self.lock = threading.RLock()
 
     # -- fuel --
@@ -63,6 +67,8 @@ class Store:
     def fuel(self) -> int:
         """The fuel left."""
         self._require_fuel()
+        if self._native_meter is not None:
+            return max(self._native_meter[0], 0)
         return max(int(self.meter[0]), 0)
 
     def set_fuel(self, fuel: int) -> None:
@@ -70,6 +76,8 @@ class Store:
         if fuel < 0:
             raise ValueError("fuel must not be negative")
         self.meter[0] = fuel
+        if self._native_meter is not None:
+            self._native_meter[0] = min(fuel, _NATIVE_UNLIMITED)
 
     def add_fuel(self, fuel: int) -> None:
         self.set_fuel(self.fuel + fuel)
@@ -85,6 +93,8 @@ class Store:
         if not self._interruptible:
             raise ValueError("this store cannot be interrupted (create it with Store(interruptible=True))")
         self.meter[1] = True
+        if self._native_meter is not None:
+            self._native_meter[1] = 1
 
     def set_deadline(self, seconds: float | None) -> None:
         """Interrupt wasm running in this store `seconds` from now (None cancels)."""
@@ -95,6 +105,17 @@ class Store:
             self._deadline = threading.Timer(seconds, self.interrupt)
             self._deadline.daemon = True
             self._deadline.start()
+
+    def native_meter(self) -> "ctypes.Array[ctypes.c_int64]":
+        """The meter as native code reads and writes it: fuel left, interrupt requested, call
+        depth, maximum depth. Made on first use by the native engine; from then on it holds
+        the store's fuel and interrupt flag."""
+        if self._native_meter is None:
+            fuel, interrupted, depth, maximum = self.meter
+            self._native_meter = (ctypes.c_int64 * 4)(
+                min(fuel, _NATIVE_UNLIMITED), int(interrupted), depth, min(maximum, _NATIVE_UNLIMITED)
+            )
+        return self._native_meter
 
     def meter_stop(self) -> None:
         """Called by metered code when fuel ran out, an interrupt was requested, or the call

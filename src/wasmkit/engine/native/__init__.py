@@ -4,10 +4,12 @@ through ctypes. Needs the `native` extra (`pip install 'wasmkit[native]'`).
 It implements the same `Engine` protocol as the Python engine and shares the runtime (memory,
 tables, globals, WASI) with it; see `lower` for how functions become LLVM IR and `module` for
 how machine code is bound to instances. What it does not support yet (SIMD, reference-typed
-values, fuel and interruption) is a `NativeCompileError` naming the instruction or type.
+values) is a `NativeCompileError` naming the instruction or type.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from ...validate import ValidModule
 from .lower import NativeCompileError
@@ -17,11 +19,13 @@ __all__ = ["NativeEngine", "NativeCompileError"]
 
 
 class NativeEngine:
-    """Compiles whole modules to machine code with LLVM."""
+    """Compiles whole modules to machine code with LLVM. With a `cache_dir`, machine code is
+    kept on disk there (see `cache`)."""
 
     name = "native"
 
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+
     def compile(self, module: ValidModule, metered: bool = False) -> NativeCompiledModule:
-        if metered:
-            raise NativeCompileError("the native engine does not meter fuel, interruption or call depth yet")
-        return NativeCompiledModule(module)
+        return NativeCompiledModule(module, metered, self.cache_dir)

@@ -31,7 +31,8 @@ class Field(enum.IntEnum):
     CALL_INDIRECT = 8
     GLOBAL_ACCESS = 9
     HELPER = 10
-    COUNT = 11
+    METER = 11  # address of the store's native meter (metered code only; see Store.native_meter)
+    COUNT = 12
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -43,6 +44,8 @@ TRAP_KINDS: dict[int, TrapKind] = {
     5: TrapKind.OUT_OF_BOUNDS_MEMORY,
     6: TrapKind.OUT_OF_BOUNDS_TABLE,
     7: TrapKind.CALL_STACK_EXHAUSTED,
+    8: TrapKind.INTERRUPTED,
+    9: TrapKind.OUT_OF_FUEL,
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100

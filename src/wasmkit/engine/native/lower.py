@@ -27,6 +27,7 @@ from ...binary.code import BLOCK_EMPTY, Instr, block_valtype, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
+from ..metering import branched_loops, fuel_counts
 from .layout import STACK_BUDGET, TRAP_CODES, Field, Helper
 
 __all__ = ["NativeCompileError", "lower_module"]
@@ -117,6 +118,12 @@ class _Lowering:
         self.cell_count = 1
         self.local_types = [*self.func_type.params, *self.body.local_types()]
         self.trap_block = self.fn.append_basic_block("trap")
+        self.offset = 0  # of the instruction being lowered
+        self.instrs = list(iter_instructions(self.body.body))
+        self.metered = module.metered
+        self.repeating_loops = branched_loops(self.instrs)
+        self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
+        self.meter_stop_block: ir.Block | None = None
 
     # -- helpers --
 
@@ -203,11 +210,13 @@ class _Lowering:
         # The stack check: trap before the native stack runs out.
         sp = builder.ptrtoint(self.intrinsic("llvm.stacksave.p0", PTR, []), I64)
         self.trap_if(builder.icmp_unsigned("<", sp, self.load_field(Field.STACK_LIMIT)), TrapKind.CALL_STACK_EXHAUSTED)
+        depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
         slots = [self.alloca(t, "ret") for t in results]
         self.frames.append(_Frame("func", [], results, slots, ret_block, ret_block, 0, end_slots=slots))
-        for instr in iter_instructions(self.body.body):
+        for instr in self.instrs:
+            self.offset = instr.offset
             try:
                 self.step(instr)
             except NativeCompileError:
@@ -219,6 +228,8 @@ class _Lowering:
         # The return block and the trap block.
         builder.position_at_end(ret_block)
         values = [self.load_slot(slot) for slot in slots]
+        if depth is not None:
+            builder.store(depth, self.meter_cell(2))
         self._return(values)
         builder.position_at_end(self.trap_block)
         ret = self.fn.function_type.return_type
@@ -229,6 +240,55 @@ class _Lowering:
         if self.cells is not None:
             self.cells.allocated_type = ir.ArrayType(I64, self.cell_count)
         self.allocas.branch(self.fn.basic_blocks[1])
+
+    # -- metering: fuel, interruption, call depth (see Store.native_meter) --
+
+    def meter_cell(self, i: int) -> ir.Value:
+        return self.builder.gep(self.load_field(Field.METER, PTR), [ir.Constant(I64, 8 * i)], source_etype=I8)
+
+    def enter_metered(self) -> ir.Value:
+        """Count the call against the maximum depth and charge the function's fuel; returns
+        the depth to restore on return."""
+        depth = self.builder.load(self.meter_cell(2), typ=I64)
+        deeper = self.builder.add(depth, ir.Constant(I64, 1))
+        maximum = self.builder.load(self.meter_cell(3), typ=I64)
+        self.trap_if(self.builder.icmp_signed(">", deeper, maximum), TrapKind.CALL_STACK_EXHAUSTED)
+        self.builder.store(deeper, self.meter_cell(2))
+        self.charge(self.fuel.get(None, 0))
+        return depth
+
+    def charge(self, count: int) -> None:
+        """Take `count` units of fuel; stop when it runs out or an interrupt is requested."""
+        fuel = self.meter_cell(0)
+        left = self.builder.sub(self.builder.load(fuel, typ=I64), ir.Constant(I64, count))
+        self.builder.store(left, fuel)
+        interrupted = self.builder.load(self.meter_cell(1), typ=I64)
+        stop = self.builder.or_(
+            self.builder.icmp_signed("<", left, ir.Constant(I64, 0)),
+            self.builder.icmp_unsigned("!=", interrupted, ir.Constant(I64, 0)),
+        )
+        cont = self.fn.append_basic_block()
+        self.builder.cbranch(stop, self.stop_block(), cont)
+        self.builder.position_at_end(cont)
+
+    def stop_block(self) -> ir.Block:
+        """Where metered code goes to trap: "interrupted" (clearing the request) if one was
+        made, else "out of fuel" (leaving none)."""
+        if self.meter_stop_block is None:
+            here = self.builder.block
+            self.meter_stop_block = block = self.fn.append_basic_block("meter_stop")
+            interrupted_block = self.fn.append_basic_block("interrupted")
+            fuel_block = self.fn.append_basic_block("out_of_fuel")
+            self.builder.position_at_end(block)
+            interrupted = self.builder.load(self.meter_cell(1), typ=I64)
+            self.builder.cbranch(self.builder.icmp_unsigned("!=", interrupted, ir.Constant(I64, 0)), interrupted_block, fuel_block)
+            for target, cell, kind in ((interrupted_block, 1, TrapKind.INTERRUPTED), (fuel_block, 0, TrapKind.OUT_OF_FUEL)):
+                self.builder.position_at_end(target)
+                self.builder.store(ir.Constant(I64, 0), self.meter_cell(cell))
+                self.builder.store(ir.Constant(I64, TRAP_CODES[kind]), self.field_ptr(Field.TRAP))
+                self.builder.branch(self.trap_block)
+            self.builder.position_at_end(here)
+        return self.meter_stop_block
 
     def _return(self, values: list[ir.Value]) -> None:
         if not values:
@@ -295,6 +355,8 @@ class _Lowering:
             self.store_branch(frame, self.stack[height:])
             self.builder.branch(header)
             self.builder.position_at_end(header)
+            if self.metered and self.offset in self.repeating_loops:
+                self.charge(self.fuel.get(self.offset, 0))
             self.stack[height:] = [self.load_slot(slot) for slot in slots]
             # A loop's results leave by falling through to its end.
             frame.end_slots = [self.alloca(t, "lr") for t in results]
@@ -892,9 +954,10 @@ class _ModuleLowering:
     """The LLVM module of a wasm module: a function per defined function, an entry per
     defined function for Python, declarations of the intrinsics used."""
 
-    def __init__(self, valid: ValidModule, shared_globals: frozenset[int]) -> None:
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
         self.valid = valid
         self.shared_globals = shared_globals
+        self.metered = metered
         self.module = ir.Module(name="wasm")
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
@@ -964,9 +1027,10 @@ class _EntryBuilder:
         self.builder.store(value, pointer)
 
 
-def lower_module(valid: ValidModule, shared_globals: frozenset[int]) -> str:
-    """The LLVM IR (text) of `valid`'s defined functions and their entries. Raises
-    `NativeCompileError` for what the native engine does not support."""
-    lowering = _ModuleLowering(valid, shared_globals)
+def lower_module(valid: ValidModule, shared_globals: frozenset[int], metered: bool = False) -> str:
+    """The LLVM IR (text) of `valid`'s defined functions and their entries (metered: charging
+    fuel, checking for interruption and counting call depth). Raises `NativeCompileError`
+    for what the native engine does not support."""
+    lowering = _ModuleLowering(valid, shared_globals, metered)
     lowering.lower()
     return str(lowering.module)

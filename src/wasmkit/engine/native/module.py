@@ -10,12 +10,15 @@ returning internal values as the Python engine's functions do.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import llvmlite.binding as llvm
 
+from ...binary import write_module
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
@@ -23,6 +26,7 @@ from ...runtime.values import from_bits, to_bits
 from ...syntax.types import ExternKind, FuncType, ValType
 from ...validate import ValidModule
 from . import layout
+from .cache import ObjectCache
 from .layout import TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import lower_module
 
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["NativeCompiledModule"]
 
+_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 _LLVM_LOCK = threading.Lock()
 _MASK32 = 0xFFFF_FFFF
 _initialised = False
@@ -50,8 +55,9 @@ def _machine() -> llvm.TargetMachine:
 class NativeCompiledModule:
     """A module's functions as machine code, ready to bind to instances."""
 
-    def __init__(self, valid: ValidModule) -> None:
+    def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
         self.valid = valid
+        self.metered = metered
         module = valid.module
         exported = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
         imported = len(valid.global_types) - len(module.globals)
@@ -59,19 +65,32 @@ class NativeCompiledModule:
         self.shared_globals = frozenset(
             i for i, gt in enumerate(valid.global_types) if gt.mutable and (i < imported or i in exported)
         )
-        source = lower_module(valid, self.shared_globals)
+        cache = None
+        if cache_dir is not None:
+            cache = ObjectCache(cache_dir, hashlib.sha256(write_module(module)).digest(), metered)
+        cached = cache.load() if cache is not None else None
+        # With cached machine code the module is not lowered at all: an empty LLVM module
+        # stands in for it, and the cache hands MCJIT the object file instead.
+        source = "" if cached is not None else lower_module(valid, self.shared_globals, metered)
         with _LLVM_LOCK:
             machine = _machine()
             ir_module = llvm.parse_assembly(source)
             ir_module.triple = machine.triple
             ir_module.data_layout = str(machine.target_data)
-            ir_module.verify()
-            passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
-            passes.getModulePassManager().run(ir_module, passes)
+            if cached is None:
+                ir_module.verify()
+                passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
+                passes.getModulePassManager().run(ir_module, passes)
             self._engine = llvm.create_mcjit_compiler(ir_module, machine)
+            if cache is not None:
+                self._engine.set_object_cache(
+                    notify_func=lambda _module, data: cache.save(data) if cached is None else None,
+                    getbuffer_func=lambda _module: cached,
+                )
             self._engine.finalize_object()
+            # Each defined function's entry, callable through ctypes (made once, shared by instances).
             self.entries = {
-                index: self._engine.get_function_address(f"entry{index}")
+                index: _ENTRY(self._engine.get_function_address(f"entry{index}"))
                 for index in range(valid.imported_func_count, len(valid.func_types))
             }
 
@@ -84,12 +103,11 @@ class NativeCompiledModule:
     def bind(self, instance: "Instance") -> None:
         binding = _Binding(self, instance)
         instance.native = binding  # type: ignore[attr-defined]
-        for index, address in self.entries.items():
-            instance.funcs[index].fn = binding.function(index, address)
+        for index, entry in self.entries.items():
+            instance.funcs[index].fn = binding.function(index, entry)
         instance.engine_globals = _CellGlobals(binding)
 
 
-_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 
 
 class _Binding:
@@ -127,6 +145,9 @@ class _Binding:
             (Field.HOST_CALL, Field.MEMORY_GROW, Field.CALL_INDIRECT, Field.GLOBAL_ACCESS, Field.HELPER), self.callbacks
         ):
             self.context[which] = ctypes.cast(callback, ctypes.c_void_p).value or 0
+        self.meter = instance.store.native_meter() if compiled.metered else None
+        if self.meter is not None:
+            self.context[Field.METER] = ctypes.addressof(self.meter)
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
         if self.memory is not None:
             self.context[Field.MEM_BASE] = self.memory.address
@@ -163,19 +184,23 @@ class _Binding:
 
     # -- calls from Python into native code --
 
-    def function(self, index: int, address: int) -> Callable[..., object]:
+    def function(self, index: int, entry: Any) -> Callable[..., object]:
         func_type: FuncType = self.compiled.valid.func_types[index]
         params = func_type.params
         results = func_type.results
         count = max(len(params), len(results), 1)
-        entry = _ENTRY(address)
         context = self.address
         binding = self
 
+        meter = self.meter
+
         def call(*args: object) -> object:
             cells = (ctypes.c_uint64 * count)(*[binding.to_cell(vt, a) for vt, a in zip(params, args)])
+            depth = meter[2] if meter is not None else 0
             status = entry(context, cells)
             if status:
+                if meter is not None:
+                    meter[2] = depth  # the frames a trap unwound did not count themselves out
                 raise binding.take_trap(status)
             if not results:
                 return None

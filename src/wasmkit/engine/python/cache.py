@@ -25,15 +25,7 @@ from types import CodeType
 
 from ... import __version__
 
-__all__ = ["CodeCache", "default_cache_dir"]
-
-
-def default_cache_dir() -> Path:
-    explicit = os.environ.get("WASMKIT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "wasmkit"
+__all__ = ["CodeCache"]
 
 
 @functools.cache

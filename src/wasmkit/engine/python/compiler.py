@@ -29,6 +29,7 @@ from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
+from ..metering import branched_loops, fuel_counts
 from . import simd
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
@@ -187,9 +188,9 @@ class _FunctionCompiler:
         results = len(self.func_type.results)
         self.frames.append(_Frame(FUNC, 0, 0, 0, results, 1, 1))
         instrs = list(iter_instructions(self.func.body))
-        self.branched_loops = _branched_loops(instrs)
+        self.branched_loops = branched_loops(instrs)
         if self.layout.metered:
-            self.meter_counts = _meter_counts(instrs, self.branched_loops)
+            self.meter_counts = fuel_counts(instrs, self.branched_loops)
         for instr in instrs:
             self.offset = instr.offset
             self.step(instr.op, instr.imm)
@@ -778,54 +779,6 @@ class _FunctionCompiler:
         for e in operands:
             flags |= e.flags & (IMPURE | STATE)
         self.push(text, flags, max((e.depth for e in operands), default=0) + 1)
-
-
-def _branched_loops(instrs: Sequence[Instr]) -> set[int]:
-    """The offsets of the `loop` instructions that some branch targets."""
-    opened: list[tuple[str, int]] = []
-    targeted: set[int] = set()
-
-    def target(depth: int) -> None:
-        if depth < len(opened):
-            kind, offset = opened[-1 - depth]
-            if kind == "loop":
-                targeted.add(offset)
-
-    for instr in instrs:
-        name = instr.op.name
-        if name in ("block", "loop", "if"):
-            opened.append((name, instr.offset))
-        elif name == "end":
-            if opened:
-                opened.pop()
-        elif name in ("br", "br_if"):
-            target(instr.imm)
-        elif name == "br_table":
-            labels, default = instr.imm
-            for label in (*labels, default):
-                target(label)
-    return targeted
-
-
-def _meter_counts(instrs: Sequence[Instr], branched_loops: set[int]) -> dict[int | None, int]:
-    """Fuel charged per entry: for the function (key None) its instructions outside loops that
-    repeat, for each repeating loop (key: its offset) the instructions directly inside it."""
-    counts: dict[int | None, int] = {None: 0}
-    regions: list[int | None] = [None]
-    opened: list[bool] = []  # per open block: does it open a region?
-    for instr in instrs:
-        counts[regions[-1]] += 1
-        name = instr.op.name
-        if name in ("block", "loop", "if"):
-            repeats = name == "loop" and instr.offset in branched_loops
-            opened.append(repeats)
-            if repeats:
-                regions.append(instr.offset)
-                counts[instr.offset] = 0
-        elif name == "end" and opened:
-            if opened.pop():
-                regions.pop()
-    return counts
 
 
 def _meter_lines(count: int) -> list[str]:

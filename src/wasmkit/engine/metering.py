@@ -1,0 +1,59 @@
+"""Where metered code charges fuel, shared by the engines so that a program uses the same
+fuel on each: at function entry for the function's instructions outside repeating loops, and
+at each iteration of a loop that a branch repeats for the instructions directly inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..binary.code import Instr
+
+__all__ = ["branched_loops", "fuel_counts"]
+
+
+def branched_loops(instrs: Sequence[Instr]) -> set[int]:
+    """The offsets of the `loop` instructions that some branch targets."""
+    opened: list[tuple[str, int]] = []
+    targeted: set[int] = set()
+
+    def target(depth: int) -> None:
+        if depth < len(opened):
+            kind, offset = opened[-1 - depth]
+            if kind == "loop":
+                targeted.add(offset)
+
+    for instr in instrs:
+        name = instr.op.name
+        if name in ("block", "loop", "if"):
+            opened.append((name, instr.offset))
+        elif name == "end":
+            if opened:
+                opened.pop()
+        elif name in ("br", "br_if"):
+            target(instr.imm)
+        elif name == "br_table":
+            labels, default = instr.imm
+            for label in (*labels, default):
+                target(label)
+    return targeted
+
+
+def fuel_counts(instrs: Sequence[Instr], branched_loops: set[int]) -> dict[int | None, int]:
+    """Fuel charged per entry: for the function (key None) its instructions outside loops that
+    repeat, for each repeating loop (key: its offset) the instructions directly inside it."""
+    counts: dict[int | None, int] = {None: 0}
+    regions: list[int | None] = [None]
+    opened: list[bool] = []  # per open block: does it open a region?
+    for instr in instrs:
+        counts[regions[-1]] += 1
+        name = instr.op.name
+        if name in ("block", "loop", "if"):
+            repeats = name == "loop" and instr.offset in branched_loops
+            opened.append(repeats)
+            if repeats:
+                regions.append(instr.offset)
+                counts[instr.offset] = 0
+        elif name == "end" and opened:
+            if opened.pop():
+                regions.pop()
+    return counts
