@@ -117,10 +117,17 @@ def test_interrupt_and_call_depth() -> None:
     assert exports.fib(10) == 55
 
 
-def test_what_the_native_engine_does_not_do_yet_is_a_clear_error() -> None:
-    simd = wasmkit.Module('(module (func (export "f") (result v128) (v128.const i64x2 1 2)))')
-    with pytest.raises(wasmkit.WasmError, match="does not support values of type v128"):
-        wasmkit.Instance(simd, store=wasmkit.Store("native"))
+def test_simd_values_cross_between_python_and_native_code() -> None:
+    module = wasmkit.Module(
+        '(module (global $g (mut v128) (v128.const i64x2 0 0))'
+        ' (func (export "add") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))'
+        ' (func (export "keep") (param v128) (result v128) (global.get $g) (global.set $g (local.get 0))))'
+    )
+    exports = wasmkit.Instance(module, store=wasmkit.Store("native")).exports
+    a = (1 << 96) | (2 << 64) | (3 << 32) | 4
+    assert exports.add(a, a) == (2 << 96) | (4 << 64) | (6 << 32) | 8
+    assert exports.keep(2**128 - 1) == 0
+    assert exports.keep(5) == 2**128 - 1
 
 
 def test_the_engine_is_found_by_name() -> None:

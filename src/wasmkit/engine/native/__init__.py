@@ -3,8 +3,8 @@ through ctypes. Needs the `native` extra (`pip install 'wasmkit[native]'`).
 
 It implements the same `Engine` protocol as the Python engine and shares the runtime (memory,
 tables, globals, WASI) with it; see `lower` for how functions become LLVM IR and `module` for
-how machine code is bound to instances. What it does not support yet (SIMD, reference-typed
-values) is a `NativeCompileError` naming the instruction or type.
+how machine code is bound to instances, and `simd` for v128. An instruction it cannot lower
+would be a `NativeCompileError` naming the function and instruction.
 """
 
 from __future__ import annotations

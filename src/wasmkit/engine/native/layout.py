@@ -2,8 +2,9 @@
 and the signatures of the runtime helpers native code calls back into.
 
 The context is an array of 8-byte slots, one per field; native code reads and writes them at
-`8 * field`. Values cross between native code and Python as 8-byte bit patterns (an f32 as
-its 32 bits, zero-extended), so NaN payloads survive the crossing. A reference is a handle:
+`8 * field`. Values cross between native code and Python in 16-byte cells, as bit patterns
+(a number zero-extended in the low 8 bytes, an f32 as its 32 bits; a v128 fills the cell), so
+NaN payloads survive the crossing; globals are kept in cells of the same size. A reference is a handle:
 0 for null, else a number the instance's binding maps to the Python object.
 """
 
@@ -14,7 +15,11 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper", "STACK_BUDGET"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper", "STACK_BUDGET"]
+
+
+CELL_BYTES = 16
+CELL_WORDS = CELL_BYTES // 8  # 64-bit words per cell, as Python indexes them
 
 
 class Field(enum.IntEnum):

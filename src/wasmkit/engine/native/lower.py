@@ -28,7 +28,8 @@ from ...errors import TrapKind, WasmError
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import branched_loops, fuel_counts
-from .layout import STACK_BUDGET, TRAP_CODES, Field, Helper
+from .simd import SIMD_OPS
+from .layout import CELL_BYTES, STACK_BUDGET, TRAP_CODES, Field, Helper
 
 __all__ = ["NativeCompileError", "lower_module"]
 
@@ -37,6 +38,7 @@ I8 = ir.IntType(8)
 I16 = ir.IntType(16)
 I32 = ir.IntType(32)
 I64 = ir.IntType(64)
+I128 = ir.IntType(128)  # a v128 value, whatever its lanes
 F32 = ir.FloatType()
 F64 = ir.DoubleType()
 PTR = ir.PointerType()
@@ -45,7 +47,7 @@ VOID = ir.VoidType()
 # References are i64 handles (see `layout`).
 _IR_TYPES = {
     ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
-    ValType.FUNCREF: I64, ValType.EXTERNREF: I64,
+    ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
 }  # fmt: skip
 
 
@@ -162,31 +164,15 @@ class _Lowering:
     def intrinsic(self, name: str, result: ir.Type, args: list[ir.Value]) -> ir.Value:
         return self.builder.call(self.m.intrinsic(name, result, [a.type for a in args]), args)
 
-    def to_cell(self, value: ir.Value) -> ir.Value:
-        typ = value.type
-        if typ == F32:
-            return self.builder.zext(self.builder.bitcast(value, I32), I64)
-        if typ == F64:
-            return self.builder.bitcast(value, I64)
-        if typ == I32:
-            return self.builder.zext(value, I64)
-        return value
+    def store_cell(self, i: int, value: ir.Value) -> None:
+        store_cell(self.builder, self.cells_ptr(), i, value)
 
-    def from_cell(self, value: ir.Value, typ: ir.Type) -> ir.Value:
-        if typ == F32:
-            return self.builder.bitcast(self.builder.trunc(value, I32), F32)
-        if typ == F64:
-            return self.builder.bitcast(value, F64)
-        if typ == I32:
-            return self.builder.trunc(value, I32)
-        return value
-
-    def cell(self, i: int) -> ir.Value:
-        return self.builder.gep(self.cells_ptr(), [ir.Constant(I64, i)], source_etype=I64)
+    def load_cell(self, i: int, typ: ir.Type) -> ir.Value:
+        return load_cell(self.builder, self.cells_ptr(), i, typ)
 
     def cells_ptr(self) -> ir.AllocaInstr:
         if self.cells is None:
-            self.cells = self.alloca(ir.ArrayType(I64, 1), "cells")  # resized in finish()
+            self.cells = self.alloca(ir.ArrayType(I128, 1), "cells")  # resized in finish()
         return self.cells
 
     def need_cells(self, count: int) -> None:
@@ -238,7 +224,7 @@ class _Lowering:
         else:
             builder.ret(ir.Constant(ret, None))
         if self.cells is not None:
-            self.cells.allocated_type = ir.ArrayType(I64, self.cell_count)
+            self.cells.allocated_type = ir.ArrayType(I128, self.cell_count)
         self.allocas.branch(self.fn.basic_blocks[1])
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
@@ -327,6 +313,10 @@ class _Lowering:
             if arity:
                 del self.stack[-arity:]
             self.stack.append(emit(self, *args))
+            return
+        vector = SIMD_OPS.get(name)
+        if vector is not None:
+            vector(self, instr.imm)
             return
         if instr.op.imm.name == "MEMARG":
             self.memory_access(name, instr.imm[1])
@@ -505,7 +495,7 @@ class _Lowering:
             status = self.call_helper(Field.GLOBAL_ACCESS, self.m.global_access_type,
                                       [ir.Constant(I32, index), ir.Constant(I32, 0), self.cells_ptr()])
             self.after_helper(status)
-            self.stack.append(self.from_cell(self.builder.load(self.cell(0), typ=I64), typ))
+            self.stack.append(self.load_cell(0, typ))
             return
         self.stack.append(self.builder.load(self.global_cell(index), typ=typ))
 
@@ -513,7 +503,7 @@ class _Lowering:
         value = self.stack.pop()
         if index in self.m.shared_globals:
             self.need_cells(1)
-            self.builder.store(self.to_cell(value), self.cell(0))
+            self.store_cell(0, value)
             status = self.call_helper(Field.GLOBAL_ACCESS, self.m.global_access_type,
                                       [ir.Constant(I32, index), ir.Constant(I32, 1), self.cells_ptr()])
             self.after_helper(status)
@@ -522,7 +512,7 @@ class _Lowering:
 
     def global_cell(self, index: int) -> ir.Value:
         base = self.load_field(Field.GLOBALS, PTR)
-        return self.builder.gep(base, [ir.Constant(I64, 8 * index)], source_etype=I8)
+        return self.builder.gep(base, [ir.Constant(I64, CELL_BYTES * index)], source_etype=I8)
 
     def after_helper(self, status: ir.Value) -> None:
         cont = self.fn.append_basic_block()
@@ -564,13 +554,10 @@ class _Lowering:
         """Call a runtime helper with `args` in the cells; the results come back there."""
         self.need_cells(max(len(callee_type.params), len(callee_type.results), 1))
         for i, arg in enumerate(args):
-            self.builder.store(self.to_cell(arg), self.cell(i))
+            self.store_cell(i, arg)
         status = call(self.cells_ptr())
         self.after_helper(status)
-        return [
-            self.from_cell(self.builder.load(self.cell(i), typ=I64), ir_type(vt))
-            for i, vt in enumerate(callee_type.results)
-        ]
+        return [self.load_cell(i, ir_type(vt)) for i, vt in enumerate(callee_type.results)]
 
     def push_results(self, result: ir.Value, callee_type: FuncType) -> None:
         count = len(callee_type.results)
@@ -640,10 +627,10 @@ class _Lowering:
         """Call a runtime helper with `args`; its results come back as i64 cells."""
         self.need_cells(max(len(args), results, 1))
         for i, arg in enumerate(args):
-            self.builder.store(self.to_cell(arg), self.cell(i))
+            self.store_cell(i, arg)
         status = self.call_helper(Field.HELPER, self.m.helper_type, [ir.Constant(I32, which), self.cells_ptr()])
         self.after_helper(status)
-        return [self.builder.load(self.cell(i), typ=I64) for i in range(results)]
+        return [self.load_cell(i, I64) for i in range(results)]
 
     def c_memory_init(self, imm: tuple[int, int]) -> None:
         segment = imm[0]
@@ -1019,12 +1006,29 @@ class _EntryBuilder:
         return self.builder.gep(self.ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
 
     def load_cell(self, i: int, typ: ir.Type) -> ir.Value:
-        pointer = self.builder.gep(self.cells, [ir.Constant(I64, i)], source_etype=I64)
-        return self.builder.load(pointer, typ=typ)
+        return load_cell(self.builder, self.cells, i, typ)
 
     def store_cell(self, i: int, value: ir.Value) -> None:
-        pointer = self.builder.gep(self.cells, [ir.Constant(I64, i)], source_etype=I64)
-        self.builder.store(value, pointer)
+        store_cell(self.builder, self.cells, i, value)
+
+
+def store_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, value: ir.Value) -> None:
+    """Store a value in cell `i` as Python reads it: a number zero-extended to 64 bits (an
+    f32 as its bits), a v128 as 128 bits."""
+    typ = value.type
+    if typ == F32:
+        value = builder.zext(builder.bitcast(value, I32), I64)
+    elif typ == F64:
+        value = builder.bitcast(value, I64)
+    elif typ == I32:
+        value = builder.zext(value, I64)
+    builder.store(value, builder.gep(cells, [ir.Constant(I64, CELL_BYTES * i)], source_etype=I8))
+
+
+def load_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, typ: ir.Type) -> ir.Value:
+    """The value of type `typ` in cell `i`."""
+    pointer = builder.gep(cells, [ir.Constant(I64, CELL_BYTES * i)], source_etype=I8)
+    return builder.load(pointer, typ=typ)
 
 
 def lower_module(valid: ValidModule, shared_globals: frozenset[int], metered: bool = False) -> str:

@@ -27,7 +27,7 @@ from ...syntax.types import ExternKind, FuncType, ValType
 from ...validate import ValidModule
 from . import layout
 from .cache import ObjectCache
-from .layout import TRAP_HOST, TRAP_KINDS, Field, Helper
+from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import lower_module
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ __all__ = ["NativeCompiledModule"]
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 _LLVM_LOCK = threading.Lock()
 _MASK32 = 0xFFFF_FFFF
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 _initialised = False
 
 
@@ -123,10 +124,10 @@ class _Binding:
         self.references: list[object] = [None]
         self.handles: dict[int, int] = {}
         self.global_types = [gt.valtype for gt in valid.global_types]
-        self.globals = (ctypes.c_uint64 * max(len(valid.global_types), 1))()
+        self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
             if i not in compiled.shared_globals:
-                self.globals[i] = self.to_cell(self.global_types[i], glob.internal)
+                self.put(self.globals, i, self.global_types[i], glob.internal)
         self.context[Field.GLOBALS] = ctypes.addressof(self.globals)
         self.pending: BaseException | None = None
         # Imported functions as this instance calls them (host functions that want the
@@ -159,17 +160,26 @@ class _Binding:
 
     # -- values in cells --
 
-    def to_cell(self, vt: ValType, value: object) -> int:
-        """An internal value as native code holds it: its bits, or a reference's handle."""
+    def put(self, words: Any, i: int, vt: ValType, value: object) -> None:
+        """Put an internal value in cell `i` as native code holds it: its bits, or a
+        reference's handle."""
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
-            return self.handle(value)
-        return to_bits(vt, value)  # type: ignore[return-value]
+            words[CELL_WORDS * i] = self.handle(value)
+        elif vt is ValType.V128:
+            words[CELL_WORDS * i] = value & _MASK64  # type: ignore[operator]
+            words[CELL_WORDS * i + 1] = value >> 64  # type: ignore[operator]
+        else:
+            words[CELL_WORDS * i] = to_bits(vt, value)
 
-    def from_cell(self, vt: ValType, bits: int) -> object:
+    def get(self, words: Any, i: int, vt: ValType) -> object:
+        """The internal value in cell `i`."""
+        bits = words[CELL_WORDS * i]
         if vt is ValType.I32 or vt is ValType.F32:
             return from_bits(vt, bits & _MASK32)
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
             return self.references[bits]
+        if vt is ValType.V128:
+            return bits | (words[CELL_WORDS * i + 1] << 64)
         return from_bits(vt, bits)
 
     def handle(self, reference: object) -> int:
@@ -195,7 +205,9 @@ class _Binding:
         meter = self.meter
 
         def call(*args: object) -> object:
-            cells = (ctypes.c_uint64 * count)(*[binding.to_cell(vt, a) for vt, a in zip(params, args)])
+            cells = _words(count)
+            for i, (vt, arg) in enumerate(zip(params, args)):
+                binding.put(cells, i, vt, arg)
             depth = meter[2] if meter is not None else 0
             status = entry(context, cells)
             if status:
@@ -205,8 +217,8 @@ class _Binding:
             if not results:
                 return None
             if len(results) == 1:
-                return binding.from_cell(results[0], cells[0])
-            return tuple(binding.from_cell(vt, cells[i]) for i, vt in enumerate(results))
+                return binding.get(cells, 0, results[0])
+            return tuple(binding.get(cells, i, vt) for i, vt in enumerate(results))
 
         return call
 
@@ -228,14 +240,14 @@ class _Binding:
 
     def _call_through(self, fn: Callable[..., object], func_type: FuncType, cells: Any) -> int:
         try:
-            args = [self.from_cell(vt, cells[i]) for i, vt in enumerate(func_type.params)]
+            args = [self.get(cells, i, vt) for i, vt in enumerate(func_type.params)]
             result = fn(*args)
             results = func_type.results
             if len(results) == 1:
-                cells[0] = self.to_cell(results[0], result)
+                self.put(cells, 0, results[0], result)
             elif results:
                 for i, (vt, value) in enumerate(zip(results, result)):  # type: ignore[call-overload]
-                    cells[i] = self.to_cell(vt, value)
+                    self.put(cells, i, vt, value)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -269,13 +281,14 @@ class _Binding:
         glob = self.instance.globals[index]
         vt = self.global_types[index]
         if write:
-            glob.internal = self.from_cell(vt, cell[0])
+            glob.internal = self.get(cell, 0, vt)
         else:
-            cell[0] = self.to_cell(vt, glob.internal)
+            self.put(cell, 0, vt, glob.internal)
         return 0
 
     def _helper(self, _ctx: int, which: int, cells_address: int) -> int:
-        cells = _cells(cells_address, 5)
+        words = _cells(cells_address, 5)
+        cells = [words[CELL_WORDS * k] for k in range(5)]  # the operands (numbers, handles)
         instance = self.instance
         try:
             if which == Helper.MEMORY_INIT:
@@ -290,15 +303,15 @@ class _Binding:
             elif which == Helper.TABLE_COPY:
                 bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & _MASK32 for c in cells[2:5]))
             elif which == Helper.TABLE_SIZE:
-                cells[0] = len(instance.tables[cells[0]].elements)
+                words[0] = len(instance.tables[cells[0]].elements)
             elif which == Helper.REF_FUNC:
-                cells[0] = self.handle(instance.funcs[cells[0]])
+                words[0] = self.handle(instance.funcs[cells[0]])
             elif which == Helper.TABLE_GET:
-                cells[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & _MASK32))
+                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & _MASK32))
             elif which == Helper.TABLE_SET:
                 bulk.table_set(instance.tables[cells[0]], cells[1] & _MASK32, self.references[cells[2]])
             elif which == Helper.TABLE_GROW:
-                cells[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & _MASK32)
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & _MASK32)
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
                 bulk.table_fill(table, cells[1] & _MASK32, self.references[cells[2]], cells[3] & _MASK32)
@@ -307,8 +320,14 @@ class _Binding:
             return self._fail(err)
 
 
+def _words(cells: int) -> Any:
+    """Room for `cells` cells, as 64-bit words."""
+    return (ctypes.c_uint64 * (CELL_WORDS * cells))()
+
+
 def _cells(address: int, count: int) -> Any:
-    return (ctypes.c_uint64 * count).from_address(address)
+    """The `count` cells at `address`, as 64-bit words."""
+    return (ctypes.c_uint64 * (CELL_WORDS * count)).from_address(address)
 
 
 class _CellGlobals(MutableMapping[int, object]):
@@ -322,12 +341,12 @@ class _CellGlobals(MutableMapping[int, object]):
     def __getitem__(self, index: int) -> object:
         if index not in self._indices:
             raise KeyError(index)
-        return self._binding.from_cell(self._binding.global_types[index], self._binding.globals[index])
+        return self._binding.get(self._binding.globals, index, self._binding.global_types[index])
 
     def __setitem__(self, index: int, value: object) -> None:
         if index not in self._indices:
             raise KeyError(index)
-        self._binding.globals[index] = self._binding.to_cell(self._binding.global_types[index], value)
+        self._binding.put(self._binding.globals, index, self._binding.global_types[index], value)
 
     def __delitem__(self, index: int) -> None:
         raise TypeError("globals cannot be removed")

@@ -1,0 +1,478 @@
+"""SIMD (v128) instructions in LLVM IR: LLVM's vector types and intrinsics.
+
+A v128 value is an i128 on the operand stack and in locals; each instruction bitcasts it to the
+vector shape it works on (<16 x i8>, <4 x float>, ...) and back, which costs nothing. Where
+wasm's rule differs from the plain LLVM operation (shift counts taken modulo the lane width,
+NaN results of min and max, out-of-range swizzle indices, saturating narrows) the lowering
+spells the rule out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from llvmlite import ir
+
+if TYPE_CHECKING:
+    from .lower import _Lowering
+
+__all__ = ["SIMD_OPS"]
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I16 = ir.IntType(16)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+I128 = ir.IntType(128)
+F32 = ir.FloatType()
+F64 = ir.DoubleType()
+
+SHAPES: dict[str, tuple[ir.Type, int]] = {
+    "i8x16": (I8, 16), "i16x8": (I16, 8), "i32x4": (I32, 4), "i64x2": (I64, 2), "f32x4": (F32, 4), "f64x2": (F64, 2),
+}  # fmt: skip
+_SUFFIX = {I8: "i8", I16: "i16", I32: "i32", I64: "i64", F32: "f32", F64: "f64"}
+_BITS = {I8: 8, I16: 16, I32: 32, I64: 64, F32: 32, F64: 64}
+_WIDER = {I8: I16, I16: I32, I32: I64}
+_INT_OF = {F32: I32, F64: I64}
+
+Handler = Callable[["_Lowering", object], None]
+SIMD_OPS: dict[str, Handler] = {}
+
+
+def vtype(shape: str) -> ir.VectorType:
+    element, count = SHAPES[shape]
+    return ir.VectorType(element, count)
+
+
+def _vname(element: ir.Type, count: int) -> str:
+    return f"v{count}{_SUFFIX[element]}"
+
+
+class _Vec:
+    """IR helpers over a lowering's builder."""
+
+    def __init__(self, s: "_Lowering") -> None:
+        self.s = s
+        self.b = s.builder
+
+    def as_vec(self, value: ir.Value, shape: str) -> ir.Value:
+        return self.b.bitcast(value, vtype(shape))
+
+    def as_v128(self, value: ir.Value) -> ir.Value:
+        return self.b.bitcast(value, I128)
+
+    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Value]) -> ir.Value:
+        return self.s.intrinsic(name, result, args)
+
+    def splat(self, scalar: ir.Value, count: int) -> ir.Value:
+        vec = ir.VectorType(scalar.type, count)
+        one = self.b.insert_element(ir.Constant(vec, ir.Undefined), scalar, ir.Constant(I32, 0))
+        return self.b.shuffle_vector(one, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(I32, count), [0] * count))
+
+    def shuffle(self, a: ir.Value, b: ir.Value, lanes: list[int]) -> ir.Value:
+        return self.b.shuffle_vector(a, b, ir.Constant(ir.VectorType(I32, len(lanes)), lanes))
+
+    def half(self, vec: ir.Value, high: bool) -> ir.Value:
+        count = vec.type.count
+        start = count // 2 if high else 0
+        return self.shuffle(vec, vec, list(range(start, start + count // 2)))
+
+    def mask_to_lanes(self, mask: ir.Value, element: ir.Type) -> ir.Value:
+        """A vector of i1 as lanes of all ones or all zeros."""
+        return self.b.sext(mask, ir.VectorType(_INT_OF.get(element, element), mask.type.count))
+
+    def const_vec(self, element: ir.Type, count: int, value: int) -> ir.Constant:
+        return ir.Constant(ir.VectorType(element, count), [value] * count)
+
+
+def _register(name: str) -> Callable[[Handler], Handler]:
+    def add(handler: Handler) -> Handler:
+        SIMD_OPS[name] = handler
+        return handler
+
+    return add
+
+
+def _push(s: "_Lowering", value: ir.Value) -> None:
+    s.stack.append(s.builder.bitcast(value, I128) if value.type != I128 else value)
+
+
+def _unary(name: str, shape: str, build: Callable[[_Vec, ir.Value], ir.Value]) -> None:
+    def handler(s: "_Lowering", imm: object) -> None:
+        v = _Vec(s)
+        _push(s, build(v, v.as_vec(s.stack.pop(), shape)))
+
+    SIMD_OPS[name] = handler
+
+
+def _binary(name: str, shape: str, build: Callable[[_Vec, ir.Value, ir.Value], ir.Value]) -> None:
+    def handler(s: "_Lowering", imm: object) -> None:
+        v = _Vec(s)
+        b = v.as_vec(s.stack.pop(), shape)
+        a = v.as_vec(s.stack.pop(), shape)
+        _push(s, build(v, a, b))
+
+    SIMD_OPS[name] = handler
+
+
+# -- constants, lanes, shuffles --
+
+
+@_register("v128.const")
+def _const(s: "_Lowering", imm: object) -> None:
+    s.stack.append(ir.Constant(I128, imm))
+
+
+@_register("i8x16.shuffle")
+def _shuffle(s: "_Lowering", imm: object) -> None:
+    v = _Vec(s)
+    b = v.as_vec(s.stack.pop(), "i8x16")
+    a = v.as_vec(s.stack.pop(), "i8x16")
+    _push(s, v.shuffle(a, b, list(imm)))  # type: ignore[call-overload]
+
+
+@_register("i8x16.swizzle")
+def _swizzle(s: "_Lowering", imm: object) -> None:
+    v = _Vec(s)
+    indices = v.as_vec(s.stack.pop(), "i8x16")
+    a = v.as_vec(s.stack.pop(), "i8x16")
+    result: ir.Value = ir.Constant(vtype("i8x16"), [0] * 16)
+    for lane in range(16):
+        index = s.builder.extract_element(indices, ir.Constant(I32, lane))
+        picked = s.builder.extract_element(a, s.builder.and_(index, ir.Constant(I8, 15)))
+        in_range = s.builder.icmp_unsigned("<", index, ir.Constant(I8, 16))
+        value = s.builder.select(in_range, picked, ir.Constant(I8, 0))
+        result = s.builder.insert_element(result, value, ir.Constant(I32, lane))
+    _push(s, result)
+
+
+def _define_lanes() -> None:
+    for shape, (element, count) in SHAPES.items():
+
+        def splat(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count) -> None:
+            scalar = s.stack.pop()
+            if element in (I8, I16):
+                scalar = s.builder.trunc(scalar, element)
+            _push(s, _Vec(s).splat(scalar, count))
+
+        SIMD_OPS[f"{shape}.splat"] = splat
+
+        def extract(s: "_Lowering", imm: object, shape: str = shape, element: ir.Type = element, signed: bool | None = None) -> None:
+            vec = _Vec(s).as_vec(s.stack.pop(), shape)
+            lane = s.builder.extract_element(vec, ir.Constant(I32, imm))
+            if signed is not None:
+                lane = (s.builder.sext if signed else s.builder.zext)(lane, I32)
+            s.stack.append(lane)
+
+        if element in (I8, I16):
+            SIMD_OPS[f"{shape}.extract_lane_s"] = lambda s, imm, f=extract: f(s, imm, signed=True)
+            SIMD_OPS[f"{shape}.extract_lane_u"] = lambda s, imm, f=extract: f(s, imm, signed=False)
+        else:
+            SIMD_OPS[f"{shape}.extract_lane"] = extract
+
+        def replace(s: "_Lowering", imm: object, shape: str = shape, element: ir.Type = element) -> None:
+            scalar = s.stack.pop()
+            vec = _Vec(s).as_vec(s.stack.pop(), shape)
+            if element in (I8, I16):
+                scalar = s.builder.trunc(scalar, element)
+            _push(s, s.builder.insert_element(vec, scalar, ir.Constant(I32, imm)))
+
+        SIMD_OPS[f"{shape}.replace_lane"] = replace
+
+
+_define_lanes()
+
+
+# -- bitwise --
+
+_binary("v128.and", "i64x2", lambda v, a, b: v.b.and_(a, b))
+_binary("v128.or", "i64x2", lambda v, a, b: v.b.or_(a, b))
+_binary("v128.xor", "i64x2", lambda v, a, b: v.b.xor(a, b))
+_binary("v128.andnot", "i64x2", lambda v, a, b: v.b.and_(a, v.b.not_(b)))
+_unary("v128.not", "i64x2", lambda v, a: v.b.not_(a))
+
+
+@_register("v128.bitselect")
+def _bitselect(s: "_Lowering", imm: object) -> None:
+    c, b, a = s.stack.pop(), s.stack.pop(), s.stack.pop()
+    builder = s.builder
+    _push(s, builder.or_(builder.and_(a, c), builder.and_(b, builder.not_(c))))
+
+
+@_register("v128.any_true")
+def _any_true(s: "_Lowering", imm: object) -> None:
+    value = s.stack.pop()
+    s.stack.append(s.builder.zext(s.builder.icmp_unsigned("!=", value, ir.Constant(I128, 0)), I32))
+
+
+# -- integer lanes --
+
+
+def _define_integer(shape: str) -> None:
+    element, count = SHAPES[shape]
+    bits = _BITS[element]
+    name = _vname(element, count)
+    vec = vtype(shape)
+    zero = ir.Constant(vec, [0] * count)
+    predicates = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
+    for op, pred in predicates.items():
+        if op in ("eq", "ne"):
+            _binary(f"{shape}.{op}", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_unsigned(p, a, b), element))
+            continue
+        _binary(f"{shape}.{op}_s", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_signed(p, a, b), element))
+        if element is not I64:
+            _binary(f"{shape}.{op}_u", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_unsigned(p, a, b), element))
+    _binary(f"{shape}.add", shape, lambda v, a, b: v.b.add(a, b))
+    _binary(f"{shape}.sub", shape, lambda v, a, b: v.b.sub(a, b))
+    if element is not I8:
+        _binary(f"{shape}.mul", shape, lambda v, a, b: v.b.mul(a, b))
+    _unary(f"{shape}.neg", shape, lambda v, a: v.b.sub(zero, a))
+    _unary(f"{shape}.abs", shape, lambda v, a: v.intrinsic(f"llvm.abs.{name}", vec, [a, ir.Constant(I1, 0)]))
+
+    def all_true(s: "_Lowering", imm: object) -> None:
+        v = _Vec(s)
+        nonzero = s.builder.icmp_unsigned("!=", v.as_vec(s.stack.pop(), shape), zero)
+        every = v.intrinsic(f"llvm.vector.reduce.and.v{count}i1", I1, [nonzero])
+        s.stack.append(s.builder.zext(every, I32))
+
+    def bitmask(s: "_Lowering", imm: object) -> None:
+        v = _Vec(s)
+        negative = s.builder.icmp_signed("<", v.as_vec(s.stack.pop(), shape), zero)
+        s.stack.append(s.builder.zext(s.builder.bitcast(negative, ir.IntType(count)), I32))
+
+    SIMD_OPS[f"{shape}.all_true"] = all_true
+    SIMD_OPS[f"{shape}.bitmask"] = bitmask
+
+    def shift(s: "_Lowering", imm: object, op: str = "") -> None:
+        v = _Vec(s)
+        count_value = s.builder.and_(s.stack.pop(), ir.Constant(I32, bits - 1))
+        amount = s.builder.trunc(count_value, element) if bits < 32 else (
+            s.builder.zext(count_value, element) if bits > 32 else count_value)
+        a = v.as_vec(s.stack.pop(), shape)
+        shifted = getattr(s.builder, op)(a, v.splat(amount, count))
+        _push(s, shifted)
+
+    SIMD_OPS[f"{shape}.shl"] = lambda s, imm, f=shift: f(s, imm, "shl")
+    SIMD_OPS[f"{shape}.shr_s"] = lambda s, imm, f=shift: f(s, imm, "ashr")
+    SIMD_OPS[f"{shape}.shr_u"] = lambda s, imm, f=shift: f(s, imm, "lshr")
+    if element in (I8, I16):
+        for op, intrinsic in (("add_sat_s", "sadd.sat"), ("add_sat_u", "uadd.sat"), ("sub_sat_s", "ssub.sat"), ("sub_sat_u", "usub.sat")):
+            _binary(f"{shape}.{op}", shape, lambda v, a, b, i=intrinsic: v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
+
+        def avgr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+            wide = ir.VectorType(_WIDER[element], count)
+            total = v.b.add(v.b.add(v.b.zext(a, wide), v.b.zext(b, wide)), v.const_vec(_WIDER[element], count, 1))
+            return v.b.trunc(v.b.lshr(total, v.const_vec(_WIDER[element], count, 1)), vec)
+
+        _binary(f"{shape}.avgr_u", shape, avgr)
+    if element is not I64:
+        for op in ("smin", "umin", "smax", "umax"):
+            wasm = {"smin": "min_s", "umin": "min_u", "smax": "max_s", "umax": "max_u"}[op]
+            _binary(f"{shape}.{wasm}", shape, lambda v, a, b, o=op: v.intrinsic(f"llvm.{o}.{name}", vec, [a, b]))
+    if element is I8:
+        _unary(f"{shape}.popcnt", shape, lambda v, a: v.intrinsic(f"llvm.ctpop.{name}", vec, [a]))
+
+
+for _shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
+    _define_integer(_shape)
+
+
+# -- widening and narrowing --
+
+
+def _define_widening() -> None:
+    pairs = (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+    for wide_shape, narrow_shape in pairs:
+        wide_element, count = SHAPES[wide_shape]
+        wide = ir.VectorType(wide_element, count)
+        for half in ("low", "high"):
+            for sign in ("s", "u"):
+
+                def extend(v: _Vec, a: ir.Value, half: str = half, sign: str = sign, wide: ir.Type = wide) -> ir.Value:
+                    part = v.half(a, half == "high")
+                    return (v.b.sext if sign == "s" else v.b.zext)(part, wide)
+
+                _unary(f"{wide_shape}.extend_{half}_{narrow_shape}_{sign}", narrow_shape, extend)
+
+                def extmul(v: _Vec, a: ir.Value, b: ir.Value, f: Callable[..., ir.Value] = extend) -> ir.Value:
+                    return v.b.mul(f(v, a), f(v, b))
+
+                _binary(f"{wide_shape}.extmul_{half}_{narrow_shape}_{sign}", narrow_shape, extmul)
+        if wide_shape != "i64x2":
+            for sign in ("s", "u"):
+
+                def pairwise(v: _Vec, a: ir.Value, sign: str = sign, wide: ir.Type = wide) -> ir.Value:
+                    n = a.type.count
+                    even = v.shuffle(a, a, list(range(0, n, 2)))
+                    odd = v.shuffle(a, a, list(range(1, n, 2)))
+                    widen = v.b.sext if sign == "s" else v.b.zext
+                    return v.b.add(widen(even, wide), widen(odd, wide))
+
+                _unary(f"{wide_shape}.extadd_pairwise_{narrow_shape}_{sign}", narrow_shape, pairwise)
+
+    for narrow_shape, wide_shape in (("i8x16", "i16x8"), ("i16x8", "i32x4")):
+        narrow_element, count = SHAPES[narrow_shape]
+        wide_element, _ = SHAPES[wide_shape]
+        bits = _BITS[narrow_element]
+        for sign in ("s", "u"):
+            low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sign == "s" else (0, (1 << bits) - 1)
+
+            def narrow(
+                v: _Vec, a: ir.Value, b: ir.Value, low: int = low, high: int = high,
+                count: int = count, narrow_element: ir.Type = narrow_element, wide_element: ir.Type = wide_element,
+            ) -> ir.Value:  # fmt: skip
+                both = v.shuffle(a, b, list(range(count)))
+                name = _vname(wide_element, count)
+                clamped = v.intrinsic(f"llvm.smax.{name}", both.type, [both, v.const_vec(wide_element, count, low)])
+                clamped = v.intrinsic(f"llvm.smin.{name}", both.type, [clamped, v.const_vec(wide_element, count, high)])
+                return v.b.trunc(clamped, ir.VectorType(narrow_element, count))
+
+            _binary(f"{narrow_shape}.narrow_{wide_shape}_{sign}", wide_shape, narrow)
+
+
+_define_widening()
+
+
+def _q15mulr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+    wide = ir.VectorType(I32, 8)
+    product = v.b.mul(v.b.sext(a, wide), v.b.sext(b, wide))
+    rounded = v.b.ashr(v.b.add(product, v.const_vec(I32, 8, 0x4000)), v.const_vec(I32, 8, 15))
+    clamped = v.intrinsic("llvm.smin.v8i32", wide, [rounded, v.const_vec(I32, 8, 0x7FFF)])
+    return v.b.trunc(clamped, vtype("i16x8"))
+
+
+def _dot(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+    wide = ir.VectorType(I32, 8)
+    product = v.b.mul(v.b.sext(a, wide), v.b.sext(b, wide))
+    return v.b.add(v.shuffle(product, product, [0, 2, 4, 6]), v.shuffle(product, product, [1, 3, 5, 7]))
+
+
+_binary("i16x8.q15mulr_sat_s", "i16x8", _q15mulr)
+_binary("i32x4.dot_i16x8_s", "i16x8", _dot)
+
+
+# -- float lanes --
+
+
+def _define_float(shape: str) -> None:
+    element, count = SHAPES[shape]
+    name = _vname(element, count)
+    vec = vtype(shape)
+    for op, pred in {"eq": "==", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}.items():
+        _binary(f"{shape}.{op}", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.fcmp_ordered(p, a, b), element))
+    _binary(f"{shape}.ne", shape, lambda v, a, b: v.mask_to_lanes(v.b.fcmp_unordered("!=", a, b), element))
+    for op in ("add", "sub", "mul", "div"):
+        _binary(f"{shape}.{op}", shape, lambda v, a, b, o=op: getattr(v.b, f"f{o}")(a, b))
+    for op, intrinsic in (("abs", "fabs"), ("sqrt", "sqrt"), ("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"), ("nearest", "roundeven")):
+        _unary(f"{shape}.{op}", shape, lambda v, a, i=intrinsic: v.intrinsic(f"llvm.{i}.{name}", vec, [a]))
+    _unary(f"{shape}.neg", shape, lambda v, a: v.b.fneg(a))
+    for op, intrinsic in (("min", "minimum"), ("max", "maximum")):
+
+        def min_max(v: _Vec, a: ir.Value, b: ir.Value, i: str = intrinsic) -> ir.Value:
+            either_nan = v.b.fcmp_unordered("uno", a, b)
+            return v.b.select(either_nan, v.b.fadd(a, b), v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
+
+        _binary(f"{shape}.{op}", shape, min_max)
+    _binary(f"{shape}.pmin", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", b, a), b, a))
+    _binary(f"{shape}.pmax", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", a, b), b, a))
+
+
+_define_float("f32x4")
+_define_float("f64x2")
+
+
+def _canonical(v: _Vec, value: ir.Value) -> ir.Value:
+    name = _vname(value.type.element, value.type.count)
+    return v.intrinsic(f"llvm.canonicalize.{name}", value.type, [value])
+
+
+_unary("i32x4.trunc_sat_f32x4_s", "f32x4", lambda v, a: v.intrinsic("llvm.fptosi.sat.v4i32.v4f32", vtype("i32x4"), [a]))
+_unary("i32x4.trunc_sat_f32x4_u", "f32x4", lambda v, a: v.intrinsic("llvm.fptoui.sat.v4i32.v4f32", vtype("i32x4"), [a]))
+_unary("f32x4.convert_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(a, vtype("f32x4")))
+_unary("f32x4.convert_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(a, vtype("f32x4")))
+
+
+def _zero_extend_pair(v: _Vec, pair: ir.Value) -> ir.Value:
+    """Two lanes, then two zero lanes."""
+    return v.shuffle(pair, ir.Constant(pair.type, None), [0, 1, 2, 3])
+
+
+_unary("i32x4.trunc_sat_f64x2_s_zero", "f64x2",
+       lambda v, a: _zero_extend_pair(v, v.intrinsic("llvm.fptosi.sat.v2i32.v2f64", ir.VectorType(I32, 2), [a])))
+_unary("i32x4.trunc_sat_f64x2_u_zero", "f64x2",
+       lambda v, a: _zero_extend_pair(v, v.intrinsic("llvm.fptoui.sat.v2i32.v2f64", ir.VectorType(I32, 2), [a])))
+_unary("f64x2.convert_low_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(v.half(a, False), vtype("f64x2")))
+_unary("f64x2.convert_low_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(v.half(a, False), vtype("f64x2")))
+_unary("f32x4.demote_f64x2_zero", "f64x2",
+       lambda v, a: _canonical(v, _zero_extend_pair(v, v.b.fptrunc(a, ir.VectorType(F32, 2)))))  # v2f32 has no canonicalize on x86
+_unary("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _canonical(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
+
+
+# -- memory --
+
+
+def _memarg_offset(imm: object) -> int:
+    return imm[1]  # type: ignore[index, no-any-return]
+
+
+@_register("v128.load")
+def _load(s: "_Lowering", imm: object) -> None:
+    pointer = s.address(_memarg_offset(imm), 16)
+    s.stack.append(s.builder.load(pointer, typ=I128, align=1))
+
+
+@_register("v128.store")
+def _store(s: "_Lowering", imm: object) -> None:
+    value = s.stack.pop()
+    pointer = s.address(_memarg_offset(imm), 16)
+    s.builder.store(value, pointer, align=1)
+
+
+def _define_memory() -> None:
+    for name, element, count, signed in (
+        ("8x8_s", I8, 8, True), ("8x8_u", I8, 8, False), ("16x4_s", I16, 4, True),
+        ("16x4_u", I16, 4, False), ("32x2_s", I32, 2, True), ("32x2_u", I32, 2, False),
+    ):  # fmt: skip
+
+        def extend_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, signed: bool = signed) -> None:
+            pointer = s.address(_memarg_offset(imm), _BITS[element] * count // 8)
+            narrow = s.builder.load(pointer, typ=ir.VectorType(element, count), align=1)
+            wide = ir.VectorType(_WIDER[element], count)
+            _push(s, (s.builder.sext if signed else s.builder.zext)(narrow, wide))
+
+        SIMD_OPS[f"v128.load{name}"] = extend_load
+    for bits, element, count in ((8, I8, 16), (16, I16, 8), (32, I32, 4), (64, I64, 2)):
+
+        def splat_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
+            pointer = s.address(_memarg_offset(imm), bits // 8)
+            _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), count))
+
+        SIMD_OPS[f"v128.load{bits}_splat"] = splat_load
+
+        def lane_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
+            _, offset, lane = imm  # type: ignore[misc]
+            vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
+            pointer = s.address(offset, bits // 8)
+            value = s.builder.load(pointer, typ=element, align=1)
+            _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
+
+        SIMD_OPS[f"v128.load{bits}_lane"] = lane_load
+
+        def lane_store(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
+            _, offset, lane = imm  # type: ignore[misc]
+            vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
+            pointer = s.address(offset, bits // 8)
+            s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
+
+        SIMD_OPS[f"v128.store{bits}_lane"] = lane_store
+    for bits, element in ((32, I32), (64, I64)):
+
+        def zero_load(s: "_Lowering", imm: object, element: ir.Type = element, bits: int = bits) -> None:
+            pointer = s.address(_memarg_offset(imm), bits // 8)
+            s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
+
+        SIMD_OPS[f"v128.load{bits}_zero"] = zero_load
+
+
+_define_memory()
