@@ -9,8 +9,9 @@ spells the rule out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from llvmlite import ir
 
@@ -54,7 +55,7 @@ class _Vec:
 
     def __init__(self, s: "_Lowering") -> None:
         self.s = s
-        self.b = s.builder
+        self.b: ir.IRBuilder = s.builder
 
     def as_vec(self, value: ir.Value, shape: str) -> ir.Value:
         return self.b.bitcast(value, vtype(shape))
@@ -116,6 +117,27 @@ def _binary(name: str, shape: str, build: Callable[[_Vec, ir.Value, ir.Value], i
     SIMD_OPS[name] = handler
 
 
+def _int_compare(v: _Vec, a: ir.Value, b: ir.Value, pred: str, signed: bool, element: ir.Type) -> ir.Value:
+    mask = v.b.icmp_signed(pred, a, b) if signed else v.b.icmp_unsigned(pred, a, b)
+    return v.mask_to_lanes(mask, element)
+
+
+def _float_compare(v: _Vec, a: ir.Value, b: ir.Value, pred: str, element: ir.Type) -> ir.Value:
+    return v.mask_to_lanes(v.b.fcmp_ordered(pred, a, b), element)
+
+
+def _float_arithmetic(v: _Vec, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+    return cast(ir.Value, getattr(v.b, op)(a, b))
+
+
+def _lanewise(v: _Vec, a: ir.Value, b: ir.Value, name: str, typ: ir.Type) -> ir.Value:
+    return v.intrinsic(name, typ, [a, b])
+
+
+def _lanewise_unary(v: _Vec, a: ir.Value, name: str, typ: ir.Type) -> ir.Value:
+    return v.intrinsic(name, typ, [a])
+
+
 # -- constants, lanes, shuffles --
 
 
@@ -166,8 +188,8 @@ def _define_lanes() -> None:
             s.stack.append(lane)
 
         if element in (I8, I16):
-            SIMD_OPS[f"{shape}.extract_lane_s"] = lambda s, imm, f=extract: f(s, imm, signed=True)
-            SIMD_OPS[f"{shape}.extract_lane_u"] = lambda s, imm, f=extract: f(s, imm, signed=False)
+            SIMD_OPS[f"{shape}.extract_lane_s"] = functools.partial(extract, signed=True)
+            SIMD_OPS[f"{shape}.extract_lane_u"] = functools.partial(extract, signed=False)
         else:
             SIMD_OPS[f"{shape}.extract_lane"] = extract
 
@@ -218,11 +240,11 @@ def _define_integer(shape: str) -> None:
     predicates = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
     for op, pred in predicates.items():
         if op in ("eq", "ne"):
-            _binary(f"{shape}.{op}", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_unsigned(p, a, b), element))
+            _binary(f"{shape}.{op}", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
             continue
-        _binary(f"{shape}.{op}_s", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_signed(p, a, b), element))
+        _binary(f"{shape}.{op}_s", shape, functools.partial(_int_compare, pred=pred, signed=True, element=element))
         if element is not I64:
-            _binary(f"{shape}.{op}_u", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.icmp_unsigned(p, a, b), element))
+            _binary(f"{shape}.{op}_u", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
     _binary(f"{shape}.add", shape, lambda v, a, b: v.b.add(a, b))
     _binary(f"{shape}.sub", shape, lambda v, a, b: v.b.sub(a, b))
     if element is not I8:
@@ -253,12 +275,12 @@ def _define_integer(shape: str) -> None:
         shifted = getattr(s.builder, op)(a, v.splat(amount, count))
         _push(s, shifted)
 
-    SIMD_OPS[f"{shape}.shl"] = lambda s, imm, f=shift: f(s, imm, "shl")
-    SIMD_OPS[f"{shape}.shr_s"] = lambda s, imm, f=shift: f(s, imm, "ashr")
-    SIMD_OPS[f"{shape}.shr_u"] = lambda s, imm, f=shift: f(s, imm, "lshr")
+    SIMD_OPS[f"{shape}.shl"] = functools.partial(shift, op="shl")
+    SIMD_OPS[f"{shape}.shr_s"] = functools.partial(shift, op="ashr")
+    SIMD_OPS[f"{shape}.shr_u"] = functools.partial(shift, op="lshr")
     if element in (I8, I16):
         for op, intrinsic in (("add_sat_s", "sadd.sat"), ("add_sat_u", "uadd.sat"), ("sub_sat_s", "ssub.sat"), ("sub_sat_u", "usub.sat")):
-            _binary(f"{shape}.{op}", shape, lambda v, a, b, i=intrinsic: v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
+            _binary(f"{shape}.{op}", shape, functools.partial(_lanewise, name=f"llvm.{intrinsic}.{name}", typ=vec))
 
         def avgr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
             wide = ir.VectorType(_WIDER[element], count)
@@ -269,7 +291,7 @@ def _define_integer(shape: str) -> None:
     if element is not I64:
         for op in ("smin", "umin", "smax", "umax"):
             wasm = {"smin": "min_s", "umin": "min_u", "smax": "max_s", "umax": "max_u"}[op]
-            _binary(f"{shape}.{wasm}", shape, lambda v, a, b, o=op: v.intrinsic(f"llvm.{o}.{name}", vec, [a, b]))
+            _binary(f"{shape}.{wasm}", shape, functools.partial(_lanewise, name=f"llvm.{op}.{name}", typ=vec))
     if element is I8:
         _unary(f"{shape}.popcnt", shape, lambda v, a: v.intrinsic(f"llvm.ctpop.{name}", vec, [a]))
 
@@ -360,12 +382,12 @@ def _define_float(shape: str) -> None:
     name = _vname(element, count)
     vec = vtype(shape)
     for op, pred in {"eq": "==", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}.items():
-        _binary(f"{shape}.{op}", shape, lambda v, a, b, p=pred: v.mask_to_lanes(v.b.fcmp_ordered(p, a, b), element))
+        _binary(f"{shape}.{op}", shape, functools.partial(_float_compare, pred=pred, element=element))
     _binary(f"{shape}.ne", shape, lambda v, a, b: v.mask_to_lanes(v.b.fcmp_unordered("!=", a, b), element))
     for op in ("add", "sub", "mul", "div"):
-        _binary(f"{shape}.{op}", shape, lambda v, a, b, o=op: getattr(v.b, f"f{o}")(a, b))
+        _binary(f"{shape}.{op}", shape, functools.partial(_float_arithmetic, op=f"f{op}"))
     for op, intrinsic in (("abs", "fabs"), ("sqrt", "sqrt"), ("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"), ("nearest", "roundeven")):
-        _unary(f"{shape}.{op}", shape, lambda v, a, i=intrinsic: v.intrinsic(f"llvm.{i}.{name}", vec, [a]))
+        _unary(f"{shape}.{op}", shape, functools.partial(_lanewise_unary, name=f"llvm.{intrinsic}.{name}", typ=vec))
     _unary(f"{shape}.neg", shape, lambda v, a: v.b.fneg(a))
     for op, intrinsic in (("min", "minimum"), ("max", "maximum")):
 
@@ -413,7 +435,7 @@ _unary("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _canonical(v, v.b.fpext(
 
 
 def _memarg_offset(imm: object) -> int:
-    return imm[1]  # type: ignore[index, no-any-return]
+    return cast(tuple[int, int], imm)[1]
 
 
 @_register("v128.load")
@@ -451,7 +473,7 @@ def _define_memory() -> None:
         SIMD_OPS[f"v128.load{bits}_splat"] = splat_load
 
         def lane_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
-            _, offset, lane = imm  # type: ignore[misc]
+            _, offset, lane = cast(tuple[int, int, int], imm)
             vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
             pointer = s.address(offset, bits // 8)
             value = s.builder.load(pointer, typ=element, align=1)
@@ -460,7 +482,7 @@ def _define_memory() -> None:
         SIMD_OPS[f"v128.load{bits}_lane"] = lane_load
 
         def lane_store(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
-            _, offset, lane = imm  # type: ignore[misc]
+            _, offset, lane = cast(tuple[int, int, int], imm)
             vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
             pointer = s.address(offset, bits // 8)
             s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
