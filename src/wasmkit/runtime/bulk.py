@@ -60,6 +60,7 @@ def table_set(table: Table, index: int, value: object) -> None:
     if index >= len(elements):
         raise _table_trap()
     elements[index] = value
+    table.changed(index, index + 1)
 
 
 def table_grow(table: Table, init: object, delta: int) -> int:
@@ -72,15 +73,18 @@ def table_fill(table: Table, index: int, value: object, length: int) -> None:
     if index + length > len(elements):
         raise _table_trap()
     elements[index : index + length] = [value] * length
+    table.changed(index, index + length)
 
 
 def table_copy(dst_table: Table, src_table: Table, dst: int, src: int, length: int) -> None:
     if src + length > len(src_table.elements) or dst + length > len(dst_table.elements):
         raise _table_trap()
     dst_table.elements[dst : dst + length] = src_table.elements[src : src + length]
+    dst_table.changed(dst, dst + length)
 
 
 def table_init(table: Table, segment: list[object], dst: int, src: int, length: int) -> None:
     if src + length > len(segment) or dst + length > len(table.elements):
         raise _table_trap()
     table.elements[dst : dst + length] = segment[src : src + length]
+    table.changed(dst, dst + length)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..syntax.types import TableType
 
 __all__ = ["Table", "MAX_TABLE_ELEMENTS"]
@@ -13,7 +15,9 @@ MAX_TABLE_ELEMENTS = 10_000_000
 
 class Table:
     """A table instance. `elements` is the list the engines index directly: growth extends
-    it in place, so it stays the same object for the table's life."""
+    it in place, so it stays the same object for the table's life. Change it through `set`,
+    `grow` and the bulk operations (or call `changed` after writing it yourself): engines that
+    mirror it, such as the native engine for `call_indirect`, hear of changes that way."""
 
     def __init__(self, table_type: TableType, init: object = None, max_elements: int | None = None) -> None:
         self.type = table_type
@@ -25,6 +29,7 @@ class Table:
                 f"table of {table_type.limits.min} elements exceeds the limit of {self._max} elements"
             )
         self.elements: list[object] = [init] * table_type.limits.min
+        self._listeners: list[Callable[[Table, int, int], None]] = []
 
     @property
     def size(self) -> int:
@@ -36,6 +41,7 @@ class Table:
         if delta < 0 or old + delta > self._max:
             return -1
         self.elements.extend([init] * delta)
+        self.changed(old, old + delta)
         return old
 
     def get(self, index: int) -> object:
@@ -45,3 +51,14 @@ class Table:
         if not 0 <= index < len(self.elements):
             raise IndexError(f"table index {index} is out of bounds")
         self.elements[index] = value
+        self.changed(index, index + 1)
+
+    def add_listener(self, listener: Callable[["Table", int, int], None]) -> None:
+        """Call `listener(table, start, stop)` whenever elements start..stop change."""
+        self._listeners.append(listener)
+
+    def changed(self, start: int, stop: int) -> None:
+        """Tell the listeners that elements start..stop were written (or added)."""
+        if start < stop:
+            for listener in self._listeners:
+                listener(self, start, stop)

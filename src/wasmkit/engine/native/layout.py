@@ -37,7 +37,9 @@ class Field(enum.IntEnum):
     GLOBAL_ACCESS = 9
     HELPER = 10
     METER = 11  # address of the store's native meter (metered code only; see Store.native_meter)
-    COUNT = 12
+    TABLES = 12  # address of (mirror address, size) per table: call_indirect's direct path
+    TYPE_IDS = 13  # address of the runtime type id of each of the module's types
+    COUNT = 14
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.

@@ -31,7 +31,9 @@ from ..metering import branched_loops, fuel_counts
 from .simd import SIMD_OPS
 from .layout import CELL_BYTES, STACK_BUDGET, TRAP_CODES, Field, Helper
 
-__all__ = ["NativeCompileError", "lower_module"]
+__all__ = ["NativeCompileError", "lower_module", "FUNCTIONS_SYMBOL"]
+
+FUNCTIONS_SYMBOL = "functions"
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -543,10 +545,50 @@ class _Lowering:
         args = self.stack[len(self.stack) - count :] if count else []
         if count:
             del self.stack[-count:]
+        builder = self.builder
+        slots = [self.alloca(ir_type(vt), "ci") for vt in callee_type.results]
+        fast = self.fn.append_basic_block("call_indirect_direct")
+        slow = self.fn.append_basic_block("call_indirect_runtime")
+        done = self.fn.append_basic_block("call_indirect_done")
+        # The direct path: the table's mirror (see `module`) holds a function of this instance,
+        # with the expected type, at this element.
+        descriptor = builder.gep(self.load_field(Field.TABLES, PTR), [ir.Constant(I64, 16 * table)], source_etype=I8)
+        mirror = builder.load(descriptor, typ=PTR)
+        size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+        index = builder.zext(element, I64)
+        in_range = builder.icmp_unsigned("<", index, size)
+        safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
+        entry = builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 16))], source_etype=I8)
+        checkable = self.fn.append_basic_block()
+        builder.cbranch(in_range, checkable, slow)
+        builder.position_at_end(checkable)
+        target = builder.load(entry, typ=PTR)
+        found_type = builder.load(builder.gep(entry, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+        type_ids = self.load_field(Field.TYPE_IDS, PTR)
+        expected = builder.load(builder.gep(type_ids, [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=I64)
+        direct = builder.and_(
+            builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)),
+            builder.icmp_unsigned("==", found_type, expected),
+        )
+        builder.cbranch(direct, fast, slow)
+        builder.position_at_end(fast)
+        result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail")
+        self.check_trap()
+        returned = [result] if len(callee_type.results) == 1 else [
+            builder.extract_value(result, i) for i in range(len(callee_type.results))
+        ]
+        for slot, value in zip(slots, returned):
+            builder.store(value, slot)
+        builder.branch(done)
+        builder.position_at_end(slow)
         results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
             Field.CALL_INDIRECT, self.m.call_indirect_type,
             [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]))
-        self.stack.extend(results)
+        for slot, value in zip(slots, results):
+            builder.store(value, slot)
+        builder.branch(done)
+        builder.position_at_end(done)
+        self.stack.extend(self.load_slot(slot) for slot in slots)
 
     def through_cells(
         self, callee_type: FuncType, args: list[ir.Value], call: Callable[[ir.Value], ir.Value]
@@ -969,6 +1011,12 @@ class _ModuleLowering:
         for index in self.functions:
             _Lowering(self, index).lower()
             self._entry(index)
+        # The defined functions' addresses, in index order: what tables' mirrors point to.
+        pointers = list(self.functions.values())
+        if pointers:
+            table = ir.GlobalVariable(self.module, ir.ArrayType(PTR, len(pointers)), FUNCTIONS_SYMBOL)
+            table.initializer = ir.Constant(ir.ArrayType(PTR, len(pointers)), pointers)
+            table.global_constant = True
 
     def _entry(self, index: int) -> None:
         """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python."""

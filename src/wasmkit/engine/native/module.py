@@ -10,8 +10,10 @@ returning internal values as the Python engine's functions do.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,7 +30,7 @@ from ...validate import ValidModule
 from . import layout
 from .cache import ObjectCache
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
-from .lower import lower_module
+from .lower import FUNCTIONS_SYMBOL, lower_module
 
 if TYPE_CHECKING:
     from ...runtime.instance import Instance
@@ -89,11 +91,19 @@ class NativeCompiledModule:
                     getbuffer_func=lambda _module: cached,
                 )
             self._engine.finalize_object()
+            first = valid.imported_func_count
             # Each defined function's entry, callable through ctypes (made once, shared by instances).
             self.entries = {
                 index: _ENTRY(self._engine.get_function_address(f"entry{index}"))
-                for index in range(valid.imported_func_count, len(valid.func_types))
+                for index in range(first, len(valid.func_types))
             }
+            # Each defined function's own address, which tables' mirrors hold for call_indirect.
+            count = len(valid.func_types) - first
+            addresses: Any = (
+                (ctypes.c_uint64 * count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
+                if count else []
+            )
+            self.addresses = {first + i: int(address) for i, address in enumerate(addresses)}
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Everything is compiled already (LLVM compiles the whole module at once)."""
@@ -149,11 +159,41 @@ class _Binding:
         self.meter = instance.store.native_meter() if compiled.metered else None
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
+        self.type_id_cells = (ctypes.c_uint64 * max(len(self.type_ids), 1))(*self.type_ids)
+        self.context[Field.TYPE_IDS] = ctypes.addressof(self.type_id_cells)
+        # call_indirect's direct path: per table, a mirror of (address, type id) per element,
+        # non-zero where the element is a function of this instance.
+        self.direct = {
+            instance.funcs[index]: (address, type_id(valid.func_types[index]))
+            for index, address in compiled.addresses.items()
+        }
+        self.descriptors = _words(max(len(instance.tables), 1))
+        self.context[Field.TABLES] = ctypes.addressof(self.descriptors)
+        self.mirrors: list[Any] = [None] * len(instance.tables)
+        this = weakref.ref(self)
+        for i, table in enumerate(instance.tables):
+            self._mirror(i, 0, len(table.elements))
+            table.add_listener(functools.partial(_table_changed, this, i))
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
         if self.memory is not None:
             self.context[Field.MEM_BASE] = self.memory.address
             self._memory_grown(self.memory)
             self.memory.add_listener(self._memory_grown)
+
+    def _mirror(self, i: int, start: int, stop: int) -> None:
+        """Bring table `i`'s mirror up to date for elements start..stop."""
+        elements = self.instance.tables[i].elements
+        mirror = self.mirrors[i]
+        if mirror is None or len(mirror) < CELL_WORDS * len(elements):
+            mirror = self.mirrors[i] = _words(max(2 * len(elements), 1))
+            self.descriptors[CELL_WORDS * i] = ctypes.addressof(mirror)
+            start, stop = 0, len(elements)
+        self.descriptors[CELL_WORDS * i + 1] = len(elements)
+        direct = self.direct
+        for k in range(start, stop):
+            element = elements[k]
+            found = direct.get(element) if isinstance(element, Func) else None
+            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = found or (0, 0)
 
     def _memory_grown(self, memory: "Memory") -> None:
         self.context[Field.MEM_SIZE] = memory.size
@@ -318,6 +358,12 @@ class _Binding:
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
+
+
+def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, start: int, stop: int) -> None:
+    alive = binding()
+    if alive is not None:
+        alive._mirror(i, start, stop)
 
 
 def _words(cells: int) -> Any:
