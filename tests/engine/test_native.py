@@ -152,3 +152,8 @@ def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Monk
     metered = wasmkit.Store(NativeEngine(cache_dir=tmp_path), fuel=10)
     with pytest.raises(AssertionError, match="lowered again"):  # another variant: not in the cache
         wasmkit.Instance(wasmkit.Module(source), store=metered)
+
+
+def test_auto_picks_the_native_engine_when_llvmlite_is_installed() -> None:
+    assert get_engine("auto") is get_engine("native")
+    assert wasmkit.Store("auto").engine.name == "native"

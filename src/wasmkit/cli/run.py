@@ -1,7 +1,7 @@
 """`wasmkit run`: run a module, with the flags of `wasmtime run`.
 
-    wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine E] [--invoke NAME]
-                FILE [ARGS...]
+    wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
+                [--invoke NAME] FILE [ARGS...]
 
 A module that imports WASI gets it: `argv` is FILE then ARGS, the environment holds only the
 `--env` variables (`--env NAME` passes the host's value through), the `--dir`s are preopened
@@ -9,9 +9,10 @@ A module that imports WASI gets it: `argv` is FILE then ARGS, the environment ho
 function NAME is called instead, with ARGS parsed by its parameter types, and each result is
 printed on its own line.
 
-Compiled code is kept on disk (in `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else
-`~/.cache/wasmkit`), so that the next run of the same module skips compiling; `--no-cache`
-turns that off.
+`--engine native` compiles the module to machine code through LLVM (the `native` extra);
+`auto` picks it when llvmlite is installed. Compiled code is kept on disk (in
+`$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), so that the
+next run of the same module skips compiling; `--no-cache` turns that off.
 
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
 and its wasm backtrace go to stderr); 1 for a wasmkit error (a missing file, a malformed or
@@ -42,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included)")
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
-    p.add_argument("--engine", default="python", help="the engine to run on (default: python)")
+    p.add_argument("--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)")
     p.add_argument(
         "--no-cache",
         action="store_true",

@@ -10,7 +10,7 @@ from ..validate import ValidModule
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
 
-__all__ = ["Engine", "CompiledModule", "get_engine", "cached_engine"]
+__all__ = ["Engine", "CompiledModule", "get_engine", "cached_engine", "resolve_engine_name"]
 
 
 class CompiledModule(Protocol):
@@ -37,8 +37,21 @@ class Engine(Protocol):
 _ENGINES: dict[str, Engine] = {}
 
 
+def resolve_engine_name(name: str) -> str:
+    """`name`, with "auto" resolved: the native engine when llvmlite is installed, else the
+    Python engine."""
+    if name != "auto":
+        return name
+    try:
+        import llvmlite  # noqa: F401
+    except ImportError:
+        return "python"
+    return "native"
+
+
 def get_engine(name: str = "python") -> Engine:
-    """The engine called `name` (one shared instance per name)."""
+    """The engine called `name` ("python", "native" or "auto"; one shared instance per name)."""
+    name = resolve_engine_name(name)
     engine = _ENGINES.get(name)
     if engine is None:
         if name == "python":
@@ -52,7 +65,7 @@ def get_engine(name: str = "python") -> Engine:
                 raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
             engine = NativeEngine()
         else:
-            raise ValueError(f"unknown engine {name!r} (available: python, native)")
+            raise ValueError(f"unknown engine {name!r} (available: python, native, auto)")
         _ENGINES[name] = engine
     return engine
 
@@ -63,6 +76,7 @@ def cached_engine(name: str = "python") -> Engine:
     the command line and the server's worker processes."""
     from .cache_dir import default_cache_dir
 
+    name = resolve_engine_name(name)
     if name == "python":
         from .python import PythonEngine
 

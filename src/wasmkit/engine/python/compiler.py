@@ -423,7 +423,9 @@ class _FunctionCompiler:
                 access = f"{view}[{known >> (width.bit_length() - 1)}]"
             else:
                 access = f"{unpack}(M, {text})[0]"
-        self.push(template.format(access), addr.flags | IMPURE | STATE, addr.depth + 1)
+        # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
+        # when its value is dropped (before an `unreachable`, say).
+        self.push(template.format(access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
 
     def store(self, op: Op, memarg: tuple[int, int]) -> None:
         value = self.pop()
