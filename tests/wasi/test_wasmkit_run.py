@@ -26,7 +26,8 @@ from wasmkit.cli import main
 
 SUITE = SHARED / "wasi-testsuite"
 CASES = sorted(SUITE.glob("*/*.wasm")) if SUITE.exists() else []
-TABLE = report("WASI testsuite through wasmkit run", ("tests",))
+ENGINES = ["python", "native"]
+TABLE = report("WASI testsuite through wasmkit run", tuple(ENGINES))
 RUNS = load()
 
 
@@ -38,13 +39,14 @@ def wasmkit_run(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int
     return code, captured.out.encode(), captured.err.encode()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("wasm", CASES or [None], ids=lambda p: f"{p.parent.name}/{p.stem}" if p else "missing")
-def test_wasi_testsuite(wasm: Path | None, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_wasi_testsuite(wasm: Path | None, engine: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     require_shared("wasi-testsuite")
     assert wasm is not None
     spec_path = wasm.with_suffix(".json")
     spec = json.loads(spec_path.read_text()) if spec_path.exists() else {}
-    flags = []
+    flags = ["--engine", engine]
     for name, value in spec.get("env", {}).items():
         flags += ["--env", f"{name}={value}"]
     if spec.get("root"):
@@ -56,7 +58,7 @@ def test_wasi_testsuite(wasm: Path | None, tmp_path: Path, capfd: pytest.Capture
     code, stdout, stderr = wasmkit_run([*flags, str(wasm), *spec.get("args", [])], capfd)
     expected_out = spec.get("stdout", "").encode()
     ok = code == spec.get("exit_code", 0) and stdout[: len(expected_out)] == expected_out
-    TABLE.add(wasm.parent.name, "tests", int(ok), int(not ok))
+    TABLE.add(wasm.parent.name, engine, int(ok), int(not ok))
     assert code == spec.get("exit_code", 0), stderr.decode(errors="replace")
     assert stdout[: len(expected_out)] == expected_out
 

@@ -1,7 +1,7 @@
 """The on-disk cache of native code: one object file per module and variant, so that a second
 run loads machine code instead of compiling through LLVM.
 
-A file is named by a hash of the module, the variant (metered or not), the native engine's own
+A file is named by a hash of the module, the variant (metered or not, and the tier), the native engine's own
 source (a changed lowering never reuses old code), wasmkit's and LLVM's versions, and the host
 CPU LLVM compiled for. Writes go to a temporary file renamed into place.
 """
@@ -33,11 +33,12 @@ def _engine_digest() -> bytes:
 class ObjectCache:
     """The cached object file of one module variant."""
 
-    def __init__(self, directory: Path, module_digest: bytes, metered: bool) -> None:
+    def __init__(self, directory: Path, module_digest: bytes, metered: bool, tier: str) -> None:
         host = f"{llvm.get_process_triple()}|{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}"
         parts = [
             module_digest,
             b"metered" if metered else b"plain",
+            tier.encode(),
             _engine_digest(),
             __version__.encode(),
             ".".join(map(str, llvm.llvm_version_info)).encode(),

@@ -128,6 +128,7 @@ class _Lowering:
         self.repeating_loops = branched_loops(self.instrs)
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
         self.meter_stop_block: ir.Block | None = None
+        self.trap_blocks: dict[TrapKind, ir.Block] = {}
 
     # -- helpers --
 
@@ -148,13 +149,21 @@ class _Lowering:
 
     def trap_if(self, condition: ir.Value, kind: TrapKind) -> None:
         """Trap with `kind` when `condition` (an i1) holds."""
-        trap = self.fn.append_basic_block(f"trap_{kind.name.lower()}")
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(condition, trap, cont)
-        self.builder.position_at_end(trap)
-        self.builder.store(ir.Constant(I64, TRAP_CODES[kind]), self.field_ptr(Field.TRAP))
-        self.builder.branch(self.trap_block)
+        self.builder.cbranch(condition, self.trap_kind_block(kind), cont)
         self.builder.position_at_end(cont)
+
+    def trap_kind_block(self, kind: TrapKind) -> ir.Block:
+        """The function's one block that traps with `kind` (made on first use)."""
+        block = self.trap_blocks.get(kind)
+        if block is None:
+            here = self.builder.block
+            block = self.trap_blocks[kind] = self.fn.append_basic_block(f"trap_{kind.name.lower()}")
+            self.builder.position_at_end(block)
+            self.builder.store(ir.Constant(I64, TRAP_CODES[kind]), self.field_ptr(Field.TRAP))
+            self.builder.branch(self.trap_block)
+            self.builder.position_at_end(here)
+        return block
 
     def check_trap(self) -> None:
         """After a call: return at once if a trap is unwinding."""
