@@ -2,6 +2,7 @@
 
     python -m bench.calls [--calls N]
 
+wasmkit is measured on each engine (the native one when llvmlite is installed).
 Python -> wasm: calling an exported function that adds two i32s, from Python.
 wasm -> Python: a wasm loop calling an imported Python function N times, per call.
 Each figure is the best of several runs, in microseconds per call.
@@ -36,8 +37,8 @@ def best_per_call(run, calls: int, repeats: int = 5) -> float:  # type: ignore[n
     return best / calls * 1e6
 
 
-def wasmkit_calls(calls: int) -> tuple[float, float]:
-    instance = wasmkit.load(WAT, imports={"env": {"host": lambda x: x + 1}})
+def wasmkit_calls(calls: int, engine: str = "python") -> tuple[float, float]:
+    instance = wasmkit.load(WAT, imports={"env": {"host": lambda x: x + 1}}, engine=engine)
     add, call_host = instance.exports.add, instance.exports.call_host
 
     def into_wasm(n: int) -> None:
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=20_000)
     args = parser.parse_args(argv)
     rows = [("wasmkit (python engine)", wasmkit_calls(args.calls))]
+    try:
+        rows.append(("wasmkit (native engine)", wasmkit_calls(args.calls, "native")))
+    except ValueError as err:  # llvmlite is not installed
+        print(f"native engine: {err}")
     peer = wasmtime_calls(args.calls)
     if peer is not None:
         rows.append(("wasmtime-py", peer))

@@ -16,6 +16,7 @@ def test_calls_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     assert calls.main(["--calls", "50"]) == 0
     out = capsys.readouterr().out
     assert "| wasmkit (python engine) |" in out and "| wasmtime-py |" in out
+    assert "| wasmkit (native engine) |" in out
 
 
 def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,9 @@
-"""Mutation fuzzing of execution: whatever a (valid) mutated module does when run, only
-WasmError subclasses escape, and the process lives. Fuel bounds the runs."""
+"""Mutation fuzzing of execution, on each engine: whatever a (valid) mutated module does when
+run, only WasmError subclasses escape, and the process lives. Fuel bounds the runs."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,14 +52,15 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.parametrize("engine", ["python", "native"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_running_mutated_modules_raises_only_wasm_errors(data: bytes) -> None:
+@given(data=mutated())
+def test_running_mutated_modules_raises_only_wasm_errors(engine: str, data: bytes) -> None:
     try:
         module = wasmkit.Module(data)
     except WasmError:
         return
-    store = wasmkit.Store(fuel=20_000, limits=wasmkit.StoreLimits(memory_bytes=4 << 20, max_call_depth=500))
+    store = wasmkit.Store(engine, fuel=20_000, limits=wasmkit.StoreLimits(memory_bytes=4 << 20, max_call_depth=500))
     imports = []
     for _, _, declared in module.imports:
         if isinstance(declared, FuncType):
