@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -361,22 +362,26 @@ def test_hot_reload_swaps_routes_without_dropping_requests(tmp_path: Path) -> No
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             workers = [pool.submit(hammer) for _ in range(2)]
             time.sleep(0.5)
-            (tmp_path / "module0.wat").write_text(handler_wat(CGI_OUTPUT + b"two"))
-            _eventually(lambda: server.get("/v").body == b"two")
+            # Each of the two workers reloads on its own: wait for both to say so. Files are
+            # replaced whole, as deployment tools do, so no worker reads half of one.
+            replace(tmp_path / "module0.wat", handler_wat(CGI_OUTPUT + b"two"))
+            _eventually(lambda: server.log().count("reloaded 1 route(s)") >= 2)
+            assert {server.get("/v").body for _ in range(10)} == {b"two"}
             # A broken module is logged and the last good one keeps serving.
-            (tmp_path / "module0.wat").write_text("(module (func")
-            _eventually(lambda: "reload after a change" in server.log())
-            assert server.get("/v").body == b"two"
+            replace(tmp_path / "module0.wat", "(module (func")
+            _eventually(lambda: server.log().count("reload after a change") >= 2)
+            assert {server.get("/v").body for _ in range(10)} == {b"two"}
             # A new route in the config.
             shutil.copy(EXAMPLES / "hello.wasm", tmp_path / "hello.wasm")
-            (tmp_path / "module0.wat").write_text(handler_wat(CGI_OUTPUT + b"three"))
-            with open(tmp_path / "modules.toml", "a") as config:
-                config.write(f'\n[[module]]\nroute = "/hello"\nmodule = "{tmp_path / "hello.wasm"}"\n')
-            _eventually(lambda: server.get("/hello").status == 200)
+            replace(tmp_path / "module0.wat", handler_wat(CGI_OUTPUT + b"three"))
+            config = (tmp_path / "modules.toml").read_text()
+            replace(tmp_path / "modules.toml", config + f'\n[[module]]\nroute = "/hello"\nmodule = "{tmp_path / "hello.wasm"}"\n')
+            _eventually(lambda: server.log().count("reloaded 2 route(s)") >= 2)
+            assert {server.get("/hello").status for _ in range(10)} == {200}
             for worker in workers:
                 worker.result()
         assert results and set(results) == {200}
-        assert server.get("/v").body == b"three"
+        assert {server.get("/v").body for _ in range(10)} == {b"three"}
     finally:
         server.stop()
 
@@ -404,6 +409,13 @@ def test_the_server_stays_up(server: Server) -> None:
 
 
 # -- helpers --
+
+
+def replace(path: Path, text: str) -> None:
+    """Replace a file at once (write beside it, then rename)."""
+    staged = path.with_name(path.name + ".new")
+    staged.write_text(text)
+    os.replace(staged, path)
 
 
 def _logged(server: Server, response: object, text: str) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib.util
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Protocol
 
 from ..validate import ValidModule
@@ -10,7 +11,7 @@ from ..validate import ValidModule
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
 
-__all__ = ["Engine", "CompiledModule", "get_engine", "cached_engine", "resolve_engine_name"]
+__all__ = ["Engine", "CompiledModule", "EngineGlobals", "get_engine", "cached_engine", "resolve_engine_name"]
 
 
 class CompiledModule(Protocol):
@@ -23,6 +24,38 @@ class CompiledModule(Protocol):
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Compile every function now rather than on first call (a server does this at load,
         so that no request pays for it), reporting (done, total)."""
+
+
+class EngineGlobals(MutableMapping[int, object]):
+    """The globals an engine keeps out of their `Global` objects (those no one outside the
+    instance sees), by index, read and written through the engine: what
+    `Instance.engine_globals` holds, so that `Instance.global_internal` reaches them."""
+
+    def __init__(
+        self, indices: Iterable[int], read: Callable[[int], object], write: Callable[[int, object], None]
+    ) -> None:
+        self._indices = frozenset(indices)
+        self._read = read
+        self._write = write
+
+    def __getitem__(self, index: int) -> object:
+        if index not in self._indices:
+            raise KeyError(index)
+        return self._read(index)
+
+    def __setitem__(self, index: int, value: object) -> None:
+        if index not in self._indices:
+            raise KeyError(index)
+        self._write(index, value)
+
+    def __delitem__(self, index: int) -> None:
+        raise TypeError("globals cannot be removed")
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._indices))
+
+    def __len__(self) -> int:
+        return len(self._indices)
 
 
 class Engine(Protocol):
@@ -42,11 +75,7 @@ def resolve_engine_name(name: str) -> str:
     Python engine."""
     if name != "auto":
         return name
-    try:
-        import llvmlite  # noqa: F401
-    except ImportError:
-        return "python"
-    return "native"
+    return "native" if importlib.util.find_spec("llvmlite") is not None else "python"
 
 
 def get_engine(name: str = "python") -> Engine:

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..binary.code import encode_immediate
-from ..binary.leb128 import write_signed, write_unsigned
+from ..binary.leb128 import write_signed
 from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
 from ..syntax.types import ValType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
-from .lexer import ATOM, ID, RESERVED, Form, Item, Source, Token
+from .lexer import ATOM, ID, RESERVED, Form, Source, Token
 from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
 
 __all__ = ["CodeContext", "parse_code", "take_i32", "take_i64", "take_f32", "take_f64"]

@@ -8,7 +8,6 @@ CPU LLVM compiled for. Writes go to a temporary file renamed into place.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import tempfile
@@ -17,17 +16,9 @@ from pathlib import Path
 import llvmlite.binding as llvm
 
 from ... import __version__
+from ..cache_dir import source_digest
 
 __all__ = ["ObjectCache"]
-
-
-@functools.cache
-def _engine_digest() -> bytes:
-    """A hash of the native engine's source files: what the machine code depends on."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.digest()
 
 
 class ObjectCache:
@@ -39,7 +30,7 @@ class ObjectCache:
             module_digest,
             b"metered" if metered else b"plain",
             tier.encode(),
-            _engine_digest(),
+            source_digest(Path(__file__).parent),
             __version__.encode(),
             ".".join(map(str, llvm.llvm_version_info)).encode(),
             host.encode(),

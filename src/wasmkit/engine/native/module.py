@@ -15,7 +15,7 @@ import os
 import hashlib
 import threading
 import weakref
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +28,7 @@ from ...runtime.func import Func, type_id
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import ExternKind, FuncType, ValType
 from ...validate import ValidModule
+from ..base import EngineGlobals
 from . import layout
 from .cache import ObjectCache
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
@@ -146,7 +147,11 @@ class NativeCompiledModule:
         instance.native = binding  # type: ignore[attr-defined]
         for index, entry in self.entries.items():
             instance.funcs[index].fn = binding.function(index, entry)
-        instance.engine_globals = _CellGlobals(binding)
+        instance.engine_globals = EngineGlobals(
+            (i for i in range(len(binding.global_types)) if i not in self.shared_globals),
+            lambda i: binding.get(binding.globals, i, binding.global_types[i]),
+            lambda i, value: binding.put(binding.globals, i, binding.global_types[i], value),
+        )
 
 
 
@@ -404,31 +409,3 @@ def _words(cells: int) -> Any:
 def _cells(address: int, count: int) -> Any:
     """The `count` cells at `address`, as 64-bit words."""
     return (ctypes.c_uint64 * (CELL_WORDS * count)).from_address(address)
-
-
-class _CellGlobals(MutableMapping[int, object]):
-    """The globals native code keeps in its cells, by index (see `Instance.global_internal`)."""
-
-    def __init__(self, binding: _Binding) -> None:
-        self._binding = binding
-        compiled = binding.compiled
-        self._indices = frozenset(i for i in range(len(binding.global_types)) if i not in compiled.shared_globals)
-
-    def __getitem__(self, index: int) -> object:
-        if index not in self._indices:
-            raise KeyError(index)
-        return self._binding.get(self._binding.globals, index, self._binding.global_types[index])
-
-    def __setitem__(self, index: int, value: object) -> None:
-        if index not in self._indices:
-            raise KeyError(index)
-        self._binding.put(self._binding.globals, index, self._binding.global_types[index], value)
-
-    def __delitem__(self, index: int) -> None:
-        raise TypeError("globals cannot be removed")
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(sorted(self._indices))
-
-    def __len__(self) -> int:
-        return len(self._indices)

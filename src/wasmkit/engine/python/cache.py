@@ -14,7 +14,6 @@ The location is `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else
 from __future__ import annotations
 
 import atexit
-import functools
 import hashlib
 import marshal
 import os
@@ -24,17 +23,9 @@ from pathlib import Path
 from types import CodeType
 
 from ... import __version__
+from ..cache_dir import source_digest
 
 __all__ = ["CodeCache"]
-
-
-@functools.cache
-def _engine_digest() -> bytes:
-    """A hash of the Python engine's source files: what the generated code depends on."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.digest()
 
 
 class CodeCache:
@@ -42,7 +33,7 @@ class CodeCache:
 
     def __init__(self, directory: Path, module_digest: bytes, variant: str) -> None:
         key = hashlib.sha256(
-            b"|".join([module_digest, variant.encode(), _engine_digest(), __version__.encode(), sys.version.encode()])
+            b"|".join([module_digest, variant.encode(), source_digest(Path(__file__).parent), __version__.encode(), sys.version.encode()])
         ).hexdigest()
         self.path = directory / "python" / f"{key}.code"
         self.codes: dict[int, CodeType] = self._load()

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ...binary.code import Instr, iter_instructions
+from ...binary.code import iter_instructions
 from ...errors import WasmError
 from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func

@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import math
 import struct
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...syntax.types import ExternKind
 from ...validate import ValidModule
+from ..base import EngineGlobals
 from . import numeric, simd
 from .cache import CodeCache
 from .compiler import CompileError, ModuleLayout, compile_function
@@ -165,7 +166,11 @@ class PythonCompiledModule:
                 ns[f"G{i}"] = glob
             else:
                 ns[f"g{i}"] = glob.internal
-        instance.engine_globals = _NamespaceGlobals(ns, [i for i in range(len(instance.globals)) if i not in shared])
+        instance.engine_globals = EngineGlobals(
+            (i for i in range(len(instance.globals)) if i not in shared),
+            lambda i: ns[f"g{i}"],
+            lambda i, value: ns.__setitem__(f"g{i}", value),
+        )
         _bind_segments(ns, instance)
         if self.layout.metered:
             ns["METER"] = instance.store.meter
@@ -191,34 +196,6 @@ class PythonCompiledModule:
             return fn(*args)
 
         return first_call
-
-
-class _NamespaceGlobals(MutableMapping[int, object]):
-    """The globals compiled code keeps as plain variables of its namespace (`g<index>`), by
-    index: how `Instance.global_internal` reaches them."""
-
-    def __init__(self, ns: dict[str, object], indices: list[int]) -> None:
-        self._ns = ns
-        self._indices = frozenset(indices)
-
-    def __getitem__(self, index: int) -> object:
-        if index not in self._indices:
-            raise KeyError(index)
-        return self._ns[f"g{index}"]
-
-    def __setitem__(self, index: int, value: object) -> None:
-        if index not in self._indices:
-            raise KeyError(index)
-        self._ns[f"g{index}"] = value
-
-    def __delitem__(self, index: int) -> None:
-        raise TypeError("globals cannot be removed")
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(sorted(self._indices))
-
-    def __len__(self) -> int:
-        return len(self._indices)
 
 
 def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ...errors import Trap, TrapKind
 from ...opcodes import Imm, Op
-from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_to_bits
 from . import numeric
 
 __all__ = ["FUNCTIONS", "simd_expression", "function_name", "CONST", "PURE_CALL", "LOAD", "STORE"]
