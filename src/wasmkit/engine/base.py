@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Protocol
 
+from ..syntax.types import ExternKind
 from ..validate import ValidModule
 
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
 
-__all__ = ["Engine", "CompiledModule", "EngineGlobals", "get_engine", "cached_engine", "resolve_engine_name"]
+__all__ = [
+    "Engine",
+    "CompiledModule",
+    "EngineGlobals",
+    "get_engine",
+    "cached_engine",
+    "resolve_engine_name",
+    "shared_globals",
+]
 
 
 class CompiledModule(Protocol):
@@ -24,6 +34,17 @@ class CompiledModule(Protocol):
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Compile every function now rather than on first call (a server does this at load,
         so that no request pays for it), reporting (done, total)."""
+
+
+def shared_globals(valid: ValidModule) -> frozenset[int]:
+    """The mutable globals someone outside the instance can see (imported or exported): an
+    engine keeps these in their `Global` objects, and may keep every other one its own way."""
+    module = valid.module
+    exported = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
+    imported = len(valid.global_types) - len(module.globals)
+    return frozenset(
+        i for i, gt in enumerate(valid.global_types) if gt.mutable and (i < imported or i in exported)
+    )
 
 
 class EngineGlobals(MutableMapping[int, object]):
@@ -83,19 +104,7 @@ def get_engine(name: str = "python") -> Engine:
     name = resolve_engine_name(name)
     engine = _ENGINES.get(name)
     if engine is None:
-        if name == "python":
-            from .python import PythonEngine
-
-            engine = PythonEngine()
-        elif name == "native":
-            try:
-                from .native import NativeEngine
-            except ImportError:
-                raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
-            engine = NativeEngine()
-        else:
-            raise ValueError(f"unknown engine {name!r} (available: python, native, auto)")
-        _ENGINES[name] = engine
+        engine = _ENGINES[name] = _new_engine(name, None)
     return engine
 
 
@@ -105,14 +114,19 @@ def cached_engine(name: str = "python") -> Engine:
     the command line and the server's worker processes."""
     from .cache_dir import default_cache_dir
 
-    name = resolve_engine_name(name)
+    return _new_engine(resolve_engine_name(name), default_cache_dir())
+
+
+def _new_engine(name: str, cache_dir: Path | None) -> Engine:
+    """A new engine called `name`, keeping compiled code in `cache_dir` if one is given."""
     if name == "python":
         from .python import PythonEngine
 
-        return PythonEngine(cache_dir=default_cache_dir())
+        return PythonEngine(cache_dir=cache_dir)
     if name == "native":
-        get_engine(name)  # the clear error when llvmlite is missing
-        from .native import NativeEngine
-
-        return NativeEngine(cache_dir=default_cache_dir())
-    return get_engine(name)
+        try:
+            from .native import NativeEngine
+        except ImportError:
+            raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
+        return NativeEngine(cache_dir=cache_dir)
+    raise ValueError(f"unknown engine {name!r} (available: python, native, auto)")

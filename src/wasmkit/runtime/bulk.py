@@ -3,11 +3,15 @@ checked before anything is written, and a fault traps."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from ..errors import Trap, TrapKind
+from .func import Func
 from .memory import Memory
 from .table import Table
 
 __all__ = [
+    "indirect_callee",
     "memory_fill",
     "memory_copy",
     "memory_init",
@@ -28,6 +32,19 @@ def _memory_trap() -> Trap:
 
 def _table_trap() -> Trap:
     return Trap(TrapKind.OUT_OF_BOUNDS_TABLE)
+
+
+def indirect_callee(elements: list[object], index: int, expected_type_id: int) -> Func:
+    """The function `call_indirect` calls at `index` of a table's elements, after the spec's
+    checks: in range, not null, of the expected type (`type_id`)."""
+    if index >= len(elements):
+        raise Trap(TrapKind.UNDEFINED_ELEMENT)
+    func = elements[index]
+    if func is None:
+        raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}")
+    if cast(Func, func).type_id != expected_type_id:
+        raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+    return cast(Func, func)
 
 
 def memory_fill(memory: Memory, dst: int, value: int, length: int) -> None:

@@ -13,7 +13,8 @@ memory's current size. Each function checks the stack pointer on entry, so that 
 recursion traps before the native stack runs out.
 
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
-Python calls it: arguments and results as 8-byte bit patterns, the trap code as the result.
+Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
+trap code as the result.
 """
 
 from __future__ import annotations
@@ -77,10 +78,6 @@ def function_type(func_type: FuncType) -> ir.FunctionType:
     return ir.FunctionType(return_type(func_type.results), [PTR, *(ir_type(vt) for vt in func_type.params)])
 
 
-def _const(vt: ValType, value: int) -> ir.Constant:
-    return ir.Constant(ir_type(vt), value)
-
-
 @dataclass
 class _Frame:
     kind: str  # "block", "loop", "if", "func"
@@ -142,7 +139,7 @@ class _Lowering:
         return self.builder.load(slot, typ=slot.allocated_type)
 
     def field_ptr(self, which: Field) -> ir.Value:
-        return self.builder.gep(self.ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
+        return field_pointer(self.builder, self.ctx, which)
 
     def load_field(self, which: Field, typ: ir.Type = I64) -> ir.Value:
         return self.builder.load(self.field_ptr(which), typ=typ)
@@ -583,10 +580,7 @@ class _Lowering:
         builder.position_at_end(fast)
         result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail")
         self.check_trap()
-        returned = [result] if len(callee_type.results) == 1 else [
-            builder.extract_value(result, i) for i in range(len(callee_type.results))
-        ]
-        for slot, value in zip(slots, returned):
+        for slot, value in zip(slots, split_results(builder, result, len(callee_type.results))):
             builder.store(value, slot)
         builder.branch(done)
         builder.position_at_end(slow)
@@ -611,11 +605,7 @@ class _Lowering:
         return [self.load_cell(i, ir_type(vt)) for i, vt in enumerate(callee_type.results)]
 
     def push_results(self, result: ir.Value, callee_type: FuncType) -> None:
-        count = len(callee_type.results)
-        if count == 1:
-            self.stack.append(result)
-        elif count > 1:
-            self.stack.extend(self.builder.extract_value(result, i) for i in range(count))
+        self.stack.extend(split_results(self.builder, result, len(callee_type.results)))
 
     # -- memory --
 
@@ -1033,40 +1023,32 @@ class _ModuleLowering:
         fn = ir.Function(self.module, ir.FunctionType(I32, [PTR, PTR]), f"entry{index}")
         builder = ir.IRBuilder(fn.append_basic_block())
         ctx, cells = fn.args
-        helper = _EntryBuilder(builder, ctx, cells)
-        entries = helper.field(Field.ENTRIES)
+        entries = field_pointer(builder, ctx, Field.ENTRIES)
         active = builder.load(entries, typ=I64)
         outermost = builder.icmp_unsigned("==", active, ir.Constant(I64, 0))
         with builder.if_then(outermost):
             sp = builder.ptrtoint(builder.call(self.intrinsic("llvm.stacksave.p0", PTR, []), []), I64)
-            builder.store(builder.sub(sp, ir.Constant(I64, STACK_BUDGET)), helper.field(Field.STACK_LIMIT))
+            limit = field_pointer(builder, ctx, Field.STACK_LIMIT)
+            builder.store(builder.sub(sp, ir.Constant(I64, STACK_BUDGET)), limit)
         builder.store(builder.add(active, ir.Constant(I64, 1)), entries)
-        args = [helper.load_cell(i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
+        args = [load_cell(builder, cells, i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
         result = builder.call(self.functions[index], [ctx, *args])
-        results = func_type.results
-        if len(results) == 1:
-            helper.store_cell(0, result)
-        else:
-            for i in range(len(results)):
-                helper.store_cell(i, builder.extract_value(result, i))
+        for i, value in enumerate(split_results(builder, result, len(func_type.results))):
+            store_cell(builder, cells, i, value)
         builder.store(active, entries)
-        builder.ret(builder.trunc(builder.load(helper.field(Field.TRAP), typ=I64), I32))
+        builder.ret(builder.trunc(builder.load(field_pointer(builder, ctx, Field.TRAP), typ=I64), I32))
 
 
-class _EntryBuilder:
-    def __init__(self, builder: ir.IRBuilder, ctx: ir.Value, cells: ir.Value) -> None:
-        self.builder = builder
-        self.ctx = ctx
-        self.cells = cells
+def field_pointer(builder: ir.IRBuilder, ctx: ir.Value, which: Field) -> ir.Value:
+    """The address of a field of the instance context."""
+    return builder.gep(ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
 
-    def field(self, which: Field) -> ir.Value:
-        return self.builder.gep(self.ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
 
-    def load_cell(self, i: int, typ: ir.Type) -> ir.Value:
-        return load_cell(self.builder, self.cells, i, typ)
-
-    def store_cell(self, i: int, value: ir.Value) -> None:
-        store_cell(self.builder, self.cells, i, value)
+def split_results(builder: ir.IRBuilder, result: ir.Value, count: int) -> list[ir.Value]:
+    """A call's results as values: none, the one, or each member of the returned struct."""
+    if count == 1:
+        return [result]
+    return [builder.extract_value(result, i) for i in range(count)]
 
 
 def store_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, value: ir.Value) -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 import hashlib
+import os
 import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import llvmlite.binding as llvm
 
@@ -26,9 +26,9 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
 from ...runtime.values import from_bits, to_bits
-from ...syntax.types import ExternKind, FuncType, ValType
+from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
-from ..base import EngineGlobals
+from ..base import EngineGlobals, shared_globals
 from . import layout
 from .cache import ObjectCache
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
@@ -93,12 +93,8 @@ class NativeCompiledModule:
         self.valid = valid
         self.metered = metered
         module = valid.module
-        exported = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
-        imported = len(valid.global_types) - len(module.globals)
         # Mutable globals someone else can see live in their Global; native code asks for them.
-        self.shared_globals = frozenset(
-            i for i, gt in enumerate(valid.global_types) if gt.mutable and (i < imported or i in exported)
-        )
+        self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
         cache = None
         if cache_dir is not None:
@@ -152,8 +148,6 @@ class NativeCompiledModule:
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
             lambda i, value: binding.put(binding.globals, i, binding.global_types[i], value),
         )
-
-
 
 
 class _Binding:
@@ -273,7 +267,7 @@ class _Binding:
         func_type: FuncType = self.compiled.valid.func_types[index]
         params = func_type.params
         results = func_type.results
-        count = max(len(params), len(results), 1)
+        count = _cell_count(func_type)
         context = self.address
         binding = self
 
@@ -329,22 +323,15 @@ class _Binding:
 
     def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
         func_type = self.instance.funcs[index].type
-        cells = _cells(cells_address, max(len(func_type.params), len(func_type.results), 1))
+        cells = _cells(cells_address, _cell_count(func_type))
         return self._call_through(self.imported[index], func_type, cells)
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
-            elements = self.instance.tables[table].elements
-            if element >= len(elements):
-                raise Trap(TrapKind.UNDEFINED_ELEMENT)
-            func = cast("Func | None", elements[element])
-            if func is None:
-                raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {element}")
-            if func.type_id != self.type_ids[type_index]:
-                raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+            func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.type_ids[type_index])
         except Trap as trap:
             return self._fail(trap)
-        cells = _cells(cells_address, max(len(func.type.params), len(func.type.results), 1))
+        cells = _cells(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
     def _memory_grow(self, _ctx: int, delta: int) -> int:
@@ -399,6 +386,11 @@ def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, star
     alive = binding()
     if alive is not None:
         alive._mirror(i, start, stop)
+
+
+def _cell_count(func_type: FuncType) -> int:
+    """The cells a call of this type passes its arguments in and gets its results back in."""
+    return max(len(func_type.params), len(func_type.results), 1)
 
 
 def _words(cells: int) -> Any:

@@ -497,7 +497,7 @@ class _FunctionCompiler:
         args = ", ".join(e.text for e in operands)
         # TY<i> is bound per instance to the process's id of type i: compiled code is cached
         # across processes, and ids are not.
-        self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index})({args})", callee.results)
+        self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
     # -- control --
 

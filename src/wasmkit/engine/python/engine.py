@@ -19,9 +19,8 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
-from ...syntax.types import ExternKind
 from ...validate import ValidModule
-from ..base import EngineGlobals
+from ..base import EngineGlobals, shared_globals
 from . import numeric, simd
 from .cache import CodeCache
 from .compiler import CompileError, ModuleLayout, compile_function
@@ -57,17 +56,6 @@ def _trap_unreachable() -> None:
     raise Trap(TrapKind.UNREACHABLE)
 
 
-def _call_indirect(elements: list, index: int, expected: int):
-    if index >= len(elements):
-        raise Trap(TrapKind.UNDEFINED_ELEMENT)
-    func = elements[index]
-    if func is None:
-        raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}")
-    if func.type_id != expected:
-        raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
-    return func.fn
-
-
 def _base_namespace() -> dict[str, object]:
     """The names every instance's code uses: numerics, memory unpackers, helpers."""
     names: dict[str, object] = {name: getattr(numeric, name) for name in numeric.__all__}
@@ -77,7 +65,7 @@ def _base_namespace() -> dict[str, object]:
         names[f"u{suffix}"] = packer.unpack_from
         names[f"p{suffix}"] = packer.pack_into
     names["trap_unreachable"] = _trap_unreachable
-    names["call_indirect"] = _call_indirect
+    names["call_indirect"] = bulk.indirect_callee
     names["table_get"] = bulk.table_get
     names["table_set"] = bulk.table_set
     names["table_grow"] = bulk.table_grow
@@ -99,14 +87,7 @@ class PythonCompiledModule:
     def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
         self.valid = valid
         module = valid.module
-        exported_globals = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
-        imported_globals = len(valid.global_types) - len(module.globals)
-        shared = frozenset(
-            i
-            for i, gt in enumerate(valid.global_types)
-            if gt.mutable and (i < imported_globals or i in exported_globals)
-        )
-        self.layout = ModuleLayout(valid, shared, metered)
+        self.layout = ModuleLayout(valid, shared_globals(valid), metered)
         digest = hashlib.sha256(write_module(module)).digest() if cache_dir is not None else None
         self.filename = f"<wasm:{digest.hex()[:16] if digest else next(_counter)}>"
         self._cache = CodeCache(cache_dir, digest, "metered" if metered else "plain") if cache_dir and digest else None
