@@ -40,6 +40,11 @@ def test_bad_arguments_and_missing_exports_are_wasmkit_errors(capsys: pytest.Cap
     assert "cannot read 'x' as i32" in err and "no exported function 'nope'" in err and "takes 1 argument" in err
 
 
+def test_an_env_flag_without_a_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--env", "=x", str(PROJECT_ROOT / "examples" / "hello.wasm")]) == 1
+    assert capsys.readouterr().err == "wasmkit: error: --env =x: expected NAME=VALUE or NAME\n"
+
+
 def test_wast_prints_a_table_with_totals_last(capsys: pytest.CaptureFixture[str]) -> None:
     script = require_shared("spec", "wasm-2.0", "fac.wast")
     assert main(["wast", str(script)]) == 0

@@ -1,7 +1,8 @@
-"""Helpers shared by the subcommands: reading inputs and writing outputs."""
+"""Helpers shared by the subcommands: reading inputs, writing outputs, reading `--env` flags."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..binary import read_module
@@ -9,7 +10,7 @@ from ..binary.reader import MAGIC
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
-__all__ = ["CliError", "read_input", "load_module", "module_from_bytes", "write_output"]
+__all__ = ["CliError", "env_from_flags", "read_input", "load_module", "module_from_bytes", "write_output"]
 
 
 class CliError(Exception):
@@ -50,3 +51,18 @@ def module_from_bytes(data: bytes, path: str) -> Module:
     if data.startswith(MAGIC):
         return read_module(data)
     return parse_module(decode_source(data, path), path)
+
+
+def env_from_flags(items: list[str]) -> dict[str, str]:
+    """The variables of `--env NAME=VALUE` flags, as wasmtime reads them: `--env NAME` passes
+    the host's value through (nothing if the host has none)."""
+    env = {}
+    for item in items:
+        name, equals, value = item.partition("=")
+        if not name:
+            raise CliError(f"--env {item}: expected NAME=VALUE or NAME")
+        if equals:
+            env[name] = value
+        elif name in os.environ:
+            env[name] = os.environ[name]
+    return env

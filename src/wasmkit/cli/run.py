@@ -32,7 +32,7 @@ from ..runtime import Func, Linker, Module, Store
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
-from .common import CliError, read_input
+from .common import CliError, env_from_flags, read_input
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -66,14 +66,7 @@ def _engine(args: argparse.Namespace) -> Engine | str:
 
 
 def _wasi_config(args: argparse.Namespace) -> WasiConfig:
-    env = {}
-    for item in args.env:
-        name, equals, value = item.partition("=")
-        if equals:
-            env[name] = value
-        elif name in os.environ:
-            env[name] = os.environ[name]
-    config = WasiConfig(argv=[args.file, *([] if args.invoke else args.args)], env=env)
+    config = WasiConfig(argv=[args.file, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
     for spec in args.dir:
         host, _, guest = spec.partition("::")
         if not os.path.isdir(host):

@@ -22,7 +22,7 @@ import tempfile
 
 from ..edge.config import ConfigError
 from ..engine.base import cached_engine, get_engine
-from .common import CliError
+from .common import CliError, env_from_flags
 
 __all__ = ["register"]
 
@@ -58,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
         get_engine(args.engine)
     except ValueError as err:
         raise CliError(str(err)) from None
-    module_env = _module_env(args.env)
+    module_env = env_from_flags(args.env)
     _check_routes(args.config, args.engine, module_env)
     # Set before the metrics are first imported: every process records into this directory.
     metrics_dir = tempfile.mkdtemp(prefix="wasmkit-metrics-")
@@ -95,19 +95,6 @@ def _listen_address(text: str) -> tuple[str, int]:
     if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise CliError(f"--listen {text}: expected HOST:PORT, such as 127.0.0.1:8080")
     return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def _module_env(items: list[str]) -> dict[str, str]:
-    env = {}
-    for item in items:
-        name, equals, value = item.partition("=")
-        if not name:
-            raise CliError(f"--env {item}: expected NAME=VALUE or NAME")
-        if equals:
-            env[name] = value
-        elif name in os.environ:
-            env[name] = os.environ[name]
-    return env
 
 
 def _check_routes(config: str, engine: str, module_env: dict[str, str]) -> None:

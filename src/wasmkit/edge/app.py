@@ -30,7 +30,7 @@ from ..engine.base import Engine, cached_engine
 from . import metrics
 from .cgi import CgiRequest
 from .config import ConfigError, RouteConfig
-from .handler import HandlerLoadError, ModuleHandler, Outcome, RunControl
+from .handler import TEXT_PLAIN, HandlerLoadError, ModuleHandler, Outcome, RunControl
 from .site import Routes, file_state, load_routes
 from .logs import ACCESS, MODULE, SERVER, setup_logging
 from .routing import RouteMatch
@@ -149,7 +149,7 @@ class EdgeApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
-        raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1").split("?", 1)[0]
+        raw_path = _raw_path(scope)
         routes = self.routes
         if raw_path == HEALTH_PATH:
             count = len(routes.config.routes) if routes else 0
@@ -161,11 +161,11 @@ class EdgeApp:
             return
         found = routes.router.find(raw_path) if routes else None
         if found is None:
-            await _respond(send, scope, 404, _TEXT, b"no route matches this path\n", request_id)
+            await _respond(send, scope, 404, TEXT_PLAIN, b"no route matches this path\n", request_id)
             self._access(scope, request_id, None, 404, started)
             return
         pattern, handler, match = found
-        outcome = await self._serve(scope, receive, handler, match, request_id)
+        outcome = await self._serve(scope, raw_path, receive, handler, match, request_id)
         route = pattern.text
         await _respond(send, scope, outcome.status, outcome.headers, outcome.body, request_id)
         elapsed = time.perf_counter() - started
@@ -177,7 +177,7 @@ class EdgeApp:
         self._access(scope, request_id, route, outcome.status, started, outcome)
 
     async def _serve(
-        self, scope: Scope, receive: Receive, handler: ModuleHandler, match: RouteMatch, request_id: str
+        self, scope: Scope, raw_path: str, receive: Receive, handler: ModuleHandler, match: RouteMatch, request_id: str
     ) -> Outcome:
         """Read the body within the route's limits, run the module, and keep its timeout."""
         limits = handler.route
@@ -193,7 +193,7 @@ class EdgeApp:
             return Outcome.failure(408, "body_timeout", "the body did not arrive within the route's timeout")
         except _Disconnected:
             return Outcome.failure(400, "disconnected", "the client went away before sending the whole body")
-        request = _cgi_request(scope, body)
+        request = _cgi_request(scope, raw_path, body)
         control = RunControl()
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._executor, _run_counted, handler, request, match, control)
@@ -233,9 +233,6 @@ class EdgeApp:
         )
 
 
-_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
-
-
 class _BodyTooLarge(Exception):
     pass
 
@@ -267,8 +264,12 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-def _cgi_request(scope: Scope, body: bytes) -> CgiRequest:
-    raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1").split("?", 1)[0]
+def _raw_path(scope: Scope) -> str:
+    """The path as the client sent it (still percent-encoded), without the query."""
+    return (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1").split("?", 1)[0]
+
+
+def _cgi_request(scope: Scope, raw_path: str, body: bytes) -> CgiRequest:
     client = scope.get("client") or ("", 0)
     server = scope.get("server") or ("", 0)
     return CgiRequest(

@@ -21,18 +21,19 @@ from dataclasses import dataclass, field
 from ..engine.base import Engine
 from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
 from ..runtime import Func, Instance, Linker, Module, Store, StoreLimits
-from ..syntax.types import ValType
+from ..syntax.types import PAGE_SIZE, ValType
 from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi
 from ..wasi import MODULE as WASI_MODULE
 from .cgi import CgiOutputError, CgiRequest, cgi_argv, cgi_environment, parse_cgi_output
 from .config import RouteConfig
 from .routing import RouteMatch
 
-__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT"]
+__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN"]
 
 PREINIT_EXPORT = "wizer.initialize"
 STDERR_LIMIT = 1024 * 1024  # what a request's module may write to stderr (it goes to the log)
 _MIB = 1024 * 1024
+TEXT_PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]  # the server's own answers
 # Globals a snapshot keeps: a reference would point into the instance that was initialised.
 _NUMERIC = {ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128}
 
@@ -59,7 +60,7 @@ class Outcome:
         """A response the server gives for a request that failed: the status and its phrase,
         as plain text (the details go to the log, not to the client)."""
         body = f"{status} {HTTPStatus(status).phrase}\n".encode()
-        return cls(status, [(b"content-type", b"text/plain; charset=utf-8")], body, error, detail)
+        return cls(status, list(TEXT_PLAIN), body, error, detail)
 
 
 class RunControl:
@@ -95,6 +96,7 @@ class _Snapshot:
     """The state `wizer.initialize` left: the bytes of each memory the module defines, and
     the values of its mutable numeric globals (by index in the global index space)."""
 
+    first_memory: int  # index of the first memory the module defines (after imported ones)
     memories: list[bytes]
     globals: dict[int, object]
 
@@ -209,31 +211,24 @@ class ModuleHandler:
             raise HandlerLoadError(f"{self.route.module}: {PREINIT_EXPORT} failed: {err}") from None
         finally:
             wasi.close()
-        imported = _imported_counts(self.module)
-        memories = [memory.read(0, memory.size) for memory in instance.mems[imported["memory"] :]]
+        valid = self.module.valid
+        first_memory = len(valid.memory_types) - len(valid.module.mems)
+        first_global = len(valid.global_types) - len(valid.module.globals)
+        memories = [memory.read(0, memory.size) for memory in instance.mems[first_memory:]]
         values = {
             index: instance.global_internal(index)
             for index, glob in enumerate(instance.globals)
-            if index >= imported["global"] and glob.type.mutable and glob.type.valtype in _NUMERIC
+            if index >= first_global and glob.type.mutable and glob.type.valtype in _NUMERIC
         }
-        return _Snapshot(memories, values)
+        return _Snapshot(first_memory, memories, values)
 
 
 def _restore(instance: Instance, snapshot: _Snapshot) -> None:
     """Start `instance` from `snapshot` instead of its initial state."""
-    imported = _imported_counts(instance.module)
-    for memory, data in zip(instance.mems[imported["memory"] :], snapshot.memories):
+    for memory, data in zip(instance.mems[snapshot.first_memory :], snapshot.memories):
         missing = len(data) - memory.size
-        if missing > 0 and memory.grow(missing // 65536) < 0:
+        if missing > 0 and memory.grow(missing // PAGE_SIZE) < 0:
             raise LinkError("the pre-initialised memory exceeds the route's memory cap")
         memory.write(0, data)
     for index, value in snapshot.globals.items():
         instance.set_global_internal(index, value)
-
-
-def _imported_counts(module: Module) -> dict[str, int]:
-    counts = {"func": 0, "table": 0, "memory": 0, "global": 0}
-    for imp in module.syntax.imports:
-        counts[imp.kind.name.lower()] += 1
-    return counts
-
