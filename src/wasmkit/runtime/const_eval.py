@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+from functools import lru_cache
 
 from ..binary.code import iter_instructions
 from .global_ import Global
@@ -14,9 +16,7 @@ __all__ = ["evaluate_const"]
 def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[object]) -> object:
     """The value of a validated constant expression, in the internal representation."""
     stack: list[object] = []
-    for instr in iter_instructions(expr):
-        name = instr.op.name
-        imm = instr.imm
+    for name, imm in _decoded(expr):
         if name == "i32.const":
             stack.append(imm & 0xFFFF_FFFF)
         elif name == "i64.const":
@@ -34,3 +34,10 @@ def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[obje
         elif name == "global.get":
             stack.append(globals_[imm].internal)
     return stack[-1]
+
+
+@lru_cache(maxsize=4096)
+def _decoded(expr: bytes) -> tuple[tuple[str, Any], ...]:
+    """The (op name, immediate) pairs of `expr`, decoded once: a module's initialisers and
+    offsets are evaluated again at every instantiation."""
+    return tuple((instr.op.name, instr.imm) for instr in iter_instructions(expr))

@@ -77,9 +77,11 @@ class Func:
         fn: Callable[..., Any],
         name: str = "",
         with_caller: Callable[[Caller], Callable[..., Any]] | None = None,
+        known_type_id: int | None = None,
     ) -> None:
         self.type = func_type
-        self.type_id = type_id(func_type)
+        # An instance passes the id its module looked up once, saving a lookup per function.
+        self.type_id = type_id(func_type) if known_type_id is None else known_type_id
         self.fn = fn
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to

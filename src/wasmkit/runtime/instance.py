@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-from ..binary.names import read_names
 from ..errors import LinkError
 from ..syntax.module import Import, SegmentMode
 from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
@@ -95,11 +94,12 @@ class Instance:
                 self.mems.append(extern)
             else:
                 self.globals.append(extern)
-        names = _function_names(module)
-        first = len(self.funcs)
-        for i, func in enumerate(syntax.funcs, start=first):
-            self.funcs.append(Func(valid.func_types[i], _unbound, names.get(i) or f"func[{i}]"))
-            self.funcs[-1].store = self.store
+        names = module.function_names
+        type_ids = module.func_type_ids
+        for i in range(len(self.funcs), len(valid.func_types)):
+            func = Func(valid.func_types[i], _unbound, names.get(i) or f"func[{i}]", known_type_id=type_ids[i])
+            func.store = self.store
+            self.funcs.append(func)
         limits = self.store.limits
         for table_type in syntax.tables:
             try:
@@ -168,13 +168,6 @@ class Instance:
 
 def _unbound(*args: object) -> object:  # pragma: no cover - replaced by bind() before use
     raise RuntimeError("function called before its instance was bound")
-
-
-def _function_names(module: Module) -> dict[int, str]:
-    """Names for functions: from the name section, else the name each is exported under."""
-    names = {e.index: e.name for e in reversed(module.syntax.exports) if e.kind == ExternKind.FUNC}
-    names.update(read_names(module.syntax).funcs)
-    return names
 
 
 def _resolve(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Union
 
 from ..binary import read_module
+from ..binary.names import read_names
 from ..binary.reader import MAGIC
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
@@ -73,6 +75,20 @@ class Module:
             ExternKind.GLOBAL: valid.global_types,
         }
         return [(e.name, spaces[e.kind][e.index]) for e in self.syntax.exports]
+
+    @cached_property
+    def func_type_ids(self) -> tuple[int, ...]:
+        """The type id (`runtime.func.type_id`) of every function, imported ones first."""
+        from .func import type_id
+
+        return tuple(type_id(func_type) for func_type in self.valid.func_types)
+
+    @cached_property
+    def function_names(self) -> dict[int, str]:
+        """A name for each function: from the name section, else the name it is exported under."""
+        names = {e.index: e.name for e in reversed(self.syntax.exports) if e.kind == ExternKind.FUNC}
+        names.update(read_names(self.syntax).funcs)
+        return names
 
     def compiled(self, engine: "Engine", metered: bool = False) -> "CompiledModule":
         """The module compiled by `engine` (once per engine and variant)."""

@@ -20,6 +20,9 @@ from ..errors import Trap, TrapKind
 __all__ = ["Store", "StoreLimits"]
 
 _NATIVE_UNLIMITED = 1 << 62  # "no limit" in the native meter's 64-bit cells
+# Made once: ctypes keeps array types only while something refers to them, and making one
+# again costs more than a whole small instantiation's other work.
+_NATIVE_METER = ctypes.c_int64 * 4
 
 
 @dataclass
@@ -112,7 +115,7 @@ class Store:
         the store's fuel and interrupt flag."""
         if self._native_meter is None:
             fuel, interrupted, depth, maximum = self.meter
-            self._native_meter = (ctypes.c_int64 * 4)(
+            self._native_meter = _NATIVE_METER(
                 min(fuel, _NATIVE_UNLIMITED), int(interrupted), depth, min(maximum, _NATIVE_UNLIMITED)
             )
         return self._native_meter

@@ -131,6 +131,15 @@ class NativeCompiledModule:
                 if count else []
             )
             self.addresses = {first + i: int(address) for i, address in enumerate(addresses)}
+        # What every instance needs and is the same for all: the type ids of the module's types,
+        # and how each defined function is called (its parameter and result types, its cells).
+        self.type_ids = [type_id(ft) for ft in valid.module.types]
+        self.signatures = {
+            index: (ft.params, ft.results, _cell_count(ft))
+            for index, ft in ((i, valid.func_types[i]) for i in self.entries)
+        }
+        # What a table mirror holds for each defined function: its address and type id.
+        self.direct = {index: (address, type_id(valid.func_types[index])) for index, address in self.addresses.items()}
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Everything is compiled already (LLVM compiles the whole module at once)."""
@@ -141,8 +150,11 @@ class NativeCompiledModule:
     def bind(self, instance: "Instance") -> None:
         binding = _Binding(self, instance)
         instance.native = binding  # type: ignore[attr-defined]
-        for index, entry in self.entries.items():
-            instance.funcs[index].fn = binding.function(index, entry)
+        # A partial per function, not a closure: an instance is made per request in a server,
+        # and a closure's cells are that many more objects for the garbage collector.
+        call = binding.call
+        for index in self.entries:
+            instance.funcs[index].fn = functools.partial(call, index)
         instance.engine_globals = EngineGlobals(
             (i for i in range(len(binding.global_types)) if i not in self.shared_globals),
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
@@ -157,7 +169,7 @@ class _Binding:
         self.compiled = compiled
         self.instance = instance
         valid = compiled.valid
-        self.context = (ctypes.c_uint64 * Field.COUNT)()
+        self.context = _word_array(Field.COUNT)()
         self.address = ctypes.addressof(self.context)
         # References native code holds, by handle (0 is null); the handles of those objects.
         self.references: list[object] = [None]
@@ -172,7 +184,7 @@ class _Binding:
         # Imported functions as this instance calls them (host functions that want the
         # caller get this instance).
         self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
-        self.type_ids = [type_id(ft) for ft in valid.module.types]
+        self.type_ids = compiled.type_ids
         # The helpers, kept referenced here for as long as native code may call them.
         self.callbacks = [
             layout.HOST_CALL(self._host_call),
@@ -188,14 +200,12 @@ class _Binding:
         self.meter = instance.store.native_meter() if compiled.metered else None
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
-        self.type_id_cells = (ctypes.c_uint64 * max(len(self.type_ids), 1))(*self.type_ids)
+        self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.context[Field.TYPE_IDS] = ctypes.addressof(self.type_id_cells)
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
-        self.direct = {
-            instance.funcs[index]: (address, type_id(valid.func_types[index]))
-            for index, address in compiled.addresses.items()
-        }
+        funcs = instance.funcs
+        self.direct = {funcs[index]: entry for index, entry in compiled.direct.items()}
         self.descriptors = _words(max(len(instance.tables), 1))
         self.context[Field.TABLES] = ctypes.addressof(self.descriptors)
         self.mirrors: list[Any] = [None] * len(instance.tables)
@@ -263,33 +273,24 @@ class _Binding:
 
     # -- calls from Python into native code --
 
-    def function(self, index: int, entry: Any) -> Callable[..., object]:
-        func_type: FuncType = self.compiled.valid.func_types[index]
-        params = func_type.params
-        results = func_type.results
-        count = _cell_count(func_type)
-        context = self.address
-        binding = self
-
+    def call(self, index: int, *args: object) -> object:
+        """Call defined function `index` with internal values; return its results likewise."""
+        params, results, count = self.compiled.signatures[index]
+        cells = _words(count)
+        for i, (vt, arg) in enumerate(zip(params, args)):
+            self.put(cells, i, vt, arg)
         meter = self.meter
-
-        def call(*args: object) -> object:
-            cells = _words(count)
-            for i, (vt, arg) in enumerate(zip(params, args)):
-                binding.put(cells, i, vt, arg)
-            depth = meter[2] if meter is not None else 0
-            status = entry(context, cells)
-            if status:
-                if meter is not None:
-                    meter[2] = depth  # the frames a trap unwound did not count themselves out
-                raise binding.take_trap(status)
-            if not results:
-                return None
-            if len(results) == 1:
-                return binding.get(cells, 0, results[0])
-            return tuple(binding.get(cells, i, vt) for i, vt in enumerate(results))
-
-        return call
+        depth = meter[2] if meter is not None else 0
+        status = self.compiled.entries[index](self.address, cells)
+        if status:
+            if meter is not None:
+                meter[2] = depth  # the frames a trap unwound did not count themselves out
+            raise self.take_trap(status)
+        if not results:
+            return None
+        if len(results) == 1:
+            return self.get(cells, 0, results[0])
+        return tuple(self.get(cells, i, vt) for i, vt in enumerate(results))
 
     def take_trap(self, status: int) -> BaseException:
         """The exception for the trap native code returned with; the context is reset."""
@@ -393,11 +394,18 @@ def _cell_count(func_type: FuncType) -> int:
     return max(len(func_type.params), len(func_type.results), 1)
 
 
+@functools.lru_cache(maxsize=1024)
+def _word_array(words: int) -> Any:
+    """The ctypes type of `words` 64-bit words. Kept here because ctypes holds array types
+    only weakly: without this, each instance would make its types again (about 15 µs each)."""
+    return ctypes.c_uint64 * words
+
+
 def _words(cells: int) -> Any:
     """Room for `cells` cells, as 64-bit words."""
-    return (ctypes.c_uint64 * (CELL_WORDS * cells))()
+    return _word_array(CELL_WORDS * cells)()
 
 
 def _cells(address: int, count: int) -> Any:
     """The `count` cells at `address`, as 64-bit words."""
-    return (ctypes.c_uint64 * (CELL_WORDS * count)).from_address(address)
+    return _word_array(CELL_WORDS * count).from_address(address)
