@@ -22,7 +22,7 @@ from ..engine.base import Engine
 from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
 from ..runtime import Func, Instance, Linker, Module, Store, StoreLimits
 from ..syntax.types import PAGE_SIZE, ValType
-from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi
+from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi, wasi_imports
 from ..wasi import MODULE as WASI_MODULE
 from .cgi import CgiOutputError, CgiRequest, cgi_argv, cgi_environment, parse_cgi_output
 from .config import RouteConfig
@@ -121,6 +121,7 @@ class ModuleHandler:
         unknown = sorted({name for name, _, _ in self.module.imports if name != WASI_MODULE})
         if unknown:
             raise HandlerLoadError(f"{route.module}: imports from {', '.join(unknown)}; only {WASI_MODULE} is provided")
+        self.wasi_names = wasi_imports(self.module)  # an instance needs only these defined
         self.snapshot = self._preinitialise() if PREINIT_EXPORT in exports else None
 
     # -- per request --
@@ -144,7 +145,7 @@ class ModuleHandler:
         )
         linker = Linker(store)
         try:
-            wasi = define_wasi(linker, config)
+            wasi = define_wasi(linker, config, self.wasi_names)
         except OSError as err:
             return Outcome.failure(500, "volume", f"cannot open a volume: {err}")
         started = time.perf_counter()
@@ -200,7 +201,7 @@ class ModuleHandler:
         config.stdin_bytes(b"")
         config.capture_stdout(max_bytes=STDERR_LIMIT)
         config.capture_stderr(max_bytes=STDERR_LIMIT)
-        wasi = define_wasi(linker, config)
+        wasi = define_wasi(linker, config, self.wasi_names)
         try:
             instance = linker.instantiate(self.module)
             initialize = instance.exports[PREINIT_EXPORT]

@@ -12,7 +12,7 @@ from .config import DirPerms, FilePerms, WasiConfig
 from .errno import Errno, WasiError
 from .fs import Directory, DirEntry, File, Filesystem, OpenOptions, Stat
 from .memfs import MemoryFS
-from .link import define_wasi, wasi_funcs
+from .link import define_wasi, wasi_funcs, wasi_imports
 from .preview1 import MODULE, WasiPreview1
 from .stdio import OutputLimitError
 
@@ -34,4 +34,5 @@ __all__ = [
     "WasiPreview1",
     "define_wasi",
     "wasi_funcs",
+    "wasi_imports",
 ]

@@ -6,14 +6,15 @@ want them) and reaches the memory of the instance that calls it through its `Cal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ..runtime.func import Caller, Func
 from ..runtime.linker import Linker
+from ..runtime.module import Module
 from .config import WasiConfig
 from .preview1 import MODULE, WasiPreview1
 
-__all__ = ["wasi_funcs", "define_wasi"]
+__all__ = ["wasi_funcs", "wasi_imports", "define_wasi"]
 
 
 def _bind(function: Callable[..., int | None]) -> Callable[..., int | None]:
@@ -23,17 +24,25 @@ def _bind(function: Callable[..., int | None]) -> Callable[..., int | None]:
     return call
 
 
-def wasi_funcs(wasi: WasiPreview1) -> dict[str, Func]:
-    """`wasi`'s functions by name, ready to import as `wasi_snapshot_preview1.NAME`."""
+def wasi_funcs(wasi: WasiPreview1, names: Collection[str] | None = None) -> dict[str, Func]:
+    """`wasi`'s functions (those in `names`, when given) by name, ready to import as
+    `wasi_snapshot_preview1.NAME`."""
     return {
         name: Func.raw(func_type, _bind(function), f"{MODULE}.{name}", access_caller=True)
-        for name, (func_type, function) in wasi.host_functions().items()
+        for name, (func_type, function) in wasi.host_functions(names).items()
     }
 
 
-def define_wasi(linker: Linker, config: WasiConfig) -> WasiPreview1:
-    """Define every WASI function in `linker`; return the WASI state (captured output, close)."""
+def wasi_imports(module: Module) -> frozenset[str]:
+    """The names of the WASI functions `module` imports: all that an instance of it needs
+    defined (a server instantiating a module per request defines only these)."""
+    return frozenset(name for module_name, name, _ in module.imports if module_name == MODULE)
+
+
+def define_wasi(linker: Linker, config: WasiConfig, names: Collection[str] | None = None) -> WasiPreview1:
+    """Define every WASI function (or those in `names`) in `linker`; return the WASI state
+    (captured output, close)."""
     wasi = WasiPreview1(config)
-    for name, func in wasi_funcs(wasi).items():
+    for name, func in wasi_funcs(wasi, names).items():
         linker.define(MODULE, name, func)
     return wasi

@@ -16,6 +16,7 @@ its inheriting rights.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from types import TracebackType
 
 from ..syntax.types import FuncType
@@ -87,10 +88,11 @@ class WasiPreview1:
             Sockets(self._fds),
         )
 
-    def host_functions(self) -> dict[str, tuple[FuncType, HostFunction]]:
-        """Every wasi_snapshot_preview1 function, by name: its wasm type and a callable
-        `fn(memory, *args)` taking unsigned ints and returning the errno (None for proc_exit)."""
-        return host_functions(*self._groups)
+    def host_functions(self, names: Collection[str] | None = None) -> dict[str, tuple[FuncType, HostFunction]]:
+        """Every wasi_snapshot_preview1 function (or those in `names`), by name: its wasm type
+        and a callable `fn(memory, *args)` taking unsigned ints and returning the errno (None
+        for proc_exit)."""
+        return host_functions(*self._groups, names=names)
 
     @property
     def captured_stdout(self) -> bytes:

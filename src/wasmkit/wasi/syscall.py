@@ -18,7 +18,7 @@ from __future__ import annotations
 
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from ..errors import WasmError
@@ -80,11 +80,14 @@ def _no_result(name: str, method: Callable[..., None]) -> HostFunction:
     return call
 
 
-def host_functions(*groups: Any) -> dict[str, tuple[FuncType, HostFunction]]:
-    """The `@syscall` methods of `groups`, bound and wrapped for the engine, by name."""
+def host_functions(*groups: Any, names: Collection[str] | None = None) -> dict[str, tuple[FuncType, HostFunction]]:
+    """The `@syscall` methods of `groups` (those in `names`, when given), bound and wrapped
+    for the engine, by name."""
     table: dict[str, tuple[FuncType, HostFunction]] = {}
     for group in groups:
         for name, functype in _syscalls(type(group)):
+            if names is not None and name not in names:
+                continue
             wrap = _boundary if functype.results else _no_result
             table[name] = (functype, wrap(name, getattr(group, name)))
     return table
