@@ -4,6 +4,7 @@ the example handlers and with small WAT handlers that misbehave on purpose."""
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
 import json
 import os
 import shutil
@@ -319,7 +320,27 @@ def test_slow_body_is_408_and_others_are_served(server: Server) -> None:
 def test_health(server: Server) -> None:
     response = server.get("/.well-known/wasmkit/health")
     assert response.status == 200
-    assert response.json() == {"status": "ok", "routes": len(ROUTES)}
+    health = response.json()
+    assert health == {"status": "ok", "routes": len(ROUTES), "worker": health["worker"]}
+    assert isinstance(health["worker"], int) and health["worker"] != server.process.pid
+
+
+def test_connections_opened_together_are_spread_over_the_workers(server: Server) -> None:
+    # 16 keep-alive connections opened at once, as a load balancer or benchmark opens them:
+    # each worker listens on its own socket, so the kernel gives each some of them (all 16
+    # on one of two workers by chance: 1 in 32,768).
+    connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
+    try:
+        for connection in connections:
+            connection.connect()
+        workers = set()
+        for connection in connections:
+            connection.request("GET", "/.well-known/wasmkit/health")
+            workers.add(json.loads(connection.getresponse().read())["worker"])
+    finally:
+        for connection in connections:
+            connection.close()
+    assert len(workers) == 2
 
 
 def test_metrics_count_requests_latency_and_instance_time(server: Server) -> None:

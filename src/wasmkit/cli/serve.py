@@ -5,8 +5,9 @@
 
 CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked before the
 server starts, so that a mistake is one line on stderr and exit status 1, not a worker that
-fails to boot. The server is uvicorn with N worker processes (default 1); each worker loads the
-routes itself and reloads them when a file changes. `--env` sets variables every module sees
+fails to boot. The server is uvicorn with N worker processes (default 1; see edge/workers.py
+for how connections are spread across them); each worker loads the routes itself and reloads
+them when a file changes. `--env` sets variables every module sees
 (below the route's `environment` and the request's CGI variables).
 
 Needs the `serve` extra: pip install 'wasmkit[serve]'.
@@ -21,6 +22,7 @@ import shutil
 import tempfile
 
 from ..edge.config import ConfigError
+from ..edge.workers import serve_workers
 from ..engine.base import cached_engine, get_engine
 from .common import CliError, env_from_flags
 
@@ -71,23 +73,28 @@ def _serve(args: argparse.Namespace) -> int:
             "WASMKIT_SERVE_RELOAD_INTERVAL": str(args.reload_interval),
         }
     )
+    config = uvicorn.Config(
+        "wasmkit.edge.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,  # the app writes its own, as JSON
+        lifespan="on",
+        # h11 caps what a request may send before its body (httptools has no such cap).
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        timeout_graceful_shutdown=10,
+    )
     try:
-        uvicorn.run(
-            "wasmkit.edge.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            access_log=False,  # the app writes its own, as JSON
-            lifespan="on",
-            # h11 caps what a request may send before its body (httptools has no such cap).
-            http="h11",
-            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-            timeout_graceful_shutdown=10,
-        )
+        if args.workers == 1:
+            server = uvicorn.Server(config)
+            server.run()
+            return 0 if server.started else 1
+        return serve_workers(config, args.workers)
+    except OSError as err:
+        raise CliError(f"cannot listen on {args.listen}: {err.strerror or err}") from None
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
-    return 0
 
 
 def _listen_address(text: str) -> tuple[str, int]:

@@ -153,7 +153,7 @@ class EdgeApp:
         routes = self.routes
         if raw_path == HEALTH_PATH:
             count = len(routes.config.routes) if routes else 0
-            body = json.dumps({"status": "ok" if routes else "starting", "routes": count}).encode()
+            body = json.dumps({"status": "ok" if routes else "starting", "routes": count, "worker": os.getpid()}).encode()
             await _respond(send, scope, 200 if routes else 503, [(b"content-type", b"application/json")], body, request_id)
             return
         if raw_path == METRICS_PATH:
