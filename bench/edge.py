@@ -1,15 +1,15 @@
 """Load test of `wasmkit serve`: requests per second and latency for the hello example.
 
     python -m bench.edge [--engines python,native] [--workers 2] [--requests 4000]
-                         [--concurrency 16] [--seconds 30]
+                         [--concurrency 4,8,16] [--seconds 30]
 
 For each engine it starts `wasmkit serve examples/edge/modules.toml` on a free loopback port,
-warms it up, then sends GET /hello/?name=bench over keep-alive connections from one asyncio
-client, `--concurrency` requests in flight, until `--requests` have been answered or
-`--seconds` have passed (whichever is first). It prints a Markdown table: requests/s, p50 and
-p99 latency, and the count of non-200 answers. An engine this installation lacks is reported
-as such rather than measured. The client shares the machine with the server, so the figures
-are a floor.
+warms it up, then for each concurrency level sends GET /hello/?name=bench over that many
+keep-alive connections from one asyncio client, one request in flight on each, until
+`--requests` have been answered or `--seconds` have passed (whichever is first). It prints a
+Markdown table: requests/s, p50 and p99 latency, and the count of non-200 answers, per engine
+and concurrency. An engine this installation lacks is reported as such rather than measured.
+The client shares the machine's cores with the server, so the figures are a floor.
 """
 
 from __future__ import annotations
@@ -116,14 +116,15 @@ async def load(port: int, requests: int, concurrency: int, seconds: float) -> Lo
     return LoadResult(len(latencies), time.perf_counter() - started, latencies, failures)
 
 
-def measure(engine: str, workers: int, requests: int, concurrency: int, seconds: float) -> LoadResult:
+def measure(engine: str, workers: int, requests: int, levels: list[int], seconds: float) -> list[LoadResult]:
+    """One server for `engine`; a load run at each concurrency level in `levels`."""
     port = _free_port()
     with tempfile.TemporaryDirectory() as cache_dir:
         server = start_server(engine, workers, port, cache_dir)
         try:
             asyncio.run(wait_until_up(port))
-            asyncio.run(load(port, min(requests, 200), concurrency, seconds))  # warm every worker
-            return asyncio.run(load(port, requests, concurrency, seconds))
+            asyncio.run(load(port, 400, max(levels), seconds))  # warm every worker
+            return [asyncio.run(load(port, requests, concurrency, seconds)) for concurrency in levels]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -145,24 +146,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="python,native")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", default="4,8,16", help="requests in flight: one level or several, comma-separated")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
-    print(f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, {args.concurrency} in flight, "
-          f"up to {args.requests} requests or {args.seconds:g} s")
+    levels = [int(level) for level in args.concurrency.split(",")]
+    print(f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, "
+          f"up to {args.requests} requests or {args.seconds:g} s per row")
     print()
-    print("| engine | requests | requests/s | p50 (ms) | p99 (ms) | non-200 |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| engine | in flight | requests | requests/s | p50 (ms) | p99 (ms) | non-200 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for engine in args.engines.split(","):
         missing = engine_available(engine)
         if missing is not None:
-            print(f"| {engine} | not available: {missing} | | | | |")
+            print(f"| {engine} | not available: {missing} | | | | | |")
             continue
-        result = measure(engine, args.workers, args.requests, args.concurrency, args.seconds)
-        print(
-            f"| {engine} | {result.requests} | {result.rate:.0f} | {result.percentile(0.5) * 1000:.1f} "
-            f"| {result.percentile(0.99) * 1000:.1f} | {result.failures} |"
-        )
+        results = measure(engine, args.workers, args.requests, levels, args.seconds)
+        for concurrency, result in zip(levels, results):
+            print(
+                f"| {engine} | {concurrency} | {result.requests} | {result.rate:.0f} | "
+                f"{result.percentile(0.5) * 1000:.1f} | {result.percentile(0.99) * 1000:.1f} | {result.failures} |"
+            )
     return 0
 
 

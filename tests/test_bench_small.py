@@ -22,8 +22,12 @@ def test_calls_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
 def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     from bench import edge
 
-    assert edge.main(["--requests", "40", "--concurrency", "4", "--engines", "python,native"]) == 0
+    assert edge.main(["--requests", "40", "--concurrency", "2,4", "--engines", "python,native"]) == 0
     out = capsys.readouterr().out
-    python_row = next(line for line in out.splitlines() if line.startswith("| python |"))
-    assert python_row.split("|")[2].strip() == "40"  # every request answered
-    assert python_row.split("|")[6].strip() == "0"  # all of them 200
+    rows = [line.split("|") for line in out.splitlines() if line.startswith(("| python |", "| native |"))]
+    assert [(row[1].strip(), row[2].strip()) for row in rows] == [
+        ("python", "2"), ("python", "4"), ("native", "2"), ("native", "4")
+    ]
+    for row in rows:
+        assert row[3].strip() == "40"  # every request answered
+        assert row[7].strip() == "0"  # all of them 200
