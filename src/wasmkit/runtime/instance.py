@@ -18,6 +18,7 @@ from . import bulk
 from .call import call_wasm
 from .const_eval import evaluate_const
 from .func import Func
+from .functions import FunctionSpace
 from .global_ import Global
 from .memory import Memory
 from .module import Module
@@ -80,26 +81,21 @@ class Instance:
         valid = module.valid
         syntax = valid.module
         externs = _resolve(syntax.imports, imports)
-        self.funcs: list[Func] = []
+        imported_funcs: list[Func] = []
         self.tables: list[Table] = []
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
         for imp, extern in zip(syntax.imports, externs):
             _check_import(imp, extern, syntax.types)
             if isinstance(extern, Func):
-                self.funcs.append(extern)
+                imported_funcs.append(extern)
             elif isinstance(extern, Table):
                 self.tables.append(extern)
             elif isinstance(extern, Memory):
                 self.mems.append(extern)
             else:
                 self.globals.append(extern)
-        names = module.function_names
-        type_ids = module.func_type_ids
-        for i in range(len(self.funcs), len(valid.func_types)):
-            func = Func(valid.func_types[i], _unbound, names.get(i) or f"func[{i}]", known_type_id=type_ids[i])
-            func.store = self.store
-            self.funcs.append(func)
+        self.funcs = FunctionSpace(imported_funcs, module, self.store)
         limits = self.store.limits
         for table_type in syntax.tables:
             try:
@@ -118,7 +114,7 @@ class Instance:
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
         module.compiled(self.store.engine, self.store.metered).bind(self)
-        spaces: dict[ExternKind, list] = {
+        spaces: dict[ExternKind, Sequence[Extern]] = {
             ExternKind.FUNC: self.funcs,
             ExternKind.TABLE: self.tables,
             ExternKind.MEMORY: self.mems,
@@ -164,10 +160,6 @@ class Instance:
 
     def __repr__(self) -> str:
         return f"<Instance of {self.module!r}>"
-
-
-def _unbound(*args: object) -> object:  # pragma: no cover - replaced by bind() before use
-    raise RuntimeError("function called before its instance was bound")
 
 
 def _resolve(

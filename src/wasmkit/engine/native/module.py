@@ -24,7 +24,7 @@ import llvmlite.binding as llvm
 from ...binary import write_module
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
-from ...runtime.func import Func, type_id
+from ...runtime.func import type_id
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
@@ -150,11 +150,7 @@ class NativeCompiledModule:
     def bind(self, instance: "Instance") -> None:
         binding = _Binding(self, instance)
         instance.native = binding  # type: ignore[attr-defined]
-        # A partial per function, not a closure: an instance is made per request in a server,
-        # and a closure's cells are that many more objects for the garbage collector.
-        call = binding.call
-        for index in self.entries:
-            instance.funcs[index].fn = functools.partial(call, index)
+        instance.funcs.bind(binding.function)
         instance.engine_globals = EngineGlobals(
             (i for i in range(len(binding.global_types)) if i not in self.shared_globals),
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
@@ -204,8 +200,6 @@ class _Binding:
         self.context[Field.TYPE_IDS] = ctypes.addressof(self.type_id_cells)
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
-        funcs = instance.funcs
-        self.direct = {funcs[index]: entry for index, entry in compiled.direct.items()}
         self.descriptors = _words(max(len(instance.tables), 1))
         self.context[Field.TABLES] = ctypes.addressof(self.descriptors)
         self.mirrors: list[Any] = [None] * len(instance.tables)
@@ -228,11 +222,11 @@ class _Binding:
             self.descriptors[CELL_WORDS * i] = ctypes.addressof(mirror)
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
-        direct = self.direct
+        direct = self.compiled.direct
+        own = self.instance.funcs.defined_index
         for k in range(start, stop):
-            element = elements[k]
-            found = direct.get(element) if isinstance(element, Func) else None
-            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = found or (0, 0)
+            index = own(elements[k])
+            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
 
     def _memory_grown(self, memory: "Memory") -> None:
         self.context[Field.MEM_SIZE] = memory.size
@@ -272,6 +266,12 @@ class _Binding:
         return found
 
     # -- calls from Python into native code --
+
+    def function(self, index: int) -> Callable[..., object]:
+        """What defined function `index` runs as (its `Func.fn`). A partial, not a closure:
+        a server makes an instance per request, and a closure's cells are that many more
+        objects for the garbage collector."""
+        return functools.partial(self.call, index)
 
     def call(self, index: int, *args: object) -> object:
         """Call defined function `index` with internal values; return its results likewise."""

@@ -1,0 +1,74 @@
+"""An instance's function index space, whose defined functions get their `Func` on first use.
+
+An instance made for one request (as `wasmkit serve` makes them) reaches a handful of its
+functions: its exports, what its tables hold, what `ref.func` names. Making a `Func` for every
+function at instantiation was most of the time instantiation took, so a defined function's
+`Func` is made when something first asks for it, and then kept: the same function is always
+the same object. Engines say how a defined function runs through `bind`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from .func import Func
+
+if TYPE_CHECKING:
+    from .module import Module
+    from .store import Store
+
+__all__ = ["FunctionSpace"]
+
+
+class FunctionSpace(Sequence[Func]):
+    """The functions of an instance by index, imported ones first."""
+
+    def __init__(self, imported: list[Func], module: "Module", store: "Store") -> None:
+        self._funcs: list[Func | None] = [*imported, *[None] * (len(module.valid.func_types) - len(imported))]
+        self._module = module
+        self._store = store
+        self._make_fn: Callable[[int], Callable[..., Any]] | None = None
+        self._defined: dict[Func, int] = {}  # the defined functions made so far, by identity
+
+    def __len__(self) -> int:
+        return len(self._funcs)
+
+    @overload
+    def __getitem__(self, index: int) -> Func: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Func]: ...
+
+    def __getitem__(self, index: int | slice) -> Func | list[Func]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._funcs)))]
+        func = self._funcs[index]
+        if func is None:
+            func = self._make(index % len(self._funcs))
+        return func
+
+    def bind(self, make_fn: Callable[[int], Callable[..., Any]]) -> None:
+        """Have each defined function run what `make_fn(index)` returns (an engine's code for
+        it): the functions made already at once, the others when they are made."""
+        self._make_fn = make_fn
+        for func, index in self._defined.items():
+            func.fn = make_fn(index)
+
+    def defined_index(self, func: object) -> int | None:
+        """The index of `func` if it is one of this instance's own functions, else None."""
+        return self._defined.get(func) if isinstance(func, Func) else None
+
+    def _make(self, index: int) -> Func:
+        module = self._module
+        fn = self._make_fn(index) if self._make_fn is not None else _unbound
+        name = module.function_names.get(index) or f"func[{index}]"
+        func = Func(module.valid.func_types[index], fn, name, known_type_id=module.func_type_ids[index])
+        func.store = self._store
+        self._funcs[index] = func
+        self._defined[func] = index
+        return func
+
+
+def _unbound(*args: object) -> object:  # pragma: no cover - replaced by bind() before use
+    raise RuntimeError("function called before its instance was bound")
