@@ -7,8 +7,10 @@ For each engine it starts `wasmkit serve examples/edge/modules.toml` on a free l
 warms it up, then for each concurrency level sends GET /hello/?name=bench over that many
 keep-alive connections from one asyncio client, one request in flight on each, until
 `--requests` have been answered or `--seconds` have passed (whichever is first). It prints a
-Markdown table: requests/s, p50 and p99 latency, and the count of non-200 answers, per engine
-and concurrency. An engine this installation lacks is reported as such rather than measured.
+Markdown table: requests/s, p50 and p99 latency, the count of non-200 answers, and how the
+connections fell across the workers (the kernel assigns each to one worker, so with few
+connections an uneven split is a matter of chance and explains a slow row), per engine and
+concurrency. An engine this installation lacks is reported as such rather than measured.
 The client shares the machine's cores with the server, so the figures are a floor.
 """
 
@@ -16,18 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "edge" / "modules.toml"
 PATH = "/hello/?name=bench"
+HEALTH = "/.well-known/wasmkit/health"
 
 
 @dataclass
@@ -36,6 +41,7 @@ class LoadResult:
     seconds: float
     latencies: list[float]
     failures: int
+    connections_per_worker: list[int]  # most first
 
     @property
     def rate(self) -> float:
@@ -62,7 +68,7 @@ def start_server(engine: str, workers: int, port: int, cache_dir: str) -> subpro
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> tuple[int, bytes]:
     writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -72,8 +78,7 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
         name, _, value = line.partition(b":")
         if name.lower() == b"content-length":
             length = int(value)
-    await reader.readexactly(length)
-    return status
+    return status, await reader.readexactly(length)
 
 
 async def wait_until_up(port: int, timeout: float = 60.0) -> None:
@@ -81,7 +86,7 @@ async def wait_until_up(port: int, timeout: float = 60.0) -> None:
     while time.monotonic() < deadline:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            status = await _request(reader, writer, "/.well-known/wasmkit/health")
+            status, _ = await _request(reader, writer, HEALTH)
             writer.close()
             if status == 200:
                 return
@@ -96,6 +101,7 @@ async def load(port: int, requests: int, concurrency: int, seconds: float) -> Lo
     latencies: list[float] = []
     failures = 0
     issued = 0
+    workers: list[int] = []  # the worker each connection reached
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -103,17 +109,20 @@ async def load(port: int, requests: int, concurrency: int, seconds: float) -> Lo
         nonlocal issued, failures
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
+            _, health = await _request(reader, writer, HEALTH)
+            workers.append(json.loads(health)["worker"])
             while issued < requests and time.perf_counter() < deadline:
                 issued += 1
                 sent = time.perf_counter()
-                status = await _request(reader, writer, PATH)
+                status, _ = await _request(reader, writer, PATH)
                 latencies.append(time.perf_counter() - sent)
                 failures += status != 200
         finally:
             writer.close()
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
-    return LoadResult(len(latencies), time.perf_counter() - started, latencies, failures)
+    split = sorted(Counter(workers).values(), reverse=True)
+    return LoadResult(len(latencies), time.perf_counter() - started, latencies, failures, split)
 
 
 def measure(engine: str, workers: int, requests: int, levels: list[int], seconds: float) -> list[LoadResult]:
@@ -153,18 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, "
           f"up to {args.requests} requests or {args.seconds:g} s per row")
     print()
-    print("| engine | in flight | requests | requests/s | p50 (ms) | p99 (ms) | non-200 |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| engine | in flight | requests | requests/s | p50 (ms) | p99 (ms) | non-200 | connections per worker |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for engine in args.engines.split(","):
         missing = engine_available(engine)
         if missing is not None:
-            print(f"| {engine} | not available: {missing} | | | | | |")
+            print(f"| {engine} | not available: {missing} | | | | | | |")
             continue
         results = measure(engine, args.workers, args.requests, levels, args.seconds)
         for concurrency, result in zip(levels, results):
             print(
                 f"| {engine} | {concurrency} | {result.requests} | {result.rate:.0f} | "
-                f"{result.percentile(0.5) * 1000:.1f} | {result.percentile(0.99) * 1000:.1f} | {result.failures} |"
+                f"{result.percentile(0.5) * 1000:.1f} | {result.percentile(0.99) * 1000:.1f} | {result.failures} "
+                f"| {'+'.join(map(str, result.connections_per_worker))} |"
             )
     return 0
 

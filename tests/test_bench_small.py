@@ -31,3 +31,4 @@ def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     for row in rows:
         assert row[3].strip() == "40"  # every request answered
         assert row[7].strip() == "0"  # all of them 200
+        assert sum(map(int, row[8].split("+"))) == int(row[2])  # every connection reached a worker
