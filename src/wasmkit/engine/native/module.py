@@ -159,7 +159,7 @@ class NativeCompiledModule:
 
 
 class _Binding:
-    """One instance's native state: its context, global cells, and the helpers' closures."""
+    """One instance's native state: its context, global cells, references, and table mirrors."""
 
     def __init__(self, compiled: NativeCompiledModule, instance: "Instance") -> None:
         self.compiled = compiled
@@ -181,18 +181,9 @@ class _Binding:
         # caller get this instance).
         self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
         self.type_ids = compiled.type_ids
-        # The helpers, kept referenced here for as long as native code may call them.
-        self.callbacks = [
-            layout.HOST_CALL(self._host_call),
-            layout.MEMORY_GROW(self._memory_grow),
-            layout.CALL_INDIRECT(self._call_indirect),
-            layout.GLOBAL_ACCESS(self._global_access),
-            layout.HELPER(self._helper),
-        ]
-        for which, callback in zip(
-            (Field.HOST_CALL, Field.MEMORY_GROW, Field.CALL_INDIRECT, Field.GLOBAL_ACCESS, Field.HELPER), self.callbacks
-        ):
-            self.context[which] = ctypes.cast(callback, ctypes.c_void_p).value or 0
+        _BINDINGS[self.address] = self
+        for which, address in _CALLBACK_ADDRESSES.items():
+            self.context[which] = address
         self.meter = instance.store.native_meter() if compiled.metered else None
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
@@ -381,6 +372,49 @@ class _Binding:
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
+
+
+# The runtime helpers native code calls, made once for every instance: each finds the binding
+# by the address of the context native code passes. (A ctypes callback takes about 2 us to
+# make and is cyclic garbage once dropped, and a server makes an instance per request.)
+_BINDINGS: "weakref.WeakValueDictionary[int, _Binding]" = weakref.WeakValueDictionary()
+
+
+@layout.HOST_CALL
+def _host_call(ctx: int, index: int, cells: int) -> int:
+    return _BINDINGS[ctx]._host_call(ctx, index, cells)
+
+
+@layout.MEMORY_GROW
+def _memory_grow(ctx: int, delta: int) -> int:
+    return _BINDINGS[ctx]._memory_grow(ctx, delta)
+
+
+@layout.CALL_INDIRECT
+def _call_indirect(ctx: int, table: int, element: int, type_index: int, cells: int) -> int:
+    return _BINDINGS[ctx]._call_indirect(ctx, table, element, type_index, cells)
+
+
+@layout.GLOBAL_ACCESS
+def _global_access(ctx: int, index: int, write: int, cells: int) -> int:
+    return _BINDINGS[ctx]._global_access(ctx, index, write, cells)
+
+
+@layout.HELPER
+def _helper(ctx: int, which: int, cells: int) -> int:
+    return _BINDINGS[ctx]._helper(ctx, which, cells)
+
+
+_CALLBACK_ADDRESSES = {
+    field: ctypes.cast(callback, ctypes.c_void_p).value or 0
+    for field, callback in (
+        (Field.HOST_CALL, _host_call),
+        (Field.MEMORY_GROW, _memory_grow),
+        (Field.CALL_INDIRECT, _call_indirect),
+        (Field.GLOBAL_ACCESS, _global_access),
+        (Field.HELPER, _helper),
+    )
+}
 
 
 def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, start: int, stop: int) -> None:
