@@ -304,6 +304,15 @@ def test_huge_headers_are_refused(server: Server) -> None:
     assert server.get("/hello/").status == 200
 
 
+def test_a_large_body_sent_with_the_headers_is_not_taken_for_a_huge_head(server: Server) -> None:
+    # Head and a 300 KB body in one write: only the head counts against the 64 KiB head cap.
+    body = b"x" * 300_000
+    request = b"POST /echo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+    reply = server.raw(request + body)
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert b'"CONTENT_LENGTH": "300000"' in reply
+
+
 def test_slow_body_is_408_and_others_are_served(server: Server) -> None:
     import socket
 

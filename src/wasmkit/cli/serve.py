@@ -22,6 +22,7 @@ import shutil
 import tempfile
 
 from ..edge.config import ConfigError
+from ..edge.protocol import CappedHttpToolsProtocol
 from ..edge.workers import serve_workers
 from ..engine.base import cached_engine, get_engine
 from .common import CliError, env_from_flags
@@ -29,7 +30,6 @@ from .common import CliError, env_from_flags
 __all__ = ["register"]
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
-MAX_HEADER_BYTES = 64 * 1024  # a request line and headers longer than this get a 400
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -80,9 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=port,
         access_log=False,  # the app writes its own, as JSON
         lifespan="on",
-        # h11 caps what a request may send before its body (httptools has no such cap).
-        http="h11",
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        http=CappedHttpToolsProtocol,  # httptools, with a cap on the request's head
         timeout_graceful_shutdown=10,
     )
     try:
