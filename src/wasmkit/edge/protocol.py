@@ -1,9 +1,9 @@
 """The HTTP/1.1 protocol `wasmkit serve` speaks: uvicorn's httptools protocol, with a cap on
 the request line and headers.
 
-httptools (llhttp) parses about twice as fast as h11 here (hello on 2 workers: the server's
-CPU per request fell by about a fifth), but uvicorn's httptools protocol buffers a request's
-head without limit, where h11 has a cap. This protocol counts the bytes of the head as they
+httptools (llhttp) is the cheaper parser (measured here: uvicorn with a trivial app took
+0.40 ms of CPU per request with h11 and 0.18 ms with httptools), but uvicorn's httptools
+protocol buffers a request's head without limit, where h11 has a cap. This protocol counts the bytes of the head as they
 arrive and answers 431 and closes the connection once they pass `MAX_HEAD_BYTES`, so that a
 client cannot make a worker hold an endless header.
 """
