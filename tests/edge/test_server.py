@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -337,19 +338,31 @@ def test_health(server: Server) -> None:
 def test_connections_opened_together_are_spread_over_the_workers(server: Server) -> None:
     # 16 keep-alive connections opened at once, as a load balancer or benchmark opens them:
     # each worker listens on its own socket, so the kernel gives each some of them (all 16
-    # on one of two workers by chance: 1 in 32,768).
-    connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
+    # on one of two workers by chance: 1 in 32,768). First, wait until both listen (a worker
+    # does once its routes load): until connections made one at a time have reached both.
+    seen: set[int] = set()
+
+    def both_listening() -> bool:
+        seen.update(_workers_answering(server, connections=1))
+        return len(seen) == 2
+
+    _eventually(both_listening, timeout=60)
+    assert len(_workers_answering(server)) == 2
+
+
+def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
+    write_config(tmp_path, {"/hello/...": ROUTES["/hello/..."]})
+    server = Server(tmp_path)
     try:
-        for connection in connections:
-            connection.connect()
-        workers = set()
-        for connection in connections:
-            connection.request("GET", "/.well-known/wasmkit/health")
-            workers.add(json.loads(connection.getresponse().read())["worker"])
+        _eventually(lambda: len(_workers_serving(server)) == 2, timeout=60)
+        victim = min(_workers_serving(server))
+        os.kill(victim, signal.SIGKILL)
+        _eventually(lambda: len(_workers_serving(server)) == 3, timeout=60)
+        assert "exited with status -9; starting another" in server.log()
+        assert victim not in _workers_answering(server)
+        assert server.get("/hello/").status == 200
     finally:
-        for connection in connections:
-            connection.close()
-    assert len(workers) == 2
+        server.stop()
 
 
 def test_metrics_count_requests_latency_and_instance_time(server: Server) -> None:
@@ -439,6 +452,27 @@ def test_the_server_stays_up(server: Server) -> None:
 
 
 # -- helpers --
+
+
+def _workers_serving(server: Server) -> set[int]:
+    """The worker processes that have logged that they serve their routes."""
+    return {entry["pid"] for entry in server.log_entries() if entry["message"].startswith("serving ")}
+
+
+def _workers_answering(server: Server, connections: int = 16) -> set[int]:
+    """The worker processes that answer `connections` connections opened together."""
+    opened = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(connections)]
+    try:
+        for connection in opened:
+            connection.connect()
+        workers = set()
+        for connection in opened:
+            connection.request("GET", "/.well-known/wasmkit/health")
+            workers.add(json.loads(connection.getresponse().read())["worker"])
+    finally:
+        for connection in opened:
+            connection.close()
+    return workers
 
 
 def replace(path: Path, text: str) -> None:
