@@ -86,6 +86,15 @@ def test_compile_command_fills_the_cache(tmp_path: Path) -> None:
     assert list((cache / "python").glob("*.code"))
 
 
+def test_compile_all_writes_the_cache_at_once(tmp_path: Path) -> None:
+    # So that another process (a serve worker, after the parent checked the module) finds
+    # every function compiled, without waiting for this process to exit.
+    module = wasmkit.Module(WAT)
+    PythonEngine(cache_dir=tmp_path).compile(module.valid).compile_all()
+    again = PythonEngine(cache_dir=tmp_path).compile(wasmkit.Module(WAT).valid)
+    assert set(again.codes) == {0, 1, 2}
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -27,8 +27,7 @@ def _compile(args: argparse.Namespace) -> int:
     module = Module(read_input(args.file), name=args.file)
     engine = PythonEngine(cache_dir=default_cache_dir())
     compiled = engine.compile(module.valid)
-    compiled.compile_all(progress_bar("compiling"))
-    compiled.save_cache()
+    compiled.compile_all(progress_bar("compiling"))  # and writes the cache
     count = len(module.syntax.funcs)
     print(f"{args.file}: {count} functions compiled in {time.perf_counter() - start:.2f}s, cached in {default_cache_dir()}")
     return 0

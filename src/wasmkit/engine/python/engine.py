@@ -110,16 +110,15 @@ class PythonCompiledModule:
         return found
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Compile every function now (to fill the cache, say), reporting (done, total)."""
+        """Compile every function now, reporting (done, total), and write them to the disk
+        cache at once rather than at exit: other processes can use them from then on (the
+        workers of `wasmkit serve`, after the parent has checked the modules)."""
         first = self.valid.imported_func_count
         total = len(self.valid.module.funcs)
         for n in range(total):
             self.code(first + n)
             if progress is not None:
                 progress(n + 1, total)
-
-    def save_cache(self) -> None:
-        """Write the code compiled so far to the disk cache now (it is written at exit too)."""
         if self._cache is not None:
             self._cache.save()
 
