@@ -9,7 +9,7 @@ the same object. Engines say how a defined function runs through `bind`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .func import Func
@@ -47,6 +47,13 @@ class FunctionSpace(Sequence[Func]):
         if func is None:
             func = self._make(index % len(self._funcs))
         return func
+
+    def __iter__(self) -> Iterator[Func]:
+        """Every function, all of them made first (an engine binding them all asks this)."""
+        for index, func in enumerate(self._funcs):
+            if func is None:
+                self._make(index)
+        return iter(self._funcs)  # type: ignore[arg-type]  # no None is left
 
     def bind(self, make_fn: Callable[[int], Callable[..., Any]]) -> None:
         """Have each defined function run what `make_fn(index)` returns (an engine's code for

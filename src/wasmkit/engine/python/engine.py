@@ -93,6 +93,11 @@ class PythonCompiledModule:
         self._cache = CodeCache(cache_dir, digest, "metered" if metered else "plain") if cache_dir and digest else None
         self.codes: dict[int, CodeType] = self._cache.codes if self._cache else {}
         self._prelude = compile(_PRELUDE_MEMORY, self.filename, "exec") if valid.memory_types else None
+        # The namespace names of each function (its Func, its callable) and of each type's id:
+        # the same for every instance, so made once.
+        self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
+        self._type_ids = {f"TY{i}": type_id(func_type) for i, func_type in enumerate(module.types)}
+        self._names_registered = False
 
     def code(self, index: int) -> CodeType:
         """The code object defining function `index` (compiled on first need)."""
@@ -132,14 +137,14 @@ class PythonCompiledModule:
 
     def bind(self, instance: "Instance") -> None:
         ns = dict(_BASE)
-        for i, func in enumerate(instance.funcs):
-            ns[f"F{i}"] = func
-            ns[f"f{i}"] = func.for_caller(instance)
+        funcs = list(instance.funcs)
+        for (func_key, fn_key), func in zip(self._func_keys, funcs):
+            ns[func_key] = func
+            ns[fn_key] = func.for_caller(instance)
         for i, table in enumerate(instance.tables):
             ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
-        for i, func_type in enumerate(self.valid.module.types):
-            ns[f"TY{i}"] = type_id(func_type)
+        ns.update(self._type_ids)
         shared = self.layout.shared_globals
         for i, glob in enumerate(instance.globals):
             if i in shared:
@@ -159,10 +164,13 @@ class PythonCompiledModule:
             _bind_memory(ns, instance.mems[0])
         if self._prelude is not None:
             exec(self._prelude, ns)
-        names = {f"f{i}": func.name for i, func in enumerate(instance.funcs)}
-        register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
-        for i in range(self.valid.imported_func_count, len(instance.funcs)):
-            instance.funcs[i].fn = ns[f"f{i}"] = self._first_call(ns, instance, i)
+        first = self.valid.imported_func_count
+        if not self._names_registered:  # a defined function's name is its module's, in every instance
+            names = {fn_key: func.name for (_, fn_key), func in zip(self._func_keys[first:], funcs[first:])}
+            register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
+            self._names_registered = True
+        for i in range(first, len(funcs)):
+            funcs[i].fn = ns[self._func_keys[i][1]] = self._first_call(ns, instance, i)
 
     def _first_call(self, ns: dict[str, object], instance: "Instance", index: int) -> Callable[..., object]:
         """What function `index` is until its first call defines it in the namespace (whoever
