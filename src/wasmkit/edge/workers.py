@@ -21,9 +21,12 @@ import socket
 import sys
 import threading
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .logs import SERVER, setup_logging
+
+if TYPE_CHECKING:
+    from uvicorn import Config
 
 __all__ = ["serve_workers", "REUSE_PORT"]
 
@@ -49,7 +52,7 @@ def bind_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def serve_workers(config: Any, workers: int) -> int:
+def serve_workers(config: "Config", workers: int) -> int:
     """Run `workers` uvicorn servers with `config` (a `uvicorn.Config` naming the app by
     import string) until SIGINT or SIGTERM; the exit status: 0, or 1 if a worker failed to
     start. Raises OSError if the address cannot be bound."""
@@ -66,7 +69,7 @@ def serve_workers(config: Any, workers: int) -> int:
 
 
 class _Pool:
-    def __init__(self, config: Any, shared: socket.socket | None, size: int) -> None:
+    def __init__(self, config: "Config", shared: socket.socket | None, size: int) -> None:
         self.config = config
         self.shared = shared
         self.size = size
@@ -116,7 +119,7 @@ class _Pool:
                 process.join()
 
 
-def _worker(config: Any, shared: socket.socket | None) -> None:
+def _worker(config: "Config", shared: socket.socket | None) -> None:
     """A worker process: one uvicorn server on its own socket (or the shared one)."""
     import uvicorn
 
