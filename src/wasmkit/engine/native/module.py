@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import llvmlite.binding as llvm
 
@@ -127,19 +127,18 @@ class NativeCompiledModule:
             # Each defined function's own address, which tables' mirrors hold for call_indirect.
             count = len(valid.func_types) - first
             addresses: Any = (
-                (ctypes.c_uint64 * count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
+                _word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
                 if count else []
             )
-            self.addresses = {first + i: int(address) for i, address in enumerate(addresses)}
-        # What every instance needs and is the same for all: the type ids of the module's types,
-        # and how each defined function is called (its parameter and result types, its cells).
+        # What every instance needs and is the same for all (native code only reads it): the
+        # type ids of the module's types; per defined function, how it is called (its parameter
+        # and result types, its cells) and what a table mirror holds for it (address, type id).
         self.type_ids = [type_id(ft) for ft in valid.module.types]
-        self.signatures = {
-            index: (ft.params, ft.results, _cell_count(ft))
-            for index, ft in ((i, valid.func_types[i]) for i in self.entries)
+        self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
+        self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        self.direct = {
+            first + i: (int(address), type_id(valid.func_types[first + i])) for i, address in enumerate(addresses)
         }
-        # What a table mirror holds for each defined function: its address and type id.
-        self.direct = {index: (address, type_id(valid.func_types[index])) for index, address in self.addresses.items()}
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Everything is compiled already (LLVM compiles the whole module at once)."""
@@ -180,15 +179,13 @@ class _Binding:
         # Imported functions as this instance calls them (host functions that want the
         # caller get this instance).
         self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
-        self.type_ids = compiled.type_ids
-        _BINDINGS[self.address] = self
+        _register(self)
         for which, address in _CALLBACK_ADDRESSES.items():
             self.context[which] = address
         self.meter = instance.store.native_meter() if compiled.metered else None
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
-        self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
-        self.context[Field.TYPE_IDS] = ctypes.addressof(self.type_id_cells)
+        self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
         self.descriptors = _words(max(len(instance.tables), 1))
@@ -320,7 +317,7 @@ class _Binding:
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
-            func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.type_ids[type_index])
+            func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
         except Trap as trap:
             return self._fail(trap)
         cells = _cells(cells_address, _cell_count(func.type))
@@ -376,33 +373,50 @@ class _Binding:
 
 # The runtime helpers native code calls, made once for every instance: each finds the binding
 # by the address of the context native code passes. (A ctypes callback takes about 2 us to
-# make and is cyclic garbage once dropped, and a server makes an instance per request.)
-_BINDINGS: "weakref.WeakValueDictionary[int, _Binding]" = weakref.WeakValueDictionary()
+# make and is cyclic garbage once dropped, and a server makes an instance per request.) Weak
+# references in a plain dict rather than a WeakValueDictionary, whose lookup is Python code:
+# this one is on the path of every call from wasm into Python.
+_BINDINGS: "dict[int, weakref.ref[_Binding]]" = {}
+
+
+def _register(binding: "_Binding") -> None:
+    address = binding.address
+    _BINDINGS[address] = weakref.ref(binding, functools.partial(_forget, address))
+
+
+def _live(ctx: int) -> "_Binding":
+    """The binding whose context is at `ctx`: alive, since native code runs only in its calls."""
+    return cast("_Binding", _BINDINGS[ctx]())
+
+
+def _forget(address: int, reference: "weakref.ref[_Binding]") -> None:
+    if _BINDINGS.get(address) is reference:  # not a newer binding at the same address
+        del _BINDINGS[address]
 
 
 @layout.HOST_CALL
 def _host_call(ctx: int, index: int, cells: int) -> int:
-    return _BINDINGS[ctx]._host_call(ctx, index, cells)
+    return _live(ctx)._host_call(ctx, index, cells)
 
 
 @layout.MEMORY_GROW
 def _memory_grow(ctx: int, delta: int) -> int:
-    return _BINDINGS[ctx]._memory_grow(ctx, delta)
+    return _live(ctx)._memory_grow(ctx, delta)
 
 
 @layout.CALL_INDIRECT
 def _call_indirect(ctx: int, table: int, element: int, type_index: int, cells: int) -> int:
-    return _BINDINGS[ctx]._call_indirect(ctx, table, element, type_index, cells)
+    return _live(ctx)._call_indirect(ctx, table, element, type_index, cells)
 
 
 @layout.GLOBAL_ACCESS
 def _global_access(ctx: int, index: int, write: int, cells: int) -> int:
-    return _BINDINGS[ctx]._global_access(ctx, index, write, cells)
+    return _live(ctx)._global_access(ctx, index, write, cells)
 
 
 @layout.HELPER
 def _helper(ctx: int, which: int, cells: int) -> int:
-    return _BINDINGS[ctx]._helper(ctx, which, cells)
+    return _live(ctx)._helper(ctx, which, cells)
 
 
 _CALLBACK_ADDRESSES = {
@@ -421,6 +435,12 @@ def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, star
     alive = binding()
     if alive is not None:
         alive._mirror(i, start, stop)
+
+
+def _signature(func_type: FuncType) -> tuple[tuple[ValType, ...], tuple[ValType, ...], int]:
+    """How a function of this type is called from Python: its parameter and result types and
+    the cells its arguments and results pass through."""
+    return func_type.params, func_type.results, _cell_count(func_type)
 
 
 def _cell_count(func_type: FuncType) -> int:
