@@ -317,10 +317,7 @@ class _Lowering:
         simple = _SIMPLE.get(name)
         if simple is not None:
             arity, emit = simple
-            args = self.stack[len(self.stack) - arity :] if arity else []
-            if arity:
-                del self.stack[-arity:]
-            self.stack.append(emit(self, *args))
+            self.stack.append(emit(self, *self.pop_operands(arity)))
             return
         vector = SIMD_OPS.get(name)
         if vector is not None:
@@ -372,7 +369,7 @@ class _Lowering:
         """Store the values the frame `depth` levels out takes, and jump there."""
         frame = self.frames[-1 - depth]
         count = len(frame.branch_types)
-        self.store_branch(frame, self.stack[len(self.stack) - count :] if count else [])
+        self.store_branch(frame, self.top(count))
         if frame.kind != "loop":
             frame.reached = True
         self.builder.branch(frame.target)
@@ -408,7 +405,7 @@ class _Lowering:
     def fall_through(self, frame: _Frame) -> None:
         """The end of a frame reached by running off its last instruction."""
         count = len(frame.results)
-        values = self.stack[len(self.stack) - count :] if count else []
+        values = self.top(count)
         for slot, value in zip(frame.end_slots, values):
             self.builder.store(value, slot)
         frame.reached = True
@@ -482,9 +479,7 @@ class _Lowering:
         self.stack.pop()
 
     def c_select(self, imm: object = None) -> None:
-        condition = self.stack.pop()
-        b = self.stack.pop()
-        a = self.stack.pop()
+        a, b, condition = self.pop_operands(3)
         self.stack.append(self.builder.select(self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), a, b))
 
     def c_local_get(self, index: int) -> None:
@@ -529,10 +524,7 @@ class _Lowering:
 
     def c_call(self, index: int) -> None:
         callee_type = self.valid.func_types[index]
-        count = len(callee_type.params)
-        args = self.stack[len(self.stack) - count :] if count else []
-        if count:
-            del self.stack[-count:]
+        args = self.pop_operands(len(callee_type.params))
         if index < self.valid.imported_func_count:
             results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
                 Field.HOST_CALL, self.m.host_call_type, [ir.Constant(I32, index), cells]))
@@ -547,10 +539,7 @@ class _Lowering:
         type_index, table = imm
         callee_type = self.valid.module.types[type_index]
         element = self.stack.pop()
-        count = len(callee_type.params)
-        args = self.stack[len(self.stack) - count :] if count else []
-        if count:
-            del self.stack[-count:]
+        args = self.pop_operands(len(callee_type.params))
         builder = self.builder
         slots = [self.alloca(ir_type(vt), "ci") for vt in callee_type.results]
         fast = self.fn.append_basic_block("call_indirect_direct")
@@ -604,6 +593,16 @@ class _Lowering:
         self.after_helper(status)
         return [self.load_cell(i, ir_type(vt)) for i, vt in enumerate(callee_type.results)]
 
+    def top(self, count: int) -> list[ir.Value]:
+        """The top `count` operands, in the order they were pushed (left on the stack)."""
+        return self.stack[len(self.stack) - count :] if count else []
+
+    def pop_operands(self, count: int) -> list[ir.Value]:
+        """The top `count` operands, taken off the stack, in the order they were pushed."""
+        operands = self.top(count)
+        del self.stack[len(self.stack) - count :]
+        return operands
+
     def push_results(self, result: ir.Value, callee_type: FuncType) -> None:
         self.stack.extend(split_results(self.builder, result, len(callee_type.results)))
 
@@ -651,15 +650,12 @@ class _Lowering:
         return self.builder.gep(self.load_field(Field.MEM_BASE, PTR), [start64], source_etype=I8)
 
     def c_memory_fill(self, imm: object = None) -> None:
-        length = self.stack.pop()
-        value = self.stack.pop()
-        dst = self.range_check(self.stack.pop(), length)
+        dst_index, value, length = self.pop_operands(3)
+        dst = self.range_check(dst_index, length)
         self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.builder.zext(length, I64), ir.Constant(I1, 0)])
 
     def c_memory_copy(self, imm: object = None) -> None:
-        length = self.stack.pop()
-        src_index = self.stack.pop()
-        dst_index = self.stack.pop()
+        dst_index, src_index, length = self.pop_operands(3)
         src = self.range_check(src_index, length)
         dst = self.range_check(dst_index, length)
         self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.builder.zext(length, I64), ir.Constant(I1, 0)])
@@ -675,7 +671,7 @@ class _Lowering:
 
     def c_memory_init(self, imm: tuple[int, int]) -> None:
         segment = imm[0]
-        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        dst, src, length = self.pop_operands(3)
         self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length])
 
     def c_data_drop(self, segment: int) -> None:
@@ -683,7 +679,7 @@ class _Lowering:
 
     def c_table_init(self, imm: tuple[int, int]) -> None:
         segment, table = imm
-        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        dst, src, length = self.pop_operands(3)
         self.helper(Helper.TABLE_INIT, [ir.Constant(I32, table), ir.Constant(I32, segment), dst, src, length])
 
     def c_elem_drop(self, segment: int) -> None:
@@ -691,7 +687,7 @@ class _Lowering:
 
     def c_table_copy(self, imm: tuple[int, int]) -> None:
         dst_table, src_table = imm
-        length, src, dst = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        dst, src, length = self.pop_operands(3)
         self.helper(Helper.TABLE_COPY, [ir.Constant(I32, dst_table), ir.Constant(I32, src_table), dst, src, length])
 
     def c_table_size(self, table: int) -> None:
@@ -703,16 +699,16 @@ class _Lowering:
         self.stack.extend(self.helper(Helper.TABLE_GET, [ir.Constant(I32, table), index], results=1))
 
     def c_table_set(self, table: int) -> None:
-        value, index = self.stack.pop(), self.stack.pop()
+        index, value = self.pop_operands(2)
         self.helper(Helper.TABLE_SET, [ir.Constant(I32, table), index, value])
 
     def c_table_grow(self, table: int) -> None:
-        delta, value = self.stack.pop(), self.stack.pop()
+        value, delta = self.pop_operands(2)
         (old,) = self.helper(Helper.TABLE_GROW, [ir.Constant(I32, table), value, delta], results=1)
         self.stack.append(self.builder.trunc(old, I32))
 
     def c_table_fill(self, table: int) -> None:
-        length, value, index = self.stack.pop(), self.stack.pop(), self.stack.pop()
+        index, value, length = self.pop_operands(3)
         self.helper(Helper.TABLE_FILL, [ir.Constant(I32, table), index, value, length])
 
     def c_ref_null(self, imm: object) -> None:
