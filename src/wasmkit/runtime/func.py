@@ -18,25 +18,15 @@ from .values import to_api, to_internal
 __all__ = ["Func", "Caller", "type_id"]
 
 _TYPE_IDS: dict[FuncType, int] = {}
-# The ids of recently seen FuncType objects, by object: hashing a FuncType runs Python code, and
-# every Func made asks (hundreds per instance). Each entry holds its object, so the id() key
-# cannot be reused while it is here; the cache is emptied when full, so it stays small.
-_BY_OBJECT: dict[int, tuple[FuncType, int]] = {}
-_BY_OBJECT_LIMIT = 4096
 
 
 def type_id(func_type: FuncType) -> int:
     """A small int standing for a function type, equal for equal types (call_indirect compares
-    these)."""
-    known = _BY_OBJECT.get(id(func_type))
-    if known is not None and known[0] is func_type:
-        return known[1]
+    these). Instances do not ask per function: their module looks the ids up once
+    (`Module.func_type_ids`)."""
     found = _TYPE_IDS.get(func_type)
     if found is None:
         found = _TYPE_IDS[func_type] = len(_TYPE_IDS)
-    if len(_BY_OBJECT) >= _BY_OBJECT_LIMIT:
-        _BY_OBJECT.clear()
-    _BY_OBJECT[id(func_type)] = (func_type, found)
     return found
 
 
