@@ -1,7 +1,9 @@
-"""Helpers shared by the subcommands: reading inputs, writing outputs, reading `--env` flags."""
+"""Helpers shared by the subcommands: reading inputs, writing outputs, the `--engine` and
+`--env` flags."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -10,7 +12,7 @@ from ..binary.reader import MAGIC
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
-__all__ = ["CliError", "env_from_flags", "read_input", "load_module", "module_from_bytes", "write_output"]
+__all__ = ["CliError", "add_engine_option", "env_from_flags", "read_input", "load_module", "module_from_bytes", "write_output"]
 
 
 class CliError(Exception):
@@ -51,6 +53,13 @@ def module_from_bytes(data: bytes, path: str) -> Module:
     if data.startswith(MAGIC):
         return read_module(data)
     return parse_module(decode_source(data, path), path)
+
+
+def add_engine_option(parser: argparse.ArgumentParser) -> None:
+    """The `--engine` flag of the commands that run modules."""
+    parser.add_argument(
+        "--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)"
+    )
 
 
 def env_from_flags(items: list[str]) -> dict[str, str]:

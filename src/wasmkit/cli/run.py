@@ -32,7 +32,7 @@ from ..runtime import Func, Linker, Module, Store
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
-from .common import CliError, env_from_flags, read_input
+from .common import CliError, add_engine_option, env_from_flags, read_input
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included)")
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
-    p.add_argument("--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)")
+    add_engine_option(p)
     p.add_argument(
         "--no-cache",
         action="store_true",

@@ -25,7 +25,7 @@ from ..edge.config import ConfigError
 from ..edge.protocol import CappedHttpToolsProtocol
 from ..edge.workers import serve_workers
 from ..engine.base import cached_engine, get_engine
-from .common import CliError, env_from_flags
+from .common import CliError, add_engine_option, env_from_flags
 
 __all__ = ["register"]
 
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="the modules.toml naming each route's module")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help=f"where to listen (default {DEFAULT_LISTEN})")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
-    p.add_argument("--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)")
+    add_engine_option(p)
     p.add_argument(
         "--env", action="append", default=[], metavar="NAME[=VALUE]", help="set (or pass through) a variable for every module"
     )

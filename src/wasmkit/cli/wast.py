@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import read_input
+from .common import add_engine_option, read_input
 
 __all__ = ["register"]
 
@@ -14,7 +14,7 @@ __all__ = ["register"]
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("wast", help="run .wast test scripts")
     p.add_argument("files", nargs="+", metavar="FILE", help=".wast scripts")
-    p.add_argument("--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)")
+    add_engine_option(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show every failure")
     p.set_defaults(handler=_wast)
 
