@@ -109,7 +109,7 @@ class EdgeApp:
             SERVER.warning(warning)
         if self.reload_interval > 0:
             self._watcher = asyncio.create_task(self._watch())
-        _tune_garbage_collection()
+        _freeze_what_was_loaded()
 
     async def stop(self) -> None:
         if self._watcher is not None:
@@ -313,14 +313,12 @@ async def _respond(
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-# What a worker loaded at start (modules, compiled code) stays for its lifetime: frozen out of
-# the collector's generations, it is not traversed again by every full collection. The young
-# generation keeps Python's default threshold: each request leaves a few hundred objects of
-# cyclic garbage (its instance), and collecting them little and often keeps each pause short.
-# A threshold of 20,000 allocations made pauses of 3 to 10 ms that set the p99 latency.
-
-
-def _tune_garbage_collection() -> None:
+def _freeze_what_was_loaded() -> None:
+    """Take what a worker loaded at start (modules, compiled code), which stays for its
+    lifetime, out of the collector's generations, so that full collections do not traverse it
+    again. The young generation keeps Python's default threshold: each request leaves a few
+    hundred objects of cyclic garbage (its instance), and collecting them little and often
+    keeps each pause short (a threshold of 20,000 made 3-10 ms pauses that set the p99)."""
     gc.collect()
     gc.freeze()
 

@@ -16,7 +16,6 @@ exceptions that do are the ones raised on purpose: `ExitTrap` or `Trap` from `pr
 
 from __future__ import annotations
 
-
 import logging
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
