@@ -1,15 +1,20 @@
 """Where the engines keep compiled code between runs: `$WASMKIT_CACHE_DIR`, else
-`$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit` (each engine in a directory of its own),
-and the digest of an engine's source that every cache key includes."""
+`$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`, each engine in a directory of its own;
+how a cached module's file is named (the digest of the engine's source is part of every
+name); and how a file is written so that no reader sees half of it."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "source_digest"]
+from .. import __version__
+
+__all__ = ["cache_path", "default_cache_dir", "source_digest", "write_atomically"]
 
 
 def default_cache_dir() -> Path:
@@ -28,3 +33,28 @@ def source_digest(package: Path) -> bytes:
     for path in sorted(package.glob("*.py")):
         digest.update(path.read_bytes())
     return digest.digest()
+
+
+def cache_path(directory: Path, engine_package: Path, parts: Sequence[bytes], suffix: str) -> Path:
+    """The file under `directory` where the engine whose source is `engine_package` keeps one
+    compiled module: named by a hash of `parts` (the module and its variant), the engine's
+    source and wasmkit's version, so that code compiled by other versions is never reused."""
+    key = hashlib.sha256(b"|".join([*parts, source_digest(engine_package), __version__.encode()])).hexdigest()
+    return directory / engine_package.name / f"{key}{suffix}"
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` through a temporary file renamed into place; False if it could
+    not be written (for a cache that only costs the next run some time)."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return False

@@ -8,15 +8,11 @@ CPU LLVM compiled for. Writes go to a temporary file renamed into place.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import llvmlite.binding as llvm
 
-from ... import __version__
-from ..cache_dir import source_digest
+from ..cache_dir import cache_path, write_atomically
 
 __all__ = ["ObjectCache"]
 
@@ -30,13 +26,10 @@ class ObjectCache:
             module_digest,
             b"metered" if metered else b"plain",
             tier.encode(),
-            source_digest(Path(__file__).parent),
-            __version__.encode(),
             ".".join(map(str, llvm.llvm_version_info)).encode(),
             host.encode(),
         ]
-        key = hashlib.sha256(b"|".join(parts)).hexdigest()
-        self.path = directory / "native" / f"{key}.o"
+        self.path = cache_path(directory, Path(__file__).parent, parts, ".o")
 
     def load(self) -> bytes | None:
         try:
@@ -45,12 +38,5 @@ class ObjectCache:
             return None
 
     def save(self, data: bytes) -> None:
-        """Keep `data` (errors are ignored: a cache that cannot be written only costs time)."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        """Keep `data` (a cache that cannot be written only costs time)."""
+        write_atomically(self.path, data)

@@ -14,16 +14,12 @@ The location is `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else
 from __future__ import annotations
 
 import atexit
-import hashlib
 import marshal
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import CodeType
 
-from ... import __version__
-from ..cache_dir import source_digest
+from ..cache_dir import cache_path, write_atomically
 
 __all__ = ["CodeCache"]
 
@@ -32,10 +28,8 @@ class CodeCache:
     """The cached code of one module variant: loaded at once, saved at exit if it grew."""
 
     def __init__(self, directory: Path, module_digest: bytes, variant: str) -> None:
-        key = hashlib.sha256(
-            b"|".join([module_digest, variant.encode(), source_digest(Path(__file__).parent), __version__.encode(), sys.version.encode()])
-        ).hexdigest()
-        self.path = directory / "python" / f"{key}.code"
+        # Code objects are specific to the Python version.
+        self.path = cache_path(directory, Path(__file__).parent, [module_digest, variant.encode(), sys.version.encode()], ".code")
         self.codes: dict[int, CodeType] = self._load()
         self._saved = len(self.codes)
         atexit.register(self.save)
@@ -54,14 +48,5 @@ class CodeCache:
     def save(self) -> None:
         """Write the cache if functions were compiled since it was read (errors are ignored:
         a cache that cannot be written only costs the next run some time)."""
-        if len(self.codes) == self._saved:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps(self.codes))
-            os.replace(tmp, self.path)
+        if len(self.codes) != self._saved and write_atomically(self.path, marshal.dumps(self.codes)):
             self._saved = len(self.codes)
-        except OSError:
-            pass
