@@ -735,6 +735,9 @@ class _FunctionCompiler:
         for position, label in enumerate(labels):
             if label != default:
                 targets.setdefault(label, []).append(position)
+        # Open a pending guard first: the branches below are written relative to where the
+        # code goes now, and a guard opened by their first line would move it.
+        self.open_guard()
         frame = self.frame
         base = frame.indent
         first = True
