@@ -523,7 +523,7 @@ def _unwrap_ref(value: Any) -> Any:
 
 class Global:
     def __init__(self, store: Store, ty: GlobalType, val: Any) -> None:
-        self._inner = rt.Global.of(ty._type(), _unwrap_ref(val))
+        self._inner = rt.Global(ty._type(), _unwrap_ref(val))
 
     @classmethod
     def _wrap(cls, inner: rt.Global) -> "Global":

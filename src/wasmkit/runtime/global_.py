@@ -12,21 +12,27 @@ __all__ = ["Global"]
 class Global:
     """A global instance.
 
-    `value` is the global's value as Python sees it (DESIGN.md §3); setting it checks the type
-    and that the global is mutable. `internal` holds it in the engines' representation (see
-    `wasmkit.runtime.values`), which is what compiled code reads and writes.
+    `Global(global_type, value)` makes one holding the Python value `value` (DESIGN.md §3:
+    i32/i64 signed or unsigned ints, f32 rounded to single precision; TypeError or ValueError
+    if it does not fit). `value` is the global's value as Python sees it; setting it converts
+    the same way and checks that the global is mutable. `internal` holds it in the engines'
+    representation (see `wasmkit.runtime.values`), which is what compiled code reads and writes.
     """
 
     __slots__ = ("type", "internal")
 
-    def __init__(self, global_type: GlobalType, internal: object) -> None:
+    def __init__(self, global_type: GlobalType, value: object) -> None:
         self.type = global_type
-        self.internal = internal
+        self.internal = to_internal(global_type.valtype, value)
 
     @classmethod
-    def of(cls, global_type: GlobalType, value: object) -> "Global":
-        """A global holding the Python value `value`."""
-        return cls(global_type, to_internal(global_type.valtype, value))
+    def from_internal(cls, global_type: GlobalType, internal: object) -> "Global":
+        """A global holding `internal`, a value already in the engines' representation (what
+        instantiation computes from a constant expression): no conversion."""
+        glob = cls.__new__(cls)
+        glob.type = global_type
+        glob.internal = internal
+        return glob
 
     @property
     def value(self) -> object:

@@ -108,7 +108,7 @@ class Instance:
             except ValueError as err:
                 raise LinkError(str(err)) from None
         for glob in syntax.globals:
-            self.globals.append(Global(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
+            self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
         self.elems: list[list[object]] = [
             [evaluate_const(item, self.globals, self.funcs) for item in seg.init] for seg in syntax.elems
         ]

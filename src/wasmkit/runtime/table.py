@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..syntax.types import TableType
+from .values import to_internal
 
 __all__ = ["Table", "MAX_TABLE_ELEMENTS"]
 
@@ -17,7 +18,9 @@ class Table:
     """A table instance. `elements` is the list the engines index directly: growth extends
     it in place, so it stays the same object for the table's life. Change it through `set`,
     `grow` and the bulk operations (or call `changed` after writing it yourself): engines that
-    mirror it, such as the native engine for `call_indirect`, hear of changes that way."""
+    mirror it, such as the native engine for `call_indirect`, hear of changes that way.
+    Values given to `Table`, `set` and `grow` are checked against the element type (a `Func`
+    or None for funcref): TypeError if they do not fit."""
 
     def __init__(self, table_type: TableType, init: object = None, max_elements: int | None = None) -> None:
         self.type = table_type
@@ -28,7 +31,7 @@ class Table:
             raise ValueError(
                 f"table of {table_type.limits.min} elements exceeds the limit of {self._max} elements"
             )
-        self.elements: list[object] = [init] * table_type.limits.min
+        self.elements: list[object] = [to_internal(table_type.elem, init)] * table_type.limits.min
         self._listeners: list[Callable[[Table, int, int], None]] = []
 
     @property
@@ -40,7 +43,7 @@ class Table:
         old = len(self.elements)
         if delta < 0 or old + delta > self._max:
             return -1
-        self.elements.extend([init] * delta)
+        self.elements.extend([to_internal(self.type.elem, init)] * delta)
         self.changed(old, old + delta)
         return old
 
@@ -50,7 +53,7 @@ class Table:
     def set(self, index: int, value: object) -> None:
         if not 0 <= index < len(self.elements):
             raise IndexError(f"table index {index} is out of bounds")
-        self.elements[index] = value
+        self.elements[index] = to_internal(self.type.elem, value)
         self.changed(index, index + 1)
 
     def add_listener(self, listener: Callable[["Table", int, int], None]) -> None:
