@@ -19,6 +19,8 @@ __all__ = ["main"]
 
 _COMMAND_MODULES = (run, serve, compile, inspect, convert, wast)
 
+INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
@@ -42,3 +44,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 1
+    except KeyboardInterrupt:
+        return INTERRUPTED_EXIT_STATUS

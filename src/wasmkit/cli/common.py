@@ -12,7 +12,20 @@ from ..binary.reader import MAGIC
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
-__all__ = ["CliError", "add_engine_option", "env_from_flags", "read_input", "load_module", "module_from_bytes", "write_output"]
+__all__ = [
+    "CliError",
+    "ENGINE_NAMES",
+    "add_engine_option",
+    "env_from_flags",
+    "is_binary",
+    "load_module",
+    "module_from_bytes",
+    "read_input",
+    "write_output",
+]
+
+
+ENGINE_NAMES = ("python", "native", "auto")
 
 
 class CliError(Exception):
@@ -43,22 +56,35 @@ def write_output(path: str | None, data: bytes) -> None:
         raise CliError(f"{path}: {err.strerror or err}") from None
 
 
-def load_module(path: str) -> Module:
-    """Read a module from a file: binary if it starts with the `\\0asm` header, else text."""
-    return module_from_bytes(read_input(path), path)
+def load_module(path: str, debug_names: bool = False) -> Module:
+    """Read a module from a file: binary or text (see `is_binary`)."""
+    return module_from_bytes(read_input(path), path, debug_names)
 
 
-def module_from_bytes(data: bytes, path: str) -> Module:
-    """The module in `data` (read from `path`): binary or text."""
-    if data.startswith(MAGIC):
+def is_binary(data: bytes) -> bool:
+    """Whether `data` should be decoded as a binary module rather than parsed as text: it starts
+    with the `\\0asm` header, or holds a NUL byte, which no text file does (so that a damaged
+    binary is reported as one, "magic header not detected", not as a heap of unknown operators)."""
+    return data.startswith(MAGIC) or b"\0" in data
+
+
+def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Module:
+    """The module in `data` (read from `path`): binary or text. With `debug_names`, a text
+    module keeps its `$names` in a name section (for backtraces and disassembly)."""
+    if not data:
+        raise CliError(f"{path}: the file is empty (neither a binary module nor text)")
+    if is_binary(data):
         return read_module(data)
-    return parse_module(decode_source(data, path), path)
+    return parse_module(decode_source(data, path), path, debug_names)
 
 
 def add_engine_option(parser: argparse.ArgumentParser) -> None:
     """The `--engine` flag of the commands that run modules."""
     parser.add_argument(
-        "--engine", default="python", help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)"
+        "--engine",
+        default="python",
+        choices=ENGINE_NAMES,
+        help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)",
     )
 
 

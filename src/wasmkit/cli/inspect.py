@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from ..binary.code import iter_instructions
 from ..binary.names import read_names
 from ..binary import write_module
-from ..binary.reader import MAGIC, SectionSpan, read_module_layout
+from ..binary.reader import SectionSpan, read_module_layout
 from ..syntax.module import Module, NameSection
 from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
 from ..text.instr_text import format_instr
 from ..validate import validate
-from .common import load_module, module_from_bytes, read_input
+from .common import is_binary, load_module, module_from_bytes, read_input
 
 __all__ = ["register"]
 
@@ -52,7 +52,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _objdump(args: argparse.Namespace) -> int:
     data = read_input(args.file)
-    if not data.startswith(MAGIC):  # text: show the binary it encodes to
+    if not is_binary(data):  # text: show the binary it encodes to
         data = write_module(module_from_bytes(data, args.file))
     module, spans = read_module_layout(data)
     for line in objdump_lines(args.file, module, spans, args.disassemble):

@@ -26,13 +26,14 @@ import os
 import sys
 
 from .. import __version__
-from ..engine.base import Engine, cached_engine
+from ..engine.base import Engine, cached_engine, get_engine
 from ..errors import ExitTrap, Trap
 from ..runtime import Func, Linker, Module, Store
+from ..runtime.values import to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
-from .common import CliError, add_engine_option, env_from_flags, read_input
+from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -60,23 +61,36 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run)
 
 
-def _engine(args: argparse.Namespace) -> Engine | str:
+def _engine(args: argparse.Namespace) -> Engine:
     """The engine to run on: compiled code is kept on disk unless told not to."""
-    return args.engine if args.no_cache else cached_engine(args.engine)
+    try:
+        return get_engine(args.engine) if args.no_cache else cached_engine(args.engine)
+    except ValueError as err:  # the native engine without llvmlite
+        raise CliError(str(err)) from None
 
 
 def _wasi_config(args: argparse.Namespace) -> WasiConfig:
     config = WasiConfig(argv=[args.file, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
-    for spec in args.dir:
-        host, _, guest = spec.partition("::")
-        if not os.path.isdir(host):
-            raise CliError(f"--dir {spec}: {host} is not a directory")
-        config.preopen_dir(host, guest or host)
+    for host, guest in _preopens(args.dir):
+        config.preopen_dir(host, guest)
     return config
 
 
+def _preopens(specs: list[str]) -> list[tuple[str, str]]:
+    """The (host, guest) pairs of the `--dir` flags, each host a directory that exists: checked
+    before anything runs, whether or not the module imports WASI, as wasmtime does."""
+    pairs = []
+    for spec in specs:
+        host, _, guest = spec.partition("::")
+        if not os.path.isdir(host):
+            raise CliError(f"--dir {spec}: {host} is not a directory")
+        pairs.append((host, guest or host))
+    return pairs
+
+
 def _run(args: argparse.Namespace) -> int:
-    module = Module(read_input(args.file), name=args.file)
+    _preopens(args.dir)
+    module = Module(module_from_bytes(read_input(args.file), args.file, debug_names=True), name=args.file)
     linker = Linker(Store(_engine(args)))
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
@@ -121,11 +135,16 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
 
 
 def _parse_argument(vt: ValType, text: str, name: str) -> object:
+    """The value of one `--invoke` argument: an integer (in any base Python reads, `0x...`) or
+    a float, checked to fit `vt`."""
+    if vt not in (ValType.I32, ValType.I64, ValType.V128, ValType.F32, ValType.F64):
+        raise CliError(f"{name}: arguments of type {vt.text} cannot be given on the command line")
     try:
-        if vt in (ValType.I32, ValType.I64, ValType.V128):
-            return int(text, 0)
-        if vt in (ValType.F32, ValType.F64):
-            return float(text)
+        value = float(text) if vt in (ValType.F32, ValType.F64) else int(text, 0)
     except ValueError:
         raise CliError(f"{name}: cannot read {text!r} as {vt.text}") from None
-    raise CliError(f"{name}: arguments of type {vt.text} cannot be given on the command line")
+    try:
+        to_internal(vt, value)
+    except ValueError as err:
+        raise CliError(f"{name}: {err}") from None
+    return value
