@@ -16,6 +16,7 @@ instance).
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import typing
@@ -26,6 +27,7 @@ from .runtime.func import Caller, Func
 from .runtime.instance import Extern, Instance
 from .runtime.module import Module, ModuleSource
 from .runtime.store import Store
+from .syntax.module import Module as SyntaxModule
 from .syntax.types import FuncType, ValType
 
 __all__ = ["load", "host", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
@@ -90,11 +92,58 @@ def _takes_caller(fn: Callable[..., Any]) -> bool:
     return bool(params) and hints.get(params[0].name) is Caller
 
 
+def _skip_space_and_comments(text: str) -> str:
+    """`text` from its first character that is neither white space nor in a WAT comment."""
+    position = 0
+    while position < len(text):
+        if text[position] in " \t\n\r":
+            position += 1
+        elif text.startswith(";;", position):
+            end = text.find("\n", position)
+            position = len(text) if end < 0 else end + 1
+        elif text.startswith("(;", position):
+            depth, position = 1, position + 2
+            while depth and position < len(text):
+                if text.startswith("(;", position):
+                    depth, position = depth + 1, position + 2
+                elif text.startswith(";)", position):
+                    depth, position = depth - 1, position + 2
+                else:
+                    position += 1
+        else:
+            break
+    return text[position:]
+
+
+def _is_path(source: str | bytes) -> bool:
+    """Whether `load` should take `source` for a file's path: it is not a wasm binary (bytes
+    starting with \\0asm, or any bytes holding a NUL or not UTF-8, which then fail to decode as
+    a binary or text module should), and not WAT text (white space and comments, then `(`)."""
+    if isinstance(source, bytes):
+        if b"\0" in source:
+            return False
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return not _skip_space_and_comments(source).startswith("(")
+
+
 def _module(source: ModuleSource | os.PathLike[str] | Module) -> Module:
-    if isinstance(source, Module):
-        return source
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("(")):
-        return Module.from_file(os.fspath(source))
+    """The module `source` stands for, deciding by content whether it is one or a path."""
+    if isinstance(source, (Module, SyntaxModule)):
+        return source if isinstance(source, Module) else Module(source)
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
+    if isinstance(source, os.PathLike) or _is_path(source):
+        path = os.fspath(source)
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                errno.ENOENT,
+                "no such module file (wasmkit.load takes a path, wasm bytes, or WAT text that starts with '(' after comments)",
+                path,
+            )
+        return Module.from_file(path)
     return Module(source)
 
 

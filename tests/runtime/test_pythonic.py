@@ -140,3 +140,29 @@ def test_awaitable_calls_run_off_the_event_loop() -> None:
         return list(results)
 
     assert asyncio.run(main()) == [200010000] * 3
+
+
+@pytest.mark.parametrize(
+    "prefix", ["", ";; a line comment\n", "  \n\t", "(; a (; nested ;) block comment ;)\n"]
+)
+def test_load_tells_wat_text_from_a_path_by_content(prefix: str) -> None:
+    wat = prefix + '(module (func (export "one") (result i32) (i32.const 1)))'
+    assert wasmkit.load(wat).exports.one() == 1
+    assert wasmkit.load(wat.encode()).exports.one() == 1
+
+
+def test_load_reads_paths_given_as_str_bytes_or_pathlike() -> None:
+    source = (PROJECT_ROOT / "examples" / "fib.wat").read_text()
+    assert source.startswith(";;")  # the example that was taken for a path
+    assert wasmkit.load(source).exports.fib(10) == 55
+    path = PROJECT_ROOT / "examples" / "fib.wasm"
+    for given in (path, str(path), bytes(path)):
+        assert wasmkit.load(given).exports.fib(10) == 55
+
+
+def test_load_says_when_a_path_does_not_exist_or_bytes_are_no_module() -> None:
+    with pytest.raises(FileNotFoundError, match="no such module file") as caught:
+        wasmkit.load("missing/fib.wasm")
+    assert caught.value.filename == "missing/fib.wasm"
+    with pytest.raises(wasmkit.DecodeError, match="magic header not detected"):
+        wasmkit.load(b"\0asx\1\0\0\0")

@@ -33,7 +33,8 @@ class Module:
         self.name = name
         if isinstance(source, SyntaxModule):
             syntax = source
-        elif not isinstance(source, str) and bytes(source[:4]) == MAGIC:
+        # Text never starts with NUL: such bytes are a binary, whose reader says what is wrong.
+        elif not isinstance(source, str) and (bytes(source[:4]) == MAGIC or bytes(source[:1]) == b"\0"):
             syntax = read_module(source)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
