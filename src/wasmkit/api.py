@@ -166,7 +166,8 @@ def load(
     """
     module = _module(source)
     store = store or Store(engine)
-    given = {module_name: dict(items) for module_name, items in (imports or {}).items()}
+    # Each module's items: a mapping, or another instance's `Exports`.
+    given = {module_name: {name: items[name] for name in items} for module_name, items in (imports or {}).items()}
     wasi_state = None
     if wasi is not None:
         from .wasi import MODULE, WasiConfig, WasiPreview1, wasi_funcs

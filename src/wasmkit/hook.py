@@ -54,8 +54,8 @@ class WasmLoader(importlib.abc.Loader):
         instance = load(wasm, imports, wasi)
         module.__wasm_instance__ = instance  # type: ignore[attr-defined]
         module.__file__ = self.path
-        for name, item in instance.exports.items():
-            setattr(module, name, item)
+        for name in instance.exports:
+            setattr(module, name, instance.exports[name])
 
 
 def _resolve_import(module_name: str, name: str, importer: str) -> ImportValue:
@@ -68,7 +68,10 @@ def _resolve_import(module_name: str, name: str, importer: str) -> ImportValue:
             name=module_name,
         ) from None
     instance = getattr(provider, "__wasm_instance__", None)
-    item = instance.exports.get(name) if instance is not None else getattr(provider, name, None)
+    if instance is not None:
+        item = instance.exports[name] if name in instance.exports else None
+    else:
+        item = getattr(provider, name, None)
     if item is None:
         raise ImportError(f"{importer}: its wasm import {module_name}.{name} is not defined by {module_name!r}")
     return item

@@ -62,7 +62,7 @@ def run_wasmkit(engine: str, data: bytes, calls: list[tuple[str, list[object]]])
             outcomes.append([normal(vt, _unsigned(vt, v)) for vt, v in zip(func.type.results, results)])
         except wasmkit.Trap as trap:
             outcomes.append(f"trap: {trap.kind.value}")
-    memory = instance.exports.get("memory") or instance.memory
+    memory = instance.exports["memory"] if "memory" in instance.exports else instance.memory
     outcomes.append(bytes(memory.read(0, memory.size)).hex() if memory is not None else None)
     return outcomes
 

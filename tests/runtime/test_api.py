@@ -119,3 +119,24 @@ def test_text_and_binary_sources(tmp_path: Path) -> None:
     assert wasmkit.Instance(wasmkit.Module.from_file(wat)).exports.one() == 1
     binary = wasmkit.write_module(wasmkit.parse_wat(wat.read_text()))
     assert wasmkit.Instance(wasmkit.Module(binary)).exports.one() == 1
+
+
+def test_exports_named_like_mapping_methods_are_reachable_as_attributes() -> None:
+    body = '(func (export "{0}") (result i32) (i32.const {1}))'
+    names = ["get", "keys", "items", "values", "_items", "__items__"]
+    wat = "(module " + " ".join(body.format(name, i) for i, name in enumerate(names)) + ")"
+    exports = wasmkit.load(wat).exports
+    assert (exports.get(), exports.keys(), exports.items(), exports.values(), exports._items()) == (0, 1, 2, 3, 4)
+    assert [exports[name]() for name in names] == list(range(len(names)))
+    assert list(exports) == names and len(exports) == len(names)
+    assert "get" in exports and "missing" not in exports
+    with pytest.raises(AttributeError, match="no export named 'missing'"):
+        exports.missing
+    with pytest.raises(KeyError):
+        exports["missing"]
+
+
+def test_an_instances_exports_can_be_given_as_imports() -> None:
+    lib = wasmkit.load('(module (func (export "get") (result i32) (i32.const 7)))')
+    user = wasmkit.load('(module (import "lib" "get" (func $g (result i32))) (func (export "run") (result i32) (call $g)))', {"lib": lib.exports})
+    assert user.exports.run() == 7

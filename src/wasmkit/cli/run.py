@@ -109,11 +109,11 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
     try:
         instance = linker.instantiate(module)
         name = args.invoke or "_start"
-        func = instance.exports.get(name)
+        func = instance.exports[name] if name in instance.exports else None
         if not isinstance(func, Func):
             raise CliError(f"{args.file}: no exported function {name!r}" + ("" if args.invoke else " (use --invoke)"))
         if args.invoke:
-            initialize = instance.exports.get("_initialize")
+            initialize = instance.exports["_initialize"] if "_initialize" in instance.exports else None
             if isinstance(initialize, Func):
                 initialize()
             if len(args.args) != len(func.type.params):

@@ -555,8 +555,7 @@ class InstanceExports:
         return _wrap_extern(self._exports[name])
 
     def get(self, name: str) -> Any:
-        item = self._exports.get(name)
-        return None if item is None else _wrap_extern(item)
+        return _wrap_extern(self._exports[name]) if name in self._exports else None
 
     def __iter__(self):
         return iter(self._exports)
@@ -602,8 +601,9 @@ class Linker:
         self._define(module, name, _host(ty, func, access_caller, f"{module}.{name}"))
 
     def define_instance(self, store: Store, name: str, instance: Instance) -> None:
-        for export_name, item in instance._inner.exports.items():
-            self._define(name, export_name, item)
+        exports = instance._inner.exports
+        for export_name in exports:
+            self._define(name, export_name, exports[export_name])
 
     def define_module(self, store: Store, name: str, module: Module) -> None:
         self.define_instance(store, name, self.instantiate(store, module))

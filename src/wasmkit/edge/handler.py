@@ -167,7 +167,7 @@ class ModuleHandler:
             entry = instance.exports[self.route.entrypoint]
             if not isinstance(entry, Func):
                 return Outcome.failure(500, "entrypoint", f"export {self.route.entrypoint!r} is not a function")
-            initialize = instance.exports.get("_initialize")
+            initialize = instance.exports["_initialize"] if "_initialize" in instance.exports else None
             if self.route.entrypoint != "_start" and isinstance(initialize, Func):
                 initialize()
             entry()

@@ -43,12 +43,14 @@ class Caller:
         """The caller's exported "memory", else its first memory (None if it has none)."""
         if self.instance is None:
             return None
-        exported = self.instance.exports.get("memory")
+        exported = self.get("memory")
         return exported if exported is not None else self.instance.memory
 
     def get(self, name: str) -> Any:
         """The caller's export `name`, or None."""
-        return None if self.instance is None else self.instance.exports.get(name)
+        if self.instance is None or name not in self.instance.exports:
+            return None
+        return self.instance.exports[name]
 
 
 class Func:

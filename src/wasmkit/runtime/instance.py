@@ -32,29 +32,47 @@ __all__ = ["Instance", "Exports", "Extern"]
 Extern = Union[Func, Table, Memory, Global]
 
 
-class Exports(Mapping[str, Extern]):
-    """An instance's exports: `exports["fib"]` or `exports.fib`."""
+class Exports:
+    """An instance's exports, as in JavaScript: `exports.fib` or `exports["fib"]`.
+
+    Attribute access reaches every export whose name is not a Python special name
+    (`__name__`), so an export called `get`, `keys` or `items` is called as `exports.get()`:
+    this object has no methods of its own to hide them. `exports[name]` reaches any export
+    (KeyError if there is none); `name in exports`, `len(exports)` and iteration (over the
+    names, in the module's order) work as for a dict. A dict of them is
+    `{name: exports[name] for name in exports}`.
+    """
+
+    __slots__ = ("__items__",)
 
     def __init__(self, items: dict[str, Extern]) -> None:
-        self._items = items
+        self.__items__ = items
 
-    def __getitem__(self, name: str) -> Extern:
-        return self._items[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getattr__(self, name: str) -> Extern:
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            return object.__getattribute__(self, name)
         try:
-            return self._items[name]
+            return object.__getattribute__(self, "__items__")[name]
         except KeyError:
             raise AttributeError(f"no export named {name!r}") from None
 
+    def __getitem__(self, name: str) -> Extern:
+        return self.__items__[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.__items__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__items__)
+
+    def __len__(self) -> int:
+        return len(self.__items__)
+
     def __dir__(self) -> list[str]:
-        return list(self._items)
+        return list(self.__items__)
+
+    def __repr__(self) -> str:
+        return f"<Exports {', '.join(self.__items__)}>"
 
 
 class Instance:
@@ -170,7 +188,8 @@ def _resolve(
     if isinstance(given, Mapping):
         externs = []
         for imp in imports:
-            found = given.get(imp.module, {}).get(imp.name)
+            named = given.get(imp.module)  # a mapping, or another instance's `Exports`
+            found = named[imp.name] if named is not None and imp.name in named else None
             if found is None:
                 raise LinkError(f"unknown import: {imp.module}.{imp.name} was not given")
             externs.append(found)

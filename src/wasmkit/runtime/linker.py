@@ -33,8 +33,8 @@ class Linker:
 
     def define_instance(self, module: str, instance: Instance) -> None:
         """Make every export of `instance` importable under `module`."""
-        for name, item in instance.exports.items():
-            self.define(module, name, item)
+        for name in instance.exports:
+            self.define(module, name, instance.exports[name])
 
     def get(self, module: str, name: str) -> Extern | None:
         return self._items.get((module, name))

@@ -105,7 +105,7 @@ class ScriptRunner:
             self.instantiate(definition, command.name)
         elif isinstance(command, Register):
             instance = self.instance(command.module)
-            self.registered[command.as_name] = dict(instance.exports)
+            self.registered[command.as_name] = {name: instance.exports[name] for name in instance.exports}
         elif isinstance(command, ActionCommand):
             self.perform(command.action)
         elif isinstance(command, AssertReturn):
@@ -161,7 +161,7 @@ class ScriptRunner:
     def perform(self, action: Action) -> list[object]:
         """Run an action; return its results as internal values."""
         instance = self.instance(action.module)
-        export = instance.exports.get(action.name)
+        export = instance.exports[action.name] if action.name in instance.exports else None
         if export is None:
             raise _Failure(f"no export {action.name!r}")
         if action.kind == "get":
