@@ -15,7 +15,7 @@ from .code import OP_END
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
 
-__all__ = ["write_module"]
+__all__ = ["write_module", "elem_flags"]
 
 _WRITE_ORDER = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
 
@@ -95,21 +95,30 @@ def _func_index_of(expr: bytes) -> int | None:
     return index if end == len(expr) - 1 and expr[end] == OP_END else None
 
 
-def _elem(seg: ElemSegment) -> bytes:
-    indices = [_func_index_of(e) for e in seg.init]
-    by_index = seg.type == ValType.FUNCREF and all(i is not None for i in indices)
-    explicit_table = seg.mode is SegmentMode.ACTIVE and (
-        seg.table != 0 or (not by_index and seg.type != ValType.FUNCREF)
-    )
+def _by_index(seg: ElemSegment) -> bool:
+    """Whether `seg` can use the compact encoding: a funcref segment of `ref.func`s only."""
+    return seg.type == ValType.FUNCREF and all(_func_index_of(e) is not None for e in seg.init)
+
+
+def elem_flags(seg: ElemSegment) -> int:
+    """The flags field that the writer gives `seg`: bit 0 passive or declarative, bit 1 an
+    explicit table (active) or declarative, bit 2 items as expressions."""
+    by_index = _by_index(seg)
     if seg.mode is SegmentMode.ACTIVE:
+        explicit_table = seg.table != 0 or (not by_index and seg.type != ValType.FUNCREF)
         flags = 2 if explicit_table else 0
     else:
         flags = 1 if seg.mode is SegmentMode.PASSIVE else 3
-    if not by_index:
-        flags |= 4
+    return flags if by_index else flags | 4
+
+
+def _elem(seg: ElemSegment) -> bytes:
+    flags = elem_flags(seg)
+    by_index = not flags & 4
+    indices = [_func_index_of(e) for e in seg.init]
     out = bytearray(write_unsigned(flags))
     if seg.mode is SegmentMode.ACTIVE:
-        if explicit_table:
+        if flags & 2:
             out += write_unsigned(seg.table)
         out += seg.offset or b""
     if flags & 3:

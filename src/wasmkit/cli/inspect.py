@@ -5,33 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 
-from ..binary.code import iter_instructions
 from ..binary.names import read_names
 from ..binary import write_module
 from ..binary.reader import SectionSpan, read_module_layout
-from ..syntax.module import Module, NameSection
+from ..syntax.module import Module
 from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
-from ..text.instr_text import format_instr
 from ..validate import validate
 from .common import is_binary, load_module, module_from_bytes, read_input
+from .objdump_wabt import SECTION_NAMES, wabt_report
 
 __all__ = ["register"]
-
-SECTION_NAMES = {
-    0: "Custom",
-    1: "Type",
-    2: "Import",
-    3: "Function",
-    4: "Table",
-    5: "Memory",
-    6: "Global",
-    7: "Export",
-    8: "Start",
-    9: "Elem",
-    10: "Code",
-    11: "Data",
-    12: "DataCount",
-}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,8 +22,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="a .wasm file, or - for stdin")
     p.set_defaults(handler=_validate)
 
-    p = commands.add_parser("objdump", help="show the sections and contents of a module")
-    p.add_argument("file", help="a .wasm file, or - for stdin")
+    # -h means --headers here, as in wabt's wasm-objdump; help is --help only.
+    p = commands.add_parser("objdump", help="show the sections and contents of a module", add_help=False)
+    p.add_argument("--help", action="help", help="show this help message and exit")
+    p.add_argument("file", help="a .wasm or .wat file, or - for stdin")
+    p.add_argument("-h", "--headers", action="store_true", help="print the section headers")
+    p.add_argument("-x", "--details", action="store_true", help="print the contents of every section")
     p.add_argument("-d", "--disassemble", action="store_true", help="disassemble function bodies")
     p.set_defaults(handler=_objdump)
 
@@ -55,7 +42,11 @@ def _objdump(args: argparse.Namespace) -> int:
     if not is_binary(data):  # text: show the binary it encodes to
         data = write_module(module_from_bytes(data, args.file))
     module, spans = read_module_layout(data)
-    for line in objdump_lines(args.file, module, spans, args.disassemble):
+    if args.headers or args.details or args.disassemble:
+        lines = wabt_report(args.file, data, module, spans, args.headers, args.details, args.disassemble)
+    else:
+        lines = objdump_lines(args.file, module, spans)
+    for line in lines:
         print(line)
     return 0
 
@@ -77,8 +68,8 @@ def _desc(desc: object, module: Module) -> str:
     return f"global {gt.valtype.text} mutable={int(gt.mutable)}"
 
 
-def objdump_lines(path: str, module: Module, spans: list[SectionSpan], disassemble: bool) -> Iterator[str]:
-    """The report of `wasmkit objdump`, line by line."""
+def objdump_lines(path: str, module: Module, spans: list[SectionSpan]) -> Iterator[str]:
+    """The summary that `wasmkit objdump` prints without -h, -x or -d, line by line."""
     names = read_names(module)
     imported = len(module.func_type_indices()) - len(module.funcs)
 
@@ -118,33 +109,3 @@ def objdump_lines(path: str, module: Module, spans: list[SectionSpan], disassemb
     if module.start is not None:
         yield ""
         yield f"Start: func[{module.start}]{func_name(module.start)}"
-    if disassemble and module.funcs:
-        yield ""
-        yield "Code Disassembly:"
-        for i, func in enumerate(module.funcs, start=imported):
-            yield ""
-            yield f"{func.body_offset:06x} func[{i}]{func_name(i)}:"
-            yield from _disassemble(func.body, func.body_offset, names, i)
-
-
-def _disassemble(body: bytes, base: int, names: NameSection, func_index: int) -> Iterator[str]:
-    depth = 0
-    local_names = names.locals.get(func_index, {})
-
-    def namer(space: str, index: int) -> str:
-        if space == "func" and index in names.funcs:
-            return f"{index} <{names.funcs[index]}>"
-        if space == "local" and index in local_names:
-            return f"{index} <{local_names[index]}>"
-        return str(index)
-
-    instrs = list(iter_instructions(body))
-    for n, instr in enumerate(instrs):
-        end = instrs[n + 1].offset if n + 1 < len(instrs) else len(body)
-        raw = body[instr.offset : end]
-        hexbytes = " ".join(f"{b:02x}" for b in raw[:10]) + (" ..." if len(raw) > 10 else "")
-        if instr.op.name in ("end", "else"):
-            depth = max(depth - 1, 0)
-        yield f" {base + instr.offset:06x}: {hexbytes:<32} | {'  ' * depth}{format_instr(instr, namer)}"
-        if instr.op.name in ("block", "loop", "if", "else"):
-            depth += 1
