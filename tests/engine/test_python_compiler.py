@@ -43,3 +43,17 @@ def test_br_table_after_a_pending_guard(text: str, at_zero: int) -> None:
     assert f(0) == at_zero
     for arg in (0, 1, 2, 3, 5, 0xFFFF_FFFF):
         assert f(arg) == _wasmtime(text, arg) & 0xFFFF_FFFF, arg
+
+
+# A forward branch out of a nested block leaves the code after it guarded by `if not _t:`; an
+# empty block there opened the guard and wrote nothing into it (Python wants a body).
+EMPTY_BLOCK_AFTER_FORWARD_BRANCH = """
+(module (func (export "f") (param i32) (result i32)
+  (block $a (block $b (br_if $a (local.get 0))) (block (nop)))
+  (i32.const 5)))
+"""
+
+
+def test_empty_block_under_a_guard() -> None:
+    f = wasmkit.Instance(wasmkit.Module(EMPTY_BLOCK_AFTER_FORWARD_BRANCH), store=wasmkit.Store("python")).exports["f"]
+    assert [f(0), f(1)] == [5, 5]

@@ -90,7 +90,6 @@ class _Frame:
     end_reachable: bool = False  # the end is reached by falling through (a branch or a body)
     saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
     python_loop: bool = False
-    emitted: int = 0
     dead: bool = False  # opened in unreachable code: nothing is generated for it
 
 
@@ -132,7 +131,6 @@ class _FunctionCompiler:
     def emit(self, line: str) -> None:
         self.open_guard()
         self.lines.append((self.frame.indent, line))
-        self.frame.emitted += 1
 
     # -- the symbolic stack --
 
@@ -212,16 +210,17 @@ class _FunctionCompiler:
                 out.append(f"    {' = '.join(group)} = {zero}")
         if self.uses_t:
             out.append("    _t = 0")
+        lines = _fill_empty_suites(self.lines)
         if not self.layout.metered:
-            out.extend("    " * indent + text for indent, text in self.lines)
+            out.extend("    " * indent + text for indent, text in lines)
             return out
         # Metered: charge the entry, count the call's depth for its whole extent.
         out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
         out.append("    if METER[2] >= METER[3]: meter_stop()")
         out.append("    METER[2] += 1")
         out.append("    try:")
-        out.extend("    " * (indent + 1) + text for indent, text in self.lines)
-        if not self.lines:
+        out.extend("    " * (indent + 1) + text for indent, text in lines)
+        if not lines:
             out.append("        pass")
         out.append("    finally:")
         out.append("        METER[2] -= 1")
@@ -562,15 +561,12 @@ class _FunctionCompiler:
         if not frame.unreachable:
             self.assign_results(frame, frame.results)
             frame.end_reachable = True
-        if frame.emitted == 0:
-            self.lines.append((frame.base_indent, "pass"))
         self.lines.append((frame.base_indent - 1, "else:"))
         self.stack = list(frame.saved_stack or [])
         frame.saved_stack = None
         frame.unreachable = False
         frame.pending_guard = False
         frame.indent = frame.region_indent = frame.base_indent
-        frame.emitted = 0
 
     def end(self, op: Op | None, imm: object) -> None:
         frame = self.frames.pop() if len(self.frames) > 1 else self.frame
@@ -583,11 +579,8 @@ class _FunctionCompiler:
             self.assign_results(frame, frame.results)
             self.frames.pop()
             frame.end_reachable = True
-        if frame.kind == IF:
-            if frame.emitted == 0:
-                self.lines.append((frame.base_indent, "pass"))
-            if frame.saved_stack is not None:  # no else: the parameters pass through
-                frame.end_reachable = True
+        if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
+            frame.end_reachable = True
         enclosing = self.frame
         if frame.kind == LOOP:
             self.lines.append((frame.base_indent, "break"))
@@ -706,7 +699,6 @@ class _FunctionCompiler:
             if frame.results:
                 self.emit(f"if {cond.text}:")
                 frame.indent += 1
-                self.emit("pass")
                 self.assign_branch_values(frame)
                 frame.indent -= 1
                 self.emit("else:")
@@ -716,7 +708,6 @@ class _FunctionCompiler:
             # follow open inside it.
             frame.indent += 1
             frame.region_indent = frame.indent
-            self.emit("pass")  # (the rest may be empty; `pass` costs nothing)
             return
         self.emit(f"if {cond.text}:")
         outside = frame.indent
@@ -784,6 +775,18 @@ class _FunctionCompiler:
         for e in operands:
             flags |= e.flags & (IMPURE | STATE)
         self.push(text, flags, max((e.depth for e in operands), default=0) + 1)
+
+
+def _fill_empty_suites(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines with `pass` in each compound statement that got no body (a then-part that
+    only branched, a guard whose code all went to a nested frame that stayed empty, ...):
+    simpler than knowing, where each header is written, whether anything will follow it."""
+    filled: list[tuple[int, str]] = []
+    for n, (indent, text) in enumerate(lines):
+        filled.append((indent, text))
+        if text.endswith(":") and (n + 1 == len(lines) or lines[n + 1][0] <= indent):
+            filled.append((indent + 1, "pass"))
+    return filled
 
 
 def _meter_lines(count: int) -> list[str]:
