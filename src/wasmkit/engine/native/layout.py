@@ -15,7 +15,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper", "STACK_BUDGET"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper"]
 
 
 CELL_BYTES = 16
@@ -28,18 +28,17 @@ class Field(enum.IntEnum):
     MEM_BASE = 0  # address of memory 0 (it never moves)
     MEM_SIZE = 1  # its size in bytes, kept current by the Python side
     TRAP = 2  # 0, or the code of the trap that is unwinding
-    STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address
-    ENTRIES = 4  # how many calls from Python into this instance's native code are active
-    GLOBALS = 5  # address of the cells of the globals kept in native code
-    HOST_CALL = 6
-    MEMORY_GROW = 7
-    CALL_INDIRECT = 8
-    GLOBAL_ACCESS = 9
-    HELPER = 10
-    METER = 11  # address of the store's native meter (metered code only; see Store.native_meter)
-    TABLES = 12  # address of (mirror address, size) per table: call_indirect's direct path
-    TYPE_IDS = 13  # address of the runtime type id of each of the module's types
-    COUNT = 14
+    STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address (see `stack`)
+    GLOBALS = 4  # address of the cells of the globals kept in native code
+    HOST_CALL = 5
+    MEMORY_GROW = 6
+    CALL_INDIRECT = 7
+    GLOBAL_ACCESS = 8
+    HELPER = 9
+    METER = 10  # address of the store's native meter (metered code only; see Store.native_meter)
+    TABLES = 11  # address of (mirror address, size) per table: call_indirect's direct path
+    TYPE_IDS = 12  # address of the runtime type id of each of the module's types
+    COUNT = 13
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -56,10 +55,6 @@ TRAP_KINDS: dict[int, TrapKind] = {
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
-
-# Native stack a call from Python may use before "call stack exhausted" (Python's threads
-# have 8 MiB stacks; the rest is left for host functions that call back in).
-STACK_BUDGET = 2 * 1024 * 1024
 
 _CTX = ctypes.c_void_p
 _CELLS = ctypes.c_void_p

@@ -9,8 +9,8 @@ the target's slots and jumps.
 A trap stores its code in the context and returns at once; after every call the caller
 checks the context and returns too, so that a trap unwinds the native frames by ordinary
 returns back to Python, which raises it. Every memory access is bounds-checked against the
-memory's current size. Each function checks the stack pointer on entry, so that runaway
-recursion traps before the native stack runs out.
+memory's current size. Each function checks the stack pointer on entry against the thread's
+limit (see `stack`), so that runaway recursion traps before the native stack runs out.
 
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
 Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
@@ -30,7 +30,8 @@ from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import branched_loops, fuel_counts
 from .simd import SIMD_OPS
-from .layout import CELL_BYTES, STACK_BUDGET, TRAP_CODES, Field, Helper
+from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
+from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "lower_module", "FUNCTIONS_SYMBOL"]
 
@@ -196,14 +197,16 @@ class _Lowering:
 
     def lower(self) -> None:
         builder = self.builder
+        # The stack check, first of all: trap before the native stack runs out. The stack
+        # pointer is taken below this function's frame, which so lies above the limit when
+        # the check passes, and is not touched when it fails.
+        sp = builder.ptrtoint(self.intrinsic("llvm.stacksave.p0", PTR, []), I64)
+        self.trap_if(builder.icmp_unsigned("<", sp, self.load_field(Field.STACK_LIMIT)), TrapKind.CALL_STACK_EXHAUSTED)
         self.locals = [self.alloca(ir_type(vt), f"l{i}") for i, vt in enumerate(self.local_types)]
         for i, arg in enumerate(self.fn.args[1:]):
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
-        # The stack check: trap before the native stack runs out.
-        sp = builder.ptrtoint(self.intrinsic("llvm.stacksave.p0", PTR, []), I64)
-        self.trap_if(builder.icmp_unsigned("<", sp, self.load_field(Field.STACK_LIMIT)), TrapKind.CALL_STACK_EXHAUSTED)
         depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
@@ -1019,19 +1022,16 @@ class _ModuleLowering:
         fn = ir.Function(self.module, ir.FunctionType(I32, [PTR, PTR]), f"entry{index}")
         builder = ir.IRBuilder(fn.append_basic_block())
         ctx, cells = fn.args
-        entries = field_pointer(builder, ctx, Field.ENTRIES)
-        active = builder.load(entries, typ=I64)
-        outermost = builder.icmp_unsigned("==", active, ir.Constant(I64, 0))
-        with builder.if_then(outermost):
-            sp = builder.ptrtoint(builder.call(self.intrinsic("llvm.stacksave.p0", PTR, []), []), I64)
-            limit = field_pointer(builder, ctx, Field.STACK_LIMIT)
-            builder.store(builder.sub(sp, ir.Constant(I64, STACK_BUDGET)), limit)
-        builder.store(builder.add(active, ir.Constant(I64, 1)), entries)
+        # The stack limit: the thread's (see `stack`), raised to BUDGET below here if higher.
+        sp = builder.ptrtoint(builder.call(self.intrinsic("llvm.stacksave.p0", PTR, []), []), I64)
+        limit_pointer = field_pointer(builder, ctx, Field.STACK_LIMIT)
+        given = builder.load(limit_pointer, typ=I64)
+        budgeted = builder.sub(sp, ir.Constant(I64, BUDGET))
+        builder.store(builder.select(builder.icmp_unsigned(">", budgeted, given), budgeted, given), limit_pointer)
         args = [load_cell(builder, cells, i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
         result = builder.call(self.functions[index], [ctx, *args])
         for i, value in enumerate(split_results(builder, result, len(func_type.results))):
             store_cell(builder, cells, i, value)
-        builder.store(active, entries)
         builder.ret(builder.trunc(builder.load(field_pointer(builder, ctx, Field.TRAP), typ=I64), I32))
 
 

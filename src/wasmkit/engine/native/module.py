@@ -33,6 +33,7 @@ from . import layout
 from .cache import ObjectCache
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, lower_module
+from .stack import call_native
 
 if TYPE_CHECKING:
     from ...runtime.instance import Instance
@@ -269,7 +270,7 @@ class _Binding:
             self.put(cells, i, vt, arg)
         meter = self.meter
         depth = meter[2] if meter is not None else 0
-        status = self.compiled.entries[index](self.address, cells)
+        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells)
         if status:
             if meter is not None:
                 meter[2] = depth  # the frames a trap unwound did not count themselves out
