@@ -68,14 +68,104 @@ class SectionSpan:
 
 def read_module(data: bytes | bytearray | memoryview) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed."""
-    return _Reader(bytes(data)).module()
+    return read_module_layout(data)[0]
 
 
 def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     reader = _Reader(bytes(data))
-    module = reader.module()
+    try:
+        module = reader.module()
+    except DecodeError as err:
+        raise _explained(err, reader.data) from None
     return module, reader.spans
+
+
+# What the reader refuses is often a later proposal's encoding (most of them in WebAssembly
+# 3.0): the error keeps the reference interpreter's words (the spec tests match them as a
+# prefix) and adds what the byte means there. Keyed by the error's words, then the byte.
+_PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
+    "malformed value type": {
+        0x63: ("(ref null ...)", "function references"),
+        0x64: ("(ref ...)", "function references"),
+        0x69: ("exnref", "exception handling"),
+        0x74: ("nullexnref", "exception handling"),
+        0x6E: ("anyref", "GC"),
+        0x6D: ("eqref", "GC"),
+        0x6C: ("i31ref", "GC"),
+        0x6B: ("structref", "GC"),
+        0x6A: ("arrayref", "GC"),
+        0x71: ("nullref", "GC"),
+        0x72: ("nullexternref", "GC"),
+        0x73: ("nullfuncref", "GC"),
+    },
+    "malformed function type": {
+        0x4E: ("rec", "GC"),
+        0x4F: ("sub final", "GC"),
+        0x50: ("sub", "GC"),
+        0x5E: ("array", "GC"),
+        0x5F: ("struct", "GC"),
+    },
+    "illegal opcode": {
+        0x06: ("try", "legacy exception handling"),
+        0x07: ("catch", "legacy exception handling"),
+        0x08: ("throw", "exception handling"),
+        0x09: ("rethrow", "legacy exception handling"),
+        0x0A: ("throw_ref", "exception handling"),
+        0x18: ("delegate", "legacy exception handling"),
+        0x19: ("catch_all", "legacy exception handling"),
+        0x1F: ("try_table", "exception handling"),
+        0x12: ("return_call", "tail call"),
+        0x13: ("return_call_indirect", "tail call"),
+        0x14: ("call_ref", "function references"),
+        0x15: ("return_call_ref", "tail call"),
+        0xD3: ("ref.eq", "GC"),
+        0xD4: ("ref.as_non_null", "function references"),
+        0xD5: ("br_on_null", "function references"),
+        0xD6: ("br_on_non_null", "function references"),
+        0xFB: ("a struct, array or i31 instruction", "GC"),
+        0xFE: ("an atomic instruction", "threads"),
+    },
+    "malformed section id": {13: ("the tag section", "exception handling")},
+    "malformed import kind": {4: ("a tag", "exception handling")},
+    "malformed export kind": {4: ("a tag", "exception handling")},
+}
+_PROPOSAL_BYTES["malformed reference type"] = _PROPOSAL_BYTES["malformed value type"]
+_RELAXED_SIMD = range(0x100, 0x114)  # the sub-opcodes of relaxed SIMD after the 0xFD prefix
+_COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
+
+
+def _limits_note(err: DecodeError, flags: int) -> DecodeError:
+    """A limits flags byte beyond 2.0's: shared (threads) or 64-bit indices (memory64)."""
+    if flags in (2, 3):
+        return _with_note(err, "shared memory", "threads")
+    if flags in range(4, 8):
+        return _with_note(err, "64-bit limits", "memory64")
+    return err
+
+
+def _with_note(err: DecodeError, what: str, proposal: str) -> DecodeError:
+    return DecodeError(f"{err.message}: {what} ({proposal} proposal, not supported yet)", err.offset)
+
+
+def _explained(err: DecodeError, data: bytes) -> DecodeError:
+    """`err`, naming the proposal its byte belongs to when it belongs to one."""
+    message, at = err.message, err.offset
+    if message == "unknown binary version" and data[6:8] == _COMPONENT_LAYER:
+        return DecodeError(f"{message}: this is a WebAssembly component (component model), not a core module", at)
+    if message == "zero byte expected":
+        return _with_note(err, "a memory index", "multi-memory")
+    if at >= len(data):
+        return err
+    if message.startswith("illegal opcode"):
+        if data[at] == 0xFD and read_u32(data, at + 1)[0] in _RELAXED_SIMD:
+            return _with_note(err, "a relaxed SIMD instruction", "relaxed SIMD")
+        known = _PROPOSAL_BYTES["illegal opcode"]
+    else:
+        known = _PROPOSAL_BYTES.get(message, {})
+    if data[at] in known:
+        return _with_note(err, *known[data[at]])
+    return err
 
 
 class _Reader:
@@ -135,7 +225,11 @@ class _Reader:
         return vt
 
     def limits(self) -> Limits:
-        flag, self.pos = read_unsigned(self.data, self.pos, 1)
+        flag_at = self.pos
+        try:
+            flag, self.pos = read_unsigned(self.data, self.pos, 1)
+        except DecodeError as err:
+            raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0) from None
         minimum = self.u32()
         maximum = self.u32() if flag else None
         return Limits(minimum, maximum)

@@ -1,0 +1,92 @@
+"""A binary that uses a later proposal's encoding (WebAssembly 3.0, threads, components) is
+refused with the reference interpreter's words first (the spec tests match them as a prefix),
+then what the byte means and which proposal it belongs to."""
+
+from __future__ import annotations
+
+import pytest
+
+from wasmkit.binary import read_module
+from wasmkit.errors import DecodeError
+
+HEADER = b"\0asm\1\0\0\0"
+
+
+def _section(section_id: int, *items: bytes) -> bytes:
+    content = bytes((len(items),)) + b"".join(items)
+    return bytes((section_id, len(content))) + content
+
+
+def _func_body(code: bytes, params: bytes = b"") -> bytes:
+    """A module with one function of type [params] -> [] whose body is `code` (then `end`)."""
+    body = b"\0" + code + b"\x0b"
+    return (
+        HEADER
+        + _section(1, b"\x60" + bytes((len(params),)) + params + b"\0")
+        + _section(3, b"\0")
+        + _section(10, bytes((len(body),)) + body)
+    )
+
+
+CASES = {
+    "exnref param": (_section(1, b"\x60\x01\x69\x00"), "malformed value type: exnref (exception handling proposal"),
+    "typed ref param": (_section(1, b"\x60\x01\x64\x00\x00"), "malformed value type: (ref ...) (function references proposal"),
+    "anyref table": (_section(4, b"\x6e\x00\x01"), "malformed reference type: anyref (GC proposal"),
+    "struct type": (_section(1, b"\x5f\x01\x7f\x00"), "malformed function type: struct (GC proposal"),
+    "rec group": (_section(1, b"\x4e\x00"), "malformed function type: rec (GC proposal"),
+    "tag section": (b"\x0d\x01\x00", "malformed section id: the tag section (exception handling proposal"),
+    "tag import": (_section(2, b"\x01a\x01b\x04\x00\x00"), "malformed import kind: a tag (exception handling proposal"),
+    "shared memory": (_section(5, b"\x03\x01\x02"), "integer too large: shared memory (threads proposal"),
+    "memory64": (_section(5, b"\x04\x01"), "integer too large: 64-bit limits (memory64 proposal"),
+    "table64": (_section(4, b"\x70\x05\x01\x02"), "integer too large: 64-bit limits (memory64 proposal"),
+}
+
+BODY_CASES = {
+    "try_table": (b"\x1f\x40\x00", "illegal opcode 1f: try_table (exception handling proposal"),
+    "legacy try": (b"\x06\x40", "illegal opcode 06: try (legacy exception handling proposal"),
+    "throw": (b"\x08\x00", "illegal opcode 08: throw (exception handling proposal"),
+    "return_call": (b"\x12\x00", "illegal opcode 12: return_call (tail call proposal"),
+    "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
+    "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
+    "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),
+    "relaxed SIMD": (b"\xfd\x80\x02", "illegal opcode fd 100: a relaxed SIMD instruction (relaxed SIMD proposal"),
+    "second memory": (b"\x3f\x01\x1a", "zero byte expected: a memory index (multi-memory proposal"),
+}
+
+
+def _error(data: bytes) -> str:
+    with pytest.raises(DecodeError) as err:
+        read_module(data)
+    return err.value.message
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sections_of_later_proposals_are_named(name: str) -> None:
+    section, expected = CASES[name]
+    assert _error(HEADER + section) == f"{expected}, not supported yet)"
+
+
+@pytest.mark.parametrize("name", sorted(BODY_CASES))
+def test_instructions_of_later_proposals_are_named(name: str) -> None:
+    code, expected = BODY_CASES[name]
+    assert _error(_func_body(code)) == f"{expected}, not supported yet)"
+
+
+def test_a_local_of_a_later_type_is_named() -> None:
+    body = b"\x01\x01\x69\x0b"  # one local of type exnref
+    data = HEADER + _section(1, b"\x60\0\0") + _section(3, b"\0") + _section(10, bytes((len(body),)) + body)
+    assert _error(data).startswith("malformed value type: exnref (exception handling proposal")
+
+
+def test_a_component_is_named_as_one() -> None:
+    assert _error(b"\0asm\x0d\x00\x01\x00") == (
+        "unknown binary version: this is a WebAssembly component (component model), not a core module"
+    )
+
+
+def test_other_faults_keep_the_plain_words() -> None:
+    assert _error(b"\0asm\2\0\0\0") == "unknown binary version"
+    assert _error(HEADER + b"\x0e\x00") == "malformed section id"
+    assert _error(HEADER + _section(1, b"\x60\x01\x55\x00")) == "malformed value type"
+    assert _error(_func_body(b"\xff")) == "illegal opcode ff"
+    assert _error(HEADER + _section(5, b"\x08\x01")) == "integer too large"
