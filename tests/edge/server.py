@@ -76,7 +76,10 @@ class Response:
 class Server:
     """`wasmkit serve` in a subprocess, run from `directory` (where modules.toml is)."""
 
-    def __init__(self, directory: Path, workers: int = 2, reload_interval: float = 0.2, engine: str = "python") -> None:
+    def __init__(
+        self, directory: Path, workers: int = 2, reload_interval: float = 0.2, engine: str = "python",
+        extra_args: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
         self.directory = directory
         self.port = free_port()
         self.log_path = directory / "server.log"
@@ -84,7 +87,7 @@ class Server:
         command = [
             sys.executable, "-m", "wasmkit", "serve", "modules.toml",
             "--listen", f"127.0.0.1:{self.port}", "--workers", str(workers),
-            "--reload-interval", str(reload_interval), "--engine", engine,
+            "--reload-interval", str(reload_interval), "--engine", engine, *extra_args,
         ]  # fmt: skip
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(command, cwd=directory, stdout=self._log, stderr=subprocess.STDOUT, env=env)

@@ -1,7 +1,7 @@
 """`wasmkit serve`: answer HTTP requests with WebAssembly modules, as WAGI routes them.
 
     wasmkit serve CONFIG [--listen HOST:PORT] [--workers N] [--engine E] [--env NAME[=VALUE]]...
-                         [--reload-interval SECONDS]
+                         [--reload-interval SECONDS] [--header-timeout SECONDS]
 
 CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked before the
 server starts, so that a mistake is one line on stderr and exit status 1, not a worker that
@@ -22,7 +22,7 @@ import shutil
 import tempfile
 
 from ..edge.config import ConfigError
-from ..edge.protocol import CappedHttpToolsProtocol
+from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, ProtocolLimits, protocol_factory
 from ..edge.workers import serve_workers
 from ..engine.base import cached_engine, get_engine
 from .common import CliError, add_engine_option, env_from_flags
@@ -45,6 +45,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--reload-interval", type=float, default=1.0, metavar="SECONDS",
         help="how often to look for changed files (default 1; 0 turns reloading off)",
     )
+    p.add_argument(
+        "--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
+        help=f"how long a client may take to send a request's line and headers (default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
     p.set_defaults(handler=_serve)
 
 
@@ -56,6 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
     host, port = _listen_address(args.listen)
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
+    if not args.header_timeout > 0:
+        raise CliError("--header-timeout must be more than 0 seconds")
     try:
         get_engine(args.engine)
     except ValueError as err:
@@ -80,7 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=port,
         access_log=False,  # the app writes its own, as JSON
         lifespan="on",
-        http=CappedHttpToolsProtocol,  # httptools, with a cap on the request's head
+        http=protocol_factory(ProtocolLimits(header_timeout=args.header_timeout)),  # httptools, bounded
         timeout_graceful_shutdown=10,
     )
     try:

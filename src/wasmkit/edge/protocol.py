@@ -1,52 +1,223 @@
-"""The HTTP/1.1 protocol `wasmkit serve` speaks: uvicorn's httptools protocol, with a cap on
-the request line and headers.
+"""The HTTP/1.1 protocol `wasmkit serve` speaks: uvicorn's httptools protocol, with the request's
+framing bounded where the bytes enter.
 
 httptools (llhttp) is the cheaper parser (measured here: uvicorn with a trivial app took
 0.40 ms of CPU per request with h11 and 0.18 ms with httptools), but uvicorn's httptools
-protocol buffers a request's head without limit, where h11 has a cap. This protocol counts the bytes of the head as they
-arrive and answers 431 and closes the connection once they pass `MAX_HEAD_BYTES`, so that a
-client cannot make a worker hold an endless header.
+protocol bounds nothing but the body: it buffers a request's head without limit, appends every
+trailer line of a chunked body to the request's headers, lets chunk extensions run on forever
+and waits for a partial head for ever. This protocol adds, per request:
+
+- A cap on the bytes that are not body (`MAX_FRAMING_BYTES`): the request line and headers,
+  chunk-size lines with their extensions, and trailers all count against it. Each read is fed
+  to the parser in slices no longer than what is left of the cap, so the cap holds inside a
+  read, not only between reads. Ordinary chunk framing is free: each chunk is allowed
+  `CHUNK_ALLOWANCE` bytes of size line and CRLFs, as Go's net/http allows 16 (so a client may
+  stream a byte per chunk, but cannot hide a megabyte of extensions behind it). Past the cap:
+  431 while in the head, 400 after it (chunk lines, trailers), and the connection is closed.
+  A request that begins in the same read as the end of the one before it (pipelining) is
+  counted from the next read, so it may pass the cap by up to one slice before it is refused.
+- A cap on the number of header lines (`MAX_HEADERS`, Apache's LimitRequestFields): each costs
+  far more memory as a Python tuple than its few bytes on the wire. Past it: 431.
+- Trailers are read and dropped: they never reach the request's headers (nginx does the same).
+- A header-read timeout (`ProtocolLimits.header_timeout`, like nginx's client_header_timeout):
+  a connection whose request head is not complete that long after the connection opened or
+  the request began gets a 408 and is closed, so slow or silent clients cannot hold
+  connections.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from dataclasses import dataclass
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["CappedHttpToolsProtocol", "MAX_HEAD_BYTES"]
+__all__ = ["CappedHttpToolsProtocol", "ProtocolLimits", "MAX_FRAMING_BYTES", "MAX_HEADERS", "protocol_factory"]
 
-MAX_HEAD_BYTES = 64 * 1024  # a request line and headers longer than this get a 431
-_REFUSAL_BODY = b"the request line and headers are too long\n"
-_REFUSAL = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    + b"content-length: %d\r\nconnection: close\r\n\r\n" % len(_REFUSAL_BODY)
-    + _REFUSAL_BODY
-)
+MAX_FRAMING_BYTES = 64 * 1024  # request line, headers, chunk lines past their allowance, trailers
+MAX_HEADERS = 100  # header lines in a request head
+CHUNK_ALLOWANCE = 16  # bytes of size line and CRLFs each chunk may use without being counted
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds to receive a whole request head
+LINGER_SECONDS = 5.0  # how long a refused connection is drained before it is closed (nginx's lingering_timeout)
+
+
+@dataclass(frozen=True)
+class ProtocolLimits:
+    """What can be configured: how long a client may take to send a request head."""
+
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing a request the server refuses."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _response(status: int, phrase: str, text: str) -> bytes:
+    body = text.encode() + b"\n"
+    head = f"HTTP/1.1 {status} {phrase}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    head += f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    return head.encode() + body
+
+
+_ANSWERS = {
+    400: _response(400, "Bad Request", "the chunked body's framing or trailers are too long"),
+    408: _response(408, "Request Timeout", "the request head did not arrive in time"),
+    431: _response(431, "Request Header Fields Too Large", "the request line and headers are too long"),
+}
 
 
 class CappedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, refusing a request whose head passes `MAX_HEAD_BYTES`."""
+    """uvicorn's httptools protocol, with the limits described in the module docstring."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: ProtocolLimits = ProtocolLimits(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._reading_head = True
-        self._head_bytes = 0  # received since the last head ended (an over-count by one read at most)
+        self._limits = limits
+        self._in_head = True  # between requests or reading a head: the parser's state at a slice's end
+        self._framing = 0  # bytes of the current request that are not body, past the chunk allowance
+        self._header_count = 0
+        self._slice_body = 0  # body bytes the parser delivered from the slice being fed
+        self._slice_chunks = 0  # chunk headers the parser met in the slice being fed
+        self._slice_completed = False  # a request ended inside the slice being fed
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._lingering = False  # refused, answered, and draining until the client closes
+
+    # -- where the bytes enter --
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._reading_head:
-            self._head_bytes += len(data)
-        super().data_received(data)
-        # Still in the head after this read: everything counted belongs to it.
-        if self._reading_head and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-            self.transport.write(_REFUSAL)
-            self.transport.close()
+        if self._lingering:
+            return  # refused: what still comes is drained and dropped
+        self._unset_keepalive_if_required()
+        if self._in_head:
+            self._arm_head_timer()  # even bytes that begin no request (blank lines) start the clock
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view) and not self.transport.is_closing() and not self._lingering:
+            size = max(MAX_FRAMING_BYTES - self._framing, 1)
+            piece = view[offset : offset + size]
+            offset += len(piece)
+            if not self._feed(piece):
+                return
+            if self._slice_completed:
+                continue  # the next request began somewhere in this slice: counted from the next
+            self._framing += max(len(piece) - self._slice_body - CHUNK_ALLOWANCE * self._slice_chunks, 0)
+            if self._framing >= MAX_FRAMING_BYTES and self._in_head:
+                self._refuse(431)  # the head needs more bytes than the cap
+                return
+            if self._framing > MAX_FRAMING_BYTES:
+                self._refuse(400)  # chunk lines or trailers past the cap
+                return
+
+    def _feed(self, piece: memoryview) -> bool:
+        """Parse `piece`; False when the connection was refused or found malformed."""
+        self._slice_body = self._slice_chunks = 0
+        self._slice_completed = False
+        try:
+            self.parser.feed_data(piece)
+        except httptools.HttpParserError as err:
+            if isinstance(err.__context__, _Refused):
+                self._refuse(err.__context__.status)
+                return False
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+            return False
+        except httptools.HttpParserUpgrade:
+            # No WebSocket here (the app answers HTTP only): as uvicorn does, warn and go on.
+            self._unsupported_upgrade_warning()
+        return True
+
+    def _refuse(self, status: int) -> None:
+        """Answer `status` (unless a response is already under way), stop reading requests,
+        and close. As nginx does, the connection is closed only once the client has seen the
+        answer: the write side is shut and what the client still sends is read and dropped
+        until it closes or `LINGER_SECONDS` pass (closing at once, with unread bytes, would
+        reset the connection and could destroy the answer before the client read it)."""
+        self.logger.warning("Refused a request: %s", _ANSWERS[status].split(b"\r\n", 1)[0].decode())
+        self._cancel_head_timer()
+        cycle = self.cycle
+        if cycle is None or not cycle.response_started:
+            self.transport.write(_ANSWERS[status])
+        if cycle is not None:  # the app sees a client that went away
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.flow.resume_reading()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    # -- parser callbacks --
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._framing = 0
+        self._header_count = 0
+        self._arm_head_timer()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._in_head:
+            return  # a trailer: read and dropped
+        self._header_count += 1
+        if self._header_count > MAX_HEADERS:
+            raise _Refused(431, "too many header lines")
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
-        self._head_bytes = 0
+        self._in_head = False
+        self._cancel_head_timer()
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._slice_body += len(body)
+        super().on_body(body)
+
+    def on_chunk_header(self) -> None:
+        self._slice_chunks += 1
+
     def on_message_complete(self) -> None:
+        self._in_head = True  # whatever follows is the next request's head
+        self._slice_completed = True
+        self._framing = 0
         super().on_message_complete()
-        self._reading_head = True
+
+    # -- the header-read timeout --
+
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self._limits.header_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._arm_head_timer()  # a request is being answered; its successor's head can wait
+            return
+        self.transport.write(_ANSWERS[408])
+        self.transport.close()
+
+
+def protocol_factory(limits: ProtocolLimits) -> Any:
+    """The protocol class uvicorn's `Config(http=...)` takes, with `limits` bound (a partial,
+    so that it pickles into worker processes)."""
+    return functools.partial(CappedHttpToolsProtocol, limits=limits)

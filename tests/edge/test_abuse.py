@@ -1,0 +1,254 @@
+"""Abuse of `wasmkit serve` over HTTP: oversized and slow heads, trailers, chunk extensions,
+smuggling forms, pipelining, many connections, and handlers that flood, sleep, spin or exhaust
+memory. One worker process (no supervisor to restart it), on 127.0.0.1 only.
+
+What is asserted: the status each abuse gets, that the worker's memory stays within
+`RSS_BOUND` of its size before the abuse, that a health request on another connection answers
+while the abuse runs, and that the server is still up at the end. Every flood is bounded in
+bytes and time, and stops as soon as the server answers.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.edge.server import Server, handler_wat
+from tests.edge.test_server import write_config
+
+pytest.importorskip("uvicorn")
+
+MIB = 1024 * 1024
+RSS_BOUND = 150 * MIB  # how far a worker's memory may grow under any one abuse
+FLOOD_BYTES = 256 * MIB  # the most any flood sends (it stops once the server answers)
+FLOOD_SECONDS = 20.0  # and the longest it runs
+HEADER_TIMEOUT = 1.0  # the server's --header-timeout here (10 s by default)
+HEALTH = b"GET /.well-known/wasmkit/health HTTP/1.1\r\nHost: x\r\n\r\n"
+CGI_OUTPUT = b"Content-Type: text/plain\n\n"
+CHUNKED_POST = b"POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+ROUTES: dict[str, tuple[str | Path, str]] = {
+    "/ok": (handler_wat(CGI_OUTPUT + b"ok"), ""),
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("abuse")
+    write_config(directory, ROUTES)
+    running = Server(directory, workers=1, extra_args=("--header-timeout", str(HEADER_TIMEOUT)))
+    yield running
+    running.stop()
+
+
+# -- heads, trailers, chunk extensions: bounded where the bytes enter --
+
+
+def test_a_head_over_the_cap_in_one_read_is_431(server: Server) -> None:
+    # 70 KB of head in one write: the cap holds inside a read, not only between reads.
+    head = b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+    assert _status(_exchange(server, head)) == 431
+    assert server.get("/ok").status == 200
+
+
+def test_a_head_at_the_cap_is_served(server: Server) -> None:
+    start = b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Fill: "
+    head = start + b"a" * (64 * 1024 - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == 64 * 1024
+    assert _status(_exchange(server, head)) == 200
+
+
+def test_too_many_header_lines_are_431(server: Server) -> None:
+    head = b"GET /ok HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n"
+    assert _status(_exchange(server, head)) == 431
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "unit", "status"),
+    [
+        ("header bytes", b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: ", b"a" * 65536, 431),
+        ("trailers", CHUNKED_POST + b"1\r\nx\r\n0\r\n", b"X-Trailer: " + b"t" * 1000 + b"\r\n", 400),
+        ("one chunk extension", CHUNKED_POST + b"1;", b"e" * 65536, 400),
+        ("an extension on every chunk", CHUNKED_POST, b"1;" + b"e" * 200 + b"\r\nx\r\n", 400),
+    ],
+)
+def test_floods_are_refused_with_bounded_memory(server: Server, name: str, start: bytes, unit: bytes, status: int) -> None:
+    with _watch_memory(server) as growth, _health_watch(server) as health:
+        reply = _flood(server, start, unit)
+    assert _status(reply) == status, name
+    assert growth() < RSS_BOUND, f"{name}: the worker grew by {growth() // MIB} MiB"
+    assert health() , f"{name}: a health request did not answer while the flood ran"
+    assert server.get("/ok").status == 200
+
+
+def test_trailers_do_not_reach_the_module(server: Server) -> None:
+    request = CHUNKED_POST.replace(b"/ok", b"/ok") + b"2\r\nhi\r\n0\r\nX-Late: 1\r\n\r\n"
+    reply = _exchange(server, request.replace(b"Host: x\r\n", b"Host: x\r\nConnection: close\r\n"))
+    assert _status(reply) == 200
+
+
+def test_a_slow_head_times_out_with_408(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow:
+        started = time.monotonic()
+        slow.sendall(b"GET /ok HTTP/1.1\r\n")
+        reply = b""
+        for _ in range(40):  # a header byte every 0.1 s keeps the connection busy, never complete
+            if select.select([slow], [], [], 0.1)[0]:
+                reply = _read_all(slow)
+                break
+            try:
+                slow.sendall(b"X")
+            except OSError:
+                break
+        assert _status(reply) == 408
+        assert time.monotonic() - started < HEADER_TIMEOUT + 2.5
+
+
+def test_many_slow_and_silent_connections_are_closed(server: Server) -> None:
+    connections = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(200)]
+    try:
+        for number, connection in enumerate(connections):
+            if number % 2:
+                connection.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n")  # half a head; the others send nothing
+        assert _status(_exchange(server, HEALTH.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))) == 200
+        deadline = time.monotonic() + HEADER_TIMEOUT + 5
+        open_ = list(connections)
+        while open_ and time.monotonic() < deadline:
+            readable, _, _ = select.select(open_, [], [], 0.5)
+            for connection in readable:
+                if not connection.recv(65536) or _drained(connection):
+                    open_.remove(connection)
+        assert not open_, f"{len(open_)} of 200 connections were still open"
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_the_server_stays_up(server: Server) -> None:
+    assert server.process.poll() is None
+    assert server.get("/ok").status == 200
+
+
+# -- helpers --
+
+
+def _status(reply: bytes) -> int:
+    """The status code of the first response in `reply` (0 when there is none)."""
+    parts = reply.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[0].startswith(b"HTTP/1.") and parts[1].isdigit() else 0
+
+
+def _exchange(server: Server, request: bytes) -> bytes:
+    """Send `request` in one write and read until the server closes or goes quiet."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(request)
+        return _read_all(connection)
+
+
+def _read_all(connection: socket.socket, quiet: float = 2.0) -> bytes:
+    chunks = []
+    while select.select([connection], [], [], quiet)[0]:
+        try:
+            chunk = connection.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _drained(connection: socket.socket) -> bool:
+    """Read what a closing server sent; True once the connection is closed."""
+    try:
+        while chunk := connection.recv(65536):
+            del chunk
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _flood(server: Server, start: bytes, unit: bytes) -> bytes:
+    """Send `start`, then `unit` again and again (up to `FLOOD_BYTES` or `FLOOD_SECONDS`) until
+    the server answers; return the answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(start)
+        block = unit * max(1, 256 * 1024 // len(unit))
+        sent = len(start)
+        deadline = time.monotonic() + FLOOD_SECONDS
+        while sent < FLOOD_BYTES and time.monotonic() < deadline:
+            readable, writable, _ = select.select([connection], [connection], [], 1.0)
+            if readable:
+                break
+            if writable:
+                try:
+                    sent += connection.send(block)
+                except OSError:
+                    break
+        return _read_all(connection)
+
+
+class _watch_memory:
+    """Samples the worker's resident memory while the block runs; `growth()` is the most it
+    grew above its size at the start."""
+
+    def __init__(self, server: Server) -> None:
+        self.pid = server.get("/.well-known/wasmkit/health").json()["worker"]
+        self.start = self.peak = _rss(self.pid)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, _rss(self.pid))
+
+    def __enter__(self) -> Callable[[], int]:
+        self.thread.start()
+        return lambda: self.peak - self.start
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+        self.peak = max(self.peak, _rss(self.pid))
+
+
+class _health_watch:
+    """Asks for the health page on another connection every 0.2 s while the block runs;
+    `ok()` says whether every ask was answered within 5 s."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.done = threading.Event()
+        self.answers: list[bool] = []
+        self.thread = threading.Thread(target=self._ask, daemon=True)
+
+    def _ask(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                self.answers.append(self.server.get("/.well-known/wasmkit/health", timeout=5).status == 200)
+            except OSError:
+                self.answers.append(False)
+
+    def __enter__(self) -> Callable[[], bool]:
+        self.thread.start()
+        return lambda: all(self.answers)
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
