@@ -50,11 +50,17 @@ def test_stdin_and_stdout_with_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_module(stdout.buffer.getvalue()).exports[0].name == "g"  # type: ignore[attr-defined]
 
 
-def test_parse_errors_are_one_line_with_position(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_parse_errors_give_the_position_and_the_line_with_a_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "bad.wat"
     source.write_text("(module\n  (func (i32.const 0x)))")
     assert main(["wat2wasm", str(source)]) == 1
-    assert capsys.readouterr().err == f"wasmkit: error: {source}:2:20: unknown operator 0x\n"
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {source}:2:20: unknown operator 0x\n"
+        "    (func (i32.const 0x)))\n"
+        "                     ^\n"
+    )
 
 
 def test_invalid_modules_are_rejected_unless_asked(tmp_path: Path) -> None:

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import WasmError, describe_error
+from ..errors import ParseError, ValidationError, WasmError, describe_error
 from . import compile, convert, inspect, run, serve, wast
-from .common import CliError
+from .common import CliError, text_source
+from .text_positions import locate_validation_error
 
 __all__ = ["main"]
 
@@ -31,6 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_message(err: WasmError, path: str | None) -> str:
+    """What to print for `err`, found in the file `path`: where and what, in one line; for a
+    fault in text, also the source line with a caret under the fault."""
+    if isinstance(err, ParseError):
+        return str(err) if err.filename else f"{path or '<input>'}:{err}"
+    if isinstance(err, ValidationError) and path is not None:
+        source = text_source(path)
+        located = source and locate_validation_error(err, source[1], source[0], path)
+        if located:
+            return str(located)
+    return describe_error(err, path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -40,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wasmkit: error: {err}", file=sys.stderr)
         return 1
     except WasmError as err:
-        print(f"wasmkit: error: {describe_error(err, getattr(args, 'file', None))}", file=sys.stderr)
+        print(f"wasmkit: error: {error_message(err, getattr(args, 'file', None))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 1

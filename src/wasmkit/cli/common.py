@@ -20,7 +20,9 @@ __all__ = [
     "is_binary",
     "load_module",
     "module_from_bytes",
+    "parse_text",
     "read_input",
+    "text_source",
     "write_output",
 ]
 
@@ -75,7 +77,25 @@ def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Modu
         raise CliError(f"{path}: the file is empty (neither a binary module nor text)")
     if is_binary(data):
         return read_module(data)
-    return parse_module(decode_source(data, path), path, debug_names)
+    return parse_text(data, path, debug_names)
+
+
+def parse_text(data: bytes, path: str, debug_names: bool = False) -> Module:
+    """The module in the text `data` (read from `path`), remembered for `text_source`."""
+    text = decode_source(data, path)
+    module = parse_module(text, path, debug_names)
+    _TEXT_SOURCES[path] = (text, module)
+    return module
+
+
+def text_source(path: str) -> tuple[str, Module] | None:
+    """The text that the module read from `path` was parsed from, and that module (None if it
+    was binary or not read): so that an error found later can be shown in the text."""
+    return _TEXT_SOURCES.get(path)
+
+
+# The text modules read by this command, by path (a command reads one or two).
+_TEXT_SOURCES: dict[str, tuple[str, Module]] = {}
 
 
 def add_engine_option(parser: argparse.ArgumentParser) -> None:

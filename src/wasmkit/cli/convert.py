@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..binary import read_module, write_module
-from ..text import decode_source, parse_module
 from ..validate import validate
-from .common import CliError, is_binary, read_input, write_output
+from .common import CliError, is_binary, parse_text, read_input, write_output
 
 __all__ = ["register"]
 
@@ -31,7 +30,7 @@ def _wat2wasm(args: argparse.Namespace) -> int:
     data = read_input(args.file)
     if is_binary(data):
         raise CliError(f"{args.file}: this is a binary module, not text (wasm2wat translates it)")
-    module = parse_module(decode_source(data, args.file), args.file)
+    module = parse_text(data, args.file)
     if not args.no_check:
         validate(module)
     output = args.output
