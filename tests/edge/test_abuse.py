@@ -15,12 +15,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.edge.server import Server, handler_wat
-from tests.edge.test_server import write_config
+from tests.edge.test_server import _eventually, write_config
 
 pytest.importorskip("uvicorn")
 
@@ -33,8 +34,18 @@ HEALTH = b"GET /.well-known/wasmkit/health HTTP/1.1\r\nHost: x\r\n\r\n"
 CGI_OUTPUT = b"Content-Type: text/plain\n\n"
 CHUNKED_POST = b"POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 
+# 1 MiB of newlines to stderr in one fd_write (the most a request may write there).
+STDERR_NEWLINES = """
+    (drop (memory.grow (i32.const 17)))
+    (memory.fill (i32.const 65536) (i32.const 10) (i32.const 1048576))
+    (i32.store (i32.const 0) (i32.const 65536))
+    (i32.store (i32.const 4) (i32.const 1048576))
+    (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+"""
+
 ROUTES: dict[str, tuple[str | Path, str]] = {
     "/ok": (handler_wat(CGI_OUTPUT + b"ok"), ""),
+    "/stderr-flood": (handler_wat(CGI_OUTPUT + b"flooded", start=STDERR_NEWLINES), ""),
 }
 
 
@@ -83,7 +94,7 @@ def test_floods_are_refused_with_bounded_memory(server: Server, name: str, start
         reply = _flood(server, start, unit)
     assert _status(reply) == status, name
     assert growth() < RSS_BOUND, f"{name}: the worker grew by {growth() // MIB} MiB"
-    assert health() , f"{name}: a health request did not answer while the flood ran"
+    assert health(), f"{name}: a health request did not answer while the flood ran"
     assert server.get("/ok").status == 200
 
 
@@ -128,6 +139,27 @@ def test_many_slow_and_silent_connections_are_closed(server: Server) -> None:
     finally:
         for connection in connections:
             connection.close()
+
+
+# -- handlers that misbehave --
+
+
+def test_a_module_flooding_stderr_does_not_stall_the_server(server: Server) -> None:
+    # Each request writes a million empty lines to stderr: the log gets 100 of them and a
+    # line counting the rest, written off the event loop, and health answers meanwhile.
+    with _health_watch(server) as health, ThreadPoolExecutor(2) as pool:
+        responses = list(pool.map(lambda _: server.get("/stderr-flood"), range(4)))
+    assert [response.status for response in responses] == [200] * 4
+    assert health(), "a health request did not answer while the modules flooded stderr"
+    request_id = responses[0].header("X-Request-Id")
+
+    def logged() -> list[dict]:
+        return [e for e in server.log_entries() if e.get("request_id") == request_id and e["logger"] == "wasmkit.edge.module"]
+
+    _eventually(lambda: any("not logged" in entry["message"] for entry in logged()))
+    lines = logged()
+    assert len(lines) == 101
+    assert lines[-1]["message"] == "1048476 more stderr lines (1048476 bytes) not logged"
 
 
 def test_the_server_stays_up(server: Server) -> None:
@@ -231,15 +263,17 @@ class _health_watch:
         self.thread = threading.Thread(target=self._ask, daemon=True)
 
     def _ask(self) -> None:
-        while not self.done.wait(0.2):
+        while True:
             try:
                 self.answers.append(self.server.get("/.well-known/wasmkit/health", timeout=5).status == 200)
             except OSError:
                 self.answers.append(False)
+            if self.done.wait(0.2):
+                return
 
     def __enter__(self) -> Callable[[], bool]:
         self.thread.start()
-        return lambda: all(self.answers)
+        return lambda: bool(self.answers) and all(self.answers)
 
     def __exit__(self, *_: object) -> None:
         self.done.set()

@@ -32,7 +32,7 @@ from .cgi import CgiRequest
 from .config import ConfigError, RouteConfig
 from .handler import TEXT_PLAIN, HandlerLoadError, ModuleHandler, Outcome, RunControl
 from .site import Routes, file_state, load_routes
-from .logs import ACCESS, MODULE, SERVER, setup_logging
+from .logs import ACCESS, SERVER, log_module_stderr, setup_logging
 from .routing import RouteMatch
 
 __all__ = ["EdgeApp", "create_app", "HEALTH_PATH", "METRICS_PATH"]
@@ -196,7 +196,7 @@ class EdgeApp:
         request = _cgi_request(scope, raw_path, body)
         control = RunControl()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, _run_counted, handler, request, match, control)
+        future = loop.run_in_executor(self._executor, _run_counted, handler, request, match, control, request_id)
         remaining = max(deadline - time.monotonic(), 0.0)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), remaining)
@@ -205,8 +205,6 @@ class EdgeApp:
             stopped_at = time.perf_counter()
             future.add_done_callback(lambda _: _log_stopped(request_id, limits, stopped_at))
             return Outcome.failure(504, "timeout", f"no response within the route's timeout of {limits.timeout_ms} ms")
-        for line in outcome.stderr.decode("utf-8", "replace").splitlines():
-            MODULE.info(line, extra={"request_id": request_id, "route": limits.route.text})
         metrics.INSTANCE_SECONDS.labels(limits.route.text).observe(outcome.instance_seconds)
         return outcome
 
@@ -285,13 +283,20 @@ def _cgi_request(scope: Scope, raw_path: str, body: bytes) -> CgiRequest:
     )
 
 
-def _run_counted(handler: ModuleHandler, request: CgiRequest, match: RouteMatch, control: RunControl) -> Outcome:
-    """Run a request on a worker thread, counted among the running instances."""
+def _run_counted(
+    handler: ModuleHandler, request: CgiRequest, match: RouteMatch, control: RunControl, request_id: str
+) -> Outcome:
+    """Run a request on a worker thread, counted among the running instances, and log what
+    its module wrote to stderr there too (off the event loop, and also when the request
+    timed out)."""
     metrics.INSTANCES_RUNNING.inc()
     try:
-        return handler.handle(request, match, control)
+        outcome = handler.handle(request, match, control)
     finally:
         metrics.INSTANCES_RUNNING.dec()
+    log_module_stderr(outcome.stderr, request_id, handler.route.route.text)
+    outcome.stderr = b""
+    return outcome
 
 
 def _log_stopped(request_id: str, route: RouteConfig, stopped_at: float) -> None:

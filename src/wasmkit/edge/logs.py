@@ -4,22 +4,34 @@
      "request_id": "3f2a...", "route": "/hello/...", "status": 200, "duration_ms": 2.4, ...}
 
 Three loggers: `wasmkit.edge.access` (a line per request), `wasmkit.edge.module` (what a
-module wrote to stderr, a line per line, with the request id), and `wasmkit.edge` (the server:
-loading, reloading, and why a request failed).
+module wrote to stderr, a line per line, with the request id, up to `MODULE_LINES` lines a
+request), and `wasmkit.edge` (the server: loading, reloading, and why a request failed).
+uvicorn's own loggers (`uvicorn`, `uvicorn.error`) write through the same formatter, so every
+line is JSON.
+
+Logging is kept off the event loop's critical path: a record is formatted where it is made
+and handed to a queue; one thread per process writes the lines to stderr, so a slow reader
+of stderr or a burst of lines never holds up requests.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import sys
 import time
 
-__all__ = ["ACCESS", "MODULE", "SERVER", "JsonFormatter", "setup_logging"]
+__all__ = ["ACCESS", "MODULE", "SERVER", "JsonFormatter", "log_module_stderr", "setup_logging", "stop_logging"]
 
 ACCESS = logging.getLogger("wasmkit.edge.access")
 MODULE = logging.getLogger("wasmkit.edge.module")
 SERVER = logging.getLogger("wasmkit.edge")
+UVICORN = logging.getLogger("uvicorn")
+MODULE_LINES = 100  # stderr lines logged per request; the rest are counted in one summary line
+MODULE_LINE_CHARS = 8192  # a longer stderr line is cut to this many characters
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -40,12 +52,58 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+_listener: logging.handlers.QueueListener | None = None
+
+
 def setup_logging(level: int = logging.INFO) -> None:
-    """Send the server's logs to stderr as JSON lines (once per process)."""
-    if any(isinstance(handler.formatter, JsonFormatter) for handler in SERVER.handlers):
+    """Send the server's and uvicorn's logs to stderr as JSON lines, through a queue and a
+    writer thread (once per process)."""
+    global _listener
+    if _listener is not None:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    SERVER.addHandler(handler)
-    SERVER.setLevel(level)
-    SERVER.propagate = False
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    writer = logging.StreamHandler(sys.stderr)
+    writer.setFormatter(logging.Formatter("%(message)s"))  # the record's message is its JSON line
+    _listener = logging.handlers.QueueListener(lines, writer)
+    _listener.start()
+    atexit.register(stop_logging)
+    enqueue = logging.handlers.QueueHandler(lines)
+    enqueue.setFormatter(JsonFormatter())
+    for logger in (SERVER, UVICORN):
+        logger.handlers[:] = [enqueue]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def stop_logging() -> None:
+    """Write out what is queued and stop the writer thread (at exit; a worker process calls
+    it itself, since multiprocessing children skip atexit)."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
+
+
+def log_module_stderr(stderr: bytes, request_id: str, route: str) -> None:
+    """Log what a request's module wrote to stderr: a record per line, up to `MODULE_LINES`
+    lines of up to `MODULE_LINE_CHARS` characters, then one record counting the lines left
+    out (a module printing a million empty lines makes 101 records, not a million)."""
+    extra = {"request_id": request_id, "route": route}
+    parts = stderr.split(b"\n", MODULE_LINES)
+    if len(parts) > MODULE_LINES:
+        rest = parts.pop()  # the lines past the first MODULE_LINES
+    else:
+        rest = b""
+        if not parts[-1]:
+            parts.pop()  # the empty string after a final newline (or of empty output)
+    for part in parts:
+        line = part.removesuffix(b"\r").decode("utf-8", "replace")
+        if len(line) > MODULE_LINE_CHARS:
+            line = line[:MODULE_LINE_CHARS] + f"... ({len(line) - MODULE_LINE_CHARS} more characters)"
+        MODULE.info(line, extra=extra)
+    if rest:
+        left = rest.count(b"\n") + (not rest.endswith(b"\n"))
+        MODULE.warning(
+            "%d more stderr lines (%d bytes) not logged", left, len(rest),
+            extra={**extra, "lines_not_logged": left},
+        )
