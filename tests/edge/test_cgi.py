@@ -35,6 +35,13 @@ def test_headers_become_http_variables() -> None:
         assert withheld not in env
 
 
+def test_a_proxy_header_does_not_become_http_proxy() -> None:
+    # httpoxy: HTTP_PROXY is the outbound proxy to many HTTP clients; a client must not set it.
+    env = environment(request(headers=[("proxy", "http://attacker.test:3128"), ("proxy-connection", "keep-alive")]))
+    assert "HTTP_PROXY" not in env
+    assert env["HTTP_PROXY_CONNECTION"] == "keep-alive"
+
+
 def test_server_name_without_a_host_header() -> None:
     env = environment(request())
     assert (env["SERVER_NAME"], env["SERVER_PORT"]) == ("0.0.0.0", "8080")

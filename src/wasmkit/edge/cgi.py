@@ -3,7 +3,8 @@ arguments and stdin; what the program prints on stdout becomes the response.
 
 The environment holds the CGI variables of RFC 3875 (REQUEST_METHOD, PATH_INFO, QUERY_STRING,
 CONTENT_TYPE, CONTENT_LENGTH, SERVER_*, REMOTE_*, SCRIPT_NAME, ...), each request header as
-HTTP_<NAME> (Authorization excepted, so that credentials are not handed to every module;
+HTTP_<NAME> (Authorization excepted, so that credentials are not handed to every module, and
+Proxy, which would pose as HTTP_PROXY, as CGI servers have done since httpoxy;
 header names with an underscore are dropped, so that `X_Foo` cannot pose as `X-Foo`), WAGI's
 X_FULL_URL, X_MATCHED_ROUTE and X_RAW_PATH_INFO, and each route parameter `:name` as
 X_PARAM_<NAME>.
@@ -29,7 +30,10 @@ SERVER_SOFTWARE = "wasmkit/1"
 _HEADER_NAME = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _FRAMING = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
-_WITHHELD = {"authorization", "proxy-authorization", "content-type", "content-length"}
+# Credentials stay out of every module; a client's Proxy header would become HTTP_PROXY, which
+# HTTP libraries take for their outbound proxy ("httpoxy", CVE-2016-5385); the body's two
+# are CONTENT_TYPE and CONTENT_LENGTH.
+_WITHHELD = {"authorization", "proxy-authorization", "proxy", "content-type", "content-length"}
 _MAX_HEADER_BYTES = 64 * 1024
 
 
