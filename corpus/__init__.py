@@ -1,0 +1,1 @@
+"""The real-module corpus: its manifest and the script that fetches it (see fetch.py)."""
