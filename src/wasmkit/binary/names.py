@@ -86,9 +86,14 @@ def _encode_name_map(names: dict[int, str]) -> bytes:
     return write_unsigned(len(items)) + b"".join(write_unsigned(i) + _encode_name(n) for i, n in items)
 
 
-def encode_names(names: NameSection) -> bytes:
-    """The content of a name section holding `names`."""
+def encode_names(names: NameSection, func_count: int | None = None) -> bytes:
+    """The content of a name section holding `names`. Given `func_count` (the size of the
+    function index space), the local names subsection is always written, with an entry for
+    every function, named locals or not: what `wat2wasm --debug-names` writes."""
     out = bytearray()
+    local_names = names.locals
+    if func_count is not None:
+        local_names = {i: names.locals.get(i, {}) for i in range(func_count)}
 
     def subsection(kind: int, content: bytes) -> None:
         out.append(kind)
@@ -102,8 +107,8 @@ def encode_names(names: NameSection) -> bytes:
             if mapping:
                 subsection(kind, _encode_name_map(mapping))
         else:
-            nested = getattr(names, _NESTED_SUBSECTIONS[kind])
-            if nested:
+            nested = local_names if kind == _LOCALS else getattr(names, _NESTED_SUBSECTIONS[kind])
+            if nested or (kind == _LOCALS and func_count is not None):
                 items = sorted(nested.items())
                 subsection(
                     kind,

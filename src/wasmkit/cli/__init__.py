@@ -12,15 +12,30 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import ParseError, ValidationError, WasmError, describe_error
-from . import compile, convert, inspect, run, serve, wast
+from . import compile, convert, inspect, run, serve, strip, wast
 from .common import CliError, text_source
 from .text_positions import locate_validation_error
 
 __all__ = ["main"]
 
-_COMMAND_MODULES = (run, serve, compile, inspect, convert, wast)
+_COMMAND_MODULES = (run, serve, compile, inspect, convert, strip, wast)
 
 INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+# One example per subcommand, shown at the end of its --help.
+_EXAMPLES = {
+    "run": "wasmkit run --dir .::/ --env USER hello.wasm arg1 arg2\n"
+    "  wasmkit run --invoke fib -W fuel=1000000,timeout=10s fib.wasm 20",
+    "serve": "wasmkit serve modules.toml --listen 0.0.0.0:8080 --workers 4",
+    "compile": "wasmkit compile program.wasm",
+    "validate": "wasmkit validate --disable-simd module.wasm",
+    "objdump": "wasmkit objdump -x -d module.wasm",
+    "wat2wasm": "wasmkit wat2wasm --debug-names module.wat -o module.wasm",
+    "wasm2wat": "wasmkit wasm2wat module.wasm -o module.wat",
+    "strip": "wasmkit strip module.wasm -o small.wasm --keep-section name",
+    "wast": "wasmkit wast --engine native tests/*.wast",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMAND_MODULES:
         module.register(commands)
+    # Each subcommand's --help opens with its one-line summary and ends with an example.
+    summaries = {action.dest: action.help for action in commands._choices_actions}
+    for name, sub in commands.choices.items():
+        sub.description = sub.description or summaries.get(name)
+        example = _EXAMPLES[name]
+        label = "examples" if "\n" in example else "example"
+        sub.epilog = f"{label}:\n  {example}"
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

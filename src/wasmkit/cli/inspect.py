@@ -12,6 +12,7 @@ from ..syntax.module import Module
 from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
 from ..validate import validate
 from .common import is_binary, load_module, module_from_bytes, read_input
+from .features import add_feature_options, check_features, disabled_features
 from .objdump_wabt import SECTION_NAMES, wabt_report
 
 __all__ = ["register"]
@@ -19,7 +20,8 @@ __all__ = ["register"]
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("validate", help="check that a module is valid")
-    p.add_argument("file", help="a .wasm file, or - for stdin")
+    p.add_argument("file", help="a .wasm or .wat file, or - for stdin")
+    add_feature_options(p)
     p.set_defaults(handler=_validate)
 
     # -h means --headers here, as in wabt's wasm-objdump; help is --help only.
@@ -33,7 +35,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    validate(load_module(args.file))
+    module = load_module(args.file)
+    check_features(module, disabled_features(args))
+    validate(module)
     return 0
 
 

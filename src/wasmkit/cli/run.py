@@ -1,7 +1,8 @@
 """`wasmkit run`: run a module, with the flags of `wasmtime run`.
 
     wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
-                [--invoke NAME] FILE [ARGS...]
+                [--invoke NAME] [--fuel N] [--timeout DURATION] [--max-memory-size BYTES]
+                [-W KEY=VALUE,...] FILE [ARGS...]
 
 A module that imports WASI gets it: `argv` is FILE then ARGS, the environment holds only the
 `--env` variables (`--env NAME` passes the host's value through), the `--dir`s are preopened
@@ -14,8 +15,11 @@ printed on its own line.
 `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), so that the
 next run of the same module skips compiling; `--no-cache` turns that off.
 
+`--fuel`, `--timeout`, `--max-memory-size` and `--max-table-elements` (or wasmtime's `-W fuel=N`,
+...; see `limits.py`) bound the run; running out of fuel or time is a trap.
+
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
-and its wasm backtrace go to stderr); 1 for a wasmkit error (a missing file, a malformed or
+and its wasm backtrace go to stderr; for fuel or time run out, one line); 1 for a wasmkit error (a missing file, a malformed or
 invalid module, an unknown import, bad arguments), as wasmtime does.
 """
 
@@ -27,13 +31,15 @@ import sys
 
 from .. import __version__
 from ..engine.base import Engine, cached_engine, get_engine
-from ..errors import ExitTrap, Trap
-from ..runtime import Func, Linker, Module, Store
+from ..errors import ExitTrap, Trap, TrapKind
+from ..runtime import Func, Linker, Module
 from ..runtime.values import to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
+from .features import add_feature_options, check_features, disabled_features
+from .limits import add_limit_options, limits_from_args
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -45,6 +51,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
     add_engine_option(p)
+    add_limit_options(p)
+    add_feature_options(p)
     p.add_argument(
         "--no-cache",
         action="store_true",
@@ -88,19 +96,34 @@ def _preopens(specs: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _load_module(args: argparse.Namespace) -> Module:
+    """The module FILE holds, read, checked against the `--disable-*` flags and validated.
+
+    This is the one place that decides what FILE is, so the place where a native ahead-of-time
+    artifact (`wasmkit compile --engine native -o OUT`) is to be recognised, by its header,
+    and handed to the native engine's loader instead."""
+    syntax = module_from_bytes(read_input(args.file), args.file, debug_names=True)
+    check_features(syntax, disabled_features(args))
+    return Module(syntax, name=args.file)
+
+
 def _run(args: argparse.Namespace) -> int:
     _preopens(args.dir)
-    module = Module(module_from_bytes(read_input(args.file), args.file, debug_names=True), name=args.file)
-    linker = Linker(Store(_engine(args)))
+    limits = limits_from_args(args)
+    module = _load_module(args)
+    store = limits.store(_engine(args))
+    linker = Linker(store)
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
         try:
             wasi = define_wasi(linker, _wasi_config(args))
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
+    limits.start_timeout(store)
     try:
         return _execute(args, module, linker)
     finally:
+        limits.stop_timeout(store)
         if wasi is not None:
             wasi.close()
 
@@ -129,9 +152,22 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
         return exit_.code
     except Trap as trap:
         sys.stdout.flush()
-        print(f"wasmkit: trap: {trap}", file=sys.stderr)
+        print(f"wasmkit: trap: {_describe_trap(trap)}", file=sys.stderr)
         return TRAP_EXIT_STATUS
     return 0
+
+
+# Traps that a limit of the command line caused: one line naming the limit, no backtrace.
+_LIMIT_TRAPS = {
+    TrapKind.OUT_OF_FUEL: "the fuel limit was reached",
+    TrapKind.INTERRUPTED: "the time limit was reached",
+}
+
+
+def _describe_trap(trap: Trap) -> str:
+    if trap.kind in _LIMIT_TRAPS:
+        return f"{trap.message} ({_LIMIT_TRAPS[trap.kind]})"
+    return str(trap)
 
 
 def _parse_argument(vt: ValType, text: str, name: str) -> object:

@@ -11,6 +11,8 @@ instruction. When the count does not match the body's (a form this walk does not
 
 from __future__ import annotations
 
+from typing import cast
+
 from ..binary.code import iter_instructions
 from ..errors import ParseError, ValidationError
 from ..opcodes import BY_NAME
@@ -87,13 +89,13 @@ def _walk(items: list[Item], out: list[int]) -> None:
     """Append the offsets of the instructions among `items`, flat or folded."""
     for item in items:
         if _is_instruction(item):
-            out.append(item.offset)  # type: ignore[union-attr]
+            out.append(item.offset)
         elif isinstance(item, Form) and item.head in BY_NAME:
             _walk_folded(item, out)
 
 
 def _walk_folded(form: Form, out: list[int]) -> None:
-    head: Token = form[0]  # type: ignore[assignment]
+    head = cast(Token, form[0])  # a form with an instruction's head starts with its token
     rest = list(form[1:])
     if head.text in ("block", "loop"):
         out.append(head.offset)
