@@ -1,7 +1,9 @@
 """The call boundary: where Python enters wasm, and what crosses it on the way out.
 
-Inside wasm code, an out-of-bounds memory access is a plain IndexError (or struct.error) from
-a typed view, and runaway recursion a RecursionError; the boundary turns them into the
+A call from Python runs on a wasm thread (`wasm_thread`), with the recursion limit raised
+while it runs; calls from host functions back into wasm are already on one. Inside wasm
+code, an out-of-bounds memory access is a plain IndexError (or struct.error) from a typed
+view, and runaway recursion a RecursionError; the boundary turns them into the
 corresponding `Trap`, once, instead of checking on every access. Exceptions raised by host
 functions travel through wasm wrapped in `HostError` (so that they cannot be taken for one of
 those) and are unwrapped here, with the wasm frames they passed through added as notes.
@@ -10,18 +12,16 @@ those) and are unwrapped here, with the wasm frames they passed through added as
 from __future__ import annotations
 
 import struct
-import sys
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 
 from ..errors import Trap, TrapKind
+from .wasm_thread import MAX_WASM_DEPTH, on_wasm_thread, run_on_wasm_thread
 
-__all__ = ["HostError", "call_wasm", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
+__all__ = ["HostError", "call_wasm", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
 
-# How deep wasm calls may nest before "call stack exhausted": Python frames serve as the wasm
-# call stack (3.11+ keeps them off the C stack), so the recursion limit is raised to allow it.
-MAX_WASM_DEPTH = 50_000
 # How many times Python may re-enter wasm from host functions called by wasm: each re-entry
 # uses C stack, which is bounded.
 MAX_REENTRY = 200
@@ -57,14 +57,30 @@ def wasm_frames(tb: TracebackType | None, limit: int = 64) -> list[str]:
     return frames[:limit]
 
 
-def call_wasm(fn: Callable[..., object], args: tuple) -> object:
-    """Call internal wasm code `fn` with internal values; traps come out as `Trap`."""
+def call_wasm(fn: Callable[..., object], args: tuple, lock: AbstractContextManager | None = None) -> object:
+    """Call internal wasm code `fn` with internal values, holding `lock` (the store's) while
+    it runs; traps come out as `Trap`."""
+    if on_wasm_thread():
+        return _call_here(fn, args, lock)
+    return run_on_wasm_thread(_call_here, (fn, args, lock))
+
+
+def _call_here(fn: Callable[..., object], args: tuple, lock: AbstractContextManager | None) -> object:
     depth = getattr(_reentry, "depth", 0)
     if depth >= MAX_REENTRY:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
-    if sys.getrecursionlimit() < MAX_WASM_DEPTH:
-        sys.setrecursionlimit(MAX_WASM_DEPTH)
     _reentry.depth = depth + 1
+    try:
+        if lock is None:
+            return call_trapping(fn, args)
+        with lock:
+            return call_trapping(fn, args)
+    finally:
+        _reentry.depth = depth
+
+
+def call_trapping(fn: Callable[..., object], args: tuple) -> object:
+    """Call `fn` on this thread, turning what wasm code raises into what the API raises."""
     try:
         return fn(*args)
     except HostError as err:
@@ -81,5 +97,3 @@ def call_wasm(fn: Callable[..., object], args: tuple) -> object:
         raise Trap(TrapKind.OUT_OF_BOUNDS_MEMORY, frames=wasm_frames(err.__traceback__)) from None
     except RecursionError as err:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED, frames=wasm_frames(err.__traceback__)) from None
-    finally:
-        _reentry.depth = depth

@@ -132,11 +132,7 @@ class Func:
             internal = tuple(to_internal(t, a) for t, a in zip(params, args))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{self._describe()}: {err}") from None
-        if self.store is None:
-            result = call_wasm(self.fn, internal)
-        else:
-            with self.store.lock:
-                result = call_wasm(self.fn, internal)
+        result = call_wasm(self.fn, internal, None if self.store is None else self.store.lock)
         results = self.type.results
         if not results:
             return None

@@ -15,7 +15,7 @@ from ..errors import LinkError
 from ..syntax.module import Import, SegmentMode
 from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
 from . import bulk
-from .call import call_wasm
+from .call import call_trapping, call_wasm
 from .const_eval import evaluate_const
 from .func import Func
 from .functions import FunctionSpace
@@ -141,8 +141,7 @@ class Instance:
         self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
         self._initialise_segments()
         if syntax.start is not None:
-            with self.store.lock:
-                call_wasm(self.funcs[syntax.start].fn, ())
+            call_wasm(self.funcs[syntax.start].fn, (), self.store.lock)
 
     def global_internal(self, index: int) -> object:
         """The current value of global `index` in the engines' representation, wherever the
@@ -162,13 +161,13 @@ class Instance:
         for i, seg in enumerate(syntax.elems):
             if seg.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(seg.offset or b"", self.globals, self.funcs)
-                call_wasm(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
+                call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
             if seg.mode is not SegmentMode.PASSIVE:
                 self.elems[i] = []
         for i, data in enumerate(syntax.datas):
             if data.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(data.offset or b"", self.globals, self.funcs)
-                call_wasm(bulk.memory_init, (self.mems[data.memory], self.datas[i], offset, 0, len(self.datas[i])))
+                call_trapping(bulk.memory_init, (self.mems[data.memory], self.datas[i], offset, 0, len(self.datas[i])))
                 self.datas[i] = b""
 
     @property
