@@ -43,9 +43,35 @@ STDERR_NEWLINES = """
     (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
 """
 
+# Grow memory until memory.grow refuses, then touch every page.
+EXHAUST_MEMORY = """
+    (block $full (loop $more
+      (br_if $full (i32.eq (memory.grow (i32.const 16)) (i32.const -1)))
+      (br $more)))
+    (memory.fill (i32.const 2048) (i32.const 120) (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 2048)))
+"""
+# 32 MiB to stdout in one fd_write, twice the response limit.
+STDOUT_FLOOD = """
+    (drop (memory.grow (i32.const 513)))
+    (i32.store (i32.const 0) (i32.const 65536))
+    (i32.store (i32.const 4) (i32.const 33554432))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+"""
+SLEEP_60_SECONDS = """
+    (i64.store (i32.const 2048) (i64.const 7))
+    (i32.store8 (i32.const 2056) (i32.const 0))
+    (i32.store (i32.const 2064) (i32.const 1))
+    (i64.store (i32.const 2072) (i64.const 60000000000))
+    (drop (call $poll_oneoff (i32.const 2048) (i32.const 3000) (i32.const 1) (i32.const 3100)))
+"""
+
 ROUTES: dict[str, tuple[str | Path, str]] = {
     "/ok": (handler_wat(CGI_OUTPUT + b"ok"), ""),
     "/stderr-flood": (handler_wat(CGI_OUTPUT + b"flooded", start=STDERR_NEWLINES), ""),
+    "/stdout-flood": (handler_wat(CGI_OUTPUT, start=STDOUT_FLOOD), "memory_mb = 64"),
+    "/exhaust": (handler_wat(CGI_OUTPUT + b"full", start=EXHAUST_MEMORY), "memory_mb = 64"),
+    "/sleep": (handler_wat(CGI_OUTPUT, start=SLEEP_60_SECONDS), "timeout_ms = 300"),
+    "/spin": (handler_wat(CGI_OUTPUT, start="(loop $forever (br $forever))"), "timeout_ms = 300"),
 }
 
 
@@ -160,6 +186,21 @@ def test_a_module_flooding_stderr_does_not_stall_the_server(server: Server) -> N
     lines = logged()
     assert len(lines) == 101
     assert lines[-1]["message"] == "1048476 more stderr lines (1048476 bytes) not logged"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/exhaust", 200), ("/stdout-flood", 500), ("/sleep", 504), ("/spin", 504)]
+)
+def test_handlers_that_exhaust_flood_sleep_or_spin(server: Server, path: str, status: int) -> None:
+    # Two at once: each request's memory (linear memory and the host's buffers for it) is
+    # bounded by its route's memory_mb (64 here), and other connections are answered.
+    with _watch_memory(server) as growth, _health_watch(server) as health, ThreadPoolExecutor(2) as pool:
+        responses = list(pool.map(lambda _: server.get(path), range(2)))
+    assert [response.status for response in responses] == [status] * 2
+    assert growth() < RSS_BOUND, f"{path}: the worker grew by {growth() // MIB} MiB"
+    assert health(), f"{path}: a health request did not answer meanwhile"
+    if path == "/exhaust":
+        assert responses[0].body == b"full"
 
 
 def test_the_server_stays_up(server: Server) -> None:

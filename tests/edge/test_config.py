@@ -70,6 +70,7 @@ max_response_bytes = 20
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\ntimeout = 5', "unknown key\\(s\\) timeout"),
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nfuel = -1', "fuel must be a positive whole number"),
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nmemory_mb = true', "memory_mb must be a positive"),
+        ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nmemory_mb = 28', "memory_mb = 28 leaves no room for linear memory.*28.5 MiB"),
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nvolumes = { "data" = "data" }', "absolute guest path"),
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nvolumes = { "/d" = "nope" }', "nope is not a directory"),
         ('[[module]]\nroute = "/a"\nmodule = "app.wasm"\nenvironment = { A = 1 }', "environment variable 'A'"),

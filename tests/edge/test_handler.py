@@ -63,11 +63,33 @@ def test_volumes_are_read_only(tmp_path: Path) -> None:
     assert not (data / "new.txt").exists()
 
 
-def test_a_memory_larger_than_the_cap_is_500(tmp_path: Path) -> None:
-    wat = "(module (memory 300) (func (export \"_start\")))"
-    outcome = make_handler(tmp_path, wat, "memory_mb = 16").handle(REQUEST, MATCH)
-    assert (outcome.status, outcome.error) == (500, "instantiate")
-    assert "exceeds the limit" in outcome.detail
+def test_a_memory_larger_than_the_cap_cannot_be_served(tmp_path: Path) -> None:
+    wat = "(module (memory 300) (func (export \"_start\")))"  # 18.75 MiB
+    with pytest.raises(HandlerLoadError, match="initial memory of 19660800 bytes exceeds"):
+        make_handler(tmp_path, wat, "memory_mb = 32")  # 32 MiB less 28.5 for the body, output and tables
+
+
+# Grows memory by $pages pages and prints 1 if that worked, 0 if memory.grow refused.
+GROW = """
+  (func $grow (param $pages i32)
+    (call $print (i32.const 1024) (i32.const 26))
+    (i32.store8 (i32.const 600) (i32.ne (memory.grow (local.get $pages)) (i32.const -1)))
+    (call $print (i32.const 600) (i32.const 1)))
+  (func (export "grow_20_mib") (call $grow (i32.const 320)))
+  (func (export "grow_5_mib") (call $grow (i32.const 80)))
+"""
+
+
+@pytest.mark.parametrize(("entrypoint", "grew"), [("grow_20_mib", 0), ("grow_5_mib", 1)])
+def test_memory_mb_bounds_guest_memory_and_host_buffers_together(tmp_path: Path, entrypoint: str, grew: int) -> None:
+    # 40 MiB for the whole request: 10 MiB of body, 16 MiB of response, 1 MiB of stderr and
+    # 1.5 MiB of tables are kept for the host, so linear memory may grow to 11.5 MiB.
+    wat = handler_wat(b"Content-Type: text/plain\n\n", extra=GROW)
+    handler = make_handler(tmp_path, wat, f'entrypoint = "{entrypoint}"\nmemory_mb = 40')
+    outcome = handler.handle(REQUEST, MATCH)
+    assert outcome.status == 200, outcome.detail
+    assert outcome.body == bytes([grew])
+    assert handler.budget.memory_bytes == 40 * 2**20 - (10 + 16 + 1) * 2**20 - 65_536 * 24
 
 
 def test_run_control_stops_a_running_instance(tmp_path: Path) -> None:
@@ -78,6 +100,21 @@ def test_run_control_stops_a_running_instance(tmp_path: Path) -> None:
     outcome = handler.handle(REQUEST, MATCH, control)
     assert (outcome.status, outcome.error) == (504, "timeout")
     assert time.monotonic() - started < 5
+
+
+def test_run_control_stops_a_wasi_call_in_progress(tmp_path: Path) -> None:
+    # One random_get over 224 MiB takes seconds when done whole (and as much host memory
+    # again); stopped, the call ends at its next piece and the instance traps.
+    start = """
+        (drop (memory.grow (i32.const 3600)))
+        (drop (call $random_get (i32.const 65536) (i32.const 234881024)))"""
+    handler = make_handler(tmp_path, handler_wat(start=start), "memory_mb = 256")
+    control = RunControl()
+    threading.Timer(0.1, control.stop).start()
+    started = time.monotonic()
+    outcome = handler.handle(REQUEST, MATCH, control)
+    assert (outcome.status, outcome.error) == (504, "timeout")
+    assert time.monotonic() - started < 1.5  # generous: the whole call takes about 3 s here
 
 
 def test_stderr_is_returned_for_the_log(tmp_path: Path) -> None:

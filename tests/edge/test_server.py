@@ -71,7 +71,7 @@ ROUTES: dict[str, tuple[str | Path, str]] = {
     "/loop": (handler_wat(CGI_OUTPUT, start="(loop $forever (br $forever))"), "timeout_ms = 500"),
     "/sleep": (handler_wat(CGI_OUTPUT, start=SLEEP_60_SECONDS), "timeout_ms = 500"),
     "/fuel": (handler_wat(CGI_OUTPUT, start="(loop $forever (br $forever))"), "fuel = 100000\ntimeout_ms = 20000"),
-    "/grow": (handler_wat(CGI_OUTPUT, start="(if (i32.eq (memory.grow (i32.const 512)) (i32.const -1)) (then unreachable))"), "memory_mb = 16"),
+    "/grow": (handler_wat(CGI_OUTPUT, start="(if (i32.eq (memory.grow (i32.const 512)) (i32.const -1)) (then unreachable))"), "memory_mb = 32"),
     "/grow-ok": (handler_wat(CGI_OUTPUT, start="(if (i32.eq (memory.grow (i32.const 512)) (i32.const -1)) (then unreachable))"), "memory_mb = 64"),
     "/big": (handler_wat(CGI_OUTPUT + b"x" * 2000), "max_response_bytes = 1000"),
     "/count": (handler_wat(CGI_OUTPUT, extra=SHOW_COUNT), 'entrypoint = "show"'),

@@ -9,7 +9,7 @@
     argv = "${SCRIPT_NAME} ${ARGS}"      # the program's arguments (${ARGS}: the query's parameters)
     timeout_ms = 10000                   # wall-clock limit: 504 after it
     fuel = 1000000000                    # instruction budget (none by default)
-    memory_mb = 128                      # linear memory cap: growth past it fails
+    memory_mb = 128                      # the whole request's memory (see edge/budget.py): growth past it fails
     max_body_bytes = 10485760            # request body limit: 413 past it
     max_response_bytes = 16777216        # response limit: 500 past it
 
@@ -26,20 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..syntax.types import PAGE_SIZE
+from .budget import MIB, host_reserve
 from .routing import RoutePattern, RouteSyntaxError
 
 __all__ = ["ConfigError", "EdgeConfig", "RouteConfig", "load_config", "DEFAULT_ARGV", "LIMIT_DEFAULTS"]
 
 DEFAULT_ARGV = "${SCRIPT_NAME} ${ARGS}"
-_MIB = 1024 * 1024
 
 # wasmkit's limit keys, with their defaults (None: unlimited).
 LIMIT_DEFAULTS: dict[str, int | None] = {
     "timeout_ms": 30_000,
     "fuel": None,
     "memory_mb": 128,
-    "max_body_bytes": 10 * _MIB,
-    "max_response_bytes": 16 * _MIB,
+    "max_body_bytes": 10 * MIB,
+    "max_response_bytes": 16 * MIB,
 }
 _WAGI_IGNORED = ("allowed_hosts", "http_max_concurrency", "repository")
 _KNOWN_KEYS = {"route", "module", "environment", "volumes", "entrypoint", "argv", *LIMIT_DEFAULTS, *_WAGI_IGNORED}
@@ -126,6 +127,12 @@ def _route_config(table: dict[str, Any], where: str, warnings: list[str]) -> Rou
         raise ConfigError(f"{where}: {err}") from None
     module = _module_path(_string(table, "module", where, required=True), where)
     limits = {key: _limit(table, key, default, where) for key, default in LIMIT_DEFAULTS.items()}
+    reserve = host_reserve(limits["max_body_bytes"], limits["max_response_bytes"])  # type: ignore[arg-type]
+    if limits["memory_mb"] * MIB - reserve < PAGE_SIZE:  # type: ignore[operator]
+        raise ConfigError(
+            f"{where}: memory_mb = {limits['memory_mb']} leaves no room for linear memory: it also covers the"
+            f" body (max_body_bytes), the response (max_response_bytes), stderr and tables, {reserve / MIB:.1f} MiB here"
+        )
     return RouteConfig(
         route=pattern,
         module=module,

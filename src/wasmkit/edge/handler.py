@@ -24,6 +24,7 @@ from ..runtime import Func, Instance, Linker, Module, Store, StoreLimits
 from ..syntax.types import PAGE_SIZE, ValType
 from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi, wasi_imports
 from ..wasi import MODULE as WASI_MODULE
+from .budget import STDERR_LIMIT, RequestBudget
 from .cgi import CgiOutputError, CgiRequest, cgi_argv, cgi_environment, parse_cgi_output
 from .config import RouteConfig
 from .routing import RouteMatch
@@ -31,8 +32,6 @@ from .routing import RouteMatch
 __all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN"]
 
 PREINIT_EXPORT = "wizer.initialize"
-STDERR_LIMIT = 1024 * 1024  # what a request's module may write to stderr (it goes to the log)
-_MIB = 1024 * 1024
 TEXT_PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]  # the server's own answers
 # Globals a snapshot keeps: a reference would point into the instance that was initialised.
 _NUMERIC = {ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128}
@@ -122,6 +121,7 @@ class ModuleHandler:
         if unknown:
             raise HandlerLoadError(f"{route.module}: imports from {', '.join(unknown)}; only {WASI_MODULE} is provided")
         self.wasi_names = wasi_imports(self.module)  # an instance needs only these defined
+        self.budget = self._budget()
         self.snapshot = self._preinitialise() if PREINIT_EXPORT in exports else None
 
     # -- per request --
@@ -137,12 +137,7 @@ class ModuleHandler:
         config.capture_stderr(max_bytes=STDERR_LIMIT)
         for guest, host in route.volumes.items():
             config.preopen_dir(host, guest, DirPerms.READ_ONLY, FilePerms.READ_ONLY)
-        store = Store(
-            self.engine,
-            StoreLimits(memory_bytes=route.memory_mb * _MIB),
-            fuel=route.fuel,
-            interruptible=True,
-        )
+        store = Store(self.engine, self._limits(), fuel=route.fuel, interruptible=True)
         linker = Linker(store)
         try:
             wasi = define_wasi(linker, config, self.wasi_names)
@@ -191,11 +186,36 @@ class ModuleHandler:
             return Outcome.failure(500, "bad_output", str(err))
         return Outcome(response.status, response.headers, response.body)
 
+    # -- the memory budget --
+
+    def _budget(self) -> RequestBudget:
+        """The route's `memory_mb` split over this module's memories and tables (see
+        edge/budget.py); a module whose initial memory or tables do not fit cannot be served."""
+        route, syntax = self.route, self.module.valid.module
+        budget = RequestBudget.split(
+            route.memory_mb, route.max_body_bytes, route.max_response_bytes, len(syntax.mems), len(syntax.tables)
+        )
+        for memory in syntax.mems:
+            if memory.limits.min * PAGE_SIZE > budget.memory_bytes:
+                raise HandlerLoadError(
+                    f"{route.module}: its initial memory of {memory.limits.min * PAGE_SIZE} bytes exceeds the"
+                    f" {budget.memory_bytes} bytes of linear memory that memory_mb = {route.memory_mb} leaves"
+                )
+        for table in syntax.tables:
+            if table.limits.min > budget.table_elements:
+                raise HandlerLoadError(
+                    f"{route.module}: its table of {table.limits.min} elements exceeds the limit of {budget.table_elements}"
+                )
+        return budget
+
+    def _limits(self) -> StoreLimits:
+        return StoreLimits(memory_bytes=self.budget.memory_bytes, table_elements=self.budget.table_elements)
+
     # -- pre-initialisation --
 
     def _preinitialise(self) -> _Snapshot:
         """Run `wizer.initialize` once on an instance of its own and keep what it leaves."""
-        store = Store(self.engine, StoreLimits(memory_bytes=self.route.memory_mb * _MIB))
+        store = Store(self.engine, self._limits())
         linker = Linker(store)
         config = WasiConfig(argv=[self.route.module.name], env={**self.base_env, **self.route.environment})
         config.stdin_bytes(b"")
