@@ -81,3 +81,10 @@ def test_an_interrupt_exits_130_without_a_traceback(
     monkeypatch.setattr(run, "_execute", interrupted)
     assert main(["run", "--invoke", "fib", str(FIB), "1"]) == 130
     assert capsys.readouterr().err == ""
+
+
+def test_run_without_a_file_names_only_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "wasmkit run: error: the following arguments are required: file"

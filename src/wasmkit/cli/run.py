@@ -65,7 +65,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--env", action="append", default=[], metavar="NAME[=VALUE]", help="set (or pass through) an environment variable"
     )
     p.add_argument("file", help="the .wasm or .wat file")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
+    rest = p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
+    rest.required = False  # argparse counts a REMAINDER as required: "required: file, args"
     p.set_defaults(handler=_run)
 
 
