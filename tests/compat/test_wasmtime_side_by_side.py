@@ -201,6 +201,27 @@ def fuel(w: ModuleType, tmp: Path) -> Any:
 
 
 @scenario
+def epoch_deadlines(w: ModuleType, tmp: Path) -> Any:
+    """An epoch deadline passed while the store is idle stops the next call, until it is set
+    again; ticks before the deadline stop nothing."""
+    config = w.Config()
+    config.epoch_interruption = True
+    engine = w.Engine(config)
+    store = w.Store(engine)
+    store.set_epoch_deadline(2)
+    wat = '(module (func (export "one") (result i32) (i32.const 1)) (func (export "spin") (loop (br 0))))'
+    exports = w.Instance(store, w.Module(engine, wat), []).exports(store)
+    engine.increment_epoch()
+    before = exports["one"](store)
+    engine.increment_epoch()
+    passed = trap_code(w, lambda: exports["one"](store))
+    again = trap_code(w, lambda: exports["one"](store))
+    store.set_epoch_deadline(1)
+    after = exports["one"](store)
+    return [before, passed, again, after]
+
+
+@scenario
 def globals_and_tables(w: ModuleType, tmp: Path) -> Any:
     store = w.Store()
     i32 = w.ValType.i32()

@@ -124,3 +124,53 @@ def test_maximum_call_depth() -> None:
         down(150)
     assert info.value.kind is TrapKind.CALL_STACK_EXHAUSTED
     assert down(50) == 50  # the depth count unwound with the trap
+
+
+def test_an_interrupt_while_idle_does_not_reach_later_calls() -> None:
+    store = wasmkit.Store(interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    store.interrupt()
+    assert exports.count(3) == 3
+    assert exports.count(4) == 4
+
+
+def test_a_deadline_lasts_until_it_is_set_again() -> None:
+    store = wasmkit.Store(interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    store.set_deadline(0.05)
+    assert exports.count(3) == 3  # well before the deadline
+    time.sleep(0.2)  # the deadline passes while the store is idle
+    with pytest.raises(Trap, match="interrupted"):
+        exports.count(3)  # as with wasmtime's epoch deadline: calls after it trap
+    store.set_deadline(None)
+    assert exports.count(3) == 3
+    store.set_deadline(0.05)
+    time.sleep(0.2)
+    store.set_deadline(30)  # a new deadline for the next piece of work
+    assert exports.count(3) == 3
+
+
+def test_a_deadline_of_zero_stops_the_running_call_and_later_ones() -> None:
+    store = wasmkit.Store(interruptible=True)
+    exports = wasmkit.Instance(wasmkit.Module(WAT), store=store).exports
+    threading.Timer(0.1, store.set_deadline, (0,)).start()
+    with pytest.raises(Trap, match="interrupted"):
+        exports.forever()
+    with pytest.raises(Trap, match="interrupted"):
+        exports.count(3)
+
+
+def test_long_host_functions_can_check_for_an_interrupt() -> None:
+    store = wasmkit.Store(interruptible=True)
+
+    def wait_for_stop() -> None:
+        while True:
+            store.check_interrupt()
+            time.sleep(0.01)
+
+    wat = '(module (import "env" "wait" (func $wait)) (func (export "run") (call $wait)))'
+    exports = wasmkit.load(wat, {"env": {"wait": wait_for_stop}}, store=store).exports
+    threading.Timer(0.1, store.interrupt).start()
+    with pytest.raises(Trap, match="interrupted"):
+        exports.run()
+    store.check_interrupt()  # idle, nothing asked: no trap

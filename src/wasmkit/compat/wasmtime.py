@@ -311,10 +311,13 @@ class Store:
 
     def set_epoch_deadline(self, ticks_after_current: int) -> None:
         self._epoch_deadline = self.engine._epoch + ticks_after_current
+        self._check_epoch()
 
     def _check_epoch(self) -> None:
-        if self._epoch_deadline is not None and self.engine._epoch >= self._epoch_deadline:
-            self._store.interrupt()
+        """The store's deadline from the epoch's: passed (calls running and starting trap) or
+        not yet (none), as wasmtime's epoch deadline works."""
+        if self._epoch_deadline is not None:
+            self._store.set_deadline(0 if self.engine._epoch >= self._epoch_deadline else None)
 
     def set_limits(
         self,

@@ -79,14 +79,14 @@ class RunControl:
         with self._lock:
             self._stopped = True
             for store, wasi in self._running:
-                store.interrupt()
+                store.set_deadline(0)  # this call and any later one
                 wasi.interrupt()
 
     def _attach(self, store: Store, wasi: WasiPreview1) -> None:
         with self._lock:
             self._running.append((store, wasi))
             if self._stopped:
-                store.interrupt()
+                store.set_deadline(0)  # this call and any later one
                 wasi.interrupt()
 
 

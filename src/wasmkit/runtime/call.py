@@ -57,23 +57,23 @@ def wasm_frames(tb: TracebackType | None, limit: int = 64) -> list[str]:
     return frames[:limit]
 
 
-def call_wasm(fn: Callable[..., object], args: tuple, lock: AbstractContextManager | None = None) -> object:
-    """Call internal wasm code `fn` with internal values, holding `lock` (the store's) while
-    it runs; traps come out as `Trap`."""
+def call_wasm(fn: Callable[..., object], args: tuple, guard: AbstractContextManager | None = None) -> object:
+    """Call internal wasm code `fn` with internal values, holding `guard` (the store's
+    `Store.guard`) while it runs; traps come out as `Trap`."""
     if on_wasm_thread():
-        return _call_here(fn, args, lock)
-    return run_on_wasm_thread(_call_here, (fn, args, lock))
+        return _call_here(fn, args, guard)
+    return run_on_wasm_thread(_call_here, (fn, args, guard))
 
 
-def _call_here(fn: Callable[..., object], args: tuple, lock: AbstractContextManager | None) -> object:
+def _call_here(fn: Callable[..., object], args: tuple, guard: AbstractContextManager | None) -> object:
     depth = getattr(_reentry, "depth", 0)
     if depth >= MAX_REENTRY:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
     _reentry.depth = depth + 1
     try:
-        if lock is None:
+        if guard is None:
             return call_trapping(fn, args)
-        with lock:
+        with guard:
             return call_trapping(fn, args)
     finally:
         _reentry.depth = depth

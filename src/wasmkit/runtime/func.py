@@ -132,7 +132,7 @@ class Func:
             internal = tuple(to_internal(t, a) for t, a in zip(params, args))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{self._describe()}: {err}") from None
-        result = call_wasm(self.fn, internal, None if self.store is None else self.store.lock)
+        result = call_wasm(self.fn, internal, None if self.store is None else self.store.guard)
         results = self.type.results
         if not results:
             return None

@@ -141,7 +141,7 @@ class Instance:
         self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
         self._initialise_segments()
         if syntax.start is not None:
-            call_wasm(self.funcs[syntax.start].fn, (), self.store.lock)
+            call_wasm(self.funcs[syntax.start].fn, (), self.store.guard)
 
     def global_internal(self, index: int) -> object:
         """The current value of global `index` in the engines' representation, wherever the

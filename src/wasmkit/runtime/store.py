@@ -3,8 +3,23 @@
 Fuel, interruption and a maximum call depth need metered code (a second compiled variant of
 each module, which charges fuel and checks an interrupt flag at function entries and loop
 iterations, and counts the depth of calls); a store asks for it only when created with `fuel`,
-`interruptible=True` or `limits.max_call_depth`, so unlimited runs pay nothing. One fuel unit is one instruction, counted as the code enters a function or a loop
-iteration (the instructions of the region it enters, whichever of them run).
+`interruptible=True` or `limits.max_call_depth`, so unlimited runs pay nothing. One fuel unit
+is one instruction, counted as the code enters a function or a loop iteration (the
+instructions of the region it enters, whichever of them run).
+
+Interruption follows wasmtime's epoch deadlines, which replaced its interrupt handles:
+
+- `interrupt()` stops the call running in the store now. When none runs, it does nothing:
+  wasmtime's interrupt handles delivered such a request to the next call, however much later
+  and however unrelated (wasmtime issue #2981), and were replaced for that reason.
+- `set_deadline(seconds)` is the store's deadline, as `Store::set_epoch_deadline` is: a call
+  running when it passes traps, and so does every call that starts after it has passed, until
+  the deadline is set again or cancelled (None). Setting it again lets calls run again. So one
+  deadline can bound a piece of work made of several calls (instantiation, `_initialize`,
+  `_start`), and `set_deadline(0)` stops the work in progress and whatever call comes next.
+
+Both take effect through one flag that metered code checks; the first call to enter an idle
+store sets it from the deadline alone, so that nothing from before that call reaches it.
 """
 
 from __future__ import annotations
@@ -12,7 +27,10 @@ from __future__ import annotations
 import ctypes
 import math
 import threading
+import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from types import TracebackType
 
 from ..engine.base import Engine, get_engine
 from ..errors import Trap, TrapKind
@@ -60,9 +78,12 @@ class Store:
         self._interruptible = interruptible
         # Shared with metered code: [fuel left, interrupt requested, call depth, maximum depth].
         self.meter: list = [fuel if fuel is not None else math.inf, False, 0, math.inf if depth is None else depth]
-        self._deadline: threading.Timer | None = None
+        self._deadline_timer: threading.Timer | None = None
+        self._deadline: float | None = None  # time.monotonic() when it passes
         self._native_meter: ctypes.Array[ctypes.c_int64] | None = None
         self.lock = threading.RLock()
+        # What a call into the store's code holds while it runs (see `call_wasm`).
+        self.guard: AbstractContextManager = _InterruptibleCall(self) if interruptible else self.lock
 
     # -- fuel --
 
@@ -92,22 +113,55 @@ class Store:
     # -- interruption --
 
     def interrupt(self) -> None:
-        """Stop the wasm running in this store with the trap "interrupted" (from any thread)."""
-        if not self._interruptible:
-            raise ValueError("this store cannot be interrupted (create it with Store(interruptible=True))")
-        self.meter[1] = True
-        if self._native_meter is not None:
-            self._native_meter[1] = 1
+        """Stop the wasm running in this store with the trap "interrupted" (from any thread).
+        When no call runs, nothing happens (see the module's docstring)."""
+        self._require_interruptible()
+        self._set_interrupt(True)
 
     def set_deadline(self, seconds: float | None) -> None:
-        """Interrupt wasm running in this store `seconds` from now (None cancels)."""
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        """Make the store's deadline `seconds` from now, replacing any earlier one (None:
+        no deadline). Calls running when it passes and calls that start after it has passed
+        trap with "interrupted"."""
+        self._require_interruptible()
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+        self._deadline = deadline = None if seconds is None else time.monotonic() + seconds
         if seconds is not None:
-            self._deadline = threading.Timer(seconds, self.interrupt)
-            self._deadline.daemon = True
-            self._deadline.start()
+            if seconds <= 0:
+                self._set_interrupt(True)
+            else:
+                self._deadline_timer = threading.Timer(seconds, self._deadline_reached, (deadline,))
+                self._deadline_timer.daemon = True
+                self._deadline_timer.start()
+
+    def _deadline_reached(self, deadline: float) -> None:
+        if self._deadline == deadline:  # not replaced while the timer was firing
+            self._set_interrupt(True)
+
+    def deadline_passed(self) -> bool:
+        """Whether the store has a deadline and it has passed."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def check_interrupt(self) -> None:
+        """Trap "interrupted" if the call running in this store was asked to stop (by
+        `interrupt` or its deadline), as metered code does at its checks: for host functions
+        that work long between them, such as WASI's transfers and waits."""
+        if not self._interruptible:
+            return
+        requested = self.meter[1] or (self._native_meter is not None and self._native_meter[1])
+        if requested or self.deadline_passed():
+            self._set_interrupt(False)
+            raise Trap(TrapKind.INTERRUPTED)
+
+    def _set_interrupt(self, requested: bool) -> None:
+        self.meter[1] = requested
+        if self._native_meter is not None:
+            self._native_meter[1] = int(requested)
+
+    def _require_interruptible(self) -> None:
+        if not self._interruptible:
+            raise ValueError("this store cannot be interrupted (create it with Store(interruptible=True))")
 
     def native_meter(self) -> "ctypes.Array[ctypes.c_int64]":
         """The meter as native code reads and writes it: fuel left, interrupt requested, call
@@ -130,3 +184,28 @@ class Store:
             raise Trap(TrapKind.INTERRUPTED)
         self.meter[0] = 0
         raise Trap(TrapKind.OUT_OF_FUEL)
+
+
+class _InterruptibleCall:
+    """What a call into an interruptible store holds: the store's lock, and on entering the
+    idle store, the interrupt flag set from the deadline alone (an `interrupt()` made while
+    the store was idle, or one that came too late for the call it was meant for, is dropped)."""
+
+    __slots__ = ("_store", "_depth")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._depth = 0  # calls into the store running (nested ones included), under the lock
+
+    def __enter__(self) -> None:
+        store = self._store
+        store.lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            store._set_interrupt(store.deadline_passed())
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._depth -= 1
+        self._store.lock.release()
