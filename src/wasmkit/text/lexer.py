@@ -35,15 +35,23 @@ _SCAN = re.compile(
   | (?P<annotation>\(@)
   | (?P<open>\()
   | (?P<close>\))
-  | (?P<run>(?:[^ \t\n\r()";]|"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*")+)
+  | (?P<run>(?:[^ \t\n\r()";]++|"[^"\\\x00-\x1f\x7f]*+(?:\\[^\x00-\x1f\x7f][^"\\\x00-\x1f\x7f]*+)*+")++)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
-_STRING = re.compile(r'"((?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*)"')
+_STRING = re.compile(r'"([^"\\\x00-\x1f\x7f]*+(?:\\[^\x00-\x1f\x7f][^"\\\x00-\x1f\x7f]*+)*+)"')
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*)\}|(.))", re.DOTALL)
-_STRING_PREFIX = re.compile(r'"(?:[^"\\\n]|\\.)*')
+_STRING_PREFIX = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')
+# A string body whose escapes are all `\hh` or one of _SIMPLE_ESCAPES (the common case).
+_SIMPLE_BODY = re.compile(r"""[^\\]*+(?:\\(?:[0-9a-fA-F]{2}|[tnr"'\\])[^\\]*+)*+""")
+_COMMENT_DELIMITER = re.compile(r"\(;|;\)")
 _SIMPLE_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\": b"\\"}
+# Each one-character escape and its `\hh` spelling, the escaped backslash first (see
+# _decode_string).
+_HEX_SPELLINGS = sorted(
+    ((f"\\{char}", f"\\{byte[0]:02x}") for char, byte in _SIMPLE_ESCAPES.items()), key=lambda pair: pair[0] != "\\\\"
+)
 
 
 class Source:
@@ -108,6 +116,16 @@ Item = Union[Token, Form]
 
 
 def _decode_string(body: str, offset: int, source: Source) -> bytes:
+    """The bytes of a string literal's body (between the quotes)."""
+    if _SIMPLE_BODY.fullmatch(body):
+        # Only `\hh` and one-character escapes: spell them all `\xhh` and let the codec
+        # decode them, so that a string of many escapes (a large data segment) costs C speed,
+        # not a Python step per escape. Each `\\` found left to right is an escaped backslash
+        # (no escape ends in a backslash); once those are `\5c`, every backslash opens an
+        # escape, so each `\n` found is one, and so on.
+        for escape, hex_escape in _HEX_SPELLINGS:
+            body = body.replace(escape, hex_escape)
+        return body.replace("\\", "\\x").encode("utf-8").decode("unicode_escape").encode("latin-1")
     out = bytearray()
     pos = 0
     for match in _ESCAPE.finditer(body):
@@ -143,22 +161,14 @@ def _classify(run: str, offset: int, source: Source) -> Token:
 
 
 def _skip_block_comment(text: str, start: int, source: Source) -> int:
-    """The offset just after the block comment opening at `start` (comments nest)."""
+    """The offset just after the block comment opening at `start` (comments nest). One pass
+    over the delimiters, so that deep nesting costs linear time."""
     depth = 0
-    pos = start
-    while True:
-        open_at = text.find("(;", pos)
-        close_at = text.find(";)", pos)
-        if close_at < 0:
-            source.fail("unclosed comment", start)
-        if 0 <= open_at < close_at:
-            depth += 1
-            pos = open_at + 2
-        else:
-            depth -= 1
-            pos = close_at + 2
-            if depth == 0:
-                return pos
+    for match in _COMMENT_DELIMITER.finditer(text, start):
+        depth += 1 if match.group() == "(;" else -1
+        if depth == 0:
+            return match.end()
+    source.fail("unclosed comment", start)
 
 
 def read_forms(source: Source) -> list[Item]:

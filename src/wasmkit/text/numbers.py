@@ -95,9 +95,20 @@ _HEX_FLOAT = re.compile(
 _HEX_NUM = re.compile(r"[0-9a-fA-F](?:_?[0-9a-fA-F])*")
 _DEC_NUM = re.compile(r"[0-9](?:_?[0-9])*")
 
-# Exponents beyond this certainly overflow or underflow every format; clamping them keeps a
-# literal like 1e1000000000 from building a gigantic Fraction.
-_EXPONENT_CLAMP = 100_000
+# Integer literals: a magnitude with more significant digits than these is at least 2**128,
+# far outside every range the format accepts, and comes back as _HUGE_INT. Converting such a
+# decimal literal exactly would cost quadratic time (CPython refuses beyond 4,300 digits).
+_INT_DIGITS = {10: 40, 16: 32}
+_HUGE_INT = 1 << 128
+
+# Float literals: significant digits kept for rounding (the rest become one sticky digit), and
+# the bound on the scale of what is kept, per base. Every halfway point between two floats of
+# either format has fewer significant digits than kept here (at most 767 decimal or 15 hex
+# digits), so a value and its truncation plus a sticky digit round alike; beyond the scale
+# bound, every kept mantissa certainly overflows or underflows.
+_FLOAT_DIGITS = {10: 800, 16: 40}
+_SCALE_CLAMP = {10: 2_000, 16: 8_000}
+_EXPONENT_DIGITS = 9  # longer written exponents are clamped before conversion
 
 
 def is_number(text: str) -> bool:
@@ -111,20 +122,21 @@ def is_number(text: str) -> bool:
 
 
 def parse_int(text: str) -> int | None:
-    """An integer literal (sign, decimal or `0x` hex, `_` separators), or None if malformed."""
+    """An integer literal (sign, decimal or `0x` hex, `_` separators), or None if malformed.
+    A magnitude of 2**128 or more may come back as 2**128 (see _INT_DIGITS)."""
     sign = 1
     body = text
     if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
-    if body.startswith("0x"):
-        digits = body[2:]
-        if not _HEX_NUM.fullmatch(digits):
-            return None
-        return sign * int(digits.replace("_", ""), 16)
-    if not _DEC_NUM.fullmatch(body):
+    base = 16 if body.startswith("0x") else 10
+    digits = body[2:] if base == 16 else body
+    if not (_HEX_NUM if base == 16 else _DEC_NUM).fullmatch(digits):
         return None
-    return sign * int(body.replace("_", ""))
+    significant = digits.replace("_", "").lstrip("0")
+    if len(significant) > _INT_DIGITS[base]:
+        return sign * _HUGE_INT
+    return sign * int(significant or "0", base)
 
 
 def _round_to_bits(value: Fraction, spec: FloatSpec) -> int | None:
@@ -187,14 +199,38 @@ def _parse_float(text: str, spec: FloatSpec) -> int | None:
 
 
 def _exact_value(clean: str, is_hex: bool) -> Fraction:
-    """The exact value of a literal (without sign or `_`), as a fraction."""
+    """The value of a literal (without sign or `_`), as a fraction: exact, or (for literals
+    with very many digits or a vast exponent) one that rounds to the same float."""
     match = (_HEX_FLOAT if is_hex else _DEC_FLOAT).fullmatch(clean)
     whole, frac, exp = match.groups()  # type: ignore[union-attr]
-    digits = whole + (frac or "")
-    exponent = max(-_EXPONENT_CLAMP, min(_EXPONENT_CLAMP, int(exp) if exp else 0))
+    base = 16 if is_hex else 10
+    digits = (whole + (frac or "")).lstrip("0")
+    # The value is int(digits) * base**scale (times 2**exponent for hex, 10**exponent else).
+    scale = -len(frac or "")
+    keep = _FLOAT_DIGITS[base]
+    if len(digits) > keep:
+        sticky = "1" if digits[keep:].strip("0") else "0"
+        scale += len(digits) - keep - 1
+        digits = digits[:keep] + sticky
+    if not digits:
+        return Fraction(0)
+    exponent = _clamped_exponent(exp or "0")
+    clamp = _SCALE_CLAMP[base]
     if is_hex:
-        return Fraction(int(digits, 16)) * Fraction(2) ** (exponent - 4 * len(frac or ""))
-    return Fraction(int(digits)) * Fraction(10) ** (exponent - len(frac or ""))
+        power = max(-clamp, min(clamp, exponent + 4 * scale))
+        return Fraction(int(digits, 16)) * Fraction(2) ** power
+    power = max(-clamp, min(clamp, exponent + scale))
+    return Fraction(int(digits)) * Fraction(10) ** power
+
+
+def _clamped_exponent(text: str) -> int:
+    """A written exponent (sign and digits), clamped to a billion either way before it is
+    converted, so that an exponent of thousands of digits costs nothing."""
+    sign = -1 if text[0] == "-" else 1
+    significant = text.lstrip("+-").lstrip("0")
+    if len(significant) > _EXPONENT_DIGITS:
+        return sign * 10**_EXPONENT_DIGITS
+    return sign * int(significant or "0")
 
 
 def _fast_bits(clean: str, is_hex: bool, spec: FloatSpec) -> int | None:

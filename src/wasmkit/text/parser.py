@@ -43,6 +43,7 @@ from .lexer import ID, Form, Item, Source, Token, read_forms
 __all__ = ["parse_module", "module_from_form", "module_from_items"]
 
 _DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+_IMPORT_KINDS = {int: ExternKind.FUNC, TableType: ExternKind.TABLE, MemoryType: ExternKind.MEMORY, GlobalType: ExternKind.GLOBAL}
 _EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL}
 
 
@@ -79,8 +80,25 @@ def module_from_form(source: Source, form: Form, debug_names: bool = False) -> M
             decoded = text.decode("utf-8")
         except UnicodeDecodeError:
             cursor.fail("malformed UTF-8 encoding", first)
-        return parse_module(decoded, source.name, debug_names)
+        return _quoted_module(Source(decoded, source.name), debug_names)
     return _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
+
+
+def _quoted_module(source: Source, debug_names: bool) -> Module:
+    """The module a quote holds: a text module, `(module $id? field*)` or bare fields, as the
+    reference's `module1` reads it. A `binary` or `quote` form in a quote is unexpected (there
+    as in wasmtime's parser): nested quotes would cost recursion, and reading each level's
+    text again, time quadratic in its length."""
+    items = read_forms(source)
+    if len(items) == 1 and is_form(items[0], "module"):
+        form = items[0]
+        cursor = Cursor(source, form)
+        module_name = cursor.take_id()
+        module = _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
+    else:
+        module = _ModuleParser(source, items, len(source.text), None, debug_names).build()
+    source.raise_pending()
+    return module
 
 
 class _ModuleParser:
@@ -102,7 +120,9 @@ class _ModuleParser:
         self.datas = Space("data")
         self.uses_data_index = False
         self.func_types: list[FuncType] = []  # explicit types, then those written inline
+        self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
         self.imports: list[Import] = []
+        self.imported = {ExternKind.FUNC: 0, ExternKind.TABLE: 0, ExternKind.MEMORY: 0, ExternKind.GLOBAL: 0}
         self.funcs_out: list[Func] = []
         self.tables_out: list[TableType] = []
         self.mems_out: list[MemoryType] = []
@@ -179,7 +199,7 @@ class _ModuleParser:
             if func_form is None:
                 cursor.fail_here("unexpected token")
             cursor.expect_end()
-            self.func_types.append(self.func_type(func_form))
+            self.add_type(self.func_type(func_form))
         elif head == "import":
             cursor.take_name()
             cursor.take_name()
@@ -240,13 +260,18 @@ class _ModuleParser:
                 types.append(inner.take_valtype())
         return types
 
+    def add_type(self, ft: FuncType) -> int:
+        """Append a type to the type section; its index."""
+        self.func_types.append(ft)
+        index = len(self.func_types) - 1
+        self.first_type_index.setdefault(ft, index)
+        return index
+
     def type_index(self, ft: FuncType) -> int:
-        """The index of the first type equal to `ft`, appending it if there is none."""
-        try:
-            return self.func_types.index(ft)
-        except ValueError:
-            self.func_types.append(ft)
-            return len(self.func_types) - 1
+        """The index of the first type equal to `ft`, appending it if there is none (found by
+        hashing: a module may write thousands of distinct types inline)."""
+        index = self.first_type_index.get(ft)
+        return self.add_type(ft) if index is None else index
 
     def typeuse_with_names(self, cursor: Cursor, allow_names: bool = False) -> tuple[int, list[str | None]]:
         """`(type x)? (param ...)* (result ...)*`: the type index and the parameters' names."""
@@ -337,6 +362,7 @@ class _ModuleParser:
 
     def add_import(self, module_name: str, name: str, desc: ImportDesc) -> None:
         self.imports.append(Import(module_name, name, desc))
+        self.imported[_IMPORT_KINDS[type(desc)]] += 1
 
     # -- the fields (pass 2) --
 
@@ -366,7 +392,7 @@ class _ModuleParser:
 
     def field_func(self, cursor: Cursor) -> None:
         cursor.take_id()
-        index = sum(1 for imp in self.imports if isinstance(imp.desc, int)) + len(self.funcs_out)
+        index = self.imported[ExternKind.FUNC] + len(self.funcs_out)
         self.inline_exports(cursor, ExternKind.FUNC, index)
         imported = self.inline_import(cursor)
         type_index, param_names = self.typeuse_with_names(cursor, allow_names=True)
@@ -396,7 +422,7 @@ class _ModuleParser:
 
     def field_table(self, cursor: Cursor) -> None:
         cursor.take_id()
-        index = len(self.tables_out) + sum(1 for imp in self.imports if isinstance(imp.desc, TableType))
+        index = self.imported[ExternKind.TABLE] + len(self.tables_out)
         self.inline_exports(cursor, ExternKind.TABLE, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "elem"):
@@ -417,7 +443,7 @@ class _ModuleParser:
 
     def field_memory(self, cursor: Cursor) -> None:
         cursor.take_id()
-        index = len(self.mems_out) + sum(1 for imp in self.imports if isinstance(imp.desc, MemoryType))
+        index = self.imported[ExternKind.MEMORY] + len(self.mems_out)
         self.inline_exports(cursor, ExternKind.MEMORY, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "data"):
@@ -439,7 +465,7 @@ class _ModuleParser:
 
     def field_global(self, cursor: Cursor) -> None:
         cursor.take_id()
-        index = len(self.globals_out) + sum(1 for imp in self.imports if isinstance(imp.desc, GlobalType))
+        index = self.imported[ExternKind.GLOBAL] + len(self.globals_out)
         self.inline_exports(cursor, ExternKind.GLOBAL, index)
         imported = self.inline_import(cursor)
         global_type = self.global_type(cursor)

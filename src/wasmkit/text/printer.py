@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from ..binary.code import iter_instructions
 from ..binary.names import read_names
+from ..errors import ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
 from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 from .instr_text import IndexNamer, format_instr
@@ -23,33 +24,42 @@ from .instr_text import IndexNamer, format_instr
 __all__ = ["print_module"]
 
 _INDENT = "  "
+# Indentation stops growing at this depth, as in wasmprinter (wasmtime's printer): without a
+# cap, n nested blocks would print in n^2 characters.
+_MAX_INDENT = 50
+# A function with more locals than this is refused, as wasmprinter refuses it: each local
+# prints as a word, so a few bytes of binary could otherwise ask for gigabytes of text.
+MAX_PRINTED_LOCALS = 50_000
 _NOT_ID_CHAR = re.compile(r"[^0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]")
 
 
 def _ids(names: dict[int, str]) -> dict[int, str]:
-    """Names made into valid, unique identifiers (`$` included)."""
+    """Names made into valid, unique identifiers (`$` included). A repeated name takes the
+    next free `.N` suffix; where the search for one stopped is kept per name, so that many
+    copies of one name cost linear time."""
     out: dict[int, str] = {}
     taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for index, name in sorted(names.items()):
         base = _NOT_ID_CHAR.sub("_", name) or "_"
         candidate = base
-        n = 1
+        n = next_suffix.get(base, 1)
         while candidate in taken:
             candidate = f"{base}.{n}"
             n += 1
+        next_suffix[base] = n
         taken.add(candidate)
         out[index] = "$" + candidate
     return out
 
 
+# Each byte as a string literal writes it: printable ASCII as itself, the rest as `\hh`.
+_BYTE_TEXT = {byte: chr(byte) if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C) else f"\\{byte:02x}" for byte in range(256)}
+
+
 def _string(data: bytes) -> str:
-    out = []
-    for byte in data:
-        if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C):
-            out.append(chr(byte))
-        else:
-            out.append(f"\\{byte:02x}")
-    return '"' + "".join(out) + '"'
+    """A string literal of the bytes (translated in C: a data segment may be large)."""
+    return '"' + data.decode("latin-1").translate(_BYTE_TEXT) + '"'
 
 
 def _name(text: str) -> str:
@@ -167,6 +177,8 @@ class _Printer:
         sig = _signature(ft, local_ids)
         typeuse = f"(type {self.ref(self.type_ids, func.type_index)})"
         yield f"{_INDENT}(func {self.label(self.func_ids, index)} {typeuse}{' ' + sig if sig else ''}"
+        if sum(count for count, _ in func.locals) > MAX_PRINTED_LOCALS:
+            raise ValidationError(f"too many locals to print (more than {MAX_PRINTED_LOCALS})", func_index=index)
         local_index = len(ft.params)
         declared: list[str] = []
         unnamed: list[str] = []  # a run of unnamed locals prints as one (local ...)
@@ -192,7 +204,7 @@ class _Printer:
             name = instr.op.name
             if name in ("end", "else"):
                 depth -= 1
-            yield _INDENT * depth + format_instr(instr, namer)
+            yield _INDENT * min(depth, _MAX_INDENT) + format_instr(instr, namer)
             if name in ("block", "loop", "if", "else"):
                 depth += 1
         yield _INDENT + ")"

@@ -326,15 +326,29 @@ class _Reader:
         return result
 
     def result(self, item: Item) -> Result:
+        """An expected result: one value or pattern, or `(either ...)` of results. An `either`
+        nested in another is flattened into it (it matches the same values), with an explicit
+        stack, so that deep nesting costs no recursion here or when results are matched."""
+        if not is_form(item, "either"):
+            return self.single_result(item)
+        options = []
+        pending = [iter(item[1:])]
+        while pending:
+            option = next(pending[-1], None)
+            if option is None:
+                pending.pop()
+            elif is_form(option, "either"):
+                pending.append(iter(option[1:]))
+            else:
+                options.append(self.single_result(option))
+        return Either(tuple(options))
+
+    def single_result(self, item: Item) -> Result:
+        """A value or pattern, not `either`."""
         if not isinstance(item, Form) or item.head is None:
             unexpected(Cursor(self.source, [item], 0, item.offset), item)
         cursor = Cursor(self.source, item)
         head = item.head
-        if head == "either":
-            options = []
-            while not cursor.at_end():
-                options.append(self.result(cursor.take()))
-            return Either(tuple(options))
         if head == "ref.null":
             token = cursor.take_atom()
             cursor.expect_end()
