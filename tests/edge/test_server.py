@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.edge.server import Server, handler_wat
+from wasmkit.edge.capacity import default_threads
 from tests.support import PROJECT_ROOT
 
 pytest.importorskip("uvicorn")
@@ -444,6 +445,18 @@ def test_the_native_engine_serves_with_the_same_limits(tmp_path: Path) -> None:
         _eventually(lambda: native.metric("wasmkit_instances_running") == 0)
     finally:
         native.stop()
+
+
+def test_the_log_says_where_it_listens_and_every_line_is_json(server: Server) -> None:
+    _eventually(lambda: "listening on" in server.log())
+    lines = server.log().splitlines()
+    assert [line for line in lines if not line.startswith("{")] == []
+    announced = [entry for entry in server.log_entries() if "listening on" in entry["message"]]
+    threads = default_threads([128], 2)  # every route here has memory_mb 128 or less
+    assert [entry["message"] for entry in announced] == [
+        f"wasmkit serve: listening on http://127.0.0.1:{server.port} (2 workers, {threads} threads each, python engine)"
+    ]
+    assert {entry["threads"] for entry in server.log_entries() if entry["message"].startswith("serving ")} == {threads}
 
 
 def test_the_server_stays_up(server: Server) -> None:

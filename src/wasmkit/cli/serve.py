@@ -1,14 +1,18 @@
 """`wasmkit serve`: answer HTTP requests with WebAssembly modules, as WAGI routes them.
 
-    wasmkit serve CONFIG [--listen HOST:PORT] [--workers N] [--engine E] [--env NAME[=VALUE]]...
-                         [--reload-interval SECONDS] [--header-timeout SECONDS]
+    wasmkit serve CONFIG [--listen HOST:PORT] [--workers N] [--threads N] [--engine E]
+                         [--env NAME[=VALUE]]... [--reload-interval SECONDS]
+                         [--header-timeout SECONDS]
 
-CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked before the
-server starts, so that a mistake is one line on stderr and exit status 1, not a worker that
-fails to boot. The server is uvicorn with N worker processes (default 1; see edge/workers.py
-for how connections are spread across them); each worker loads the routes itself and reloads
-them when a file changes. `--env` sets variables every module sees
-(below the route's `environment` and the request's CGI variables).
+CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked, and the
+address is bound, before the server starts, so that a mistake or an address in use is one line
+on stderr and exit status 1, not a worker that fails to boot. The server is uvicorn with N
+worker processes (default 1; see edge/workers.py for how connections are spread across them),
+each running up to --threads requests at once (edge/capacity.py says how the default is
+chosen); each worker loads the routes itself and reloads them when a file changes. `--env`
+sets variables every module sees (below the route's `environment` and the request's CGI
+variables). Once a worker answers, one log line says where the server listens; every log line
+is JSON (edge/logs.py).
 
 Needs the `serve` extra: pip install 'wasmkit[serve]'.
 """
@@ -16,20 +20,26 @@ Needs the `serve` extra: pip install 'wasmkit[serve]'.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
 import tempfile
+import threading
 
-from ..edge.config import ConfigError
+from ..edge.app import ENV_CONFIG, ENV_ENGINE, ENV_MODULE_ENV, ENV_RELOAD, ENV_THREADS, HEALTH_PATH
+from ..edge.capacity import default_threads
+from ..edge.config import ConfigError, EdgeConfig
+from ..edge.logs import SERVER, setup_logging
 from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, ProtocolLimits, protocol_factory
-from ..edge.workers import serve_workers
-from ..engine.base import cached_engine, get_engine
+from ..edge.workers import reserve_address, serve_workers
+from ..engine.base import cached_engine, get_engine, resolve_engine_name
 from .common import CliError, add_engine_option, env_from_flags
 
 __all__ = ["register"]
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
+_ANNOUNCE_SECONDS = 120.0  # how long to wait for a worker to answer before giving up on the line
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="the modules.toml naming each route's module")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help=f"where to listen (default {DEFAULT_LISTEN})")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="requests each worker runs at once (default: from the CPUs, the memory and the routes' memory_mb)",
+    )
     add_engine_option(p)
     p.add_argument(
         "--env", action="append", default=[], metavar="NAME[=VALUE]", help="set (or pass through) a variable for every module"
@@ -60,23 +74,33 @@ def _serve(args: argparse.Namespace) -> int:
     host, port = _listen_address(args.listen)
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        raise CliError("--threads must be at least 1")
     if not args.header_timeout > 0:
         raise CliError("--header-timeout must be more than 0 seconds")
     try:
-        get_engine(args.engine)
+        engine = resolve_engine_name(args.engine)
+        get_engine(engine)
     except ValueError as err:
         raise CliError(str(err)) from None
     module_env = env_from_flags(args.env)
-    _check_routes(args.config, args.engine, module_env)
+    config_file = _check_routes(args.config, engine, module_env)
+    threads = args.threads or default_threads((route.memory_mb for route in config_file.routes), args.workers)
+    try:
+        sock = reserve_address(host, port, args.workers)
+    except OSError as err:
+        raise CliError(f"cannot listen on {args.listen}: {err.strerror or err}") from None
+    port = sock.getsockname()[1]  # the port the system chose, for --listen HOST:0
     # Set before the metrics are first imported: every process records into this directory.
     metrics_dir = tempfile.mkdtemp(prefix="wasmkit-metrics-")
     os.environ.update(
         {
             "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
-            "WASMKIT_SERVE_CONFIG": os.path.abspath(args.config),
-            "WASMKIT_SERVE_ENGINE": args.engine,
-            "WASMKIT_SERVE_ENV": json.dumps(module_env),
-            "WASMKIT_SERVE_RELOAD_INTERVAL": str(args.reload_interval),
+            ENV_CONFIG: os.path.abspath(args.config),
+            ENV_ENGINE: engine,
+            ENV_MODULE_ENV: json.dumps(module_env),
+            ENV_RELOAD: str(args.reload_interval),
+            ENV_THREADS: str(threads),
         }
     )
     config = uvicorn.Config(
@@ -84,21 +108,48 @@ def _serve(args: argparse.Namespace) -> int:
         factory=True,
         host=host,
         port=port,
-        access_log=False,  # the app writes its own, as JSON
+        log_config=None,  # uvicorn's loggers write JSON lines through edge/logs.py
+        access_log=False,  # the app writes its own
         lifespan="on",
         http=protocol_factory(ProtocolLimits(header_timeout=args.header_timeout)),  # httptools, bounded
         timeout_graceful_shutdown=10,
     )
+    setup_logging()
+    started = threading.Event()
+    announcer = threading.Thread(
+        target=_announce, args=(host, port, f"{args.workers} worker{'s' if args.workers > 1 else ''}, {threads} threads each, {engine} engine", started),
+        name="wasmkit-serve-announce", daemon=True,
+    )
+    announcer.start()
     try:
         if args.workers == 1:
             server = uvicorn.Server(config)
-            server.run()
+            server.run(sockets=[sock])
             return 0 if server.started else 1
-        return serve_workers(config, args.workers)
-    except OSError as err:
-        raise CliError(f"cannot listen on {args.listen}: {err.strerror or err}") from None
+        return serve_workers(config, args.workers, sock)
     finally:
+        started.set()  # stops the announcer if it is still waiting
+        sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _announce(host: str, port: int, what: str, stop: threading.Event) -> None:
+    """Log one line saying where the server listens, once a worker answers its health page."""
+    url_host = f"[{host}]" if ":" in host else host
+    probe_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    while not stop.wait(0.05):
+        connection = http.client.HTTPConnection(probe_host, port, timeout=_ANNOUNCE_SECONDS)
+        try:
+            connection.request("GET", HEALTH_PATH)
+            if connection.getresponse().status != 200:
+                continue
+        except (OSError, http.client.HTTPException):
+            continue
+        finally:
+            connection.close()
+        url = f"http://{url_host}:{port}"
+        SERVER.info(f"wasmkit serve: listening on {url} ({what})", extra={"url": url})
+        return
 
 
 def _listen_address(text: str) -> tuple[str, int]:
@@ -108,12 +159,12 @@ def _listen_address(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def _check_routes(config: str, engine: str, module_env: dict[str, str]) -> None:
+def _check_routes(config: str, engine: str, module_env: dict[str, str]) -> EdgeConfig:
     """Load the configuration and every module once, so that mistakes stop the start."""
     from ..edge.site import load_routes
     from ..edge.handler import HandlerLoadError
 
     try:
-        load_routes(config, cached_engine(engine), module_env)
+        return load_routes(config, cached_engine(engine), module_env).config
     except (ConfigError, HandlerLoadError) as err:
         raise CliError(str(err)) from None

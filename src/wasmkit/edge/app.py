@@ -35,7 +35,7 @@ from .site import Routes, file_state, load_routes
 from .logs import ACCESS, SERVER, log_module_stderr, setup_logging
 from .routing import RouteMatch
 
-__all__ = ["EdgeApp", "create_app", "HEALTH_PATH", "METRICS_PATH"]
+__all__ = ["EdgeApp", "create_app", "HEALTH_PATH", "METRICS_PATH", "ENV_CONFIG", "ENV_ENGINE", "ENV_MODULE_ENV", "ENV_RELOAD", "ENV_THREADS"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,7 +44,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 HEALTH_PATH = "/.well-known/wasmkit/health"
 METRICS_PATH = "/metrics"
-THREADS = 32  # requests running at once in a worker process; more wait their turn
 _NO_BODY_STATUSES = {204, 304}
 
 # What `wasmkit serve` tells each worker process, through its environment.
@@ -52,11 +51,13 @@ ENV_CONFIG = "WASMKIT_SERVE_CONFIG"
 ENV_ENGINE = "WASMKIT_SERVE_ENGINE"
 ENV_MODULE_ENV = "WASMKIT_SERVE_ENV"
 ENV_RELOAD = "WASMKIT_SERVE_RELOAD_INTERVAL"
+ENV_THREADS = "WASMKIT_SERVE_THREADS"
 
 
 class EdgeApp:
     """The ASGI app. `routes` may be swapped at any time (reloading does); each request reads
-    it once."""
+    it once. `threads` requests run at once (see edge/capacity.py for how `wasmkit serve`
+    chooses it); more wait their turn."""
 
     def __init__(
         self,
@@ -64,13 +65,15 @@ class EdgeApp:
         engine: Engine,
         module_env: dict[str, str] | None = None,
         reload_interval: float = 1.0,
+        threads: int = 1,
     ) -> None:
         self.config_path = Path(config_path)
         self.engine = engine
         self.module_env = dict(module_env or {})
         self.reload_interval = reload_interval
         self.routes: Routes | None = None
-        self._executor = ThreadPoolExecutor(THREADS, thread_name_prefix="wasmkit-request")
+        self.threads = threads
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="wasmkit-request")
         self._watcher: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -104,7 +107,7 @@ class EdgeApp:
             self._executor, load_routes, self.config_path, self.engine, self.module_env
         )
         SERVER.info("serving %d route(s) from %s", len(self.routes.config.routes), self.config_path,
-                    extra={"pid": os.getpid()})
+                    extra={"pid": os.getpid(), "threads": self.threads})
         for warning in self.routes.config.warnings:
             SERVER.warning(warning)
         if self.reload_interval > 0:
@@ -333,4 +336,6 @@ def create_app() -> EdgeApp:
     config_path = os.environ[ENV_CONFIG]
     module_env = json.loads(os.environ.get(ENV_MODULE_ENV, "{}"))
     reload_interval = float(os.environ.get(ENV_RELOAD, "1.0"))
-    return EdgeApp(config_path, cached_engine(os.environ.get(ENV_ENGINE, "python")), module_env, reload_interval)
+    threads = int(os.environ.get(ENV_THREADS, "1"))
+    engine = cached_engine(os.environ.get(ENV_ENGINE, "python"))
+    return EdgeApp(config_path, engine, module_env, reload_interval, threads)

@@ -6,8 +6,8 @@
 Three loggers: `wasmkit.edge.access` (a line per request), `wasmkit.edge.module` (what a
 module wrote to stderr, a line per line, with the request id, up to `MODULE_LINES` lines a
 request), and `wasmkit.edge` (the server: loading, reloading, and why a request failed).
-uvicorn's own loggers (`uvicorn`, `uvicorn.error`) write through the same formatter, so every
-line is JSON.
+uvicorn's own loggers (`uvicorn`, `uvicorn.error`), any other library's and Python's warnings
+go through the same formatter, so every line is JSON.
 
 Logging is kept off the event loop's critical path: a record is formatted where it is made
 and handed to a queue; one thread per process writes the lines to stderr, so a slow reader
@@ -33,7 +33,8 @@ UVICORN = logging.getLogger("uvicorn")
 MODULE_LINES = 100  # stderr lines logged per request; the rest are counted in one summary line
 MODULE_LINE_CHARS = 8192  # a longer stderr line is cut to this many characters
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Record attributes that are not fields of the line (uvicorn adds color_message: ANSI codes).
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,8 +57,9 @@ _listener: logging.handlers.QueueListener | None = None
 
 
 def setup_logging(level: int = logging.INFO) -> None:
-    """Send the server's and uvicorn's logs to stderr as JSON lines, through a queue and a
-    writer thread (once per process)."""
+    """Send every log record of the process to stderr as a JSON line, through a queue and a
+    writer thread (once per process): the server's and uvicorn's at `level` and above, any
+    other library's (wasmkit.wasi's, say) and Python's warnings at WARNING and above."""
     global _listener
     if _listener is not None:
         return
@@ -69,10 +71,14 @@ def setup_logging(level: int = logging.INFO) -> None:
     atexit.register(stop_logging)
     enqueue = logging.handlers.QueueHandler(lines)
     enqueue.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [enqueue]
+    root.setLevel(logging.WARNING)
     for logger in (SERVER, UVICORN):
-        logger.handlers[:] = [enqueue]
+        logger.handlers.clear()
         logger.setLevel(level)
-        logger.propagate = False
+        logger.propagate = True
+    logging.captureWarnings(True)
 
 
 def stop_logging() -> None:

@@ -23,12 +23,12 @@ import threading
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
-from .logs import SERVER, setup_logging
+from .logs import SERVER, setup_logging, stop_logging
 
 if TYPE_CHECKING:
     from uvicorn import Config
 
-__all__ = ["serve_workers", "REUSE_PORT"]
+__all__ = ["serve_workers", "reserve_address", "REUSE_PORT"]
 
 # Where the kernel balances connections across sockets bound with SO_REUSEPORT.
 REUSE_PORT = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
@@ -52,20 +52,31 @@ def bind_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def serve_workers(config: "Config", workers: int) -> int:
+def reserve_address(host: str, port: int, workers: int) -> socket.socket:
+    """A socket bound to (host, port) for `workers` workers (see `serve_workers`). Raises
+    OSError if the address is in use, also when another server holds it with SO_REUSEPORT
+    sockets of its own (the kernel would let this one join that group and take a share of its
+    connections): the address is first bound without SO_REUSEPORT, then released and bound
+    again with it. Port 0 becomes the port the system chose."""
+    reuse_port = REUSE_PORT and workers > 1
+    if not reuse_port:
+        return bind_socket(host, port, reuse_port=False)
+    probe = bind_socket(host, port, reuse_port=False)
+    port = probe.getsockname()[1]
+    probe.close()
+    return bind_socket(host, port, reuse_port=True)
+
+
+def serve_workers(config: "Config", workers: int, reserved: socket.socket) -> int:
     """Run `workers` uvicorn servers with `config` (a `uvicorn.Config` naming the app by
     import string) until SIGINT or SIGTERM; the exit status: 0, or 1 if a worker failed to
-    start. Raises OSError if the address cannot be bound."""
+    start. `reserved` is bound to the address already (by `reserve_address`, so that an
+    address in use is one clear error before any worker starts): with
+    SO_REUSEPORT it never listens, so it takes no connections, and each worker binds its own;
+    without, the workers share it."""
     setup_logging()
-    # Bound in the parent first, so that an address in use is one clear error before any
-    # worker starts; with SO_REUSEPORT this socket never listens, so it takes no connections.
-    reserved = bind_socket(config.host, config.port, REUSE_PORT)
-    shared = None if REUSE_PORT else reserved
-    pool = _Pool(config, shared, workers)
-    try:
-        return pool.run()
-    finally:
-        reserved.close()
+    pool = _Pool(config, None if REUSE_PORT else reserved, workers)
+    return pool.run()
 
 
 class _Pool:
@@ -123,9 +134,13 @@ def _worker(config: "Config", shared: socket.socket | None) -> None:
     """A worker process: one uvicorn server on its own socket (or the shared one)."""
     import uvicorn
 
+    setup_logging()
     config.configure_logging()
     sock = shared if shared is not None else bind_socket(config.host, config.port, reuse_port=True)
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        stop_logging()  # multiprocessing children skip atexit: write out the queued lines now
     if not server.started:
         sys.exit(STARTUP_FAILURE)
