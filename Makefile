@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 PYWASM_VENV := .venv-pywasm
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench corpus corpus-test smith clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wasmkit needs Python 3.11 or newer")'
@@ -19,8 +19,24 @@ demo: $(STAMP)
 	$(BIN)/wasmkit run --invoke fib examples/fib.wat 25
 	$(BIN)/wasmkit objdump examples/fib.wasm
 
+# In CI (CI=true) the real-module corpus is fetched first, so that its tests run rather than skip.
 test: $(STAMP)
+	if [ "$$CI" = true ]; then $(BIN)/python -m corpus.fetch; fi
 	$(BIN)/python -m pytest
+
+# The real-module corpus (corpus/manifest.toml), into ~/.cache/wasmkit/corpus or $$WASMKIT_CORPUS_DIR.
+corpus: $(STAMP)
+	$(BIN)/python -m corpus.fetch
+
+# Every corpus module on both engines (slow: tens of minutes; `make test` checks a few).
+corpus-test: corpus
+	WASMKIT_CORPUS=full $(BIN)/python -m pytest tests/corpus
+
+# The wasm-smith campaign against wasmtime (COUNT modules from SEED).
+COUNT ?= 10000
+SEED ?= 1
+smith: $(STAMP)
+	$(BIN)/python -m bench.smith --count $(COUNT) --seed $(SEED)
 
 # pywasm, the pure-Python peer, wants Python 3.12 (under pyenv here: PYENV_VERSION=3.12.1).
 $(PYWASM_VENV)/.installed:
