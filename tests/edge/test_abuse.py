@@ -167,6 +167,62 @@ def test_many_slow_and_silent_connections_are_closed(server: Server) -> None:
             connection.close()
 
 
+# -- smuggling forms, pipelining, many connections --
+
+POST = b"POST /ok HTTP/1.1\r\nHost: x\r\n"
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        POST + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n",
+        POST + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        POST + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        POST + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+        POST + b"Content-Length: 5, 5\r\n\r\nhello",
+        POST + b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+        POST + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        POST + b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+        POST + b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+        CHUNKED_POST + b"zz\r\nhello\r\n0\r\n\r\n",
+        CHUNKED_POST + b"ffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
+        CHUNKED_POST + b"-5\r\nhello\r\n0\r\n\r\n",
+        CHUNKED_POST + b"5\r\nhelloXX0\r\n\r\n",
+        b"GET /ok HTTP/1.1\nHost: x\n\n",
+    ],
+    ids=[
+        "CL+TE", "TE+CL", "two CLs", "two equal CLs", "CL list", "TE not ending in chunked", "TE xchunked",
+        "space before colon", "obs-fold TE", "chunk size not hex", "chunk size overflow", "negative chunk size",
+        "chunk longer than its size", "bare LF",
+    ],
+)  # fmt: skip
+def test_ambiguous_framing_is_400_and_closed(server: Server, request_bytes: bytes) -> None:
+    reply = _exchange(server, request_bytes)
+    assert _status(reply) == 400
+    assert reply.count(b"HTTP/1.1 ") == 1  # nothing smuggled behind it was answered
+
+
+def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
+    requests = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n" * 4 + b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    reply = _exchange(server, requests)
+    assert [int(part[:3]) for part in reply.split(b"HTTP/1.1 ")[1:]] == [200] * 4 + [404]
+
+
+def test_many_connections_at_once_are_all_answered(server: Server) -> None:
+    request = b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    connections = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(300)]
+    try:
+        with _health_watch(server) as health:
+            for connection in connections:
+                connection.sendall(request)
+            replies = [_read_all(connection, quiet=30) for connection in connections]
+        assert [_status(reply) for reply in replies] == [200] * 300
+        assert health()
+    finally:
+        for connection in connections:
+            connection.close()
+
+
 # -- handlers that misbehave --
 
 
