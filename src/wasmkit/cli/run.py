@@ -19,8 +19,9 @@ next run of the same module skips compiling; `--no-cache` turns that off.
 ...; see `limits.py`) bound the run; running out of fuel or time is a trap.
 
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
-and its wasm backtrace go to stderr; for fuel or time run out, one line); 1 for a wasmkit error (a missing file, a malformed or
-invalid module, an unknown import, bad arguments), as wasmtime does.
+and its wasm backtrace go to stderr; for fuel or time run out, one line); 1 for a wasmkit
+error (a missing file, a malformed or invalid module, an unknown import, bad arguments); 2 for
+a bad option, as wasmtime does.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _engine(args: argparse.Namespace) -> Engine:
     """The engine to run on: compiled code is kept on disk unless told not to."""
     try:
-        return get_engine(args.engine) if args.no_cache else cached_engine(args.engine)
+        return get_engine(args.engine, cache=False) if args.no_cache else cached_engine(args.engine)
     except ValueError as err:  # the native engine without llvmlite
         raise CliError(str(err)) from None
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..syntax.types import ExternKind
 from ..validate import ValidModule
+from .cache_dir import default_cache_dir, shared_engine_cache_dir
 
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
@@ -88,7 +89,7 @@ class Engine(Protocol):
         and loop iterations; plain code pays nothing for either."""
 
 
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[tuple[str, bool], Engine] = {}
 
 
 def resolve_engine_name(name: str) -> str:
@@ -99,12 +100,14 @@ def resolve_engine_name(name: str) -> str:
     return "native" if importlib.util.find_spec("llvmlite") is not None else "python"
 
 
-def get_engine(name: str = "python") -> Engine:
-    """The engine called `name` ("python", "native" or "auto"; one shared instance per name)."""
+def get_engine(name: str = "python", *, cache: bool = True) -> Engine:
+    """The engine called `name` ("python", "native" or "auto"; one shared instance per name
+    and `cache`): keeping compiled code on disk where `cache_dir.shared_engine_cache_dir`
+    says, unless `cache` is False."""
     name = resolve_engine_name(name)
-    engine = _ENGINES.get(name)
+    engine = _ENGINES.get((name, cache))
     if engine is None:
-        engine = _ENGINES[name] = _new_engine(name, None)
+        engine = _ENGINES[(name, cache)] = _new_engine(name, shared_engine_cache_dir(name) if cache else None)
     return engine
 
 
@@ -112,8 +115,6 @@ def cached_engine(name: str = "python") -> Engine:
     """A new engine called `name` that keeps compiled code on disk (in `$WASMKIT_CACHE_DIR`,
     else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), for programs that start often:
     the command line and the server's worker processes."""
-    from .cache_dir import default_cache_dir
-
     return _new_engine(resolve_engine_name(name), default_cache_dir())
 
 

@@ -1,6 +1,6 @@
 """Where the engines keep compiled code between runs: `$WASMKIT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`, each engine in a directory of its own;
-how a cached module's file is named (the digest of the engine's source is part of every
+which engines use it when a program names one (`Store("native")`, `wasmkit.load`); how a cached module's file is named (the digest of the engine's source is part of every
 name); and how a file is written so that no reader sees half of it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 
-__all__ = ["cache_path", "default_cache_dir", "source_digest", "write_atomically"]
+__all__ = ["cache_path", "default_cache_dir", "shared_engine_cache_dir", "source_digest", "write_atomically"]
 
 
 def default_cache_dir() -> Path:
@@ -23,6 +23,15 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "wasmkit"
+
+
+def shared_engine_cache_dir(engine_name: str) -> Path | None:
+    """Where the shared engine called `engine_name` (the one a program gets by naming it, as
+    `Store("native")` and `wasmkit.load(..., engine="native")` do) keeps compiled code: the
+    native engine in `default_cache_dir()`, as the command line does, since LLVM takes seconds
+    on a large module in every process; the Python engine nowhere, since it compiles each
+    function cheaply on its first call (the command line and the server still cache it)."""
+    return default_cache_dir() if engine_name == "native" else None
 
 
 @functools.cache
