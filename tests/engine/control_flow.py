@@ -20,13 +20,15 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
 import wasmtime
 
 import wasmkit
+from wasmkit.engine.python import compiler
 from wasmkit.errors import WasmError
 
 I32, I64 = "i32", "i64"
@@ -326,6 +328,18 @@ def generate(choose: Chooser, size: int = 40) -> Program:
 Outcome = object  # a tuple of unsigned results, or "trap: <kind>"
 
 
+@contextmanager
+def deep_code_shapes() -> Iterator[None]:
+    """Have the Python engine write every function the way it writes deeply nested code (flat
+    blocks and ifs, br_tables looked up in a tuple), so that small modules test those too."""
+    saved = compiler._FLAT_INDENT, compiler._MAX_CASES
+    compiler._FLAT_INDENT, compiler._MAX_CASES = 0, 0
+    try:
+        yield
+    finally:
+        compiler._FLAT_INDENT, compiler._MAX_CASES = saved
+
+
 def run_wasmkit(program: Program, data: bytes, engine: str, metered: bool = False) -> list[Outcome]:
     store = wasmkit.Store(engine, fuel=10**9) if metered else wasmkit.Store(engine)
     f = wasmkit.Instance(wasmkit.Module(data), store=store).exports["f"]
@@ -362,11 +376,16 @@ def disagreement(program: Program, native: bool = True) -> str | None:
     data = wasmkit.write_module(wasmkit.parse_wat(program.text))
     wasmkit.validate(wasmkit.read_module(data))  # raises if the generator made an invalid module
     runs: dict[str, list[Outcome]] = {}
-    for name, engine, metered in (("python", "python", False), ("python metered", "python", True), ("native", "native", False)):
-        if engine == "native" and not native:
-            continue
+    variants = [("python", "python", False), ("python metered", "python", True), ("python deep shapes", "python", True)]
+    if native:
+        variants.append(("native", "native", False))
+    for name, engine, metered in variants:
         try:
-            runs[name] = run_wasmkit(program, data, engine, metered)
+            if name == "python deep shapes":
+                with deep_code_shapes():
+                    runs[name] = run_wasmkit(program, data, engine, metered)
+            else:
+                runs[name] = run_wasmkit(program, data, engine, metered)
         except WasmError as err:
             runs[name] = [f"{type(err).__name__}: {err}"]
     reference = run_wasmtime(program, data)

@@ -13,6 +13,15 @@ guards. A branch to the innermost enclosing Python loop is `continue`; a branch 
 loop sets `_t` and `break`s, and the code after the loop dispatches on `_t` once. A branch to the
 function's own label is `return`.
 
+Deep nesting. CPython refuses 100 levels of indentation, so past `_FLAT_INDENT` levels blocks and
+ifs add none: a nested frame's code is written where its enclosing frame's guards open, under
+guards of its own, and an `if` becomes `if not cond: _t = -depth`, which skips its then-part
+and selects its else-part as a forward branch would. A br_table with many targets looks the
+target up in a tuple and tests it with side-by-side `if`s rather than a long `elif` chain
+(which CPython's compiler recurses on). Scans of the operand stack start above the part already
+in slots, so that a deep stack costs nothing per instruction: compile time and memory grow
+linearly with the code.
+
 Evaluation order is wasm's: operands are evaluated left to right, each exactly once, and an
 instruction that may trap or touch state is never moved past another one.
 """
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...binary.code import iter_instructions
 from ...errors import WasmError
@@ -43,6 +52,11 @@ IMPURE = 2  # may trap: evaluate exactly once, in order
 STATE = 4  # reads memory, a mutable global or the memory size: evaluate before they change
 _MAX_DEPTH = 12  # expressions nest at most this deep before being materialised
 _MAX_STRUCTURED_EXITS = 8  # how deep `if not cond:` regions of one block may nest
+# Past this indentation, nested blocks and ifs add none (they are written flat, guarded by _t):
+# CPython refuses 100 levels, and up to 18 loops (two levels each) may still come inside.
+_FLAT_INDENT = 40
+_MAX_LOOPS = 18  # CPython allows 20 nested loops; metered code adds a `try`
+_MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
 
@@ -86,10 +100,13 @@ class _Frame:
     pending_guard: bool = False
     unreachable: bool = False
     targeted: bool = False  # a branch set _t to this frame
-    escapes: set[int] = field(default_factory=set)  # outer depths a branch inside set _t to
+    # The outermost depth that a branch from inside set _t to (escaping the frame when it is
+    # below the frame's own depth).
+    escape: int = 1 << 62
     end_reachable: bool = False  # the end is reached by falling through (a branch or a body)
     saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
     python_loop: bool = False
+    flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
 
 
@@ -104,11 +121,16 @@ class _FunctionCompiler:
         self.func_type = func_type
         self.lines: list[tuple[int, str]] = []
         self.stack: list[_Entry] = []
+        # Entries below `settled` are slots or literals (nothing to materialise, no flags, no
+        # locals read); below `slotted`, slot variables s<i> themselves. Scans of the stack
+        # start there, so that a deep stack is not walked again at every instruction.
+        self.settled = 0
+        self.slotted = 0
         self.frames: list[_Frame] = []
+        self.python_loops: list[_Frame] = []  # the frames that are `while` loops, innermost last
         self.local_types: list[ValType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
-        self.loop_depth = 0
         self.constants: list[str] = []  # definitions of the values with no literal
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
@@ -140,44 +162,56 @@ class _FunctionCompiler:
             self.materialise(len(self.stack) - 1)
 
     def pop(self) -> _Entry:
-        return self.stack.pop()
+        entry = self.stack.pop()
+        self.truncated()
+        return entry
+
+    def truncated(self) -> None:
+        """After entries were taken off the stack: keep the watermarks within it."""
+        height = len(self.stack)
+        if self.settled > height:
+            self.settled = height
+            self.slotted = min(self.slotted, height)
 
     def materialise(self, upto: int) -> None:
         """Evaluate every non-simple entry at positions 0..upto into its slot, bottom up (an
         entry may read slots above it, never below, so bottom-up never clobbers one)."""
-        for i in range(upto + 1):
+        for i in range(self.settled, upto + 1):
             entry = self.stack[i]
             if not entry.flags & SIMPLE or entry.text[0] in "lgGM":
                 if entry.text != f"s{i}":
                     self.emit(f"s{i} = {entry.text}")
                 self.stack[i] = _Entry(f"s{i}", SIMPLE)
+        self.settled = max(self.settled, upto + 1)
 
     def flush(self, mask: int) -> None:
         """Materialise up to the highest entry with any of the `mask` flags."""
-        for i in range(len(self.stack) - 1, -1, -1):
+        for i in range(len(self.stack) - 1, self.settled - 1, -1):
             if self.stack[i].flags & mask:
                 self.materialise(i)
                 return
 
     def flush_names(self, pattern: re.Pattern[str]) -> None:
         """Materialise up to the highest entry that reads a name matching `pattern`."""
-        for i in range(len(self.stack) - 1, -1, -1):
+        for i in range(len(self.stack) - 1, self.settled - 1, -1):
             if pattern.search(self.stack[i].text):
                 self.materialise(i)
                 return
 
     def spill_all(self) -> None:
         """Put every entry in its slot variable (control-flow joins need them there)."""
-        for i, entry in enumerate(self.stack):
-            if entry.text != f"s{i}":
-                self.emit(f"s{i} = {entry.text}")
+        for i in range(self.slotted, len(self.stack)):
+            if self.stack[i].text != f"s{i}":
+                self.emit(f"s{i} = {self.stack[i].text}")
                 self.stack[i] = _Entry(f"s{i}", SIMPLE)
+        self.slotted = self.settled = len(self.stack)
 
     def args(self, count: int) -> list[_Entry]:
         if count == 0:
             return []
         taken = self.stack[-count:]
         del self.stack[-count:]
+        self.truncated()
         return taken
 
     # -- driving --
@@ -212,14 +246,14 @@ class _FunctionCompiler:
             out.append("    _t = 0")
         lines = _fill_empty_suites(self.lines)
         if not self.layout.metered:
-            out.extend("    " * indent + text for indent, text in lines)
+            out.extend(_pad(indent) + text for indent, text in lines)
             return out
         # Metered: charge the entry, count the call's depth for its whole extent.
         out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
         out.append("    if METER[2] >= METER[3]: meter_stop()")
         out.append("    METER[2] += 1")
         out.append("    try:")
-        out.extend("    " * (indent + 1) + text for indent, text in lines)
+        out.extend(_pad(indent + 1) + text for indent, text in lines)
         if not lines:
             out.append("        pass")
         out.append("    finally:")
@@ -506,27 +540,48 @@ class _FunctionCompiler:
             return len(ft.params), len(ft.results)
         return 0, 0 if blocktype == -64 else 1
 
+    def nested_start(self) -> tuple[int, bool]:
+        """Where a frame opened now writes its code, and whether it starts guarded.
+
+        Normally a nested frame's code goes where the current frame's goes. Past
+        `_FLAT_INDENT`, it goes where the current frame's guards open instead, guarded as the
+        current frame's code is, and the current frame guards its code again afterwards: deep
+        nesting then adds no indentation (at the price of a test of `_t` per frame)."""
+        frame = self.frame
+        if frame.indent < _FLAT_INDENT:
+            self.open_guard()
+            return frame.indent, False
+        region = max(frame.region_indent, frame.base_indent)
+        guarded = frame.pending_guard or frame.indent > region
+        frame.indent = region
+        frame.pending_guard = guarded
+        return region, guarded
+
+    def open_frame(self, kind: str, params: int, results: int) -> _Frame:
+        indent, guarded = self.nested_start()
+        frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, indent, indent)
+        frame.pending_guard = guarded
+        self.frames.append(frame)
+        return frame
+
     def block(self, op: Op, blocktype: int) -> None:
         params, results = self.block_type(blocktype)
         self.spill_all()
-        self.open_guard()
-        indent = self.frame.indent
-        height = len(self.stack) - params
-        self.frames.append(_Frame(BLOCK, len(self.frames), height, params, results, indent, indent))
+        self.open_frame(BLOCK, params, results)
 
     def loop(self, op: Op, blocktype: int) -> None:
         if self.offset not in self.branched_loops:
             self.block(op, blocktype)  # nothing branches back: the body runs once, as a block
             return
         params, results = self.block_type(blocktype)
+        if len(self.python_loops) >= _MAX_LOOPS:
+            raise CompileError(f"loops nested more than {_MAX_LOOPS} deep")
         self.spill_all()
         self.emit("while True:")
         indent = self.frame.indent + 1
-        height = len(self.stack) - params
-        self.loop_depth += 1
-        if self.loop_depth > 18:  # CPython allows 20 nested blocks; metered code adds a try
-            raise CompileError("loops nested more than 18 deep")
-        self.frames.append(_Frame(LOOP, len(self.frames), height, params, results, indent, indent, python_loop=True))
+        frame = _Frame(LOOP, len(self.frames), len(self.stack) - params, params, results, indent, indent, python_loop=True)
+        self.frames.append(frame)
+        self.python_loops.append(frame)
         if self.layout.metered:
             for line in _meter_lines(self.meter_counts.get(self.offset, 0)):
                 self.emit(line)
@@ -540,12 +595,19 @@ class _FunctionCompiler:
             cond = self.pop()
         else:
             self.spill_all()
-        self.emit(f"if {cond.text}:")
-        indent = self.frame.indent + 1
-        height = len(self.stack) - params
-        frame = _Frame(IF, len(self.frames), height, params, results, indent, indent)
-        frame.saved_stack = list(self.stack)
-        self.frames.append(frame)
+        if self.frame.indent >= _FLAT_INDENT:
+            # Deep: `if not cond:` sets _t to the frame's negated depth, which skips the
+            # then-part (guarded by _t as every flat frame is) and selects the else-part.
+            self.uses_t = True
+            self.emit(f"if not {cond.text}: _t = -{len(self.frames)}")
+            frame = self.open_frame(IF, params, results)
+            frame.pending_guard = frame.flat = True
+        else:
+            self.emit(f"if {cond.text}:")
+            indent = self.frame.indent + 1
+            frame = _Frame(IF, len(self.frames), len(self.stack) - params, params, results, indent, indent)
+            self.frames.append(frame)
+        frame.saved_stack = self.stack[frame.height :]
 
     def assign_results(self, frame: _Frame, count: int) -> None:
         """Move the top `count` values into the frame's slots (parallel assignment)."""
@@ -561,11 +623,20 @@ class _FunctionCompiler:
         if not frame.unreachable:
             self.assign_results(frame, frame.results)
             frame.end_reachable = True
-        self.lines.append((frame.base_indent - 1, "else:"))
-        self.stack = list(frame.saved_stack or [])
+            if frame.flat:  # the then-part skips the else-part as a branch to the end does
+                self.uses_t = frame.targeted = True
+                self.emit(f"_t = {frame.depth}")
+        if frame.flat:
+            self.lines.append((frame.base_indent, f"if _t == -{frame.depth}: _t = 0"))
+            frame.pending_guard = True
+        else:
+            self.lines.append((frame.base_indent - 1, "else:"))
+            frame.pending_guard = False
+        del self.stack[frame.height :]
+        self.stack.extend(frame.saved_stack or [])
+        self.slotted = self.settled = len(self.stack)  # all slots since the `if` (see if_)
         frame.saved_stack = None
         frame.unreachable = False
-        frame.pending_guard = False
         frame.indent = frame.region_indent = frame.base_indent
 
     def end(self, op: Op | None, imm: object) -> None:
@@ -579,55 +650,54 @@ class _FunctionCompiler:
             self.assign_results(frame, frame.results)
             self.frames.pop()
             frame.end_reachable = True
+        enclosing = self.frame
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
-        enclosing = self.frame
+            if frame.flat:
+                self.lines.append((frame.base_indent, f"if _t == -{frame.depth}: _t = 0"))
         if frame.kind == LOOP:
             self.lines.append((frame.base_indent, "break"))
-            self.loop_depth -= 1
+            self.python_loops.pop()
             self.after_python_loop(frame)
         elif frame.targeted:
             self.lines.append((enclosing.indent, f"if _t == {frame.depth}: _t = 0"))
             frame.end_reachable = True
-        if frame.escapes:  # a branch inside left _t set for an outer target: guard what follows
-            enclosing.pending_guard = True
+        if frame.escape < frame.depth:  # a branch inside left _t set for an outer target
+            enclosing.escape = min(enclosing.escape, frame.escape)
+            enclosing.pending_guard = True  # guard what follows
         del self.stack[frame.height :]
+        self.truncated()
         for i in range(frame.results):
             self.stack.append(_Entry(f"s{frame.height + i}", SIMPLE))
         if not frame.end_reachable:
             enclosing.unreachable = True
 
     def after_python_loop(self, loop: _Frame) -> None:
-        """After a `while` ends: resume a branch that left it for an outer target."""
-        escaping = {d for d in loop.escapes if d < loop.depth}
-        if not escaping:
+        """After a `while` ends: resume a branch that left it for an outer target (the
+        outermost such target's depth is `loop.escape`)."""
+        if loop.escape >= loop.depth or not self.python_loops:
             return
-        enclosing_loop = next((f for f in reversed(self.frames) if f.python_loop), None)
+        enclosing_loop = self.python_loops[-1]
         indent = self.frame.indent
-        lines = []
-        if enclosing_loop is not None:
-            if enclosing_loop.depth in escaping:
-                lines.append(f"if _t == {enclosing_loop.depth}:")
-                lines.append("    _t = 0")
-                lines.append("    continue")
-            if any(d < enclosing_loop.depth for d in escaping):
-                lines.append(f"if _t and _t < {enclosing_loop.depth}: break")
-        for line in lines:
-            self.lines.append((indent, line))
+        if loop.escape <= enclosing_loop.depth:
+            self.lines.append((indent, f"if _t == {enclosing_loop.depth}:"))
+            self.lines.append((indent + 1, "_t = 0"))
+            self.lines.append((indent + 1, "continue"))
+        if loop.escape < enclosing_loop.depth:
+            self.lines.append((indent, f"if _t and _t < {enclosing_loop.depth}: break"))
 
     def branch(self, depth: int) -> None:
         """The jump to the frame `depth` levels out (values already in its slots)."""
         target = self.frames[-1 - depth]
         if target.kind == FUNC:
             return  # handled by the caller as a return
-        between = self.frames[len(self.frames) - depth :]
-        loops_between = [f for f in between if f.python_loop]
+        loops_between = bool(self.python_loops) and self.python_loops[-1].depth > target.depth
         if target.kind == LOOP and not loops_between:
             self.emit("continue")
             return
         self.uses_t = True
-        for f in between:
-            f.escapes.add(target.depth)
+        if depth:  # leaves the frames in between (`end` passes this on outwards)
+            self.frame.escape = min(self.frame.escape, target.depth)
         if target.kind == LOOP:
             self.emit(f"_t = {target.depth}")
             self.emit("break")
@@ -668,7 +738,12 @@ class _FunctionCompiler:
         `block` or `if` needs no flag (`br` just ends the code; for `br_if`, the rest of the
         block runs under `if not cond:`), while the nesting that adds stays shallow."""
         frame = self.frame
-        return depth == 0 and frame.kind in (BLOCK, IF) and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
+        return (
+            depth == 0
+            and frame.kind in (BLOCK, IF)
+            and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
+            and frame.indent < _FLAT_INDENT
+        )
 
     def assign_branch_values(self, frame: _Frame) -> None:
         count = frame.results
@@ -731,6 +806,9 @@ class _FunctionCompiler:
         self.open_guard()
         frame = self.frame
         base = frame.indent
+        if len(targets) >= _MAX_CASES:
+            self.long_br_table(index.text, labels, default)
+            return
         first = True
         for label, positions in targets.items():
             cond = _membership(index.text, positions)
@@ -746,6 +824,23 @@ class _FunctionCompiler:
         self.branch_values(default)
         frame.indent = base
         frame.pending_guard = False
+        frame.unreachable = True
+
+    def long_br_table(self, index: str, labels: tuple[int, ...], default: int) -> None:
+        """A br_table to many targets (a C `switch`): the label is looked up in a tuple, then
+        one `if` per target, side by side (an `elif` chain that long makes CPython's compiler
+        recurse once per case)."""
+        name = f"K{self.index}_{len(self.constants)}"
+        self.constants.append(f"{name} = {tuple(labels)!r}")
+        self.emit(f"_i = {name}[{index}] if {index} < {len(labels)} else {default}")
+        frame = self.frame
+        base = frame.indent
+        for label in dict.fromkeys((*labels, default)):
+            self.emit(f"if _i == {label}:")
+            frame.indent = base + 1
+            self.branch_values(label)
+            frame.indent = base
+            frame.pending_guard = False
         frame.unreachable = True
 
     def return_(self, op: Op, imm: object) -> None:
@@ -775,6 +870,12 @@ class _FunctionCompiler:
         for e in operands:
             flags |= e.flags & (IMPURE | STATE)
         self.push(text, flags, max((e.depth for e in operands), default=0) + 1)
+
+
+def _pad(indent: int) -> str:
+    """The indentation of a line `indent` levels deep: four spaces a level as usual, one a
+    level past the eighth (deep code would otherwise be mostly spaces: 160 a line at 40)."""
+    return "    " * indent if indent <= 8 else "    " * 8 + " " * (indent - 8)
 
 
 def _fill_empty_suites(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
