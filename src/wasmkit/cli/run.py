@@ -74,7 +74,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _engine(args: argparse.Namespace) -> Engine:
     """The engine to run on: compiled code is kept on disk unless told not to."""
     try:
-        return get_engine(args.engine) if args.no_cache else cached_engine(args.engine)
+        return get_engine(args.engine, cache=False) if args.no_cache else cached_engine(args.engine)
     except ValueError as err:  # the native engine without llvmlite
         raise CliError(str(err)) from None
 
