@@ -310,7 +310,7 @@ class _Report:
             if name == "ref.func":
                 return f"ref.func:{instr.imm}{self._func(instr.imm)}"
             if name == "ref.null":
-                return f"ref.null {ValType(instr.imm | 0x40 if instr.imm < 0x40 else instr.imm).text}"
+                return f"ref.null {instr.imm.text}"  # the immediate is the reference type
         return f"({', '.join(format_instr(instr) for instr in instrs)})"
 
     # -- -d --
