@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
+from tests.spec.engines import require_engine
 from tests.support import PROJECT_ROOT
-
-pytest.importorskip("llvmlite")
 
 
 @pytest.mark.parametrize("seed", [3, 11])
 def test_engines_agree_on_mutated_modules(seed: int) -> None:
+    require_engine("native")
     result = subprocess.run(
         [sys.executable, "-m", "tests.engine.differential", "8000", str(seed)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,

@@ -8,12 +8,14 @@ one must parse and then fail validation.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import DecodeError, LinkError, ParseError, Trap, TrapKind, ValidationError, WasmError
 from ..runtime.call import call_wasm
 from ..runtime.func import Func
+from ..runtime.global_ import Global
 from ..runtime.instance import Extern, Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
@@ -77,6 +79,8 @@ class ScriptRunner:
         self.registered: dict[str, dict[str, Extern]] = {"spectest": spectest_exports()}
 
     def run(self, commands: Iterable[Command]) -> Iterator[Outcome]:
+        """Each command's outcome. A command that fails in any way, even by an exception that
+        is no WasmError (a bug in wasmkit), is one failed command: the script goes on."""
         for command in commands:
             kind = _KINDS[type(command)]
             try:
@@ -85,6 +89,8 @@ class ScriptRunner:
                 yield Outcome(command.line, kind, False, str(failure))
             except WasmError as err:
                 yield Outcome(command.line, kind, False, f"unexpected {type(err).__name__}: {err}")
+            except Exception as err:  # noqa: BLE001 - reported as this command's failure
+                yield Outcome(command.line, kind, False, f"internal error: {_describe_exception(err)}")
             else:
                 yield Outcome(command.line, kind, True)
 
@@ -123,7 +129,8 @@ class ScriptRunner:
             module = self.build(command.module)
             try:
                 self.instantiate(module, None, keep=False)
-            except LinkError:
+            except LinkError as err:
+                _check_message(err.message, command.message)
                 return
             raise _Failure(f"expected unlinkable ({command.message}), the module linked")
         elif isinstance(command, AssertUninstantiable):
@@ -165,7 +172,9 @@ class ScriptRunner:
         if export is None:
             raise _Failure(f"no export {action.name!r}")
         if action.kind == "get":
-            return [export.internal]  # type: ignore[union-attr]
+            if not isinstance(export, Global):
+                raise _Failure(f"export {action.name!r} is not a global")
+            return [export.internal]
         if not isinstance(export, Func):
             raise _Failure(f"export {action.name!r} is not a function")
         args = tuple(_value(v) for v in action.args)
@@ -230,6 +239,13 @@ _KINDS = {
 def _check_message(actual: str, expected: str) -> None:
     if not actual.startswith(expected):
         raise _Failure(f"expected message {expected!r}, got {actual!r}")
+
+
+def _describe_exception(err: Exception) -> str:
+    """The exception's type and message, and where it was raised (file:line, function)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno}, in {frames[-1].name})" if frames else ""
+    return f"{type(err).__name__}: {err}{where}"
 
 
 def _value(value: Value) -> object:
