@@ -331,13 +331,14 @@ Outcome = object  # a tuple of unsigned results, or "trap: <kind>"
 @contextmanager
 def deep_code_shapes() -> Iterator[None]:
     """Have the Python engine write every function the way it writes deeply nested code (flat
-    blocks and ifs, br_tables looked up in a tuple), so that small modules test those too."""
-    saved = compiler._FLAT_INDENT, compiler._MAX_CASES
-    compiler._FLAT_INDENT, compiler._MAX_CASES = 0, 0
+    blocks and ifs, br_tables looked up in a tuple, loops in loops as closures), so that small
+    modules test those too."""
+    saved = compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS
+    compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS = 0, 0, 1
     try:
         yield
     finally:
-        compiler._FLAT_INDENT, compiler._MAX_CASES = saved
+        compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS = saved
 
 
 def run_wasmkit(program: Program, data: bytes, engine: str, metered: bool = False) -> list[Outcome]:

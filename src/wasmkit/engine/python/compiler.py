@@ -88,6 +88,17 @@ class _Entry:
 
 
 @dataclass
+class _Outline:
+    """What to go back to when an outlined loop's closure is finished."""
+
+    name: str
+    lines: list[tuple[int, str]]  # the code the closure is called from
+    loop_base: int
+    indent: int  # where the enclosing frame's code was, and whether it awaited a guard
+    pending_guard: bool
+
+
+@dataclass
 class _Frame:
     kind: str
     depth: int  # the frame's id: its nesting level (the function is 0)
@@ -107,6 +118,7 @@ class _Frame:
     saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
     python_loop: bool = False
     flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
+    outlined: _Outline | None = None  # a loop written as a closure of its own (see `outline`)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
 
 
@@ -128,6 +140,11 @@ class _FunctionCompiler:
         self.slotted = 0
         self.frames: list[_Frame] = []
         self.python_loops: list[_Frame] = []  # the frames that are `while` loops, innermost last
+        self.loop_base = 0  # how many of them are outside the Python function being written
+        self.outlines = 0  # loops written as closures so far
+        self.depth_in_closures = 0  # how many of them the code being written is in
+        self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
+        self.nonlocals: set[str] = set()  # the slots and locals they share with the function
         self.local_types: list[ValType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
@@ -242,8 +259,15 @@ class _FunctionCompiler:
                 groups.setdefault(_zero(vt), []).append(f"l{i}")
             for zero, group in groups.items():
                 out.append(f"    {' = '.join(group)} = {zero}")
+        slots = sorted(name for name in self.nonlocals if name[0] == "s")
+        if slots:  # a closure's `nonlocal` needs them bound in the function
+            out.append(f"    {' = '.join(slots)} = None")
         if self.uses_t:
             out.append("    _t = 0")
+        for closure in self.closures:
+            if self.globals_written:
+                closure.insert(1, (2, "global " + ", ".join(f"g{i}" for i in sorted(self.globals_written))))
+            out.extend(_pad(indent) + text for indent, text in _fill_empty_suites(closure))
         lines = _fill_empty_suites(self.lines)
         if not self.layout.metered:
             out.extend(_pad(indent) + text for indent, text in lines)
@@ -574,17 +598,52 @@ class _FunctionCompiler:
             self.block(op, blocktype)  # nothing branches back: the body runs once, as a block
             return
         params, results = self.block_type(blocktype)
-        if len(self.python_loops) >= _MAX_LOOPS:
-            raise CompileError(f"loops nested more than {_MAX_LOOPS} deep")
         self.spill_all()
+        outlined = self.outline() if len(self.python_loops) - self.loop_base >= _MAX_LOOPS else None
         self.emit("while True:")
         indent = self.frame.indent + 1
         frame = _Frame(LOOP, len(self.frames), len(self.stack) - params, params, results, indent, indent, python_loop=True)
+        frame.outlined = outlined
         self.frames.append(frame)
         self.python_loops.append(frame)
         if self.layout.metered:
             for line in _meter_lines(self.meter_counts.get(self.offset, 0)):
                 self.emit(line)
+
+    def outline(self) -> _Outline:
+        """Start writing a loop as a closure of its own, called where the loop stands: CPython
+        allows 20 nested loops per function, and C code nests them deeper (QuickJS's
+        resolve_variables 21 deep). The closure is defined at the top of the function and
+        shares its locals and slots (`nonlocal`); a branch out of the loop leaves through _t as
+        from any loop, and a `return` in it returns a tuple that the caller passes on."""
+        self.outlines += 1
+        name = f"_o{self.outlines}"
+        self.emit(f"_x = {name}()")
+        frame = self.frame
+        outline = _Outline(name, self.lines, self.loop_base, frame.indent, frame.pending_guard)
+        self.lines = [(1, f"def {name}():")]
+        self.loop_base = len(self.python_loops)
+        self.depth_in_closures += 1
+        frame.indent, frame.pending_guard = 2, False  # the loop starts the closure's body
+        return outline
+
+    def end_outline(self, outline: _Outline, results: int) -> None:
+        """The outlined loop is written: finish its closure, return to its caller's code."""
+        shared = sorted(set(re.findall(r"\b(?:[ls]\d+|_t)\b", "\n".join(text for _, text in self.lines))))
+        self.nonlocals.update(shared)
+        header = [(2, f"nonlocal {', '.join(shared)}")] if shared else []
+        self.closures.append([self.lines[0], *header, *self.lines[1:]])
+        self.lines = outline.lines
+        self.loop_base = outline.loop_base
+        self.depth_in_closures -= 1
+        frame = self.frame
+        frame.indent, frame.pending_guard = outline.indent, outline.pending_guard
+        # A `return` inside came back as a tuple of the results: pass it on.
+        if self.depth_in_closures:
+            passed = "_x"
+        else:
+            passed = "" if results == 0 else "_x[0]" if results == 1 else "_x"
+        self.lines.append((frame.indent, f"if _x is not None: return {passed}".rstrip()))
 
     def if_(self, op: Op, blocktype: int) -> None:
         params, results = self.block_type(blocktype)
@@ -658,6 +717,8 @@ class _FunctionCompiler:
         if frame.kind == LOOP:
             self.lines.append((frame.base_indent, "break"))
             self.python_loops.pop()
+            if frame.outlined is not None:
+                self.end_outline(frame.outlined, self.frames[0].results)
             self.after_python_loop(frame)
         elif frame.targeted:
             self.lines.append((enclosing.indent, f"if _t == {frame.depth}: _t = 0"))
@@ -726,7 +787,9 @@ class _FunctionCompiler:
         self.branch(depth)
 
     def return_values(self, values: Sequence[_Entry]) -> None:
-        if not values:
+        if self.depth_in_closures:  # from an outlined loop: the results as a tuple, always
+            self.emit(f"return ({''.join(v.text + ', ' for v in values)})")
+        elif not values:
             self.emit("return")
         elif len(values) == 1:
             self.emit(f"return {values[0].text}")
