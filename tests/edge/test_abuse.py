@@ -30,6 +30,7 @@ RSS_BOUND = 150 * MIB  # how far a worker's memory may grow under any one abuse
 FLOOD_BYTES = 256 * MIB  # the most any flood sends (it stops once the server answers)
 FLOOD_SECONDS = 20.0  # and the longest it runs
 HEADER_TIMEOUT = 1.0  # the server's --header-timeout here (10 s by default)
+MAX_CONNECTIONS = 400  # the server's --max-connections here (1024 by default)
 HEALTH = b"GET /.well-known/wasmkit/health HTTP/1.1\r\nHost: x\r\n\r\n"
 CGI_OUTPUT = b"Content-Type: text/plain\n\n"
 CHUNKED_POST = b"POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -79,7 +80,8 @@ ROUTES: dict[str, tuple[str | Path, str]] = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("abuse")
     write_config(directory, ROUTES)
-    running = Server(directory, workers=1, extra_args=("--header-timeout", str(HEADER_TIMEOUT)))
+    limits = ("--header-timeout", str(HEADER_TIMEOUT), "--max-connections", str(MAX_CONNECTIONS))
+    running = Server(directory, workers=1, extra_args=limits)
     yield running
     running.stop()
 
@@ -257,6 +259,43 @@ def test_handlers_that_exhaust_flood_sleep_or_spin(server: Server, path: str, st
     assert health(), f"{path}: a health request did not answer meanwhile"
     if path == "/exhaust":
         assert responses[0].body == b"full"
+
+
+def test_a_body_trickled_after_the_answer_does_not_hold_the_connection(server: Server) -> None:
+    # The route's timeout (300 ms) passes while the body trickles in: 408, and the connection
+    # is closed soon after instead of the rest being read for as long as the client sends it.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow:
+        slow.sendall(b"POST /sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nx")
+        started = time.monotonic()
+        reply, closed = b"", False
+        while not closed and time.monotonic() - started < 15:
+            if select.select([slow], [], [], 0.2)[0]:
+                try:
+                    chunk = slow.recv(65536)
+                except OSError:
+                    chunk = b""
+                reply += chunk
+                closed = not chunk
+            else:
+                try:
+                    slow.sendall(b"x")
+                except OSError:
+                    closed = True
+    assert _status(reply) == 408
+    assert closed, "the connection was still open after 15 s of trickling"
+
+
+def test_connections_past_the_cap_get_503(server: Server) -> None:
+    connections = []
+    try:
+        for _ in range(MAX_CONNECTIONS + 50):
+            connections.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        refused = [c for c in connections if select.select([c], [], [], 0.01)[0] and _status(c.recv(65536)) == 503]
+        assert 40 <= len(refused) <= 50, f"{len(refused)} connections of {len(connections)} were refused"
+    finally:
+        for connection in connections:
+            connection.close()
+    assert server.get("/ok").status == 200
 
 
 def test_the_server_stays_up(server: Server) -> None:

@@ -2,7 +2,7 @@
 
     wasmkit serve CONFIG [--listen HOST:PORT] [--workers N] [--threads N] [--engine E]
                          [--env NAME[=VALUE]]... [--reload-interval SECONDS]
-                         [--header-timeout SECONDS]
+                         [--header-timeout SECONDS] [--max-connections N]
 
 CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked, and the
 address is bound, before the server starts, so that a mistake or an address in use is one line
@@ -31,7 +31,7 @@ from ..edge.app import ENV_CONFIG, ENV_ENGINE, ENV_MODULE_ENV, ENV_RELOAD, ENV_T
 from ..edge.capacity import default_threads
 from ..edge.config import ConfigError, EdgeConfig
 from ..edge.logs import SERVER, setup_logging
-from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, ProtocolLimits, protocol_factory
+from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits, protocol_factory
 from ..edge.workers import reserve_address, serve_workers
 from ..engine.base import cached_engine, get_engine, resolve_engine_name
 from .common import CliError, add_engine_option, env_from_flags
@@ -63,6 +63,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
         help=f"how long a client may take to send a request's line and headers (default {DEFAULT_HEADER_TIMEOUT:g})",
     )
+    p.add_argument(
+        "--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+        help=f"connections each worker keeps open at once; more get a 503 (default {DEFAULT_MAX_CONNECTIONS})",
+    )
     p.set_defaults(handler=_serve)
 
 
@@ -78,6 +82,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--threads must be at least 1")
     if not args.header_timeout > 0:
         raise CliError("--header-timeout must be more than 0 seconds")
+    if args.max_connections < 1:
+        raise CliError("--max-connections must be at least 1")
     try:
         engine = resolve_engine_name(args.engine)
         get_engine(engine)
@@ -111,7 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,  # uvicorn's loggers write JSON lines through edge/logs.py
         access_log=False,  # the app writes its own
         lifespan="on",
-        http=protocol_factory(ProtocolLimits(header_timeout=args.header_timeout)),  # httptools, bounded
+        http=protocol_factory(ProtocolLimits(args.header_timeout, args.max_connections)),  # httptools, bounded
         timeout_graceful_shutdown=10,
     )
     setup_logging()

@@ -23,6 +23,12 @@ and waits for a partial head for ever. This protocol adds, per request:
   a connection whose request head is not complete that long after the connection opened or
   the request began gets a 408 and is closed, so slow or silent clients cannot hold
   connections.
+- A request answered before its body was all read (408, 413) ends its connection, once the
+  client has had the answer, instead of the body being read and discarded for as long as the
+  client trickles it.
+- A cap on open connections per worker (`ProtocolLimits.max_connections`, as nginx's
+  worker_connections): one past it is answered 503 and closed. With the cap on each head,
+  this bounds what the heads of all connections can hold.
 """
 
 from __future__ import annotations
@@ -35,20 +41,26 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["CappedHttpToolsProtocol", "ProtocolLimits", "MAX_FRAMING_BYTES", "MAX_HEADERS", "protocol_factory"]
+__all__ = [
+    "CappedHttpToolsProtocol", "ProtocolLimits", "MAX_FRAMING_BYTES", "MAX_HEADERS", "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS", "protocol_factory",
+]  # fmt: skip
 
 MAX_FRAMING_BYTES = 64 * 1024  # request line, headers, chunk lines past their allowance, trailers
 MAX_HEADERS = 100  # header lines in a request head
 CHUNK_ALLOWANCE = 16  # bytes of size line and CRLFs each chunk may use without being counted
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds to receive a whole request head
+DEFAULT_MAX_CONNECTIONS = 1024  # open connections per worker (nginx's worker_connections is 512)
 LINGER_SECONDS = 5.0  # how long a refused connection is drained before it is closed (nginx's lingering_timeout)
 
 
 @dataclass(frozen=True)
 class ProtocolLimits:
-    """What can be configured: how long a client may take to send a request head."""
+    """What can be configured: how long a client may take to send a request head, and how
+    many connections a worker keeps open at once (more are answered 503 and closed)."""
 
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
 
 class _Refused(Exception):
@@ -70,6 +82,7 @@ _ANSWERS = {
     400: _response(400, "Bad Request", "the chunked body's framing or trailers are too long"),
     408: _response(408, "Request Timeout", "the request head did not arrive in time"),
     431: _response(431, "Request Header Fields Too Large", "the request line and headers are too long"),
+    503: _response(503, "Service Unavailable", "too many connections"),
 }
 
 
@@ -92,6 +105,11 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self._limits.max_connections:
+            self.logger.warning("Refused a connection: %d open, the most a worker takes", self._limits.max_connections)
+            self.transport.write(_ANSWERS[503])
+            self._linger()
+            return
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -154,11 +172,27 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None:  # the app sees a client that went away
             cycle.disconnected = True
             cycle.message_event.set()
+        self._linger()
+
+    def _linger(self) -> None:
+        """Read no more requests: shut the write side once what was written is sent, drop what
+        the client still sends, and close when it closes or after `LINGER_SECONDS`."""
         self._lingering = True
+        self._cancel_head_timer()
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.flow.resume_reading()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    def on_response_complete(self) -> None:
+        # Answered before the request's body was all read (a 408 or 413, say): rather than
+        # parse and discard the rest for as long as the client cares to trickle it, close as
+        # nginx does, after the client has had the answer.
+        unread = self.cycle is not None and not self.pipeline and self.cycle.more_body
+        super().on_response_complete()
+        if unread and not self.transport.is_closing():
+            self._unset_keepalive_if_required()
+            self._linger()
 
     # -- parser callbacks --
 
