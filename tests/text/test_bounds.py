@@ -246,3 +246,20 @@ def test_many_imports_and_inline_types_parse_in_linear_time() -> None:
         timeout=60,
     )
     assert out.split() == ["20000", "19999"]
+
+
+def test_branches_to_a_named_label_far_out_cost_linear_time() -> None:
+    # A named label is looked up, not searched for along the label stack.
+    out = _run_bounded(
+        """
+        from wasmkit.binary.leb128 import write_unsigned
+        from wasmkit.text import parse_module
+        depth = 30_000
+        text = "(module (func (block $out " + "(block " * depth + "(br $out) " * depth + ")" * depth + ")))"
+        body = parse_module(text).funcs[0].body
+        print(body.count(b"\\x0c" + write_unsigned(depth)) == depth)
+        """,
+        memory=1024 * MiB,
+        timeout=60,
+    )
+    assert out.split() == ["True"]

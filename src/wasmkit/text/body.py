@@ -209,6 +209,9 @@ class _CodeParser:
         self.locals = local_space
         self.out = bytearray()
         self.labels: list[_Label] = []
+        # Where each label name stands in `labels` (innermost last), so that a branch to a
+        # named label is found at once, however deep the nesting.
+        self.named_heights: dict[str, list[int]] = {}
         # Work still to do, innermost last: runs of instructions to parse, and bytes to emit
         # (with a label to open or close) once the runs pushed after them are done.
         self.stack: list[_Run | _Emit] = []
@@ -224,9 +227,9 @@ class _CodeParser:
                 data, action, label = frame
                 out += data
                 if action == _OPEN_LABEL and label is not None:
-                    self.labels.append(label)
+                    self.push_label(label)
                 elif action == _CLOSE_LABEL:
-                    self.labels.pop()
+                    self.pop_label()
                 continue
             run = frame
             if run.label_height < 0:
@@ -258,7 +261,7 @@ class _CodeParser:
             code = _BLOCK if name == "block" else _LOOP if name == "loop" else _IF
             self.out.append(code)
             self.out += write_signed(self.ctx.block_type(cursor))
-            self.labels.append(_Label(label, code, flat=True))
+            self.push_label(_Label(label, code, flat=True))
         elif name == "else" or name == "end":
             if len(self.labels) <= run.label_height or not self.labels[-1].flat:
                 cursor.fail("unexpected token", token)
@@ -275,7 +278,7 @@ class _CodeParser:
                 self.out.append(_ELSE)
                 block.else_end = len(self.out)
                 return
-            self.labels.pop()
+            self.pop_label()
             if block.else_end == len(self.out):
                 del self.out[-1]  # an empty else branch is left out, as wabt does
             self.out.append(_END)
@@ -298,7 +301,7 @@ class _CodeParser:
             code = _BLOCK if head == "block" else _LOOP
             self.out.append(code)
             self.out += write_signed(self.ctx.block_type(cursor))
-            self.labels.append(_Label(label, code, flat=False))
+            self.push_label(_Label(label, code, flat=False))
             stack.append((b"\x0b", _CLOSE_LABEL, None))
             stack.append(_Run(cursor, folded_only=False))
         elif head == "if":
@@ -412,14 +415,24 @@ class _CodeParser:
             unexpected(cursor, cursor.peek())
         return op.encoding + encode_immediate(op, imm)
 
+    def push_label(self, label: _Label) -> None:
+        if label.name is not None:
+            self.named_heights.setdefault(label.name, []).append(len(self.labels))
+        self.labels.append(label)
+
+    def pop_label(self) -> None:
+        label = self.labels.pop()
+        if label.name is not None:
+            self.named_heights[label.name].pop()
+
     def label(self, cursor: Cursor) -> int:
         item = cursor.peek()
         if isinstance(item, Token) and item.kind == ID:
             cursor.pos += 1
-            for depth, label in enumerate(reversed(self.labels)):
-                if label.name == item.value:
-                    return depth
-            cursor.fail(f"unknown label {item.text}", item)
+            heights = self.named_heights.get(item.value)  # type: ignore[arg-type]
+            if not heights:
+                cursor.fail(f"unknown label {item.text}", item)
+            return len(self.labels) - 1 - heights[-1]
         return cursor.take_u32()
 
     def label_follows(self, cursor: Cursor) -> bool:
