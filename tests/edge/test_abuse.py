@@ -210,6 +210,28 @@ def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
     assert [int(part[:3]) for part in reply.split(b"HTTP/1.1 ")[1:]] == [200] * 4 + [404]
 
 
+def test_a_pipelined_flood_is_parsed_one_request_at_a_time(server: Server) -> None:
+    # Behind a request that takes a while, each connection sends 20,000 tiny requests at once:
+    # they are parsed as the ones before them are answered, not all as soon as they are read.
+    flood = b"GET /nowhere HTTP/1.1\r\n\r\n" * 20_000
+    connections = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(16)]
+    try:
+        with _watch_memory(server) as growth, _health_watch(server) as health:
+            for connection in connections:
+                connection.sendall(b"GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n")
+                connection.setblocking(False)
+                try:
+                    connection.send(flood)
+                except BlockingIOError:
+                    pass
+            time.sleep(2)
+    finally:
+        for connection in connections:
+            connection.close()
+    assert growth() < RSS_BOUND, f"the worker grew by {growth() // MIB} MiB"
+    assert health(), "a health request did not answer while the pipelines ran"
+
+
 def test_many_connections_at_once_are_all_answered(server: Server) -> None:
     request = b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     connections = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(300)]

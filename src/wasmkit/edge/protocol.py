@@ -23,6 +23,11 @@ and waits for a partial head for ever. This protocol adds, per request:
   a connection whose request head is not complete that long after the connection opened or
   the request began gets a 408 and is closed, so slow or silent clients cannot hold
   connections.
+- Pipelined requests are parsed one at a time, as nginx does: while a request is being answered,
+  what follows it is parsed a kilobyte at a time and no further once a whole request waits;
+  the rest is held, unparsed, and reading pauses, until the answer is sent. uvicorn parses all
+  it has read, so a single read of tiny pipelined requests made thousands of pending requests
+  (measured: 8 connections grew a worker by 125 MiB).
 - A request answered before its body was all read (408, 413) ends its connection, once the
   client has had the answer, instead of the body being read and discarded for as long as the
   client trickles it.
@@ -51,6 +56,7 @@ MAX_HEADERS = 100  # header lines in a request head
 CHUNK_ALLOWANCE = 16  # bytes of size line and CRLFs each chunk may use without being counted
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds to receive a whole request head
 DEFAULT_MAX_CONNECTIONS = 1024  # open connections per worker (nginx's worker_connections is 512)
+PIPELINED_SLICE = 1024  # bytes parsed at a time after a request that is still being answered
 LINGER_SECONDS = 5.0  # how long a refused connection is drained before it is closed (nginx's lingering_timeout)
 
 
@@ -100,6 +106,7 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         self._slice_completed = False  # a request ended inside the slice being fed
         self._head_timer: asyncio.TimerHandle | None = None
         self._lingering = False  # refused, answered, and draining until the client closes
+        self._unparsed = b""  # bytes read but held back while pipelined requests wait
 
     # -- where the bytes enter --
 
@@ -122,10 +129,20 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         if self._in_head:
             self._arm_head_timer()  # even bytes that begin no request (blank lines) start the clock
+        if self._unparsed:
+            data, self._unparsed = self._unparsed + data, b""
         view = memoryview(data)
         offset = 0
         while offset < len(view) and not self.transport.is_closing() and not self._lingering:
+            if self.pipeline:
+                # A whole request waits behind the one being answered: parse no further until
+                # it is answered (reading is paused meanwhile), as nginx takes one at a time.
+                self._unparsed = bytes(view[offset:])
+                self.flow.pause_reading()
+                return
             size = max(MAX_FRAMING_BYTES - self._framing, 1)
+            if self._in_head and self.cycle is not None and not self.cycle.response_complete:
+                size = min(size, PIPELINED_SLICE)  # what follows a request still being answered
             piece = view[offset : offset + size]
             offset += len(piece)
             if not self._feed(piece):
@@ -193,6 +210,10 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         if unread and not self.transport.is_closing():
             self._unset_keepalive_if_required()
             self._linger()
+        elif self._unparsed and self.pipeline:
+            self.flow.pause_reading()  # super() resumed it; nothing more is read while requests wait
+        elif self._unparsed:
+            self.data_received(b"")  # parse the pipelined requests held back
 
     # -- parser callbacks --
 
