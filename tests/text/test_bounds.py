@@ -263,3 +263,20 @@ def test_branches_to_a_named_label_far_out_cost_linear_time() -> None:
         timeout=60,
     )
     assert out.split() == ["True"]
+
+
+def test_a_numeric_literal_of_millions_of_digits_is_bounded() -> None:
+    out = _run_bounded(
+        """
+        from wasmkit.errors import ParseError
+        from wasmkit.text import parse_module
+        digits = "1_2" * (2 << 20)
+        for const in ("i64.const", "f64.const"):
+            try:
+                parse_module(f"(module (func (drop ({const} {digits}))))")
+            except ParseError as err:
+                print(err.message)
+        """,
+        memory=512 * MiB,
+    )
+    assert out.splitlines() == ["constant out of range"] * 2

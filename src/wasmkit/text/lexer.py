@@ -41,7 +41,7 @@ _SCAN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _STRING = re.compile(r'"([^"\\\x00-\x1f\x7f]*+(?:\\[^\x00-\x1f\x7f][^"\\\x00-\x1f\x7f]*+)*+)"')
-_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*)\}|(.))", re.DOTALL)
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*+)\}|(.))", re.DOTALL)
 _STRING_PREFIX = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')
 # A string body whose escapes are all `\hh` or one of _SIMPLE_ESCAPES (the common case).
 _SIMPLE_BODY = re.compile(r"""[^\\]*+(?:\\(?:[0-9a-fA-F]{2}|[tnr"'\\])[^\\]*+)*+""")

@@ -88,12 +88,12 @@ def format_f64(bits: int) -> str:
 
 # -- parsing --
 
-_DEC_FLOAT = re.compile(r"([0-9](?:_?[0-9])*)(?:\.((?:[0-9](?:_?[0-9])*)?))?(?:[eE]([+-]?[0-9](?:_?[0-9])*))?")
+_DEC_FLOAT = re.compile(r"([0-9](?:_?[0-9])*+)(?:\.((?:[0-9](?:_?[0-9])*+)?))?(?:[eE]([+-]?[0-9](?:_?[0-9])*+))?")
 _HEX_FLOAT = re.compile(
-    r"0x([0-9a-fA-F](?:_?[0-9a-fA-F])*)(?:\.((?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?))?(?:[pP]([+-]?[0-9](?:_?[0-9])*))?"
+    r"0x([0-9a-fA-F](?:_?[0-9a-fA-F])*+)(?:\.((?:[0-9a-fA-F](?:_?[0-9a-fA-F])*+)?))?(?:[pP]([+-]?[0-9](?:_?[0-9])*+))?"
 )
-_HEX_NUM = re.compile(r"[0-9a-fA-F](?:_?[0-9a-fA-F])*")
-_DEC_NUM = re.compile(r"[0-9](?:_?[0-9])*")
+_HEX_NUM = re.compile(r"[0-9a-fA-F](?:_?[0-9a-fA-F])*+")
+_DEC_NUM = re.compile(r"[0-9](?:_?[0-9])*+")
 
 # Integer literals: a magnitude with more significant digits than these is at least 2**128,
 # far outside every range the format accepts, and comes back as _HUGE_INT. Converting such a
