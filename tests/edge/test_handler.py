@@ -3,6 +3,7 @@ memory cap, and stopping a request through its RunControl."""
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from wasmkit.edge.config import load_config
 from wasmkit.edge.handler import HandlerLoadError, ModuleHandler, RunControl
 from wasmkit.edge.routing import RouteMatch
 from wasmkit.engine.base import get_engine
+from wasmkit.runtime import memory as memory_module
 from tests.edge.server import handler_wat, wat_string
 
 REQUEST = CgiRequest("GET", "/", "", [], b"", "http", "1.1", ("127.0.0.1", 1), ("127.0.0.1", 2))
@@ -115,6 +117,17 @@ def test_run_control_stops_a_wasi_call_in_progress(tmp_path: Path) -> None:
     outcome = handler.handle(REQUEST, MATCH, control)
     assert (outcome.status, outcome.error) == (504, "timeout")
     assert time.monotonic() - started < 1.5  # generous: the whole call takes about 3 s here
+
+
+def test_a_host_out_of_memory_is_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = make_handler(tmp_path, handler_wat(b"Content-Type: text/plain\n\n"))
+
+    def no_memory(*_args: object) -> None:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(memory_module.mmap, "mmap", no_memory)
+    outcome = handler.handle(REQUEST, MATCH)
+    assert (outcome.status, outcome.error) == (503, "capacity")
 
 
 def test_stderr_is_returned_for_the_log(tmp_path: Path) -> None:

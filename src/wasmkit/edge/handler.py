@@ -13,6 +13,7 @@ next. Its limits come from the route: fuel, a memory cap, a response size cap, a
 
 from __future__ import annotations
 
+import errno
 import threading
 from http import HTTPStatus
 import time
@@ -180,6 +181,14 @@ class ModuleHandler:
             return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
         except WasmError as err:
             return Outcome.failure(500, "error", str(err))
+        except MemoryError:
+            return Outcome.failure(503, "capacity", "the worker ran out of memory for this request")
+        except OSError as err:
+            if err.errno != errno.ENOMEM:
+                raise
+            # The host could not map the instance's memory: the machine is short, not the module
+            # at fault; 503 tells a load balancer to try elsewhere.
+            return Outcome.failure(503, "capacity", f"cannot allocate the instance: {err.strerror}")
         try:
             response = parse_cgi_output(wasi.captured_stdout)
         except CgiOutputError as err:
