@@ -7,6 +7,10 @@ only: custom sections are not printed; a data count section that no instruction 
 dropped; integers encoded with more LEB128 bytes than needed come back minimal; and a block
 whose type is the index of a type `[] -> []` or `[] -> [t]` comes back in the equivalent short
 form. Printing what that parse gives is a fixpoint.
+
+Output stays proportional to the module, as in wasmprinter (wasmtime's printer): indentation
+stops growing 50 levels deep, and a function that declares more than 50,000 locals is refused
+with a ValidationError ("too many locals"), since each would print as a word.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ _INDENT = "  "
 _MAX_INDENT = 50
 # A function with more locals than this is refused, as wasmprinter refuses it: each local
 # prints as a word, so a few bytes of binary could otherwise ask for gigabytes of text.
-MAX_PRINTED_LOCALS = 50_000
+_MAX_LOCALS = 50_000
 _NOT_ID_CHAR = re.compile(r"[^0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]")
 
 
@@ -177,8 +181,8 @@ class _Printer:
         sig = _signature(ft, local_ids)
         typeuse = f"(type {self.ref(self.type_ids, func.type_index)})"
         yield f"{_INDENT}(func {self.label(self.func_ids, index)} {typeuse}{' ' + sig if sig else ''}"
-        if sum(count for count, _ in func.locals) > MAX_PRINTED_LOCALS:
-            raise ValidationError(f"too many locals to print (more than {MAX_PRINTED_LOCALS})", func_index=index)
+        if sum(count for count, _ in func.locals) > _MAX_LOCALS:
+            raise ValidationError(f"too many locals to print (more than {_MAX_LOCALS})", func_index=index)
         local_index = len(ft.params)
         declared: list[str] = []
         unnamed: list[str] = []  # a run of unnamed locals prints as one (local ...)
