@@ -14,8 +14,8 @@ and waits for a partial head for ever. This protocol adds, per request:
   `CHUNK_ALLOWANCE` bytes of size line and CRLFs, as Go's net/http allows 16 (so a client may
   stream a byte per chunk, but cannot hide a megabyte of extensions behind it). Past the cap:
   431 while in the head, 400 after it (chunk lines, trailers), and the connection is closed.
-  A request that begins in the same read as the end of the one before it (pipelining) is
-  counted from the next read, so it may pass the cap by up to one slice before it is refused.
+  A request that begins in a slice where the one before it ended (pipelining) is counted from
+  the next slice, so it may pass the cap by up to one slice (64 KiB) before it is refused.
 - A cap on the number of header lines (`MAX_HEADERS`, Apache's LimitRequestFields): each costs
   far more memory as a Python tuple than its few bytes on the wire. Past it: 431.
 - Trailers are read and dropped: they never reach the request's headers (nginx does the same).
