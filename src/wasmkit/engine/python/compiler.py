@@ -658,7 +658,13 @@ class _FunctionCompiler:
             # Deep: `if not cond:` sets _t to the frame's negated depth, which skips the
             # then-part (guarded by _t as every flat frame is) and selects the else-part.
             self.uses_t = True
-            self.emit(f"if not {cond.text}: _t = -{len(self.frames)}")
+            select_else = f"_t = -{len(self.frames)}"
+            enclosing = self.frame
+            if enclosing.pending_guard:  # the guard and the test in one statement
+                enclosing.indent = max(enclosing.region_indent, enclosing.base_indent)
+                self.lines.append((enclosing.indent, f"if not (_t or {cond.text}): {select_else}"))
+            else:
+                self.emit(f"if not {cond.text}: {select_else}")
             frame = self.open_frame(IF, params, results)
             frame.pending_guard = frame.flat = True
         else:
