@@ -329,12 +329,12 @@ Outcome = object  # a tuple of unsigned results, or "trap: <kind>"
 
 
 @contextmanager
-def deep_code_shapes() -> Iterator[None]:
-    """Have the Python engine write every function the way it writes deeply nested code (flat
-    blocks and ifs, br_tables looked up in a tuple, loops in loops as closures), so that small
-    modules test those too."""
+def deep_code_shapes(flat_indent: int, max_cases: int, max_loops: int) -> Iterator[None]:
+    """Have the Python engine write code past these depths the way it writes deeply nested
+    code (flat blocks and ifs, br_tables looked up in a tuple, loops in loops as closures),
+    so that small modules test those too, alone and next to the usual shapes."""
     saved = compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS
-    compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS = 0, 0, 1
+    compiler._FLAT_INDENT, compiler._MAX_CASES, compiler._MAX_LOOPS = flat_indent, max_cases, max_loops
     try:
         yield
     finally:
@@ -377,13 +377,19 @@ def disagreement(program: Program, native: bool = True) -> str | None:
     data = wasmkit.write_module(wasmkit.parse_wat(program.text))
     wasmkit.validate(wasmkit.read_module(data))  # raises if the generator made an invalid module
     runs: dict[str, list[Outcome]] = {}
-    variants = [("python", "python", False), ("python metered", "python", True), ("python deep shapes", "python", True)]
+    variants: list[tuple[str, str, bool, tuple[int, int, int] | None]] = [
+        ("python", "python", False, None),
+        ("python metered", "python", True, None),
+        ("python deep shapes", "python", True, (0, 0, 1)),
+        # deep shapes from a depth that varies from module to module
+        ("python mixed shapes", "python", False, (2 + len(program.text) % 4, 2, 2)),
+    ]
     if native:
-        variants.append(("native", "native", False))
-    for name, engine, metered in variants:
+        variants.append(("native", "native", False, None))
+    for name, engine, metered, shapes in variants:
         try:
-            if name == "python deep shapes":
-                with deep_code_shapes():
+            if shapes is not None:
+                with deep_code_shapes(*shapes):
                     runs[name] = run_wasmkit(program, data, engine, metered)
             else:
                 runs[name] = run_wasmkit(program, data, engine, metered)

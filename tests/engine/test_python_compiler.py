@@ -7,6 +7,7 @@ import pytest
 import wasmtime
 
 import wasmkit
+from tests.engine.control_flow import deep_code_shapes
 
 # A branch out of a block left a guard pending (`if not _t:`) when a `br_table` followed; the
 # table's cases were written at the indentation from before the guard opened, so the Python
@@ -80,3 +81,22 @@ def test_loops_nested_deeper_than_python_allows() -> None:
     assert f(5) == 10
     for arg in (0, 1, 7, 600):
         assert f(arg) == metered(arg) == _wasmtime(text, arg), arg
+
+
+# An `if` written flat (deep in a function) whose then-part begins with `br 0`: the branch was
+# taken as plain structure, falling to the then-part's end, and so into the else-part. Forced
+# here by writing code flat from three levels of indentation on.
+FLAT_IF_LEFT_AT_ONCE = """
+(module (func (export "f") (param i32 i32) (result i32) (local i32)
+  (if (local.get 0) (then
+     (block $b (br_if 1 (i32.eqz (local.get 1))))
+     (local.set 2 (i32.const 5))
+     (if (local.get 1) (then (br 0)) (else (local.set 2 (i32.const 9))))))
+  (local.get 2)))
+"""
+
+
+def test_flat_if_whose_then_part_branches_at_once() -> None:
+    with deep_code_shapes(3, 16, 18):
+        f = wasmkit.Instance(wasmkit.Module(FLAT_IF_LEFT_AT_ONCE), store=wasmkit.Store("python")).exports["f"]
+        assert [f(1, 1), f(1, 0), f(0, 1)] == [5, 0, 0]

@@ -810,6 +810,7 @@ class _FunctionCompiler:
         return (
             depth == 0
             and frame.kind in (BLOCK, IF)
+            and not frame.flat  # whose then-part ends in a jump over the else-part
             and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
             and frame.indent < _FLAT_INDENT
         )
