@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 __all__ = ["progress_bar", "Progress"]
@@ -14,17 +15,29 @@ Progress = Callable[[int, int], None]  # called with (done, total)
 _WIDTH = 30
 
 
-def progress_bar(label: str, stream: TextIO | None = None) -> Progress | None:
-    """A progress callback drawing `label [####    ] 45%`, or None when `stream` (stderr by
-    default) is not a terminal. The bar is redrawn at most ten times a second and cleared when
-    the work is done."""
+@contextlib.contextmanager
+def progress_bar(label: str, stream: TextIO | None = None) -> Iterator[Progress | None]:
+    """For the work done inside the `with`: a progress callback drawing
+    `label [####    ] 45%`, or None when `stream` (stderr by default) is not a terminal.
+
+    The bar is redrawn at most ten times a second, and its line is cleared when the work is
+    done and whenever the `with` is left, an exception included: whatever is printed next (the
+    error that stopped the work, say) starts on a clean line instead of after the bar."""
     out = stream or sys.stderr
     if not out.isatty():
-        return None
+        yield None
+        return
     last = 0.0
+    shown = False
+
+    def clear() -> None:
+        nonlocal shown
+        out.write("\r" + " " * (len(label) + _WIDTH + 9) + "\r")
+        out.flush()
+        shown = False
 
     def report(done: int, total: int) -> None:
-        nonlocal last
+        nonlocal last, shown
         now = time.monotonic()
         if done < total and now - last < 0.1:
             return
@@ -32,8 +45,13 @@ def progress_bar(label: str, stream: TextIO | None = None) -> Progress | None:
         fraction = done / total if total else 1.0
         filled = int(fraction * _WIDTH)
         out.write(f"\r{label} [{'#' * filled}{' ' * (_WIDTH - filled)}] {fraction:4.0%}")
+        shown = True
         if done >= total:
-            out.write("\r" + " " * (len(label) + _WIDTH + 9) + "\r")
+            clear()
         out.flush()
 
-    return report
+    try:
+        yield report
+    finally:
+        if shown:
+            clear()

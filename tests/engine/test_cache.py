@@ -101,12 +101,13 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_draws_on_terminals_only() -> None:
-    assert progress_bar("work", io.StringIO()) is None
+    with progress_bar("work", io.StringIO()) as report:
+        assert report is None
     screen = _Terminal()
-    report = progress_bar("work", screen)
-    assert report is not None
-    report(1, 4)
-    report(4, 4)
+    with progress_bar("work", screen) as report:
+        assert report is not None
+        report(1, 4)
+        report(4, 4)
     text = screen.getvalue()
     assert "work [#######" in text and "100%" in text
     assert text.endswith("\r")  # cleared when done

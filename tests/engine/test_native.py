@@ -146,7 +146,7 @@ def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Monk
     def no_lowering(*args: object) -> str:
         raise AssertionError("a cached module was lowered again")
 
-    monkeypatch.setattr(native_module, "lower_module", no_lowering)
+    monkeypatch.setattr(native_module, "compile_module", no_lowering)
     second = wasmkit.Instance(wasmkit.Module(source), store=wasmkit.Store(NativeEngine(cache_dir=tmp_path)))
     assert second.exports.fib(20) == 6765
     metered = wasmkit.Store(NativeEngine(cache_dir=tmp_path), fuel=10)

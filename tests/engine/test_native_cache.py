@@ -15,7 +15,7 @@ pytest.importorskip("llvmlite")
 WAT = '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))'
 
 # Loads the module through `wasmkit.load` and calls it; with "forbid" as its argument, any
-# lowering to LLVM IR (the first step of compiling) fails the run.
+# compiling fails the run.
 LOAD = f"""
 import sys
 import wasmkit
@@ -25,7 +25,7 @@ def no_compiling(*args, **kwargs):
     raise AssertionError("compiled again")
 
 if sys.argv[1:] == ["forbid"]:
-    native_module.lower_module = no_compiling
+    native_module.compile_module = no_compiling
 print(wasmkit.load({WAT!r}, engine="native").exports.add(2, 3))
 """
 

@@ -28,7 +28,8 @@ _EXAMPLES = {
     "run": "wasmkit run --dir .::/ --env USER hello.wasm arg1 arg2\n"
     "  wasmkit run --invoke fib -W fuel=1000000,timeout=10s fib.wasm 20",
     "serve": "wasmkit serve modules.toml --listen 0.0.0.0:8080 --workers 4",
-    "compile": "wasmkit compile program.wasm",
+    "compile": "wasmkit compile program.wasm\n"
+    "  wasmkit compile --engine native -o program.cwasm program.wasm && wasmkit run program.cwasm",
     "validate": "wasmkit validate --disable-simd module.wasm",
     "objdump": "wasmkit objdump -x -d module.wasm",
     "wat2wasm": "wasmkit wat2wasm --debug-names module.wat -o module.wasm",

@@ -18,6 +18,7 @@ __all__ = [
     "add_engine_option",
     "env_from_flags",
     "is_binary",
+    "is_native_artifact",
     "load_module",
     "module_from_bytes",
     "parse_text",
@@ -70,11 +71,28 @@ def is_binary(data: bytes) -> bool:
     return data.startswith(MAGIC) or b"\0" in data
 
 
+def is_native_artifact(data: bytes) -> bool:
+    """Whether `data` is machine code for the native engine (`wasmkit compile --engine native
+    -o`); never without llvmlite, which that engine needs."""
+    if data.startswith(MAGIC) or data[:1] != b"\0":
+        return False
+    try:
+        from ..engine.native.artifact import is_artifact
+    except ImportError:
+        return False
+    return is_artifact(data)
+
+
 def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Module:
-    """The module in `data` (read from `path`): binary or text. With `debug_names`, a text
-    module keeps its `$names` in a name section (for backtraces and disassembly)."""
+    """The module in `data` (read from `path`): binary, text, or a native artifact (whose
+    machine code the native engine then uses). With `debug_names`, a text module keeps its
+    `$names` in a name section (for backtraces and disassembly)."""
     if not data:
         raise CliError(f"{path}: the file is empty (neither a binary module nor text)")
+    if is_native_artifact(data):
+        from ..engine.native.artifact import read_artifact
+
+        return read_module(read_artifact(data))
     if is_binary(data):
         return read_module(data)
     return parse_text(data, path, debug_names)

@@ -38,7 +38,7 @@ from ..runtime.values import to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
-from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
+from .common import CliError, add_engine_option, env_from_flags, is_native_artifact, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args
 
@@ -104,7 +104,10 @@ def _load_module(args: argparse.Namespace) -> Module:
     This is the one place that decides what FILE is, so the place where a native ahead-of-time
     artifact (`wasmkit compile --engine native -o OUT`) is to be recognised, by its header,
     and handed to the native engine's loader instead."""
-    syntax = module_from_bytes(read_input(args.file), args.file, debug_names=True)
+    data = read_input(args.file)
+    if is_native_artifact(data):  # machine code for the native engine: run it there
+        args.engine = "native"
+    syntax = module_from_bytes(data, args.file, debug_names=True)
     check_features(syntax, disabled_features(args))
     return Module(syntax, name=args.file)
 

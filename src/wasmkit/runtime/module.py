@@ -43,7 +43,8 @@ class Module:
             syntax = parse_module(text, name, debug_names=True)
         # Validating a large module takes seconds: show how far it got, on a terminal.
         large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
-        self.valid: ValidModule = validate(syntax, progress_bar("validating") if large else None)
+        with progress_bar("validating") as progress:
+            self.valid: ValidModule = validate(syntax, progress if large else None)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
 
     @classmethod

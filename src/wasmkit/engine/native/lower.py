@@ -19,7 +19,7 @@ trap code as the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from llvmlite import ir
@@ -107,7 +107,7 @@ class _Lowering:
         self.index = index
         self.func_type = self.valid.func_types[index]
         self.body = self.valid.module.funcs[index - self.valid.imported_func_count]
-        self.fn = module.functions[index]
+        self.fn = module.function(index)
         # The stack slots go in a block of their own, which then jumps to the body.
         self.allocas = ir.IRBuilder(self.fn.append_basic_block("slots"))
         self.builder = ir.IRBuilder(self.fn.append_basic_block("body"))
@@ -534,7 +534,7 @@ class _Lowering:
             self.stack.extend(results)
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
-        result = self.builder.call(self.m.functions[index], [self.ctx, *args], tail="notail")
+        result = self.builder.call(self.m.function(index), [self.ctx, *args], tail="notail")
         self.check_trap()
         self.push_results(result, callee_type)
 
@@ -978,26 +978,36 @@ for _kind in ("i32", "i64", "f32", "f64"):
 
 
 class _ModuleLowering:
-    """The LLVM module of a wasm module: a function per defined function, an entry per
-    defined function for Python, declarations of the intrinsics used."""
+    """The LLVM modules of a wasm module, in pieces: each piece defines a run of the defined
+    functions and their entries for Python, and declares the functions of other pieces it
+    calls and the intrinsics it uses; a last piece holds the table of the functions' addresses.
+    One piece at a time exists, so that the IR of a large module never sits in memory whole."""
 
     def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
         self.valid = valid
         self.shared_globals = shared_globals
         self.metered = metered
-        self.module = ir.Module(name="wasm")
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self.linkage = "internal"
+        self._start_piece()
+
+    def _start_piece(self) -> None:
+        self.module = ir.Module(name="wasm")
         self._intrinsics: dict[str, ir.Function] = {}
         self.functions: dict[int, ir.Function] = {}
-        first = valid.imported_func_count
-        for index in range(first, len(valid.func_types)):
-            fn = ir.Function(self.module, function_type(valid.func_types[index]), f"f{index}")
-            fn.linkage = "internal"
-            self.functions[index] = fn
+
+    def function(self, index: int) -> ir.Function:
+        """Defined function `index` in the current piece: defined here or declared."""
+        found = self.functions.get(index)
+        if found is None:
+            found = ir.Function(self.module, function_type(self.valid.func_types[index]), f"f{index}")
+            found.linkage = self.linkage
+            self.functions[index] = found
+        return found
 
     def intrinsic(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
         found = self._intrinsics.get(name)
@@ -1005,16 +1015,37 @@ class _ModuleLowering:
             found = self._intrinsics[name] = ir.Function(self.module, ir.FunctionType(result, args), name)
         return found
 
-    def lower(self) -> None:
-        for index in self.functions:
-            _Lowering(self, index).lower()
-            self._entry(index)
+    def pieces(self, piece_functions: int, piece_bytes: int) -> Iterator[tuple[int, str]]:
+        """The IR (text) of each piece, with how many functions it defines: up to
+        `piece_functions` functions and about `piece_bytes` of their wasm code per piece."""
+        valid = self.valid
+        first = valid.imported_func_count
+        runs: list[range] = []
+        start = size = 0
+        for i, func in enumerate(valid.module.funcs):
+            if i > start and (i - start >= piece_functions or size >= piece_bytes):
+                runs.append(range(first + start, first + i))
+                start, size = i, 0
+            size += len(func.body)
+        if len(valid.module.funcs) > start:
+            runs.append(range(first + start, first + len(valid.module.funcs)))
+        # Alone in one piece, the functions stay internal, for LLVM to inline and specialise.
+        self.linkage = "internal" if len(runs) <= 1 else ""  # "" is external
+        for run in runs:
+            for index in run:
+                _Lowering(self, index).lower()
+                self._entry(index)
+            if len(runs) > 1:
+                text = str(self.module)
+                self._start_piece()
+                yield len(run), text
         # The defined functions' addresses, in index order: what tables' mirrors point to.
-        pointers = list(self.functions.values())
+        pointers = [self.function(index) for index in range(first, len(valid.func_types))]
         if pointers:
             table = ir.GlobalVariable(self.module, ir.ArrayType(PTR, len(pointers)), FUNCTIONS_SYMBOL)
             table.initializer = ir.Constant(ir.ArrayType(PTR, len(pointers)), pointers)
             table.global_constant = True
+        yield (len(runs[0]) if len(runs) == 1 else 0), str(self.module)
 
     def _entry(self, index: int) -> None:
         """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python."""
@@ -1029,7 +1060,7 @@ class _ModuleLowering:
         budgeted = builder.sub(sp, ir.Constant(I64, BUDGET))
         builder.store(builder.select(builder.icmp_unsigned(">", budgeted, given), budgeted, given), limit_pointer)
         args = [load_cell(builder, cells, i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
-        result = builder.call(self.functions[index], [ctx, *args])
+        result = builder.call(self.function(index), [ctx, *args])
         for i, value in enumerate(split_results(builder, result, len(func_type.results))):
             store_cell(builder, cells, i, value)
         builder.ret(builder.trunc(builder.load(field_pointer(builder, ctx, Field.TRAP), typ=I64), I32))
@@ -1066,10 +1097,13 @@ def load_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, typ: ir.Type) -> i
     return builder.load(pointer, typ=typ)
 
 
-def lower_module(valid: ValidModule, shared_globals: frozenset[int], metered: bool = False) -> str:
+def lower_module(
+    valid: ValidModule, shared_globals: frozenset[int], metered: bool = False,
+    piece_functions: int = 1 << 30, piece_bytes: int = 1 << 62,
+) -> Iterator[tuple[int, str]]:
     """The LLVM IR (text) of `valid`'s defined functions and their entries (metered: charging
-    fuel, checking for interruption and counting call depth). Raises `NativeCompileError`
-    for what the native engine does not support."""
-    lowering = _ModuleLowering(valid, shared_globals, metered)
-    lowering.lower()
-    return str(lowering.module)
+    fuel, checking for interruption and counting call depth), in pieces of up to
+    `piece_functions` functions and about `piece_bytes` of wasm code, each with the number of
+    functions it defines; the pieces link into one program. Raises `NativeCompileError` for
+    what the native engine does not support."""
+    return _ModuleLowering(valid, shared_globals, metered).pieces(piece_functions, piece_bytes)

@@ -12,14 +12,10 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
-import os
-import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-
-import llvmlite.binding as llvm
 
 from ...binary import write_module
 from ...errors import Trap, TrapKind
@@ -28,11 +24,13 @@ from ...runtime.func import type_id
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
+from ...progress import progress_bar
 from ..base import EngineGlobals, shared_globals
-from . import layout
+from . import artifact, layout
 from .cache import ObjectCache
+from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
-from .lower import FUNCTIONS_SYMBOL, lower_module
+from .lower import FUNCTIONS_SYMBOL
 from .stack import call_native
 
 if TYPE_CHECKING:
@@ -42,95 +40,56 @@ if TYPE_CHECKING:
 __all__ = ["NativeCompiledModule"]
 
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
-_LLVM_LOCK = threading.Lock()
-# The two tiers: full optimisation, or fast compilation (for large modules, whose compile time
-# through the full pipeline runs to tens of seconds: 7.6 s against 0.9 s for a 131 KB one).
-FULL = "full"
-FAST = "fast"
-FAST_TIER_BYTES = 64 * 1024
 _MASK32 = 0xFFFF_FFFF
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
-_initialised = False
-
-
-def _machine(tier: str) -> llvm.TargetMachine:
-    """A target machine for this host (a new one each time: an execution engine owns its own)."""
-    global _initialised
-    if not _initialised:
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        _initialised = True
-    return llvm.Target.from_default_triple().create_target_machine(opt=3 if tier == FULL else 0, jit=True)
-
-
-def choose_tier(valid: ValidModule) -> str:
-    """FULL (LLVM's O3) for modules up to FAST_TIER_BYTES of code, FAST above, unless
-    $WASMKIT_NATIVE_TIER says "fast" or "full"."""
-    chosen = os.environ.get("WASMKIT_NATIVE_TIER", "auto")
-    if chosen in (FAST, FULL):
-        return chosen
-    code = sum(len(func.body) for func in valid.module.funcs)
-    return FULL if code <= FAST_TIER_BYTES else FAST
-
-
-def _optimise(ir_module: llvm.ModuleRef, machine: llvm.TargetMachine, tier: str) -> None:
-    """FULL: LLVM's default<O3> pipeline. FAST: just what makes decent code quickly (locals
-    into registers, the control flow and instructions simplified), for the fast code generator."""
-    passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3 if tier == FULL else 0))
-    if tier == FULL:
-        passes.getModulePassManager().run(ir_module, passes)
-        return
-    manager = llvm.create_new_module_pass_manager()
-    manager.add_sroa_pass()
-    manager.add_simplify_cfg_pass()
-    manager.add_instruction_combine_pass()
-    manager.run(ir_module, passes)
+# Compiling a module with more code than this shows a progress bar (on a terminal).
+_PROGRESS_BYTES = 64 * 1024
 
 
 class NativeCompiledModule:
-    """A module's functions as machine code, ready to bind to instances."""
+    """A module's functions as machine code, ready to bind to instances.
 
-    def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
+    The machine code comes from an artifact loaded in this process (`artifact`), else from
+    the cache in `cache_dir`, else from compiling (which fills the cache). With `keep_objects`,
+    its object files stay in `objects` (to write an artifact of)."""
+
+    def __init__(
+        self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
+    ) -> None:
         self.valid = valid
         self.metered = metered
         module = valid.module
         # Mutable globals someone else can see live in their Global; native code asks for them.
         self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
-        cache = None
-        if cache_dir is not None:
-            cache = ObjectCache(cache_dir, hashlib.sha256(write_module(module)).digest(), metered, self.tier)
-        cached = cache.load() if cache is not None else None
-        # With cached machine code the module is not lowered at all: an empty LLVM module
-        # stands in for it, and the cache hands MCJIT the object file instead.
-        source = "" if cached is not None else lower_module(valid, self.shared_globals, metered)
-        with _LLVM_LOCK:
-            machine = _machine(self.tier)
-            ir_module = llvm.parse_assembly(source)
-            ir_module.triple = machine.triple
-            ir_module.data_layout = str(machine.target_data)
-            if cached is None:
-                ir_module.verify()
-                _optimise(ir_module, machine, self.tier)
-            self._engine = llvm.create_mcjit_compiler(ir_module, machine)
-            if cache is not None:
-                self._engine.set_object_cache(
-                    notify_func=lambda _module, data: cache.save(data) if cached is None else None,
-                    getbuffer_func=lambda _module: cached,
+        digest = hashlib.sha256(write_module(module)).digest() if cache_dir is not None or artifact.loaded() else None
+        objects = artifact.loaded_objects(digest, metered) if digest is not None else None
+        cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest and objects is None else None
+        if objects is None and cache is not None:
+            objects = cache.load()
+        self.compiled_now = objects is None  # False: loaded from an artifact or the cache
+        if objects is None:
+            code = sum(len(func.body) for func in module.funcs)
+            with progress_bar("compiling") as progress:
+                objects = compile_module(
+                    valid, self.shared_globals, metered, self.tier, progress if code > _PROGRESS_BYTES else None
                 )
-            self._engine.finalize_object()
-            first = valid.imported_func_count
-            # Each defined function's entry, callable through ctypes (made once, shared by instances).
-            self.entries = {
-                index: _ENTRY(self._engine.get_function_address(f"entry{index}"))
-                for index in range(first, len(valid.func_types))
-            }
-            # Each defined function's own address, which tables' mirrors hold for call_indirect.
-            count = len(valid.func_types) - first
-            addresses: Any = (
-                _word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
-                if count else []
-            )
+            if cache is not None:
+                cache.save(objects)
+        self.objects = objects if keep_objects else None
+        self._engine = load_objects(objects)
+        first = valid.imported_func_count
+        # Each defined function's entry, callable through ctypes (made once, shared by instances).
+        self.entries = {
+            index: _ENTRY(self._engine.get_function_address(f"entry{index}"))
+            for index in range(first, len(valid.func_types))
+        }
+        # Each defined function's own address, which tables' mirrors hold for call_indirect.
+        count = len(valid.func_types) - first
+        addresses: Any = (
+            _word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
+            if count else []
+        )
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per defined function, how it is called (its parameter
         # and result types, its cells) and what a table mirror holds for it (address, type id).
@@ -142,7 +101,7 @@ class NativeCompiledModule:
         }
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Everything is compiled already (LLVM compiles the whole module at once)."""
+        """Everything is compiled already (the whole module is compiled at once)."""
         if progress is not None:
             total = len(self.valid.module.funcs)
             progress(total, total)
