@@ -8,7 +8,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +168,72 @@ def test_load_says_when_a_path_does_not_exist_or_bytes_are_no_module() -> None:
     assert caught.value.filename == "missing/fib.wasm"
     with pytest.raises(wasmkit.DecodeError, match="magic header not detected"):
         wasmkit.load(b"\0asx\1\0\0\0")
+
+
+SPIN = '(module (func (export "spin") (loop (br 0))) (func (export "one") (result i32) (i32.const 1)))'
+
+
+def run_bounded(main: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60) -> Any:
+    """asyncio.run(main()) on a daemon thread, failing (instead of hanging the test run) if it
+    has not finished after `timeout` seconds: the bug these tests guard against is a hang."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(("value", asyncio.run(main())))
+        except BaseException as err:  # handed to the test's thread
+            outcome.append(("error", err))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert outcome, f"still running after {timeout} s"
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value
+
+
+@pytest.mark.parametrize(("engine", "interruptible"), [("python", False), ("python", True), ("native", True)])
+def test_cancelling_call_async_stops_the_call_and_frees_the_store(engine: str, interruptible: bool) -> None:
+    if engine == "native":
+        pytest.importorskip("llvmlite")
+    store = wasmkit.Store(engine, interruptible=interruptible)
+    exports = wasmkit.load(SPIN, store=store).exports
+
+    async def main() -> int:
+        task = asyncio.create_task(exports.spin.call_async())
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await asyncio.wait_for(exports.one.call_async(), timeout=10)
+
+    assert run_bounded(main) == 1
+    assert store.lock.acquire(timeout=10)  # nothing holds the store any more
+    store.lock.release()
+    assert exports.one() == 1
+
+
+def test_cancelling_a_call_that_waits_for_the_store_interrupts_no_other() -> None:
+    store = wasmkit.Store(interruptible=True)
+    marks: list[str] = []
+    wat = """(module (import "env" "wait" (func $wait)) (import "env" "mark" (func $mark))
+      (func (export "slow") (result i32) (call $wait) (loop (br_if 0 (i32.const 0))) (i32.const 7))
+      (func (export "marked") (call $mark)))"""
+    imports = {"env": {"wait": lambda: time.sleep(0.5), "mark": lambda: marks.append("ran")}}
+    exports = wasmkit.load(wat, imports, store=store).exports
+
+    async def main() -> int:
+        slow = asyncio.create_task(exports.slow.call_async())
+        await asyncio.sleep(0.1)  # slow holds the store
+        waiting = asyncio.create_task(exports.marked.call_async())
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        return await slow
+
+    assert run_bounded(main) == 7
+    time.sleep(0.2)
+    assert marks == []

@@ -14,6 +14,7 @@ from typing import Any
 from ..syntax.types import FuncType
 from .call import HostError, call_wasm
 from .values import to_api, to_internal
+from .wasm_thread import run_async
 
 __all__ = ["Func", "Caller", "type_id"]
 
@@ -125,26 +126,44 @@ class Func:
         return self._with_caller(Caller(instance)) if self._with_caller is not None else self.fn
 
     def __call__(self, *args: Any) -> Any:
+        result = call_wasm(self.fn, self._arguments(args), None if self.store is None else self.store.guard)
+        return self._results(result)
+
+    async def call_async(self, *args: Any) -> Any:
+        """Call from asyncio code: the function runs on a wasm thread, off the event loop.
+        Cancelling the awaiting task stops the call and so lets go of the store: through the
+        store's interruption when it is interruptible (a call still waiting for the store
+        does not run), else by raising `Cancelled` in the Python code running it (the
+        Python engine stops at its next instruction, native code when it returns)."""
+        from .store import CancellableCall
+
+        internal = self._arguments(args)
+        store = self.store
+        if store is not None and store.interruptible:
+            call = CancellableCall(store)
+            result = await run_async(call_wasm, (self.fn, internal, call), call.cancel)
+        else:
+            result = await run_async(call_wasm, (self.fn, internal, None if store is None else store.guard), None)
+        return self._results(result)
+
+    def _arguments(self, args: tuple) -> tuple:
+        """Python values as internal ones, checked against the parameter types."""
         params = self.type.params
         if len(args) != len(params):
             raise TypeError(f"{self._describe()} takes {len(params)} argument(s), got {len(args)}")
         try:
-            internal = tuple(to_internal(t, a) for t, a in zip(params, args))
+            return tuple(to_internal(t, a) for t, a in zip(params, args))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{self._describe()}: {err}") from None
-        result = call_wasm(self.fn, internal, None if self.store is None else self.store.guard)
+
+    def _results(self, result: Any) -> Any:
+        """Internal results as Python values: one as itself, several as a tuple, none as None."""
         results = self.type.results
         if not results:
             return None
         if len(results) == 1:
             return to_api(results[0], result)
         return tuple(to_api(t, v) for t, v in zip(results, result))  # type: ignore[call-overload]
-
-    async def call_async(self, *args: Any) -> Any:
-        """Call from asyncio code: the function runs on a worker thread, off the event loop."""
-        import asyncio  # only asyncio programs pay for importing it
-
-        return await asyncio.to_thread(self, *args)
 
     def _describe(self) -> str:
         return f"{self.name or 'function'}{self.type}"

@@ -35,7 +35,7 @@ from types import TracebackType
 from ..engine.base import Engine, get_engine
 from ..errors import Trap, TrapKind
 
-__all__ = ["Store", "StoreLimits"]
+__all__ = ["Store", "StoreLimits", "CancellableCall"]
 
 _NATIVE_UNLIMITED = 1 << 62  # "no limit" in the native meter's 64-bit cells
 # Made once: ctypes keeps array types only while something refers to them, and making one
@@ -111,6 +111,11 @@ class Store:
             raise ValueError("this store does not consume fuel (create it with Store(fuel=...))")
 
     # -- interruption --
+
+    @property
+    def interruptible(self) -> bool:
+        """Whether `interrupt` and `set_deadline` work here (`Store(interruptible=True)`)."""
+        return self._interruptible
 
     def interrupt(self) -> None:
         """Stop the wasm running in this store with the trap "interrupted" (from any thread).
@@ -209,3 +214,41 @@ class _InterruptibleCall:
     ) -> None:
         self._depth -= 1
         self._store.lock.release()
+
+
+class CancellableCall:
+    """The guard of one call into an interruptible store that can be cancelled from another
+    thread (`Func.call_async` uses it): cancelled before it enters the store, the call does
+    not run (it traps "interrupted" at once); cancelled while it runs, the store is
+    interrupted, which stops this call and no other, since it holds the store meanwhile."""
+
+    __slots__ = ("_store", "_lock", "_running", "_cancelled")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._running = False
+        self._cancelled = False
+
+    def __enter__(self) -> None:
+        guard = self._store.guard
+        guard.__enter__()
+        with self._lock:
+            if not self._cancelled:
+                self._running = True
+                return
+        guard.__exit__(None, None, None)
+        raise Trap(TrapKind.INTERRUPTED)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            self._running = False
+        self._store.guard.__exit__(kind, error, tb)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self._running:
+                self._store.interrupt()

@@ -39,6 +39,7 @@ __all__ = [
     "take_wasm_thread",
     "release_wasm_thread",
     "run_on_wasm_thread",
+    "run_async",
 ]
 
 # How deep wasm calls may nest before "call stack exhausted": the recursion limit while wasm runs.
@@ -107,6 +108,10 @@ class WasmThread:
         self._done.acquire()
         self._job: tuple[Callable[..., Any], tuple] | None = None
         self._outcome: tuple[Any, BaseException | None] = (None, None)
+        # Whether a call runs, and whether it was stopped: `stop` and `wait` may race (a task
+        # cancelled as its call ends), so they decide under this lock.
+        self._state = threading.Lock()
+        self._running = False
         self._stopped = False
         previous = threading.stack_size(WASM_STACK_BYTES)
         try:
@@ -142,15 +147,18 @@ class WasmThread:
     def start(self, fn: Callable[..., Any], args: tuple) -> None:
         """Begin running `fn(*args)` on this thread."""
         self._job = (fn, args)
+        self._running = True
         self._go.release()
 
     def wait(self, timeout: float = -1) -> bool:
         """Wait until the call has ended (True), or `timeout` seconds have passed (False)."""
         if not self._done.acquire(timeout=timeout):
             return False
-        if self._stopped:  # a stop not delivered (the call ended first) must not hit the next
-            self._stopped = False
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), None)
+        with self._state:
+            self._running = False
+            if self._stopped:  # a stop not delivered (the call ended first) must not hit the next
+                self._stopped = False
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), None)
         return True
 
     def result(self) -> Any:
@@ -164,9 +172,10 @@ class WasmThread:
     def stop(self) -> None:
         """Raise `Cancelled` in the running call, at its next Python instruction (native code
         sees it when it next calls back into Python). Once per call."""
-        if not self._stopped:
-            self._stopped = True
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), ctypes.py_object(Cancelled))
+        with self._state:
+            if self._running and not self._stopped:
+                self._stopped = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), ctypes.py_object(Cancelled))
 
     def run(self, fn: Callable[..., Any], args: tuple) -> Any:
         """`fn(*args)` on this thread; an exception that interrupts the wait (Ctrl-C) stops
@@ -212,6 +221,42 @@ def run_on_wasm_thread(fn: Callable[..., Any], args: tuple) -> Any:
     finally:
         RECURSION_LIMIT.exit()
         release_wasm_thread(thread)
+
+
+def _finish(thread: WasmThread) -> tuple[Any, BaseException | None]:
+    """Wait for `thread`'s call, let go of what it held, and say how the call ended."""
+    thread.wait()
+    RECURSION_LIMIT.exit()
+    try:
+        outcome: tuple[Any, BaseException | None] = (thread.result(), None)
+    except BaseException as err:  # noqa: B036 - raised in the awaiting task instead
+        outcome = (None, err)
+    release_wasm_thread(thread)
+    return outcome
+
+
+async def run_async(fn: Callable[..., Any], args: tuple, stop: Callable[[], None] | None) -> Any:
+    """`fn(*args)` on a wasm thread, awaited off the event loop. If the awaiting task is
+    cancelled, the call is stopped with `stop()`, or when that is None by raising `Cancelled`
+    in it; a helper thread waits for it to end and lets go of the wasm thread (the task does
+    not wait for that)."""
+    import asyncio  # only asyncio programs pay for importing it
+
+    thread = take_wasm_thread()
+    RECURSION_LIMIT.enter()
+    thread.start(fn, args)
+    finished = asyncio.get_running_loop().run_in_executor(None, _finish, thread)
+    try:
+        value, error = await asyncio.shield(finished)
+    except asyncio.CancelledError:
+        if stop is not None:
+            stop()
+        else:
+            thread.stop()
+        raise
+    if error is not None:
+        raise error
+    return value
 
 
 def _after_fork_in_child() -> None:
