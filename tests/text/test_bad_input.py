@@ -1,8 +1,7 @@
-"""Hostile text: each a ParseError in bounded time and memory, never another exception."""
+"""Hostile text: each a ParseError, never another exception. (Large inputs run under a time
+and memory bound in test_bounds.py; no timing is asserted here.)"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -10,25 +9,23 @@ from wasmkit.errors import ParseError
 from wasmkit.text import decode_source, parse_module, parse_script
 
 
-def _rejected_quickly(text: str, limit: float = 2.0) -> ParseError:
-    start = time.perf_counter()
+def _rejected(text: str) -> ParseError:
     with pytest.raises(ParseError) as info:
         parse_module(text)
-    assert time.perf_counter() - start < limit
     return info.value
 
 
 def test_unterminated_string() -> None:
-    assert _rejected_quickly('(module (data "abc').message == "unclosed string"
+    assert _rejected('(module (data "abc').message == "unclosed string"
 
 
 def test_unterminated_block_comment() -> None:
-    assert _rejected_quickly("(module (; (; ;) " + "x" * 100_000).message == "unclosed comment"
+    assert _rejected("(module (; (; ;) " + "x" * 100_000).message == "unclosed comment"
 
 
 def test_one_hundred_thousand_nested_parentheses() -> None:
-    _rejected_quickly("(" * 100_000 + ")" * 100_000)
-    _rejected_quickly("(" * 100_000)
+    _rejected("(" * 100_000 + ")" * 100_000)
+    _rejected("(" * 100_000)
 
 
 def test_one_hundred_thousand_nested_folded_instructions_parse_without_recursion() -> None:
@@ -54,7 +51,7 @@ def test_invalid_utf8_source() -> None:
 @pytest.mark.parametrize("literal", ["1" * 1000, "0x" + "f" * 1000, "1" * 1000 + ".5e-1000", "1e" + "9" * 1000])
 def test_numbers_with_a_thousand_digits(literal: str) -> None:
     for const in ("i32.const", "i64.const"):
-        _rejected_quickly(f"(module (func (drop ({const} {literal}))))")
+        _rejected(f"(module (func (drop ({const} {literal}))))")
     try:
         parse_module(f"(module (func (drop (f64.const {literal}))))")
     except ParseError as err:
@@ -63,7 +60,7 @@ def test_numbers_with_a_thousand_digits(literal: str) -> None:
 
 def test_garbage_is_rejected() -> None:
     for text in ("\x00\x01\x02", "(module (func (\x7f)))", "(module \u00e9)", ";", "(module (func 1 2 3))"):
-        _rejected_quickly(text)
+        _rejected(text)
 
 
 def test_malformed_scripts() -> None:
