@@ -4,11 +4,19 @@ After `import wasmkit.hook` (or `wasmkit.install_import_hook()`), `import fib` f
 or `fib.wat` on `sys.path` (or in the package being imported from) and instantiates it; its
 exports become the module's attributes, and the instance is `fib.__wasm_instance__`.
 
-The wasm module's own imports are resolved by importing their module names: another wasm
-module found the same way, or a Python module whose attributes of those names are functions,
-memories, tables or globals (Python callables become host functions of the declared type).
-`wasi_snapshot_preview1` imports get a default WASI configuration: the program's arguments and
-environment are those of the Python process, stdio is inherited, no directory is preopened.
+Trust: a wasm file on `sys.path` is found as a `.py` file would be, but it runs sandboxed, and
+it gets only what the program gave the hook. Its imports are resolved from
+
+- `wasi_snapshot_preview1`: WASI configured by `configure(wasi=...)`; by default no
+  environment variables, no arguments but the file's path, no directories, inherited stdio;
+- a module name given to `provide(name, items)`: those items (a mapping, or an object such
+  as a Python module whose attributes of those names are used);
+- another wasm module that the hook finds the same way (it gets the same treatment);
+
+and nothing else: a Python module is reached only when provided, so that a .wasm file cannot
+call `os.system` just by importing "os" "system". `configure(python_modules=True)` restores
+the earlier behaviour (any importable Python module's attributes), for programs that trust
+every wasm file on their path as they trust its Python files.
 """
 
 from __future__ import annotations
@@ -16,18 +24,59 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
+from typing import Any
 
 from .api import ImportValue, load
+from .runtime.instance import Exports
 from .runtime.module import Module
 
-__all__ = ["install_import_hook", "WasmFinder"]
+__all__ = ["install_import_hook", "provide", "configure", "WasmFinder"]
 
 _SUFFIXES = (".wasm", ".wat")
 WASI_MODULE = "wasi_snapshot_preview1"
+
+
+class _Policy:
+    """What wasm modules imported through the hook may reach (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.provided: dict[str, Any] = {}
+        self.wasi: Any = None  # a wasmkit.wasi.WasiConfig; None: the safe default per module
+        self.python_modules = False
+
+
+_POLICY = _Policy()
+
+
+def provide(module_name: str, items: Mapping[str, ImportValue] | object) -> None:
+    """Let wasm modules imported through the hook import `module_name`'s names from `items`:
+    a mapping of names to functions, memories, tables or globals (Python callables become host
+    functions of the type the module declares) such as an instance's `exports`, or an object,
+    such as a Python module, whose attributes of those names are used. Replaces what was provided under that name before."""
+    _POLICY.provided[module_name] = items
+
+
+def configure(*, wasi: Any = None, python_modules: bool | None = None) -> None:
+    """Set the WASI configuration (a `wasmkit.wasi.WasiConfig`) given to wasm modules that
+    import WASI (None: the default, with no environment), and whether their imports may come
+    from any importable Python module (`python_modules=True`: trust them as Python code;
+    None leaves the setting as it is)."""
+    _POLICY.wasi = wasi
+    if python_modules is not None:
+        _POLICY.python_modules = python_modules
+
+
+def _wasi_config(path: str) -> Any:
+    from .wasi import WasiConfig
+
+    if _POLICY.wasi is not None:
+        return _POLICY.wasi
+    return WasiConfig(argv=[path])  # stdio inherited, no environment, no directories
 
 
 class WasmLoader(importlib.abc.Loader):
@@ -46,12 +95,7 @@ class WasmLoader(importlib.abc.Loader):
                 needs_wasi = True
                 continue
             imports.setdefault(module_name, {})[name] = _resolve_import(module_name, name, module.__name__)
-        wasi = None
-        if needs_wasi:
-            from .wasi import WasiConfig
-
-            wasi = WasiConfig(argv=list(sys.argv), env=dict(os.environ))
-        instance = load(wasm, imports, wasi)
+        instance = load(wasm, imports, _wasi_config(self.path) if needs_wasi else None)
         module.__wasm_instance__ = instance  # type: ignore[attr-defined]
         module.__file__ = self.path
         for name in instance.exports:
@@ -59,22 +103,66 @@ class WasmLoader(importlib.abc.Loader):
 
 
 def _resolve_import(module_name: str, name: str, importer: str) -> ImportValue:
+    if module_name in _POLICY.provided:
+        provider = _POLICY.provided[module_name]
+    else:
+        provider = _wasm_module(module_name)
+        if provider is None:
+            if not _POLICY.python_modules:
+                raise ImportError(
+                    f"{importer}: its wasm import {module_name}.{name} is not provided: no wasm module "
+                    f"{module_name!r} was found, and Python modules are reached only through "
+                    f"wasmkit.hook.provide({module_name!r}, ...)",
+                    name=module_name,
+                )
+            provider = _python_module(module_name, name, importer)
+    item = _item(provider, name)
+    if item is None:
+        raise ImportError(f"{importer}: its wasm import {module_name}.{name} is not defined by {module_name!r}")
+    return item
+
+
+def _item(provider: object, name: str) -> Any:
+    """`name` from a provided mapping or instance's exports, a wasm module's exports or an
+    object's attributes."""
+    instance = getattr(provider, "__wasm_instance__", None)
+    if instance is not None:
+        provider = instance.exports
+    if isinstance(provider, (Mapping, Exports)):
+        return provider[name] if name in provider else None
+    return getattr(provider, name, None)
+
+
+def _wasm_module(module_name: str) -> ModuleType | None:
+    """The wasm module `module_name` as the hook imports it (imported now if need be), or None
+    if there is none: never a Python module of that name."""
+    loaded = sys.modules.get(module_name)
+    if loaded is not None:
+        return loaded if hasattr(loaded, "__wasm_instance__") else None
+    if not module_name.isidentifier():
+        return None
+    spec = WasmFinder().find_spec(module_name, None)
+    if spec is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
     try:
-        provider = importlib.import_module(module_name)
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+def _python_module(module_name: str, name: str, importer: str) -> ModuleType:
+    try:
+        return importlib.import_module(module_name)
     except ImportError as err:
         raise ImportError(
             f"{importer}: its wasm import {module_name}.{name} needs a module {module_name!r}, "
             f"which cannot be imported ({err})",
             name=module_name,
         ) from None
-    instance = getattr(provider, "__wasm_instance__", None)
-    if instance is not None:
-        item = instance.exports[name] if name in instance.exports else None
-    else:
-        item = getattr(provider, name, None)
-    if item is None:
-        raise ImportError(f"{importer}: its wasm import {module_name}.{name} is not defined by {module_name!r}")
-    return item
 
 
 class WasmFinder(importlib.abc.MetaPathFinder):

@@ -4,8 +4,10 @@ hook, threads and asyncio."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -98,13 +100,67 @@ def test_the_import_hook(tmp_path: Path) -> None:
     )
     (tmp_path / "broken.wat").write_text('(module (import "nowhere_to_be_found" "f" (func)))')
     script = (
-        "import wasmkit.hook\nimport fibmod, user\nprint(fibmod.fib(10), user.fib_plus(10))\n"
+        "import wasmkit.hook, helpers\nwasmkit.hook.provide('helpers', helpers)\n"
+        "import fibmod, user\nprint(fibmod.fib(10), user.fib_plus(10))\n"
         "try:\n    import broken\nexcept ImportError as err:\n    print('ImportError:', err)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     lines = out.splitlines()
     assert lines[0] == "55 56"
-    assert lines[1].startswith("ImportError: broken: its wasm import nowhere_to_be_found.f needs a module")
+    assert lines[1].startswith("ImportError: broken: its wasm import nowhere_to_be_found.f is not provided")
+
+
+# A module whose start function calls os.getpid, if its imports can reach Python's os module,
+# and one that reports how many environment variables WASI gives it.
+REACHES_FOR_OS = """(module (import "os" "getpid" (func $getpid (result i32)))
+  (global $pid (export "pid") (mut i32) (i32.const 0))
+  (func $start (global.set $pid (call $getpid))) (start $start))"""
+COUNTS_ENV = """(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "env_count") (result i32) (drop (call $sizes (i32.const 0) (i32.const 4))) (i32.load (i32.const 0))))"""
+
+
+def run_hook_script(tmp_path: Path, script: str) -> list[str]:
+    (tmp_path / "reaches_for_os.wat").write_text(REACHES_FOR_OS)
+    (tmp_path / "counts_env.wat").write_text(COUNTS_ENV)
+    env = {**os.environ, "WASMKIT_TEST_SECRET": "hunter2"}
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.splitlines()
+
+
+def test_hooked_modules_reach_only_what_was_provided(tmp_path: Path) -> None:
+    lines = run_hook_script(
+        tmp_path,
+        """
+        import wasmkit.hook
+        try:
+            import reaches_for_os
+            print("imported")
+        except ImportError as err:
+            print("ImportError", "os.getpid is not provided" in str(err))
+        import counts_env
+        print(counts_env.env_count())
+        """,
+    )
+    assert lines == ["ImportError True", "0"]
+
+
+def test_hooked_modules_can_be_trusted_explicitly(tmp_path: Path) -> None:
+    lines = run_hook_script(
+        tmp_path,
+        """
+        import os, wasmkit.hook
+        from wasmkit.wasi import WasiConfig
+        wasmkit.hook.configure(wasi=WasiConfig(env=os.environ), python_modules=True)
+        import reaches_for_os, counts_env
+        print(reaches_for_os.pid.value == os.getpid(), counts_env.env_count() == len(os.environ))
+        """,
+    )
+    assert lines == ["True True"]
 
 
 def test_a_store_can_be_used_from_several_threads() -> None:
