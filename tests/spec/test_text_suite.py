@@ -60,8 +60,9 @@ def _canonical(module: Module) -> Module:
         out = []
         for instr in iter_instructions(expr):
             imm = instr.imm
-            if instr.op.imm is Imm.BLOCK and 0 <= imm < len(types) and not types[imm].params and len(types[imm].results) <= 1:
-                imm = int(types[imm].results[0]) - 0x80 if types[imm].results else BLOCK_EMPTY
+            ft = types[imm] if instr.op.imm is Imm.BLOCK and 0 <= imm < len(types) else None
+            if ft is not None and not ft.params and len(ft.results) <= 1:
+                imm = int(ft.results[0]) - 0x80 if ft.results else BLOCK_EMPTY
             out.append(encode_instruction(instr.op, imm))
         return b"".join(out)
 

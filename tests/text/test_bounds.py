@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,8 @@ def test_hostile_text_is_rejected_in_bounded_time_and_memory() -> None:
         memory=1024 * MiB,
         timeout=60,
     )
-    assert out.splitlines() == ["unclosed comment", "unexpected token", "unexpected token", "unclosed string", "unexpected token"]
+    expected = ["unclosed comment", "unexpected token", "unexpected token", "unclosed string", "unexpected token"]
+    assert out.splitlines() == expected
 
 
 def test_deeply_nested_block_comments_cost_linear_time() -> None:
@@ -205,7 +207,7 @@ def test_float_literals_of_thousands_of_digits_round_correctly(literal: str, bit
     assert module.funcs[0].body == b"\x44" + bits.to_bytes(8, "little") + b"\x1a\x0b"
 
 
-def test_a_huge_literal_is_one_error_line_from_the_command_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_literal_is_a_parse_error_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "big.wat"
     source.write_text("(module (func (drop (i64.const " + "9" * 10_000 + "))))")
     assert main(["wat2wasm", str(source), "-o", str(tmp_path / "big.wasm")]) == 1

@@ -43,7 +43,9 @@ from .lexer import ID, Form, Item, Source, Token, read_forms
 __all__ = ["parse_module", "module_from_form", "module_from_items"]
 
 _DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
-_IMPORT_KINDS = {int: ExternKind.FUNC, TableType: ExternKind.TABLE, MemoryType: ExternKind.MEMORY, GlobalType: ExternKind.GLOBAL}
+_IMPORT_KINDS = {
+    int: ExternKind.FUNC, TableType: ExternKind.TABLE, MemoryType: ExternKind.MEMORY, GlobalType: ExternKind.GLOBAL
+}
 _EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL}
 
 

@@ -58,7 +58,9 @@ def _ids(names: dict[int, str]) -> dict[int, str]:
 
 
 # Each byte as a string literal writes it: printable ASCII as itself, the rest as `\hh`.
-_BYTE_TEXT = {byte: chr(byte) if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C) else f"\\{byte:02x}" for byte in range(256)}
+_BYTE_TEXT = {
+    byte: chr(byte) if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C) else f"\\{byte:02x}" for byte in range(256)
+}
 
 
 def _string(data: bytes) -> str:
