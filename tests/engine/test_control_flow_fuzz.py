@@ -4,11 +4,14 @@ Hypothesis draws the generator's choices, so a disagreement shrinks to a small m
 
 from __future__ import annotations
 
+import random
+import sys
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine.control_flow import Program, disagreement, generate
+from tests.engine.control_flow import Program, RandomChooser, disagreement, generate
 
 pytest.importorskip("llvmlite")
 
@@ -31,4 +34,18 @@ def programs(draw: st.DrawFn) -> Program:
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program=programs())
 def test_engines_agree_on_random_control_flow(program: Program) -> None:
+    assert disagreement(program) is None, program.text
+
+
+@pytest.mark.parametrize("seed", [5, 12])  # seeds whose programs have both
+def test_engines_agree_on_deeply_nested_programs(seed: int) -> None:
+    """Programs nested some 700 levels deep (loops among them): past the depths where the
+    Python engine writes code flat and loops as closures, at its real thresholds."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # the generator recurses per level of nesting
+    try:
+        program = generate(RandomChooser(random.Random(seed)), size=3000)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert program.text.count("\n") > 5000  # big, as the seed was chosen for
     assert disagreement(program) is None, program.text
