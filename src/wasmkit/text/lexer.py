@@ -43,12 +43,12 @@ _SCAN = re.compile(
 _STRING = re.compile(r'"([^"\\\x00-\x1f\x7f]*+(?:\\[^\x00-\x1f\x7f][^"\\\x00-\x1f\x7f]*+)*+)"')
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*+)\}|(.))", re.DOTALL)
 _STRING_PREFIX = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')
-# A string body whose escapes are all `\hh` or one of _SIMPLE_ESCAPES (the common case).
-_SIMPLE_BODY = re.compile(r"""[^\\]*+(?:\\(?:[0-9a-fA-F]{2}|[tnr"'\\])[^\\]*+)*+""")
+# A string literal whose escapes are all `\hh` or one of _SIMPLE_ESCAPES (the common case).
+_SIMPLE_STRING = re.compile(r'"[^"\\\x00-\x1f\x7f]*+(?:\\(?:[0-9a-fA-F]{2}|[tnr"\'\\])[^"\\\x00-\x1f\x7f]*+)*+"')
 _COMMENT_DELIMITER = re.compile(r"\(;|;\)")
 _SIMPLE_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\": b"\\"}
 # Each one-character escape and its `\hh` spelling, the escaped backslash first (see
-# _decode_string).
+# _decode_simple).
 _HEX_SPELLINGS = sorted(
     ((f"\\{char}", f"\\{byte[0]:02x}") for char, byte in _SIMPLE_ESCAPES.items()), key=lambda pair: pair[0] != "\\\\"
 )
@@ -115,17 +115,19 @@ class Form(list):
 Item = Union[Token, Form]
 
 
+def _decode_simple(body: str) -> bytes:
+    r"""The bytes of a string literal's body (between the quotes) whose escapes are all `\hh`
+    or one-character ones: each is spelled `\xhh` and the codec decodes them, so that a string
+    of many escapes (a large data segment) costs C speed, not a Python step per escape. Each
+    `\\` found left to right is an escaped backslash (no escape ends in a backslash); once
+    those are `\5c`, every backslash opens an escape, so each `\n` found is one, and so on."""
+    for escape, hex_escape in _HEX_SPELLINGS:
+        body = body.replace(escape, hex_escape)
+    return body.replace("\\", "\\x").encode("utf-8").decode("unicode_escape").encode("latin-1")
+
+
 def _decode_string(body: str, offset: int, source: Source) -> bytes:
-    """The bytes of a string literal's body (between the quotes)."""
-    if _SIMPLE_BODY.fullmatch(body):
-        # Only `\hh` and one-character escapes: spell them all `\xhh` and let the codec
-        # decode them, so that a string of many escapes (a large data segment) costs C speed,
-        # not a Python step per escape. Each `\\` found left to right is an escaped backslash
-        # (no escape ends in a backslash); once those are `\5c`, every backslash opens an
-        # escape, so each `\n` found is one, and so on.
-        for escape, hex_escape in _HEX_SPELLINGS:
-            body = body.replace(escape, hex_escape)
-        return body.replace("\\", "\\x").encode("utf-8").decode("unicode_escape").encode("latin-1")
+    """The bytes of any string literal's body, escape by escape."""
     out = bytearray()
     pos = 0
     for match in _ESCAPE.finditer(body):
@@ -149,6 +151,8 @@ def _decode_string(body: str, offset: int, source: Source) -> bytes:
 
 def _classify(run: str, offset: int, source: Source) -> Token:
     if run[0] == '"':
+        if _SIMPLE_STRING.fullmatch(run):
+            return Token(STRING, run, offset, _decode_simple(run[1:-1]))
         match = _STRING.fullmatch(run)
         if match:
             return Token(STRING, run, offset, _decode_string(match.group(1), offset + 1, source))
