@@ -17,8 +17,9 @@ MEMORY_SIZE = 1 << 16
 SCRATCH = 0x8000  # where the helpers put strings and structs by default
 
 
-class FakeMemory:
-    """A bytearray-backed linear memory honouring the engine's memory contract."""
+class ReadWriteMemory:
+    """A bytearray-backed linear memory with only the required part of the engine's memory
+    contract (`size`, `read`, `write`): WASI copies through `read` and `write`."""
 
     def __init__(self, size: int = MEMORY_SIZE) -> None:
         self.data = bytearray(size)
@@ -38,10 +39,18 @@ class FakeMemory:
         self.data[offset : offset + len(data)] = data
 
 
+class FakeMemory(ReadWriteMemory):
+    """A linear memory with a `view`, as the runtime's: WASI reads and writes through it."""
+
+    @property
+    def view(self) -> memoryview:
+        return memoryview(self.data)
+
+
 class Guest:
     """Calls WASI functions like compiled code would, through a FakeMemory."""
 
-    def __init__(self, wasi: WasiPreview1, memory: FakeMemory | None = None) -> None:
+    def __init__(self, wasi: WasiPreview1, memory: ReadWriteMemory | None = None) -> None:
         self.wasi = wasi
         self.memory = memory or FakeMemory()
         self.functions = wasi.host_functions()

@@ -1,16 +1,24 @@
-"""Capture limits and interruption of a WASI program's waits: what an embedder (the edge
-server, say) uses to bound a program's output and stop it while it sleeps."""
+"""Capture limits and interruption of a WASI program's waits and transfers: what an embedder
+(the edge server, say) uses to bound a program's output and stop it while it sleeps or moves
+a lot of data."""
 
 from __future__ import annotations
 
+import os
+import struct
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 import wasmkit
+from tests.wasi.conftest import FakeMemory, Guest, captured_config
+from wasmkit.errors import Trap, TrapKind
 from wasmkit.runtime import Linker, Store
-from wasmkit.wasi import Errno, OutputLimitError, WasiConfig, define_wasi
+from wasmkit.wasi import Errno, OutputLimitError, WasiConfig, WasiPreview1, define_wasi
+from wasmkit.wasi.memory import CHUNK
 
 # Writes 10 bytes to stdout `count` times.
 WRITER = """(module
@@ -75,3 +83,130 @@ def test_interrupting_wakes_a_sleeping_program() -> None:
     assert instance.exports.sleep(3_600_000) == Errno.INTR
     assert time.monotonic() - started < 60  # woken, not left asleep for an hour
     assert instance.exports.sleep(3_600_000) == Errno.INTR  # and every later wait too
+
+
+# Writes `length` bytes from offset 65536 to stdout with one fd_write; returns its errno.
+BIG_WRITER = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1040)
+  (func (export "write") (param $length i32) (result i32)
+    (i32.store (i32.const 0) (i32.const 65536))
+    (i32.store (i32.const 4) (local.get $length))
+    (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))"""
+
+BOUND = 60.0  # seconds a stopped call may take at most (it takes a fraction of one)
+
+
+def _finish(run: Callable[[], object], wasi: WasiPreview1) -> BaseException | object:
+    """Run `run` on a thread; its result or exception. A call that was not stopped within
+    BOUND seconds is released with `wasi.interrupt()` and the test fails."""
+    outcome: list[BaseException | object] = []
+
+    def target() -> None:
+        try:
+            outcome.append(run())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(BOUND)
+    if thread.is_alive():
+        wasi.interrupt()
+        thread.join(BOUND)
+        pytest.fail("the WASI call was not stopped")
+    return outcome[0]
+
+
+def test_a_store_deadline_stops_a_sleeping_program() -> None:
+    store = Store(interruptible=True)
+    instance, wasi = _instance(SLEEPER, WasiConfig(), store)
+    store.set_deadline(0.2)
+    result = _finish(lambda: instance.exports.sleep(3_600_000), wasi)
+    assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
+    store.set_deadline(None)  # the store runs again once its deadline is lifted
+    assert instance.exports.sleep(1) == Errno.SUCCESS
+
+
+def test_a_store_deadline_stops_a_large_write_to_a_slow_reader(tmp_path: Path) -> None:
+    fifo = tmp_path / "stdout"
+    os.mkfifo(fifo)
+    received = []
+
+    def slow_reader() -> None:
+        with open(fifo, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                received.append(len(chunk))
+                time.sleep(0.01)  # a whole 64 MiB would take over ten seconds
+
+    reader = threading.Thread(target=slow_reader, daemon=True)
+    reader.start()
+    config = WasiConfig()
+    config.stdout_file(fifo)
+    store = Store(interruptible=True)
+    instance, wasi = _instance(BIG_WRITER, config, store)
+    try:
+        store.set_deadline(0.3)
+        result = _finish(lambda: instance.exports.write(64 << 20), wasi)
+    finally:
+        wasi.close()
+        reader.join(BOUND)
+    assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
+    assert sum(received) < 64 << 20
+
+
+class _StoreInterruptedAt:
+    """Stands in for the calling instance's store: its interrupt is seen at the `at`-th
+    check a WASI call makes (then `action` runs: trap, or interrupt the WASI state)."""
+
+    def __init__(self, at: int, action: Callable[[], None]) -> None:
+        self.checks = 0
+        self._at = at
+        self._action = action
+
+    def check_interrupt(self) -> None:
+        self.checks += 1
+        if self.checks == self._at:
+            self._action()
+
+
+def _trap() -> None:
+    raise Trap(TrapKind.INTERRUPTED)
+
+
+def test_a_store_interrupt_stops_a_write_between_chunks(make_guest: Callable[[WasiConfig], Guest]) -> None:
+    guest = make_guest(captured_config())
+    guest.memory = FakeMemory(8 << 20)
+    guest.wasi.interruption.store = _StoreInterruptedAt(3, _trap)  # type: ignore[assignment]
+    iovs, count = guest.iovecs((1 << 20, 6 << 20))
+    with pytest.raises(Trap, match="interrupted"):
+        guest.call("fd_write", 1, iovs, count, guest.alloc(4))
+    assert len(guest.wasi.captured_stdout) == 2 * CHUNK  # two chunks went before the third check
+
+
+def test_interrupting_the_wasi_state_cuts_a_write_short(make_guest: Callable[[WasiConfig], Guest]) -> None:
+    guest = make_guest(captured_config())
+    guest.memory = FakeMemory(8 << 20)
+    guest.wasi.interruption.store = _StoreInterruptedAt(2, guest.wasi.interrupt)  # type: ignore[assignment]
+    iovs, count = guest.iovecs((1 << 20, 6 << 20))
+    out = guest.alloc(4)
+    assert guest.errno("fd_write", 1, iovs, count, out) == Errno.SUCCESS
+    assert guest.u32(out) == CHUNK == len(guest.wasi.captured_stdout)  # a short count
+    assert guest.errno("fd_write", 1, iovs, count, out) == Errno.INTR  # and nothing after
+
+
+def test_a_store_interrupt_stops_a_poll_with_many_subscriptions(
+    make_guest: Callable[[WasiConfig], Guest],
+) -> None:
+    guest = make_guest(captured_config())
+    guest.memory = FakeMemory(8 << 20)
+    store = _StoreInterruptedAt(2, _trap)
+    guest.wasi.interruption.store = store  # type: ignore[assignment]
+    count = 100_000  # a relative MONOTONIC clock of 0 each: all ready at once
+    subscription = struct.pack("<QB7xI4xQQH6x", 0, 0, 1, 0, 0, 0)
+    guest.memory.data[: 48 * count] = subscription * count
+    retptr = 8 << 20 - 4
+    with pytest.raises(Trap, match="interrupted"):
+        guest.call("poll_oneoff", 0, 48 * count, count, retptr)
+    assert store.checks == 2  # stopped after the first piece of subscriptions
+    assert guest.u32(retptr) == 0  # no events reported

@@ -12,9 +12,10 @@
     fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_set_size, fd_filestat_set_times,
     fd_advise, fd_allocate, fd_datasync, fd_sync, fd_close, fd_renumber
 
-An iovec array is `iovs_len` records of (buf u32, buf_len u32). As in wasmtime, a read or write
-transfers through the first iovec that is not empty only, and the caller (wasi-libc, Rust's
-std) loops; one call also moves at most 64 MiB. Both are short transfers, which POSIX allows.
+As in wasmtime, a read or write transfers through the first iovec that is not empty only, and
+the caller (wasi-libc, Rust's std) loops; one call also moves at most 64 MiB, a chunk at a
+time, and can be stopped between chunks (short transfers, which POSIX allows; see
+`wasmkit.wasi.transfer`).
 
 fd_readdir fills `buf` with records laid out as
 
@@ -35,24 +36,15 @@ from .abi import Advice, Fdflags, Filetype, Fstflags, Preopentype, Rights, Whenc
 from .config import DirPerms, FilePerms
 from .errno import Errno, WasiError
 from .fdtable import DirectoryDescriptor, FdTable, FileDescriptor, InputDescriptor, OutputDescriptor
-from .fs import DirEntry, Stat
-from .memory import DIRENT, FDSTAT, FILESTAT, IOVEC, PRESTAT, GuestMemory
+from .fs import DirEntry, File, Stat
+from .interrupt import Interruption
+from .memory import DIRENT, FDSTAT, FILESTAT, PRESTAT, GuestMemory
 from .syscall import I32, I64, syscall
+from .transfer import first_buffer, read_in, write_out
 
 __all__ = ["FdCalls", "new_times", "store_filestat"]
 
-MAX_TRANSFER = 64 * 1024 * 1024
 _SYNC_FLAGS = Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC
-
-
-def first_buffer(mem: GuestMemory, iovs: int, iovs_len: int) -> tuple[int, int]:
-    """(pointer, length) of the first non-empty iovec, capped at MAX_TRANSFER; (0, 0) if all
-    are empty. The whole array and the chosen buffer must lie in memory (FAULT)."""
-    for ptr, length in mem.unpack_array(IOVEC, iovs, iovs_len):
-        if length:
-            mem.check(ptr, length)
-            return ptr, min(length, MAX_TRANSFER)
-    return 0, 0
 
 
 def new_times(atim: int, mtim: int, flags: int) -> tuple[int | None, int | None]:
@@ -101,11 +93,19 @@ def _dirent_records(entries: list[DirEntry], cookie: int, limit: int) -> bytes:
     return bytes(out[:limit])
 
 
+def _write_file(mem: GuestMemory, ptr: int, length: int, file: File, at: int | None, stop: Interruption) -> int:
+    """Write guest bytes `[ptr, ptr + length)` to `file` at offset `at` (None: at its end)."""
+    if at is None:
+        return write_out(mem, ptr, length, lambda piece, done: file.write(piece, None), stop)
+    return write_out(mem, ptr, length, lambda piece, done: file.write(piece, at + done), stop)
+
+
 class FdCalls:
     """The fd_* functions of one instance."""
 
-    def __init__(self, fds: FdTable) -> None:
+    def __init__(self, fds: FdTable, stop: Interruption) -> None:
         self._fds = fds
+        self._stop = stop
 
     # -- data transfer --
 
@@ -115,31 +115,31 @@ class FdCalls:
         descriptor = self._fds.get(fd)
         descriptor.require_io(Rights.FD_READ)
         if isinstance(descriptor, InputDescriptor):
+            self._stop.check()
             data = descriptor.stream.read(length) if length else b""
+            mem.write(ptr, data)
+            count = len(data)
         elif isinstance(descriptor, FileDescriptor):
-            data = descriptor.file.read(length, descriptor.position)
-            descriptor.position += len(data)
+            file, start = descriptor.file, descriptor.position
+            count = read_in(mem, ptr, length, lambda size, done: file.read(size, start + done), self._stop)
+            descriptor.position += count
         else:
             raise WasiError(Errno.BADF)
-        mem.write(ptr, data)
-        mem.set_u32(retptr, len(data))
+        mem.set_u32(retptr, count)
 
     @syscall(I32, I32, I32, I32)
     def fd_write(self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, retptr: int) -> None:
         ptr, length = first_buffer(mem, iovs, iovs_len)
         descriptor = self._fds.get(fd)
         descriptor.require_io(Rights.FD_WRITE)
-        data = mem.read(ptr, length)
         if isinstance(descriptor, OutputDescriptor):
-            written = descriptor.stream.write(data) if data else 0
+            stream = descriptor.stream
+            written = write_out(mem, ptr, length, lambda piece, done: stream.write(piece), self._stop)
         elif isinstance(descriptor, FileDescriptor):
             descriptor.require_perms(FilePerms.WRITE)
-            if Fdflags.APPEND in descriptor.flags:
-                written = descriptor.file.write(data, None)
-                descriptor.position = descriptor.file.stat().size
-            else:
-                written = descriptor.file.write(data, descriptor.position)
-                descriptor.position += written
+            append = Fdflags.APPEND in descriptor.flags
+            written = _write_file(mem, ptr, length, descriptor.file, None if append else descriptor.position, self._stop)
+            descriptor.position = descriptor.file.stat().size if append else descriptor.position + written
         else:
             raise WasiError(Errno.BADF)
         mem.set_u32(retptr, written)
@@ -154,9 +154,9 @@ class FdCalls:
             raise WasiError(Errno.BADF)
         descriptor.require_io(Rights.FD_READ)
         descriptor.require(Rights.FD_SEEK)
-        data = descriptor.file.read(length, offset)
-        mem.write(ptr, data)
-        mem.set_u32(retptr, len(data))
+        file = descriptor.file
+        count = read_in(mem, ptr, length, lambda size, done: file.read(size, offset + done), self._stop)
+        mem.set_u32(retptr, count)
 
     @syscall(I32, I32, I32, I64, I32)
     def fd_pwrite(
@@ -173,7 +173,7 @@ class FdCalls:
         descriptor.require_perms(FilePerms.WRITE)
         # Linux (and wasmtime) semantics: in append mode pwrite appends, ignoring the offset.
         at = None if Fdflags.APPEND in descriptor.flags else offset
-        mem.set_u32(retptr, descriptor.file.write(mem.read(ptr, length), at))
+        mem.set_u32(retptr, _write_file(mem, ptr, length, descriptor.file, at, self._stop))
 
     # -- position --
 

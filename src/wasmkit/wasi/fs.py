@@ -75,8 +75,9 @@ class File(Protocol):
         """Up to `size` bytes at `offset`; fewer at the end of the file, none past it."""
         ...
 
-    def write(self, data: bytes, offset: int | None) -> int:
-        """Write at `offset`, or at the end of the file when `offset` is None; return the count."""
+    def write(self, data: bytes | bytearray | memoryview, offset: int | None) -> int:
+        """Write at `offset`, or at the end of the file when `offset` is None; return the count.
+        `data` may be a view of the guest's memory, valid during the call only."""
         ...
 
     def stat(self) -> Stat: ...

@@ -113,7 +113,7 @@ class HostFile:
         return os.pread(self._fd, size, offset)
 
     @_host_call
-    def write(self, data: bytes, offset: int | None) -> int:
+    def write(self, data: bytes | bytearray | memoryview, offset: int | None) -> int:
         if offset is not None:
             return os.pwrite(self._fd, data, offset)
         if _RWF_APPEND is not None:

@@ -218,7 +218,7 @@ class MemoryFile:
         with self._fs.lock:
             return bytes(self._node.data[offset : offset + size])
 
-    def write(self, data: bytes, offset: int | None) -> int:
+    def write(self, data: bytes | bytearray | memoryview, offset: int | None) -> int:
         if not self._writable:
             raise WasiError(Errno.BADF)
         with self._fs.lock:

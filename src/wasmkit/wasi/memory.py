@@ -2,8 +2,12 @@
 
 The engine hands every WASI function the instance's memory: an object with `size` (bytes) and
 `read(offset, length) -> bytes` / `write(offset, data)`, both raising IndexError for any byte out
-of bounds. `GuestMemory` wraps it so that a wild pointer or length becomes `WasiError(FAULT)`,
-checked before anything is read or allocated; no IndexError ever reaches the guest's engine.
+of bounds, and optionally `view`, a byte memoryview of the whole memory (the runtime's `Memory`
+has one), through which WASI then reads and writes in place, without copies. `GuestMemory`
+wraps it so that a wild pointer or length becomes `WasiError(FAULT)`, checked before anything
+is read or allocated; no IndexError ever reaches the guest's engine. Large areas are reached a
+piece of at most `CHUNK` bytes at a time, so that no call costs the host memory in proportion
+to what the guest asks for.
 
 Struct layouts (little endian, offsets in bytes, `..` is padding):
 
@@ -29,11 +33,13 @@ again as wasmtime does.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import Protocol
 
 from .errno import Errno, WasiError
 
 __all__ = [
+    "CHUNK",
     "DIRENT",
     "EVENT",
     "FDSTAT",
@@ -49,21 +55,34 @@ __all__ = [
 
 class Record:
     """A witx record written back to the guest: each field at its offset, the padding
-    between them left as it was (as wasmtime writes records, field by field)."""
+    between them left as it was (as wasmtime writes records, field by field). Fields that
+    follow each other with no padding between are packed as one."""
 
-    __slots__ = ("_fields", "size")
+    __slots__ = ("_count", "_runs", "size")
 
     def __init__(self, size: int, fields: str) -> None:
         """`fields` is `offset:code` pairs, e.g. "0:B 2:H 8:Q" (struct codes, little endian)."""
         self.size = size
-        self._fields = [
-            (int(offset), struct.Struct("<" + code))
-            for offset, code in (item.split(":") for item in fields.split())
-        ]
+        runs: list[tuple[int, str, int]] = []  # (offset, codes, field count) of adjacent fields
+        for item in fields.split():
+            offset, code = item.split(":")
+            start = int(offset)
+            if runs and runs[-1][0] + struct.calcsize("<" + runs[-1][1]) == start:
+                first, codes, count = runs.pop()
+                runs.append((first, codes + code, count + 1))
+            else:
+                runs.append((start, code, 1))
+        self._runs = [(offset, struct.Struct("<" + codes), count) for offset, codes, count in runs]
+        self._count = sum(count for _, _, count in runs)
 
-    def pack_into(self, buffer: bytearray, *values: int) -> None:
-        for (offset, field), value in zip(self._fields, values, strict=True):
-            field.pack_into(buffer, offset, value)
+    def pack_into(self, buffer: bytearray | memoryview, *values: int) -> None:
+        """Write `values` (one per field, in order) into `buffer`, which starts at the record."""
+        if len(values) != self._count:
+            raise ValueError("wrong number of record fields")
+        used = 0
+        for offset, run, count in self._runs:
+            run.pack_into(buffer, offset, *values[used : used + count])
+            used += count
 
 
 IOVEC = struct.Struct("<II")
@@ -75,12 +94,16 @@ FDSTAT = Record(24, "0:B 2:H 8:Q 16:Q")
 FILESTAT = Record(64, "0:Q 8:Q 16:B 24:Q 32:Q 40:Q 48:Q 56:Q")
 EVENT = Record(32, "0:Q 8:H 10:B 16:Q 24:H")
 
+CHUNK = 1 << 20  # bytes per piece of a large area: the host memory and latency of one step
+
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 
 class LinearMemory(Protocol):
-    """What the engine passes as `memory` to a WASI function."""
+    """What the engine passes as `memory` to a WASI function. An object that also has `view`
+    (a writable byte memoryview of exactly its current `size` bytes, as the runtime's `Memory`
+    has) is read and written through it, without copies."""
 
     @property
     def size(self) -> int: ...
@@ -92,12 +115,18 @@ class LinearMemory(Protocol):
 
 class GuestMemory:
     """A guest's linear memory seen through WASI: every access is bounds-checked first and
-    fails with `WasiError(FAULT)`; strings are decoded as UTF-8 or fail with `ILSEQ`."""
+    fails with `WasiError(FAULT)`; strings are decoded as UTF-8 or fail with `ILSEQ`.
 
-    __slots__ = ("_memory",)
+    Large areas (a transfer's buffer, an array of iovecs or subscriptions) are reached a
+    piece of at most `CHUNK` bytes at a time (`pieces`), so that what a call costs
+    the host does not grow with what the guest asks for, and so that the call can stop
+    between pieces."""
+
+    __slots__ = ("_memory", "_view")
 
     def __init__(self, memory: LinearMemory) -> None:
         self._memory = memory
+        self._view: memoryview | None = getattr(memory, "view", None)
 
     def check(self, ptr: int, length: int) -> None:
         """Fail with FAULT unless `[ptr, ptr + length)` lies inside the memory."""
@@ -105,18 +134,36 @@ class GuestMemory:
             raise WasiError(Errno.FAULT)
 
     def read(self, ptr: int, length: int) -> bytes:
+        """A copy of `length` bytes at `ptr` (for small things: records, strings)."""
         self.check(ptr, length)
+        if self._view is not None:
+            return bytes(self._view[ptr : ptr + length])
         try:
             return self._memory.read(ptr, length)
         except IndexError:
             raise WasiError(Errno.FAULT) from None
 
-    def write(self, ptr: int, data: bytes | bytearray) -> None:
+    def write(self, ptr: int, data: bytes | bytearray | memoryview) -> None:
         self.check(ptr, len(data))
+        if self._view is not None:
+            self._view[ptr : ptr + len(data)] = data
+            return
         try:
             self._memory.write(ptr, bytes(data))
         except IndexError:
             raise WasiError(Errno.FAULT) from None
+
+    def pieces(self, ptr: int, length: int, step: int = CHUNK) -> Iterator[bytes | memoryview]:
+        """The bytes `[ptr, ptr + length)`, `step` bytes at a time (the last piece may be
+        shorter): views of the memory itself when it offers them (valid until the guest runs
+        again), copies otherwise. The whole range is bounds-checked first."""
+        self.check(ptr, length)
+        for start in range(ptr, ptr + length, step):
+            end = min(start + step, ptr + length)
+            if self._view is not None:
+                yield self._view[start:end]
+            else:
+                yield self.read(start, end - start)
 
     def u32(self, ptr: int) -> int:
         return int(_U32.unpack(self.read(ptr, 4))[0])
@@ -130,12 +177,12 @@ class GuestMemory:
     def unpack(self, layout: struct.Struct, ptr: int) -> tuple[int, ...]:
         return layout.unpack(self.read(ptr, layout.size))
 
-    def unpack_array(self, layout: struct.Struct, ptr: int, count: int) -> list[tuple[int, ...]]:
-        """`count` consecutive records; the whole array is bounds-checked before it is read."""
-        return list(layout.iter_unpack(self.read(ptr, layout.size * count)))
-
     def store(self, layout: Record, ptr: int, *fields: int) -> None:
         """Write a record's fields, leaving its padding bytes as they were."""
+        self.check(ptr, layout.size)
+        if self._view is not None:
+            layout.pack_into(self._view[ptr : ptr + layout.size], *fields)
+            return
         record = bytearray(self.read(ptr, layout.size))
         layout.pack_into(record, *fields)
         self.write(ptr, record)

@@ -15,7 +15,6 @@ its inheriting rights.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection
 from types import TracebackType
 
@@ -28,6 +27,7 @@ from .fd import FdCalls
 from .fdtable import DirectoryDescriptor, FdTable, InputDescriptor, OutputDescriptor
 from .fs import Directory
 from .hostfs import HostDirectory
+from .interrupt import Interruption
 from .path import PathCalls
 from .poll import Poll
 from .proc import Proc
@@ -76,15 +76,15 @@ class WasiPreview1:
             self._fds.close_all()
             raise
         clocks = Clocks()
-        self._interrupted = threading.Event()
+        self.interruption = Interruption()
         self._groups = (
             ArgsEnv(config.argv, config.env),
             clocks,
-            FdCalls(self._fds),
+            FdCalls(self._fds, self.interruption),
             PathCalls(self._fds),
-            Poll(self._fds, clocks, self._interrupted),
+            Poll(self._fds, clocks, self.interruption),
             Proc(),
-            Random(),
+            Random(self.interruption),
             Sockets(self._fds),
         )
 
@@ -105,10 +105,11 @@ class WasiPreview1:
         return _captured(self._stderr, "stderr")
 
     def interrupt(self) -> None:
-        """End any wait in poll_oneoff (a sleep, say) with INTR, now and from now on; safe to
-        call from any thread. With `Store.interrupt`, this stops a program promptly even while
-        it sleeps."""
-        self._interrupted.set()
+        """End any wait in poll_oneoff (a sleep, say) and any large transfer with INTR (or the
+        short count of what it moved), now and from now on; safe to call from any thread.
+        An interrupt of the calling instance's store (`Store.interrupt`, `set_deadline`)
+        stops them too, with the trap "interrupted" (see `wasmkit.wasi.interrupt`)."""
+        self.interruption.set()
 
     def close(self) -> None:
         """Close every descriptor still open (host files and directories among them)."""

@@ -51,8 +51,9 @@ class InputStream(Protocol):
 
 
 class OutputStream(Protocol):
-    def write(self, data: bytes) -> int:
-        """Write all of `data`; return its length."""
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Write all of `data` (possibly a view of guest memory, valid during the call only);
+        return its length."""
         ...
 
     def isatty(self) -> bool: ...
@@ -137,7 +138,7 @@ class HostOutput(_HostStream):
 
     __slots__ = ()
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         view = memoryview(data)
         try:
             while view:
@@ -175,7 +176,7 @@ class CaptureOutput:
     def data(self) -> bytes:
         return bytes(self._buffer)
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         if self._limit is not None and len(self._buffer) + len(data) > self._limit:
             raise OutputLimitError(self._name, self._limit)
         self._buffer += data

@@ -1,0 +1,61 @@
+"""Stopping a WASI call in progress.
+
+Two requests stop an instance's WASI calls between their steps (one chunk of a transfer, one
+slice of a wait, one batch of poll subscriptions):
+
+- `WasiPreview1.interrupt()`: the call ends with INTR, or with the short count of what it
+  already moved, now and from then on (POSIX's answer for an interrupted call);
+- an interrupt of the calling instance's store (`Store.interrupt`, `Store.set_deadline`): the
+  call traps with "interrupted", as the store's wasm code would at its next check, so that a
+  deadline stops a program even while it is inside one long WASI call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ..runtime.store import Store
+from .errno import Errno, WasiError
+
+__all__ = ["Interruption"]
+
+_SLICE = 0.05  # seconds per wait step, so that a store's interrupt is seen promptly
+
+
+class Interruption:
+    """The stop requests one instance's WASI calls honour; safe to set from any thread."""
+
+    __slots__ = ("_event", "store")
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.store: Store | None = None  # the store of the instance calling (set per call)
+
+    def set(self) -> None:
+        """End every WASI call's work with INTR, now and from now on."""
+        self._event.set()
+
+    def requested(self) -> bool:
+        """Whether the call should stop now: True after `set`; a trap if the store was
+        interrupted."""
+        if self.store is not None:
+            self.store.check_interrupt()
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Fail with INTR (or trap, see `requested`) if the call should stop."""
+        if self.requested():
+            raise WasiError(Errno.INTR)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, failing as `check` does as soon as a stop is requested."""
+        self.check()
+        if self.store is None:
+            self._event.wait(seconds)
+        else:
+            # The store's interrupt does not set the event: look at it every slice.
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0 and not self._event.wait(min(left, _SLICE)):
+                self.store.check_interrupt()
+        self.check()
