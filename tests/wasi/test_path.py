@@ -198,6 +198,20 @@ def test_symlinks_and_readlink(fs_guest: Guest) -> None:
     assert kind(guest, "nothing") == Filetype.REGULAR_FILE
 
 
+def test_exclusive_create_never_follows_a_final_link(fs_guest: Guest) -> None:
+    # POSIX and wasmtime: with O_CREAT|O_EXCL a final symbolic link makes the open fail with
+    # EXIST, whatever it points to; lock files and temporary files rely on it.
+    guest = fs_guest
+    exclusive = Oflags.CREAT | Oflags.EXCL
+    assert guest.open("dangling", oflags=exclusive, follow=True, rights=WRITE)[0] == Errno.EXIST
+    assert kind(guest, "nothing") == Errno.NOENT  # its target was not created
+    assert guest.open("link_file", oflags=exclusive, follow=True, rights=WRITE)[0] == Errno.EXIST
+    assert guest.open("loop1", oflags=exclusive, follow=True, rights=WRITE)[0] == Errno.EXIST
+    # A link on the way is still followed.
+    assert guest.open("link_sub/new.txt", oflags=exclusive, follow=True, rights=WRITE)[0] == Errno.SUCCESS
+    assert kind(guest, "sub/new.txt") == Filetype.REGULAR_FILE
+
+
 def test_path_filestat_set_times(fs_guest: Guest) -> None:
     guest = fs_guest
     ptr, length = guest.text("file.txt")

@@ -151,8 +151,10 @@ class PathCalls:
         fdflags: int,
         retptr: int,
     ) -> None:
-        follow = _follows(dirflags)
         how = decode(Oflags, oflags)
+        # With `creat` and `excl` a final symbolic link is never followed: the name exists,
+        # so the open fails with EXIST (POSIX, and wasmtime), even if the link dangles.
+        follow = _follows(dirflags) and not (Oflags.CREAT in how and Oflags.EXCL in how)
         flags = decode(Fdflags, fdflags)
         parent = self._fds.get(fd)
         if isinstance(parent, FileDescriptor):
