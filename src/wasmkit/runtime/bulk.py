@@ -1,5 +1,6 @@
 """The bulk memory and table instructions, with the spec's bounds rules: every range is
-checked before anything is written, and a fault traps."""
+checked before anything is written, and a fault traps. Memory is filled, copied and
+initialised in place (no temporary copy of the range, however large)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def memory_copy(memory: Memory, dst: int, src: int, length: int) -> None:
 def memory_init(memory: Memory, data: bytes, dst: int, src: int, length: int) -> None:
     if src + length > len(data) or dst + length > memory.size:
         raise _memory_trap()
-    memory.write(dst, data[src : src + length])
+    memory.view[dst : dst + length] = memoryview(data)[src : src + length]
 
 
 def table_get(table: Table, index: int) -> object:

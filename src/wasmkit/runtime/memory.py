@@ -92,7 +92,8 @@ class Memory:
     def fill(self, offset: int, value: int, length: int) -> None:
         if offset < 0 or length < 0 or offset + length > self.size:
             raise IndexError(f"memory fill of {length} bytes at {offset} is out of bounds")
-        self._map[offset : offset + length] = bytes([value & 0xFF]) * length
+        if length:
+            ctypes.memset(self.address + offset, value & 0xFF, length)  # in place, no copy
 
     def copy_within(self, dst: int, src: int, length: int) -> None:
         if min(dst, src, length) < 0 or max(dst, src) + length > self.size:
