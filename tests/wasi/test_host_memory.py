@@ -132,3 +132,17 @@ def test_tens_of_thousands_of_subscriptions_cost_no_host_memory(view: bool) -> N
     assert result["first"] == [1, 0, 0]  # userdata, error, type CLOCK
     assert result["last"][0] == result["count"] - 1 - (result["count"] % 2 == 1)
     assert result["peak"] < BOUND
+
+
+def test_a_huge_path_is_refused_without_decoding_it() -> None:
+    result = _run(
+        """
+        length = 12 << 20
+        memory.write(64, b"a/" * (length // 2))
+        errno, peak = measure("path_open", 3, 0, 64, length, 0, 0, 0, 0, 0)
+        print(json.dumps({"errno": errno, "peak": peak}))
+        """,
+        view=True,
+    )
+    assert result["errno"] == 37  # NAMETOOLONG
+    assert result["peak"] < BOUND

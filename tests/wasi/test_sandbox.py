@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wasi.conftest import Guest, captured_config
+from tests.wasi.conftest import FakeMemory, Guest, captured_config
 from tests.wasi.trees import sandbox_memory, sandbox_tree, snapshot
 from wasmkit.wasi import Errno, WasiConfig
 from wasmkit.wasi.abi import Oflags
@@ -131,6 +131,7 @@ def test_rename_and_link_out_are_refused(sandbox: tuple[Guest, Path | None]) -> 
 
 def test_long_and_deep_paths(sandbox: tuple[Guest, Path | None]) -> None:
     guest, _ = sandbox
+    guest.memory = FakeMemory(1 << 20)  # room for many long paths
     assert guest.open("a" * 256)[0] == Errno.NAMETOOLONG
     assert guest.open("a" * 255)[0] == Errno.NOENT
     assert guest.open("./" * 3000 + "file.txt")[0] == Errno.NAMETOOLONG
@@ -140,6 +141,26 @@ def test_long_and_deep_paths(sandbox: tuple[Guest, Path | None]) -> None:
     assert guest.open(_padded("file.txt", 4096))[0] == Errno.NAMETOOLONG
     assert guest.path("path_create_directory", 3, _padded("new_dir", 4096)) == Errno.NAMETOOLONG
     assert guest.path("path_create_directory", 3, _padded("new_dir", 4095)) == Errno.SUCCESS
+    # An over-long path is checked as wasmtime checks it: ILSEQ, then INVAL for a NUL, then
+    # NAMETOOLONG, even before PERM for an absolute one.
+    assert guest.open("/" + "a" * 5000)[0] == Errno.NAMETOOLONG
+    assert guest.open("a\0" + "a" * 5000)[0] == Errno.INVAL
+    ptr, length = guest.put(b"a" * 5000 + b"\xff")
+    assert guest.errno("path_open", 3, 1, ptr, length, 0, 0, 0, 0, guest.alloc(4)) == Errno.ILSEQ
+
+
+def test_long_link_targets(sandbox: tuple[Guest, Path | None]) -> None:
+    guest, _ = sandbox
+
+    def symlink(target: str, name: str) -> Errno:
+        target_ptr, target_len = guest.text(target)
+        name_ptr, name_len = guest.text(name)
+        return guest.errno("path_symlink", target_ptr, target_len, 3, name_ptr, name_len)
+
+    assert symlink("a/" * 2047 + "a", "long_link") == Errno.SUCCESS  # 4095 bytes
+    assert symlink("a/" * 2048, "too_long") == Errno.NAMETOOLONG  # 4096 bytes
+    assert symlink("/" + "a" * 5000, "too_long") == Errno.PERM  # absolute comes first (wasmtime)
+    assert symlink("a\0" + "a" * 5000, "too_long") == Errno.INVAL
 
 
 def _padded(name: str, length: int) -> str:

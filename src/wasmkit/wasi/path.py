@@ -13,7 +13,11 @@
 Paths are UTF-8 (ILSEQ otherwise) and resolved by `wasmkit.wasi.sandbox`, so they never lead
 outside the directory fd they start from. Checks come in a fixed order: flag values (INVAL),
 the directory fd (BADF; NOTDIR for path_open on a file), its rights (NOTCAPABLE), the path
-string (FAULT, ILSEQ), the preopen's permissions (PERM), then the filesystem itself.
+string (FAULT, ILSEQ, INVAL for a NUL, NAMETOOLONG from PATH_MAX bytes on, PERM if absolute,
+as wasmtime orders them), the preopen's permissions (PERM), then the filesystem itself.
+
+A path (or link target) of PATH_MAX bytes or more can only fail; it is checked a piece at a
+time and never decoded whole, so a guest's 100 MiB "path" costs the host no more than a piece.
 
 A path naming a directory itself (`.`, `sub/..`) and a path ending in `/` get the errnos Linux
 and wasmtime give: mkdir of `.` is EXIST, rmdir of `.` INVAL, unlink of `.` ISDIR, rename of
@@ -29,6 +33,7 @@ need FD_DATASYNC or FD_SYNC among the directory's inheriting rights) and `symlin
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from typing import cast
 
@@ -45,14 +50,41 @@ from .syscall import I32, I64, syscall
 __all__ = ["PathCalls"]
 
 _ALL_RIGHTS = Rights((1 << 30) - 1)
+# Linux's PATH_MAX counts the terminating NUL: a path of 4096 bytes or more is NAMETOOLONG
+# (so is a link target), as wasmtime answers.
+PATH_MAX = 4096
 
 
 def _follows(flags: int) -> bool:
     return Lookupflags.SYMLINK_FOLLOW in decode(Lookupflags, flags)
 
 
-def _symlink_target(text: str) -> str:
-    """A symbolic link's contents as a guest gave them: never absolute (PERM, as wasmtime)."""
+def _path(mem: GuestMemory, ptr: int, length: int) -> str:
+    """A path the guest passed as (pointer, length): FAULT out of memory, ILSEQ if not UTF-8,
+    and then, from PATH_MAX bytes on, INVAL if it holds a NUL, else NAMETOOLONG (the
+    sandbox checks a shorter one for NUL and more)."""
+    if length < PATH_MAX:
+        return mem.string(ptr, length)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    nul = False
+    try:
+        for piece in mem.pieces(ptr, length):
+            nul = "\0" in decoder.decode(piece) or nul
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise WasiError(Errno.ILSEQ) from None
+    raise WasiError(Errno.INVAL if nul else Errno.NAMETOOLONG)
+
+
+def _symlink_target(mem: GuestMemory, ptr: int, length: int) -> str:
+    """A symbolic link's contents as a guest gave them: never absolute (PERM, as wasmtime),
+    no NUL (INVAL), shorter than PATH_MAX (NAMETOOLONG, after the rest, as wasmtime)."""
+    try:
+        text = _path(mem, ptr, length)
+    except WasiError as exc:
+        if exc.errno is Errno.NAMETOOLONG and mem.read(ptr, 1) == b"/":
+            raise WasiError(Errno.PERM) from None
+        raise
     if "\0" in text:
         raise WasiError(Errno.INVAL)
     if text.startswith("/"):
@@ -167,7 +199,7 @@ class PathCalls:
         if Oflags.TRUNC in how:
             needed |= Rights.PATH_FILESTAT_SET_SIZE
         parent.require(needed)
-        name = mem.string(path, path_len)
+        name = _path(mem, path, path_len)
         mem.check(retptr, 4)
         # Unknown rights bits are dropped rather than refused.
         base = Rights(rights_base & _ALL_RIGHTS) & parent.rights_inheriting
@@ -192,7 +224,7 @@ class PathCalls:
     ) -> None:
         follow = _follows(flags)
         parent = self._directory(fd, Rights.PATH_FILESTAT_GET, DirPerms.READ)
-        with resolve(parent.directory, mem.string(path, path_len), follow=follow) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=follow) as target:
             stat = target.stat or target.directory.stat(target.name)
         store_filestat(mem, retptr, stat)
 
@@ -211,13 +243,13 @@ class PathCalls:
         access, modify = new_times(atim, mtim, fst_flags)
         follow = _follows(flags)
         parent = self._directory(fd, Rights.PATH_FILESTAT_SET_TIMES, DirPerms.MUTATE)
-        with resolve(parent.directory, mem.string(path, path_len), follow=follow) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=follow) as target:
             target.directory.set_times(target.name, access, modify)
 
     @syscall(I32, I32, I32)
     def path_create_directory(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_CREATE_DIRECTORY, DirPerms.MUTATE)
-        with resolve(parent.directory, mem.string(path, path_len), follow=False) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
             if target.name is None:
                 raise WasiError(Errno.EXIST)
             target.directory.mkdir(target.name)
@@ -225,7 +257,7 @@ class PathCalls:
     @syscall(I32, I32, I32)
     def path_remove_directory(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_REMOVE_DIRECTORY, DirPerms.MUTATE)
-        with resolve(parent.directory, mem.string(path, path_len), follow=False) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
             if target.name is None:
                 raise WasiError(Errno.INVAL)
             if target.dir_required:
@@ -236,7 +268,7 @@ class PathCalls:
     @syscall(I32, I32, I32)
     def path_unlink_file(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_UNLINK_FILE, DirPerms.MUTATE)
-        with resolve(parent.directory, mem.string(path, path_len), follow=False) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
             if target.name is None:
                 raise WasiError(Errno.ISDIR)
             if target.dir_required:
@@ -248,7 +280,7 @@ class PathCalls:
         self, mem: GuestMemory, fd: int, path: int, path_len: int, buf: int, buf_len: int, retptr: int
     ) -> None:
         parent = self._directory(fd, Rights.PATH_READLINK, DirPerms.READ)
-        with resolve(parent.directory, mem.string(path, path_len), follow=False) as target:
+        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
             if target.name is None:
                 raise WasiError(Errno.INVAL)
             contents = target.directory.readlink(target.name).encode("utf-8")[:buf_len]
@@ -260,8 +292,8 @@ class PathCalls:
         self, mem: GuestMemory, old_path: int, old_path_len: int, fd: int, new_path: int, new_path_len: int
     ) -> None:
         parent = self._directory(fd, Rights.PATH_SYMLINK, DirPerms.MUTATE)
-        contents = _symlink_target(mem.string(old_path, old_path_len))
-        with resolve(parent.directory, mem.string(new_path, new_path_len), follow=False) as target:
+        contents = _symlink_target(mem, old_path, old_path_len)
+        with resolve(parent.directory, _path(mem, new_path, new_path_len), follow=False) as target:
             if target.name is None:
                 raise WasiError(Errno.EXIST)
             if target.dir_required:
@@ -283,8 +315,8 @@ class PathCalls:
         follow = _follows(old_flags)
         source = self._directory(old_fd, Rights.PATH_LINK_SOURCE, DirPerms.MUTATE)
         destination = self._directory(new_fd, Rights.PATH_LINK_TARGET, DirPerms.MUTATE)
-        old_name = mem.string(old_path, old_path_len)
-        new_name = mem.string(new_path, new_path_len)
+        old_name = _path(mem, old_path, old_path_len)
+        new_name = _path(mem, new_path, new_path_len)
         if follow:
             # wasmtime refuses to link through a symbolic link.
             raise WasiError(Errno.INVAL)
@@ -316,8 +348,8 @@ class PathCalls:
     ) -> None:
         source = self._directory(fd, Rights.PATH_RENAME_SOURCE, DirPerms.MUTATE)
         destination = self._directory(new_fd, Rights.PATH_RENAME_TARGET, DirPerms.MUTATE)
-        old_name = mem.string(old_path, old_path_len)
-        new_name = mem.string(new_path, new_path_len)
+        old_name = _path(mem, old_path, old_path_len)
+        new_name = _path(mem, new_path, new_path_len)
         with (
             resolve(source.directory, old_name, follow=False) as old,
             resolve(destination.directory, new_name, follow=False) as new,

@@ -29,9 +29,6 @@ from .fs import Directory, OpenOptions, Stat
 __all__ = ["Resolved", "resolve"]
 
 MAX_SYMLINK_EXPANSIONS = 40  # Linux's MAXSYMLINKS
-# Linux's PATH_MAX counts the terminating NUL: a path of 4096 bytes or more is NAMETOOLONG,
-# as wasmtime answers. A component may have up to NAME_MAX bytes.
-PATH_MAX = 4096
 MAX_NAME_BYTES = 255  # Linux's NAME_MAX
 
 _AS_DIRECTORY = OpenOptions(directory=True)
@@ -98,8 +95,6 @@ class resolve:
             raise WasiError(Errno.INVAL)
         if path.startswith("/"):
             raise WasiError(Errno.PERM)
-        if len(path.encode("utf-8")) >= PATH_MAX:
-            raise WasiError(Errno.NAMETOOLONG)
         dir_required = path.endswith("/")
         # Components still to resolve, the next one last.
         todo = _components(path)
