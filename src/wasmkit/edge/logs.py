@@ -10,8 +10,9 @@ uvicorn's own loggers (`uvicorn`, `uvicorn.error`), any other library's and Pyth
 go through the same formatter, so every line is JSON.
 
 Logging is kept off the event loop's critical path: a record is formatted where it is made
-and handed to a queue; one thread per process writes the lines to stderr, so a slow reader
-of stderr or a burst of lines never holds up requests.
+and handed to a bounded queue; one thread per process writes the lines to stderr, so a slow
+reader of stderr or a burst of lines never holds up requests (when the queue is full, lines
+are dropped and counted rather than waited for).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ import queue
 import sys
 import time
 
-__all__ = ["ACCESS", "MODULE", "SERVER", "JsonFormatter", "log_module_stderr", "setup_logging", "stop_logging"]
+__all__ = [
+    "ACCESS", "MODULE", "SERVER", "DroppingQueueHandler", "JsonFormatter", "log_module_stderr", "setup_logging",
+    "stop_logging",
+]  # fmt: skip
 
 ACCESS = logging.getLogger("wasmkit.edge.access")
 MODULE = logging.getLogger("wasmkit.edge.module")
@@ -53,6 +57,45 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+LOG_QUEUE_RECORDS = 10_000  # records waiting for the writer; past that they are dropped and counted
+
+
+class DroppingQueueHandler(logging.handlers.QueueHandler):
+    """Hands records to a bounded queue without ever blocking the caller: when the queue is
+    full (stderr is not keeping up: a stalled log collector, say), the record is dropped and
+    counted, and the next one that fits is preceded by a line saying how many were lost.
+    Memory stays bounded and requests are never held up by logging."""
+
+    def __init__(self, records: queue.Queue[logging.LogRecord]) -> None:
+        super().__init__(records)
+        self.dropped = 0
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            if self.dropped:
+                notice = SERVER.makeRecord(
+                    SERVER.name, logging.WARNING, __file__, 0,
+                    "%d log lines dropped: stderr was not keeping up", (self.dropped,), None,
+                )  # fmt: skip
+                self.queue.put_nowait(self.prepare(notice))
+                self.dropped = 0
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+
+class _Listener(logging.handlers.QueueListener):
+    """The writer thread; told to stop by a marker that waits for room in the queue (the
+    thread is draining it) instead of failing when the queue is full."""
+
+    def __init__(self, records: queue.Queue[logging.LogRecord], writer: logging.Handler) -> None:
+        super().__init__(records, writer)
+        self._records = records
+
+    def enqueue_sentinel(self) -> None:
+        self._records.put(getattr(self, "_sentinel"))
+
+
 _listener: logging.handlers.QueueListener | None = None
 
 
@@ -63,13 +106,13 @@ def setup_logging(level: int = logging.INFO) -> None:
     global _listener
     if _listener is not None:
         return
-    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    lines: queue.Queue[logging.LogRecord] = queue.Queue(LOG_QUEUE_RECORDS)
     writer = logging.StreamHandler(sys.stderr)
     writer.setFormatter(logging.Formatter("%(message)s"))  # the record's message is its JSON line
-    _listener = logging.handlers.QueueListener(lines, writer)
+    _listener = _Listener(lines, writer)
     _listener.start()
     atexit.register(stop_logging)
-    enqueue = logging.handlers.QueueHandler(lines)
+    enqueue = DroppingQueueHandler(lines)
     enqueue.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [enqueue]
