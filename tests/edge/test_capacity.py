@@ -23,7 +23,7 @@ GIB = 1024**3
 def test_default_threads(
     monkeypatch: pytest.MonkeyPatch, cpus: int, memory: int, memory_mb: list[int], workers: int, threads: int
 ) -> None:
-    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda _pid: set(range(cpus)))
+    monkeypatch.setattr(capacity, "cpu_count", lambda: cpus)
     monkeypatch.setattr(capacity, "memory_limit_bytes", lambda: memory)
     assert capacity.default_threads(memory_mb, workers) == threads
 
@@ -35,3 +35,15 @@ def test_a_container_limit_below_the_machine_is_the_memory(monkeypatch: pytest.M
     assert capacity.memory_limit_bytes() == 512 * 1024**2
     limit.write_text("max\n")  # cgroup v2's "no limit"
     assert capacity.memory_limit_bytes() > 512 * 1024**2
+
+
+@pytest.mark.parametrize(("cpu_max", "cpus"), [("150000 100000\n", 2), ("50000 100000\n", 1), ("max 100000\n", 64), (None, 64)])
+def test_a_container_cpu_quota_below_the_machine_is_the_cpus(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cpu_max: str | None, cpus: int
+) -> None:
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda _pid: set(range(64)))
+    quota = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        quota.write_text(cpu_max)
+    monkeypatch.setattr(capacity, "_CGROUP_CPU", quota)
+    assert capacity.cpu_count() == cpus
