@@ -210,3 +210,34 @@ def test_a_store_interrupt_stops_a_poll_with_many_subscriptions(
         guest.call("poll_oneoff", 0, 48 * count, count, retptr)
     assert store.checks == 2  # stopped after the first piece of subscriptions
     assert guest.u32(retptr) == 0  # no events reported
+
+
+# Reads up to 16 bytes from stdin with one fd_read; returns its errno.
+READER = """(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "read") (result i32)
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 16))
+    (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8))))"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd to name a pipe")
+def test_a_store_deadline_stops_a_read_from_an_idle_pipe() -> None:
+    read_end, write_end = os.pipe()
+    config = WasiConfig()
+    config.stdin_file(f"/proc/self/fd/{read_end}")
+    store = Store(interruptible=True)
+    instance, wasi = _instance(READER, config, store)
+    try:
+        store.set_deadline(0.2)
+        result = _finish(instance.exports.read, wasi)
+        assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
+        store.set_deadline(None)
+        os.write(write_end, b"line\n")  # the next read gets what arrives
+        assert instance.exports.read() == Errno.SUCCESS
+        assert instance.exports.memory.read(64, 5) == b"line\n"
+    finally:
+        os.close(write_end)  # releases a read left blocked (the code before the fix)
+        wasi.close()
+        os.close(read_end)

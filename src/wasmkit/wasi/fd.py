@@ -115,8 +115,12 @@ class FdCalls:
         descriptor = self._fds.get(fd)
         descriptor.require_io(Rights.FD_READ)
         if isinstance(descriptor, InputDescriptor):
+            stream = descriptor.stream
             self._stop.check()
-            data = descriptor.stream.read(length) if length else b""
+            host_fd = stream.poll_fd()
+            if length and host_fd is not None:
+                self._stop.wait_readable(host_fd)  # a read from an idle pipe can be stopped
+            data = stream.read(length) if length else b""
             mem.write(ptr, data)
             count = len(data)
         elif isinstance(descriptor, FileDescriptor):

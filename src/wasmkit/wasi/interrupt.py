@@ -1,7 +1,7 @@
 """Stopping a WASI call in progress.
 
 Two requests stop an instance's WASI calls between their steps (one chunk of a transfer, one
-slice of a wait, one batch of poll subscriptions):
+slice of a wait, one batch of poll subscriptions, a slice of waiting for stdin):
 
 - `WasiPreview1.interrupt()`: the call ends with INTR, or with the short count of what it
   already moved, now and from then on (POSIX's answer for an interrupted call);
@@ -12,6 +12,7 @@ slice of a wait, one batch of poll subscriptions):
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 
@@ -59,3 +60,15 @@ class Interruption:
             while (left := end - time.monotonic()) > 0 and not self._event.wait(min(left, _SLICE)):
                 self.store.check_interrupt()
         self.check()
+
+    def wait_readable(self, fd: int) -> None:
+        """Wait until host descriptor `fd` can be read without blocking (or `select` cannot
+        tell: the read reports the error), failing as `check` does once a stop is requested."""
+        while True:
+            self.check()
+            try:
+                readable, _, _ = select.select([fd], [], [], _SLICE)
+            except (OSError, ValueError):
+                return
+            if readable:
+                return
