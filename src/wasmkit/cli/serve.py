@@ -121,12 +121,9 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     setup_logging()
-    started = threading.Event()
-    announcer = threading.Thread(
-        target=_announce, args=(host, port, f"{args.workers} worker{'s' if args.workers > 1 else ''}, {threads} threads each, {engine} engine", started),
-        name="wasmkit-serve-announce", daemon=True,
-    )
-    announcer.start()
+    stopped = threading.Event()
+    what = f"{args.workers} worker{'s' if args.workers > 1 else ''}, {threads} threads each, {engine} engine"
+    threading.Thread(target=_announce, args=(host, port, what, stopped), name="wasmkit-serve-announce", daemon=True).start()
     try:
         if args.workers == 1:
             server = uvicorn.Server(config)
@@ -134,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
             return 0 if server.started else 1
         return serve_workers(config, args.workers, sock)
     finally:
-        started.set()  # stops the announcer if it is still waiting
+        stopped.set()  # stops the announcer if it is still waiting
         sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
 

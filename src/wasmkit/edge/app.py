@@ -35,7 +35,10 @@ from .site import Routes, file_state, load_routes
 from .logs import ACCESS, SERVER, log_module_stderr, setup_logging
 from .routing import RouteMatch
 
-__all__ = ["EdgeApp", "create_app", "HEALTH_PATH", "METRICS_PATH", "ENV_CONFIG", "ENV_ENGINE", "ENV_MODULE_ENV", "ENV_RELOAD", "ENV_THREADS"]
+__all__ = [
+    "EdgeApp", "create_app", "HEALTH_PATH", "METRICS_PATH",
+    "ENV_CONFIG", "ENV_ENGINE", "ENV_MODULE_ENV", "ENV_RELOAD", "ENV_THREADS",
+]  # fmt: skip
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
