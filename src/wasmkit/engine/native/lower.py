@@ -1031,13 +1031,15 @@ class _ModuleLowering:
             runs.append(range(first + start, first + len(valid.module.funcs)))
         # Alone in one piece, the functions stay internal, for LLVM to inline and specialise.
         self.linkage = "internal" if len(runs) <= 1 else ""  # "" is external
+        entries: list[str] = []
         for run in runs:
             for index in run:
                 _Lowering(self, index).lower()
-                self._entry(index)
+                entries.append(self._entry(index))
             if len(runs) > 1:
-                text = str(self.module)
+                text = str(self.module) + "\n".join(entries)
                 self._start_piece()
+                entries = []
                 yield len(run), text
         # The defined functions' addresses, in index order: what tables' mirrors point to.
         pointers = [self.function(index) for index in range(first, len(valid.func_types))]
@@ -1045,25 +1047,56 @@ class _ModuleLowering:
             table = ir.GlobalVariable(self.module, ir.ArrayType(PTR, len(pointers)), FUNCTIONS_SYMBOL)
             table.initializer = ir.Constant(ir.ArrayType(PTR, len(pointers)), pointers)
             table.global_constant = True
-        yield (len(runs[0]) if len(runs) == 1 else 0), str(self.module)
+        yield (len(runs[0]) if len(runs) == 1 else 0), str(self.module) + "\n".join(entries)
 
-    def _entry(self, index: int) -> None:
-        """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python."""
+    def _entry(self, index: int) -> str:
+        """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python, as IR
+        text (written out directly: through llvmlite's builder, entries took half the time
+        of lowering a module of small functions)."""
+        self.intrinsic("llvm.stacksave.p0", PTR, [])
         func_type = self.valid.func_types[index]
-        fn = ir.Function(self.module, ir.FunctionType(I32, [PTR, PTR]), f"entry{index}")
-        builder = ir.IRBuilder(fn.append_basic_block())
-        ctx, cells = fn.args
-        # The stack limit: the thread's (see `stack`), raised to BUDGET below here if higher.
-        sp = builder.ptrtoint(builder.call(self.intrinsic("llvm.stacksave.p0", PTR, []), []), I64)
-        limit_pointer = field_pointer(builder, ctx, Field.STACK_LIMIT)
-        given = builder.load(limit_pointer, typ=I64)
-        budgeted = builder.sub(sp, ir.Constant(I64, BUDGET))
-        builder.store(builder.select(builder.icmp_unsigned(">", budgeted, given), budgeted, given), limit_pointer)
-        args = [load_cell(builder, cells, i, ir_type(vt)) for i, vt in enumerate(func_type.params)]
-        result = builder.call(self.function(index), [ctx, *args])
-        for i, value in enumerate(split_results(builder, result, len(func_type.results))):
-            store_cell(builder, cells, i, value)
-        builder.ret(builder.trunc(builder.load(field_pointer(builder, ctx, Field.TRAP), typ=I64), I32))
+        lines = [
+            f'define i32 @"entry{index}"(ptr %ctx, ptr %cells) {{',
+            # The stack limit: the thread's (see `stack`), raised to BUDGET below here if higher.
+            '  %sp = call ptr @"llvm.stacksave.p0"()',
+            "  %spi = ptrtoint ptr %sp to i64",
+            f"  %lp = getelementptr i8, ptr %ctx, i64 {8 * Field.STACK_LIMIT}",
+            "  %given = load i64, ptr %lp",
+            f"  %budgeted = sub i64 %spi, {BUDGET}",
+            "  %higher = icmp ugt i64 %budgeted, %given",
+            "  %limit = select i1 %higher, i64 %budgeted, i64 %given",
+            "  store i64 %limit, ptr %lp",
+        ]
+        args = []
+        for i, vt in enumerate(func_type.params):
+            lines += [f"  %ap{i} = getelementptr i8, ptr %cells, i64 {CELL_BYTES * i}", f"  %a{i} = load {ir_type(vt)}, ptr %ap{i}"]
+            args.append(f"{ir_type(vt)} %a{i}")
+        results = func_type.results
+        call = f'call {return_type(results)} @"f{index}"(ptr %ctx{"".join(", " + a for a in args)})'
+        lines.append(f"  %r = {call}" if results else f"  {call}")
+        for i, vt in enumerate(results):
+            value = "%r" if len(results) == 1 else f"%r{i}"
+            if len(results) > 1:
+                lines.append(f"  %r{i} = extractvalue {return_type(results)} %r, {i}")
+            # As `store_cell` stores it: zero-extended to 64 bits, an f32 as its bits.
+            typ = ir_type(vt)
+            stored = f"{typ} {value}"
+            if typ == F32:
+                lines += [f"  %b{i} = bitcast float {value} to i32", f"  %w{i} = zext i32 %b{i} to i64"]
+                stored = f"i64 %w{i}"
+            elif typ == F64 or typ == I32:
+                lines.append(f"  %w{i} = {'bitcast double' if typ == F64 else 'zext i32'} {value} to i64")
+                stored = f"i64 %w{i}"
+            lines += [f"  %rp{i} = getelementptr i8, ptr %cells, i64 {CELL_BYTES * i}", f"  store {stored}, ptr %rp{i}"]
+        lines += [
+            f"  %tp = getelementptr i8, ptr %ctx, i64 {8 * Field.TRAP}",
+            "  %trap = load i64, ptr %tp",
+            "  %status = trunc i64 %trap to i32",
+            "  ret i32 %status",
+            "}",
+            "",
+        ]
+        return "\n".join(lines)
 
 
 def field_pointer(builder: ir.IRBuilder, ctx: ir.Value, which: Field) -> ir.Value:
