@@ -75,13 +75,13 @@ class Record:
         self._runs = [(offset, struct.Struct("<" + codes), count) for offset, codes, count in runs]
         self._count = sum(count for _, _, count in runs)
 
-    def pack_into(self, buffer: bytearray | memoryview, *values: int) -> None:
-        """Write `values` (one per field, in order) into `buffer`, which starts at the record."""
+    def pack_into(self, buffer: bytearray | memoryview, at: int, *values: int) -> None:
+        """Write `values` (one per field, in order) into `buffer` at offset `at`."""
         if len(values) != self._count:
             raise ValueError("wrong number of record fields")
         used = 0
         for offset, run, count in self._runs:
-            run.pack_into(buffer, offset, *values[used : used + count])
+            run.pack_into(buffer, at + offset, *values[used : used + count])
             used += count
 
 
@@ -181,10 +181,10 @@ class GuestMemory:
         """Write a record's fields, leaving its padding bytes as they were."""
         self.check(ptr, layout.size)
         if self._view is not None:
-            layout.pack_into(self._view[ptr : ptr + layout.size], *fields)
+            layout.pack_into(self._view, ptr, *fields)
             return
         record = bytearray(self.read(ptr, layout.size))
-        layout.pack_into(record, *fields)
+        layout.pack_into(record, 0, *fields)
         self.write(ptr, record)
 
     def string(self, ptr: int, length: int) -> str:
