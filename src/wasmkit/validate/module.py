@@ -1,6 +1,6 @@
-"""Module-level validation: limits, constant expressions, segments, the start function, exports,
-and each function body, in the order of the reference interpreter (so that a module with several
-faults reports the same one)."""
+"""Module-level validation: limits (wasmtime's implementation limits first, then the spec's),
+constant expressions, segments, the start function, exports, and each function body, in the
+order of the reference interpreter (so that a module with several faults reports the same one)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from ..syntax.types import (
 )
 from .context import Context
 from .function import check_const_expr, check_function
+from .limits import check_function_limits, check_module_limits
 
 __all__ = ["validate", "ValidModule"]
 
@@ -47,7 +48,9 @@ class ValidModule:
 
 def validate(module: Module, progress: Progress | None = None) -> ValidModule:
     """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError.
-    `progress`, if given, is called with (functions checked, functions) as bodies are checked."""
+    `progress`, if given, is called with (functions checked, functions) as bodies are checked.
+    Modules past wasmtime's implementation limits are refused first (see `limits`)."""
+    check_module_limits(module)
     types = module.types
     for imp in module.imports:
         if isinstance(imp.desc, int):
@@ -97,7 +100,9 @@ def validate(module: Module, progress: Progress | None = None) -> ValidModule:
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
         try:
-            check_function(func_ctx, _lookup_type(types, func.type_index), func.locals, func.body)
+            func_type = _lookup_type(types, func.type_index)
+            check_function_limits(func_type, func.locals, func.body)
+            check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
             err.func_index = first_defined + i
             err.offset = func.body_offset + (err.offset or 0)
