@@ -136,7 +136,7 @@ def _module(source: ModuleSource | os.PathLike[str] | Module) -> Module:
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
     if isinstance(source, os.PathLike) or _is_path(source):
-        path = os.fspath(source)
+        path = os.fsdecode(os.fspath(source))
         if not os.path.exists(path):
             raise FileNotFoundError(
                 errno.ENOENT,

@@ -163,7 +163,7 @@ class Func:
             return None
         if len(results) == 1:
             return to_api(results[0], result)
-        return tuple(to_api(t, v) for t, v in zip(results, result))  # type: ignore[call-overload]
+        return tuple(to_api(t, v) for t, v in zip(results, result))
 
     def _describe(self) -> str:
         return f"{self.name or 'function'}{self.type}"

@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "MAX_WASM_DEPTH",
@@ -115,10 +115,11 @@ class WasmThread:
         self._stopped = False
         previous = threading.stack_size(WASM_STACK_BYTES)
         try:
-            self._thread = threading.Thread(target=self._serve, name="wasmkit-wasm", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._serve, name="wasmkit-wasm", daemon=True)
+            thread.start()
         finally:
             threading.stack_size(previous)
+        self._ident = ctypes.c_ulong(cast(int, thread.ident))  # set once the thread has started
 
     def _serve(self) -> None:
         _local.wasm_thread = True
@@ -158,7 +159,7 @@ class WasmThread:
             self._running = False
             if self._stopped:  # a stop not delivered (the call ended first) must not hit the next
                 self._stopped = False
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), None)
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(self._ident, None)
         return True
 
     def result(self) -> Any:
@@ -175,7 +176,7 @@ class WasmThread:
         with self._state:
             if self._running and not self._stopped:
                 self._stopped = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident), ctypes.py_object(Cancelled))
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(self._ident, ctypes.py_object(Cancelled))
 
     def run(self, fn: Callable[..., Any], args: tuple) -> Any:
         """`fn(*args)` on this thread; an exception that interrupts the wait (Ctrl-C) stops
