@@ -100,3 +100,28 @@ def test_flat_if_whose_then_part_branches_at_once() -> None:
     with deep_code_shapes(3, 16, 18):
         f = wasmkit.Instance(wasmkit.Module(FLAT_IF_LEFT_AT_ONCE), store=wasmkit.Store("python")).exports["f"]
         assert [f(1, 1), f(1, 0), f(0, 1)] == [5, 0, 0]
+
+
+# A flat `if` whose enclosing code awaited a guard: the `if` was placed as if not flat, inside
+# a guard that its own else-selection (_t = -depth) then skipped, and _t stayed set.
+FLAT_IF_AFTER_A_FORWARD_BRANCH = """
+(module (func (export "f") (param i32) (result i32 i32)
+  (block (result i32)
+    (block
+      (block (result i32)
+        (block (result i32) (br_if 2 (local.get 0)) (i32.const 0))
+        (br_if 2 (i32.const 0))
+        (if (then (unreachable)))
+        (i32.const 0))
+      (return (i32.const 0) (i32.const 0)))
+    (unreachable))
+  (unreachable)))
+"""
+
+
+def test_flat_if_after_a_forward_branch() -> None:
+    with deep_code_shapes(2, 16, 18):
+        f = wasmkit.Instance(wasmkit.Module(FLAT_IF_AFTER_A_FORWARD_BRANCH), store=wasmkit.Store("python")).exports["f"]
+        assert f(0) == (0, 0)
+        with pytest.raises(wasmkit.Trap):
+            f(1)

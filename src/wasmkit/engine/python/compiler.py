@@ -564,15 +564,16 @@ class _FunctionCompiler:
             return len(ft.params), len(ft.results)
         return 0, 0 if blocktype == -64 else 1
 
-    def nested_start(self) -> tuple[int, bool]:
+    def nested_start(self, flat: bool) -> tuple[int, bool]:
         """Where a frame opened now writes its code, and whether it starts guarded.
 
         Normally a nested frame's code goes where the current frame's goes. Past
         `_FLAT_INDENT`, it goes where the current frame's guards open instead, guarded as the
         current frame's code is, and the current frame guards its code again afterwards: deep
-        nesting then adds no indentation (at the price of a test of `_t` per frame)."""
+        nesting then adds no indentation (at the price of a test of `_t` per frame). A flat
+        `if` goes there always (`flat`)."""
         frame = self.frame
-        if frame.indent < _FLAT_INDENT:
+        if frame.indent < _FLAT_INDENT and not flat:
             self.open_guard()
             return frame.indent, False
         region = max(frame.region_indent, frame.base_indent)
@@ -581,8 +582,8 @@ class _FunctionCompiler:
         frame.pending_guard = guarded
         return region, guarded
 
-    def open_frame(self, kind: str, params: int, results: int) -> _Frame:
-        indent, guarded = self.nested_start()
+    def open_frame(self, kind: str, params: int, results: int, flat: bool = False) -> _Frame:
+        indent, guarded = self.nested_start(flat)
         frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, indent, indent)
         frame.pending_guard = guarded
         self.frames.append(frame)
@@ -665,7 +666,7 @@ class _FunctionCompiler:
                 self.lines.append((enclosing.indent, f"if not (_t or {cond.text}): {select_else}"))
             else:
                 self.emit(f"if not {cond.text}: {select_else}")
-            frame = self.open_frame(IF, params, results)
+            frame = self.open_frame(IF, params, results, flat=True)
             frame.pending_guard = frame.flat = True
         else:
             self.emit(f"if {cond.text}:")
