@@ -11,6 +11,7 @@ from tests.wasi.conftest import Guest, captured_config
 from tests.wasi.trees import sandbox_memory, sandbox_tree
 from wasmkit.wasi import DirPerms, Errno, FilePerms, MemoryFS, WasiConfig
 from wasmkit.wasi.abi import Oflags, Rights
+from wasmkit.wasi.memfs import ENTRY_BYTES
 
 READ = Rights.FD_READ | Rights.FD_SEEK
 WRITE = READ | Rights.FD_WRITE
@@ -110,7 +111,7 @@ def test_memory_fs_host_helpers_and_sharing(make_guest: Callable[[WasiConfig], G
 
 
 def test_memory_fs_size_limit(make_guest: Callable[[WasiConfig], Guest]) -> None:
-    fs = MemoryFS(max_bytes=100)
+    fs = MemoryFS(max_bytes=100 + ENTRY_BYTES + 1)  # 100 bytes of data in one entry named "f"
     config = captured_config()
     config.preopen_fs(fs, "/")
     guest = make_guest(config)
@@ -126,6 +127,34 @@ def test_memory_fs_size_limit(make_guest: Callable[[WasiConfig], Guest]) -> None
     assert guest.path("path_unlink_file", 3, "f") == Errno.SUCCESS
     errno, fd = guest.open("g", oflags=Oflags.CREAT, rights=WRITE)
     assert guest.write(fd, b"z" * 100) == (Errno.SUCCESS, 100)
+
+
+def test_entries_and_link_targets_count_against_a_memory_fs_limit(
+    make_guest: Callable[[WasiConfig], Guest],
+) -> None:
+    # Empty files, directories and links cost the host memory too: a guest making millions
+    # of them must meet the limit as one writing data does.
+    config = captured_config()
+    config.preopen_fs(MemoryFS(max_bytes=64 * 1024), "/")
+    guest = make_guest(config)
+    made = 0
+    while made < 1000 and guest.path("path_create_directory", 3, f"d{made:03}") == Errno.SUCCESS:
+        made += 1
+    assert 0 < made < 64 * 1024 // ENTRY_BYTES
+    assert guest.path("path_create_directory", 3, "one_more") == Errno.NOSPC
+    assert guest.open("file", oflags=Oflags.CREAT, rights=WRITE)[0] == Errno.NOSPC
+    assert guest.path("path_remove_directory", 3, "d000") == Errno.SUCCESS  # space comes back
+    assert guest.path("path_create_directory", 3, "d000") == Errno.SUCCESS
+    for index in range(made):
+        assert guest.path("path_remove_directory", 3, f"d{index:03}") == Errno.SUCCESS
+    target_ptr, target_len = guest.text("t" * 4000)
+    links = 0
+    while links < 1000:
+        name_ptr, name_len = guest.text(f"l{links}")
+        if guest.errno("path_symlink", target_ptr, target_len, 3, name_ptr, name_len) != Errno.SUCCESS:
+            break
+        links += 1
+    assert 0 < links < 64 * 1024 // 4000
 
 
 def test_writing_far_past_the_end_of_a_memory_file_is_nospc(

@@ -4,8 +4,10 @@
 so a guest can be given a filesystem that never touches the host: the edge server preopens one
 per request, tests use it to check that both implementations behave alike. Every operation
 gives the errno Linux gives for the same call. `max_bytes` (1 GiB unless given) bounds the
-total size of the files, NOSPC beyond it, so a guest cannot exhaust the host's memory through
-it, not even by writing far past the end of a file.
+total size of the files, link targets and directory entries (each entry is charged its name
+and `ENTRY_BYTES`, about what its Python objects cost), NOSPC beyond it, so a guest cannot
+exhaust the host's memory through it: not by writing far past the end of a file, nor by
+making millions of empty files, directories or links.
 
 The host side prepares and inspects the tree with `write_file`, `read_file`, `mkdir` and
 `symlink`, which take trusted `/`-separated paths relative to the root; guests reach the tree
@@ -26,6 +28,9 @@ from .fs import Directory, DirEntry, File, OpenOptions, Stat
 __all__ = ["MemoryDirectory", "MemoryFS", "MemoryFile"]
 
 DEFAULT_MAX_BYTES = 1 << 30
+# What a directory entry is charged beyond its name: its node, name and dict slot cost the
+# host 200 to 310 bytes (measured with tracemalloc on CPython 3.12).
+ENTRY_BYTES = 256
 
 # Inode numbers are unique across all in-memory filesystems, so that (dev, ino) identifies a file.
 _inodes = itertools.count(1)
@@ -129,7 +134,8 @@ class MemoryFS:
         for part in (p for p in path.split("/") if p and p != "."):
             child = node.entries.get(part)
             if child is None and create:
-                child = node.entries[part] = _DirNode()
+                child = _DirNode()
+                self.add_entry(node, part, child)
                 node.nlink += 1
             if not isinstance(child, _DirNode):
                 raise FileNotFoundError(path)
@@ -155,10 +161,11 @@ class MemoryFS:
         with self.lock:
             directory = self._walk(parent, create=True)
             old = directory.entries.get(name)
-            if isinstance(old, _FileNode):
-                self.resize(old, 0)
-            self.reserve(len(data))
-            directory.entries[name] = _FileNode(data)
+            if old is not None:
+                self.remove_entry(directory, name)
+                if not isinstance(old, _DirNode):
+                    self.release(old)
+            self.add_entry(directory, name, _FileNode(data), len(data))
 
     def read_file(self, path: str) -> bytes:
         """The contents of file `path`."""
@@ -173,12 +180,14 @@ class MemoryFS:
         """Create symbolic link `path` pointing to `target`."""
         parent, name = self._split(path)
         with self.lock:
-            self._walk(parent, create=True).entries[name] = _SymlinkNode(target)
+            link = _SymlinkNode(target)
+            self.add_entry(self._walk(parent, create=True), name, link, link.size())
 
     # -- accounting --
 
     def reserve(self, extra: int) -> None:
-        """Account for `extra` more bytes of file data, or fail with NOSPC."""
+        """Account for `extra` more bytes (file data, a link target, an entry), or fail with
+        NOSPC."""
         if self._used + extra > self._max_bytes:
             raise WasiError(Errno.NOSPC)
         self._used += extra
@@ -194,11 +203,27 @@ class MemoryFS:
             del node.data[size:]
 
     def release(self, node: _Node) -> None:
-        """`node` lost a link; free its data when it has none left."""
+        """`node` (a file or link) lost a link; free its data when it has none left."""
         node.nlink -= 1
         node.ctim = time.time_ns()
-        if isinstance(node, _FileNode) and node.nlink == 0:
-            self._used -= len(node.data)
+        if node.nlink == 0:
+            self._used -= node.size()
+
+    def add_entry(self, directory: _DirNode, name: str, node: _Node, data: int = 0) -> None:
+        """Make `node` entry `name` of `directory`, charging the entry and `data` more bytes
+        (NOSPC, and nothing changed, beyond `max_bytes`)."""
+        self.reserve(_entry_bytes(name) + data)
+        directory.entries[name] = node
+
+    def remove_entry(self, directory: _DirNode, name: str) -> _Node:
+        """Take entry `name` out of `directory` (its node is the caller's to release)."""
+        self._used -= _entry_bytes(name)
+        return directory.entries.pop(name)
+
+
+def _entry_bytes(name: str) -> int:
+    """What a directory entry named `name` is charged."""
+    return ENTRY_BYTES + len(name.encode("utf-8"))
 
 
 class MemoryFile:
@@ -312,7 +337,8 @@ class MemoryDirectory:
                 if options.directory:
                     raise WasiError(Errno.INVAL)
                 self._new_entry(name)
-                node = self._node.entries[name] = _FileNode()
+                node = _FileNode()
+                self._fs.add_entry(self._node, name, node)
                 self._node.touch()
             elif options.create and options.exclusive:
                 raise WasiError(Errno.EXIST)
@@ -342,7 +368,7 @@ class MemoryDirectory:
     def mkdir(self, name: str) -> None:
         with self._fs.lock:
             self._new_entry(name)
-            self._node.entries[name] = _DirNode()
+            self._fs.add_entry(self._node, name, _DirNode())
             self._node.nlink += 1
             self._node.touch()
 
@@ -353,7 +379,7 @@ class MemoryDirectory:
                 raise WasiError(Errno.NOTDIR)
             if node.entries:
                 raise WasiError(Errno.NOTEMPTY)
-            del self._node.entries[name]
+            self._fs.remove_entry(self._node, name)
             node.removed = True
             self._node.nlink -= 1
             self._node.touch()
@@ -363,7 +389,7 @@ class MemoryDirectory:
             node = self._entry(name)
             if isinstance(node, _DirNode):
                 raise WasiError(Errno.ISDIR)
-            del self._node.entries[name]
+            self._fs.remove_entry(self._node, name)
             self._fs.release(node)
             self._node.touch()
 
@@ -372,7 +398,8 @@ class MemoryDirectory:
             raise WasiError(Errno.NOENT)
         with self._fs.lock:
             self._new_entry(name)
-            self._node.entries[name] = _SymlinkNode(target)
+            link = _SymlinkNode(target)
+            self._fs.add_entry(self._node, name, link, link.size())
             self._node.touch()
 
     def readlink(self, name: str) -> str:
@@ -389,7 +416,7 @@ class MemoryDirectory:
             MemoryDirectory(self._fs, target)._new_entry(target_name)
             if isinstance(node, _DirNode):
                 raise WasiError(Errno.PERM)
-            target.entries[target_name] = node
+            self._fs.add_entry(target, target_name, node)
             node.nlink += 1
             node.ctim = time.time_ns()
             target.touch()
@@ -412,13 +439,17 @@ class MemoryDirectory:
                     raise WasiError(Errno.NOTEMPTY)
             elif isinstance(existing, _DirNode):
                 raise WasiError(Errno.ISDIR)
-            if isinstance(existing, _DirNode):
-                existing.removed = True
-                target.nlink -= 1
-            elif existing is not None:
-                self._fs.release(existing)
-            del self._node.entries[name]
-            target.entries[target_name] = node
+            if existing is None:
+                self._fs.add_entry(target, target_name, node)  # NOSPC before anything changed
+            else:
+                self._fs.remove_entry(target, target_name)
+                if isinstance(existing, _DirNode):
+                    existing.removed = True
+                    target.nlink -= 1
+                else:
+                    self._fs.release(existing)
+                self._fs.add_entry(target, target_name, node)  # in the place just freed
+            self._fs.remove_entry(self._node, name)
             if isinstance(node, _DirNode):
                 self._node.nlink -= 1
                 target.nlink += 1
