@@ -19,9 +19,9 @@ import time
 from ..runtime.store import Store
 from .errno import Errno, WasiError
 
-__all__ = ["Interruption"]
+__all__ = ["SLICE", "Interruption"]
 
-_SLICE = 0.05  # seconds per wait step, so that a store's interrupt is seen promptly
+SLICE = 0.05  # seconds per wait step, so that a stop is seen promptly
 
 
 class Interruption:
@@ -57,7 +57,7 @@ class Interruption:
         else:
             # The store's interrupt does not set the event: look at it every slice.
             end = time.monotonic() + seconds
-            while (left := end - time.monotonic()) > 0 and not self._event.wait(min(left, _SLICE)):
+            while (left := end - time.monotonic()) > 0 and not self._event.wait(min(left, SLICE)):
                 self.store.check_interrupt()
         self.check()
 
@@ -67,7 +67,7 @@ class Interruption:
         while True:
             self.check()
             try:
-                readable, _, _ = select.select([fd], [], [], _SLICE)
+                readable, _, _ = select.select([fd], [], [], SLICE)
             except (OSError, ValueError):
                 return
             if readable:

@@ -29,14 +29,13 @@ from .abi import Clockid, Eventrwflags, Eventtype, Rights, Subclockflags
 from .clocks import Clocks
 from .errno import Errno, WasiError
 from .fdtable import FdTable, FileDescriptor, InputDescriptor, OutputDescriptor
-from .interrupt import Interruption
+from .interrupt import SLICE, Interruption
 from .memory import CHUNK, EVENT, SUBSCRIPTION, GuestMemory
 from .syscall import I32, syscall
 
 __all__ = ["Poll"]
 
 _MAX_WAIT = 86_400.0  # seconds per sleep; longer waits loop
-_SELECT_SLICE = 0.05  # seconds per select, so that an interruption is seen promptly
 # Bytes of subscriptions read per step (whole records), between two checks for interruption.
 _STEP = CHUNK // SUBSCRIPTION.size * SUBSCRIPTION.size
 _ABSTIME = int(Subclockflags.SUBSCRIPTION_CLOCK_ABSTIME)
@@ -156,7 +155,7 @@ class Poll:
             else:
                 timeout = _MAX_WAIT
             self._stop.check()
-            readable = _select(waiting, min(timeout, _SELECT_SLICE)) if waiting else set()
+            readable = _select(waiting, min(timeout, SLICE)) if waiting else set()
             if not waiting and timeout:
                 self._stop.sleep(timeout)
             if (
