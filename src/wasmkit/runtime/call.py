@@ -20,7 +20,7 @@ from types import TracebackType
 from ..errors import Trap, TrapKind
 from .wasm_thread import MAX_WASM_DEPTH, on_wasm_thread, run_on_wasm_thread
 
-__all__ = ["HostError", "call_wasm", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
+__all__ = ["HostError", "call_wasm", "call_inline", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
 
 # How many times Python may re-enter wasm from host functions called by wasm: each re-entry
 # uses C stack, which is bounded.
@@ -61,11 +61,14 @@ def call_wasm(fn: Callable[..., object], args: tuple, guard: AbstractContextMana
     """Call internal wasm code `fn` with internal values, holding `guard` (the store's
     `Store.guard`) while it runs; traps come out as `Trap`."""
     if on_wasm_thread():
-        return _call_here(fn, args, guard)
-    return run_on_wasm_thread(_call_here, (fn, args, guard))
+        return call_inline(fn, args, guard)
+    return run_on_wasm_thread(call_inline, (fn, args, guard))
 
 
-def _call_here(fn: Callable[..., object], args: tuple, guard: AbstractContextManager | None) -> object:
+def call_inline(fn: Callable[..., object], args: tuple, guard: AbstractContextManager | None = None) -> object:
+    """`call_wasm` on this thread, with the recursion limit as it is: for code that cannot
+    nest calls (a host function, or a wasm function that calls nothing), which needs neither
+    a raised limit nor a big stack, and for calls already on a wasm thread."""
     depth = getattr(_reentry, "depth", 0)
     if depth >= MAX_REENTRY:
         raise Trap(TrapKind.CALL_STACK_EXHAUSTED)

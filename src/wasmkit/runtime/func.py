@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..syntax.types import FuncType
-from .call import HostError, call_wasm
+from .call import HostError, call_inline, call_wasm
 from .values import to_api, to_internal
 from .wasm_thread import run_async
 
@@ -62,7 +62,7 @@ class Func:
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "fn", "name", "store", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "name", "store", "leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -78,6 +78,9 @@ class Func:
         self.fn = fn
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to
+        # Whether a call cannot nest other calls (a host function, or a wasm function whose
+        # body calls nothing): Python then calls it on its own thread (`call_inline`).
+        self.leaf = False
         self._with_caller = with_caller
 
     @classmethod
@@ -101,7 +104,9 @@ class Func:
 
             return fn
 
-        return cls(func_type, bind(Caller(None)), label, bind if access_caller else None)
+        func = cls(func_type, bind(Caller(None)), label, bind if access_caller else None)
+        func.leaf = True
+        return func
 
     @classmethod
     def raw(
@@ -119,15 +124,17 @@ class Func:
 
             return fn
 
-        return cls(func_type, bind(Caller(None)), name, bind if access_caller else None)
+        func = cls(func_type, bind(Caller(None)), name, bind if access_caller else None)
+        func.leaf = True
+        return func
 
     def for_caller(self, instance: Any) -> Callable[..., Any]:
         """The internal callable that `instance` should call this function through."""
         return self._with_caller(Caller(instance)) if self._with_caller is not None else self.fn
 
     def __call__(self, *args: Any) -> Any:
-        result = call_wasm(self.fn, self._arguments(args), None if self.store is None else self.store.guard)
-        return self._results(result)
+        call = call_inline if self.leaf else call_wasm
+        return self._results(call(self.fn, self._arguments(args), None if self.store is None else self.store.guard))
 
     async def call_async(self, *args: Any) -> Any:
         """Call from asyncio code: the function runs on a wasm thread, off the event loop.

@@ -72,6 +72,7 @@ class FunctionSpace(Sequence[Func]):
         name = module.function_names.get(index) or f"func[{index}]"
         func = Func(module.valid.func_types[index], fn, name, known_type_id=module.func_type_ids[index])
         func.store = self._store
+        func.leaf = module.calls_nothing(index)
         self._funcs[index] = func
         self._defined[func] = index
         return func

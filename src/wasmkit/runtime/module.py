@@ -8,10 +8,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Union
 
 from ..binary import read_module
+from ..binary.code import iter_instructions
 from ..binary.names import read_names
 from ..binary.reader import MAGIC
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
+from ..opcodes import ALL
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Module", "ModuleSource"]
 
 _LARGE_CODE = 1 << 20  # bytes of function bodies
+_CALLS = frozenset(op for op in ALL if "call" in op.name)  # call, call_indirect, and any later kind
 
 ModuleSource = Union[bytes, bytearray, memoryview, str, SyntaxModule]
 
@@ -46,6 +49,7 @@ class Module:
         with progress_bar("validating") as progress:
             self.valid: ValidModule = validate(syntax, progress if large else None)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
+        self._calls_nothing: dict[int, bool] = {}
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> "Module":
@@ -91,6 +95,15 @@ class Module:
         names = {e.index: e.name for e in reversed(self.syntax.exports) if e.kind == ExternKind.FUNC}
         names.update(read_names(self.syntax).funcs)
         return names
+
+    def calls_nothing(self, index: int) -> bool:
+        """Whether defined function `index` (in the function index space) makes no call of
+        any kind, so that a call of it never nests (looked at once, on first asking)."""
+        found = self._calls_nothing.get(index)
+        if found is None:
+            body = self.syntax.funcs[index - self.valid.imported_func_count].body
+            found = self._calls_nothing[index] = not any(instr.op in _CALLS for instr in iter_instructions(body))
+        return found
 
     def compiled(self, engine: "Engine", metered: bool = False) -> "CompiledModule":
         """The module compiled by `engine` (once per engine and variant)."""
