@@ -100,3 +100,17 @@ def test_ctrl_c_stops_wasm_code_and_the_limit_is_put_back() -> None:
         """
     )
     assert out.split() == ["KeyboardInterrupt", "True", "100"]
+
+
+def test_calls_that_cannot_nest_run_on_the_callers_thread() -> None:
+    import threading
+
+    import wasmkit
+    from wasmkit import FuncType, ValType
+
+    caller = threading.get_ident()
+    here = wasmkit.Func.host(FuncType((), (ValType.I32,)), lambda: int(threading.get_ident() == caller))
+    wat = '(module (import "env" "here" (func $here (result i32))) (func (export "nested") (result i32) (call $here)))'
+    exports = wasmkit.load(wat, {"env": {"here": here}}).exports
+    assert here() == 1  # a host function called from Python: on the caller's thread
+    assert exports.nested() == 0  # a wasm function that calls: on a wasm thread
