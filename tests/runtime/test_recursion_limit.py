@@ -7,6 +7,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
+
+import wasmkit
+from wasmkit import FuncType, ValType
 
 PRELUDE = """
 import sys, wasmkit
@@ -103,11 +107,6 @@ def test_ctrl_c_stops_wasm_code_and_the_limit_is_put_back() -> None:
 
 
 def test_calls_that_cannot_nest_run_on_the_callers_thread() -> None:
-    import threading
-
-    import wasmkit
-    from wasmkit import FuncType, ValType
-
     caller = threading.get_ident()
     here = wasmkit.Func.host(FuncType((), (ValType.I32,)), lambda: int(threading.get_ident() == caller))
     wat = '(module (import "env" "here" (func $here (result i32))) (func (export "nested") (result i32) (call $here)))'
