@@ -380,7 +380,7 @@ def disagreement(program: Program, native: bool = True) -> str | None:
     variants: list[tuple[str, str, bool, tuple[int, int, int] | None]] = [
         ("python", "python", False, None),
         ("python metered", "python", True, None),
-        ("python deep shapes", "python", True, (0, 0, 1)),
+        ("python deep shapes", "python", True, (0, 1, 1)),
         # deep shapes from a depth that varies from module to module
         ("python mixed shapes", "python", False, (2 + len(program.text) % 4, 2, 2)),
     ]

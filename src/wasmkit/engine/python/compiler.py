@@ -899,19 +899,28 @@ class _FunctionCompiler:
 
     def long_br_table(self, index: str, labels: tuple[int, ...], default: int) -> None:
         """A br_table to many targets (a C `switch`): the label is looked up in a tuple, then
-        one `if` per target, side by side (an `elif` chain that long makes CPython's compiler
-        recurse once per case)."""
+        found by `elif` chains of at most `_MAX_CASES` labels, each under a test of its range
+        (one long `elif` chain would make CPython's compiler recurse once per case)."""
         name = f"K{self.index}_{len(self.constants)}"
         self.constants.append(f"{name} = {tuple(labels)!r}")
         self.emit(f"_i = {name}[{index}] if {index} < {len(labels)} else {default}")
         frame = self.frame
         base = frame.indent
-        for label in dict.fromkeys((*labels, default)):
-            self.emit(f"if _i == {label}:")
-            frame.indent = base + 1
-            self.branch_values(label)
-            frame.indent = base
-            frame.pending_guard = False
+        targets = sorted({*labels, default})
+        chunked = len(targets) > _MAX_CASES
+        for start in range(0, len(targets), _MAX_CASES):
+            chunk = targets[start : start + _MAX_CASES]
+            if chunked:
+                frame.indent = base
+                self.emit(f"if {chunk[0]} <= _i <= {chunk[-1]}:")
+            cases = base + chunked
+            for n, label in enumerate(chunk):
+                frame.indent = cases
+                self.emit(f"{'elif' if n else 'if'} _i == {label}:")
+                frame.indent = cases + 1
+                self.branch_values(label)
+                frame.pending_guard = False
+        frame.indent = base
         frame.unreachable = True
 
     def return_(self, op: Op, imm: object) -> None:
