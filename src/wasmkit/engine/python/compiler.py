@@ -16,11 +16,12 @@ function's own label is `return`.
 Deep nesting. CPython refuses 100 levels of indentation, so past `_FLAT_INDENT` levels blocks and
 ifs add none: a nested frame's code is written where its enclosing frame's guards open, under
 guards of its own, and an `if` becomes `if not cond: _t = -depth`, which skips its then-part
-and selects its else-part as a forward branch would. A br_table with many targets looks the
-target up in a tuple and tests it with side-by-side `if`s rather than a long `elif` chain
-(which CPython's compiler recurses on). Scans of the operand stack start above the part already
-in slots, so that a deep stack costs nothing per instruction: compile time and memory grow
-linearly with the code.
+and selects its else-part as a forward branch would. CPython also refuses more than 20 nested
+loops: a loop nested deeper than `_MAX_LOOPS` is written as a closure sharing the function's
+locals (see `outline`). A br_table with many targets looks its label up in a tuple and finds it
+by short `elif` chains under range tests (CPython's compiler recurses once per `elif`). Scans
+of the operand stack start above the part already in slots, so that a deep stack costs nothing
+per instruction: compile time and memory grow linearly with the code.
 
 Evaluation order is wasm's: operands are evaluated left to right, each exactly once, and an
 instruction that may trap or touch state is never moved past another one.
