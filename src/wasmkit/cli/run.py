@@ -1,14 +1,15 @@
 """`wasmkit run`: run a module, with the flags of `wasmtime run`.
 
     wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
-                [--invoke NAME] [--fuel N] [--timeout DURATION] [--max-memory-size BYTES]
+                [--invoke NAME] [--argv0 NAME] [--fuel N] [--timeout DURATION] [--max-memory-size BYTES]
                 [-W KEY=VALUE,...] FILE [ARGS...]
 
-A module that imports WASI gets it: `argv` is FILE then ARGS, the environment holds only the
+A module that imports WASI gets it: `argv` is FILE's name (without its directory, as
+wasmtime gives it; `--argv0` replaces it) then ARGS, the environment holds only the
 `--env` variables (`--env NAME` passes the host's value through), the `--dir`s are preopened
 (read-write), stdio is inherited. Its `_start` runs; with `--invoke NAME` the exported
 function NAME is called instead, with ARGS parsed by its parameter types, and each result is
-printed on its own line.
+printed on its own line, written as wasmtime writes it (`format_result`).
 
 `--engine native` compiles the module to machine code through LLVM (the `native` extra);
 `auto` picks it when llvmlite is installed. Compiled code is kept on disk (in
@@ -27,14 +28,16 @@ a bad option, as wasmtime does.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from decimal import Decimal
 
 from .. import __version__
 from ..engine.base import Engine, cached_engine, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
-from ..runtime import Func, Linker, Module
-from ..runtime.values import to_internal
+from ..runtime import Exports, Func, Linker, Module
+from ..runtime.values import f32, to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
@@ -51,6 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included)")
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
+    p.add_argument("--argv0", metavar="NAME", help="the program's argv[0] (default: the file's name, without its directory)")
     add_engine_option(p)
     add_limit_options(p)
     add_feature_options(p)
@@ -80,7 +84,10 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def _wasi_config(args: argparse.Namespace) -> WasiConfig:
-    config = WasiConfig(argv=[args.file, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
+    # argv[0] is the file's name without its directory, as wasmtime gives it (so that the
+    # program learns nothing of the host's paths), unless --argv0 says otherwise.
+    argv0 = args.argv0 if args.argv0 is not None else os.path.basename(args.file)
+    config = WasiConfig(argv=[argv0, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
     for host, guest in _preopens(args.dir):
         config.preopen_dir(host, guest)
     return config
@@ -139,7 +146,7 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
         name = args.invoke or "_start"
         func = instance.exports[name] if name in instance.exports else None
         if not isinstance(func, Func):
-            raise CliError(f"{args.file}: no exported function {name!r}" + ("" if args.invoke else " (use --invoke)"))
+            raise CliError(_no_function(args.file, name, instance.exports, invoked=bool(args.invoke)))
         if args.invoke:
             initialize = instance.exports["_initialize"] if "_initialize" in instance.exports else None
             if isinstance(initialize, Func):
@@ -149,8 +156,8 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
             values = [_parse_argument(vt, text, name) for vt, text in zip(func.type.params, args.args)]
             result = func(*values)
             results = result if isinstance(result, tuple) else () if result is None else (result,)
-            for value in results:
-                print(value)
+            for vt, value in zip(func.type.results, results):
+                print(format_result(vt, value))
         else:
             func()
     except ExitTrap as exit_:
@@ -160,6 +167,14 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
         print(f"wasmkit: trap: {_describe_trap(trap)}", file=sys.stderr)
         return TRAP_EXIT_STATUS
     return 0
+
+
+def _no_function(path: str, name: str, exports: Exports, invoked: bool) -> str:
+    """The error for a missing export `name`, naming the functions there are to call."""
+    functions = [export for export in exports if isinstance(exports[export], Func)]
+    hint = ("" if invoked else "; call one with --invoke NAME") if functions else ""
+    listed = ", ".join(functions) if functions else "none"
+    return f"{path}: no exported function {name!r} (its exported functions: {listed}{hint})"
 
 
 # Traps that a limit of the command line caused: one line naming the limit, no backtrace.
@@ -173,6 +188,34 @@ def _describe_trap(trap: Trap) -> str:
     if trap.kind in _LIMIT_TRAPS:
         return f"{trap.message} ({_LIMIT_TRAPS[trap.kind]})"
     return str(trap)
+
+
+# How wasmtime's --invoke prints references, which have no text of their own.
+_REFERENCE_TEXT = {ValType.FUNCREF: "funcref", ValType.EXTERNREF: "externref"}
+
+
+def format_result(vt: ValType, value: object) -> str:
+    """One result of `--invoke` as wasmtime prints it: integers in decimal (a v128 as one
+    unsigned number), floats in the fewest digits that read back as the same value of their
+    type and never with an exponent (`3`, `0.1` for an f32, `NaN`, `-inf`), references as
+    `<funcref>` or `<null externref>`."""
+    if vt in _REFERENCE_TEXT:
+        return f"<{'' if value is not None else 'null '}{_REFERENCE_TEXT[vt]}>"
+    if isinstance(value, float):
+        return _float_text(value, single=vt is ValType.F32)
+    return str(value)
+
+
+def _float_text(value: float, single: bool) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    digits = repr(value)
+    if single:  # the fewest significant digits that round back to the same f32
+        digits = next(text for text in (f"{value:.{n}g}" for n in range(1, 10)) if f32(float(text)) == value)
+    text = format(Decimal(digits), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _parse_argument(vt: ValType, text: str, name: str) -> object:

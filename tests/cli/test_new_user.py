@@ -1,0 +1,67 @@
+"""What a newcomer types in their first hour with the command line, answered as wasmtime and
+wabt users expect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import PROJECT_ROOT
+from wasmkit.cli import main
+
+HELLO = PROJECT_ROOT / "examples" / "hello.wasm"
+
+VALUES = """(module
+  (func (export "add") (param f64 f64) (result f64) (f64.add (local.get 0) (local.get 1)))
+  (func (export "same32") (param f32) (result f32) (local.get 0))
+  (func (export "refs") (result funcref externref funcref) (ref.null func) (ref.null extern) (ref.func 0))
+  (memory (export "memory") 1))
+"""
+
+
+@pytest.fixture
+def values(tmp_path: Path) -> Path:
+    path = tmp_path / "values.wat"
+    path.write_text(VALUES)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "printed"),
+    [
+        ("add", ["1", "2"], "3"),  # not 3.0
+        ("add", ["-0", "-0"], "-0"),
+        ("add", ["0.1", "0.2"], "0.30000000000000004"),
+        ("add", ["1e21", "0"], "1000000000000000000000"),  # never an exponent
+        ("add", ["1e-7", "0"], "0.0000001"),
+        ("same32", ["0.1"], "0.1"),  # the f32 nearest 0.1, not 0.10000000149011612
+        ("same32", ["16777217"], "16777216"),
+        ("same32", ["nan"], "NaN"),
+        ("same32", ["-inf"], "-inf"),
+        ("refs", [], "<null funcref>\n<null externref>\n<funcref>"),
+    ],
+)
+def test_invoke_prints_results_as_wasmtime_does(
+    values: Path, name: str, args: list[str], printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--invoke", name, str(values), *args]) == 0
+    assert capsys.readouterr().out == printed + "\n"
+
+
+def test_a_missing_function_names_the_ones_there_are(values: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(values)]) == 1
+    assert main(["run", "--invoke", "ad", str(values)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"wasmkit: error: {values}: no exported function '_start' (its exported functions: add, same32, refs;"
+        " call one with --invoke NAME)",
+        f"wasmkit: error: {values}: no exported function 'ad' (its exported functions: add, same32, refs)",
+    ]
+
+
+def test_argv0_is_the_file_name_without_its_directory(capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(HELLO), "Ada"]) == 0
+    assert "argv[0] = hello.wasm\n  argv[1] = Ada\n" in capfd.readouterr().out
+    assert main(["run", "--argv0", "greeter", str(HELLO)]) == 0
+    assert "argv[0] = greeter\n" in capfd.readouterr().out
