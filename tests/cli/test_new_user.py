@@ -65,3 +65,18 @@ def test_argv0_is_the_file_name_without_its_directory(capfd: pytest.CaptureFixtu
     assert "argv[0] = hello.wasm\n  argv[1] = Ada\n" in capfd.readouterr().out
     assert main(["run", "--argv0", "greeter", str(HELLO)]) == 0
     assert "argv[0] = greeter\n" in capfd.readouterr().out
+
+
+def test_validate_checks_every_file_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = [PROJECT_ROOT / "examples" / "fib.wasm", PROJECT_ROOT / "examples" / "fib.wat"]
+    typo = tmp_path / "typo.wat"
+    typo.write_text("(module (func i32.cnst 1))")
+    invalid = tmp_path / "invalid.wat"
+    invalid.write_text("(module (func (result i32)))")
+    assert main(["validate", *map(str, good)]) == 0
+    assert main(["validate", str(typo), *map(str, good), str(invalid), str(tmp_path / "missing.wasm")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("wasmkit: error: ") == 3
+    assert f"{typo}:1:15: unknown operator i32.cnst" in err
+    assert f"{invalid}:1:27: type mismatch" in err
+    assert f"{tmp_path / 'missing.wasm'}: No such file or directory" in err

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import ParseError, ValidationError, WasmError, describe_error
+from ..errors import WasmError
 from . import compile, convert, inspect, run, serve, strip, wast
-from .common import CliError, text_source
-from .text_positions import locate_validation_error
+from .common import CliError
+from .messages import error_message
 
 __all__ = ["main"]
 
@@ -30,7 +30,7 @@ _EXAMPLES = {
     "serve": "wasmkit serve modules.toml --listen 0.0.0.0:8080 --workers 4",
     "compile": "wasmkit compile program.wasm\n"
     "  wasmkit compile --engine native -o program.cwasm program.wasm && wasmkit run program.cwasm",
-    "validate": "wasmkit validate --disable-simd module.wasm",
+    "validate": "wasmkit validate --disable-simd module.wasm other.wat",
     "objdump": "wasmkit objdump -x -d module.wasm",
     "wat2wasm": "wasmkit wat2wasm --debug-names module.wat -o module.wasm",
     "wasm2wat": "wasmkit wasm2wat module.wasm -o module.wat",
@@ -54,19 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.epilog = f"{label}:\n  {example}"
         sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
-
-
-def error_message(err: WasmError, path: str | None) -> str:
-    """What to print for `err`, found in the file `path`: where and what, in one line; for a
-    fault in text, also the source line with a caret under the fault."""
-    if isinstance(err, ParseError):
-        return str(err) if err.filename else f"{path or '<input>'}:{err}"
-    if isinstance(err, ValidationError) and path is not None:
-        source = text_source(path)
-        located = source and locate_validation_error(err, source[1], source[0], path)
-        if located:
-            return str(located)
-    return describe_error(err, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,26 +1,29 @@
-"""`wasmkit validate` and `wasmkit objdump`: check a module, and show what is inside it."""
+"""`wasmkit validate` and `wasmkit objdump`: check modules, and show what is inside one."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 
 from ..binary.names import read_names
 from ..binary import write_module
 from ..binary.reader import SectionSpan, read_module_layout
+from ..errors import WasmError
 from ..syntax.module import Module
 from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
 from ..validate import validate
-from .common import is_binary, load_module, module_from_bytes, read_input
+from .common import CliError, is_binary, load_module, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
+from .messages import error_message
 from .objdump_wabt import SECTION_NAMES, wabt_report
 
 __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("validate", help="check that a module is valid")
-    p.add_argument("file", help="a .wasm or .wat file, or - for stdin")
+    p = commands.add_parser("validate", help="check that modules are valid")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a .wasm or .wat file, or - for stdin")
     add_feature_options(p)
     p.set_defaults(handler=_validate)
 
@@ -35,10 +38,23 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    module = load_module(args.file)
-    check_features(module, disabled_features(args))
-    validate(module)
-    return 0
+    """Check every FILE, each fault reported in its line: exit status 1 if any is at fault."""
+    disabled = disabled_features(args)
+    faults = 0
+    for path in args.files:
+        try:
+            module = load_module(path)
+            check_features(module, disabled)
+            validate(module)
+        except CliError as err:
+            message = str(err)
+        except WasmError as err:
+            message = error_message(err, path)
+        else:
+            continue
+        print(f"wasmkit: error: {message}", file=sys.stderr)
+        faults += 1
+    return 1 if faults else 0
 
 
 def _objdump(args: argparse.Namespace) -> int:
