@@ -80,3 +80,11 @@ def test_validate_checks_every_file_it_is_given(tmp_path: Path, capsys: pytest.C
     assert f"{typo}:1:15: unknown operator i32.cnst" in err
     assert f"{invalid}:1:27: type mismatch" in err
     assert f"{tmp_path / 'missing.wasm'}: No such file or directory" in err
+
+
+def test_wasm2wat_given_text_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    fib_wat = PROJECT_ROOT / "examples" / "fib.wat"
+    assert main(["wasm2wat", str(fib_wat)]) == 1
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {fib_wat}: this is the text format, not a binary module (wat2wasm translates it)\n"
+    )

@@ -60,7 +60,10 @@ def _with_wabt_name_section(module: Module) -> Module:
 def _wasm2wat(args: argparse.Namespace) -> int:
     from ..text.printer import print_module
 
-    module = read_module(read_input(args.file))
+    data = read_input(args.file)
+    if data and not is_binary(data):
+        raise CliError(f"{args.file}: this is the text format, not a binary module (wat2wasm translates it)")
+    module = read_module(data)
     if not args.no_check:
         validate(module)
     write_output(args.output, print_module(module).encode("utf-8"))
