@@ -88,3 +88,34 @@ def test_wasm2wat_given_text_says_so(capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().err == (
         f"wasmkit: error: {fib_wat}: this is the text format, not a binary module (wat2wasm translates it)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["rnu", str(HELLO)], "wasmkit: error: argument COMMAND: invalid choice: 'rnu' (did you mean 'run'?)"),
+        (["run", "--dirr", ".", str(HELLO)], "wasmkit run: error: unrecognized arguments: --dirr (did you mean --dir?)"),
+        (
+            ["run", "--engine", "nativ", str(HELLO)],
+            "wasmkit run: error: argument --engine: invalid choice: 'nativ' (did you mean 'native'?)",
+        ),
+        (
+            ["objdump", "--detials", str(HELLO)],
+            "wasmkit objdump: error: unrecognized arguments: --detials (did you mean --details?)",
+        ),
+    ],
+)
+def test_a_typo_gets_the_subcommands_usage_and_a_suggestion(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == said
+    assert err.startswith(f"usage: {said.partition(': ')[0]} ")
+
+
+def test_arguments_after_the_file_still_go_to_the_program(capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(HELLO), "--dirr"]) == 0
+    assert "argv[1] = --dirr\n" in capfd.readouterr().out

@@ -15,6 +15,7 @@ from ..errors import WasmError
 from . import compile, convert, inspect, run, serve, strip, wast
 from .common import CliError
 from .messages import error_message
+from .parser import Parser
 
 __all__ = ["main"]
 
@@ -40,7 +41,7 @@ _EXAMPLES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
+    parser = Parser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
     parser.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMAND_MODULES:
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         label = "examples" if "\n" in example else "example"
         sub.epilog = f"{label}:\n  {example}"
         sub.formatter_class = argparse.RawDescriptionHelpFormatter
+        sub.is_subcommand = True
     return parser
 
 
