@@ -3,6 +3,9 @@ wabt users expect."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,31 @@ def test_a_typo_gets_the_subcommands_usage_and_a_suggestion(
 def test_arguments_after_the_file_still_go_to_the_program(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(HELLO), "--dirr"]) == 0
     assert "argv[1] = --dirr\n" in capfd.readouterr().out
+
+
+def test_wat2wasm_from_stdin_does_not_write_binary_to_a_terminal() -> None:
+    primary, secondary = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "wasmkit", "wat2wasm", "-"],
+            input=(PROJECT_ROOT / "examples" / "fib.wat").read_bytes(),
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert process.returncode == 1
+    said = b"wasmkit: error: not writing a binary module to the terminal: give -o FILE, or pipe the output\n"
+    assert process.stderr == said
+
+
+def test_wat2wasm_from_stdin_writes_to_a_pipe() -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "wasmkit", "wat2wasm", "-"],
+        input=(PROJECT_ROOT / "examples" / "fib.wat").read_bytes(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == 0 and process.stdout.startswith(b"\0asm\1\0\0\0")

@@ -46,9 +46,12 @@ def read_input(path: str) -> bytes:
         raise CliError(f"{path}: {err.strerror or err}") from None
 
 
-def write_output(path: str | None, data: bytes) -> None:
-    """Write `data` to `path`, or to stdout when `path` is None or `-`."""
+def write_output(path: str | None, data: bytes, binary: bool = False) -> None:
+    """Write `data` to `path`, or to stdout when `path` is None or `-`; a `binary` module is
+    not written to a terminal, where it would only garble the screen (as wasm-tools refuses)."""
     if path is None or path == "-":
+        if binary and sys.stdout.isatty():
+            raise CliError("not writing a binary module to the terminal: give -o FILE, or pipe the output")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return

@@ -45,7 +45,7 @@ def _wat2wasm(args: argparse.Namespace) -> int:
     output = args.output
     if output is None and args.file != "-":
         output = str(Path(args.file).with_suffix(".wasm"))
-    write_output(output, write_module(module))
+    write_output(output, write_module(module), binary=True)
     return 0
 
 

@@ -43,7 +43,7 @@ def _strip(args: argparse.Namespace) -> int:
         raise CliError(f"{args.file}: not a binary module (strip reads .wasm files)")
     read_module_layout(data)  # a malformed module is reported as one, before anything is written
     output = args.output if args.output is not None else (None if args.file == "-" else args.file)
-    write_output(output, strip_sections(data, set(args.keep_section), set(args.remove_section)))
+    write_output(output, strip_sections(data, set(args.keep_section), set(args.remove_section)), binary=True)
     return 0
 
 
