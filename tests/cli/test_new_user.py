@@ -150,3 +150,9 @@ def test_wat2wasm_from_stdin_writes_to_a_pipe() -> None:
         timeout=60,
     )
     assert process.returncode == 0 and process.stdout.startswith(b"\0asm\1\0\0\0")
+
+
+def test_bare_wasmkit_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: wasmkit ") and "wat2wasm  translate the text format to a binary module" in err

@@ -21,6 +21,7 @@ __all__ = ["main"]
 
 _COMMAND_MODULES = (run, serve, compile, inspect, convert, strip, wast)
 
+USAGE_EXIT_STATUS = 2  # as argparse exits for a mistake in the command line
 INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # bare `wasmkit`: the commands there are, as wasmtime
+        parser.print_help(sys.stderr)
+        return USAGE_EXIT_STATUS
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
