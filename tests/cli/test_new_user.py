@@ -156,3 +156,11 @@ def test_bare_wasmkit_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> 
     assert main([]) == 2
     err = capsys.readouterr().err
     assert err.startswith("usage: wasmkit ") and "wat2wasm  translate the text format to a binary module" in err
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "wat2wasm", "objdump"])
+def test_a_wast_script_given_for_a_module_says_what_runs_it(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    script = PROJECT_ROOT / "examples" / "fib.wast"
+    assert main([command, str(script)]) == 1
+    said = f"wasmkit: error: {script}: this is a .wast script, not a module (wasmkit wast runs it)\n"
+    assert capsys.readouterr().err == said

@@ -9,6 +9,7 @@ import sys
 
 from ..binary import read_module
 from ..binary.reader import MAGIC
+from ..errors import ParseError
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
@@ -104,7 +105,12 @@ def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Modu
 def parse_text(data: bytes, path: str, debug_names: bool = False) -> Module:
     """The module in the text `data` (read from `path`), remembered for `text_source`."""
     text = decode_source(data, path)
-    module = parse_module(text, path, debug_names)
+    try:
+        module = parse_module(text, path, debug_names)
+    except ParseError:
+        if path.endswith(".wast"):  # a script of modules and assertions, not one module
+            raise CliError(f"{path}: this is a .wast script, not a module (wasmkit wast runs it)") from None
+        raise
     _TEXT_SOURCES[path] = (text, module)
     return module
 
