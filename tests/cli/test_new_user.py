@@ -97,7 +97,10 @@ def test_wasm2wat_given_text_says_so(capsys: pytest.CaptureFixture[str]) -> None
     ("argv", "said"),
     [
         (["rnu", str(HELLO)], "wasmkit: error: argument COMMAND: invalid choice: 'rnu' (did you mean 'run'?)"),
-        (["run", "--dirr", ".", str(HELLO)], "wasmkit run: error: unrecognized arguments: --dirr (did you mean --dir?)"),
+        (
+            ["run", "--dirr", ".", str(HELLO)],
+            "wasmkit run: error: unrecognized arguments: --dirr (did you mean --dir?)",
+        ),
         (
             ["run", "--engine", "nativ", str(HELLO)],
             "wasmkit run: error: argument --engine: invalid choice: 'nativ' (did you mean 'native'?)",
@@ -164,3 +167,16 @@ def test_a_wast_script_given_for_a_module_says_what_runs_it(command: str, capsys
     assert main([command, str(script)]) == 1
     said = f"wasmkit: error: {script}: this is a .wast script, not a module (wasmkit wast runs it)\n"
     assert capsys.readouterr().err == said
+
+
+def test_a_file_without_a_command_is_run(capfd: pytest.CaptureFixture[str]) -> None:
+    assert main([str(HELLO), "Ada"]) == 0
+    assert "Hello, Ada, from WebAssembly!\n" in capfd.readouterr().out
+
+
+def test_a_missing_module_without_a_command_is_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.wasm"
+    assert main([str(missing)]) == 1
+    assert capsys.readouterr().err == f"wasmkit: error: {missing}: No such file or directory\n"

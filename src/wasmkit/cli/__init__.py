@@ -7,6 +7,7 @@ and what is wrong) with exit status 1; no traceback is shown for them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +21,9 @@ from .parser import Parser
 __all__ = ["main"]
 
 _COMMAND_MODULES = (run, serve, compile, inspect, convert, strip, wast)
+
+# What a module's file is called: `wasmkit FILE` with one of these (or any file there is) runs it.
+_MODULE_SUFFIXES = (".wasm", ".wat", ".cwasm")
 
 USAGE_EXIT_STATUS = 2  # as argparse exits for a mistake in the command line
 INTERRUPTED_EXIT_STATUS = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
@@ -41,7 +45,7 @@ _EXAMPLES = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
     parser.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -56,14 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         sub.epilog = f"{label}:\n  {example}"
         sub.formatter_class = argparse.RawDescriptionHelpFormatter
         sub.is_subcommand = True
+    parser.command_names = tuple(commands.choices)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    if not (sys.argv[1:] if argv is None else argv):  # bare `wasmkit`: the commands there are, as wasmtime
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # bare `wasmkit`: the commands there are, as wasmtime shows them
         parser.print_help(sys.stderr)
         return USAGE_EXIT_STATUS
+    if argv[0] not in parser.command_names and (os.path.isfile(argv[0]) or argv[0].endswith(_MODULE_SUFFIXES)):
+        argv.insert(0, "run")  # `wasmkit hello.wasm` runs it, as `wasmtime hello.wasm` does
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

@@ -25,6 +25,7 @@ class Parser(argparse.ArgumentParser):
     refuse unknown options themselves."""
 
     is_subcommand = False
+    command_names: tuple[str, ...] = ()  # the top-level parser's subcommands
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
