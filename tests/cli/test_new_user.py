@@ -180,3 +180,9 @@ def test_a_missing_module_without_a_command_is_a_missing_file(
     missing = tmp_path / "missing.wasm"
     assert main([str(missing)]) == 1
     assert capsys.readouterr().err == f"wasmkit: error: {missing}: No such file or directory\n"
+
+
+def test_help_says_a_file_alone_is_run(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "`wasmkit FILE [ARGS...]` is short for `wasmkit run FILE [ARGS...]`" in capsys.readouterr().out

@@ -46,7 +46,13 @@ _EXAMPLES = {
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="wasmkit", description="WebAssembly toolkit and runtime.")
+    parser = Parser(
+        prog="wasmkit",
+        description="WebAssembly toolkit and runtime.",
+        epilog="`wasmkit FILE [ARGS...]` is short for `wasmkit run FILE [ARGS...]`.\n"
+        "Each command's options: wasmkit COMMAND --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMAND_MODULES:
