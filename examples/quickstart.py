@@ -1,9 +1,13 @@
 """wasmkit in a minute: load a module, call it, share memory, give it Python functions."""
 
+from pathlib import Path
+
 import wasmkit
 
+HERE = Path(__file__).parent  # the example files, wherever this script is run from
+
 # Load a module (a .wasm or .wat file, bytes, or WAT source) and call its exports.
-fib = wasmkit.load("examples/fib.wasm")
+fib = wasmkit.load(HERE / "fib.wasm")
 print("fib(20) =", fib.exports.fib(20))
 
 # Python functions become imports, typed as the module declares them; one whose first

@@ -186,3 +186,14 @@ def test_help_says_a_file_alone_is_run(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "`wasmkit FILE [ARGS...]` is short for `wasmkit run FILE [ARGS...]`" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("quickstart.py", "fib(20) = 6765"), ("wasi_program.py", "9592 primes"), ("import_hook.py", "fib.fib(15) = 610")],
+)
+def test_an_example_runs_from_any_directory(name: str, line: str, tmp_path: Path) -> None:
+    script = PROJECT_ROOT / "examples" / name
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert line in result.stdout
