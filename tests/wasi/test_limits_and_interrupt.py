@@ -155,6 +155,34 @@ def test_a_store_deadline_stops_a_large_write_to_a_slow_reader(tmp_path: Path) -
     assert sum(received) < 64 << 20
 
 
+def test_a_store_deadline_stops_a_write_to_a_reader_that_stopped_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "stdout"
+    os.mkfifo(fifo)
+    resume = threading.Event()
+
+    def stalled_reader() -> None:
+        with open(fifo, "rb", buffering=0) as pipe:
+            pipe.read(4096)
+            resume.wait()  # stops reading: the pipe fills and a write would block for good
+            while pipe.read(65536):
+                pass
+
+    reader = threading.Thread(target=stalled_reader, daemon=True)
+    reader.start()
+    config = WasiConfig()
+    config.stdout_file(fifo)
+    store = Store(interruptible=True)
+    instance, wasi = _instance(BIG_WRITER, config, store)
+    try:
+        store.set_deadline(0.3)
+        result = _finish(lambda: instance.exports.write(4 << 20), wasi)
+    finally:
+        resume.set()  # drain the pipe, releasing a write left blocked (the code before the fix)
+        wasi.close()
+        reader.join(BOUND)
+    assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
+
+
 class _StoreInterruptedAt:
     """Stands in for the calling instance's store: its interrupt is seen at the `at`-th
     check a WASI call makes (then `action` runs: trap, or interrupt the WASI state)."""

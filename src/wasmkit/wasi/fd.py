@@ -30,6 +30,7 @@ means the end of the directory was reached.
 
 from __future__ import annotations
 
+import select
 import time
 
 from .abi import Advice, Fdflags, Filetype, Fstflags, Preopentype, Rights, Whence, decode
@@ -39,6 +40,7 @@ from .fdtable import DirectoryDescriptor, FdTable, FileDescriptor, InputDescript
 from .fs import DirEntry, File, Stat
 from .interrupt import Interruption
 from .memory import DIRENT, FDSTAT, FILESTAT, PRESTAT, GuestMemory
+from .stdio import OutputStream
 from .syscall import I32, I64, syscall
 from .transfer import first_buffer, read_in, write_out
 
@@ -119,7 +121,7 @@ class FdCalls:
             self._stop.check()
             host_fd = stream.poll_fd()
             if length and host_fd is not None:
-                self._stop.wait_readable(host_fd)  # a read from an idle pipe can be stopped
+                self._stop.wait_ready(host_fd)  # a read from an idle pipe can be stopped
             data = stream.read(length) if length else b""
             mem.write(ptr, data)
             count = len(data)
@@ -137,8 +139,7 @@ class FdCalls:
         descriptor = self._fds.get(fd)
         descriptor.require_io(Rights.FD_WRITE)
         if isinstance(descriptor, OutputDescriptor):
-            stream = descriptor.stream
-            written = write_out(mem, ptr, length, lambda piece, done: stream.write(piece), self._stop)
+            written = self._write_stream(mem, ptr, length, descriptor.stream)
         elif isinstance(descriptor, FileDescriptor):
             descriptor.require_perms(FilePerms.WRITE)
             append = Fdflags.APPEND in descriptor.flags
@@ -178,6 +179,20 @@ class FdCalls:
         # Linux (and wasmtime) semantics: in append mode pwrite appends, ignoring the offset.
         at = None if Fdflags.APPEND in descriptor.flags else offset
         mem.set_u32(retptr, _write_file(mem, ptr, length, descriptor.file, at, self._stop))
+
+    def _write_stream(self, mem: GuestMemory, ptr: int, length: int, stream: OutputStream) -> int:
+        """Write guest bytes to stdout or stderr. To a pipe, socket or terminal, PIPE_BUF bytes
+        at a time once `select` says they fit, so that a reader that stopped reading cannot
+        hold the call beyond a stop request."""
+        host_fd = stream.poll_fd()
+        if host_fd is None:
+            return write_out(mem, ptr, length, lambda piece, done: stream.write(piece), self._stop)
+
+        def put(piece: bytes | bytearray | memoryview, done: int) -> int:
+            self._stop.wait_ready(host_fd, write=True)
+            return stream.write(piece)
+
+        return write_out(mem, ptr, length, put, self._stop, step=select.PIPE_BUF)
 
     # -- position --
 

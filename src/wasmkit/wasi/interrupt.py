@@ -61,14 +61,16 @@ class Interruption:
                 self.store.check_interrupt()
         self.check()
 
-    def wait_readable(self, fd: int) -> None:
-        """Wait until host descriptor `fd` can be read without blocking (or `select` cannot
-        tell: the read reports the error), failing as `check` does once a stop is requested."""
+    def wait_ready(self, fd: int, *, write: bool = False) -> None:
+        """Wait until host descriptor `fd` can be read (or written: PIPE_BUF bytes at least)
+        without blocking, or `select` cannot tell (the read or write reports the error),
+        failing as `check` does once a stop is requested."""
+        readers, writers = ([], [fd]) if write else ([fd], [])
         while True:
             self.check()
             try:
-                readable, _, _ = select.select([fd], [], [], SLICE)
+                ready = select.select(readers, writers, [], SLICE)
             except (OSError, ValueError):
                 return
-            if readable:
+            if ready[0] or ready[1]:
                 return

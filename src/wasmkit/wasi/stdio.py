@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import select
+import stat
 from typing import Protocol
 
 from ..errors import WasmError
@@ -54,6 +55,11 @@ class OutputStream(Protocol):
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """Write all of `data` (possibly a view of guest memory, valid during the call only);
         return its length."""
+        ...
+
+    def poll_fd(self) -> int | None:
+        """A host descriptor a write may block on (a pipe, socket or terminal), whose
+        writability `select` can wait for; None if writes never wait for a reader."""
         ...
 
     def isatty(self) -> bool: ...
@@ -136,7 +142,17 @@ class BytesInput:
 class HostOutput(_HostStream):
     """Output to a host file descriptor."""
 
-    __slots__ = ()
+    __slots__ = ("_waits",)
+
+    def __init__(self, fd: int, owned: bool) -> None:
+        super().__init__(fd, owned)
+        try:
+            self._waits = not stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError:
+            self._waits = False  # a closed stdout: writes report the error
+
+    def poll_fd(self) -> int | None:
+        return self._fd if self._waits else None
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         view = memoryview(data)
@@ -184,6 +200,9 @@ class CaptureOutput:
 
     def isatty(self) -> bool:
         return False
+
+    def poll_fd(self) -> int | None:
+        return None
 
     def close(self) -> None:
         """The buffer stays readable after the program ends."""

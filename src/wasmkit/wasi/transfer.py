@@ -50,12 +50,17 @@ def first_buffer(mem: GuestMemory, iovs: int, iovs_len: int) -> tuple[int, int]:
 
 
 def write_out(
-    mem: GuestMemory, ptr: int, length: int, put: Callable[[Bytes, int], int], stop: Interruption
+    mem: GuestMemory,
+    ptr: int,
+    length: int,
+    put: Callable[[Bytes, int], int],
+    stop: Interruption,
+    step: int = CHUNK,
 ) -> int:
-    """Hand `[ptr, ptr + length)` to `put(piece, done)` a chunk at a time (`done`: the bytes
-    already written); return the count written. A short count from `put` ends the transfer."""
+    """Hand `[ptr, ptr + length)` to `put(piece, done)` `step` bytes at a time (`done`: the
+    bytes already written); return the count written. A short count from `put` ends it."""
     done = 0
-    for piece in mem.pieces(ptr, length):
+    for piece in mem.pieces(ptr, length, step):
         if _stopping(stop, done):
             break
         written = put(piece, done)
