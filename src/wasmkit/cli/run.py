@@ -1,8 +1,8 @@
 """`wasmkit run`: run a module, with the flags of `wasmtime run`.
 
     wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
-                [--invoke NAME] [--argv0 NAME] [--fuel N] [--timeout DURATION] [--max-memory-size BYTES]
-                [-W KEY=VALUE,...] FILE [ARGS...]
+                [--invoke NAME] [--argv0 NAME] [--fuel N] [--timeout DURATION]
+                [--max-memory-size BYTES] [-W KEY=VALUE,...] FILE [ARGS...]
 
 A module that imports WASI gets it: `argv` is FILE's name (without its directory, as
 wasmtime gives it; `--argv0` replaces it) then ARGS, the environment holds only the
@@ -207,6 +207,7 @@ def format_result(vt: ValType, value: object) -> str:
 
 
 def _float_text(value: float, single: bool) -> str:
+    """`value` as Rust's `Display` writes an f32 (`single`) or f64, which wasmtime uses."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
