@@ -60,6 +60,7 @@ _MAX_LOOPS = 18  # CPython allows 20 nested loops; metered code adds a `try`
 _MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
+_RESETS = "\0resets "  # a line of `reset_t`, until the source is put together
 
 _M32 = 0xFFFF_FFFF
 _M64 = 0xFFFF_FFFF_FFFF_FFFF
@@ -146,6 +147,7 @@ class _FunctionCompiler:
         self.depth_in_closures = 0  # how many of them the code being written is in
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
         self.nonlocals: set[str] = set()  # the slots and locals they share with the function
+        self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
         self.local_types: list[ValType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
@@ -167,6 +169,16 @@ class _FunctionCompiler:
             region = max(frame.region_indent, frame.base_indent)
             self.lines.append((region, "if not _t:"))
             frame.indent = region + 1
+
+    def reset_t(self, indent: int, target: int) -> None:
+        """Write `if _t == target: _t = 0` (where a branch to `target` lands), merged into
+        the line before when that is one too: `if _t in {...}: _t = 0`, one test however many
+        frames end together (100,000 nested ifs end in 100,000 of them)."""
+        if self.lines and self.lines[-1][0] == indent and self.lines[-1][1].startswith(_RESETS):
+            self.resets[int(self.lines[-1][1][len(_RESETS) :])].append(target)
+        else:
+            self.lines.append((indent, f"{_RESETS}{len(self.resets)}"))
+            self.resets.append([target])
 
     def emit(self, line: str) -> None:
         self.open_guard()
@@ -268,8 +280,8 @@ class _FunctionCompiler:
         for closure in self.closures:
             if self.globals_written:
                 closure.insert(1, (2, "global " + ", ".join(f"g{i}" for i in sorted(self.globals_written))))
-            out.extend(_pad(indent) + text for indent, text in _fill_empty_suites(closure))
-        lines = _fill_empty_suites(self.lines)
+            out.extend(_pad(indent) + self.render(text) for indent, text in _fill_empty_suites(closure))
+        lines = [(indent, self.render(text)) for indent, text in _fill_empty_suites(self.lines)]
         if not self.layout.metered:
             out.extend(_pad(indent) + text for indent, text in lines)
             return out
@@ -284,6 +296,15 @@ class _FunctionCompiler:
         out.append("    finally:")
         out.append("        METER[2] -= 1")
         return out
+
+    def render(self, text: str) -> str:
+        """A line as written, but for those of `reset_t`, whose targets are known only now."""
+        if not text.startswith(_RESETS):
+            return text
+        targets = self.resets[int(text[len(_RESETS) :])]
+        if len(targets) == 1:
+            return f"if _t == {targets[0]}: _t = 0"
+        return f"if _t in {{{', '.join(map(str, targets))}}}: _t = 0"
 
     def step(self, op: Op, imm: object) -> None:
         name = op.name
@@ -694,7 +715,7 @@ class _FunctionCompiler:
                 self.uses_t = frame.targeted = True
                 self.emit(f"_t = {frame.depth}")
         if frame.flat:
-            self.lines.append((frame.base_indent, f"if _t == -{frame.depth}: _t = 0"))
+            self.reset_t(frame.base_indent, -frame.depth)
             frame.pending_guard = True
         else:
             self.lines.append((frame.base_indent - 1, "else:"))
@@ -721,7 +742,7 @@ class _FunctionCompiler:
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
             if frame.flat:
-                self.lines.append((frame.base_indent, f"if _t == -{frame.depth}: _t = 0"))
+                self.reset_t(frame.base_indent, -frame.depth)
         if frame.kind == LOOP:
             self.lines.append((frame.base_indent, "break"))
             self.python_loops.pop()
@@ -729,7 +750,7 @@ class _FunctionCompiler:
                 self.end_outline(frame.outlined, self.frames[0].results)
             self.after_python_loop(frame)
         elif frame.targeted:
-            self.lines.append((enclosing.indent, f"if _t == {frame.depth}: _t = 0"))
+            self.reset_t(enclosing.indent, frame.depth)
             frame.end_reachable = True
         if frame.escape < frame.depth:  # a branch inside left _t set for an outer target
             enclosing.escape = min(enclosing.escape, frame.escape)
