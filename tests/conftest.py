@@ -1,8 +1,44 @@
-"""pytest configuration: the conformance report printed at the end of a run."""
+"""pytest configuration: the conformance report printed at the end of a run, and no silent
+skips in CI.
+
+Tests that need an optional package (llvmlite for the native engine, uvicorn for the server,
+wasmtime as the reference) skip with `pytest.importorskip` on a user's machine that lacks it. In
+CI (`CI=true`) the test extras are always installed, so such a skip would only hide a broken
+install, and a whole tier's failures with it: there it is a failure.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator
+
+import pytest
+
 from tests.support import REPORTS
+
+_MISSING_IMPORT = "could not import"
+
+
+def _fail_import_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    """Turn a skip for a missing import into a failure, in CI."""
+    if os.environ.get("CI") != "true" or not report.skipped:
+        return
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if _MISSING_IMPORT in reason:
+        report.outcome = "failed"
+        report.longrepr = f"in CI every test extra must import, but: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport, None]:
+    outcome = yield
+    _fail_import_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, None]:
+    outcome = yield
+    _fail_import_skip(outcome.get_result())
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
