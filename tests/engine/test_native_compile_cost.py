@@ -81,3 +81,28 @@ def test_five_thousand_small_functions() -> None:
     value, resident = compile_in_a_subprocess(SMALL, count=5000)
     assert value == 6
     assert resident < 300
+
+
+# Compiles every benchmark program on the native engine's full tier.
+BENCHMARKS = """
+import sys
+import wasmkit
+from wasmkit.engine.native import NativeEngine
+from wasmkit.engine.native.codegen import FULL
+
+engine = NativeEngine()
+for path in sys.argv[1:]:
+    module = wasmkit.Module(open(path, "rb").read())
+    assert engine.compile(module.valid).tier == FULL, path
+print("compiled", len(sys.argv) - 1)
+"""
+
+
+def test_the_benchmark_programs_compile_on_the_full_tier() -> None:
+    # LLVM's NewGVN pass, in the full tier's first pass list, aborted the process (an LLVM
+    # assertion) on sha, sieve and matmul once memory's size was kept in a register.
+    from tests.support import require_shared
+
+    programs = sorted(str(path) for path in require_shared("bench").glob("*.wasm"))
+    result = subprocess.run([sys.executable, "-c", BENCHMARKS, *programs], capture_output=True, text=True, timeout=600)
+    assert (result.returncode, result.stdout) == (0, f"compiled {len(programs)}\n"), result.stderr[-2000:]

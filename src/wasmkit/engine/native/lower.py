@@ -127,6 +127,8 @@ class _Lowering:
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
         self.meter_stop_block: ir.Block | None = None
         self.trap_blocks: dict[TrapKind, ir.Block] = {}
+        self.memory_base: ir.Value | None = None
+        self.memory_size: ir.AllocaInstr | None = None
 
     # -- helpers --
 
@@ -191,7 +193,17 @@ class _Lowering:
     def call_helper(self, which: Field, signature: ir.FunctionType, args: list[ir.Value]) -> ir.Value:
         """Call the runtime helper whose address is in context field `which`."""
         target = _Callee(self.load_field(which, PTR), signature)
-        return self.builder.call(target, [self.ctx, *args])
+        status = self.builder.call(target, [self.ctx, *args])
+        self.reload_memory_size()
+        return status
+
+    def reload_memory_size(self) -> None:
+        """After a call (which may have grown memory): take the memory's size from the context
+        again. Between calls it stays in a slot of its own, a register once promoted: from the
+        context it would be loaded again after every store, which LLVM cannot tell apart from
+        a store to the context."""
+        if self.memory_size is not None:
+            self.builder.store(self.load_field(Field.MEM_SIZE), self.memory_size)
 
     # -- driving --
 
@@ -207,6 +219,10 @@ class _Lowering:
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
+        if self.valid.memory_types:  # memory 0's base (it never moves) and current size
+            self.memory_base = self.load_field(Field.MEM_BASE, PTR)
+            self.memory_size = self.alloca(I64, "memory_size")
+            self.reload_memory_size()
         depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
@@ -535,6 +551,7 @@ class _Lowering:
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
         result = self.builder.call(self.m.function(index), [self.ctx, *args], tail="notail")
+        self.reload_memory_size()
         self.check_trap()
         self.push_results(result, callee_type)
 
@@ -571,6 +588,7 @@ class _Lowering:
         builder.cbranch(direct, fast, slow)
         builder.position_at_end(fast)
         result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail")
+        self.reload_memory_size()
         self.check_trap()
         for slot, value in zip(slots, split_results(builder, result, len(callee_type.results))):
             builder.store(value, slot)
@@ -615,10 +633,14 @@ class _Lowering:
         """The native address of a `width`-byte access at (popped address + offset), checked."""
         base = self.builder.zext(self.stack.pop(), I64)
         end = self.builder.add(base, ir.Constant(I64, offset + width))
-        size = self.load_field(Field.MEM_SIZE)
-        self.trap_if(self.builder.icmp_unsigned(">", end, size), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
-        return self.builder.gep(self.load_field(Field.MEM_BASE, PTR), [effective], source_etype=I8)
+        return self.builder.gep(self.memory_base, [effective], source_etype=I8)
+
+    def current_memory_size(self) -> ir.Value:
+        """Memory 0's size in bytes (see `reload_memory_size`)."""
+        assert self.memory_size is not None  # validation: memory instructions need a memory
+        return self.builder.load(self.memory_size, typ=I64)
 
     def memory_access(self, name: str, offset: int) -> None:
         spec = _MEMORY_OPS[name]
@@ -638,7 +660,7 @@ class _Lowering:
             self.builder.store(value, pointer, align=1)
 
     def c_memory_size(self, imm: object = None) -> None:
-        size = self.load_field(Field.MEM_SIZE)
+        size = self.current_memory_size()
         self.stack.append(self.builder.trunc(self.builder.lshr(size, ir.Constant(I64, 16)), I32))
 
     def c_memory_grow(self, imm: object = None) -> None:
@@ -649,8 +671,8 @@ class _Lowering:
         """(start + length <= memory size) or trap; returns the native address of start."""
         start64 = self.builder.zext(start, I64)
         end = self.builder.add(start64, self.builder.zext(length, I64))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.load_field(Field.MEM_SIZE)), TrapKind.OUT_OF_BOUNDS_MEMORY)
-        return self.builder.gep(self.load_field(Field.MEM_BASE, PTR), [start64], source_etype=I8)
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        return self.builder.gep(self.memory_base, [start64], source_etype=I8)
 
     def c_memory_fill(self, imm: object = None) -> None:
         dst_index, value, length = self.pop_operands(3)
