@@ -28,7 +28,8 @@ test: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/python -m corpus.fetch
 
-# Every corpus module on both engines (slow: tens of minutes; `make test` checks a few).
+# Every corpus module on both engines (slow: hours cold, mostly the native engine; `make test`
+# checks a few).
 corpus-test: corpus
 	WASMKIT_CORPUS=full $(BIN)/python -m pytest tests/corpus
 
