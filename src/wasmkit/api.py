@@ -16,18 +16,15 @@ instance).
 
 from __future__ import annotations
 
-import errno
 import inspect
-import os
 import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from .runtime.func import Caller, Func
-from .runtime.instance import Extern, Instance
+from .runtime.instance import Exports, Extern, Instance
 from .runtime.module import Module, ModuleSource
 from .runtime.store import Store
-from .syntax.module import Module as SyntaxModule
 from .syntax.types import FuncType, ValType
 
 __all__ = ["load", "host", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
@@ -83,72 +80,24 @@ def host(fn: Callable[..., Any]) -> Func:
     return Func.host(func_type, fn, getattr(fn, "__name__", ""), access_caller=access_caller)
 
 
-def _takes_caller(fn: Callable[..., Any]) -> bool:
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-        hints = typing.get_type_hints(fn)
-    except (TypeError, ValueError, NameError):
-        return False
-    return bool(params) and hints.get(params[0].name) is Caller
+def _module(source: ModuleSource | Module) -> Module:
+    """The module `source` stands for (see `runtime.source`)."""
+    return source if isinstance(source, Module) else Module(source)
 
 
-def _skip_space_and_comments(text: str) -> str:
-    """`text` from its first character that is neither white space nor in a WAT comment."""
-    position = 0
-    while position < len(text):
-        if text[position] in " \t\n\r":
-            position += 1
-        elif text.startswith(";;", position):
-            end = text.find("\n", position)
-            position = len(text) if end < 0 else end + 1
-        elif text.startswith("(;", position):
-            depth, position = 1, position + 2
-            while depth and position < len(text):
-                if text.startswith("(;", position):
-                    depth, position = depth + 1, position + 2
-                elif text.startswith(";)", position):
-                    depth, position = depth - 1, position + 2
-                else:
-                    position += 1
-        else:
-            break
-    return text[position:]
+def _wasi_state(wasi: Any) -> Any:
+    """The WASI state for `load`'s `wasi` argument (a WasiConfig, or True for a default one)."""
+    from .wasi import WasiConfig, WasiPreview1
 
-
-def _is_path(source: str | bytes) -> bool:
-    """Whether `load` should take `source` for a file's path: it is not a wasm binary (bytes
-    starting with \\0asm, or any bytes holding a NUL or not UTF-8, which then fail to decode as
-    a binary or text module should), and not WAT text (white space and comments, then `(`)."""
-    if isinstance(source, bytes):
-        if b"\0" in source:
-            return False
-        try:
-            source = source.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-    return not _skip_space_and_comments(source).startswith("(")
-
-
-def _module(source: ModuleSource | os.PathLike[str] | Module) -> Module:
-    """The module `source` stands for, deciding by content whether it is one or a path."""
-    if isinstance(source, (Module, SyntaxModule)):
-        return source if isinstance(source, Module) else Module(source)
-    if isinstance(source, (bytearray, memoryview)):
-        source = bytes(source)
-    if isinstance(source, os.PathLike) or _is_path(source):
-        path = os.fsdecode(os.fspath(source))
-        if not os.path.exists(path):
-            raise FileNotFoundError(
-                errno.ENOENT,
-                "no such module file (wasmkit.load takes a path, wasm bytes, or WAT text that starts with '(' after comments)",
-                path,
-            )
-        return Module.from_file(path)
-    return Module(source)
+    if wasi is True:
+        wasi = WasiConfig()
+    if not isinstance(wasi, WasiConfig):
+        raise TypeError(f"wasi= takes a wasmkit.wasi.WasiConfig or True, not {type(wasi).__name__}")
+    return WasiPreview1(wasi)
 
 
 def load(
-    source: ModuleSource | os.PathLike[str] | Module,
+    source: ModuleSource | Module,
     imports: Mapping[str, Mapping[str, ImportValue]] | None = None,
     wasi: Any = None,
     *,
@@ -164,24 +113,25 @@ def load(
     instance's WASI state (captured output, `close()`) is then `instance.wasi`. Run a WASI
     program with `instance.exports._start()`; `proc_exit` raises `ExitTrap`.
     """
+    if imports is not None and not isinstance(imports, Mapping):
+        raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     module = _module(source)
     store = store or Store(engine)
     # Each module's items: a mapping, or another instance's `Exports`.
-    given = {module_name: {name: items[name] for name in items} for module_name, items in (imports or {}).items()}
+    given: dict[str, dict[str, ImportValue]] = {}
+    for module_name, items in (imports or {}).items():
+        if not isinstance(items, (Mapping, Exports)):
+            raise TypeError(
+                f"imports[{module_name!r}] must map names to items ({{name: item}}), not {type(items).__name__}"
+            )
+        given[module_name] = {name: items[name] for name in items}
     wasi_state = None
     if wasi is not None:
-        from .wasi import MODULE, WasiConfig, WasiPreview1, wasi_funcs
+        from .wasi import MODULE, wasi_funcs
 
-        wasi_state = WasiPreview1(WasiConfig() if wasi is True else wasi)
+        wasi_state = _wasi_state(wasi)
         for name, func in wasi_funcs(wasi_state).items():
             given.setdefault(MODULE, {}).setdefault(name, func)
-    resolved: dict[str, dict[str, Extern]] = {}
-    for module_name, name, declared in module.imports:
-        item = given.get(module_name, {}).get(name)
-        if callable(item) and not isinstance(item, Func) and isinstance(declared, FuncType):
-            item = Func.host(declared, item, f"{module_name}.{name}", access_caller=_takes_caller(item))
-        if item is not None:
-            resolved.setdefault(module_name, {})[name] = item  # type: ignore[assignment]
-    instance = Instance(module, resolved, store=store)
+    instance = Instance(module, given, store=store)
     instance.wasi = wasi_state
     return instance

@@ -341,7 +341,7 @@ def wat2wasm(wat: str | bytes) -> bytearray:
 class Module:
     def __init__(self, engine: Engine, wasm: str | bytes | bytearray) -> None:
         self.engine = engine
-        self._module: rt.Module = _guard(lambda: rt.Module(wasm))
+        self._module: rt.Module = _guard(lambda: rt.Module.from_content(wasm))
 
     @classmethod
     def from_file(cls, engine: Engine, path: str | bytes | os.PathLike[str]) -> "Module":
@@ -350,7 +350,7 @@ class Module:
 
     @classmethod
     def validate(cls, engine: Engine, wasm: bytes | bytearray) -> None:
-        _guard(lambda: rt.Module(wasm))
+        _guard(lambda: rt.Module.from_content(wasm))
 
     def serialize(self) -> bytearray:
         """The module as bytes `deserialize` takes back (its binary encoding)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from ..binary import read_module
 from ..binary.code import iter_instructions
@@ -16,6 +16,7 @@ from ..syntax.types import ExternKind, ExternType
 from ..opcodes import ALL
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
+from .source import ModuleSource, read_source
 
 if TYPE_CHECKING:
     from ..engine.base import CompiledModule, Engine
@@ -25,14 +26,20 @@ __all__ = ["Module", "ModuleSource"]
 _LARGE_CODE = 1 << 20  # bytes of function bodies
 _CALLS = frozenset(op for op in ALL if "call" in op.name)  # call, call_indirect, and any later kind
 
-ModuleSource = Union[bytes, bytearray, memoryview, str, SyntaxModule]
-
 
 class Module:
     """A module read (from binary or text), validated, and compiled on first use by each
-    engine that instantiates it. Raises DecodeError, ParseError or ValidationError."""
+    engine that instantiates it. `source` is what `wasmkit.load` takes: a file's path, wasm
+    bytes, WAT text or a parsed module (see `runtime.source`). Raises DecodeError, ParseError
+    or ValidationError; TypeError for a source of another kind, FileNotFoundError for a path
+    that names no file."""
 
     def __init__(self, source: ModuleSource, name: str = "") -> None:
+        content, name = read_source(source, name)
+        self._load(content, name)
+
+    def _load(self, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str) -> None:
+        """Read `source` (content, never a path), validate it, and get ready to compile."""
         self.name = name
         if isinstance(source, SyntaxModule):
             syntax = source
@@ -55,7 +62,15 @@ class Module:
     def from_file(cls, path: str | os.PathLike[str]) -> "Module":
         """Read a .wasm or .wat file."""
         with open(path, "rb") as f:
-            return cls(f.read(), name=os.fspath(path))
+            return cls.from_content(f.read(), os.fspath(path))
+
+    @classmethod
+    def from_content(cls, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str = "") -> "Module":
+        """The module `source` holds, taken as content even where it would look like a path
+        (a file's bytes, or what wasmtime-py's `Module` takes)."""
+        module = cls.__new__(cls)
+        module._load(source, name)
+        return module
 
     @property
     def syntax(self) -> SyntaxModule:
@@ -114,4 +129,5 @@ class Module:
         return found
 
     def __repr__(self) -> str:
-        return f"<Module {self.name or ''} exports={[name for name, _ in self.exports]}>"
+        label = f" {self.name}" if self.name else ""
+        return f"<Module{label} exports={[name for name, _ in self.exports]}>"
