@@ -73,6 +73,9 @@ def read_module(data: bytes | bytearray | memoryview) -> Module:
 
 def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        kind = type(data).__name__
+        raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
     reader = _Reader(bytes(data))
     try:
         module = reader.module()

@@ -8,6 +8,8 @@ arguments, runs `fn` behind the call boundary and converts the results.
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +18,7 @@ from .call import HostError, call_inline, call_wasm
 from .values import to_api, to_internal
 from .wasm_thread import run_async
 
-__all__ = ["Func", "Caller", "type_id"]
+__all__ = ["Func", "Caller", "type_id", "takes_caller"]
 
 _TYPE_IDS: dict[FuncType, int] = {}
 
@@ -52,6 +54,17 @@ class Caller:
         if self.instance is None or name not in self.instance.exports:
             return None
         return self.instance.exports[name]
+
+
+def takes_caller(fn: Callable[..., Any]) -> bool:
+    """Whether `fn`'s first parameter is annotated `Caller` (it then receives the calling
+    instance, as a host function made with `access_caller=True`)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+        hints = typing.get_type_hints(fn)
+    except (TypeError, ValueError, NameError):
+        return False
+    return bool(params) and hints.get(params[0].name) is Caller
 
 
 class Func:

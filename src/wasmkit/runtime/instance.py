@@ -8,7 +8,7 @@ writes before it stay, as in WebAssembly 2.0), and runs the start function.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from ..errors import LinkError
@@ -17,7 +17,7 @@ from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
 from . import bulk
 from .call import call_trapping, call_wasm
 from .const_eval import evaluate_const
-from .func import Func
+from .func import Func, takes_caller
 from .functions import FunctionSpace
 from .global_ import Global
 from .memory import Memory
@@ -27,7 +27,7 @@ from .table import Table
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["Instance", "Exports", "Extern"]
+__all__ = ["Instance", "Exports", "Extern", "ImportItem", "missing_import"]
 
 Extern = Union[Func, Table, Memory, Global]
 
@@ -78,14 +78,16 @@ class Exports:
 class Instance:
     """An instantiated module.
 
-    `imports` gives one extern per import of the module, either in order (a sequence) or by
-    module and name (`{"env": {"f": func}}`).
+    `imports` gives one item per import of the module, either in order (a sequence) or by
+    module and name (`{"env": {"f": func}}`). An item is a `Func`, `Table`, `Memory` or
+    `Global`, or for a function import any Python callable, typed as the module declares the
+    import (taking a `Caller` first when its first parameter is annotated so).
     """
 
     def __init__(
         self,
         module: Module,
-        imports: Sequence[Extern] | Mapping[str, Mapping[str, Extern]] | None = None,
+        imports: Sequence[ImportItem] | Mapping[str, Mapping[str, ImportItem]] | None = None,
         store: "Store | None" = None,
     ) -> None:
         from .store import Store
@@ -103,7 +105,8 @@ class Instance:
         self.tables: list[Table] = []
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
-        for imp, extern in zip(syntax.imports, externs):
+        for imp, item in zip(syntax.imports, externs):
+            extern = _as_extern(imp, item, syntax.types)
             _check_import(imp, extern, syntax.types)
             if isinstance(extern, Func):
                 imported_funcs.append(extern)
@@ -179,23 +182,83 @@ class Instance:
         return f"<Instance of {self.module!r}>"
 
 
+ImportItem = Union[Extern, Callable[..., Any]]
+
+# Where a module imports WASI from, and what to tell a user who gave none.
+_WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
+_WASI_HINT = " (the module uses WASI: give wasmkit.load wasi=wasmkit.wasi.WasiConfig(...), or wasi=True)"
+
+
+def missing_import(imp: Import, why: str) -> LinkError:
+    """The LinkError for an import that nothing provides, with a hint when it is WASI's."""
+    hint = _WASI_HINT if imp.module in _WASI_MODULES else ""
+    return LinkError(f"unknown import: {imp.module}.{imp.name} {why}{hint}")
+
+
 def _resolve(
-    imports: Sequence[Import], given: Sequence[Extern] | Mapping[str, Mapping[str, Extern]] | None
-) -> list[Extern]:
+    imports: Sequence[Import], given: Sequence[ImportItem] | Mapping[str, Mapping[str, ImportItem]] | None
+) -> list[object]:
     if given is None:
         given = []
     if isinstance(given, Mapping):
         externs = []
         for imp in imports:
             named = given.get(imp.module)  # a mapping, or another instance's `Exports`
+            if named is not None and not isinstance(named, (Mapping, Exports)):
+                raise TypeError(
+                    f"imports[{imp.module!r}] must map names to items ({{name: item}}), not {type(named).__name__}"
+                )
             found = named[imp.name] if named is not None and imp.name in named else None
             if found is None:
-                raise LinkError(f"unknown import: {imp.module}.{imp.name} was not given")
+                raise missing_import(imp, "was not given")
             externs.append(found)
         return externs
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+        raise TypeError(
+            "imports are a sequence of items in the module's order, or {module: {name: item}}, "
+            f"not {type(given).__name__}"
+        )
     if len(given) != len(imports):
         raise LinkError(f"the module has {len(imports)} imports, {len(given)} were given")
     return list(given)
+
+
+def _as_extern(imp: Import, item: object, types: Sequence) -> object:
+    """`item` as the extern it stands for: a plain Python callable given for a function
+    import becomes a host function of the declared type (taking the caller first when its
+    first parameter is annotated `Caller`), as `wasmkit.load` documents."""
+    if isinstance(imp.desc, int) and callable(item) and not isinstance(item, (Func, Table, Memory, Global)):
+        return Func.host(types[imp.desc], item, f"{imp.module}.{imp.name}", access_caller=takes_caller(item))
+    return item
+
+
+def _describe_limits(unit: str, current: int, maximum: int | None) -> str:
+    return f"{current} {unit}" + ("" if maximum is None else f" (at most {maximum})")
+
+
+def _describe_given(extern: object) -> str:
+    """What an import was given, in the words of `_describe_declared`."""
+    if isinstance(extern, Func):
+        return f"func {extern.type}"
+    if isinstance(extern, Table):
+        return f"table of {extern.type.elem} with " + _describe_limits("elements", extern.size, extern.type.limits.max)
+    if isinstance(extern, Memory):
+        return "memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
+    if isinstance(extern, Global):
+        return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
+    return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
+
+
+def _describe_declared(desc: object, types: Sequence) -> str:
+    """The type a module declares for an import, in words."""
+    if isinstance(desc, int):
+        return f"func {types[desc]}"
+    if isinstance(desc, TableType):
+        return f"table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
+    if isinstance(desc, MemoryType):
+        return "memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+    assert isinstance(desc, GlobalType)
+    return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
 
 
 def _limits_match(actual: Limits, declared: Limits) -> bool:
@@ -222,4 +285,7 @@ def _check_import(imp: Import, extern: object, types: Sequence) -> None:
     else:
         ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
     if not ok:
-        raise LinkError(f"incompatible import type for {where}")
+        raise LinkError(
+            f"incompatible import type for {where}: expected {_describe_declared(desc, types)}, "
+            f"given {_describe_given(extern)}"
+        )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import LinkError
 from ..syntax.types import FuncType
 from .func import Func
-from .instance import Extern, Instance
+from .instance import Extern, Instance, missing_import
 from .module import Module
 from .store import Store
 
@@ -44,6 +43,6 @@ class Linker:
         for imp in module.syntax.imports:
             item = self._items.get((imp.module, imp.name))
             if item is None:
-                raise LinkError(f"unknown import: {imp.module}.{imp.name} has not been defined")
+                raise missing_import(imp, "has not been defined")
             externs.append(item)
         return Instance(module, externs, store=self.store)

@@ -50,6 +50,9 @@ def validate(module: Module, progress: Progress | None = None) -> ValidModule:
     """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError.
     `progress`, if given, is called with (functions checked, functions) as bodies are checked.
     Modules past wasmtime's implementation limits are refused first (see `limits`)."""
+    if not isinstance(module, Module):
+        kind = type(module).__name__
+        raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
     for imp in module.imports:
