@@ -84,3 +84,6 @@ __all__ = [
     "TrapKind",
     "ExitTrap",
 ]
+
+# `from __future__ import annotations` binds this name here; it is no part of the API.
+del annotations

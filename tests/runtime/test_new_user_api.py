@@ -110,3 +110,35 @@ def test_missing_wasi_suggests_the_wasi_argument() -> None:
 def test_linker_missing_wasi_suggests_it_too() -> None:
     with pytest.raises(wasmkit.LinkError, match=r"has not been defined \(the module uses WASI"):
         wasmkit.Linker().instantiate(wasmkit.Module(HELLO))
+
+
+# -- reprs and small checks on runtime objects --
+
+
+def test_reprs_say_what_an_object_holds() -> None:
+    memory = wasmkit.Memory(wasmkit.MemoryType(wasmkit.Limits(1, 3)))
+    table = wasmkit.Table(wasmkit.TableType(wasmkit.Limits(2), wasmkit.ValType.FUNCREF))
+    store = wasmkit.Store(limits=wasmkit.StoreLimits(memory_bytes=1 << 20), fuel=10)
+    linker = wasmkit.Linker()
+    linker.define("env", "m", memory)
+    assert repr(memory) == "<Memory pages=1 max=3 size=65536>"
+    assert repr(table) == "<Table funcref size=2>"
+    assert repr(store) == "<Store engine=python fuel=10 memory_bytes=1048576>"
+    assert repr(linker) == "<Linker 1 definitions: env.m>"
+    assert repr(wasmkit.Module("(module)")) == "<Module exports=[]>"
+    i32, f64 = wasmkit.ValType.I32, wasmkit.ValType.F64
+    assert repr(wasmkit.FuncType((i32, f64), (i32,))) == "FuncType((i32, f64) -> (i32))"
+
+
+def test_dir_of_the_package_is_its_api() -> None:
+    assert "annotations" not in dir(wasmkit)
+    assert set(wasmkit.__all__) <= set(dir(wasmkit))
+
+
+def test_memory_refuses_negative_growth_and_unknown_formats() -> None:
+    memory = wasmkit.Memory(wasmkit.MemoryType(wasmkit.Limits(1)))
+    with pytest.raises(ValueError, match="grows by a number of pages >= 0"):
+        memory.grow(-1)
+    with pytest.raises(ValueError, match="memory.typed takes one native struct format item"):
+        memory.typed("z")
+    assert memory.grow(1) == 1 and memory.pages == 2

@@ -463,6 +463,8 @@ class Memory:
         return self._inner.size
 
     def grow(self, store: Store, delta: int) -> int:
+        if delta < 0:
+            raise WasmtimeError("cannot grow by negative amount")
         old = self._inner.grow(delta)
         if old < 0:
             raise WasmtimeError("failed to grow memory")

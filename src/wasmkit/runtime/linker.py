@@ -38,6 +38,10 @@ class Linker:
     def get(self, module: str, name: str) -> Extern | None:
         return self._items.get((module, name))
 
+    def __repr__(self) -> str:
+        names = ", ".join(f"{module}.{name}" for module, name in self._items)
+        return f"<Linker {len(self._items)} definitions{': ' + names if names else ''}>"
+
     def instantiate(self, module: Module) -> Instance:
         externs = []
         for imp in module.syntax.imports:

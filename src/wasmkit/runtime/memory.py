@@ -63,9 +63,12 @@ class Memory:
         return ctypes.addressof(self._pinned)
 
     def grow(self, delta: int) -> int:
-        """Grow by `delta` pages; return the old size in pages, or -1 if refused."""
+        """Grow by `delta` pages; return the old size in pages, or -1 if refused (past the
+        maximum). A negative `delta` is a ValueError: memories never shrink."""
+        if delta < 0:
+            raise ValueError(f"a memory grows by a number of pages >= 0, not {delta}")
         old = self._pages
-        if delta < 0 or old + delta > self._max_pages:
+        if old + delta > self._max_pages:
             return -1
         if delta:
             self._pages = old + delta
@@ -134,8 +137,16 @@ class Memory:
 
     def typed(self, fmt: str) -> memoryview:
         """A view of the current memory as `struct` format `fmt` items ("i" for int32, "Q" for
-        uint64, "d" for float64, ...), in the machine's byte order (little-endian here)."""
-        return self.views[0].cast(fmt)  # type: ignore[call-overload]  # any struct format, checked at run time
+        uint64, "d" for float64, ...), in the machine's byte order (little-endian here).
+        ValueError for a format that is not one native item."""
+        try:
+            return self.views[0].cast(fmt)  # type: ignore[call-overload]  # any struct format, checked here
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"memory.typed takes one native struct format item such as 'i', 'Q' or 'd', not {fmt!r}: {err}") from None
+
+    def __repr__(self) -> str:
+        maximum = "" if self.type.limits.max is None else f" max={self.type.limits.max}"
+        return f"<Memory pages={self._pages}{maximum} size={self.size}>"
 
     # -- for engines --
 

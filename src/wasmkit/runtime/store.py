@@ -190,6 +190,16 @@ class Store:
         self.meter[0] = 0
         raise Trap(TrapKind.OUT_OF_FUEL)
 
+    def __repr__(self) -> str:
+        parts = [f"engine={self.engine.name}"]
+        if self._consumes_fuel:
+            parts.append(f"fuel={self.fuel}")
+        if self._interruptible:
+            parts.append("interruptible")
+        limits = self.limits
+        parts += [f"{field}={value}" for field, value in vars(limits).items() if value is not None]
+        return f"<Store {' '.join(parts)}>"
+
 
 class _InterruptibleCall:
     """What a call into an interruptible store holds: the store's lock, and on entering the

@@ -60,6 +60,10 @@ class Table:
         """Call `listener(table, start, stop)` whenever elements start..stop change."""
         self._listeners.append(listener)
 
+    def __repr__(self) -> str:
+        maximum = "" if self.type.limits.max is None else f" max={self.type.limits.max}"
+        return f"<Table {self.type.elem} size={self.size}{maximum}>"
+
     def changed(self, start: int, stop: int) -> None:
         """Tell the listeners that elements start..stop were written (or added)."""
         if start < stop:

@@ -84,6 +84,11 @@ class FuncType:
         results = " ".join(map(str, self.results))
         return f"[{params}] -> [{results}]"
 
+    def __repr__(self) -> str:
+        params = ", ".join(map(str, self.params))
+        results = ", ".join(map(str, self.results))
+        return f"FuncType(({params}) -> ({results}))"
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
