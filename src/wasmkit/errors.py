@@ -115,18 +115,38 @@ class TrapKind(enum.Enum):
 
 class Trap(WasmError):
     """Execution trapped. `kind` says why; `frames` lists the wasm functions on the call stack,
-    innermost first, when known."""
+    innermost first, when known (the innermost ones only: `more_frames` counts the rest)."""
 
-    def __init__(self, kind: TrapKind, message: str | None = None, frames: list[str] | None = None) -> None:
+    def __init__(
+        self, kind: TrapKind, message: str | None = None, frames: list[str] | None = None, more_frames: int = 0
+    ) -> None:
         super().__init__(message if message is not None else kind.value)
         self.kind = kind
         self.frames: list[str] = frames or []
+        self.more_frames = more_frames
 
     def __str__(self) -> str:
         if not self.frames:
             return self.message
-        trace = "\n".join(f"  {i}: {name}" for i, name in enumerate(self.frames))
-        return f"{self.message}\nwasm backtrace:\n{trace}"
+        return "\n".join([self.message, "wasm backtrace:", *_backtrace_lines(self.frames, self.more_frames)])
+
+
+def _backtrace_lines(frames: list[str], more: int) -> list[str]:
+    """One line per frame, numbered as wasmtime does, with a run of one function calling
+    itself shown as Python shows it: its first frame, then how many more there are."""
+    lines = []
+    index = 0
+    while index < len(frames):
+        run = index + 1
+        while run < len(frames) and frames[run] == frames[index]:
+            run += 1
+        lines.append(f"  {index}: {frames[index]}")
+        if run - index > 1:
+            lines.append(f"  [previous frame repeated {run - index - 1} more times]")
+        index = run
+    if more:
+        lines.append(f"  ... {more} more frames")
+    return lines
 
 
 class ExitTrap(WasmError):

@@ -142,3 +142,27 @@ def test_memory_refuses_negative_growth_and_unknown_formats() -> None:
     with pytest.raises(ValueError, match="memory.typed takes one native struct format item"):
         memory.typed("z")
     assert memory.grow(1) == 1 and memory.pages == 2
+
+
+# -- backtraces say how many frames they leave out --
+
+
+def test_backtrace_of_runaway_recursion_collapses_and_counts_the_rest() -> None:
+    instance = wasmkit.load('(module (func $f (export "f") (call $f)))')
+    with pytest.raises(wasmkit.Trap) as caught:
+        instance.exports.f()
+    trap = caught.value
+    assert trap.kind is wasmkit.TrapKind.CALL_STACK_EXHAUSTED
+    assert len(trap.frames) == 64 and trap.more_frames > 0
+    assert str(trap).splitlines() == [
+        "call stack exhausted",
+        "wasm backtrace:",
+        "  0: f",
+        "  [previous frame repeated 63 more times]",
+        f"  ... {trap.more_frames} more frames",
+    ]
+
+
+def test_backtrace_numbers_distinct_frames_as_before() -> None:
+    trap = wasmkit.Trap(wasmkit.TrapKind.UNREACHABLE, frames=["h", "g", "g", "main"])
+    assert str(trap).splitlines()[2:] == ["  0: h", "  1: g", "  [previous frame repeated 1 more times]", "  3: main"]

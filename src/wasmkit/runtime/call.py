@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import threading
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -44,17 +45,25 @@ def register_code_names(filename: str, name_of: Callable[[str], str]) -> None:
     _CODE_NAMES[filename] = name_of
 
 
-def wasm_frames(tb: TracebackType | None, limit: int = 64) -> list[str]:
-    """The wasm functions in a traceback, innermost first."""
-    frames = []
+def wasm_frames(tb: TracebackType | None, limit: int = 64) -> tuple[list[str], int]:
+    """The innermost `limit` wasm functions in a traceback, innermost first, and how many
+    more frames it holds beyond them (a runaway recursion holds hundreds of thousands)."""
+    frames: deque[str] = deque(maxlen=limit)
+    total = 0
     while tb is not None:
         code = tb.tb_frame.f_code
         namer = _CODE_NAMES.get(code.co_filename)
         if namer is not None:
             frames.append(namer(code.co_name))
+            total += 1
         tb = tb.tb_next
     frames.reverse()
-    return frames[:limit]
+    return list(frames), total - len(frames)
+
+
+def _trap(kind: TrapKind, tb: TracebackType | None) -> Trap:
+    frames, more = wasm_frames(tb)
+    return Trap(kind, frames=frames, more_frames=more)
 
 
 def call_wasm(fn: Callable[..., object], args: tuple, guard: AbstractContextManager | None = None) -> object:
@@ -88,15 +97,15 @@ def call_trapping(fn: Callable[..., object], args: tuple) -> object:
         return fn(*args)
     except HostError as err:
         original = err.original
-        frames = wasm_frames(err.__traceback__)
+        frames, more = wasm_frames(err.__traceback__)
         if frames and isinstance(original, Exception):
-            original.add_note("wasm backtrace: " + " <- ".join(frames))
+            original.add_note("wasm backtrace: " + " <- ".join(frames) + (f" <- ... {more} more frames" if more else ""))
         raise original from None
     except Trap as err:
         if not err.frames:
-            err.frames = wasm_frames(err.__traceback__)
+            err.frames, err.more_frames = wasm_frames(err.__traceback__)
         raise err.with_traceback(None) from None
     except (IndexError, struct.error) as err:
-        raise Trap(TrapKind.OUT_OF_BOUNDS_MEMORY, frames=wasm_frames(err.__traceback__)) from None
+        raise _trap(TrapKind.OUT_OF_BOUNDS_MEMORY, err.__traceback__) from None
     except RecursionError as err:
-        raise Trap(TrapKind.CALL_STACK_EXHAUSTED, frames=wasm_frames(err.__traceback__)) from None
+        raise _trap(TrapKind.CALL_STACK_EXHAUSTED, err.__traceback__) from None
