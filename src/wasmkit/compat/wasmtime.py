@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import errors
@@ -426,6 +426,11 @@ class Func:
         return FuncType._wrap(self._inner.type)
 
     def __call__(self, store: Store, *args: Any) -> Any:
+        # wasmtime-py checks the count itself, and says so with a WasmtimeError (not a TypeError).
+        expected = len(self._inner.type.params)
+        if len(args) != expected:
+            amount = "many" if len(args) > expected else "few"
+            raise WasmtimeError(f"too {amount} parameters provided: given {len(args)}, expected {expected}")
         result = _guard(lambda: self._inner(*args))
         if isinstance(result, tuple):
             return list(result)
@@ -552,17 +557,24 @@ class Global:
 # -- instances and linking --
 
 
-class InstanceExports:
+class InstanceExports(Mapping[str, Any]):
+    """An instance's exports by name, a read-only mapping as in wasmtime-py (`keys`, `items`,
+    `get`, ...), and in the module's order through `by_index`."""
+
     def __init__(self, exports: rt.Exports) -> None:
         self._exports = exports
+
+    @property
+    def by_index(self) -> Sequence[Any]:
+        return tuple(_wrap_extern(self._exports[name]) for name in self._exports)
 
     def __getitem__(self, name: str) -> Any:
         return _wrap_extern(self._exports[name])
 
-    def get(self, name: str) -> Any:
-        return _wrap_extern(self._exports[name]) if name in self._exports else None
+    def __contains__(self, name: object) -> bool:
+        return name in self._exports
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._exports)
 
     def __len__(self) -> int:

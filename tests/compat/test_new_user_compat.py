@@ -1,0 +1,71 @@
+"""Where code written for wasmtime-py behaved differently on wasmkit.compat.wasmtime: each
+observation is made with both and must be the same."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import wasmtime as real
+
+from wasmkit.compat import wasmtime as compat
+
+WAT = """
+(module
+  (memory (export "memory") 1)
+  (global (export "g") i32 (i32.const 7))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
+"""
+
+
+def _instance(w: ModuleType) -> tuple[Any, Any]:
+    store = w.Store(w.Engine())
+    return store, w.Instance(store, w.Module(store.engine, WAT), [])
+
+
+def _wrong_argument_counts(w: ModuleType) -> list[str]:
+    store, instance = _instance(w)
+    add = instance.exports(store)["add"]
+    seen = []
+    for args in [(1,), (1, 2, 3)]:
+        try:
+            add(store, *args)
+        except w.WasmtimeError as err:  # what wasmtime-py programs catch
+            seen.append(str(err))
+    return seen
+
+
+def _exports_as_a_mapping(w: ModuleType) -> list[object]:
+    store, instance = _instance(w)
+    exports = instance.exports(store)
+    return [
+        list(exports.keys()),
+        [type(item).__name__ for item in exports.by_index],
+        [(name, type(item).__name__) for name, item in exports.items()],
+        exports.get("absent"),
+        "add" in exports,
+        exports["add"](store, 2, 3),
+        exports.by_index[2](store, 4, 5),
+    ]
+
+
+def _negative_growth(w: ModuleType) -> str:
+    store, instance = _instance(w)
+    try:
+        instance.exports(store)["memory"].grow(store, -1)
+    except w.WasmtimeError as err:
+        return str(err)
+    return "grew"
+
+
+def test_a_wrong_argument_count_is_a_wasmtime_error() -> None:
+    assert _wrong_argument_counts(compat) == _wrong_argument_counts(real)
+    assert len(_wrong_argument_counts(compat)) == 2
+
+
+def test_instance_exports_is_a_mapping_with_by_index() -> None:
+    assert _exports_as_a_mapping(compat) == _exports_as_a_mapping(real)
+
+
+def test_negative_memory_growth_is_refused_as_wasmtime_does() -> None:
+    assert _negative_growth(compat) == _negative_growth(real) == "cannot grow by negative amount"
