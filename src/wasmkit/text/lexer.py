@@ -196,6 +196,11 @@ def read_forms(source: Source) -> list[Item]:
         kind = match.lastgroup  # type: ignore[union-attr]
         end = match.end()  # type: ignore[union-attr]
         if kind == "run":
+            if not stack:
+                # Modules and scripts are made of forms: a word outside any is where the text
+                # stops being one (a C file fails on its first word, not on a later `;`).
+                source.pending_error = source.error("unexpected token", pos)
+                return top
             current.append(_classify(match.group(), pos, source))  # type: ignore[union-attr]
         elif kind == "open":
             form = Form(pos)

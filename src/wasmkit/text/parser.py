@@ -61,9 +61,18 @@ def parse_module(text: str, name: str = "", debug_names: bool = False) -> Module
 
 def module_from_items(source: Source, items: list[Item], debug_names: bool = False) -> Module:
     """A module from the top-level items of a text: one `(module ...)` form, or fields."""
-    if len(items) == 1 and is_form(items[0], "module"):
-        return module_from_form(source, items[0], debug_names)
+    if is_form(items[0] if items else None, "module"):
+        module = module_from_form(source, items[0], debug_names)
+        _expect_one_module(source, items)
+        return module
     return _ModuleParser(source, items, len(source.text), None, debug_names).build()
+
+
+def _expect_one_module(source: Source, items: list[Item]) -> None:
+    """A text that starts with `(module ...)` holds that one module: anything after it (a
+    second module, a script command) is where it goes wrong, and the error points there."""
+    if len(items) > 1:
+        source.fail("unexpected token: a module text holds one (module ...) form", items[1].offset)
 
 
 def module_from_form(source: Source, form: Form, debug_names: bool = False) -> Module:
@@ -92,11 +101,12 @@ def _quoted_module(source: Source, debug_names: bool) -> Module:
     as in wasmtime's parser): nested quotes would cost recursion, and reading each level's
     text again, time quadratic in its length."""
     items = read_forms(source)
-    if len(items) == 1 and is_form(items[0], "module"):
+    if is_form(items[0] if items else None, "module"):
         form = items[0]
         cursor = Cursor(source, form)
         module_name = cursor.take_id()
         module = _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
+        _expect_one_module(source, items)
     else:
         module = _ModuleParser(source, items, len(source.text), None, debug_names).build()
     source.raise_pending()
