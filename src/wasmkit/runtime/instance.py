@@ -9,7 +9,7 @@ writes before it stay, as in WebAssembly 2.0), and runs the start function.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..errors import LinkError
 from ..syntax.module import Import, SegmentMode
@@ -106,8 +106,7 @@ class Instance:
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
         for imp, item in zip(syntax.imports, externs):
-            extern = _as_extern(imp, item, syntax.types)
-            _check_import(imp, extern, syntax.types)
+            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types)
             if isinstance(extern, Func):
                 imported_funcs.append(extern)
             elif isinstance(extern, Table):
@@ -197,11 +196,11 @@ def missing_import(imp: Import, why: str) -> LinkError:
 
 def _resolve(
     imports: Sequence[Import], given: Sequence[ImportItem] | Mapping[str, Mapping[str, ImportItem]] | None
-) -> list[object]:
+) -> list[ImportItem]:
     if given is None:
         given = []
     if isinstance(given, Mapping):
-        externs = []
+        externs: list[ImportItem] = []
         for imp in imports:
             named = given.get(imp.module)  # a mapping, or another instance's `Exports`
             if named is not None and not isinstance(named, (Mapping, Exports)):
@@ -269,7 +268,8 @@ def _limits_match(actual: Limits, declared: Limits) -> bool:
     return actual.max is not None and actual.max <= declared.max
 
 
-def _check_import(imp: Import, extern: object, types: Sequence) -> None:
+def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
+    """`extern`, if it fits the type the module declares for `imp`; else a LinkError."""
     desc = imp.desc
     where = f"{imp.module}.{imp.name}"
     if isinstance(desc, int):
@@ -289,3 +289,4 @@ def _check_import(imp: Import, extern: object, types: Sequence) -> None:
             f"incompatible import type for {where}: expected {_describe_declared(desc, types)}, "
             f"given {_describe_given(extern)}"
         )
+    return cast(Extern, extern)

@@ -61,8 +61,9 @@ def parse_module(text: str, name: str = "", debug_names: bool = False) -> Module
 
 def module_from_items(source: Source, items: list[Item], debug_names: bool = False) -> Module:
     """A module from the top-level items of a text: one `(module ...)` form, or fields."""
-    if is_form(items[0] if items else None, "module"):
-        module = module_from_form(source, items[0], debug_names)
+    first = items[0] if items else None
+    if is_form(first, "module"):
+        module = module_from_form(source, first, debug_names)
         _expect_one_module(source, items)
         return module
     return _ModuleParser(source, items, len(source.text), None, debug_names).build()
@@ -101,8 +102,8 @@ def _quoted_module(source: Source, debug_names: bool) -> Module:
     as in wasmtime's parser): nested quotes would cost recursion, and reading each level's
     text again, time quadratic in its length."""
     items = read_forms(source)
-    if is_form(items[0] if items else None, "module"):
-        form = items[0]
+    form = items[0] if items else None
+    if is_form(form, "module"):
         cursor = Cursor(source, form)
         module_name = cursor.take_id()
         module = _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
