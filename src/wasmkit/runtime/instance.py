@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequenc
 from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..errors import LinkError
-from ..syntax.module import Import, SegmentMode
+from ..syntax.module import Import, ImportDesc, SegmentMode
 from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
 from . import bulk
 from .call import call_trapping, call_wasm
@@ -248,7 +248,7 @@ def _describe_given(extern: object) -> str:
     return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
 
 
-def _describe_declared(desc: object, types: Sequence) -> str:
+def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     """The type a module declares for an import, in words."""
     if isinstance(desc, int):
         return f"func {types[desc]}"
@@ -256,7 +256,6 @@ def _describe_declared(desc: object, types: Sequence) -> str:
         return f"table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
         return "memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
-    assert isinstance(desc, GlobalType)
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
 
 
