@@ -67,7 +67,7 @@ def read_source(source: object, name: str = "") -> tuple[bytes | str | SyntaxMod
         raise TypeError(f"a module source is {ACCEPTED}, not {type(source).__name__}")
     if isinstance(source, os.PathLike) or _is_path(source):
         path = os.fsdecode(os.fspath(source))
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, f"no such module file (a module source is {ACCEPTED})", path)
         with open(path, "rb") as f:
             return f.read(), name or path
