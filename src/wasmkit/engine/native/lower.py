@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from llvmlite import ir
 
@@ -638,9 +639,9 @@ class _Lowering:
         return self.builder.gep(self.memory_base, [effective], source_etype=I8)
 
     def current_memory_size(self) -> ir.Value:
-        """Memory 0's size in bytes (see `reload_memory_size`)."""
-        assert self.memory_size is not None  # validation: memory instructions need a memory
-        return self.builder.load(self.memory_size, typ=I64)
+        """Memory 0's size in bytes (see `reload_memory_size`). Validation lets memory
+        instructions reach here only in a module with a memory, which has the slot."""
+        return self.builder.load(cast(ir.AllocaInstr, self.memory_size), typ=I64)
 
     def memory_access(self, name: str, offset: int) -> None:
         spec = _MEMORY_OPS[name]
