@@ -85,8 +85,10 @@ def nested_blocks(depth: int) -> Shape:
 
 
 def nested_loops_with_branches(depth: int) -> Shape:
-    """Loops nested `depth` deep, the innermost leaving all of them with a br_if."""
-    code = bytes([LOOP, EMPTY]) * depth + bytes([LOCAL_GET, 0, 0x0D]) + uleb(depth - 1) + bytes([END]) * depth
+    """Loops nested `depth` deep in a block, the innermost leaving all of them (and the block)
+    with a br_if."""
+    code = bytes([BLOCK, EMPTY]) + bytes([LOOP, EMPTY]) * depth
+    code += bytes([LOCAL_GET, 0, 0x0D]) + uleb(depth) + bytes([END]) * (depth + 1)
     return Shape(f"nested_loops_{depth}", _module([_body(code + bytes([I32_CONST, 9]))]), (1,), 9)
 
 
