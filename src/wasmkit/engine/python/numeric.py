@@ -59,7 +59,10 @@ rf32 = f32  # the name generated code uses: `f32` could be a wasm function's nam
 
 M32 = 0xFFFF_FFFF
 M64 = 0xFFFF_FFFF_FFFF_FFFF
-NAN = float("nan")  # the canonical NaN (0x7ff8000000000000; as f32, 0x7fc00000)
+# The NaN x86 makes for an invalid operation (0/0, sqrt(-1)): sign bit set, 0xfff8000000000000
+# (as f32, 0xffc00000). Python's float("nan") is the positive one; the native engine and wasmtime
+# compute with the hardware, so a NaN made here without hardware arithmetic must be this one.
+NAN = f64_from_bits(0xFFF8_0000_0000_0000)
 INF = float("inf")
 
 def f32_from_int(value: int) -> float:
@@ -83,6 +86,7 @@ def promote(x: float) -> float:
 
 
 def fdiv(a: float, b: float) -> float:
+    """Division, with IEEE results where Python raises: 0/0 is x86's default NaN."""
     if b:
         return a / b
     if a != a or b != b:
@@ -93,22 +97,26 @@ def fdiv(a: float, b: float) -> float:
 
 
 def fsqrt(x: float) -> float:
+    """sqrt; of a negative number (math.sqrt raises), x86's default NaN."""
     if x >= 0.0 or x != x:
         return math.sqrt(x)
     return NAN
 
 
 def fmin(a: float, b: float) -> float:
+    """wasm min. A NaN result is `a + b`, as in the native engine: x86 gives the first NaN
+    operand, quieted (sign and payload kept)."""
     if a != a or b != b:
-        return NAN
+        return a + b
     if a == b:  # equal, or zeros of either sign: -0 is the smaller
         return a if math.copysign(1.0, a) < 0 else b
     return a if a < b else b
 
 
 def fmax(a: float, b: float) -> float:
+    """wasm max; a NaN result as in `fmin`."""
     if a != a or b != b:
-        return NAN
+        return a + b
     if a == b:
         return b if math.copysign(1.0, a) < 0 else a
     return a if a > b else b
