@@ -404,9 +404,21 @@ _define_float("f32x4")
 _define_float("f64x2")
 
 
-def _canonical(v: _Vec, value: ir.Value) -> ir.Value:
-    name = _vname(value.type.element, value.type.count)
-    return v.intrinsic(f"llvm.canonicalize.{name}", value.type, [value])
+def _quiet_nans(v: _Vec, value: ir.Value) -> ir.Value:
+    """Each NaN lane of a float vector made quiet (its quiet bit set), every other lane as it is.
+
+    A conversion's NaN must come out quiet, and LLVM's constant folding may keep a signalling
+    one. `llvm.canonicalize` would do, but the optimizer narrows it through the shuffles around
+    it (demote's zero lanes taken apart by `extend_low`) to widths such as <2 x float> that
+    the x86 backend cannot legalize, and LLVM then aborts the process. Integer `or` and
+    `select` on the bits legalize at any width, and the hardware gives the same bits."""
+    element, count = value.type.element, value.type.count
+    ints = ir.VectorType(_INT_OF[element], count)
+    quiet_bit = 1 << (22 if element == F32 else 51)
+    bits = v.b.bitcast(value, ints)
+    quieted = v.b.or_(bits, ir.Constant(ints, [quiet_bit] * count))
+    is_nan = v.b.fcmp_unordered("uno", value, value)
+    return v.b.bitcast(v.b.select(is_nan, quieted, bits), value.type)
 
 
 _unary("i32x4.trunc_sat_f32x4_s", "f32x4", lambda v, a: v.intrinsic("llvm.fptosi.sat.v4i32.v4f32", vtype("i32x4"), [a]))
@@ -427,8 +439,8 @@ _unary("i32x4.trunc_sat_f64x2_u_zero", "f64x2",
 _unary("f64x2.convert_low_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(v.half(a, False), vtype("f64x2")))
 _unary("f64x2.convert_low_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(v.half(a, False), vtype("f64x2")))
 _unary("f32x4.demote_f64x2_zero", "f64x2",
-       lambda v, a: _canonical(v, _zero_extend_pair(v, v.b.fptrunc(a, ir.VectorType(F32, 2)))))  # v2f32 has no canonicalize on x86
-_unary("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _canonical(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
+       lambda v, a: _quiet_nans(v, _zero_extend_pair(v, v.b.fptrunc(a, ir.VectorType(F32, 2)))))
+_unary("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _quiet_nans(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
 
 
 # -- memory --
