@@ -128,9 +128,27 @@ def test_a_store_deadline_stops_a_sleeping_program() -> None:
     assert instance.exports.sleep(1) == Errno.SUCCESS
 
 
+def _write_under_deadline(fifo: Path, reader: Callable[[], None], size: int, release: Callable[[], None]) -> object:
+    """Run BIG_WRITER's write of `size` bytes to `fifo` (read by `reader` on a thread) under a
+    0.3 s store deadline; `release` lets the reader finish afterwards."""
+    os.mkfifo(fifo)
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    config = WasiConfig()
+    config.stdout_file(fifo)
+    store = Store(interruptible=True)
+    instance, wasi = _instance(BIG_WRITER, config, store)
+    try:
+        store.set_deadline(0.3)
+        return _finish(lambda: instance.exports.write(size), wasi)
+    finally:
+        release()
+        wasi.close()
+        thread.join(BOUND)
+
+
 def test_a_store_deadline_stops_a_large_write_to_a_slow_reader(tmp_path: Path) -> None:
     fifo = tmp_path / "stdout"
-    os.mkfifo(fifo)
     received = []
 
     def slow_reader() -> None:
@@ -139,25 +157,13 @@ def test_a_store_deadline_stops_a_large_write_to_a_slow_reader(tmp_path: Path) -
                 received.append(len(chunk))
                 time.sleep(0.01)  # a whole 64 MiB would take over ten seconds
 
-    reader = threading.Thread(target=slow_reader, daemon=True)
-    reader.start()
-    config = WasiConfig()
-    config.stdout_file(fifo)
-    store = Store(interruptible=True)
-    instance, wasi = _instance(BIG_WRITER, config, store)
-    try:
-        store.set_deadline(0.3)
-        result = _finish(lambda: instance.exports.write(64 << 20), wasi)
-    finally:
-        wasi.close()
-        reader.join(BOUND)
+    result = _write_under_deadline(fifo, slow_reader, 64 << 20, lambda: None)
     assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
     assert sum(received) < 64 << 20
 
 
 def test_a_store_deadline_stops_a_write_to_a_reader_that_stopped_reading(tmp_path: Path) -> None:
     fifo = tmp_path / "stdout"
-    os.mkfifo(fifo)
     resume = threading.Event()
 
     def stalled_reader() -> None:
@@ -167,19 +173,8 @@ def test_a_store_deadline_stops_a_write_to_a_reader_that_stopped_reading(tmp_pat
             while pipe.read(65536):
                 pass
 
-    reader = threading.Thread(target=stalled_reader, daemon=True)
-    reader.start()
-    config = WasiConfig()
-    config.stdout_file(fifo)
-    store = Store(interruptible=True)
-    instance, wasi = _instance(BIG_WRITER, config, store)
-    try:
-        store.set_deadline(0.3)
-        result = _finish(lambda: instance.exports.write(4 << 20), wasi)
-    finally:
-        resume.set()  # drain the pipe, releasing a write left blocked (the code before the fix)
-        wasi.close()
-        reader.join(BOUND)
+    # resume.set drains the pipe, releasing a write left blocked (the code before the fix)
+    result = _write_under_deadline(fifo, stalled_reader, 4 << 20, resume.set)
     assert isinstance(result, Trap) and result.kind is TrapKind.INTERRUPTED
 
 
