@@ -48,3 +48,27 @@ def test_trap_kinds_are_compared_in_wasmtime_terms() -> None:
     reference = {**OUTCOME, "calls": [[1], "trap MEMORY_OUT_OF_BOUNDS"]}
     ours = as_wasmtime(OUTCOME, reference, {"globals": []})
     assert differences(ours, reference) == []
+
+
+def test_a_call_wasmtime_cannot_make_is_not_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """wasmtime refusing a call for want of host memory (seen on a table growth by billions of
+    elements) is not a difference: that call and its effects are left out of the comparison."""
+    import wasmtime
+
+    import wasmkit
+    from bench.smith import NOT_COMPARED, plan, run_wasmtime
+
+    data = wasmkit.write_module(wasmkit.parse_wat(
+        '(module (global (export "g") (mut i32) (i32.const 0))'
+        ' (func (export "f") (result i32) (global.set 0 (i32.const 1)) (i32.const 7)))'
+    ))  # fmt: skip
+
+    def refuse(self: object, store: object, *args: object) -> object:
+        raise wasmtime.WasmtimeError("out of memory (failed to allocate 34359244648 bytes)")
+
+    monkeypatch.setattr(wasmtime.Func, "__call__", refuse)
+    what = plan(data)
+    reference = run_wasmtime(data, what)
+    assert reference == {"calls": [NOT_COMPARED], "globals": NOT_COMPARED, "memories": NOT_COMPARED}
+    ours = {"calls": [[7]], "globals": {"g": 1}, "memories": {}}
+    assert differences(as_wasmtime(ours, reference, what), reference) == []
