@@ -132,29 +132,28 @@ class _BodyChecker:
         self.vals.extend(params)
 
     def pop_ctrl(self) -> list:
+        """End the innermost frame: its results must be exactly what is on its part of the
+        stack. An error shows that whole part, as it was before any result was taken off."""
         frame = self.ctrls[-1]
         results = frame[2]
         vals = self.vals
         height = frame[3]
-        for t in reversed(results):
+        for i in range(len(results) - 1, -1, -1):
             if len(vals) == height:
                 if frame[4]:
                     continue
-                raise ValidationError(
-                    f"type mismatch: block requires {_names(results)} but stack has {_names(vals[height:])}"
-                )
+                raise self._block_mismatch(results, vals[height:] + list(results[i + 1 :]))
             actual = vals.pop()
-            if actual != t and actual != UNKNOWN:
-                raise ValidationError(
-                    f"type mismatch: block requires {_names(results)} but stack has "
-                    f"{_names(vals[height:] + [actual])}"
-                )
+            if actual != results[i] and actual != UNKNOWN:
+                raise self._block_mismatch(results, vals[height:] + [actual] + list(results[i + 1 :]))
         if len(vals) != height:
-            raise ValidationError(
-                f"type mismatch: block requires {_names(results)} but stack has {_names(vals[height:])}"
-            )
+            raise self._block_mismatch(results, vals[height:] + list(results))
         self.ctrls.pop()
         return frame
+
+    @staticmethod
+    def _block_mismatch(results: tuple[int, ...], stack: list[int]) -> ValidationError:
+        return ValidationError(f"type mismatch: block requires {_names(results)} but stack has {_names(stack)}")
 
     def label_types(self, depth: int) -> tuple[int, ...]:
         if depth >= len(self.ctrls):
