@@ -72,3 +72,20 @@ def test_a_call_wasmtime_cannot_make_is_not_compared(monkeypatch: pytest.MonkeyP
     assert reference == {"calls": [NOT_COMPARED], "globals": NOT_COMPARED, "memories": NOT_COMPARED}
     ours = {"calls": [[7]], "globals": {"g": 1}, "memories": {}}
     assert differences(as_wasmtime(ours, reference, what), reference) == []
+
+
+def test_wasmtime_is_held_to_wasmkits_table_limit() -> None:
+    """A table growth past wasmkit's implementation limit answers -1 on both sides: wasmtime,
+    which allocates tables lazily, would grow one to two billion elements."""
+    import wasmkit
+    from bench.smith import plan, run_wasmkit, run_wasmtime
+
+    data = wasmkit.write_module(wasmkit.parse_wat(
+        '(module (table 1 funcref)'
+        ' (func (export "f") (result i32) (table.grow (ref.null func) (i32.const 2000000000))))'
+    ))  # fmt: skip
+    what = plan(data)
+    reference = run_wasmtime(data, what)
+    ours = run_wasmkit("python", data, what)
+    assert ours["calls"] == reference["calls"] and len(reference["calls"]) == 1  # type: ignore[arg-type]
+    assert differences(as_wasmtime(ours, reference, what), reference) == []
