@@ -29,10 +29,17 @@ from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType,
 from .code import OP_END, read_reftype, read_valtype, scan_expression
 from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
 
-__all__ = ["read_module", "read_module_layout", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
+__all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
 
 MAGIC = b"\0asm"
 VERSION = b"\x01\0\0\0"
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether `data` is to be decoded as a binary module rather than parsed as text: it starts
+    with the `\\0asm` header, or holds a NUL byte, which no text does (so that a damaged binary
+    is reported as one, "magic header not detected", not as a heap of unknown operators)."""
+    return data.startswith(MAGIC) or b"\0" in data
 
 
 class SectionId:

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..binary import read_module
-from ..binary.reader import MAGIC
+from ..binary.reader import MAGIC, looks_binary
 from ..errors import ParseError
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
@@ -18,7 +18,6 @@ __all__ = [
     "ENGINE_NAMES",
     "add_engine_option",
     "env_from_flags",
-    "is_binary",
     "is_native_artifact",
     "load_module",
     "module_from_bytes",
@@ -64,15 +63,8 @@ def write_output(path: str | None, data: bytes, binary: bool = False) -> None:
 
 
 def load_module(path: str, debug_names: bool = False) -> Module:
-    """Read a module from a file: binary or text (see `is_binary`)."""
+    """Read a module from a file: binary or text (see `looks_binary`)."""
     return module_from_bytes(read_input(path), path, debug_names)
-
-
-def is_binary(data: bytes) -> bool:
-    """Whether `data` should be decoded as a binary module rather than parsed as text: it starts
-    with the `\\0asm` header, or holds a NUL byte, which no text file does (so that a damaged
-    binary is reported as one, "magic header not detected", not as a heap of unknown operators)."""
-    return data.startswith(MAGIC) or b"\0" in data
 
 
 def is_native_artifact(data: bytes) -> bool:
@@ -97,7 +89,7 @@ def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Modu
         from ..engine.native.artifact import read_artifact
 
         return read_module(read_artifact(data))
-    if is_binary(data):
+    if looks_binary(data):
         return read_module(data)
     return parse_text(data, path, debug_names)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from ..binary import read_module, write_module
 from ..binary.names import encode_names, read_names
+from ..binary.reader import looks_binary
 from ..syntax.module import Module
 from ..validate import validate
-from .common import CliError, is_binary, parse_text, read_input, write_output
+from .common import CliError, parse_text, read_input, write_output
 from .features import add_feature_options, check_features, disabled_features
 
 __all__ = ["register"]
@@ -34,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _wat2wasm(args: argparse.Namespace) -> int:
     data = read_input(args.file)
-    if is_binary(data):
+    if looks_binary(data):
         raise CliError(f"{args.file}: this is a binary module, not text (wasm2wat translates it)")
     module = parse_text(data, args.file, debug_names=args.debug_names)
     check_features(module, disabled_features(args))
@@ -61,7 +62,7 @@ def _wasm2wat(args: argparse.Namespace) -> int:
     from ..text.printer import print_module
 
     data = read_input(args.file)
-    if data and not is_binary(data):
+    if data and not looks_binary(data):
         raise CliError(f"{args.file}: this is the text format, not a binary module (wat2wasm translates it)")
     module = read_module(data)
     if not args.no_check:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 from ..binary.names import read_names
 from ..binary import write_module
-from ..binary.reader import SectionSpan, read_module_layout
+from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
 from ..syntax.module import Module
 from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
 from ..validate import validate
-from .common import CliError, is_binary, load_module, module_from_bytes, read_input
+from .common import CliError, load_module, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .messages import error_message
 from .objdump_wabt import SECTION_NAMES, wabt_report
@@ -59,7 +59,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _objdump(args: argparse.Namespace) -> int:
     data = read_input(args.file)
-    if not is_binary(data):  # text: show the binary it encodes to
+    if not looks_binary(data):  # text: show the binary it encodes to
         data = write_module(module_from_bytes(data, args.file))
     module, spans = read_module_layout(data)
     if args.headers or args.details or args.disassemble:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 
 from ..binary.leb128 import read_u32
-from ..binary.reader import SectionId, read_module_layout
-from .common import CliError, is_binary, read_input, write_output
+from ..binary.reader import SectionId, looks_binary, read_module_layout
+from .common import CliError, read_input, write_output
 
 __all__ = ["register", "strip_sections"]
 
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _strip(args: argparse.Namespace) -> int:
     data = read_input(args.file)
-    if not is_binary(data):
+    if not looks_binary(data):
         raise CliError(f"{args.file}: not a binary module (strip reads .wasm files)")
     read_module_layout(data)  # a malformed module is reported as one, before anything is written
     output = args.output if args.output is not None else (None if args.file == "-" else args.file)

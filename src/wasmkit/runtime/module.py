@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..binary import read_module
 from ..binary.code import iter_instructions
 from ..binary.names import read_names
-from ..binary.reader import MAGIC
+from ..binary.reader import looks_binary
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
 from ..opcodes import ALL
@@ -43,8 +43,7 @@ class Module:
         self.name = name
         if isinstance(source, SyntaxModule):
             syntax = source
-        # Text never starts with NUL: such bytes are a binary, whose reader says what is wrong.
-        elif not isinstance(source, str) and (bytes(source[:4]) == MAGIC or bytes(source[:1]) == b"\0"):
+        elif not isinstance(source, str) and looks_binary(bytes(source)):
             syntax = read_module(source)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
