@@ -80,3 +80,12 @@ REPORTS: dict[str, ConformanceReport] = {}
 
 def report(title: str, columns: tuple[str, ...]) -> ConformanceReport:
     return REPORTS.setdefault(title, ConformanceReport(columns))
+
+
+def resident_bytes(pid: int) -> int:
+    """The resident memory of process `pid` now (Linux /proc); OSError once it has gone."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise ProcessLookupError(f"no VmRSS for process {pid}")

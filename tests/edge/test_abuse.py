@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.edge.server import Server, handler_wat
+from tests.support import resident_bytes
 from tests.edge.test_server import _eventually, write_config
 
 pytest.importorskip("uvicorn")
@@ -392,13 +393,13 @@ class _watch_memory:
 
     def __init__(self, server: Server) -> None:
         self.pid = server.get("/.well-known/wasmkit/health").json()["worker"]
-        self.start = self.peak = _rss(self.pid)
+        self.start = self.peak = resident_bytes(self.pid)
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self.done.wait(0.02):
-            self.peak = max(self.peak, _rss(self.pid))
+            self.peak = max(self.peak, resident_bytes(self.pid))
 
     def __enter__(self) -> Callable[[], int]:
         self.thread.start()
@@ -407,7 +408,7 @@ class _watch_memory:
     def __exit__(self, *_: object) -> None:
         self.done.set()
         self.thread.join()
-        self.peak = max(self.peak, _rss(self.pid))
+        self.peak = max(self.peak, resident_bytes(self.pid))
 
 
 class _health_watch:
@@ -436,11 +437,3 @@ class _health_watch:
     def __exit__(self, *_: object) -> None:
         self.done.set()
         self.thread.join()
-
-
-def _rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")

@@ -14,12 +14,11 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.hostile.shapes import SHAPES
-from tests.support import PROJECT_ROOT
+from tests.support import PROJECT_ROOT, resident_bytes
 
 PEAK_MB = 1024
 KILL_MB = 2048
@@ -28,13 +27,9 @@ TIMEOUT_S = 240
 
 def _resident_mb(pid: int) -> int:
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
+        return resident_bytes(pid) >> 20
+    except OSError:  # it ended since it was last polled
         return 0
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
-    return 0
 
 
 def _probe(name: str) -> dict[str, object]:
