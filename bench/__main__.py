@@ -27,14 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--programs", default=",".join(PROGRAMS))
     parser.add_argument("--output", type=Path, help="also write the table (with machine and date) here")
     args = parser.parse_args(argv)
+    sizes = SIZES[args.compare]
+    programs = args.programs.split(",")
+    unknown = [name for name in programs if name not in sizes]
+    if unknown:
+        parser.error(f"unknown program {', '.join(unknown)} (known: {', '.join(PROGRAMS)})")
     runners = [wasmkit_runner(engine) for engine in args.engines.split(",")]
     peers = [wasmtime_runner()] + ([pywasm_runner()] if args.compare != "wasmtime" else [])
     missing = [name for name, peer in zip(("wasmtime", "pywasm"), peers) if peer is None]
     runners += [peer for peer in peers if peer is not None]
     if missing:
         print(f"note: not measured, not installed: {', '.join(missing)}", file=sys.stderr)
-    sizes = SIZES[args.compare]
-    programs = args.programs.split(",")
     results = measure(runners, sizes, args.repeats, programs)
     subject = runners[0].name
     lines = table(results, sizes, subject)

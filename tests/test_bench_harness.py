@@ -25,3 +25,10 @@ def test_harness_prints_and_writes_a_table(tmp_path: Path, capsys: pytest.Captur
 def test_startup_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     assert startup_main(["--repeats", "1", str(PROJECT_ROOT / "examples" / "hello.wasm")]) == 0
     assert "| hello.wasm |" in capsys.readouterr().out
+
+
+def test_an_unknown_program_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_main(["--programs", "fib,matrix"])
+    assert exit_.value.code == 2
+    assert "unknown program matrix" in capsys.readouterr().err
