@@ -46,6 +46,7 @@ def _machine(tier: str) -> llvm.TargetMachine:
     if not _initialised:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
+        llvm.initialize_native_asmparser()  # for the inline assembly of nan.first_nan_wins
         _initialised = True
     return llvm.Target.from_default_triple().create_target_machine(opt=3 if tier == FULL else 0, jit=True)
 

@@ -30,6 +30,7 @@ from ...errors import TrapKind, WasmError
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import branched_loops, fuel_counts
+from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
 from .stack import BUDGET
@@ -807,15 +808,15 @@ class _Lowering:
         return self.intrinsic(f"llvm.{name}.{suffix}", a.type, [a, b])
 
     def min_max(self, name: str, a: ir.Value, b: ir.Value) -> ir.Value:
-        """`llvm.minimum`/`maximum` pass a NaN operand through as it is; wasm wants it quiet,
-        so a NaN result comes from an addition of the operands instead."""
-        either_nan = self.builder.fcmp_unordered("uno", a, b)
-        return self.builder.select(either_nan, self.builder.fadd(a, b), self.float_binary(name, a, b))
+        return nan_through_sum(self.builder, a, b, self.float_binary(name, a, b))
 
     def arithmetic(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
         """An IEEE operation. With a constant operand LLVM folds identities such as x - 0.0
         to x, which would let a signalling NaN through unquieted: the result is then
-        canonicalised (a no-op for anything but a NaN)."""
+        canonicalised (a no-op for anything but a NaN). On x86-64 addition and multiplication
+        are instructions LLVM does not see into (nan.first_nan_wins): nothing is folded."""
+        if op in ("fadd", "fmul") and X86_64:
+            return first_nan_wins(self.builder, op, a, b)
         result = getattr(self.builder, op)(a, b)
         if isinstance(a, ir.Constant) or isinstance(b, ir.Constant):
             return self.float_unary("canonicalize", result)

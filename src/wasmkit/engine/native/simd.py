@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, cast
 
 from llvmlite import ir
 
+from .nan import first_nan_wins, lane_min_max
+
 if TYPE_CHECKING:
     from .lower import _Lowering
 
@@ -127,6 +129,8 @@ def _float_compare(v: _Vec, a: ir.Value, b: ir.Value, pred: str, element: ir.Typ
 
 
 def _float_arithmetic(v: _Vec, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+    if op in ("fadd", "fmul"):
+        return first_nan_wins(v.b, op, a, b)
     return cast(ir.Value, getattr(v.b, op)(a, b))
 
 
@@ -392,8 +396,7 @@ def _define_float(shape: str) -> None:
     for op, intrinsic in (("min", "minimum"), ("max", "maximum")):
 
         def min_max(v: _Vec, a: ir.Value, b: ir.Value, i: str = intrinsic) -> ir.Value:
-            either_nan = v.b.fcmp_unordered("uno", a, b)
-            return v.b.select(either_nan, v.b.fadd(a, b), v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
+            return lane_min_max(v.b, i, a, b, v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
 
         _binary(f"{shape}.{op}", shape, min_max)
     _binary(f"{shape}.pmin", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", b, a), b, a))

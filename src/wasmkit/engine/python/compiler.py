@@ -476,6 +476,30 @@ class _FunctionCompiler:
         depth = max(cond.depth, first.depth, second.depth) + 1
         self.push(f"({first.text} if {cond.text} else {second.text})", flags, depth)
 
+    def first_nan_wins(self, op: Op, imm: object) -> None:
+        """f32/f64 add and mul. Of two NaN operands CPython's `+` and `*` return either,
+        depending on whether the interpreter's generic or specialised path runs them; wasm on
+        x86 returns the first, quieted (numeric.fadd). So where the first operand is a NaN it
+        is combined with itself, and the second is then not needed: it is evaluated first
+        if it could trap. With a finite constant operand there is one NaN at most, and the
+        plain operation is exact."""
+        if self.stack[-1].flags & IMPURE:
+            self.materialise(len(self.stack) - 1)
+        second = self.pop()
+        first = self.pop()
+        symbol = "+" if op.name.endswith(".add") else "*"
+        rounding = "rf32" if op.name.startswith("f32") else ""
+        b = second.text
+        if _FINITE_LITERAL.match(first.text) or _FINITE_LITERAL.match(b):
+            text = f"{rounding}({first.text} {symbol} {b})"
+        elif first.flags & SIMPLE:
+            a = first.text
+            text = f"{rounding}({a} {symbol} {b} if {a} == {a} else {a} {symbol} {a})"
+        else:  # evaluated once, into a temporary; `_f {symbol} b` reads it before b runs
+            text = f"{rounding}(_f {symbol} {b} if (_f := {first.text}) == _f else _f {symbol} _f)"
+        flags = (first.flags | second.flags) & (IMPURE | STATE)
+        self.push(text, flags, max(first.depth, second.depth) + 1)
+
     # -- memory --
 
     def address(self, entry: _Entry, offset: int) -> tuple[str, int | None]:
@@ -1108,6 +1132,9 @@ _WRAPPING = {
 }
 _WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF", 1)
 
+# A float constant's text in generated code when it is finite (others are named: see `const`).
+_FINITE_LITERAL = re.compile(r"-?\d[\d.e+-]*$")
+
 # How many operands each template takes (ref.is_null has no fixed type in the opcode table).
 _TEMPLATE_ARITY = {name: len(set(re.findall(r"\{(\d)\}", text))) for name, (text, _) in TEMPLATES.items()}
 
@@ -1128,6 +1155,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "call_indirect": _FunctionCompiler.call_indirect,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
+    **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},
     "local.get": _FunctionCompiler.local_get,
     "local.set": _FunctionCompiler.local_set,
     "local.tee": _FunctionCompiler.local_tee,

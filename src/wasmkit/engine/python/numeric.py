@@ -103,11 +103,23 @@ def fsqrt(x: float) -> float:
     return NAN
 
 
+def fadd(a: float, b: float) -> float:
+    """wasm add, with the NaN x86 (and so wasmtime) gives: of two NaN operands, the first,
+    quieted. CPython's `+` returns either of two NaNs, depending on whether the generic or the
+    specialised path of the interpreter runs it; where `a` is a NaN it is added to itself."""
+    return a + b if a == a else a + a
+
+
+def fmul(a: float, b: float) -> float:
+    """wasm mul, with the NaN of two that x86 gives, as in `fadd`."""
+    return a * b if a == a else a * a
+
+
 def fmin(a: float, b: float) -> float:
-    """wasm min. A NaN result is `a + b`, as in the native engine: x86 gives the first NaN
-    operand, quieted (sign and payload kept)."""
+    """wasm min. A NaN result is a NaN operand, quieted (sign and payload kept): `b` if both
+    are NaNs, as wasmtime's x86 sequence gives."""
     if a != a or b != b:
-        return a + b
+        return fadd(b, a)
     if a == b:  # equal, or zeros of either sign: -0 is the smaller
         return a if math.copysign(1.0, a) < 0 else b
     return a if a < b else b
@@ -116,10 +128,26 @@ def fmin(a: float, b: float) -> float:
 def fmax(a: float, b: float) -> float:
     """wasm max; a NaN result as in `fmin`."""
     if a != a or b != b:
-        return a + b
+        return fadd(b, a)
     if a == b:
         return b if math.copysign(1.0, a) < 0 else a
     return a if a > b else b
+
+
+def lane_fmin(a: float, b: float) -> float:
+    """min of one f32x4/f64x2 lane. wasmtime's x86 vector sequence makes every NaN lane the
+    default NaN with the sign bit set, whatever the operands' NaNs."""
+    if a != a or b != b:
+        return NAN
+    return fmin(a, b)
+
+
+def lane_fmax(a: float, b: float) -> float:
+    """max of one vector lane; a NaN lane is the default NaN with the sign bit of either
+    operand, as wasmtime's x86 vector sequence makes it."""
+    if a != a or b != b:
+        return NAN if math.copysign(1.0, a) < 0 or math.copysign(1.0, b) < 0 else -NAN
+    return fmax(a, b)
 
 
 def _integral(x: float, rounded: int) -> float:

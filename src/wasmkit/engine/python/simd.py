@@ -268,12 +268,12 @@ def _float_ops(bits: int) -> dict[str, Callable[..., object]]:
         return lambda x, y: pack([_mask(op(p, q), bits) for p, q in zip(unpack(x), unpack(y))], bits)
 
     return {
-        "add": arith(lambda p, q: p + q),
+        "add": arith(numeric.fadd),
         "sub": arith(lambda p, q: p - q),
-        "mul": arith(lambda p, q: p * q),
+        "mul": arith(numeric.fmul),
         "div": arith(numeric.fdiv),
-        "min": arith(numeric.fmin),
-        "max": arith(numeric.fmax),
+        "min": arith(numeric.lane_fmin),
+        "max": arith(numeric.lane_fmax),
         "pmin": select(lambda p, q: q < p),
         "pmax": select(lambda p, q: p < q),
         "sqrt": unary(numeric.fsqrt),
