@@ -38,7 +38,7 @@ gc.collect()
 print(resident_kb() - before)
 """
 
-COUNT = 150
+COUNT = 300
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
@@ -48,6 +48,7 @@ def test_recompiling_the_same_module_keeps_memory_bounded() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     grown_kb = int(result.stdout)
-    # LLVM's default<O3> pipeline, as llvmlite builds it, kept about 72 KB per compile (10.8 MB
-    # here); the passes run now keep about 15 KB.
-    assert grown_kb < 6 * 1024
+    # LLVM's default<O3> pipeline, as llvmlite builds it, kept about 72 KB per compile; a pass
+    # manager made per compile (llvmlite never frees one) about 10 KB; what is left, less than
+    # 1 KB, is the allocator's, not a leak.
+    assert grown_kb < 1536, f"{grown_kb} KB kept by {COUNT} compiles"

@@ -9,11 +9,13 @@ machine code depends on besides the module: code made by another toolchain is ne
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import llvmlite.binding as llvm
 
@@ -79,8 +81,8 @@ def choose_tier(valid: ValidModule) -> str:
 # operations and code; then jump threading and loop unrolling, and a last clean-up. Not LLVM's
 # default<O3>: built through llvmlite, that pipeline keeps about 72 KB per module it runs on
 # (0.66 MB for 24 KB of code) for as long as the process lives, which a server that reloads
-# modules cannot afford; this list keeps about 15 KB, compiles about 30% faster, and runs the
-# benchmark programs about as fast. No NewGVN (the only GVN llvmlite offers): it aborted the
+# modules cannot afford; this list, in one pass manager for the process (`_Compiler`), keeps
+# nothing measurable, compiles about 30% faster, and runs the benchmark programs about as fast. No NewGVN (the only GVN llvmlite offers): it aborted the
 # process on an LLVM assertion for sha, sieve and matmul. LLVM inlines only `alwaysinline`
 # here; a wasm producer has already inlined what a C compiler would.
 _FULL_PASSES = (
@@ -99,13 +101,37 @@ _FULL_PASSES = (
 _FAST_PASSES = ("sroa", "simplify_cfg", "instruction_combine")
 
 
-def _optimise(ir_module: llvm.ModuleRef, machine: llvm.TargetMachine, tier: str) -> None:
-    """Run the tier's passes over `ir_module`."""
-    passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3 if tier == FULL else 0))
-    manager = llvm.create_new_module_pass_manager()
-    for name in _FULL_PASSES if tier == FULL else _FAST_PASSES:
-        getattr(manager, f"add_{name}_pass")()
-    manager.run(ir_module, passes)
+class _Compiler:
+    """What compiles modules of one tier: a target machine, LLVM's pass builder for it and
+    the tier's passes. One per tier for the process (used under LLVM_LOCK): llvmlite never
+    frees a module pass manager (it has no dispose), so one made per compile kept about 10 KB,
+    and a pass builder made per compile another 1.4 KB."""
+
+    def __init__(self, tier: str) -> None:
+        self.machine = _machine(tier)
+        self.passes = llvm.create_pass_builder(
+            self.machine, llvm.create_pipeline_tuning_options(speed_level=3 if tier == FULL else 0)
+        )
+        self.manager = llvm.create_new_module_pass_manager()
+        for name in _FULL_PASSES if tier == FULL else _FAST_PASSES:
+            getattr(self.manager, f"add_{name}_pass")()
+
+    def object_file(self, source: str) -> bytes:
+        """The object file of the LLVM IR `source`, optimised."""
+        ir_module = llvm.parse_assembly(source)
+        try:
+            ir_module.triple = self.machine.triple
+            ir_module.data_layout = str(self.machine.target_data)
+            ir_module.verify()
+            self.manager.run(ir_module, self.passes)
+            return cast(bytes, self.machine.emit_object(ir_module))
+        finally:
+            ir_module.close()
+
+
+@functools.cache
+def _compiler(tier: str) -> _Compiler:
+    return _Compiler(tier)
 
 
 def compile_module(
@@ -129,15 +155,7 @@ def compile_module(
     objects = []
     for count, source in pieces:
         with LLVM_LOCK:
-            machine = _machine(tier)
-            ir_module = llvm.parse_assembly(source)
-            del source
-            ir_module.triple = machine.triple
-            ir_module.data_layout = str(machine.target_data)
-            ir_module.verify()
-            _optimise(ir_module, machine, tier)
-            objects.append(machine.emit_object(ir_module))
-            ir_module.close()
+            objects.append(_compiler(tier).object_file(source))
         done += count
         if progress is not None:
             progress(done, total)
