@@ -157,3 +157,29 @@ def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Monk
 def test_auto_picks_the_native_engine_when_llvmlite_is_installed() -> None:
     assert get_engine("auto") is get_engine("native")
     assert wasmkit.Store("auto").engine.name == "native"
+
+
+REACHED_FROM_OUTSIDE = """
+(module
+  (table (export "table") 1 funcref)
+  (elem (i32.const 0) $in_table)
+  (global $started (mut i32) (i32.const 0))
+  (global (export "held") funcref (ref.func $in_global))
+  (func $in_table (result i32) (i32.const 1))
+  (func $in_global (result i32) (i32.const 2))
+  (func $start (global.set $started (call $internal)))
+  (func $internal (result i32) (i32.const 3))
+  (func (export "started") (result i32) (global.get $started))
+  (start $start)
+)
+"""
+
+
+def test_only_functions_called_from_outside_get_entries() -> None:
+    """An entry (what Python calls a native function through) costs LLVM as much as a small
+    function: a function only the module's code calls has none."""
+    instance = wasmkit.Instance(wasmkit.Module(REACHED_FROM_OUTSIDE), store=wasmkit.Store("native"))
+    assert sorted(instance.native.compiled.entries) == [0, 1, 2, 4]  # not $internal (3)
+    assert instance.exports.started() == 3  # the start function ran, and called $internal
+    assert instance.exports.table.get(0)() == 1
+    assert instance.exports.held.value() == 2

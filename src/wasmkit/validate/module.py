@@ -40,6 +40,10 @@ class ValidModule:
     table_types: tuple[TableType, ...]
     memory_types: tuple[MemoryType, ...]
     global_types: tuple[GlobalType, ...]
+    # The functions a reference can name (the spec's C.refs: exported, in element segments or
+    # global initialisers): with the start function, all that can be called from outside the
+    # module's own code, through an export, a table or a reference.
+    func_refs: frozenset[int]
 
     @property
     def imported_func_count(self) -> int:
@@ -131,7 +135,7 @@ def validate(module: Module, progress: Progress | None = None) -> ValidModule:
         names.add(export.name)
     if len(memory_types) > 1:
         raise ValidationError("multiple memories are not allowed")
-    return ValidModule(module, func_types, table_types, memory_types, all_globals)
+    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs)
 
 
 def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:

@@ -35,7 +35,7 @@ from .simd import SIMD_OPS
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
 from .stack import BUDGET
 
-__all__ = ["NativeCompileError", "lower_module", "FUNCTIONS_SYMBOL"]
+__all__ = ["NativeCompileError", "lower_module", "entered_from_python", "FUNCTIONS_SYMBOL"]
 
 FUNCTIONS_SYMBOL = "functions"
 
@@ -1056,10 +1056,12 @@ class _ModuleLowering:
         # Alone in one piece, the functions stay internal, for LLVM to inline and specialise.
         self.linkage = "internal" if len(runs) <= 1 else ""  # "" is external
         entries: list[str] = []
+        entered = entered_from_python(valid)
         for run in runs:
             for index in run:
                 _Lowering(self, index).lower()
-                entries.append(self._entry(index))
+                if index in entered:
+                    entries.append(self._entry(index))
             if len(runs) > 1:
                 text = str(self.module) + "\n".join(entries)
                 self._start_piece()
@@ -1158,9 +1160,21 @@ def lower_module(
     valid: ValidModule, shared_globals: frozenset[int], metered: bool = False,
     piece_functions: int = 1 << 30, piece_bytes: int = 1 << 62,
 ) -> Iterator[tuple[int, str]]:
-    """The LLVM IR (text) of `valid`'s defined functions and their entries (metered: charging
+    """The LLVM IR (text) of `valid`'s defined functions and the entries of those entered from
+    Python (metered: charging
     fuel, checking for interruption and counting call depth), in pieces of up to
     `piece_functions` functions and about `piece_bytes` of wasm code, each with the number of
     functions it defines; the pieces link into one program. Raises `NativeCompileError` for
     what the native engine does not support."""
     return _ModuleLowering(valid, shared_globals, metered).pieces(piece_functions, piece_bytes)
+
+
+def entered_from_python(valid: ValidModule) -> frozenset[int]:
+    """The defined functions that get an entry, for Python to call: the start function and
+    those a reference can name (exported, in tables, `ref.func`); every other function is
+    called only by the module's own code. Entries for all took 60% of LLVM's time on a module
+    of many small functions."""
+    first = valid.imported_func_count
+    start = valid.module.start
+    called = valid.func_refs | ({start} if start is not None else frozenset())
+    return frozenset(index for index in called if index >= first)

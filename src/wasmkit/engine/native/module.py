@@ -30,7 +30,7 @@ from . import artifact, layout
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
-from .lower import FUNCTIONS_SYMBOL
+from .lower import FUNCTIONS_SYMBOL, entered_from_python
 from .stack import call_native
 
 if TYPE_CHECKING:
@@ -79,10 +79,10 @@ class NativeCompiledModule:
         self.objects = objects if keep_objects else None
         self._engine = load_objects(objects)
         first = valid.imported_func_count
-        # Each defined function's entry, callable through ctypes (made once, shared by instances).
+        # The entries of the functions Python can call, through ctypes (made once, shared by
+        # instances); the others are called by native code only.
         self.entries = {
-            index: _ENTRY(self._engine.get_function_address(f"entry{index}"))
-            for index in range(first, len(valid.func_types))
+            index: _ENTRY(self._engine.get_function_address(f"entry{index}")) for index in entered_from_python(valid)
         }
         # Each defined function's own address, which tables' mirrors hold for call_indirect.
         count = len(valid.func_types) - first
@@ -218,7 +218,10 @@ class _Binding:
     def function(self, index: int) -> Callable[..., object]:
         """What defined function `index` runs as (its `Func.fn`). A partial, not a closure:
         a server makes an instance per request, and a closure's cells are that many more
-        objects for the garbage collector."""
+        objects for the garbage collector. Only a function with an entry can be one: the
+        runtime makes a defined function's `Func` for an export, a table or a reference."""
+        if index not in self.compiled.entries:
+            raise LookupError(f"function {index} is called only by its module's code: it has no entry")
         return functools.partial(self.call, index)
 
     def call(self, index: int, *args: object) -> object:
