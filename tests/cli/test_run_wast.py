@@ -60,3 +60,27 @@ def test_wast_reports_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str
     captured = capsys.readouterr()
     assert captured.out.splitlines()[-1] == "1 passed, 1 failed"
     assert "bad.wast:2: assert_return" in captured.err
+
+
+def test_wast_goes_on_past_what_it_cannot_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown command or result form fails alone; a file that cannot be read at all (or
+    is missing) counts as one failed command; the run goes on to the other files."""
+    known = tmp_path / "known.wast"
+    known.write_text(
+        '(module (func (export "f") (result i32) (i32.const 1)))\n'
+        '(assert_exception (invoke "f"))\n'
+        '(assert_return (invoke "f") (ref.array))\n'
+        '(assert_return (invoke "f") (i32.const 1))\n'
+    )
+    unbalanced = tmp_path / "unbalanced.wast"
+    unbalanced.write_text("(module\n  (func\n")
+    assert main(["wast", str(unbalanced), str(tmp_path / "missing.wast"), str(known)]) == 1
+    captured = capsys.readouterr()
+    rows = {line.split()[0]: line.split()[1:] for line in captured.out.splitlines()[1:-1]}
+    assert rows[str(known)] == ["1/2", "-", "-", "-", "-", "1/2"]  # return 1 of 2; module 1, command 0
+    assert rows[str(unbalanced)][-1] == rows[str(tmp_path / "missing.wast")][-1] == "0/1"
+    assert captured.out.splitlines()[-1] == "2 passed, 4 failed"
+    assert "known.wast:2: command: cannot read this assert_exception" in captured.err
+    assert "known.wast:3: assert_return: cannot read this assert_return: unknown operator ref.array" in captured.err
+    assert "unbalanced.wast: command: cannot read the script: 3:1: unexpected end of input" in captured.err
+    assert "missing.wast: command: cannot read the script: No such file or directory" in captured.err

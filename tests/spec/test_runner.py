@@ -11,6 +11,7 @@ import pytest
 
 from tests.spec.engines import require_engine
 from wasmkit.cli import main
+from wasmkit.errors import ParseError
 from wasmkit.script.runner import Outcome, ScriptRunner
 from wasmkit.text import parse_script
 
@@ -76,3 +77,15 @@ def test_a_native_engine_that_cannot_run_is_never_silent(
     with pytest.raises(outcome, match="the native engine cannot run: llvmlite does not import"):
         require_engine("native")
     require_engine("python")  # needs nothing
+
+
+def test_an_unreadable_command_fails_alone_and_an_unreadable_module_is_no_module() -> None:
+    script = PASSING + '(assert_exception (invoke "f"))\n(module instance $a $b $c)\n(assert_return (invoke "f") (i32.const 1))\n'
+    with pytest.raises(ParseError):
+        parse_script(script)
+    outcomes = list(ScriptRunner("python").run(parse_script(script, keep_going=True)))
+    assert [(o.kind, o.passed) for o in outcomes] == [
+        ("module", True), ("assert_return", True), ("command", False), ("module", False), ("assert_return", False)
+    ]
+    assert "unknown operator assert_exception" in outcomes[2].detail
+    assert outcomes[4].detail == "no module (current)"  # not run against the module before

@@ -16,7 +16,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "invalid": ("assert_invalid",),
     "malformed": ("assert_malformed",),
     "link/inst": ("assert_unlinkable", "assert_uninstantiable"),
-    "module/other": ("module", "register", "action"),
+    "module/other": ("module", "register", "action", "command"),  # "command": one not read
 }
 _COLUMN_OF = {kind: column for column, kinds in COLUMNS.items() for kind in kinds}
 

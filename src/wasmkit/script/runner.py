@@ -41,6 +41,7 @@ from ..text.script import (
     RefPattern,
     Result,
     ScriptModule,
+    Unreadable,
     Value,
 )
 from .spectest import spectest_exports
@@ -82,7 +83,7 @@ class ScriptRunner:
         """Each command's outcome. A command that fails in any way, even by an exception that
         is no WasmError (a bug in wasmkit), is one failed command: the script goes on."""
         for command in commands:
-            kind = _KINDS[type(command)]
+            kind = _unreadable_kind(command.keyword) if isinstance(command, Unreadable) else _KINDS[type(command)]
             try:
                 self.execute(command)
             except _Failure as failure:
@@ -97,6 +98,10 @@ class ScriptRunner:
     # -- commands --
 
     def execute(self, command: Command) -> None:
+        if isinstance(command, Unreadable):
+            if command.keyword == "module":
+                self.current = None  # what follows must not run against the module before it
+            raise _Failure(f"cannot read this {command.keyword or 'form'}: {command.error.message}")
         if isinstance(command, ModuleCommand):
             module = self.build(command.module)
             if command.definition:
@@ -219,6 +224,14 @@ class ScriptRunner:
         except (DecodeError, ParseError) as err:
             raise _Failure(f"expected invalid ({message}), the module is malformed: {err}") from None
         raise _Failure(f"expected invalid ({message}), the module validated")
+
+
+def _unreadable_kind(keyword: str) -> str:
+    """The kind an unreadable command is counted as: its own where the keyword names a known
+    command, else "command"."""
+    if keyword in ("invoke", "get"):
+        return "action"
+    return keyword if keyword in _KINDS.values() else "command"
 
 
 _KINDS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from ..errors import ParseError
 from ..syntax.module import Module
 from ..syntax.types import ValType
 from .body import take_f32, take_f64, take_i32, take_i64, take_v128
@@ -37,6 +38,7 @@ __all__ = [
     "AssertInvalid",
     "AssertUnlinkable",
     "AssertUninstantiable",
+    "Unreadable",
     "Command",
     "parse_script",
 ]
@@ -184,6 +186,17 @@ class AssertUninstantiable:
     message: str
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A command the reader could not read (a form it does not know, or a malformed one),
+    kept in place of the command when a script is read with `keep_going`: it fails when run,
+    and the script goes on."""
+
+    line: int
+    keyword: str  # the form's head as written ("assert_exception"), or "" if it has none
+    error: ParseError
+
+
 Command = Union[
     ModuleCommand,
     ModuleInstance,
@@ -196,14 +209,25 @@ Command = Union[
     AssertInvalid,
     AssertUnlinkable,
     AssertUninstantiable,
+    Unreadable,
 ]
 
 
-def parse_script(text: str, name: str = "") -> list[Command]:
-    """Read a .wast script into commands. Raises ParseError if the script itself is malformed."""
+def parse_script(text: str, name: str = "", keep_going: bool = False) -> list[Command]:
+    """Read a .wast script into commands. Raises ParseError if the script itself is malformed;
+    with `keep_going`, only if its forms cannot be read at all (unbalanced parentheses, a bad
+    token): a command that cannot be read becomes an `Unreadable` in its place."""
     source = Source(text, name)
     reader = _Reader(source)
-    commands = [reader.command(item) for item in _group_inline_modules(read_forms(source))]
+    commands: list[Command] = []
+    for item in _group_inline_modules(read_forms(source)):
+        try:
+            commands.append(reader.command(item))
+        except ParseError as err:
+            if not keep_going:
+                raise
+            keyword = (item.head if isinstance(item, Form) else None) or ""
+            commands.append(Unreadable(reader.line(item), keyword, err))
     source.raise_pending()
     return commands
 
