@@ -40,6 +40,25 @@ def test_memory_instructions_know_their_width() -> None:
             assert op.lanes in (2, 4, 8, 16), op
 
 
+def test_memory_instructions_describe_their_access() -> None:
+    """What the engines derive every load and store from: the value type, and whether the
+    access is narrower than the value (then the width the mnemonic names) and sign-extends."""
+    memory = [op for op in ALL if op.imm in (Imm.MEMARG, Imm.MEMLANE)]
+    full = {op.valtype: op.width for op in memory if not op.narrow}
+    assert full == {ValType.I32: 4, ValType.I64: 8, ValType.F32: 4, ValType.F64: 8, ValType.V128: 16}
+    for op in memory:
+        assert op.params is not None and op.valtype == (op.results[0] if op.results else op.params[-1]), op
+        assert op.narrow == (op.width < full[op.valtype]), op
+        assert op.signed == (op.narrow and op.name.endswith("_s")), op
+    assert [op.name for op in memory if op.signed] == [
+        "i32.load8_s", "i32.load16_s", "i64.load8_s", "i64.load16_s", "i64.load32_s",
+        "v128.load8x8_s", "v128.load16x4_s", "v128.load32x2_s",
+    ]  # fmt: skip
+    assert {op.name: op.lanes for op in memory if op.imm is Imm.MEMARG and op.lanes} == {
+        name: lanes for lanes, bits in ((8, 8), (4, 16), (2, 32)) for name in (f"v128.load{bits}x{lanes}_s", f"v128.load{bits}x{lanes}_u")
+    }
+
+
 _SAMPLE_IMMEDIATES = {
     Imm.LABEL: 0,
     Imm.LABELS: ((0, 0), 0),

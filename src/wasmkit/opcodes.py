@@ -16,11 +16,18 @@ Row format, one instruction per line, inside a `[feature]` group::
 - TYPE is `PARAMS -> RESULTS` for instructions whose typing is fixed, or `special` for those
   the validator types by rule (control, parametric, variable, reference and table
   instructions).
+
+What a memory instruction does is derived from its row, once, for every engine: `width` (the
+bytes accessed), `valtype` (the type of the value loaded or stored), `narrow` (it accesses fewer
+bytes than the value has: the mnemonic names the access size, as in `i64.load32_u` or
+`v128.load8_splat`), `signed` (a narrow load sign-extends: `_s`) and, for the SIMD loads that
+extend each lane (`v128.load8x8_s`), `lanes` (how many lanes they read: 8).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from .syntax.types import ValType
@@ -98,10 +105,13 @@ class Op:
     results: tuple[ValType, ...] | None
     feature: Feature
     width: int = 0  # bytes accessed by a memory instruction (its natural alignment)
-    lanes: int = 0  # lane count bounding a lane-index immediate
+    lanes: int = 0  # lane count bounding a lane-index immediate; the lanes an extending load reads
     index: int = 0  # position in ALL: a dense key for per-instruction tables
     encoding: bytes = b""  # the opcode bytes (prefix and LEB128 sub-opcode included)
     align_log2: int = 0  # the largest valid alignment exponent of a memory instruction
+    valtype: ValType | None = None  # the value a memory instruction loads or stores
+    narrow: bool = False  # a memory instruction accesses fewer bytes than its value has
+    signed: bool = False  # a narrow load sign-extends
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
@@ -559,6 +569,10 @@ FD:FF f64x2.convert_low_i32x4_u    -              v128 -> v128
 """
 
 
+_NARROW = re.compile(r"\w+\.(load|store)\d")  # the mnemonic of a narrow access names its size
+_EXTENDING = re.compile(r"v128\.load\d+x(\d+)_")  # a SIMD load that extends each of N lanes
+
+
 def _parse_types(text: str) -> tuple[ValType, ...]:
     return tuple(ValType.from_text(word) or _bad_type(word) for word in text.split())
 
@@ -600,9 +614,16 @@ def _parse_table(text: str) -> tuple[Op, ...]:
             before, after = typing.split("->")
             params, results = _parse_types(before), _parse_types(after)
         encoding = bytes([code]) if not prefix else bytes([prefix]) + _uleb(code)
+        valtype = None
+        if imm_name in ("memarg", "memlane") and params is not None and results is not None:
+            valtype = results[0] if results else params[-1]
+        narrow = valtype is not None and _NARROW.match(name) is not None
+        extending = _EXTENDING.match(name)
+        if extending:
+            lanes = int(extending.group(1))
         ops.append(
             Op(name, prefix, code, Imm(imm_name), params, results, feature, width, lanes, len(ops),
-               encoding, width.bit_length() - 1)
+               encoding, width.bit_length() - 1, valtype, narrow, narrow and name.endswith("_s"))
         )
     return tuple(ops)
 

@@ -27,6 +27,7 @@ from llvmlite import ir
 
 from ...binary.code import BLOCK_EMPTY, Instr, block_valtype, iter_instructions
 from ...errors import TrapKind, WasmError
+from ...opcodes import Op
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import branched_loops, fuel_counts
@@ -345,7 +346,7 @@ class _Lowering:
             vector(self, instr.imm)
             return
         if instr.op.imm.name == "MEMARG":
-            self.memory_access(name, instr.imm[1])
+            self.memory_access(instr.op, instr.imm[1])
             return
         raise NativeCompileError(f"function {self.index}: the native engine does not support {name} yet")
 
@@ -644,20 +645,20 @@ class _Lowering:
         instructions reach here only in a module with a memory, which has the slot."""
         return self.builder.load(cast(ir.AllocaInstr, self.memory_size), typ=I64)
 
-    def memory_access(self, name: str, offset: int) -> None:
-        spec = _MEMORY_OPS[name]
-        kind, value_type, access_type, signed = spec
-        width = _BYTES[access_type]
-        if kind == "load":
-            pointer = self.address(offset, width)
+    def memory_access(self, op: Op, offset: int) -> None:
+        """A scalar load or store, as the instruction table describes it."""
+        value_type = ir_type(cast(ValType, op.valtype))
+        access_type = ir.IntType(8 * op.width) if op.narrow else value_type
+        if op.results:
+            pointer = self.address(offset, op.width)
             loaded = self.builder.load(pointer, typ=access_type, align=1)
-            if access_type != value_type:
-                loaded = (self.builder.sext if signed else self.builder.zext)(loaded, value_type)
+            if op.narrow:
+                loaded = (self.builder.sext if op.signed else self.builder.zext)(loaded, value_type)
             self.stack.append(loaded)
         else:
             value = self.stack.pop()
-            pointer = self.address(offset, width)
-            if access_type != value_type:
+            pointer = self.address(offset, op.width)
+            if op.narrow:
                 value = self.builder.trunc(value, access_type)
             self.builder.store(value, pointer, align=1)
 
@@ -880,35 +881,6 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "ref.is_null": _Lowering.c_ref_is_null,
     "ref.func": _Lowering.c_ref_func,
 }
-
-# name -> (kind, value type, access type, sign-extending)
-_MEMORY_OPS: dict[str, tuple[str, ir.Type, ir.Type, bool]] = {
-    "i32.load": ("load", I32, I32, False),
-    "i64.load": ("load", I64, I64, False),
-    "f32.load": ("load", F32, F32, False),
-    "f64.load": ("load", F64, F64, False),
-    "i32.load8_s": ("load", I32, I8, True),
-    "i32.load8_u": ("load", I32, I8, False),
-    "i32.load16_s": ("load", I32, I16, True),
-    "i32.load16_u": ("load", I32, I16, False),
-    "i64.load8_s": ("load", I64, I8, True),
-    "i64.load8_u": ("load", I64, I8, False),
-    "i64.load16_s": ("load", I64, I16, True),
-    "i64.load16_u": ("load", I64, I16, False),
-    "i64.load32_s": ("load", I64, I32, True),
-    "i64.load32_u": ("load", I64, I32, False),
-    "i32.store": ("store", I32, I32, False),
-    "i64.store": ("store", I64, I64, False),
-    "f32.store": ("store", F32, F32, False),
-    "f64.store": ("store", F64, F64, False),
-    "i32.store8": ("store", I32, I8, False),
-    "i32.store16": ("store", I32, I16, False),
-    "i64.store8": ("store", I64, I8, False),
-    "i64.store16": ("store", I64, I16, False),
-    "i64.store32": ("store", I64, I32, False),
-}
-_BYTES = {I8: 1, I16: 2, I32: 4, I64: 8, F32: 4, F64: 8}
-
 
 def _numeric_table() -> dict[str, tuple[int, Callable[..., ir.Value]]]:
     table: dict[str, tuple[int, Callable[..., ir.Value]]] = {}

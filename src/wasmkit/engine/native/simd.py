@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from llvmlite import ir
 
+from ...opcodes import ALL, Feature, Imm, Op
 from .nan import first_nan_wins, lane_min_max
 
 if TYPE_CHECKING:
@@ -453,63 +454,58 @@ def _memarg_offset(imm: object) -> int:
     return cast(tuple[int, int], imm)[1]
 
 
-@_register("v128.load")
-def _load(s: "_Lowering", imm: object) -> None:
-    pointer = s.address(_memarg_offset(imm), 16)
-    s.stack.append(s.builder.load(pointer, typ=I128, align=1))
+def _memory_handler(op: Op) -> Handler:
+    """The lowering of a SIMD load or store, made from what the instruction table says of it."""
+    width = op.width
+    element = ir.IntType(8 * width)  # what a lane access, a splat or a zero-extending load reads
+
+    def whole_load(s: "_Lowering", imm: object) -> None:
+        pointer = s.address(_memarg_offset(imm), width)
+        s.stack.append(s.builder.load(pointer, typ=I128, align=1))
+
+    def whole_store(s: "_Lowering", imm: object) -> None:
+        value = s.stack.pop()
+        pointer = s.address(_memarg_offset(imm), width)
+        s.builder.store(value, pointer, align=1)
+
+    def extend_load(s: "_Lowering", imm: object) -> None:
+        narrow_element = ir.IntType(8 * width // op.lanes)
+        pointer = s.address(_memarg_offset(imm), width)
+        narrow = s.builder.load(pointer, typ=ir.VectorType(narrow_element, op.lanes), align=1)
+        wide = ir.VectorType(_WIDER[narrow_element], op.lanes)
+        _push(s, (s.builder.sext if op.signed else s.builder.zext)(narrow, wide))
+
+    def splat_load(s: "_Lowering", imm: object) -> None:
+        pointer = s.address(_memarg_offset(imm), width)
+        _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), 16 // width))
+
+    def lane_load(s: "_Lowering", imm: object) -> None:
+        _, offset, lane = cast(tuple[int, int, int], imm)
+        vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
+        pointer = s.address(offset, width)
+        value = s.builder.load(pointer, typ=element, align=1)
+        _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
+
+    def lane_store(s: "_Lowering", imm: object) -> None:
+        _, offset, lane = cast(tuple[int, int, int], imm)
+        vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
+        pointer = s.address(offset, width)
+        s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
+
+    def zero_load(s: "_Lowering", imm: object) -> None:
+        pointer = s.address(_memarg_offset(imm), width)
+        s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
+
+    if op.imm is Imm.MEMLANE:
+        return lane_load if op.results else lane_store
+    if not op.narrow:
+        return whole_load if op.results else whole_store
+    if op.lanes:
+        return extend_load
+    return splat_load if op.name.endswith("_splat") else zero_load
 
 
-@_register("v128.store")
-def _store(s: "_Lowering", imm: object) -> None:
-    value = s.stack.pop()
-    pointer = s.address(_memarg_offset(imm), 16)
-    s.builder.store(value, pointer, align=1)
-
-
-def _define_memory() -> None:
-    for name, element, count, signed in (
-        ("8x8_s", I8, 8, True), ("8x8_u", I8, 8, False), ("16x4_s", I16, 4, True),
-        ("16x4_u", I16, 4, False), ("32x2_s", I32, 2, True), ("32x2_u", I32, 2, False),
-    ):  # fmt: skip
-
-        def extend_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, signed: bool = signed) -> None:
-            pointer = s.address(_memarg_offset(imm), _BITS[element] * count // 8)
-            narrow = s.builder.load(pointer, typ=ir.VectorType(element, count), align=1)
-            wide = ir.VectorType(_WIDER[element], count)
-            _push(s, (s.builder.sext if signed else s.builder.zext)(narrow, wide))
-
-        SIMD_OPS[f"v128.load{name}"] = extend_load
-    for bits, element, count in ((8, I8, 16), (16, I16, 8), (32, I32, 4), (64, I64, 2)):
-
-        def splat_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
-            pointer = s.address(_memarg_offset(imm), bits // 8)
-            _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), count))
-
-        SIMD_OPS[f"v128.load{bits}_splat"] = splat_load
-
-        def lane_load(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
-            _, offset, lane = cast(tuple[int, int, int], imm)
-            vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
-            pointer = s.address(offset, bits // 8)
-            value = s.builder.load(pointer, typ=element, align=1)
-            _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
-
-        SIMD_OPS[f"v128.load{bits}_lane"] = lane_load
-
-        def lane_store(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count, bits: int = bits) -> None:
-            _, offset, lane = cast(tuple[int, int, int], imm)
-            vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, count))
-            pointer = s.address(offset, bits // 8)
-            s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
-
-        SIMD_OPS[f"v128.store{bits}_lane"] = lane_store
-    for bits, element in ((32, I32), (64, I64)):
-
-        def zero_load(s: "_Lowering", imm: object, element: ir.Type = element, bits: int = bits) -> None:
-            pointer = s.address(_memarg_offset(imm), bits // 8)
-            s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
-
-        SIMD_OPS[f"v128.load{bits}_zero"] = zero_load
-
-
-_define_memory()
+for _op in ALL:
+    if _op.feature is Feature.SIMD and _op.valtype is not None:
+        SIMD_OPS[_op.name] = _memory_handler(_op)
+del _op

@@ -513,22 +513,21 @@ class _FunctionCompiler:
         addr = self.pop()
         text, known = self.address(addr, memarg[1])
         width = op.width
-        template = _LOADS[op.name]
         if width == 1:
             access = f"M[{text}]"
-        elif op.name == "f32.load":
+        elif op.valtype is ValType.F32:
             access = f"ld_f32({text})"
         else:
             # An unpacker reads any address at once (faster than testing the alignment); a
             # typed view is faster still when the address is known to be aligned.
-            view, unpack = _VIEWS[op.name]
+            view, suffix = _VIEWS[width, op.valtype is ValType.F64]
             if known is not None and known % width == 0:
                 access = f"{view}[{known >> (width.bit_length() - 1)}]"
             else:
-                access = f"{unpack}(M, {text})[0]"
+                access = f"u{suffix}(M, {text})[0]"
         # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
         # when its value is dropped (before an `unreachable`, say).
-        self.push(template.format(access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
+        self.push(_loaded(op, access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
 
     def store(self, op: Op, memarg: tuple[int, int]) -> None:
         value = self.pop()
@@ -536,9 +535,8 @@ class _FunctionCompiler:
         self.effect()
         text, known = self.address(addr, memarg[1])
         width = op.width
-        mask = _STORE_MASKS.get(op.name)
-        stored = f"{value.unmasked or value.text} & {mask}" if mask else value.text
-        if op.name == "f32.store":
+        stored = f"{value.unmasked or value.text} & 0x{(1 << 8 * width) - 1:X}" if op.narrow else value.text
+        if op.valtype is ValType.F32:
             self.emit(f"st_f32({text}, {value.text})")
             return
         if width == 1:
@@ -549,11 +547,11 @@ class _FunctionCompiler:
                 text = "_s"
             self.emit(f"M[{text}] = {stored}")
             return
-        view, pack = _STORE_VIEWS[op.name]
+        view, suffix = _VIEWS[width, op.valtype is ValType.F64]
         if known is not None and known % width == 0:
             self.emit(f"{view}[{known >> (width.bit_length() - 1)}] = {stored}")
         else:
-            self.emit(f"{pack}(M, {text}, {stored})")
+            self.emit(f"p{suffix}(M, {text}, {stored})")
 
     def memory_size(self, op: Op, imm: object) -> None:
         self.push("MP", SIMPLE | STATE)
@@ -1037,51 +1035,20 @@ def _zero(vt: ValType) -> str:
     return "0"
 
 
-# Loads: the expression around the raw access (sign extension and masks).
-_LOADS = {
-    "i32.load": "{0}",
-    "i64.load": "{0}",
-    "f32.load": "{0}",
-    "f64.load": "{0}",
-    "i32.load8_s": "((({0}) ^ 0x80) - 0x80) & 0xFFFFFFFF",
-    "i32.load8_u": "{0}",
-    "i32.load16_s": "((({0}) ^ 0x8000) - 0x8000) & 0xFFFFFFFF",
-    "i32.load16_u": "{0}",
-    "i64.load8_s": "((({0}) ^ 0x80) - 0x80) & 0xFFFFFFFFFFFFFFFF",
-    "i64.load8_u": "{0}",
-    "i64.load16_s": "((({0}) ^ 0x8000) - 0x8000) & 0xFFFFFFFFFFFFFFFF",
-    "i64.load16_u": "{0}",
-    "i64.load32_s": "((({0}) ^ 0x80000000) - 0x80000000) & 0xFFFFFFFFFFFFFFFF",
-    "i64.load32_u": "{0}",
-}
-_LOADS = {name: f"({text})" for name, text in _LOADS.items()}
-# The aligned view and the unaligned unpacker of each multi-byte load.
-_VIEWS = {
-    "i32.load": ("M32", "u32"),
-    "i64.load": ("M64", "u64"),
-    "f64.load": ("MF64", "uf64"),
-    "i32.load16_s": ("M16", "u16"),
-    "i32.load16_u": ("M16", "u16"),
-    "i64.load16_s": ("M16", "u16"),
-    "i64.load16_u": ("M16", "u16"),
-    "i64.load32_s": ("M32", "u32"),
-    "i64.load32_u": ("M32", "u32"),
-}
-_STORE_VIEWS = {
-    "i32.store": ("M32", "p32"),
-    "i64.store": ("M64", "p64"),
-    "f64.store": ("MF64", "pf64"),
-    "i32.store16": ("M16", "p16"),
-    "i64.store16": ("M16", "p16"),
-    "i64.store32": ("M32", "p32"),
-}
-_STORE_MASKS = {
-    "i32.store8": "0xFF",
-    "i64.store8": "0xFF",
-    "i32.store16": "0xFFFF",
-    "i64.store16": "0xFFFF",
-    "i64.store32": "0xFFFFFFFF",
-}
+# The typed view of memory and the suffix of the unaligned unpacker `u<suffix>` and packer
+# `p<suffix>` (see `engine`) for each (width, float) of a multi-byte access other than f32's.
+_VIEWS = {(2, False): ("M16", "16"), (4, False): ("M32", "32"), (8, False): ("M64", "64"), (8, True): ("MF64", "f64")}
+
+
+def _loaded(op: Op, access: str) -> str:
+    """The value a load pushes, given the expression of the raw access: sign-extended when the
+    instruction says so, as an unsigned int of its type."""
+    if not op.signed:
+        return f"({access})"
+    sign = 1 << (8 * op.width - 1)
+    mask = _M32 if op.valtype is ValType.I32 else _M64
+    return f"(((({access}) ^ {sign:#x}) - {sign:#x}) & 0x{mask:X})"
+
 
 _I32 = (ValType.I32,)
 _BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 
 from ...errors import Trap, TrapKind
-from ...opcodes import Imm, Op
+from ...opcodes import ALL, Feature, Imm, Op
 from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_to_bits
 from . import numeric
 
@@ -335,34 +335,33 @@ def _write(memory: memoryview, address: int, data: bytes) -> None:
     memory[address : address + len(data)] = data
 
 
-def _define_memory_ops() -> None:
-    FUNCTIONS["v_v128_load"] = lambda m, a: int.from_bytes(_bytes(m, a, 16), "little")
-    FUNCTIONS["v_v128_store"] = lambda m, a, v: _write(m, a, v.to_bytes(16, "little"))
-    for name, bits, wide in (("8x8", 8, 16), ("16x4", 16, 32), ("32x2", 32, 64)):
-        for signed, suffix in ((True, "s"), (False, "u")):
-            fmt = _STRUCTS[(bits, signed)].format[1:]
-            half = struct.Struct("<" + str(64 // bits) + fmt[-1])
-            FUNCTIONS[f"v_v128_load{name}_{suffix}"] = lambda m, a, h=half, w=wide: pack(h.unpack(_bytes(m, a, 8)), w)
-    for bits in (8, 16, 32, 64):
-        size = bits // 8
-        FUNCTIONS[f"v_v128_load{bits}_splat"] = lambda m, a, s=size, b=bits: pack(
-            [int.from_bytes(_bytes(m, a, s), "little")] * (128 // b), b
-        )
-        FUNCTIONS[f"v_v128_load{bits}_lane"] = lambda m, a, v, lane, s=size, b=bits: _replace(
-            v, b, lane, int.from_bytes(_bytes(m, a, s), "little")
-        )
-        FUNCTIONS[f"v_v128_store{bits}_lane"] = lambda m, a, v, lane, s=size, b=bits: _write(
-            m, a, lanes(v, b)[lane].to_bytes(s, "little")
-        )
-    FUNCTIONS["v_v128_load32_zero"] = lambda m, a: int.from_bytes(_bytes(m, a, 4), "little")
-    FUNCTIONS["v_v128_load64_zero"] = lambda m, a: int.from_bytes(_bytes(m, a, 8), "little")
-
-
-_define_memory_ops()
-
-
 def function_name(op: Op) -> str:
     return "v_" + op.name.replace(".", "_")
+
+
+def _memory_function(op: Op) -> Callable[..., object]:
+    """The function of a SIMD load or store, made from what the instruction table says of it."""
+    size = op.width
+    bits = 8 * size
+    if op.imm is Imm.MEMLANE:
+        if op.results:
+            return lambda m, a, v, lane: _replace(v, bits, lane, int.from_bytes(_bytes(m, a, size), "little"))
+        return lambda m, a, v, lane: _write(m, a, lanes(v, bits)[lane].to_bytes(size, "little"))
+    if op.lanes:  # each lane read is extended to twice its width
+        element = bits // op.lanes
+        half = struct.Struct(f"<{op.lanes}{_STRUCTS[(element, op.signed)].format[-1]}")
+        return lambda m, a: pack(half.unpack(_bytes(m, a, size)), 2 * element)
+    if op.name.endswith("_splat"):
+        return lambda m, a: pack([int.from_bytes(_bytes(m, a, size), "little")] * (128 // bits), bits)
+    if op.results:  # the whole vector, or its low lanes with the others zero
+        return lambda m, a: int.from_bytes(_bytes(m, a, size), "little")
+    return lambda m, a, v: _write(m, a, v.to_bytes(size, "little"))
+
+
+for _op in ALL:
+    if _op.feature is Feature.SIMD and _op.valtype is not None:
+        FUNCTIONS[function_name(_op)] = _memory_function(_op)
+del _op
 
 
 def simd_expression(op: Op, imm: object, operands: list[str]) -> tuple[str, str]:
