@@ -5,7 +5,7 @@ Read, check, write and print modules; run them; embed them in Python programs.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from .api import externref, f32, f64, funcref, host, i32, i64, load, v128
 from .binary import read_module, write_module

@@ -33,8 +33,9 @@ import os
 import sys
 from decimal import Decimal
 
-from .. import __version__
-from ..engine.base import Engine, cached_engine, get_engine
+from ..version import __version__
+from ..engine.base import Engine
+from ..engine.registry import cached_engine, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
 from ..runtime import Exports, Func, Linker, Module
 from ..runtime.values import f32, to_internal

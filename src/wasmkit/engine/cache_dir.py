@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 
 __all__ = ["cache_path", "default_cache_dir", "shared_engine_cache_dir", "source_digest", "write_atomically"]
 

@@ -20,7 +20,7 @@ from typing import cast
 
 import llvmlite.binding as llvm
 
-from ... import __version__
+from ...version import __version__
 from ...validate import ValidModule
 from ..cache_dir import source_digest
 from .lower import lower_module
