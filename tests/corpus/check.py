@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from wasmkit.engine.base import cached_engine
+from wasmkit.engine.registry import cached_engine
 from wasmkit.errors import WasmError
 from wasmkit.runtime import Module
 

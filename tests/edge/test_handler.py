@@ -14,7 +14,7 @@ from wasmkit.edge.cgi import CgiRequest
 from wasmkit.edge.config import load_config
 from wasmkit.edge.handler import HandlerLoadError, ModuleHandler, RunControl
 from wasmkit.edge.routing import RouteMatch
-from wasmkit.engine.base import get_engine
+from wasmkit.engine.registry import get_engine
 from wasmkit.runtime import memory as memory_module
 from tests.edge.server import handler_wat, wat_string
 

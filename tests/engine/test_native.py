@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import wasmkit
-from wasmkit.engine.base import get_engine
+from wasmkit.engine.registry import get_engine
 
 pytest.importorskip("llvmlite")
 

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 
 import wasmkit
-from wasmkit.engine.base import get_engine
+from wasmkit.engine.registry import get_engine
 from wasmkit.errors import WasmError
 from tests.hostile.shapes import SHAPES, Shape
 

@@ -33,7 +33,7 @@ from ..edge.config import ConfigError, EdgeConfig
 from ..edge.logs import SERVER, setup_logging
 from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits, protocol_factory
 from ..edge.workers import reserve_address, serve_workers
-from ..engine.base import cached_engine, get_engine, resolve_engine_name
+from ..engine.registry import cached_engine, get_engine, resolve_engine_name
 from .common import CliError, add_engine_option, env_from_flags
 
 __all__ = ["register"]

@@ -26,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..engine.base import Engine, cached_engine
+from ..engine.base import Engine
+from ..engine.registry import cached_engine
 from . import metrics
 from .cgi import CgiRequest
 from .config import ConfigError, RouteConfig

@@ -1,28 +1,18 @@
-"""The engine protocol: what every tier (Python, native) provides."""
+"""The engine protocol: what every tier (Python, native) provides, and what they share. The
+engines depend on this; the registry that picks one by name (`registry`) sits above them."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Protocol
 
 from ..syntax.types import ExternKind
 from ..validate import ValidModule
-from .cache_dir import default_cache_dir, shared_engine_cache_dir
 
 if TYPE_CHECKING:
     from ..runtime.instance import Instance
 
-__all__ = [
-    "Engine",
-    "CompiledModule",
-    "EngineGlobals",
-    "get_engine",
-    "cached_engine",
-    "resolve_engine_name",
-    "shared_globals",
-]
+__all__ = ["Engine", "CompiledModule", "EngineGlobals", "shared_globals"]
 
 
 class CompiledModule(Protocol):
@@ -87,47 +77,3 @@ class Engine(Protocol):
         """Compile a validated module (raising WasmError for what the engine cannot run).
         Metered code charges the store's fuel and checks for interruption at function entries
         and loop iterations; plain code pays nothing for either."""
-
-
-_ENGINES: dict[tuple[str, bool], Engine] = {}
-
-
-def resolve_engine_name(name: str) -> str:
-    """`name`, with "auto" resolved: the native engine when llvmlite is installed, else the
-    Python engine."""
-    if name != "auto":
-        return name
-    return "native" if importlib.util.find_spec("llvmlite") is not None else "python"
-
-
-def get_engine(name: str = "python", *, cache: bool = True) -> Engine:
-    """The engine called `name` ("python", "native" or "auto"; one shared instance per name
-    and `cache`): keeping compiled code on disk where `cache_dir.shared_engine_cache_dir`
-    says, unless `cache` is False."""
-    name = resolve_engine_name(name)
-    engine = _ENGINES.get((name, cache))
-    if engine is None:
-        engine = _ENGINES[(name, cache)] = _new_engine(name, shared_engine_cache_dir(name) if cache else None)
-    return engine
-
-
-def cached_engine(name: str = "python") -> Engine:
-    """A new engine called `name` that keeps compiled code on disk (in `$WASMKIT_CACHE_DIR`,
-    else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), for programs that start often:
-    the command line and the server's worker processes."""
-    return _new_engine(resolve_engine_name(name), default_cache_dir())
-
-
-def _new_engine(name: str, cache_dir: Path | None) -> Engine:
-    """A new engine called `name`, keeping compiled code in `cache_dir` if one is given."""
-    if name == "python":
-        from .python import PythonEngine
-
-        return PythonEngine(cache_dir=cache_dir)
-    if name == "native":
-        try:
-            from .native import NativeEngine
-        except ImportError:
-            raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
-        return NativeEngine(cache_dir=cache_dir)
-    raise ValueError(f"unknown engine {name!r} (available: python, native, auto)")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..syntax.types import FuncType
 from .call import HostError, call_inline, call_wasm
-from .values import to_api, to_internal
+from .values import FuncReference, to_api, to_internal
 from .wasm_thread import run_async
 
 __all__ = ["Func", "Caller", "type_id", "takes_caller"]
@@ -67,7 +67,7 @@ def takes_caller(fn: Callable[..., Any]) -> bool:
     return bool(params) and hints.get(params[0].name) is Caller
 
 
-class Func:
+class Func(FuncReference):
     """A function: wasm code of an instance, or a host function.
 
     A host function that asks for the caller (`access_caller=True`) gets a `Caller` as its
@@ -155,12 +155,10 @@ class Func:
         store's interruption when it is interruptible (a call still waiting for the store
         does not run), else by raising `Cancelled` in the Python code running it (the
         Python engine stops at its next instruction, native code when it returns)."""
-        from .store import CancellableCall
-
         internal = self._arguments(args)
         store = self.store
         if store is not None and store.interruptible:
-            call = CancellableCall(store)
+            call = store.cancellable_call()
             result = await run_async(call_wasm, (self.fn, internal, call), call.cancel)
         else:
             result = await run_async(call_wasm, (self.fn, internal, None if store is None else store.guard), None)

@@ -32,7 +32,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 
-from ..engine.base import Engine, get_engine
+from ..engine.base import Engine
+from ..engine.registry import get_engine
 from ..errors import Trap, TrapKind
 
 __all__ = ["Store", "StoreLimits", "CancellableCall"]
@@ -122,6 +123,12 @@ class Store:
         When no call runs, nothing happens (see the module's docstring)."""
         self._require_interruptible()
         self._set_interrupt(True)
+
+    def cancellable_call(self) -> CancellableCall:
+        """A guard for one call into this (interruptible) store that another thread can cancel
+        (`Func.call_async` makes one per call)."""
+        self._require_interruptible()
+        return CancellableCall(self)
 
     def set_deadline(self, seconds: float | None) -> None:
         """Make the store's deadline `seconds` from now, replacing any earlier one (None:

@@ -22,6 +22,7 @@ import struct
 from ..syntax.types import ValType
 
 __all__ = [
+    "FuncReference",
     "to_internal",
     "to_api",
     "from_bits",
@@ -76,6 +77,14 @@ _F64 = ValType.F64
 _V128 = ValType.V128
 
 
+class FuncReference:
+    """What a funcref holds: a function. `runtime.func.Func` is the one kind there is; the
+    class lives here so that checking a funcref needs no import of the functions' module,
+    which itself converts values through this one."""
+
+    __slots__ = ()
+
+
 def to_internal(vt: ValType, value: object) -> object:
     """A Python value as the engines hold it. TypeError or ValueError if it does not fit."""
     if vt is _I32 or vt is _I64:
@@ -101,9 +110,7 @@ def to_internal(vt: ValType, value: object) -> object:
             raise ValueError(f"{value} does not fit in v128")
         return value & ((1 << 128) - 1)
     if vt is ValType.FUNCREF:
-        from .func import Func
-
-        if value is not None and not isinstance(value, Func):
+        if value is not None and not isinstance(value, FuncReference):
             raise TypeError(f"expected a Func or None for funcref, got {type(value).__name__}")
     return value
 
