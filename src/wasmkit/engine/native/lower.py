@@ -338,8 +338,7 @@ class _Lowering:
             return
         simple = _SIMPLE.get(name)
         if simple is not None:
-            arity, emit = simple
-            self.stack.append(emit(self, *self.pop_operands(arity)))
+            self.stack.append(simple(self, *self.pop_operands(len(cast(tuple[ValType, ...], instr.op.params)))))
             return
         vector = SIMD_OPS.get(name)
         if vector is not None:
@@ -882,73 +881,75 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "ref.func": _Lowering.c_ref_func,
 }
 
-def _numeric_table() -> dict[str, tuple[int, Callable[..., ir.Value]]]:
-    table: dict[str, tuple[int, Callable[..., ir.Value]]] = {}
+def _numeric_table() -> dict[str, Callable[..., ir.Value]]:
+    """How each numeric instruction lowers: a function of the lowering and the instruction's
+    operands (as many as the opcode table gives it parameters) to its result."""
+    table: dict[str, Callable[..., ir.Value]] = {}
     icmp = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
     for prefix, typ, vt in (("i32", I32, ValType.I32), ("i64", I64, ValType.I64)):
         bits = typ.width
-        table[f"{prefix}.eqz"] = (1, lambda s, a, t=typ: s.bool32(s.builder.icmp_unsigned("==", a, ir.Constant(t, 0))))
+        table[f"{prefix}.eqz"] = lambda s, a, t=typ: s.bool32(s.builder.icmp_unsigned("==", a, ir.Constant(t, 0)))
         for op, pred in icmp.items():
             if op in ("eq", "ne"):
-                table[f"{prefix}.{op}"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b)))
+                table[f"{prefix}.{op}"] = lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b))
             else:
-                table[f"{prefix}.{op}_s"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_signed(p, a, b)))
-                table[f"{prefix}.{op}_u"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b)))
-        table[f"{prefix}.clz"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.ctlz.i{n}", a.type, [a, ir.Constant(I1, 0)]))
-        table[f"{prefix}.ctz"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.cttz.i{n}", a.type, [a, ir.Constant(I1, 0)]))
-        table[f"{prefix}.popcnt"] = (1, lambda s, a, n=bits: s.intrinsic(f"llvm.ctpop.i{n}", a.type, [a]))
-        table[f"{prefix}.add"] = (2, lambda s, a, b: s.builder.add(a, b))
-        table[f"{prefix}.sub"] = (2, lambda s, a, b: s.builder.sub(a, b))
-        table[f"{prefix}.mul"] = (2, lambda s, a, b: s.builder.mul(a, b))
-        table[f"{prefix}.and"] = (2, lambda s, a, b: s.builder.and_(a, b))
-        table[f"{prefix}.or"] = (2, lambda s, a, b: s.builder.or_(a, b))
-        table[f"{prefix}.xor"] = (2, lambda s, a, b: s.builder.xor(a, b))
+                table[f"{prefix}.{op}_s"] = lambda s, a, b, p=pred: s.bool32(s.builder.icmp_signed(p, a, b))
+                table[f"{prefix}.{op}_u"] = lambda s, a, b, p=pred: s.bool32(s.builder.icmp_unsigned(p, a, b))
+        table[f"{prefix}.clz"] = lambda s, a, n=bits: s.intrinsic(f"llvm.ctlz.i{n}", a.type, [a, ir.Constant(I1, 0)])
+        table[f"{prefix}.ctz"] = lambda s, a, n=bits: s.intrinsic(f"llvm.cttz.i{n}", a.type, [a, ir.Constant(I1, 0)])
+        table[f"{prefix}.popcnt"] = lambda s, a, n=bits: s.intrinsic(f"llvm.ctpop.i{n}", a.type, [a])
+        table[f"{prefix}.add"] = lambda s, a, b: s.builder.add(a, b)
+        table[f"{prefix}.sub"] = lambda s, a, b: s.builder.sub(a, b)
+        table[f"{prefix}.mul"] = lambda s, a, b: s.builder.mul(a, b)
+        table[f"{prefix}.and"] = lambda s, a, b: s.builder.and_(a, b)
+        table[f"{prefix}.or"] = lambda s, a, b: s.builder.or_(a, b)
+        table[f"{prefix}.xor"] = lambda s, a, b: s.builder.xor(a, b)
         for op in ("div_s", "div_u", "rem_s", "rem_u"):
-            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.divide(a, b, o))
+            table[f"{prefix}.{op}"] = lambda s, a, b, o=op: s.divide(a, b, o)
         for op in ("shl", "shr_s", "shr_u", "rotl", "rotr"):
-            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.shift(a, b, o))
+            table[f"{prefix}.{op}"] = lambda s, a, b, o=op: s.shift(a, b, o)
     fcmp = {"eq": "==", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
     for prefix, typ in (("f32", F32), ("f64", F64)):
         for op, pred in fcmp.items():
-            table[f"{prefix}.{op}"] = (2, lambda s, a, b, p=pred: s.bool32(s.builder.fcmp_ordered(p, a, b)))
-        table[f"{prefix}.ne"] = (2, lambda s, a, b: s.bool32(s.builder.fcmp_unordered("!=", a, b)))
+            table[f"{prefix}.{op}"] = lambda s, a, b, p=pred: s.bool32(s.builder.fcmp_ordered(p, a, b))
+        table[f"{prefix}.ne"] = lambda s, a, b: s.bool32(s.builder.fcmp_unordered("!=", a, b))
         for op, intrinsic in (("abs", "fabs"), ("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"),
                               ("nearest", "roundeven"), ("sqrt", "sqrt")):  # fmt: skip
-            table[f"{prefix}.{op}"] = (1, lambda s, a, i=intrinsic: s.float_unary(i, a))
-        table[f"{prefix}.neg"] = (1, lambda s, a: s.builder.fneg(a))
+            table[f"{prefix}.{op}"] = lambda s, a, i=intrinsic: s.float_unary(i, a)
+        table[f"{prefix}.neg"] = lambda s, a: s.builder.fneg(a)
         for op in ("add", "sub", "mul", "div"):
-            table[f"{prefix}.{op}"] = (2, lambda s, a, b, o=op: s.arithmetic(f"f{o}", a, b))
-        table[f"{prefix}.min"] = (2, lambda s, a, b: s.min_max("minimum", a, b))
-        table[f"{prefix}.max"] = (2, lambda s, a, b: s.min_max("maximum", a, b))
-        table[f"{prefix}.copysign"] = (2, lambda s, a, b: s.float_binary("copysign", a, b))
+            table[f"{prefix}.{op}"] = lambda s, a, b, o=op: s.arithmetic(f"f{o}", a, b)
+        table[f"{prefix}.min"] = lambda s, a, b: s.min_max("minimum", a, b)
+        table[f"{prefix}.max"] = lambda s, a, b: s.min_max("maximum", a, b)
+        table[f"{prefix}.copysign"] = lambda s, a, b: s.float_binary("copysign", a, b)
     b = lambda s: s.builder  # noqa: E731
     table.update({
-        "i32.wrap_i64": (1, lambda s, a: b(s).trunc(a, I32)),
-        "i64.extend_i32_s": (1, lambda s, a: b(s).sext(a, I64)),
-        "i64.extend_i32_u": (1, lambda s, a: b(s).zext(a, I64)),
-        "i32.extend8_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I8), I32)),
-        "i32.extend16_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I16), I32)),
-        "i64.extend8_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I8), I64)),
-        "i64.extend16_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I16), I64)),
-        "i64.extend32_s": (1, lambda s, a: b(s).sext(b(s).trunc(a, I32), I64)),
+        "i32.wrap_i64": lambda s, a: b(s).trunc(a, I32),
+        "i64.extend_i32_s": lambda s, a: b(s).sext(a, I64),
+        "i64.extend_i32_u": lambda s, a: b(s).zext(a, I64),
+        "i32.extend8_s": lambda s, a: b(s).sext(b(s).trunc(a, I8), I32),
+        "i32.extend16_s": lambda s, a: b(s).sext(b(s).trunc(a, I16), I32),
+        "i64.extend8_s": lambda s, a: b(s).sext(b(s).trunc(a, I8), I64),
+        "i64.extend16_s": lambda s, a: b(s).sext(b(s).trunc(a, I16), I64),
+        "i64.extend32_s": lambda s, a: b(s).sext(b(s).trunc(a, I32), I64),
         # Canonicalised: LLVM folds demote(promote(x)) to x, which keeps a signalling NaN.
-        "f32.demote_f64": (1, lambda s, a: s.float_unary("canonicalize", b(s).fptrunc(a, F32))),
-        "f64.promote_f32": (1, lambda s, a: s.float_unary("canonicalize", b(s).fpext(a, F64))),
-        "i32.reinterpret_f32": (1, lambda s, a: b(s).bitcast(a, I32)),
-        "i64.reinterpret_f64": (1, lambda s, a: b(s).bitcast(a, I64)),
-        "f32.reinterpret_i32": (1, lambda s, a: b(s).bitcast(a, F32)),
-        "f64.reinterpret_i64": (1, lambda s, a: b(s).bitcast(a, F64)),
+        "f32.demote_f64": lambda s, a: s.float_unary("canonicalize", b(s).fptrunc(a, F32)),
+        "f64.promote_f32": lambda s, a: s.float_unary("canonicalize", b(s).fpext(a, F64)),
+        "i32.reinterpret_f32": lambda s, a: b(s).bitcast(a, I32),
+        "i64.reinterpret_f64": lambda s, a: b(s).bitcast(a, I64),
+        "f32.reinterpret_i32": lambda s, a: b(s).bitcast(a, F32),
+        "f64.reinterpret_i64": lambda s, a: b(s).bitcast(a, F64),
     })  # fmt: skip
     for target, ttyp in (("i32", I32), ("i64", I64)):
         for source in ("f32", "f64"):
             for sign in ("s", "u"):
                 signed = sign == "s"
-                table[f"{target}.trunc_{source}_{sign}"] = (1, lambda s, a, t=ttyp, g=signed: s.truncate(a, t, g))
-                table[f"{target}.trunc_sat_{source}_{sign}"] = (1, lambda s, a, t=ttyp, g=signed: s.saturate(a, t, g))
+                table[f"{target}.trunc_{source}_{sign}"] = lambda s, a, t=ttyp, g=signed: s.truncate(a, t, g)
+                table[f"{target}.trunc_sat_{source}_{sign}"] = lambda s, a, t=ttyp, g=signed: s.saturate(a, t, g)
     for target, ttyp in (("f32", F32), ("f64", F64)):
         for source in ("i32", "i64"):
-            table[f"{target}.convert_{source}_s"] = (1, lambda s, a, t=ttyp: s.builder.sitofp(a, t))
-            table[f"{target}.convert_{source}_u"] = (1, lambda s, a, t=ttyp: s.builder.uitofp(a, t))
+            table[f"{target}.convert_{source}_s"] = lambda s, a, t=ttyp: s.builder.sitofp(a, t)
+            table[f"{target}.convert_{source}_u"] = lambda s, a, t=ttyp: s.builder.uitofp(a, t)
     return table
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from llvmlite import ir
 
-from ...opcodes import ALL, Feature, Imm, Op
+from ...opcodes import ALL, BY_NAME, Feature, Imm, Op
 from .nan import first_nan_wins, lane_min_max
 
 if TYPE_CHECKING:
@@ -102,20 +102,15 @@ def _push(s: "_Lowering", value: ir.Value) -> None:
     s.stack.append(s.builder.bitcast(value, I128) if value.type != I128 else value)
 
 
-def _unary(name: str, shape: str, build: Callable[[_Vec, ir.Value], ir.Value]) -> None:
+def _vector_op(name: str, shape: str, build: Callable[..., ir.Value]) -> None:
+    """Register `name` as `build` over its operands (as many as the opcode table gives it
+    parameters), each seen as a vector of `shape`."""
+    arity = len(BY_NAME[name].params or ())
+
     def handler(s: "_Lowering", imm: object) -> None:
         v = _Vec(s)
-        _push(s, build(v, v.as_vec(s.stack.pop(), shape)))
-
-    SIMD_OPS[name] = handler
-
-
-def _binary(name: str, shape: str, build: Callable[[_Vec, ir.Value, ir.Value], ir.Value]) -> None:
-    def handler(s: "_Lowering", imm: object) -> None:
-        v = _Vec(s)
-        b = v.as_vec(s.stack.pop(), shape)
-        a = v.as_vec(s.stack.pop(), shape)
-        _push(s, build(v, a, b))
+        operands = [v.as_vec(s.stack.pop(), shape) for _ in range(arity)]  # the top one first
+        _push(s, build(v, *reversed(operands)))
 
     SIMD_OPS[name] = handler
 
@@ -213,11 +208,11 @@ _define_lanes()
 
 # -- bitwise --
 
-_binary("v128.and", "i64x2", lambda v, a, b: v.b.and_(a, b))
-_binary("v128.or", "i64x2", lambda v, a, b: v.b.or_(a, b))
-_binary("v128.xor", "i64x2", lambda v, a, b: v.b.xor(a, b))
-_binary("v128.andnot", "i64x2", lambda v, a, b: v.b.and_(a, v.b.not_(b)))
-_unary("v128.not", "i64x2", lambda v, a: v.b.not_(a))
+_vector_op("v128.and", "i64x2", lambda v, a, b: v.b.and_(a, b))
+_vector_op("v128.or", "i64x2", lambda v, a, b: v.b.or_(a, b))
+_vector_op("v128.xor", "i64x2", lambda v, a, b: v.b.xor(a, b))
+_vector_op("v128.andnot", "i64x2", lambda v, a, b: v.b.and_(a, v.b.not_(b)))
+_vector_op("v128.not", "i64x2", lambda v, a: v.b.not_(a))
 
 
 @_register("v128.bitselect")
@@ -245,17 +240,17 @@ def _define_integer(shape: str) -> None:
     predicates = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
     for op, pred in predicates.items():
         if op in ("eq", "ne"):
-            _binary(f"{shape}.{op}", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
+            _vector_op(f"{shape}.{op}", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
             continue
-        _binary(f"{shape}.{op}_s", shape, functools.partial(_int_compare, pred=pred, signed=True, element=element))
+        _vector_op(f"{shape}.{op}_s", shape, functools.partial(_int_compare, pred=pred, signed=True, element=element))
         if element is not I64:
-            _binary(f"{shape}.{op}_u", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
-    _binary(f"{shape}.add", shape, lambda v, a, b: v.b.add(a, b))
-    _binary(f"{shape}.sub", shape, lambda v, a, b: v.b.sub(a, b))
+            _vector_op(f"{shape}.{op}_u", shape, functools.partial(_int_compare, pred=pred, signed=False, element=element))
+    _vector_op(f"{shape}.add", shape, lambda v, a, b: v.b.add(a, b))
+    _vector_op(f"{shape}.sub", shape, lambda v, a, b: v.b.sub(a, b))
     if element is not I8:
-        _binary(f"{shape}.mul", shape, lambda v, a, b: v.b.mul(a, b))
-    _unary(f"{shape}.neg", shape, lambda v, a: v.b.sub(zero, a))
-    _unary(f"{shape}.abs", shape, lambda v, a: v.intrinsic(f"llvm.abs.{name}", vec, [a, ir.Constant(I1, 0)]))
+        _vector_op(f"{shape}.mul", shape, lambda v, a, b: v.b.mul(a, b))
+    _vector_op(f"{shape}.neg", shape, lambda v, a: v.b.sub(zero, a))
+    _vector_op(f"{shape}.abs", shape, lambda v, a: v.intrinsic(f"llvm.abs.{name}", vec, [a, ir.Constant(I1, 0)]))
 
     def all_true(s: "_Lowering", imm: object) -> None:
         v = _Vec(s)
@@ -285,20 +280,20 @@ def _define_integer(shape: str) -> None:
     SIMD_OPS[f"{shape}.shr_u"] = functools.partial(shift, op="lshr")
     if element in (I8, I16):
         for op, intrinsic in (("add_sat_s", "sadd.sat"), ("add_sat_u", "uadd.sat"), ("sub_sat_s", "ssub.sat"), ("sub_sat_u", "usub.sat")):
-            _binary(f"{shape}.{op}", shape, functools.partial(_lanewise, name=f"llvm.{intrinsic}.{name}", typ=vec))
+            _vector_op(f"{shape}.{op}", shape, functools.partial(_lanewise, name=f"llvm.{intrinsic}.{name}", typ=vec))
 
         def avgr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
             wide = ir.VectorType(_WIDER[element], count)
             total = v.b.add(v.b.add(v.b.zext(a, wide), v.b.zext(b, wide)), v.const_vec(_WIDER[element], count, 1))
             return v.b.trunc(v.b.lshr(total, v.const_vec(_WIDER[element], count, 1)), vec)
 
-        _binary(f"{shape}.avgr_u", shape, avgr)
+        _vector_op(f"{shape}.avgr_u", shape, avgr)
     if element is not I64:
         for op in ("smin", "umin", "smax", "umax"):
             wasm = {"smin": "min_s", "umin": "min_u", "smax": "max_s", "umax": "max_u"}[op]
-            _binary(f"{shape}.{wasm}", shape, functools.partial(_lanewise, name=f"llvm.{op}.{name}", typ=vec))
+            _vector_op(f"{shape}.{wasm}", shape, functools.partial(_lanewise, name=f"llvm.{op}.{name}", typ=vec))
     if element is I8:
-        _unary(f"{shape}.popcnt", shape, lambda v, a: v.intrinsic(f"llvm.ctpop.{name}", vec, [a]))
+        _vector_op(f"{shape}.popcnt", shape, lambda v, a: v.intrinsic(f"llvm.ctpop.{name}", vec, [a]))
 
 
 for _shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
@@ -320,12 +315,12 @@ def _define_widening() -> None:
                     part = v.half(a, half == "high")
                     return (v.b.sext if sign == "s" else v.b.zext)(part, wide)
 
-                _unary(f"{wide_shape}.extend_{half}_{narrow_shape}_{sign}", narrow_shape, extend)
+                _vector_op(f"{wide_shape}.extend_{half}_{narrow_shape}_{sign}", narrow_shape, extend)
 
                 def extmul(v: _Vec, a: ir.Value, b: ir.Value, f: Callable[..., ir.Value] = extend) -> ir.Value:
                     return v.b.mul(f(v, a), f(v, b))
 
-                _binary(f"{wide_shape}.extmul_{half}_{narrow_shape}_{sign}", narrow_shape, extmul)
+                _vector_op(f"{wide_shape}.extmul_{half}_{narrow_shape}_{sign}", narrow_shape, extmul)
         if wide_shape != "i64x2":
             for sign in ("s", "u"):
 
@@ -336,7 +331,7 @@ def _define_widening() -> None:
                     widen = v.b.sext if sign == "s" else v.b.zext
                     return v.b.add(widen(even, wide), widen(odd, wide))
 
-                _unary(f"{wide_shape}.extadd_pairwise_{narrow_shape}_{sign}", narrow_shape, pairwise)
+                _vector_op(f"{wide_shape}.extadd_pairwise_{narrow_shape}_{sign}", narrow_shape, pairwise)
 
     for narrow_shape, wide_shape in (("i8x16", "i16x8"), ("i16x8", "i32x4")):
         narrow_element, count = SHAPES[narrow_shape]
@@ -355,7 +350,7 @@ def _define_widening() -> None:
                 clamped = v.intrinsic(f"llvm.smin.{name}", both.type, [clamped, v.const_vec(wide_element, count, high)])
                 return v.b.trunc(clamped, ir.VectorType(narrow_element, count))
 
-            _binary(f"{narrow_shape}.narrow_{wide_shape}_{sign}", wide_shape, narrow)
+            _vector_op(f"{narrow_shape}.narrow_{wide_shape}_{sign}", wide_shape, narrow)
 
 
 _define_widening()
@@ -375,8 +370,8 @@ def _dot(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
     return v.b.add(v.shuffle(product, product, [0, 2, 4, 6]), v.shuffle(product, product, [1, 3, 5, 7]))
 
 
-_binary("i16x8.q15mulr_sat_s", "i16x8", _q15mulr)
-_binary("i32x4.dot_i16x8_s", "i16x8", _dot)
+_vector_op("i16x8.q15mulr_sat_s", "i16x8", _q15mulr)
+_vector_op("i32x4.dot_i16x8_s", "i16x8", _dot)
 
 
 # -- float lanes --
@@ -387,21 +382,21 @@ def _define_float(shape: str) -> None:
     name = _vname(element, count)
     vec = vtype(shape)
     for op, pred in {"eq": "==", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}.items():
-        _binary(f"{shape}.{op}", shape, functools.partial(_float_compare, pred=pred, element=element))
-    _binary(f"{shape}.ne", shape, lambda v, a, b: v.mask_to_lanes(v.b.fcmp_unordered("!=", a, b), element))
+        _vector_op(f"{shape}.{op}", shape, functools.partial(_float_compare, pred=pred, element=element))
+    _vector_op(f"{shape}.ne", shape, lambda v, a, b: v.mask_to_lanes(v.b.fcmp_unordered("!=", a, b), element))
     for op in ("add", "sub", "mul", "div"):
-        _binary(f"{shape}.{op}", shape, functools.partial(_float_arithmetic, op=f"f{op}"))
+        _vector_op(f"{shape}.{op}", shape, functools.partial(_float_arithmetic, op=f"f{op}"))
     for op, intrinsic in (("abs", "fabs"), ("sqrt", "sqrt"), ("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"), ("nearest", "roundeven")):
-        _unary(f"{shape}.{op}", shape, functools.partial(_lanewise_unary, name=f"llvm.{intrinsic}.{name}", typ=vec))
-    _unary(f"{shape}.neg", shape, lambda v, a: v.b.fneg(a))
+        _vector_op(f"{shape}.{op}", shape, functools.partial(_lanewise_unary, name=f"llvm.{intrinsic}.{name}", typ=vec))
+    _vector_op(f"{shape}.neg", shape, lambda v, a: v.b.fneg(a))
     for op, intrinsic in (("min", "minimum"), ("max", "maximum")):
 
         def min_max(v: _Vec, a: ir.Value, b: ir.Value, i: str = intrinsic) -> ir.Value:
             return lane_min_max(v.b, i, a, b, v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
 
-        _binary(f"{shape}.{op}", shape, min_max)
-    _binary(f"{shape}.pmin", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", b, a), b, a))
-    _binary(f"{shape}.pmax", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", a, b), b, a))
+        _vector_op(f"{shape}.{op}", shape, min_max)
+    _vector_op(f"{shape}.pmin", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", b, a), b, a))
+    _vector_op(f"{shape}.pmax", shape, lambda v, a, b: v.b.select(v.b.fcmp_ordered("<", a, b), b, a))
 
 
 _define_float("f32x4")
@@ -425,10 +420,10 @@ def _quiet_nans(v: _Vec, value: ir.Value) -> ir.Value:
     return v.b.bitcast(v.b.select(is_nan, quieted, bits), value.type)
 
 
-_unary("i32x4.trunc_sat_f32x4_s", "f32x4", lambda v, a: v.intrinsic("llvm.fptosi.sat.v4i32.v4f32", vtype("i32x4"), [a]))
-_unary("i32x4.trunc_sat_f32x4_u", "f32x4", lambda v, a: v.intrinsic("llvm.fptoui.sat.v4i32.v4f32", vtype("i32x4"), [a]))
-_unary("f32x4.convert_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(a, vtype("f32x4")))
-_unary("f32x4.convert_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(a, vtype("f32x4")))
+_vector_op("i32x4.trunc_sat_f32x4_s", "f32x4", lambda v, a: v.intrinsic("llvm.fptosi.sat.v4i32.v4f32", vtype("i32x4"), [a]))
+_vector_op("i32x4.trunc_sat_f32x4_u", "f32x4", lambda v, a: v.intrinsic("llvm.fptoui.sat.v4i32.v4f32", vtype("i32x4"), [a]))
+_vector_op("f32x4.convert_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(a, vtype("f32x4")))
+_vector_op("f32x4.convert_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(a, vtype("f32x4")))
 
 
 def _zero_extend_pair(v: _Vec, pair: ir.Value) -> ir.Value:
@@ -436,15 +431,15 @@ def _zero_extend_pair(v: _Vec, pair: ir.Value) -> ir.Value:
     return v.shuffle(pair, ir.Constant(pair.type, None), [0, 1, 2, 3])
 
 
-_unary("i32x4.trunc_sat_f64x2_s_zero", "f64x2",
+_vector_op("i32x4.trunc_sat_f64x2_s_zero", "f64x2",
        lambda v, a: _zero_extend_pair(v, v.intrinsic("llvm.fptosi.sat.v2i32.v2f64", ir.VectorType(I32, 2), [a])))
-_unary("i32x4.trunc_sat_f64x2_u_zero", "f64x2",
+_vector_op("i32x4.trunc_sat_f64x2_u_zero", "f64x2",
        lambda v, a: _zero_extend_pair(v, v.intrinsic("llvm.fptoui.sat.v2i32.v2f64", ir.VectorType(I32, 2), [a])))
-_unary("f64x2.convert_low_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(v.half(a, False), vtype("f64x2")))
-_unary("f64x2.convert_low_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(v.half(a, False), vtype("f64x2")))
-_unary("f32x4.demote_f64x2_zero", "f64x2",
+_vector_op("f64x2.convert_low_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(v.half(a, False), vtype("f64x2")))
+_vector_op("f64x2.convert_low_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(v.half(a, False), vtype("f64x2")))
+_vector_op("f32x4.demote_f64x2_zero", "f64x2",
        lambda v, a: _quiet_nans(v, _zero_extend_pair(v, v.b.fptrunc(a, ir.VectorType(F32, 2)))))
-_unary("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _quiet_nans(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
+_vector_op("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _quiet_nans(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
 
 
 # -- memory --

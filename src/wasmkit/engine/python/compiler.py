@@ -321,11 +321,11 @@ class _FunctionCompiler:
             return
         wrapping = _WRAPPING.get(name)
         if wrapping is not None:
-            self.wrapping(*wrapping)
+            self.wrapping(*wrapping, _arity(op))
             return
         template = TEMPLATES.get(name)
         if template is not None:
-            self.apply(template[0], template[1], _TEMPLATE_ARITY[name])
+            self.apply(template[0], template[1], _arity(op))
             return
         if op.imm is Imm.MEMARG and op.results:
             self.load(op, imm)  # type: ignore[arg-type]
@@ -564,8 +564,7 @@ class _FunctionCompiler:
     def bulk(self, op: Op, imm: object) -> None:
         """memory.fill/copy/init, data.drop and the table instructions: runtime helpers."""
         name = op.name
-        arity = len(op.params) if op.params is not None else _TABLE_ARITY[name]
-        operands = self.args(arity)
+        operands = self.args(_arity(op))
         self.effect()
         text = ", ".join(e.text for e in operands)
         helper, results = _BULK[name]
@@ -1065,7 +1064,9 @@ _BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {
     "table.init": ("table_init", ()),
     "elem.drop": ("elem_drop", ()),
 }
-_TABLE_ARITY = {
+# The operand counts of the instructions the opcode table types by a rule (see `_arity`).
+_RULE_ARITY = {
+    "ref.is_null": 1,
     "table.get": 1,
     "table.set": 2,
     "table.size": 0,
@@ -1074,6 +1075,11 @@ _TABLE_ARITY = {
     "table.copy": 3,
     "table.init": 3,
 }
+
+
+def _arity(op: Op) -> int:
+    """How many operands `op` takes: its parameters in the opcode table, or by its rule."""
+    return len(op.params) if op.params is not None else _RULE_ARITY[op.name]
 
 
 def _bulk_immediates(name: str, imm: object) -> str:
@@ -1091,19 +1097,17 @@ def _bulk_immediates(name: str, imm: object) -> str:
     return f"TT{imm}"
 
 
-# The operations done by `wrapping`: (operator, mask, arity).
+# The operations done by `wrapping`: (operator, mask).
 _WRAPPING = {
-    f"{t}.{name}": (operator, mask, arity)
+    f"{t}.{name}": (operator, mask)
     for t, mask in (("i32", "0xFFFFFFFF"), ("i64", "0xFFFFFFFFFFFFFFFF"))
-    for name, operator, arity in (("add", "+", 2), ("sub", "-", 2), ("mul", "*", 2), ("shl", "<<", 2), ("rotl", "rotl", 2), ("rotr", "rotr", 2))
+    for name, operator in (("add", "+"), ("sub", "-"), ("mul", "*"), ("shl", "<<"), ("rotl", "rotl"), ("rotr", "rotr"))
 }
-_WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF", 1)
+_WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF")
 
 # A float constant's text in generated code when it is finite (others are named: see `const`).
 _FINITE_LITERAL = re.compile(r"-?\d[\d.e+-]*$")
 
-# How many operands each template takes (ref.is_null has no fixed type in the opcode table).
-_TEMPLATE_ARITY = {name: len(set(re.findall(r"\{(\d)\}", text))) for name, (text, _) in TEMPLATES.items()}
 
 # Each handler takes (compiler, op, immediates), the immediates shaped as `op.imm` says.
 _HANDLERS: dict[str, Callable[..., None]] = {
