@@ -40,7 +40,8 @@ class Cursor:
 
     def fail(self, message: str, item: Item | None = None) -> NoReturn:
         if message == "unexpected token" and _is_unknown_token(item):
-            message = f"unknown operator {item.text}"  # what the reference lexer says of such a token
+            # What the reference lexer says of such a token (a lone `$` names nothing).
+            message = "empty identifier" if item.text == "$" else f"unknown operator {item.text}"
         self.source.fail(message, self.offset_of(item))
 
     def fail_here(self, message: str) -> NoReturn:

@@ -5,7 +5,13 @@ parentheses or `;`, where a string literal (which may hold any of those) counts 
 run. A run that is exactly one string is a string token, `$` and id characters an identifier,
 id characters alone an atom (a keyword or a number); anything else (`data"a"`, `"a""b"`) is a
 reserved token, which no rule of the grammar accepts. Comments (`;;` to the end of the line,
-nested `(; ;)` blocks) and annotations `(@name ...)` are skipped.
+nested `(; ;)` blocks) are skipped.
+
+An annotation `(@id ...)` is checked as the spec's lexer checks it (an id, balanced parentheses,
+only the characters tokens and strings may hold) and kept out of the tree of forms: it goes to
+`Source.annotations`, in textual order, where the parser looks for the annotations it knows
+(@custom, @name, @metadata.code.branch_hint) by their positions. Every other annotation is
+ignored, as the spec asks.
 
 Positions are byte-independent character offsets into the source; `Source.locate` turns one
 into line and column only when an error is reported.
@@ -20,7 +26,7 @@ from typing import NoReturn, Union
 
 from ..errors import ParseError
 
-__all__ = ["Source", "Token", "Form", "Item", "read_forms", "ATOM", "ID", "STRING", "RESERVED"]
+__all__ = ["Source", "Token", "Form", "Annotation", "Item", "read_forms", "item_end", "ATOM", "ID", "STRING", "RESERVED"]
 
 ATOM, ID, STRING, RESERVED = "atom", "id", "string", "reserved"
 
@@ -46,6 +52,10 @@ _STRING_PREFIX = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')
 # A string literal whose escapes are all `\hh` or one of _SIMPLE_ESCAPES (the common case).
 _SIMPLE_STRING = re.compile(r'"[^"\\\x00-\x1f\x7f]*+(?:\\(?:[0-9a-fA-F]{2}|[tnr"\'\\])[^"\\\x00-\x1f\x7f]*+)*+"')
 _COMMENT_DELIMITER = re.compile(r"\(;|;\)")
+# An annotation's id: id characters, or a string literal (decoded, it must be UTF-8 and not empty).
+_ANNOTATION_ID = re.compile(f"[{_IDCHARS}]+|{_STRING.pattern}")
+# In a run inside an annotation: a string literal, or a character no token may hold there.
+_ANNOTATION_ILLEGAL = re.compile(f"{_STRING.pattern}|(?P<illegal>[^\\x21-\\x7e])")
 _SIMPLE_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\": b"\\"}
 # Each one-character escape and its `\hh` spelling, the escaped backslash first (see
 # _decode_simple).
@@ -62,6 +72,7 @@ class Source:
         self.name = name
         self._line_starts: list[int] | None = None
         self.pending_error: ParseError | None = None  # see read_forms
+        self.annotations: list[Annotation] = []  # the top-level annotations read, in order
 
     def raise_pending(self) -> None:
         """Raise the error that reading left for after parsing, if any."""
@@ -75,15 +86,16 @@ class Source:
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return line + 1, offset - self._line_starts[line] + 1
 
-    def error(self, message: str, offset: int) -> ParseError:
+    def error(self, message: str, offset: int, kind: type[ParseError] = ParseError) -> ParseError:
+        """A ParseError (or the subclass `kind`) located at `offset`."""
         line, column = self.locate(offset)
         start = self._line_starts[line - 1] if self._line_starts else 0
         end = self.text.find("\n", start)
         source_line = self.text[start : end if end >= 0 else len(self.text)]
-        return ParseError(message, line, column, source_line[:200], self.name)
+        return kind(message, line, column, source_line[:200], self.name)
 
-    def fail(self, message: str, offset: int) -> NoReturn:
-        raise self.error(message, offset)
+    def fail(self, message: str, offset: int, kind: type[ParseError] = ParseError) -> NoReturn:
+        raise self.error(message, offset, kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +124,23 @@ class Form(list):
         return None
 
 
+class Annotation(Form):
+    """An annotation `(@name item*)`: its items are tokens, parenthesised forms and nested
+    annotations; `offset` is where `(@` stands and `end` is just after its `)`."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, offset: int, name: str) -> None:
+        super().__init__(offset)
+        self.name = name
+
+
 Item = Union[Token, Form]
+
+
+def item_end(item: Item) -> int:
+    """The offset just after an item."""
+    return item.end if isinstance(item, Form) else item.offset + len(item.text)
 
 
 def _decode_simple(body: str) -> bytes:
@@ -216,7 +244,9 @@ def read_forms(source: Source) -> list[Item]:
         elif kind == "block_comment":
             end = _skip_block_comment(text, pos, source)
         elif kind == "annotation":
-            end = _skip_annotation(text, pos, source)
+            annotation = _read_annotation(text, pos, source)
+            source.annotations.append(annotation)
+            end = annotation.end
         elif kind == "other":
             char = text[pos]
             if char == '"':
@@ -240,21 +270,66 @@ def _unclosed(text: str, start: int) -> bool:
     return end >= len(text) or text[end] == "\n"
 
 
-def _skip_annotation(text: str, start: int, source: Source) -> int:
-    """The offset just after the annotation `(@...)` opening at `start`."""
-    depth = 0
-    pos = start
-    while pos < len(text):
+def _annotation_start(text: str, start: int, source: Source) -> Annotation:
+    """The annotation opening with `(@` at `start`, with its id read and no items yet."""
+    match = _ANNOTATION_ID.match(text, start + 2)
+    if match is None:
+        source.fail("empty annotation id", start)
+    name = match.group()
+    if name[0] == '"':
+        token = _classify(name, start + 2, source)
+        try:
+            name = token.value.decode("utf-8")  # type: ignore[union-attr]
+        except UnicodeDecodeError:
+            source.fail("malformed UTF-8 encoding", start + 2)
+        if not name:
+            source.fail("empty annotation id", start)
+    annotation = Annotation(start, name)
+    annotation.end = match.end()
+    return annotation
+
+
+def _read_annotation(text: str, start: int, source: Source) -> Annotation:
+    """The annotation `(@id ...)` opening at `start`, with its items. Inside it, `;` and the
+    brackets `, [ ] { }` are tokens too; any other character outside a string that no token
+    may hold is an "illegal character". Nesting uses an explicit stack, as in read_forms."""
+    root = _annotation_start(text, start, source)
+    stack: list[Form] = [root]
+    pos = root.end
+    length = len(text)
+    while pos < length:
         match = _SCAN.match(text, pos)
         kind = match.lastgroup  # type: ignore[union-attr]
         end = match.end()  # type: ignore[union-attr]
-        if kind in ("open", "annotation"):
-            depth += 1
+        if kind == "run":
+            run = match.group()  # type: ignore[union-attr]
+            for part in _ANNOTATION_ILLEGAL.finditer(run):
+                if part.group("illegal") is not None:
+                    source.fail("illegal character", pos + part.start())
+            stack[-1].append(_classify(run, pos, source))
+        elif kind == "open" or kind == "annotation":
+            # Inside an annotation, `(@` with no id after it opens a plain form (`(@)`).
+            form: Form = Form(pos)
+            if kind == "annotation" and _ANNOTATION_ID.match(text, pos + 2):
+                form = _annotation_start(text, pos, source)
+            else:
+                end = pos + 1
+            stack[-1].append(form)
+            stack.append(form)
+            end = max(end, form.end)
         elif kind == "close":
-            depth -= 1
-            if depth == 0:
-                return end
+            closed = stack.pop()
+            closed.end = end
+            if not stack:
+                return root
         elif kind == "block_comment":
             end = _skip_block_comment(text, pos, source)
+        elif kind == "other":
+            char = text[pos]
+            if char == '"':
+                source.fail("unclosed string" if _unclosed(text, pos) else "illegal character in string", pos)
+            if char != ";":
+                source.fail("illegal character", pos)
+            stack[-1].append(Token(RESERVED, char, pos))
         pos = end
     source.fail("unclosed annotation", start)
