@@ -5,7 +5,7 @@ Immediates are decoded to plain values:
 =============  ==========================================================================
 Imm            value
 =============  ==========================================================================
-BLOCK          the s33 block type: -64 empty, -1..-17 a value type (see `block_valtype`),
+BLOCK          the s33 block type: -64 empty, -1..-17 a value type (see `block_type`),
                >= 0 a type index
 LABELS         `(labels, default)`
 CALL_INDIRECT  `(type_index, table_index)`
@@ -25,13 +25,13 @@ others         the index
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecodeError
 from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Imm, Op
-from ..syntax.types import ValType
+from ..syntax.types import FuncType, ValType
 from .leb128 import (
     UNEXPECTED_END,
     read_s32,
@@ -53,6 +53,8 @@ __all__ = [
     "encode_instruction",
     "encode_immediate",
     "block_valtype",
+    "block_type",
+    "inline_blocktype",
     "BLOCK_EMPTY",
     "OP_END",
     "OP_ELSE",
@@ -115,19 +117,37 @@ def read_reftype(data: bytes, pos: int) -> tuple[ValType, int]:
 
 def block_valtype(blocktype: int) -> ValType | None:
     """The single result type of a value block type (`blocktype` in -17..-1), else None."""
-    if -0x40 < blocktype < 0:
+    if BLOCK_EMPTY < blocktype < 0:
         return ValType(blocktype & 0x7F)
     return None
+
+
+def inline_blocktype(results: Sequence[ValType]) -> int:
+    """The block type, without a type index, of a block with no parameters and `results`
+    (none or one)."""
+    return BLOCK_EMPTY if not results else int(results[0]) - 0x80
+
+
+# The types of the block types written without a type index.
+_INLINE_TYPES = {inline_blocktype(ft.results): ft for ft in [FuncType(), *(FuncType((), (vt,)) for vt in ValType)]}
+
+
+def block_type(blocktype: int, types: Callable[[int], FuncType]) -> FuncType:
+    """The function type of a block type: [] -> [] for BLOCK_EMPTY, [] -> [t] for a value type,
+    else type `blocktype`, found with `types` (which raises what it raises for a bad index)."""
+    if blocktype >= 0:
+        return types(blocktype)
+    return _INLINE_TYPES[blocktype]
 
 
 def _read_block(data: bytes, pos: int) -> tuple[int, int]:
     value, end = read_s33(data, pos)
     if value < 0 and value != BLOCK_EMPTY:
         try:
-            ValType(value & 0x7F)
+            known = block_valtype(value) is not None
         except ValueError:
-            raise DecodeError("malformed value type", pos) from None
-        if value < -0x40:
+            known = False
+        if not known:
             raise DecodeError("malformed value type", pos)
     return value, end
 

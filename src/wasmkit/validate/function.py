@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..binary.code import IMM_READER_BY_OP, iter_instructions, read_opcode
+from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, SELECT_TYPED, SINGLE_BYTE, Imm, Op
@@ -59,12 +59,8 @@ def _mismatch(expected: Sequence[int], stack: Sequence[int]) -> ValidationError:
 
 def _block_type(ctx: Context, blocktype: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The (params, results) of a block type immediate."""
-    if blocktype >= 0:
-        ft = ctx.type(blocktype)
-        return tuple(map(int, ft.params)), tuple(map(int, ft.results))
-    if blocktype == -64:
-        return (), ()
-    return (), (blocktype & 0x7F,)
+    ft = block_type(blocktype, ctx.type)
+    return tuple(map(int, ft.params)), tuple(map(int, ft.results))
 
 
 def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValType]], body: bytes) -> None:

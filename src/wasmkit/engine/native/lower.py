@@ -25,7 +25,7 @@ from typing import cast
 
 from llvmlite import ir
 
-from ...binary.code import BLOCK_EMPTY, Instr, block_valtype, iter_instructions
+from ...binary.code import Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import Op
 from ...syntax.types import FuncType, ValType
@@ -352,12 +352,7 @@ class _Lowering:
     # -- control --
 
     def block_signature(self, blocktype: int) -> tuple[list[ir.Type], list[ir.Type]]:
-        if blocktype == BLOCK_EMPTY:
-            return [], []
-        if blocktype < 0:
-            vt = block_valtype(blocktype)
-            return [], [ir_type(vt)] if vt is not None else []
-        ft = self.valid.module.types[blocktype]
+        ft = block_type(blocktype, self.valid.module.types.__getitem__)
         return [ir_type(vt) for vt in ft.params], [ir_type(vt) for vt in ft.results]
 
     def open(self, kind: str, blocktype: int) -> _Frame:

@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...binary.code import iter_instructions
+from ...binary.code import block_type, iter_instructions
 from ...errors import WasmError
 from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func
@@ -602,10 +602,8 @@ class _FunctionCompiler:
     # -- control --
 
     def block_type(self, blocktype: int) -> tuple[int, int]:
-        if blocktype >= 0:
-            ft = self.valid.module.types[blocktype]
-            return len(ft.params), len(ft.results)
-        return 0, 0 if blocktype == -64 else 1
+        ft = block_type(blocktype, self.valid.module.types.__getitem__)
+        return len(ft.params), len(ft.results)
 
     def nested_start(self, flat: bool) -> tuple[int, bool]:
         """Where a frame opened now writes its code, and whether it starts guarded.
