@@ -56,6 +56,7 @@ class SectionId:
     CODE = 10
     DATA = 11
     DATA_COUNT = 12
+    TAG = 13  # exception handling; not read yet, but custom sections may be placed around it
 
 
 # Where each known section must come, in order (the data count section precedes the code).

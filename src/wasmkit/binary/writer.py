@@ -1,8 +1,9 @@
 """The binary writer: `Module -> bytes`.
 
 Sections are written in the binary format's order, empty ones left out, each custom section
-after the known section it followed when read. Element segments whose items are all
-`ref.func` of a `funcref` segment use the compact index encoding.
+after the known section it names in `after` (whether that one is written or empty), in the
+order of `Module.customs`. Element segments whose items are all `ref.func` of a `funcref`
+segment use the compact index encoding.
 """
 
 from __future__ import annotations
@@ -15,9 +16,25 @@ from .code import OP_END
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
 
-__all__ = ["write_module", "elem_flags"]
+__all__ = ["write_module", "elem_flags", "encode_locals", "SECTION_LAYOUT"]
 
-_WRITE_ORDER = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
+# The known sections in the order the binary format puts them (the tag section sits between
+# memories and globals, the data count before the code).
+SECTION_LAYOUT = (
+    SectionId.TYPE,
+    SectionId.IMPORT,
+    SectionId.FUNCTION,
+    SectionId.TABLE,
+    SectionId.MEMORY,
+    SectionId.TAG,
+    SectionId.GLOBAL,
+    SectionId.EXPORT,
+    SectionId.START,
+    SectionId.ELEMENT,
+    SectionId.DATA_COUNT,
+    SectionId.CODE,
+    SectionId.DATA,
+)
 
 
 def write_module(module: Module) -> bytes:
@@ -26,8 +43,10 @@ def write_module(module: Module) -> bytes:
     for custom in module.customs:
         customs_after.setdefault(custom.after, []).append(custom)
     _write_customs(out, customs_after.get(0, ()))
-    for section_id in _WRITE_ORDER:
-        content = _SECTION_WRITERS[section_id](module)
+    for section_id in SECTION_LAYOUT:
+        # No tag section is written yet, but custom sections placed after it keep their slot.
+        writer = _SECTION_WRITERS.get(section_id)
+        content = writer(module) if writer is not None else None
         if content is not None:
             out.append(section_id)
             out += write_unsigned(len(content)) + content
@@ -139,8 +158,14 @@ def _data(seg: DataSegment) -> bytes:
     return b"\x02" + write_unsigned(seg.memory) + (seg.offset or b"") + init
 
 
+def encode_locals(local_runs: tuple[tuple[int, ValType], ...]) -> bytes:
+    """A function's local declarations as the code section writes them: where its body starts,
+    which the offsets of code metadata (branch hints) count from."""
+    return _vec(write_unsigned(n) + bytes((vt,)) for n, vt in local_runs)
+
+
 def _code(local_runs: tuple[tuple[int, ValType], ...], body: bytes) -> bytes:
-    content = _vec(write_unsigned(n) + bytes((vt,)) for n, vt in local_runs) + body
+    content = encode_locals(local_runs) + body
     return write_unsigned(len(content)) + content
 
 

@@ -13,8 +13,8 @@ __all__ = ["COLUMNS", "tally", "format_table"]
 COLUMNS: dict[str, tuple[str, ...]] = {
     "return": ("assert_return",),
     "trap": ("assert_trap", "assert_exhaustion"),
-    "invalid": ("assert_invalid",),
-    "malformed": ("assert_malformed",),
+    "invalid": ("assert_invalid", "assert_invalid_custom"),
+    "malformed": ("assert_malformed", "assert_malformed_custom"),
     "link/inst": ("assert_unlinkable", "assert_uninstantiable"),
     "module/other": ("module", "register", "action", "command"),  # "command": one not read
 }

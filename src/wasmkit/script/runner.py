@@ -3,7 +3,9 @@
 Each command yields an `Outcome`. Results are compared bit for bit (NaN patterns by their
 class), traps and exhaustion by message prefix, and `assert_malformed`/`assert_invalid` by the
 phase that must reject the module: a malformed module must fail to decode or parse, an invalid
-one must parse and then fail validation.
+one must parse and then fail validation. `assert_malformed_custom` and `assert_invalid_custom`
+narrow that to custom annotations and sections: the module must fail to parse only in a known
+annotation, or be valid with a custom section that does not fit it.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from ..runtime.module import Module
 from ..runtime.store import Store
 from ..runtime.values import from_bits, to_bits
 from ..syntax.types import ValType
+from ..text.annotations import AnnotationError
 from ..text.script import (
     Action,
     ActionCommand,
     AssertExhaustion,
     AssertInvalid,
+    AssertInvalidCustom,
     AssertMalformed,
+    AssertMalformedCustom,
     AssertReturn,
     AssertTrap,
     AssertUninstantiable,
@@ -44,6 +49,7 @@ from ..text.script import (
     Unreadable,
     Value,
 )
+from .custom import CustomSectionError, check_custom_sections
 from .spectest import spectest_exports
 
 __all__ = ["Outcome", "ScriptRunner", "HostRef"]
@@ -130,6 +136,10 @@ class ScriptRunner:
             self.expect_malformed(command.module, command.message)
         elif isinstance(command, AssertInvalid):
             self.expect_invalid(command.module, command.message)
+        elif isinstance(command, AssertMalformedCustom):
+            self.expect_malformed_custom(command.module, command.message)
+        elif isinstance(command, AssertInvalidCustom):
+            self.expect_invalid_custom(command.module, command.message)
         elif isinstance(command, AssertUnlinkable):
             module = self.build(command.module)
             try:
@@ -225,6 +235,29 @@ class ScriptRunner:
             raise _Failure(f"expected invalid ({message}), the module is malformed: {err}") from None
         raise _Failure(f"expected invalid ({message}), the module validated")
 
+    def expect_malformed_custom(self, script_module: ScriptModule, message: str) -> None:
+        try:
+            script_module.build()
+        except AnnotationError as err:
+            _check_message(err.message, message)
+            return
+        except (DecodeError, ParseError) as err:
+            raise _Failure(f"expected malformed annotations ({message}), the module is malformed: {err}") from None
+        raise _Failure(f"expected malformed annotations ({message}), the module was read")
+
+    def expect_invalid_custom(self, script_module: ScriptModule, message: str) -> None:
+        try:
+            syntax = script_module.build()
+            Module(syntax)
+        except (DecodeError, ParseError, ValidationError) as err:
+            raise _Failure(f"expected invalid custom sections ({message}), the module is not valid: {err}") from None
+        try:
+            check_custom_sections(syntax)
+        except CustomSectionError as err:
+            _check_message(err.message, message)
+            return
+        raise _Failure(f"expected invalid custom sections ({message}), they fit the module")
+
 
 def _unreadable_kind(keyword: str) -> str:
     """The kind an unreadable command is counted as: its own where the keyword names a known
@@ -244,6 +277,8 @@ _KINDS = {
     AssertExhaustion: "assert_exhaustion",
     AssertMalformed: "assert_malformed",
     AssertInvalid: "assert_invalid",
+    AssertMalformedCustom: "assert_malformed_custom",
+    AssertInvalidCustom: "assert_invalid_custom",
     AssertUnlinkable: "assert_unlinkable",
     AssertUninstantiable: "assert_uninstantiable",
 }

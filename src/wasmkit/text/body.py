@@ -5,6 +5,10 @@ instead of recursing: a *run* frame walks the items of a form, an *emit* frame a
 (and opens or closes a label) once the items before it are done. `(i32.add A B)` pushes
 "emit i32.add" and then a run over `A B`; `(if C (then T) (else E))` pushes, in reverse, the
 run over C, "emit if", the run over T, "emit else", the run over E and "emit end".
+
+Code annotations (branch hints) given to the parser land on the first instruction that starts
+after them, as the reference places them; the parser reports the byte offset in the body where
+that instruction was emitted.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from ..binary.leb128 import write_signed
 from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
 from ..syntax.types import ValType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
-from .lexer import ATOM, ID, RESERVED, Form, Source, Token
+from .lexer import ATOM, ID, RESERVED, Annotation, Form, Source, Token
 from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
 
-__all__ = ["CodeContext", "parse_code", "take_i32", "take_i64", "take_f32", "take_f64"]
+__all__ = ["CodeContext", "parse_code", "parse_annotated_code", "take_i32", "take_i64", "take_f32", "take_f64"]
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = 0x02, 0x03, 0x04, 0x05, 0x0B
 _OPEN_LABEL, _CLOSE_LABEL = 1, 2
@@ -197,13 +201,16 @@ class _Label:
         self.else_end = -1  # where the output stood just after a flat `else`
 
 
-# Bytes to emit, what to do with the label stack then (0, _OPEN_LABEL or _CLOSE_LABEL), and the
-# label to open.
-_Emit = tuple[bytes, int, "_Label | None"]
+# Bytes to emit, what to do with the label stack then (0, _OPEN_LABEL or _CLOSE_LABEL), the
+# label to open, and the code annotations that land on the instruction emitted.
+_Emit = tuple[bytes, int, "_Label | None", "list[Annotation] | None"]
+_NO_MORE = float("inf")
 
 
 class _CodeParser:
-    def __init__(self, ctx: CodeContext, source: Source, local_space: Space | None) -> None:
+    def __init__(
+        self, ctx: CodeContext, source: Source, local_space: Space | None, annotations: list[Annotation]
+    ) -> None:
         self.ctx = ctx
         self.source = source
         self.locals = local_space
@@ -215,6 +222,9 @@ class _CodeParser:
         # Work still to do, innermost last: runs of instructions to parse, and bytes to emit
         # (with a label to open or close) once the runs pushed after them are done.
         self.stack: list[_Run | _Emit] = []
+        self.annotations = annotations  # code annotations not yet placed, in textual order
+        self.next_annotation_end = annotations[0].end if annotations else _NO_MORE
+        self.placed: list[tuple[int, Annotation]] = []  # (offset in the body, annotation)
 
     def parse(self, cursor: Cursor) -> bytes:
         stack = self.stack
@@ -224,7 +234,9 @@ class _CodeParser:
             frame = stack[-1]
             if not isinstance(frame, _Run):
                 stack.pop()
-                data, action, label = frame
+                data, action, label, placed = frame
+                if placed:
+                    self.place(placed)
                 out += data
                 if action == _OPEN_LABEL and label is not None:
                     self.push_label(label)
@@ -251,11 +263,32 @@ class _CodeParser:
         out.append(_END)
         return bytes(out)
 
+    # -- code annotations --
+
+    def annotations_before(self, offset: int) -> list[Annotation] | None:
+        """The annotations that land on the instruction starting at `offset`: those not yet
+        placed that end before it."""
+        if offset < self.next_annotation_end:
+            return None
+        pending = self.annotations
+        count = 0
+        while count < len(pending) and pending[count].end <= offset:
+            count += 1
+        landed, self.annotations = pending[:count], pending[count:]
+        self.next_annotation_end = self.annotations[0].end if self.annotations else _NO_MORE
+        return landed
+
+    def place(self, annotations: list[Annotation]) -> None:
+        """Place annotations on the instruction about to be emitted."""
+        self.placed.extend((len(self.out), annotation) for annotation in annotations)
+
     # -- flat instructions --
 
     def flat(self, token: Token, run: _Run) -> None:
         cursor = run.cursor
         name = token.text
+        if name != "else" and name != "end" and token.offset >= self.next_annotation_end:
+            self.place(self.annotations_before(token.offset) or [])
         if name == "block" or name == "loop" or name == "if":
             label = cursor.take_id()
             code = _BLOCK if name == "block" else _LOOP if name == "loop" else _IF
@@ -296,13 +329,16 @@ class _CodeParser:
         stack = self.stack
         if head is None:
             unexpected(cursor, form[0] if form else None)
+        landed = self.annotations_before(form.offset)
         if head == "block" or head == "loop":
             label = cursor.take_id()
             code = _BLOCK if head == "block" else _LOOP
+            if landed:
+                self.place(landed)
             self.out.append(code)
             self.out += write_signed(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=False))
-            stack.append((b"\x0b", _CLOSE_LABEL, None))
+            stack.append((b"\x0b", _CLOSE_LABEL, None, None))
             stack.append(_Run(cursor, folded_only=False))
         elif head == "if":
             label = cursor.take_id()
@@ -319,18 +355,18 @@ class _CodeParser:
                 cursor.fail("unexpected token")
             else_form = cursor.take_form("else")
             cursor.expect_end()
-            stack.append((b"\x0b", _CLOSE_LABEL, None))
+            stack.append((b"\x0b", _CLOSE_LABEL, None, None))
             if else_form is not None and len(else_form) > 1:  # an empty else is left out
                 stack.append(_Run(Cursor(self.source, else_form), folded_only=False))
-                stack.append((b"\x05", 0, None))
+                stack.append((b"\x05", 0, None, None))
             stack.append(_Run(Cursor(self.source, then_form), folded_only=False))
-            stack.append((bytes([_IF]) + blocktype, _OPEN_LABEL, _Label(label, _IF, flat=False)))
+            stack.append((bytes([_IF]) + blocktype, _OPEN_LABEL, _Label(label, _IF, flat=False), landed))
             stack.append(_Run(Cursor(self.source, conditions, 0, form.end - 1), folded_only=True))
         else:
             op = BY_NAME.get(head)
             if op is None or head in ("else", "end", "then"):
                 unexpected(cursor, form[0])
-            stack.append((self.plain(op, cursor), 0, None))
+            stack.append((self.plain(op, cursor), 0, None, landed))
             stack.append(_Run(cursor, folded_only=True))
 
     # -- plain instructions and their immediates --
@@ -458,4 +494,15 @@ def _valtypes(source: Source, form: Form) -> list[ValType]:
 def parse_code(ctx: CodeContext, source: Source, cursor: Cursor, local_space: Space | None = None) -> bytes:
     """Parse the instructions from `cursor` to the end of its form; return them encoded, with
     the final `end`."""
-    return _CodeParser(ctx, source, local_space).parse(cursor)
+    return _CodeParser(ctx, source, local_space, []).parse(cursor)
+
+
+def parse_annotated_code(
+    ctx: CodeContext, source: Source, cursor: Cursor, local_space: Space | None, annotations: list[Annotation]
+) -> tuple[bytes, list[tuple[int, Annotation]]]:
+    """As parse_code, for a function body with code annotations (in textual order): also where
+    each one landed, as the byte offset in the body of the instruction it precedes. One that
+    no instruction follows lands nowhere."""
+    parser = _CodeParser(ctx, source, local_space, annotations)
+    body = parser.parse(cursor)
+    return body, parser.placed

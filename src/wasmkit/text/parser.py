@@ -11,8 +11,7 @@ from __future__ import annotations
 from ..binary import read_module
 from ..binary.code import BLOCK_EMPTY
 from ..binary.leb128 import write_unsigned
-from ..binary.names import encode_names
-from ..binary.reader import SectionId
+from ..binary.writer import encode_locals
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -36,7 +35,8 @@ from ..syntax.types import (
     TableType,
     ValType,
 )
-from .body import parse_code
+from .annotations import ModuleAnnotations
+from .body import parse_annotated_code, parse_code
 from .cursor import Cursor, Space, is_form, unexpected
 from .lexer import ID, Form, Item, Source, Token, read_forms
 
@@ -66,7 +66,7 @@ def module_from_items(source: Source, items: list[Item], debug_names: bool = Fal
         module = module_from_form(source, first, debug_names)
         _expect_one_module(source, items)
         return module
-    return _ModuleParser(source, items, len(source.text), None, debug_names).build()
+    return _ModuleParser(source, items, (0, len(source.text)), None, debug_names).build()
 
 
 def _expect_one_module(source: Source, items: list[Item]) -> None:
@@ -93,7 +93,7 @@ def module_from_form(source: Source, form: Form, debug_names: bool = False) -> M
         except UnicodeDecodeError:
             cursor.fail("malformed UTF-8 encoding", first)
         return _quoted_module(Source(decoded, source.name), debug_names)
-    return _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
+    return _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
 
 
 def _quoted_module(source: Source, debug_names: bool) -> Module:
@@ -106,24 +106,29 @@ def _quoted_module(source: Source, debug_names: bool) -> Module:
     if is_form(form, "module"):
         cursor = Cursor(source, form)
         module_name = cursor.take_id()
-        module = _ModuleParser(source, form[cursor.pos :], form.end - 1, module_name, debug_names).build()
+        module = _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
         _expect_one_module(source, items)
     else:
-        module = _ModuleParser(source, items, len(source.text), None, debug_names).build()
+        module = _ModuleParser(source, items, (0, len(source.text)), None, debug_names).build()
     source.raise_pending()
     return module
 
 
 class _ModuleParser:
+    """Parses one module: its fields, which lie in `span` (start and end offsets) of the source
+    with the annotations there."""
+
     def __init__(
-        self, source: Source, fields: list[Item], end_offset: int, module_name: str | None, debug_names: bool
+        self, source: Source, fields: list[Item], span: tuple[int, int], module_name: str | None, debug_names: bool
     ) -> None:
         self.source = source
         self.module_name = module_name
         self.debug_names = debug_names
         self.local_names: dict[int, dict[int, str]] = {}
         self.fields = fields
-        self.end_offset = end_offset
+        self.span = span
+        self.end_offset = span[1]
+        self.annotations = ModuleAnnotations(source, *span)
         self.types = Space("type")
         self.funcs = Space("func")
         self.tables = Space("table")
@@ -153,11 +158,13 @@ class _ModuleParser:
                 unexpected(Cursor(self.source, self.fields, 0, self.end_offset), item)
         forms: list[Form] = self.fields  # type: ignore[assignment]
         self.check_import_order(forms)
+        self.annotations.module_slot(self.span[0], forms, self.span[1])
         for form in forms:
             self.declare(form)
         for form in forms:
             handler = getattr(self, f"field_{form.head}")
             handler(Cursor(self.source, form))
+        customs = self.custom_sections(forms)
         return Module(
             types=tuple(self.func_types),
             imports=tuple(self.imports),
@@ -170,14 +177,18 @@ class _ModuleParser:
             elems=tuple(self.elems_out),
             datas=tuple(self.datas_out),
             data_count=len(self.datas_out) if self.uses_data_index else None,
-            customs=self.name_section(),
+            customs=customs,
         )
 
-    def name_section(self) -> tuple[CustomSection, ...]:
-        """The name section of the `$names` in the text, when debug names are asked for."""
-        if not self.debug_names:
-            return ()
-        names = NameSection(
+    def custom_sections(self, forms: list[Form]) -> tuple[CustomSection, ...]:
+        """The custom sections the annotations ask for and, with debug names or @name
+        annotations, the name section, in the order they are to be written."""
+        ids = self.id_names() if self.debug_names else NameSection()
+        return self.annotations.custom_sections(forms, ids, self.debug_names)
+
+    def id_names(self) -> NameSection:
+        """The `$names` of the text."""
+        return NameSection(
             module=self.module_name,
             funcs={index: name for name, index in self.funcs.names.items()},
             locals=self.local_names,
@@ -188,7 +199,6 @@ class _ModuleParser:
             elems={index: name for name, index in self.elems.names.items()},
             datas={index: name for name, index in self.datas.names.items()},
         )
-        return (CustomSection("name", encode_names(names), after=SectionId.DATA),)
 
     def check_import_order(self, forms: list[Form]) -> None:
         """Imports must precede every function, table, memory and global definition; report
@@ -207,7 +217,7 @@ class _ModuleParser:
         cursor = Cursor(self.source, form)
         if head == "type":
             name = cursor.take_id()
-            self.types.define(name, cursor, form)
+            self.annotations.name_slot("type", self.types.define(name, cursor, form), form, cursor.pos)
             func_form = cursor.take_form("func")
             if func_form is None:
                 cursor.fail_here("unexpected token")
@@ -219,18 +229,21 @@ class _ModuleParser:
             desc = cursor.take()
             if not isinstance(desc, Form) or desc.head not in _EXTERN_KINDS:
                 unexpected(cursor, desc)
-            self.space(desc.head).define(Cursor(self.source, desc).take_id(), cursor, desc)
+            desc_cursor = Cursor(self.source, desc)
+            index = self.space(desc.head).define(desc_cursor.take_id(), cursor, desc)
+            self.annotations.name_slot(desc.head, index, desc, desc_cursor.pos)
         elif head in _EXTERN_KINDS:
-            self.space(head).define(cursor.take_id(), cursor, form)
+            index = self.space(head).define(cursor.take_id(), cursor, form)
+            self.annotations.name_slot(head, index, form, cursor.pos)
             cursor.take_forms("export")
             if head == "table" and cursor.peek_form("import") is None and _has_inline(cursor, "elem"):
                 self.elems.define(None, cursor)
             if head == "memory" and cursor.peek_form("import") is None and _has_inline(cursor, "data"):
                 self.datas.define(None, cursor)
         elif head == "elem":
-            self.elems.define(cursor.take_id(), cursor, form)
+            self.annotations.name_slot("elem", self.elems.define(cursor.take_id(), cursor, form), form, cursor.pos)
         elif head == "data":
-            self.datas.define(cursor.take_id(), cursor, form)
+            self.annotations.name_slot("data", self.datas.define(cursor.take_id(), cursor, form), form, cursor.pos)
         elif head not in ("export", "start"):
             unexpected(cursor, form[0] if form else None)
 
@@ -428,7 +441,14 @@ class _ModuleParser:
             while not inner.at_end():
                 local_space.define(None, inner)
                 _add_local(runs, inner.take_valtype())
-        body = parse_code(self, self.source, cursor, local_space)
+        for item in cursor.items:  # named parameters and locals may have an @name too
+            if (is_form(item, "param") or is_form(item, "local")) and len(item) > 1 and isinstance(item[1], Token):
+                local_index = local_space.names.get(item[1].value) if item[1].kind == ID else None  # type: ignore[arg-type]
+                if local_index is not None:
+                    self.annotations.name_slot("local", local_index, item, 2, func=index)
+        hints = self.annotations.hints_in(cursor.items)  # type: ignore[arg-type]
+        body, placed = parse_annotated_code(self, self.source, cursor, local_space, hints)
+        self.annotations.function_hints(index, len(encode_locals(tuple(runs))), hints, placed)
         if local_space.names:
             self.local_names[index] = {i: name for name, i in local_space.names.items()}
         self.funcs_out.append(Func(type_index, tuple(runs), body))

@@ -36,6 +36,8 @@ __all__ = [
     "AssertExhaustion",
     "AssertMalformed",
     "AssertInvalid",
+    "AssertMalformedCustom",
+    "AssertInvalidCustom",
     "AssertUnlinkable",
     "AssertUninstantiable",
     "Unreadable",
@@ -173,6 +175,24 @@ class AssertInvalid:
 
 
 @dataclass(frozen=True)
+class AssertMalformedCustom:
+    """The module must be malformed only in its custom annotations (an AnnotationError)."""
+
+    line: int
+    module: ScriptModule
+    message: str
+
+
+@dataclass(frozen=True)
+class AssertInvalidCustom:
+    """The module must be valid, and its custom sections not (a CustomSectionError)."""
+
+    line: int
+    module: ScriptModule
+    message: str
+
+
+@dataclass(frozen=True)
 class AssertUnlinkable:
     line: int
     module: ScriptModule
@@ -207,6 +227,8 @@ Command = Union[
     AssertExhaustion,
     AssertMalformed,
     AssertInvalid,
+    AssertMalformedCustom,
+    AssertInvalidCustom,
     AssertUnlinkable,
     AssertUninstantiable,
     Unreadable,
@@ -250,6 +272,11 @@ def _group_inline_modules(items: list[Item]) -> list[Item]:
         else:
             out.append(item)
     return out
+
+
+_ModuleAssertion = Union[
+    AssertMalformed, AssertInvalid, AssertMalformedCustom, AssertInvalidCustom, AssertUnlinkable, AssertUninstantiable
+]
 
 
 class _InlineModule(Form):
@@ -303,9 +330,11 @@ class _Reader:
             if is_form(target, "module"):
                 return AssertTrap(line, None, self.module(target), message)
             return AssertTrap(line, self.action(target), None, message)
-        assertions: dict[str, type[AssertMalformed | AssertInvalid | AssertUnlinkable | AssertUninstantiable]] = {
+        assertions: dict[str, type[_ModuleAssertion]] = {
             "assert_malformed": AssertMalformed,
             "assert_invalid": AssertInvalid,
+            "assert_malformed_custom": AssertMalformedCustom,
+            "assert_invalid_custom": AssertInvalidCustom,
             "assert_unlinkable": AssertUnlinkable,
             "assert_uninstantiable": AssertUninstantiable,
         }

@@ -1,0 +1,56 @@
+"""Checks of a module's custom sections, as the reference interpreter makes them for
+`assert_invalid_custom`: the meaning of a custom section is no part of a module's validity (an
+engine ignores what it does not understand), so only scripts ask for them.
+
+Checked: the `metadata.code.branch_hint` section, each of whose hints must point at an `if` or
+`br_if` instruction of a function defined in the module, in increasing order of offset.
+"""
+
+from __future__ import annotations
+
+from ..binary.code import iter_instructions
+from ..binary.leb128 import read_u32
+from ..binary.writer import encode_locals
+from ..errors import DecodeError, ValidationError
+from ..syntax.module import Module
+from ..text.annotations import BRANCH_HINT
+
+__all__ = ["CustomSectionError", "check_custom_sections"]
+
+_HINTED = frozenset({"if", "br_if"})
+
+
+class CustomSectionError(ValidationError):
+    """A custom section whose content does not fit the module it is in."""
+
+
+def check_custom_sections(module: Module) -> None:
+    """Raise CustomSectionError at the first custom section that does not fit `module`."""
+    for section in module.custom(BRANCH_HINT):
+        try:
+            _check_branch_hints(module, section.data)
+        except DecodeError as err:
+            raise CustomSectionError(f"@{BRANCH_HINT} section: {err.message}") from None
+
+
+def _check_branch_hints(module: Module, data: bytes) -> None:
+    imported = len(module.func_type_indices()) - len(module.funcs)
+    count, pos = read_u32(data, 0)
+    for _ in range(count):
+        func_index, pos = read_u32(data, pos)
+        hints, pos = read_u32(data, pos)
+        if not imported <= func_index < imported + len(module.funcs):
+            raise CustomSectionError(f"@{BRANCH_HINT} section: unknown function {func_index}")
+        func = module.funcs[func_index - imported]
+        start = len(encode_locals(func.locals))
+        targets = {instr.offset + start: instr.op.name for instr in iter_instructions(func.body)}
+        last = -1
+        for _ in range(hints):
+            offset, pos = read_u32(data, pos)
+            _, pos = read_u32(data, pos)  # the reserved length, 1
+            _, pos = read_u32(data, pos)  # the hint
+            if targets.get(offset) not in _HINTED:
+                raise CustomSectionError(f"@{BRANCH_HINT} annotation: invalid target", func_index, offset)
+            if offset <= last:
+                raise CustomSectionError(f"@{BRANCH_HINT} annotation: invalid order", func_index, offset)
+            last = offset
