@@ -1,14 +1,26 @@
-"""Where metered code charges fuel, shared by the engines so that a program uses the same
-fuel on each: at function entry for the function's instructions outside repeating loops, and
-at each iteration of a loop that a branch repeats for the instructions directly inside it."""
+"""Metered code, shared by the engines: the layout of the store's meter, and where fuel is
+charged, so that a program uses the same fuel on each: at function entry for the function's
+instructions outside repeating loops, and at each iteration of a loop that a branch repeats
+for the instructions directly inside it."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 from ..binary.code import Instr
 
-__all__ = ["branched_loops", "fuel_counts"]
+__all__ = ["Meter", "branched_loops", "fuel_counts"]
+
+
+class Meter(enum.IntEnum):
+    """The cells of a store's meter (`Store.meter`, and `Store.native_meter` for native code),
+    which metered code reads and writes."""
+
+    FUEL = 0  # fuel left; below zero, it ran out
+    INTERRUPT = 1  # an interrupt was requested
+    DEPTH = 2  # wasm calls in progress
+    MAXIMUM = 3  # the most wasm calls in progress allowed
 
 
 def branched_loops(instrs: Sequence[Instr]) -> set[int]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ..engine.base import Engine
+from ..engine.metering import Meter
 from ..engine.registry import get_engine
 from ..errors import Trap, TrapKind
 
@@ -41,7 +42,7 @@ __all__ = ["Store", "StoreLimits", "CancellableCall"]
 _NATIVE_UNLIMITED = 1 << 62  # "no limit" in the native meter's 64-bit cells
 # Made once: ctypes keeps array types only while something refers to them, and making one
 # again costs more than a whole small instantiation's other work.
-_NATIVE_METER = ctypes.c_int64 * 4
+_NATIVE_METER = ctypes.c_int64 * len(Meter)
 
 
 @dataclass
@@ -77,8 +78,10 @@ class Store:
         self.metered = fuel is not None or interruptible or depth is not None
         self._consumes_fuel = fuel is not None
         self._interruptible = interruptible
-        # Shared with metered code: [fuel left, interrupt requested, call depth, maximum depth].
-        self.meter: list = [fuel if fuel is not None else math.inf, False, 0, math.inf if depth is None else depth]
+        # Shared with metered code, a cell per `Meter`.
+        initial = {Meter.FUEL: math.inf if fuel is None else fuel, Meter.INTERRUPT: False, Meter.DEPTH: 0,
+                   Meter.MAXIMUM: math.inf if depth is None else depth}  # fmt: skip
+        self.meter: list = [initial[cell] for cell in Meter]
         self._deadline_timer: threading.Timer | None = None
         self._deadline: float | None = None  # time.monotonic() when it passes
         self._native_meter: ctypes.Array[ctypes.c_int64] | None = None
@@ -93,16 +96,16 @@ class Store:
         """The fuel left."""
         self._require_fuel()
         if self._native_meter is not None:
-            return max(self._native_meter[0], 0)
-        return max(int(self.meter[0]), 0)
+            return max(self._native_meter[Meter.FUEL], 0)
+        return max(int(self.meter[Meter.FUEL]), 0)
 
     def set_fuel(self, fuel: int) -> None:
         self._require_fuel()
         if fuel < 0:
             raise ValueError("fuel must not be negative")
-        self.meter[0] = fuel
+        self.meter[Meter.FUEL] = fuel
         if self._native_meter is not None:
-            self._native_meter[0] = min(fuel, _NATIVE_UNLIMITED)
+            self._native_meter[Meter.FUEL] = min(fuel, _NATIVE_UNLIMITED)
 
     def add_fuel(self, fuel: int) -> None:
         self.set_fuel(self.fuel + fuel)
@@ -161,40 +164,40 @@ class Store:
         that work long between them, such as WASI's transfers and waits."""
         if not self._interruptible:
             return
-        requested = self.meter[1] or (self._native_meter is not None and self._native_meter[1])
+        native = self._native_meter
+        requested = self.meter[Meter.INTERRUPT] or (native is not None and native[Meter.INTERRUPT])
         if requested or self.deadline_passed():
             self._set_interrupt(False)
             raise Trap(TrapKind.INTERRUPTED)
 
     def _set_interrupt(self, requested: bool) -> None:
-        self.meter[1] = requested
+        self.meter[Meter.INTERRUPT] = requested
         if self._native_meter is not None:
-            self._native_meter[1] = int(requested)
+            self._native_meter[Meter.INTERRUPT] = int(requested)
 
     def _require_interruptible(self) -> None:
         if not self._interruptible:
             raise ValueError("this store cannot be interrupted (create it with Store(interruptible=True))")
 
     def native_meter(self) -> "ctypes.Array[ctypes.c_int64]":
-        """The meter as native code reads and writes it: fuel left, interrupt requested, call
-        depth, maximum depth. Made on first use by the native engine; from then on it holds
-        the store's fuel and interrupt flag."""
+        """The meter as native code reads and writes it: a 64-bit cell per `Meter`. Made on
+        first use by the native engine; from then on it holds the store's fuel and interrupt
+        flag."""
         if self._native_meter is None:
-            fuel, interrupted, depth, maximum = self.meter
-            self._native_meter = _NATIVE_METER(
-                min(fuel, _NATIVE_UNLIMITED), int(interrupted), depth, min(maximum, _NATIVE_UNLIMITED)
-            )
+            cells = [int(min(value, _NATIVE_UNLIMITED)) for value in self.meter]
+            self._native_meter = _NATIVE_METER(*cells)
         return self._native_meter
 
     def meter_stop(self) -> None:
         """Called by metered code when fuel ran out, an interrupt was requested, or the call
         depth reached its maximum."""
-        if self.meter[2] >= self.meter[3]:
+        meter = self.meter
+        if meter[Meter.DEPTH] >= meter[Meter.MAXIMUM]:
             raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
-        if self.meter[1]:
-            self.meter[1] = False
+        if meter[Meter.INTERRUPT]:
+            meter[Meter.INTERRUPT] = False
             raise Trap(TrapKind.INTERRUPTED)
-        self.meter[0] = 0
+        meter[Meter.FUEL] = 0
         raise Trap(TrapKind.OUT_OF_FUEL)
 
     def __repr__(self) -> str:

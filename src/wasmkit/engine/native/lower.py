@@ -30,7 +30,7 @@ from ...errors import TrapKind, WasmError
 from ...opcodes import Op
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
-from ..metering import branched_loops, fuel_counts
+from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
@@ -245,7 +245,7 @@ class _Lowering:
         builder.position_at_end(ret_block)
         values = [self.load_slot(slot) for slot in slots]
         if depth is not None:
-            builder.store(depth, self.meter_cell(2))
+            builder.store(depth, self.meter_cell(Meter.DEPTH))
         self._return(values)
         builder.position_at_end(self.trap_block)
         ret = self.fn.function_type.return_type
@@ -259,26 +259,27 @@ class _Lowering:
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
 
-    def meter_cell(self, i: int) -> ir.Value:
-        return self.builder.gep(self.load_field(Field.METER, PTR), [ir.Constant(I64, 8 * i)], source_etype=I8)
+    def meter_cell(self, cell: Meter) -> ir.Value:
+        """The address of a cell of the store's native meter."""
+        return self.builder.gep(self.load_field(Field.METER, PTR), [ir.Constant(I64, 8 * cell)], source_etype=I8)
 
     def enter_metered(self) -> ir.Value:
         """Count the call against the maximum depth and charge the function's fuel; returns
         the depth to restore on return."""
-        depth = self.builder.load(self.meter_cell(2), typ=I64)
+        depth = self.builder.load(self.meter_cell(Meter.DEPTH), typ=I64)
         deeper = self.builder.add(depth, ir.Constant(I64, 1))
-        maximum = self.builder.load(self.meter_cell(3), typ=I64)
+        maximum = self.builder.load(self.meter_cell(Meter.MAXIMUM), typ=I64)
         self.trap_if(self.builder.icmp_signed(">", deeper, maximum), TrapKind.CALL_STACK_EXHAUSTED)
-        self.builder.store(deeper, self.meter_cell(2))
+        self.builder.store(deeper, self.meter_cell(Meter.DEPTH))
         self.charge(self.fuel.get(None, 0))
         return depth
 
     def charge(self, count: int) -> None:
         """Take `count` units of fuel; stop when it runs out or an interrupt is requested."""
-        fuel = self.meter_cell(0)
+        fuel = self.meter_cell(Meter.FUEL)
         left = self.builder.sub(self.builder.load(fuel, typ=I64), ir.Constant(I64, count))
         self.builder.store(left, fuel)
-        interrupted = self.builder.load(self.meter_cell(1), typ=I64)
+        interrupted = self.builder.load(self.meter_cell(Meter.INTERRUPT), typ=I64)
         stop = self.builder.or_(
             self.builder.icmp_signed("<", left, ir.Constant(I64, 0)),
             self.builder.icmp_unsigned("!=", interrupted, ir.Constant(I64, 0)),
@@ -296,9 +297,10 @@ class _Lowering:
             interrupted_block = self.fn.append_basic_block("interrupted")
             fuel_block = self.fn.append_basic_block("out_of_fuel")
             self.builder.position_at_end(block)
-            interrupted = self.builder.load(self.meter_cell(1), typ=I64)
+            interrupted = self.builder.load(self.meter_cell(Meter.INTERRUPT), typ=I64)
             self.builder.cbranch(self.builder.icmp_unsigned("!=", interrupted, ir.Constant(I64, 0)), interrupted_block, fuel_block)
-            for target, cell, kind in ((interrupted_block, 1, TrapKind.INTERRUPTED), (fuel_block, 0, TrapKind.OUT_OF_FUEL)):
+            for target, cell, kind in ((interrupted_block, Meter.INTERRUPT, TrapKind.INTERRUPTED),
+                                       (fuel_block, Meter.FUEL, TrapKind.OUT_OF_FUEL)):  # fmt: skip
                 self.builder.position_at_end(target)
                 self.builder.store(ir.Constant(I64, 0), self.meter_cell(cell))
                 self.builder.store(ir.Constant(I64, TRAP_CODES[kind]), self.field_ptr(Field.TRAP))

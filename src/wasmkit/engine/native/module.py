@@ -26,6 +26,7 @@ from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import EngineGlobals, shared_globals
+from ..metering import Meter
 from . import artifact, layout
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
@@ -231,11 +232,11 @@ class _Binding:
         for i, (vt, arg) in enumerate(zip(params, args)):
             self.put(cells, i, vt, arg)
         meter = self.meter
-        depth = meter[2] if meter is not None else 0
+        depth = meter[Meter.DEPTH] if meter is not None else 0
         status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells)
         if status:
             if meter is not None:
-                meter[2] = depth  # the frames a trap unwound did not count themselves out
+                meter[Meter.DEPTH] = depth  # the frames a trap unwound did not count themselves out
             raise self.take_trap(status)
         if not results:
             return None

@@ -39,7 +39,7 @@ from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
-from ..metering import branched_loops, fuel_counts
+from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
@@ -61,6 +61,7 @@ _MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
 _RESETS = "\0resets "  # a line of `reset_t`, until the source is put together
+_DEPTH = f"METER[{Meter.DEPTH:d}]"  # the store's count of calls in progress (see `Meter`)
 
 _M32 = 0xFFFF_FFFF
 _M64 = 0xFFFF_FFFF_FFFF_FFFF
@@ -287,14 +288,14 @@ class _FunctionCompiler:
             return out
         # Metered: charge the entry, count the call's depth for its whole extent.
         out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
-        out.append("    if METER[2] >= METER[3]: meter_stop()")
-        out.append("    METER[2] += 1")
+        out.append(f"    if {_DEPTH} >= METER[{Meter.MAXIMUM:d}]: meter_stop()")
+        out.append(f"    {_DEPTH} += 1")
         out.append("    try:")
         out.extend(_pad(indent + 1) + text for indent, text in lines)
         if not lines:
             out.append("        pass")
         out.append("    finally:")
-        out.append("        METER[2] -= 1")
+        out.append(f"        {_DEPTH} -= 1")
         return out
 
     def render(self, text: str) -> str:
@@ -1013,7 +1014,8 @@ def _fill_empty_suites(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def _meter_lines(count: int) -> list[str]:
     """Charge `count` units of fuel and stop if the fuel ran out or the store was interrupted."""
-    return [f"METER[0] -= {count}", "if METER[0] < 0 or METER[1]: meter_stop()"]
+    fuel = f"METER[{Meter.FUEL:d}]"
+    return [f"{fuel} -= {count}", f"if {fuel} < 0 or METER[{Meter.INTERRUPT:d}]: meter_stop()"]
 
 
 def _membership(name: str, positions: list[int]) -> str:
