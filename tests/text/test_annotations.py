@@ -14,10 +14,12 @@ from wasmkit.binary import read_module
 from wasmkit.binary.names import read_names
 from wasmkit.binary.reader import read_module_layout
 from wasmkit.binary.writer import write_module
+from wasmkit.cli import main
 from wasmkit.errors import ParseError
 from wasmkit.script.runner import ScriptRunner
-from wasmkit.syntax.module import Module
-from wasmkit.text import parse_module, parse_script
+from wasmkit.syntax.module import CustomSection, Func, Module
+from wasmkit.syntax.types import FuncType
+from wasmkit.text import parse_module, parse_script, print_module
 from wasmkit.text.annotations import AnnotationError
 
 
@@ -188,3 +190,37 @@ def test_the_annotation_files_of_the_3_0_testsuite_pass(name: str) -> None:
     expected = {key for key in _NEEDS_UNIMPLEMENTED if key[0] == name}
     assert set(failed) == expected, failed
     assert len(outcomes) > len(expected)
+
+
+# -- printing custom sections back --
+
+
+def test_printed_custom_sections_and_branch_hints_parse_back_to_the_same_bytes() -> None:
+    text = _HINTED.replace('(@custom "after" "z")', '(@custom "x" (before first) "1") (@custom "y" (after type) "2")')
+    binary = write_module(parse_module(text))
+    printed = print_module(read_module(binary))
+    assert '(@custom "y" (after type) "2")' in printed and '(@custom "x" (before first) "1")' in printed
+    assert printed.count("(@metadata.code.branch_hint") == 3 and "(@custom \"metadata" not in printed
+    assert write_module(parse_module(printed)) == binary
+
+
+def test_a_branch_hint_section_that_lands_on_no_instruction_prints_as_custom() -> None:
+    hints = b"\x01\x00\x01\x07\x01\x01"  # function 0, offset 7: past its body
+    module = Module(
+        types=(FuncType(),),
+        funcs=(Func(0, (), b"\x0b"),),
+        customs=(CustomSection("metadata.code.branch_hint", hints, after=3),),
+    )
+    printed = print_module(module)
+    assert '(@custom "metadata.code.branch_hint" (after func) "\\01\\00\\01\\07\\01\\01")' in printed
+    assert parse_module(printed) == module
+
+
+def test_wat2wasm_and_wasm2wat_carry_custom_sections(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "m.wat"
+    source.write_text('(module (@custom "x" (after func) "1") (func))', encoding="utf-8")
+    binary = tmp_path / "m.wasm"
+    assert main(["wat2wasm", str(source), "-o", str(binary)]) == 0
+    assert read_module(binary.read_bytes()).customs == (CustomSection("x", b"1", after=3),)
+    assert main(["wasm2wat", str(binary)]) == 0
+    assert '(@custom "x" (after func) "1")' in capsys.readouterr().out

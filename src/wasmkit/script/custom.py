@@ -9,11 +9,10 @@ Checked: the `metadata.code.branch_hint` section, each of whose hints must point
 from __future__ import annotations
 
 from ..binary.code import iter_instructions
-from ..binary.leb128 import read_u32
 from ..binary.writer import encode_locals
 from ..errors import DecodeError, ValidationError
 from ..syntax.module import Module
-from ..text.annotations import BRANCH_HINT
+from ..text.annotations import BRANCH_HINT, read_branch_hints
 
 __all__ = ["CustomSectionError", "check_custom_sections"]
 
@@ -35,20 +34,14 @@ def check_custom_sections(module: Module) -> None:
 
 def _check_branch_hints(module: Module, data: bytes) -> None:
     imported = len(module.func_type_indices()) - len(module.funcs)
-    count, pos = read_u32(data, 0)
-    for _ in range(count):
-        func_index, pos = read_u32(data, pos)
-        hints, pos = read_u32(data, pos)
+    for func_index, hints in read_branch_hints(data):
         if not imported <= func_index < imported + len(module.funcs):
             raise CustomSectionError(f"@{BRANCH_HINT} section: unknown function {func_index}")
         func = module.funcs[func_index - imported]
         start = len(encode_locals(func.locals))
         targets = {instr.offset + start: instr.op.name for instr in iter_instructions(func.body)}
         last = -1
-        for _ in range(hints):
-            offset, pos = read_u32(data, pos)
-            _, pos = read_u32(data, pos)  # the reserved length, 1
-            _, pos = read_u32(data, pos)  # the hint
+        for offset, _ in hints:
             if targets.get(offset) not in _HINTED:
                 raise CustomSectionError(f"@{BRANCH_HINT} annotation: invalid target", func_index, offset)
             if offset <= last:

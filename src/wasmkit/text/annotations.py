@@ -19,15 +19,23 @@ import bisect
 from dataclasses import dataclass
 from typing import NoReturn, TypeGuard
 
-from ..binary.leb128 import write_unsigned
+from ..binary.leb128 import read_u32, write_unsigned
 from ..binary.names import encode_names
 from ..binary.reader import SectionId
 from ..binary.writer import SECTION_LAYOUT
-from ..errors import ParseError
+from ..errors import DecodeError, ParseError
 from ..syntax.module import CustomSection, NameSection
 from .lexer import ATOM, STRING, Annotation, Form, Item, Source, Token, item_end
 
-__all__ = ["AnnotationError", "ModuleAnnotations", "NameSlot", "BRANCH_HINT"]
+__all__ = [
+    "AnnotationError",
+    "ModuleAnnotations",
+    "NameSlot",
+    "BRANCH_HINT",
+    "placement_text",
+    "read_branch_hints",
+    "stands_before_code",
+]
 
 BRANCH_HINT = "metadata.code.branch_hint"
 
@@ -55,6 +63,7 @@ _SECTIONS = {
     "last": SECTION_LAYOUT[-1],
 }
 _LAYOUT_INDEX = {section_id: index for index, section_id in enumerate(SECTION_LAYOUT)}
+_KEYWORDS = {section_id: word for word, section_id in _SECTIONS.items() if word not in ("first", "last")}
 
 # Where a custom section goes: (the section it is written after, 0 before all, and whether it
 # is placed "before" the next one), compared by the position of that section in the layout.
@@ -82,6 +91,41 @@ def _place(direction: str, section_id: int) -> _Place:
         return (section_id, 0)
     index = _LAYOUT_INDEX[section_id]
     return (SECTION_LAYOUT[index - 1] if index else 0, 1)
+
+
+def placement_text(after: int) -> str:
+    """The placement that puts a custom section after section `after` (0: before all)."""
+    return "(before first)" if after == 0 else f"(after {_KEYWORDS[after]})"
+
+
+def stands_before_code(after: int) -> bool:
+    """Whether a custom section placed after section `after` comes before the code section,
+    where a branch hint section written from annotations goes."""
+    return after == 0 or _LAYOUT_INDEX[after] < _LAYOUT_INDEX[SectionId.CODE]
+
+
+def read_branch_hints(data: bytes) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The content of a branch hint section: per function, its index and its hints as (byte
+    offset from the function's local declarations, hint). Raises DecodeError if malformed."""
+    funcs = []
+    count, pos = read_u32(data, 0)
+    for _ in range(count):
+        func, pos = read_u32(data, pos)
+        hint_count, pos = read_u32(data, pos)
+        hints = []
+        for _ in range(hint_count):
+            offset, pos = read_u32(data, pos)
+            reserved, pos = read_u32(data, pos)
+            if reserved != 1:
+                raise DecodeError("missing reserved byte", pos)
+            hint, pos = read_u32(data, pos)
+            if hint > 1:
+                raise DecodeError("invalid hint value", pos)
+            hints.append((offset, hint))
+        funcs.append((func, hints))
+    if pos != len(data):
+        raise DecodeError("unexpected content after the last function", pos)
+    return funcs
 
 
 def _sort_key(place: _Place, offset: int) -> tuple[int, int, int]:

@@ -1,9 +1,13 @@
 """The printer: `Module -> text`, in the flat style of wabt's wasm2wat.
 
 Every definition carries its index as a `(;N;)` comment, every type use names its type
-explicitly, and names from the name section print as `$names` (made valid and unique). Parsing
-the output gives back the module, except for what the text format cannot say or says one way
-only: custom sections are not printed; a data count section that no instruction needs is
+explicitly, and names from the name section print as `$names` (made valid and unique). Other
+custom sections print as wasm-tools prints them: a branch hint section as
+`(@metadata.code.branch_hint ...)` before each hinted instruction (when every hint falls on one),
+the rest as `(@custom "name" (after SECTION) "bytes")` at the end of the module, whose explicit
+placement puts each back where it was. Parsing the output gives back the module, except for
+what the text format cannot say or says one way only: the name section comes back only from
+`$names` (with debug names); a data count section that no instruction needs is
 dropped; integers encoded with more LEB128 bytes than needed come back minimal; and a block
 whose type is the index of a type `[] -> []` or `[] -> [t]` comes back in the equivalent short
 form. Printing what that parse gives is a fixpoint.
@@ -20,9 +24,11 @@ from collections.abc import Iterator
 
 from ..binary.code import iter_instructions
 from ..binary.names import read_names
-from ..errors import ValidationError
+from ..binary.writer import encode_locals
+from ..errors import DecodeError, ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
 from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .annotations import BRANCH_HINT, placement_text, read_branch_hints, stands_before_code
 from .instr_text import IndexNamer, format_instr
 
 __all__ = ["print_module"]
@@ -108,6 +114,36 @@ class _Printer:
         self.elem_ids = _ids(names.elems)
         self.data_ids = _ids(names.datas)
         self.func_types = module.func_type_indices()
+        self.hints = self.inline_hints()
+
+    def inline_hints(self) -> dict[int, dict[int, int]] | None:
+        """The branch hints to print before instructions, by function index and offset of the
+        instruction in the body; None when the module's branch hint section (if any) cannot
+        print that way and back (malformed, out of order, or a hint on no instruction)."""
+        sections = self.module.custom(BRANCH_HINT)
+        if not sections:
+            return {}
+        if len(sections) > 1 or not stands_before_code(sections[0].after):
+            return None
+        try:
+            funcs = read_branch_hints(sections[0].data)
+        except DecodeError:
+            return None
+        imported = len(self.func_types) - len(self.module.funcs)
+        out: dict[int, dict[int, int]] = {}
+        last = -1
+        for func_index, hints in funcs:
+            if not max(imported, last + 1) <= func_index < len(self.func_types):
+                return None  # no defined function, or out of order
+            last = func_index
+            func = self.module.funcs[func_index - imported]
+            start = len(encode_locals(func.locals))
+            instrs = {instr.offset for instr in iter_instructions(func.body)}
+            offsets = [offset - start for offset, _ in hints]
+            if offsets != sorted(set(offsets)) or not instrs.issuperset(offsets):
+                return None
+            out[func_index] = {offset - start: hint for offset, hint in hints}
+        return out
 
     def ref(self, ids: dict[int, str], index: int) -> str:
         return ids.get(index, str(index))
@@ -165,6 +201,9 @@ class _Printer:
             yield f"{_INDENT}(elem {self.label(self.elem_ids, i)}{self.elem(seg)})"
         for i, data in enumerate(m.datas):
             yield f"{_INDENT}(data {self.label(self.data_ids, i)}{self.data(data)})"
+        for custom in m.customs:
+            if custom.name != "name" and not (custom.name == BRANCH_HINT and self.hints is not None):
+                yield f"{_INDENT}(@custom {_name(custom.name)} {placement_text(custom.after)} {_string(custom.data)})"
         yield ")"
 
     def import_desc(self, desc: object, index: int) -> str:
@@ -205,11 +244,15 @@ class _Printer:
             yield _INDENT * 2 + " ".join(declared)
         namer = self.namer(local_ids)
         depth = 2
+        hints = (self.hints or {}).get(index, {})
         instrs = list(iter_instructions(func.body))
         for instr in instrs[:-1]:  # the final `end` closes the func form
             name = instr.op.name
             if name in ("end", "else"):
                 depth -= 1
+            hint = hints.get(instr.offset)
+            if hint is not None:
+                yield _INDENT * min(depth, _MAX_INDENT) + f'(@{BRANCH_HINT} "\\{hint:02x}")'
             yield _INDENT * min(depth, _MAX_INDENT) + format_instr(instr, namer)
             if name in ("block", "loop", "if", "else"):
                 depth += 1
