@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from ..bits import MASK32, MASK64
 from ..errors import ParseError
 from ..syntax.module import Module
 from ..syntax.types import ValType
@@ -427,11 +428,11 @@ class _Reader:
             cursor.expect_end()
             return Value(vt, bits)
         if head == "i32.const":
-            value = take_i32(cursor) & 0xFFFF_FFFF
+            value = take_i32(cursor) & MASK32
             cursor.expect_end()
             return Value(ValType.I32, value)
         if head == "i64.const":
-            value = take_i64(cursor) & 0xFFFF_FFFF_FFFF_FFFF
+            value = take_i64(cursor) & MASK64
             cursor.expect_end()
             return Value(ValType.I64, value)
         if head == "v128.const":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ...binary import write_module
+from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import type_id
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["NativeCompiledModule"]
 
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
-_MASK32 = 0xFFFF_FFFF
-_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 # Compiling a module with more code than this shows a progress bar (on a terminal).
 _PROGRESS_BYTES = 64 * 1024
 
@@ -188,7 +187,7 @@ class _Binding:
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
             words[CELL_WORDS * i] = self.handle(value)
         elif vt is ValType.V128:
-            words[CELL_WORDS * i] = value & _MASK64  # type: ignore[operator]
+            words[CELL_WORDS * i] = value & MASK64  # type: ignore[operator]
             words[CELL_WORDS * i + 1] = value >> 64  # type: ignore[operator]
         else:
             words[CELL_WORDS * i] = to_bits(vt, value)
@@ -197,7 +196,7 @@ class _Binding:
         """The internal value in cell `i`."""
         bits = words[CELL_WORDS * i]
         if vt is ValType.I32 or vt is ValType.F32:
-            return from_bits(vt, bits & _MASK32)
+            return from_bits(vt, bits & MASK32)
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
             return self.references[bits]
         if vt is ValType.V128:
@@ -307,29 +306,29 @@ class _Binding:
         instance = self.instance
         try:
             if which == Helper.MEMORY_INIT:
-                bulk.memory_init(instance.mems[0], instance.datas[cells[0]], *(c & _MASK32 for c in cells[1:4]))
+                bulk.memory_init(instance.mems[0], instance.datas[cells[0]], *(c & MASK32 for c in cells[1:4]))
             elif which == Helper.DATA_DROP:
                 instance.datas[cells[0]] = b""
             elif which == Helper.TABLE_INIT:
                 table = instance.tables[cells[0]]
-                bulk.table_init(table, instance.elems[cells[1]], *(c & _MASK32 for c in cells[2:5]))
+                bulk.table_init(table, instance.elems[cells[1]], *(c & MASK32 for c in cells[2:5]))
             elif which == Helper.ELEM_DROP:
                 instance.elems[cells[0]] = []
             elif which == Helper.TABLE_COPY:
-                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & _MASK32 for c in cells[2:5]))
+                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & MASK32 for c in cells[2:5]))
             elif which == Helper.TABLE_SIZE:
                 words[0] = len(instance.tables[cells[0]].elements)
             elif which == Helper.REF_FUNC:
                 words[0] = self.handle(instance.funcs[cells[0]])
             elif which == Helper.TABLE_GET:
-                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & _MASK32))
+                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & MASK32))
             elif which == Helper.TABLE_SET:
-                bulk.table_set(instance.tables[cells[0]], cells[1] & _MASK32, self.references[cells[2]])
+                bulk.table_set(instance.tables[cells[0]], cells[1] & MASK32, self.references[cells[2]])
             elif which == Helper.TABLE_GROW:
-                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & _MASK32)
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & MASK32)
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
-                bulk.table_fill(table, cells[1] & _MASK32, self.references[cells[2]], cells[3] & _MASK32)
+                bulk.table_fill(table, cells[1] & MASK32, self.references[cells[2]], cells[3] & MASK32)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)

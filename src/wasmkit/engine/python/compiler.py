@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ...binary.code import block_type, iter_instructions
+from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import Feature, Imm, Op
 from ...syntax.module import Func
@@ -43,7 +44,7 @@ from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
-from .templates import TEMPLATES, TRAPS
+from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
 
 __all__ = ["compile_function", "ModuleLayout", "CompileError"]
 
@@ -62,9 +63,6 @@ _MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
 _RESETS = "\0resets "  # a line of `reset_t`, until the source is put together
 _DEPTH = f"METER[{Meter.DEPTH:d}]"  # the store's count of calls in progress (see `Meter`)
-
-_M32 = 0xFFFF_FFFF
-_M64 = 0xFFFF_FFFF_FFFF_FFFF
 
 
 class CompileError(WasmError):
@@ -372,7 +370,7 @@ class _FunctionCompiler:
             inner = texts[0]
         elif operator in ("rotl", "rotr"):
             count = operands[1].text
-            bits = 32 if mask == "0xFFFFFFFF" else 64
+            bits = 32 if mask == MASK32_TEXT else 64
             if not count.isdigit():  # an unknown count: the helper
                 self.push(f"{operator}{bits}({operands[0].text}, {count})", flags, depth)
                 return
@@ -384,7 +382,7 @@ class _FunctionCompiler:
                 inner = f"(((_r := {value.text}) << {k}) | (_r >> {bits - k}))"
             texts = []
         elif operator == "<<":
-            bits = 31 if mask == "0xFFFFFFFF" else 63
+            bits = 31 if mask == MASK32_TEXT else 63
             count = operands[1].text
             shift = str(int(count) & bits) if count.isdigit() else f"({count} & {bits})"
             inner = f"({texts[0]} << {shift})"
@@ -413,9 +411,9 @@ class _FunctionCompiler:
     def const(self, op: Op, imm: object) -> None:
         kind = op.imm
         if kind is Imm.I32:
-            self.push(str(imm & _M32), SIMPLE)  # type: ignore[operator]
+            self.push(str(imm & MASK32), SIMPLE)  # type: ignore[operator]
         elif kind is Imm.I64:
-            self.push(str(imm & _M64), SIMPLE)  # type: ignore[operator]
+            self.push(str(imm & MASK64), SIMPLE)  # type: ignore[operator]
         else:
             value = f32_from_bits(imm) if kind is Imm.F32 else f64_from_bits(imm)  # type: ignore[arg-type]
             if value != value or value in (float("inf"), float("-inf")):
@@ -1045,8 +1043,8 @@ def _loaded(op: Op, access: str) -> str:
     if not op.signed:
         return f"({access})"
     sign = 1 << (8 * op.width - 1)
-    mask = _M32 if op.valtype is ValType.I32 else _M64
-    return f"(((({access}) ^ {sign:#x}) - {sign:#x}) & 0x{mask:X})"
+    mask = MASK32_TEXT if op.valtype is ValType.I32 else MASK64_TEXT
+    return f"(((({access}) ^ {sign:#x}) - {sign:#x}) & {mask})"
 
 
 _I32 = (ValType.I32,)
@@ -1100,10 +1098,10 @@ def _bulk_immediates(name: str, imm: object) -> str:
 # The operations done by `wrapping`: (operator, mask).
 _WRAPPING = {
     f"{t}.{name}": (operator, mask)
-    for t, mask in (("i32", "0xFFFFFFFF"), ("i64", "0xFFFFFFFFFFFFFFFF"))
+    for t, mask in (("i32", MASK32_TEXT), ("i64", MASK64_TEXT))
     for name, operator in (("add", "+"), ("sub", "-"), ("mul", "*"), ("shl", "<<"), ("rotl", "rotl"), ("rotr", "rotr"))
 }
-_WRAPPING["i32.wrap_i64"] = ("wrap", "0xFFFFFFFF")
+_WRAPPING["i32.wrap_i64"] = ("wrap", MASK32_TEXT)
 
 # A float constant's text in generated code when it is finite (others are named: see `const`).
 _FINITE_LITERAL = re.compile(r"-?\d[\d.e+-]*$")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 
@@ -57,8 +58,6 @@ __all__ = [
 
 rf32 = f32  # the name generated code uses: `f32` could be a wasm function's name there
 
-M32 = 0xFFFF_FFFF
-M64 = 0xFFFF_FFFF_FFFF_FFFF
 # The NaN x86 makes for an invalid operation (0/0, sqrt(-1)): sign bit set, 0xfff8000000000000
 # (as f32, 0xffc00000). Python's float("nan") is the positive one; the native engine and wasmtime
 # compute with the hardware, so a NaN made here without hardware arithmetic must be this one.
@@ -215,7 +214,7 @@ def div_s32(a: int, b: int) -> int:
     if a == -0x8000_0000 and b == -1:
         raise _trap(TrapKind.INTEGER_OVERFLOW)
     quotient = abs(a) // abs(b)
-    return (-quotient if (a < 0) != (b < 0) else quotient) & M32
+    return (-quotient if (a < 0) != (b < 0) else quotient) & MASK32
 
 
 def rem_s32(a: int, b: int) -> int:
@@ -224,7 +223,7 @@ def rem_s32(a: int, b: int) -> int:
     a = (a ^ 0x8000_0000) - 0x8000_0000
     b = (b ^ 0x8000_0000) - 0x8000_0000
     remainder = abs(a) % abs(b)
-    return (-remainder if a < 0 else remainder) & M32
+    return (-remainder if a < 0 else remainder) & MASK32
 
 
 def div_u64(a: int, b: int) -> int:
@@ -247,7 +246,7 @@ def div_s64(a: int, b: int) -> int:
     if a == -0x8000_0000_0000_0000 and b == -1:
         raise _trap(TrapKind.INTEGER_OVERFLOW)
     quotient = abs(a) // abs(b)
-    return (-quotient if (a < 0) != (b < 0) else quotient) & M64
+    return (-quotient if (a < 0) != (b < 0) else quotient) & MASK64
 
 
 def rem_s64(a: int, b: int) -> int:
@@ -256,7 +255,7 @@ def rem_s64(a: int, b: int) -> int:
     a = (a ^ 0x8000_0000_0000_0000) - 0x8000_0000_0000_0000
     b = (b ^ 0x8000_0000_0000_0000) - 0x8000_0000_0000_0000
     remainder = abs(a) % abs(b)
-    return (-remainder if a < 0 else remainder) & M64
+    return (-remainder if a < 0 else remainder) & MASK64
 
 
 def ctz32(a: int) -> int:
@@ -269,22 +268,22 @@ def ctz64(a: int) -> int:
 
 def rotl32(a: int, k: int) -> int:
     k &= 31
-    return ((a << k) | (a >> (32 - k))) & M32
+    return ((a << k) | (a >> (32 - k))) & MASK32
 
 
 def rotr32(a: int, k: int) -> int:
     k &= 31
-    return ((a >> k) | (a << (32 - k))) & M32
+    return ((a >> k) | (a << (32 - k))) & MASK32
 
 
 def rotl64(a: int, k: int) -> int:
     k &= 63
-    return ((a << k) | (a >> (64 - k))) & M64
+    return ((a << k) | (a >> (64 - k))) & MASK64
 
 
 def rotr64(a: int, k: int) -> int:
     k &= 63
-    return ((a >> k) | (a << (64 - k))) & M64
+    return ((a >> k) | (a << (64 - k))) & MASK64
 
 
 # -- float to integer --
@@ -300,7 +299,7 @@ def _trunc(x: float, low: float, high: float) -> int:
 
 
 def trunc_f_i32_s(x: float) -> int:
-    return _trunc(x, -2147483649.0, 2147483648.0) & M32
+    return _trunc(x, -2147483649.0, 2147483648.0) & MASK32
 
 
 def trunc_f_i32_u(x: float) -> int:
@@ -313,7 +312,7 @@ def trunc_f_i64_s(x: float) -> int:
         raise _trap(TrapKind.INVALID_CONVERSION)
     if not -9223372036854775808.0 <= x < 9223372036854775808.0:
         raise _trap(TrapKind.INTEGER_OVERFLOW)
-    return int(x) & M64
+    return int(x) & MASK64
 
 
 def trunc_f_i64_u(x: float) -> int:
@@ -331,16 +330,16 @@ def _saturate(x: float, low: int, high: int) -> int:
 
 
 def trunc_sat_i32_s(x: float) -> int:
-    return _saturate(x, -0x8000_0000, 0x7FFF_FFFF) & M32
+    return _saturate(x, -0x8000_0000, 0x7FFF_FFFF) & MASK32
 
 
 def trunc_sat_i32_u(x: float) -> int:
-    return _saturate(x, 0, M32)
+    return _saturate(x, 0, MASK32)
 
 
 def trunc_sat_i64_s(x: float) -> int:
-    return _saturate(x, -0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF) & M64
+    return _saturate(x, -0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF) & MASK64
 
 
 def trunc_sat_i64_u(x: float) -> int:
-    return _saturate(x, 0, M64)
+    return _saturate(x, 0, MASK64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Sequence
 
+from ...bits import MASK32
 from ...errors import Trap, TrapKind
 from ...opcodes import ALL, Feature, Imm, Op
 from ...runtime.values import f32, f32_from_bits, f32_to_bits, f64_to_bits
@@ -127,7 +128,7 @@ def _integer_ops(bits: int) -> dict[str, Callable[..., object]]:
                 "min_u": binary(min),
                 "max_s": binary(max, True),
                 "max_u": binary(max),
-                "extract_lane_s": lambda x, lane: lanes(x, bits, True)[lane] & 0xFFFF_FFFF,
+                "extract_lane_s": lambda x, lane: lanes(x, bits, True)[lane] & MASK32,
                 "extract_lane_u": lambda x, lane: lanes(x, bits)[lane],
             }
         )

@@ -12,14 +12,15 @@ the generated code (see `runtime_names` in `compiler`).
 
 from __future__ import annotations
 
-__all__ = ["TEMPLATES", "PURE", "TRAPS"]
+from ...bits import MASK32, MASK64, SIGN32, SIGN64
+
+__all__ = ["TEMPLATES", "PURE", "TRAPS", "MASK32_TEXT", "MASK64_TEXT"]
 
 PURE, TRAPS = 2, 3
 
-_M32 = "0xFFFFFFFF"
-_M64 = "0xFFFFFFFFFFFFFFFF"
-_S32 = "0x80000000"
-_S64 = "0x8000000000000000"
+# The masks and sign bits as generated code writes them.
+MASK32_TEXT, MASK64_TEXT = f"0x{MASK32:X}", f"0x{MASK64:X}"
+_S32, _S64 = f"{SIGN32:#x}", f"{SIGN64:#x}"
 
 
 def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
@@ -87,13 +88,13 @@ def _float_ops(bits: int) -> dict[str, tuple[str, int]]:
 
 
 TEMPLATES: dict[str, tuple[str, int]] = {
-    **_int_ops(32, _M32, _S32),
-    **_int_ops(64, _M64, _S64),
+    **_int_ops(32, MASK32_TEXT, _S32),
+    **_int_ops(64, MASK64_TEXT, _S64),
     **_float_ops(32),
     **_float_ops(64),
-    "i64.extend32_s": (f"(((({{0}} & {_M32}) ^ {_S32}) - {_S32}) & {_M64})", PURE),
-    "i32.wrap_i64": (f"({{0}} & {_M32})", PURE),
-    "i64.extend_i32_s": (f"((({{0}} ^ {_S32}) - {_S32}) & {_M64})", PURE),
+    "i64.extend32_s": (f"(((({{0}} & {MASK32_TEXT}) ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
+    "i32.wrap_i64": (f"({{0}} & {MASK32_TEXT})", PURE),
+    "i64.extend_i32_s": (f"((({{0}} ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
     "i64.extend_i32_u": ("{0}", PURE),
     "i32.trunc_f32_s": ("trunc_f_i32_s({0})", TRAPS),
     "i32.trunc_f32_u": ("trunc_f_i32_u({0})", TRAPS),
