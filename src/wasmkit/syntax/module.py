@@ -120,7 +120,9 @@ class DataSegment:
 @dataclass(frozen=True, slots=True)
 class CustomSection:
     """A custom section, kept as bytes. `after` is the id of the known section it follows
-    (0 when it comes before all of them), so that writing keeps it in place."""
+    (0 when it comes before all of them), so that writing keeps it in place: the binary
+    writer puts it there whether that section is written or empty, and custom sections that
+    follow the same one keep their order in `Module.customs`."""
 
     name: str
     data: bytes

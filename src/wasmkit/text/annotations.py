@@ -22,9 +22,10 @@ from typing import NoReturn, TypeGuard
 from ..binary.leb128 import read_u32, write_unsigned
 from ..binary.names import encode_names
 from ..binary.reader import SectionId
-from ..binary.writer import SECTION_LAYOUT
+from ..binary.writer import SECTION_LAYOUT, encode_locals
 from ..errors import DecodeError, ParseError
 from ..syntax.module import CustomSection, NameSection
+from ..syntax.types import ValType
 from .lexer import ATOM, STRING, Annotation, Form, Item, Source, Token, item_end
 
 __all__ = [
@@ -279,14 +280,19 @@ class ModuleAnnotations:
         last = bisect.bisect_left(self.hints, form.end, key=lambda a: a.offset)
         return self.hints[first:last]
 
-    def function_hints(self, func: int, locals_length: int, hints: list[Annotation], placed: list[tuple[int, Annotation]]) -> None:
+    def function_hints(
+        self,
+        func: int,
+        local_runs: tuple[tuple[int, ValType], ...],
+        hints: list[Annotation],
+        placed: list[tuple[int, Annotation]],
+    ) -> None:
         """Record where the branch hints of function `func` landed: each placed one at the byte
-        offset of its instruction in the body, which follows `locals_length` bytes of local
-        declarations."""
+        offset of its instruction in the body, which follows the declarations of `local_runs`."""
         for annotation in hints:
             self.hint_funcs[id(annotation)] = func
         if placed:
-            self.placed[func] = (locals_length, placed)
+            self.placed[func] = (len(encode_locals(local_runs)), placed)
 
     def branch_hint_section(self) -> list[tuple[tuple[int, int, int], CustomSection]]:
         """The branch hint section (with its sort key), if the module has hints."""

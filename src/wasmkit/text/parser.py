@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..binary import read_module
 from ..binary.code import BLOCK_EMPTY
 from ..binary.leb128 import write_unsigned
-from ..binary.writer import encode_locals
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -441,14 +440,14 @@ class _ModuleParser:
             while not inner.at_end():
                 local_space.define(None, inner)
                 _add_local(runs, inner.take_valtype())
-        for item in cursor.items:  # named parameters and locals may have an @name too
+        for item in cursor.items if self.annotations.names else ():  # named parameters and locals too
             if (is_form(item, "param") or is_form(item, "local")) and len(item) > 1 and isinstance(item[1], Token):
                 local_index = local_space.names.get(item[1].value) if item[1].kind == ID else None  # type: ignore[arg-type]
                 if local_index is not None:
                     self.annotations.name_slot("local", local_index, item, 2, func=index)
         hints = self.annotations.hints_in(cursor.items)  # type: ignore[arg-type]
         body, placed = parse_annotated_code(self, self.source, cursor, local_space, hints)
-        self.annotations.function_hints(index, len(encode_locals(tuple(runs))), hints, placed)
+        self.annotations.function_hints(index, tuple(runs), hints, placed)
         if local_space.names:
             self.local_names[index] = {i: name for name, i in local_space.names.items()}
         self.funcs_out.append(Func(type_index, tuple(runs), body))
