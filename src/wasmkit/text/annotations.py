@@ -31,7 +31,6 @@ from .lexer import ATOM, STRING, Annotation, Form, Item, Source, Token, item_end
 __all__ = [
     "AnnotationError",
     "ModuleAnnotations",
-    "NameSlot",
     "BRANCH_HINT",
     "placement_text",
     "read_branch_hints",
