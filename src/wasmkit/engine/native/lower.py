@@ -27,7 +27,7 @@ from llvmlite import ir
 
 from ...binary.code import Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
-from ...opcodes import Op
+from ...opcodes import ALL, Imm, Op
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
@@ -36,7 +36,7 @@ from .simd import SIMD_OPS
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
 from .stack import BUDGET
 
-__all__ = ["NativeCompileError", "lower_module", "entered_from_python", "FUNCTIONS_SYMBOL"]
+__all__ = ["NativeCompileError", "lower_module", "entered_from_python", "handles", "FUNCTIONS_SYMBOL"]
 
 FUNCTIONS_SYMBOL = "functions"
 
@@ -334,22 +334,10 @@ class _Lowering:
             if name == "else" and not self.dead_depth:
                 self.else_()
             return
-        handler = _CONTROL.get(name)
-        if handler is not None:
-            handler(self, instr.imm)
-            return
-        simple = _SIMPLE.get(name)
-        if simple is not None:
-            self.stack.append(simple(self, *self.pop_operands(len(cast(tuple[ValType, ...], instr.op.params)))))
-            return
-        vector = SIMD_OPS.get(name)
-        if vector is not None:
-            vector(self, instr.imm)
-            return
-        if instr.op.imm.name == "MEMARG":
-            self.memory_access(instr.op, instr.imm[1])
-            return
-        raise NativeCompileError(f"function {self.index}: the native engine does not support {name} yet")
+        handler = _DISPATCH[instr.op.index]
+        if handler is None:
+            raise NativeCompileError(f"function {self.index}: the native engine does not support {name} yet")
+        handler(self, instr.imm)
 
     # -- control --
 
@@ -969,6 +957,48 @@ def _constant(kind: str) -> Callable[[_Lowering, object], None]:
 
 for _kind in ("i32", "i64", "f32", "f64"):
     _CONTROL[f"{_kind}.const"] = _constant(_kind)
+
+
+def _numeric(op: Op, emit: Callable[..., ir.Value]) -> Callable[[_Lowering, object], None]:
+    """The handler of a numeric instruction: `emit` over as many operands as `op` has
+    parameters."""
+    arity = len(op.params or ())
+
+    def handler(self: _Lowering, imm: object) -> None:
+        self.stack.append(emit(self, *self.pop_operands(arity)))
+
+    return handler
+
+
+def _memory(op: Op) -> Callable[[_Lowering, object], None]:
+    """The handler of a scalar load or store."""
+
+    def handler(self: _Lowering, imm: object) -> None:
+        self.memory_access(op, cast(tuple[int, int], imm)[1])
+
+    return handler
+
+
+def _handler(op: Op) -> Callable[[_Lowering, object], None] | None:
+    """How `op` is lowered, or None where the engine cannot lower it."""
+    found = _CONTROL.get(op.name) or SIMD_OPS.get(op.name)
+    if found is not None:
+        return found
+    emit = _SIMPLE.get(op.name)
+    if emit is not None:
+        return _numeric(op, emit)
+    if op.valtype is not None and op.imm is Imm.MEMARG:
+        return _memory(op)
+    return None
+
+
+# Per instruction (by Op.index), how it is lowered: found once, here, for every instruction.
+_DISPATCH = [_handler(op) for op in ALL]
+
+
+def handles(op: Op) -> bool:
+    """Whether the native engine lowers `op`."""
+    return _DISPATCH[op.index] is not None
 
 
 class _ModuleLowering:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from ...binary.code import block_type, iter_instructions
 from ...bits import MASK32, MASK64
 from ...errors import WasmError
-from ...opcodes import Feature, Imm, Op
+from ...opcodes import ALL, Feature, Imm, Op
 from ...syntax.module import Func
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
@@ -46,7 +46,7 @@ from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
 
-__all__ = ["compile_function", "ModuleLayout", "CompileError"]
+__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError"]
 
 # Flags of a symbolic stack entry.
 SIMPLE = 1  # a literal or a plain name: cheap to repeat
@@ -306,30 +306,13 @@ class _FunctionCompiler:
         return f"if _t in {{{', '.join(map(str, targets))}}}: _t = 0"
 
     def step(self, op: Op, imm: object) -> None:
-        name = op.name
-        frame = self.frame
-        if frame.unreachable:
-            self.skip(name)
+        if self.frame.unreachable:
+            self.skip(op.name)
             return
-        handler = _HANDLERS.get(name)
-        if handler is not None:
-            handler(self, op, imm)
-            return
-        if op.feature is Feature.SIMD:
-            self.simd(op, imm)
-            return
-        wrapping = _WRAPPING.get(name)
-        if wrapping is not None:
-            self.wrapping(*wrapping, _arity(op))
-            return
-        template = TEMPLATES.get(name)
-        if template is not None:
-            self.apply(template[0], template[1], _arity(op))
-            return
-        if op.imm is Imm.MEMARG and op.results:
-            self.load(op, imm)  # type: ignore[arg-type]
-            return
-        self.store(op, imm)  # type: ignore[arg-type]
+        handler = _DISPATCH[op.index]
+        if handler is None:
+            raise CompileError(f"function {self.index}: the Python engine does not support {op.name}")
+        handler(self, op, imm)
 
     def skip(self, name: str) -> None:
         """Unreachable code: only keep track of where it ends."""
@@ -346,8 +329,10 @@ class _FunctionCompiler:
 
     # -- generic expressions --
 
-    def apply(self, template: str, kind: int, arity: int) -> None:
-        operands = self.args(arity)
+    def template(self, op: Op, imm: object) -> None:
+        """A pure or trapping numeric instruction, written by its template."""
+        template, kind = TEMPLATES[op.name]
+        operands = self.args(_arity(op))
         flags = 0
         depth = 0
         for entry in operands:
@@ -357,10 +342,11 @@ class _FunctionCompiler:
             flags |= IMPURE
         self.push(template.format(*(e.text for e in operands)), flags, depth + 1)
 
-    def wrapping(self, operator: str, mask: str, arity: int) -> None:
+    def wrapping(self, op: Op, imm: object) -> None:
         """add, sub, mul, shl, rotations and wraps: modular arithmetic, whose operands need
         not be reduced first (an operand ending in the same or a wider mask loses it)."""
-        operands = self.args(arity)
+        operator, mask = _WRAPPING[op.name]
+        operands = self.args(_arity(op))
         texts = [e.unmasked or e.text for e in operands]
         flags = 0
         for entry in operands:
@@ -1140,6 +1126,31 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "ref.func": _FunctionCompiler.ref_func,
     **{name: _FunctionCompiler.bulk for name in _BULK},
 }
+
+
+def _handler(op: Op) -> Callable[..., None] | None:
+    """The method that compiles `op`, or None where the engine has none."""
+    handler = _HANDLERS.get(op.name)
+    if handler is not None:
+        return handler
+    if op.feature is Feature.SIMD:  # a constant, or a call of the function in the namespace
+        return _FunctionCompiler.simd if op.imm is Imm.V128 or simd.function_name(op) in simd.FUNCTIONS else None
+    if op.name in _WRAPPING:
+        return _FunctionCompiler.wrapping
+    if op.name in TEMPLATES:
+        return _FunctionCompiler.template
+    if op.valtype is not None:
+        return _FunctionCompiler.load if op.results else _FunctionCompiler.store
+    return None
+
+
+# Per instruction (by Op.index), how it is compiled: found once, here, for every instruction.
+_DISPATCH = [_handler(op) for op in ALL]
+
+
+def handles(op: Op) -> bool:
+    """Whether the Python engine compiles `op`."""
+    return _DISPATCH[op.index] is not None
 
 
 def compile_function(layout: ModuleLayout, index: int, func: Func) -> str:

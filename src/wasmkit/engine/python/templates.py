@@ -7,7 +7,9 @@ A template is a format string over the operands `{0}`, `{1}`, ... and a kind:
 
 Every template uses each operand exactly once, left to right, unconditionally; that is what
 lets operands be arbitrary expressions. Names are those the engine binds in the namespace of
-the generated code (see `runtime_names` in `compiler`).
+the generated code (see `_base_namespace` in `engine`). The modular operations (integer add,
+sub, mul, shl, rotations and i32.wrap_i64) are not here: `compiler.wrapping` writes them, so as
+to leave out masks that a wrapping operand makes redundant.
 """
 
 from __future__ import annotations
@@ -41,9 +43,6 @@ def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
         f"{t}.clz": (f"({bits} - ({{0}}).bit_length())", PURE),
         f"{t}.ctz": (f"ctz{bits}({{0}})", PURE),
         f"{t}.popcnt": ("({0}).bit_count()", PURE),
-        f"{t}.add": (f"(({{0}} + {{1}}) & {mask})", PURE),
-        f"{t}.sub": (f"(({{0}} - {{1}}) & {mask})", PURE),
-        f"{t}.mul": (f"(({{0}} * {{1}}) & {mask})", PURE),
         f"{t}.div_s": (f"div_s{bits}({{0}}, {{1}})", TRAPS),
         f"{t}.div_u": (f"div_u{bits}({{0}}, {{1}})", TRAPS),
         f"{t}.rem_s": (f"rem_s{bits}({{0}}, {{1}})", TRAPS),
@@ -51,11 +50,8 @@ def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
         f"{t}.and": ("({0} & {1})", PURE),
         f"{t}.or": ("({0} | {1})", PURE),
         f"{t}.xor": ("({0} ^ {1})", PURE),
-        f"{t}.shl": (f"(({{0}} << ({{1}} & {shift})) & {mask})", PURE),
         f"{t}.shr_s": (f"(((({{0}} ^ {sign}) - {sign}) >> ({{1}} & {shift})) & {mask})", PURE),
         f"{t}.shr_u": (f"({{0}} >> ({{1}} & {shift}))", PURE),
-        f"{t}.rotl": (f"rotl{bits}({{0}}, {{1}})", PURE),
-        f"{t}.rotr": (f"rotr{bits}({{0}}, {{1}})", PURE),
         f"{t}.extend8_s": (f"(((({{0}} & 0xFF) ^ 0x80) - 0x80) & {mask})", PURE),
         f"{t}.extend16_s": (f"(((({{0}} & 0xFFFF) ^ 0x8000) - 0x8000) & {mask})", PURE),
     }
@@ -93,7 +89,6 @@ TEMPLATES: dict[str, tuple[str, int]] = {
     **_float_ops(32),
     **_float_ops(64),
     "i64.extend32_s": (f"(((({{0}} & {MASK32_TEXT}) ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
-    "i32.wrap_i64": (f"({{0}} & {MASK32_TEXT})", PURE),
     "i64.extend_i32_s": (f"((({{0}} ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
     "i64.extend_i32_u": ("{0}", PURE),
     "i32.trunc_f32_s": ("trunc_f_i32_s({0})", TRAPS),

@@ -1,0 +1,37 @@
+"""Every instruction of the table that the engines support has a handler in each of them, found
+the way each engine finds it while compiling (its dispatch table by `Op.index`), so that a
+missing one fails here instead of as "not supported" when some program first uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+from wasmkit.engine.python import compiler
+from wasmkit.opcodes import ALL, Feature, op
+
+# What both engines support: the whole of WebAssembly 2.0.
+WASM_2_0 = {
+    Feature.MVP,
+    Feature.SIGN_EXTENSION,
+    Feature.SATURATING_FLOAT_TO_INT,
+    Feature.BULK_MEMORY,
+    Feature.REFERENCE_TYPES,
+    Feature.SIMD,
+}
+SUPPORTED = [instruction for instruction in ALL if instruction.feature in WASM_2_0]
+
+
+def test_the_instructions_checked_are_all_of_webassembly_2_0() -> None:
+    assert len(SUPPORTED) == 437
+    assert op("i64.rotl") in SUPPORTED and op("v128.load8x8_s") in SUPPORTED
+
+
+def test_the_python_engine_compiles_every_instruction() -> None:
+    assert [instruction.name for instruction in SUPPORTED if not compiler.handles(instruction)] == []
+
+
+def test_the_native_engine_lowers_every_instruction() -> None:
+    pytest.importorskip("llvmlite")
+    from wasmkit.engine.native import lower
+
+    assert [instruction.name for instruction in SUPPORTED if not lower.handles(instruction)] == []
