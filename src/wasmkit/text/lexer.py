@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import NoReturn, Union
+from typing import NoReturn, Union, cast
 
 from ..errors import ParseError
 
@@ -187,9 +187,23 @@ def _classify(run: str, offset: int, source: Source) -> Token:
     elif run[0] == "$":
         if _ID.fullmatch(run):
             return Token(ID, run, offset, run[1:])
+        if run[1:2] == '"' and _STRING.fullmatch(run, 1):
+            return Token(ID, run, offset, _string_id(_classify(run[1:], offset + 1, source), offset, source))
     elif _ATOM.fullmatch(run):
         return Token(ATOM, run, offset)
     return Token(RESERVED, run, offset)
+
+
+def _string_id(string: Token, offset: int, source: Source) -> str:
+    """The name of the identifier `$"..."` (3.0): the string's UTF-8 text, not empty. `$fh`
+    and `$"fh"` are the same identifier."""
+    try:
+        name = cast(bytes, string.value).decode("utf-8")
+    except UnicodeDecodeError:
+        source.fail("malformed UTF-8 encoding", offset + 1)
+    if not name:
+        source.fail("empty identifier", offset)
+    return name
 
 
 def _skip_block_comment(text: str, start: int, source: Source) -> int:
@@ -249,6 +263,9 @@ def read_forms(source: Source) -> list[Item]:
             end = annotation.end
         elif kind == "other":
             char = text[pos]
+            last = current[-1] if current else None
+            if char == '"' and isinstance(last, Token) and last.text == "$" and last.offset == pos - 1:
+                source.fail("empty identifier", pos - 1)  # `$` and a string that is not one
             if char == '"':
                 source.fail("unclosed string" if _unclosed(text, pos) else "illegal character in string", pos)
             if char == ";":
