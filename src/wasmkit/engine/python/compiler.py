@@ -507,7 +507,7 @@ class _FunctionCompiler:
             # typed view is faster still when the address is known to be aligned.
             view, suffix = _VIEWS[width, op.valtype is ValType.F64]
             if known is not None and known % width == 0:
-                access = f"{view}[{known >> (width.bit_length() - 1)}]"
+                access = f"{view}[{known >> op.align_log2}]"
             else:
                 access = f"u{suffix}(M, {text})[0]"
         # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
@@ -534,7 +534,7 @@ class _FunctionCompiler:
             return
         view, suffix = _VIEWS[width, op.valtype is ValType.F64]
         if known is not None and known % width == 0:
-            self.emit(f"{view}[{known >> (width.bit_length() - 1)}] = {stored}")
+            self.emit(f"{view}[{known >> op.align_log2}] = {stored}")
         else:
             self.emit(f"p{suffix}(M, {text}, {stored})")
 
