@@ -67,3 +67,12 @@ def test_malformed_scripts() -> None:
     for text in ("(assert_return (invoke \"f\" (i32.const)))", "(invoke)", "(assert_trap (module) 5)"):
         with pytest.raises(ParseError):
             parse_script(text)
+
+
+def test_skip_trivia_finds_the_first_token() -> None:
+    from wasmkit.text.lexer import skip_trivia
+
+    text = " \t;; a line\n(; a (; nested ;) one ;)\n(module)"
+    assert text[skip_trivia(text) :] == "(module)"
+    assert skip_trivia("(; never closed") == len("(; never closed")
+    assert skip_trivia("x", 0) == 0

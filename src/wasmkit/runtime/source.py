@@ -9,35 +9,13 @@ import os
 from typing import Union
 
 from ..syntax.module import Module as SyntaxModule
+from ..text.lexer import skip_trivia
 
 __all__ = ["ModuleSource", "read_source"]
 
 ModuleSource = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", SyntaxModule]
 
 ACCEPTED = "a path, wasm bytes, WAT text (starting with '(' after comments) or a parsed module"
-
-
-def _skip_space_and_comments(text: str) -> str:
-    """`text` from its first character that is neither white space nor in a WAT comment."""
-    position = 0
-    while position < len(text):
-        if text[position] in " \t\n\r":
-            position += 1
-        elif text.startswith(";;", position):
-            end = text.find("\n", position)
-            position = len(text) if end < 0 else end + 1
-        elif text.startswith("(;", position):
-            depth, position = 1, position + 2
-            while depth and position < len(text):
-                if text.startswith("(;", position):
-                    depth, position = depth + 1, position + 2
-                elif text.startswith(";)", position):
-                    depth, position = depth - 1, position + 2
-                else:
-                    position += 1
-        else:
-            break
-    return text[position:]
 
 
 def _is_path(source: str | bytes) -> bool:
@@ -51,7 +29,7 @@ def _is_path(source: str | bytes) -> bool:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
             return False
-    return not _skip_space_and_comments(source).startswith("(")
+    return not source.startswith("(", skip_trivia(source))
 
 
 def read_source(source: object, name: str = "") -> tuple[bytes | str | SyntaxModule, str]:

@@ -26,7 +26,9 @@ from typing import NoReturn, Union, cast
 
 from ..errors import ParseError
 
-__all__ = ["Source", "Token", "Form", "Annotation", "Item", "read_forms", "item_end", "ATOM", "ID", "STRING", "RESERVED"]
+__all__ = [
+    "Source", "Token", "Form", "Annotation", "Item", "read_forms", "item_end", "skip_trivia", "ATOM", "ID", "STRING", "RESERVED",
+]  # fmt: skip
 
 ATOM, ID, STRING, RESERVED = "atom", "id", "string", "reserved"
 
@@ -206,15 +208,39 @@ def _string_id(string: Token, offset: int, source: Source) -> str:
     return name
 
 
-def _skip_block_comment(text: str, start: int, source: Source) -> int:
-    """The offset just after the block comment opening at `start` (comments nest). One pass
-    over the delimiters, so that deep nesting costs linear time."""
+def _block_comment_end(text: str, start: int) -> int | None:
+    """The offset just after the block comment opening at `start` (comments nest), or None if
+    it is never closed. One pass over the delimiters, so that deep nesting costs linear time."""
     depth = 0
     for match in _COMMENT_DELIMITER.finditer(text, start):
         depth += 1 if match.group() == "(;" else -1
         if depth == 0:
             return match.end()
-    source.fail("unclosed comment", start)
+    return None
+
+
+def _skip_block_comment(text: str, start: int, source: Source) -> int:
+    end = _block_comment_end(text, start)
+    if end is None:
+        source.fail("unclosed comment", start)
+    return end
+
+
+def skip_trivia(text: str, start: int = 0) -> int:
+    """The offset of the first character from `start` on that is neither white space nor in a
+    comment (the end of the text if an unclosed block comment runs to it): where the text's
+    first token stands."""
+    pos = start
+    while pos < len(text):
+        match = _SCAN.match(text, pos)
+        kind = match.lastgroup  # type: ignore[union-attr]
+        if kind in ("space", "line_comment"):
+            pos = match.end()  # type: ignore[union-attr]
+        elif kind == "block_comment":
+            pos = _block_comment_end(text, pos) or len(text)
+        else:
+            break
+    return pos
 
 
 def read_forms(source: Source) -> list[Item]:
