@@ -16,7 +16,7 @@ import pytest
 
 from tests.support import SHARED, report
 from wasmkit.binary import read_module, write_module
-from wasmkit.binary.code import BLOCK_EMPTY, encode_instruction, iter_instructions
+from wasmkit.binary.code import encode_instruction, inline_blocktype, iter_instructions
 from wasmkit.errors import DecodeError, ParseError, WasmError
 from wasmkit.opcodes import Imm
 from wasmkit.syntax.module import Module
@@ -62,7 +62,7 @@ def _canonical(module: Module) -> Module:
             imm = instr.imm
             ft = types[imm] if instr.op.imm is Imm.BLOCK and 0 <= imm < len(types) else None
             if ft is not None and not ft.params and len(ft.results) <= 1:
-                imm = int(ft.results[0]) - 0x80 if ft.results else BLOCK_EMPTY
+                imm = inline_blocktype(ft.results)
             out.append(encode_instruction(instr.op, imm))
         return b"".join(out)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from ..bits import MASK32
 from ..errors import Trap, TrapKind
 from .func import Func
 from .memory import Memory
@@ -23,8 +24,6 @@ __all__ = [
     "table_copy",
     "table_init",
 ]
-
-_U32 = 0xFFFF_FFFF
 
 
 def _memory_trap() -> Trap:
@@ -83,7 +82,7 @@ def table_set(table: Table, index: int, value: object) -> None:
 
 def table_grow(table: Table, init: object, delta: int) -> int:
     """The old size, or -1 (as an unsigned i32) when the table cannot grow."""
-    return table.grow(delta, init) & _U32
+    return table.grow(delta, init) & MASK32
 
 
 def table_fill(table: Table, index: int, value: object, length: int) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from functools import lru_cache
 
 from ..binary.code import iter_instructions
+from ..bits import MASK32, MASK64
 from .global_ import Global
 from .values import f32_from_bits, f64_from_bits
 
@@ -18,9 +19,9 @@ def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[obje
     stack: list[object] = []
     for name, imm in _decoded(expr):
         if name == "i32.const":
-            stack.append(imm & 0xFFFF_FFFF)
+            stack.append(imm & MASK32)
         elif name == "i64.const":
-            stack.append(imm & 0xFFFF_FFFF_FFFF_FFFF)
+            stack.append(imm & MASK64)
         elif name == "f32.const":
             stack.append(f32_from_bits(imm))
         elif name == "f64.const":

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..binary.code import BLOCK_EMPTY, Instr
+from ..binary.code import BLOCK_EMPTY, Instr, block_valtype
+from ..bits import MASK32
 from ..opcodes import Imm, Op
 from ..syntax.types import ValType
 from .numbers import format_f32, format_f64
@@ -28,8 +29,9 @@ def _number(space: str, index: int) -> str:
 def format_blocktype(blocktype: int, namer: IndexNamer = _number) -> str:
     if blocktype == BLOCK_EMPTY:
         return ""
-    if blocktype < 0:
-        return f"(result {ValType(blocktype & 0x7F).text})"
+    valtype = block_valtype(blocktype)
+    if valtype is not None:
+        return f"(result {valtype.text})"
     return f"(type {namer('type', blocktype)})"
 
 
@@ -78,7 +80,7 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.F64:
         return format_f64(imm)
     if kind is Imm.V128:
-        lanes = [(imm >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
+        lanes = [(imm >> (32 * i)) & MASK32 for i in range(4)]
         return "i32x4 " + " ".join(f"{lane:#010x}" for lane in lanes)
     if kind is Imm.LANE:
         return str(imm)

@@ -9,7 +9,7 @@ section in the order they appear, as the spec (and wabt) do.
 from __future__ import annotations
 
 from ..binary import read_module
-from ..binary.code import BLOCK_EMPTY
+from ..binary.code import inline_blocktype
 from ..binary.leb128 import write_unsigned
 from ..syntax.module import (
     CustomSection,
@@ -333,13 +333,13 @@ class _ModuleParser:
             params, _ = self.params(cursor, allow_names=False)
             results = self.results(cursor)
             if not params and len(results) <= 1:
-                return BLOCK_EMPTY if not results else int(results[0]) - 0x80
+                return inline_blocktype(results)
             cursor.pos = start
         index = self.type_use(cursor)
         if index < len(self.func_types):
             ft = self.func_types[index]
             if not ft.params and len(ft.results) <= 1:
-                return BLOCK_EMPTY if not ft.results else int(ft.results[0]) - 0x80
+                return inline_blocktype(ft.results)
         return index
 
     # -- shared pieces of fields --

@@ -15,6 +15,7 @@ from types import CodeType
 from typing import TYPE_CHECKING
 
 from ...binary import write_module
+from ...bits import MASK32
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.call import register_code_names
@@ -193,7 +194,7 @@ def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
 
     refresh(memory)
     memory.add_listener(refresh)
-    ns["MEM_GROW"] = lambda delta: memory.grow(delta) & 0xFFFF_FFFF
+    ns["MEM_GROW"] = lambda delta: memory.grow(delta) & MASK32
     ns["memory_fill"] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
     ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
 
