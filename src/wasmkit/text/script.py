@@ -41,6 +41,7 @@ __all__ = [
     "AssertInvalidCustom",
     "AssertUnlinkable",
     "AssertUninstantiable",
+    "ModuleAssertion",
     "Unreadable",
     "Command",
     "parse_script",
@@ -162,49 +163,37 @@ class AssertExhaustion:
 
 
 @dataclass(frozen=True)
-class AssertMalformed:
+class ModuleAssertion:
+    """An assertion about a module as a whole: that reading, checking, linking or
+    instantiating it fails with `message`. Each kind below is one of these."""
+
     line: int
     module: ScriptModule
     message: str
 
 
-@dataclass(frozen=True)
-class AssertInvalid:
-    line: int
-    module: ScriptModule
-    message: str
+class AssertMalformed(ModuleAssertion):
+    """The module must fail to decode or parse."""
 
 
-@dataclass(frozen=True)
-class AssertMalformedCustom:
+class AssertInvalid(ModuleAssertion):
+    """The module must parse and then fail validation."""
+
+
+class AssertMalformedCustom(ModuleAssertion):
     """The module must be malformed only in its custom annotations (an AnnotationError)."""
 
-    line: int
-    module: ScriptModule
-    message: str
 
-
-@dataclass(frozen=True)
-class AssertInvalidCustom:
+class AssertInvalidCustom(ModuleAssertion):
     """The module must be valid, and its custom sections not (a CustomSectionError)."""
 
-    line: int
-    module: ScriptModule
-    message: str
+
+class AssertUnlinkable(ModuleAssertion):
+    """The module must fail to link against what the script registered."""
 
 
-@dataclass(frozen=True)
-class AssertUnlinkable:
-    line: int
-    module: ScriptModule
-    message: str
-
-
-@dataclass(frozen=True)
-class AssertUninstantiable:
-    line: int
-    module: ScriptModule
-    message: str
+class AssertUninstantiable(ModuleAssertion):
+    """The module must link and then trap while instantiating."""
 
 
 @dataclass(frozen=True)
@@ -275,11 +264,6 @@ def _group_inline_modules(items: list[Item]) -> list[Item]:
     return out
 
 
-_ModuleAssertion = Union[
-    AssertMalformed, AssertInvalid, AssertMalformedCustom, AssertInvalidCustom, AssertUnlinkable, AssertUninstantiable
-]
-
-
 class _InlineModule(Form):
     """The module form gathered from bare fields."""
 
@@ -331,7 +315,7 @@ class _Reader:
             if is_form(target, "module"):
                 return AssertTrap(line, None, self.module(target), message)
             return AssertTrap(line, self.action(target), None, message)
-        assertions: dict[str, type[_ModuleAssertion]] = {
+        assertions: dict[str, type[ModuleAssertion]] = {
             "assert_malformed": AssertMalformed,
             "assert_invalid": AssertInvalid,
             "assert_malformed_custom": AssertMalformedCustom,
