@@ -215,12 +215,7 @@ Command = Union[
     AssertReturn,
     AssertTrap,
     AssertExhaustion,
-    AssertMalformed,
-    AssertInvalid,
-    AssertMalformedCustom,
-    AssertInvalidCustom,
-    AssertUnlinkable,
-    AssertUninstantiable,
+    ModuleAssertion,  # AssertMalformed, AssertInvalid, ... AssertUninstantiable
     Unreadable,
 ]
 
