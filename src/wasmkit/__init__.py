@@ -23,8 +23,8 @@ from .errors import (
 from .text import parse_module as parse_wat
 from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 from .validate import ValidModule, validate
+from .opcodes import ALL_FEATURES, WASM_2_0, Feature
 from . import syntax
-
 
 
 def print_wat(module: "syntax.Module") -> str:
@@ -55,6 +55,9 @@ __all__ = [
     "funcref",
     "externref",
     "Module",
+    "Feature",
+    "WASM_2_0",
+    "ALL_FEATURES",
     "Instance",
     "Store",
     "StoreLimits",

@@ -35,6 +35,8 @@ from .syntax.types import ValType
 __all__ = [
     "Imm",
     "Feature",
+    "WASM_2_0",
+    "ALL_FEATURES",
     "Op",
     "ALL",
     "BY_NAME",
@@ -83,7 +85,8 @@ class Imm(enum.Enum):
 
 
 class Feature(enum.Enum):
-    """The proposal that introduced an instruction, so that later proposals slot in beside."""
+    """The proposal that introduced an instruction or a rule, so that later proposals slot in
+    beside."""
 
     MVP = "mvp"
     SIGN_EXTENSION = "sign-extension"
@@ -91,6 +94,18 @@ class Feature(enum.Enum):
     BULK_MEMORY = "bulk-memory"
     REFERENCE_TYPES = "reference-types"
     SIMD = "simd"
+    # WebAssembly 3.0: arithmetic in constant expressions; and, from the GC proposal, constant
+    # expressions that read the module's own (earlier, immutable) globals.
+    EXTENDED_CONST = "extended-const"
+    GC = "gc"
+
+
+# What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.
+WASM_2_0 = frozenset({
+    Feature.MVP, Feature.SIGN_EXTENSION, Feature.SATURATING_FLOAT_TO_INT, Feature.BULK_MEMORY,
+    Feature.REFERENCE_TYPES, Feature.SIMD,
+})  # fmt: skip
+ALL_FEATURES = frozenset(Feature)
 
 
 @dataclass(frozen=True, slots=True)

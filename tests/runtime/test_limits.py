@@ -11,6 +11,7 @@ import wasmkit
 from tests.spec.test_execution import SPEC_DIR
 from tests.support import require_shared
 from wasmkit import Trap, TrapKind
+from wasmkit.opcodes import WASM_2_0
 from wasmkit.script.runner import ScriptRunner
 from wasmkit.text import parse_script
 
@@ -107,7 +108,7 @@ def test_metered_code_passes_the_control_flow_scripts(name: str, engine: str) ->
     if engine == "native":
         pytest.importorskip("llvmlite")
     commands = parse_script((SPEC_DIR / f"{name}.wast").read_text(), name)
-    failures = [o for o in ScriptRunner(engine, metered=True).run(commands) if not o.passed]
+    failures = [o for o in ScriptRunner(engine, metered=True, features=WASM_2_0).run(commands) if not o.passed]
     assert not failures
 
 

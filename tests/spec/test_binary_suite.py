@@ -13,6 +13,7 @@ import pytest
 from tests.support import SHARED, report
 from wasmkit.binary import read_module, write_module
 from wasmkit.errors import DecodeError, ValidationError
+from wasmkit.opcodes import WASM_2_0
 from wasmkit.validate import validate
 
 SPEC_DIR = SHARED / "spec" / "wasm-2.0"
@@ -67,7 +68,7 @@ def test_spec_file(name: str, converted) -> None:  # type: ignore[no-untyped-def
                 outcome("invalid", True, line, "")
                 continue
             try:
-                validate(read_module(data))
+                validate(read_module(data), features=WASM_2_0)
             except ValidationError as err:
                 ok = err.message.startswith(cmd["text"])
                 outcome("invalid", ok, line, f"expected {cmd['text']!r}, got {err.message!r}")
@@ -78,7 +79,7 @@ def test_spec_file(name: str, converted) -> None:  # type: ignore[no-untyped-def
         else:
             try:
                 module = read_module(data)
-                validate(module)
+                validate(module, features=WASM_2_0)
                 again = read_module(write_module(module))
             except (DecodeError, ValidationError) as err:
                 outcome("modules", False, line, f"valid module rejected: {err}")

@@ -17,6 +17,7 @@ import pytest
 from tests.spec.engines import ENGINES, require_engine
 from tests.support import SHARED, report, require_shared
 from wasmkit.script.report import COLUMNS, tally
+from wasmkit.opcodes import WASM_2_0
 from wasmkit.script.runner import ScriptRunner
 from wasmkit.text import parse_script
 
@@ -44,7 +45,7 @@ def known_failures(engine: str) -> dict[tuple[str, int], str]:
 
 def run_spec_file(name: str, engine: str) -> None:
     source = require_shared("spec", "wasm-2.0", f"{name}.wast").read_text()
-    outcomes = list(ScriptRunner(engine).run(parse_script(source, f"{name}.wast")))
+    outcomes = list(ScriptRunner(engine, features=WASM_2_0).run(parse_script(source, f"{name}.wast")))
     known = {line: reason for (file, line), reason in known_failures(engine).items() if file == f"{name}.wast"}
     if EVERY_COMMAND in known:
         # A whole file listed: its failing commands are the known ones (those that pass, such

@@ -18,6 +18,7 @@ from ..errors import ValidationError
 from ..opcodes import Feature
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import GlobalType, TableType, ValType
+from ..validate.function import const_expr_features
 
 __all__ = ["add_feature_options", "check_features", "disabled_features"]
 
@@ -26,6 +27,10 @@ _VALUE_TYPE_FEATURES = {
     ValType.V128: Feature.SIMD,
     ValType.FUNCREF: Feature.REFERENCE_TYPES,
     ValType.EXTERNREF: Feature.REFERENCE_TYPES,
+}
+_CONST_EXPR_USES = {
+    Feature.EXTENDED_CONST: "arithmetic in a constant expression",
+    Feature.GC: "a constant expression reading a global the module defines",
 }
 _SEGMENT_FEATURES = {SegmentMode.PASSIVE: Feature.BULK_MEMORY, SegmentMode.DECLARATIVE: Feature.REFERENCE_TYPES}
 
@@ -39,7 +44,7 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("features", "refuse modules that use a feature (as wabt's flags do)")
     for feature in _OPTIONAL:
         group.add_argument(
-            f"--disable-{feature.value}", dest=_dest(feature), action="store_true", help=f"refuse {feature.value} instructions and types"
+            f"--disable-{feature.value}", dest=_dest(feature), action="store_true", help=f"refuse modules that use {feature.value}"
         )
 
 
@@ -71,6 +76,7 @@ def check_features(module: Module, disabled: frozenset[Feature]) -> None:
 
 def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     """What the module outside function bodies uses that belongs to a feature."""
+    imported_globals = sum(isinstance(imp.desc, GlobalType) for imp in module.imports)
     for ft in module.types:
         for vt in (*ft.params, *ft.results):
             if vt in _VALUE_TYPE_FEATURES:
@@ -97,6 +103,8 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     ):
         for instr in iter_instructions(expr):
             yield instr.op.name, instr.op.feature
+        for feature in const_expr_features(expr, imported_globals):
+            yield _CONST_EXPR_USES[feature], feature
     for kind, segments in (("an element", module.elems), ("a data", module.datas)):
         for seg in segments:
             if seg.mode in _SEGMENT_FEATURES:

@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from ..errors import WasmError
+from ..opcodes import ALL_FEATURES
 from .common import CliError, add_engine_option, read_input
+from .features import add_feature_options, disabled_features
 from .messages import error_message
 
 __all__ = ["register"]
@@ -16,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("wast", help="run .wast test scripts")
     p.add_argument("files", nargs="+", metavar="FILE", help=".wast scripts")
     add_engine_option(p)
+    add_feature_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show every failure")
     p.set_defaults(handler=_wast)
 
@@ -33,7 +36,7 @@ def _wast(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             commands = parse_script(decode_source(read_input(path), path), path, keep_going=True)
-            outcomes = list(ScriptRunner(args.engine).run(commands))
+            outcomes = list(ScriptRunner(args.engine, features=ALL_FEATURES - disabled_features(args)).run(commands))
         except (CliError, WasmError) as err:
             message = (str(err) if isinstance(err, CliError) else error_message(err, path)).removeprefix(f"{path}:")
             outcomes = [Outcome(0, "command", False, f"cannot read the script: {message.strip()}")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from functools import lru_cache
 
@@ -34,7 +34,21 @@ def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[obje
             stack.append(funcs[imm])
         elif name == "global.get":
             stack.append(globals_[imm].internal)
+        elif name in _ARITHMETIC:  # extended-const (3.0)
+            b, a = stack.pop(), stack.pop()
+            stack.append(_ARITHMETIC[name](a, b))
     return stack[-1]
+
+
+# The arithmetic extended constant expressions may do, on internal (unsigned) values.
+_ARITHMETIC: dict[str, Callable[[Any, Any], int]] = {
+    "i32.add": lambda a, b: (a + b) & MASK32,
+    "i32.sub": lambda a, b: (a - b) & MASK32,
+    "i32.mul": lambda a, b: (a * b) & MASK32,
+    "i64.add": lambda a, b: (a + b) & MASK64,
+    "i64.sub": lambda a, b: (a - b) & MASK64,
+    "i64.mul": lambda a, b: (a * b) & MASK64,
+}
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ from ..binary.names import read_names
 from ..binary.reader import looks_binary
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
-from ..opcodes import ALL
+from ..opcodes import ALL, ALL_FEATURES, Feature
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
 from .source import ModuleSource, read_source
@@ -32,13 +32,16 @@ class Module:
     engine that instantiates it. `source` is what `wasmkit.load` takes: a file's path, wasm
     bytes, WAT text or a parsed module (see `runtime.source`). Raises DecodeError, ParseError
     or ValidationError; TypeError for a source of another kind, FileNotFoundError for a path
-    that names no file."""
+    that names no file. `features` are the proposals the module may use (every one wasmkit
+    has, by default; `wasmkit.WASM_2_0` refuses what WebAssembly 3.0 added)."""
 
-    def __init__(self, source: ModuleSource, name: str = "") -> None:
+    def __init__(self, source: ModuleSource, name: str = "", features: frozenset[Feature] = ALL_FEATURES) -> None:
         content, name = read_source(source, name)
-        self._load(content, name)
+        self._load(content, name, features)
 
-    def _load(self, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str) -> None:
+    def _load(
+        self, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str, features: frozenset[Feature]
+    ) -> None:
         """Read `source` (content, never a path), validate it, and get ready to compile."""
         self.name = name
         if isinstance(source, SyntaxModule):
@@ -53,22 +56,25 @@ class Module:
         # Validating a large module takes seconds: show how far it got, on a terminal.
         large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
         with progress_bar("validating") as progress:
-            self.valid: ValidModule = validate(syntax, progress if large else None)
+            self.valid: ValidModule = validate(syntax, progress if large else None, features)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
         self._calls_nothing: dict[int, bool] = {}
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> "Module":
+    def from_file(cls, path: str | os.PathLike[str], features: frozenset[Feature] = ALL_FEATURES) -> "Module":
         """Read a .wasm or .wat file."""
         with open(path, "rb") as f:
-            return cls.from_content(f.read(), os.fspath(path))
+            return cls.from_content(f.read(), os.fspath(path), features)
 
     @classmethod
-    def from_content(cls, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str = "") -> "Module":
+    def from_content(
+        cls, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str = "",
+        features: frozenset[Feature] = ALL_FEATURES,
+    ) -> "Module":  # fmt: skip
         """The module `source` holds, taken as content even where it would look like a path
         (a file's bytes, or what wasmtime-py's `Module` takes)."""
         module = cls.__new__(cls)
-        module._load(source, name)
+        module._load(source, name, features)
         return module
 
     @property

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import DecodeError, LinkError, ParseError, Trap, TrapKind, ValidationError, WasmError
+from ..opcodes import ALL_FEATURES, Feature
 from ..runtime.call import call_wasm
 from ..runtime.func import Func
 from ..runtime.global_ import Global
@@ -77,9 +78,10 @@ class _Failure(Exception):
 class ScriptRunner:
     """Runs the commands of one script, keeping its modules and registrations."""
 
-    def __init__(self, engine: str = "python", metered: bool = False) -> None:
+    def __init__(self, engine: str = "python", metered: bool = False, features: frozenset[Feature] = ALL_FEATURES) -> None:
         # A metered store runs the metered variant of the code, with fuel to spare.
         self.store = Store(engine, fuel=10**15) if metered else Store(engine)
+        self.features = features  # what the script's modules may use (WASM_2_0 for 2.0's suite)
         self.current: Instance | None = None
         self.named: dict[str, Instance] = {}
         self.definitions: dict[str, Module] = {}
@@ -158,7 +160,7 @@ class ScriptRunner:
             raise _Failure(f"expected a trap at instantiation ({command.message})")
 
     def build(self, script_module: ScriptModule) -> Module:
-        return Module(script_module.build(), name=script_module.name or "")
+        return Module(script_module.build(), name=script_module.name or "", features=self.features)
 
     def instantiate(self, module: Module, name: str | None, keep: bool = True) -> Instance:
         externs = []
@@ -227,7 +229,7 @@ class ScriptRunner:
 
     def expect_invalid(self, script_module: ScriptModule, message: str) -> None:
         try:
-            Module(script_module.build())
+            Module(script_module.build(), features=self.features)
         except ValidationError as err:
             _check_message(err.message, message)
             return
@@ -248,7 +250,7 @@ class ScriptRunner:
     def expect_invalid_custom(self, script_module: ScriptModule, message: str) -> None:
         try:
             syntax = script_module.build()
-            Module(syntax)
+            Module(syntax, features=self.features)
         except (DecodeError, ParseError, ValidationError) as err:
             raise _Failure(f"expected invalid custom sections ({message}), the module is not valid: {err}") from None
         try:

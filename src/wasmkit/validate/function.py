@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
-from ..opcodes import ALL, SELECT_TYPED, SINGLE_BYTE, Imm, Op
+from ..opcodes import ALL, ALL_FEATURES, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
 from ..syntax.types import FuncType, ValType
 from .context import Context, LocalTypes
 
-__all__ = ["check_function", "check_const_expr"]
+__all__ = ["check_function", "check_const_expr", "const_expr_features"]
 
 UNKNOWN = 0  # the type of a value popped from the polymorphic stack of unreachable code
 
@@ -36,10 +36,12 @@ BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
 _PARAMS: list[list[int] | None] = [None if op.params is None else [int(t) for t in op.params] for op in ALL]
 _RESULTS: list[list[int] | None] = [None if op.results is None else [int(t) for t in op.results] for op in ALL]
 
-# Instructions allowed in constant expressions (global.get also needs an immutable global).
+# Instructions allowed in constant expressions (global.get also needs an immutable global),
+# and those that extended-const (3.0) allows besides.
 _CONST_OPS = frozenset(
     {"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func", "global.get", "end"}
 )
+_EXTENDED_CONST_OPS = frozenset({"i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"})
 _LOCAL_GET = 0x20
 _I32_CONST = 0x41
 # Immediates that need checking against the context (memory, lanes, segments).
@@ -71,10 +73,25 @@ def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple
     _BodyChecker(ctx, local_types, tuple(map(int, func_type.results))).run(body)
 
 
-def check_const_expr(ctx: Context, expr: bytes, expected: ValType) -> None:
-    """Check that `expr` is a constant expression of type `expected`."""
+def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
+    """The features past 2.0 that the constant expression `expr` uses: arithmetic
+    (extended-const), and reading a global the module defines itself (index `imported_globals`
+    or more: the GC proposal's rule)."""
+    used = set()
     for instr in iter_instructions(expr):
-        if instr.op.name not in _CONST_OPS:
+        if instr.op.name in _EXTENDED_CONST_OPS:
+            used.add(Feature.EXTENDED_CONST)
+        elif instr.op.name == "global.get" and instr.imm >= imported_globals:
+            used.add(Feature.GC)
+    return used
+
+
+def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: frozenset[Feature] = ALL_FEATURES) -> None:
+    """Check that `expr` is a constant expression of type `expected`, as `features` allow.
+    Which globals it may read is the context's to say."""
+    allowed = _CONST_OPS | _EXTENDED_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
+    for instr in iter_instructions(expr):
+        if instr.op.name not in allowed:
             raise ValidationError("constant expression required", offset=instr.offset)
         if instr.op.name == "global.get" and ctx.global_(instr.imm).mutable:
             raise ValidationError("constant expression required", offset=instr.offset)

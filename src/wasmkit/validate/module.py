@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..binary.code import iter_instructions
 from ..errors import ValidationError
 from ..progress import Progress
-from ..opcodes import op
+from ..opcodes import ALL_FEATURES, Feature, op
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
     MAX_PAGES,
@@ -50,10 +50,11 @@ class ValidModule:
         return len(self.func_types) - len(self.module.funcs)
 
 
-def validate(module: Module, progress: Progress | None = None) -> ValidModule:
-    """Check `module` against the WebAssembly 2.0 type system. Raises ValidationError.
-    `progress`, if given, is called with (functions checked, functions) as bodies are checked.
-    Modules past wasmtime's implementation limits are refused first (see `limits`)."""
+def validate(module: Module, progress: Progress | None = None, features: frozenset[Feature] = ALL_FEATURES) -> ValidModule:
+    """Check `module` against the WebAssembly type system, with the rules of `features` (all
+    of them unless told; `opcodes.WASM_2_0` for 2.0's). Raises ValidationError. `progress`, if
+    given, is called with (functions checked, functions) as bodies are checked. Modules past
+    wasmtime's implementation limits are refused first (see `limits`)."""
     if not isinstance(module, Module):
         kind = type(module).__name__
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
@@ -71,26 +72,32 @@ def validate(module: Module, progress: Progress | None = None) -> ValidModule:
     memory_types = tuple(module.memory_types())
     imported_globals = [g for g in (imp.desc for imp in module.imports) if isinstance(g, GlobalType)]
     all_globals = tuple(imported_globals + [g.type for g in module.globals])
-    # Constant expressions (globals, segments) see only the imported globals.
+    # Constant expressions see the imported globals; with the GC proposal's rule (3.0), a
+    # global's initialiser also sees the globals defined before it, and segments see them all.
+    # The list grows as the globals are checked, so that this costs linear time.
+    visible = list(imported_globals)
     const_ctx = Context(
         types=types,
         funcs=func_types,
         tables=table_types,
         mems=memory_types,
-        globals=imported_globals,
+        globals=visible,
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
     )
+    reads_own_globals = Feature.GC in features
     for glob in module.globals:
-        check_const_expr(const_ctx, glob.init, glob.type.valtype)
+        check_const_expr(const_ctx, glob.init, glob.type.valtype, features)
+        if reads_own_globals:
+            visible.append(glob.type)
     for tt in module.tables:
         _check_table_type(tt)
     for mt in module.mems:
         _check_memory_type(mt)
     for seg in module.elems:
         for item in seg.init:
-            check_const_expr(const_ctx, item, seg.type)
+            check_const_expr(const_ctx, item, seg.type, features)
         if seg.mode is SegmentMode.ACTIVE:
             table = const_ctx.table(seg.table)
             if table.elem != seg.type:
@@ -98,11 +105,11 @@ def validate(module: Module, progress: Progress | None = None) -> ValidModule:
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
                 )
-            check_const_expr(const_ctx, seg.offset or b"", ValType.I32)
+            check_const_expr(const_ctx, seg.offset or b"", ValType.I32, features)
     for data in module.datas:
         if data.mode is SegmentMode.ACTIVE:
             const_ctx.memory(data.memory)
-            check_const_expr(const_ctx, data.offset or b"", ValType.I32)
+            check_const_expr(const_ctx, data.offset or b"", ValType.I32, features)
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
