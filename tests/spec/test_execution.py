@@ -1,36 +1,54 @@
-"""The official WebAssembly 2.0 testsuite, run on each engine (the native one needs llvmlite, as
-the test extra installs it; without it, its tests are skipped with the reason, or fail in CI).
+"""The official WebAssembly testsuites, run on each engine: 2.0 on both (the native one needs
+llvmlite, as the test extra installs it; without it, its tests are skipped with the reason, or
+fail in CI), 3.0 on the Python engine (issue 16 brings 3.0 there first), every file of it,
+`legacy/` and `custom/` included.
 
 Every command of every script must do what the script says: results bit for bit, traps and
 exhaustion by message prefix, malformed and invalid modules rejected in the right phase,
-linking and instantiation failures where expected. Known failures are listed, with reasons, in
-known_failures.txt; they count as failures in the report, and one that starts passing fails the
-suite until it is taken off the list.
+linking and instantiation failures where expected. 2.0 runs with 2.0's rules
+(`features=WASM_2_0`: its assert_invalid commands expect them), 3.0 with every feature. A form
+the script reader does not know fails alone (`keep_going`). Known failures are listed, with
+reasons, in known_failures.txt; they count as failures in the report, and one that starts
+passing fails the suite until it is taken off the list.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from tests.spec.engines import ENGINES, require_engine
 from tests.support import SHARED, report, require_shared
+from wasmkit.opcodes import ALL_FEATURES, WASM_2_0, Feature
 from wasmkit.script.report import COLUMNS, tally
-from wasmkit.opcodes import WASM_2_0
 from wasmkit.script.runner import ScriptRunner
 from wasmkit.text import parse_script
 
-SPEC_DIR = SHARED / "spec" / "wasm-2.0"
-WAST_FILES = sorted(p.stem for p in SPEC_DIR.glob("*.wast")) or ["(spec testsuite missing)"]
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures.txt")
-
-
 EVERY_COMMAND = 0  # the line number of an entry `FILE.wast:*`: every command of the file
 
+# Each suite: the engines it runs on and the features its modules may use.
+SUITES: dict[str, tuple[tuple[str, ...], frozenset[Feature]]] = {
+    "wasm-2.0": (ENGINES, WASM_2_0),
+    "wasm-3.0": (("python",), ALL_FEATURES),
+}
 
+
+def suite_files(suite: str) -> list[str]:
+    """The .wast files of `suite`, as paths relative to it."""
+    directory = SHARED / "spec" / suite
+    return sorted(path.relative_to(directory).as_posix() for path in directory.rglob("*.wast")) or ["(testsuite missing).wast"]
+
+
+CASES = [(suite, name, engine) for suite, (engines, _) in SUITES.items() for name in suite_files(suite) for engine in engines]
+
+
+@functools.cache
 def known_failures(engine: str) -> dict[tuple[str, int], str]:
-    """(file, line) -> reason, for the given engine (line EVERY_COMMAND: the whole file)."""
+    """(SUITE/FILE.wast, line) -> reason, for the given engine (line EVERY_COMMAND: the whole
+    file)."""
     found = {}
     for line in KNOWN_FAILURES_FILE.read_text().splitlines():
         line = line.strip()
@@ -39,30 +57,31 @@ def known_failures(engine: str) -> dict[tuple[str, int], str]:
         where, listed_engine, reason = line.split(None, 2)
         if listed_engine in (engine, "*"):
             path, number = where.rsplit(":", 1)
-            found[(Path(path).name, EVERY_COMMAND if number == "*" else int(number))] = reason
+            found[(path, EVERY_COMMAND if number == "*" else int(number))] = reason
     return found
 
 
-def run_spec_file(name: str, engine: str) -> None:
-    source = require_shared("spec", "wasm-2.0", f"{name}.wast").read_text()
-    outcomes = list(ScriptRunner(engine, features=WASM_2_0).run(parse_script(source, f"{name}.wast")))
-    known = {line: reason for (file, line), reason in known_failures(engine).items() if file == f"{name}.wast"}
+def run_spec_file(suite: str, name: str, engine: str) -> None:
+    source = require_shared("spec", suite, *name.split("/")).read_text()
+    features = SUITES[suite][1]
+    outcomes = list(ScriptRunner(engine, features=features).run(parse_script(source, name, keep_going=True)))
+    path = f"{suite}/{name}"
+    known = {line: reason for (file, line), reason in known_failures(engine).items() if file == path}
     if EVERY_COMMAND in known:
         # A whole file listed: its failing commands are the known ones (those that pass, such
         # as assert_malformed, do not depend on the engine); it must still have some.
         failing = {o.line for o in outcomes if not o.passed}
-        assert failing, f"{name}.wast passes now on the {engine} engine: take it off known_failures.txt"
+        assert failing, f"{path} passes now on the {engine} engine: take it off known_failures.txt"
         known = {line: known[EVERY_COMMAND] for line in failing}
-    table = report(f"spec 2.0 execution ({engine} engine)", tuple(COLUMNS))
+    table = report(f"spec {suite.removeprefix('wasm-')} execution ({engine} engine)", tuple(COLUMNS))
     for column, (passed, failed) in tally(outcomes, known).items():
-        table.add(name, column, passed, failed)
-    unexpected = [f"{name}.wast:{o.line}: {o.kind}: {o.detail}" for o in outcomes if not o.passed and o.line not in known]
-    fixed = [f"{name}.wast:{o.line} passes now: take it off known_failures.txt" for o in outcomes if o.passed and o.line in known]
+        table.add(name.removesuffix(".wast"), column, passed, failed)
+    unexpected = [f"{path}:{o.line}: {o.kind}: {o.detail}" for o in outcomes if not o.passed and o.line not in known]
+    fixed = [f"{path}:{o.line} passes now: take it off known_failures.txt" for o in outcomes if o.passed and o.line in known]
     assert not unexpected and not fixed, "\n".join(unexpected + fixed)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", WAST_FILES)
-def test_spec_file(name: str, engine: str) -> None:
+@pytest.mark.parametrize("suite, name, engine", CASES, ids=[f"{s}/{n}-{e}" for s, n, e in CASES])
+def test_spec_file(suite: str, name: str, engine: str) -> None:
     require_engine(engine)
-    run_spec_file(name, engine)
+    run_spec_file(suite, name, engine)

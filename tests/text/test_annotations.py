@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import require_shared, tool
+from tests.support import tool
 from wasmkit.binary import read_module
 from wasmkit.binary.names import read_names
 from wasmkit.binary.reader import read_module_layout
 from wasmkit.binary.writer import write_module
 from wasmkit.cli import main
 from wasmkit.errors import ParseError
-from wasmkit.script.runner import ScriptRunner
 from wasmkit.syntax.module import CustomSection, Func, Module
 from wasmkit.syntax.types import FuncType
-from wasmkit.text import parse_module, parse_script, print_module
+from wasmkit.text import parse_module, print_module
 from wasmkit.text.annotations import AnnotationError
 
 
@@ -172,24 +171,7 @@ def test_custom_sections_match_wasm_tools(tmp_path: Path) -> None:
     assert [c.name for c in without_names(ours).customs] == ["y", "metadata.code.branch_hint", "x"]
 
 
-# -- the 3.0 testsuite's annotation files --
-
-_SPEC_FILES = ("annotations.wast", "custom/custom_annot.wast", "custom/name_annot.wast", "custom/branch_hint.wast")
-# Commands of those files that need a feature wasmkit does not have yet, and why.
-_NEEDS_UNIMPLEMENTED = {
-    ("custom/name_annot.wast", 34): "the module defines tags (exception handling is not implemented)",
-}
-
-
-@pytest.mark.parametrize("name", _SPEC_FILES)
-def test_the_annotation_files_of_the_3_0_testsuite_pass(name: str) -> None:
-    path = require_shared("spec", "wasm-3.0", name)
-    commands = parse_script(path.read_text(encoding="utf-8"), name, keep_going=True)
-    outcomes = list(ScriptRunner("python").run(commands))
-    failed = {(name, o.line): o.detail for o in outcomes if not o.passed}
-    expected = {key for key in _NEEDS_UNIMPLEMENTED if key[0] == name}
-    assert set(failed) == expected, failed
-    assert len(outcomes) > len(expected)
+# (The 3.0 testsuite's annotation files run with the rest of it: tests/spec/test_execution.py.)
 
 
 # -- printing custom sections back --
