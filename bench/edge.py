@@ -141,7 +141,7 @@ def measure(engine: str, workers: int, requests: int, levels: list[int], seconds
 
 def engine_available(engine: str) -> str | None:
     """None when `engine` can run here, else why not."""
-    from wasmkit.engine.base import get_engine
+    from wasmkit.engine.registry import get_engine
 
     try:
         get_engine(engine)
