@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+import pytest
 import wasmtime as real
 
 from wasmkit.compat import wasmtime as compat
@@ -69,3 +70,28 @@ def test_instance_exports_is_a_mapping_with_by_index() -> None:
 
 def test_negative_memory_growth_is_refused_as_wasmtime_does() -> None:
     assert _negative_growth(compat) == _negative_growth(real) == "cannot grow by negative amount"
+
+
+def test_an_engine_keeps_no_store_alive() -> None:
+    """A program keeps its Engine for its whole life and makes a Store per request: the engine
+    must not hold every store ever made (nor walk them all on each epoch)."""
+    import gc
+    import weakref
+
+    config = compat.Config()
+    config.epoch_interruption = True
+    engine = compat.Engine(config)
+    kept = compat.Store(engine)
+    kept.set_epoch_deadline(1)
+    gone = [weakref.ref(compat.Store(engine)) for _ in range(3)]
+    waiting = compat.Store(engine)
+    waiting.set_epoch_deadline(5)
+    dropped = weakref.ref(waiting)
+    del waiting
+    gc.collect()
+    assert all(ref() is None for ref in gone) and dropped() is None
+    engine.increment_epoch()  # the live store with a deadline still sees it pass
+    exports = compat.Instance(kept, compat.Module(engine, '(module (func (export "f")))'), []).exports(kept)
+    with pytest.raises(compat.Trap) as trap:
+        exports["f"](kept)
+    assert trap.value.trap_code == compat.TrapCode.INTERRUPT

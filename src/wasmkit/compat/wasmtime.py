@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -270,11 +271,13 @@ class Engine:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self._epoch = 0
-        self._stores: list[Store] = []
+        # The stores with an epoch deadline, which a new epoch may pass; weakly, so that the
+        # engine (which programs keep for their whole life) keeps no store alive.
+        self._waiting: weakref.WeakSet[Store] = weakref.WeakSet()
 
     def increment_epoch(self) -> None:
         self._epoch += 1
-        for store in self._stores:
+        for store in list(self._waiting):
             store._check_epoch()
 
 
@@ -287,7 +290,6 @@ class Store:
         self._wasi: _WasiConfig | None = None
         self._wasi_state: WasiPreview1 | None = None  # made on first use, one per store
         self._epoch_deadline: int | None = None
-        self.engine._stores.append(self)
 
     def data(self) -> Any:
         return self._data
@@ -311,6 +313,7 @@ class Store:
 
     def set_epoch_deadline(self, ticks_after_current: int) -> None:
         self._epoch_deadline = self.engine._epoch + ticks_after_current
+        self.engine._waiting.add(self)
         self._check_epoch()
 
     def _check_epoch(self) -> None:
