@@ -8,7 +8,7 @@ import time
 import pytest
 
 import wasmkit
-from tests.spec.test_execution import SPEC_DIR
+
 from tests.support import require_shared
 from wasmkit import Trap, TrapKind
 from wasmkit.opcodes import WASM_2_0
@@ -104,10 +104,10 @@ def test_memory_cap() -> None:
 @pytest.mark.parametrize("name", ["block", "br", "br_if", "br_table", "loop", "if", "call_indirect", "fac", "unwind", "stack"])
 @pytest.mark.parametrize("engine", ["python", "native"])
 def test_metered_code_passes_the_control_flow_scripts(name: str, engine: str) -> None:
-    require_shared("spec", "wasm-2.0")
+    script = require_shared("spec", "wasm-2.0", f"{name}.wast")
     if engine == "native":
         pytest.importorskip("llvmlite")
-    commands = parse_script((SPEC_DIR / f"{name}.wast").read_text(), name)
+    commands = parse_script(script.read_text(), name)
     failures = [o for o in ScriptRunner(engine, metered=True, features=WASM_2_0).run(commands) if not o.passed]
     assert not failures
 
