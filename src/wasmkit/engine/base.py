@@ -10,15 +10,34 @@ from ..syntax.types import ExternKind
 from ..validate import ValidModule
 
 if TYPE_CHECKING:
-    from ..runtime.instance import Instance
+    from ..runtime.functions import FunctionSpace
+    from ..runtime.global_ import Global
+    from ..runtime.memory import Memory
+    from ..runtime.store import Store
+    from ..runtime.table import Table
 
-__all__ = ["Engine", "CompiledModule", "EngineGlobals", "shared_globals"]
+__all__ = ["Engine", "CompiledModule", "BoundInstance", "EngineGlobals", "shared_globals"]
+
+
+class BoundInstance(Protocol):
+    """What an engine sees of an instance when it binds code to it: the index spaces, the
+    segments, the store (its meter) and where the engine's own globals are reached. The engines
+    depend on this, not on `runtime.instance.Instance`."""
+
+    store: "Store"
+    funcs: "FunctionSpace"
+    tables: list["Table"]
+    mems: list["Memory"]
+    globals: list["Global"]
+    elems: list[list[object]]
+    datas: list[bytes]
+    engine_globals: MutableMapping[int, object]
 
 
 class CompiledModule(Protocol):
     """A module compiled by an engine, ready to be bound to instances."""
 
-    def bind(self, instance: "Instance") -> None:
+    def bind(self, instance: BoundInstance) -> None:
         """Give the instance's defined functions their code (`Func.fn`), reading and writing
         the instance's memories, tables and globals."""
 

@@ -26,7 +26,7 @@ from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ...progress import progress_bar
-from ..base import EngineGlobals, shared_globals
+from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from . import artifact, layout
 from .cache import ObjectCache
@@ -36,7 +36,6 @@ from .lower import FUNCTIONS_SYMBOL, entered_from_python
 from .stack import call_native
 
 if TYPE_CHECKING:
-    from ...runtime.instance import Instance
     from ...runtime.memory import Memory
 
 __all__ = ["NativeCompiledModule"]
@@ -106,7 +105,7 @@ class NativeCompiledModule:
             total = len(self.valid.module.funcs)
             progress(total, total)
 
-    def bind(self, instance: "Instance") -> None:
+    def bind(self, instance: BoundInstance) -> None:
         binding = _Binding(self, instance)
         instance.native = binding  # type: ignore[attr-defined]
         instance.funcs.bind(binding.function)
@@ -120,7 +119,7 @@ class NativeCompiledModule:
 class _Binding:
     """One instance's native state: its context, global cells, references, and table mirrors."""
 
-    def __init__(self, compiled: NativeCompiledModule, instance: "Instance") -> None:
+    def __init__(self, compiled: NativeCompiledModule, instance: BoundInstance) -> None:
         self.compiled = compiled
         self.instance = instance
         valid = compiled.valid

@@ -21,13 +21,12 @@ from ...runtime import bulk
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...validate import ValidModule
-from ..base import EngineGlobals, shared_globals
+from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
 from .cache import CodeCache
 from .compiler import CompileError, ModuleLayout, compile_function
 
 if TYPE_CHECKING:
-    from ...runtime.instance import Instance
     from ...runtime.memory import Memory
 
 __all__ = ["PythonEngine", "PythonCompiledModule"]
@@ -136,7 +135,7 @@ class PythonCompiledModule:
             compile_function(self.layout, i, func) for i, func in enumerate(self.valid.module.funcs, start=first)
         )
 
-    def bind(self, instance: "Instance") -> None:
+    def bind(self, instance: BoundInstance) -> None:
         ns = dict(_BASE)
         funcs = list(instance.funcs)
         for (func_key, fn_key), func in zip(self._func_keys, funcs):
@@ -173,7 +172,7 @@ class PythonCompiledModule:
         for i in range(first, len(funcs)):
             funcs[i].fn = ns[self._func_keys[i][1]] = self._first_call(ns, instance, i)
 
-    def _first_call(self, ns: dict[str, object], instance: "Instance", index: int) -> Callable[..., object]:
+    def _first_call(self, ns: dict[str, object], instance: BoundInstance, index: int) -> Callable[..., object]:
         """What function `index` is until its first call defines it in the namespace (whoever
         still holds this afterwards, an importing instance say, is passed on to it)."""
 
@@ -199,7 +198,7 @@ def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
     ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
 
 
-def _bind_segments(ns: dict[str, object], instance: "Instance") -> None:
+def _bind_segments(ns: dict[str, object], instance: BoundInstance) -> None:
     """Helpers that read the instance's (droppable) element and data segments."""
     datas = instance.datas
     elems = instance.elems
