@@ -15,6 +15,9 @@ limit (see `stack`), so that runaway recursion traps before the native stack run
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
 Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
 trap code as the result.
+
+The IR is written as text by `irtext`, which offers the part of llvmlite's IR builder used
+here and writes the same text several times faster.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
+from .irtext import Block, Builder, Function, Module, Operand, Slot
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
 from .stack import BUDGET
 
@@ -87,13 +91,13 @@ class _Frame:
     kind: str  # "block", "loop", "if", "func"
     params: list[ir.Type]
     results: list[ir.Type]
-    slots: list[ir.AllocaInstr]  # where branches leave their values (loop: params, else results)
-    target: ir.Block  # where a branch to this frame goes
-    end: ir.Block  # what follows the frame
+    slots: list[Slot]  # where branches leave their values (loop: params, else results)
+    target: Block  # where a branch to this frame goes
+    end: Block  # what follows the frame
     height: int  # operand stack height below the params
-    else_block: ir.Block | None = None
-    else_args: list[ir.Value] = field(default_factory=list)
-    end_slots: list[ir.AllocaInstr] = field(default_factory=list)  # a loop's results at its end
+    else_block: Block | None = None
+    else_args: list[Operand] = field(default_factory=list)
+    end_slots: list[Slot] = field(default_factory=list)  # a loop's results at its end
     reached: bool = False  # the end has a predecessor
 
     @property
@@ -112,14 +116,14 @@ class _Lowering:
         self.body = self.valid.module.funcs[index - self.valid.imported_func_count]
         self.fn = module.function(index)
         # The stack slots go in a block of their own, which then jumps to the body.
-        self.allocas = ir.IRBuilder(self.fn.append_basic_block("slots"))
-        self.builder = ir.IRBuilder(self.fn.append_basic_block("body"))
+        self.allocas = Builder(self.fn.append_basic_block("slots"), self.fn)
+        self.builder = Builder(self.fn.append_basic_block("body"), self.fn)
         self.ctx = self.fn.args[0]
-        self.stack: list[ir.Value] = []
+        self.stack: list[Operand] = []
         self.frames: list[_Frame] = []
         self.dead = False  # the code being read is unreachable
         self.dead_depth = 0  # blocks opened inside unreachable code
-        self.cells: ir.AllocaInstr | None = None
+        self.cells: Slot | None = None
         self.cell_count = 1
         self.local_types = [*self.func_type.params, *self.body.local_types()]
         self.trap_block = self.fn.append_basic_block("trap")
@@ -128,35 +132,33 @@ class _Lowering:
         self.metered = module.metered
         self.repeating_loops = branched_loops(self.instrs)
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
-        self.meter_stop_block: ir.Block | None = None
-        self.trap_blocks: dict[TrapKind, ir.Block] = {}
-        self.memory_base: ir.Value | None = None
-        self.memory_size: ir.AllocaInstr | None = None
+        self.meter_stop_block: Block | None = None
+        self.trap_blocks: dict[TrapKind, Block] = {}
+        self.memory_base: Operand | None = None
+        self.memory_size: Slot | None = None
 
     # -- helpers --
 
-    def alloca(self, typ: ir.Type, name: str = "") -> ir.AllocaInstr:
+    def alloca(self, typ: ir.Type, name: str = "") -> Slot:
         """A stack slot, in the entry block where mem2reg promotes it to registers."""
-        slot = self.allocas.alloca(typ, name=name)
-        slot.type = PTR  # an opaque pointer, as LLVM now has only those
-        return slot
+        return self.allocas.alloca(typ, name=name)
 
-    def load_slot(self, slot: ir.AllocaInstr) -> ir.Value:
+    def load_slot(self, slot: Slot) -> Operand:
         return self.builder.load(slot, typ=slot.allocated_type)
 
-    def field_ptr(self, which: Field) -> ir.Value:
+    def field_ptr(self, which: Field) -> Operand:
         return field_pointer(self.builder, self.ctx, which)
 
-    def load_field(self, which: Field, typ: ir.Type = I64) -> ir.Value:
+    def load_field(self, which: Field, typ: ir.Type = I64) -> Operand:
         return self.builder.load(self.field_ptr(which), typ=typ)
 
-    def trap_if(self, condition: ir.Value, kind: TrapKind) -> None:
+    def trap_if(self, condition: Operand, kind: TrapKind) -> None:
         """Trap with `kind` when `condition` (an i1) holds."""
         cont = self.fn.append_basic_block()
         self.builder.cbranch(condition, self.trap_kind_block(kind), cont)
         self.builder.position_at_end(cont)
 
-    def trap_kind_block(self, kind: TrapKind) -> ir.Block:
+    def trap_kind_block(self, kind: TrapKind) -> Block:
         """The function's one block that traps with `kind` (made on first use)."""
         block = self.trap_blocks.get(kind)
         if block is None:
@@ -175,16 +177,16 @@ class _Lowering:
         self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.trap_block, cont)
         self.builder.position_at_end(cont)
 
-    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Value]) -> ir.Value:
+    def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand:
         return self.builder.call(self.m.intrinsic(name, result, [a.type for a in args]), args)
 
-    def store_cell(self, i: int, value: ir.Value) -> None:
+    def store_cell(self, i: int, value: Operand) -> None:
         store_cell(self.builder, self.cells_ptr(), i, value)
 
-    def load_cell(self, i: int, typ: ir.Type) -> ir.Value:
+    def load_cell(self, i: int, typ: ir.Type) -> Operand:
         return load_cell(self.builder, self.cells_ptr(), i, typ)
 
-    def cells_ptr(self) -> ir.AllocaInstr:
+    def cells_ptr(self) -> Slot:
         if self.cells is None:
             self.cells = self.alloca(ir.ArrayType(I128, 1), "cells")  # resized in finish()
         return self.cells
@@ -193,7 +195,7 @@ class _Lowering:
         self.cell_count = max(self.cell_count, count)
         self.cells_ptr()
 
-    def call_helper(self, which: Field, signature: ir.FunctionType, args: list[ir.Value]) -> ir.Value:
+    def call_helper(self, which: Field, signature: ir.FunctionType, args: list[Operand]) -> Operand:
         """Call the runtime helper whose address is in context field `which`."""
         target = _Callee(self.load_field(which, PTR), signature)
         status = self.builder.call(target, [self.ctx, *args])
@@ -259,11 +261,11 @@ class _Lowering:
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
 
-    def meter_cell(self, cell: Meter) -> ir.Value:
+    def meter_cell(self, cell: Meter) -> Operand:
         """The address of a cell of the store's native meter."""
         return self.builder.gep(self.load_field(Field.METER, PTR), [ir.Constant(I64, 8 * cell)], source_etype=I8)
 
-    def enter_metered(self) -> ir.Value:
+    def enter_metered(self) -> Operand:
         """Count the call against the maximum depth and charge the function's fuel; returns
         the depth to restore on return."""
         depth = self.builder.load(self.meter_cell(Meter.DEPTH), typ=I64)
@@ -288,7 +290,7 @@ class _Lowering:
         self.builder.cbranch(stop, self.stop_block(), cont)
         self.builder.position_at_end(cont)
 
-    def stop_block(self) -> ir.Block:
+    def stop_block(self) -> Block:
         """Where metered code goes to trap: "interrupted" (clearing the request) if one was
         made, else "out of fuel" (leaving none)."""
         if self.meter_stop_block is None:
@@ -308,13 +310,13 @@ class _Lowering:
             self.builder.position_at_end(here)
         return self.meter_stop_block
 
-    def _return(self, values: list[ir.Value]) -> None:
+    def _return(self, values: list[Operand]) -> None:
         if not values:
             self.builder.ret_void()
         elif len(values) == 1:
             self.builder.ret(values[0])
         else:
-            agg: ir.Value = ir.Constant(self.fn.function_type.return_type, None)
+            agg: Operand = ir.Constant(self.fn.function_type.return_type, None)
             for i, value in enumerate(values):
                 agg = self.builder.insert_value(agg, value, i)
             self.builder.ret(agg)
@@ -367,7 +369,7 @@ class _Lowering:
         self.frames.append(frame)
         return frame
 
-    def store_branch(self, frame: _Frame, values: list[ir.Value]) -> None:
+    def store_branch(self, frame: _Frame, values: list[Operand]) -> None:
         for slot, value in zip(frame.slots, values):
             self.builder.store(value, slot)
 
@@ -404,7 +406,7 @@ class _Lowering:
         if not self.dead:
             self.fall_through(frame)
         self.dead = False
-        self.builder.position_at_end(frame.else_block)
+        self.builder.position_at_end(cast(Block, frame.else_block))  # validated: `else` ends an `if`
         frame.else_block = None
         self.stack[frame.height :] = frame.else_args
 
@@ -456,7 +458,7 @@ class _Lowering:
         labels, default = imm
         index = self.stack.pop()
         current = self.builder.block
-        targets: dict[int, ir.Block] = {}
+        targets: dict[int, Block] = {}
         for depth in {*labels, default}:
             block = self.fn.append_basic_block(f"br_table_{depth}")
             self.builder.position_at_end(block)
@@ -519,11 +521,11 @@ class _Lowering:
             return
         self.builder.store(value, self.global_cell(index))
 
-    def global_cell(self, index: int) -> ir.Value:
+    def global_cell(self, index: int) -> Operand:
         base = self.load_field(Field.GLOBALS, PTR)
         return self.builder.gep(base, [ir.Constant(I64, CELL_BYTES * index)], source_etype=I8)
 
-    def after_helper(self, status: ir.Value) -> None:
+    def after_helper(self, status: Operand) -> None:
         cont = self.fn.append_basic_block()
         self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.trap_block, cont)
         self.builder.position_at_end(cont)
@@ -591,8 +593,8 @@ class _Lowering:
         self.stack.extend(self.load_slot(slot) for slot in slots)
 
     def through_cells(
-        self, callee_type: FuncType, args: list[ir.Value], call: Callable[[ir.Value], ir.Value]
-    ) -> list[ir.Value]:
+        self, callee_type: FuncType, args: list[Operand], call: Callable[[Operand], Operand]
+    ) -> list[Operand]:
         """Call a runtime helper with `args` in the cells; the results come back there."""
         self.need_cells(max(len(callee_type.params), len(callee_type.results), 1))
         for i, arg in enumerate(args):
@@ -601,22 +603,22 @@ class _Lowering:
         self.after_helper(status)
         return [self.load_cell(i, ir_type(vt)) for i, vt in enumerate(callee_type.results)]
 
-    def top(self, count: int) -> list[ir.Value]:
+    def top(self, count: int) -> list[Operand]:
         """The top `count` operands, in the order they were pushed (left on the stack)."""
         return self.stack[len(self.stack) - count :] if count else []
 
-    def pop_operands(self, count: int) -> list[ir.Value]:
+    def pop_operands(self, count: int) -> list[Operand]:
         """The top `count` operands, taken off the stack, in the order they were pushed."""
         operands = self.top(count)
         del self.stack[len(self.stack) - count :]
         return operands
 
-    def push_results(self, result: ir.Value, callee_type: FuncType) -> None:
+    def push_results(self, result: Operand, callee_type: FuncType) -> None:
         self.stack.extend(split_results(self.builder, result, len(callee_type.results)))
 
     # -- memory --
 
-    def address(self, offset: int, width: int) -> ir.Value:
+    def address(self, offset: int, width: int) -> Operand:
         """The native address of a `width`-byte access at (popped address + offset), checked."""
         base = self.builder.zext(self.stack.pop(), I64)
         end = self.builder.add(base, ir.Constant(I64, offset + width))
@@ -624,10 +626,10 @@ class _Lowering:
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
         return self.builder.gep(self.memory_base, [effective], source_etype=I8)
 
-    def current_memory_size(self) -> ir.Value:
+    def current_memory_size(self) -> Operand:
         """Memory 0's size in bytes (see `reload_memory_size`). Validation lets memory
         instructions reach here only in a module with a memory, which has the slot."""
-        return self.builder.load(cast(ir.AllocaInstr, self.memory_size), typ=I64)
+        return self.builder.load(cast(Slot, self.memory_size), typ=I64)
 
     def memory_access(self, op: Op, offset: int) -> None:
         """A scalar load or store, as the instruction table describes it."""
@@ -654,7 +656,7 @@ class _Lowering:
         delta = self.stack.pop()
         self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
 
-    def range_check(self, start: ir.Value, length: ir.Value) -> ir.Value:
+    def range_check(self, start: Operand, length: Operand) -> Operand:
         """(start + length <= memory size) or trap; returns the native address of start."""
         start64 = self.builder.zext(start, I64)
         end = self.builder.add(start64, self.builder.zext(length, I64))
@@ -672,7 +674,7 @@ class _Lowering:
         dst = self.range_check(dst_index, length)
         self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.builder.zext(length, I64), ir.Constant(I1, 0)])
 
-    def helper(self, which: Helper, args: list[ir.Value], results: int = 0) -> list[ir.Value]:
+    def helper(self, which: Helper, args: list[Operand], results: int = 0) -> list[Operand]:
         """Call a runtime helper with `args`; its results come back as i64 cells."""
         self.need_cells(max(len(args), results, 1))
         for i, arg in enumerate(args):
@@ -735,7 +737,7 @@ class _Lowering:
 
     # -- numeric helpers --
 
-    def divide(self, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+    def divide(self, a: Operand, b: Operand, op: str) -> Operand:
         zero = ir.Constant(a.type, 0)
         self.trap_if(self.builder.icmp_unsigned("==", b, zero), TrapKind.INTEGER_DIVIDE_BY_ZERO)
         bits = a.type.width
@@ -754,7 +756,7 @@ class _Lowering:
             return self.builder.udiv(a, b)
         return self.builder.urem(a, b)
 
-    def shift(self, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+    def shift(self, a: Operand, b: Operand, op: str) -> Operand:
         count = self.builder.and_(b, ir.Constant(a.type, a.type.width - 1))
         if op == "shl":
             return self.builder.shl(a, count)
@@ -765,7 +767,7 @@ class _Lowering:
         name = "llvm.fshl" if op == "rotl" else "llvm.fshr"
         return self.intrinsic(f"{name}.i{a.type.width}", a.type, [a, a, b])
 
-    def truncate(self, x: ir.Value, target: ir.Type, signed: bool) -> ir.Value:
+    def truncate(self, x: Operand, target: ir.Type, signed: bool) -> Operand:
         """Trapping float-to-int: NaN is an invalid conversion, out of range an overflow."""
         self.trap_if(self.builder.fcmp_unordered("uno", x, x), TrapKind.INVALID_CONVERSION)
         wide = x if x.type == F64 else self.builder.fpext(x, F64)
@@ -779,23 +781,23 @@ class _Lowering:
         self.trap_if(self.builder.not_(in_range), TrapKind.INTEGER_OVERFLOW)
         return (self.builder.fptosi if signed else self.builder.fptoui)(x, target)
 
-    def saturate(self, x: ir.Value, target: ir.Type, signed: bool) -> ir.Value:
+    def saturate(self, x: Operand, target: ir.Type, signed: bool) -> Operand:
         name = "llvm.fptosi.sat" if signed else "llvm.fptoui.sat"
         source = "f32" if x.type == F32 else "f64"
         return self.intrinsic(f"{name}.i{target.width}.{source}", target, [x])
 
-    def float_unary(self, name: str, x: ir.Value) -> ir.Value:
+    def float_unary(self, name: str, x: Operand) -> Operand:
         suffix = "f32" if x.type == F32 else "f64"
         return self.intrinsic(f"llvm.{name}.{suffix}", x.type, [x])
 
-    def float_binary(self, name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+    def float_binary(self, name: str, a: Operand, b: Operand) -> Operand:
         suffix = "f32" if a.type == F32 else "f64"
         return self.intrinsic(f"llvm.{name}.{suffix}", a.type, [a, b])
 
-    def min_max(self, name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+    def min_max(self, name: str, a: Operand, b: Operand) -> Operand:
         return nan_through_sum(self.builder, a, b, self.float_binary(name, a, b))
 
-    def arithmetic(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+    def arithmetic(self, op: str, a: Operand, b: Operand) -> Operand:
         """An IEEE operation. With a constant operand LLVM folds identities such as x - 0.0
         to x, which would let a signalling NaN through unquieted: the result is then
         canonicalised (a no-op for anything but a NaN). On x86-64 addition and multiplication
@@ -807,15 +809,15 @@ class _Lowering:
             return self.float_unary("canonicalize", result)
         return result
 
-    def bool32(self, flag: ir.Value) -> ir.Value:
+    def bool32(self, flag: Operand) -> Operand:
         return self.builder.zext(flag, I32)
 
 
 class _Callee:
-    """A function pointer to call: llvmlite's `call` needs the function type of an opaque
-    pointer beside it."""
+    """A function pointer to call: `Builder.call` needs the function type of an opaque pointer
+    beside it."""
 
-    def __init__(self, pointer: ir.Value, signature: ir.FunctionType) -> None:
+    def __init__(self, pointer: Operand, signature: ir.FunctionType) -> None:
         self.pointer = pointer
         self.function_type = signature
         self.type = PTR
@@ -866,10 +868,10 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "ref.func": _Lowering.c_ref_func,
 }
 
-def _numeric_table() -> dict[str, Callable[..., ir.Value]]:
+def _numeric_table() -> dict[str, Callable[..., Operand]]:
     """How each numeric instruction lowers: a function of the lowering and the instruction's
     operands (as many as the opcode table gives it parameters) to its result."""
-    table: dict[str, Callable[..., ir.Value]] = {}
+    table: dict[str, Callable[..., Operand]] = {}
     icmp = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
     for prefix, typ, vt in (("i32", I32, ValType.I32), ("i64", I64, ValType.I64)):
         bits = typ.width
@@ -959,7 +961,7 @@ for _kind in ("i32", "i64", "f32", "f64"):
     _CONTROL[f"{_kind}.const"] = _constant(_kind)
 
 
-def _numeric(op: Op, emit: Callable[..., ir.Value]) -> Callable[[_Lowering, object], None]:
+def _numeric(op: Op, emit: Callable[..., Operand]) -> Callable[[_Lowering, object], None]:
     """The handler of a numeric instruction: `emit` over as many operands as `op` has
     parameters."""
     arity = len(op.params or ())
@@ -1020,23 +1022,23 @@ class _ModuleLowering:
         self._start_piece()
 
     def _start_piece(self) -> None:
-        self.module = ir.Module(name="wasm")
-        self._intrinsics: dict[str, ir.Function] = {}
-        self.functions: dict[int, ir.Function] = {}
+        self.module = Module(name="wasm")
+        self._intrinsics: dict[str, Function] = {}
+        self.functions: dict[int, Function] = {}
 
-    def function(self, index: int) -> ir.Function:
+    def function(self, index: int) -> Function:
         """Defined function `index` in the current piece: defined here or declared."""
         found = self.functions.get(index)
         if found is None:
-            found = ir.Function(self.module, function_type(self.valid.func_types[index]), f"f{index}")
+            found = Function(self.module, function_type(self.valid.func_types[index]), f"f{index}")
             found.linkage = self.linkage
             self.functions[index] = found
         return found
 
-    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
+    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Type]) -> Function:
         found = self._intrinsics.get(name)
         if found is None:
-            found = self._intrinsics[name] = ir.Function(self.module, ir.FunctionType(result, args), name)
+            found = self._intrinsics[name] = Function(self.module, ir.FunctionType(result, args), name)
         return found
 
     def pieces(self, piece_functions: int, piece_bytes: int) -> Iterator[tuple[int, str]]:
@@ -1070,9 +1072,8 @@ class _ModuleLowering:
         # The defined functions' addresses, in index order: what tables' mirrors point to.
         pointers = [self.function(index) for index in range(first, len(valid.func_types))]
         if pointers:
-            table = ir.GlobalVariable(self.module, ir.ArrayType(PTR, len(pointers)), FUNCTIONS_SYMBOL)
-            table.initializer = ir.Constant(ir.ArrayType(PTR, len(pointers)), pointers)
-            table.global_constant = True
+            addresses = ", ".join(f"ptr {pointer.ref}" for pointer in pointers)
+            self.module.add(f'@"{FUNCTIONS_SYMBOL}" = constant [{len(pointers)} x ptr] [{addresses}]\n')
         yield (len(runs[0]) if len(runs) == 1 else 0), str(self.module) + "\n".join(entries)
 
     def _entry(self, index: int) -> str:
@@ -1125,19 +1126,23 @@ class _ModuleLowering:
         return "\n".join(lines)
 
 
-def field_pointer(builder: ir.IRBuilder, ctx: ir.Value, which: Field) -> ir.Value:
+# Each field's offset in the context, made once: a constant keeps its text once written.
+_FIELD_OFFSETS = {which: ir.Constant(I64, 8 * which) for which in Field}
+
+
+def field_pointer(builder: Builder, ctx: Operand, which: Field) -> Operand:
     """The address of a field of the instance context."""
-    return builder.gep(ctx, [ir.Constant(I64, 8 * which)], source_etype=I8)
+    return builder.gep(ctx, [_FIELD_OFFSETS[which]], source_etype=I8)
 
 
-def split_results(builder: ir.IRBuilder, result: ir.Value, count: int) -> list[ir.Value]:
+def split_results(builder: Builder, result: Operand, count: int) -> list[Operand]:
     """A call's results as values: none, the one, or each member of the returned struct."""
     if count == 1:
         return [result]
     return [builder.extract_value(result, i) for i in range(count)]
 
 
-def store_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, value: ir.Value) -> None:
+def store_cell(builder: Builder, cells: Operand, i: int, value: Operand) -> None:
     """Store a value in cell `i` as Python reads it: a number zero-extended to 64 bits (an
     f32 as its bits), a v128 as 128 bits."""
     typ = value.type
@@ -1150,7 +1155,7 @@ def store_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, value: ir.Value) 
     builder.store(value, builder.gep(cells, [ir.Constant(I64, CELL_BYTES * i)], source_etype=I8))
 
 
-def load_cell(builder: ir.IRBuilder, cells: ir.Value, i: int, typ: ir.Type) -> ir.Value:
+def load_cell(builder: Builder, cells: Operand, i: int, typ: ir.Type) -> Operand:
     """The value of type `typ` in cell `i`."""
     pointer = builder.gep(cells, [ir.Constant(I64, CELL_BYTES * i)], source_etype=I8)
     return builder.load(pointer, typ=typ)

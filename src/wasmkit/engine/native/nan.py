@@ -13,10 +13,12 @@ from typing import cast
 
 from llvmlite import ir
 
+from .irtext import Builder, Operand
+
 X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
 
-def first_nan_wins(builder: ir.IRBuilder, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+def first_nan_wins(builder: Builder, op: str, a: Operand, b: Operand) -> Operand:
     """The commutative `op` ("fadd" or "fmul") of scalars or vectors `a` and `b`, giving `a`,
     quieted, if both are NaNs, as x86 does. LLVM swaps the operands of a commutative operation
     at will (to fold a load, to save a register copy), so on x86-64 the operation is one
@@ -28,26 +30,26 @@ def first_nan_wins(builder: ir.IRBuilder, op: str, a: ir.Value, b: ir.Value) -> 
     instructions to the dependency chain of every addition (nbody ran 2.6 times slower), and
     a branch taken only for a NaN result was as slow."""
     if not X86_64:
-        return cast(ir.Value, getattr(builder, op)(a, b))
+        return getattr(builder, op)(a, b)
     typ = a.type
     element = typ.element if isinstance(typ, ir.VectorType) else typ
     suffix = ("p" if isinstance(typ, ir.VectorType) else "s") + ("s" if element == ir.FloatType() else "d")
     mnemonic = ("add" if op == "fadd" else "mul") + suffix
     # AT&T order: `addsd $2, $0` adds operand 2 into operand 0, which is tied to the result.
     instruction = ir.InlineAsm(ir.FunctionType(typ, [typ, typ]), f"{mnemonic} $2, $0", "=x,0,x")
-    return cast(ir.Value, builder.call(instruction, [a, b]))
+    return builder.call(instruction, [a, b])
 
 
-def nan_through_sum(builder: ir.IRBuilder, a: ir.Value, b: ir.Value, result: ir.Value) -> ir.Value:
+def nan_through_sum(builder: Builder, a: Operand, b: Operand, result: Operand) -> Operand:
     """`result` (of `llvm.minimum`/`maximum`), except where `a` or `b` is a NaN: those
     intrinsics pass a NaN through as it is, wasm wants it quiet, so the NaN then comes from
     the sum `b + a`, which is `b` quieted where both are NaNs, as wasmtime's x86 min and max
     sequences give."""
     either_nan = builder.fcmp_unordered("uno", a, b)
-    return cast(ir.Value, builder.select(either_nan, first_nan_wins(builder, "fadd", b, a), result))
+    return builder.select(either_nan, first_nan_wins(builder, "fadd", b, a), result)
 
 
-def lane_min_max(builder: ir.IRBuilder, op: str, a: ir.Value, b: ir.Value, result: ir.Value) -> ir.Value:
+def lane_min_max(builder: Builder, op: str, a: Operand, b: Operand, result: Operand) -> Operand:
     """`result` (of `llvm.minimum`/`maximum` on f32x4 or f64x2), except in NaN lanes, which
     are wasmtime's: its x86 vector sequences build them from sign bits alone, the default NaN
     with the sign bit set for min ("minimum"), and for max with the sign bit of either
@@ -57,10 +59,10 @@ def lane_min_max(builder: ir.IRBuilder, op: str, a: ir.Value, b: ir.Value, resul
     integers = ir.VectorType(ir.IntType(width), vector.count)
     sign_bit = 1 << (width - 1)
     default_nan = 0x7FC0_0000 if width == 32 else 0x7FF8_0000_0000_0000
-    bits: ir.Value = ir.Constant(integers, [default_nan | sign_bit] * vector.count)
+    bits: Operand = ir.Constant(integers, [default_nan | sign_bit] * vector.count)
     if op == "maximum":
         either = builder.or_(builder.bitcast(a, integers), builder.bitcast(b, integers))
         sign = builder.and_(either, ir.Constant(integers, [sign_bit] * vector.count))
         bits = builder.or_(sign, ir.Constant(integers, [default_nan] * vector.count))
     either_nan = builder.fcmp_unordered("uno", a, b)
-    return cast(ir.Value, builder.select(either_nan, builder.bitcast(bits, vector), result))
+    return builder.select(either_nan, builder.bitcast(bits, vector), result)

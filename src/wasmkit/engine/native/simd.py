@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 from llvmlite import ir
 
 from ...opcodes import ALL, BY_NAME, Feature, Imm, Op
+from .irtext import Builder, Operand
 from .nan import first_nan_wins, lane_min_max
 
 if TYPE_CHECKING:
@@ -58,31 +59,31 @@ class _Vec:
 
     def __init__(self, s: "_Lowering") -> None:
         self.s = s
-        self.b: ir.IRBuilder = s.builder
+        self.b: Builder = s.builder
 
-    def as_vec(self, value: ir.Value, shape: str) -> ir.Value:
+    def as_vec(self, value: Operand, shape: str) -> Operand:
         return self.b.bitcast(value, vtype(shape))
 
-    def as_v128(self, value: ir.Value) -> ir.Value:
+    def as_v128(self, value: Operand) -> Operand:
         return self.b.bitcast(value, I128)
 
-    def intrinsic(self, name: str, result: ir.Type, args: list[ir.Value]) -> ir.Value:
+    def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand:
         return self.s.intrinsic(name, result, args)
 
-    def splat(self, scalar: ir.Value, count: int) -> ir.Value:
+    def splat(self, scalar: Operand, count: int) -> Operand:
         vec = ir.VectorType(scalar.type, count)
         one = self.b.insert_element(ir.Constant(vec, ir.Undefined), scalar, ir.Constant(I32, 0))
         return self.b.shuffle_vector(one, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(I32, count), [0] * count))
 
-    def shuffle(self, a: ir.Value, b: ir.Value, lanes: list[int]) -> ir.Value:
+    def shuffle(self, a: Operand, b: Operand, lanes: list[int]) -> Operand:
         return self.b.shuffle_vector(a, b, ir.Constant(ir.VectorType(I32, len(lanes)), lanes))
 
-    def half(self, vec: ir.Value, high: bool) -> ir.Value:
+    def half(self, vec: Operand, high: bool) -> Operand:
         count = vec.type.count
         start = count // 2 if high else 0
         return self.shuffle(vec, vec, list(range(start, start + count // 2)))
 
-    def mask_to_lanes(self, mask: ir.Value, element: ir.Type) -> ir.Value:
+    def mask_to_lanes(self, mask: Operand, element: ir.Type) -> Operand:
         """A vector of i1 as lanes of all ones or all zeros."""
         return self.b.sext(mask, ir.VectorType(_INT_OF.get(element, element), mask.type.count))
 
@@ -98,11 +99,11 @@ def _register(name: str) -> Callable[[Handler], Handler]:
     return add
 
 
-def _push(s: "_Lowering", value: ir.Value) -> None:
+def _push(s: "_Lowering", value: Operand) -> None:
     s.stack.append(s.builder.bitcast(value, I128) if value.type != I128 else value)
 
 
-def _vector_op(name: str, shape: str, build: Callable[..., ir.Value]) -> None:
+def _vector_op(name: str, shape: str, build: Callable[..., Operand]) -> None:
     """Register `name` as `build` over its operands (as many as the opcode table gives it
     parameters), each seen as a vector of `shape`."""
     arity = len(BY_NAME[name].params or ())
@@ -115,26 +116,26 @@ def _vector_op(name: str, shape: str, build: Callable[..., ir.Value]) -> None:
     SIMD_OPS[name] = handler
 
 
-def _int_compare(v: _Vec, a: ir.Value, b: ir.Value, pred: str, signed: bool, element: ir.Type) -> ir.Value:
+def _int_compare(v: _Vec, a: Operand, b: Operand, pred: str, signed: bool, element: ir.Type) -> Operand:
     mask = v.b.icmp_signed(pred, a, b) if signed else v.b.icmp_unsigned(pred, a, b)
     return v.mask_to_lanes(mask, element)
 
 
-def _float_compare(v: _Vec, a: ir.Value, b: ir.Value, pred: str, element: ir.Type) -> ir.Value:
+def _float_compare(v: _Vec, a: Operand, b: Operand, pred: str, element: ir.Type) -> Operand:
     return v.mask_to_lanes(v.b.fcmp_ordered(pred, a, b), element)
 
 
-def _float_arithmetic(v: _Vec, a: ir.Value, b: ir.Value, op: str) -> ir.Value:
+def _float_arithmetic(v: _Vec, a: Operand, b: Operand, op: str) -> Operand:
     if op in ("fadd", "fmul"):
         return first_nan_wins(v.b, op, a, b)
-    return cast(ir.Value, getattr(v.b, op)(a, b))
+    return getattr(v.b, op)(a, b)
 
 
-def _lanewise(v: _Vec, a: ir.Value, b: ir.Value, name: str, typ: ir.Type) -> ir.Value:
+def _lanewise(v: _Vec, a: Operand, b: Operand, name: str, typ: ir.Type) -> Operand:
     return v.intrinsic(name, typ, [a, b])
 
 
-def _lanewise_unary(v: _Vec, a: ir.Value, name: str, typ: ir.Type) -> ir.Value:
+def _lanewise_unary(v: _Vec, a: Operand, name: str, typ: ir.Type) -> Operand:
     return v.intrinsic(name, typ, [a])
 
 
@@ -159,7 +160,7 @@ def _swizzle(s: "_Lowering", imm: object) -> None:
     v = _Vec(s)
     indices = v.as_vec(s.stack.pop(), "i8x16")
     a = v.as_vec(s.stack.pop(), "i8x16")
-    result: ir.Value = ir.Constant(vtype("i8x16"), [0] * 16)
+    result: Operand = ir.Constant(vtype("i8x16"), [0] * 16)
     for lane in range(16):
         index = s.builder.extract_element(indices, ir.Constant(I32, lane))
         picked = s.builder.extract_element(a, s.builder.and_(index, ir.Constant(I8, 15)))
@@ -282,7 +283,7 @@ def _define_integer(shape: str) -> None:
         for op, intrinsic in (("add_sat_s", "sadd.sat"), ("add_sat_u", "uadd.sat"), ("sub_sat_s", "ssub.sat"), ("sub_sat_u", "usub.sat")):
             _vector_op(f"{shape}.{op}", shape, functools.partial(_lanewise, name=f"llvm.{intrinsic}.{name}", typ=vec))
 
-        def avgr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+        def avgr(v: _Vec, a: Operand, b: Operand) -> Operand:
             wide = ir.VectorType(_WIDER[element], count)
             total = v.b.add(v.b.add(v.b.zext(a, wide), v.b.zext(b, wide)), v.const_vec(_WIDER[element], count, 1))
             return v.b.trunc(v.b.lshr(total, v.const_vec(_WIDER[element], count, 1)), vec)
@@ -311,20 +312,20 @@ def _define_widening() -> None:
         for half in ("low", "high"):
             for sign in ("s", "u"):
 
-                def extend(v: _Vec, a: ir.Value, half: str = half, sign: str = sign, wide: ir.Type = wide) -> ir.Value:
+                def extend(v: _Vec, a: Operand, half: str = half, sign: str = sign, wide: ir.Type = wide) -> Operand:
                     part = v.half(a, half == "high")
                     return (v.b.sext if sign == "s" else v.b.zext)(part, wide)
 
                 _vector_op(f"{wide_shape}.extend_{half}_{narrow_shape}_{sign}", narrow_shape, extend)
 
-                def extmul(v: _Vec, a: ir.Value, b: ir.Value, f: Callable[..., ir.Value] = extend) -> ir.Value:
+                def extmul(v: _Vec, a: Operand, b: Operand, f: Callable[..., Operand] = extend) -> Operand:
                     return v.b.mul(f(v, a), f(v, b))
 
                 _vector_op(f"{wide_shape}.extmul_{half}_{narrow_shape}_{sign}", narrow_shape, extmul)
         if wide_shape != "i64x2":
             for sign in ("s", "u"):
 
-                def pairwise(v: _Vec, a: ir.Value, sign: str = sign, wide: ir.Type = wide) -> ir.Value:
+                def pairwise(v: _Vec, a: Operand, sign: str = sign, wide: ir.Type = wide) -> Operand:
                     n = a.type.count
                     even = v.shuffle(a, a, list(range(0, n, 2)))
                     odd = v.shuffle(a, a, list(range(1, n, 2)))
@@ -341,9 +342,9 @@ def _define_widening() -> None:
             low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if sign == "s" else (0, (1 << bits) - 1)
 
             def narrow(
-                v: _Vec, a: ir.Value, b: ir.Value, low: int = low, high: int = high,
+                v: _Vec, a: Operand, b: Operand, low: int = low, high: int = high,
                 count: int = count, narrow_element: ir.Type = narrow_element, wide_element: ir.Type = wide_element,
-            ) -> ir.Value:  # fmt: skip
+            ) -> Operand:  # fmt: skip
                 both = v.shuffle(a, b, list(range(count)))
                 name = _vname(wide_element, count)
                 clamped = v.intrinsic(f"llvm.smax.{name}", both.type, [both, v.const_vec(wide_element, count, low)])
@@ -356,7 +357,7 @@ def _define_widening() -> None:
 _define_widening()
 
 
-def _q15mulr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+def _q15mulr(v: _Vec, a: Operand, b: Operand) -> Operand:
     wide = ir.VectorType(I32, 8)
     product = v.b.mul(v.b.sext(a, wide), v.b.sext(b, wide))
     rounded = v.b.ashr(v.b.add(product, v.const_vec(I32, 8, 0x4000)), v.const_vec(I32, 8, 15))
@@ -364,7 +365,7 @@ def _q15mulr(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
     return v.b.trunc(clamped, vtype("i16x8"))
 
 
-def _dot(v: _Vec, a: ir.Value, b: ir.Value) -> ir.Value:
+def _dot(v: _Vec, a: Operand, b: Operand) -> Operand:
     wide = ir.VectorType(I32, 8)
     product = v.b.mul(v.b.sext(a, wide), v.b.sext(b, wide))
     return v.b.add(v.shuffle(product, product, [0, 2, 4, 6]), v.shuffle(product, product, [1, 3, 5, 7]))
@@ -391,7 +392,7 @@ def _define_float(shape: str) -> None:
     _vector_op(f"{shape}.neg", shape, lambda v, a: v.b.fneg(a))
     for op, intrinsic in (("min", "minimum"), ("max", "maximum")):
 
-        def min_max(v: _Vec, a: ir.Value, b: ir.Value, i: str = intrinsic) -> ir.Value:
+        def min_max(v: _Vec, a: Operand, b: Operand, i: str = intrinsic) -> Operand:
             return lane_min_max(v.b, i, a, b, v.intrinsic(f"llvm.{i}.{name}", vec, [a, b]))
 
         _vector_op(f"{shape}.{op}", shape, min_max)
@@ -403,7 +404,7 @@ _define_float("f32x4")
 _define_float("f64x2")
 
 
-def _quiet_nans(v: _Vec, value: ir.Value) -> ir.Value:
+def _quiet_nans(v: _Vec, value: Operand) -> Operand:
     """Each NaN lane of a float vector made quiet (its quiet bit set), every other lane as it is.
 
     A conversion's NaN must come out quiet, and LLVM's constant folding may keep a signalling
@@ -426,7 +427,7 @@ _vector_op("f32x4.convert_i32x4_s", "i32x4", lambda v, a: v.b.sitofp(a, vtype("f
 _vector_op("f32x4.convert_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(a, vtype("f32x4")))
 
 
-def _zero_extend_pair(v: _Vec, pair: ir.Value) -> ir.Value:
+def _zero_extend_pair(v: _Vec, pair: Operand) -> Operand:
     """Two lanes, then two zero lanes."""
     return v.shuffle(pair, ir.Constant(pair.type, None), [0, 1, 2, 3])
 
