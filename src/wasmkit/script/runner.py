@@ -286,8 +286,17 @@ _KINDS = {
 }
 
 
+# Messages the reference interpreter reworded for 3.0, each with the 2.0 wording that wasmkit
+# gives (the 2.0 testsuite expects it): either wording names the same fault.
+_REWORDED = {
+    "immutable global": "global is immutable",
+    "i8 constant out of range": "malformed lane index",  # a lane index past 255
+}
+
+
 def _check_message(actual: str, expected: str) -> None:
-    if not actual.startswith(expected):
+    """Faults are checked by message prefix, as the reference interpreter words them."""
+    if not (actual.startswith(expected) or actual.startswith(_REWORDED.get(expected, expected))):
         raise _Failure(f"expected message {expected!r}, got {actual!r}")
 
 
