@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import wasmkit
+from tests.hostile.shapes import many_functions
 from wasmkit.engine.registry import get_engine
 
 pytest.importorskip("llvmlite")
@@ -183,3 +184,30 @@ def test_only_functions_called_from_outside_get_entries() -> None:
     assert instance.exports.started() == 3  # the start function ran, and called $internal
     assert instance.exports.table.get(0)() == 1
     assert instance.exports.held.value() == 2
+
+
+def test_a_failure_while_compiling_in_pieces_ends_the_compile_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LLVM compiles one piece on its own thread while the next is lowered: a fault in either
+    reaches the caller, and the thread does not outlive the compile."""
+    from wasmkit.engine.native import codegen, lower
+
+    valid = wasmkit.Module(many_functions(2500).data).valid
+    original = lower._Lowering.lower
+
+    def fails_late(self: lower._Lowering) -> None:
+        if self.index == 2200:  # in the third piece, while LLVM works on the second
+            raise lower.NativeCompileError("function 2200: cannot lower it (test)")
+        original(self)
+
+    monkeypatch.setattr(lower._Lowering, "lower", fails_late)
+    with pytest.raises(lower.NativeCompileError, match="function 2200"):
+        codegen.compile_module(valid, frozenset(), False, codegen.FAST)
+    monkeypatch.setattr(lower._Lowering, "lower", original)
+
+    def llvm_fails(tier: str, source: str) -> bytes:
+        raise RuntimeError("LLVM refused the piece (test)")
+
+    monkeypatch.setattr(codegen, "_object_file", llvm_fails)
+    with pytest.raises(RuntimeError, match="LLVM refused"):
+        codegen.compile_module(valid, frozenset(), False, codegen.FAST)
+    assert not [t for t in threading.enumerate() if t.name.startswith("wasmkit-llvm")]
