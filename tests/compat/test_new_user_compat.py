@@ -95,3 +95,17 @@ def test_an_engine_keeps_no_store_alive() -> None:
     with pytest.raises(compat.Trap) as trap:
         exports["f"](kept)
     assert trap.value.trap_code == compat.TrapCode.INTERRUPT
+
+
+def test_the_engine_is_picked_as_engine_auto_picks_it() -> None:
+    """Code written for wasmtime-py runs at native speed where the native engine can run, and
+    `Config.wasmkit_engine` picks one."""
+    pytest.importorskip("llvmlite")
+    wat = '(module (func (export "f") (result i32) (i32.const 7)))'
+    for chosen, expected in (("auto", "native"), ("native", "native"), ("python", "python")):
+        config = compat.Config()
+        config.wasmkit_engine = chosen
+        store = compat.Store(compat.Engine(config))
+        assert store._store.engine.name == expected
+        assert compat.Instance(store, compat.Module(store.engine, wat), []).exports(store)["f"](store) == 7
+    assert compat.Config().wasmkit_engine == "auto"

@@ -260,11 +260,14 @@ class ExportType:
 
 class Config:
     """Compilation settings. wasmkit honours `consume_fuel` and `epoch_interruption`; the
-    others are accepted and have no effect (wasmkit has one compilation strategy)."""
+    others are accepted and have no effect. `wasmkit_engine`, wasmkit's own, picks the engine
+    that runs the code: "auto" (the default, as `wasmkit run --engine auto`: the native engine
+    when llvmlite is installed, else the Python engine), "native" or "python"."""
 
     def __init__(self) -> None:
         self.consume_fuel = False
         self.epoch_interruption = False
+        self.wasmkit_engine = "auto"
 
 
 class Engine:
@@ -285,7 +288,9 @@ class Store:
     def __init__(self, engine: Engine | None = None, data: Any = None) -> None:
         self.engine = engine or Engine()
         config = self.engine.config
-        self._store = rt.Store(fuel=0 if config.consume_fuel else None, interruptible=config.epoch_interruption)
+        self._store = rt.Store(
+            config.wasmkit_engine, fuel=0 if config.consume_fuel else None, interruptible=config.epoch_interruption
+        )
         self._data = data
         self._wasi: _WasiConfig | None = None
         self._wasi_state: WasiPreview1 | None = None  # made on first use, one per store
