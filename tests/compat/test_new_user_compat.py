@@ -109,3 +109,31 @@ def test_the_engine_is_picked_as_engine_auto_picks_it() -> None:
         assert store._store.engine.name == expected
         assert compat.Instance(store, compat.Module(store.engine, wat), []).exports(store)["f"](store) == 7
     assert compat.Config().wasmkit_engine == "auto"
+
+
+def test_serialize_keeps_machine_code_on_the_native_engine(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """As yowasp's runtime caches compiled modules: `serialize` on the native engine holds the
+    machine code, and `deserialize_file` loads it without compiling; on the Python engine it is
+    the module's binary encoding."""
+    pytest.importorskip("llvmlite")
+    wat = '(module (func (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))'
+    engine = compat.Engine()
+    path = tmp_path / "module.bin"
+    path.write_bytes(compat.Module(engine, wat).serialize())
+    assert path.read_bytes().startswith(b"\0wasmkit-native\n")
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a deserialized module was compiled again")
+
+    monkeypatch.setenv("WASMKIT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr("wasmkit.engine.native.module.compile_module", no_compiling)
+    store = compat.Store(engine)
+    module = compat.Module.deserialize_file(engine, str(path))
+    assert compat.Instance(store, module, []).exports(store)["twice"](store, 21) == 42
+
+    python = compat.Config()
+    python.wasmkit_engine = "python"
+    plain = compat.Module(compat.Engine(python), wat).serialize()
+    assert bytes(plain).startswith(b"\0asm")
+    with pytest.raises(compat.WasmtimeError):
+        compat.Module.deserialize(engine, b"\0wasmkit-native\n" + b"\xff" * 40)

@@ -8,8 +8,9 @@ import os
 import sys
 
 from ..binary import read_module
-from ..binary.reader import MAGIC, looks_binary
+from ..binary.reader import looks_binary
 from ..errors import ParseError
+from ..runtime.source import is_native_artifact
 from ..syntax.module import Module
 from ..text import decode_source, parse_module
 
@@ -18,7 +19,6 @@ __all__ = [
     "ENGINE_NAMES",
     "add_engine_option",
     "env_from_flags",
-    "is_native_artifact",
     "load_module",
     "module_from_bytes",
     "parse_text",
@@ -65,18 +65,6 @@ def write_output(path: str | None, data: bytes, binary: bool = False) -> None:
 def load_module(path: str, debug_names: bool = False) -> Module:
     """Read a module from a file: binary or text (see `looks_binary`)."""
     return module_from_bytes(read_input(path), path, debug_names)
-
-
-def is_native_artifact(data: bytes) -> bool:
-    """Whether `data` is machine code for the native engine (`wasmkit compile --engine native
-    -o`); never without llvmlite, which that engine needs."""
-    if data.startswith(MAGIC) or data[:1] != b"\0":
-        return False
-    try:
-        from ..engine.native.artifact import is_artifact
-    except ImportError:
-        return False
-    return is_artifact(data)
 
 
 def module_from_bytes(data: bytes, path: str, debug_names: bool = False) -> Module:

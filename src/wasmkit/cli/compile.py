@@ -64,13 +64,12 @@ def _compile(args: argparse.Namespace) -> int:
 def _compile_native(module: "Module", output: str | None) -> None:
     """Compile `module` for the native engine into the cache, and into an artifact at `output`."""
     try:
-        from ..engine.native.artifact import write_artifact
-        from ..engine.native.module import NativeCompiledModule
+        from ..engine.native.module import NativeCompiledModule, artifact_of
     except ImportError:
         raise CliError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
-    from ..binary import write_module
     from ..engine.cache_dir import default_cache_dir
 
-    compiled = NativeCompiledModule(module.valid, cache_dir=default_cache_dir(), keep_objects=output is not None)
-    if output is not None and compiled.objects is not None:
-        write_output(output, write_artifact(write_module(module.syntax), compiled.objects, compiled.tier))
+    if output is None:
+        NativeCompiledModule(module.valid, cache_dir=default_cache_dir())
+    else:
+        write_output(output, artifact_of(module.valid, default_cache_dir()))

@@ -42,7 +42,8 @@ from ..runtime.values import f32, to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
-from .common import CliError, add_engine_option, env_from_flags, is_native_artifact, module_from_bytes, read_input
+from ..runtime.source import is_native_artifact
+from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args
 

@@ -19,6 +19,9 @@ from typing import Any
 from .. import errors
 from .. import runtime as rt
 from ..binary import write_module
+from ..engine.cache_dir import shared_engine_cache_dir
+from ..engine.registry import resolve_engine_name
+from ..runtime.source import is_native_artifact
 from ..syntax import types as wt
 from ..text import parse_module
 from ..wasi import MODULE as WASI_MODULE
@@ -361,16 +364,31 @@ class Module:
         _guard(lambda: rt.Module.from_content(wasm))
 
     def serialize(self) -> bytearray:
-        """The module as bytes `deserialize` takes back (its binary encoding)."""
-        return bytearray(write_module(self._module.syntax))
+        """The module as bytes `deserialize` takes back. On the native engine, as wasmtime's
+        holds compiled code, an artifact with the machine code too (`wasmkit compile -o`'s
+        format: it loads without compiling, on this kind of machine with this wasmkit and
+        LLVM); on the Python engine, the module's binary encoding."""
+        if resolve_engine_name(self.engine.config.wasmkit_engine) != "native":
+            return bytearray(write_module(self._module.syntax))
+        from ..engine.native.module import artifact_of
+
+        return bytearray(_guard(lambda: artifact_of(self._module.valid, shared_engine_cache_dir("native"))))
 
     @classmethod
     def deserialize(cls, engine: Engine, encoded: bytes | bytearray) -> "Module":
-        return cls(engine, bytes(encoded))
+        """The module `serialize` made (an artifact's machine code is used, not compiled
+        again), or any module's binary encoding."""
+        data = bytes(encoded)
+        if is_native_artifact(data):
+            from ..engine.native.artifact import read_artifact
+
+            data = _guard(lambda: read_artifact(data))
+        return cls(engine, data)
 
     @classmethod
     def deserialize_file(cls, engine: Engine, path: str) -> "Module":
-        return cls.from_file(engine, path)
+        with open(os.fsdecode(path), "rb") as f:
+            return cls.deserialize(engine, f.read())
 
     @property
     def imports(self) -> list[ImportType]:

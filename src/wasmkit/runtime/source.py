@@ -8,10 +8,11 @@ import errno
 import os
 from typing import Union
 
+from ..binary.reader import MAGIC
 from ..syntax.module import Module as SyntaxModule
 from ..text.lexer import skip_trivia
 
-__all__ = ["ModuleSource", "read_source"]
+__all__ = ["ModuleSource", "read_source", "is_native_artifact"]
 
 ModuleSource = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", SyntaxModule]
 
@@ -50,3 +51,15 @@ def read_source(source: object, name: str = "") -> tuple[bytes | str | SyntaxMod
         with open(path, "rb") as f:
             return f.read(), name or path
     return source, name
+
+
+def is_native_artifact(data: bytes) -> bool:
+    """Whether `data` is machine code for the native engine (`wasmkit compile --engine native
+    -o`); never without llvmlite, which that engine needs."""
+    if data.startswith(MAGIC) or data[:1] != b"\0":
+        return False
+    try:
+        from ..engine.native.artifact import is_artifact
+    except ImportError:
+        return False
+    return is_artifact(data)

@@ -38,7 +38,7 @@ from .stack import call_native
 if TYPE_CHECKING:
     from ...runtime.memory import Memory
 
-__all__ = ["NativeCompiledModule"]
+__all__ = ["NativeCompiledModule", "artifact_of"]
 
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 # Compiling a module with more code than this shows a progress bar (on a terminal).
@@ -114,6 +114,13 @@ class NativeCompiledModule:
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
             lambda i, value: binding.put(binding.globals, i, binding.global_types[i], value),
         )
+
+
+def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
+    """The ahead-of-time artifact of `valid` (see `artifact`): the module and the machine code
+    of its plain variant, compiled now or taken from the cache in `cache_dir`."""
+    compiled = NativeCompiledModule(valid, cache_dir=cache_dir, keep_objects=True)
+    return artifact.write_artifact(write_module(valid.module), cast(list[bytes], compiled.objects), compiled.tier)
 
 
 class _Binding:
