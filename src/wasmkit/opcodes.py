@@ -9,8 +9,8 @@ Row format, one instruction per line, inside a `[feature]` group::
 
     CODE   MNEMONIC   IMMEDIATES   TYPE
 
-- CODE is two hex digits, or `FC:hh` / `FD:hh` for prefixed instructions (the sub-opcode is an
-  unsigned LEB128 in the binary format).
+- CODE is two hex digits, or `FC:hh` / `FD:hhh` for prefixed instructions (the sub-opcode, in
+  hex, is an unsigned LEB128 in the binary format: two bytes from 0x80 on).
 - IMMEDIATES is `-` or an `Imm` name in lower case; `memarg:N` carries the access width N in
   bytes (its natural alignment), `lane:N` the lane count, `memlane:N:L` both.
 - TYPE is `PARAMS -> RESULTS` for instructions whose typing is fixed, or `special` for those
@@ -98,6 +98,9 @@ class Feature(enum.Enum):
     # expressions that read the module's own (earlier, immutable) globals.
     EXTENDED_CONST = "extended-const"
     GC = "gc"
+    # WebAssembly 3.0: SIMD instructions whose result the spec leaves to the implementation,
+    # within a set it allows; docs/decisions.md records the one wasmkit gives.
+    RELAXED_SIMD = "relaxed-simd"
 
 
 # What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.
@@ -581,6 +584,28 @@ FD:FC i32x4.trunc_sat_f64x2_s_zero  -             v128 -> v128
 FD:FD i32x4.trunc_sat_f64x2_u_zero  -             v128 -> v128
 FD:FE f64x2.convert_low_i32x4_s    -              v128 -> v128
 FD:FF f64x2.convert_low_i32x4_u    -              v128 -> v128
+
+[relaxed-simd]
+FD:100 i8x16.relaxed_swizzle              -  v128 v128 -> v128
+FD:101 i32x4.relaxed_trunc_f32x4_s        -  v128 -> v128
+FD:102 i32x4.relaxed_trunc_f32x4_u        -  v128 -> v128
+FD:103 i32x4.relaxed_trunc_f64x2_s_zero   -  v128 -> v128
+FD:104 i32x4.relaxed_trunc_f64x2_u_zero   -  v128 -> v128
+FD:105 f32x4.relaxed_madd                 -  v128 v128 v128 -> v128
+FD:106 f32x4.relaxed_nmadd                -  v128 v128 v128 -> v128
+FD:107 f64x2.relaxed_madd                 -  v128 v128 v128 -> v128
+FD:108 f64x2.relaxed_nmadd                -  v128 v128 v128 -> v128
+FD:109 i8x16.relaxed_laneselect           -  v128 v128 v128 -> v128
+FD:10A i16x8.relaxed_laneselect           -  v128 v128 v128 -> v128
+FD:10B i32x4.relaxed_laneselect           -  v128 v128 v128 -> v128
+FD:10C i64x2.relaxed_laneselect           -  v128 v128 v128 -> v128
+FD:10D f32x4.relaxed_min                  -  v128 v128 -> v128
+FD:10E f32x4.relaxed_max                  -  v128 v128 -> v128
+FD:10F f64x2.relaxed_min                  -  v128 v128 -> v128
+FD:110 f64x2.relaxed_max                  -  v128 v128 -> v128
+FD:111 i16x8.relaxed_q15mulr_s            -  v128 v128 -> v128
+FD:112 i16x8.relaxed_dot_i8x16_i7x16_s    -  v128 v128 -> v128
+FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
 """
 
 

@@ -49,7 +49,6 @@ BODY_CASES = {
     "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
     "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
     "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),
-    "relaxed SIMD": (b"\xfd\x80\x02", "illegal opcode fd 100: a relaxed SIMD instruction (relaxed SIMD proposal"),
     "second memory": (b"\x3f\x01\x1a", "zero byte expected: a memory index (multi-memory proposal"),
 }
 

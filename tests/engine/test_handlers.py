@@ -9,7 +9,7 @@ import pytest
 from wasmkit.engine.python import compiler
 from wasmkit.opcodes import ALL, Feature, op
 
-# What both engines support: the whole of WebAssembly 2.0.
+# What both engines support: the whole of WebAssembly 2.0, and relaxed SIMD from 3.0.
 WASM_2_0 = {
     Feature.MVP,
     Feature.SIGN_EXTENSION,
@@ -18,12 +18,13 @@ WASM_2_0 = {
     Feature.REFERENCE_TYPES,
     Feature.SIMD,
 }
-SUPPORTED = [instruction for instruction in ALL if instruction.feature in WASM_2_0]
+SUPPORTED = [instruction for instruction in ALL if instruction.feature in WASM_2_0 | {Feature.RELAXED_SIMD}]
 
 
-def test_the_instructions_checked_are_all_of_webassembly_2_0() -> None:
-    assert len(SUPPORTED) == 437
+def test_the_instructions_checked_are_all_of_webassembly_2_0_and_relaxed_simd() -> None:
+    assert len(SUPPORTED) == 437 + 20
     assert op("i64.rotl") in SUPPORTED and op("v128.load8x8_s") in SUPPORTED
+    assert op("f32x4.relaxed_madd") in SUPPORTED and op("i32x4.relaxed_dot_i8x16_i7x16_add_s") in SUPPORTED
 
 
 def test_the_python_engine_compiles_every_instruction() -> None:

@@ -142,7 +142,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
     "malformed export kind": {4: ("a tag", "exception handling")},
 }
 _PROPOSAL_BYTES["malformed reference type"] = _PROPOSAL_BYTES["malformed value type"]
-_RELAXED_SIMD = range(0x100, 0x114)  # the sub-opcodes of relaxed SIMD after the 0xFD prefix
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
@@ -169,8 +168,6 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
     if at >= len(data):
         return err
     if message.startswith("illegal opcode"):
-        if data[at] == 0xFD and read_u32(data, at + 1)[0] in _RELAXED_SIMD:
-            return _with_note(err, "a relaxed SIMD instruction", "relaxed SIMD")
         known = _PROPOSAL_BYTES["illegal opcode"]
     else:
         known = _PROPOSAL_BYTES.get(message, {})

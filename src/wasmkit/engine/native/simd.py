@@ -40,6 +40,7 @@ _SUFFIX = {I8: "i8", I16: "i16", I32: "i32", I64: "i64", F32: "f32", F64: "f64"}
 _BITS = {I8: 8, I16: 16, I32: 32, I64: 64, F32: 32, F64: 64}
 _WIDER = {I8: I16, I16: I32, I32: I64}
 _INT_OF = {F32: I32, F64: I64}
+_DEFAULT_NAN = {F32: 0xFFC0_0000, F64: 0xFFF8_0000_0000_0000}  # x86's, the sign bit set
 
 Handler = Callable[["_Lowering", object], None]
 SIMD_OPS: dict[str, Handler] = {}
@@ -441,6 +442,61 @@ _vector_op("f64x2.convert_low_i32x4_u", "i32x4", lambda v, a: v.b.uitofp(v.half(
 _vector_op("f32x4.demote_f64x2_zero", "f64x2",
        lambda v, a: _quiet_nans(v, _zero_extend_pair(v, v.b.fptrunc(a, ir.VectorType(F32, 2)))))
 _vector_op("f64x2.promote_low_f32x4", "f32x4", lambda v, a: _quiet_nans(v, v.b.fpext(v.half(a, False), vtype("f64x2"))))
+
+
+# -- relaxed SIMD: the results the Python engine gives (wasmtime's deterministic ones) --
+
+
+def _fused_multiply_add(v: _Vec, a: Operand, b: Operand, c: Operand, negate: bool = False) -> Operand:
+    """a * b + c (with `negate`, -(a * b) + c) per lane with one rounding (`llvm.fma`). NaNs
+    are wasmtime's on x86, which LLVM's choice of fma form would not keep: of NaN operands the
+    first of b, a, c, quieted (and not negated); a NaN made from other operands (inf * 0,
+    inf - inf), the default NaN."""
+    element, count = a.type.element, a.type.count
+    fused = v.intrinsic(f"llvm.fma.{_vname(element, count)}", a.type, [v.b.fneg(a) if negate else a, b, c])
+    default_nan = ir.Constant(ir.VectorType(_INT_OF[element], count), [_DEFAULT_NAN[element]] * count)
+    result = v.b.select(v.b.fcmp_unordered("uno", fused, fused), v.b.bitcast(default_nan, a.type), fused)
+    for operand in (c, a, b):  # the first NaN of b, a, c wins: it is selected last
+        result = v.b.select(v.b.fcmp_unordered("uno", operand, operand), _quiet_nans(v, operand), result)
+    return result
+
+
+def _relaxed_dot16(v: _Vec, a: Operand, b: Operand) -> Operand:
+    """i16x8.relaxed_dot_i8x16_i7x16_s: both operands signed, each pair's sum wrapped to 16 bits."""
+    wide = ir.VectorType(I16, 16)
+    product = v.b.mul(v.b.sext(a, wide), v.b.sext(b, wide))
+    return v.b.add(v.shuffle(product, product, list(range(0, 16, 2))), v.shuffle(product, product, list(range(1, 16, 2))))
+
+
+def _relaxed_dot_add(v: _Vec, a: Operand, b: Operand, c: Operand) -> Operand:
+    """i32x4.relaxed_dot_i8x16_i7x16_add_s: the 16-bit sums, pairwise added in 32 bits, plus c."""
+    sums = v.b.sext(_relaxed_dot16(v, a, b), ir.VectorType(I32, 8))
+    pairs = v.b.add(v.shuffle(sums, sums, [0, 2, 4, 6]), v.shuffle(sums, sums, [1, 3, 5, 7]))
+    return v.b.add(pairs, v.b.bitcast(c, vtype("i32x4")))
+
+
+def _define_relaxed() -> None:
+    for shape in ("f32x4", "f64x2"):
+        _vector_op(f"{shape}.relaxed_madd", shape, _fused_multiply_add)
+        _vector_op(f"{shape}.relaxed_nmadd", shape, functools.partial(_fused_multiply_add, negate=True))
+        for name in ("min", "max"):
+            SIMD_OPS[f"{shape}.relaxed_{name}"] = SIMD_OPS[f"{shape}.{name}"]
+    for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
+        SIMD_OPS[f"{shape}.relaxed_laneselect"] = SIMD_OPS["v128.bitselect"]
+    for relaxed, deterministic in (
+        ("i8x16.relaxed_swizzle", "i8x16.swizzle"),
+        ("i32x4.relaxed_trunc_f32x4_s", "i32x4.trunc_sat_f32x4_s"),
+        ("i32x4.relaxed_trunc_f32x4_u", "i32x4.trunc_sat_f32x4_u"),
+        ("i32x4.relaxed_trunc_f64x2_s_zero", "i32x4.trunc_sat_f64x2_s_zero"),
+        ("i32x4.relaxed_trunc_f64x2_u_zero", "i32x4.trunc_sat_f64x2_u_zero"),
+        ("i16x8.relaxed_q15mulr_s", "i16x8.q15mulr_sat_s"),
+    ):
+        SIMD_OPS[relaxed] = SIMD_OPS[deterministic]
+    _vector_op("i16x8.relaxed_dot_i8x16_i7x16_s", "i8x16", _relaxed_dot16)
+    _vector_op("i32x4.relaxed_dot_i8x16_i7x16_add_s", "i8x16", _relaxed_dot_add)
+
+
+_define_relaxed()
 
 
 # -- memory --

@@ -1133,7 +1133,7 @@ def _handler(op: Op) -> Callable[..., None] | None:
     handler = _HANDLERS.get(op.name)
     if handler is not None:
         return handler
-    if op.feature is Feature.SIMD:  # a constant, or a call of the function in the namespace
+    if op.feature in (Feature.SIMD, Feature.RELAXED_SIMD):  # a constant, or a call of the function in the namespace
         return _FunctionCompiler.simd if op.imm is Imm.V128 or simd.function_name(op) in simd.FUNCTIONS else None
     if op.name in _WRAPPING:
         return _FunctionCompiler.wrapping

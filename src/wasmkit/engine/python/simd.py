@@ -9,8 +9,10 @@ lane moves keep NaN payloads, as the spec requires) and are rounded like scalar 
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 
 from ...bits import MASK32
 from ...errors import Trap, TrapKind
@@ -319,6 +321,97 @@ FUNCTIONS.update(
         "v_f64x2_promote_low_f32x4": lambda x: pack_f64([numeric.promote(p) for p in f32_lanes(x)[:2]]),
     }
 )
+
+
+# -- relaxed SIMD: one of the results the spec allows, wasmtime's deterministic one --
+
+# Of f32 and f64: the significand's bits, the least normal exponent, and the first power of two
+# past the largest finite value.
+_PRECISION = {32: (24, -126, 128), 64: (53, -1022, 1024)}
+
+
+def _round_exact(value: Fraction, bits: int) -> float:
+    """The exact nonzero `value` rounded once to the float of width `bits` (to nearest, ties to
+    even; overflow to infinity). Rounding to f64 first, then to f32, could round twice."""
+    digits, emin, overflow = _PRECISION[bits]
+    magnitude = abs(value)
+    # the exponent of the leading bit (at least emin: below it, subnormal spacing)
+    exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    if Fraction(2) ** exponent > magnitude:
+        exponent -= 1
+    exponent = max(exponent, emin)
+    ulp = Fraction(2) ** (exponent - digits + 1)
+    quotient, remainder = divmod(magnitude, ulp)
+    if remainder * 2 > ulp or (remainder * 2 == ulp and quotient % 2):
+        quotient += 1
+    rounded = quotient * ulp
+    # `rounded` fits the target exactly: converting it rounds no more
+    result = math.inf if rounded >= Fraction(2) ** overflow else float(rounded) if bits == 64 else f32(float(rounded))
+    return -result if value < 0 else result
+
+
+def fused_multiply_add(a: float, b: float, c: float, bits: int, negate: bool = False) -> float:
+    """a * b + c (with `negate`, -(a * b) + c) rounded once to the float of width `bits`, as
+    fma gives. NaNs are wasmtime's on x86: of NaN operands the first of b, a, c, quieted (and
+    not negated); a NaN made from other operands (inf * 0, inf - inf), the default NaN."""
+    for operand in (b, a, c):
+        if operand != operand:
+            return operand + operand
+    if negate:
+        a = -a
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        # infinities: the sum of the infinite terms (a finite product stays finite, if large)
+        result = c if math.isfinite(a) and math.isfinite(b) else a * b + c
+        return numeric.NAN if result != result else result
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:  # the sign of a zero sum: negative only if both terms are negative zeros
+        product_sign = math.copysign(1.0, a) * math.copysign(1.0, b)
+        return -0.0 if (a == 0 or b == 0) and product_sign < 0 and math.copysign(1.0, c) < 0 else 0.0
+    return _round_exact(exact, bits)
+
+
+def _define_relaxed_ops() -> None:
+    for shape, bits, unpack, repack in (("f32x4", 32, f32_lanes, pack_f32), ("f64x2", 64, f64_lanes, pack_f64)):
+        FUNCTIONS[f"v_{shape}_relaxed_madd"] = lambda x, y, z, b=bits, u=unpack, r=repack: r(
+            [fused_multiply_add(p, q, s, b) for p, q, s in zip(u(x), u(y), u(z))]
+        )
+        FUNCTIONS[f"v_{shape}_relaxed_nmadd"] = lambda x, y, z, b=bits, u=unpack, r=repack: r(
+            [fused_multiply_add(p, q, s, b, negate=True) for p, q, s in zip(u(x), u(y), u(z))]
+        )
+        for name in ("min", "max"):
+            FUNCTIONS[f"v_{shape}_relaxed_{name}"] = FUNCTIONS[f"v_{shape}_{name}"]
+    for shape in _SHAPES:
+        FUNCTIONS[f"v_{shape}_relaxed_laneselect"] = FUNCTIONS["v_v128_bitselect"]
+    for relaxed, deterministic in (
+        ("i8x16_relaxed_swizzle", "i8x16_swizzle"),
+        ("i32x4_relaxed_trunc_f32x4_s", "i32x4_trunc_sat_f32x4_s"),
+        ("i32x4_relaxed_trunc_f32x4_u", "i32x4_trunc_sat_f32x4_u"),
+        ("i32x4_relaxed_trunc_f64x2_s_zero", "i32x4_trunc_sat_f64x2_s_zero"),
+        ("i32x4_relaxed_trunc_f64x2_u_zero", "i32x4_trunc_sat_f64x2_u_zero"),
+        ("i16x8_relaxed_q15mulr_s", "i16x8_q15mulr_sat_s"),
+    ):
+        FUNCTIONS[f"v_{relaxed}"] = FUNCTIONS[f"v_{deterministic}"]
+
+
+def _relaxed_dot16(x: int, y: int) -> list[int]:
+    """The i16x8 relaxed dot product's lanes: both operands signed, each pair's sum wrapped to
+    16 bits, as signed values."""
+    products = [p * q for p, q in zip(lanes(x, 8, True), lanes(y, 8, True))]
+    return [((products[i] + products[i + 1] + 0x8000) & 0xFFFF) - 0x8000 for i in range(0, 16, 2)]
+
+
+@_register("i16x8.relaxed_dot_i8x16_i7x16_s")
+def _relaxed_dot(x: int, y: int) -> int:
+    return pack(_relaxed_dot16(x, y), 16)
+
+
+@_register("i32x4.relaxed_dot_i8x16_i7x16_add_s")
+def _relaxed_dot_add(x: int, y: int, z: int) -> int:
+    sums = _relaxed_dot16(x, y)
+    return pack([sums[2 * i] + sums[2 * i + 1] + c for i, c in enumerate(lanes(z, 32))], 32)
+
+
+_define_relaxed_ops()
 
 
 # -- memory --
