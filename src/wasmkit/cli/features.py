@@ -1,38 +1,21 @@
-"""wabt's feature flags (`--disable-simd`, `--disable-bulk-memory`, ...) on validate, run and
-wat2wasm: a module that uses a feature the user turned off is refused.
+"""wabt's feature flags (`--disable-simd`, `--disable-bulk-memory`, ...) on validate, run, wast
+and wat2wasm: a module that uses a feature the user turned off is refused, naming the flag.
 
-One flag per proposal of the instruction table (`opcodes.Feature`), named as wabt names it; an
-instruction belongs to the feature the table gives it. Value types belong to a feature too
-(v128 to SIMD, reference types outside a table's element type to reference types), and so do
-passive segments (bulk memory) and declarative ones (reference types).
+One flag per proposal of the instruction table (`opcodes.Feature`), named as wabt names it;
+what a module uses is `validate.features`' to say.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 
-from ..binary.code import iter_instructions
-from ..binary.writer import elem_flags
-from ..errors import ValidationError
 from ..opcodes import Feature
-from ..syntax.module import Module, SegmentMode
-from ..syntax.types import GlobalType, TableType, ValType
-from ..validate.function import const_expr_features
+from ..syntax.module import Module
+from ..validate.features import check_features as _check_features
 
 __all__ = ["add_feature_options", "check_features", "disabled_features"]
 
 _OPTIONAL = tuple(feature for feature in Feature if feature is not Feature.MVP)
-_VALUE_TYPE_FEATURES = {
-    ValType.V128: Feature.SIMD,
-    ValType.FUNCREF: Feature.REFERENCE_TYPES,
-    ValType.EXTERNREF: Feature.REFERENCE_TYPES,
-}
-_CONST_EXPR_USES = {
-    Feature.EXTENDED_CONST: "arithmetic in a constant expression",
-    Feature.GC: "a constant expression reading a global the module defines",
-}
-_SEGMENT_FEATURES = {SegmentMode.PASSIVE: Feature.BULK_MEMORY, SegmentMode.DECLARATIVE: Feature.REFERENCE_TYPES}
 
 
 def _dest(feature: Feature) -> str:
@@ -52,61 +35,7 @@ def disabled_features(args: argparse.Namespace) -> frozenset[Feature]:
     return frozenset(feature for feature in _OPTIONAL if getattr(args, _dest(feature)))
 
 
-def _refused(what: str, feature: Feature) -> str:
-    return f"{what} needs the {feature.value} feature, disabled by --disable-{feature.value}"
-
-
 def check_features(module: Module, disabled: frozenset[Feature]) -> None:
-    """Raise ValidationError at the first use in `module` of a feature in `disabled`."""
-    if not disabled:
-        return
-    for what, feature in _module_uses(module):
-        if feature in disabled:
-            raise ValidationError(_refused(what, feature))
-    imported = len(module.func_type_indices()) - len(module.funcs)
-    for index, func in enumerate(module.funcs, start=imported):
-        for _, vt in func.locals:
-            local_feature = _VALUE_TYPE_FEATURES.get(vt)
-            if local_feature is not None and local_feature in disabled:
-                raise ValidationError(_refused(f"a local of type {vt.text}", local_feature), index)
-        for instr in iter_instructions(func.body):
-            if instr.op.feature in disabled:
-                raise ValidationError(_refused(instr.op.name, instr.op.feature), index, func.body_offset + instr.offset)
-
-
-def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
-    """What the module outside function bodies uses that belongs to a feature."""
-    imported_globals = sum(isinstance(imp.desc, GlobalType) for imp in module.imports)
-    for ft in module.types:
-        for vt in (*ft.params, *ft.results):
-            if vt in _VALUE_TYPE_FEATURES:
-                yield f"a function type with {vt.text}", _VALUE_TYPE_FEATURES[vt]
-    for imp in module.imports:
-        if isinstance(imp.desc, GlobalType) and imp.desc.valtype in _VALUE_TYPE_FEATURES:
-            yield f"a global of type {imp.desc.valtype.text}", _VALUE_TYPE_FEATURES[imp.desc.valtype]
-    tables = [*(imp.desc for imp in module.imports if isinstance(imp.desc, TableType)), *module.tables]
-    if len(tables) > 1:
-        yield "a second table", Feature.REFERENCE_TYPES
-    for table_type in tables:
-        if table_type.elem is not ValType.FUNCREF:
-            yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES
-    for glob in module.globals:
-        vt = glob.type.valtype
-        if vt in _VALUE_TYPE_FEATURES:
-            yield f"a global of type {vt.text}", _VALUE_TYPE_FEATURES[vt]
-    for expr in (
-        *(g.init for g in module.globals),
-        *(seg.offset for seg in module.elems if seg.offset),
-        *(seg.offset for seg in module.datas if seg.offset),
-        # Items written as expressions; those written as function indices are 1.0's.
-        *(item for seg in module.elems if elem_flags(seg) & 4 for item in seg.init),
-    ):
-        for instr in iter_instructions(expr):
-            yield instr.op.name, instr.op.feature
-        for feature in const_expr_features(expr, imported_globals):
-            yield _CONST_EXPR_USES[feature], feature
-    for kind, segments in (("an element", module.elems), ("a data", module.datas)):
-        for seg in segments:
-            if seg.mode in _SEGMENT_FEATURES:
-                yield f"{kind} segment that is {seg.mode.name.lower()}", _SEGMENT_FEATURES[seg.mode]
-
+    """Raise ValidationError at the first use in `module` of a feature in `disabled`, naming
+    the flag that disabled it."""
+    _check_features(module, disabled, lambda feature: f"disabled by --disable-{feature.value}")

@@ -23,6 +23,7 @@ from ..syntax.types import (
     ValType,
 )
 from .context import Context
+from .features import check_features
 from .function import check_const_expr, check_function
 from .limits import check_function_limits, check_module_limits
 
@@ -142,6 +143,9 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         names.add(export.name)
     if len(memory_types) > 1:
         raise ValidationError("multiple memories are not allowed")
+    # What the rules above do not cover (an instruction, a type or a segment kind of a feature
+    # left out), after them, so that 2.0's rules give the reference wording first.
+    check_features(module, ALL_FEATURES - features)
     return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs)
 
 

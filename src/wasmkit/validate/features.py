@@ -1,0 +1,100 @@
+"""Which features a module uses, and refusing those not allowed: for `validate(...,
+features=...)` and the command line's `--disable-FEATURE` flags alike.
+
+An instruction belongs to the feature the instruction table gives it. Value types belong to a
+feature too (v128 to SIMD, reference types outside a table's element type to reference types),
+and so do passive segments (bulk memory), declarative ones (reference types) and what a
+constant expression does (`function.const_expr_features`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ..binary.code import iter_instructions
+from ..binary.writer import elem_flags
+from ..errors import ValidationError
+from ..opcodes import Feature
+from ..syntax.module import Module, SegmentMode
+from ..syntax.types import GlobalType, TableType, ValType
+from .function import const_expr_features
+
+__all__ = ["check_features"]
+
+_VALUE_TYPE_FEATURES = {
+    ValType.V128: Feature.SIMD,
+    ValType.FUNCREF: Feature.REFERENCE_TYPES,
+    ValType.EXTERNREF: Feature.REFERENCE_TYPES,
+}
+_CONST_EXPR_USES = {
+    Feature.EXTENDED_CONST: "arithmetic in a constant expression",
+    Feature.GC: "a constant expression reading a global the module defines",
+}
+_SEGMENT_FEATURES = {SegmentMode.PASSIVE: Feature.BULK_MEMORY, SegmentMode.DECLARATIVE: Feature.REFERENCE_TYPES}
+
+
+def _not_enabled(feature: Feature) -> str:
+    return "which is not enabled"
+
+
+def check_features(
+    module: Module, disabled: frozenset[Feature], why: Callable[[Feature], str] = _not_enabled
+) -> None:
+    """Raise ValidationError at the first use in `module` of a feature in `disabled`, saying
+    that it needs the feature and `why(feature)` it cannot have it."""
+    if not disabled:
+        return
+
+    def _refused(what: str, feature: Feature) -> str:
+        return f"{what} needs the {feature.value} feature, {why(feature)}"
+
+    for what, feature in _module_uses(module):
+        if feature in disabled:
+            raise ValidationError(_refused(what, feature))
+    imported = len(module.func_type_indices()) - len(module.funcs)
+    for index, func in enumerate(module.funcs, start=imported):
+        for _, vt in func.locals:
+            local_feature = _VALUE_TYPE_FEATURES.get(vt)
+            if local_feature is not None and local_feature in disabled:
+                raise ValidationError(_refused(f"a local of type {vt.text}", local_feature), index)
+        for instr in iter_instructions(func.body):
+            if instr.op.feature in disabled:
+                raise ValidationError(_refused(instr.op.name, instr.op.feature), index, func.body_offset + instr.offset)
+
+
+def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
+    """What the module outside function bodies uses that belongs to a feature."""
+    imported_globals = sum(isinstance(imp.desc, GlobalType) for imp in module.imports)
+    for ft in module.types:
+        for vt in (*ft.params, *ft.results):
+            if vt in _VALUE_TYPE_FEATURES:
+                yield f"a function type with {vt.text}", _VALUE_TYPE_FEATURES[vt]
+    for imp in module.imports:
+        if isinstance(imp.desc, GlobalType) and imp.desc.valtype in _VALUE_TYPE_FEATURES:
+            yield f"a global of type {imp.desc.valtype.text}", _VALUE_TYPE_FEATURES[imp.desc.valtype]
+    tables = [*(imp.desc for imp in module.imports if isinstance(imp.desc, TableType)), *module.tables]
+    if len(tables) > 1:
+        yield "a second table", Feature.REFERENCE_TYPES
+    for table_type in tables:
+        if table_type.elem is not ValType.FUNCREF:
+            yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES
+    for glob in module.globals:
+        vt = glob.type.valtype
+        if vt in _VALUE_TYPE_FEATURES:
+            yield f"a global of type {vt.text}", _VALUE_TYPE_FEATURES[vt]
+    for expr in (
+        *(g.init for g in module.globals),
+        *(seg.offset for seg in module.elems if seg.offset),
+        *(seg.offset for seg in module.datas if seg.offset),
+        # Items written as expressions; those written as function indices are 1.0's.
+        *(item for seg in module.elems if elem_flags(seg) & 4 for item in seg.init),
+    ):
+        for instr in iter_instructions(expr):
+            yield instr.op.name, instr.op.feature
+        for feature in const_expr_features(expr, imported_globals):
+            yield _CONST_EXPR_USES[feature], feature
+    for kind, segments in (("an element", module.elems), ("a data", module.datas)):
+        for seg in segments:
+            if seg.mode in _SEGMENT_FEATURES:
+                yield f"{kind} segment that is {seg.mode.name.lower()}", _SEGMENT_FEATURES[seg.mode]
+
