@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from llvmlite import ir
 
@@ -19,10 +19,20 @@ from ...opcodes import ALL, BY_NAME, Feature, Imm, Op
 from .irtext import Builder, Operand
 from .nan import first_nan_wins, lane_min_max
 
-if TYPE_CHECKING:
-    from .lower import _Lowering
+__all__ = ["SIMD_OPS", "FunctionLowering"]
 
-__all__ = ["SIMD_OPS"]
+
+class FunctionLowering(Protocol):
+    """What a SIMD handler uses of the function being lowered (`lower._Lowering`): its
+    builder, its operand stack, checked memory addresses and intrinsics. This module depends
+    on that, not on lower.py, which imports this module's table."""
+
+    builder: Builder
+    stack: list[Operand]
+
+    def address(self, offset: int, width: int) -> Operand: ...
+
+    def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand: ...
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -42,7 +52,7 @@ _WIDER = {I8: I16, I16: I32, I32: I64}
 _INT_OF = {F32: I32, F64: I64}
 _DEFAULT_NAN = {F32: 0xFFC0_0000, F64: 0xFFF8_0000_0000_0000}  # x86's, the sign bit set
 
-Handler = Callable[["_Lowering", object], None]
+Handler = Callable[[FunctionLowering, object], None]
 SIMD_OPS: dict[str, Handler] = {}
 
 
@@ -58,7 +68,7 @@ def _vname(element: ir.Type, count: int) -> str:
 class _Vec:
     """IR helpers over a lowering's builder."""
 
-    def __init__(self, s: "_Lowering") -> None:
+    def __init__(self, s: FunctionLowering) -> None:
         self.s = s
         self.b: Builder = s.builder
 
@@ -100,7 +110,7 @@ def _register(name: str) -> Callable[[Handler], Handler]:
     return add
 
 
-def _push(s: "_Lowering", value: Operand) -> None:
+def _push(s: FunctionLowering, value: Operand) -> None:
     s.stack.append(s.builder.bitcast(value, I128) if value.type != I128 else value)
 
 
@@ -109,7 +119,7 @@ def _vector_op(name: str, shape: str, build: Callable[..., Operand]) -> None:
     parameters), each seen as a vector of `shape`."""
     arity = len(BY_NAME[name].params or ())
 
-    def handler(s: "_Lowering", imm: object) -> None:
+    def handler(s: FunctionLowering, imm: object) -> None:
         v = _Vec(s)
         operands = [v.as_vec(s.stack.pop(), shape) for _ in range(arity)]  # the top one first
         _push(s, build(v, *reversed(operands)))
@@ -144,12 +154,12 @@ def _lanewise_unary(v: _Vec, a: Operand, name: str, typ: ir.Type) -> Operand:
 
 
 @_register("v128.const")
-def _const(s: "_Lowering", imm: object) -> None:
+def _const(s: FunctionLowering, imm: object) -> None:
     s.stack.append(ir.Constant(I128, imm))
 
 
 @_register("i8x16.shuffle")
-def _shuffle(s: "_Lowering", imm: object) -> None:
+def _shuffle(s: FunctionLowering, imm: object) -> None:
     v = _Vec(s)
     b = v.as_vec(s.stack.pop(), "i8x16")
     a = v.as_vec(s.stack.pop(), "i8x16")
@@ -157,7 +167,7 @@ def _shuffle(s: "_Lowering", imm: object) -> None:
 
 
 @_register("i8x16.swizzle")
-def _swizzle(s: "_Lowering", imm: object) -> None:
+def _swizzle(s: FunctionLowering, imm: object) -> None:
     v = _Vec(s)
     indices = v.as_vec(s.stack.pop(), "i8x16")
     a = v.as_vec(s.stack.pop(), "i8x16")
@@ -174,7 +184,7 @@ def _swizzle(s: "_Lowering", imm: object) -> None:
 def _define_lanes() -> None:
     for shape, (element, count) in SHAPES.items():
 
-        def splat(s: "_Lowering", imm: object, element: ir.Type = element, count: int = count) -> None:
+        def splat(s: FunctionLowering, imm: object, element: ir.Type = element, count: int = count) -> None:
             scalar = s.stack.pop()
             if element in (I8, I16):
                 scalar = s.builder.trunc(scalar, element)
@@ -182,7 +192,7 @@ def _define_lanes() -> None:
 
         SIMD_OPS[f"{shape}.splat"] = splat
 
-        def extract(s: "_Lowering", imm: object, shape: str = shape, element: ir.Type = element, signed: bool | None = None) -> None:
+        def extract(s: FunctionLowering, imm: object, shape: str = shape, element: ir.Type = element, signed: bool | None = None) -> None:
             vec = _Vec(s).as_vec(s.stack.pop(), shape)
             lane = s.builder.extract_element(vec, ir.Constant(I32, imm))
             if signed is not None:
@@ -195,7 +205,7 @@ def _define_lanes() -> None:
         else:
             SIMD_OPS[f"{shape}.extract_lane"] = extract
 
-        def replace(s: "_Lowering", imm: object, shape: str = shape, element: ir.Type = element) -> None:
+        def replace(s: FunctionLowering, imm: object, shape: str = shape, element: ir.Type = element) -> None:
             scalar = s.stack.pop()
             vec = _Vec(s).as_vec(s.stack.pop(), shape)
             if element in (I8, I16):
@@ -218,14 +228,14 @@ _vector_op("v128.not", "i64x2", lambda v, a: v.b.not_(a))
 
 
 @_register("v128.bitselect")
-def _bitselect(s: "_Lowering", imm: object) -> None:
+def _bitselect(s: FunctionLowering, imm: object) -> None:
     c, b, a = s.stack.pop(), s.stack.pop(), s.stack.pop()
     builder = s.builder
     _push(s, builder.or_(builder.and_(a, c), builder.and_(b, builder.not_(c))))
 
 
 @_register("v128.any_true")
-def _any_true(s: "_Lowering", imm: object) -> None:
+def _any_true(s: FunctionLowering, imm: object) -> None:
     value = s.stack.pop()
     s.stack.append(s.builder.zext(s.builder.icmp_unsigned("!=", value, ir.Constant(I128, 0)), I32))
 
@@ -254,13 +264,13 @@ def _define_integer(shape: str) -> None:
     _vector_op(f"{shape}.neg", shape, lambda v, a: v.b.sub(zero, a))
     _vector_op(f"{shape}.abs", shape, lambda v, a: v.intrinsic(f"llvm.abs.{name}", vec, [a, ir.Constant(I1, 0)]))
 
-    def all_true(s: "_Lowering", imm: object) -> None:
+    def all_true(s: FunctionLowering, imm: object) -> None:
         v = _Vec(s)
         nonzero = s.builder.icmp_unsigned("!=", v.as_vec(s.stack.pop(), shape), zero)
         every = v.intrinsic(f"llvm.vector.reduce.and.v{count}i1", I1, [nonzero])
         s.stack.append(s.builder.zext(every, I32))
 
-    def bitmask(s: "_Lowering", imm: object) -> None:
+    def bitmask(s: FunctionLowering, imm: object) -> None:
         v = _Vec(s)
         negative = s.builder.icmp_signed("<", v.as_vec(s.stack.pop(), shape), zero)
         s.stack.append(s.builder.zext(s.builder.bitcast(negative, ir.IntType(count)), I32))
@@ -268,7 +278,7 @@ def _define_integer(shape: str) -> None:
     SIMD_OPS[f"{shape}.all_true"] = all_true
     SIMD_OPS[f"{shape}.bitmask"] = bitmask
 
-    def shift(s: "_Lowering", imm: object, op: str = "") -> None:
+    def shift(s: FunctionLowering, imm: object, op: str = "") -> None:
         v = _Vec(s)
         count_value = s.builder.and_(s.stack.pop(), ir.Constant(I32, bits - 1))
         amount = s.builder.trunc(count_value, element) if bits < 32 else (
@@ -511,40 +521,40 @@ def _memory_handler(op: Op) -> Handler:
     width = op.width
     element = ir.IntType(8 * width)  # what a lane access, a splat or a zero-extending load reads
 
-    def whole_load(s: "_Lowering", imm: object) -> None:
+    def whole_load(s: FunctionLowering, imm: object) -> None:
         pointer = s.address(_memarg_offset(imm), width)
         s.stack.append(s.builder.load(pointer, typ=I128, align=1))
 
-    def whole_store(s: "_Lowering", imm: object) -> None:
+    def whole_store(s: FunctionLowering, imm: object) -> None:
         value = s.stack.pop()
         pointer = s.address(_memarg_offset(imm), width)
         s.builder.store(value, pointer, align=1)
 
-    def extend_load(s: "_Lowering", imm: object) -> None:
+    def extend_load(s: FunctionLowering, imm: object) -> None:
         narrow_element = ir.IntType(8 * width // op.lanes)
         pointer = s.address(_memarg_offset(imm), width)
         narrow = s.builder.load(pointer, typ=ir.VectorType(narrow_element, op.lanes), align=1)
         wide = ir.VectorType(_WIDER[narrow_element], op.lanes)
         _push(s, (s.builder.sext if op.signed else s.builder.zext)(narrow, wide))
 
-    def splat_load(s: "_Lowering", imm: object) -> None:
+    def splat_load(s: FunctionLowering, imm: object) -> None:
         pointer = s.address(_memarg_offset(imm), width)
         _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), 16 // width))
 
-    def lane_load(s: "_Lowering", imm: object) -> None:
+    def lane_load(s: FunctionLowering, imm: object) -> None:
         _, offset, lane = cast(tuple[int, int, int], imm)
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
         pointer = s.address(offset, width)
         value = s.builder.load(pointer, typ=element, align=1)
         _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
 
-    def lane_store(s: "_Lowering", imm: object) -> None:
+    def lane_store(s: FunctionLowering, imm: object) -> None:
         _, offset, lane = cast(tuple[int, int, int], imm)
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
         pointer = s.address(offset, width)
         s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
 
-    def zero_load(s: "_Lowering", imm: object) -> None:
+    def zero_load(s: FunctionLowering, imm: object) -> None:
         pointer = s.address(_memarg_offset(imm), width)
         s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
 
