@@ -101,6 +101,8 @@ class Feature(enum.Enum):
     # WebAssembly 3.0: SIMD instructions whose result the spec leaves to the implementation,
     # within a set it allows; docs/decisions.md records the one wasmkit gives.
     RELAXED_SIMD = "relaxed-simd"
+    # WebAssembly 3.0: calls that replace the caller's frame.
+    TAIL_CALL = "tail-call"
 
 
 # What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.
@@ -606,6 +608,10 @@ FD:110 f64x2.relaxed_max                  -  v128 v128 -> v128
 FD:111 i16x8.relaxed_q15mulr_s            -  v128 v128 -> v128
 FD:112 i16x8.relaxed_dot_i8x16_i7x16_s    -  v128 v128 -> v128
 FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
+
+[tail-call]
+12 return_call          func           special
+13 return_call_indirect call_indirect  special
 """
 
 

@@ -45,7 +45,7 @@ BODY_CASES = {
     "try_table": (b"\x1f\x40\x00", "illegal opcode 1f: try_table (exception handling proposal"),
     "legacy try": (b"\x06\x40", "illegal opcode 06: try (legacy exception handling proposal"),
     "throw": (b"\x08\x00", "illegal opcode 08: throw (exception handling proposal"),
-    "return_call": (b"\x12\x00", "illegal opcode 12: return_call (tail call proposal"),
+    "return_call_ref": (b"\x15\x00", "illegal opcode 15: return_call_ref (tail call proposal"),
     "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
     "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
     "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),

@@ -126,8 +126,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0x18: ("delegate", "legacy exception handling"),
         0x19: ("catch_all", "legacy exception handling"),
         0x1F: ("try_table", "exception handling"),
-        0x12: ("return_call", "tail call"),
-        0x13: ("return_call_indirect", "tail call"),
         0x14: ("call_ref", "function references"),
         0x15: ("return_call_ref", "tail call"),
         0xD3: ("ref.eq", "GC"),

@@ -319,6 +319,26 @@ class _BodyChecker:
         self.pop_all(tuple(map(int, ft.params)))
         self.vals.extend(map(int, ft.results))
 
+    def return_call(self, index: int) -> None:
+        self._tail_call(self.ctx.func(index))
+
+    def return_call_indirect(self, imm: tuple[int, int]) -> None:
+        type_index, table_index = imm
+        tt = self.ctx.table(table_index)
+        if tt.elem != ValType.FUNCREF:
+            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
+        self.pop(I32)
+        self._tail_call(self.ctx.type(type_index))
+
+    def _tail_call(self, callee: FuncType) -> None:
+        """A call whose results are the caller's: they must be the same types; then, as after
+        `return`, the rest of the block is unreachable."""
+        results = tuple(map(int, callee.results))
+        if results != tuple(self.ctrls[0][2]):
+            raise ValidationError("type mismatch: tail call's results differ from the function's results")
+        self.pop_all(tuple(map(int, callee.params)))
+        self.unreachable()
+
     def block(self, blocktype: int) -> None:
         params, results = _block_type(self.ctx, blocktype)
         self.pop_all(params)
@@ -467,6 +487,7 @@ _RULES = {
     "unreachable": "unreachable_", "block": "block", "loop": "loop", "if": "if_", "else": "else_",
     "end": "end", "br": "br", "br_if": "br_if", "br_table": "br_table", "return": "return_",
     "call": "call", "call_indirect": "call_indirect", "drop": "drop", "select": "select",
+    "return_call": "return_call", "return_call_indirect": "return_call_indirect",
     "local.set": "local_set", "local.tee": "local_tee", "global.get": "global_get",
     "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
     "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",
