@@ -22,6 +22,7 @@ import wasmtime
 
 import wasmkit
 from tests.engine.test_fuzz_execution import SEEDS
+from wasmkit.engine.base import RUNNABLE_FEATURES
 from wasmkit.errors import WasmError
 from wasmkit.syntax.types import ValType
 
@@ -113,7 +114,7 @@ def main(count: int, seed: int) -> int:
     for _ in range(count):
         data = mutate(rng)
         try:
-            module = wasmkit.Module(data)
+            module = wasmkit.Module(data, features=RUNNABLE_FEATURES)  # what both engines run
         except WasmError:
             continue
         if module.imports:

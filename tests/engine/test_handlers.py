@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from wasmkit.engine.base import RUNNABLE_FEATURES
 from wasmkit.engine.python import compiler
-from wasmkit.opcodes import ALL, Feature, op
+from wasmkit.opcodes import ALL, op
 
-# What both engines support: the whole of WebAssembly 2.0, and relaxed SIMD from 3.0.
-WASM_2_0 = {
-    Feature.MVP,
-    Feature.SIGN_EXTENSION,
-    Feature.SATURATING_FLOAT_TO_INT,
-    Feature.BULK_MEMORY,
-    Feature.REFERENCE_TYPES,
-    Feature.SIMD,
-}
-SUPPORTED = [instruction for instruction in ALL if instruction.feature in WASM_2_0 | {Feature.RELAXED_SIMD}]
+SUPPORTED = [instruction for instruction in ALL if instruction.feature in RUNNABLE_FEATURES]
 
 
 def test_the_instructions_checked_are_all_of_webassembly_2_0_and_relaxed_simd() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Protocol
 
+from ..opcodes import WASM_2_0, Feature
 from ..syntax.types import ExternKind
 from ..validate import ValidModule
 
@@ -16,7 +17,12 @@ if TYPE_CHECKING:
     from ..runtime.store import Store
     from ..runtime.table import Table
 
-__all__ = ["Engine", "CompiledModule", "BoundInstance", "EngineGlobals", "shared_globals"]
+__all__ = ["Engine", "CompiledModule", "BoundInstance", "EngineGlobals", "shared_globals", "RUNNABLE_FEATURES"]
+
+# The features both engines run (the rest validate, and an engine refuses to compile them, as
+# for tail calls today): what the engine tests require handlers for, and what the fuzzers that
+# compare the engines generate.
+RUNNABLE_FEATURES = WASM_2_0 | {Feature.EXTENDED_CONST, Feature.GC, Feature.RELAXED_SIMD}
 
 
 class BoundInstance(Protocol):
