@@ -42,6 +42,7 @@ _CONST_OPS = frozenset(
     {"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func", "global.get", "end"}
 )
 _EXTENDED_CONST_OPS = frozenset({"i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"})
+_ALL_CONST_OPS = _CONST_OPS | _EXTENDED_CONST_OPS
 _LOCAL_GET = 0x20
 _I32_CONST = 0x41
 # Immediates that need checking against the context (memory, lanes, segments).
@@ -89,7 +90,7 @@ def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
 def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: frozenset[Feature] = ALL_FEATURES) -> None:
     """Check that `expr` is a constant expression of type `expected`, as `features` allow.
     Which globals it may read is the context's to say."""
-    allowed = _CONST_OPS | _EXTENDED_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
+    allowed = _ALL_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
     for instr in iter_instructions(expr):
         if instr.op.name not in allowed:
             raise ValidationError("constant expression required", offset=instr.offset)

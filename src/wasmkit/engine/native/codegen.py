@@ -83,9 +83,10 @@ def choose_tier(valid: ValidModule) -> str:
 # default<O3>: built through llvmlite, that pipeline keeps about 72 KB per module it runs on
 # (0.66 MB for 24 KB of code) for as long as the process lives, which a server that reloads
 # modules cannot afford; this list, in one pass manager for the process (`_Compiler`), keeps
-# nothing measurable, compiles about 30% faster, and runs the benchmark programs about as fast. No NewGVN (the only GVN llvmlite offers): it aborted the
-# process on an LLVM assertion for sha, sieve and matmul. LLVM inlines only `alwaysinline`
-# here; a wasm producer has already inlined what a C compiler would.
+# nothing measurable, compiles about 30% faster, and runs the benchmark programs about as fast.
+# No NewGVN (the only GVN llvmlite offers): it aborted the process on an LLVM assertion for
+# sha, sieve and matmul. LLVM inlines only `alwaysinline` here; a wasm producer has already
+# inlined what a C compiler would.
 _FULL_PASSES = (
     "always_inliner",
     *(("sroa", "instruction_combine", "simplify_cfg", "sccp", "mem_copy_opt",

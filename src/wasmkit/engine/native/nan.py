@@ -17,6 +17,9 @@ from .irtext import Builder, Operand
 
 X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
+# The NaN x86 makes for an invalid operation (0/0, inf - inf), by float type: the sign bit set.
+DEFAULT_NAN = {ir.FloatType(): 0xFFC0_0000, ir.DoubleType(): 0xFFF8_0000_0000_0000}
+
 
 def first_nan_wins(builder: Builder, op: str, a: Operand, b: Operand) -> Operand:
     """The commutative `op` ("fadd" or "fmul") of scalars or vectors `a` and `b`, giving `a`,
@@ -58,11 +61,11 @@ def lane_min_max(builder: Builder, op: str, a: Operand, b: Operand, result: Oper
     width = 32 if vector.element == ir.FloatType() else 64
     integers = ir.VectorType(ir.IntType(width), vector.count)
     sign_bit = 1 << (width - 1)
-    default_nan = 0x7FC0_0000 if width == 32 else 0x7FF8_0000_0000_0000
-    bits: Operand = ir.Constant(integers, [default_nan | sign_bit] * vector.count)
+    default_nan = DEFAULT_NAN[vector.element]
+    bits: Operand = ir.Constant(integers, [default_nan] * vector.count)
     if op == "maximum":
         either = builder.or_(builder.bitcast(a, integers), builder.bitcast(b, integers))
         sign = builder.and_(either, ir.Constant(integers, [sign_bit] * vector.count))
-        bits = builder.or_(sign, ir.Constant(integers, [default_nan] * vector.count))
+        bits = builder.or_(sign, ir.Constant(integers, [default_nan & ~sign_bit] * vector.count))
     either_nan = builder.fcmp_unordered("uno", a, b)
     return builder.select(either_nan, builder.bitcast(bits, vector), result)

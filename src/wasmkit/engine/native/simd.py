@@ -17,7 +17,7 @@ from llvmlite import ir
 
 from ...opcodes import ALL, BY_NAME, Feature, Imm, Op
 from .irtext import Builder, Operand
-from .nan import first_nan_wins, lane_min_max
+from .nan import DEFAULT_NAN, first_nan_wins, lane_min_max
 
 __all__ = ["SIMD_OPS", "FunctionLowering"]
 
@@ -50,7 +50,6 @@ _SUFFIX = {I8: "i8", I16: "i16", I32: "i32", I64: "i64", F32: "f32", F64: "f64"}
 _BITS = {I8: 8, I16: 16, I32: 32, I64: 64, F32: 32, F64: 64}
 _WIDER = {I8: I16, I16: I32, I32: I64}
 _INT_OF = {F32: I32, F64: I64}
-_DEFAULT_NAN = {F32: 0xFFC0_0000, F64: 0xFFF8_0000_0000_0000}  # x86's, the sign bit set
 
 Handler = Callable[[FunctionLowering, object], None]
 SIMD_OPS: dict[str, Handler] = {}
@@ -464,7 +463,7 @@ def _fused_multiply_add(v: _Vec, a: Operand, b: Operand, c: Operand, negate: boo
     inf - inf), the default NaN."""
     element, count = a.type.element, a.type.count
     fused = v.intrinsic(f"llvm.fma.{_vname(element, count)}", a.type, [v.b.fneg(a) if negate else a, b, c])
-    default_nan = ir.Constant(ir.VectorType(_INT_OF[element], count), [_DEFAULT_NAN[element]] * count)
+    default_nan = ir.Constant(ir.VectorType(_INT_OF[element], count), [DEFAULT_NAN[element]] * count)
     result = v.b.select(v.b.fcmp_unordered("uno", fused, fused), v.b.bitcast(default_nan, a.type), fused)
     for operand in (c, a, b):  # the first NaN of b, a, c wins: it is selected last
         result = v.b.select(v.b.fcmp_unordered("uno", operand, operand), _quiet_nans(v, operand), result)
