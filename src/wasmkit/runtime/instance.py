@@ -106,7 +106,7 @@ class Instance:
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
         for imp, item in zip(syntax.imports, externs):
-            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types)
+            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types, module.type_ids)
             if isinstance(extern, Func):
                 imported_funcs.append(extern)
             elif isinstance(extern, Table):
@@ -267,12 +267,13 @@ def _limits_match(actual: Limits, declared: Limits) -> bool:
     return actual.max is not None and actual.max <= declared.max
 
 
-def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
-    """`extern`, if it fits the type the module declares for `imp`; else a LinkError."""
+def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequence[int]) -> Extern:
+    """`extern`, if it fits the type the module declares for `imp` (a function's by its type
+    id, as equivalent types from different modules have the same); else a LinkError."""
     desc = imp.desc
     where = f"{imp.module}.{imp.name}"
     if isinstance(desc, int):
-        ok = isinstance(extern, Func) and extern.type == types[desc]
+        ok = isinstance(extern, Func) and extern.type_id == type_ids[desc]
     elif isinstance(desc, TableType):
         ok = (
             isinstance(extern, Table)

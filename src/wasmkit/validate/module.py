@@ -5,6 +5,7 @@ order of the reference interpreter (so that a module with several faults reports
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..binary.code import iter_instructions
@@ -26,6 +27,7 @@ from .context import Context
 from .features import check_features
 from .function import check_const_expr, check_function
 from .limits import check_function_limits, check_module_limits
+from .subtyping import TypeRelation
 
 __all__ = ["validate", "ValidModule"]
 
@@ -45,6 +47,9 @@ class ValidModule:
     # global initialisers): with the start function, all that can be called from outside the
     # module's own code, through an export, a table or a reference.
     func_refs: frozenset[int]
+    # Each type's canonical key (`TypeRelation.key`): equal for equivalent types, whichever
+    # module defines them, so that run-time type checks compare these.
+    type_keys: tuple[Hashable, ...] = ()
 
     @property
     def imported_func_count(self) -> int:
@@ -61,6 +66,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
+    rel = TypeRelation(types)
+    rel.check_definitions()
     for imp in module.imports:
         if isinstance(imp.desc, int):
             _lookup_type(types, imp.desc)
@@ -86,8 +93,14 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
+        func_type_indices=module.func_type_indices(),
+        rel=rel,
     )
     reads_own_globals = Feature.GC in features
+    for gt in all_globals:
+        rel.check_valtype(gt.valtype)
+    for tt in table_types:
+        rel.check_valtype(tt.elem)
     for glob in module.globals:
         check_const_expr(const_ctx, glob.init, glob.type.valtype, features)
         if reads_own_globals:
@@ -97,11 +110,12 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     for mt in module.mems:
         _check_memory_type(mt)
     for seg in module.elems:
+        rel.check_valtype(seg.type)
         for item in seg.init:
             check_const_expr(const_ctx, item, seg.type, features)
         if seg.mode is SegmentMode.ACTIVE:
             table = const_ctx.table(seg.table)
-            if table.elem != seg.type:
+            if not rel.matches(seg.type, table.elem):
                 raise ValidationError(
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
@@ -146,7 +160,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
-    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs)
+    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys())
 
 
 def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:

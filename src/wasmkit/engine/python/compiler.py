@@ -38,7 +38,7 @@ from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import ALL, Feature, Imm, Op
 from ...syntax.module import Func
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
@@ -147,7 +147,7 @@ class _FunctionCompiler:
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
         self.nonlocals: set[str] = set()  # the slots and locals they share with the function
         self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
-        self.local_types: list[ValType] = list(func_type.params) + func.local_types()
+        self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
         self.constants: list[str] = []  # definitions of the values with no literal
@@ -376,7 +376,7 @@ class _FunctionCompiler:
             inner = f"({texts[0]} {operator} {texts[1]})"
         self.push(f"({inner} & {mask})", flags, depth, inner)
 
-    def call_expr(self, text: str, results: Sequence[ValType]) -> None:
+    def call_expr(self, text: str, results: Sequence[ValueType]) -> None:
         """Emit a call (or anything with effects) whose results land in slots."""
         count = len(results)
         base = len(self.stack)
@@ -565,6 +565,12 @@ class _FunctionCompiler:
     def ref_func(self, op: Op, index: int) -> None:
         self.push(f"F{index}", SIMPLE)
 
+    def ref_eq(self, op: Op, imm: object) -> None:
+        second = self.pop()
+        first = self.pop()
+        flags = (first.flags | second.flags) & (IMPURE | STATE)
+        self.push(f"({first.text} is {second.text})", flags, max(first.depth, second.depth) + 1)
+
     # -- calls --
 
     def call(self, op: Op, index: int) -> None:
@@ -583,6 +589,39 @@ class _FunctionCompiler:
         # TY<i> is bound per instance to the process's id of type i: compiled code is cached
         # across processes, and ids are not.
         self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
+
+    def call_ref(self, op: Op, type_index: int) -> None:
+        callee = self.valid.module.types[type_index]
+        self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
+        reference = self.pop()
+        operands = self.args(len(callee.params))
+        args = ", ".join(e.text for e in operands)
+        self.call_expr(f"ref_callee({reference.text}).fn({args})", callee.results)
+
+    # -- typed references --
+
+    def ref_as_non_null(self, op: Op, imm: object) -> None:
+        reference = self.pop()
+        self.push(f"ref_as_non_null({reference.text})", IMPURE | (reference.flags & STATE), reference.depth + 1)
+
+    def ref_in_slot(self) -> _Entry:
+        """The reference on top, evaluated into its slot (a branch on it tests it, and may
+        leave it on the stack)."""
+        self.materialise(len(self.stack) - 1)
+        return self.stack[-1]
+
+    def br_on_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.pop()
+        self.stack.append(_Entry(f"{reference.text} is None", SIMPLE))
+        self.br_if(op, depth)
+        self.stack.append(reference)
+
+    def br_on_non_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.stack.append(_Entry(f"{reference.text} is not None", SIMPLE))
+        self.br_if(op, depth)
+        self.pop()
 
     # -- control --
 
@@ -1010,7 +1049,7 @@ def _membership(name: str, positions: list[int]) -> str:
     return f"{name} in {{{', '.join(map(str, positions))}}}"
 
 
-def _zero(vt: ValType) -> str:
+def _zero(vt: ValueType) -> str:
     if vt in (ValType.F32, ValType.F64):
         return "0.0"
     if vt.is_ref:
@@ -1034,7 +1073,7 @@ def _loaded(op: Op, access: str) -> str:
 
 
 _I32 = (ValType.I32,)
-_BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {
+_BULK: dict[str, tuple[str, tuple[ValueType, ...]]] = {
     "memory.fill": ("memory_fill", ()),
     "memory.copy": ("memory_copy", ()),
     "memory.init": ("memory_init", ()),
@@ -1108,6 +1147,11 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "return": _FunctionCompiler.return_,
     "call": _FunctionCompiler.call,
     "call_indirect": _FunctionCompiler.call_indirect,
+    "call_ref": _FunctionCompiler.call_ref,
+    "ref.as_non_null": _FunctionCompiler.ref_as_non_null,
+    "br_on_null": _FunctionCompiler.br_on_null,
+    "br_on_non_null": _FunctionCompiler.br_on_non_null,
+    "ref.eq": _FunctionCompiler.ref_eq,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ...binary import write_module
 from ...bits import MASK32
 from ...errors import Trap, TrapKind
-from ...runtime import bulk
+from ...runtime import bulk, refs
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...validate import ValidModule
@@ -66,6 +66,8 @@ def _base_namespace() -> dict[str, object]:
         names[f"p{suffix}"] = packer.pack_into
     names["trap_unreachable"] = _trap_unreachable
     names["call_indirect"] = bulk.indirect_callee
+    names["ref_callee"] = refs.ref_callee
+    names["ref_as_non_null"] = refs.ref_as_non_null
     names["table_get"] = bulk.table_get
     names["table_set"] = bulk.table_set
     names["table_grow"] = bulk.table_grow
@@ -96,7 +98,7 @@ class PythonCompiledModule:
         # The namespace names of each function (its Func, its callable) and of each type's id:
         # the same for every instance, so made once.
         self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
-        self._type_ids = {f"TY{i}": type_id(func_type) for i, func_type in enumerate(module.types)}
+        self._type_ids = {f"TY{i}": type_id(key) for i, key in enumerate(valid.type_keys)}
         self._names_registered = False
 
     def code(self, index: int) -> CodeType:
