@@ -29,8 +29,6 @@ def _func_body(code: bytes, params: bytes = b"") -> bytes:
 
 
 CASES = {
-    "struct type": (_section(1, b"\x5f\x01\x7f\x00"), "malformed function type: struct (GC proposal"),
-    "rec group": (_section(1, b"\x4e\x00"), "malformed function type: rec (GC proposal"),
     "tag section": (b"\x0d\x01\x00", "malformed section id: the tag section (exception handling proposal"),
     "tag import": (_section(2, b"\x01a\x01b\x04\x00\x00"), "malformed import kind: a tag (exception handling proposal"),
     "shared memory": (_section(5, b"\x03\x01\x02"), "integer too large: shared memory (threads proposal"),
@@ -73,6 +71,15 @@ def test_the_reference_types_of_3_0_are_read() -> None:
     locals_ = read_module(data).funcs[0].locals
     assert [vt.text for _, vt in locals_] == ["exnref", "anyref", "(ref 0)"]
     assert _error(HEADER + _section(1, b"\x60\x01\x64\x60\x00")) == "malformed heap type"
+
+
+def test_the_gc_type_section_is_read() -> None:
+    """A recursion group of a struct (an i8 field, mutable) and an array of references to it."""
+    types = _section(1, b"\x4e\x02\x5f\x01\x78\x01\x5e\x63\x00\x00")
+    module = read_module(HEADER + types)
+    assert module.rec_groups == ((0, 2),)
+    assert [definition.kind.text for definition in module.types] == ["struct", "array"]
+    assert _error(HEADER + _section(1, b"\x5d")) == "malformed definition type"
 
 
 def test_a_component_is_named_as_one() -> None:

@@ -10,6 +10,7 @@ at the end of the bytes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import DecodeError
@@ -25,7 +26,7 @@ from ..syntax.module import (
     Module,
     SegmentMode,
 )
-from ..syntax.types import REF_FUNC, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
+from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
 from .code import OP_END, read_reftype, read_valtype, scan_expression
 from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
 
@@ -58,6 +59,11 @@ class SectionId:
     DATA_COUNT = 12
     TAG = 13  # exception handling; not read yet, but custom sections may be placed around it
 
+
+# The forms of the type section (GC): a recursion group, and a definition with supertypes
+# (open to subtypes, or final); and the packed storage types.
+_REC, _SUB, _SUB_FINAL = 0x4E, 0x50, 0x4F
+_PACKED = frozenset(PackedType)
 
 # Where each known section must come, in order (the data count section precedes the code).
 _SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
@@ -96,13 +102,6 @@ def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, li
 # 3.0): the error keeps the reference interpreter's words (the spec tests match them as a
 # prefix) and adds what the byte means there. Keyed by the error's words, then the byte.
 _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
-    "malformed function type": {
-        0x4E: ("rec", "GC"),
-        0x4F: ("sub final", "GC"),
-        0x50: ("sub", "GC"),
-        0x5E: ("array", "GC"),
-        0x5F: ("struct", "GC"),
-    },
     "illegal opcode": {
         0x06: ("try", "legacy exception handling"),
         0x07: ("catch", "legacy exception handling"),
@@ -158,6 +157,7 @@ class _Reader:
         self.data = data
         self.pos = 0
         self.uses_data_index = False
+        self.rec_groups: list[tuple[int, int]] = []
         self.spans: list[SectionSpan] = []
 
     # -- primitives --
@@ -293,7 +293,7 @@ class _Reader:
             Func(type_index, local_runs, body, offset)
             for type_index, (local_runs, body, offset) in zip(func_types, codes)
         )
-        return Module(funcs=funcs, customs=tuple(customs), **fields)  # type: ignore[arg-type]
+        return Module(funcs=funcs, customs=tuple(customs), rec_groups=tuple(self.rec_groups), **fields)  # type: ignore[arg-type]
 
     def vec(self, read_item):
         count = self.length()
@@ -301,7 +301,7 @@ class _Reader:
 
     def section(self, section_id: int) -> tuple[str, object]:
         if section_id == SectionId.TYPE:
-            return "types", tuple(self.vec(self.func_type))
+            return "types", self.type_section()
         if section_id == SectionId.IMPORT:
             return "imports", tuple(self.vec(self.import_))
         if section_id == SectionId.TABLE:
@@ -327,14 +327,56 @@ class _Reader:
         data = self.raw(end - self.pos)
         return CustomSection(name, data, after)
 
-    def func_type(self) -> FuncType:
+    def type_section(self) -> tuple[DefinedType, ...]:
+        """The definitions, one per type index; each explicit recursion group (`0x4E`) is
+        recorded in `rec_groups`."""
+        types: list[DefinedType] = []
+        for _ in range(self.length()):
+            if self.pos < len(self.data) and self.data[self.pos] == _REC:
+                self.pos += 1
+                count = self.length()
+                if count:
+                    self.rec_groups.append((len(types), count))
+                types.extend(self.sub_type() for _ in range(count))
+            else:
+                types.append(self.sub_type())
+        return tuple(types)
+
+    def sub_type(self) -> DefinedType:
+        """A definition, with its supertypes and finality when written `sub`."""
+        if self.pos < len(self.data) and self.data[self.pos] in (_SUB, _SUB_FINAL):
+            final = self.data[self.pos] == _SUB_FINAL
+            self.pos += 1
+            supertypes = tuple(self.vec(self.u32))
+            return dataclasses.replace(self.composite_type(), supertypes=supertypes, final=final)
+        return self.composite_type()
+
+    def composite_type(self) -> DefinedType:
         start = self.pos
         form, self.pos = read_signed(self.data, self.pos, 7)
-        if form != -0x20:
-            raise self.fail("malformed function type", start)
-        params = tuple(self.vec(self.valtype))
-        results = tuple(self.vec(self.valtype))
-        return FuncType(params, results)
+        if form == -0x20:
+            params = tuple(self.vec(self.valtype))
+            results = tuple(self.vec(self.valtype))
+            return FuncType(params, results)
+        if form == -0x21:
+            return StructType(tuple(self.vec(self.field_type)))
+        if form == -0x22:
+            return ArrayType(self.field_type())
+        raise self.fail("malformed definition type", start)
+
+    def field_type(self) -> FieldType:
+        at = self.pos
+        byte = self.byte()
+        storage: StorageType
+        if byte in _PACKED:
+            storage = PackedType(byte)
+        else:
+            self.pos = at
+            storage = self.valtype()
+        mut = self.byte()
+        if mut > 1:
+            raise self.fail("malformed mutability", self.pos - 1)
+        return FieldType(storage, bool(mut))
 
     def import_(self) -> Import:
         module = self.name()

@@ -20,7 +20,7 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType, ref_type
+from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType, ref_type
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
@@ -83,7 +83,9 @@ def _result_text(ft: FuncType) -> str:
     return f"({', '.join(t.text for t in ft.results)})"
 
 
-def _signature(ft: FuncType) -> str:
+def _signature(ft: DefinedType) -> str:
+    if not isinstance(ft, FuncType):
+        return ft.kind.text
     return f"({', '.join(t.text for t in ft.params)}) -> {_result_text(ft)}"
 
 
@@ -341,7 +343,7 @@ class _Report:
         first = len(self.imported[ExternKind.FUNC])
         for i, (func, entry) in enumerate(zip(self.module.funcs, self._code_entries()), start=first):
             yield f"{entry.start:06x} func[{i}]{self._func(i)}:"
-            local_index = len(self.module.types[func.type_index].params)
+            local_index = len(self.module.func_type(func.type_index).params)
             for offset, raw, n, vt in entry.local_decls:
                 if n == 0:
                     continue

@@ -87,7 +87,7 @@ class Module:
         out: list[tuple[str, str, ExternType]] = []
         for imp in self.syntax.imports:
             desc = imp.desc
-            out.append((imp.module, imp.name, self.syntax.types[desc] if isinstance(desc, int) else desc))
+            out.append((imp.module, imp.name, self.syntax.func_type(desc) if isinstance(desc, int) else desc))
         return out
 
     @property

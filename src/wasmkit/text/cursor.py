@@ -230,7 +230,8 @@ _GRAMMAR_WORDS = frozenset(
     """module binary quote definition instance type func param result import export table memory
     global mut local elem data start offset item declare then else end funcref externref i32 i64
     f32 f64 v128 extern ref null any eq i31 struct array none nofunc noextern exn noexn anyref eqref
-    i31ref structref arrayref nullref nullfuncref nullexternref exnref nullexnref register invoke get assert_return assert_trap assert_exhaustion
+    i31ref structref arrayref nullref nullfuncref nullexternref exnref nullexnref rec sub final field
+    i8 i16 register invoke get assert_return assert_trap assert_exhaustion
     assert_malformed assert_invalid assert_malformed_custom assert_invalid_custom assert_unlinkable
     assert_uninstantiable nan:canonical
     nan:arithmetic ref.extern ref.host either script input output i8x16 i16x8 i32x4 i64x2 f32x4

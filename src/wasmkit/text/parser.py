@@ -26,6 +26,7 @@ from ..syntax.module import (
 )
 from ..syntax.types import (
     PAGE_SIZE,
+    DefinedType,
     ExternKind,
     FuncType,
     GlobalType,
@@ -39,6 +40,7 @@ from ..syntax.types import (
 )
 from .annotations import ModuleAnnotations
 from .body import parse_annotated_code, parse_code
+from .typedefs import DEFINITION_HEADS, parse_definition, take_params, take_results
 from .cursor import Cursor, Space, is_form, unexpected
 from .lexer import ID, Form, Item, Source, Token, read_forms
 
@@ -139,8 +141,10 @@ class _ModuleParser:
         self.elems = Space("elem")
         self.datas = Space("data")
         self.uses_data_index = False
-        self.type_forms: list[Form] = []  # the `(func ...)` of each `(type ...)`, in order
-        self.func_types: list[FuncType] = []  # explicit types, then those written inline
+        self.type_forms: list[Form] = []  # the definition of each `(type ...)`, in order
+        self.rec_groups: list[tuple[int, int]] = []
+        self.field_names: list[Space] = []  # per explicit type, its fields' names
+        self.func_types: list[DefinedType] = []  # explicit types, then function types written inline
         self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
         self.imports: list[Import] = []
         self.imported = {ExternKind.FUNC: 0, ExternKind.TABLE: 0, ExternKind.MEMORY: 0, ExternKind.GLOBAL: 0}
@@ -164,14 +168,20 @@ class _ModuleParser:
         self.annotations.module_slot(self.span[0], forms, self.span[1])
         for form in forms:
             self.declare(form)
-        for func_form in self.type_forms:  # once every type has its name: types refer to types
-            self.add_type(self.func_type(func_form))
+        in_groups = {i for start, count in self.rec_groups if count > 1 for i in range(start, start + count)}
+        for index, definition_form in enumerate(self.type_forms):  # every type has its name now
+            definition, fields = parse_definition(self.source, definition_form, self.types)
+            self.field_names.append(fields)
+            self.func_types.append(definition)
+            if isinstance(definition, FuncType) and index not in in_groups:
+                self.first_type_index.setdefault(definition, index)
         for form in forms:
             handler = getattr(self, f"field_{form.head}")
             handler(Cursor(self.source, form))
         customs = self.custom_sections(forms)
         return Module(
             types=tuple(self.func_types),
+            rec_groups=tuple(self.rec_groups),
             imports=tuple(self.imports),
             funcs=tuple(self.funcs_out),
             tables=tuple(self.tables_out),
@@ -221,13 +231,15 @@ class _ModuleParser:
         head = form.head
         cursor = Cursor(self.source, form)
         if head == "type":
-            name = cursor.take_id()
-            self.annotations.name_slot("type", self.types.define(name, cursor, form), form, cursor.pos)
-            func_form = cursor.take_form("func")
-            if func_form is None:
-                cursor.fail_here("unexpected token")
-            cursor.expect_end()
-            self.type_forms.append(func_form)
+            self.declare_type(form)
+        elif head == "rec":
+            start = self.types.count
+            for item in form[1:]:
+                if not is_form(item, "type"):
+                    unexpected(cursor, item)
+                self.declare_type(item)
+            if self.types.count > start:
+                self.rec_groups.append((start, self.types.count - start))
         elif head == "import":
             cursor.take_name()
             cursor.take_name()
@@ -252,44 +264,28 @@ class _ModuleParser:
         elif head not in ("export", "start"):
             unexpected(cursor, form[0] if form else None)
 
+    def declare_type(self, form: Form) -> None:
+        """Pass 1 of a `(type $id? definition)`: its index and name; the definition is read
+        once every type has its name."""
+        cursor = Cursor(self.source, form)
+        name = cursor.take_id()
+        self.annotations.name_slot("type", self.types.define(name, cursor, form), form, cursor.pos)
+        definition = cursor.take()
+        if not isinstance(definition, Form) or definition.head not in DEFINITION_HEADS:
+            unexpected(cursor, definition)
+        cursor.expect_end()
+        self.type_forms.append(definition)
+
     def space(self, head: str) -> Space:
         return {"func": self.funcs, "table": self.tables, "memory": self.mems, "global": self.globals}[head]
 
     # -- types --
 
-    def func_type(self, form: Form) -> FuncType:
-        cursor = Cursor(self.source, form)
-        params, _ = self.params(cursor, allow_names=True)
-        results = self.results(cursor)
-        cursor.expect_end()
-        return FuncType(tuple(params), tuple(results))
-
     def params(self, cursor: Cursor, allow_names: bool) -> tuple[list[ValueType], list[str | None]]:
-        types: list[ValueType] = []
-        names: list[str | None] = []
-        for form in cursor.take_forms("param"):
-            inner = Cursor(self.source, form)
-            name_item = inner.peek()
-            name = inner.take_id()
-            if name is not None:
-                if not allow_names:
-                    inner.fail("unexpected token", name_item)
-                types.append(inner.take_valtype(self.types))
-                names.append(name)
-                inner.expect_end()
-                continue
-            while not inner.at_end():
-                types.append(inner.take_valtype(self.types))
-                names.append(None)
-        return types, names
+        return take_params(cursor, self.types, allow_names)
 
     def results(self, cursor: Cursor) -> list[ValueType]:
-        types: list[ValueType] = []
-        for form in cursor.take_forms("result"):
-            inner = Cursor(self.source, form)
-            while not inner.at_end():
-                types.append(inner.take_valtype(self.types))
-        return types
+        return take_results(cursor, self.types)
 
     def add_type(self, ft: FuncType) -> int:
         """Append a type to the type section; its index."""
@@ -323,6 +319,10 @@ class _ModuleParser:
                 inner.fail(f"unknown type {index}", type_form)
             return index, []
         declared = self.func_types[index]
+        if not isinstance(declared, FuncType):  # a struct or array type: validation says so
+            if params or results:
+                cursor.fail("inline function type does not match explicit type", params_at)
+            return index, []
         if (params or results) and (tuple(params), tuple(results)) != (declared.params, declared.results):
             cursor.fail("inline function type does not match explicit type", params_at)
         return index, names if params else [None] * len(declared.params)
@@ -344,7 +344,7 @@ class _ModuleParser:
         index = self.type_use(cursor)
         if index < len(self.func_types):
             ft = self.func_types[index]
-            if not ft.params and len(ft.results) <= 1:
+            if isinstance(ft, FuncType) and ft.final and not ft.supertypes and not ft.params and len(ft.results) <= 1:
                 return inline_blocktype(ft.results)
         return index
 
@@ -398,6 +398,9 @@ class _ModuleParser:
     # -- the fields (pass 2) --
 
     def field_type(self, cursor: Cursor) -> None:
+        pass  # defined in pass 1
+
+    def field_rec(self, cursor: Cursor) -> None:
         pass  # defined in pass 1
 
     def field_import(self, cursor: Cursor) -> None:

@@ -27,7 +27,7 @@ from ..binary.names import read_names
 from ..binary.writer import encode_locals
 from ..errors import DecodeError, ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
-from ..syntax.types import REF_FUNC, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from ..syntax.types import REF_FUNC, DefinedType, FuncType, StructType, GlobalType, Limits, MemoryType, TableType, ValType
 from .annotations import BRANCH_HINT, placement_text, read_branch_hints, stands_before_code
 from .instr_text import IndexNamer, format_instr
 
@@ -99,6 +99,22 @@ def _signature(ft: FuncType, param_ids: dict[int, str] | None = None) -> str:
     if ft.results:
         parts.append("(result " + " ".join(t.text for t in ft.results) + ")")
     return " ".join(parts)
+
+
+def _definition(definition: DefinedType) -> str:
+    """A type definition: `(func ...)`, `(struct ...)` or `(array ...)`, inside `(sub ...)`
+    when it declares a supertype or is open to subtypes."""
+    if isinstance(definition, FuncType):
+        sig = _signature(definition)
+        body = f"(func{' ' + sig if sig else ''})"
+    elif isinstance(definition, StructType):
+        body = "(struct" + "".join(f" (field {field.text})" for field in definition.fields) + ")"
+    else:
+        body = f"(array {definition.element.text})"
+    if definition.final and not definition.supertypes:
+        return body
+    head = "sub final" if definition.final else "sub"
+    return f"({head}{''.join(f' {s}' for s in definition.supertypes)} {body})"
 
 
 class _Printer:
@@ -173,9 +189,17 @@ class _Printer:
         m = self.module
         header = f"(module ${_NOT_ID_CHAR.sub('_', self.names.module)}" if self.names.module else "(module"
         yield header
-        for i, ft in enumerate(m.types):
-            sig = _signature(ft)
-            yield f"{_INDENT}(type {self.label(self.type_ids, i)} (func{' ' + sig if sig else ''}))"
+        groups = {start: count for start, count in m.rec_groups}
+        open_until = 0
+        for i, definition in enumerate(m.types):
+            indent = _INDENT * (2 if i < open_until else 1)
+            if i in groups:
+                yield f"{_INDENT}(rec"
+                open_until = i + groups[i]
+                indent = _INDENT * 2
+            yield f"{indent}(type {self.label(self.type_ids, i)} {_definition(definition)})"
+            if i + 1 == open_until:
+                yield f"{_INDENT})"
         counters = {"func": 0, "table": 0, "memory": 0, "global": 0}
         for imp in m.imports:
             kind = imp.kind.text

@@ -15,6 +15,7 @@ from ..opcodes import ALL_FEATURES, Feature, op
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
     MAX_PAGES,
+    DefinedType,
     ExternKind,
     FuncType,
     GlobalType,
@@ -66,7 +67,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
-    rel = TypeRelation(types)
+    rel = TypeRelation(types, module.rec_groups)
     rel.check_definitions()
     for imp in module.imports:
         if isinstance(imp.desc, int):
@@ -163,10 +164,14 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys())
 
 
-def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:
-    if index < len(types):
-        return types[index]
-    raise ValidationError(f"unknown type {index}")
+def _lookup_type(types: tuple[DefinedType, ...], index: int) -> FuncType:
+    """Type `index`, which must be a function type."""
+    if index >= len(types):
+        raise ValidationError(f"unknown type {index}")
+    found = types[index]
+    if not isinstance(found, FuncType):
+        raise ValidationError(f"non-function type {index}")
+    return found
 
 
 def _check_limits(limits: Limits, bound: int, message: str) -> None:

@@ -581,7 +581,7 @@ class _FunctionCompiler:
 
     def call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
         type_index, table = imm
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
         element = self.pop()
         operands = self.args(len(callee.params))
@@ -591,7 +591,7 @@ class _FunctionCompiler:
         self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
     def call_ref(self, op: Op, type_index: int) -> None:
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
         reference = self.pop()
         operands = self.args(len(callee.params))
@@ -626,7 +626,7 @@ class _FunctionCompiler:
     # -- control --
 
     def block_type(self, blocktype: int) -> tuple[int, int]:
-        ft = block_type(blocktype, self.valid.module.types.__getitem__)
+        ft = block_type(blocktype, self.valid.module.func_type)
         return len(ft.params), len(ft.results)
 
     def nested_start(self, flat: bool) -> tuple[int, bool]:
