@@ -78,6 +78,14 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES
+        if table_type.is_64:
+            yield "a 64-bit table", Feature.MEMORY64
+    memories = module.memory_types()
+    if len(memories) > 1:
+        yield "a second memory", Feature.MULTI_MEMORY
+    for memory_type in memories:
+        if memory_type.is_64:
+            yield "a 64-bit memory", Feature.MEMORY64
     for glob in module.globals:
         vt = glob.type.valtype
         if vt in _VALUE_TYPE_FEATURES:
