@@ -89,3 +89,13 @@ def test_2_0_rules_keep_32_bit_numbers_and_zero_bytes() -> None:
         read_module(binary, WASM_2_0)
     assert decode.value.message.startswith("zero byte expected")
     assert parse_module("(module (memory 0x1_0000_0000))").mems[0].limits.min == 1 << 32  # 3.0: invalid, not malformed
+
+
+def test_each_proposal_governs_its_own_encoding() -> None:
+    from wasmkit.opcodes import ALL_FEATURES, Feature
+
+    binary = write_module(parse_module("(module (memory 1) (memory 1) (func (drop (i32.load 1 (i32.const 0)))))"))
+    assert read_module(binary, ALL_FEATURES - {Feature.MEMORY64}) == read_module(binary)
+    with pytest.raises(DecodeError) as info:
+        read_module(binary, ALL_FEATURES - {Feature.MULTI_MEMORY})
+    assert info.value.message == "malformed memop flags"  # bit 6 set: no memory index in 2.0

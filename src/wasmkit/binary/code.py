@@ -190,35 +190,36 @@ def _read_zero(data: bytes, pos: int) -> tuple[int, int]:
 _MEMARG_HAS_MEMORY = 0x40  # bit 6 of a memarg's alignment field: a memory index follows
 
 
-def _read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
-    flags, end = read_u32(data, pos)
-    if flags >= 0x80:
-        raise DecodeError("malformed memop flags", pos)
-    memory = 0
-    if flags & _MEMARG_HAS_MEMORY:
-        memory, end = read_u32(data, end)
-    offset, end = read_u64(data, end)
-    return (flags & 0x3F, offset, memory), end
+def _memarg_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int], int]]:
+    """The reader of a memarg: with multi-memory, flags below 0x80 whose bit 6 says a memory
+    index follows (2.0: an alignment below 32); with memory64, a 64-bit offset (2.0: 32-bit)."""
+    read_offset = read_u64 if memory64 else read_u32
+
+    def read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
+        flags, end = read_u32(data, pos)
+        memory = 0
+        if not multi_memory:
+            if flags >= 32:
+                raise DecodeError("malformed memop flags", end - 1)
+        elif flags >= 0x80:
+            raise DecodeError("malformed memop flags", pos)
+        elif flags & _MEMARG_HAS_MEMORY:
+            memory, end = read_u32(data, end)
+        offset, end = read_offset(data, end)
+        return (flags & 0x3F, offset, memory), end
+
+    return read_memarg
 
 
-def _read_memarg_2_0(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
-    align, end = read_u32(data, pos)
-    if align >= 32:
-        raise DecodeError("malformed memop flags", end - 1)
-    offset, end = read_u32(data, end)
-    return (align, offset, 0), end
+def _memlane_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int, int], int]]:
+    read_memarg = _memarg_reader(multi_memory, memory64)
 
+    def read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int, int], int]:
+        (align, offset, memory), pos = read_memarg(data, pos)
+        lane, pos = _read_byte(data, pos)
+        return (align, offset, lane, memory), pos
 
-def _read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int, int], int]:
-    (align, offset, memory), pos = _read_memarg(data, pos)
-    lane, pos = _read_byte(data, pos)
-    return (align, offset, lane, memory), pos
-
-
-def _read_memlane_2_0(data: bytes, pos: int) -> tuple[tuple[int, int, int, int], int]:
-    (align, offset, memory), pos = _read_memarg_2_0(data, pos)
-    lane, pos = _read_byte(data, pos)
-    return (align, offset, lane, memory), pos
+    return read_memlane
 
 
 def _read_byte(data: bytes, pos: int) -> tuple[int, int]:
@@ -276,7 +277,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.LOCAL: read_u32,
     Imm.GLOBAL: read_u32,
     Imm.TABLE: read_u32,
-    Imm.MEMARG: _read_memarg,
+    Imm.MEMARG: _memarg_reader(True, True),
     Imm.MEMORY: read_u32,
     Imm.I32: read_s32,
     Imm.I64: read_s64,
@@ -284,7 +285,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.F64: _read_fixed(8),
     Imm.V128: _read_fixed(16),
     Imm.LANE: _read_byte,
-    Imm.MEMLANE: _read_memlane,
+    Imm.MEMLANE: _memlane_reader(True, True),
     Imm.SHUFFLE: _read_shuffle,
     Imm.SELECT_T: _read_valtypes,
     Imm.REFTYPE: read_reftype,
@@ -302,24 +303,25 @@ IMM_READER_BY_OP: list[Callable[[bytes, int], tuple[Any, int]] | None] = [
 ]
 
 
-_IMM_READERS_2_0 = {
-    **_IMM_READERS,
-    Imm.MEMARG: _read_memarg_2_0,
-    Imm.MEMLANE: _read_memlane_2_0,
-    Imm.MEMORY: _read_zero,
-    Imm.MEMORY_INIT: _read_memory_init_2_0,
-    Imm.MEMORY_COPY: _read_memory_copy_2_0,
-}
-_IMM_READERS_BY_FEATURES: dict[bool, list[Callable[[bytes, int], tuple[Any, int]] | None]] = {
-    True: IMM_READER_BY_OP,
-    False: [_IMM_READERS_2_0.get(op.imm) for op in ALL],
-}
+def _readers_for(multi_memory: bool, memory64: bool) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
+    if multi_memory and memory64:
+        return IMM_READER_BY_OP
+    readers = {**_IMM_READERS, Imm.MEMARG: _memarg_reader(multi_memory, memory64)}
+    readers[Imm.MEMLANE] = _memlane_reader(multi_memory, memory64)
+    if not multi_memory:
+        readers.update({Imm.MEMORY: _read_zero, Imm.MEMORY_INIT: _read_memory_init_2_0, Imm.MEMORY_COPY: _read_memory_copy_2_0})
+    return [readers.get(op.imm) for op in ALL]
+
+
+# By (multi-memory, memory64): the readers of a decoder allowed them or not.
+_IMM_READERS_BY_FEATURES = {(mm, m64): _readers_for(mm, m64) for mm in (False, True) for m64 in (False, True)}
 
 
 def imm_readers(features: frozenset[Feature] = ALL_FEATURES) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
-    """The immediate readers, by `Op.index`, of a decoder allowed `features`: 2.0's (zero bytes
-    for memory indices, 32-bit offsets) unless both multi-memory and memory64 are allowed."""
-    return _IMM_READERS_BY_FEATURES[Feature.MULTI_MEMORY in features and Feature.MEMORY64 in features]
+    """The immediate readers, by `Op.index`, of a decoder allowed `features`: without
+    multi-memory, zero bytes for memory indices (as 2.0 has them); without memory64, 32-bit
+    offsets."""
+    return _IMM_READERS_BY_FEATURES[Feature.MULTI_MEMORY in features, Feature.MEMORY64 in features]
 
 
 def read_immediate(op: Op, data: bytes, pos: int) -> tuple[Any, int]:
