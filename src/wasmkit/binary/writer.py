@@ -82,7 +82,7 @@ def _func_type(ft: FuncType) -> bytes:
 
 def _limits(limits: Limits, address_type: ValType = ValType.I32) -> bytes:
     """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64."""
-    flags = 0x04 if address_type is ValType.I64 else 0x00
+    flags = 0x04 if address_type == ValType.I64 else 0x00
     if limits.max is None:
         return bytes((flags,)) + write_unsigned(limits.min)
     return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)

@@ -114,7 +114,7 @@ class TableType:
 
     @property
     def is_64(self) -> bool:
-        return self.address_type is ValType.I64
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ class MemoryType:
 
     @property
     def is_64(self) -> bool:
-        return self.address_type is ValType.I64
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)

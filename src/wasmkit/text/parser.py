@@ -649,7 +649,7 @@ class _ModuleParser:
 def _zero_offset(address_type: ValType) -> bytes:
     """The offset of a segment written inline in a table or memory: `i32.const 0`, or
     `i64.const 0` in a 64-bit one."""
-    return b"\x42\x00\x0b" if address_type is ValType.I64 else b"\x41\x00\x0b"
+    return b"\x42\x00\x0b" if address_type == ValType.I64 else b"\x41\x00\x0b"
 
 
 def _ref_func_expr(index: int) -> bytes:

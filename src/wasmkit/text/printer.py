@@ -81,7 +81,7 @@ def _name(text: str) -> str:
 def _limits(limits: Limits, address_type: ValType = ValType.I32) -> str:
     """Limits, after `i64` for a 64-bit table or memory."""
     text = str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
-    return f"i64 {text}" if address_type is ValType.I64 else text
+    return f"i64 {text}" if address_type == ValType.I64 else text
 
 
 def _global_type(gt: GlobalType) -> str:
