@@ -6,8 +6,9 @@ growing never moves the base address (which the native engine relies on) and nev
 A 64-bit memory (memory64) may be declared up to 2^48 pages, more than any machine can reserve:
 it reserves 4 GiB at most at first (or its minimum, when larger), and growth past what is
 reserved moves it to a larger reservation (copying it; the native engine does not run 64-bit
-memories). A reservation the system refuses is a ValueError at creation and a refused growth
-(-1) later, never a crash.
+memories). A minimum past 4 GiB that the system cannot reserve is a ValueError at creation (the
+module asks too much; a smaller reservation refused is the host out of memory: OSError, as
+before), and a growth it cannot reserve is refused (-1); never a crash.
 Typed views sized to the current memory give the Python engine bounds-checked access: an index
 past the end is an IndexError that the call boundary turns into a trap. Views are renewed on
 growth, and every instance using the memory is told through its listeners.
@@ -52,6 +53,9 @@ class Memory:
         try:
             self._map = _reserve(reserved)
         except (OSError, OverflowError) as err:
+            if reserved <= _FIRST_RESERVATION_64:
+                raise  # what any memory needs: the host is out of memory (a server answers 503)
+            # A 64-bit memory whose minimum is past 4 GiB asks for more than the host has.
             raise ValueError(f"memory of {limits.min} pages cannot be reserved: {err}") from None
         self._reserved = max(reserved, 1)
         self._pages = limits.min
