@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import DecodeError
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -27,8 +28,8 @@ from ..syntax.module import (
     SegmentMode,
 )
 from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
-from .code import OP_END, read_reftype, read_valtype, scan_expression
-from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
+from .code import OP_END, imm_readers, read_reftype, read_valtype, scan_expression
+from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_u64, read_unsigned, write_unsigned
 
 __all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
 
@@ -80,21 +81,25 @@ class SectionSpan:
     name: str = ""
 
 
-def read_module(data: bytes | bytearray | memoryview) -> Module:
-    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed."""
-    return read_module_layout(data)[0]
+def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
+    Without the multi-memory and memory64 `features`, their encodings (memory indices, 64-bit
+    limits and offsets) are malformed, as in WebAssembly 2.0."""
+    return read_module_layout(data, features)[0]
 
 
-def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
+def read_module_layout(
+    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES
+) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data))
+    reader = _Reader(bytes(data), features)
     try:
         module = reader.module()
     except DecodeError as err:
-        raise _explained(err, reader.data) from None
+        raise _explained(err, reader.data, reader.wasm_3_0) from None
     return module, reader.spans
 
 
@@ -121,26 +126,32 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
+_NOT_ENABLED = "not enabled"
+_LIMITS_FLAGS = 0x05  # WebAssembly 3.0's limits flags: a maximum (0x01), 64-bit addresses (0x04)
+_LIMITS_64 = 0x04
+
+
 def _limits_note(err: DecodeError, flags: int) -> DecodeError:
-    """A limits flags byte beyond 2.0's: shared (threads) or 64-bit indices (memory64)."""
-    if flags in (2, 3):
+    """A limits flags byte beyond what the reader allows: shared (threads) or 64-bit indices
+    (memory64, when not enabled)."""
+    if flags in (2, 3, 6, 7):
         return _with_note(err, "shared memory", "threads")
     if flags in range(4, 8):
-        return _with_note(err, "64-bit limits", "memory64")
+        return _with_note(err, "64-bit limits", "memory64", _NOT_ENABLED)
     return err
 
 
-def _with_note(err: DecodeError, what: str, proposal: str) -> DecodeError:
-    return DecodeError(f"{err.message}: {what} ({proposal} proposal, not supported yet)", err.offset)
+def _with_note(err: DecodeError, what: str, proposal: str, why: str = "not supported yet") -> DecodeError:
+    return DecodeError(f"{err.message}: {what} ({proposal} proposal, {why})", err.offset)
 
 
-def _explained(err: DecodeError, data: bytes) -> DecodeError:
+def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeError:
     """`err`, naming the proposal its byte belongs to when it belongs to one."""
     message, at = err.message, err.offset
     if message == "unknown binary version" and data[6:8] == _COMPONENT_LAYER:
         return DecodeError(f"{message}: this is a WebAssembly component (component model), not a core module", at)
-    if message == "zero byte expected":
-        return _with_note(err, "a memory index", "multi-memory")
+    if message == "zero byte expected" and not wasm_3_0:
+        return _with_note(err, "a memory index", "multi-memory", _NOT_ENABLED)
     if at >= len(data):
         return err
     if message.startswith("illegal opcode"):
@@ -153,9 +164,13 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
 
 
 class _Reader:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
         self.data = data
         self.pos = 0
+        # The immediate readers (2.0's or 3.0's: see `code.imm_readers`), and whether limits are
+        # read as 3.0 has them (flags byte, 64-bit sizes).
+        self.readers = imm_readers(features)
+        self.wasm_3_0 = Feature.MEMORY64 in features
         self.uses_data_index = False
         self.rec_groups: list[tuple[int, int]] = []
         self.spans: list[SectionSpan] = []
@@ -209,15 +224,29 @@ class _Reader:
         vt, self.pos = read_reftype(self.data, self.pos)
         return vt
 
-    def limits(self) -> Limits:
+    def limits(self) -> tuple[Limits, ValType]:
+        """Limits, and the address type their flags give (I64 for a 64-bit memory or table)."""
         flag_at = self.pos
+        if self.wasm_3_0:
+            flags = self.byte()
+            if flags & ~_LIMITS_FLAGS:
+                raise _limits_note(self.fail("malformed limits flags", flag_at), flags)
+            minimum, self.pos = read_u64(self.data, self.pos)
+            maximum = None
+            if flags & 1:
+                maximum, self.pos = read_u64(self.data, self.pos)
+            return Limits(minimum, maximum), ValType.I64 if flags & _LIMITS_64 else ValType.I32
         try:
             flag, self.pos = read_unsigned(self.data, self.pos, 1)
         except DecodeError as err:
             raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0) from None
         minimum = self.u32()
         maximum = self.u32() if flag else None
-        return Limits(minimum, maximum)
+        return Limits(minimum, maximum), ValType.I32
+
+    def memory_type(self) -> MemoryType:
+        limits, address_type = self.limits()
+        return MemoryType(limits, address_type)
 
     def global_type(self) -> GlobalType:
         vt = self.valtype()
@@ -228,11 +257,12 @@ class _Reader:
 
     def table_type(self) -> TableType:
         elem = self.reftype()
-        return TableType(self.limits(), elem)
+        limits, address_type = self.limits()
+        return TableType(limits, elem, address_type)
 
     def const_expr(self) -> bytes:
         start = self.pos
-        self.pos, _ = scan_expression(self.data, self.pos)
+        self.pos, _ = scan_expression(self.data, self.pos, self.readers)
         return self.data[start : self.pos]
 
     # -- module structure --
@@ -307,7 +337,7 @@ class _Reader:
         if section_id == SectionId.TABLE:
             return "tables", tuple(self.vec(self.table_type))
         if section_id == SectionId.MEMORY:
-            return "mems", tuple(self.vec(lambda: MemoryType(self.limits())))
+            return "mems", tuple(self.vec(self.memory_type))
         if section_id == SectionId.GLOBAL:
             return "globals", tuple(self.vec(self.global_))
         if section_id == SectionId.EXPORT:
@@ -388,7 +418,7 @@ class _Reader:
         elif kind == ExternKind.TABLE:
             desc = self.table_type()
         elif kind == ExternKind.MEMORY:
-            desc = MemoryType(self.limits())
+            desc = self.memory_type()
         elif kind == ExternKind.GLOBAL:
             desc = self.global_type()
         else:
@@ -425,7 +455,7 @@ class _Reader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start)
+        body_end, uses_data = scan_expression(self.data, body_start, self.readers)
         self.uses_data_index |= uses_data
         if body_end != end:
             raise self.fail("section size mismatch", start)

@@ -116,14 +116,20 @@ def _type_section(m: Module) -> bytes | None:
     return _vec(entries)
 
 
-def _limits(limits: Limits) -> bytes:
+def _limits(limits: Limits, address_type: ValType = ValType.I32) -> bytes:
+    """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64."""
+    flags = 0x04 if address_type == ValType.I64 else 0x00
     if limits.max is None:
-        return b"\x00" + write_unsigned(limits.min)
-    return b"\x01" + write_unsigned(limits.min) + write_unsigned(limits.max)
+        return bytes((flags,)) + write_unsigned(limits.min)
+    return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
 
 
 def _table_type(tt: TableType) -> bytes:
-    return encode_valtype(tt.elem) + _limits(tt.limits)
+    return encode_valtype(tt.elem) + _limits(tt.limits, tt.address_type)
+
+
+def _memory_type(mt: MemoryType) -> bytes:
+    return _limits(mt.limits, mt.address_type)
 
 
 def _global_type(gt: GlobalType) -> bytes:
@@ -138,7 +144,7 @@ def _import(imp: Import) -> bytes:
     if isinstance(desc, TableType):
         return head + _table_type(desc)
     if isinstance(desc, MemoryType):
-        return head + _limits(desc.limits)
+        return head + _memory_type(desc)
     return head + _global_type(desc)
 
 
@@ -210,7 +216,7 @@ _SECTION_WRITERS = {
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
-    SectionId.MEMORY: lambda m: _vec_or_none(_limits(mt.limits) for mt in m.mems),
+    SectionId.MEMORY: lambda m: _vec_or_none(_memory_type(mt) for mt in m.mems),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
     SectionId.EXPORT: lambda m: _vec_or_none(
         _name(e.name) + bytes((e.kind,)) + write_unsigned(e.index) for e in m.exports

@@ -83,9 +83,9 @@ def _desc(desc: object, module: Module) -> str:
     if isinstance(desc, int):
         return f"func sig={desc} {_signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
     if isinstance(desc, TableType):
-        return f"table type={desc.elem.text} limits={desc.limits}"
+        return f"table type={desc.elem.text} limits={desc.limits}" + (" i64" if desc.is_64 else "")
     if isinstance(desc, MemoryType):
-        return f"memory pages: {desc.limits}"
+        return f"memory pages: {desc.limits}" + (" i64" if desc.is_64 else "")
     gt: GlobalType = desc  # type: ignore[assignment]
     return f"global {gt.valtype.text} mutable={int(gt.mutable)}"
 

@@ -28,10 +28,12 @@ __all__ = [
     "ExternType",
     "PAGE_SIZE",
     "MAX_PAGES",
+    "MAX_PAGES_64",
 ]
 
 PAGE_SIZE = 65536
 MAX_PAGES = 65536  # 4 GiB of 32-bit addressable memory
+MAX_PAGES_64 = 1 << 48  # memory64's bound: 2^48 pages (256 TiB), so that sizes in bytes fit in 64 bits
 
 
 class ValType(enum.IntEnum):
@@ -310,13 +312,29 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class TableType:
+    """A table type. `address_type` is I32, or I64 for a 64-bit table (table64, 3.0): the type
+    of the indices that its instructions take and of its size."""
+
     limits: Limits
     elem: ValueType
+    address_type: ValType = ValType.I32
+
+    @property
+    def is_64(self) -> bool:
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)
 class MemoryType:
+    """A memory type. `address_type` is I32, or I64 for a 64-bit memory (memory64, 3.0): the
+    type of its addresses and of its size in pages."""
+
     limits: Limits
+    address_type: ValType = ValType.I32
+
+    @property
+    def is_64(self) -> bool:
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)

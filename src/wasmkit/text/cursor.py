@@ -13,6 +13,7 @@ from .numbers import is_number, parse_int
 __all__ = ["Cursor", "Space", "is_form", "is_keyword", "unexpected"]
 
 U32_MAX = 0xFFFF_FFFF
+U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 
 
 def is_form(item: Item | None, head: str) -> TypeGuard[Form]:
@@ -140,6 +141,16 @@ class Cursor:
             self.fail("unexpected token", token)
         if value > U32_MAX:
             self.fail("i32 constant out of range", token)
+        return value
+
+    def take_u64(self) -> int:
+        """An unsigned number of 64 bits at most (limits and offsets of WebAssembly 3.0)."""
+        token = self.take_atom()
+        value = parse_int(token.text)
+        if value is None or token.text[0] in "+-":
+            self.fail("unexpected token", token)
+        if value > U64_MAX:
+            self.fail("i64 constant out of range", token)
         return value
 
     def peek_u32(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..binary import read_module
 from ..binary.code import inline_blocktype
 from ..binary.leb128 import write_unsigned
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -80,14 +81,18 @@ def _expect_one_module(source: Source, items: list[Item]) -> None:
         source.fail("unexpected token: a module text holds one (module ...) form", items[1].offset)
 
 
-def module_from_form(source: Source, form: Form, debug_names: bool = False) -> Module:
-    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms."""
+def module_from_form(
+    source: Source, form: Form, debug_names: bool = False, features: frozenset[Feature] = ALL_FEATURES
+) -> Module:
+    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms.
+    Without memory64 in `features`, limits and offsets are 32-bit numbers, as 2.0 reads them
+    (and the binary form is decoded with 2.0's encodings: see `read_module`)."""
     cursor = Cursor(source, form)
     module_name = cursor.take_id()
     if cursor.take_if_keyword("binary"):
         data = cursor.take_strings()
         cursor.expect_end()
-        return read_module(data)
+        return read_module(data, features)
     if cursor.take_if_keyword("quote"):
         first = cursor.peek()
         text = cursor.take_strings()
@@ -96,11 +101,13 @@ def module_from_form(source: Source, form: Form, debug_names: bool = False) -> M
             decoded = text.decode("utf-8")
         except UnicodeDecodeError:
             cursor.fail("malformed UTF-8 encoding", first)
-        return _quoted_module(Source(decoded, source.name), debug_names)
-    return _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
+        return _quoted_module(Source(decoded, source.name), debug_names, features)
+    return _ModuleParser(
+        source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names, features
+    ).build()
 
 
-def _quoted_module(source: Source, debug_names: bool) -> Module:
+def _quoted_module(source: Source, debug_names: bool, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """The module a quote holds: a text module, `(module $id? field*)` or bare fields, as the
     reference's `module1` reads it. A `binary` or `quote` form in a quote is unexpected (there
     as in wasmtime's parser): nested quotes would cost recursion, and reading each level's
@@ -110,10 +117,12 @@ def _quoted_module(source: Source, debug_names: bool) -> Module:
     if is_form(form, "module"):
         cursor = Cursor(source, form)
         module_name = cursor.take_id()
-        module = _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
+        module = _ModuleParser(
+            source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names, features
+        ).build()
         _expect_one_module(source, items)
     else:
-        module = _ModuleParser(source, items, (0, len(source.text)), None, debug_names).build()
+        module = _ModuleParser(source, items, (0, len(source.text)), None, debug_names, features).build()
     source.raise_pending()
     return module
 
@@ -123,9 +132,17 @@ class _ModuleParser:
     with the annotations there."""
 
     def __init__(
-        self, source: Source, fields: list[Item], span: tuple[int, int], module_name: str | None, debug_names: bool
+        self,
+        source: Source,
+        fields: list[Item],
+        span: tuple[int, int],
+        module_name: str | None,
+        debug_names: bool,
+        features: frozenset[Feature] = ALL_FEATURES,
     ) -> None:
         self.source = source
+        # Limits and memarg offsets are 64-bit numbers with memory64 (3.0), 32-bit ones in 2.0.
+        self.wide_numbers = Feature.MEMORY64 in features
         self.module_name = module_name
         self.debug_names = debug_names
         self.local_names: dict[int, dict[int, str]] = {}
@@ -366,9 +383,26 @@ class _ModuleParser:
         return names
 
     def limits(self, cursor: Cursor) -> Limits:
-        minimum = cursor.take_u32()
-        maximum = cursor.take_u32() if cursor.peek_u32() else None
+        take = cursor.take_u64 if self.wide_numbers else cursor.take_u32
+        minimum = take()
+        maximum = take() if cursor.peek_u32() else None
         return Limits(minimum, maximum)
+
+    def address_type(self, cursor: Cursor) -> ValType:
+        """The `i32` or `i64` that may begin a table or memory type (I32 when absent)."""
+        if cursor.take_if_keyword("i64"):
+            return ValType.I64
+        cursor.take_if_keyword("i32")
+        return ValType.I32
+
+    def table_type(self, cursor: Cursor) -> TableType:
+        address_type = self.address_type(cursor)
+        limits = self.limits(cursor)
+        return TableType(limits, cursor.take_reftype(self.types), address_type)
+
+    def memory_type(self, cursor: Cursor) -> MemoryType:
+        address_type = self.address_type(cursor)
+        return MemoryType(self.limits(cursor), address_type)
 
     def global_type(self, cursor: Cursor) -> GlobalType:
         form = cursor.take_form("mut")
@@ -415,10 +449,9 @@ class _ModuleParser:
         if kind == "func":
             desc = self.type_use(inner)
         elif kind == "table":
-            limits = self.limits(inner)
-            desc = TableType(limits, inner.take_reftype(self.types))
+            desc = self.table_type(inner)
         elif kind == "memory":
-            desc = MemoryType(self.limits(inner))
+            desc = self.memory_type(inner)
         else:
             desc = self.global_type(inner)
         inner.expect_end()
@@ -467,15 +500,17 @@ class _ModuleParser:
         self.inline_exports(cursor, ExternKind.TABLE, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "elem"):
+            address_type = self.address_type(cursor)
             elem_type = cursor.take_reftype(self.types)
             elem_form: Form = cursor.take_form("elem")  # type: ignore[assignment]
             cursor.expect_end()
             items = self.elem_items(Cursor(self.source, elem_form), allow_bare_indices=True)
-            self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type))
-            self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type, address_type))
+            self.elems_out.append(
+                ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, _zero_offset(address_type))
+            )
             return
-        limits = self.limits(cursor)
-        table_type = TableType(limits, cursor.take_reftype(self.types))
+        table_type = self.table_type(cursor)
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, table_type)
@@ -488,16 +523,17 @@ class _ModuleParser:
         self.inline_exports(cursor, ExternKind.MEMORY, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "data"):
+            address_type = self.address_type(cursor)
             data_form: Form = cursor.take_form("data")  # type: ignore[assignment]
             cursor.expect_end()
             inner = Cursor(self.source, data_form)
             data = inner.take_strings()
             inner.expect_end()
             pages = -(-len(data) // PAGE_SIZE)
-            self.mems_out.append(MemoryType(Limits(pages, pages)))
-            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            self.mems_out.append(MemoryType(Limits(pages, pages), address_type))
+            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, _zero_offset(address_type)))
             return
-        memory_type = MemoryType(self.limits(cursor))
+        memory_type = self.memory_type(cursor)
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, memory_type)
@@ -627,6 +663,12 @@ class _ModuleParser:
             self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, memory, offset))
 
 
+def _zero_offset(address_type: ValType) -> bytes:
+    """The offset of a segment written inline in a table or memory: `i32.const 0`, or
+    `i64.const 0` in a 64-bit one."""
+    return b"\x42\x00\x0b" if address_type == ValType.I64 else b"\x41\x00\x0b"
+
+
 def _ref_func_expr(index: int) -> bytes:
     """The constant expression `ref.func index end`."""
     return b"\xd2" + write_unsigned(index) + b"\x0b"
@@ -646,9 +688,11 @@ def _is_import(form: Form) -> bool:
 
 
 def _has_inline(cursor: Cursor, head: str) -> bool:
-    """Whether the field continues `reftype? (head ...)`: a table with inline elements or a
-    memory with inline data."""
+    """Whether the field continues `addrtype? reftype? (head ...)`: a table with inline elements
+    or a memory with inline data."""
     ahead = 1 if head == "elem" else 0
+    if cursor.peek_atom() in ("i32", "i64"):
+        ahead += 1
     return is_form(cursor.peek(ahead), head)
 
 

@@ -78,8 +78,10 @@ def _name(text: str) -> str:
     return _string(text.encode("utf-8"))
 
 
-def _limits(limits: Limits) -> str:
-    return str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
+def _limits(limits: Limits, address_type: ValType = ValType.I32) -> str:
+    """Limits, after `i64` for a 64-bit table or memory."""
+    text = str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
+    return f"i64 {text}" if address_type == ValType.I64 else text
 
 
 def _global_type(gt: GlobalType) -> str:
@@ -174,6 +176,7 @@ class _Printer:
             "func": self.func_ids,
             "global": self.global_ids,
             "table": self.table_ids,
+            "memory": self.memory_ids,
             "type": self.type_ids,
             "elem": self.elem_ids,
             "data": self.data_ids,
@@ -210,9 +213,9 @@ class _Printer:
         for i, func in enumerate(m.funcs, start=first_func):
             yield from self.func(i, func)
         for i, tt in enumerate(m.tables, start=counters["table"]):
-            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits)} {tt.elem.text})"
+            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits, tt.address_type)} {tt.elem.text})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
-            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits)})"
+            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits, mt.address_type)})"
         for i, glob in enumerate(m.globals, start=counters["global"]):
             yield f"{_INDENT}(global {self.label(self.global_ids, i)} {_global_type(glob.type)} {self.expr(glob.init)})"
         spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids}
@@ -234,9 +237,9 @@ class _Printer:
         if isinstance(desc, int):
             return f"{self.label(self.func_ids, index)} (type {self.ref(self.type_ids, desc)})"
         if isinstance(desc, TableType):
-            return f"{self.label(self.table_ids, index)} {_limits(desc.limits)} {desc.elem.text}"
+            return f"{self.label(self.table_ids, index)} {_limits(desc.limits, desc.address_type)} {desc.elem.text}"
         if isinstance(desc, MemoryType):
-            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits)}"
+            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits, desc.address_type)}"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
 
     def func(self, index: int, func) -> Iterator[str]:

@@ -116,6 +116,14 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", valtype_feature(table_type.elem) or Feature.REFERENCE_TYPES
+        if table_type.is_64:
+            yield "a 64-bit table", Feature.MEMORY64
+    memories = module.memory_types()
+    if len(memories) > 1:
+        yield "a second memory", Feature.MULTI_MEMORY
+    for memory_type in memories:
+        if memory_type.is_64:
+            yield "a 64-bit memory", Feature.MEMORY64
     for elem in module.elems:
         if elem.type is not ValType.FUNCREF and elem.type != REF_FUNC:
             yield f"an element segment of {elem.type.text}", valtype_feature(elem.type) or Feature.REFERENCE_TYPES

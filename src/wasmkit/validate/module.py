@@ -16,6 +16,7 @@ from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
     MAX_PAGES,
     DefinedType,
+    MAX_PAGES_64,
     ExternKind,
     FuncType,
     GlobalType,
@@ -121,11 +122,11 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
                 )
-            check_const_expr(const_ctx, seg.offset or b"", ValType.I32, features)
+            check_const_expr(const_ctx, seg.offset or b"", table.address_type, features)
     for data in module.datas:
         if data.mode is SegmentMode.ACTIVE:
-            const_ctx.memory(data.memory)
-            check_const_expr(const_ctx, data.offset or b"", ValType.I32, features)
+            memory = const_ctx.memory(data.memory)
+            check_const_expr(const_ctx, data.offset or b"", memory.address_type, features)
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
@@ -156,7 +157,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         if export.name in names:
             raise ValidationError("duplicate export name")
         names.add(export.name)
-    if len(memory_types) > 1:
+    if len(memory_types) > 1 and Feature.MULTI_MEMORY not in features:
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
@@ -185,11 +186,17 @@ def _check_limits(limits: Limits, bound: int, message: str) -> None:
 
 
 def _check_table_type(tt: TableType) -> None:
-    _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
+    if tt.is_64:
+        _check_limits(tt.limits, 0xFFFF_FFFF_FFFF_FFFF, "table size must be at most 2^64-1 for i64")
+    else:
+        _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
 
 
 def _check_memory_type(mt: MemoryType) -> None:
-    _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+    if mt.is_64:
+        _check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages (256 TiB) for i64")
+    else:
+        _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
 
 
 def _declared_func_refs(module: Module) -> frozenset[int]:

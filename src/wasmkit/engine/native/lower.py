@@ -983,7 +983,7 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
     """The handler of a scalar load or store."""
 
     def handler(self: _Lowering, imm: object) -> None:
-        self.memory_access(op, cast(tuple[int, int], imm)[1])
+        self.memory_access(op, cast(tuple[int, int, int], imm)[1])
 
     return handler
 
