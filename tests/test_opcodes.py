@@ -9,8 +9,8 @@ from pathlib import Path
 from tests.support import tool
 from wasmkit.binary import read_module
 from wasmkit.binary.code import Instr, encode_instruction, iter_instructions
-from wasmkit.opcodes import ALL, BY_NAME, PREFIX_SIMD, Feature, Imm, Op
-from wasmkit.syntax.types import HeapType, ValType
+from wasmkit.opcodes import ALL, BY_NAME, CASTS_TO_NULLABLE, PREFIX_SIMD, Feature, Imm, Op
+from wasmkit.syntax.types import HeapType, RefType, ValType
 from wasmkit.text.instr_text import format_instr
 
 
@@ -28,8 +28,9 @@ def test_codes_and_names_are_unique() -> None:
     codes = Counter((op.prefix, op.code) for op in ALL)
     assert max(codes.values()) == 1
     names = Counter(op.name for op in ALL)
-    assert [name for name, n in names.items() if n > 1] == ["select"]  # untyped and typed
-    assert all(BY_NAME[op.name] is op for op in ALL if op.name != "select")
+    # select: untyped and typed; ref.test and ref.cast: to a non-null and a nullable type
+    assert [name for name, n in names.items() if n > 1] == ["select", "ref.test", "ref.cast"]
+    assert all(BY_NAME[op.name] is op for op in ALL if op.name != "select" and op not in CASTS_TO_NULLABLE)
 
 
 def test_memory_instructions_know_their_width() -> None:
@@ -78,6 +79,12 @@ _SAMPLE_IMMEDIATES = {
     Imm.SELECT_T: (ValType.I64,),
     Imm.HEAPTYPE: HeapType.EXTERN,
     Imm.TYPE: 0,
+    Imm.TYPE_FIELD: (0, 1),
+    Imm.TYPE_SIZE: (0, 2),
+    Imm.TYPE_DATA: (0, 0),
+    Imm.TYPE_ELEM: (0, 0),
+    Imm.TYPE_PAIR: (0, 0),
+    Imm.BR_ON_CAST: (0, ValType.ANYREF, RefType(False, HeapType.STRUCT)),
     Imm.ELEM: 0,
     Imm.DATA: 0,
     Imm.TABLE_INIT: (0, 0),

@@ -42,12 +42,16 @@ __all__ = [
     "BY_NAME",
     "SINGLE_BYTE",
     "PREFIXED",
+    "PREFIX_GC",
     "PREFIX_MISC",
     "PREFIX_SIMD",
     "SELECT_TYPED",
+    "NULLABLE_CAST",
+    "CASTS_TO_NULLABLE",
     "op",
 ]
 
+PREFIX_GC = 0xFB
 PREFIX_MISC = 0xFC
 PREFIX_SIMD = 0xFD
 
@@ -61,6 +65,12 @@ class Imm(enum.Enum):
     LABELS = "labels"  # br_table: vec(label) then the default label
     FUNC = "func"
     TYPE = "type"  # a type index
+    TYPE_FIELD = "type_field"  # a struct type index, a field index
+    TYPE_SIZE = "type_size"  # an array type index, an element count
+    TYPE_DATA = "type_data"  # an array type index, a data segment index
+    TYPE_ELEM = "type_elem"  # an array type index, an element segment index
+    TYPE_PAIR = "type_pair"  # destination and source array type indices
+    BR_ON_CAST = "br_on_cast"  # nullability flags, a label, two heap types
     CALL_INDIRECT = "call_indirect"  # type index, table index
     LOCAL = "local"
     GLOBAL = "global"
@@ -631,6 +641,37 @@ D6 br_on_non_null       label          special
 
 [gc]
 D3 ref.eq               -              eqref eqref -> i32
+FB:00 struct.new          type           special
+FB:01 struct.new_default  type           special
+FB:02 struct.get          type_field     special
+FB:03 struct.get_s        type_field     special
+FB:04 struct.get_u        type_field     special
+FB:05 struct.set          type_field     special
+FB:06 array.new           type           special
+FB:07 array.new_default   type           special
+FB:08 array.new_fixed     type_size      special
+FB:09 array.new_data      type_data      special
+FB:0A array.new_elem      type_elem      special
+FB:0B array.get           type           special
+FB:0C array.get_s         type           special
+FB:0D array.get_u         type           special
+FB:0E array.set           type           special
+FB:0F array.len           -              arrayref -> i32
+FB:10 array.fill          type           special
+FB:11 array.copy          type_pair      special
+FB:12 array.init_data     type_data      special
+FB:13 array.init_elem     type_elem      special
+FB:14 ref.test            heaptype       special
+FB:15 ref.test            heaptype       special
+FB:16 ref.cast            heaptype       special
+FB:17 ref.cast            heaptype       special
+FB:18 br_on_cast          br_on_cast     special
+FB:19 br_on_cast_fail     br_on_cast     special
+FB:1A any.convert_extern  -              special
+FB:1B extern.convert_any  -              special
+FB:1C ref.i31             -              special
+FB:1D i31.get_s           -              i31ref -> i32
+FB:1E i31.get_u           -              i31ref -> i32
 """
 
 
@@ -696,7 +737,7 @@ def _parse_table(text: str) -> tuple[Op, ...]:
 ALL: tuple[Op, ...] = _parse_table(_TABLE)
 
 SINGLE_BYTE: list[Op | None] = [None] * 256
-PREFIXED: dict[int, dict[int, Op]] = {PREFIX_MISC: {}, PREFIX_SIMD: {}}
+PREFIXED: dict[int, dict[int, Op]] = {PREFIX_GC: {}, PREFIX_MISC: {}, PREFIX_SIMD: {}}
 BY_NAME: dict[str, Op] = {}
 for _op in ALL:
     if _op.prefix:
@@ -707,6 +748,10 @@ for _op in ALL:
 del _op
 
 SELECT_TYPED: Op = SINGLE_BYTE[0x1C]  # type: ignore[assignment]
+# `ref.test` and `ref.cast` to a nullable type: the same mnemonic as the non-null forms (which
+# BY_NAME gives), the next opcode; the text's `(ref null ...)` picks them.
+NULLABLE_CAST: dict[Op, Op] = {PREFIXED[PREFIX_GC][code]: PREFIXED[PREFIX_GC][code + 1] for code in (0x14, 0x16)}
+CASTS_TO_NULLABLE = frozenset(NULLABLE_CAST.values())
 
 
 def op(name: str) -> Op:

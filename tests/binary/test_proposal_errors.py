@@ -47,7 +47,6 @@ BODY_CASES = {
     "try_table": (b"\x1f\x40\x00", "illegal opcode 1f: try_table (exception handling proposal"),
     "legacy try": (b"\x06\x40", "illegal opcode 06: try (legacy exception handling proposal"),
     "throw": (b"\x08\x00", "illegal opcode 08: throw (exception handling proposal"),
-    "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
     "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),
 }
 

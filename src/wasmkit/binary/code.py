@@ -18,8 +18,10 @@ V128           the 128-bit little-endian value as an unsigned int
 SHUFFLE        a tuple of 16 lane indices
 SELECT_T       a tuple of value types
 HEAPTYPE       a HeapType, or a type index
+BR_ON_CAST     `(label, source type, target type)`, the types reference types
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
-               MEMORY_INIT: data, memory)
+               MEMORY_INIT: data, memory; TYPE_FIELD: type, field; TYPE_SIZE: type, count;
+               TYPE_DATA: type, data; TYPE_ELEM: type, elem; TYPE_PAIR: dst type, src type)
 others         the index
 =============  ==========================================================================
 
@@ -219,6 +221,18 @@ def _read_labels(data: bytes, pos: int) -> tuple[tuple[tuple[int, ...], int], in
     return (tuple(labels), default), pos
 
 
+def _read_br_on_cast(data: bytes, pos: int) -> tuple[tuple[int, ValueType, ValueType], int]:
+    """`br_on_cast`'s flags (bit 0: the source type is nullable, bit 1: the target type), its
+    label and two heap types, as (label, source type, target type)."""
+    flags, pos = _read_byte(data, pos)
+    if flags > 3:
+        raise DecodeError("malformed br_on_cast flags", pos - 1)
+    label, pos = read_u32(data, pos)
+    source, pos = read_heaptype(data, pos)
+    target, pos = read_heaptype(data, pos)
+    return (label, ref_type(bool(flags & 1), source), ref_type(bool(flags & 2), target)), pos
+
+
 def _read_pair(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     first, pos = read_u32(data, pos)
     second, pos = read_u32(data, pos)
@@ -342,6 +356,12 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.TABLE_COPY: _read_pair,
     Imm.MEMORY_INIT: _read_pair,
     Imm.MEMORY_COPY: _read_pair,
+    Imm.TYPE_FIELD: _read_pair,
+    Imm.TYPE_SIZE: _read_pair,
+    Imm.TYPE_DATA: _read_pair,
+    Imm.TYPE_ELEM: _read_pair,
+    Imm.TYPE_PAIR: _read_pair,
+    Imm.BR_ON_CAST: _read_br_on_cast,
 }
 
 # The immediate reader of each op, indexed by `Op.index` (None: no immediates).
@@ -417,7 +437,7 @@ def scan_expression(
             after = pos + 1
         else:
             op, after = read_opcode(data, pos)
-            if op.imm is Imm.DATA or op.imm is Imm.MEMORY_INIT:
+            if op.imm is Imm.DATA or op.imm is Imm.MEMORY_INIT or op.imm is Imm.TYPE_DATA:
                 uses_data = True
         reader = readers[op.index]
         if reader is not None:
@@ -472,6 +492,10 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return write_unsigned(len(labels)) + b"".join(map(write_unsigned, labels)) + write_unsigned(default)
     if kind is Imm.SELECT_T:
         return write_unsigned(len(imm)) + b"".join(map(encode_valtype, imm))
+    if kind is Imm.BR_ON_CAST:
+        label, source, target = imm
+        flags = int(source.nullable) | int(target.nullable) << 1
+        return bytes((flags,)) + write_unsigned(label) + encode_heaptype(source.heap) + encode_heaptype(target.heap)
     if kind is Imm.HEAPTYPE:
         return encode_heaptype(imm)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.

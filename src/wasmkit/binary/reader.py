@@ -116,7 +116,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0x18: ("delegate", "legacy exception handling"),
         0x19: ("catch_all", "legacy exception handling"),
         0x1F: ("try_table", "exception handling"),
-        0xFB: ("a struct, array or i31 instruction", "GC"),
         0xFE: ("an atomic instruction", "threads"),
     },
     "malformed section id": {13: ("the tag section", "exception handling")},

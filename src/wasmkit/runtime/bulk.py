@@ -9,6 +9,7 @@ from typing import cast
 from ..bits import MASK32, MASK64
 from ..errors import Trap, TrapKind
 from .func import Func
+from .heap import is_subtype_id
 from .memory import Memory
 from .table import Table
 
@@ -43,7 +44,8 @@ def indirect_callee(elements: list[object], index: int, expected_type_id: int) -
     func = elements[index]
     if func is None:
         raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}")
-    if cast(Func, func).type_id != expected_type_id:
+    actual = cast(Func, func).type_id
+    if actual != expected_type_id and not is_subtype_id(actual, expected_type_id):
         raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
     return cast(Func, func)
 

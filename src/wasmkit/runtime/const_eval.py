@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from functools import lru_cache
 
 from ..binary.code import iter_instructions
 from ..bits import MASK32, MASK64
+from ..syntax.types import ArrayType, DefinedType, StructType
+from . import gc
 from .global_ import Global
 from .values import f32_from_bits, f64_from_bits
 
 __all__ = ["evaluate_const"]
 
 
-def evaluate_const(expr: bytes, globals_: Sequence[Global], funcs: Sequence[object]) -> object:
-    """The value of a validated constant expression, in the internal representation."""
+def evaluate_const(
+    expr: bytes, globals_: Sequence[Global], funcs: Sequence[object], types: Sequence[DefinedType] = (), type_ids: Sequence[int] = ()
+) -> object:
+    """The value of a validated constant expression, in the internal representation. GC's
+    allocations need the module's `types` and their run-time `type_ids`."""
     stack: list[object] = []
     for name, imm in _decoded(expr):
+        if name in _GC:
+            _GC[name](stack, imm, types, type_ids)
+            continue
         if name == "i32.const":
             stack.append(imm & MASK32)
         elif name == "i64.const":
@@ -48,6 +56,51 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], int]] = {
     "i64.add": lambda a, b: (a + b) & MASK64,
     "i64.sub": lambda a, b: (a - b) & MASK64,
     "i64.mul": lambda a, b: (a * b) & MASK64,
+}
+
+
+def _struct_new(stack: list[object], type_index: int, types: Sequence[DefinedType], type_ids: Sequence[int]) -> None:
+    fields = cast(StructType, types[type_index]).fields
+    values = stack[len(stack) - len(fields) :]
+    del stack[len(stack) - len(fields) :]
+    stack.append(gc.Struct(type_ids[type_index], [gc.stored(f, v) for f, v in zip(fields, values)]))
+
+
+def _struct_new_default(stack: list[object], type_index: int, types: Sequence[DefinedType], type_ids: Sequence[int]) -> None:
+    fields = cast(StructType, types[type_index]).fields
+    stack.append(gc.Struct(type_ids[type_index], [gc.field_default(f) for f in fields]))
+
+
+def _array_new(stack: list[object], type_index: int, types: Sequence[DefinedType], type_ids: Sequence[int]) -> None:
+    length = cast(int, stack.pop())
+    element = cast(ArrayType, types[type_index]).element
+    stack.append(gc.array_new(type_ids[type_index], gc.stored(element, stack.pop()), length))
+
+
+def _array_new_default(stack: list[object], type_index: int, types: Sequence[DefinedType], type_ids: Sequence[int]) -> None:
+    length = cast(int, stack.pop())
+    element = cast(ArrayType, types[type_index]).element
+    stack.append(gc.array_new(type_ids[type_index], gc.field_default(element), length))
+
+
+def _array_new_fixed(stack: list[object], imm: tuple[int, int], types: Sequence[DefinedType], type_ids: Sequence[int]) -> None:
+    type_index, count = imm
+    element = cast(ArrayType, types[type_index]).element
+    values = stack[len(stack) - count :]
+    del stack[len(stack) - count :]
+    stack.append(gc.Array(type_ids[type_index], [gc.stored(element, v) for v in values]))
+
+
+# GC's constant instructions: each takes the stack, its immediate, the types and their ids.
+_GC: dict[str, Callable[[list[object], Any, Sequence[DefinedType], Sequence[int]], None]] = {
+    "struct.new": _struct_new,
+    "struct.new_default": _struct_new_default,
+    "array.new": _array_new,
+    "array.new_default": _array_new_default,
+    "array.new_fixed": _array_new_fixed,
+    "ref.i31": lambda stack, imm, types, ids: stack.append(cast(int, stack.pop()) & 0x7FFF_FFFF),
+    "any.convert_extern": lambda stack, imm, types, ids: stack.append(gc.internalize(stack.pop())),
+    "extern.convert_any": lambda stack, imm, types, ids: stack.append(gc.externalize(stack.pop())),
 }
 
 

@@ -76,7 +76,7 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "fn", "name", "store", "leaf", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "type_ids", "fn", "name", "store", "leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -89,6 +89,9 @@ class Func(FuncReference):
         self.type = func_type
         # An instance passes the id its module looked up once, saving a lookup per function.
         self.type_id = type_id(func_type) if known_type_id is None else known_type_id
+        # The run-time ids of the types of the module a wasm function belongs to, by index:
+        # what its parameters' references to defined types are checked against.
+        self.type_ids: tuple[int, ...] = ()
         self.fn = fn
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to
@@ -171,7 +174,7 @@ class Func(FuncReference):
         if len(args) != len(params):
             raise TypeError(f"{self._describe()} takes {len(params)} argument(s), got {len(args)}")
         try:
-            return tuple(to_internal(t, a) for t, a in zip(params, args))
+            return tuple(to_internal(t, a, self.type_ids) for t, a in zip(params, args))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{self._describe()}: {err}") from None
 

@@ -71,6 +71,7 @@ class FunctionSpace(Sequence[Func]):
         fn = self._make_fn(index) if self._make_fn is not None else _unbound
         name = module.function_names.get(index) or f"func[{index}]"
         func = Func(module.valid.func_types[index], fn, name, known_type_id=module.func_type_ids[index])
+        func.type_ids = module.type_ids
         func.store = self._store
         func.leaf = module.calls_nothing(index)
         self._funcs[index] = func

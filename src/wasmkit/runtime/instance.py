@@ -128,9 +128,9 @@ class Instance:
             except ValueError as err:
                 raise LinkError(str(err)) from None
         for glob in syntax.globals:
-            self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
+            self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)))
         self.elems: list[list[object]] = [
-            [evaluate_const(item, self.globals, self.funcs) for item in seg.init] for seg in syntax.elems
+            [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
         module.compiled(self.store.engine, self.store.metered).bind(self)

@@ -104,10 +104,16 @@ class Module:
 
     @cached_property
     def type_ids(self) -> tuple[int, ...]:
-        """The type id (`runtime.func.type_id`) of every type of the type section."""
+        """The type id (`runtime.func.type_id`) of every type of the type section; the
+        supertypes the types declare are registered for casts (`heap.register_supertype`)."""
         from .func import type_id
+        from .heap import register_supertype
 
-        return tuple(map(type_id, self.valid.type_keys))
+        ids = tuple(map(type_id, self.valid.type_keys))
+        for i, definition in enumerate(self.syntax.types):
+            for supertype in definition.supertypes:
+                register_supertype(ids[i], ids[supertype])
+        return ids
 
     @cached_property
     def func_type_ids(self) -> tuple[int, ...]:

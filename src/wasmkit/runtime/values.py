@@ -18,8 +18,10 @@ precision), v128 an unsigned int (or 16 bytes on the way in), references as insi
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
-from ..syntax.types import HeapType, RefType, ValType, ValueType
+from ..syntax.types import HeapType, ValType, ValueType
+from .heap import Array, Internalized, Struct, is_subtype_id
 
 __all__ = [
     "FuncReference",
@@ -83,10 +85,13 @@ class FuncReference:
     which itself converts values through this one."""
 
     __slots__ = ()
+    type_id: int  # the run-time id of the function's type (`Func.type_id`)
 
 
-def to_internal(vt: ValueType, value: object) -> object:
-    """A Python value as the engines hold it. TypeError or ValueError if it does not fit."""
+def to_internal(vt: ValueType, value: object, type_ids: Sequence[int] = ()) -> object:
+    """A Python value as the engines hold it. TypeError or ValueError if it does not fit.
+    A reference to a defined type is checked against its run-time id in `type_ids` (the
+    module's `Module.type_ids`), when given."""
     if vt is _I32 or vt is _I64:
         if not isinstance(value, int):
             raise TypeError(f"expected an int for {vt.text}, got {type(value).__name__}")
@@ -112,13 +117,55 @@ def to_internal(vt: ValueType, value: object) -> object:
     if vt is ValType.FUNCREF:
         if value is not None and not isinstance(value, FuncReference):
             raise TypeError(f"expected a Func or None for funcref, got {type(value).__name__}")
-    elif isinstance(vt, RefType):
+    elif vt.is_ref:
         if value is None:
             if not vt.nullable:
                 raise TypeError(f"expected a reference for {vt.text}, which is not nullable, got None")
-        elif (vt.heap is HeapType.FUNC or not isinstance(vt.heap, HeapType)) and not isinstance(value, FuncReference):
-            raise TypeError(f"expected a Func for {vt.text}, got {type(value).__name__}")
+            return None
+        return _reference(vt.heap, value, type_ids, vt.text)
     return value
+
+
+def _reference(heap: HeapType | int, value: object, type_ids: Sequence[int], text: str) -> object:
+    """A non-null Python value as a reference to `heap`: what it must be for each kind of
+    heap type (a host value given for an anyref is one seen as such, as `any.convert_extern`
+    makes)."""
+    if isinstance(heap, HeapType):
+        top = _TOP.get(heap)
+        if top is HeapType.EXTERN:
+            if heap is HeapType.NOEXTERN:
+                raise TypeError(f"expected None for {text}, got {type(value).__name__}")
+            return value
+        if top is HeapType.FUNC:
+            if heap is HeapType.NOFUNC or not isinstance(value, FuncReference):
+                raise TypeError(f"expected a Func for {text}, got {type(value).__name__}")
+            return value
+        if heap is HeapType.ANY and not isinstance(value, (Struct, Array, Internalized, int)):
+            return Internalized(value)
+        if not _HEAP_KINDS.get(heap, lambda v: False)(value):
+            raise TypeError(f"expected a value of {text}, got {type(value).__name__}")
+        return value
+    expected = type_ids[heap] if heap < len(type_ids) else None
+    if not isinstance(value, (Struct, Array, FuncReference)) or (
+        expected is not None and not is_subtype_id(value.type_id, expected)
+    ):
+        raise TypeError(f"expected a value of {text}, got {value!r}")
+    return value
+
+
+# The abstract heap types a host may hand a value of, and the top of their hierarchy.
+_TOP = {
+    HeapType.EXTERN: HeapType.EXTERN, HeapType.NOEXTERN: HeapType.EXTERN,
+    HeapType.FUNC: HeapType.FUNC, HeapType.NOFUNC: HeapType.FUNC,
+}  # fmt: skip
+_HEAP_KINDS = {
+    HeapType.ANY: lambda v: True,
+    HeapType.EQ: lambda v: type(v) is int or isinstance(v, (Struct, Array)),
+    HeapType.I31: lambda v: type(v) is int,
+    HeapType.STRUCT: lambda v: isinstance(v, Struct),
+    HeapType.ARRAY: lambda v: isinstance(v, Array),
+    HeapType.EXN: lambda v: True,
+}
 
 
 def to_api(vt: ValueType, value: object) -> object:

@@ -11,13 +11,14 @@ annotation, or be valid with a custom section that does not fit it.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import DecodeError, LinkError, ParseError, Trap, TrapKind, ValidationError, WasmError
 from ..opcodes import ALL_FEATURES, Feature
 from ..runtime.call import call_wasm
 from ..runtime.func import Func
+from ..runtime.heap import Array, Internalized, Struct
 from ..runtime.global_ import Global
 from ..runtime.instance import Extern, Instance
 from ..runtime.module import Module
@@ -310,6 +311,8 @@ def _describe_exception(err: Exception) -> str:
 def _value(value: Value) -> object:
     if value.type == ValType.EXTERNREF:
         return None if value.bits is None else HostRef(value.bits)
+    if value.type == ValType.ANYREF:  # `(ref.host N)`: host value N seen as an anyref
+        return None if value.bits is None else Internalized(HostRef(value.bits))
     return from_bits(value.type, value.bits)
 
 
@@ -325,13 +328,27 @@ def _nan_matches(kind: str, vt: ValueType, bits: int) -> bool:
     return bool(magnitude & quiet)
 
 
+def _any_reference(value: object) -> bool:
+    return True
+
+
+# What each reference pattern (`(ref.func)`, `(ref.struct)`, ...) asks of a non-null result.
+_REFERENCE_KINDS: dict[object, Callable[[object], bool]] = {
+    ValType.FUNCREF: lambda value: isinstance(value, Func),
+    ValType.EQREF: lambda value: type(value) is int or isinstance(value, (Struct, Array)),
+    ValType.I31REF: lambda value: type(value) is int,
+    ValType.STRUCTREF: lambda value: isinstance(value, Struct),
+    ValType.ARRAYREF: lambda value: isinstance(value, Array),
+}
+
+
 def _matches(pattern: Result, value: object) -> bool:
     if isinstance(pattern, Either):
         return any(_matches(option, value) for option in pattern.options)
     if isinstance(pattern, NanPattern):
         return isinstance(value, float) and _nan_matches(pattern.kind, pattern.type, to_bits(pattern.type, value))  # type: ignore[arg-type]
     if isinstance(pattern, RefPattern):
-        return value is not None and (isinstance(value, Func) if pattern.type == ValType.FUNCREF else True)
+        return value is not None and _REFERENCE_KINDS.get(pattern.type, _any_reference)(value)
     if isinstance(pattern, LanePatterns):
         width = 32 if pattern.shape == "f32x4" else 64
         vt = ValType.F32 if width == 32 else ValType.F64
@@ -347,7 +364,11 @@ def _matches(pattern: Result, value: object) -> bool:
     if value_type.is_ref:
         if pattern.bits is None:
             return value is None
-        return value == HostRef(pattern.bits) if value_type == ValType.EXTERNREF else isinstance(value, Func)
+        if value_type == ValType.EXTERNREF:
+            return value == HostRef(pattern.bits)
+        if value_type == ValType.ANYREF:
+            return value == Internalized(HostRef(pattern.bits))
+        return isinstance(value, Func)
     return to_bits(value_type, value) == pattern.bits
 
 

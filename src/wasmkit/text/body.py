@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..binary.code import encode_blocktype, encode_immediate
-from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
+from ..opcodes import BY_NAME, NULLABLE_CAST, SELECT_TYPED, Imm, Op
 from ..syntax.types import RefType, ValueType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
 from .lexer import ATOM, ID, RESERVED, Annotation, Form, Source, Token
@@ -28,6 +28,7 @@ __all__ = ["CodeContext", "parse_code", "parse_annotated_code", "take_i32", "tak
 _BLOCK, _LOOP, _IF, _ELSE, _END = 0x02, 0x03, 0x04, 0x05, 0x0B
 _OPEN_LABEL, _CLOSE_LABEL = 1, 2
 _NO_LOCALS = Space("local")  # constant expressions have none (a use is caught by validation)
+_NO_FIELDS = Space("field")  # a type with no field names (an index past the types is validation's)
 
 
 class CodeContext(Protocol):
@@ -42,7 +43,7 @@ class CodeContext(Protocol):
     datas: Space
     uses_data_index: bool
     wide_numbers: bool  # memarg offsets of 64 bits (memory64), not 32
-
+    field_names: list[Space]  # per type index, the names of a struct type's fields
 
     def block_type(self, cursor: Cursor) -> int | RefType: ...
 
@@ -433,7 +434,30 @@ class _CodeParser:
         elif kind is Imm.SHUFFLE:
             imm = _take_shuffle_lanes(cursor)
         elif kind is Imm.HEAPTYPE:
-            imm = cursor.take_heaptype(ctx.types)
+            if op in NULLABLE_CAST:  # ref.test and ref.cast name a reference type
+                target = cursor.take_reftype(ctx.types)
+                op = NULLABLE_CAST[op] if target.nullable else op
+                imm = target.heap
+            else:
+                imm = cursor.take_heaptype(ctx.types)
+        elif kind is Imm.TYPE_FIELD:
+            type_index = ctx.types.resolve(cursor)
+            fields = ctx.field_names[type_index] if type_index < len(ctx.field_names) else _NO_FIELDS
+            imm = (type_index, fields.resolve(cursor))
+        elif kind is Imm.TYPE_SIZE:
+            imm = (ctx.types.resolve(cursor), cursor.take_u32())
+        elif kind is Imm.TYPE_DATA:
+            imm = (ctx.types.resolve(cursor), ctx.datas.resolve(cursor))
+            ctx.uses_data_index = True
+        elif kind is Imm.TYPE_ELEM:
+            imm = (ctx.types.resolve(cursor), ctx.elems.resolve(cursor))
+        elif kind is Imm.TYPE_PAIR:
+            dst_type = ctx.types.resolve(cursor)
+            imm = (dst_type, ctx.types.resolve(cursor))
+        elif kind is Imm.BR_ON_CAST:
+            label = self.label(cursor)
+            source = cursor.take_reftype(ctx.types)
+            imm = (label, source, cursor.take_reftype(ctx.types))
         elif kind is Imm.ELEM:
             imm = ctx.elems.resolve(cursor)
         elif kind is Imm.DATA:

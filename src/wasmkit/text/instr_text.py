@@ -11,8 +11,8 @@ from typing import Any
 
 from ..binary.code import BLOCK_EMPTY, Instr, block_valtype
 from ..bits import MASK32
-from ..opcodes import Imm, Op
-from ..syntax.types import HeapType, RefType
+from ..opcodes import CASTS_TO_NULLABLE, NULLABLE_CAST, Imm, Op
+from ..syntax.types import HeapType, RefType, ValueType, ref_type
 from .numbers import format_f32, format_f64
 
 __all__ = ["format_immediates", "format_instr", "format_blocktype", "IndexNamer"]
@@ -43,6 +43,13 @@ def _memarg(op: Op, align: int, offset: int, memory: str = "") -> str:
     if align != op.align_log2:
         parts.append(f"align={1 << align}")
     return " ".join(parts)
+
+
+def _reftype(vt: ValueType, namer: IndexNamer) -> str:
+    """A reference type, its type index (if any) named."""
+    if isinstance(vt, RefType) and not isinstance(vt.heap, HeapType):
+        return f"(ref {'null ' if vt.nullable else ''}{namer('type', vt.heap)})"
+    return vt.text
 
 
 def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
@@ -95,7 +102,22 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
         types = " ".join(vt.text for vt in imm)
         return f"(result {types})" if types else "(result)"
     if kind is Imm.HEAPTYPE:
+        if op in NULLABLE_CAST or op in CASTS_TO_NULLABLE:  # ref.test and ref.cast: a reference type
+            return _reftype(ref_type(op in CASTS_TO_NULLABLE, imm), namer)
         return imm.text if isinstance(imm, HeapType) else namer("type", imm)
+    if kind is Imm.TYPE_FIELD:
+        return f"{namer('type', imm[0])} {imm[1]}"
+    if kind is Imm.TYPE_SIZE:
+        return f"{namer('type', imm[0])} {imm[1]}"
+    if kind is Imm.TYPE_DATA:
+        return f"{namer('type', imm[0])} {namer('data', imm[1])}"
+    if kind is Imm.TYPE_ELEM:
+        return f"{namer('type', imm[0])} {namer('elem', imm[1])}"
+    if kind is Imm.TYPE_PAIR:
+        return f"{namer('type', imm[0])} {namer('type', imm[1])}"
+    if kind is Imm.BR_ON_CAST:
+        label, source, target = imm
+        return f"{namer('label', label)} {_reftype(source, namer)} {_reftype(target, namer)}"
     if kind is Imm.TABLE_INIT:
         elem_index, table_index = imm
         return f"{namer('table', table_index)} {namer('elem', elem_index)}"

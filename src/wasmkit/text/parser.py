@@ -604,7 +604,7 @@ class _ModuleParser:
         if form is not None:
             return self.expr(Cursor(self.source, form))
         item = cursor.peek()
-        if isinstance(item, Form) and item.head not in (None, "item", "memory", "table"):
+        if isinstance(item, Form) and item.head not in (None, "item", "memory", "table", "ref"):
             cursor.pos += 1
             return self.single_expr(item)
         return None

@@ -91,9 +91,23 @@ class LanePatterns:
     lanes: tuple[Union[int, NanPattern], ...]
 
 
+# The reference results a script writes `(ref.KIND)` (any non-null reference of the kind) or,
+# for func, extern and host (a host value seen as an anyref), `(ref.KIND N)`.
+_REFERENCE_RESULTS = {
+    "ref.func": ValType.FUNCREF,
+    "ref.extern": ValType.EXTERNREF,
+    "ref.host": ValType.ANYREF,
+    "ref.any": ValType.ANYREF,
+    "ref.eq": ValType.EQREF,
+    "ref.i31": ValType.I31REF,
+    "ref.struct": ValType.STRUCTREF,
+    "ref.array": ValType.ARRAYREF,
+}
+
 @dataclass(frozen=True)
 class RefPattern:
-    """`(ref.func)` or `(ref.extern)` without a value: any non-null reference of that kind."""
+    """`(ref.func)`, `(ref.extern)`, `(ref.struct)`, ... without a value: any non-null
+    reference of that kind."""
 
     type: ValueType
 
@@ -386,13 +400,17 @@ class _Reader:
         cursor = Cursor(self.source, item)
         head = item.head
         if head == "ref.null":
+            if cursor.at_end():  # a null of any type
+                return Value(ValType.NULLREF, None)
             heap = cursor.take_heaptype()
             cursor.expect_end()
             return Value(ref_type(True, heap), None)
-        if head in ("ref.func", "ref.extern"):
-            reference = ValType.FUNCREF if head == "ref.func" else ValType.EXTERNREF
+        reference = _REFERENCE_RESULTS.get(head)
+        if reference is not None:
             if cursor.at_end():
                 return RefPattern(reference)
+            if reference not in (ValType.FUNCREF, ValType.EXTERNREF, ValType.ANYREF):
+                unexpected(cursor, cursor.peek())
             value = cursor.take_u32()
             cursor.expect_end()
             return Value(reference, value)

@@ -27,6 +27,10 @@ class Context:
     func_type_indices: Sequence[int] = ()  # each function's type index, for `ref.func`'s type
     rel: TypeRelation = field(default_factory=lambda: TypeRelation(()))
 
+    def defined_type(self, index: int) -> DefinedType:
+        """Type `index`, whatever its kind."""
+        return _lookup(self.types, index, "type")
+
     def type(self, index: int) -> FuncType:
         """Type `index`, which must be a function type."""
         found = _lookup(self.types, index, "type")

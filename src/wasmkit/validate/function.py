@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
-from ..opcodes import ALL, ALL_FEATURES, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
-from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
+from ..opcodes import ALL, ALL_FEATURES, CASTS_TO_NULLABLE, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
+from ..syntax.types import FieldType, FuncType, HeapType, PackedType, RefType, ValType, ValueType, ref_type
 from .context import Context, LocalTypes
 from .subtyping import UNKNOWN
 
@@ -43,7 +43,13 @@ _CONST_OPS = frozenset(
     {"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func", "global.get", "end"}
 )
 _EXTENDED_CONST_OPS = frozenset({"i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"})
-_ALL_CONST_OPS = _CONST_OPS | _EXTENDED_CONST_OPS
+# GC's allocations and conversions are constant too (their feature is checked as any
+# instruction's).
+_GC_CONST_OPS = frozenset({
+    "struct.new", "struct.new_default", "array.new", "array.new_default", "array.new_fixed", "ref.i31",
+    "any.convert_extern", "extern.convert_any",
+})  # fmt: skip
+_ALL_CONST_OPS = _CONST_OPS | _EXTENDED_CONST_OPS | _GC_CONST_OPS
 _LOCAL_GET = 0x20
 _I32_CONST = 0x41
 # Immediates that need checking against the context (memory, lanes, segments).
@@ -86,7 +92,7 @@ def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple
                 unset.update(range(start, start + count))
             start += count
     local_types: Sequence[ValueType] = list(locals_) if len(locals_) <= 100_000 else locals_
-    _BodyChecker(ctx, local_types, func_type.results, unset).run(body)
+    _Checker(ctx, local_types, func_type.results, unset).run(body)
 
 
 def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
@@ -111,7 +117,7 @@ def check_const_expr(ctx: Context, expr: bytes, expected: ValueType, features: f
             raise ValidationError("constant expression required", offset=instr.offset)
         if instr.op.name == "global.get" and ctx.global_(instr.imm).mutable:
             raise ValidationError("constant expression required", offset=instr.offset)
-    _BodyChecker(ctx, (), (expected,), set()).run(expr)
+    _Checker(ctx, (), (expected,), set()).run(expr)
 
 
 class _BodyChecker:
@@ -511,7 +517,7 @@ class _BodyChecker:
 
     def ref_null(self, heap: HeapType | int) -> None:
         if not isinstance(heap, HeapType):
-            self.ctx.type(heap)
+            self.ctx.defined_type(heap)
         self.vals.append(ref_type(True, heap))
 
     def ref_is_null(self, _: None) -> None:
@@ -577,6 +583,205 @@ class _BodyChecker:
         self.pop_all((tt.address_type, I32, I32))
 
 
+class _Checker(_BodyChecker):
+    """The body checker complete: with the rules of the GC instructions (struct, array, i31,
+    casts, conversions), kept apart from the core ones for reading."""
+
+    __slots__ = ()
+
+    def push_new(self, type_index: int) -> None:
+        self.vals.append(RefType(False, type_index))
+
+    def struct_new(self, type_index: int) -> None:
+        struct = self.ctx.struct_type(type_index)
+        self.pop_all([field.unpacked for field in struct.fields])
+        self.push_new(type_index)
+
+    def struct_new_default(self, type_index: int) -> None:
+        struct = self.ctx.struct_type(type_index)
+        if not all(field.unpacked.defaultable for field in struct.fields):
+            raise ValidationError("field type is not defaultable")
+        self.push_new(type_index)
+
+    def field(self, imm: tuple[int, int]) -> FieldType:
+        type_index, field_index = imm
+        fields = self.ctx.struct_type(type_index).fields
+        if field_index >= len(fields):
+            raise ValidationError(f"unknown field {field_index}")
+        return fields[field_index]
+
+    def struct_get(self, imm: tuple[int, int]) -> None:
+        self.get(self.field(imm), imm[0], packed=False, what="field")
+
+    def struct_get_packed(self, imm: tuple[int, int]) -> None:
+        self.get(self.field(imm), imm[0], packed=True, what="field")
+
+    def get(self, field: FieldType, type_index: int, packed: bool, what: str) -> None:
+        """A struct.get or array.get: `packed` says whether the instruction sign- or
+        zero-extends, which the field must match."""
+        if isinstance(field.storage, PackedType) != packed:
+            raise ValidationError(f"{what} is {'unpacked' if packed else 'packed'}")
+        if what == "array":
+            self.pop(I32)
+        self.pop(RefType(True, type_index))
+        self.vals.append(field.unpacked)
+
+    def struct_set(self, imm: tuple[int, int]) -> None:
+        field = self.field(imm)
+        if not field.mutable:
+            raise ValidationError("immutable field")
+        self.pop(field.unpacked)
+        self.pop(RefType(True, imm[0]))
+
+    def element(self, type_index: int, mutable: bool = False) -> FieldType:
+        element = self.ctx.array_type(type_index).element
+        if mutable and not element.mutable:
+            raise ValidationError("immutable array")
+        return element
+
+    def numeric_element(self, type_index: int, mutable: bool = False) -> FieldType:
+        element = self.element(type_index, mutable)
+        if element.unpacked.is_ref:
+            raise ValidationError("array type is not numeric or vector")
+        return element
+
+    def element_segment_fits(self, type_index: int, elem_index: int, mutable: bool = False) -> None:
+        element = self.element(type_index, mutable)
+        segment_type = self.ctx.elem(elem_index)
+        if not self.matches(segment_type, element.unpacked):
+            raise ValidationError(
+                f"type mismatch: element segment's type {segment_type.text} does not match array's field type {element.text}"
+            )
+
+    def array_new(self, type_index: int) -> None:
+        element = self.element(type_index)
+        self.pop(I32)
+        self.pop(element.unpacked)
+        self.push_new(type_index)
+
+    def array_new_default(self, type_index: int) -> None:
+        if not self.element(type_index).unpacked.defaultable:
+            raise ValidationError("array type is not defaultable")
+        self.pop(I32)
+        self.push_new(type_index)
+
+    def array_new_fixed(self, imm: tuple[int, int]) -> None:
+        type_index, count = imm
+        element = self.element(type_index)
+        for _ in range(count):
+            self.pop(element.unpacked)
+        self.push_new(type_index)
+
+    def array_new_data(self, imm: tuple[int, int]) -> None:
+        type_index, data_index = imm
+        self.numeric_element(type_index)
+        self.ctx.data(data_index)
+        self.pop_all((I32, I32))
+        self.push_new(type_index)
+
+    def array_new_elem(self, imm: tuple[int, int]) -> None:
+        type_index, elem_index = imm
+        self.element_segment_fits(type_index, elem_index)
+        self.pop_all((I32, I32))
+        self.push_new(type_index)
+
+    def array_get(self, type_index: int) -> None:
+        self.get(self.element(type_index), type_index, packed=False, what="array")
+
+    def array_get_packed(self, type_index: int) -> None:
+        self.get(self.element(type_index), type_index, packed=True, what="array")
+
+    def array_set(self, type_index: int) -> None:
+        element = self.element(type_index, mutable=True)
+        self.pop_all((RefType(True, type_index), I32, element.unpacked))
+
+    def array_fill(self, type_index: int) -> None:
+        element = self.element(type_index, mutable=True)
+        self.pop_all((RefType(True, type_index), I32, element.unpacked, I32))
+
+    def array_copy(self, imm: tuple[int, int]) -> None:
+        dst, src = imm
+        dst_element = self.element(dst, mutable=True)
+        src_element = self.element(src)
+        if not self.ctx.rel.storage_matches(src_element.storage, dst_element.storage):
+            raise ValidationError("array types do not match")
+        self.pop_all((RefType(True, dst), I32, RefType(True, src), I32, I32))
+
+    def array_init_data(self, imm: tuple[int, int]) -> None:
+        type_index, data_index = imm
+        self.numeric_element(type_index, mutable=True)
+        self.ctx.data(data_index)
+        self.pop_all((RefType(True, type_index), I32, I32, I32))
+
+    def array_init_elem(self, imm: tuple[int, int]) -> None:
+        type_index, elem_index = imm
+        self.element_segment_fits(type_index, elem_index, mutable=True)
+        self.pop_all((RefType(True, type_index), I32, I32, I32))
+
+    def cast_target(self, heap: HeapType | int, nullable: bool) -> ValueType:
+        """The type a ref.test or ref.cast names; its operand may be any reference of that
+        type's hierarchy."""
+        target = ref_type(nullable, heap)
+        self.ctx.rel.check_valtype(target)
+        self.pop(ref_type(True, self.ctx.rel.top(heap)))
+        return target
+
+    def ref_test(self, heap: HeapType | int) -> None:
+        self.cast_target(heap, nullable=False)
+        self.vals.append(I32)
+
+    def ref_test_null(self, heap: HeapType | int) -> None:
+        self.cast_target(heap, nullable=True)
+        self.vals.append(I32)
+
+    def ref_cast(self, heap: HeapType | int) -> None:
+        self.vals.append(self.cast_target(heap, nullable=False))
+
+    def ref_cast_null(self, heap: HeapType | int) -> None:
+        self.vals.append(self.cast_target(heap, nullable=True))
+
+    def cast_branch(self, imm: tuple[int, ValueType, ValueType], on_fail: bool) -> None:
+        """br_on_cast (branch with the cast value) and br_on_cast_fail (branch with the
+        value when the cast fails); what stays on the stack is the other outcome."""
+        label, source, target = imm
+        rel = self.ctx.rel
+        rel.check_valtype(source)
+        rel.check_valtype(target)
+        if not rel.matches(target, source):
+            raise ValidationError(f"type mismatch on cast: type {target.text} does not match {source.text}")
+        # What a failed cast leaves: the source type, non-null if the target took the nulls.
+        rest = ref_type(False, source.heap) if target.nullable else source
+        sent, kept = (rest, target) if on_fail else (target, rest)
+        types = self.label_types(label)
+        if not types or not rel.matches(sent, types[-1]):
+            raise ValidationError(f"type mismatch: instruction requires type {sent.text} but label has {_names(types)}")
+        self.pop(source)
+        self.vals.extend(self.pop_all(types[:-1]))
+        self.vals.append(kept)
+
+    def br_on_cast(self, imm: tuple[int, ValueType, ValueType]) -> None:
+        self.cast_branch(imm, on_fail=False)
+
+    def br_on_cast_fail(self, imm: tuple[int, ValueType, ValueType]) -> None:
+        self.cast_branch(imm, on_fail=True)
+
+    def convert(self, source: HeapType, target: HeapType) -> None:
+        """any.convert_extern and extern.convert_any keep nullability."""
+        t = self.pop(ref_type(True, source))
+        nullable = t != UNKNOWN and t.nullable  # type: ignore[union-attr]
+        self.vals.append(ref_type(nullable, target))
+
+    def any_convert_extern(self, _: None) -> None:
+        self.convert(HeapType.EXTERN, HeapType.ANY)
+
+    def extern_convert_any(self, _: None) -> None:
+        self.convert(HeapType.ANY, HeapType.EXTERN)
+
+    def ref_i31(self, _: None) -> None:
+        self.pop(I32)
+        self.vals.append(RefType(False, HeapType.I31))
+
+
 # The method of _BodyChecker that types each instruction the table leaves to a rule.
 _RULES = {
     "unreachable": "unreachable_", "block": "block", "loop": "loop", "if": "if_", "else": "else_",
@@ -590,11 +795,21 @@ _RULES = {
     "ref.is_null": "ref_is_null", "ref.func": "ref_func", "call_ref": "call_ref",
     "return_call_ref": "return_call_ref", "ref.as_non_null": "ref_as_non_null",
     "br_on_null": "br_on_null", "br_on_non_null": "br_on_non_null",
+    "struct.new": "struct_new", "struct.new_default": "struct_new_default", "struct.get": "struct_get",
+    "struct.get_s": "struct_get_packed", "struct.get_u": "struct_get_packed", "struct.set": "struct_set",
+    "array.new": "array_new", "array.new_default": "array_new_default", "array.new_fixed": "array_new_fixed",
+    "array.new_data": "array_new_data", "array.new_elem": "array_new_elem", "array.get": "array_get",
+    "array.get_s": "array_get_packed", "array.get_u": "array_get_packed", "array.set": "array_set",
+    "array.fill": "array_fill", "array.copy": "array_copy", "array.init_data": "array_init_data",
+    "array.init_elem": "array_init_elem", "ref.test": "ref_test", "ref.cast": "ref_cast",
+    "br_on_cast": "br_on_cast", "br_on_cast_fail": "br_on_cast_fail",
+    "any.convert_extern": "any_convert_extern", "extern.convert_any": "extern_convert_any",
+    "ref.i31": "ref_i31",
 }  # fmt: skip
 # local.get has no method: the main loop handles it inline.
 _RULE_BY_OP: list = [
     None
     if op.params is not None or op.name == "local.get"
-    else getattr(_BodyChecker, "select_typed" if op is SELECT_TYPED else _RULES[op.name])
+    else getattr(_Checker, "select_typed" if op is SELECT_TYPED else _RULES[op.name] + ("_null" if op in CASTS_TO_NULLABLE else ""))
     for op in ALL
 ]

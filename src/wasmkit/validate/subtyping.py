@@ -56,6 +56,13 @@ ABSTRACT_SUPERTYPES: dict[HeapType, frozenset[HeapType]] = {
     _H.EXN: frozenset({_H.EXN}),
     _H.NOEXN: frozenset({_H.NOEXN, _H.EXN}),
 }
+# The top of each abstract heap type's hierarchy.
+_TOP = {
+    **dict.fromkeys((_H.ANY, _H.EQ, _H.I31, _H.STRUCT, _H.ARRAY, _H.NONE), _H.ANY),
+    **dict.fromkeys((_H.FUNC, _H.NOFUNC), _H.FUNC),
+    **dict.fromkeys((_H.EXTERN, _H.NOEXTERN), _H.EXTERN),
+    **dict.fromkeys((_H.EXN, _H.NOEXN), _H.EXN),
+}
 # The bottom under the defined types of each kind.
 _BOTTOM = {_H.FUNC: _H.NOFUNC, _H.STRUCT: _H.NONE, _H.ARRAY: _H.NONE}
 
@@ -157,6 +164,12 @@ class TypeRelation:
         return found
 
     # -- subtyping --
+
+    def top(self, heap: HeapType | int) -> HeapType:
+        """The top of the hierarchy a heap type is in: any, func, extern or exn."""
+        if not isinstance(heap, HeapType):
+            return _H.FUNC if self.kind(heap) is _H.FUNC else _H.ANY
+        return _TOP[heap]
 
     def kind(self, index: int) -> HeapType:
         """The abstract heap type right over a defined type: func, struct or array."""

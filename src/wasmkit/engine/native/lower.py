@@ -732,12 +732,6 @@ class _Lowering:
         reference = self.stack.pop()
         self.stack.append(self.bool32(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0))))
 
-    def c_ref_eq(self, imm: object = None) -> None:
-        """Two references are equal when their handles are (one per referenced object)."""
-        second = self.stack.pop()
-        first = self.stack.pop()
-        self.stack.append(self.bool32(self.builder.icmp_unsigned("==", first, second)))
-
     def c_ref_func(self, index: int) -> None:
         self.stack.extend(self.helper(Helper.REF_FUNC, [ir.Constant(I32, index)], results=1))
 
@@ -870,7 +864,6 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "table.grow": _Lowering.c_table_grow,
     "table.fill": _Lowering.c_table_fill,
     "ref.null": _Lowering.c_ref_null,
-    "ref.eq": _Lowering.c_ref_eq,
     "ref.is_null": _Lowering.c_ref_is_null,
     "ref.func": _Lowering.c_ref_func,
 }

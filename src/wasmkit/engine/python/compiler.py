@@ -43,6 +43,7 @@ from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
+from .gc_instructions import GC_HANDLERS
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
@@ -576,11 +577,6 @@ class _FunctionCompiler:
     def ref_func(self, op: Op, index: int) -> None:
         self.push(f"F{index}", SIMPLE)
 
-    def ref_eq(self, op: Op, imm: object) -> None:
-        second = self.pop()
-        first = self.pop()
-        flags = (first.flags | second.flags) & (IMPURE | STATE)
-        self.push(f"({first.text} is {second.text})", flags, max(first.depth, second.depth) + 1)
 
     # -- calls --
 
@@ -621,18 +617,24 @@ class _FunctionCompiler:
         self.materialise(len(self.stack) - 1)
         return self.stack[-1]
 
-    def br_on_null(self, op: Op, depth: int) -> None:
+    def conditional_branch(self, op: Op, depth: int, condition: Callable[[str], str], keep: bool) -> None:
+        """A branch on the reference on top: taken when `condition` (of the reference's slot)
+        holds, with the reference as the label's last value if `keep`, else without it; the
+        reference is on the stack again after."""
         reference = self.ref_in_slot()
-        self.pop()
-        self.stack.append(_Entry(f"{reference.text} is None", SIMPLE))
+        if not keep:
+            self.pop()
+        self.stack.append(_Entry(condition(reference.text), SIMPLE))
         self.br_if(op, depth)
-        self.stack.append(reference)
+        if not keep:
+            self.stack.append(reference)
+
+    def br_on_null(self, op: Op, depth: int) -> None:
+        self.conditional_branch(op, depth, lambda reference: f"{reference} is None", keep=False)
 
     def br_on_non_null(self, op: Op, depth: int) -> None:
-        reference = self.ref_in_slot()
-        self.stack.append(_Entry(f"{reference.text} is not None", SIMPLE))
-        self.br_if(op, depth)
-        self.pop()
+        self.conditional_branch(op, depth, lambda reference: f"{reference} is not None", keep=True)
+        self.pop()  # not taken: the reference was null
 
     # -- control --
 
@@ -1181,7 +1183,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "ref.as_non_null": _FunctionCompiler.ref_as_non_null,
     "br_on_null": _FunctionCompiler.br_on_null,
     "br_on_non_null": _FunctionCompiler.br_on_non_null,
-    "ref.eq": _FunctionCompiler.ref_eq,
+    **GC_HANDLERS,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from ...binary import write_module
 from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
-from ...runtime import bulk, refs
+from ...runtime import bulk, gc, refs
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
 from .cache import CodeCache
+from .gc_instructions import GC_NAMES, gc_names
 from .compiler import CompileError, ModuleLayout, compile_function, memory_suffix
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def _base_namespace() -> dict[str, object]:
         names[f"p{suffix}"] = packer.pack_into
     names["trap_unreachable"] = _trap_unreachable
     names["call_indirect"] = bulk.indirect_callee
+    names.update((name, getattr(gc, name)) for name in GC_NAMES)
     names["ref_callee"] = refs.ref_callee
     names["ref_as_non_null"] = refs.ref_as_non_null
     names["table_get"] = bulk.table_get
@@ -102,6 +104,7 @@ class PythonCompiledModule:
         # the same for every instance, so made once.
         self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
         self._type_ids = {f"TY{i}": type_id(key) for i, key in enumerate(valid.type_keys)}
+        self._gc_names = gc_names(valid)
         self._names_registered = False
 
     def code(self, index: int) -> CodeType:
@@ -150,6 +153,7 @@ class PythonCompiledModule:
             ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
         ns.update(self._type_ids)
+        ns.update(self._gc_names)
         shared = self.layout.shared_globals
         for i, glob in enumerate(instance.globals):
             if i in shared:
@@ -231,6 +235,8 @@ def _bind_segments(ns: dict[str, object], instance: BoundInstance) -> None:
         elems[segment] = []
 
     ns.update(
+        DATAS=datas,
+        ELEMS=elems,
         memory_init=memory_init,
         memory_init_in=memory_init_in,
         data_drop=data_drop,
