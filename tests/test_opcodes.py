@@ -21,6 +21,9 @@ def test_feature_counts_match_webassembly_2_0() -> None:
     assert counts[Feature.SATURATING_FLOAT_TO_INT] == 8
     assert counts[Feature.BULK_MEMORY] == 7
     assert counts[Feature.REFERENCE_TYPES] == 9
+    # threads: notify, two waits and fence, 7 loads, 7 stores, 6 read-modify-writes and cmpxchg at 7 widths
+    assert counts[Feature.THREADS] == 4 + 7 + 7 + 7 * 7
+    assert all(op.atomic == (op.imm is Imm.MEMARG) for op in ALL if op.feature is Feature.THREADS)
     assert all(op.prefix == PREFIX_SIMD for op in ALL if op.feature is Feature.SIMD)
 
 
@@ -42,12 +45,15 @@ def test_memory_instructions_know_their_width() -> None:
 
 def test_memory_instructions_describe_their_access() -> None:
     """What the engines derive every load and store from: the value type, and whether the
-    access is narrower than the value (then the width the mnemonic names) and sign-extends."""
+    access is narrower than the value (then the width the mnemonic names) and sign-extends. An
+    atomic instruction's value is its value operand (stored, added, expected or awaited)."""
     memory = [op for op in ALL if op.imm in (Imm.MEMARG, Imm.MEMLANE)]
     full = {op.valtype: op.width for op in memory if not op.narrow}
     assert full == {ValType.I32: 4, ValType.I64: 8, ValType.F32: 4, ValType.F64: 8, ValType.V128: 16}
     for op in memory:
-        assert op.params is not None and op.valtype == (op.results[0] if op.results else op.params[-1]), op
+        assert op.params is not None and op.results is not None, op
+        operand = op.params[1] if op.atomic and len(op.params) > 1 else None
+        assert op.valtype == (operand or (op.results[0] if op.results else op.params[-1])), op
         assert op.narrow == (op.width < full[op.valtype]), op
         assert op.signed == (op.narrow and op.name.endswith("_s")), op
     assert [op.name for op in memory if op.signed] == [
@@ -83,6 +89,7 @@ _SAMPLE_IMMEDIATES = {
     Imm.TABLE_COPY: (0, 0),
     Imm.MEMORY_INIT: (0, 0),
     Imm.MEMORY_COPY: (0, 0),
+    Imm.ZERO: 0,
 }
 _CONTROL = ("block", "loop", "if", "else", "end")
 
@@ -107,7 +114,7 @@ def test_every_instruction_agrees_with_wabt(tmp_path: Path) -> None:
         " (func (local i32)\n  " + "\n  ".join(lines) + "\n  block loop end end if nop else nop end))\n"
     )
     wasm = tmp_path / "all.wasm"
-    subprocess.run([tool("wat2wasm"), "--no-check", str(wat), "-o", str(wasm)], check=True, capture_output=True)
+    subprocess.run([tool("wat2wasm"), "--no-check", "--enable-threads", str(wat), "-o", str(wasm)], check=True, capture_output=True)
     body = read_module(wasm.read_bytes()).funcs[0].body
     expected = b"".join(encode_instruction(op, _sample(op)) for op in ops)
     expected += bytes.fromhex("02 40 03 40 0b 0b 04 40 01 05 01 0b 0b")

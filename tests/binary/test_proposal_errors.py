@@ -8,6 +8,7 @@ import pytest
 
 from wasmkit.binary import read_module
 from wasmkit.errors import DecodeError
+from wasmkit.opcodes import WASM_2_0
 
 HEADER = b"\0asm\1\0\0\0"
 
@@ -36,7 +37,6 @@ CASES = {
     "rec group": (_section(1, b"\x4e\x00"), "malformed function type: rec (GC proposal"),
     "tag section": (b"\x0d\x01\x00", "malformed section id: the tag section (exception handling proposal"),
     "tag import": (_section(2, b"\x01a\x01b\x04\x00\x00"), "malformed import kind: a tag (exception handling proposal"),
-    "shared memory": (_section(5, b"\x03\x01\x02"), "integer too large: shared memory (threads proposal"),
     "memory64": (_section(5, b"\x04\x01"), "integer too large: 64-bit limits (memory64 proposal"),
     "table64": (_section(4, b"\x70\x05\x01\x02"), "integer too large: 64-bit limits (memory64 proposal"),
 }
@@ -48,7 +48,6 @@ BODY_CASES = {
     "return_call_ref": (b"\x15\x00", "illegal opcode 15: return_call_ref (tail call proposal"),
     "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
     "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
-    "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),
     "second memory": (b"\x3f\x01\x1a", "zero byte expected: a memory index (multi-memory proposal"),
 }
 
@@ -89,3 +88,25 @@ def test_other_faults_keep_the_plain_words() -> None:
     assert _error(HEADER + _section(1, b"\x60\x01\x55\x00")) == "malformed value type"
     assert _error(_func_body(b"\xff")) == "illegal opcode ff"
     assert _error(HEADER + _section(5, b"\x08\x01")) == "integer too large"
+
+
+def test_shared_memory_flags_are_malformed_without_threads() -> None:
+    """WebAssembly 2.0 reads the limits flags as one bit, as its testsuite expects; with
+    threads (on by default) 0x02 and 0x03 are a shared memory."""
+    shared = HEADER + _section(5, b"\x03\x01\x02")
+    with pytest.raises(DecodeError) as err:
+        read_module(shared, WASM_2_0)
+    assert err.value.message == "integer too large: a shared memory (threads proposal, not enabled)"
+    memory = read_module(shared).mems[0]
+    assert memory.shared and (memory.limits.min, memory.limits.max) == (1, 2)
+
+
+def test_a_shared_table_is_malformed() -> None:
+    assert _error(HEADER + _section(4, b"\x70\x03\x01\x02")) == (
+        "integer too large: a shared table (threads proposal: only memories can be shared)"
+    )
+
+
+def test_unknown_atomic_instructions_and_a_nonzero_fence_flag_are_malformed() -> None:
+    assert _error(_func_body(b"\xfe\x04")) == "illegal opcode fe 4"
+    assert _error(_func_body(b"\xfe\x03\x01")) == "zero flag expected"

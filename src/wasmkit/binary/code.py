@@ -19,6 +19,7 @@ SELECT_T       a tuple of value types
 REFTYPE        a ValType
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
                MEMORY_INIT: data, memory)
+ZERO           0 (the byte must be zero)
 others         the index
 =============  ==========================================================================
 """
@@ -178,6 +179,15 @@ def _read_zero(data: bytes, pos: int) -> tuple[int, int]:
     return 0, pos + 1
 
 
+def _read_zero_flag(data: bytes, pos: int) -> tuple[int, int]:
+    """atomic.fence's reserved byte (an ordering to come), which is no index."""
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    if data[pos] != 0:
+        raise DecodeError("zero flag expected", pos)
+    return 0, pos + 1
+
+
 def _read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     align, end = read_u32(data, pos)
     if align >= 32:
@@ -265,6 +275,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.TABLE_COPY: _read_pair,
     Imm.MEMORY_INIT: _read_memory_init,
     Imm.MEMORY_COPY: _read_memory_copy,
+    Imm.ZERO: _read_zero_flag,
 }
 
 # The immediate reader of each op, indexed by `Op.index` (None: no immediates).
@@ -355,6 +366,8 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return write_unsigned(imm[0]) + write_unsigned(imm[1]) + bytes((imm[2],))
     if kind is Imm.MEMORY:
         return write_unsigned(imm)
+    if kind is Imm.ZERO:
+        return b"\x00"
     if kind is Imm.F32:
         return imm.to_bytes(4, "little")
     if kind is Imm.F64:

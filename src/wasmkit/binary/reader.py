@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import DecodeError
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -74,17 +75,24 @@ class SectionSpan:
     name: str = ""
 
 
-def read_module(data: bytes | bytearray | memoryview) -> Module:
-    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed."""
-    return read_module_layout(data)[0]
+def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
+
+    `features` matter where an encoding means something only with a feature: without threads,
+    the limits flags of a shared memory (0x02, 0x03) are malformed, as WebAssembly 2.0 reads
+    them ("integer too large"); everything else a later feature adds is read, and left to
+    `validate` to refuse."""
+    return read_module_layout(data, features)[0]
 
 
-def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
+def read_module_layout(
+    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES
+) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data))
+    reader = _Reader(bytes(data), Feature.THREADS in features)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -133,7 +141,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0xD5: ("br_on_null", "function references"),
         0xD6: ("br_on_non_null", "function references"),
         0xFB: ("a struct, array or i31 instruction", "GC"),
-        0xFE: ("an atomic instruction", "threads"),
     },
     "malformed section id": {13: ("the tag section", "exception handling")},
     "malformed import kind": {4: ("a tag", "exception handling")},
@@ -143,10 +150,12 @@ _PROPOSAL_BYTES["malformed reference type"] = _PROPOSAL_BYTES["malformed value t
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
-def _limits_note(err: DecodeError, flags: int) -> DecodeError:
+def _limits_note(err: DecodeError, flags: int, of_memory: bool) -> DecodeError:
     """A limits flags byte beyond 2.0's: shared (threads) or 64-bit indices (memory64)."""
     if flags in (2, 3):
-        return _with_note(err, "shared memory", "threads")
+        if not of_memory:
+            return DecodeError(f"{err.message}: a shared table (threads proposal: only memories can be shared)", err.offset)
+        return DecodeError(f"{err.message}: a shared memory (threads proposal, not enabled)", err.offset)
     if flags in range(4, 8):
         return _with_note(err, "64-bit limits", "memory64")
     return err
@@ -175,8 +184,9 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
 
 
 class _Reader:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, threads: bool = True) -> None:
         self.data = data
+        self.threads = threads  # shared memories can be read
         self.pos = 0
         self.uses_data_index = False
         self.spans: list[SectionSpan] = []
@@ -230,15 +240,25 @@ class _Reader:
         vt, self.pos = read_reftype(self.data, self.pos)
         return vt
 
-    def limits(self) -> Limits:
+    def limits(self, of_memory: bool = False) -> Limits:
         flag_at = self.pos
         try:
             flag, self.pos = read_unsigned(self.data, self.pos, 1)
         except DecodeError as err:
-            raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0) from None
+            raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0, of_memory) from None
         minimum = self.u32()
         maximum = self.u32() if flag else None
         return Limits(minimum, maximum)
+
+    def memory_type(self) -> MemoryType:
+        """Limits whose flags may say shared (threads): 0x02 without a maximum (which the
+        validator refuses), 0x03 with one."""
+        if self.threads and self.pos < len(self.data) and self.data[self.pos] in (2, 3):
+            flag = self.byte()
+            minimum = self.u32()
+            maximum = self.u32() if flag & 1 else None
+            return MemoryType(Limits(minimum, maximum), shared=True)
+        return MemoryType(self.limits(of_memory=True))
 
     def global_type(self) -> GlobalType:
         vt = self.valtype()
@@ -328,7 +348,7 @@ class _Reader:
         if section_id == SectionId.TABLE:
             return "tables", tuple(self.vec(self.table_type))
         if section_id == SectionId.MEMORY:
-            return "mems", tuple(self.vec(lambda: MemoryType(self.limits())))
+            return "mems", tuple(self.vec(self.memory_type))
         if section_id == SectionId.GLOBAL:
             return "globals", tuple(self.vec(self.global_))
         if section_id == SectionId.EXPORT:
@@ -367,7 +387,7 @@ class _Reader:
         elif kind == ExternKind.TABLE:
             desc = self.table_type()
         elif kind == ExternKind.MEMORY:
-            desc = MemoryType(self.limits())
+            desc = self.memory_type()
         elif kind == ExternKind.GLOBAL:
             desc = self.global_type()
         else:

@@ -80,10 +80,15 @@ def _func_type(ft: FuncType) -> bytes:
     return b"\x60" + _vec(bytes((t,)) for t in ft.params) + _vec(bytes((t,)) for t in ft.results)
 
 
-def _limits(limits: Limits) -> bytes:
+def _limits(limits: Limits, shared: bool = False) -> bytes:
+    flags = 2 if shared else 0  # shared: a memory of the threads proposal
     if limits.max is None:
-        return b"\x00" + write_unsigned(limits.min)
-    return b"\x01" + write_unsigned(limits.min) + write_unsigned(limits.max)
+        return bytes((flags,)) + write_unsigned(limits.min)
+    return bytes((flags | 1,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
+
+
+def _memory_type(mt: MemoryType) -> bytes:
+    return _limits(mt.limits, mt.shared)
 
 
 def _table_type(tt: TableType) -> bytes:
@@ -102,7 +107,7 @@ def _import(imp: Import) -> bytes:
     if isinstance(desc, TableType):
         return head + _table_type(desc)
     if isinstance(desc, MemoryType):
-        return head + _limits(desc.limits)
+        return head + _memory_type(desc)
     return head + _global_type(desc)
 
 
@@ -174,7 +179,7 @@ _SECTION_WRITERS = {
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
-    SectionId.MEMORY: lambda m: _vec_or_none(_limits(mt.limits) for mt in m.mems),
+    SectionId.MEMORY: lambda m: _vec_or_none(map(_memory_type, m.mems)),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
     SectionId.EXPORT: lambda m: _vec_or_none(
         _name(e.name) + bytes((e.kind,)) + write_unsigned(e.index) for e in m.exports

@@ -242,7 +242,8 @@ def _describe_given(extern: object) -> str:
     if isinstance(extern, Table):
         return f"table of {extern.type.elem} with " + _describe_limits("elements", extern.size, extern.type.limits.max)
     if isinstance(extern, Memory):
-        return "memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
+        shared = "shared " if extern.type.shared else ""
+        return f"{shared}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
         return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
     return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
@@ -255,7 +256,8 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, TableType):
         return f"table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
-        return "memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+        shared = "shared " if desc.shared else ""
+        return f"{shared}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
 
 
@@ -280,7 +282,11 @@ def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
             and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
         )
     elif isinstance(desc, MemoryType):
-        ok = isinstance(extern, Memory) and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+        ok = (
+            isinstance(extern, Memory)
+            and extern.type.shared == desc.shared
+            and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+        )
     else:
         ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
     if not ok:

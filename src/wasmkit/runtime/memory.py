@@ -6,6 +6,10 @@ growing never moves the base address (which the native engine relies on) and nev
 Typed views sized to the current memory give the Python engine bounds-checked access: an index
 past the end is an IndexError that the call boundary turns into a trap. Views are renewed on
 growth, and every instance using the memory is told through its listeners.
+
+A shared memory (threads proposal) may be used by instances in several stores, running on
+several Python threads at once: its atomic instructions, and its growth, go through its
+`sync` (see `atomics`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import mmap
 from collections.abc import Callable
 
 from ..syntax.types import MAX_PAGES, PAGE_SIZE, Limits, MemoryType
+from .atomics import AtomicSync
 
 __all__ = ["Memory"]
 
@@ -35,6 +40,7 @@ class Memory:
         self._pages = limits.min
         self._listeners: list[Callable[[Memory], None]] = []
         self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
+        self.sync = AtomicSync()  # atomic instructions, waits and notifications (see `atomics`)
         self._renew_views()
 
     # -- size --
@@ -55,6 +61,12 @@ class Memory:
         return self.type.limits
 
     @property
+    def shared(self) -> bool:
+        """Whether this is a shared memory (threads): instances in other stores and on other
+        threads may import it."""
+        return self.type.shared
+
+    @property
     def address(self) -> int:
         """The address of byte 0 in this process (for native code). It never changes: the
         memory is reserved at its maximum and grows in place."""
@@ -67,6 +79,12 @@ class Memory:
         maximum). A negative `delta` is a ValueError: memories never shrink."""
         if delta < 0:
             raise ValueError(f"a memory grows by a number of pages >= 0, not {delta}")
+        if not self.type.shared:
+            return self._grow(delta)
+        with self.sync.lock:  # two threads growing at once each get their own old size
+            return self._grow(delta)
+
+    def _grow(self, delta: int) -> int:
         old = self._pages
         if old + delta > self._max_pages:
             return -1
@@ -146,7 +164,8 @@ class Memory:
 
     def __repr__(self) -> str:
         maximum = "" if self.type.limits.max is None else f" max={self.type.limits.max}"
-        return f"<Memory pages={self._pages}{maximum} size={self.size}>"
+        shared = " shared" if self.type.shared else ""
+        return f"<Memory pages={self._pages}{maximum}{shared} size={self.size}>"
 
     # -- for engines --
 

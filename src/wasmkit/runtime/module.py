@@ -47,7 +47,7 @@ class Module:
         if isinstance(source, SyntaxModule):
             syntax = source
         elif not isinstance(source, str) and looks_binary(bytes(source)):
-            syntax = read_module(source)
+            syntax = read_module(source, features)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
 

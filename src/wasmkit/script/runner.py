@@ -160,7 +160,7 @@ class ScriptRunner:
             raise _Failure(f"expected a trap at instantiation ({command.message})")
 
     def build(self, script_module: ScriptModule) -> Module:
-        return Module(script_module.build(), name=script_module.name or "", features=self.features)
+        return Module(script_module.build(self.features), name=script_module.name or "", features=self.features)
 
     def instantiate(self, module: Module, name: str | None, keep: bool = True) -> Instance:
         externs = []
@@ -221,7 +221,7 @@ class ScriptRunner:
 
     def expect_malformed(self, script_module: ScriptModule, message: str) -> None:
         try:
-            script_module.build()
+            script_module.build(self.features)
         except (DecodeError, ParseError) as err:
             _check_message(err.message, message)
             return
@@ -229,7 +229,7 @@ class ScriptRunner:
 
     def expect_invalid(self, script_module: ScriptModule, message: str) -> None:
         try:
-            Module(script_module.build(), features=self.features)
+            Module(script_module.build(self.features), features=self.features)
         except ValidationError as err:
             _check_message(err.message, message)
             return
@@ -239,7 +239,7 @@ class ScriptRunner:
 
     def expect_malformed_custom(self, script_module: ScriptModule, message: str) -> None:
         try:
-            script_module.build()
+            script_module.build(self.features)
         except AnnotationError as err:
             _check_message(err.message, message)
             return
@@ -249,7 +249,7 @@ class ScriptRunner:
 
     def expect_invalid_custom(self, script_module: ScriptModule, message: str) -> None:
         try:
-            syntax = script_module.build()
+            syntax = script_module.build(self.features)
             Module(syntax, features=self.features)
         except (DecodeError, ParseError, ValidationError) as err:
             raise _Failure(f"expected invalid custom sections ({message}), the module is not valid: {err}") from None

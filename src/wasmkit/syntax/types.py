@@ -109,7 +109,11 @@ class TableType:
 
 @dataclass(frozen=True, slots=True)
 class MemoryType:
+    """A memory's limits (in pages), and whether it is shared: a shared memory (threads
+    proposal) can be used by several threads at once and must have a maximum."""
+
     limits: Limits
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)

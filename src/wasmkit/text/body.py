@@ -406,8 +406,8 @@ class _CodeParser:
         elif kind is Imm.CALL_INDIRECT:
             table = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
             imm = (ctx.type_use(cursor), table)
-        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
-            imm = 0 if kind is Imm.MEMORY else (0, 0)
+        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY or kind is Imm.ZERO:
+            imm = (0, 0) if kind is Imm.MEMORY_COPY else 0
         elif kind is Imm.TABLE:
             imm = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
         elif kind is Imm.V128:

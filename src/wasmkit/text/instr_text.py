@@ -71,7 +71,7 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
         align, offset, lane = imm
         memarg = _memarg(op, align, offset)
         return f"{memarg} {lane}" if memarg else str(lane)
-    if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
+    if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY or kind is Imm.ZERO:
         return ""
     if kind is Imm.I32 or kind is Imm.I64:
         return str(imm)

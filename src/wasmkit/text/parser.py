@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..binary import read_module
 from ..binary.code import inline_blocktype
 from ..binary.leb128 import write_unsigned
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -75,14 +76,17 @@ def _expect_one_module(source: Source, items: list[Item]) -> None:
         source.fail("unexpected token: a module text holds one (module ...) form", items[1].offset)
 
 
-def module_from_form(source: Source, form: Form, debug_names: bool = False) -> Module:
-    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms."""
+def module_from_form(
+    source: Source, form: Form, debug_names: bool = False, features: frozenset[Feature] = ALL_FEATURES
+) -> Module:
+    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms (a
+    binary read with `features`: see `read_module`)."""
     cursor = Cursor(source, form)
     module_name = cursor.take_id()
     if cursor.take_if_keyword("binary"):
         data = cursor.take_strings()
         cursor.expect_end()
-        return read_module(data)
+        return read_module(data, features)
     if cursor.take_if_keyword("quote"):
         first = cursor.peek()
         text = cursor.take_strings()
@@ -364,6 +368,11 @@ class _ModuleParser:
         maximum = cursor.take_u32() if cursor.peek_u32() else None
         return Limits(minimum, maximum)
 
+    def memory_type(self, cursor: Cursor) -> MemoryType:
+        """Limits, then `shared` for a memory of the threads proposal."""
+        limits = self.limits(cursor)
+        return MemoryType(limits, cursor.take_if_keyword("shared"))
+
     def global_type(self, cursor: Cursor) -> GlobalType:
         form = cursor.take_form("mut")
         if form is None:
@@ -409,7 +418,7 @@ class _ModuleParser:
             limits = self.limits(inner)
             desc = TableType(limits, inner.take_reftype())
         elif kind == "memory":
-            desc = MemoryType(self.limits(inner))
+            desc = self.memory_type(inner)
         else:
             desc = self.global_type(inner)
         inner.expect_end()
@@ -488,7 +497,7 @@ class _ModuleParser:
             self.mems_out.append(MemoryType(Limits(pages, pages)))
             self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
             return
-        memory_type = MemoryType(self.limits(cursor))
+        memory_type = self.memory_type(cursor)
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, memory_type)

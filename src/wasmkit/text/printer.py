@@ -82,6 +82,10 @@ def _limits(limits: Limits) -> str:
     return str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
 
 
+def _memory_type(mt: MemoryType) -> str:
+    return f"{_limits(mt.limits)} shared" if mt.shared else _limits(mt.limits)
+
+
 def _global_type(gt: GlobalType) -> str:
     return f"(mut {gt.valtype.text})" if gt.mutable else gt.valtype.text
 
@@ -188,7 +192,7 @@ class _Printer:
         for i, tt in enumerate(m.tables, start=counters["table"]):
             yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits)} {tt.elem.text})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
-            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits)})"
+            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_memory_type(mt)})"
         for i, glob in enumerate(m.globals, start=counters["global"]):
             yield f"{_INDENT}(global {self.label(self.global_ids, i)} {_global_type(glob.type)} {self.expr(glob.init)})"
         spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids}
@@ -212,7 +216,7 @@ class _Printer:
         if isinstance(desc, TableType):
             return f"{self.label(self.table_ids, index)} {_limits(desc.limits)} {desc.elem.text}"
         if isinstance(desc, MemoryType):
-            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits)}"
+            return f"{self.label(self.memory_ids, index)} {_memory_type(desc)}"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
 
     def func(self, index: int, func) -> Iterator[str]:

@@ -12,6 +12,7 @@ from typing import Union
 
 from ..bits import MASK32, MASK64
 from ..errors import ParseError
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import Module
 from ..syntax.types import ValType
 from .body import take_f32, take_f64, take_i32, take_i64, take_v128
@@ -58,9 +59,10 @@ class ScriptModule:
     name: str | None
     kind: str  # "text", "binary" or "quote"
 
-    def build(self) -> Module:
-        """Parse the module. Raises ParseError or DecodeError if it is malformed."""
-        return module_from_form(self.source, self.form)
+    def build(self, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+        """Parse the module (a binary one as `features` read it: see `read_module`). Raises
+        ParseError or DecodeError if it is malformed."""
+        return module_from_form(self.source, self.form, features=features)
 
 
 @dataclass(frozen=True)

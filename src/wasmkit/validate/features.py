@@ -3,8 +3,8 @@ features=...)` and the command line's `--disable-FEATURE` flags alike.
 
 An instruction belongs to the feature the instruction table gives it. Value types belong to a
 feature too (v128 to SIMD, reference types outside a table's element type to reference types),
-and so do passive segments (bulk memory), declarative ones (reference types) and what a
-constant expression does (`function.const_expr_features`).
+and so do passive segments (bulk memory), declarative ones (reference types), shared memories
+(threads) and what a constant expression does (`function.const_expr_features`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..binary.writer import elem_flags
 from ..errors import ValidationError
 from ..opcodes import Feature
 from ..syntax.module import Module, SegmentMode
-from ..syntax.types import GlobalType, TableType, ValType
+from ..syntax.types import GlobalType, MemoryType, TableType, ValType
 from .function import const_expr_features
 
 __all__ = ["check_features"]
@@ -78,6 +78,9 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES
+    for memory_type in (*(imp.desc for imp in module.imports if isinstance(imp.desc, MemoryType)), *module.mems):
+        if memory_type.shared:
+            yield "a shared memory", Feature.THREADS
     for glob in module.globals:
         vt = glob.type.valtype
         if vt in _VALUE_TYPE_FEATURES:

@@ -266,7 +266,10 @@ class _BodyChecker:
         kind = op.imm
         if kind is Imm.MEMARG or kind is Imm.MEMLANE:
             ctx.memory(0)
-            if imm[0] > op.align_log2:  # type: ignore[index]
+            if op.atomic:
+                if imm[0] != op.align_log2:  # type: ignore[index]
+                    raise ValidationError("atomic alignment must be natural")
+            elif imm[0] > op.align_log2:  # type: ignore[index]
                 raise ValidationError("alignment must not be larger than natural")
             if kind is Imm.MEMLANE and imm[2] >= op.lanes:  # type: ignore[index]
                 raise ValidationError("invalid lane index")

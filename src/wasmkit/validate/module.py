@@ -141,6 +141,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         if export.name in names:
             raise ValidationError("duplicate export name")
         names.add(export.name)
+    if len(table_types) > 1 and Feature.REFERENCE_TYPES not in features:
+        raise ValidationError("multiple tables are not allowed")  # the MVP's wording
     if len(memory_types) > 1:
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
@@ -171,6 +173,8 @@ def _check_table_type(tt: TableType) -> None:
 
 def _check_memory_type(mt: MemoryType) -> None:
     _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+    if mt.shared and mt.limits.max is None:
+        raise ValidationError("shared memory must have maximum")
 
 
 def _declared_func_refs(module: Module) -> frozenset[int]:

@@ -42,6 +42,7 @@ from ...syntax.types import FuncType, ValType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
+from .atomics import call_text as atomic_call
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
@@ -537,6 +538,17 @@ class _FunctionCompiler:
             self.emit(f"{view}[{known >> op.align_log2}] = {stored}")
         else:
             self.emit(f"p{suffix}(M, {text}, {stored})")
+
+    def atomic(self, op: Op, imm: object) -> None:
+        """An instruction of the threads proposal: a call of its helper (see `atomics`), in
+        order with every other effect and memory access. `atomic.fence` only keeps that order."""
+        operands = self.args(len(op.params or ()))
+        self.effect()
+        if op.imm is Imm.ZERO:
+            return
+        address, *values = operands
+        text, _ = self.address(address, imm[1])  # type: ignore[index]
+        self.call_expr(atomic_call(op, ", ".join([text, *(e.text for e in values)])), op.results or ())
 
     def memory_size(self, op: Op, imm: object) -> None:
         self.push("MP", SIMPLE | STATE)
@@ -1135,6 +1147,8 @@ def _handler(op: Op) -> Callable[..., None] | None:
         return handler
     if op.feature in (Feature.SIMD, Feature.RELAXED_SIMD):  # a constant, or a call of the function in the namespace
         return _FunctionCompiler.simd if op.imm is Imm.V128 or simd.function_name(op) in simd.FUNCTIONS else None
+    if op.feature is Feature.THREADS:
+        return _FunctionCompiler.atomic
     if op.name in _WRAPPING:
         return _FunctionCompiler.wrapping
     if op.name in TEMPLATES:

@@ -22,7 +22,7 @@ from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
-from . import numeric, simd
+from . import atomics, numeric, simd
 from .cache import CodeCache
 from .compiler import CompileError, ModuleLayout, compile_function
 
@@ -73,6 +73,7 @@ def _base_namespace() -> dict[str, object]:
     names["table_copy"] = bulk.table_copy
     names["table_size"] = lambda table: len(table.elements)
     names.update(simd.FUNCTIONS)
+    names.update(atomics.FUNCTIONS)
     names["__builtins__"] = __builtins__
     return names
 
@@ -157,6 +158,7 @@ class PythonCompiledModule:
             lambda i, value: ns.__setitem__(f"g{i}", value),
         )
         _bind_segments(ns, instance)
+        ns["STORE"] = instance.store  # its interrupt stops memory.atomic.wait
         if self.layout.metered:
             ns["METER"] = instance.store.meter
             ns["meter_stop"] = instance.store.meter_stop
@@ -187,6 +189,8 @@ class PythonCompiledModule:
 
 
 def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
+    ns["MEM"] = memory  # for the atomic instructions' helpers (see `atomics`)
+
     def refresh(memory: "Memory") -> None:
         ns["M"], ns["M16"], ns["M32"], ns["M64"], ns["MF32"], ns["MF64"] = memory.views
         ns["MP"] = memory.pages
