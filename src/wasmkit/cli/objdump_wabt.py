@@ -91,6 +91,10 @@ def _limits(limits: Limits) -> str:
     return f"initial={limits.min}" + ("" if limits.max is None else f" max={limits.max}")
 
 
+def _memory_limits(mt: MemoryType) -> str:
+    return _limits(mt.limits) + (" shared" if mt.shared else "")
+
+
 def _hex_dump(init: bytes, address: int) -> Iterator[str]:
     """wabt's hex lines: 16 bytes a line in groups of two, then the printable characters."""
     for at in range(0, len(init), 16):
@@ -206,7 +210,7 @@ class _Report:
             elif isinstance(desc, TableType):
                 what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits)}"
             elif isinstance(desc, MemoryType):
-                what = f"memory[{index}] pages: {_limits(desc.limits)}"
+                what = f"memory[{index}] pages: {_memory_limits(desc)}"
             else:
                 gt: GlobalType = desc
                 what = f"global[{index}] {gt.valtype.text} mutable={int(gt.mutable)}"
@@ -227,7 +231,7 @@ class _Report:
     def _memories(self) -> Iterator[str]:
         yield f"Memory[{len(self.module.mems)}]:"
         for i, mt in enumerate(self.module.mems, start=len(self.imported[ExternKind.MEMORY])):
-            yield f" - memory[{i}] pages: {_limits(mt.limits)}"
+            yield f" - memory[{i}] pages: {_memory_limits(mt)}"
 
     def _globals(self) -> Iterator[str]:
         yield f"Global[{len(self.module.globals)}]:"

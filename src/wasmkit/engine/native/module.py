@@ -32,7 +32,7 @@ from . import artifact, layout
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
-from .lower import FUNCTIONS_SYMBOL, entered_from_python
+from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .stack import call_native
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ class NativeCompiledModule:
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
     ) -> None:
+        if any(memory_type.shared for memory_type in valid.memory_types):
+            # Machine code would race with other threads on the memory (and the Python
+            # engine's atomic lock means nothing to it): the Python engine runs threads.
+            raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
         self.valid = valid
         self.metered = metered
         module = valid.module
