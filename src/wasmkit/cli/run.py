@@ -42,6 +42,7 @@ from ..runtime.values import f32, to_internal
 from ..syntax.types import ValType
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
+from ..wasi.threads import WasiThreads, thread_imports
 from ..runtime.source import is_native_artifact
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
@@ -133,13 +134,44 @@ def _run(args: argparse.Namespace) -> int:
             wasi = define_wasi(linker, _wasi_config(args))
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
+    threads = WasiThreads(on_failure=_end_program)
+    try:
+        needed = thread_imports(module, threads, lambda name, field: linker.get(name, field) is not None, limits.max_memory_size)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    for module_name, items in needed.items():
+        for name, item in items.items():
+            linker.define(module_name, name, item)
     limits.start_timeout(store)
     try:
-        return _execute(args, module, linker)
+        status = _execute(args, module, linker)
+        threads.join(_GRACE)  # threads ending as the program does: let them
+        return status
     finally:
         limits.stop_timeout(store)
-        if wasi is not None:
+        if wasi is not None and not threads.running:
             wasi.close()
+
+
+# How long a program's last spawned threads may take to end after its main thread has (the
+# rest stop with the process, as in wasmtime).
+_GRACE = 1.0
+
+
+def _end_program(failure: BaseException) -> None:
+    """wasi-threads: a trap or an exit in any thread ends the whole program, as in wasmtime
+    (whose status for a trap is wasmkit's, 134)."""
+    sys.stdout.flush()
+    if isinstance(failure, ExitTrap):
+        status = failure.code
+    elif isinstance(failure, Trap):
+        print(f"wasmkit: trap in a spawned thread: {_describe_trap(failure)}", file=sys.stderr)
+        status = TRAP_EXIT_STATUS
+    else:
+        print(f"wasmkit: error in a spawned thread: {failure!r}", file=sys.stderr)
+        status = 1
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:

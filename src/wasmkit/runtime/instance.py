@@ -95,6 +95,7 @@ class Instance:
         self.module = module
         self.store = store or Store()
         self.wasi: Any = None  # the WASI state, when WASI was linked by wasmkit.load or the CLI
+        self.wasi_threads: Any = None  # a wasi-threads program's spawned threads (wasmkit.load)
         # Where an engine keeps the values of globals that no one outside the instance can see
         # (not imported or exported) instead of in their `Global`, by global index.
         self.engine_globals: MutableMapping[int, object] = {}
