@@ -31,7 +31,7 @@ from ..runtime.instance import Extern, Instance
 from ..runtime.memory import Memory
 from ..runtime.module import Module
 from ..runtime.store import Store
-from ..runtime.wasm_thread import release_wasm_thread, run_on_wasm_thread, take_wasm_thread
+from ..runtime.wasm_thread import WasmThread, release_wasm_thread, run_on_wasm_thread, take_wasm_thread
 from ..syntax.types import FuncType, MemoryType, ValType
 
 __all__ = ["MODULE", "SPAWN", "START", "MAX_THREADS", "WasiThreads", "thread_imports", "uses_threads"]
@@ -107,11 +107,11 @@ class WasiThreads:
             return _FAILED
         return tid
 
-    def _run(self, start: Func, tid: int, start_arg: int, store: Store, wasm_thread: object) -> None:
+    def _run(self, start: Func, tid: int, start_arg: int, store: Store, wasm_thread: WasmThread) -> None:
         """A spawned thread: wasi_thread_start(tid, start_arg) on its wasm thread."""
         failure: BaseException | None = None
         try:
-            run_on_wasm_thread(call_inline, (start.fn, (tid, start_arg), store.guard), wasm_thread)  # type: ignore[arg-type]
+            run_on_wasm_thread(call_inline, (start.fn, (tid, start_arg), store.guard), wasm_thread)
         except BaseException as err:  # noqa: B036 - a trap, an exit or a host error ends the program
             failure = err
         self._ended_one(store, failure)
@@ -119,7 +119,8 @@ class WasiThreads:
     def _ended_one(self, store: Store | None, failure: BaseException | None = None) -> None:
         with self._lock:
             self._running -= 1
-            self._stores.discard(store)  # type: ignore[arg-type]
+            if store is not None:
+                self._stores.discard(store)
             first = failure is not None and self.failure is None
             if first:
                 self.failure = failure
@@ -128,8 +129,8 @@ class WasiThreads:
         for other in others:
             if other.interruptible:
                 other.interrupt()
-        if first and self.on_failure is not None:
-            self.on_failure(failure)  # type: ignore[arg-type]
+        if failure is not None and first and self.on_failure is not None:
+            self.on_failure(failure)
 
 
 def _counts_fuel(store: Store) -> bool:
