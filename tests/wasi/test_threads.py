@@ -84,7 +84,10 @@ def test_wasmkit_run_prints_what_wasmtime_printed() -> None:
 
 def test_a_spawn_storm_stops_at_the_limit_with_minus_one() -> None:
     threads = WasiThreads(max_threads=5)
-    exports = _instance(STORM, threads).exports
+    instance = _instance(STORM, threads)
+    exports = instance.exports
+    memory = instance.mems[0]
+    listeners = len(memory._listeners)  # the main instance's
     assert exports.storm(100) == 5
     assert threads.running == 5
     deadline = time.monotonic() + 60
@@ -96,6 +99,7 @@ def test_a_spawn_storm_stops_at_the_limit_with_minus_one() -> None:
     assert exports.storm(3) == 3  # the ended threads made room
     exports.release()
     assert threads.join(60)
+    assert len(memory._listeners) == listeners  # the ended threads' instances let go of the memory
 
 
 def test_a_store_that_counts_fuel_spawns_nothing() -> None:

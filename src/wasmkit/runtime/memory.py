@@ -39,6 +39,7 @@ class Memory:
         self._map = mmap.mmap(-1, max(maximum, 1) * PAGE_SIZE)
         self._pages = limits.min
         self._listeners: list[Callable[[Memory], None]] = []
+        self._owners: list[object] = []  # who added each listener (None: for good)
         self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
         self.sync = AtomicSync()  # atomic instructions, waits and notifications (see `atomics`)
         self._renew_views()
@@ -169,9 +170,18 @@ class Memory:
 
     # -- for engines --
 
-    def add_listener(self, listener: Callable[["Memory"], None]) -> None:
-        """Call `listener(memory)` after every growth (engines renew their views there)."""
+    def add_listener(self, listener: Callable[["Memory"], None], owner: object = None) -> None:
+        """Call `listener(memory)` after every growth (engines renew their views there), until
+        `remove_listeners(owner)`, if an owner is given."""
         self._listeners.append(listener)
+        self._owners.append(owner)
+
+    def remove_listeners(self, owner: object) -> None:
+        """Stop calling the listeners `owner` added: an instance that is done with a memory
+        that outlives it (a wasi-threads thread's instance and the program's shared memory)."""
+        kept = [(o, listener) for o, listener in zip(self._owners, self._listeners) if o is not owner]
+        self._owners = [o for o, _ in kept]
+        self._listeners = [listener for _, listener in kept]
 
     def _renew_views(self) -> None:
         base = memoryview(self._map)[: self.size]

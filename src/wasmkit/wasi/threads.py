@@ -94,7 +94,7 @@ class WasiThreads:
             wasm_thread = take_wasm_thread()
             try:
                 waiter = threading.Thread(
-                    target=self._run, args=(start, tid, start_arg, store, wasm_thread), name=f"wasi-thread-{tid}", daemon=True
+                    target=self._run, args=(instance, start, tid, start_arg, wasm_thread), name=f"wasi-thread-{tid}", daemon=True
                 )
                 with self._lock:
                     self._stores.add(store)
@@ -107,14 +107,17 @@ class WasiThreads:
             return _FAILED
         return tid
 
-    def _run(self, start: Func, tid: int, start_arg: int, store: Store, wasm_thread: WasmThread) -> None:
-        """A spawned thread: wasi_thread_start(tid, start_arg) on its wasm thread."""
+    def _run(self, instance: Instance, start: Func, tid: int, start_arg: int, wasm_thread: WasmThread) -> None:
+        """A spawned thread: wasi_thread_start(tid, start_arg) on its wasm thread; then its
+        instance lets go of the memories that outlive it."""
         failure: BaseException | None = None
         try:
-            run_on_wasm_thread(call_inline, (start.fn, (tid, start_arg), store.guard), wasm_thread)
+            run_on_wasm_thread(call_inline, (start.fn, (tid, start_arg), instance.store.guard), wasm_thread)
         except BaseException as err:  # noqa: B036 - a trap, an exit or a host error ends the program
             failure = err
-        self._ended_one(store, failure)
+        for memory in instance.mems:
+            memory.remove_listeners(instance)
+        self._ended_one(instance.store, failure)
 
     def _ended_one(self, store: Store | None, failure: BaseException | None = None) -> None:
         with self._lock:

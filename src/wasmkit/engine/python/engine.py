@@ -163,7 +163,7 @@ class PythonCompiledModule:
             ns["METER"] = instance.store.meter
             ns["meter_stop"] = instance.store.meter_stop
         if instance.mems:
-            _bind_memory(ns, instance.mems[0])
+            _bind_memory(ns, instance.mems[0], instance)
         if self._prelude is not None:
             exec(self._prelude, ns)
         first = self.valid.imported_func_count
@@ -188,7 +188,7 @@ class PythonCompiledModule:
         return first_call
 
 
-def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
+def _bind_memory(ns: dict[str, object], memory: "Memory", instance: BoundInstance) -> None:
     ns["MEM"] = memory  # for the atomic instructions' helpers (see `atomics`)
 
     def refresh(memory: "Memory") -> None:
@@ -196,7 +196,7 @@ def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
         ns["MP"] = memory.pages
 
     refresh(memory)
-    memory.add_listener(refresh)
+    memory.add_listener(refresh, instance)
     ns["MEM_GROW"] = lambda delta: memory.grow(delta) & MASK32
     ns["memory_fill"] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
     ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
