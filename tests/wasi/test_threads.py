@@ -15,6 +15,7 @@ import pytest
 import wasmkit
 from tests.support import PROJECT_ROOT
 from wasmkit import Instance, Module, Store, Trap, TrapKind
+from wasmkit.cli import main
 from wasmkit.wasi import MODULE, WasiConfig, wasi_funcs
 from wasmkit.wasi.preview1 import WasiPreview1
 from wasmkit.wasi.threads import WasiThreads, thread_imports
@@ -75,8 +76,9 @@ def test_the_c_program_prints_what_wasmtime_printed() -> None:
 
 
 def test_wasmkit_run_prints_what_wasmtime_printed() -> None:
+    # wasmtime's command line for it, which wasmkit takes too (threads are on by default)
     result = subprocess.run(
-        [sys.executable, "-m", "wasmkit", "run", "--no-cache", str(HERE / "threads.wasm")],
+        [sys.executable, "-m", "wasmkit", "run", "--no-cache", "-W", "threads,shared-memory", "-S", "threads", str(HERE / "threads.wasm")],
         capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
     )  # fmt: skip
     assert (result.returncode, result.stdout, result.stderr) == (0, (HERE / "threads.expected").read_text(), "")
@@ -130,3 +132,14 @@ def test_wasmkit_run_ends_with_a_spawned_threads_trap_or_exit(arg: int, status: 
     assert result.returncode == status
     if status == 134:
         assert result.stderr.startswith("wasmkit: trap in a spawned thread: unreachable")
+
+
+def test_wasmtimes_switches_turn_threads_off(capsys: pytest.CaptureFixture[str]) -> None:
+    program = str(HERE / "threads.wasm")
+    assert main(["run", "-W", "threads=n", program]) == 1
+    assert "a shared memory needs the threads feature" in capsys.readouterr().err
+    assert main(["run", "-S", "threads=n", program]) == 1  # no thread-spawn, and no memory made for it
+    assert "unknown import: env.memory has not been defined" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["run", "-S", "http", program])
+    assert usage.value.code == 2 and "unknown WASI option 'http'" in capsys.readouterr().err
