@@ -121,6 +121,19 @@ def test_a_trap_in_a_spawned_thread_stops_the_program() -> None:
     assert ended == [threads.failure]
 
 
+def test_spawned_threads_keep_the_spawners_deadline() -> None:
+    threads = WasiThreads()
+    store = Store(interruptible=True)
+    spinning = FAILING.replace("unreachable)", "(loop $spin (br $spin)))").replace("ARG", "0")
+    instance = _instance(spinning, threads, store)
+    store.set_deadline(0.3)
+    with pytest.raises(Trap) as trap:
+        instance.exports._start()
+    assert trap.value.kind is TrapKind.INTERRUPTED
+    assert threads.join(60)  # the spinning thread's own store passed the same deadline
+    assert isinstance(threads.failure, Trap) and threads.failure.kind is TrapKind.INTERRUPTED
+
+
 @pytest.mark.parametrize("arg, status", [(0, 134), (3, 3)])
 def test_wasmkit_run_ends_with_a_spawned_threads_trap_or_exit(arg: int, status: int, tmp_path: Path) -> None:
     program = tmp_path / "failing.wat"

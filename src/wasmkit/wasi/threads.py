@@ -85,6 +85,7 @@ class WasiThreads:
             self._last_tid += 1
             tid = self._last_tid
             self._stores.add(parent.store)
+        store: Store | None = None
         try:
             store = _sibling(parent.store)
             instance = Instance(parent.module, _imports_of(parent), store=store)
@@ -103,7 +104,7 @@ class WasiThreads:
                 release_wasm_thread(wasm_thread)
                 raise
         except (WasmError, RuntimeError, MemoryError):  # RuntimeError: no thread can be started
-            self._ended_one(None)
+            self._ended_one(store)
             return _FAILED
         return tid
 
