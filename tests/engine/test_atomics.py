@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from wasmkit import Instance, Limits, Memory, MemoryType, Module, Store, Trap, TrapKind
+from wasmkit.engine.python import atomics, compiler
+from wasmkit.opcodes import ALL, Feature
 
 THREADS = 4
 
@@ -244,3 +246,13 @@ def test_threads_growing_a_shared_memory_each_get_their_own_old_size() -> None:
     _run_threads(grow)
     assert memory.pages == 1 + 20 * THREADS
     assert sorted(old_sizes) == list(range(1, 1 + 20 * THREADS))
+
+
+def test_the_python_engine_compiles_every_threads_instruction_and_the_native_engine_none() -> None:
+    threads = [op for op in ALL if op.feature is Feature.THREADS]
+    assert [op.name for op in threads if not compiler.handles(op)] == []
+    assert len(atomics.FUNCTIONS) == len(threads) - 1  # a helper each, but for atomic.fence
+    pytest.importorskip("llvmlite")
+    from wasmkit.engine.native import lower
+
+    assert [op.name for op in threads if lower.handles(op)] == []
