@@ -21,7 +21,7 @@ from .errors import (
     WasmError,
 )
 from .text import parse_module as parse_wat
-from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .syntax.types import FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType, ValueType
 from .validate import ValidModule, validate
 from .opcodes import ALL_FEATURES, WASM_2_0, Feature
 from . import syntax
@@ -72,6 +72,9 @@ __all__ = [
     "MemoryType",
     "TableType",
     "ValType",
+    "RefType",
+    "HeapType",
+    "ValueType",
     "read_module",
     "write_module",
     "parse_wat",

@@ -107,6 +107,8 @@ class TrapKind(enum.Enum):
     UNDEFINED_ELEMENT = "undefined element"
     UNINITIALIZED_ELEMENT = "uninitialized element"
     INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
+    NULL_FUNCTION_REFERENCE = "null function reference"
+    NULL_REFERENCE = "null reference"
     CALL_STACK_EXHAUSTED = "call stack exhausted"
     OUT_OF_FUEL = "out of fuel"
     INTERRUPTED = "interrupted"

@@ -66,11 +66,12 @@ class Imm(enum.Enum):
     LABEL = "label"
     LABELS = "labels"  # br_table: vec(label) then the default label
     FUNC = "func"
+    TYPE = "type"  # a type index
     CALL_INDIRECT = "call_indirect"  # type index, table index
     LOCAL = "local"
     GLOBAL = "global"
     TABLE = "table"
-    MEMARG = "memarg"  # alignment exponent, offset
+    MEMARG = "memarg"  # alignment exponent, offset, memory index (multi-memory)
     MEMORY = "memory"  # a memory index; a reserved zero byte in 2.0
     I32 = "i32"
     I64 = "i64"
@@ -81,13 +82,13 @@ class Imm(enum.Enum):
     MEMLANE = "memlane"  # memarg then a lane-index byte
     SHUFFLE = "shuffle"  # sixteen lane-index bytes
     SELECT_T = "select_t"  # vec(valtype)
-    REFTYPE = "reftype"
+    HEAPTYPE = "heaptype"
     ELEM = "elem"
     DATA = "data"
     TABLE_INIT = "table_init"  # element segment index, table index
     TABLE_COPY = "table_copy"  # destination table, source table
-    MEMORY_INIT = "memory_init"  # data segment index, memory index (zero byte)
-    MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes)
+    MEMORY_INIT = "memory_init"  # data segment index, memory index (a zero byte in 2.0)
+    MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes in 2.0)
     ZERO = "zero"  # a reserved byte that must be zero, no index (atomic.fence's ordering)
 
 
@@ -110,6 +111,14 @@ class Feature(enum.Enum):
     RELAXED_SIMD = "relaxed-simd"
     # WebAssembly 3.0: calls that replace the caller's frame.
     TAIL_CALL = "tail-call"
+    # WebAssembly 3.0: non-nullable and typed references to functions, and calls through them.
+    FUNCTION_REFERENCES = "function-references"
+    # WebAssembly 3.0: tags, throwing and catching exceptions, the exnref type.
+    EXCEPTIONS = "exceptions"
+    # WebAssembly 3.0: more than one memory, and memory indices in the memory instructions.
+    MULTI_MEMORY = "multi-memory"
+    # WebAssembly 3.0: memories and tables with 64-bit addresses (memory64 and table64).
+    MEMORY64 = "memory64"
     # The threads proposal: shared memories, atomic accesses, wait and notify, fences.
     THREADS = "threads"
 
@@ -352,7 +361,7 @@ FC:0E table.copy        table_copy     special
 1C select               select_t       special
 25 table.get            table          special
 26 table.set            table          special
-D0 ref.null             reftype        special
+D0 ref.null             heaptype       special
 D1 ref.is_null          -              special
 D2 ref.func             func           special
 FC:0F table.grow        table          special
@@ -622,6 +631,16 @@ FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
 [tail-call]
 12 return_call          func           special
 13 return_call_indirect call_indirect  special
+
+[function-references]
+14 call_ref             type           special
+15 return_call_ref      type           special
+D4 ref.as_non_null      -              special
+D5 br_on_null           label          special
+D6 br_on_non_null       label          special
+
+[gc]
+D3 ref.eq               -              eqref eqref -> i32
 
 [threads]
 FE:00 memory.atomic.notify       memarg:4  i32 i32 -> i32

@@ -90,6 +90,18 @@ def test_passive_segments_are_numbered_from_zero(tmp_path: Path, capsys: pytest.
     assert " - segment[1] passive size=1\n  - 0000000: 62 " in out
 
 
+def test_64_bit_memories_and_tables_and_memory_indices_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "m64.wat"
+    source.write_text(
+        '(module (memory 1) (memory i64 2 3) (table i64 1 funcref)'
+        ' (func (drop (i32.load 1 offset=8 (i64.const 0))) (drop (memory.size 1))))'
+    )
+    out = _ours(capsys, "-x", "-d", str(source))
+    assert " - memory[1] pages: initial=2 max=3 i64\n" in out and " - memory[0] pages: initial=1\n" in out
+    assert " - table[0] type=funcref initial=1 i64\n" in out
+    assert "| i32.load 1 offset=8\n" in out and "| memory.size 1\n" in out
+
+
 def test_disassembly_has_wabts_offsets_and_bytes(rich_wasm: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for path in (rich_wasm, PROJECT_ROOT / "examples" / "hello.wasm"):
         ours = _ours(capsys, "-d", str(path)).splitlines()
@@ -130,3 +142,11 @@ def test_shared_memories_and_atomics_are_printed_as_wabt_prints_them(
     theirs = _wabt("-d", str(wasm)).splitlines()
     assert [line[:38] for line in ours] == [line[:38] for line in theirs]
     assert any(line.endswith("| i64.atomic.rmw16.xchg_u offset=6") for line in ours)
+
+
+def test_a_shared_64_bit_memory_is_shown_as_wabt_shows_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wasm = tmp_path / "shared64.wasm"
+    wasm.write_bytes(b"\0asm\1\0\0\0\x05\x04\x01\x07\x01\x02")  # a memory: flags 0x07, 1, 2
+    out = _ours(capsys, "-x", str(wasm))
+    assert out == _wabt("-x", str(wasm))
+    assert " - memory[0] pages: initial=1 max=2 shared i64\n" in out

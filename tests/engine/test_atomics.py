@@ -256,3 +256,22 @@ def test_the_python_engine_compiles_every_threads_instruction_and_the_native_eng
     from wasmkit.engine.native import lower
 
     assert [op.name for op in threads if lower.handles(op)] == []
+
+
+def test_atomics_address_any_memory_and_64_bit_memories() -> None:
+    """With multi-memory and memory64, an atomic instruction reaches the memory its memarg
+    names, by i64 addresses in a 64-bit one (shared there too)."""
+    exports = Instance(Module("""
+      (module (memory $a 1) (memory $b i64 1 1 shared)
+        (func (export "add_b") (param i64 i32) (result i32) (i32.atomic.rmw.add $b (local.get 0) (local.get 1)))
+        (func (export "load_a") (param i32) (result i32) (i32.atomic.load $a (local.get 0)))
+        (func (export "load_b") (param i64) (result i32) (i32.atomic.load $b offset=4 (local.get 0)))
+        (func (export "wait_b") (param i64) (result i32) (memory.atomic.wait32 $b (local.get 0) (i32.const 1) (i64.const 0))))
+    """)).exports  # fmt: skip
+    assert exports.add_b(8, 5) == 0 and exports.add_b(8, 2) == 5
+    assert exports.load_b(4) == 7 and exports.load_a(8) == 0  # memory $a is untouched
+    assert exports.wait_b(0) == 1  # not equal: the wait reaches the shared 64-bit memory
+    for address in (65536, 1 << 40, (1 << 64) - 8):
+        with pytest.raises(Trap) as trap:
+            exports.load_b(address)
+        assert trap.value.kind is TrapKind.OUT_OF_BOUNDS_MEMORY

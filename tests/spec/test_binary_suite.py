@@ -4,6 +4,8 @@ wabt's wast2json turns each .wast script into binary modules; every binary `asse
 must raise DecodeError, every `assert_invalid` ValidationError, and every other module must
 read, validate, and survive write-then-read unchanged. Messages must begin with the reference
 interpreter's wording. This checks the binary side independently of wasmkit's own text parser.
+Modules are read and validated with 2.0's rules (`WASM_2_0`): 3.0 reads some of 2.0's
+malformed encodings (memory indices, 64-bit offsets and limits) as valid ones.
 """
 
 from __future__ import annotations

@@ -33,6 +33,17 @@ def test_shared_memories_and_atomics_round_trip_through_binary_and_text() -> Non
     assert defined.mems[0].shared and wasmkit.read_module(wasmkit.write_module(defined)) == defined
 
 
+def test_a_shared_64_bit_memory_round_trips() -> None:
+    """memory64's address type and threads' shared flag together: flags 0x07 in binary,
+    `i64 1 2 shared` in text."""
+    module = wasmkit.parse_wat("(module (memory i64 1 2 shared))")
+    assert module.mems[0] == wasmkit.MemoryType(wasmkit.Limits(1, 2), wasmkit.ValType.I64, shared=True)
+    binary = wasmkit.write_module(module)
+    assert b"\x05\x04\x01\x07\x01\x02" in binary
+    assert wasmkit.read_module(binary) == module
+    assert "(memory (;0;) i64 1 2 shared)" in wasmkit.print_wat(module)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

@@ -5,23 +5,29 @@ Immediates are decoded to plain values:
 =============  ==========================================================================
 Imm            value
 =============  ==========================================================================
-BLOCK          the s33 block type: -64 empty, -1..-17 a value type (see `block_type`),
-               >= 0 a type index
+BLOCK          the s33 block type: -64 empty, -1..-23 a one-byte value type (see
+               `block_type`), >= 0 a type index; or the RefType of the block's result
 LABELS         `(labels, default)`
 CALL_INDIRECT  `(type_index, table_index)`
-MEMARG         `(align_log2, offset)`
-MEMLANE        `(align_log2, offset, lane)`
+MEMARG         `(align_log2, offset, memory)`
+MEMLANE        `(align_log2, offset, lane, memory)`
+MEMORY         the memory index
 I32, I64       the signed integer
 F32, F64       the IEEE bit pattern as an unsigned int (NaN payloads survive)
 V128           the 128-bit little-endian value as an unsigned int
 SHUFFLE        a tuple of 16 lane indices
 SELECT_T       a tuple of value types
-REFTYPE        a ValType
+HEAPTYPE       a HeapType, or a type index
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
                MEMORY_INIT: data, memory)
 ZERO           0 (the byte must be zero)
 others         the index
 =============  ==========================================================================
+
+The memory indices and offsets are read as WebAssembly 3.0 has them (multi-memory: a memory index
+where 2.0 has a zero byte, and after the alignment when its bit 6 is set; memory64: 64-bit
+offsets). `imm_readers(features)` gives 2.0's stricter readers to a decoder told to refuse those
+proposals, so that their encodings are malformed there, as the 2.0 testsuite expects.
 """
 
 from __future__ import annotations
@@ -31,14 +37,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecodeError
-from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Imm, Op
-from ..syntax.types import FuncType, ValType
+from ..opcodes import ALL, ALL_FEATURES, PREFIXED, SINGLE_BYTE, Feature, Imm, Op
+from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .leb128 import (
     UNEXPECTED_END,
     read_s32,
     read_s33,
     read_s64,
     read_u32,
+    read_u64,
     write_signed,
     write_unsigned,
 )
@@ -47,8 +54,13 @@ __all__ = [
     "Instr",
     "read_opcode",
     "read_immediate",
+    "imm_readers",
+    "IMM_READER_BY_OP",
     "read_valtype",
     "read_reftype",
+    "read_heaptype",
+    "encode_valtype",
+    "encode_blocktype",
     "iter_instructions",
     "scan_expression",
     "encode_instruction",
@@ -97,59 +109,102 @@ def read_opcode(data: bytes, pos: int) -> tuple[Op, int]:
     return op, end
 
 
-def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
+# The first byte of a reference type written in full: `(ref null ht)` and `(ref ht)`.
+REF_NULL = 0x63
+REF = 0x64
+_ONE_BYTE_TYPES = frozenset(ValType)
+
+
+def read_heaptype(data: bytes, pos: int) -> tuple[HeapType | int, int]:
+    """A heap type: an abstract one (one negative s33 byte) or a type index."""
+    value, end = read_s33(data, pos)
+    if value >= 0:
+        return value, end
+    try:
+        return HeapType(value & 0x7F), end
+    except ValueError:
+        raise DecodeError("malformed heap type", pos) from None
+
+
+def read_valtype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
+    if byte == REF_NULL or byte == REF:
+        heap, end = read_heaptype(data, pos + 1)
+        return ref_type(byte == REF_NULL, heap), end
     try:
         return ValType(byte), pos + 1
     except ValueError:
         raise DecodeError("malformed value type", pos) from None
 
 
-def read_reftype(data: bytes, pos: int) -> tuple[ValType, int]:
+def read_reftype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
-    if byte == ValType.FUNCREF or byte == ValType.EXTERNREF:
-        return ValType(byte), pos + 1
+    if byte == REF_NULL or byte == REF or (byte in _ONE_BYTE_TYPES and ValType(byte).is_ref):
+        return read_valtype(data, pos)
     raise DecodeError("malformed reference type", pos)
 
 
-def block_valtype(blocktype: int) -> ValType | None:
-    """The single result type of a value block type (`blocktype` in -17..-1), else None."""
+def encode_heaptype(heap: HeapType | int) -> bytes:
+    return write_signed(int(heap) - 0x80) if isinstance(heap, HeapType) else write_signed(heap)
+
+
+def encode_valtype(vt: ValueType) -> bytes:
+    """The binary encoding of a value type: one byte, or a prefix and a heap type."""
+    if isinstance(vt, RefType):
+        return bytes((REF_NULL if vt.nullable else REF,)) + encode_heaptype(vt.heap)
+    return bytes((vt,))
+
+
+def block_valtype(blocktype: int | RefType) -> ValueType | None:
+    """The single result type of a value block type, else None."""
+    if isinstance(blocktype, RefType):
+        return blocktype
     if BLOCK_EMPTY < blocktype < 0:
         return ValType(blocktype & 0x7F)
     return None
 
 
-def inline_blocktype(results: Sequence[ValType]) -> int:
+def inline_blocktype(results: Sequence[ValueType]) -> int | RefType:
     """The block type, without a type index, of a block with no parameters and `results`
     (none or one)."""
-    return BLOCK_EMPTY if not results else int(results[0]) - 0x80
+    if not results:
+        return BLOCK_EMPTY
+    result = results[0]
+    return result if isinstance(result, RefType) else int(result) - 0x80
 
 
-# The types of the block types written without a type index.
+# The types of the block types written without a type index, but for RefTypes.
 _INLINE_TYPES = {inline_blocktype(ft.results): ft for ft in [FuncType(), *(FuncType((), (vt,)) for vt in ValType)]}
 
 
-def block_type(blocktype: int, types: Callable[[int], FuncType]) -> FuncType:
+def encode_blocktype(blocktype: int | RefType) -> bytes:
+    return encode_valtype(blocktype) if isinstance(blocktype, RefType) else write_signed(blocktype)
+
+
+def block_type(blocktype: int | RefType, types: Callable[[int], FuncType]) -> FuncType:
     """The function type of a block type: [] -> [] for BLOCK_EMPTY, [] -> [t] for a value type,
     else type `blocktype`, found with `types` (which raises what it raises for a bad index)."""
+    if isinstance(blocktype, RefType):
+        return FuncType((), (blocktype,))
     if blocktype >= 0:
         return types(blocktype)
     return _INLINE_TYPES[blocktype]
 
 
-def _read_block(data: bytes, pos: int) -> tuple[int, int]:
+def _read_block(data: bytes, pos: int) -> tuple[int | RefType, int]:
     value, end = read_s33(data, pos)
-    if value < 0 and value != BLOCK_EMPTY:
-        try:
-            known = block_valtype(value) is not None
-        except ValueError:
-            known = False
-        if not known:
-            raise DecodeError("malformed value type", pos)
+    if value >= 0 or value == BLOCK_EMPTY:
+        return value, end
+    byte = value & 0x7F
+    if byte == REF_NULL or byte == REF:
+        vt, end = read_valtype(data, pos)
+        return inline_blocktype((vt,)), end
+    if byte not in _ONE_BYTE_TYPES:
+        raise DecodeError("malformed value type", pos)
     return value, end
 
 
@@ -188,18 +243,39 @@ def _read_zero_flag(data: bytes, pos: int) -> tuple[int, int]:
     return 0, pos + 1
 
 
-def _read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
-    align, end = read_u32(data, pos)
-    if align >= 32:
-        raise DecodeError("malformed memop flags", end - 1)
-    offset, end = read_u32(data, end)
-    return (align, offset), end
+_MEMARG_HAS_MEMORY = 0x40  # bit 6 of a memarg's alignment field: a memory index follows
 
 
-def _read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
-    (align, offset), pos = _read_memarg(data, pos)
-    lane, pos = _read_byte(data, pos)
-    return (align, offset, lane), pos
+def _memarg_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int], int]]:
+    """The reader of a memarg: with multi-memory, flags below 0x80 whose bit 6 says a memory
+    index follows (2.0: an alignment below 32); with memory64, a 64-bit offset (2.0: 32-bit)."""
+    read_offset = read_u64 if memory64 else read_u32
+
+    def read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
+        flags, end = read_u32(data, pos)
+        memory = 0
+        if not multi_memory:
+            if flags >= 32:
+                raise DecodeError("malformed memop flags", end - 1)
+        elif flags >= 0x80:
+            raise DecodeError("malformed memop flags", pos)
+        elif flags & _MEMARG_HAS_MEMORY:
+            memory, end = read_u32(data, end)
+        offset, end = read_offset(data, end)
+        return (flags & 0x3F, offset, memory), end
+
+    return read_memarg
+
+
+def _memlane_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int, int], int]]:
+    read_memarg = _memarg_reader(multi_memory, memory64)
+
+    def read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int, int], int]:
+        (align, offset, memory), pos = read_memarg(data, pos)
+        lane, pos = _read_byte(data, pos)
+        return (align, offset, lane, memory), pos
+
+    return read_memlane
 
 
 def _read_byte(data: bytes, pos: int) -> tuple[int, int]:
@@ -225,7 +301,7 @@ def _read_shuffle(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
     return tuple(data[pos:end]), end
 
 
-def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValType, ...], int]:
+def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValueType, ...], int]:
     count, pos = read_u32(data, pos)
     if count > len(data) - pos:
         raise DecodeError("length out of bounds", pos)
@@ -236,13 +312,13 @@ def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValType, ...], int]:
     return tuple(types), pos
 
 
-def _read_memory_init(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+def _read_memory_init_2_0(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     segment, pos = read_u32(data, pos)
     memory, pos = _read_zero(data, pos)
     return (segment, memory), pos
 
 
-def _read_memory_copy(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+def _read_memory_copy_2_0(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     dst, pos = _read_zero(data, pos)
     src, pos = _read_zero(data, pos)
     return (dst, src), pos
@@ -253,28 +329,29 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.LABEL: read_u32,
     Imm.LABELS: _read_labels,
     Imm.FUNC: read_u32,
+    Imm.TYPE: read_u32,
     Imm.CALL_INDIRECT: _read_pair,
     Imm.LOCAL: read_u32,
     Imm.GLOBAL: read_u32,
     Imm.TABLE: read_u32,
-    Imm.MEMARG: _read_memarg,
-    Imm.MEMORY: _read_zero,
+    Imm.MEMARG: _memarg_reader(True, True),
+    Imm.MEMORY: read_u32,
     Imm.I32: read_s32,
     Imm.I64: read_s64,
     Imm.F32: _read_fixed(4),
     Imm.F64: _read_fixed(8),
     Imm.V128: _read_fixed(16),
     Imm.LANE: _read_byte,
-    Imm.MEMLANE: _read_memlane,
+    Imm.MEMLANE: _memlane_reader(True, True),
     Imm.SHUFFLE: _read_shuffle,
     Imm.SELECT_T: _read_valtypes,
-    Imm.REFTYPE: read_reftype,
+    Imm.HEAPTYPE: read_heaptype,
     Imm.ELEM: read_u32,
     Imm.DATA: read_u32,
     Imm.TABLE_INIT: _read_pair,
     Imm.TABLE_COPY: _read_pair,
-    Imm.MEMORY_INIT: _read_memory_init,
-    Imm.MEMORY_COPY: _read_memory_copy,
+    Imm.MEMORY_INIT: _read_pair,
+    Imm.MEMORY_COPY: _read_pair,
     Imm.ZERO: _read_zero_flag,
 }
 
@@ -282,6 +359,27 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
 IMM_READER_BY_OP: list[Callable[[bytes, int], tuple[Any, int]] | None] = [
     _IMM_READERS.get(op.imm) for op in ALL
 ]
+
+
+def _readers_for(multi_memory: bool, memory64: bool) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
+    if multi_memory and memory64:
+        return IMM_READER_BY_OP
+    readers = {**_IMM_READERS, Imm.MEMARG: _memarg_reader(multi_memory, memory64)}
+    readers[Imm.MEMLANE] = _memlane_reader(multi_memory, memory64)
+    if not multi_memory:
+        readers.update({Imm.MEMORY: _read_zero, Imm.MEMORY_INIT: _read_memory_init_2_0, Imm.MEMORY_COPY: _read_memory_copy_2_0})
+    return [readers.get(op.imm) for op in ALL]
+
+
+# By (multi-memory, memory64): the readers of a decoder allowed them or not.
+_IMM_READERS_BY_FEATURES = {(mm, m64): _readers_for(mm, m64) for mm in (False, True) for m64 in (False, True)}
+
+
+def imm_readers(features: frozenset[Feature] = ALL_FEATURES) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
+    """The immediate readers, by `Op.index`, of a decoder allowed `features`: without
+    multi-memory, zero bytes for memory indices (as 2.0 has them); without memory64, 32-bit
+    offsets."""
+    return _IMM_READERS_BY_FEATURES[Feature.MULTI_MEMORY in features, Feature.MEMORY64 in features]
 
 
 def read_immediate(op: Op, data: bytes, pos: int) -> tuple[Any, int]:
@@ -306,8 +404,11 @@ def iter_instructions(code: bytes, start: int = 0, end: int | None = None) -> It
         pos = after
 
 
-def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
-    """Check the well-formedness of the expression at `pos` and find its end.
+def scan_expression(
+    data: bytes, pos: int, readers: list[Callable[[bytes, int], tuple[Any, int]] | None] = IMM_READER_BY_OP
+) -> tuple[int, bool]:
+    """Check the well-formedness of the expression at `pos` and find its end (with the
+    immediate `readers` of `imm_readers`).
 
     Returns the position just after the `end` that closes the expression, and whether it uses a
     data segment index (`memory.init`, `data.drop`), which requires a data count section.
@@ -317,7 +418,6 @@ def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
     depth = 0
     if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
     uses_data = False
-    readers = IMM_READER_BY_OP
     length = len(data)
     while True:
         if pos >= length:
@@ -356,14 +456,16 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
     kind = op.imm
     if kind is Imm.NONE:
         return b""
-    if kind in (Imm.LABEL, Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+    if kind in (Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
         return write_unsigned(imm)
-    if kind is Imm.BLOCK or kind is Imm.I32 or kind is Imm.I64:
+    if kind is Imm.BLOCK:
+        return encode_blocktype(imm)
+    if kind is Imm.I32 or kind is Imm.I64:
         return write_signed(imm)
     if kind is Imm.MEMARG:
-        return write_unsigned(imm[0]) + write_unsigned(imm[1])
+        return _encode_memarg(imm[0], imm[1], imm[2])
     if kind is Imm.MEMLANE:
-        return write_unsigned(imm[0]) + write_unsigned(imm[1]) + bytes((imm[2],))
+        return _encode_memarg(imm[0], imm[1], imm[3]) + bytes((imm[2],))
     if kind is Imm.MEMORY:
         return write_unsigned(imm)
     if kind is Imm.ZERO:
@@ -382,11 +484,19 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         labels, default = imm
         return write_unsigned(len(labels)) + b"".join(map(write_unsigned, labels)) + write_unsigned(default)
     if kind is Imm.SELECT_T:
-        return write_unsigned(len(imm)) + bytes(imm)
-    if kind is Imm.REFTYPE:
-        return bytes((imm,))
+        return write_unsigned(len(imm)) + b"".join(map(encode_valtype, imm))
+    if kind is Imm.HEAPTYPE:
+        return encode_heaptype(imm)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
     return write_unsigned(imm[0]) + write_unsigned(imm[1])
+
+
+def _encode_memarg(align: int, offset: int, memory: int) -> bytes:
+    """A memarg: memory 0 is left implicit, as 2.0 has it; another follows the alignment,
+    whose bit 6 then says so."""
+    if not memory:
+        return write_unsigned(align) + write_unsigned(offset)
+    return write_unsigned(align | _MEMARG_HAS_MEMORY) + write_unsigned(memory) + write_unsigned(offset)
 
 
 def encode_instruction(op: Op, imm: Any = None) -> bytes:

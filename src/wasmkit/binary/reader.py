@@ -10,6 +10,7 @@ at the end of the bytes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import DecodeError
@@ -26,9 +27,9 @@ from ..syntax.module import (
     Module,
     SegmentMode,
 )
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
-from .code import OP_END, read_reftype, read_valtype, scan_expression
-from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
+from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
+from .code import OP_END, imm_readers, read_reftype, read_valtype, scan_expression
+from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_u64, read_unsigned, write_unsigned
 
 __all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
 
@@ -60,6 +61,11 @@ class SectionId:
     TAG = 13  # exception handling; not read yet, but custom sections may be placed around it
 
 
+# The forms of the type section (GC): a recursion group, and a definition with supertypes
+# (open to subtypes, or final); and the packed storage types.
+_REC, _SUB, _SUB_FINAL = 0x4E, 0x50, 0x4F
+_PACKED = frozenset(PackedType)
+
 # Where each known section must come, in order (the data count section precedes the code).
 _SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
 
@@ -77,11 +83,9 @@ class SectionSpan:
 
 def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
-
-    `features` matter where an encoding means something only with a feature: without threads,
-    the limits flags of a shared memory (0x02, 0x03) are malformed, as WebAssembly 2.0 reads
-    them ("integer too large"); everything else a later feature adds is read, and left to
-    `validate` to refuse."""
+    Without the multi-memory and memory64 `features`, their encodings (memory indices, 64-bit
+    limits and offsets) are malformed, as in WebAssembly 2.0; without threads, so are the
+    limits flags of a shared memory (0x02)."""
     return read_module_layout(data, features)[0]
 
 
@@ -92,11 +96,11 @@ def read_module_layout(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data), Feature.THREADS in features)
+    reader = _Reader(bytes(data), features)
     try:
         module = reader.module()
     except DecodeError as err:
-        raise _explained(err, reader.data) from None
+        raise _explained(err, reader.data, reader.wasm_3_0) from None
     return module, reader.spans
 
 
@@ -104,27 +108,6 @@ def read_module_layout(
 # 3.0): the error keeps the reference interpreter's words (the spec tests match them as a
 # prefix) and adds what the byte means there. Keyed by the error's words, then the byte.
 _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
-    "malformed value type": {
-        0x63: ("(ref null ...)", "function references"),
-        0x64: ("(ref ...)", "function references"),
-        0x69: ("exnref", "exception handling"),
-        0x74: ("nullexnref", "exception handling"),
-        0x6E: ("anyref", "GC"),
-        0x6D: ("eqref", "GC"),
-        0x6C: ("i31ref", "GC"),
-        0x6B: ("structref", "GC"),
-        0x6A: ("arrayref", "GC"),
-        0x71: ("nullref", "GC"),
-        0x72: ("nullexternref", "GC"),
-        0x73: ("nullfuncref", "GC"),
-    },
-    "malformed function type": {
-        0x4E: ("rec", "GC"),
-        0x4F: ("sub final", "GC"),
-        0x50: ("sub", "GC"),
-        0x5E: ("array", "GC"),
-        0x5F: ("struct", "GC"),
-    },
     "illegal opcode": {
         0x06: ("try", "legacy exception handling"),
         0x07: ("catch", "legacy exception handling"),
@@ -134,44 +117,44 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0x18: ("delegate", "legacy exception handling"),
         0x19: ("catch_all", "legacy exception handling"),
         0x1F: ("try_table", "exception handling"),
-        0x14: ("call_ref", "function references"),
-        0x15: ("return_call_ref", "tail call"),
-        0xD3: ("ref.eq", "GC"),
-        0xD4: ("ref.as_non_null", "function references"),
-        0xD5: ("br_on_null", "function references"),
-        0xD6: ("br_on_non_null", "function references"),
         0xFB: ("a struct, array or i31 instruction", "GC"),
     },
     "malformed section id": {13: ("the tag section", "exception handling")},
     "malformed import kind": {4: ("a tag", "exception handling")},
     "malformed export kind": {4: ("a tag", "exception handling")},
 }
-_PROPOSAL_BYTES["malformed reference type"] = _PROPOSAL_BYTES["malformed value type"]
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
+_NOT_ENABLED = "not enabled"
+_LIMITS_FLAGS = 0x05  # WebAssembly 3.0's limits flags: a maximum (0x01), 64-bit addresses (0x04)
+_LIMITS_SHARED = 0x02  # and, with threads, a memory's: shared
+_LIMITS_64 = 0x04
+
+
 def _limits_note(err: DecodeError, flags: int, of_memory: bool) -> DecodeError:
-    """A limits flags byte beyond 2.0's: shared (threads) or 64-bit indices (memory64)."""
-    if flags in (2, 3):
+    """A limits flags byte beyond what the reader allows: shared (threads, not enabled; or a
+    table's, which cannot be) or 64-bit indices (memory64, when not enabled)."""
+    if flags in (2, 3, 6, 7):
         if not of_memory:
             return DecodeError(f"{err.message}: a shared table (threads proposal: only memories can be shared)", err.offset)
-        return DecodeError(f"{err.message}: a shared memory (threads proposal, not enabled)", err.offset)
+        return DecodeError(f"{err.message}: a shared memory (threads proposal, {_NOT_ENABLED})", err.offset)
     if flags in range(4, 8):
-        return _with_note(err, "64-bit limits", "memory64")
+        return _with_note(err, "64-bit limits", "memory64", _NOT_ENABLED)
     return err
 
 
-def _with_note(err: DecodeError, what: str, proposal: str) -> DecodeError:
-    return DecodeError(f"{err.message}: {what} ({proposal} proposal, not supported yet)", err.offset)
+def _with_note(err: DecodeError, what: str, proposal: str, why: str = "not supported yet") -> DecodeError:
+    return DecodeError(f"{err.message}: {what} ({proposal} proposal, {why})", err.offset)
 
 
-def _explained(err: DecodeError, data: bytes) -> DecodeError:
+def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeError:
     """`err`, naming the proposal its byte belongs to when it belongs to one."""
     message, at = err.message, err.offset
     if message == "unknown binary version" and data[6:8] == _COMPONENT_LAYER:
         return DecodeError(f"{message}: this is a WebAssembly component (component model), not a core module", at)
-    if message == "zero byte expected":
-        return _with_note(err, "a memory index", "multi-memory")
+    if message == "zero byte expected" and not wasm_3_0:
+        return _with_note(err, "a memory index", "multi-memory", _NOT_ENABLED)
     if at >= len(data):
         return err
     if message.startswith("illegal opcode"):
@@ -184,11 +167,16 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
 
 
 class _Reader:
-    def __init__(self, data: bytes, threads: bool = True) -> None:
+    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
         self.data = data
-        self.threads = threads  # shared memories can be read
         self.pos = 0
+        # The immediate readers (2.0's or 3.0's: see `code.imm_readers`), and whether limits are
+        # read as 3.0 has them (flags byte, 64-bit sizes).
+        self.readers = imm_readers(features)
+        self.wasm_3_0 = Feature.MEMORY64 in features
+        self.threads = Feature.THREADS in features  # shared memories can be read
         self.uses_data_index = False
+        self.rec_groups: list[tuple[int, int]] = []
         self.spans: list[SectionSpan] = []
 
     # -- primitives --
@@ -232,33 +220,45 @@ class _Reader:
         except UnicodeDecodeError:
             raise self.fail("malformed UTF-8 encoding", start) from None
 
-    def valtype(self) -> ValType:
+    def valtype(self) -> ValueType:
         vt, self.pos = read_valtype(self.data, self.pos)
         return vt
 
-    def reftype(self) -> ValType:
+    def reftype(self) -> ValueType:
         vt, self.pos = read_reftype(self.data, self.pos)
         return vt
 
-    def limits(self, of_memory: bool = False) -> Limits:
+    def limits(self, of_memory: bool = False) -> tuple[Limits, ValType, bool]:
+        """Limits, the address type their flags give (I64 for a 64-bit memory or table), and
+        whether they say shared (threads: only a memory's may)."""
         flag_at = self.pos
-        try:
-            flag, self.pos = read_unsigned(self.data, self.pos, 1)
-        except DecodeError as err:
-            raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0, of_memory) from None
+        shareable = of_memory and self.threads
+        if self.wasm_3_0:
+            flags = self.byte()
+            if flags & ~(_LIMITS_FLAGS | (_LIMITS_SHARED if shareable else 0)):
+                raise _limits_note(self.fail("malformed limits flags", flag_at), flags, of_memory)
+            minimum, self.pos = read_u64(self.data, self.pos)
+            maximum = None
+            if flags & 1:
+                maximum, self.pos = read_u64(self.data, self.pos)
+            address_type = ValType.I64 if flags & _LIMITS_64 else ValType.I32
+            return Limits(minimum, maximum), address_type, bool(flags & _LIMITS_SHARED)
+        if shareable and flag_at < len(self.data) and self.data[flag_at] in (2, 3):
+            flag = self.byte()  # 2.0's one bit, and threads' shared bit
+        else:
+            try:
+                flag, self.pos = read_unsigned(self.data, self.pos, 1)
+            except DecodeError as err:
+                raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0, of_memory) from None
         minimum = self.u32()
-        maximum = self.u32() if flag else None
-        return Limits(minimum, maximum)
+        maximum = self.u32() if flag & 1 else None
+        return Limits(minimum, maximum), ValType.I32, bool(flag & _LIMITS_SHARED)
 
     def memory_type(self) -> MemoryType:
-        """Limits whose flags may say shared (threads): 0x02 without a maximum (which the
-        validator refuses), 0x03 with one."""
-        if self.threads and self.pos < len(self.data) and self.data[self.pos] in (2, 3):
-            flag = self.byte()
-            minimum = self.u32()
-            maximum = self.u32() if flag & 1 else None
-            return MemoryType(Limits(minimum, maximum), shared=True)
-        return MemoryType(self.limits(of_memory=True))
+        """A memory's limits, whose flags may also say shared (threads): 0x02 without a
+        maximum (which the validator refuses), 0x03 with one."""
+        limits, address_type, shared = self.limits(of_memory=True)
+        return MemoryType(limits, address_type, shared)
 
     def global_type(self) -> GlobalType:
         vt = self.valtype()
@@ -269,11 +269,12 @@ class _Reader:
 
     def table_type(self) -> TableType:
         elem = self.reftype()
-        return TableType(self.limits(), elem)
+        limits, address_type, _ = self.limits()  # never shared: `limits` refuses a shared table
+        return TableType(limits, elem, address_type)
 
     def const_expr(self) -> bytes:
         start = self.pos
-        self.pos, _ = scan_expression(self.data, self.pos)
+        self.pos, _ = scan_expression(self.data, self.pos, self.readers)
         return self.data[start : self.pos]
 
     # -- module structure --
@@ -288,7 +289,7 @@ class _Reader:
         self.pos = 8
         fields: dict[str, object] = {}
         func_types: list[int] = []
-        codes: list[tuple[tuple[tuple[int, ValType], ...], bytes, int]] = []
+        codes: list[tuple[tuple[tuple[int, ValueType], ...], bytes, int]] = []
         customs: list[CustomSection] = []
         last_order = 0
         last_id = 0
@@ -334,7 +335,7 @@ class _Reader:
             Func(type_index, local_runs, body, offset)
             for type_index, (local_runs, body, offset) in zip(func_types, codes)
         )
-        return Module(funcs=funcs, customs=tuple(customs), **fields)  # type: ignore[arg-type]
+        return Module(funcs=funcs, customs=tuple(customs), rec_groups=tuple(self.rec_groups), **fields)  # type: ignore[arg-type]
 
     def vec(self, read_item):
         count = self.length()
@@ -342,7 +343,7 @@ class _Reader:
 
     def section(self, section_id: int) -> tuple[str, object]:
         if section_id == SectionId.TYPE:
-            return "types", tuple(self.vec(self.func_type))
+            return "types", self.type_section()
         if section_id == SectionId.IMPORT:
             return "imports", tuple(self.vec(self.import_))
         if section_id == SectionId.TABLE:
@@ -368,14 +369,56 @@ class _Reader:
         data = self.raw(end - self.pos)
         return CustomSection(name, data, after)
 
-    def func_type(self) -> FuncType:
+    def type_section(self) -> tuple[DefinedType, ...]:
+        """The definitions, one per type index; each explicit recursion group (`0x4E`) is
+        recorded in `rec_groups`."""
+        types: list[DefinedType] = []
+        for _ in range(self.length()):
+            if self.pos < len(self.data) and self.data[self.pos] == _REC:
+                self.pos += 1
+                count = self.length()
+                if count:
+                    self.rec_groups.append((len(types), count))
+                types.extend(self.sub_type() for _ in range(count))
+            else:
+                types.append(self.sub_type())
+        return tuple(types)
+
+    def sub_type(self) -> DefinedType:
+        """A definition, with its supertypes and finality when written `sub`."""
+        if self.pos < len(self.data) and self.data[self.pos] in (_SUB, _SUB_FINAL):
+            final = self.data[self.pos] == _SUB_FINAL
+            self.pos += 1
+            supertypes = tuple(self.vec(self.u32))
+            return dataclasses.replace(self.composite_type(), supertypes=supertypes, final=final)
+        return self.composite_type()
+
+    def composite_type(self) -> DefinedType:
         start = self.pos
         form, self.pos = read_signed(self.data, self.pos, 7)
-        if form != -0x20:
-            raise self.fail("malformed function type", start)
-        params = tuple(self.vec(self.valtype))
-        results = tuple(self.vec(self.valtype))
-        return FuncType(params, results)
+        if form == -0x20:
+            params = tuple(self.vec(self.valtype))
+            results = tuple(self.vec(self.valtype))
+            return FuncType(params, results)
+        if form == -0x21:
+            return StructType(tuple(self.vec(self.field_type)))
+        if form == -0x22:
+            return ArrayType(self.field_type())
+        raise self.fail("malformed definition type", start)
+
+    def field_type(self) -> FieldType:
+        at = self.pos
+        byte = self.byte()
+        storage: StorageType
+        if byte in _PACKED:
+            storage = PackedType(byte)
+        else:
+            self.pos = at
+            storage = self.valtype()
+        mut = self.byte()
+        if mut > 1:
+            raise self.fail("malformed mutability", self.pos - 1)
+        return FieldType(storage, bool(mut))
 
     def import_(self) -> Import:
         module = self.name()
@@ -405,11 +448,11 @@ class _Reader:
             raise self.fail("malformed export kind", self.pos - 1)
         return Export(name, ExternKind(kind), self.u32())
 
-    def code(self) -> tuple[tuple[tuple[int, ValType], ...], bytes, int]:
+    def code(self) -> tuple[tuple[tuple[int, ValueType], ...], bytes, int]:
         size = self.length()
         start = self.pos
         end = start + size
-        runs: list[tuple[int, ValType]] = []
+        runs: list[tuple[int, ValueType]] = []
         total = 0
         locals_start = self.pos
         for _ in range(self.length()):
@@ -424,7 +467,7 @@ class _Reader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start)
+        body_end, uses_data = scan_expression(self.data, body_start, self.readers)
         self.uses_data_index |= uses_data
         if body_end != end:
             raise self.fail("section size mismatch", start)
@@ -446,7 +489,7 @@ class _Reader:
                 table = self.u32()
             offset = self.const_expr()
         uses_exprs = bool(flags & 4)
-        etype = ValType.FUNCREF
+        etype: ValueType = ValType.FUNCREF if uses_exprs else REF_FUNC
         if flags & 3:  # an explicit element kind or reference type follows
             if uses_exprs:
                 etype = self.reftype()

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..syntax.module import CustomSection, DataSegment, ElemSegment, Import, Module, SegmentMode
-from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
-from .code import OP_END
+from ..syntax.types import REF_FUNC, DefinedType, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
+from .code import OP_END, encode_valtype
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
 
-__all__ = ["write_module", "elem_flags", "encode_locals", "SECTION_LAYOUT"]
+__all__ = ["write_module", "elem_flags", "func_index_of", "encode_locals", "SECTION_LAYOUT"]
 
 # The known sections in the order the binary format puts them (the tag section sits between
 # memories and globals, the data count before the code).
@@ -76,27 +76,65 @@ def _name(text: str) -> bytes:
     return write_unsigned(len(raw)) + raw
 
 
-def _func_type(ft: FuncType) -> bytes:
-    return b"\x60" + _vec(bytes((t,)) for t in ft.params) + _vec(bytes((t,)) for t in ft.results)
+def _storage(st: StorageType) -> bytes:
+    return bytes((st,)) if isinstance(st, PackedType) else encode_valtype(st)
 
 
-def _limits(limits: Limits, shared: bool = False) -> bytes:
-    flags = 2 if shared else 0  # shared: a memory of the threads proposal
+def _field(field: FieldType) -> bytes:
+    return _storage(field.storage) + bytes((field.mutable,))
+
+
+def _definition(definition: DefinedType) -> bytes:
+    """One definition, as `sub` (0x50) or `sub final` (0x4F) when it declares a supertype or
+    is open to subtypes."""
+    if isinstance(definition, FuncType):
+        body = b"\x60" + _vec(map(encode_valtype, definition.params)) + _vec(map(encode_valtype, definition.results))
+    elif isinstance(definition, StructType):
+        body = b"\x5f" + _vec(map(_field, definition.fields))
+    else:
+        body = b"\x5e" + _field(definition.element)
+    if definition.final and not definition.supertypes:
+        return body
+    return (b"\x4f" if definition.final else b"\x50") + _vec(map(write_unsigned, definition.supertypes)) + body
+
+
+def _type_section(m: Module) -> bytes | None:
+    """The definitions, each explicit recursion group as one entry (0x4E)."""
+    if not m.types:
+        return None
+    groups = dict(m.rec_groups)
+    entries = []
+    i = 0
+    while i < len(m.types):
+        count = groups.get(i)
+        if count is None:
+            entries.append(_definition(m.types[i]))
+            i += 1
+        else:
+            entries.append(b"\x4e" + _vec(map(_definition, m.types[i : i + count])))
+            i += count
+    return _vec(entries)
+
+
+def _limits(limits: Limits, address_type: ValType = ValType.I32, shared: bool = False) -> bytes:
+    """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64
+    and the flag 0x02 of a shared memory (threads)."""
+    flags = (0x04 if address_type == ValType.I64 else 0x00) | (0x02 if shared else 0x00)
     if limits.max is None:
         return bytes((flags,)) + write_unsigned(limits.min)
-    return bytes((flags | 1,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
-
-
-def _memory_type(mt: MemoryType) -> bytes:
-    return _limits(mt.limits, mt.shared)
+    return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
 
 
 def _table_type(tt: TableType) -> bytes:
-    return bytes((tt.elem,)) + _limits(tt.limits)
+    return encode_valtype(tt.elem) + _limits(tt.limits, tt.address_type)
+
+
+def _memory_type(mt: MemoryType) -> bytes:
+    return _limits(mt.limits, mt.address_type, mt.shared)
 
 
 def _global_type(gt: GlobalType) -> bytes:
-    return bytes((gt.valtype, int(gt.mutable)))
+    return encode_valtype(gt.valtype) + bytes((gt.mutable,))
 
 
 def _import(imp: Import) -> bytes:
@@ -111,7 +149,7 @@ def _import(imp: Import) -> bytes:
     return head + _global_type(desc)
 
 
-def _func_index_of(expr: bytes) -> int | None:
+def func_index_of(expr: bytes) -> int | None:
     """The index x if `expr` is exactly `ref.func x end`, else None."""
     if not expr or expr[0] != 0xD2:
         return None
@@ -120,8 +158,8 @@ def _func_index_of(expr: bytes) -> int | None:
 
 
 def _by_index(seg: ElemSegment) -> bool:
-    """Whether `seg` can use the compact encoding: a funcref segment of `ref.func`s only."""
-    return seg.type == ValType.FUNCREF and all(_func_index_of(e) is not None for e in seg.init)
+    """Whether `seg` can use the compact encoding: a `(ref func)` segment of `ref.func`s only."""
+    return seg.type == REF_FUNC and all(func_index_of(e) is not None for e in seg.init)
 
 
 def elem_flags(seg: ElemSegment) -> int:
@@ -139,14 +177,14 @@ def elem_flags(seg: ElemSegment) -> int:
 def _elem(seg: ElemSegment) -> bytes:
     flags = elem_flags(seg)
     by_index = not flags & 4
-    indices = [_func_index_of(e) for e in seg.init]
+    indices = [func_index_of(e) for e in seg.init]
     out = bytearray(write_unsigned(flags))
     if seg.mode is SegmentMode.ACTIVE:
         if flags & 2:
             out += write_unsigned(seg.table)
         out += seg.offset or b""
     if flags & 3:
-        out.append(0x00 if by_index else seg.type)
+        out += b"\x00" if by_index else encode_valtype(seg.type)
     if by_index:
         out += _vec(write_unsigned(i) for i in indices)  # type: ignore[arg-type]
     else:
@@ -163,19 +201,19 @@ def _data(seg: DataSegment) -> bytes:
     return b"\x02" + write_unsigned(seg.memory) + (seg.offset or b"") + init
 
 
-def encode_locals(local_runs: tuple[tuple[int, ValType], ...]) -> bytes:
+def encode_locals(local_runs: tuple[tuple[int, ValueType], ...]) -> bytes:
     """A function's local declarations as the code section writes them: where its body starts,
     which the offsets of code metadata (branch hints) count from."""
-    return _vec(write_unsigned(n) + bytes((vt,)) for n, vt in local_runs)
+    return _vec(write_unsigned(n) + encode_valtype(vt) for n, vt in local_runs)
 
 
-def _code(local_runs: tuple[tuple[int, ValType], ...], body: bytes) -> bytes:
+def _code(local_runs: tuple[tuple[int, ValueType], ...], body: bytes) -> bytes:
     content = encode_locals(local_runs) + body
     return write_unsigned(len(content)) + content
 
 
 _SECTION_WRITERS = {
-    SectionId.TYPE: lambda m: _vec_or_none(map(_func_type, m.types)),
+    SectionId.TYPE: _type_section,
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),

@@ -20,7 +20,7 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType, ref_type
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
@@ -52,7 +52,7 @@ class _CodeEntry:
 
     start: int
     size: int
-    local_decls: tuple[tuple[int, bytes, int, ValType], ...]
+    local_decls: tuple[tuple[int, bytes, int, ValueType], ...]
 
 
 def wabt_report(
@@ -83,16 +83,21 @@ def _result_text(ft: FuncType) -> str:
     return f"({', '.join(t.text for t in ft.results)})"
 
 
-def _signature(ft: FuncType) -> str:
+def _signature(ft: DefinedType) -> str:
+    if not isinstance(ft, FuncType):
+        return ft.kind.text
     return f"({', '.join(t.text for t in ft.params)}) -> {_result_text(ft)}"
 
 
-def _limits(limits: Limits) -> str:
-    return f"initial={limits.min}" + ("" if limits.max is None else f" max={limits.max}")
+def _limits(limits: Limits, is_64: bool = False) -> str:
+    """`initial=N max=N`, then ` i64` for a 64-bit memory or table, as wabt writes them."""
+    text = f"initial={limits.min}" + ("" if limits.max is None else f" max={limits.max}")
+    return text + " i64" if is_64 else text
 
 
 def _memory_limits(mt: MemoryType) -> str:
-    return _limits(mt.limits) + (" shared" if mt.shared else "")
+    """A memory's limits as wabt writes them: ` shared` comes before ` i64`."""
+    return _limits(mt.limits) + (" shared" if mt.shared else "") + (" i64" if mt.is_64 else "")
 
 
 def _hex_dump(init: bytes, address: int) -> Iterator[str]:
@@ -208,7 +213,7 @@ class _Report:
             if isinstance(desc, int):
                 what = f"func[{index}] sig={desc}{self._func(index)}"
             elif isinstance(desc, TableType):
-                what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits)}"
+                what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, MemoryType):
                 what = f"memory[{index}] pages: {_memory_limits(desc)}"
             else:
@@ -226,7 +231,7 @@ class _Report:
         yield f"Table[{len(self.module.tables)}]:"
         for i, tt in enumerate(self.module.tables, start=len(self.imported[ExternKind.TABLE])):
             name = self.names.tables.get(i)
-            yield f" - table[{i}] type={tt.elem.text} {_limits(tt.limits)}" + (f" <{name}>" if name else "")
+            yield f" - table[{i}] type={tt.elem.text} {_limits(tt.limits, tt.is_64)}" + (f" <{name}>" if name else "")
 
     def _memories(self) -> Iterator[str]:
         yield f"Memory[{len(self.module.mems)}]:"
@@ -314,7 +319,7 @@ class _Report:
             if name == "ref.func":
                 return f"ref.func:{instr.imm}{self._func(instr.imm)}"
             if name == "ref.null":
-                return f"ref.null {instr.imm.text}"  # the immediate is the reference type
+                return f"ref.null {ref_type(True, instr.imm).text}"  # the type of the null
         return f"({', '.join(format_instr(instr) for instr in instrs)})"
 
     # -- -d --
@@ -345,7 +350,7 @@ class _Report:
         first = len(self.imported[ExternKind.FUNC])
         for i, (func, entry) in enumerate(zip(self.module.funcs, self._code_entries()), start=first):
             yield f"{entry.start:06x} func[{i}]{self._func(i)}:"
-            local_index = len(self.module.types[func.type_index].params)
+            local_index = len(self.module.func_type(func.type_index).params)
             for offset, raw, n, vt in entry.local_decls:
                 if n == 0:
                     continue

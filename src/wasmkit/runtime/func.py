@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..syntax.types import FuncType
@@ -20,13 +20,14 @@ from .wasm_thread import run_async
 
 __all__ = ["Func", "Caller", "type_id", "takes_caller"]
 
-_TYPE_IDS: dict[FuncType, int] = {}
+_TYPE_IDS: dict[Hashable, int] = {}
 
 
-def type_id(func_type: FuncType) -> int:
-    """A small int standing for a function type, equal for equal types (call_indirect compares
-    these). Instances do not ask per function: their module looks the ids up once
-    (`Module.func_type_ids`)."""
+def type_id(func_type: Hashable) -> int:
+    """A small int standing for a function type, given as its canonical key
+    (`ValidModule.type_keys`; a FuncType that names no other type is its own key): equal for
+    equivalent types (call_indirect compares these). Instances do not ask per function: their
+    module looks the ids up once (`Module.func_type_ids`)."""
     found = _TYPE_IDS.get(func_type)
     if found is None:
         found = _TYPE_IDS[func_type] = len(_TYPE_IDS)

@@ -107,7 +107,7 @@ class Instance:
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
         for imp, item in zip(syntax.imports, externs):
-            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types)
+            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types, module.type_ids)
             if isinstance(extern, Func):
                 imported_funcs.append(extern)
             elif isinstance(extern, Table):
@@ -241,10 +241,12 @@ def _describe_given(extern: object) -> str:
     if isinstance(extern, Func):
         return f"func {extern.type}"
     if isinstance(extern, Table):
-        return f"table of {extern.type.elem} with " + _describe_limits("elements", extern.size, extern.type.limits.max)
+        return f"{_bits(extern.type)}table of {extern.type.elem} with " + _describe_limits(
+            "elements", extern.size, extern.type.limits.max
+        )
     if isinstance(extern, Memory):
         shared = "shared " if extern.type.shared else ""
-        return f"{shared}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
+        return f"{shared}{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
         return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
     return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
@@ -255,11 +257,16 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, int):
         return f"func {types[desc]}"
     if isinstance(desc, TableType):
-        return f"table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
+        return f"{_bits(desc)}table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
         shared = "shared " if desc.shared else ""
-        return f"{shared}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+        return f"{shared}{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
+
+
+def _bits(desc: TableType | MemoryType) -> str:
+    """"64-bit " for a table or memory with i64 addresses (their address types must match)."""
+    return "64-bit " if desc.is_64 else ""
 
 
 def _limits_match(actual: Limits, declared: Limits) -> bool:
@@ -270,21 +277,24 @@ def _limits_match(actual: Limits, declared: Limits) -> bool:
     return actual.max is not None and actual.max <= declared.max
 
 
-def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
-    """`extern`, if it fits the type the module declares for `imp`; else a LinkError."""
+def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequence[int]) -> Extern:
+    """`extern`, if it fits the type the module declares for `imp` (a function's by its type
+    id, as equivalent types from different modules have the same); else a LinkError."""
     desc = imp.desc
     where = f"{imp.module}.{imp.name}"
     if isinstance(desc, int):
-        ok = isinstance(extern, Func) and extern.type == types[desc]
+        ok = isinstance(extern, Func) and extern.type_id == type_ids[desc]
     elif isinstance(desc, TableType):
         ok = (
             isinstance(extern, Table)
             and extern.type.elem == desc.elem
+            and extern.type.address_type == desc.address_type
             and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
         )
     elif isinstance(desc, MemoryType):
         ok = (
             isinstance(extern, Memory)
+            and extern.type.address_type == desc.address_type
             and extern.type.shared == desc.shared
             and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
         )

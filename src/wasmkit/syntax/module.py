@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .types import ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType
+from .types import DefinedType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValueType
 
 __all__ = [
     "Import",
@@ -65,13 +65,13 @@ class Func:
     """
 
     type_index: int
-    locals: tuple[tuple[int, ValType], ...]
+    locals: tuple[tuple[int, ValueType], ...]
     body: bytes
     body_offset: int = field(default=0, compare=False)
 
-    def local_types(self) -> list[ValType]:
+    def local_types(self) -> list[ValueType]:
         """The declared locals, one entry per local."""
-        out: list[ValType] = []
+        out: list[ValueType] = []
         for count, vt in self.locals:
             out.extend([vt] * count)
         return out
@@ -102,7 +102,7 @@ class SegmentMode(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class ElemSegment:
-    type: ValType
+    type: ValueType
     init: tuple[bytes, ...]  # one constant expression per element, each ending in `end`
     mode: SegmentMode = SegmentMode.ACTIVE
     table: int = 0
@@ -147,7 +147,11 @@ class NameSection:
 
 @dataclass(frozen=True, slots=True)
 class Module:
-    types: tuple[FuncType, ...] = ()
+    """`types` are the type section's definitions, one per type index; `rec_groups` the
+    (first index, count) of each recursion group written as one (`rec`): the other types are
+    each a group of their own."""
+
+    types: tuple[DefinedType, ...] = ()
     imports: tuple[Import, ...] = ()
     funcs: tuple[Func, ...] = ()
     tables: tuple[TableType, ...] = ()
@@ -159,8 +163,16 @@ class Module:
     datas: tuple[DataSegment, ...] = ()
     data_count: int | None = None  # the data count section, when present
     customs: tuple[CustomSection, ...] = ()
+    rec_groups: tuple[tuple[int, int], ...] = ()
 
     # -- index spaces: imports come first, then the module's own definitions --
+
+    def func_type(self, index: int) -> FuncType:
+        """Type `index`, which a valid module's code uses as a function type."""
+        found = self.types[index]
+        if not isinstance(found, FuncType):
+            raise TypeError(f"type {index} is not a function type")
+        return found
 
     def imported(self, kind: ExternKind) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..binary.code import encode_immediate
-from ..binary.leb128 import write_signed
+from ..binary.code import encode_blocktype, encode_immediate
 from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
-from ..syntax.types import ValType
+from ..syntax.types import RefType, ValueType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
 from .lexer import ATOM, ID, RESERVED, Annotation, Form, Source, Token
 from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
@@ -42,8 +41,10 @@ class CodeContext(Protocol):
     elems: Space
     datas: Space
     uses_data_index: bool
+    wide_numbers: bool  # memarg offsets of 64 bits (memory64), not 32
 
-    def block_type(self, cursor: Cursor) -> int: ...
+
+    def block_type(self, cursor: Cursor) -> int | RefType: ...
 
     def type_use(self, cursor: Cursor) -> int: ...
 
@@ -164,11 +165,12 @@ def _take_memarg_field(cursor: Cursor, prefix: str) -> int | None:
     return value
 
 
-def _take_memarg(cursor: Cursor, op: Op) -> tuple[int, int]:
+def _take_memarg(cursor: Cursor, op: Op, wide: bool) -> tuple[int, int]:
+    """`offset=N? align=N?`: the alignment exponent and the offset (of 64 bits when `wide`)."""
     offset_at = cursor.peek()
     offset = _take_memarg_field(cursor, "offset=")
-    if offset is not None and offset > 0xFFFF_FFFF:
-        cursor.fail("i32 constant out of range", offset_at)
+    if offset is not None and offset > (0xFFFF_FFFF_FFFF_FFFF if wide else 0xFFFF_FFFF):
+        cursor.fail("i64 constant out of range" if wide else "i32 constant out of range", offset_at)
     align_at = cursor.peek()
     align = _take_memarg_field(cursor, "align=")
     if align is not None and (align <= 0 or align & (align - 1)):
@@ -292,7 +294,7 @@ class _CodeParser:
             label = cursor.take_id()
             code = _BLOCK if name == "block" else _LOOP if name == "loop" else _IF
             self.out.append(code)
-            self.out += write_signed(self.ctx.block_type(cursor))
+            self.out += encode_blocktype(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=True))
         elif name == "else" or name == "end":
             if len(self.labels) <= run.label_height or not self.labels[-1].flat:
@@ -335,13 +337,13 @@ class _CodeParser:
             if landed:
                 self.place(landed)
             self.out.append(code)
-            self.out += write_signed(self.ctx.block_type(cursor))
+            self.out += encode_blocktype(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=False))
             stack.append((b"\x0b", _CLOSE_LABEL, None, None))
             stack.append(_Run(cursor, folded_only=False))
         elif head == "if":
             label = cursor.take_id()
-            blocktype = write_signed(self.ctx.block_type(cursor))
+            blocktype = encode_blocktype(self.ctx.block_type(cursor))
             conditions = Form(form.offset)
             conditions.end = form.end
             while cursor.peek() is not None and not is_form(cursor.peek(), "then"):
@@ -376,7 +378,7 @@ class _CodeParser:
         ctx = self.ctx
         if kind is Imm.NONE:
             if op.name == "select" and cursor.peek_form("result") is not None:
-                types = [vt for form in cursor.take_forms("result") for vt in _valtypes(self.source, form)]
+                types = [vt for form in cursor.take_forms("result") for vt in _valtypes(self.source, form, ctx.types)]
                 return SELECT_TYPED.encoding + encode_immediate(SELECT_TYPED, tuple(types))
             return op.encoding
         imm: object
@@ -387,9 +389,12 @@ class _CodeParser:
         elif kind is Imm.GLOBAL:
             imm = ctx.globals.resolve(cursor)
         elif kind is Imm.MEMARG:
-            imm = _take_memarg(cursor, op)
+            memory = self.memory_index(cursor, before_lane=False)
+            imm = (*_take_memarg(cursor, op, ctx.wide_numbers), memory)
         elif kind is Imm.FUNC:
             imm = ctx.funcs.resolve(cursor)
+        elif kind is Imm.TYPE:
+            imm = ctx.types.resolve(cursor)
         elif kind is Imm.LABEL:
             imm = self.label(cursor)
         elif kind is Imm.I64:
@@ -406,8 +411,16 @@ class _CodeParser:
         elif kind is Imm.CALL_INDIRECT:
             table = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
             imm = (ctx.type_use(cursor), table)
-        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY or kind is Imm.ZERO:
-            imm = (0, 0) if kind is Imm.MEMORY_COPY else 0
+        elif kind is Imm.ZERO:
+            imm = 0
+        elif kind is Imm.MEMORY:
+            imm = ctx.mems.resolve(cursor) if ctx.mems.peek_index(cursor) else 0
+        elif kind is Imm.MEMORY_COPY:
+            if ctx.mems.peek_index(cursor):
+                dst = ctx.mems.resolve(cursor)
+                imm = (dst, ctx.mems.resolve(cursor))
+            else:
+                imm = (0, 0)
         elif kind is Imm.TABLE:
             imm = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
         elif kind is Imm.V128:
@@ -415,22 +428,26 @@ class _CodeParser:
         elif kind is Imm.LANE:
             imm = _take_lane_index(cursor)
         elif kind is Imm.MEMLANE:
-            align, offset = _take_memarg(cursor, op)
-            imm = (align, offset, _take_lane_index(cursor))
+            # `memory? memarg lane`: an index before the lane is the memory's.
+            memory = self.memory_index(cursor, before_lane=True)
+            align, offset = _take_memarg(cursor, op, ctx.wide_numbers)
+            imm = (align, offset, _take_lane_index(cursor), memory)
         elif kind is Imm.SHUFFLE:
             imm = _take_shuffle_lanes(cursor)
-        elif kind is Imm.REFTYPE:
-            token = cursor.take_atom()
-            if token.text not in ("func", "extern"):
-                unexpected(cursor, token)
-            imm = ValType.FUNCREF if token.text == "func" else ValType.EXTERNREF
+        elif kind is Imm.HEAPTYPE:
+            imm = cursor.take_heaptype(ctx.types)
         elif kind is Imm.ELEM:
             imm = ctx.elems.resolve(cursor)
         elif kind is Imm.DATA:
             imm = ctx.datas.resolve(cursor)
             ctx.uses_data_index = True
         elif kind is Imm.MEMORY_INIT:
-            imm = (ctx.datas.resolve(cursor), 0)
+            # `memory.init data` or `memory.init memory data`: two indices name the memory first.
+            if _index_follows(cursor, 1):
+                memory = ctx.mems.resolve(cursor)
+                imm = (ctx.datas.resolve(cursor), memory)
+            else:
+                imm = (ctx.datas.resolve(cursor), 0)
             ctx.uses_data_index = True
         elif kind is Imm.TABLE_INIT:
             # `table.init elem` or `table.init table elem`: two indices name the table first.
@@ -449,6 +466,20 @@ class _CodeParser:
             # and those are parsed before an op gets here.
             unexpected(cursor, cursor.peek())
         return op.encoding + encode_immediate(op, imm)
+
+    def memory_index(self, cursor: Cursor, before_lane: bool) -> int:
+        """The memory index that may precede a memarg (memory 0 when there is none). Before a
+        lane index, a number is the memory's only when the memarg or the lane follows it
+        (`v128.load8_lane 1 0` is memory 1, lane 0; `v128.load8_lane 1` lane 1)."""
+        if not _index_follows(cursor, 0):
+            return 0
+        item = cursor.peek()
+        if before_lane and isinstance(item, Token) and item.kind != ID:
+            following = cursor.peek(1)
+            memarg_follows = isinstance(following, Token) and following.text.startswith(("offset=", "align="))
+            if not (memarg_follows or _index_follows(cursor, 1)):
+                return 0
+        return self.ctx.mems.resolve(cursor)
 
     def push_label(self, label: _Label) -> None:
         if label.name is not None:
@@ -482,11 +513,11 @@ def _index_follows(cursor: Cursor, ahead: int) -> bool:
     return item.kind == ID or (item.kind == ATOM and item.text[:1].isdigit())
 
 
-def _valtypes(source: Source, form: Form) -> list[ValType]:
+def _valtypes(source: Source, form: Form, type_space: Space) -> list[ValueType]:
     cursor = Cursor(source, form)
     types = []
     while not cursor.at_end():
-        types.append(cursor.take_valtype())
+        types.append(cursor.take_valtype(type_space))
     return types
 
 

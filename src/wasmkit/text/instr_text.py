@@ -12,7 +12,7 @@ from typing import Any
 from ..binary.code import BLOCK_EMPTY, Instr, block_valtype
 from ..bits import MASK32
 from ..opcodes import Imm, Op
-from ..syntax.types import ValType
+from ..syntax.types import HeapType, RefType
 from .numbers import format_f32, format_f64
 
 __all__ = ["format_immediates", "format_instr", "format_blocktype", "IndexNamer"]
@@ -26,17 +26,18 @@ def _number(space: str, index: int) -> str:
     return str(index)
 
 
-def format_blocktype(blocktype: int, namer: IndexNamer = _number) -> str:
+def format_blocktype(blocktype: int | RefType, namer: IndexNamer = _number) -> str:
     if blocktype == BLOCK_EMPTY:
         return ""
     valtype = block_valtype(blocktype)
     if valtype is not None:
         return f"(result {valtype.text})"
-    return f"(type {namer('type', blocktype)})"
+    return f"(type {namer('type', blocktype)})"  # type: ignore[arg-type]
 
 
-def _memarg(op: Op, align: int, offset: int) -> str:
-    parts = []
+def _memarg(op: Op, align: int, offset: int, memory: str = "") -> str:
+    """`memory? offset=N? align=N?`, each part only when it is not the default."""
+    parts = [memory] if memory else []
     if offset:
         parts.append(f"offset={offset}")
     if align != op.align_log2:
@@ -57,8 +58,8 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.LABELS:
         labels, default = imm
         return " ".join(namer("label", x) for x in (*labels, default))
-    if kind in (Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
-        space = {Imm.FUNC: "func", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
+    if kind in (Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+        space = {Imm.FUNC: "func", Imm.TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
                  Imm.ELEM: "elem", Imm.DATA: "data"}[kind]
         return namer(space, imm)
     if kind is Imm.CALL_INDIRECT:
@@ -66,13 +67,19 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
         table = f"{namer('table', table_index)} " if table_index else ""
         return f"{table}(type {namer('type', type_index)})"
     if kind is Imm.MEMARG:
-        return _memarg(op, *imm)
+        align, offset, memory = imm
+        return _memarg(op, align, offset, namer("memory", memory) if memory else "")
     if kind is Imm.MEMLANE:
-        align, offset, lane = imm
-        memarg = _memarg(op, align, offset)
+        align, offset, lane, memory = imm
+        memarg = _memarg(op, align, offset, namer("memory", memory) if memory else "")
         return f"{memarg} {lane}" if memarg else str(lane)
-    if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY or kind is Imm.ZERO:
+    if kind is Imm.ZERO:
         return ""
+    if kind is Imm.MEMORY:
+        return namer("memory", imm) if imm else ""
+    if kind is Imm.MEMORY_COPY:
+        dst, src = imm
+        return f"{namer('memory', dst)} {namer('memory', src)}" if dst or src else ""
     if kind is Imm.I32 or kind is Imm.I64:
         return str(imm)
     if kind is Imm.F32:
@@ -89,16 +96,18 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.SELECT_T:
         types = " ".join(vt.text for vt in imm)
         return f"(result {types})" if types else "(result)"
-    if kind is Imm.REFTYPE:
-        return "func" if imm == ValType.FUNCREF else "extern"
+    if kind is Imm.HEAPTYPE:
+        return imm.text if isinstance(imm, HeapType) else namer("type", imm)
     if kind is Imm.TABLE_INIT:
         elem_index, table_index = imm
         return f"{namer('table', table_index)} {namer('elem', elem_index)}"
     if kind is Imm.TABLE_COPY:
         dst, src = imm
         return f"{namer('table', dst)} {namer('table', src)}"
-    # Imm.MEMORY_INIT: the data segment (the memory index is the reserved zero byte).
-    return namer("data", imm[0])
+    # Imm.MEMORY_INIT: the data segment, after the memory when it is not memory 0.
+    data_index, memory = imm
+    data = namer("data", data_index)
+    return f"{namer('memory', memory)} {data}" if memory else data
 
 
 def format_instr(instr: Instr, namer: IndexNamer = _number) -> str:

@@ -8,24 +8,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ValidationError
-from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType
+from .subtyping import TypeRelation
+from ..syntax.types import ArrayType, DefinedType, FuncType, StructType, GlobalType, MemoryType, TableType, ValType, ValueType
 
 __all__ = ["Context", "LocalTypes"]
 
 
 @dataclass(slots=True)
 class Context:
-    types: Sequence[FuncType]
+    types: Sequence[DefinedType]
     funcs: Sequence[FuncType]
     tables: Sequence[TableType]
     mems: Sequence[MemoryType]
     globals: Sequence[GlobalType]
-    elems: Sequence[ValType]
+    elems: Sequence[ValueType]
     data_count: int
     refs: frozenset[int] = field(default_factory=frozenset)
+    func_type_indices: Sequence[int] = ()  # each function's type index, for `ref.func`'s type
+    rel: TypeRelation = field(default_factory=lambda: TypeRelation(()))
 
     def type(self, index: int) -> FuncType:
-        return _lookup(self.types, index, "type")
+        """Type `index`, which must be a function type."""
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, FuncType):
+            raise ValidationError(f"non-function type {index}")
+        return found
+
+    def struct_type(self, index: int) -> StructType:
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, StructType):
+            raise ValidationError(f"non-structure type {index}")
+        return found
+
+    def array_type(self, index: int) -> ArrayType:
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, ArrayType):
+            raise ValidationError(f"non-array type {index}")
+        return found
 
     def func(self, index: int) -> FuncType:
         return _lookup(self.funcs, index, "function")
@@ -39,7 +58,7 @@ class Context:
     def global_(self, index: int) -> GlobalType:
         return _lookup(self.globals, index, "global")
 
-    def elem(self, index: int) -> ValType:
+    def elem(self, index: int) -> ValueType:
         return _lookup(self.elems, index, "elem segment")
 
     def data(self, index: int) -> None:
@@ -53,13 +72,13 @@ def _lookup(items: Sequence, index: int, what: str):
     raise ValidationError(f"unknown {what} {index}")
 
 
-class LocalTypes(Sequence[ValType]):
+class LocalTypes(Sequence[ValueType]):
     """The types of a function's locals (parameters first), looked up by run without
     expanding them: a function may declare billions of locals in a few bytes."""
 
-    def __init__(self, params: Sequence[ValType], runs: Sequence[tuple[int, ValType]]) -> None:
+    def __init__(self, params: Sequence[ValueType], runs: Sequence[tuple[int, ValueType]]) -> None:
         self._starts: list[int] = []
-        self._types: list[ValType] = []
+        self._types: list[ValueType] = []
         total = 0
         for vt in params:
             self._starts.append(total)

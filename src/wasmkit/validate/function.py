@@ -1,8 +1,10 @@
 """Type-checking of function bodies and constant expressions: the spec's appendix algorithm,
 run in one pass over the encoded instructions.
 
-The operand stack holds value types as small ints (`ValType` codes, with 0 for the unknown type
-of unreachable code); control frames are lists. Instructions whose typing is fixed in the opcode
+The operand stack holds value types (`ValType` members, which are ints, and `RefType`s, with
+0 for the unknown type of unreachable code); control frames are lists. A value whose type is
+not the one expected may still be a subtype of it (`subtyping`): that is asked only when the
+two differ. Instructions whose typing is fixed in the opcode
 table are checked generically; each of the others has one method below, found through a table
 indexed by `Op.index`. No Python object is made per instruction beyond what decoding its
 immediate needs.
@@ -16,25 +18,24 @@ from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, ALL_FEATURES, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
-from ..syntax.types import FuncType, ValType
+from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .context import Context, LocalTypes
+from .subtyping import UNKNOWN
 
 __all__ = ["check_function", "check_const_expr", "const_expr_features"]
 
-UNKNOWN = 0  # the type of a value popped from the polymorphic stack of unreachable code
-
-I32 = int(ValType.I32)
-FUNCREF = int(ValType.FUNCREF)
-_NUM_OR_VEC = frozenset(int(t) for t in ValType if not t.is_ref) | {UNKNOWN}
-_REF = frozenset({FUNCREF, int(ValType.EXTERNREF), UNKNOWN})
+I32 = ValType.I32
+I64 = ValType.I64
+FUNCREF = ValType.FUNCREF
+_NUM_OR_VEC = frozenset(t for t in ValType if not t.is_ref) | {UNKNOWN}
 
 # Frame kinds (the opcode that opened the frame).
 BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
 
 # Per op (by Op.index): the parameters and results of instructions typed by the table, as lists
 # of ints; None for those with a rule of their own.
-_PARAMS: list[list[int] | None] = [None if op.params is None else [int(t) for t in op.params] for op in ALL]
-_RESULTS: list[list[int] | None] = [None if op.results is None else [int(t) for t in op.results] for op in ALL]
+_PARAMS: list[list[ValueType] | None] = [None if op.params is None else list(op.params) for op in ALL]
+_RESULTS: list[list[ValueType] | None] = [None if op.results is None else list(op.results) for op in ALL]
 
 # Instructions allowed in constant expressions (global.get also needs an immutable global),
 # and those that extended-const (3.0) allows besides.
@@ -52,26 +53,40 @@ _CHECKED_IMMEDIATES = frozenset(
 _CHECKS_IMMEDIATE: list[bool] = [op.imm in _CHECKED_IMMEDIATES for op in ALL]
 
 
-def _names(types: Sequence[int]) -> str:
-    return "[" + " ".join("_" if t == UNKNOWN else ValType(t).text for t in types) + "]"
+StackType = ValueType | int  # a value type, or UNKNOWN
 
 
-def _mismatch(expected: Sequence[int], stack: Sequence[int]) -> ValidationError:
+def _names(types: Sequence[StackType]) -> str:
+    return "[" + " ".join("_" if t == UNKNOWN else t.text for t in types) + "]"  # type: ignore[union-attr]
+
+
+def _mismatch(expected: Sequence[StackType], stack: Sequence[StackType]) -> ValidationError:
     return ValidationError(f"type mismatch: instruction requires {_names(expected)} but stack has {_names(stack)}")
 
 
-def _block_type(ctx: Context, blocktype: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _block_type(ctx: Context, blocktype: int | RefType) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...]]:
     """The (params, results) of a block type immediate."""
+    if isinstance(blocktype, RefType):
+        ctx.rel.check_valtype(blocktype)
     ft = block_type(blocktype, ctx.type)
-    return tuple(map(int, ft.params)), tuple(map(int, ft.results))
+    return ft.params, ft.results
 
 
-def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValType]], body: bytes) -> None:
+def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValueType]], body: bytes) -> None:
     """Check a function body against its type. Raises ValidationError with the offset of the
     faulty instruction within `body`; the caller adds the function index."""
     locals_ = LocalTypes(func_type.params, local_runs)
-    local_types: Sequence[int] = [int(t) for t in locals_] if len(locals_) <= 100_000 else _IntView(locals_)
-    _BodyChecker(ctx, local_types, tuple(map(int, func_type.results))).run(body)
+    unset: set[int] = set()  # the locals without a default value that are not set yet
+    for count, vt in local_runs:
+        ctx.rel.check_valtype(vt)
+    if not all(vt.defaultable for _, vt in local_runs):
+        start = len(func_type.params)
+        for count, vt in local_runs:
+            if not vt.defaultable:
+                unset.update(range(start, start + count))
+            start += count
+    local_types: Sequence[ValueType] = list(locals_) if len(locals_) <= 100_000 else locals_
+    _BodyChecker(ctx, local_types, func_type.results, unset).run(body)
 
 
 def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
@@ -87,7 +102,7 @@ def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
     return used
 
 
-def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: frozenset[Feature] = ALL_FEATURES) -> None:
+def check_const_expr(ctx: Context, expr: bytes, expected: ValueType, features: frozenset[Feature] = ALL_FEATURES) -> None:
     """Check that `expr` is a constant expression of type `expected`, as `features` allow.
     Which globals it may read is the context's to say."""
     allowed = _ALL_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
@@ -96,35 +111,24 @@ def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: fro
             raise ValidationError("constant expression required", offset=instr.offset)
         if instr.op.name == "global.get" and ctx.global_(instr.imm).mutable:
             raise ValidationError("constant expression required", offset=instr.offset)
-    _BodyChecker(ctx, (), (int(expected),)).run(expr)
-
-
-class _IntView(Sequence[int]):
-    """Local types as ints, for functions with too many locals to list one by one."""
-
-    def __init__(self, types: LocalTypes) -> None:
-        self._types = types
-
-    def __len__(self) -> int:
-        return len(self._types)
-
-    def __getitem__(self, index):
-        return int(self._types[index])
+    _BodyChecker(ctx, (), (expected,), set()).run(expr)
 
 
 class _BodyChecker:
-    __slots__ = ("ctx", "locals", "vals", "ctrls")
+    __slots__ = ("ctx", "matches", "locals", "unset", "vals", "ctrls")
 
-    def __init__(self, ctx: Context, local_types: Sequence[int], results: tuple[int, ...]) -> None:
+    def __init__(self, ctx: Context, local_types: Sequence[ValueType], results: tuple[ValueType, ...], unset: set[int]) -> None:
         self.ctx = ctx
+        self.matches = ctx.rel.matches
         self.locals = local_types
-        self.vals: list[int] = []
-        # A frame: [kind, params, results, height, unreachable]
-        self.ctrls: list[list] = [[FUNC, (), results, 0, False]]
+        self.unset = unset
+        self.vals: list[StackType] = []
+        # A frame: [kind, params, results, height, unreachable, locals it set (of `unset`)]
+        self.ctrls: list[list] = [[FUNC, (), results, 0, False, []]]
 
     # -- the operand and control stacks --
 
-    def pop(self, expected: int = UNKNOWN) -> int:
+    def pop(self, expected: StackType = UNKNOWN) -> StackType:
         vals = self.vals
         frame = self.ctrls[-1]
         if len(vals) == frame[3]:
@@ -132,17 +136,24 @@ class _BodyChecker:
                 return UNKNOWN
             raise _mismatch([expected], [])
         actual = vals.pop()
-        if actual != expected and actual != UNKNOWN and expected != UNKNOWN:
+        if actual != expected and not self.matches(actual, expected):
             raise _mismatch([expected], [actual])
         return actual
 
-    def pop_all(self, expected: Sequence[int]) -> list[int]:
+    def pop_ref(self) -> StackType:
+        """Pop a reference of any type (UNKNOWN from unreachable code)."""
+        t = self.pop()
+        if t != UNKNOWN and not t.is_ref:  # type: ignore[union-attr]
+            raise ValidationError(f"type mismatch: instruction requires reference type but stack has {_names([t])}")
+        return t
+
+    def pop_all(self, expected: Sequence[StackType]) -> list[StackType]:
         popped = [self.pop(t) for t in reversed(expected)]
         popped.reverse()
         return popped
 
-    def push_ctrl(self, kind: int, params: tuple[int, ...], results: tuple[int, ...]) -> None:
-        self.ctrls.append([kind, params, results, len(self.vals), False])
+    def push_ctrl(self, kind: int, params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> None:
+        self.ctrls.append([kind, params, results, len(self.vals), False, []])
         self.vals.extend(params)
 
     def pop_ctrl(self) -> list:
@@ -158,18 +169,19 @@ class _BodyChecker:
                     continue
                 raise self._block_mismatch(results, vals[height:] + list(results[i + 1 :]))
             actual = vals.pop()
-            if actual != results[i] and actual != UNKNOWN:
+            if actual != results[i] and not self.matches(actual, results[i]):
                 raise self._block_mismatch(results, vals[height:] + [actual] + list(results[i + 1 :]))
         if len(vals) != height:
             raise self._block_mismatch(results, vals[height:] + list(results))
         self.ctrls.pop()
+        self.unset.update(frame[5])  # what the block set is unset again after it
         return frame
 
     @staticmethod
-    def _block_mismatch(results: tuple[int, ...], stack: list[int]) -> ValidationError:
+    def _block_mismatch(results: tuple[ValueType, ...], stack: list[StackType]) -> ValidationError:
         return ValidationError(f"type mismatch: block requires {_names(results)} but stack has {_names(stack)}")
 
-    def label_types(self, depth: int) -> tuple[int, ...]:
+    def label_types(self, depth: int) -> tuple[ValueType, ...]:
         if depth >= len(self.ctrls):
             raise ValidationError(f"unknown label {depth}")
         frame = self.ctrls[-1 - depth]
@@ -180,10 +192,16 @@ class _BodyChecker:
         del self.vals[frame[3] :]
         frame[4] = True
 
-    def local(self, index: int) -> int:
+    def local(self, index: int) -> ValueType:
         if index >= len(self.locals):
             raise ValidationError(f"unknown local {index}")
         return self.locals[index]
+
+    def set_local(self, index: int) -> None:
+        """A local without a default value is set from here to the end of the block."""
+        if index in self.unset:
+            self.unset.discard(index)
+            self.ctrls[-1][5].append(index)
 
     # -- the main loop --
 
@@ -192,6 +210,7 @@ class _BodyChecker:
         ctrls = self.ctrls
         local_types = self.locals
         local_count = len(local_types)
+        unset = self.unset
         params_of = _PARAMS
         results_of = _RESULTS
         rules = _RULE_BY_OP
@@ -208,6 +227,8 @@ class _BodyChecker:
                     index, pos = read_u32(body, pos + 1)
                     if index >= local_count:
                         raise ValidationError(f"unknown local {index}")
+                    if unset and index in unset:
+                        raise ValidationError("uninitialized local")
                     vals.append(local_types[index])
                     continue
                 if byte == _I32_CONST:
@@ -232,8 +253,12 @@ class _BodyChecker:
                             raise ValidationError("unexpected instructions after the end of the body")
                         return
                     continue
-                if checks_immediate[index]:
-                    self.check_immediate(op, imm)
+                if checks_immediate[index] and self.check_immediate(op, imm):
+                    # A 64-bit memory: the instruction's addresses are i64 (see `address_typed`).
+                    params, results = self.address_typed(op, imm)
+                    self.pop_params(params)
+                    vals.extend(results)
+                    continue
                 if params:
                     n = len(params)
                     if vals[-n:] == params and len(vals) - ctrls[-1][3] >= n:
@@ -247,7 +272,7 @@ class _BodyChecker:
                 err.offset = at
             raise
 
-    def pop_params(self, params: list[int]) -> None:
+    def pop_params(self, params: list[ValueType]) -> None:
         """Pop an instruction's operands when the fast path (all there, all known) does not apply."""
         vals = self.vals
         frame = self.ctrls[-1]
@@ -255,32 +280,39 @@ class _BodyChecker:
         for expected in reversed(params):
             if len(vals) > height:
                 actual = vals.pop()
-                if actual != expected and actual != UNKNOWN:
+                if actual != expected and not self.matches(actual, expected):
                     raise _mismatch(params, vals[height:] + [actual])
             elif not frame[4]:
                 raise _mismatch(params, vals[height:])
 
-    def check_immediate(self, op: Op, imm: object) -> None:
-        """The checks on the immediates of table-typed instructions."""
+    def check_immediate(self, op: Op, imm: object) -> bool:
+        """The checks on the immediates of table-typed instructions. True when the instruction
+        addresses a 64-bit memory, so that its operand types are not the table's."""
         ctx = self.ctx
         kind = op.imm
         if kind is Imm.MEMARG or kind is Imm.MEMLANE:
-            ctx.memory(0)
+            memory = ctx.memory(imm[-1])  # type: ignore[index]
             if op.atomic:
                 if imm[0] != op.align_log2:  # type: ignore[index]
                     raise ValidationError("atomic alignment must be natural")
             elif imm[0] > op.align_log2:  # type: ignore[index]
                 raise ValidationError("alignment must not be larger than natural")
+            if not memory.is_64 and imm[1] > 0xFFFF_FFFF:  # type: ignore[index]
+                raise ValidationError("offset out of range")
             if kind is Imm.MEMLANE and imm[2] >= op.lanes:  # type: ignore[index]
                 raise ValidationError("invalid lane index")
+            return memory.is_64
         elif kind is Imm.LANE:
             if imm >= op.lanes:  # type: ignore[operator]
                 raise ValidationError("invalid lane index")
-        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
-            ctx.memory(0)
+        elif kind is Imm.MEMORY:
+            return ctx.memory(imm).is_64  # type: ignore[arg-type]
+        elif kind is Imm.MEMORY_COPY:
+            return ctx.memory(imm[0]).is_64 | ctx.memory(imm[1]).is_64  # type: ignore[index]
         elif kind is Imm.MEMORY_INIT:
-            ctx.memory(0)
+            memory = ctx.memory(imm[1])  # type: ignore[index]
             ctx.data(imm[0])  # type: ignore[index]
+            return memory.is_64
         elif kind is Imm.DATA:
             ctx.data(imm)  # type: ignore[arg-type]
         elif kind is Imm.ELEM:
@@ -288,59 +320,94 @@ class _BodyChecker:
         elif kind is Imm.SHUFFLE:
             if any(lane >= 32 for lane in imm):  # type: ignore[attr-defined]
                 raise ValidationError("invalid lane index")
+        return False
+
+    def address_typed(self, op: Op, imm: object) -> tuple[list[ValueType], list[ValueType]]:
+        """The operand and result types of a memory instruction on a 64-bit memory: those of
+        the table, with its addresses, sizes and lengths i64. A copy between memories of two
+        address types takes an address of each and a length of the smaller type."""
+        params = list(_PARAMS[op.index])  # type: ignore[arg-type]
+        results = list(_RESULTS[op.index])  # type: ignore[arg-type]
+        name = op.name
+        if op.imm is Imm.MEMORY_COPY:
+            dst, src = (self.ctx.memory(i).address_type for i in imm)  # type: ignore[attr-defined]
+            return [dst, src, I64 if dst == src == I64 else I32], results
+        if name == "memory.size":
+            return params, [I64]
+        if name == "memory.grow":
+            return [I64], [I64]
+        if name == "memory.fill":
+            return [I64, I32, I64], results
+        params[0] = I64  # the address of a load, store or memory.init
+        return params, results
 
     # -- the instructions with rules of their own, one method each (see _RULES) --
 
     def local_set(self, index: int) -> None:
         self.pop(self.local(index))
+        self.set_local(index)
 
     def local_tee(self, index: int) -> None:
         t = self.local(index)
         self.pop(t)
+        self.set_local(index)
         self.vals.append(t)
 
     def global_get(self, index: int) -> None:
-        self.vals.append(int(self.ctx.global_(index).valtype))
+        self.vals.append(self.ctx.global_(index).valtype)
 
     def global_set(self, index: int) -> None:
         gt = self.ctx.global_(index)
         if not gt.mutable:
             raise ValidationError("global is immutable")
-        self.pop(int(gt.valtype))
+        self.pop(gt.valtype)
 
     def call(self, index: int) -> None:
         ft = self.ctx.func(index)
-        self.pop_all(tuple(map(int, ft.params)))
-        self.vals.extend(map(int, ft.results))
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
+
+    def function_table(self, table_index: int) -> None:
+        """call_indirect's table must hold functions."""
+        tt = self.ctx.table(table_index)
+        if not self.matches(tt.elem, FUNCREF):
+            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
 
     def call_indirect(self, imm: tuple[int, int]) -> None:
         type_index, table_index = imm
-        tt = self.ctx.table(table_index)
+        self.function_table(table_index)
         ft = self.ctx.type(type_index)
-        if tt.elem != ValType.FUNCREF:
-            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
-        self.pop(I32)
-        self.pop_all(tuple(map(int, ft.params)))
-        self.vals.extend(map(int, ft.results))
+        self.pop(self.ctx.table(table_index).address_type)
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
+
+    def call_ref(self, type_index: int) -> None:
+        ft = self.ctx.type(type_index)
+        self.pop(ref_type(True, type_index))
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
 
     def return_call(self, index: int) -> None:
         self._tail_call(self.ctx.func(index))
 
     def return_call_indirect(self, imm: tuple[int, int]) -> None:
         type_index, table_index = imm
-        tt = self.ctx.table(table_index)
-        if tt.elem != ValType.FUNCREF:
-            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
-        self.pop(I32)
-        self._tail_call(self.ctx.type(type_index))
+        self.function_table(table_index)
+        callee = self.ctx.type(type_index)
+        self.pop(self.ctx.table(table_index).address_type)
+        self._tail_call(callee)
+
+    def return_call_ref(self, type_index: int) -> None:
+        callee = self.ctx.type(type_index)
+        self.pop(ref_type(True, type_index))
+        self._tail_call(callee)
 
     def _tail_call(self, callee: FuncType) -> None:
-        """A call whose results are the caller's: they must be the same types; then, as after
+        """A call whose results are the caller's: they must match them; then, as after
         `return`, the rest of the block is unreachable."""
-        results = tuple(map(int, callee.results))
-        if results != tuple(self.ctrls[0][2]):
+        if not self.ctx.rel.all_match(callee.results, self.ctrls[0][2]):
             raise ValidationError("type mismatch: tail call's results differ from the function's results")
-        self.pop_all(tuple(map(int, callee.params)))
+        self.pop_all(callee.params)
         self.unreachable()
 
     def block(self, blocktype: int) -> None:
@@ -383,6 +450,26 @@ class _BodyChecker:
         self.pop_all(types)
         self.vals.extend(types)
 
+    def br_on_null(self, label: int) -> None:
+        t = self.pop_ref()
+        types = self.label_types(label)
+        self.pop_all(types)
+        self.vals.extend(types)
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+
+    def br_on_non_null(self, label: int) -> None:
+        types = self.label_types(label)
+        if not types or not types[-1].is_ref:
+            raise ValidationError(f"type mismatch: instruction requires type of last label result to be a reference but label has {_names(types)}")
+        t = self.pop_ref()
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+        self.pop_all(types)
+        self.vals.extend(types[:-1])
+
+    def ref_as_non_null(self, _: None) -> None:
+        t = self.pop_ref()
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+
     def br_table(self, imm: tuple[tuple[int, ...], int]) -> None:
         labels, default = imm
         self.pop(I32)
@@ -415,75 +502,82 @@ class _BodyChecker:
             raise _mismatch([t1, t1, I32], [t2, t1, I32])
         self.vals.append(t2 if t1 == UNKNOWN else t1)
 
-    def select_typed(self, types: tuple[ValType, ...]) -> None:
+    def select_typed(self, types: tuple[ValueType, ...]) -> None:
         if len(types) != 1:
             raise ValidationError("invalid result arity")
-        t = int(types[0])
+        t = types[0]
+        self.ctx.rel.check_valtype(t)
         self.pop(I32)
         self.pop(t)
         self.pop(t)
         self.vals.append(t)
 
-    def ref_null(self, reftype: ValType) -> None:
-        self.vals.append(int(reftype))
+    def ref_null(self, heap: HeapType | int) -> None:
+        if not isinstance(heap, HeapType):
+            self.ctx.type(heap)
+        self.vals.append(ref_type(True, heap))
 
     def ref_is_null(self, _: None) -> None:
-        t = self.pop()
-        if t not in _REF:
-            raise ValidationError(f"type mismatch: instruction requires reference type but stack has {_names([t])}")
+        self.pop_ref()
         self.vals.append(I32)
 
     def ref_func(self, index: int) -> None:
         self.ctx.func(index)
         if index not in self.ctx.refs:
             raise ValidationError(f"undeclared function reference {index}")
-        self.vals.append(FUNCREF)
+        self.vals.append(ref_type(False, self.ctx.func_type_indices[index]))
+
+    # Table indices, sizes and lengths have the table's address type (i64 for table64).
 
     def table_get(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
-        self.pop(I32)
-        self.vals.append(t)
+        tt = self.ctx.table(index)
+        self.pop(tt.address_type)
+        self.vals.append(tt.elem)
 
     def table_set(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
-        self.pop(t)
-        self.pop(I32)
+        tt = self.ctx.table(index)
+        self.pop(tt.elem)
+        self.pop(tt.address_type)
 
     def table_size(self, index: int) -> None:
-        self.ctx.table(index)
-        self.vals.append(I32)
+        self.vals.append(self.ctx.table(index).address_type)
 
     def table_grow(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
-        self.pop(I32)
-        self.pop(t)
-        self.vals.append(I32)
+        tt = self.ctx.table(index)
+        at = tt.address_type
+        self.pop(at)
+        self.pop(tt.elem)
+        self.vals.append(at)
 
     def table_fill(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
-        self.pop(I32)
-        self.pop(t)
-        self.pop(I32)
+        tt = self.ctx.table(index)
+        at = tt.address_type
+        self.pop(at)
+        self.pop(tt.elem)
+        self.pop(at)
 
     def table_copy(self, imm: tuple[int, int]) -> None:
         dst, src = imm
-        t1 = self.ctx.table(dst).elem
-        t2 = self.ctx.table(src).elem
-        if t1 != t2:
+        dst_type = self.ctx.table(dst)
+        src_type = self.ctx.table(src)
+        t1, t2 = dst_type.elem, src_type.elem
+        if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: source element type {t2.text} does not match destination element type {t1.text}"
             )
-        self.pop_all((I32, I32, I32))
+        at1, at2 = dst_type.address_type, src_type.address_type
+        self.pop_all((at1, at2, I64 if at1 == at2 == I64 else I32))
 
     def table_init(self, imm: tuple[int, int]) -> None:
         elem_index, table_index = imm
-        t1 = self.ctx.table(table_index).elem
+        tt = self.ctx.table(table_index)
+        t1 = tt.elem
         t2 = self.ctx.elem(elem_index)
-        if t1 != t2:
+        if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: element segment's type {t2.text} does not match table's element type {t1.text}"
             )
-        self.pop_all((I32, I32, I32))
+        self.pop_all((tt.address_type, I32, I32))
 
 
 # The method of _BodyChecker that types each instruction the table leaves to a rule.
@@ -496,7 +590,9 @@ _RULES = {
     "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
     "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",
     "table.copy": "table_copy", "table.init": "table_init", "ref.null": "ref_null",
-    "ref.is_null": "ref_is_null", "ref.func": "ref_func",
+    "ref.is_null": "ref_is_null", "ref.func": "ref_func", "call_ref": "call_ref",
+    "return_call_ref": "return_call_ref", "ref.as_non_null": "ref_as_non_null",
+    "br_on_null": "br_on_null", "br_on_non_null": "br_on_non_null",
 }  # fmt: skip
 # local.get has no method: the main loop handles it inline.
 _RULE_BY_OP: list = [

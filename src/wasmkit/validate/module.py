@@ -5,6 +5,7 @@ order of the reference interpreter (so that a module with several faults reports
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..binary.code import iter_instructions
@@ -14,6 +15,8 @@ from ..opcodes import ALL_FEATURES, Feature, op
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
     MAX_PAGES,
+    DefinedType,
+    MAX_PAGES_64,
     ExternKind,
     FuncType,
     GlobalType,
@@ -26,6 +29,7 @@ from .context import Context
 from .features import check_features
 from .function import check_const_expr, check_function
 from .limits import check_function_limits, check_module_limits
+from .subtyping import TypeRelation
 
 __all__ = ["validate", "ValidModule"]
 
@@ -45,6 +49,9 @@ class ValidModule:
     # global initialisers): with the start function, all that can be called from outside the
     # module's own code, through an export, a table or a reference.
     func_refs: frozenset[int]
+    # Each type's canonical key (`TypeRelation.key`): equal for equivalent types, whichever
+    # module defines them, so that run-time type checks compare these.
+    type_keys: tuple[Hashable, ...] = ()
 
     @property
     def imported_func_count(self) -> int:
@@ -61,6 +68,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
+    rel = TypeRelation(types, module.rec_groups)
+    rel.check_definitions()
     for imp in module.imports:
         if isinstance(imp.desc, int):
             _lookup_type(types, imp.desc)
@@ -86,8 +95,14 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
+        func_type_indices=module.func_type_indices(),
+        rel=rel,
     )
     reads_own_globals = Feature.GC in features
+    for gt in all_globals:
+        rel.check_valtype(gt.valtype)
+    for tt in table_types:
+        rel.check_valtype(tt.elem)
     for glob in module.globals:
         check_const_expr(const_ctx, glob.init, glob.type.valtype, features)
         if reads_own_globals:
@@ -97,20 +112,21 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     for mt in module.mems:
         _check_memory_type(mt)
     for seg in module.elems:
+        rel.check_valtype(seg.type)
         for item in seg.init:
             check_const_expr(const_ctx, item, seg.type, features)
         if seg.mode is SegmentMode.ACTIVE:
             table = const_ctx.table(seg.table)
-            if table.elem != seg.type:
+            if not rel.matches(seg.type, table.elem):
                 raise ValidationError(
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
                 )
-            check_const_expr(const_ctx, seg.offset or b"", ValType.I32, features)
+            check_const_expr(const_ctx, seg.offset or b"", table.address_type, features)
     for data in module.datas:
         if data.mode is SegmentMode.ACTIVE:
-            const_ctx.memory(data.memory)
-            check_const_expr(const_ctx, data.offset or b"", ValType.I32, features)
+            memory = const_ctx.memory(data.memory)
+            check_const_expr(const_ctx, data.offset or b"", memory.address_type, features)
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
@@ -143,18 +159,22 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         names.add(export.name)
     if len(table_types) > 1 and Feature.REFERENCE_TYPES not in features:
         raise ValidationError("multiple tables are not allowed")  # the MVP's wording
-    if len(memory_types) > 1:
+    if len(memory_types) > 1 and Feature.MULTI_MEMORY not in features:
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
-    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs)
+    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys())
 
 
-def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:
-    if index < len(types):
-        return types[index]
-    raise ValidationError(f"unknown type {index}")
+def _lookup_type(types: tuple[DefinedType, ...], index: int) -> FuncType:
+    """Type `index`, which must be a function type."""
+    if index >= len(types):
+        raise ValidationError(f"unknown type {index}")
+    found = types[index]
+    if not isinstance(found, FuncType):
+        raise ValidationError(f"non-function type {index}")
+    return found
 
 
 def _check_limits(limits: Limits, bound: int, message: str) -> None:
@@ -168,11 +188,17 @@ def _check_limits(limits: Limits, bound: int, message: str) -> None:
 
 
 def _check_table_type(tt: TableType) -> None:
-    _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
+    if tt.is_64:
+        _check_limits(tt.limits, 0xFFFF_FFFF_FFFF_FFFF, "table size must be at most 2^64-1 for i64")
+    else:
+        _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
 
 
 def _check_memory_type(mt: MemoryType) -> None:
-    _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+    if mt.is_64:
+        _check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages (256 TiB) for i64")
+    else:
+        _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
     if mt.shared and mt.limits.max is None:
         raise ValidationError("shared memory must have maximum")
 

@@ -23,7 +23,7 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import type_id
 from ...runtime.values import from_bits, to_bits
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
@@ -55,10 +55,7 @@ class NativeCompiledModule:
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
     ) -> None:
-        if any(memory_type.shared for memory_type in valid.memory_types):
-            # Machine code would race with other threads on the memory (and the Python
-            # engine's atomic lock means nothing to it): the Python engine runs threads.
-            raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
+        _refuse_memories_and_tables(valid)
         self.valid = valid
         self.metered = metered
         module = valid.module
@@ -96,11 +93,12 @@ class NativeCompiledModule:
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per defined function, how it is called (its parameter
         # and result types, its cells) and what a table mirror holds for it (address, type id).
-        self.type_ids = [type_id(ft) for ft in valid.module.types]
+        self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        type_indices = valid.module.func_type_indices()
         self.direct = {
-            first + i: (int(address), type_id(valid.func_types[first + i])) for i, address in enumerate(addresses)
+            first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
         }
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
@@ -118,6 +116,22 @@ class NativeCompiledModule:
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
             lambda i, value: binding.put(binding.globals, i, binding.global_types[i], value),
         )
+
+
+def _refuse_memories_and_tables(valid: ValidModule) -> None:
+    """Native code reaches one memory, at a base that never moves, by 32-bit addresses, and
+    32-bit tables: a module with more memories (multi-memory) or 64-bit ones (memory64, table64)
+    is refused, naming the feature, rather than run wrong. So is a shared memory (threads):
+    machine code would race with other threads on it (and the Python engine's atomic lock means
+    nothing to it); the Python engine runs threads."""
+    if any(mt.shared for mt in valid.memory_types):
+        raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
+    if len(valid.memory_types) > 1:
+        raise NativeCompileError("the native engine does not support the multi-memory feature (a second memory) yet")
+    if any(mt.is_64 for mt in valid.memory_types):
+        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit memory) yet")
+    if any(tt.is_64 for tt in valid.table_types):
+        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit table) yet")
 
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
@@ -191,7 +205,7 @@ class _Binding:
 
     # -- values in cells --
 
-    def put(self, words: Any, i: int, vt: ValType, value: object) -> None:
+    def put(self, words: Any, i: int, vt: ValueType, value: object) -> None:
         """Put an internal value in cell `i` as native code holds it: its bits, or a
         reference's handle."""
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
@@ -202,7 +216,7 @@ class _Binding:
         else:
             words[CELL_WORDS * i] = to_bits(vt, value)
 
-    def get(self, words: Any, i: int, vt: ValType) -> object:
+    def get(self, words: Any, i: int, vt: ValueType) -> object:
         """The internal value in cell `i`."""
         bits = words[CELL_WORDS * i]
         if vt is ValType.I32 or vt is ValType.F32:
@@ -410,7 +424,7 @@ def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, star
         alive._mirror(i, start, stop)
 
 
-def _signature(func_type: FuncType) -> tuple[tuple[ValType, ...], tuple[ValType, ...], int]:
+def _signature(func_type: FuncType) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]:
     """How a function of this type is called from Python: its parameter and result types and
     the cells its arguments and results pass through."""
     return func_type.params, func_type.results, _cell_count(func_type)

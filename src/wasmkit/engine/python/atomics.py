@@ -1,6 +1,6 @@
 """The threads proposal's instructions in the Python engine: one helper function per atomic
-instruction, which generated code calls with the instance's memory (`MEM`), the effective
-address and the operands, as `i32_atomic_rmw_add(MEM, (l0 + 8), l1)`.
+instruction, which generated code calls with the memory it accesses (`MEM<i>`, memory `i` of
+the instance), the effective address and the operands, as `i32_atomic_rmw_add(MEM0, (l0 + 8), l1)`.
 
 Each helper checks the alignment first ("unaligned atomic memory access" for any address that
 is not a multiple of the access width, even one out of bounds, as wasmtime and the reference
@@ -55,12 +55,12 @@ def helper_name(op: Op) -> str:
     return op.name.replace(".", "_")
 
 
-def call_text(op: Op, args: str) -> str:
-    """The call generated code makes for atomic instruction `op` with `args` (the effective
-    address, then the operands, as text)."""
+def call_text(op: Op, memory: int, args: str) -> str:
+    """The call generated code makes for atomic instruction `op` on memory index `memory` with
+    `args` (the effective address, then the operands, as text)."""
     if op.name.startswith("memory.atomic.wait"):
-        return f"{helper_name(op)}(MEM, STORE, {args})"  # the store: its interrupt stops a wait
-    return f"{helper_name(op)}(MEM, {args})"
+        return f"{helper_name(op)}(MEM{memory}, STORE, {args})"  # the store: its interrupt stops a wait
+    return f"{helper_name(op)}(MEM{memory}, {args})"
 
 
 def _load(width: int) -> Callable[..., int]:

@@ -32,13 +32,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ...binary.code import block_type, iter_instructions
 from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import ALL, Feature, Imm, Op
 from ...syntax.module import Func
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
@@ -47,7 +48,7 @@ from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
 
-__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError"]
+__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError", "memory_suffix"]
 
 # Flags of a symbolic stack entry.
 SIMPLE = 1  # a literal or a plain name: cheap to repeat
@@ -148,7 +149,7 @@ class _FunctionCompiler:
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
         self.nonlocals: set[str] = set()  # the slots and locals they share with the function
         self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
-        self.local_types: list[ValType] = list(func_type.params) + func.local_types()
+        self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
         self.constants: list[str] = []  # definitions of the values with no literal
@@ -377,7 +378,7 @@ class _FunctionCompiler:
             inner = f"({texts[0]} {operator} {texts[1]})"
         self.push(f"({inner} & {mask})", flags, depth, inner)
 
-    def call_expr(self, text: str, results: Sequence[ValType]) -> None:
+    def call_expr(self, text: str, results: Sequence[ValueType]) -> None:
         """Emit a call (or anything with effects) whose results land in slots."""
         count = len(results)
         base = len(self.stack)
@@ -488,42 +489,52 @@ class _FunctionCompiler:
 
     # -- memory --
 
-    def address(self, entry: _Entry, offset: int) -> tuple[str, int | None]:
-        """The effective address as text, and its value when known at compile time."""
+    def address(self, entry: _Entry, offset: int, memory: int = 0) -> tuple[str, int | None]:
+        """The effective address as text, and its value when known at compile time. In a
+        64-bit memory it may pass 2^63, where the unpackers raise OverflowError rather than an
+        IndexError: it is capped at `_FAR`, out of bounds as well (and aligned)."""
+        far = self.valid.memory_types[memory].is_64
         if entry.flags & SIMPLE and entry.text.isdigit():
             value = int(entry.text) + offset
+            if far:
+                value = min(value, _FAR)
             return str(value), value
-        return (f"({entry.text} + {offset})" if offset else entry.text), None
+        text = f"({entry.text} + {offset})" if offset else entry.text
+        return (f"min({text}, {_FAR})" if far else text), None
 
-    def load(self, op: Op, memarg: tuple[int, int]) -> None:
+    def load(self, op: Op, memarg: tuple[int, int, int]) -> None:
         addr = self.pop()
-        text, known = self.address(addr, memarg[1])
+        memory = memarg[2]
+        text, known = self.address(addr, memarg[1], memory)
+        m = memory_suffix(memory)
         width = op.width
         if width == 1:
-            access = f"M[{text}]"
+            access = f"M{m}[{text}]"
         elif op.valtype is ValType.F32:
-            access = f"ld_f32({text})"
+            access = f"ld_f32{m}({text})"
         else:
             # An unpacker reads any address at once (faster than testing the alignment); a
             # typed view is faster still when the address is known to be aligned.
             view, suffix = _VIEWS[width, op.valtype is ValType.F64]
             if known is not None and known % width == 0:
-                access = f"{view}[{known >> op.align_log2}]"
+                access = f"{view}{m}[{known >> op.align_log2}]"
             else:
-                access = f"u{suffix}(M, {text})[0]"
+                access = f"u{suffix}(M{m}, {text})[0]"
         # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
         # when its value is dropped (before an `unreachable`, say).
         self.push(_loaded(op, access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
 
-    def store(self, op: Op, memarg: tuple[int, int]) -> None:
+    def store(self, op: Op, memarg: tuple[int, int, int]) -> None:
         value = self.pop()
         addr = self.pop()
         self.effect()
-        text, known = self.address(addr, memarg[1])
+        memory = memarg[2]
+        text, known = self.address(addr, memarg[1], memory)
+        m = memory_suffix(memory)
         width = op.width
         stored = f"{value.unmasked or value.text} & 0x{(1 << 8 * width) - 1:X}" if op.narrow else value.text
         if op.valtype is ValType.F32:
-            self.emit(f"st_f32({text}, {value.text})")
+            self.emit(f"st_f32{m}({text}, {value.text})")
             return
         if width == 1:
             # An assignment evaluates its value before its target: compute a non-trivial
@@ -531,15 +542,15 @@ class _FunctionCompiler:
             if known is None and not addr.flags & SIMPLE:
                 self.emit(f"_s = {text}")
                 text = "_s"
-            self.emit(f"M[{text}] = {stored}")
+            self.emit(f"M{m}[{text}] = {stored}")
             return
         view, suffix = _VIEWS[width, op.valtype is ValType.F64]
         if known is not None and known % width == 0:
-            self.emit(f"{view}[{known >> op.align_log2}] = {stored}")
+            self.emit(f"{view}{m}[{known >> op.align_log2}] = {stored}")
         else:
-            self.emit(f"p{suffix}(M, {text}, {stored})")
+            self.emit(f"p{suffix}(M{m}, {text}, {stored})")
 
-    def atomic(self, op: Op, imm: object) -> None:
+    def atomic(self, op: Op, imm: Any) -> None:
         """An instruction of the threads proposal: a call of its helper (see `atomics`), in
         order with every other effect and memory access. `atomic.fence` only keeps that order."""
         operands = self.args(len(op.params or ()))
@@ -547,16 +558,17 @@ class _FunctionCompiler:
         if op.imm is Imm.ZERO:
             return
         address, *values = operands
-        text, _ = self.address(address, imm[1])  # type: ignore[index]
-        self.call_expr(atomic_call(op, ", ".join([text, *(e.text for e in values)])), op.results or ())
+        _, offset, memory = imm  # a memarg
+        text, _ = self.address(address, offset, memory)
+        self.call_expr(atomic_call(op, memory, ", ".join([text, *(e.text for e in values)])), op.results or ())
 
-    def memory_size(self, op: Op, imm: object) -> None:
-        self.push("MP", SIMPLE | STATE)
+    def memory_size(self, op: Op, imm: int) -> None:
+        self.push(f"MP{memory_suffix(imm)}", SIMPLE | STATE)
 
-    def memory_grow(self, op: Op, imm: object) -> None:
+    def memory_grow(self, op: Op, imm: int) -> None:
         delta = self.pop()
         self.effect()
-        self.call_expr(f"MEM_GROW({delta.text})", (ValType.I32,))
+        self.call_expr(f"MEM_GROW{memory_suffix(imm)}({delta.text})", (ValType.I32,))
 
     def bulk(self, op: Op, imm: object) -> None:
         """memory.fill/copy/init, data.drop and the table instructions: runtime helpers."""
@@ -565,7 +577,7 @@ class _FunctionCompiler:
         self.effect()
         text = ", ".join(e.text for e in operands)
         helper, results = _BULK[name]
-        extra = _bulk_immediates(name, imm)
+        helper, extra = _bulk_immediates(name, helper, imm)
         call = f"{helper}({', '.join(x for x in (extra, text) if x)})"
         self.call_expr(call, results)
 
@@ -577,6 +589,12 @@ class _FunctionCompiler:
     def ref_func(self, op: Op, index: int) -> None:
         self.push(f"F{index}", SIMPLE)
 
+    def ref_eq(self, op: Op, imm: object) -> None:
+        second = self.pop()
+        first = self.pop()
+        flags = (first.flags | second.flags) & (IMPURE | STATE)
+        self.push(f"({first.text} is {second.text})", flags, max(first.depth, second.depth) + 1)
+
     # -- calls --
 
     def call(self, op: Op, index: int) -> None:
@@ -587,7 +605,7 @@ class _FunctionCompiler:
 
     def call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
         type_index, table = imm
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
         element = self.pop()
         operands = self.args(len(callee.params))
@@ -596,10 +614,43 @@ class _FunctionCompiler:
         # across processes, and ids are not.
         self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
+    def call_ref(self, op: Op, type_index: int) -> None:
+        callee = self.valid.module.func_type(type_index)
+        self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
+        reference = self.pop()
+        operands = self.args(len(callee.params))
+        args = ", ".join(e.text for e in operands)
+        self.call_expr(f"ref_callee({reference.text}).fn({args})", callee.results)
+
+    # -- typed references --
+
+    def ref_as_non_null(self, op: Op, imm: object) -> None:
+        reference = self.pop()
+        self.push(f"ref_as_non_null({reference.text})", IMPURE | (reference.flags & STATE), reference.depth + 1)
+
+    def ref_in_slot(self) -> _Entry:
+        """The reference on top, evaluated into its slot (a branch on it tests it, and may
+        leave it on the stack)."""
+        self.materialise(len(self.stack) - 1)
+        return self.stack[-1]
+
+    def br_on_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.pop()
+        self.stack.append(_Entry(f"{reference.text} is None", SIMPLE))
+        self.br_if(op, depth)
+        self.stack.append(reference)
+
+    def br_on_non_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.stack.append(_Entry(f"{reference.text} is not None", SIMPLE))
+        self.br_if(op, depth)
+        self.pop()
+
     # -- control --
 
     def block_type(self, blocktype: int) -> tuple[int, int]:
-        ft = block_type(blocktype, self.valid.module.types.__getitem__)
+        ft = block_type(blocktype, self.valid.module.func_type)
         return len(ft.params), len(ft.results)
 
     def nested_start(self, flat: bool) -> tuple[int, bool]:
@@ -976,7 +1027,10 @@ class _FunctionCompiler:
 
     def simd(self, op: Op, imm: object) -> None:
         operands = self.args(len(op.params or ()))
-        text, kind = simd_expression(op, imm, [e.text for e in operands])
+        texts = [e.text for e in operands]
+        # A SIMD load or store checks its range itself, any int address included.
+        memory = f"M{memory_suffix(imm[-1])}" if op.imm is Imm.MEMARG or op.imm is Imm.MEMLANE else ""  # type: ignore[index]
+        text, kind = simd_expression(op, imm, texts, memory)
         if kind == simd.STORE:
             self.effect()
             self.emit(text)
@@ -1022,12 +1076,22 @@ def _membership(name: str, positions: list[int]) -> str:
     return f"{name} in {{{', '.join(map(str, positions))}}}"
 
 
-def _zero(vt: ValType) -> str:
+def _zero(vt: ValueType) -> str:
     if vt in (ValType.F32, ValType.F64):
         return "0.0"
     if vt.is_ref:
         return "None"
     return "0"
+
+
+# Where an address of a 64-bit memory past it is capped (see `address`): out of any memory.
+_FAR = 1 << 62
+
+
+def memory_suffix(index: int) -> str:
+    """What ends the names the generated code reads memory `index` by: nothing for memory 0
+    (`M`, `M32`, `MP`, `MEM_GROW`, `ld_f32`, `memory_fill`...), `_1` for memory 1 and so on."""
+    return f"_{index}" if index else ""
 
 
 # The typed view of memory and the suffix of the unaligned unpacker `u<suffix>` and packer
@@ -1046,7 +1110,7 @@ def _loaded(op: Op, access: str) -> str:
 
 
 _I32 = (ValType.I32,)
-_BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {
+_BULK: dict[str, tuple[str, tuple[ValueType, ...]]] = {
     "memory.fill": ("memory_fill", ()),
     "memory.copy": ("memory_copy", ()),
     "memory.init": ("memory_init", ()),
@@ -1078,19 +1142,25 @@ def _arity(op: Op) -> int:
     return len(op.params) if op.params is not None else _RULE_ARITY[op.name]
 
 
-def _bulk_immediates(name: str, imm: object) -> str:
-    """The leading arguments of a bulk helper: the tables, segments it works on."""
-    if name in ("memory.fill", "memory.copy"):
-        return ""
+def _bulk_immediates(name: str, helper: str, imm: Any) -> tuple[str, str]:
+    """The helper a bulk instruction calls and its leading arguments: the memories, tables
+    and segments it works on. Memory 0's helpers know their memory; the others are given it
+    (`MEM<i>`, the `Memory` object)."""
+    if name == "memory.fill":
+        return helper + memory_suffix(imm), ""
+    if name == "memory.copy":
+        dst, src = imm
+        return (helper, "") if not dst and not src else ("memory_copy_between", f"MEM{dst}, MEM{src}")
     if name == "memory.init":
-        return f"{imm[0]}"  # type: ignore[index]
+        segment, memory = imm
+        return (helper, f"{segment}") if not memory else ("memory_init_in", f"MEM{memory}, {segment}")
     if name in ("data.drop", "elem.drop"):
-        return f"{imm}"
+        return helper, f"{imm}"
     if name == "table.copy":
-        return f"TT{imm[0]}, TT{imm[1]}"  # type: ignore[index]
+        return helper, f"TT{imm[0]}, TT{imm[1]}"
     if name == "table.init":
-        return f"TT{imm[1]}, {imm[0]}"  # type: ignore[index]
-    return f"TT{imm}"
+        return helper, f"TT{imm[1]}, {imm[0]}"
+    return helper, f"TT{imm}"
 
 
 # The operations done by `wrapping`: (operator, mask).
@@ -1120,6 +1190,11 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "return": _FunctionCompiler.return_,
     "call": _FunctionCompiler.call,
     "call_indirect": _FunctionCompiler.call_indirect,
+    "call_ref": _FunctionCompiler.call_ref,
+    "ref.as_non_null": _FunctionCompiler.ref_as_non_null,
+    "br_on_null": _FunctionCompiler.br_on_null,
+    "br_on_non_null": _FunctionCompiler.br_on_non_null,
+    "ref.eq": _FunctionCompiler.ref_eq,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},
