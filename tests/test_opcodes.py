@@ -21,6 +21,9 @@ def test_feature_counts_match_webassembly_2_0() -> None:
     assert counts[Feature.SATURATING_FLOAT_TO_INT] == 8
     assert counts[Feature.BULK_MEMORY] == 7
     assert counts[Feature.REFERENCE_TYPES] == 9
+    # threads: notify, two waits and fence, 7 loads, 7 stores, 6 read-modify-writes and cmpxchg at 7 widths
+    assert counts[Feature.THREADS] == 4 + 7 + 7 + 7 * 7
+    assert all(op.atomic == (op.imm is Imm.MEMARG) for op in ALL if op.feature is Feature.THREADS)
     assert all(op.prefix == PREFIX_SIMD for op in ALL if op.feature is Feature.SIMD)
 
 
@@ -43,12 +46,15 @@ def test_memory_instructions_know_their_width() -> None:
 
 def test_memory_instructions_describe_their_access() -> None:
     """What the engines derive every load and store from: the value type, and whether the
-    access is narrower than the value (then the width the mnemonic names) and sign-extends."""
+    access is narrower than the value (then the width the mnemonic names) and sign-extends. An
+    atomic instruction's value is its value operand (stored, added, expected or awaited)."""
     memory = [op for op in ALL if op.imm in (Imm.MEMARG, Imm.MEMLANE)]
     full = {op.valtype: op.width for op in memory if not op.narrow}
     assert full == {ValType.I32: 4, ValType.I64: 8, ValType.F32: 4, ValType.F64: 8, ValType.V128: 16}
     for op in memory:
-        assert op.params is not None and op.valtype == (op.results[0] if op.results else op.params[-1]), op
+        assert op.params is not None and op.results is not None, op
+        operand = op.params[1] if op.atomic and len(op.params) > 1 else None
+        assert op.valtype == (operand or (op.results[0] if op.results else op.params[-1])), op
         assert op.narrow == (op.width < full[op.valtype]), op
         assert op.signed == (op.narrow and op.name.endswith("_s")), op
     assert [op.name for op in memory if op.signed] == [
@@ -91,6 +97,7 @@ _SAMPLE_IMMEDIATES = {
     Imm.TABLE_COPY: (0, 0),
     Imm.MEMORY_INIT: (0, 0),
     Imm.MEMORY_COPY: (0, 0),
+    Imm.ZERO: 0,
 }
 _CONTROL = ("block", "loop", "if", "else", "end")
 

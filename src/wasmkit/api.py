@@ -111,7 +111,10 @@ def load(
     `Global`, or any Python callable (typed as the module declares the import). `wasi` is a
     `wasmkit.wasi.WasiConfig` (or True for a default one) for modules that import WASI; the
     instance's WASI state (captured output, `close()`) is then `instance.wasi`. Run a WASI
-    program with `instance.exports._start()`; `proc_exit` raises `ExitTrap`.
+    program with `instance.exports._start()`; `proc_exit` raises `ExitTrap`. A wasi-threads
+    program (wasm32-wasip1-threads) gets `wasi.thread-spawn` and its shared memory, made to
+    the type it imports; its spawned threads are `instance.wasi_threads` (see
+    `wasmkit.wasi.threads`).
     """
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
@@ -125,13 +128,19 @@ def load(
                 f"imports[{module_name!r}] must map names to items ({{name: item}}), not {type(items).__name__}"
             )
         given[module_name] = {name: items[name] for name in items}
-    wasi_state = None
+    wasi_state = threads = None
     if wasi is not None:
         from .wasi import MODULE, wasi_funcs
+        from .wasi.threads import WasiThreads, thread_imports
 
         wasi_state = _wasi_state(wasi)
         for name, func in wasi_funcs(wasi_state).items():
             given.setdefault(MODULE, {}).setdefault(name, func)
+        threads = WasiThreads()
+        needed = thread_imports(module, threads, lambda name, field: field in given.get(name, {}), store.limits.memory_bytes)
+        for module_name, items in needed.items():
+            given.setdefault(module_name, {}).update(items)
     instance = Instance(module, given, store=store)
     instance.wasi = wasi_state
+    instance.wasi_threads = threads
     return instance

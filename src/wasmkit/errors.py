@@ -118,6 +118,8 @@ class TrapKind(enum.Enum):
     CALL_STACK_EXHAUSTED = "call stack exhausted"
     OUT_OF_FUEL = "out of fuel"
     INTERRUPTED = "interrupted"
+    UNALIGNED_ATOMIC = "unaligned atomic memory access"  # threads
+    UNSHARED_WAIT = "expected shared memory"  # threads: memory.atomic.wait on an unshared memory
     HOST = "host error"
 
 

@@ -9,8 +9,8 @@ Row format, one instruction per line, inside a `[feature]` group::
 
     CODE   MNEMONIC   IMMEDIATES   TYPE
 
-- CODE is two hex digits, or `FC:hh` / `FD:hhh` for prefixed instructions (the sub-opcode, in
-  hex, is an unsigned LEB128 in the binary format: two bytes from 0x80 on).
+- CODE is two hex digits, or `FC:hh` / `FD:hhh` / `FE:hh` for prefixed instructions (the
+  sub-opcode, in hex, is an unsigned LEB128 in the binary format: two bytes from 0x80 on).
 - IMMEDIATES is `-` or an `Imm` name in lower case; `memarg:N` carries the access width N in
   bytes (its natural alignment), `lane:N` the lane count, `memlane:N:L` both.
 - TYPE is `PARAMS -> RESULTS` for instructions whose typing is fixed, or `special` for those
@@ -21,7 +21,11 @@ What a memory instruction does is derived from its row, once, for every engine: 
 bytes accessed), `valtype` (the type of the value loaded or stored), `narrow` (it accesses fewer
 bytes than the value has: the mnemonic names the access size, as in `i64.load32_u` or
 `v128.load8_splat`), `signed` (a narrow load sign-extends: `_s`) and, for the SIMD loads that
-extend each lane (`v128.load8x8_s`), `lanes` (how many lanes they read: 8).
+extend each lane (`v128.load8x8_s`), `lanes` (how many lanes they read: 8). The atomic
+instructions of the threads proposal (`atomic`: every 0xFE instruction with a memarg) take
+their `valtype` from their value operand (the stored, added, expected or awaited value), and
+are `narrow` when they access fewer bytes than it has (`i64.atomic.rmw8.add_u`); none of them
+sign-extends.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ __all__ = [
     "PREFIX_GC",
     "PREFIX_MISC",
     "PREFIX_SIMD",
+    "PREFIX_ATOMIC",
     "SELECT_TYPED",
     "NULLABLE_CAST",
     "CASTS_TO_NULLABLE",
@@ -54,6 +59,7 @@ __all__ = [
 PREFIX_GC = 0xFB
 PREFIX_MISC = 0xFC
 PREFIX_SIMD = 0xFD
+PREFIX_ATOMIC = 0xFE
 
 
 class Imm(enum.Enum):
@@ -93,6 +99,7 @@ class Imm(enum.Enum):
     TABLE_COPY = "table_copy"  # destination table, source table
     MEMORY_INIT = "memory_init"  # data segment index, memory index (a zero byte in 2.0)
     MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes in 2.0)
+    ZERO = "zero"  # a reserved byte that must be zero, no index (atomic.fence's ordering)
 
 
 class Feature(enum.Enum):
@@ -122,6 +129,8 @@ class Feature(enum.Enum):
     MULTI_MEMORY = "multi-memory"
     # WebAssembly 3.0: memories and tables with 64-bit addresses (memory64 and table64).
     MEMORY64 = "memory64"
+    # The threads proposal: shared memories, atomic accesses, wait and notify, fences.
+    THREADS = "threads"
 
 
 # What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.
@@ -137,7 +146,7 @@ class Op:
     """One instruction of the table."""
 
     name: str
-    prefix: int  # 0 for single-byte opcodes, else PREFIX_MISC or PREFIX_SIMD
+    prefix: int  # 0 for single-byte opcodes, else PREFIX_MISC, PREFIX_SIMD or PREFIX_ATOMIC
     code: int
     imm: Imm
     params: tuple[ValType, ...] | None  # None: typed by a rule of the validator
@@ -151,6 +160,7 @@ class Op:
     valtype: ValType | None = None  # the value a memory instruction loads or stores
     narrow: bool = False  # a memory instruction accesses fewer bytes than its value has
     signed: bool = False  # a narrow load sign-extends
+    atomic: bool = False  # an atomic memory access (threads): its alignment must be natural
 
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
@@ -672,6 +682,75 @@ FB:1B extern.convert_any  -              special
 FB:1C ref.i31             -              special
 FB:1D i31.get_s           -              i31ref -> i32
 FB:1E i31.get_u           -              i31ref -> i32
+
+[threads]
+FE:00 memory.atomic.notify       memarg:4  i32 i32 -> i32
+FE:01 memory.atomic.wait32       memarg:4  i32 i32 i64 -> i32
+FE:02 memory.atomic.wait64       memarg:8  i32 i64 i64 -> i32
+FE:03 atomic.fence               zero      ->
+FE:10 i32.atomic.load            memarg:4  i32 -> i32
+FE:11 i64.atomic.load            memarg:8  i32 -> i64
+FE:12 i32.atomic.load8_u         memarg:1  i32 -> i32
+FE:13 i32.atomic.load16_u        memarg:2  i32 -> i32
+FE:14 i64.atomic.load8_u         memarg:1  i32 -> i64
+FE:15 i64.atomic.load16_u        memarg:2  i32 -> i64
+FE:16 i64.atomic.load32_u        memarg:4  i32 -> i64
+FE:17 i32.atomic.store           memarg:4  i32 i32 ->
+FE:18 i64.atomic.store           memarg:8  i32 i64 ->
+FE:19 i32.atomic.store8          memarg:1  i32 i32 ->
+FE:1A i32.atomic.store16         memarg:2  i32 i32 ->
+FE:1B i64.atomic.store8          memarg:1  i32 i64 ->
+FE:1C i64.atomic.store16         memarg:2  i32 i64 ->
+FE:1D i64.atomic.store32         memarg:4  i32 i64 ->
+FE:1E i32.atomic.rmw.add         memarg:4  i32 i32 -> i32
+FE:1F i64.atomic.rmw.add         memarg:8  i32 i64 -> i64
+FE:20 i32.atomic.rmw8.add_u      memarg:1  i32 i32 -> i32
+FE:21 i32.atomic.rmw16.add_u     memarg:2  i32 i32 -> i32
+FE:22 i64.atomic.rmw8.add_u      memarg:1  i32 i64 -> i64
+FE:23 i64.atomic.rmw16.add_u     memarg:2  i32 i64 -> i64
+FE:24 i64.atomic.rmw32.add_u     memarg:4  i32 i64 -> i64
+FE:25 i32.atomic.rmw.sub         memarg:4  i32 i32 -> i32
+FE:26 i64.atomic.rmw.sub         memarg:8  i32 i64 -> i64
+FE:27 i32.atomic.rmw8.sub_u      memarg:1  i32 i32 -> i32
+FE:28 i32.atomic.rmw16.sub_u     memarg:2  i32 i32 -> i32
+FE:29 i64.atomic.rmw8.sub_u      memarg:1  i32 i64 -> i64
+FE:2A i64.atomic.rmw16.sub_u     memarg:2  i32 i64 -> i64
+FE:2B i64.atomic.rmw32.sub_u     memarg:4  i32 i64 -> i64
+FE:2C i32.atomic.rmw.and         memarg:4  i32 i32 -> i32
+FE:2D i64.atomic.rmw.and         memarg:8  i32 i64 -> i64
+FE:2E i32.atomic.rmw8.and_u      memarg:1  i32 i32 -> i32
+FE:2F i32.atomic.rmw16.and_u     memarg:2  i32 i32 -> i32
+FE:30 i64.atomic.rmw8.and_u      memarg:1  i32 i64 -> i64
+FE:31 i64.atomic.rmw16.and_u     memarg:2  i32 i64 -> i64
+FE:32 i64.atomic.rmw32.and_u     memarg:4  i32 i64 -> i64
+FE:33 i32.atomic.rmw.or          memarg:4  i32 i32 -> i32
+FE:34 i64.atomic.rmw.or          memarg:8  i32 i64 -> i64
+FE:35 i32.atomic.rmw8.or_u       memarg:1  i32 i32 -> i32
+FE:36 i32.atomic.rmw16.or_u      memarg:2  i32 i32 -> i32
+FE:37 i64.atomic.rmw8.or_u       memarg:1  i32 i64 -> i64
+FE:38 i64.atomic.rmw16.or_u      memarg:2  i32 i64 -> i64
+FE:39 i64.atomic.rmw32.or_u      memarg:4  i32 i64 -> i64
+FE:3A i32.atomic.rmw.xor         memarg:4  i32 i32 -> i32
+FE:3B i64.atomic.rmw.xor         memarg:8  i32 i64 -> i64
+FE:3C i32.atomic.rmw8.xor_u      memarg:1  i32 i32 -> i32
+FE:3D i32.atomic.rmw16.xor_u     memarg:2  i32 i32 -> i32
+FE:3E i64.atomic.rmw8.xor_u      memarg:1  i32 i64 -> i64
+FE:3F i64.atomic.rmw16.xor_u     memarg:2  i32 i64 -> i64
+FE:40 i64.atomic.rmw32.xor_u     memarg:4  i32 i64 -> i64
+FE:41 i32.atomic.rmw.xchg        memarg:4  i32 i32 -> i32
+FE:42 i64.atomic.rmw.xchg        memarg:8  i32 i64 -> i64
+FE:43 i32.atomic.rmw8.xchg_u     memarg:1  i32 i32 -> i32
+FE:44 i32.atomic.rmw16.xchg_u    memarg:2  i32 i32 -> i32
+FE:45 i64.atomic.rmw8.xchg_u     memarg:1  i32 i64 -> i64
+FE:46 i64.atomic.rmw16.xchg_u    memarg:2  i32 i64 -> i64
+FE:47 i64.atomic.rmw32.xchg_u    memarg:4  i32 i64 -> i64
+FE:48 i32.atomic.rmw.cmpxchg     memarg:4  i32 i32 i32 -> i32
+FE:49 i64.atomic.rmw.cmpxchg     memarg:8  i32 i64 i64 -> i64
+FE:4A i32.atomic.rmw8.cmpxchg_u  memarg:1  i32 i32 i32 -> i32
+FE:4B i32.atomic.rmw16.cmpxchg_u memarg:2  i32 i32 i32 -> i32
+FE:4C i64.atomic.rmw8.cmpxchg_u  memarg:1  i32 i64 i64 -> i64
+FE:4D i64.atomic.rmw16.cmpxchg_u memarg:2  i32 i64 i64 -> i64
+FE:4E i64.atomic.rmw32.cmpxchg_u memarg:4  i32 i64 i64 -> i64
 """
 
 
@@ -721,15 +800,21 @@ def _parse_table(text: str) -> tuple[Op, ...]:
             params, results = _parse_types(before), _parse_types(after)
         encoding = bytes([code]) if not prefix else bytes([prefix]) + _uleb(code)
         valtype = None
+        atomic = prefix == PREFIX_ATOMIC and imm_name == "memarg"
         if imm_name in ("memarg", "memlane") and params is not None and results is not None:
             valtype = results[0] if results else params[-1]
-        narrow = valtype is not None and _NARROW.match(name) is not None
+            if atomic and len(params) > 1:  # the value operand: stored, added, expected, awaited
+                valtype = params[1]
+        if atomic:
+            narrow = valtype is not None and width < (8 if valtype is ValType.I64 else 4)
+        else:
+            narrow = valtype is not None and _NARROW.match(name) is not None
         extending = _EXTENDING.match(name)
         if extending:
             lanes = int(extending.group(1))
         ops.append(
             Op(name, prefix, code, Imm(imm_name), params, results, feature, width, lanes, len(ops),
-               encoding, width.bit_length() - 1, valtype, narrow, narrow and name.endswith("_s"))
+               encoding, width.bit_length() - 1, valtype, narrow, narrow and name.endswith("_s"), atomic)
         )
     return tuple(ops)
 
@@ -737,7 +822,7 @@ def _parse_table(text: str) -> tuple[Op, ...]:
 ALL: tuple[Op, ...] = _parse_table(_TABLE)
 
 SINGLE_BYTE: list[Op | None] = [None] * 256
-PREFIXED: dict[int, dict[int, Op]] = {PREFIX_GC: {}, PREFIX_MISC: {}, PREFIX_SIMD: {}}
+PREFIXED: dict[int, dict[int, Op]] = {PREFIX_GC: {}, PREFIX_MISC: {}, PREFIX_SIMD: {}, PREFIX_ATOMIC: {}}
 BY_NAME: dict[str, Op] = {}
 for _op in ALL:
     if _op.prefix:

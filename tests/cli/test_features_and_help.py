@@ -20,6 +20,7 @@ USES = {
     Feature.BULK_MEMORY: "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
     Feature.REFERENCE_TYPES: "(drop (ref.is_null (ref.null extern)))",
     Feature.SIMD: "(drop (i32x4.extract_lane 0 (i32x4.splat (i32.const 1))))",
+    Feature.THREADS: "(drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))",
 }
 
 
@@ -56,6 +57,7 @@ def test_types_and_segments_count_too(tmp_path: Path, capsys: pytest.CaptureFixt
         "--disable-simd": "(module (global v128 (v128.const i64x2 0 0)))",
         "--disable-reference-types": "(module (table 1 externref))",
         "--disable-bulk-memory": '(module (memory 1) (data "passive"))',
+        "--disable-threads": '(module (import "env" "m" (memory 1 1 shared)))',
     }
     for flag, text in cases.items():
         source = tmp_path / "m.wat"
@@ -65,6 +67,7 @@ def test_types_and_segments_count_too(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "a global of type v128 needs the simd feature" in err
     assert "a table of externref needs the reference-types feature" in err
     assert "a data segment that is passive needs the bulk-memory feature" in err
+    assert "a shared memory needs the threads feature" in err
 
 
 def test_a_1_0_element_segment_is_not_reference_types(capsys: pytest.CaptureFixture[str]) -> None:

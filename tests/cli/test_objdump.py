@@ -121,3 +121,32 @@ def test_help_is_the_long_option_only(capsys: pytest.CaptureFixture[str]) -> Non
         main(["objdump", "--help"])
     assert exit_.value.code == 0
     assert "-h, --headers" in capsys.readouterr().out
+
+
+def test_shared_memories_and_atomics_are_printed_as_wabt_prints_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "atomics.wat"
+    source.write_text(
+        '(module (import "env" "m" (memory 1 2 shared))\n'
+        " (func (param i32) (result i32) (atomic.fence)\n"
+        "  (i64.atomic.rmw16.xchg_u offset=6 (local.get 0) (i64.const 5)) (drop)\n"
+        "  (memory.atomic.wait32 (local.get 0) (i32.const 0) (i64.const -1))))"
+    )
+    wasm = tmp_path / "atomics.wasm"
+    subprocess.run([tool("wat2wasm"), "--enable-threads", str(source), "-o", str(wasm)], check=True)
+    details = _ours(capsys, "-x", str(wasm))
+    assert re.sub(r" locals=\d+$", "", details, flags=re.M) == _wabt("-x", str(wasm))
+    assert " - memory[0] pages: initial=1 max=2 shared <- env.m\n" in details
+    ours = _ours(capsys, "-d", str(wasm)).splitlines()
+    theirs = _wabt("-d", str(wasm)).splitlines()
+    assert [line[:38] for line in ours] == [line[:38] for line in theirs]
+    assert any(line.endswith("| i64.atomic.rmw16.xchg_u offset=6") for line in ours)
+
+
+def test_a_shared_64_bit_memory_is_shown_as_wabt_shows_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wasm = tmp_path / "shared64.wasm"
+    wasm.write_bytes(b"\0asm\1\0\0\0\x05\x04\x01\x07\x01\x02")  # a memory: flags 0x07, 1, 2
+    out = _ours(capsys, "-x", str(wasm))
+    assert out == _wabt("-x", str(wasm))
+    assert " - memory[0] pages: initial=1 max=2 shared i64\n" in out

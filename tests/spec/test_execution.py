@@ -1,12 +1,16 @@
 """The official WebAssembly testsuites, run on each engine: 2.0 on both (the native one needs
 llvmlite, as the test extra installs it; without it, its tests are skipped with the reason, or
 fail in CI), 3.0 on the Python engine (issue 16 brings 3.0 there first), every file of it,
-`legacy/` and `custom/` included.
+`legacy/` and `custom/` included, and the threads proposal's tests on the Python engine (the
+native engine refuses shared memories and atomics).
 
 Every command of every script must do what the script says: results bit for bit, traps and
 exhaustion by message prefix, malformed and invalid modules rejected in the right phase,
 linking and instantiation failures where expected. 2.0 runs with 2.0's rules
-(`features=WASM_2_0`: its assert_invalid commands expect them), 3.0 with every feature. A form
+(`features=WASM_2_0`: its assert_invalid commands expect them), 3.0 with every feature, and
+the threads proposal's files with the MVP and threads: they were written on the MVP, and
+assert that a second table or memory is invalid, which reference types (2.0) and multi-memory
+(3.0) allow. A form
 the script reader does not know fails alone (`keep_going`). Known failures are listed, with
 reasons, in known_failures.txt; they count as failures in the report, and one that starts
 passing fails the suite until it is taken off the list.
@@ -33,6 +37,7 @@ EVERY_COMMAND = 0  # the line number of an entry `FILE.wast:*`: every command of
 SUITES: dict[str, tuple[tuple[str, ...], frozenset[Feature]]] = {
     "wasm-2.0": (ENGINES, WASM_2_0),
     "wasm-3.0": (("python",), ALL_FEATURES),
+    "threads": (("python",), frozenset({Feature.MVP, Feature.THREADS})),
 }
 
 

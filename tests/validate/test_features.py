@@ -33,3 +33,13 @@ def test_each_feature_can_be_left_out(feature: Feature, text: str) -> None:
     wasmkit.Module(text, features=ALL_FEATURES)
     with pytest.raises(ValidationError, match=f"needs the {feature.value} feature"):
         wasmkit.Module(text, features=ALL_FEATURES - {feature})
+
+
+def test_function_indices_in_a_funcref_segment_need_no_reference_types() -> None:
+    """The text format gives `(table funcref (elem $f))` as `ref.func` items of a funcref
+    segment: the MVP's function indices, valid without reference types (the threads suite, on
+    the MVP, has one); a null item is not."""
+    mvp = frozenset({Feature.MVP})
+    wasmkit.Module("(module (func $f) (table funcref (elem $f $f)))", features=mvp)
+    with pytest.raises(ValidationError, match="ref.null needs the reference-types feature"):
+        wasmkit.Module("(module (table 1 funcref) (elem (i32.const 0) funcref (ref.null func)))", features=mvp)

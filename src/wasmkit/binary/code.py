@@ -22,6 +22,7 @@ BR_ON_CAST     `(label, source type, target type)`, the types reference types
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
                MEMORY_INIT: data, memory; TYPE_FIELD: type, field; TYPE_SIZE: type, count;
                TYPE_DATA: type, data; TYPE_ELEM: type, elem; TYPE_PAIR: dst type, src type)
+ZERO           0 (the byte must be zero)
 others         the index
 =============  ==========================================================================
 
@@ -247,6 +248,15 @@ def _read_zero(data: bytes, pos: int) -> tuple[int, int]:
     return 0, pos + 1
 
 
+def _read_zero_flag(data: bytes, pos: int) -> tuple[int, int]:
+    """atomic.fence's reserved byte (an ordering to come), which is no index."""
+    if pos >= len(data):
+        raise DecodeError(UNEXPECTED_END, pos)
+    if data[pos] != 0:
+        raise DecodeError("zero flag expected", pos)
+    return 0, pos + 1
+
+
 _MEMARG_HAS_MEMORY = 0x40  # bit 6 of a memarg's alignment field: a memory index follows
 
 
@@ -362,6 +372,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.TYPE_ELEM: _read_pair,
     Imm.TYPE_PAIR: _read_pair,
     Imm.BR_ON_CAST: _read_br_on_cast,
+    Imm.ZERO: _read_zero_flag,
 }
 
 # The immediate reader of each op, indexed by `Op.index` (None: no immediates).
@@ -477,6 +488,8 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return _encode_memarg(imm[0], imm[1], imm[3]) + bytes((imm[2],))
     if kind is Imm.MEMORY:
         return write_unsigned(imm)
+    if kind is Imm.ZERO:
+        return b"\x00"
     if kind is Imm.F32:
         return imm.to_bytes(4, "little")
     if kind is Imm.F64:

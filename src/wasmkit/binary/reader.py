@@ -84,7 +84,8 @@ class SectionSpan:
 def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
     Without the multi-memory and memory64 `features`, their encodings (memory indices, 64-bit
-    limits and offsets) are malformed, as in WebAssembly 2.0."""
+    limits and offsets) are malformed, as in WebAssembly 2.0; without threads, so are the
+    limits flags of a shared memory (0x02)."""
     return read_module_layout(data, features)[0]
 
 
@@ -116,7 +117,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0x18: ("delegate", "legacy exception handling"),
         0x19: ("catch_all", "legacy exception handling"),
         0x1F: ("try_table", "exception handling"),
-        0xFE: ("an atomic instruction", "threads"),
     },
     "malformed section id": {13: ("the tag section", "exception handling")},
     "malformed import kind": {4: ("a tag", "exception handling")},
@@ -127,14 +127,17 @@ _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core modu
 
 _NOT_ENABLED = "not enabled"
 _LIMITS_FLAGS = 0x05  # WebAssembly 3.0's limits flags: a maximum (0x01), 64-bit addresses (0x04)
+_LIMITS_SHARED = 0x02  # and, with threads, a memory's: shared
 _LIMITS_64 = 0x04
 
 
-def _limits_note(err: DecodeError, flags: int) -> DecodeError:
-    """A limits flags byte beyond what the reader allows: shared (threads) or 64-bit indices
-    (memory64, when not enabled)."""
+def _limits_note(err: DecodeError, flags: int, of_memory: bool) -> DecodeError:
+    """A limits flags byte beyond what the reader allows: shared (threads, not enabled; or a
+    table's, which cannot be) or 64-bit indices (memory64, when not enabled)."""
     if flags in (2, 3, 6, 7):
-        return _with_note(err, "shared memory", "threads")
+        if not of_memory:
+            return DecodeError(f"{err.message}: a shared table (threads proposal: only memories can be shared)", err.offset)
+        return DecodeError(f"{err.message}: a shared memory (threads proposal, {_NOT_ENABLED})", err.offset)
     if flags in range(4, 8):
         return _with_note(err, "64-bit limits", "memory64", _NOT_ENABLED)
     return err
@@ -170,6 +173,7 @@ class _Reader:
         # read as 3.0 has them (flags byte, 64-bit sizes).
         self.readers = imm_readers(features)
         self.wasm_3_0 = Feature.MEMORY64 in features
+        self.threads = Feature.THREADS in features  # shared memories can be read
         self.uses_data_index = False
         self.rec_groups: list[tuple[int, int]] = []
         self.spans: list[SectionSpan] = []
@@ -223,29 +227,37 @@ class _Reader:
         vt, self.pos = read_reftype(self.data, self.pos)
         return vt
 
-    def limits(self) -> tuple[Limits, ValType]:
-        """Limits, and the address type their flags give (I64 for a 64-bit memory or table)."""
+    def limits(self, of_memory: bool = False) -> tuple[Limits, ValType, bool]:
+        """Limits, the address type their flags give (I64 for a 64-bit memory or table), and
+        whether they say shared (threads: only a memory's may)."""
         flag_at = self.pos
+        shareable = of_memory and self.threads
         if self.wasm_3_0:
             flags = self.byte()
-            if flags & ~_LIMITS_FLAGS:
-                raise _limits_note(self.fail("malformed limits flags", flag_at), flags)
+            if flags & ~(_LIMITS_FLAGS | (_LIMITS_SHARED if shareable else 0)):
+                raise _limits_note(self.fail("malformed limits flags", flag_at), flags, of_memory)
             minimum, self.pos = read_u64(self.data, self.pos)
             maximum = None
             if flags & 1:
                 maximum, self.pos = read_u64(self.data, self.pos)
-            return Limits(minimum, maximum), ValType.I64 if flags & _LIMITS_64 else ValType.I32
-        try:
-            flag, self.pos = read_unsigned(self.data, self.pos, 1)
-        except DecodeError as err:
-            raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0) from None
+            address_type = ValType.I64 if flags & _LIMITS_64 else ValType.I32
+            return Limits(minimum, maximum), address_type, bool(flags & _LIMITS_SHARED)
+        if shareable and flag_at < len(self.data) and self.data[flag_at] in (2, 3):
+            flag = self.byte()  # 2.0's one bit, and threads' shared bit
+        else:
+            try:
+                flag, self.pos = read_unsigned(self.data, self.pos, 1)
+            except DecodeError as err:
+                raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0, of_memory) from None
         minimum = self.u32()
-        maximum = self.u32() if flag else None
-        return Limits(minimum, maximum), ValType.I32
+        maximum = self.u32() if flag & 1 else None
+        return Limits(minimum, maximum), ValType.I32, bool(flag & _LIMITS_SHARED)
 
     def memory_type(self) -> MemoryType:
-        limits, address_type = self.limits()
-        return MemoryType(limits, address_type)
+        """A memory's limits, whose flags may also say shared (threads): 0x02 without a
+        maximum (which the validator refuses), 0x03 with one."""
+        limits, address_type, shared = self.limits(of_memory=True)
+        return MemoryType(limits, address_type, shared)
 
     def global_type(self) -> GlobalType:
         vt = self.valtype()
@@ -256,7 +268,7 @@ class _Reader:
 
     def table_type(self) -> TableType:
         elem = self.reftype()
-        limits, address_type = self.limits()
+        limits, address_type, _ = self.limits()  # never shared: `limits` refuses a shared table
         return TableType(limits, elem, address_type)
 
     def const_expr(self) -> bytes:

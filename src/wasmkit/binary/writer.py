@@ -16,7 +16,7 @@ from .code import OP_END, encode_valtype
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
 
-__all__ = ["write_module", "elem_flags", "encode_locals", "SECTION_LAYOUT"]
+__all__ = ["write_module", "elem_flags", "func_index_of", "encode_locals", "SECTION_LAYOUT"]
 
 # The known sections in the order the binary format puts them (the tag section sits between
 # memories and globals, the data count before the code).
@@ -116,9 +116,10 @@ def _type_section(m: Module) -> bytes | None:
     return _vec(entries)
 
 
-def _limits(limits: Limits, address_type: ValType = ValType.I32) -> bytes:
-    """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64."""
-    flags = 0x04 if address_type == ValType.I64 else 0x00
+def _limits(limits: Limits, address_type: ValType = ValType.I32, shared: bool = False) -> bytes:
+    """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64
+    and the flag 0x02 of a shared memory (threads)."""
+    flags = (0x04 if address_type == ValType.I64 else 0x00) | (0x02 if shared else 0x00)
     if limits.max is None:
         return bytes((flags,)) + write_unsigned(limits.min)
     return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
@@ -129,7 +130,7 @@ def _table_type(tt: TableType) -> bytes:
 
 
 def _memory_type(mt: MemoryType) -> bytes:
-    return _limits(mt.limits, mt.address_type)
+    return _limits(mt.limits, mt.address_type, mt.shared)
 
 
 def _global_type(gt: GlobalType) -> bytes:
@@ -148,7 +149,7 @@ def _import(imp: Import) -> bytes:
     return head + _global_type(desc)
 
 
-def _func_index_of(expr: bytes) -> int | None:
+def func_index_of(expr: bytes) -> int | None:
     """The index x if `expr` is exactly `ref.func x end`, else None."""
     if not expr or expr[0] != 0xD2:
         return None
@@ -158,7 +159,7 @@ def _func_index_of(expr: bytes) -> int | None:
 
 def _by_index(seg: ElemSegment) -> bool:
     """Whether `seg` can use the compact encoding: a `(ref func)` segment of `ref.func`s only."""
-    return seg.type == REF_FUNC and all(_func_index_of(e) is not None for e in seg.init)
+    return seg.type == REF_FUNC and all(func_index_of(e) is not None for e in seg.init)
 
 
 def elem_flags(seg: ElemSegment) -> int:
@@ -176,7 +177,7 @@ def elem_flags(seg: ElemSegment) -> int:
 def _elem(seg: ElemSegment) -> bytes:
     flags = elem_flags(seg)
     by_index = not flags & 4
-    indices = [_func_index_of(e) for e in seg.init]
+    indices = [func_index_of(e) for e in seg.init]
     out = bytearray(write_unsigned(flags))
     if seg.mode is SegmentMode.ACTIVE:
         if flags & 2:
@@ -216,7 +217,7 @@ _SECTION_WRITERS = {
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
-    SectionId.MEMORY: lambda m: _vec_or_none(_memory_type(mt) for mt in m.mems),
+    SectionId.MEMORY: lambda m: _vec_or_none(map(_memory_type, m.mems)),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
     SectionId.EXPORT: lambda m: _vec_or_none(
         _name(e.name) + bytes((e.kind,)) + write_unsigned(e.index) for e in m.exports

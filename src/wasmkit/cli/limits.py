@@ -3,6 +3,10 @@
     --fuel N   --timeout DURATION   --max-memory-size BYTES   --max-table-elements N
     -W fuel=N,timeout=DURATION,max-memory-size=BYTES,max-table-elements=N
 
+`-W` also takes wasmtime's switches of the threads proposal, `threads[=y|n]` and
+`shared-memory[=y|n]`: on by default, as every feature wasmkit has; `n` refuses modules that
+use it, as `--disable-threads` does (`threads_disabled`).
+
 A DURATION is a number with a unit, as wasmtime reads one: `500ms`, `10s`, `1m30s` (units ns,
 us, ms, s, m, h). A bad value is argparse's usage error (exit status 2).
 """
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from ..runtime import Store, StoreLimits
 from ..engine.base import Engine
 
-__all__ = ["RunLimits", "add_limit_options", "limits_from_args", "parse_duration"]
+__all__ = ["RunLimits", "add_limit_options", "limits_from_args", "parse_duration", "threads_disabled", "read_switch"]
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)")
@@ -41,6 +45,15 @@ def _count(text: str) -> int:
     return value
 
 
+def read_switch(text: str) -> bool:
+    """A wasmtime switch's value: y/yes/true or n/no/false."""
+    if text in ("y", "yes", "true"):
+        return True
+    if text in ("n", "no", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not y or n")
+
+
 # `-W` keys, each with the long option it is another spelling of, and how to read its value.
 _W_OPTIONS = {
     "fuel": ("fuel", _count),
@@ -48,6 +61,7 @@ _W_OPTIONS = {
     "max-memory-size": ("max_memory_size", _count),
     "max-table-elements": ("max_table_elements", _count),
 }
+_W_SWITCHES = {"threads": "threads", "shared-memory": "threads"}  # key -> what it turns on or off
 
 
 def _w_option(text: str) -> list[tuple[str, object]]:
@@ -55,8 +69,11 @@ def _w_option(text: str) -> list[tuple[str, object]]:
     settings: list[tuple[str, object]] = []
     for item in text.split(","):
         key, equals, value = item.partition("=")
+        if key in _W_SWITCHES:
+            settings.append((_W_SWITCHES[key], read_switch(value) if equals else True))
+            continue
         if key not in _W_OPTIONS:
-            known = ", ".join(_W_OPTIONS)
+            known = ", ".join([*_W_OPTIONS, *_W_SWITCHES])
             raise argparse.ArgumentTypeError(f"unknown option {key!r} (wasmkit knows {known})")
         if not equals:
             raise argparse.ArgumentTypeError(f"{key} needs a value: -W {key}=VALUE")
@@ -84,7 +101,8 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
         type=_w_option,
         default=[],
         metavar="KEY=VALUE",
-        help="wasmtime's spelling of the limits: fuel=N, timeout=DURATION, max-memory-size=BYTES, max-table-elements=N",
+        help="wasmtime's spelling of the limits: fuel=N, timeout=DURATION, max-memory-size=BYTES, max-table-elements=N; "
+        "threads[=y|n], shared-memory[=y|n] (on by default)",
     )
 
 
@@ -119,5 +137,10 @@ def limits_from_args(args: argparse.Namespace) -> RunLimits:
     """The limits of the long options, with any `-W` setting of the same limit winning."""
     values = {dest: getattr(args, dest) for dest, _ in _W_OPTIONS.values()}
     for settings in args.wasm_options:
-        values.update(settings)
+        values.update((dest, value) for dest, value in settings if dest in values)
     return RunLimits(**values)
+
+
+def threads_disabled(args: argparse.Namespace) -> bool:
+    """Whether `-W threads=n` (or `shared-memory=n`) turned the threads proposal off."""
+    return any(dest == "threads" and not value for settings in args.wasm_options for dest, value in settings)

@@ -95,6 +95,11 @@ def _limits(limits: Limits, is_64: bool = False) -> str:
     return text + " i64" if is_64 else text
 
 
+def _memory_limits(mt: MemoryType) -> str:
+    """A memory's limits as wabt writes them: ` shared` comes before ` i64`."""
+    return _limits(mt.limits) + (" shared" if mt.shared else "") + (" i64" if mt.is_64 else "")
+
+
 def _hex_dump(init: bytes, address: int) -> Iterator[str]:
     """wabt's hex lines: 16 bytes a line in groups of two, then the printable characters."""
     for at in range(0, len(init), 16):
@@ -210,7 +215,7 @@ class _Report:
             elif isinstance(desc, TableType):
                 what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, MemoryType):
-                what = f"memory[{index}] pages: {_limits(desc.limits, desc.is_64)}"
+                what = f"memory[{index}] pages: {_memory_limits(desc)}"
             else:
                 gt: GlobalType = desc
                 what = f"global[{index}] {gt.valtype.text} mutable={int(gt.mutable)}"
@@ -231,7 +236,7 @@ class _Report:
     def _memories(self) -> Iterator[str]:
         yield f"Memory[{len(self.module.mems)}]:"
         for i, mt in enumerate(self.module.mems, start=len(self.imported[ExternKind.MEMORY])):
-            yield f" - memory[{i}] pages: {_limits(mt.limits, mt.is_64)}"
+            yield f" - memory[{i}] pages: {_memory_limits(mt)}"
 
     def _globals(self) -> Iterator[str]:
         yield f"Global[{len(self.module.globals)}]:"

@@ -19,6 +19,11 @@ next run of the same module skips compiling; `--no-cache` turns that off.
 `--fuel`, `--timeout`, `--max-memory-size` and `--max-table-elements` (or wasmtime's `-W fuel=N`,
 ...; see `limits.py`) bound the run; running out of fuel or time is a trap.
 
+A wasi-threads program (wasm32-wasip1-threads) gets `wasi.thread-spawn` and the shared memory
+it imports (see `wasmkit.wasi.threads`); a trap or an exit in any of its threads ends the
+run. wasmtime's `-W threads`, `-W shared-memory` and `-S threads` are accepted (all on by
+default); `=n` turns each off.
+
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
 and its wasm backtrace go to stderr; for fuel or time run out, one line); 1 for a wasmkit
 error (a missing file, a malformed or invalid module, an unknown import, bad arguments); 2 for
@@ -37,15 +42,17 @@ from ..version import __version__
 from ..engine.base import Engine
 from ..engine.registry import cached_engine, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
+from ..opcodes import Feature
 from ..runtime import Exports, Func, Linker, Module
 from ..runtime.values import f32, to_internal
 from ..syntax.types import HeapType, ValType, ValueType, ref_type
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
+from ..wasi.threads import WasiThreads, thread_imports
 from ..runtime.source import is_native_artifact
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
-from .limits import add_limit_options, limits_from_args
+from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -71,10 +78,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--env", action="append", default=[], metavar="NAME[=VALUE]", help="set (or pass through) an environment variable"
     )
+    p.add_argument(
+        "-S",
+        dest="wasi_options",
+        action="append",
+        type=_wasi_option,
+        default=[],
+        metavar="KEY[=VALUE]",
+        help="wasmtime's WASI switches: threads[=y|n] (wasi-threads' thread-spawn, on by default)",
+    )
     p.add_argument("file", help="the .wasm or .wat file")
     rest = p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
     rest.required = False  # argparse counts a REMAINDER as required: "required: file, args"
     p.set_defaults(handler=_run)
+
+
+def _wasi_option(text: str) -> list[tuple[str, bool]]:
+    """The settings of one `-S KEY[=VALUE][,...]`: only `threads` is known."""
+    settings = []
+    for item in text.split(","):
+        key, equals, value = item.partition("=")
+        if key != "threads":
+            raise argparse.ArgumentTypeError(f"unknown WASI option {key!r} (wasmkit knows threads)")
+        settings.append((key, read_switch(value) if equals else True))
+    return settings
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -117,7 +144,7 @@ def _load_module(args: argparse.Namespace) -> Module:
     if is_native_artifact(data):  # machine code for the native engine: run it there
         args.engine = "native"
     syntax = module_from_bytes(data, args.file, debug_names=True)
-    check_features(syntax, disabled_features(args))
+    check_features(syntax, disabled_features(args) | ({Feature.THREADS} if threads_disabled(args) else set()))
     return Module(syntax, name=args.file)
 
 
@@ -133,13 +160,47 @@ def _run(args: argparse.Namespace) -> int:
             wasi = define_wasi(linker, _wasi_config(args))
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
+    threads = WasiThreads(on_failure=_end_program)
+    spawning = all(value for settings in args.wasi_options for _, value in settings)  # not -S threads=n
+    try:
+        needed = thread_imports(
+            module, threads, lambda name, field: linker.get(name, field) is not None or not spawning, limits.max_memory_size
+        )
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    for module_name, items in needed.items():
+        for name, item in items.items():
+            linker.define(module_name, name, item)
     limits.start_timeout(store)
     try:
-        return _execute(args, module, linker)
+        status = _execute(args, module, linker)
+        threads.join(_GRACE)  # threads ending as the program does: let them
+        return status
     finally:
         limits.stop_timeout(store)
-        if wasi is not None:
+        if wasi is not None and not threads.running:
             wasi.close()
+
+
+# How long a program's last spawned threads may take to end after its main thread has (the
+# rest stop with the process, as in wasmtime).
+_GRACE = 1.0
+
+
+def _end_program(failure: BaseException) -> None:
+    """wasi-threads: a trap or an exit in any thread ends the whole program, as in wasmtime
+    (whose status for a trap is wasmkit's, 134)."""
+    sys.stdout.flush()
+    if isinstance(failure, ExitTrap):
+        status = failure.code
+    elif isinstance(failure, Trap):
+        print(f"wasmkit: trap in a spawned thread: {_describe_trap(failure)}", file=sys.stderr)
+        status = TRAP_EXIT_STATUS
+    else:
+        print(f"wasmkit: error in a spawned thread: {failure!r}", file=sys.stderr)
+        status = 1
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:

@@ -79,6 +79,7 @@ class TrapCode(enum.Enum):
     UNREACHABLE = 9
     INTERRUPT = 10
     OUT_OF_FUEL = 11
+    ATOMIC_WAIT_NON_SHARED_MEMORY = 12
 
 
 _TRAP_CODES = {
@@ -94,6 +95,8 @@ _TRAP_CODES = {
     errors.TrapKind.UNREACHABLE: TrapCode.UNREACHABLE,
     errors.TrapKind.INTERRUPTED: TrapCode.INTERRUPT,
     errors.TrapKind.OUT_OF_FUEL: TrapCode.OUT_OF_FUEL,
+    errors.TrapKind.UNALIGNED_ATOMIC: TrapCode.HEAP_MISALIGNED,
+    errors.TrapKind.UNSHARED_WAIT: TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY,
 }
 
 

@@ -95,6 +95,7 @@ class Instance:
         self.module = module
         self.store = store or Store()
         self.wasi: Any = None  # the WASI state, when WASI was linked by wasmkit.load or the CLI
+        self.wasi_threads: Any = None  # a wasi-threads program's spawned threads (wasmkit.load)
         # Where an engine keeps the values of globals that no one outside the instance can see
         # (not imported or exported) instead of in their `Global`, by global index.
         self.engine_globals: MutableMapping[int, object] = {}
@@ -244,7 +245,8 @@ def _describe_given(extern: object) -> str:
             "elements", extern.size, extern.type.limits.max
         )
     if isinstance(extern, Memory):
-        return f"{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
+        shared = "shared " if extern.type.shared else ""
+        return f"{shared}{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
         return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
     return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
@@ -257,7 +259,8 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, TableType):
         return f"{_bits(desc)}table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
-        return f"{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+        shared = "shared " if desc.shared else ""
+        return f"{shared}{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
 
 
@@ -292,6 +295,7 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
         ok = (
             isinstance(extern, Memory)
             and extern.type.address_type == desc.address_type
+            and extern.type.shared == desc.shared
             and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
         )
     else:

@@ -12,6 +12,10 @@ before), and a growth it cannot reserve is refused (-1); never a crash.
 Typed views sized to the current memory give the Python engine bounds-checked access: an index
 past the end is an IndexError that the call boundary turns into a trap. Views are renewed on
 growth, and every instance using the memory is told through its listeners.
+
+A shared memory (threads proposal) may be used by instances in several stores, running on
+several Python threads at once: its atomic instructions, and its growth, go through its
+`sync` (see `atomics`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import mmap
 from collections.abc import Callable
 
 from ..syntax.types import MAX_PAGES, MAX_PAGES_64, PAGE_SIZE, Limits, MemoryType
+from .atomics import AtomicSync
 
 __all__ = ["Memory"]
 
@@ -60,7 +65,9 @@ class Memory:
         self._reserved = max(reserved, 1)
         self._pages = limits.min
         self._listeners: list[Callable[[Memory], None]] = []
+        self._owners: list[object] = []  # who added each listener (None: for good)
         self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
+        self.sync = AtomicSync()  # atomic instructions, waits and notifications (see `atomics`)
         self._renew_views()
 
     # -- size --
@@ -81,6 +88,12 @@ class Memory:
         return self.type.limits
 
     @property
+    def shared(self) -> bool:
+        """Whether this is a shared memory (threads): instances in other stores and on other
+        threads may import it."""
+        return self.type.shared
+
+    @property
     def address(self) -> int:
         """The address of byte 0 in this process (for native code). It never changes: the
         memory is reserved at its maximum and grows in place."""
@@ -93,6 +106,12 @@ class Memory:
         maximum). A negative `delta` is a ValueError: memories never shrink."""
         if delta < 0:
             raise ValueError(f"a memory grows by a number of pages >= 0, not {delta}")
+        if not self.type.shared:
+            return self._grow(delta)
+        with self.sync.lock:  # two threads growing at once each get their own old size
+            return self._grow(delta)
+
+    def _grow(self, delta: int) -> int:
         old = self._pages
         if old + delta > self._max_pages:
             return -1
@@ -190,13 +209,23 @@ class Memory:
     def __repr__(self) -> str:
         maximum = "" if self.type.limits.max is None else f" max={self.type.limits.max}"
         bits = " i64" if self.type.is_64 else ""
-        return f"<Memory{bits} pages={self._pages}{maximum} size={self.size}>"
+        shared = " shared" if self.type.shared else ""
+        return f"<Memory{bits} pages={self._pages}{maximum}{shared} size={self.size}>"
 
     # -- for engines --
 
-    def add_listener(self, listener: Callable[["Memory"], None]) -> None:
-        """Call `listener(memory)` after every growth (engines renew their views there)."""
+    def add_listener(self, listener: Callable[["Memory"], None], owner: object = None) -> None:
+        """Call `listener(memory)` after every growth (engines renew their views there), until
+        `remove_listeners(owner)`, if an owner is given."""
         self._listeners.append(listener)
+        self._owners.append(owner)
+
+    def remove_listeners(self, owner: object) -> None:
+        """Stop calling the listeners `owner` added: an instance that is done with a memory
+        that outlives it (a wasi-threads thread's instance and the program's shared memory)."""
+        kept = [(o, listener) for o, listener in zip(self._owners, self._listeners) if o is not owner]
+        self._owners = [o for o, _ in kept]
+        self._listeners = [listener for _, listener in kept]
 
     def _renew_views(self) -> None:
         base = memoryview(self._map)[: self.size]

@@ -154,6 +154,12 @@ class Store:
         if self._deadline == deadline:  # not replaced while the timer was firing
             self._set_interrupt(True)
 
+    @property
+    def deadline(self) -> float | None:
+        """The seconds left until the store's deadline (0 or less once it has passed), or None
+        when it has none."""
+        return None if self._deadline is None else self._deadline - time.monotonic()
+
     def deadline_passed(self) -> bool:
         """Whether the store has a deadline and it has passed."""
         return self._deadline is not None and time.monotonic() >= self._deadline

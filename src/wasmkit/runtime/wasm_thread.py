@@ -213,9 +213,10 @@ def release_wasm_thread(thread: WasmThread) -> None:
     _IDLE.append(thread)
 
 
-def run_on_wasm_thread(fn: Callable[..., Any], args: tuple) -> Any:
-    """`fn(*args)` on a wasm thread, with the recursion limit raised meanwhile."""
-    thread = take_wasm_thread()
+def run_on_wasm_thread(fn: Callable[..., Any], args: tuple, thread: WasmThread | None = None) -> Any:
+    """`fn(*args)` on a wasm thread (`thread`, taken with `take_wasm_thread`, or an idle one),
+    with the recursion limit raised meanwhile; the thread is given back afterwards."""
+    thread = thread or take_wasm_thread()
     RECURSION_LIMIT.enter()
     try:
         return thread.run(fn, args)

@@ -37,4 +37,5 @@ def spectest_exports() -> dict[str, Extern]:
     exports["table"] = Table(TableType(Limits(10, 20), ValType.FUNCREF))
     exports["table64"] = Table(TableType(Limits(10, 20), ValType.FUNCREF, ValType.I64))
     exports["memory"] = Memory(MemoryType(Limits(1, 2)))
+    exports["shared_memory"] = Memory(MemoryType(Limits(1, 2), shared=True))  # the threads proposal's
     return exports

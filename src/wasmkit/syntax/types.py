@@ -327,10 +327,12 @@ class TableType:
 @dataclass(frozen=True, slots=True)
 class MemoryType:
     """A memory type. `address_type` is I32, or I64 for a 64-bit memory (memory64, 3.0): the
-    type of its addresses and of its size in pages."""
+    type of its addresses and of its size in pages. A shared memory (threads proposal) can be
+    used by several threads at once and must have a maximum."""
 
     limits: Limits
     address_type: ValType = ValType.I32
+    shared: bool = False
 
     @property
     def is_64(self) -> bool:

@@ -412,6 +412,8 @@ class _CodeParser:
         elif kind is Imm.CALL_INDIRECT:
             table = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
             imm = (ctx.type_use(cursor), table)
+        elif kind is Imm.ZERO:
+            imm = 0
         elif kind is Imm.MEMORY:
             imm = ctx.mems.resolve(cursor) if ctx.mems.peek_index(cursor) else 0
         elif kind is Imm.MEMORY_COPY:

@@ -80,6 +80,8 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
         align, offset, lane, memory = imm
         memarg = _memarg(op, align, offset, namer("memory", memory) if memory else "")
         return f"{memarg} {lane}" if memarg else str(lane)
+    if kind is Imm.ZERO:
+        return ""
     if kind is Imm.MEMORY:
         return namer("memory", imm) if imm else ""
     if kind is Imm.MEMORY_COPY:

@@ -401,8 +401,10 @@ class _ModuleParser:
         return TableType(limits, cursor.take_reftype(self.types), address_type)
 
     def memory_type(self, cursor: Cursor) -> MemoryType:
+        """An address type, limits, then `shared` for a memory of the threads proposal."""
         address_type = self.address_type(cursor)
-        return MemoryType(self.limits(cursor), address_type)
+        limits = self.limits(cursor)
+        return MemoryType(limits, address_type, shared=cursor.take_if_keyword("shared"))
 
     def global_type(self, cursor: Cursor) -> GlobalType:
         form = cursor.take_form("mut")

@@ -84,6 +84,12 @@ def _limits(limits: Limits, address_type: ValType = ValType.I32) -> str:
     return f"i64 {text}" if address_type == ValType.I64 else text
 
 
+def _memory_type(mt: MemoryType) -> str:
+    """Limits (after `i64` for a 64-bit memory), then `shared` for a shared memory (threads)."""
+    text = _limits(mt.limits, mt.address_type)
+    return f"{text} shared" if mt.shared else text
+
+
 def _global_type(gt: GlobalType) -> str:
     return f"(mut {gt.valtype.text})" if gt.mutable else gt.valtype.text
 
@@ -215,7 +221,7 @@ class _Printer:
         for i, tt in enumerate(m.tables, start=counters["table"]):
             yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits, tt.address_type)} {tt.elem.text})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
-            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits, mt.address_type)})"
+            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_memory_type(mt)})"
         for i, glob in enumerate(m.globals, start=counters["global"]):
             yield f"{_INDENT}(global {self.label(self.global_ids, i)} {_global_type(glob.type)} {self.expr(glob.init)})"
         spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids}
@@ -239,7 +245,7 @@ class _Printer:
         if isinstance(desc, TableType):
             return f"{self.label(self.table_ids, index)} {_limits(desc.limits, desc.address_type)} {desc.elem.text}"
         if isinstance(desc, MemoryType):
-            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits, desc.address_type)}"
+            return f"{self.label(self.memory_ids, index)} {_memory_type(desc)}"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
 
     def func(self, index: int, func) -> Iterator[str]:

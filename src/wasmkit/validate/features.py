@@ -3,8 +3,8 @@ features=...)` and the command line's `--disable-FEATURE` flags alike.
 
 An instruction belongs to the feature the instruction table gives it. Value types belong to a
 feature too (v128 to SIMD, reference types outside a table's element type to reference types),
-and so do passive segments (bulk memory), declarative ones (reference types) and what a
-constant expression does (`function.const_expr_features`).
+and so do passive segments (bulk memory), declarative ones (reference types), shared memories
+(threads) and what a constant expression does (`function.const_expr_features`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..binary.code import Instr, iter_instructions
-from ..binary.writer import elem_flags
+from ..binary.writer import elem_flags, func_index_of
 from ..errors import ValidationError
 from ..opcodes import Feature, Imm
 from ..syntax.module import Module, SegmentMode
@@ -124,6 +124,8 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     for memory_type in memories:
         if memory_type.is_64:
             yield "a 64-bit memory", Feature.MEMORY64
+        if memory_type.shared:
+            yield "a shared memory", Feature.THREADS
     for elem in module.elems:
         if elem.type is not ValType.FUNCREF and elem.type != REF_FUNC:
             yield f"an element segment of {elem.type.text}", valtype_feature(elem.type) or Feature.REFERENCE_TYPES
@@ -135,8 +137,15 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
         *(g.init for g in module.globals),
         *(seg.offset for seg in module.elems if seg.offset),
         *(seg.offset for seg in module.datas if seg.offset),
-        # Items written as expressions; those written as function indices are 1.0's.
-        *(item for seg in module.elems if elem_flags(seg) & 4 for item in seg.init),
+        # Items written as expressions; those written as function indices are 1.0's, and so
+        # is a funcref segment's lone `ref.func x` (the text format's `(table funcref (elem $f))`).
+        *(
+            item
+            for seg in module.elems
+            if elem_flags(seg) & 4
+            for item in seg.init
+            if seg.type is not ValType.FUNCREF or func_index_of(item) is None
+        ),
     ):
         for instr in iter_instructions(expr):
             yield instr.op.name, instr.op.feature

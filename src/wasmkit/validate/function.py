@@ -298,7 +298,10 @@ class _BodyChecker:
         kind = op.imm
         if kind is Imm.MEMARG or kind is Imm.MEMLANE:
             memory = ctx.memory(imm[-1])  # type: ignore[index]
-            if imm[0] > op.align_log2:  # type: ignore[index]
+            if op.atomic:
+                if imm[0] != op.align_log2:  # type: ignore[index]
+                    raise ValidationError("atomic alignment must be natural")
+            elif imm[0] > op.align_log2:  # type: ignore[index]
                 raise ValidationError("alignment must not be larger than natural")
             if not memory.is_64 and imm[1] > 0xFFFF_FFFF:  # type: ignore[index]
                 raise ValidationError("offset out of range")

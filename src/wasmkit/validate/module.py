@@ -157,6 +157,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         if export.name in names:
             raise ValidationError("duplicate export name")
         names.add(export.name)
+    if len(table_types) > 1 and Feature.REFERENCE_TYPES not in features:
+        raise ValidationError("multiple tables are not allowed")  # the MVP's wording
     if len(memory_types) > 1 and Feature.MULTI_MEMORY not in features:
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
@@ -197,6 +199,8 @@ def _check_memory_type(mt: MemoryType) -> None:
         _check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages (256 TiB) for i64")
     else:
         _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+    if mt.shared and mt.limits.max is None:
+        raise ValidationError("shared memory must have maximum")
 
 
 def _declared_func_refs(module: Module) -> frozenset[int]:

@@ -27,11 +27,22 @@ SLICE = 0.05  # seconds per wait step, so that a stop is seen promptly
 class Interruption:
     """The stop requests one instance's WASI calls honour; safe to set from any thread."""
 
-    __slots__ = ("_event", "store")
+    __slots__ = ("_event", "_caller")
 
     def __init__(self) -> None:
         self._event = threading.Event()
-        self.store: Store | None = None  # the store of the instance calling (set per call)
+        # Per thread: the threads of a wasi-threads program share one WASI state, each
+        # calling from an instance in a store of its own.
+        self._caller = threading.local()
+
+    @property
+    def store(self) -> Store | None:
+        """The store of the instance calling on this thread (set per call)."""
+        return getattr(self._caller, "store", None)
+
+    @store.setter
+    def store(self, store: Store | None) -> None:
+        self._caller.store = store
 
     def set(self) -> None:
         """End every WASI call's work with INTR, now and from now on."""

@@ -338,7 +338,8 @@ class _Lowering:
             return
         handler = _DISPATCH[instr.op.index]
         if handler is None:
-            raise NativeCompileError(f"function {self.index}: the native engine does not support {name} yet")
+            feature = instr.op.feature.value
+            raise NativeCompileError(f"function {self.index}: the native engine does not support {name} ({feature}) yet")
         handler(self, instr.imm)
 
     # -- control --
@@ -989,7 +990,7 @@ def _handler(op: Op) -> Callable[[_Lowering, object], None] | None:
     emit = _SIMPLE.get(op.name)
     if emit is not None:
         return _numeric(op, emit)
-    if op.valtype is not None and op.imm is Imm.MEMARG:
+    if op.valtype is not None and op.imm is Imm.MEMARG and not op.atomic:  # atomics: not yet
         return _memory(op)
     return None
 

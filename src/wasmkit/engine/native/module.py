@@ -121,7 +121,11 @@ class NativeCompiledModule:
 def _refuse_memories_and_tables(valid: ValidModule) -> None:
     """Native code reaches one memory, at a base that never moves, by 32-bit addresses, and
     32-bit tables: a module with more memories (multi-memory) or 64-bit ones (memory64, table64)
-    is refused, naming the feature, rather than run wrong."""
+    is refused, naming the feature, rather than run wrong. So is a shared memory (threads):
+    machine code would race with other threads on it (and the Python engine's atomic lock means
+    nothing to it); the Python engine runs threads."""
+    if any(mt.shared for mt in valid.memory_types):
+        raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
     if len(valid.memory_types) > 1:
         raise NativeCompileError("the native engine does not support the multi-memory feature (a second memory) yet")
     if any(mt.is_64 for mt in valid.memory_types):

@@ -43,6 +43,7 @@ from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
+from .atomics import call_text as atomic_call
 from .gc_instructions import GC_HANDLERS
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
@@ -549,6 +550,18 @@ class _FunctionCompiler:
             self.emit(f"{view}{m}[{known >> op.align_log2}] = {stored}")
         else:
             self.emit(f"p{suffix}(M{m}, {text}, {stored})")
+
+    def atomic(self, op: Op, imm: Any) -> None:
+        """An instruction of the threads proposal: a call of its helper (see `atomics`), in
+        order with every other effect and memory access. `atomic.fence` only keeps that order."""
+        operands = self.args(len(op.params or ()))
+        self.effect()
+        if op.imm is Imm.ZERO:
+            return
+        address, *values = operands
+        _, offset, memory = imm  # a memarg
+        text, _ = self.address(address, offset, memory)
+        self.call_expr(atomic_call(op, memory, ", ".join([text, *(e.text for e in values)])), op.results or ())
 
     def memory_size(self, op: Op, imm: int) -> None:
         self.push(f"MP{memory_suffix(imm)}", SIMPLE | STATE)
@@ -1211,6 +1224,8 @@ def _handler(op: Op) -> Callable[..., None] | None:
         return handler
     if op.feature in (Feature.SIMD, Feature.RELAXED_SIMD):  # a constant, or a call of the function in the namespace
         return _FunctionCompiler.simd if op.imm is Imm.V128 or simd.function_name(op) in simd.FUNCTIONS else None
+    if op.feature is Feature.THREADS:
+        return _FunctionCompiler.atomic
     if op.name in _WRAPPING:
         return _FunctionCompiler.wrapping
     if op.name in TEMPLATES:

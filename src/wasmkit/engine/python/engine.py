@@ -22,7 +22,7 @@ from ...runtime.call import register_code_names
 from ...runtime.func import type_id
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
-from . import numeric, simd
+from . import atomics, numeric, simd
 from .cache import CodeCache
 from .gc_instructions import GC_NAMES, gc_names
 from .compiler import CompileError, ModuleLayout, compile_function, memory_suffix
@@ -79,6 +79,7 @@ def _base_namespace() -> dict[str, object]:
     names["memory_copy_between"] = bulk.memory_copy_between
     names["table_size"] = lambda table: len(table.elements)
     names.update(simd.FUNCTIONS)
+    names.update(atomics.FUNCTIONS)
     names["__builtins__"] = __builtins__
     return names
 
@@ -166,12 +167,13 @@ class PythonCompiledModule:
             lambda i, value: ns.__setitem__(f"g{i}", value),
         )
         _bind_segments(ns, instance)
+        ns["STORE"] = instance.store  # its interrupt stops memory.atomic.wait
         if self.layout.metered:
             ns["METER"] = instance.store.meter
             ns["meter_stop"] = instance.store.meter_stop
         for i, memory in enumerate(instance.mems):
-            _bind_memory(ns, memory, memory_suffix(i))
-            ns[f"MEM{i}"] = memory
+            _bind_memory(ns, memory, memory_suffix(i), instance)
+            ns[f"MEM{i}"] = memory  # for the bulk and atomic instructions' helpers
         if self._prelude is not None:
             exec(self._prelude, ns)
         first = self.valid.imported_func_count
@@ -196,8 +198,9 @@ class PythonCompiledModule:
         return first_call
 
 
-def _bind_memory(ns: dict[str, object], memory: "Memory", m: str) -> None:
-    """The names of a memory's views and helpers, ending in `m` (its `memory_suffix`)."""
+def _bind_memory(ns: dict[str, object], memory: "Memory", m: str, instance: BoundInstance) -> None:
+    """The names of a memory's views and helpers, ending in `m` (its `memory_suffix`). The
+    views are renewed while `instance` lives (see `Memory.add_listener`)."""
     names = tuple(name + m for name in ("M", "M16", "M32", "M64", "MF32", "MF64"))
     pages = "MP" + m
 
@@ -206,7 +209,7 @@ def _bind_memory(ns: dict[str, object], memory: "Memory", m: str) -> None:
         ns[pages] = memory.pages
 
     refresh(memory)
-    memory.add_listener(refresh)
+    memory.add_listener(refresh, instance)
     mask = MASK64 if memory.type.is_64 else MASK32
     ns["MEM_GROW" + m] = lambda delta: memory.grow(delta) & mask
     ns["memory_fill" + m] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
