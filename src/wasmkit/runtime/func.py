@@ -75,7 +75,7 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "fn", "name", "store", "leaf", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "tail", "name", "store", "leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -89,6 +89,9 @@ class Func(FuncReference):
         # An instance passes the id its module looked up once, saving a lookup per function.
         self.type_id = type_id(func_type) if known_type_id is None else known_type_id
         self.fn = fn
+        # For a wasm function that makes tail calls, the engine's body that returns a tail call
+        # request rather than making it (see engine.python.tail); None for any other function.
+        self.tail: Callable[..., Any] | None = None
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to
         # Whether a call cannot nest other calls (a host function, or a wasm function whose

@@ -150,6 +150,7 @@ class _FunctionCompiler:
         self.local_types: list[ValType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
+        self.tail_calls = False  # whether the body has a return_call*: then it is `t<i>` (see `tail`)
         self.constants: list[str] = []  # definitions of the values with no literal
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
@@ -259,7 +260,7 @@ class _FunctionCompiler:
 
     def source(self) -> list[str]:
         params = ", ".join(f"l{i}" for i in range(len(self.func_type.params)))
-        out = [*self.constants, f"def f{self.index}({params}):"]
+        out = [*self.constants, f"def {'t' if self.tail_calls else 'f'}{self.index}({params}):"]
         if self.globals_written:
             out.append("    global " + ", ".join(f"g{i}" for i in sorted(self.globals_written)))
         first_local = len(self.func_type.params)
@@ -283,7 +284,7 @@ class _FunctionCompiler:
         lines = [(indent, self.render(text)) for indent, text in _fill_empty_suites(self.lines)]
         if not self.layout.metered:
             out.extend(_pad(indent) + text for indent, text in lines)
-            return out
+            return out + self.trampoline(params)
         # Metered: charge the entry, count the call's depth for its whole extent.
         out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
         out.append(f"    if {_DEPTH} >= METER[{Meter.MAXIMUM:d}]: meter_stop()")
@@ -294,7 +295,20 @@ class _FunctionCompiler:
             out.append("        pass")
         out.append("    finally:")
         out.append(f"        {_DEPTH} -= 1")
-        return out
+        return out + self.trampoline(params)
+
+    def trampoline(self, params: str) -> list[str]:
+        """For a body that makes tail calls, `f<i>`: calls it, then what each `TailCall` it
+        or a callee returns names, until values come back (see `tail`)."""
+        if not self.tail_calls:
+            return []
+        return [
+            f"def f{self.index}({params}):",
+            f"    r = t{self.index}({params})",
+            "    while r.__class__ is TailCall:",
+            "        r = r.fn(*r.args)",
+            "    return r",
+        ]
 
     def render(self, text: str) -> str:
         """A line as written, but for those of `reset_t`, whose targets are known only now."""
@@ -584,6 +598,29 @@ class _FunctionCompiler:
         # across processes, and ids are not.
         self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
+    def return_call(self, op: Op, index: int) -> None:
+        callee = self.valid.func_types[index]
+        self.flush(IMPURE | STATE)
+        operands = self.args(len(callee.params))
+        self.tail_call(f"(F{index}.tail or f{index})", operands)
+
+    def return_call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
+        type_index, table = imm
+        callee = self.valid.module.types[type_index]
+        self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
+        element = self.pop()
+        operands = self.args(len(callee.params))
+        self.tail_call(f"tail_callee(call_indirect(T{table}, {element.text}, TY{type_index}))", operands)
+
+    def tail_call(self, target: str, operands: Sequence[_Entry]) -> None:
+        """End the function with a tail call of `target` (an expression of the callable): the
+        body returns the request, its trampoline makes the call (see `tail`). From an outlined
+        loop too, the request itself is returned (see `end_outline`)."""
+        self.tail_calls = True
+        args = "".join(f"{e.text}, " for e in operands)
+        self.emit(f"return TailCall({target}, ({args}))")
+        self.frame.unreachable = True
+
     # -- control --
 
     def block_type(self, blocktype: int) -> tuple[int, int]:
@@ -665,11 +702,15 @@ class _FunctionCompiler:
         self.depth_in_closures -= 1
         frame = self.frame
         frame.indent, frame.pending_guard = outline.indent, outline.pending_guard
-        # A `return` inside came back as a tuple of the results: pass it on.
+        # A `return` inside came back as a tuple of the results (a tail call as its TailCall): pass it on.
         if self.depth_in_closures:
             passed = "_x"
         else:
-            passed = "" if results == 0 else "_x[0]" if results == 1 else "_x"
+            passed = "None" if results == 0 else "_x[0]" if results == 1 else "_x"
+            if self.tail_calls:
+                passed = f"_x if _x.__class__ is TailCall else {passed}"
+            elif results == 0:
+                passed = ""
         self.lines.append((frame.indent, f"if _x is not None: return {passed}".rstrip()))
 
     def if_(self, op: Op, blocktype: int) -> None:
@@ -1108,6 +1149,8 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "return": _FunctionCompiler.return_,
     "call": _FunctionCompiler.call,
     "call_indirect": _FunctionCompiler.call_indirect,
+    "return_call": _FunctionCompiler.return_call,
+    "return_call_indirect": _FunctionCompiler.return_call_indirect,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},

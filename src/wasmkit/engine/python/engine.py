@@ -25,6 +25,7 @@ from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
 from .cache import CodeCache
 from .compiler import CompileError, ModuleLayout, compile_function
+from .tail import TailCall, tail_callee
 
 if TYPE_CHECKING:
     from ...runtime.memory import Memory
@@ -66,6 +67,8 @@ def _base_namespace() -> dict[str, object]:
         names[f"p{suffix}"] = packer.pack_into
     names["trap_unreachable"] = _trap_unreachable
     names["call_indirect"] = bulk.indirect_callee
+    names["TailCall"] = TailCall
+    names["tail_callee"] = tail_callee
     names["table_get"] = bulk.table_get
     names["table_set"] = bulk.table_set
     names["table_grow"] = bulk.table_grow
@@ -167,6 +170,7 @@ class PythonCompiledModule:
         first = self.valid.imported_func_count
         if not self._names_registered:  # a defined function's name is its module's, in every instance
             names = {fn_key: func.name for (_, fn_key), func in zip(self._func_keys[first:], funcs[first:])}
+            names.update({f"t{key[1:]}": name for key, name in names.items()})  # bodies that tail-call
             register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
             self._names_registered = True
         for i in range(first, len(funcs)):
@@ -180,7 +184,9 @@ class PythonCompiledModule:
             fn = instance.funcs[index].fn
             if fn is first_call:
                 exec(self.code(index), ns)
-                fn = instance.funcs[index].fn = ns[f"f{index}"]  # type: ignore[assignment]
+                func = instance.funcs[index]
+                fn = func.fn = ns[f"f{index}"]  # type: ignore[assignment]
+                func.tail = ns.get(f"t{index}")  # type: ignore[assignment]
             return fn(*args)
 
         return first_call
