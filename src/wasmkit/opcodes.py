@@ -82,6 +82,8 @@ class Imm(enum.Enum):
     TABLE_COPY = "table_copy"  # destination table, source table
     MEMORY_INIT = "memory_init"  # data segment index, memory index (zero byte)
     MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes)
+    TAG = "tag"  # a tag index
+    TRY_TABLE = "try_table"  # block type, then vec(catch clause): see binary.code
 
 
 class Feature(enum.Enum):
@@ -103,6 +105,9 @@ class Feature(enum.Enum):
     RELAXED_SIMD = "relaxed-simd"
     # WebAssembly 3.0: calls that replace the caller's frame.
     TAIL_CALL = "tail-call"
+    # WebAssembly 3.0: tags, throw and try_table; and the legacy encoding (try, catch,
+    # catch_all, delegate, rethrow) that toolchains still emit.
+    EXCEPTIONS = "exceptions"
 
 
 # What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.
@@ -612,6 +617,15 @@ FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
 [tail-call]
 12 return_call          func           special
 13 return_call_indirect call_indirect  special
+
+[exceptions]
+08 throw                tag            special
+1F try_table            try_table      special
+06 try                  block          special
+07 catch                tag            special
+19 catch_all            -              special
+18 delegate             label          special
+09 rethrow              label          special
 """
 
 

@@ -34,17 +34,12 @@ CASES = {
     "anyref table": (_section(4, b"\x6e\x00\x01"), "malformed reference type: anyref (GC proposal"),
     "struct type": (_section(1, b"\x5f\x01\x7f\x00"), "malformed function type: struct (GC proposal"),
     "rec group": (_section(1, b"\x4e\x00"), "malformed function type: rec (GC proposal"),
-    "tag section": (b"\x0d\x01\x00", "malformed section id: the tag section (exception handling proposal"),
-    "tag import": (_section(2, b"\x01a\x01b\x04\x00\x00"), "malformed import kind: a tag (exception handling proposal"),
     "shared memory": (_section(5, b"\x03\x01\x02"), "integer too large: shared memory (threads proposal"),
     "memory64": (_section(5, b"\x04\x01"), "integer too large: 64-bit limits (memory64 proposal"),
     "table64": (_section(4, b"\x70\x05\x01\x02"), "integer too large: 64-bit limits (memory64 proposal"),
 }
 
 BODY_CASES = {
-    "try_table": (b"\x1f\x40\x00", "illegal opcode 1f: try_table (exception handling proposal"),
-    "legacy try": (b"\x06\x40", "illegal opcode 06: try (legacy exception handling proposal"),
-    "throw": (b"\x08\x00", "illegal opcode 08: throw (exception handling proposal"),
     "return_call_ref": (b"\x15\x00", "illegal opcode 15: return_call_ref (tail call proposal"),
     "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
     "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),

@@ -17,6 +17,8 @@ V128           the 128-bit little-endian value as an unsigned int
 SHUFFLE        a tuple of 16 lane indices
 SELECT_T       a tuple of value types
 REFTYPE        a ValType
+TRY_TABLE      `(blocktype, clauses)`, each clause `(kind, tag, label)`: kind one of
+               CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF; tag None for the catch_all kinds
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
                MEMORY_INIT: data, memory)
 others         the index
@@ -58,11 +60,18 @@ __all__ = [
     "BLOCK_EMPTY",
     "OP_END",
     "OP_ELSE",
+    "CATCH",
+    "CATCH_REF",
+    "CATCH_ALL",
+    "CATCH_ALL_REF",
 ]
 
 OP_END = 0x0B
 OP_ELSE = 0x05
 BLOCK_EMPTY = -64  # the s33 reading of 0x40
+# The kinds of a try_table's catch clauses (their encoding).
+CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF = 0, 1, 2, 3
+_OP_TRY, _OP_CATCH, _OP_CATCH_ALL, _OP_DELEGATE, _OP_TRY_TABLE = 0x06, 0x07, 0x19, 0x18, 0x1F
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +171,27 @@ def _read_labels(data: bytes, pos: int) -> tuple[tuple[tuple[int, ...], int], in
         labels.append(label)
     default, pos = read_u32(data, pos)
     return (tuple(labels), default), pos
+
+
+def _read_try_table(data: bytes, pos: int) -> tuple[tuple[int, tuple[tuple[int, int | None, int], ...]], int]:
+    blocktype, pos = _read_block(data, pos)
+    count, pos = read_u32(data, pos)
+    if count > len(data) - pos:
+        raise DecodeError("length out of bounds", pos)
+    clauses = []
+    for _ in range(count):
+        if pos >= len(data):
+            raise DecodeError(UNEXPECTED_END, pos)
+        kind = data[pos]
+        if kind > CATCH_ALL_REF:
+            raise DecodeError("malformed catch clause", pos)
+        pos += 1
+        tag = None
+        if kind < CATCH_ALL:
+            tag, pos = read_u32(data, pos)
+        label, pos = read_u32(data, pos)
+        clauses.append((kind, tag, label))
+    return (blocktype, tuple(clauses)), pos
 
 
 def _read_pair(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
@@ -265,6 +295,8 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.TABLE_COPY: _read_pair,
     Imm.MEMORY_INIT: _read_memory_init,
     Imm.MEMORY_COPY: _read_memory_copy,
+    Imm.TAG: read_u32,
+    Imm.TRY_TABLE: _read_try_table,
 }
 
 # The immediate reader of each op, indexed by `Op.index` (None: no immediates).
@@ -305,6 +337,7 @@ def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
     """
     depth = 0
     if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
+    try_levels = 0  # bit i set: level i is a legacy `try` (so `catch`, `delegate` are allowed)
     uses_data = False
     readers = IMM_READER_BY_OP
     length = len(data)
@@ -327,12 +360,26 @@ def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
                 return after, uses_data
             depth -= 1
             if_levels >>= 1
-        elif byte == 0x02 or byte == 0x03:
+            try_levels >>= 1
+        elif byte == 0x02 or byte == 0x03 or byte == _OP_TRY_TABLE:
             depth += 1
             if_levels <<= 1
+            try_levels <<= 1
         elif byte == 0x04:
             depth += 1
             if_levels = (if_levels << 1) | 1
+            try_levels <<= 1
+        elif byte == _OP_TRY:
+            depth += 1
+            if_levels <<= 1
+            try_levels = (try_levels << 1) | 1
+        elif byte == _OP_CATCH or byte == _OP_CATCH_ALL or byte == _OP_DELEGATE:
+            if depth == 0 or not try_levels & 1:
+                raise DecodeError("END opcode expected", pos)
+            if byte == _OP_DELEGATE:  # ends the try
+                depth -= 1
+                if_levels >>= 1
+                try_levels >>= 1
         elif byte == OP_ELSE:
             if depth == 0 or not if_levels & 1:
                 raise DecodeError("END opcode expected", pos)
@@ -345,7 +392,7 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
     kind = op.imm
     if kind is Imm.NONE:
         return b""
-    if kind in (Imm.LABEL, Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+    if kind in (Imm.LABEL, Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
         return write_unsigned(imm)
     if kind is Imm.BLOCK or kind is Imm.I32 or kind is Imm.I64:
         return write_signed(imm)
@@ -372,6 +419,13 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return write_unsigned(len(imm)) + bytes(imm)
     if kind is Imm.REFTYPE:
         return bytes((imm,))
+    if kind is Imm.TRY_TABLE:
+        blocktype, clauses = imm
+        encoded = [
+            bytes((k,)) + (write_unsigned(tag) if tag is not None else b"") + write_unsigned(label)
+            for k, tag, label in clauses
+        ]
+        return write_signed(blocktype) + write_unsigned(len(encoded)) + b"".join(encoded)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
     return write_unsigned(imm[0]) + write_unsigned(imm[1])
 

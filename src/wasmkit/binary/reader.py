@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import DecodeError
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import (
     CustomSection,
     DataSegment,
@@ -25,7 +26,7 @@ from ..syntax.module import (
     Module,
     SegmentMode,
 )
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
 from .code import OP_END, read_reftype, read_valtype, scan_expression
 from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
 
@@ -56,11 +57,12 @@ class SectionId:
     CODE = 10
     DATA = 11
     DATA_COUNT = 12
-    TAG = 13  # exception handling; not read yet, but custom sections may be placed around it
+    TAG = 13  # exception handling
 
 
-# Where each known section must come, in order (the data count section precedes the code).
-_SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+# Where each known section must come, in order (the tag section between memories and globals,
+# the data count section before the code).
+_SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +76,21 @@ class SectionSpan:
     name: str = ""
 
 
-def read_module(data: bytes | bytearray | memoryview) -> Module:
-    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed."""
-    return read_module_layout(data)[0]
+def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+    """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
+    Without Feature.EXCEPTIONS in `features`, a tag section or a tag import or export is
+    malformed, as before exception handling (2.0's binary.wast tests that)."""
+    return read_module_layout(data, features)[0]
 
 
-def read_module_layout(data: bytes | bytearray | memoryview) -> tuple[Module, list[SectionSpan]]:
+def read_module_layout(
+    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES
+) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data))
+    reader = _Reader(bytes(data), Feature.EXCEPTIONS in features)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -118,14 +124,7 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0x5F: ("struct", "GC"),
     },
     "illegal opcode": {
-        0x06: ("try", "legacy exception handling"),
-        0x07: ("catch", "legacy exception handling"),
-        0x08: ("throw", "exception handling"),
-        0x09: ("rethrow", "legacy exception handling"),
         0x0A: ("throw_ref", "exception handling"),
-        0x18: ("delegate", "legacy exception handling"),
-        0x19: ("catch_all", "legacy exception handling"),
-        0x1F: ("try_table", "exception handling"),
         0x14: ("call_ref", "function references"),
         0x15: ("return_call_ref", "tail call"),
         0xD3: ("ref.eq", "GC"),
@@ -135,9 +134,6 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
         0xFB: ("a struct, array or i31 instruction", "GC"),
         0xFE: ("an atomic instruction", "threads"),
     },
-    "malformed section id": {13: ("the tag section", "exception handling")},
-    "malformed import kind": {4: ("a tag", "exception handling")},
-    "malformed export kind": {4: ("a tag", "exception handling")},
 }
 _PROPOSAL_BYTES["malformed reference type"] = _PROPOSAL_BYTES["malformed value type"]
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
@@ -175,8 +171,10 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
 
 
 class _Reader:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, tags: bool = True) -> None:
         self.data = data
+        self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
+        self.last_section = SectionId.TAG if tags else SectionId.DATA_COUNT  # the last section id known
         self.pos = 0
         self.uses_data_index = False
         self.spans: list[SectionSpan] = []
@@ -275,7 +273,7 @@ class _Reader:
         while self.pos < len(self.data):
             section_start = self.pos
             section_id = self.byte()
-            if section_id > 12:
+            if section_id > self.last_section:
                 raise self.fail("malformed section id", section_start)
             size = self.length()
             end = self.pos + size
@@ -339,6 +337,8 @@ class _Reader:
             return "elems", tuple(self.vec(self.elem))
         if section_id == SectionId.DATA:
             return "datas", tuple(self.vec(self.data_segment))
+        if section_id == SectionId.TAG:
+            return "tags", tuple(self.vec(self.tag_type))
         return "data_count", self.u32()
 
     def custom_section(self, end: int, after: int) -> CustomSection:
@@ -370,9 +370,17 @@ class _Reader:
             desc = MemoryType(self.limits())
         elif kind == ExternKind.GLOBAL:
             desc = self.global_type()
+        elif kind == ExternKind.TAG and kind <= self.last_kind:
+            desc = self.tag_type()
         else:
             raise self.fail("malformed import kind", self.pos - 1)
         return Import(module, name, desc)
+
+    def tag_type(self) -> TagType:
+        """A tag: its attribute byte (0, an exception) and its type index."""
+        if self.byte() != 0:
+            raise self.fail("malformed tag attribute", self.pos - 1)
+        return TagType(self.u32())
 
     def global_(self) -> Global:
         gtype = self.global_type()
@@ -381,7 +389,7 @@ class _Reader:
     def export(self) -> Export:
         name = self.name()
         kind = self.byte()
-        if kind > 3:
+        if kind > self.last_kind:
             raise self.fail("malformed export kind", self.pos - 1)
         return Export(name, ExternKind(kind), self.u32())
 

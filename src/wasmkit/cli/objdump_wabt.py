@@ -20,7 +20,7 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
@@ -32,6 +32,7 @@ SECTION_NAMES = {
     SectionId.FUNCTION: "Function",
     SectionId.TABLE: "Table",
     SectionId.MEMORY: "Memory",
+    SectionId.TAG: "Tag",
     SectionId.GLOBAL: "Global",
     SectionId.EXPORT: "Export",
     SectionId.START: "Start",
@@ -144,6 +145,7 @@ class _Report:
             SectionId.FUNCTION: m.funcs,
             SectionId.TABLE: m.tables,
             SectionId.MEMORY: m.mems,
+            SectionId.TAG: m.tags,
             SectionId.GLOBAL: m.globals,
             SectionId.EXPORT: m.exports,
             SectionId.ELEMENT: m.elems,
@@ -171,6 +173,7 @@ class _Report:
             SectionId.FUNCTION: self._functions,
             SectionId.TABLE: self._tables,
             SectionId.MEMORY: self._memories,
+            SectionId.TAG: self._tags,
             SectionId.GLOBAL: self._globals,
             SectionId.EXPORT: self._exports,
             SectionId.START: self._start,
@@ -207,6 +210,8 @@ class _Report:
                 what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits)}"
             elif isinstance(desc, MemoryType):
                 what = f"memory[{index}] pages: {_limits(desc.limits)}"
+            elif isinstance(desc, TagType):
+                what = f"tag[{index}] sig={desc.type_index}"
             else:
                 gt: GlobalType = desc
                 what = f"global[{index}] {gt.valtype.text} mutable={int(gt.mutable)}"
@@ -228,6 +233,12 @@ class _Report:
         yield f"Memory[{len(self.module.mems)}]:"
         for i, mt in enumerate(self.module.mems, start=len(self.imported[ExternKind.MEMORY])):
             yield f" - memory[{i}] pages: {_limits(mt.limits)}"
+
+    def _tags(self) -> Iterator[str]:
+        yield f"Tag[{len(self.module.tags)}]:"
+        for i, tag in enumerate(self.module.tags, start=len(self.imported[ExternKind.TAG])):
+            name = self.names.tags.get(i)
+            yield f" - tag[{i}] sig={tag.type_index}" + (f" <{name}>" if name else "")
 
     def _globals(self) -> Iterator[str]:
         yield f"Global[{len(self.module.globals)}]:"
@@ -292,6 +303,7 @@ class _Report:
             ("global", names.globals),
             ("elemseg", names.elems),
             ("dataseg", names.datas),
+            ("tag", names.tags),
         ):
             for i, name in sorted(mapping.items()):
                 yield f" - {label}[{i}] <{name}>"
@@ -359,6 +371,7 @@ class _Report:
             "table": self.names.tables,
             "elem": self.names.elems,
             "data": self.names.datas,
+            "tag": self.names.tags,
         }
 
         def namer(space: str, index: int) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..syntax.types import FuncType
 from .call import HostError, call_inline, call_wasm
+from .tag import WasmException
 from .values import FuncReference, to_api, to_internal
 from .wasm_thread import run_async
 
@@ -115,6 +116,8 @@ class Func(FuncReference):
                 try:
                     result = callable_(*lead, *[to_api(t, a) for t, a in zip(params, args)])
                     return _results_to_internal(results, result, label)
+                except WasmException:
+                    raise  # thrown into the calling wasm code, which may catch it
                 except Exception as err:
                     raise HostError(err) from err
 
@@ -135,6 +138,8 @@ class Func(FuncReference):
             def fn(*args: Any) -> Any:
                 try:
                     return callable_(caller, *args) if access_caller else callable_(*args)
+                except WasmException:
+                    raise
                 except Exception as err:
                     raise HostError(err) from err
 

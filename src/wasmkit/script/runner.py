@@ -22,12 +22,14 @@ from ..runtime.global_ import Global
 from ..runtime.instance import Extern, Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
+from ..runtime.tag import WasmException
 from ..runtime.values import from_bits, to_bits
 from ..syntax.types import ValType
 from ..text.annotations import AnnotationError
 from ..text.script import (
     Action,
     ActionCommand,
+    AssertException,
     AssertExhaustion,
     AssertInvalid,
     AssertInvalidCustom,
@@ -134,6 +136,12 @@ class ScriptRunner:
             self.expect_trap(command, command.message)
         elif isinstance(command, AssertExhaustion):
             self.expect_trap(command, command.message)
+        elif isinstance(command, AssertException):
+            try:
+                self.perform(command.action)
+            except WasmException:
+                return
+            raise _Failure("expected an uncaught exception, returned normally")
         elif isinstance(command, AssertMalformed):
             self.expect_malformed(command.module, command.message)
         elif isinstance(command, AssertInvalid):
@@ -160,7 +168,7 @@ class ScriptRunner:
             raise _Failure(f"expected a trap at instantiation ({command.message})")
 
     def build(self, script_module: ScriptModule) -> Module:
-        return Module(script_module.build(), name=script_module.name or "", features=self.features)
+        return Module(script_module.build(self.features), name=script_module.name or "", features=self.features)
 
     def instantiate(self, module: Module, name: str | None, keep: bool = True) -> Instance:
         externs = []
@@ -221,7 +229,7 @@ class ScriptRunner:
 
     def expect_malformed(self, script_module: ScriptModule, message: str) -> None:
         try:
-            script_module.build()
+            script_module.build(self.features)
         except (DecodeError, ParseError) as err:
             _check_message(err.message, message)
             return
@@ -229,7 +237,7 @@ class ScriptRunner:
 
     def expect_invalid(self, script_module: ScriptModule, message: str) -> None:
         try:
-            Module(script_module.build(), features=self.features)
+            Module(script_module.build(self.features), features=self.features)
         except ValidationError as err:
             _check_message(err.message, message)
             return
@@ -239,7 +247,7 @@ class ScriptRunner:
 
     def expect_malformed_custom(self, script_module: ScriptModule, message: str) -> None:
         try:
-            script_module.build()
+            script_module.build(self.features)
         except AnnotationError as err:
             _check_message(err.message, message)
             return
@@ -249,7 +257,7 @@ class ScriptRunner:
 
     def expect_invalid_custom(self, script_module: ScriptModule, message: str) -> None:
         try:
-            syntax = script_module.build()
+            syntax = script_module.build(self.features)
             Module(syntax, features=self.features)
         except (DecodeError, ParseError, ValidationError) as err:
             raise _Failure(f"expected invalid custom sections ({message}), the module is not valid: {err}") from None
@@ -277,6 +285,7 @@ _KINDS = {
     AssertReturn: "assert_return",
     AssertTrap: "assert_trap",
     AssertExhaustion: "assert_exhaustion",
+    AssertException: "assert_exception",
     AssertMalformed: "assert_malformed",
     AssertInvalid: "assert_invalid",
     AssertMalformedCustom: "assert_malformed_custom",

@@ -12,6 +12,7 @@ from typing import Union
 
 from ..bits import MASK32, MASK64
 from ..errors import ParseError
+from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import Module
 from ..syntax.types import ValType
 from .body import take_f32, take_f64, take_i32, take_i64, take_v128
@@ -35,6 +36,7 @@ __all__ = [
     "AssertReturn",
     "AssertTrap",
     "AssertExhaustion",
+    "AssertException",
     "AssertMalformed",
     "AssertInvalid",
     "AssertMalformedCustom",
@@ -58,9 +60,10 @@ class ScriptModule:
     name: str | None
     kind: str  # "text", "binary" or "quote"
 
-    def build(self) -> Module:
-        """Parse the module. Raises ParseError or DecodeError if it is malformed."""
-        return module_from_form(self.source, self.form)
+    def build(self, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+        """Parse the module (a binary one with the encodings of `features`). Raises ParseError
+        or DecodeError if it is malformed."""
+        return module_from_form(self.source, self.form, features=features)
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,14 @@ class AssertExhaustion:
 
 
 @dataclass(frozen=True)
+class AssertException:
+    """That the action ends in a wasm exception that no handler caught."""
+
+    line: int
+    action: Action
+
+
+@dataclass(frozen=True)
 class ModuleAssertion:
     """An assertion about a module as a whole: that reading, checking, linking or
     instantiating it fails with `message`. Each kind below is one of these."""
@@ -215,6 +226,7 @@ Command = Union[
     AssertReturn,
     AssertTrap,
     AssertExhaustion,
+    AssertException,
     ModuleAssertion,  # AssertMalformed, AssertInvalid, ... AssertUninstantiable
     Unreadable,
 ]
@@ -301,6 +313,10 @@ class _Reader:
             while not cursor.at_end():
                 results.append(self.result(cursor.take()))
             return AssertReturn(line, action, tuple(results))
+        if head == "assert_exception":
+            action = self.action(cursor.take())
+            cursor.expect_end()
+            return AssertException(line, action)
         if head in ("assert_trap", "assert_exhaustion"):
             target = cursor.take()
             message = cursor.take_name()

@@ -23,6 +23,7 @@ class Context:
     elems: Sequence[ValType]
     data_count: int
     refs: frozenset[int] = field(default_factory=frozenset)
+    tags: Sequence[FuncType] = ()  # each tag's function type (its parameters are the payload)
 
     def type(self, index: int) -> FuncType:
         return _lookup(self.types, index, "type")
@@ -41,6 +42,9 @@ class Context:
 
     def elem(self, index: int) -> ValType:
         return _lookup(self.elems, index, "elem segment")
+
+    def tag(self, index: int) -> FuncType:
+        return _lookup(self.tags, index, "tag")
 
     def data(self, index: int) -> None:
         if index >= self.data_count:

@@ -16,7 +16,7 @@ from ..binary.writer import elem_flags
 from ..errors import ValidationError
 from ..opcodes import Feature
 from ..syntax.module import Module, SegmentMode
-from ..syntax.types import GlobalType, TableType, ValType
+from ..syntax.types import ExternKind, GlobalType, TableType, ValType
 from .function import const_expr_features
 
 __all__ = ["check_features"]
@@ -75,6 +75,8 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     tables = [*(imp.desc for imp in module.imports if isinstance(imp.desc, TableType)), *module.tables]
     if len(tables) > 1:
         yield "a second table", Feature.REFERENCE_TYPES
+    if module.tags or any(imp.kind == ExternKind.TAG for imp in module.imports):
+        yield "a tag", Feature.EXCEPTIONS
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES

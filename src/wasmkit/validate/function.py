@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
+from ..binary.code import CATCH, CATCH_ALL, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, ALL_FEATURES, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
@@ -30,6 +30,8 @@ _REF = frozenset({FUNCREF, int(ValType.EXTERNREF), UNKNOWN})
 
 # Frame kinds (the opcode that opened the frame).
 BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
+TRY, CATCH_FRAME, CATCH_ALL_FRAME, TRY_TABLE = 0x06, 0x07, 0x19, 0x1F
+_LEGACY_SECTIONS = frozenset({TRY, CATCH_FRAME, CATCH_ALL_FRAME})
 
 # Per op (by Op.index): the parameters and results of instructions typed by the table, as lists
 # of ints; None for those with a rule of their own.
@@ -161,13 +163,15 @@ class _BodyChecker:
             if actual != results[i] and actual != UNKNOWN:
                 raise self._block_mismatch(results, vals[height:] + [actual] + list(results[i + 1 :]))
         if len(vals) != height:
-            raise self._block_mismatch(results, vals[height:] + list(results))
+            raise self._block_mismatch(results, vals[height:] + list(results), leftover=True)
         self.ctrls.pop()
         return frame
 
-    @staticmethod
-    def _block_mismatch(results: tuple[int, ...], stack: list[int]) -> ValidationError:
-        return ValidationError(f"type mismatch: block requires {_names(results)} but stack has {_names(stack)}")
+    def _block_mismatch(self, results: tuple[int, ...], stack: list[int], leftover: bool = False) -> ValidationError:
+        # In the reference interpreter, the sections of a legacy try end as an instruction
+        # does, but for values left over.
+        what = "instruction" if self.ctrls[-1][0] in _LEGACY_SECTIONS and not leftover else "block"
+        return ValidationError(f"type mismatch: {what} requires {_names(results)} but stack has {_names(stack)}")
 
     def label_types(self, depth: int) -> tuple[int, ...]:
         if depth >= len(self.ctrls):
@@ -340,6 +344,60 @@ class _BodyChecker:
         self.pop_all(tuple(map(int, callee.params)))
         self.unreachable()
 
+    def throw(self, index: int) -> None:
+        self.pop_all(tuple(map(int, self.ctx.tag(index).params)))
+        self.unreachable()
+
+    def try_table(self, imm: tuple[int, tuple[tuple[int, int | None, int], ...]]) -> None:
+        """A block whose catch clauses branch to labels outside it (checked before it opens):
+        `catch` carries the tag's payload there, `catch_all` nothing."""
+        blocktype, clauses = imm
+        params, results = _block_type(self.ctx, blocktype)
+        for kind, tag, label in clauses:
+            if kind != CATCH and kind != CATCH_ALL:
+                raise ValidationError("catch_ref and catch_all_ref need the exnref type, not supported yet")
+            carried = tuple(map(int, self.ctx.tag(tag).params)) if kind == CATCH else ()  # type: ignore[arg-type]
+            expected = self.label_types(label)
+            if tuple(expected) != carried:
+                raise ValidationError(
+                    f"type mismatch: catch handler carries {_names(carried)} but its label expects {_names(expected)}"
+                )
+        self.pop_all(params)
+        self.push_ctrl(TRY_TABLE, params, results)
+
+    def try_(self, blocktype: int) -> None:
+        params, results = _block_type(self.ctx, blocktype)
+        self.pop_all(params)
+        self.push_ctrl(TRY, params, results)
+
+    def catch(self, index: int) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY and frame[0] != CATCH_FRAME:
+            raise ValidationError("catch without a matching try")
+        self.pop_ctrl()
+        self.push_ctrl(CATCH_FRAME, tuple(map(int, self.ctx.tag(index).params)), frame[2])
+
+    def catch_all(self, _: None) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY and frame[0] != CATCH_FRAME:
+            raise ValidationError("catch_all without a matching try")
+        self.pop_ctrl()
+        self.push_ctrl(CATCH_ALL_FRAME, (), frame[2])
+
+    def delegate(self, label: int) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY:
+            raise ValidationError("delegate without a matching try")
+        self.pop_ctrl()
+        self.label_types(label)
+        self.vals.extend(frame[2])
+
+    def rethrow(self, label: int) -> None:
+        self.label_types(label)
+        if self.ctrls[-1 - label][0] not in (CATCH_FRAME, CATCH_ALL_FRAME):
+            raise ValidationError("invalid rethrow label")
+        self.unreachable()
+
     def block(self, blocktype: int) -> None:
         params, results = _block_type(self.ctx, blocktype)
         self.pop_all(params)
@@ -489,6 +547,8 @@ _RULES = {
     "end": "end", "br": "br", "br_if": "br_if", "br_table": "br_table", "return": "return_",
     "call": "call", "call_indirect": "call_indirect", "drop": "drop", "select": "select",
     "return_call": "return_call", "return_call_indirect": "return_call_indirect",
+    "throw": "throw", "try_table": "try_table", "try": "try_", "catch": "catch",
+    "catch_all": "catch_all", "delegate": "delegate", "rethrow": "rethrow",
     "local.set": "local_set", "local.tee": "local_tee", "global.get": "global_get",
     "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
     "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",

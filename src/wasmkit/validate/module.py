@@ -20,6 +20,7 @@ from ..syntax.types import (
     Limits,
     MemoryType,
     TableType,
+    TagType,
     ValType,
 )
 from .context import Context
@@ -45,6 +46,7 @@ class ValidModule:
     # global initialisers): with the start function, all that can be called from outside the
     # module's own code, through an export, a table or a reference.
     func_refs: frozenset[int]
+    tag_types: tuple[FuncType, ...] = ()  # every tag's function type, imported ones first
 
     @property
     def imported_func_count(self) -> int:
@@ -68,6 +70,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
             _check_table_type(imp.desc)
         elif isinstance(imp.desc, MemoryType):
             _check_memory_type(imp.desc)
+        elif isinstance(imp.desc, TagType):
+            _check_tag_type(types, imp.desc)
     func_types = tuple(_lookup_type(types, i) for i in module.func_type_indices())
     table_types = tuple(module.table_types())
     memory_types = tuple(module.memory_types())
@@ -86,6 +90,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
+        tags=tuple(_lookup_type(types, tag.type_index) for tag in module.tag_types()),
     )
     reads_own_globals = Feature.GC in features
     for glob in module.globals:
@@ -96,6 +101,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         _check_table_type(tt)
     for mt in module.mems:
         _check_memory_type(mt)
+    for tag in module.tags:
+        _check_tag_type(types, tag)
     for seg in module.elems:
         for item in seg.init:
             check_const_expr(const_ctx, item, seg.type, features)
@@ -136,6 +143,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
             func_ctx.table(export.index)
         elif export.kind == ExternKind.MEMORY:
             func_ctx.memory(export.index)
+        elif export.kind == ExternKind.TAG:
+            func_ctx.tag(export.index)
         else:
             func_ctx.global_(export.index)
         if export.name in names:
@@ -146,13 +155,18 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
-    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs)
+    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, tuple(const_ctx.tags))
 
 
 def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:
     if index < len(types):
         return types[index]
     raise ValidationError(f"unknown type {index}")
+
+
+def _check_tag_type(types: tuple[FuncType, ...], tag: TagType) -> None:
+    if _lookup_type(types, tag.type_index).results:
+        raise ValidationError("non-empty tag result type")
 
 
 def _check_limits(limits: Limits, bound: int, message: str) -> None:

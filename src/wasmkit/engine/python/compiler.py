@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...binary.code import block_type, iter_instructions
+from ...binary.code import CATCH_ALL, block_type, iter_instructions
 from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import ALL, Feature, Imm, Op
@@ -61,6 +61,9 @@ _MAX_LOOPS = 18  # CPython allows 20 nested loops; metered code adds a `try`
 _MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
+# Exception handling: a try_table, and a legacy try (its body, then its catch sections): each a
+# Python `try:` whose `except WasmException` clause is its handlers (see `handlers`, `catch`).
+TRY_TABLE, TRY = "try_table", "try"
 _RESETS = "\0resets "  # a line of `reset_t`, until the source is put together
 _DEPTH = f"METER[{Meter.DEPTH:d}]"  # the store's count of calls in progress (see `Meter`)
 
@@ -121,8 +124,16 @@ class _Frame:
     flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
     outlined: _Outline | None = None  # a loop written as a closure of its own (see `outline`)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
+    # try_table: its catch clauses. try: where its `try:` line is, and how far its handlers
+    # got (0 in the body; CATCHING in a catch section; CATCHING_ALL in the catch_all one).
+    clauses: tuple = ()
+    try_indent: int = -1
+    section: int = 0
 
 
+
+
+CATCHING, CATCHING_ALL = 1, 2  # a legacy try's section (see `_Frame.section`)
 
 
 class _FunctionCompiler:
@@ -151,6 +162,9 @@ class _FunctionCompiler:
         self.globals_written: set[int] = set()
         self.uses_t = False
         self.tail_calls = False  # whether the body has a return_call*: then it is `t<i>` (see `tail`)
+        # Whether a legacy `delegate` passes exceptions past handlers: every handler written
+        # from then on first lets through (and counts) one that is to skip it.
+        self.delegates = False
         self.constants: list[str] = []  # definitions of the values with no literal
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
@@ -321,20 +335,29 @@ class _FunctionCompiler:
 
     def step(self, op: Op, imm: object) -> None:
         if self.frame.unreachable:
-            self.skip(op.name)
+            self.skip(op, imm)
             return
         handler = _DISPATCH[op.index]
         if handler is None:
             raise CompileError(f"function {self.index}: the Python engine does not support {op.name}")
         handler(self, op, imm)
 
-    def skip(self, name: str) -> None:
+    def skip(self, op: Op, imm: object) -> None:
         """Unreachable code: only keep track of where it ends."""
-        if name in ("block", "loop", "if"):
+        name = op.name
+        if name in ("block", "loop", "if", "try_table", "try"):
             self.frames.append(_Frame(BLOCK, len(self.frames), len(self.stack), 0, 0, 0, 0, unreachable=True, dead=True))
         elif name == "else":
             if not self.frame.dead:
                 self.else_(None, None)
+        elif name in ("catch", "catch_all"):
+            if not self.frame.dead:
+                self.catch(op, imm)
+        elif name == "delegate":
+            if self.frame.dead:
+                self.frames.pop()
+            else:
+                self.delegate(op, imm)
         elif name == "end":
             if self.frame.dead:
                 self.frames.pop()
@@ -713,6 +736,143 @@ class _FunctionCompiler:
                 passed = ""
         self.lines.append((frame.indent, f"if _x is not None: return {passed}".rstrip()))
 
+    # -- exceptions --
+
+    def throw(self, op: Op, index: int) -> None:
+        self.flush(IMPURE | STATE)
+        operands = self.args(len(self.valid.tag_types[index].params))
+        self.emit(f"raise THROWN(TG{index}, ({''.join(e.text + ', ' for e in operands)}))")
+        self.frame.unreachable = True
+
+    def open_try(self, kind: str, blocktype: int) -> _Frame:
+        """`try:`, and the frame of the code under it (a try_table, or a legacy try's body)."""
+        params, results = self.block_type(blocktype)
+        self.spill_all()
+        self.emit("try:")
+        at = self.frame.indent
+        frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, at + 1, at + 1)
+        frame.try_indent = at
+        self.frames.append(frame)
+        return frame
+
+    def try_table(self, op: Op, imm: tuple[int, tuple]) -> None:
+        frame = self.open_try(TRY_TABLE, imm[0])
+        frame.clauses = imm[1]
+
+    def except_line(self, at: int, name: str) -> None:
+        """`except WasmException as <name>:` at indentation `at`; then, once a delegate passes
+        exceptions past handlers, letting one through that is to skip this handler."""
+        self.lines.append((at, f"except WasmException as {name}:"))
+        if self.delegates:
+            self.lines.append((at + 1, f"if {name}.skip:"))
+            self.lines.append((at + 2, f"{name}.skip -= 1"))
+            self.lines.append((at + 2, "raise"))
+
+    def handlers(self, frame: _Frame) -> None:
+        """A try_table's catch clauses, after its code: each a branch, with the payload, to a
+        label outside it (counted from there: the try_table's own frame is off the stack)."""
+        base = frame.try_indent
+        self.except_line(base, "_e")
+        enclosing = self.frame
+        indent, pending = enclosing.indent, enclosing.pending_guard
+        enclosing.pending_guard = False
+        del self.stack[frame.height :]
+        self.truncated()
+        guard = False
+        first = True
+        for kind, tag, label in frame.clauses:
+            conditional = not (kind == CATCH_ALL and first)
+            if conditional:
+                test = "else:" if kind == CATCH_ALL else f"{'if' if first else 'elif'} _e.tag is TG{tag}:"
+                self.lines.append((base + 1, test))
+            enclosing.indent = base + 1 + conditional
+            carried = len(self.valid.tag_types[tag].params) if kind != CATCH_ALL else 0
+            for i in range(carried):
+                self.stack.append(_Entry(f"_e.internal[{i}]", SIMPLE))
+            self.branch_values(label)
+            guard = guard or enclosing.pending_guard
+            enclosing.pending_guard = False
+            del self.stack[len(self.stack) - carried :]
+            self.truncated()
+            first = False
+            if kind == CATCH_ALL:
+                break
+        else:
+            self.lines.append((base + 1, "raise") if first else (base + 1, "else:"))
+            if not first:
+                self.lines.append((base + 2, "raise"))
+        enclosing.indent = indent
+        enclosing.pending_guard = pending or guard
+
+    def try_(self, op: Op, blocktype: int) -> None:
+        self.open_try(TRY, blocktype)
+
+    def catch(self, op: Op, tag: int | None) -> None:
+        """Start a catch (or, with no tag, catch_all) section of a legacy try: a test of the
+        exception's tag in its `except` clause, under which the section's code goes, starting
+        from the payload."""
+        frame = self.frame
+        if not frame.unreachable:
+            self.assign_results(frame, frame.results)
+            frame.end_reachable = True
+        base = frame.try_indent
+        name = f"_e{frame.depth}"
+        first = frame.section == 0
+        if first:
+            self.except_line(base, name)
+        if tag is None:
+            if not first:
+                self.lines.append((base + 1, "else:"))
+        else:
+            self.lines.append((base + 1, f"{'if' if first else 'elif'} {name}.tag is TG{tag}:"))
+        frame.section = CATCHING_ALL if tag is None else CATCHING
+        at = base + 1 + (tag is not None or not first)
+        frame.indent = frame.base_indent = frame.region_indent = at
+        frame.pending_guard = frame.unreachable = False
+        del self.stack[frame.height :]
+        self.truncated()
+        carried = len(self.valid.tag_types[tag].params) if tag is not None else 0
+        slots = [f"s{frame.height + i}" for i in range(carried)]
+        if carried:
+            self.emit(f"{', '.join(slots)}, = {name}.internal")
+        self.stack.extend(_Entry(slot, SIMPLE) for slot in slots)
+        self.slotted = self.settled = len(self.stack)
+
+    def end_try(self, frame: _Frame) -> None:
+        """After a legacy try's last section: what no catch matched goes on."""
+        base = frame.try_indent
+        if frame.section == 0:  # no catch at all
+            self.except_line(base, f"_e{frame.depth}")
+            self.lines.append((base + 1, "raise"))
+        elif frame.section == CATCHING:
+            self.lines.append((base + 1, "else:"))
+            self.lines.append((base + 2, "raise"))
+
+    def delegate(self, op: Op, label: int) -> None:
+        """End a legacy try whose exceptions go to the handler of label `label` (counted from
+        outside the try): they skip the handlers in between, each of which lets one through
+        while its count of handlers to skip is not down to zero."""
+        frame = self.frame
+        if not frame.unreachable:  # the body's results, before the handler is written
+            self.assign_results(frame, frame.results)
+            frame.end_reachable = frame.unreachable = True
+        outside = self.frames[len(self.frames) - 1 - label : -1]  # from the target's inner side
+        skipped = sum(1 for f in outside if f.kind == TRY_TABLE or (f.kind == TRY and f.section == 0))
+        if skipped:
+            self.delegates = True
+        name = f"_e{frame.depth}"
+        self.except_line(frame.try_indent, name)
+        if skipped:
+            self.lines.append((frame.try_indent + 1, f"{name}.skip = {skipped}"))
+        self.lines.append((frame.try_indent + 1, "raise"))
+        frame.section = CATCHING_ALL  # the handler is written
+        self.end(op, None)
+
+    def rethrow(self, op: Op, label: int) -> None:
+        self.flush(IMPURE | STATE)
+        self.emit(f"raise _e{self.frames[-1 - label].depth}")
+        self.frame.unreachable = True
+
     def if_(self, op: Op, blocktype: int) -> None:
         params, results = self.block_type(blocktype)
         cond = self.pop()
@@ -784,6 +944,10 @@ class _FunctionCompiler:
             self.frames.pop()
             frame.end_reachable = True
         enclosing = self.frame
+        if frame.kind == TRY_TABLE:
+            self.handlers(frame)
+        elif frame.kind == TRY:
+            self.end_try(frame)
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
             if frame.flat:
@@ -877,7 +1041,7 @@ class _FunctionCompiler:
         frame = self.frame
         return (
             depth == 0
-            and frame.kind in (BLOCK, IF)
+            and frame.kind in (BLOCK, IF, TRY_TABLE, TRY)
             and not frame.flat  # whose then-part ends in a jump over the else-part
             and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
             and frame.indent < _FLAT_INDENT
@@ -1151,6 +1315,13 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "call_indirect": _FunctionCompiler.call_indirect,
     "return_call": _FunctionCompiler.return_call,
     "return_call_indirect": _FunctionCompiler.return_call_indirect,
+    "throw": _FunctionCompiler.throw,
+    "try_table": _FunctionCompiler.try_table,
+    "try": _FunctionCompiler.try_,
+    "catch": _FunctionCompiler.catch,
+    "catch_all": _FunctionCompiler.catch,
+    "delegate": _FunctionCompiler.delegate,
+    "rethrow": _FunctionCompiler.rethrow,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},

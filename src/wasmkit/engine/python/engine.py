@@ -20,6 +20,7 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
+from ...runtime.tag import WasmException
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
@@ -69,6 +70,8 @@ def _base_namespace() -> dict[str, object]:
     names["call_indirect"] = bulk.indirect_callee
     names["TailCall"] = TailCall
     names["tail_callee"] = tail_callee
+    names["WasmException"] = WasmException
+    names["THROWN"] = WasmException.thrown
     names["table_get"] = bulk.table_get
     names["table_set"] = bulk.table_set
     names["table_grow"] = bulk.table_grow
@@ -148,6 +151,8 @@ class PythonCompiledModule:
             ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
         ns.update(self._type_ids)
+        for i, tag in enumerate(instance.tags):
+            ns[f"TG{i}"] = tag
         shared = self.layout.shared_globals
         for i, glob in enumerate(instance.globals):
             if i in shared:

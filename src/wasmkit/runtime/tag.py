@@ -1,0 +1,79 @@
+"""Exception tags and the exceptions wasm throws.
+
+A `Tag` is an exception tag: what a `throw` names and a `catch` clause matches, by identity
+(each instance makes its own tags, so two instances of one module throw different exceptions;
+an imported tag is the exporter's object). A `WasmException` is one exception in flight: its
+tag and its payload, the values of the tag's parameter types. Wasm code raises it with `throw`;
+it crosses the host boundary as itself, both ways: a call into wasm that ends in an uncaught
+exception raises it in Python, and a host function that raises one throws it into the wasm
+code that called it, where a `try_table` may catch it. Traps are never exceptions: no catch
+clause stops them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import WasmError
+from ..syntax.types import FuncType, ValType
+from .values import to_api, to_internal
+
+__all__ = ["Tag", "WasmException"]
+
+
+class Tag:
+    """An exception tag whose payload has the types `params` (a `FuncType` without results,
+    as a module declares a tag, or the parameter types themselves)."""
+
+    __slots__ = ("type", "name", "__weakref__")
+
+    def __init__(self, params: FuncType | Sequence[ValType], name: str = "") -> None:
+        func_type = params if isinstance(params, FuncType) else FuncType(tuple(params), ())
+        if func_type.results:
+            raise ValueError(f"a tag has no results, {func_type} has")
+        self.type = func_type
+        self.name = name
+
+    def __repr__(self) -> str:
+        label = f" {self.name}" if self.name else ""
+        return f"<Tag{label} {self.type}>"
+
+
+class WasmException(WasmError):
+    """A wasm exception: `tag` and its `payload` (Python values, as DESIGN.md §3 gives them).
+
+    Raise one from a host function to throw it into wasm; catch it around a call into wasm to
+    handle one that wasm code threw and did not catch."""
+
+    # How many more handlers an exception that a legacy `delegate` passes on skips (set by
+    # the Python engine in flight, back to 0 before it leaves the function that set it).
+    skip = 0
+
+    def __init__(self, tag: Tag, payload: Sequence[Any] = ()) -> None:
+        if not isinstance(tag, Tag):
+            raise TypeError(f"WasmException takes a wasmkit.Tag first, not {type(tag).__name__}")
+        params = tag.type.params
+        if len(payload) != len(params):
+            raise TypeError(f"{tag!r} carries {len(params)} value(s), got {len(payload)}")
+        self._set(tag, tuple(to_internal(t, v) for t, v in zip(params, payload)))
+
+    @classmethod
+    def thrown(cls, tag: Tag, internal: tuple) -> "WasmException":
+        """The exception wasm code throws: the payload already in the engines' representation."""
+        exc = cls.__new__(cls)
+        exc._set(tag, internal)
+        return exc
+
+    def _set(self, tag: Tag, internal: tuple) -> None:
+        WasmError.__init__(self, "uncaught exception")
+        self.tag = tag
+        self.internal = internal  # the payload as the engines hold it
+
+    @property
+    def payload(self) -> tuple:
+        """The payload as Python values."""
+        return tuple(to_api(t, v) for t, v in zip(self.tag.type.params, self.internal))
+
+    def __str__(self) -> str:
+        return f"uncaught exception: {self.tag!r} with payload {self.payload}"
