@@ -49,6 +49,7 @@ class WasmException(WasmError):
     # How many more handlers an exception that a legacy `delegate` passes on skips (set by
     # the Python engine in flight, back to 0 before it leaves the function that set it).
     skip = 0
+    message = "uncaught exception"  # WasmError's, the same for every one (made without __init__)
 
     def __init__(self, tag: Tag, payload: Sequence[Any] = ()) -> None:
         if not isinstance(tag, Tag):
@@ -56,19 +57,17 @@ class WasmException(WasmError):
         params = tag.type.params
         if len(payload) != len(params):
             raise TypeError(f"{tag!r} carries {len(params)} value(s), got {len(payload)}")
-        self._set(tag, tuple(to_internal(t, v) for t, v in zip(params, payload)))
+        self.tag = tag
+        self.internal = tuple(to_internal(t, v) for t, v in zip(params, payload))  # as the engines hold it
 
     @classmethod
     def thrown(cls, tag: Tag, internal: tuple) -> "WasmException":
-        """The exception wasm code throws: the payload already in the engines' representation."""
+        """The exception wasm code throws, its payload already in the engines' representation
+        (made without `__init__`, which checks and converts: a throw costs one allocation)."""
         exc = cls.__new__(cls)
-        exc._set(tag, internal)
+        exc.tag = tag
+        exc.internal = internal
         return exc
-
-    def _set(self, tag: Tag, internal: tuple) -> None:
-        WasmError.__init__(self, "uncaught exception")
-        self.tag = tag
-        self.internal = internal  # the payload as the engines hold it
 
     @property
     def payload(self) -> tuple:
