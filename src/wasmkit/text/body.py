@@ -414,7 +414,7 @@ class _CodeParser:
         while isinstance(item := cursor.peek(), Form) and item.head in _CLAUSES:
             cursor.pos += 1
             inner = Cursor(self.source, item)
-            kind = _CLAUSES[item.head]  # type: ignore[index]
+            kind = _CLAUSES[item.head]
             tag = self.ctx.tags.resolve(inner) if kind < CATCH_ALL else None
             clauses.append((kind, tag, self.label(inner)))
             inner.expect_end()

@@ -352,12 +352,12 @@ class _FunctionCompiler:
                 self.else_(None, None)
         elif name in ("catch", "catch_all"):
             if not self.frame.dead:
-                self.catch(op, imm)
+                self.catch(op, imm)  # type: ignore[arg-type]  # a tag index, or None
         elif name == "delegate":
             if self.frame.dead:
                 self.frames.pop()
             else:
-                self.delegate(op, imm)
+                self.delegate(op, imm)  # type: ignore[arg-type]  # a label
         elif name == "end":
             if self.frame.dead:
                 self.frames.pop()
