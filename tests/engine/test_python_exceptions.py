@@ -201,3 +201,18 @@ def test_metered_code_throws_and_catches_too() -> None:
     with pytest.raises(WasmException):
         exports.delegate_out()
     assert exports.catch(1) == 101  # the depth count came back down through every exception
+
+
+def test_an_uncaught_exception_crosses_the_wasm_thread_and_asyncio() -> None:
+    import asyncio
+
+    instance = wasmkit.load('(module (tag $t (export "t") (param i32)) (func $f (throw $t (i32.const 3))) (func (export "g") (call $f)))')
+    with pytest.raises(WasmException) as info:
+        instance.exports.g()  # g calls: it runs on a wasm thread
+    assert info.value.tag is instance.exports.t and info.value.payload == (3,)
+
+    async def call() -> None:
+        await instance.exports.g.call_async()
+
+    with pytest.raises(WasmException):
+        asyncio.run(call())
