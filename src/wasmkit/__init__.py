@@ -9,7 +9,20 @@ from .version import __version__
 
 from .api import externref, f32, f64, funcref, host, i32, i64, load, v128
 from .binary import read_module, write_module
-from .runtime import Caller, Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table, Tag, WasmException
+from .runtime import (
+    Caller,
+    Func,
+    Global,
+    Instance,
+    Linker,
+    Memory,
+    Module,
+    Store,
+    StoreLimits,
+    Table,
+    Tag,
+    WasmException,
+)
 from .errors import (
     DecodeError,
     ExitTrap,
@@ -21,7 +34,7 @@ from .errors import (
     WasmError,
 )
 from .text import parse_module as parse_wat
-from .syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+from .syntax.types import FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType, ValueType
 from .validate import ValidModule, validate
 from .opcodes import ALL_FEATURES, WASM_2_0, Feature
 from . import syntax
@@ -74,6 +87,9 @@ __all__ = [
     "MemoryType",
     "TableType",
     "ValType",
+    "RefType",
+    "HeapType",
+    "ValueType",
     "read_module",
     "write_module",
     "parse_wat",

@@ -60,6 +60,7 @@ class Imm(enum.Enum):
     LABEL = "label"
     LABELS = "labels"  # br_table: vec(label) then the default label
     FUNC = "func"
+    TYPE = "type"  # a type index
     CALL_INDIRECT = "call_indirect"  # type index, table index
     LOCAL = "local"
     GLOBAL = "global"
@@ -75,7 +76,7 @@ class Imm(enum.Enum):
     MEMLANE = "memlane"  # memarg then a lane-index byte
     SHUFFLE = "shuffle"  # sixteen lane-index bytes
     SELECT_T = "select_t"  # vec(valtype)
-    REFTYPE = "reftype"
+    HEAPTYPE = "heaptype"
     ELEM = "elem"
     DATA = "data"
     TABLE_INIT = "table_init"  # element segment index, table index
@@ -105,8 +106,10 @@ class Feature(enum.Enum):
     RELAXED_SIMD = "relaxed-simd"
     # WebAssembly 3.0: calls that replace the caller's frame.
     TAIL_CALL = "tail-call"
-    # WebAssembly 3.0: tags, throw and try_table; and the legacy encoding (try, catch,
-    # catch_all, delegate, rethrow) that toolchains still emit.
+    # WebAssembly 3.0: non-nullable and typed references to functions, and calls through them.
+    FUNCTION_REFERENCES = "function-references"
+    # WebAssembly 3.0: tags, throwing and catching exceptions, the exnref type; and the legacy
+    # encoding (try, catch, catch_all, delegate, rethrow) that toolchains still emit.
     EXCEPTIONS = "exceptions"
 
 
@@ -347,7 +350,7 @@ FC:0E table.copy        table_copy     special
 1C select               select_t       special
 25 table.get            table          special
 26 table.set            table          special
-D0 ref.null             reftype        special
+D0 ref.null             heaptype       special
 D1 ref.is_null          -              special
 D2 ref.func             func           special
 FC:0F table.grow        table          special
@@ -620,12 +623,23 @@ FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
 
 [exceptions]
 08 throw                tag            special
+0A throw_ref            -              special
 1F try_table            try_table      special
 06 try                  block          special
 07 catch                tag            special
 19 catch_all            -              special
 18 delegate             label          special
 09 rethrow              label          special
+
+[function-references]
+14 call_ref             type           special
+15 return_call_ref      type           special
+D4 ref.as_non_null      -              special
+D5 br_on_null           label          special
+D6 br_on_non_null       label          special
+
+[gc]
+D3 ref.eq               -              eqref eqref -> i32
 """
 
 

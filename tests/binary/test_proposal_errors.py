@@ -29,9 +29,6 @@ def _func_body(code: bytes, params: bytes = b"") -> bytes:
 
 
 CASES = {
-    "exnref param": (_section(1, b"\x60\x01\x69\x00"), "malformed value type: exnref (exception handling proposal"),
-    "typed ref param": (_section(1, b"\x60\x01\x64\x00\x00"), "malformed value type: (ref ...) (function references proposal"),
-    "anyref table": (_section(4, b"\x6e\x00\x01"), "malformed reference type: anyref (GC proposal"),
     "struct type": (_section(1, b"\x5f\x01\x7f\x00"), "malformed function type: struct (GC proposal"),
     "rec group": (_section(1, b"\x4e\x00"), "malformed function type: rec (GC proposal"),
     "shared memory": (_section(5, b"\x03\x01\x02"), "integer too large: shared memory (threads proposal"),
@@ -40,8 +37,6 @@ CASES = {
 }
 
 BODY_CASES = {
-    "return_call_ref": (b"\x15\x00", "illegal opcode 15: return_call_ref (tail call proposal"),
-    "call_ref": (b"\x14\x00", "illegal opcode 14: call_ref (function references proposal"),
     "GC prefix": (b"\xfb\x1c", "illegal opcode fb: a struct, array or i31 instruction (GC proposal"),
     "atomics": (b"\xfe\x03\x00", "illegal opcode fe: an atomic instruction (threads proposal"),
     "second memory": (b"\x3f\x01\x1a", "zero byte expected: a memory index (multi-memory proposal"),
@@ -66,10 +61,13 @@ def test_instructions_of_later_proposals_are_named(name: str) -> None:
     assert _error(_func_body(code)) == f"{expected}, not supported yet)"
 
 
-def test_a_local_of_a_later_type_is_named() -> None:
-    body = b"\x01\x01\x69\x0b"  # one local of type exnref
+def test_the_reference_types_of_3_0_are_read() -> None:
+    """exnref, anyref and `(ref null? ht)` are value types now: read, not refused."""
+    body = b"\x03\x01\x69\x01\x6e\x01\x64\x00\x0b"  # locals exnref, anyref, (ref 0)
     data = HEADER + _section(1, b"\x60\0\0") + _section(3, b"\0") + _section(10, bytes((len(body),)) + body)
-    assert _error(data).startswith("malformed value type: exnref (exception handling proposal")
+    locals_ = read_module(data).funcs[0].locals
+    assert [vt.text for _, vt in locals_] == ["exnref", "anyref", "(ref 0)"]
+    assert _error(HEADER + _section(1, b"\x60\x01\x64\x60\x00")) == "malformed heap type"
 
 
 def test_a_component_is_named_as_one() -> None:

@@ -72,7 +72,9 @@ def test_objdump_shows_the_tag_section(tmp_path, capsys) -> None:
         ("(func (try (do) (catch_all (rethrow 1))))", "invalid rethrow label"),
         ("(func (block (rethrow 0)))", "invalid rethrow label"),
         ("(func (result i32) (try (result i32) (do)))", "type mismatch: instruction requires [i32] but stack has []"),
-        ("(tag) (func (try_table (catch_ref 0 0)))", "catch_ref and catch_all_ref need the exnref type"),
+        ("(tag) (func (try_table (catch_ref 0 0)))", "type mismatch: catch handler carries [(ref exn)] but its label expects []"),
+        ("(func (result exnref) (block (result exnref) (try_table (catch_all_ref 0))) (unreachable))", "type mismatch"),
+        ("(func (throw_ref (ref.null extern)))", "type mismatch"),
     ],
 )
 def test_validation_errors(text: str, message: str) -> None:

@@ -5,8 +5,8 @@ Immediates are decoded to plain values:
 =============  ==========================================================================
 Imm            value
 =============  ==========================================================================
-BLOCK          the s33 block type: -64 empty, -1..-17 a value type (see `block_type`),
-               >= 0 a type index
+BLOCK          the s33 block type: -64 empty, -1..-23 a one-byte value type (see
+               `block_type`), >= 0 a type index; or the RefType of the block's result
 LABELS         `(labels, default)`
 CALL_INDIRECT  `(type_index, table_index)`
 MEMARG         `(align_log2, offset)`
@@ -16,7 +16,7 @@ F32, F64       the IEEE bit pattern as an unsigned int (NaN payloads survive)
 V128           the 128-bit little-endian value as an unsigned int
 SHUFFLE        a tuple of 16 lane indices
 SELECT_T       a tuple of value types
-REFTYPE        a ValType
+HEAPTYPE       a HeapType, or a type index
 TRY_TABLE      `(blocktype, clauses)`, each clause `(kind, tag, label)`: kind one of
                CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF; tag None for the catch_all kinds
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
@@ -33,7 +33,7 @@ from typing import Any
 
 from ..errors import DecodeError
 from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Imm, Op
-from ..syntax.types import FuncType, ValType
+from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .leb128 import (
     UNEXPECTED_END,
     read_s32,
@@ -50,6 +50,9 @@ __all__ = [
     "read_immediate",
     "read_valtype",
     "read_reftype",
+    "read_heaptype",
+    "encode_valtype",
+    "encode_blocktype",
     "iter_instructions",
     "scan_expression",
     "encode_instruction",
@@ -105,59 +108,102 @@ def read_opcode(data: bytes, pos: int) -> tuple[Op, int]:
     return op, end
 
 
-def read_valtype(data: bytes, pos: int) -> tuple[ValType, int]:
+# The first byte of a reference type written in full: `(ref null ht)` and `(ref ht)`.
+REF_NULL = 0x63
+REF = 0x64
+_ONE_BYTE_TYPES = frozenset(ValType)
+
+
+def read_heaptype(data: bytes, pos: int) -> tuple[HeapType | int, int]:
+    """A heap type: an abstract one (one negative s33 byte) or a type index."""
+    value, end = read_s33(data, pos)
+    if value >= 0:
+        return value, end
+    try:
+        return HeapType(value & 0x7F), end
+    except ValueError:
+        raise DecodeError("malformed heap type", pos) from None
+
+
+def read_valtype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
+    if byte == REF_NULL or byte == REF:
+        heap, end = read_heaptype(data, pos + 1)
+        return ref_type(byte == REF_NULL, heap), end
     try:
         return ValType(byte), pos + 1
     except ValueError:
         raise DecodeError("malformed value type", pos) from None
 
 
-def read_reftype(data: bytes, pos: int) -> tuple[ValType, int]:
+def read_reftype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
-    if byte == ValType.FUNCREF or byte == ValType.EXTERNREF:
-        return ValType(byte), pos + 1
+    if byte == REF_NULL or byte == REF or (byte in _ONE_BYTE_TYPES and ValType(byte).is_ref):
+        return read_valtype(data, pos)
     raise DecodeError("malformed reference type", pos)
 
 
-def block_valtype(blocktype: int) -> ValType | None:
-    """The single result type of a value block type (`blocktype` in -17..-1), else None."""
+def encode_heaptype(heap: HeapType | int) -> bytes:
+    return write_signed(int(heap) - 0x80) if isinstance(heap, HeapType) else write_signed(heap)
+
+
+def encode_valtype(vt: ValueType) -> bytes:
+    """The binary encoding of a value type: one byte, or a prefix and a heap type."""
+    if isinstance(vt, RefType):
+        return bytes((REF_NULL if vt.nullable else REF,)) + encode_heaptype(vt.heap)
+    return bytes((vt,))
+
+
+def block_valtype(blocktype: int | RefType) -> ValueType | None:
+    """The single result type of a value block type, else None."""
+    if isinstance(blocktype, RefType):
+        return blocktype
     if BLOCK_EMPTY < blocktype < 0:
         return ValType(blocktype & 0x7F)
     return None
 
 
-def inline_blocktype(results: Sequence[ValType]) -> int:
+def inline_blocktype(results: Sequence[ValueType]) -> int | RefType:
     """The block type, without a type index, of a block with no parameters and `results`
     (none or one)."""
-    return BLOCK_EMPTY if not results else int(results[0]) - 0x80
+    if not results:
+        return BLOCK_EMPTY
+    result = results[0]
+    return result if isinstance(result, RefType) else int(result) - 0x80
 
 
-# The types of the block types written without a type index.
+# The types of the block types written without a type index, but for RefTypes.
 _INLINE_TYPES = {inline_blocktype(ft.results): ft for ft in [FuncType(), *(FuncType((), (vt,)) for vt in ValType)]}
 
 
-def block_type(blocktype: int, types: Callable[[int], FuncType]) -> FuncType:
+def encode_blocktype(blocktype: int | RefType) -> bytes:
+    return encode_valtype(blocktype) if isinstance(blocktype, RefType) else write_signed(blocktype)
+
+
+def block_type(blocktype: int | RefType, types: Callable[[int], FuncType]) -> FuncType:
     """The function type of a block type: [] -> [] for BLOCK_EMPTY, [] -> [t] for a value type,
     else type `blocktype`, found with `types` (which raises what it raises for a bad index)."""
+    if isinstance(blocktype, RefType):
+        return FuncType((), (blocktype,))
     if blocktype >= 0:
         return types(blocktype)
     return _INLINE_TYPES[blocktype]
 
 
-def _read_block(data: bytes, pos: int) -> tuple[int, int]:
+def _read_block(data: bytes, pos: int) -> tuple[int | RefType, int]:
     value, end = read_s33(data, pos)
-    if value < 0 and value != BLOCK_EMPTY:
-        try:
-            known = block_valtype(value) is not None
-        except ValueError:
-            known = False
-        if not known:
-            raise DecodeError("malformed value type", pos)
+    if value >= 0 or value == BLOCK_EMPTY:
+        return value, end
+    byte = value & 0x7F
+    if byte == REF_NULL or byte == REF:
+        vt, end = read_valtype(data, pos)
+        return inline_blocktype((vt,)), end
+    if byte not in _ONE_BYTE_TYPES:
+        raise DecodeError("malformed value type", pos)
     return value, end
 
 
@@ -173,7 +219,10 @@ def _read_labels(data: bytes, pos: int) -> tuple[tuple[tuple[int, ...], int], in
     return (tuple(labels), default), pos
 
 
-def _read_try_table(data: bytes, pos: int) -> tuple[tuple[int, tuple[tuple[int, int | None, int], ...]], int]:
+_Clauses = tuple[tuple[int, int | None, int], ...]  # a try_table's: (kind, tag, label) each
+
+
+def _read_try_table(data: bytes, pos: int) -> tuple[tuple[int | RefType, _Clauses], int]:
     blocktype, pos = _read_block(data, pos)
     count, pos = read_u32(data, pos)
     if count > len(data) - pos:
@@ -245,7 +294,7 @@ def _read_shuffle(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
     return tuple(data[pos:end]), end
 
 
-def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValType, ...], int]:
+def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValueType, ...], int]:
     count, pos = read_u32(data, pos)
     if count > len(data) - pos:
         raise DecodeError("length out of bounds", pos)
@@ -273,6 +322,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.LABEL: read_u32,
     Imm.LABELS: _read_labels,
     Imm.FUNC: read_u32,
+    Imm.TYPE: read_u32,
     Imm.CALL_INDIRECT: _read_pair,
     Imm.LOCAL: read_u32,
     Imm.GLOBAL: read_u32,
@@ -288,7 +338,7 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.MEMLANE: _read_memlane,
     Imm.SHUFFLE: _read_shuffle,
     Imm.SELECT_T: _read_valtypes,
-    Imm.REFTYPE: read_reftype,
+    Imm.HEAPTYPE: read_heaptype,
     Imm.ELEM: read_u32,
     Imm.DATA: read_u32,
     Imm.TABLE_INIT: _read_pair,
@@ -392,9 +442,11 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
     kind = op.imm
     if kind is Imm.NONE:
         return b""
-    if kind in (Imm.LABEL, Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
+    if kind in (Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
         return write_unsigned(imm)
-    if kind is Imm.BLOCK or kind is Imm.I32 or kind is Imm.I64:
+    if kind is Imm.BLOCK:
+        return encode_blocktype(imm)
+    if kind is Imm.I32 or kind is Imm.I64:
         return write_signed(imm)
     if kind is Imm.MEMARG:
         return write_unsigned(imm[0]) + write_unsigned(imm[1])
@@ -416,16 +468,16 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         labels, default = imm
         return write_unsigned(len(labels)) + b"".join(map(write_unsigned, labels)) + write_unsigned(default)
     if kind is Imm.SELECT_T:
-        return write_unsigned(len(imm)) + bytes(imm)
-    if kind is Imm.REFTYPE:
-        return bytes((imm,))
+        return write_unsigned(len(imm)) + b"".join(map(encode_valtype, imm))
+    if kind is Imm.HEAPTYPE:
+        return encode_heaptype(imm)
     if kind is Imm.TRY_TABLE:
         blocktype, clauses = imm
         encoded = [
             bytes((k,)) + (write_unsigned(tag) if tag is not None else b"") + write_unsigned(label)
             for k, tag, label in clauses
         ]
-        return write_signed(blocktype) + write_unsigned(len(encoded)) + b"".join(encoded)
+        return encode_blocktype(blocktype) + write_unsigned(len(encoded)) + b"".join(encoded)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
     return write_unsigned(imm[0]) + write_unsigned(imm[1])
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..syntax.module import CustomSection, DataSegment, ElemSegment, Import, Module, SegmentMode
-from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
-from .code import OP_END
+from ..syntax.types import REF_FUNC, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
+from .code import OP_END, encode_valtype
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
 
@@ -76,7 +76,7 @@ def _name(text: str) -> bytes:
 
 
 def _func_type(ft: FuncType) -> bytes:
-    return b"\x60" + _vec(bytes((t,)) for t in ft.params) + _vec(bytes((t,)) for t in ft.results)
+    return b"\x60" + _vec(map(encode_valtype, ft.params)) + _vec(map(encode_valtype, ft.results))
 
 
 def _limits(limits: Limits) -> bytes:
@@ -86,11 +86,11 @@ def _limits(limits: Limits) -> bytes:
 
 
 def _table_type(tt: TableType) -> bytes:
-    return bytes((tt.elem,)) + _limits(tt.limits)
+    return encode_valtype(tt.elem) + _limits(tt.limits)
 
 
 def _global_type(gt: GlobalType) -> bytes:
-    return bytes((gt.valtype, int(gt.mutable)))
+    return encode_valtype(gt.valtype) + bytes((gt.mutable,))
 
 
 def _import(imp: Import) -> bytes:
@@ -120,8 +120,8 @@ def _func_index_of(expr: bytes) -> int | None:
 
 
 def _by_index(seg: ElemSegment) -> bool:
-    """Whether `seg` can use the compact encoding: a funcref segment of `ref.func`s only."""
-    return seg.type == ValType.FUNCREF and all(_func_index_of(e) is not None for e in seg.init)
+    """Whether `seg` can use the compact encoding: a `(ref func)` segment of `ref.func`s only."""
+    return seg.type == REF_FUNC and all(_func_index_of(e) is not None for e in seg.init)
 
 
 def elem_flags(seg: ElemSegment) -> int:
@@ -146,7 +146,7 @@ def _elem(seg: ElemSegment) -> bytes:
             out += write_unsigned(seg.table)
         out += seg.offset or b""
     if flags & 3:
-        out.append(0x00 if by_index else seg.type)
+        out += b"\x00" if by_index else encode_valtype(seg.type)
     if by_index:
         out += _vec(write_unsigned(i) for i in indices)  # type: ignore[arg-type]
     else:
@@ -163,13 +163,13 @@ def _data(seg: DataSegment) -> bytes:
     return b"\x02" + write_unsigned(seg.memory) + (seg.offset or b"") + init
 
 
-def encode_locals(local_runs: tuple[tuple[int, ValType], ...]) -> bytes:
+def encode_locals(local_runs: tuple[tuple[int, ValueType], ...]) -> bytes:
     """A function's local declarations as the code section writes them: where its body starts,
     which the offsets of code metadata (branch hints) count from."""
-    return _vec(write_unsigned(n) + bytes((vt,)) for n, vt in local_runs)
+    return _vec(write_unsigned(n) + encode_valtype(vt) for n, vt in local_runs)
 
 
-def _code(local_runs: tuple[tuple[int, ValType], ...], body: bytes) -> bytes:
+def _code(local_runs: tuple[tuple[int, ValueType], ...], body: bytes) -> bytes:
     content = encode_locals(local_runs) + body
     return write_unsigned(len(content)) + content
 

@@ -20,7 +20,18 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
+from ..syntax.types import (
+    ExternKind,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    TableType,
+    TagType,
+    ValType,
+    ValueType,
+    ref_type,
+)
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
@@ -53,7 +64,7 @@ class _CodeEntry:
 
     start: int
     size: int
-    local_decls: tuple[tuple[int, bytes, int, ValType], ...]
+    local_decls: tuple[tuple[int, bytes, int, ValueType], ...]
 
 
 def wabt_report(
@@ -322,7 +333,7 @@ class _Report:
             if name == "ref.func":
                 return f"ref.func:{instr.imm}{self._func(instr.imm)}"
             if name == "ref.null":
-                return f"ref.null {instr.imm.text}"  # the immediate is the reference type
+                return f"ref.null {ref_type(True, instr.imm).text}"  # the type of the null
         return f"({', '.join(format_instr(instr) for instr in instrs)})"
 
     # -- -d --

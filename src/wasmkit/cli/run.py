@@ -39,7 +39,7 @@ from ..engine.registry import cached_engine, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
 from ..runtime import Exports, Func, Linker, Module
 from ..runtime.values import f32, to_internal
-from ..syntax.types import ValType
+from ..syntax.types import HeapType, ValType, ValueType, ref_type
 from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
 from ..runtime.source import is_native_artifact
@@ -192,17 +192,20 @@ def _describe_trap(trap: Trap) -> str:
     return str(trap)
 
 
-# How wasmtime's --invoke prints references, which have no text of their own.
-_REFERENCE_TEXT = {ValType.FUNCREF: "funcref", ValType.EXTERNREF: "externref"}
+# How wasmtime's --invoke prints references, which have no text of their own: by the name of
+# the nullable type (a typed function reference as a funcref).
+_REFERENCE_TEXT: dict[ValueType, str] = {ValType.FUNCREF: "funcref", ValType.EXTERNREF: "externref"}
 
 
-def format_result(vt: ValType, value: object) -> str:
+def format_result(vt: ValueType, value: object) -> str:
     """One result of `--invoke` as wasmtime prints it: integers in decimal (a v128 as one
     unsigned number), floats in the fewest digits that read back as the same value of their
     type and never with an exponent (`3`, `0.1` for an f32, `NaN`, `-inf`), references as
     `<funcref>` or `<null externref>`."""
-    if vt in _REFERENCE_TEXT:
-        return f"<{'' if value is not None else 'null '}{_REFERENCE_TEXT[vt]}>"
+    if vt.is_ref:
+        heap = vt.heap
+        name = _REFERENCE_TEXT.get(vt) or (ref_type(True, heap).text if isinstance(heap, HeapType) else "funcref")
+        return f"<{'' if value is not None else 'null '}{name}>"
     if isinstance(value, float):
         return _float_text(value, single=vt is ValType.F32)
     return str(value)
@@ -221,7 +224,7 @@ def _float_text(value: float, single: bool) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _parse_argument(vt: ValType, text: str, name: str) -> object:
+def _parse_argument(vt: ValueType, text: str, name: str) -> object:
     """The value of one `--invoke` argument: an integer (in any base Python reads, `0x...`) or
     a float, checked to fit `vt`."""
     if vt not in (ValType.I32, ValType.I64, ValType.V128, ValType.F32, ValType.F64):

@@ -138,7 +138,7 @@ def _guard(call: Callable[[], Any]) -> Any:
 class ValType:
     """A value type: `ValType.i32()`, ... (comparable, printable as in wasmtime-py)."""
 
-    def __init__(self, kind: wt.ValType) -> None:
+    def __init__(self, kind: wt.ValueType) -> None:
         self._kind = kind
 
     @classmethod

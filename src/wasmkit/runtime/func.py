@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..syntax.types import FuncType
-from .call import HostError, call_inline, call_wasm
-from .tag import WasmException
+from .call import HostError, Thrown, call_inline, call_wasm
 from .values import FuncReference, to_api, to_internal
 from .wasm_thread import run_async
 
 __all__ = ["Func", "Caller", "type_id", "takes_caller"]
 
-_TYPE_IDS: dict[FuncType, int] = {}
+_TYPE_IDS: dict[Hashable, int] = {}
 
 
-def type_id(func_type: FuncType) -> int:
-    """A small int standing for a function type, equal for equal types (call_indirect compares
-    these). Instances do not ask per function: their module looks the ids up once
-    (`Module.func_type_ids`)."""
+def type_id(func_type: Hashable) -> int:
+    """A small int standing for a function type, given as its canonical key
+    (`ValidModule.type_keys`; a FuncType that names no other type is its own key): equal for
+    equivalent types (call_indirect compares these). Instances do not ask per function: their
+    module looks the ids up once (`Module.func_type_ids`)."""
     found = _TYPE_IDS.get(func_type)
     if found is None:
         found = _TYPE_IDS[func_type] = len(_TYPE_IDS)
@@ -116,8 +116,8 @@ class Func(FuncReference):
                 try:
                     result = callable_(*lead, *[to_api(t, a) for t, a in zip(params, args)])
                     return _results_to_internal(results, result, label)
-                except WasmException:
-                    raise  # thrown into the calling wasm code, which may catch it
+                except Thrown:
+                    raise  # a wasm exception: thrown into the calling wasm code, which may catch it
                 except Exception as err:
                     raise HostError(err) from err
 
@@ -138,7 +138,7 @@ class Func(FuncReference):
             def fn(*args: Any) -> Any:
                 try:
                     return callable_(caller, *args) if access_caller else callable_(*args)
-                except WasmException:
+                except Thrown:
                     raise
                 except Exception as err:
                     raise HostError(err) from err

@@ -108,7 +108,7 @@ class Instance:
         self.globals: list[Global] = []
         self.tags: list[Tag] = []
         for imp, item in zip(syntax.imports, externs):
-            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types)
+            extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types, module.type_ids)
             if isinstance(extern, Func):
                 imported_funcs.append(extern)
             elif isinstance(extern, Table):
@@ -131,8 +131,9 @@ class Instance:
                 self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
             except ValueError as err:
                 raise LinkError(str(err)) from None
-        first_tag = len(self.tags)
-        self.tags.extend(Tag(func_type) for func_type in valid.tag_types[first_tag:])
+        declared = syntax.tag_types()
+        for i in range(len(self.tags), len(declared)):
+            self.tags.append(Tag(valid.tag_types[i], known_type_id=module.type_ids[declared[i].type_index]))
         for glob in syntax.globals:
             self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs)))
         self.elems: list[list[object]] = [
@@ -278,12 +279,13 @@ def _limits_match(actual: Limits, declared: Limits) -> bool:
     return actual.max is not None and actual.max <= declared.max
 
 
-def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
-    """`extern`, if it fits the type the module declares for `imp`; else a LinkError."""
+def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequence[int]) -> Extern:
+    """`extern`, if it fits the type the module declares for `imp` (a function's by its type
+    id, as equivalent types from different modules have the same); else a LinkError."""
     desc = imp.desc
     where = f"{imp.module}.{imp.name}"
     if isinstance(desc, int):
-        ok = isinstance(extern, Func) and extern.type == types[desc]
+        ok = isinstance(extern, Func) and extern.type_id == type_ids[desc]
     elif isinstance(desc, TableType):
         ok = (
             isinstance(extern, Table)
@@ -293,7 +295,7 @@ def _check_import(imp: Import, extern: object, types: Sequence) -> Extern:
     elif isinstance(desc, MemoryType):
         ok = isinstance(extern, Memory) and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
     elif isinstance(desc, TagType):
-        ok = isinstance(extern, Tag) and extern.type == types[desc.type_index]
+        ok = isinstance(extern, Tag) and extern.type_id == type_ids[desc.type_index]
     else:
         ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
     if not ok:

@@ -104,11 +104,17 @@ class Module:
         return [(e.name, spaces[e.kind][e.index]) for e in self.syntax.exports]
 
     @cached_property
-    def func_type_ids(self) -> tuple[int, ...]:
-        """The type id (`runtime.func.type_id`) of every function, imported ones first."""
+    def type_ids(self) -> tuple[int, ...]:
+        """The type id (`runtime.func.type_id`) of every type of the type section."""
         from .func import type_id
 
-        return tuple(type_id(func_type) for func_type in self.valid.func_types)
+        return tuple(map(type_id, self.valid.type_keys))
+
+    @cached_property
+    def func_type_ids(self) -> tuple[int, ...]:
+        """The type id of every function, imported ones first."""
+        type_ids = self.type_ids
+        return tuple(type_ids[i] for i in self.syntax.func_type_indices())
 
     @cached_property
     def function_names(self) -> dict[int, str]:

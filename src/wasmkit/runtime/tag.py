@@ -15,24 +15,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import WasmError
-from ..syntax.types import FuncType, ValType
+from ..errors import Trap, TrapKind, WasmError
+from ..syntax.types import FuncType, ValueType
+from .call import Thrown
+from .func import type_id
 from .values import to_api, to_internal
 
-__all__ = ["Tag", "WasmException"]
+__all__ = ["Tag", "WasmException", "throw_ref"]
 
 
 class Tag:
     """An exception tag whose payload has the types `params` (a `FuncType` without results,
-    as a module declares a tag, or the parameter types themselves)."""
+    as a module declares a tag, or the parameter types themselves). A tag import accepts a
+    tag of an equivalent type (`type_id`, as for functions: see `runtime.func.type_id`)."""
 
-    __slots__ = ("type", "name", "__weakref__")
+    __slots__ = ("type", "type_id", "name", "__weakref__")
 
-    def __init__(self, params: FuncType | Sequence[ValType], name: str = "") -> None:
+    def __init__(
+        self, params: FuncType | Sequence[ValueType], name: str = "", known_type_id: int | None = None
+    ) -> None:
         func_type = params if isinstance(params, FuncType) else FuncType(tuple(params), ())
         if func_type.results:
             raise ValueError(f"a tag has no results, {func_type} has")
         self.type = func_type
+        # An instance passes the id of the type as its module declares it (types naming others
+        # have ids by their canonical key); a type written here names no other.
+        self.type_id = type_id(func_type) if known_type_id is None else known_type_id
         self.name = name
 
     def __repr__(self) -> str:
@@ -40,7 +48,7 @@ class Tag:
         return f"<Tag{label} {self.type}>"
 
 
-class WasmException(WasmError):
+class WasmException(WasmError, Thrown):
     """A wasm exception: `tag` and its `payload` (Python values, as DESIGN.md §3 gives them).
 
     Raise one from a host function to throw it into wasm; catch it around a call into wasm to
@@ -76,3 +84,11 @@ class WasmException(WasmError):
 
     def __str__(self) -> str:
         return f"uncaught exception: {self.tag!r} with payload {self.payload}"
+
+
+def throw_ref(exception: WasmException | None) -> WasmException:
+    """What `throw_ref` throws: the exception an exnref holds, without the traceback it
+    gathered before (re-thrown in a loop, it would grow); a null reference traps."""
+    if exception is None:
+        raise Trap(TrapKind.NULL_EXCEPTION_REFERENCE)
+    return exception.with_traceback(None)

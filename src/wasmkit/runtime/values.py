@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 
-from ..syntax.types import ValType
+from ..syntax.types import HeapType, RefType, ValType, ValueType
 
 __all__ = [
     "FuncReference",
@@ -85,7 +85,7 @@ class FuncReference:
     __slots__ = ()
 
 
-def to_internal(vt: ValType, value: object) -> object:
+def to_internal(vt: ValueType, value: object) -> object:
     """A Python value as the engines hold it. TypeError or ValueError if it does not fit."""
     if vt is _I32 or vt is _I64:
         if not isinstance(value, int):
@@ -112,10 +112,16 @@ def to_internal(vt: ValType, value: object) -> object:
     if vt is ValType.FUNCREF:
         if value is not None and not isinstance(value, FuncReference):
             raise TypeError(f"expected a Func or None for funcref, got {type(value).__name__}")
+    elif isinstance(vt, RefType):
+        if value is None:
+            if not vt.nullable:
+                raise TypeError(f"expected a reference for {vt.text}, which is not nullable, got None")
+        elif (vt.heap is HeapType.FUNC or not isinstance(vt.heap, HeapType)) and not isinstance(value, FuncReference):
+            raise TypeError(f"expected a Func for {vt.text}, got {type(value).__name__}")
     return value
 
 
-def to_api(vt: ValType, value: object) -> object:
+def to_api(vt: ValueType, value: object) -> object:
     """An internal value as Python code sees it."""
     if vt is _I32:
         return (int(value) ^ 0x8000_0000) - 0x8000_0000  # type: ignore[call-overload]
@@ -126,7 +132,7 @@ def to_api(vt: ValType, value: object) -> object:
     return value
 
 
-def from_bits(vt: ValType, bits: int | None) -> object:
+def from_bits(vt: ValueType, bits: int | None) -> object:
     """The internal value with these exact bits (numbers), or the reference itself."""
     if vt is _F32:
         return f32_from_bits(bits)  # type: ignore[arg-type]
@@ -135,7 +141,7 @@ def from_bits(vt: ValType, bits: int | None) -> object:
     return bits
 
 
-def to_bits(vt: ValType, value: object) -> object:
+def to_bits(vt: ValueType, value: object) -> object:
     """The exact bits of an internal number value (references are returned as they are)."""
     if vt is _F32:
         return f32_to_bits(value)  # type: ignore[arg-type]
@@ -146,7 +152,7 @@ def to_bits(vt: ValType, value: object) -> object:
     return value
 
 
-def default_value(vt: ValType) -> object:
+def default_value(vt: ValueType) -> object:
     """The zero value of a type (null for references)."""
     if vt is _F32 or vt is _F64:
         return 0.0

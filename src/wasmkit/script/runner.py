@@ -24,7 +24,7 @@ from ..runtime.module import Module
 from ..runtime.store import Store
 from ..runtime.tag import WasmException
 from ..runtime.values import from_bits, to_bits
-from ..syntax.types import ValType
+from ..syntax.types import ValType, ValueType
 from ..text.annotations import AnnotationError
 from ..text.script import (
     Action,
@@ -322,7 +322,7 @@ def _value(value: Value) -> object:
     return from_bits(value.type, value.bits)
 
 
-def _nan_matches(kind: str, vt: ValType, bits: int) -> bool:
+def _nan_matches(kind: str, vt: ValueType, bits: int) -> bool:
     width = 32 if vt == ValType.F32 else 64
     quiet = 1 << (22 if width == 32 else 51)
     exponent = (0xFF << 23) if width == 32 else (0x7FF << 52)
@@ -352,12 +352,12 @@ def _matches(pattern: Result, value: object) -> bool:
             elif bits != lane:
                 return False
         return True
-    vt = pattern.type
-    if vt == ValType.EXTERNREF:
-        return value is None if pattern.bits is None else value == HostRef(pattern.bits)
-    if vt == ValType.FUNCREF:
-        return value is None if pattern.bits is None else isinstance(value, Func)
-    return to_bits(vt, value) == pattern.bits
+    value_type = pattern.type
+    if value_type.is_ref:
+        if pattern.bits is None:
+            return value is None
+        return value == HostRef(pattern.bits) if value_type == ValType.EXTERNREF else isinstance(value, Func)
+    return to_bits(value_type, value) == pattern.bits
 
 
 def _describe(pattern: Result) -> str:

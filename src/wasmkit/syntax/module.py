@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .types import ExternKind, FuncType, GlobalType, MemoryType, TableType, TagType, ValType
+from .types import ExternKind, FuncType, GlobalType, MemoryType, TableType, TagType, ValueType
 
 __all__ = [
     "Import",
@@ -67,13 +67,13 @@ class Func:
     """
 
     type_index: int
-    locals: tuple[tuple[int, ValType], ...]
+    locals: tuple[tuple[int, ValueType], ...]
     body: bytes
     body_offset: int = field(default=0, compare=False)
 
-    def local_types(self) -> list[ValType]:
+    def local_types(self) -> list[ValueType]:
         """The declared locals, one entry per local."""
-        out: list[ValType] = []
+        out: list[ValueType] = []
         for count, vt in self.locals:
             out.extend([vt] * count)
         return out
@@ -104,7 +104,7 @@ class SegmentMode(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class ElemSegment:
-    type: ValType
+    type: ValueType
     init: tuple[bytes, ...]  # one constant expression per element, each ending in `end`
     mode: SegmentMode = SegmentMode.ACTIVE
     table: int = 0

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "ValType",
+    "HeapType",
+    "RefType",
+    "ValueType",
+    "ref_type",
+    "REF_FUNC",
     "FuncType",
     "Limits",
     "TableType",
@@ -25,7 +30,9 @@ MAX_PAGES = 65536  # 4 GiB of 32-bit addressable memory
 
 
 class ValType(enum.IntEnum):
-    """A value type. The integer value is the type's binary encoding."""
+    """A value type with a one-byte encoding: the numbers, v128, and the nullable references
+    to an abstract heap type (`funcref` is `(ref null func)`). The integer value is the type's
+    binary encoding. Every other reference type is a `RefType`."""
 
     I32 = 0x7F
     I64 = 0x7E
@@ -34,6 +41,16 @@ class ValType(enum.IntEnum):
     V128 = 0x7B
     FUNCREF = 0x70
     EXTERNREF = 0x6F
+    ANYREF = 0x6E
+    EQREF = 0x6D
+    I31REF = 0x6C
+    STRUCTREF = 0x6B
+    ARRAYREF = 0x6A
+    EXNREF = 0x69
+    NULLEXNREF = 0x74
+    NULLFUNCREF = 0x73
+    NULLEXTERNREF = 0x72
+    NULLREF = 0x71
 
     # Hash as the int does, in C: Enum's own __hash__ is Python code, and function types (tuples
     # of these) are hashed whenever a function is made.
@@ -50,7 +67,22 @@ class ValType(enum.IntEnum):
 
     @property
     def is_ref(self) -> bool:
-        return self in (ValType.FUNCREF, ValType.EXTERNREF)
+        return self < 0x7B
+
+    @property
+    def nullable(self) -> bool:
+        """True for every reference type with a one-byte encoding."""
+        return self.is_ref
+
+    @property
+    def heap(self) -> "HeapType":
+        """The heap type a reference type refers to (ValueError for numbers and vectors)."""
+        return HeapType(int(self))
+
+    @property
+    def defaultable(self) -> bool:
+        """Whether a local of this type starts with a default value (zero or null)."""
+        return True
 
     @classmethod
     def from_text(cls, name: str) -> "ValType | None":
@@ -61,6 +93,77 @@ class ValType(enum.IntEnum):
         return self.text
 
 
+class HeapType(enum.IntEnum):
+    """An abstract heap type: what a reference may point to. The integer value is the binary
+    encoding (the same byte as the nullable shorthand reference type). A concrete heap type is
+    a type index, a plain int."""
+
+    EXN = 0x69
+    ARRAY = 0x6A
+    STRUCT = 0x6B
+    I31 = 0x6C
+    EQ = 0x6D
+    ANY = 0x6E
+    EXTERN = 0x6F
+    FUNC = 0x70
+    NONE = 0x71
+    NOEXTERN = 0x72
+    NOFUNC = 0x73
+    NOEXN = 0x74
+
+    __hash__ = int.__hash__
+
+    @property
+    def text(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_text(cls, name: str) -> "HeapType | None":
+        """The abstract heap type named `name` in the text format, or None."""
+        return _HEAP_BY_TEXT.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class RefType:
+    """A reference type without a one-byte encoding: non-nullable (`(ref func)`), or to a
+    concrete heap type, a type index (`(ref null $t)`). Made through `ref_type`, so that each
+    reference type has one representation: `(ref null func)` is `ValType.FUNCREF`."""
+
+    nullable: bool
+    heap: HeapType | int
+
+    is_ref = True
+    is_num = False
+
+    @property
+    def defaultable(self) -> bool:
+        return self.nullable
+
+    @property
+    def text(self) -> str:
+        heap = self.heap.text if isinstance(self.heap, HeapType) else str(self.heap)
+        return f"(ref null {heap})" if self.nullable else f"(ref {heap})"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+ValueType = ValType | RefType
+"""Any value type."""
+
+REF_FUNC = RefType(False, HeapType.FUNC)
+"""`(ref func)`: the type of `ref.func`'s abstract result, and of element segments that list
+function indices."""
+
+
+def ref_type(nullable: bool, heap: HeapType | int) -> ValueType:
+    """The reference type `(ref null? heap)`, in its one representation: the ValType shorthand
+    for a nullable abstract heap type, else a RefType."""
+    if nullable and isinstance(heap, HeapType):
+        return ValType(int(heap))
+    return RefType(nullable, heap)
+
+
 _TEXT_NAMES = {
     ValType.I32: "i32",
     ValType.I64: "i64",
@@ -69,16 +172,27 @@ _TEXT_NAMES = {
     ValType.V128: "v128",
     ValType.FUNCREF: "funcref",
     ValType.EXTERNREF: "externref",
+    ValType.ANYREF: "anyref",
+    ValType.EQREF: "eqref",
+    ValType.I31REF: "i31ref",
+    ValType.STRUCTREF: "structref",
+    ValType.ARRAYREF: "arrayref",
+    ValType.EXNREF: "exnref",
+    ValType.NULLEXNREF: "nullexnref",
+    ValType.NULLFUNCREF: "nullfuncref",
+    ValType.NULLEXTERNREF: "nullexternref",
+    ValType.NULLREF: "nullref",
 }
 _BY_TEXT = {name: vt for vt, name in _TEXT_NAMES.items()}
+_HEAP_BY_TEXT = {heap.text: heap for heap in HeapType}
 
 
 @dataclass(frozen=True, slots=True)
 class FuncType:
     """A function type `[params] -> [results]`."""
 
-    params: tuple[ValType, ...] = ()
-    results: tuple[ValType, ...] = ()
+    params: tuple[ValueType, ...] = ()
+    results: tuple[ValueType, ...] = ()
 
     def __str__(self) -> str:
         params = " ".join(map(str, self.params))
@@ -105,7 +219,7 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class TableType:
     limits: Limits
-    elem: ValType
+    elem: ValueType
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +229,7 @@ class MemoryType:
 
 @dataclass(frozen=True, slots=True)
 class GlobalType:
-    valtype: ValType
+    valtype: ValueType
     mutable: bool = False
 
 

@@ -25,7 +25,7 @@ from ..binary.reader import SectionId
 from ..binary.writer import SECTION_LAYOUT, encode_locals
 from ..errors import DecodeError, ParseError
 from ..syntax.module import CustomSection, NameSection
-from ..syntax.types import ValType
+from ..syntax.types import ValType, ValueType
 from .lexer import ATOM, STRING, Annotation, Form, Item, Source, Token, item_end
 
 __all__ = [
@@ -283,7 +283,7 @@ class ModuleAnnotations:
     def function_hints(
         self,
         func: int,
-        local_runs: tuple[tuple[int, ValType], ...],
+        local_runs: tuple[tuple[int, ValueType], ...],
         hints: list[Annotation],
         placed: list[tuple[int, Annotation]],
     ) -> None:

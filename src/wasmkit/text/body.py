@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..binary.code import CATCH, CATCH_ALL, CATCH_ALL_REF, CATCH_REF, encode_immediate
-from ..binary.leb128 import write_signed, write_unsigned
+from ..binary.code import CATCH, CATCH_ALL, CATCH_ALL_REF, CATCH_REF, encode_blocktype, encode_immediate
+from ..binary.leb128 import write_unsigned
 from ..opcodes import BY_NAME, SELECT_TYPED, Imm, Op
-from ..syntax.types import ValType
+from ..syntax.types import RefType, ValueType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
 from .lexer import ATOM, ID, RESERVED, Annotation, Form, Source, Token
 from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
@@ -46,7 +46,7 @@ class CodeContext(Protocol):
     datas: Space
     uses_data_index: bool
 
-    def block_type(self, cursor: Cursor) -> int: ...
+    def block_type(self, cursor: Cursor) -> int | RefType: ...
 
     def type_use(self, cursor: Cursor) -> int: ...
 
@@ -295,13 +295,13 @@ class _CodeParser:
             label = cursor.take_id()
             code = _BLOCK if name == "block" else _LOOP if name == "loop" else _IF
             self.out.append(code)
-            self.out += write_signed(self.ctx.block_type(cursor))
+            self.out += encode_blocktype(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=True))
         elif name == "try_table" or name == "try":
             label = cursor.take_id()
             if name == "try":
                 self.out.append(_TRY)
-                self.out += write_signed(self.ctx.block_type(cursor))
+                self.out += encode_blocktype(self.ctx.block_type(cursor))
                 self.push_label(_Label(label, _TRY, flat=True))
             else:
                 self.out += self.try_table_header(cursor)
@@ -363,7 +363,7 @@ class _CodeParser:
             if landed:
                 self.place(landed)
             self.out.append(code)
-            self.out += write_signed(self.ctx.block_type(cursor))
+            self.out += encode_blocktype(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=False))
             stack.append((b"\x0b", _CLOSE_LABEL, None, None))
             stack.append(_Run(cursor, folded_only=False))
@@ -379,7 +379,7 @@ class _CodeParser:
             self.folded_try(cursor, landed)
         elif head == "if":
             label = cursor.take_id()
-            blocktype = write_signed(self.ctx.block_type(cursor))
+            blocktype = encode_blocktype(self.ctx.block_type(cursor))
             conditions = Form(form.offset)
             conditions.end = form.end
             while cursor.peek() is not None and not is_form(cursor.peek(), "then"):
@@ -427,7 +427,7 @@ class _CodeParser:
         where the parser stands now)."""
         stack = self.stack
         label = cursor.take_id()
-        blocktype = write_signed(self.ctx.block_type(cursor))
+        blocktype = encode_blocktype(self.ctx.block_type(cursor))
         do_form = cursor.take_form("do")
         if do_form is None:
             cursor.fail("unexpected token")
@@ -461,7 +461,7 @@ class _CodeParser:
         ctx = self.ctx
         if kind is Imm.NONE:
             if op.name == "select" and cursor.peek_form("result") is not None:
-                types = [vt for form in cursor.take_forms("result") for vt in _valtypes(self.source, form)]
+                types = [vt for form in cursor.take_forms("result") for vt in _valtypes(self.source, form, ctx.types)]
                 return SELECT_TYPED.encoding + encode_immediate(SELECT_TYPED, tuple(types))
             return op.encoding
         imm: object
@@ -475,6 +475,8 @@ class _CodeParser:
             imm = _take_memarg(cursor, op)
         elif kind is Imm.FUNC:
             imm = ctx.funcs.resolve(cursor)
+        elif kind is Imm.TYPE:
+            imm = ctx.types.resolve(cursor)
         elif kind is Imm.LABEL:
             imm = self.label(cursor)
         elif kind is Imm.I64:
@@ -504,11 +506,8 @@ class _CodeParser:
             imm = (align, offset, _take_lane_index(cursor))
         elif kind is Imm.SHUFFLE:
             imm = _take_shuffle_lanes(cursor)
-        elif kind is Imm.REFTYPE:
-            token = cursor.take_atom()
-            if token.text not in ("func", "extern"):
-                unexpected(cursor, token)
-            imm = ValType.FUNCREF if token.text == "func" else ValType.EXTERNREF
+        elif kind is Imm.HEAPTYPE:
+            imm = cursor.take_heaptype(ctx.types)
         elif kind is Imm.ELEM:
             imm = ctx.elems.resolve(cursor)
         elif kind is Imm.TAG:
@@ -569,11 +568,11 @@ def _index_follows(cursor: Cursor, ahead: int) -> bool:
     return item.kind == ID or (item.kind == ATOM and item.text[:1].isdigit())
 
 
-def _valtypes(source: Source, form: Form) -> list[ValType]:
+def _valtypes(source: Source, form: Form, type_space: Space) -> list[ValueType]:
     cursor = Cursor(source, form)
     types = []
     while not cursor.at_end():
-        types.append(cursor.take_valtype())
+        types.append(cursor.take_valtype(type_space))
     return types
 
 

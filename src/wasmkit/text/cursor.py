@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NoReturn, TypeGuard
 
-from ..syntax.types import ValType
+from ..syntax.types import HeapType, ValueType, ValType, ref_type
 from ..opcodes import BY_NAME
 from .lexer import ATOM, ID, RESERVED, STRING, Form, Item, Source, Token
 from .numbers import is_number, parse_int
@@ -146,19 +146,41 @@ class Cursor:
         text = self.peek_atom()
         return text is not None and text[0].isdigit() and parse_int(text) is not None
 
-    def take_valtype(self) -> ValType:
+    def take_valtype(self, types: "Space | None" = None) -> ValueType:
+        """A value type: a keyword (`i32`, `funcref`, ...) or `(ref null? heaptype)`, whose
+        `$names` are those of `types` (none are known without it)."""
+        item = self.peek()
+        if isinstance(item, Form) and item.head == "ref":
+            self.pos += 1
+            inner = Cursor(self.source, item)
+            nullable = inner.take_if_keyword("null")
+            heap = inner.take_heaptype(types)
+            inner.expect_end()
+            return ref_type(nullable, heap)
         token = self.take_atom()
         vt = ValType.from_text(token.text)
         if vt is None:
             self.fail("unexpected token", token)
         return vt
 
-    def take_reftype(self) -> ValType:
-        token = self.take_atom()
-        vt = ValType.from_text(token.text)
-        if vt is None or not vt.is_ref:
-            self.fail("unexpected token", token)
+    def take_reftype(self, types: "Space | None" = None) -> ValueType:
+        item = self.peek()
+        vt = self.take_valtype(types)
+        if not vt.is_ref:
+            self.fail("unexpected token", item)
         return vt
+
+    def take_heaptype(self, types: "Space | None" = None) -> HeapType | int:
+        """An abstract heap type's keyword, or a type index (a u32 or a `$name` of `types`)."""
+        item = self.peek()
+        if isinstance(item, Token) and item.kind == ATOM:
+            heap = HeapType.from_text(item.text)
+            if heap is not None:
+                self.pos += 1
+                return heap
+        if types is None or not types.peek_index(self):
+            unexpected(self, item)
+        return types.resolve(self)
 
     def expect_end(self) -> None:
         if not self.at_end():
@@ -207,7 +229,8 @@ class Space:
 _GRAMMAR_WORDS = frozenset(
     """module binary quote definition instance type func param result import export table memory
     global mut local elem data start offset item declare then else end funcref externref i32 i64
-    f32 f64 v128 extern register invoke get assert_return assert_trap assert_exhaustion
+    f32 f64 v128 extern ref null any eq i31 struct array none nofunc noextern exn noexn anyref eqref
+    i31ref structref arrayref nullref nullfuncref nullexternref exnref nullexnref register invoke get assert_return assert_trap assert_exhaustion
     assert_malformed assert_invalid assert_malformed_custom assert_invalid_custom assert_unlinkable
     assert_uninstantiable nan:canonical
     nan:arithmetic ref.extern ref.host either script input output i8x16 i16x8 i32x4 i64x2 f32x4

@@ -12,7 +12,7 @@ from typing import Any
 from ..binary.code import BLOCK_EMPTY, CATCH_ALL, Instr, block_valtype
 from ..bits import MASK32
 from ..opcodes import Imm, Op
-from ..syntax.types import ValType
+from ..syntax.types import HeapType, RefType
 from .numbers import format_f32, format_f64
 
 __all__ = ["format_immediates", "format_instr", "format_blocktype", "IndexNamer"]
@@ -26,13 +26,13 @@ def _number(space: str, index: int) -> str:
     return str(index)
 
 
-def format_blocktype(blocktype: int, namer: IndexNamer = _number) -> str:
+def format_blocktype(blocktype: int | RefType, namer: IndexNamer = _number) -> str:
     if blocktype == BLOCK_EMPTY:
         return ""
     valtype = block_valtype(blocktype)
     if valtype is not None:
         return f"(result {valtype.text})"
-    return f"(type {namer('type', blocktype)})"
+    return f"(type {namer('type', blocktype)})"  # type: ignore[arg-type]
 
 
 def _memarg(op: Op, align: int, offset: int) -> str:
@@ -57,8 +57,8 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.LABELS:
         labels, default = imm
         return " ".join(namer("label", x) for x in (*labels, default))
-    if kind in (Imm.FUNC, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
-        space = {Imm.FUNC: "func", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
+    if kind in (Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
+        space = {Imm.FUNC: "func", Imm.TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
                  Imm.ELEM: "elem", Imm.DATA: "data", Imm.TAG: "tag"}[kind]
         return namer(space, imm)
     if kind is Imm.TRY_TABLE:
@@ -97,8 +97,8 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.SELECT_T:
         types = " ".join(vt.text for vt in imm)
         return f"(result {types})" if types else "(result)"
-    if kind is Imm.REFTYPE:
-        return "func" if imm == ValType.FUNCREF else "extern"
+    if kind is Imm.HEAPTYPE:
+        return imm.text if isinstance(imm, HeapType) else namer("type", imm)
     if kind is Imm.TABLE_INIT:
         elem_index, table_index = imm
         return f"{namer('table', table_index)} {namer('elem', elem_index)}"

@@ -32,9 +32,12 @@ from ..syntax.types import (
     GlobalType,
     Limits,
     MemoryType,
+    REF_FUNC,
+    RefType,
     TableType,
     TagType,
     ValType,
+    ValueType,
 )
 from .annotations import ModuleAnnotations
 from .body import parse_annotated_code, parse_code
@@ -144,6 +147,7 @@ class _ModuleParser:
         self.elems = Space("elem")
         self.datas = Space("data")
         self.uses_data_index = False
+        self.type_forms: list[Form] = []  # the `(func ...)` of each `(type ...)`, in order
         self.func_types: list[FuncType] = []  # explicit types, then those written inline
         self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
         self.imports: list[Import] = []
@@ -169,6 +173,8 @@ class _ModuleParser:
         self.annotations.module_slot(self.span[0], forms, self.span[1])
         for form in forms:
             self.declare(form)
+        for func_form in self.type_forms:  # once every type has its name: types refer to types
+            self.add_type(self.func_type(func_form))
         for form in forms:
             handler = getattr(self, f"field_{form.head}")
             handler(Cursor(self.source, form))
@@ -232,7 +238,7 @@ class _ModuleParser:
             if func_form is None:
                 cursor.fail_here("unexpected token")
             cursor.expect_end()
-            self.add_type(self.func_type(func_form))
+            self.type_forms.append(func_form)
         elif head == "import":
             cursor.take_name()
             cursor.take_name()
@@ -269,8 +275,8 @@ class _ModuleParser:
         cursor.expect_end()
         return FuncType(tuple(params), tuple(results))
 
-    def params(self, cursor: Cursor, allow_names: bool) -> tuple[list[ValType], list[str | None]]:
-        types: list[ValType] = []
+    def params(self, cursor: Cursor, allow_names: bool) -> tuple[list[ValueType], list[str | None]]:
+        types: list[ValueType] = []
         names: list[str | None] = []
         for form in cursor.take_forms("param"):
             inner = Cursor(self.source, form)
@@ -279,21 +285,21 @@ class _ModuleParser:
             if name is not None:
                 if not allow_names:
                     inner.fail("unexpected token", name_item)
-                types.append(inner.take_valtype())
+                types.append(inner.take_valtype(self.types))
                 names.append(name)
                 inner.expect_end()
                 continue
             while not inner.at_end():
-                types.append(inner.take_valtype())
+                types.append(inner.take_valtype(self.types))
                 names.append(None)
         return types, names
 
-    def results(self, cursor: Cursor) -> list[ValType]:
-        types: list[ValType] = []
+    def results(self, cursor: Cursor) -> list[ValueType]:
+        types: list[ValueType] = []
         for form in cursor.take_forms("result"):
             inner = Cursor(self.source, form)
             while not inner.at_end():
-                types.append(inner.take_valtype())
+                types.append(inner.take_valtype(self.types))
         return types
 
     def add_type(self, ft: FuncType) -> int:
@@ -335,7 +341,7 @@ class _ModuleParser:
     def type_use(self, cursor: Cursor) -> int:
         return self.typeuse_with_names(cursor)[0]
 
-    def block_type(self, cursor: Cursor) -> int:
+    def block_type(self, cursor: Cursor) -> int | RefType:
         """A block type, in its s33 encoding: -64 when empty, a value type's code for a single
         result, a type index otherwise (a `(type x)` of one of the first two shapes is
         written in the short form too, as wabt writes it)."""
@@ -378,9 +384,9 @@ class _ModuleParser:
     def global_type(self, cursor: Cursor) -> GlobalType:
         form = cursor.take_form("mut")
         if form is None:
-            return GlobalType(cursor.take_valtype(), False)
+            return GlobalType(cursor.take_valtype(self.types), False)
         inner = Cursor(self.source, form)
-        vt = inner.take_valtype()
+        vt = inner.take_valtype(self.types)
         inner.expect_end()
         return GlobalType(vt, True)
 
@@ -418,7 +424,7 @@ class _ModuleParser:
             desc = self.type_use(inner)
         elif kind == "table":
             limits = self.limits(inner)
-            desc = TableType(limits, inner.take_reftype())
+            desc = TableType(limits, inner.take_reftype(self.types))
         elif kind == "memory":
             desc = MemoryType(self.limits(inner))
         elif kind == "tag":
@@ -441,18 +447,18 @@ class _ModuleParser:
         local_space = Space("local")
         for param_name in param_names:
             local_space.define(param_name, cursor)
-        runs: list[tuple[int, ValType]] = []
+        runs: list[tuple[int, ValueType]] = []
         for form in cursor.take_forms("local"):
             inner = Cursor(self.source, form)
             local_name = inner.take_id()
             if local_name is not None:
                 local_space.define(local_name, inner, form)
-                _add_local(runs, inner.take_valtype())
+                _add_local(runs, inner.take_valtype(self.types))
                 inner.expect_end()
                 continue
             while not inner.at_end():
                 local_space.define(None, inner)
-                _add_local(runs, inner.take_valtype())
+                _add_local(runs, inner.take_valtype(self.types))
         for item in cursor.items if self.annotations.names else ():  # named parameters and locals too
             if (is_form(item, "param") or is_form(item, "local")) and len(item) > 1 and isinstance(item[1], Token):
                 local_index = local_space.names.get(item[1].value) if item[1].kind == ID else None  # type: ignore[arg-type]
@@ -471,15 +477,15 @@ class _ModuleParser:
         self.inline_exports(cursor, ExternKind.TABLE, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "elem"):
-            elem_type = cursor.take_reftype()
+            elem_type = cursor.take_reftype(self.types)
             elem_form: Form = cursor.take_form("elem")  # type: ignore[assignment]
             cursor.expect_end()
-            items = self.elem_items(Cursor(self.source, elem_form), elem_type, allow_bare_indices=True)
+            items = self.elem_items(Cursor(self.source, elem_form), allow_bare_indices=True)
             self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type))
             self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
             return
         limits = self.limits(cursor)
-        table_type = TableType(limits, cursor.take_reftype())
+        table_type = TableType(limits, cursor.take_reftype(self.types))
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, table_type)
@@ -571,9 +577,9 @@ class _ModuleParser:
             elem_type, items = self.elem_list(cursor)
             self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.PASSIVE))
             return
-        if table_form is None and cursor.peek_atom() not in ("func", "funcref", "externref"):
-            items = self.elem_items(cursor, ValType.FUNCREF, allow_bare_indices=True)
-            self.elems_out.append(ElemSegment(ValType.FUNCREF, items, SegmentMode.ACTIVE, table, offset))
+        if table_form is None and cursor.peek_atom() != "func" and not self.reftype_follows(cursor):
+            items = self.elem_items(cursor, allow_bare_indices=True)
+            self.elems_out.append(ElemSegment(REF_FUNC, items, SegmentMode.ACTIVE, table, offset))
             return
         elem_type, items = self.elem_list(cursor)
         self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, table, offset))
@@ -589,14 +595,22 @@ class _ModuleParser:
             return self.single_expr(item)
         return None
 
-    def elem_list(self, cursor: Cursor) -> tuple[ValType, tuple[bytes, ...]]:
-        """`func funcidx*` or `reftype elemexpr*`."""
-        if cursor.take_if_keyword("func"):
-            return ValType.FUNCREF, self.elem_items(cursor, ValType.FUNCREF, allow_bare_indices=True)
-        elem_type = cursor.take_reftype()
-        return elem_type, self.elem_items(cursor, elem_type, allow_bare_indices=False)
+    def reftype_follows(self, cursor: Cursor) -> bool:
+        """Whether a reference type comes next: a keyword such as `funcref`, or `(ref ...)`."""
+        if cursor.peek_form("ref") is not None:
+            return True
+        word = cursor.peek_atom()
+        vt = ValType.from_text(word) if word is not None else None
+        return vt is not None and vt.is_ref
 
-    def elem_items(self, cursor: Cursor, elem_type: ValType, allow_bare_indices: bool) -> tuple[bytes, ...]:
+    def elem_list(self, cursor: Cursor) -> tuple[ValueType, tuple[bytes, ...]]:
+        """`func funcidx*` (of type `(ref func)`) or `reftype elemexpr*`."""
+        if cursor.take_if_keyword("func"):
+            return REF_FUNC, self.elem_items(cursor, allow_bare_indices=True)
+        elem_type = cursor.take_reftype(self.types)
+        return elem_type, self.elem_items(cursor, allow_bare_indices=False)
+
+    def elem_items(self, cursor: Cursor, allow_bare_indices: bool) -> tuple[bytes, ...]:
         items: list[bytes] = []
         while not cursor.at_end():
             item = cursor.peek()
@@ -660,7 +674,7 @@ def _has_inline(cursor: Cursor, head: str) -> bool:
     return is_form(cursor.peek(ahead), head)
 
 
-def _add_local(runs: list[tuple[int, ValType]], vt: ValType) -> None:
+def _add_local(runs: list[tuple[int, ValueType]], vt: ValueType) -> None:
     if runs and runs[-1][1] == vt:
         runs[-1] = (runs[-1][0] + 1, vt)
     else:

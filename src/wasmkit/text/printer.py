@@ -27,7 +27,7 @@ from ..binary.names import read_names
 from ..binary.writer import encode_locals
 from ..errors import DecodeError, ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
-from ..syntax.types import FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
+from ..syntax.types import REF_FUNC, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
 from .annotations import BRANCH_HINT, placement_text, read_branch_hints, stands_before_code
 from .instr_text import IndexNamer, format_instr
 
@@ -279,7 +279,7 @@ class _Printer:
             parts.append(f"(table {self.ref(self.table_ids, seg.table)})")
             parts.append(f"(offset {self.expr(seg.offset or b'')})")
         indices = [_ref_func_index(item) for item in seg.init]
-        if seg.type == ValType.FUNCREF and all(i is not None for i in indices):
+        if seg.type == REF_FUNC and all(i is not None for i in indices):
             parts.append("func")
             parts.extend(self.ref(self.func_ids, i) for i in indices)  # type: ignore[arg-type]
         else:

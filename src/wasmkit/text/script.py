@@ -14,7 +14,7 @@ from ..bits import MASK32, MASK64
 from ..errors import ParseError
 from ..opcodes import ALL_FEATURES, Feature
 from ..syntax.module import Module
-from ..syntax.types import ValType
+from ..syntax.types import ValType, ValueType, ref_type
 from .body import take_f32, take_f64, take_i32, take_i64, take_v128
 from .cursor import Cursor, is_form, unexpected
 from .lexer import ATOM, Form, Item, Source, Token, read_forms
@@ -71,7 +71,7 @@ class Value:
     """A constant argument or expected result: its type and its bits (floats and v128 as bit
     patterns; references as None for null, or the extern's number)."""
 
-    type: ValType
+    type: ValueType
     bits: int | None
 
 
@@ -79,7 +79,7 @@ class Value:
 class NanPattern:
     """`nan:canonical` or `nan:arithmetic` for an f32 or f64 result."""
 
-    type: ValType
+    type: ValueType
     kind: str  # "canonical" or "arithmetic"
 
 
@@ -95,7 +95,7 @@ class LanePatterns:
 class RefPattern:
     """`(ref.func)` or `(ref.extern)` without a value: any non-null reference of that kind."""
 
-    type: ValType
+    type: ValueType
 
 
 @dataclass(frozen=True)
@@ -399,20 +399,16 @@ class _Reader:
         cursor = Cursor(self.source, item)
         head = item.head
         if head == "ref.null":
-            token = cursor.take_atom()
+            heap = cursor.take_heaptype()
             cursor.expect_end()
-            if token.text == "func":
-                return Value(ValType.FUNCREF, None)
-            if token.text == "extern":
-                return Value(ValType.EXTERNREF, None)
-            unexpected(cursor, token)
+            return Value(ref_type(True, heap), None)
         if head in ("ref.func", "ref.extern"):
-            ref_type = ValType.FUNCREF if head == "ref.func" else ValType.EXTERNREF
+            reference = ValType.FUNCREF if head == "ref.func" else ValType.EXTERNREF
             if cursor.at_end():
-                return RefPattern(ref_type)
+                return RefPattern(reference)
             value = cursor.take_u32()
             cursor.expect_end()
-            return Value(ref_type, value)
+            return Value(reference, value)
         if head in ("f32.const", "f64.const"):
             vt = ValType.F32 if head == "f32.const" else ValType.F64
             pattern = self.nan_pattern(cursor, vt)

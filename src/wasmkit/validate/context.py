@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ValidationError
-from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType
+from .subtyping import TypeRelation
+from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType, ValueType
 
 __all__ = ["Context", "LocalTypes"]
 
@@ -20,9 +21,11 @@ class Context:
     tables: Sequence[TableType]
     mems: Sequence[MemoryType]
     globals: Sequence[GlobalType]
-    elems: Sequence[ValType]
+    elems: Sequence[ValueType]
     data_count: int
     refs: frozenset[int] = field(default_factory=frozenset)
+    func_type_indices: Sequence[int] = ()  # each function's type index, for `ref.func`'s type
+    rel: TypeRelation = field(default_factory=lambda: TypeRelation(()))
     tags: Sequence[FuncType] = ()  # each tag's function type (its parameters are the payload)
 
     def type(self, index: int) -> FuncType:
@@ -40,7 +43,7 @@ class Context:
     def global_(self, index: int) -> GlobalType:
         return _lookup(self.globals, index, "global")
 
-    def elem(self, index: int) -> ValType:
+    def elem(self, index: int) -> ValueType:
         return _lookup(self.elems, index, "elem segment")
 
     def tag(self, index: int) -> FuncType:
@@ -57,13 +60,13 @@ def _lookup(items: Sequence, index: int, what: str):
     raise ValidationError(f"unknown {what} {index}")
 
 
-class LocalTypes(Sequence[ValType]):
+class LocalTypes(Sequence[ValueType]):
     """The types of a function's locals (parameters first), looked up by run without
     expanding them: a function may declare billions of locals in a few bytes."""
 
-    def __init__(self, params: Sequence[ValType], runs: Sequence[tuple[int, ValType]]) -> None:
+    def __init__(self, params: Sequence[ValueType], runs: Sequence[tuple[int, ValueType]]) -> None:
         self._starts: list[int] = []
-        self._types: list[ValType] = []
+        self._types: list[ValueType] = []
         total = 0
         for vt in params:
             self._starts.append(total)

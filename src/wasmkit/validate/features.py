@@ -11,21 +11,50 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..binary.code import iter_instructions
+from ..binary.code import Instr, iter_instructions
 from ..binary.writer import elem_flags
 from ..errors import ValidationError
-from ..opcodes import Feature
+from ..opcodes import Feature, Imm
 from ..syntax.module import Module, SegmentMode
-from ..syntax.types import ExternKind, GlobalType, TableType, ValType
+from ..syntax.types import REF_FUNC, ExternKind, GlobalType, HeapType, RefType, TableType, ValType, ValueType, ref_type
 from .function import const_expr_features
 
 __all__ = ["check_features"]
 
-_VALUE_TYPE_FEATURES = {
-    ValType.V128: Feature.SIMD,
-    ValType.FUNCREF: Feature.REFERENCE_TYPES,
-    ValType.EXTERNREF: Feature.REFERENCE_TYPES,
-}
+_EXCEPTION_HEAPS = frozenset({HeapType.EXN, HeapType.NOEXN})
+_REFERENCE_TYPES_HEAPS = frozenset({HeapType.FUNC, HeapType.EXTERN})
+
+
+def heap_feature(heap: HeapType | int, nullable: bool = True) -> Feature:
+    """The feature a reference to `heap` needs: 2.0's reference types for nullable func and
+    extern, exception handling for exn, GC for the other abstract types, function references
+    for type indices and non-nullable references."""
+    if heap in _EXCEPTION_HEAPS:
+        return Feature.EXCEPTIONS
+    if not isinstance(heap, HeapType) or heap in _REFERENCE_TYPES_HEAPS or heap is HeapType.NOFUNC:
+        return Feature.REFERENCE_TYPES if nullable and heap in _REFERENCE_TYPES_HEAPS else Feature.FUNCTION_REFERENCES
+    return Feature.GC
+
+
+def valtype_feature(vt: ValueType) -> Feature | None:
+    """The feature past 1.0 a value type needs, if any."""
+    if vt is ValType.V128:
+        return Feature.SIMD
+    if not vt.is_ref:
+        return None
+    return heap_feature(vt.heap, vt.nullable)
+
+
+def _immediate_types(instr: Instr) -> list[ValueType]:
+    """The value types an instruction's immediate names (block types, typed select, ref.null)."""
+    imm = instr.imm
+    if isinstance(imm, RefType):
+        return [imm]
+    if instr.op.imm is Imm.SELECT_T:
+        return list(imm)
+    if instr.op.imm is Imm.HEAPTYPE:
+        return [ref_type(True, imm)]
+    return []
 _CONST_EXPR_USES = {
     Feature.EXTENDED_CONST: "arithmetic in a constant expression",
     Feature.GC: "a constant expression reading a global the module defines",
@@ -54,12 +83,16 @@ def check_features(
     imported = len(module.func_type_indices()) - len(module.funcs)
     for index, func in enumerate(module.funcs, start=imported):
         for _, vt in func.locals:
-            local_feature = _VALUE_TYPE_FEATURES.get(vt)
+            local_feature = valtype_feature(vt)
             if local_feature is not None and local_feature in disabled:
                 raise ValidationError(_refused(f"a local of type {vt.text}", local_feature), index)
         for instr in iter_instructions(func.body):
             if instr.op.feature in disabled:
                 raise ValidationError(_refused(instr.op.name, instr.op.feature), index, func.body_offset + instr.offset)
+            for vt in _immediate_types(instr):
+                needed = valtype_feature(vt)
+                if needed is not None and needed in disabled:
+                    raise ValidationError(_refused(f"{instr.op.name} with {vt.text}", needed), index, func.body_offset + instr.offset)
 
 
 def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
@@ -67,11 +100,12 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     imported_globals = sum(isinstance(imp.desc, GlobalType) for imp in module.imports)
     for ft in module.types:
         for vt in (*ft.params, *ft.results):
-            if vt in _VALUE_TYPE_FEATURES:
-                yield f"a function type with {vt.text}", _VALUE_TYPE_FEATURES[vt]
+            feature = valtype_feature(vt)
+            if feature is not None:
+                yield f"a function type with {vt.text}", feature
     for imp in module.imports:
-        if isinstance(imp.desc, GlobalType) and imp.desc.valtype in _VALUE_TYPE_FEATURES:
-            yield f"a global of type {imp.desc.valtype.text}", _VALUE_TYPE_FEATURES[imp.desc.valtype]
+        if isinstance(imp.desc, GlobalType) and (feature := valtype_feature(imp.desc.valtype)) is not None:
+            yield f"a global of type {imp.desc.valtype.text}", feature
     tables = [*(imp.desc for imp in module.imports if isinstance(imp.desc, TableType)), *module.tables]
     if len(tables) > 1:
         yield "a second table", Feature.REFERENCE_TYPES
@@ -79,11 +113,14 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
         yield "a tag", Feature.EXCEPTIONS
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
-            yield f"a table of {table_type.elem.text}", Feature.REFERENCE_TYPES
+            yield f"a table of {table_type.elem.text}", valtype_feature(table_type.elem) or Feature.REFERENCE_TYPES
+    for elem in module.elems:
+        if elem.type is not ValType.FUNCREF and elem.type != REF_FUNC:
+            yield f"an element segment of {elem.type.text}", valtype_feature(elem.type) or Feature.REFERENCE_TYPES
     for glob in module.globals:
         vt = glob.type.valtype
-        if vt in _VALUE_TYPE_FEATURES:
-            yield f"a global of type {vt.text}", _VALUE_TYPE_FEATURES[vt]
+        if (feature := valtype_feature(vt)) is not None:
+            yield f"a global of type {vt.text}", feature
     for expr in (
         *(g.init for g in module.globals),
         *(seg.offset for seg in module.elems if seg.offset),

@@ -1,8 +1,10 @@
 """Type-checking of function bodies and constant expressions: the spec's appendix algorithm,
 run in one pass over the encoded instructions.
 
-The operand stack holds value types as small ints (`ValType` codes, with 0 for the unknown type
-of unreachable code); control frames are lists. Instructions whose typing is fixed in the opcode
+The operand stack holds value types (`ValType` members, which are ints, and `RefType`s, with
+0 for the unknown type of unreachable code); control frames are lists. A value whose type is
+not the one expected may still be a subtype of it (`subtyping`): that is asked only when the
+two differ. Instructions whose typing is fixed in the opcode
 table are checked generically; each of the others has one method below, found through a table
 indexed by `Op.index`. No Python object is made per instruction beyond what decoding its
 immediate needs.
@@ -12,31 +14,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..binary.code import CATCH, CATCH_ALL, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
+from ..binary.code import CATCH_ALL_REF, CATCH_REF, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, ALL_FEATURES, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
-from ..syntax.types import FuncType, ValType
+from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .context import Context, LocalTypes
+from .subtyping import UNKNOWN
 
 __all__ = ["check_function", "check_const_expr", "const_expr_features"]
 
-UNKNOWN = 0  # the type of a value popped from the polymorphic stack of unreachable code
-
-I32 = int(ValType.I32)
-FUNCREF = int(ValType.FUNCREF)
-_NUM_OR_VEC = frozenset(int(t) for t in ValType if not t.is_ref) | {UNKNOWN}
-_REF = frozenset({FUNCREF, int(ValType.EXTERNREF), UNKNOWN})
+I32 = ValType.I32
+FUNCREF = ValType.FUNCREF
+_NUM_OR_VEC = frozenset(t for t in ValType if not t.is_ref) | {UNKNOWN}
 
 # Frame kinds (the opcode that opened the frame).
 BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
 TRY, CATCH_FRAME, CATCH_ALL_FRAME, TRY_TABLE = 0x06, 0x07, 0x19, 0x1F
 _LEGACY_SECTIONS = frozenset({TRY, CATCH_FRAME, CATCH_ALL_FRAME})
+_REF_EXN = RefType(False, HeapType.EXN)  # what catch_ref and catch_all_ref pass on
 
 # Per op (by Op.index): the parameters and results of instructions typed by the table, as lists
 # of ints; None for those with a rule of their own.
-_PARAMS: list[list[int] | None] = [None if op.params is None else [int(t) for t in op.params] for op in ALL]
-_RESULTS: list[list[int] | None] = [None if op.results is None else [int(t) for t in op.results] for op in ALL]
+_PARAMS: list[list[ValueType] | None] = [None if op.params is None else list(op.params) for op in ALL]
+_RESULTS: list[list[ValueType] | None] = [None if op.results is None else list(op.results) for op in ALL]
 
 # Instructions allowed in constant expressions (global.get also needs an immutable global),
 # and those that extended-const (3.0) allows besides.
@@ -54,26 +55,40 @@ _CHECKED_IMMEDIATES = frozenset(
 _CHECKS_IMMEDIATE: list[bool] = [op.imm in _CHECKED_IMMEDIATES for op in ALL]
 
 
-def _names(types: Sequence[int]) -> str:
-    return "[" + " ".join("_" if t == UNKNOWN else ValType(t).text for t in types) + "]"
+StackType = ValueType | int  # a value type, or UNKNOWN
 
 
-def _mismatch(expected: Sequence[int], stack: Sequence[int]) -> ValidationError:
+def _names(types: Sequence[StackType]) -> str:
+    return "[" + " ".join("_" if t == UNKNOWN else t.text for t in types) + "]"  # type: ignore[union-attr]
+
+
+def _mismatch(expected: Sequence[StackType], stack: Sequence[StackType]) -> ValidationError:
     return ValidationError(f"type mismatch: instruction requires {_names(expected)} but stack has {_names(stack)}")
 
 
-def _block_type(ctx: Context, blocktype: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _block_type(ctx: Context, blocktype: int | RefType) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...]]:
     """The (params, results) of a block type immediate."""
+    if isinstance(blocktype, RefType):
+        ctx.rel.check_valtype(blocktype)
     ft = block_type(blocktype, ctx.type)
-    return tuple(map(int, ft.params)), tuple(map(int, ft.results))
+    return ft.params, ft.results
 
 
-def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValType]], body: bytes) -> None:
+def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValueType]], body: bytes) -> None:
     """Check a function body against its type. Raises ValidationError with the offset of the
     faulty instruction within `body`; the caller adds the function index."""
     locals_ = LocalTypes(func_type.params, local_runs)
-    local_types: Sequence[int] = [int(t) for t in locals_] if len(locals_) <= 100_000 else _IntView(locals_)
-    _BodyChecker(ctx, local_types, tuple(map(int, func_type.results))).run(body)
+    unset: set[int] = set()  # the locals without a default value that are not set yet
+    for count, vt in local_runs:
+        ctx.rel.check_valtype(vt)
+    if not all(vt.defaultable for _, vt in local_runs):
+        start = len(func_type.params)
+        for count, vt in local_runs:
+            if not vt.defaultable:
+                unset.update(range(start, start + count))
+            start += count
+    local_types: Sequence[ValueType] = list(locals_) if len(locals_) <= 100_000 else locals_
+    _BodyChecker(ctx, local_types, func_type.results, unset).run(body)
 
 
 def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
@@ -89,7 +104,7 @@ def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
     return used
 
 
-def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: frozenset[Feature] = ALL_FEATURES) -> None:
+def check_const_expr(ctx: Context, expr: bytes, expected: ValueType, features: frozenset[Feature] = ALL_FEATURES) -> None:
     """Check that `expr` is a constant expression of type `expected`, as `features` allow.
     Which globals it may read is the context's to say."""
     allowed = _ALL_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
@@ -98,35 +113,24 @@ def check_const_expr(ctx: Context, expr: bytes, expected: ValType, features: fro
             raise ValidationError("constant expression required", offset=instr.offset)
         if instr.op.name == "global.get" and ctx.global_(instr.imm).mutable:
             raise ValidationError("constant expression required", offset=instr.offset)
-    _BodyChecker(ctx, (), (int(expected),)).run(expr)
-
-
-class _IntView(Sequence[int]):
-    """Local types as ints, for functions with too many locals to list one by one."""
-
-    def __init__(self, types: LocalTypes) -> None:
-        self._types = types
-
-    def __len__(self) -> int:
-        return len(self._types)
-
-    def __getitem__(self, index):
-        return int(self._types[index])
+    _BodyChecker(ctx, (), (expected,), set()).run(expr)
 
 
 class _BodyChecker:
-    __slots__ = ("ctx", "locals", "vals", "ctrls")
+    __slots__ = ("ctx", "matches", "locals", "unset", "vals", "ctrls")
 
-    def __init__(self, ctx: Context, local_types: Sequence[int], results: tuple[int, ...]) -> None:
+    def __init__(self, ctx: Context, local_types: Sequence[ValueType], results: tuple[ValueType, ...], unset: set[int]) -> None:
         self.ctx = ctx
+        self.matches = ctx.rel.matches
         self.locals = local_types
-        self.vals: list[int] = []
-        # A frame: [kind, params, results, height, unreachable]
-        self.ctrls: list[list] = [[FUNC, (), results, 0, False]]
+        self.unset = unset
+        self.vals: list[StackType] = []
+        # A frame: [kind, params, results, height, unreachable, locals it set (of `unset`)]
+        self.ctrls: list[list] = [[FUNC, (), results, 0, False, []]]
 
     # -- the operand and control stacks --
 
-    def pop(self, expected: int = UNKNOWN) -> int:
+    def pop(self, expected: StackType = UNKNOWN) -> StackType:
         vals = self.vals
         frame = self.ctrls[-1]
         if len(vals) == frame[3]:
@@ -134,17 +138,24 @@ class _BodyChecker:
                 return UNKNOWN
             raise _mismatch([expected], [])
         actual = vals.pop()
-        if actual != expected and actual != UNKNOWN and expected != UNKNOWN:
+        if actual != expected and not self.matches(actual, expected):
             raise _mismatch([expected], [actual])
         return actual
 
-    def pop_all(self, expected: Sequence[int]) -> list[int]:
+    def pop_ref(self) -> StackType:
+        """Pop a reference of any type (UNKNOWN from unreachable code)."""
+        t = self.pop()
+        if t != UNKNOWN and not t.is_ref:  # type: ignore[union-attr]
+            raise ValidationError(f"type mismatch: instruction requires reference type but stack has {_names([t])}")
+        return t
+
+    def pop_all(self, expected: Sequence[StackType]) -> list[StackType]:
         popped = [self.pop(t) for t in reversed(expected)]
         popped.reverse()
         return popped
 
-    def push_ctrl(self, kind: int, params: tuple[int, ...], results: tuple[int, ...]) -> None:
-        self.ctrls.append([kind, params, results, len(self.vals), False])
+    def push_ctrl(self, kind: int, params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> None:
+        self.ctrls.append([kind, params, results, len(self.vals), False, []])
         self.vals.extend(params)
 
     def pop_ctrl(self) -> list:
@@ -160,20 +171,23 @@ class _BodyChecker:
                     continue
                 raise self._block_mismatch(results, vals[height:] + list(results[i + 1 :]))
             actual = vals.pop()
-            if actual != results[i] and actual != UNKNOWN:
+            if actual != results[i] and not self.matches(actual, results[i]):
                 raise self._block_mismatch(results, vals[height:] + [actual] + list(results[i + 1 :]))
         if len(vals) != height:
             raise self._block_mismatch(results, vals[height:] + list(results), leftover=True)
         self.ctrls.pop()
+        self.unset.update(frame[5])  # what the block set is unset again after it
         return frame
 
-    def _block_mismatch(self, results: tuple[int, ...], stack: list[int], leftover: bool = False) -> ValidationError:
+    def _block_mismatch(
+        self, results: tuple[ValueType, ...], stack: list[StackType], leftover: bool = False
+    ) -> ValidationError:
         # In the reference interpreter, the sections of a legacy try end as an instruction
         # does, but for values left over.
         what = "instruction" if self.ctrls[-1][0] in _LEGACY_SECTIONS and not leftover else "block"
         return ValidationError(f"type mismatch: {what} requires {_names(results)} but stack has {_names(stack)}")
 
-    def label_types(self, depth: int) -> tuple[int, ...]:
+    def label_types(self, depth: int) -> tuple[ValueType, ...]:
         if depth >= len(self.ctrls):
             raise ValidationError(f"unknown label {depth}")
         frame = self.ctrls[-1 - depth]
@@ -184,10 +198,16 @@ class _BodyChecker:
         del self.vals[frame[3] :]
         frame[4] = True
 
-    def local(self, index: int) -> int:
+    def local(self, index: int) -> ValueType:
         if index >= len(self.locals):
             raise ValidationError(f"unknown local {index}")
         return self.locals[index]
+
+    def set_local(self, index: int) -> None:
+        """A local without a default value is set from here to the end of the block."""
+        if index in self.unset:
+            self.unset.discard(index)
+            self.ctrls[-1][5].append(index)
 
     # -- the main loop --
 
@@ -196,6 +216,7 @@ class _BodyChecker:
         ctrls = self.ctrls
         local_types = self.locals
         local_count = len(local_types)
+        unset = self.unset
         params_of = _PARAMS
         results_of = _RESULTS
         rules = _RULE_BY_OP
@@ -212,6 +233,8 @@ class _BodyChecker:
                     index, pos = read_u32(body, pos + 1)
                     if index >= local_count:
                         raise ValidationError(f"unknown local {index}")
+                    if unset and index in unset:
+                        raise ValidationError("uninitialized local")
                     vals.append(local_types[index])
                     continue
                 if byte == _I32_CONST:
@@ -251,7 +274,7 @@ class _BodyChecker:
                 err.offset = at
             raise
 
-    def pop_params(self, params: list[int]) -> None:
+    def pop_params(self, params: list[ValueType]) -> None:
         """Pop an instruction's operands when the fast path (all there, all known) does not apply."""
         vals = self.vals
         frame = self.ctrls[-1]
@@ -259,7 +282,7 @@ class _BodyChecker:
         for expected in reversed(params):
             if len(vals) > height:
                 actual = vals.pop()
-                if actual != expected and actual != UNKNOWN:
+                if actual != expected and not self.matches(actual, expected):
                     raise _mismatch(params, vals[height:] + [actual])
             elif not frame[4]:
                 raise _mismatch(params, vals[height:])
@@ -294,71 +317,91 @@ class _BodyChecker:
 
     def local_set(self, index: int) -> None:
         self.pop(self.local(index))
+        self.set_local(index)
 
     def local_tee(self, index: int) -> None:
         t = self.local(index)
         self.pop(t)
+        self.set_local(index)
         self.vals.append(t)
 
     def global_get(self, index: int) -> None:
-        self.vals.append(int(self.ctx.global_(index).valtype))
+        self.vals.append(self.ctx.global_(index).valtype)
 
     def global_set(self, index: int) -> None:
         gt = self.ctx.global_(index)
         if not gt.mutable:
             raise ValidationError("global is immutable")
-        self.pop(int(gt.valtype))
+        self.pop(gt.valtype)
 
     def call(self, index: int) -> None:
         ft = self.ctx.func(index)
-        self.pop_all(tuple(map(int, ft.params)))
-        self.vals.extend(map(int, ft.results))
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
+
+    def function_table(self, table_index: int) -> None:
+        """call_indirect's table must hold functions."""
+        tt = self.ctx.table(table_index)
+        if not self.matches(tt.elem, FUNCREF):
+            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
 
     def call_indirect(self, imm: tuple[int, int]) -> None:
         type_index, table_index = imm
-        tt = self.ctx.table(table_index)
+        self.function_table(table_index)
         ft = self.ctx.type(type_index)
-        if tt.elem != ValType.FUNCREF:
-            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
         self.pop(I32)
-        self.pop_all(tuple(map(int, ft.params)))
-        self.vals.extend(map(int, ft.results))
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
+
+    def call_ref(self, type_index: int) -> None:
+        ft = self.ctx.type(type_index)
+        self.pop(ref_type(True, type_index))
+        self.pop_all(ft.params)
+        self.vals.extend(ft.results)
 
     def return_call(self, index: int) -> None:
         self._tail_call(self.ctx.func(index))
 
     def return_call_indirect(self, imm: tuple[int, int]) -> None:
         type_index, table_index = imm
-        tt = self.ctx.table(table_index)
-        if tt.elem != ValType.FUNCREF:
-            raise ValidationError(f"type mismatch: instruction requires table of functions but table has {tt.elem.text}")
+        self.function_table(table_index)
+        callee = self.ctx.type(type_index)
         self.pop(I32)
-        self._tail_call(self.ctx.type(type_index))
+        self._tail_call(callee)
+
+    def return_call_ref(self, type_index: int) -> None:
+        callee = self.ctx.type(type_index)
+        self.pop(ref_type(True, type_index))
+        self._tail_call(callee)
 
     def _tail_call(self, callee: FuncType) -> None:
-        """A call whose results are the caller's: they must be the same types; then, as after
+        """A call whose results are the caller's: they must match them; then, as after
         `return`, the rest of the block is unreachable."""
-        results = tuple(map(int, callee.results))
-        if results != tuple(self.ctrls[0][2]):
+        if not self.ctx.rel.all_match(callee.results, self.ctrls[0][2]):
             raise ValidationError("type mismatch: tail call's results differ from the function's results")
-        self.pop_all(tuple(map(int, callee.params)))
+        self.pop_all(callee.params)
         self.unreachable()
 
     def throw(self, index: int) -> None:
-        self.pop_all(tuple(map(int, self.ctx.tag(index).params)))
+        self.pop_all(self.ctx.tag(index).params)
         self.unreachable()
 
-    def try_table(self, imm: tuple[int, tuple[tuple[int, int | None, int], ...]]) -> None:
+    def throw_ref(self, _: None) -> None:
+        self.pop(ValType.EXNREF)
+        self.unreachable()
+
+    def try_table(self, imm: tuple[int | RefType, tuple[tuple[int, int | None, int], ...]]) -> None:
         """A block whose catch clauses branch to labels outside it (checked before it opens):
-        `catch` carries the tag's payload there, `catch_all` nothing."""
+        `catch` carries the tag's payload there, `catch_all` nothing, and the `_ref` forms
+        the caught exception (a `(ref exn)`) after that."""
         blocktype, clauses = imm
         params, results = _block_type(self.ctx, blocktype)
         for kind, tag, label in clauses:
-            if kind != CATCH and kind != CATCH_ALL:
-                raise ValidationError("catch_ref and catch_all_ref need the exnref type, not supported yet")
-            carried = tuple(map(int, self.ctx.tag(tag).params)) if kind == CATCH else ()  # type: ignore[arg-type]
+            carried: tuple[ValueType, ...] = self.ctx.tag(tag).params if tag is not None else ()
+            if kind == CATCH_REF or kind == CATCH_ALL_REF:
+                carried += (_REF_EXN,)
             expected = self.label_types(label)
-            if tuple(expected) != carried:
+            if not self.ctx.rel.all_match(carried, expected):
                 raise ValidationError(
                     f"type mismatch: catch handler carries {_names(carried)} but its label expects {_names(expected)}"
                 )
@@ -375,7 +418,7 @@ class _BodyChecker:
         if frame[0] != TRY and frame[0] != CATCH_FRAME:
             raise ValidationError("catch without a matching try")
         self.pop_ctrl()
-        self.push_ctrl(CATCH_FRAME, tuple(map(int, self.ctx.tag(index).params)), frame[2])
+        self.push_ctrl(CATCH_FRAME, self.ctx.tag(index).params, frame[2])
 
     def catch_all(self, _: None) -> None:
         frame = self.ctrls[-1]
@@ -438,6 +481,26 @@ class _BodyChecker:
         self.pop_all(types)
         self.vals.extend(types)
 
+    def br_on_null(self, label: int) -> None:
+        t = self.pop_ref()
+        types = self.label_types(label)
+        self.pop_all(types)
+        self.vals.extend(types)
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+
+    def br_on_non_null(self, label: int) -> None:
+        types = self.label_types(label)
+        if not types or not types[-1].is_ref:
+            raise ValidationError(f"type mismatch: instruction requires type of last label result to be a reference but label has {_names(types)}")
+        t = self.pop_ref()
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+        self.pop_all(types)
+        self.vals.extend(types[:-1])
+
+    def ref_as_non_null(self, _: None) -> None:
+        t = self.pop_ref()
+        self.vals.append(UNKNOWN if t == UNKNOWN else ref_type(False, t.heap))  # type: ignore[union-attr]
+
     def br_table(self, imm: tuple[tuple[int, ...], int]) -> None:
         labels, default = imm
         self.pop(I32)
@@ -470,37 +533,38 @@ class _BodyChecker:
             raise _mismatch([t1, t1, I32], [t2, t1, I32])
         self.vals.append(t2 if t1 == UNKNOWN else t1)
 
-    def select_typed(self, types: tuple[ValType, ...]) -> None:
+    def select_typed(self, types: tuple[ValueType, ...]) -> None:
         if len(types) != 1:
             raise ValidationError("invalid result arity")
-        t = int(types[0])
+        t = types[0]
+        self.ctx.rel.check_valtype(t)
         self.pop(I32)
         self.pop(t)
         self.pop(t)
         self.vals.append(t)
 
-    def ref_null(self, reftype: ValType) -> None:
-        self.vals.append(int(reftype))
+    def ref_null(self, heap: HeapType | int) -> None:
+        if not isinstance(heap, HeapType):
+            self.ctx.type(heap)
+        self.vals.append(ref_type(True, heap))
 
     def ref_is_null(self, _: None) -> None:
-        t = self.pop()
-        if t not in _REF:
-            raise ValidationError(f"type mismatch: instruction requires reference type but stack has {_names([t])}")
+        self.pop_ref()
         self.vals.append(I32)
 
     def ref_func(self, index: int) -> None:
         self.ctx.func(index)
         if index not in self.ctx.refs:
             raise ValidationError(f"undeclared function reference {index}")
-        self.vals.append(FUNCREF)
+        self.vals.append(ref_type(False, self.ctx.func_type_indices[index]))
 
     def table_get(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
+        t = self.ctx.table(index).elem
         self.pop(I32)
         self.vals.append(t)
 
     def table_set(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
+        t = self.ctx.table(index).elem
         self.pop(t)
         self.pop(I32)
 
@@ -509,13 +573,13 @@ class _BodyChecker:
         self.vals.append(I32)
 
     def table_grow(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
+        t = self.ctx.table(index).elem
         self.pop(I32)
         self.pop(t)
         self.vals.append(I32)
 
     def table_fill(self, index: int) -> None:
-        t = int(self.ctx.table(index).elem)
+        t = self.ctx.table(index).elem
         self.pop(I32)
         self.pop(t)
         self.pop(I32)
@@ -524,7 +588,7 @@ class _BodyChecker:
         dst, src = imm
         t1 = self.ctx.table(dst).elem
         t2 = self.ctx.table(src).elem
-        if t1 != t2:
+        if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: source element type {t2.text} does not match destination element type {t1.text}"
             )
@@ -534,7 +598,7 @@ class _BodyChecker:
         elem_index, table_index = imm
         t1 = self.ctx.table(table_index).elem
         t2 = self.ctx.elem(elem_index)
-        if t1 != t2:
+        if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: element segment's type {t2.text} does not match table's element type {t1.text}"
             )
@@ -548,12 +612,14 @@ _RULES = {
     "call": "call", "call_indirect": "call_indirect", "drop": "drop", "select": "select",
     "return_call": "return_call", "return_call_indirect": "return_call_indirect",
     "throw": "throw", "try_table": "try_table", "try": "try_", "catch": "catch",
-    "catch_all": "catch_all", "delegate": "delegate", "rethrow": "rethrow",
+    "catch_all": "catch_all", "delegate": "delegate", "rethrow": "rethrow", "throw_ref": "throw_ref",
     "local.set": "local_set", "local.tee": "local_tee", "global.get": "global_get",
     "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
     "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",
     "table.copy": "table_copy", "table.init": "table_init", "ref.null": "ref_null",
-    "ref.is_null": "ref_is_null", "ref.func": "ref_func",
+    "ref.is_null": "ref_is_null", "ref.func": "ref_func", "call_ref": "call_ref",
+    "return_call_ref": "return_call_ref", "ref.as_non_null": "ref_as_non_null",
+    "br_on_null": "br_on_null", "br_on_non_null": "br_on_non_null",
 }  # fmt: skip
 # local.get has no method: the main loop handles it inline.
 _RULE_BY_OP: list = [

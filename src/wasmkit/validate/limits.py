@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..errors import ValidationError
 from ..syntax.module import Module
-from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType
+from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType, ValueType
 
 __all__ = [
     "MAX_TYPES",
@@ -76,7 +76,7 @@ def check_module_limits(module: Module) -> None:
             raise ValidationError("number of elements is out of bounds")
 
 
-def check_function_limits(func_type: FuncType, local_runs: Sequence[tuple[int, ValType]], body: bytes) -> None:
+def check_function_limits(func_type: FuncType, local_runs: Sequence[tuple[int, ValueType]], body: bytes) -> None:
     """One function's limits: its locals (parameters included) and the size of its body
     (its instructions; wasmtime counts the few bytes of local declarations too)."""
     if len(func_type.params) + sum(count for count, _ in local_runs) > MAX_FUNCTION_LOCALS:

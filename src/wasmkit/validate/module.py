@@ -5,6 +5,7 @@ order of the reference interpreter (so that a module with several faults reports
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..binary.code import iter_instructions
@@ -27,6 +28,7 @@ from .context import Context
 from .features import check_features
 from .function import check_const_expr, check_function
 from .limits import check_function_limits, check_module_limits
+from .subtyping import TypeRelation
 
 __all__ = ["validate", "ValidModule"]
 
@@ -46,6 +48,9 @@ class ValidModule:
     # global initialisers): with the start function, all that can be called from outside the
     # module's own code, through an export, a table or a reference.
     func_refs: frozenset[int]
+    # Each type's canonical key (`TypeRelation.key`): equal for equivalent types, whichever
+    # module defines them, so that run-time type checks compare these.
+    type_keys: tuple[Hashable, ...] = ()
     tag_types: tuple[FuncType, ...] = ()  # every tag's function type, imported ones first
 
     @property
@@ -63,6 +68,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
+    rel = TypeRelation(types)
+    rel.check_definitions()
     for imp in module.imports:
         if isinstance(imp.desc, int):
             _lookup_type(types, imp.desc)
@@ -90,9 +97,15 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
+        func_type_indices=module.func_type_indices(),
+        rel=rel,
         tags=tuple(_lookup_type(types, tag.type_index) for tag in module.tag_types()),
     )
     reads_own_globals = Feature.GC in features
+    for gt in all_globals:
+        rel.check_valtype(gt.valtype)
+    for tt in table_types:
+        rel.check_valtype(tt.elem)
     for glob in module.globals:
         check_const_expr(const_ctx, glob.init, glob.type.valtype, features)
         if reads_own_globals:
@@ -104,11 +117,12 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     for tag in module.tags:
         _check_tag_type(types, tag)
     for seg in module.elems:
+        rel.check_valtype(seg.type)
         for item in seg.init:
             check_const_expr(const_ctx, item, seg.type, features)
         if seg.mode is SegmentMode.ACTIVE:
             table = const_ctx.table(seg.table)
-            if table.elem != seg.type:
+            if not rel.matches(seg.type, table.elem):
                 raise ValidationError(
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
@@ -155,7 +169,9 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
-    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, tuple(const_ctx.tags))
+    return ValidModule(
+        module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys(), tuple(const_ctx.tags)
+    )
 
 
 def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:

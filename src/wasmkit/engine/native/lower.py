@@ -31,7 +31,7 @@ from llvmlite import ir
 from ...binary.code import Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
@@ -56,7 +56,7 @@ PTR = ir.PointerType()
 VOID = ir.VoidType()
 
 # References are i64 handles (see `layout`).
-_IR_TYPES = {
+_IR_TYPES: dict[ValueType, ir.Type] = {
     ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
     ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
 }  # fmt: skip
@@ -67,14 +67,14 @@ class NativeCompileError(WasmError):
     instruction or type."""
 
 
-def ir_type(vt: ValType) -> ir.Type:
+def ir_type(vt: ValueType) -> ir.Type:
     found = _IR_TYPES.get(vt)
     if found is None:
         raise NativeCompileError(f"the native engine does not support values of type {vt.text} yet")
     return found
 
 
-def return_type(results: tuple[ValType, ...]) -> ir.Type:
+def return_type(results: tuple[ValueType, ...]) -> ir.Type:
     if not results:
         return VOID
     if len(results) == 1:
@@ -732,6 +732,12 @@ class _Lowering:
         reference = self.stack.pop()
         self.stack.append(self.bool32(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0))))
 
+    def c_ref_eq(self, imm: object = None) -> None:
+        """Two references are equal when their handles are (one per referenced object)."""
+        second = self.stack.pop()
+        first = self.stack.pop()
+        self.stack.append(self.bool32(self.builder.icmp_unsigned("==", first, second)))
+
     def c_ref_func(self, index: int) -> None:
         self.stack.extend(self.helper(Helper.REF_FUNC, [ir.Constant(I32, index)], results=1))
 
@@ -864,6 +870,7 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "table.grow": _Lowering.c_table_grow,
     "table.fill": _Lowering.c_table_fill,
     "ref.null": _Lowering.c_ref_null,
+    "ref.eq": _Lowering.c_ref_eq,
     "ref.is_null": _Lowering.c_ref_is_null,
     "ref.func": _Lowering.c_ref_func,
 }

@@ -23,7 +23,7 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import type_id
 from ...runtime.values import from_bits, to_bits
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
@@ -92,11 +92,12 @@ class NativeCompiledModule:
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per defined function, how it is called (its parameter
         # and result types, its cells) and what a table mirror holds for it (address, type id).
-        self.type_ids = [type_id(ft) for ft in valid.module.types]
+        self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        type_indices = valid.module.func_type_indices()
         self.direct = {
-            first + i: (int(address), type_id(valid.func_types[first + i])) for i, address in enumerate(addresses)
+            first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
         }
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
@@ -187,7 +188,7 @@ class _Binding:
 
     # -- values in cells --
 
-    def put(self, words: Any, i: int, vt: ValType, value: object) -> None:
+    def put(self, words: Any, i: int, vt: ValueType, value: object) -> None:
         """Put an internal value in cell `i` as native code holds it: its bits, or a
         reference's handle."""
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
@@ -198,7 +199,7 @@ class _Binding:
         else:
             words[CELL_WORDS * i] = to_bits(vt, value)
 
-    def get(self, words: Any, i: int, vt: ValType) -> object:
+    def get(self, words: Any, i: int, vt: ValueType) -> object:
         """The internal value in cell `i`."""
         bits = words[CELL_WORDS * i]
         if vt is ValType.I32 or vt is ValType.F32:
@@ -406,7 +407,7 @@ def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, star
         alive._mirror(i, start, stop)
 
 
-def _signature(func_type: FuncType) -> tuple[tuple[ValType, ...], tuple[ValType, ...], int]:
+def _signature(func_type: FuncType) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]:
     """How a function of this type is called from Python: its parameter and result types and
     the cells its arguments and results pass through."""
     return func_type.params, func_type.results, _cell_count(func_type)

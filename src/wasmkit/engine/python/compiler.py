@@ -33,12 +33,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...binary.code import CATCH_ALL, block_type, iter_instructions
+from ...binary.code import CATCH_ALL, CATCH_ALL_REF, CATCH_REF, block_type, iter_instructions
 from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import ALL, Feature, Imm, Op
 from ...syntax.module import Func
-from ...syntax.types import FuncType, ValType
+from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from . import simd
@@ -158,7 +158,7 @@ class _FunctionCompiler:
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
         self.nonlocals: set[str] = set()  # the slots and locals they share with the function
         self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
-        self.local_types: list[ValType] = list(func_type.params) + func.local_types()
+        self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
         self.tail_calls = False  # whether the body has a return_call*: then it is `t<i>` (see `tail`)
@@ -413,7 +413,7 @@ class _FunctionCompiler:
             inner = f"({texts[0]} {operator} {texts[1]})"
         self.push(f"({inner} & {mask})", flags, depth, inner)
 
-    def call_expr(self, text: str, results: Sequence[ValType]) -> None:
+    def call_expr(self, text: str, results: Sequence[ValueType]) -> None:
         """Emit a call (or anything with effects) whose results land in slots."""
         count = len(results)
         base = len(self.stack)
@@ -602,6 +602,12 @@ class _FunctionCompiler:
     def ref_func(self, op: Op, index: int) -> None:
         self.push(f"F{index}", SIMPLE)
 
+    def ref_eq(self, op: Op, imm: object) -> None:
+        second = self.pop()
+        first = self.pop()
+        flags = (first.flags | second.flags) & (IMPURE | STATE)
+        self.push(f"({first.text} is {second.text})", flags, max(first.depth, second.depth) + 1)
+
     # -- calls --
 
     def call(self, op: Op, index: int) -> None:
@@ -635,6 +641,13 @@ class _FunctionCompiler:
         operands = self.args(len(callee.params))
         self.tail_call(f"tail_callee(call_indirect(T{table}, {element.text}, TY{type_index}))", operands)
 
+    def return_call_ref(self, op: Op, type_index: int) -> None:
+        callee = self.valid.module.types[type_index]
+        self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
+        reference = self.pop()
+        operands = self.args(len(callee.params))
+        self.tail_call(f"tail_callee(ref_callee({reference.text}))", operands)
+
     def tail_call(self, target: str, operands: Sequence[_Entry]) -> None:
         """End the function with a tail call of `target` (an expression of the callable): the
         body returns the request, its trampoline makes the call (see `tail`). From an outlined
@@ -643,6 +656,39 @@ class _FunctionCompiler:
         args = "".join(f"{e.text}, " for e in operands)
         self.emit(f"return TailCall({target}, ({args}))")
         self.frame.unreachable = True
+
+    def call_ref(self, op: Op, type_index: int) -> None:
+        callee = self.valid.module.types[type_index]
+        self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
+        reference = self.pop()
+        operands = self.args(len(callee.params))
+        args = ", ".join(e.text for e in operands)
+        self.call_expr(f"ref_callee({reference.text}).fn({args})", callee.results)
+
+    # -- typed references --
+
+    def ref_as_non_null(self, op: Op, imm: object) -> None:
+        reference = self.pop()
+        self.push(f"ref_as_non_null({reference.text})", IMPURE | (reference.flags & STATE), reference.depth + 1)
+
+    def ref_in_slot(self) -> _Entry:
+        """The reference on top, evaluated into its slot (a branch on it tests it, and may
+        leave it on the stack)."""
+        self.materialise(len(self.stack) - 1)
+        return self.stack[-1]
+
+    def br_on_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.pop()
+        self.stack.append(_Entry(f"{reference.text} is None", SIMPLE))
+        self.br_if(op, depth)
+        self.stack.append(reference)
+
+    def br_on_non_null(self, op: Op, depth: int) -> None:
+        reference = self.ref_in_slot()
+        self.stack.append(_Entry(f"{reference.text} is not None", SIMPLE))
+        self.br_if(op, depth)
+        self.pop()
 
     # -- control --
 
@@ -769,8 +815,9 @@ class _FunctionCompiler:
             self.lines.append((at + 2, "raise"))
 
     def handlers(self, frame: _Frame) -> None:
-        """A try_table's catch clauses, after its code: each a branch, with the payload, to a
-        label outside it (counted from there: the try_table's own frame is off the stack)."""
+        """A try_table's catch clauses, after its code: each a branch, with the payload (and
+        for the `_ref` kinds the exception itself, the exnref), to a label outside it (counted
+        from there: the try_table's own frame is off the stack)."""
         base = frame.try_indent
         self.except_line(base, "_e")
         enclosing = self.frame
@@ -781,21 +828,24 @@ class _FunctionCompiler:
         guard = False
         first = True
         for kind, tag, label in frame.clauses:
-            conditional = not (kind == CATCH_ALL and first)
+            catches_all = kind >= CATCH_ALL
+            conditional = not (catches_all and first)
             if conditional:
-                test = "else:" if kind == CATCH_ALL else f"{'if' if first else 'elif'} _e.tag is TG{tag}:"
+                test = "else:" if catches_all else f"{'if' if first else 'elif'} _e.tag is TG{tag}:"
                 self.lines.append((base + 1, test))
             enclosing.indent = base + 1 + conditional
-            carried = len(self.valid.tag_types[tag].params) if kind != CATCH_ALL else 0
-            for i in range(carried):
-                self.stack.append(_Entry(f"_e.internal[{i}]", SIMPLE))
+            payload = 0 if tag is None else len(self.valid.tag_types[tag].params)
+            self.stack.extend(_Entry(f"_e.internal[{i}]", SIMPLE) for i in range(payload))
+            if kind == CATCH_REF or kind == CATCH_ALL_REF:
+                self.stack.append(_Entry("_e", SIMPLE))
+            carried = len(self.stack) - frame.height
             self.branch_values(label)
             guard = guard or enclosing.pending_guard
             enclosing.pending_guard = False
             del self.stack[len(self.stack) - carried :]
             self.truncated()
             first = False
-            if kind == CATCH_ALL:
+            if catches_all:
                 break
         else:
             self.lines.append((base + 1, "raise") if first else (base + 1, "else:"))
@@ -870,7 +920,13 @@ class _FunctionCompiler:
 
     def rethrow(self, op: Op, label: int) -> None:
         self.flush(IMPURE | STATE)
-        self.emit(f"raise _e{self.frames[-1 - label].depth}")
+        # Without the traceback it gathered so far (a rethrow in a loop would grow it).
+        self.emit(f"raise _e{self.frames[-1 - label].depth}.with_traceback(None)")
+        self.frame.unreachable = True
+
+    def throw_ref(self, op: Op, imm: object) -> None:
+        self.flush(IMPURE | STATE)
+        self.emit(f"raise throw_ref({self.pop().text})")
         self.frame.unreachable = True
 
     def if_(self, op: Op, blocktype: int) -> None:
@@ -1215,7 +1271,7 @@ def _membership(name: str, positions: list[int]) -> str:
     return f"{name} in {{{', '.join(map(str, positions))}}}"
 
 
-def _zero(vt: ValType) -> str:
+def _zero(vt: ValueType) -> str:
     if vt in (ValType.F32, ValType.F64):
         return "0.0"
     if vt.is_ref:
@@ -1239,7 +1295,7 @@ def _loaded(op: Op, access: str) -> str:
 
 
 _I32 = (ValType.I32,)
-_BULK: dict[str, tuple[str, tuple[ValType, ...]]] = {
+_BULK: dict[str, tuple[str, tuple[ValueType, ...]]] = {
     "memory.fill": ("memory_fill", ()),
     "memory.copy": ("memory_copy", ()),
     "memory.init": ("memory_init", ()),
@@ -1315,6 +1371,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "call_indirect": _FunctionCompiler.call_indirect,
     "return_call": _FunctionCompiler.return_call,
     "return_call_indirect": _FunctionCompiler.return_call_indirect,
+    "return_call_ref": _FunctionCompiler.return_call_ref,
     "throw": _FunctionCompiler.throw,
     "try_table": _FunctionCompiler.try_table,
     "try": _FunctionCompiler.try_,
@@ -1322,6 +1379,12 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "catch_all": _FunctionCompiler.catch,
     "delegate": _FunctionCompiler.delegate,
     "rethrow": _FunctionCompiler.rethrow,
+    "throw_ref": _FunctionCompiler.throw_ref,
+    "call_ref": _FunctionCompiler.call_ref,
+    "ref.as_non_null": _FunctionCompiler.ref_as_non_null,
+    "br_on_null": _FunctionCompiler.br_on_null,
+    "br_on_non_null": _FunctionCompiler.br_on_non_null,
+    "ref.eq": _FunctionCompiler.ref_eq,
     "drop": _FunctionCompiler.drop,
     "select": _FunctionCompiler.select,
     **{f"{t}.{name}": _FunctionCompiler.first_nan_wins for t in ("f32", "f64") for name in ("add", "mul")},

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from ...binary import write_module
 from ...bits import MASK32
 from ...errors import Trap, TrapKind
-from ...runtime import bulk
+from ...runtime import bulk, refs
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
-from ...runtime.tag import WasmException
+from ...runtime.tag import WasmException, throw_ref
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
@@ -72,6 +72,9 @@ def _base_namespace() -> dict[str, object]:
     names["tail_callee"] = tail_callee
     names["WasmException"] = WasmException
     names["THROWN"] = WasmException.thrown
+    names["throw_ref"] = throw_ref
+    names["ref_callee"] = refs.ref_callee
+    names["ref_as_non_null"] = refs.ref_as_non_null
     names["table_get"] = bulk.table_get
     names["table_set"] = bulk.table_set
     names["table_grow"] = bulk.table_grow
@@ -102,7 +105,7 @@ class PythonCompiledModule:
         # The namespace names of each function (its Func, its callable) and of each type's id:
         # the same for every instance, so made once.
         self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
-        self._type_ids = {f"TY{i}": type_id(func_type) for i, func_type in enumerate(module.types)}
+        self._type_ids = {f"TY{i}": type_id(key) for i, key in enumerate(valid.type_keys)}
         self._names_registered = False
 
     def code(self, index: int) -> CodeType:
