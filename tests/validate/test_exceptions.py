@@ -93,6 +93,14 @@ def test_webassembly_2_0_refuses_them() -> None:
     assert read_module(tag_import).imports[0].desc == wasmkit.syntax.types.TagType(0)
     with pytest.raises(DecodeError, match="malformed import kind"):
         read_module(tag_import, WASM_2_0)
+    throws = write_module(parse_module("(module (tag) (func (throw 0)))"))
+    with pytest.raises(DecodeError, match="malformed section id"):
+        read_module(throws, WASM_2_0)
+    body = bytes.fromhex("00 08 00 0b")  # throw 0, in a module without a tag section
+    code = bytes((1, len(body))) + body
+    binary = b"\0asm\1\0\0\0" + bytes.fromhex("01 04 01 60 00 00 03 02 01 00") + bytes((10, len(code))) + code
+    with pytest.raises(DecodeError, match="illegal opcode 08"):
+        read_module(binary, WASM_2_0)
 
 
 @pytest.mark.parametrize(

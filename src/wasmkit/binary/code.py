@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecodeError
-from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Imm, Op
+from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Feature, Imm, Op
 from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .leb128 import (
     UNEXPECTED_END,
@@ -377,13 +377,14 @@ def iter_instructions(code: bytes, start: int = 0, end: int | None = None) -> It
         pos = after
 
 
-def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
+def scan_expression(data: bytes, pos: int, refused: frozenset[Feature] = frozenset()) -> tuple[int, bool]:
     """Check the well-formedness of the expression at `pos` and find its end.
 
     Returns the position just after the `end` that closes the expression, and whether it uses a
     data segment index (`memory.init`, `data.drop`), which requires a data count section.
     Nesting is tracked with a counter and a bit per level (is it an `if`), so that ten thousand
-    nested blocks cost no recursion.
+    nested blocks cost no recursion. An instruction of a feature in `refused` is an illegal
+    opcode, as it was before that feature (2.0's binary.wast tests this).
     """
     depth = 0
     if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
@@ -402,6 +403,8 @@ def scan_expression(data: bytes, pos: int) -> tuple[int, bool]:
             op, after = read_opcode(data, pos)
             if op.imm is Imm.DATA or op.imm is Imm.MEMORY_INIT:
                 uses_data = True
+        if refused and op.feature in refused:
+            raise DecodeError(f"illegal opcode {op.encoding.hex(' ')}", pos)
         reader = readers[op.index]
         if reader is not None:
             _, after = reader(data, after)

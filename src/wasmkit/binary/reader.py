@@ -89,8 +89,9 @@ class SectionSpan:
 
 def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
-    Without Feature.EXCEPTIONS in `features`, a tag section or a tag import or export is
-    malformed, as before exception handling (2.0's binary.wast tests that)."""
+    The encodings of features left out of `features` are malformed, as before those features
+    (2.0's binary.wast tests that): their instructions are illegal opcodes and, without
+    Feature.EXCEPTIONS, a tag section or a tag import or export is malformed."""
     return read_module_layout(data, features)[0]
 
 
@@ -101,7 +102,7 @@ def read_module_layout(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data), Feature.EXCEPTIONS in features)
+    reader = _Reader(bytes(data), features)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -160,8 +161,10 @@ def _explained(err: DecodeError, data: bytes) -> DecodeError:
 
 
 class _Reader:
-    def __init__(self, data: bytes, tags: bool = True) -> None:
+    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
         self.data = data
+        self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
+        tags = Feature.EXCEPTIONS in features
         self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
         self.last_section = SectionId.TAG if tags else SectionId.DATA_COUNT  # the last section id known
         self.pos = 0
@@ -240,7 +243,7 @@ class _Reader:
 
     def const_expr(self) -> bytes:
         start = self.pos
-        self.pos, _ = scan_expression(self.data, self.pos)
+        self.pos, _ = scan_expression(self.data, self.pos, self.refused)
         return self.data[start : self.pos]
 
     # -- module structure --
@@ -401,7 +404,7 @@ class _Reader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start)
+        body_end, uses_data = scan_expression(self.data, body_start, self.refused)
         self.uses_data_index |= uses_data
         if body_end != end:
             raise self.fail("section size mismatch", start)
