@@ -91,9 +91,9 @@ _CONTROL = ("block", "loop", "if", "else", "end", "try_table", "try", "catch", "
 
 def _sample(op: Op) -> object:
     if op.imm is Imm.MEMARG:
-        return (max(op.align_log2 - 1, 0), 16)
+        return (max(op.align_log2 - 1, 0), 16, 0)
     if op.imm is Imm.MEMLANE:
-        return (op.align_log2, 8, 1)
+        return (op.align_log2, 8, 1, 0)
     return _SAMPLE_IMMEDIATES.get(op.imm)
 
 

@@ -65,7 +65,7 @@ class Imm(enum.Enum):
     LOCAL = "local"
     GLOBAL = "global"
     TABLE = "table"
-    MEMARG = "memarg"  # alignment exponent, offset
+    MEMARG = "memarg"  # alignment exponent, offset, memory index (multi-memory)
     MEMORY = "memory"  # a memory index; a reserved zero byte in 2.0
     I32 = "i32"
     I64 = "i64"
@@ -81,8 +81,8 @@ class Imm(enum.Enum):
     DATA = "data"
     TABLE_INIT = "table_init"  # element segment index, table index
     TABLE_COPY = "table_copy"  # destination table, source table
-    MEMORY_INIT = "memory_init"  # data segment index, memory index (zero byte)
-    MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes)
+    MEMORY_INIT = "memory_init"  # data segment index, memory index (a zero byte in 2.0)
+    MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes in 2.0)
     TAG = "tag"  # a tag index
     TRY_TABLE = "try_table"  # block type, then vec(catch clause): see binary.code
 
@@ -111,6 +111,10 @@ class Feature(enum.Enum):
     # WebAssembly 3.0: tags, throwing and catching exceptions, the exnref type; and the legacy
     # encoding (try, catch, catch_all, delegate, rethrow) that toolchains still emit.
     EXCEPTIONS = "exceptions"
+    # WebAssembly 3.0: more than one memory, and memory indices in the memory instructions.
+    MULTI_MEMORY = "multi-memory"
+    # WebAssembly 3.0: memories and tables with 64-bit addresses (memory64 and table64).
+    MEMORY64 = "memory64"
 
 
 # What WebAssembly 2.0 has, for users (and the 2.0 testsuite) that want nothing newer.

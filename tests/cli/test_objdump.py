@@ -90,6 +90,18 @@ def test_passive_segments_are_numbered_from_zero(tmp_path: Path, capsys: pytest.
     assert " - segment[1] passive size=1\n  - 0000000: 62 " in out
 
 
+def test_64_bit_memories_and_tables_and_memory_indices_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "m64.wat"
+    source.write_text(
+        '(module (memory 1) (memory i64 2 3) (table i64 1 funcref)'
+        ' (func (drop (i32.load 1 offset=8 (i64.const 0))) (drop (memory.size 1))))'
+    )
+    out = _ours(capsys, "-x", "-d", str(source))
+    assert " - memory[1] pages: initial=2 max=3 i64\n" in out and " - memory[0] pages: initial=1\n" in out
+    assert " - table[0] type=funcref initial=1 i64\n" in out
+    assert "| i32.load 1 offset=8\n" in out and "| memory.size 1\n" in out
+
+
 def test_disassembly_has_wabts_offsets_and_bytes(rich_wasm: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for path in (rich_wasm, PROJECT_ROOT / "examples" / "hello.wasm"):
         ours = _ours(capsys, "-d", str(path)).splitlines()

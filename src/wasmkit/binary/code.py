@@ -9,8 +9,9 @@ BLOCK          the s33 block type: -64 empty, -1..-23 a one-byte value type (see
                `block_type`), >= 0 a type index; or the RefType of the block's result
 LABELS         `(labels, default)`
 CALL_INDIRECT  `(type_index, table_index)`
-MEMARG         `(align_log2, offset)`
-MEMLANE        `(align_log2, offset, lane)`
+MEMARG         `(align_log2, offset, memory)`
+MEMLANE        `(align_log2, offset, lane, memory)`
+MEMORY         the memory index
 I32, I64       the signed integer
 F32, F64       the IEEE bit pattern as an unsigned int (NaN payloads survive)
 V128           the 128-bit little-endian value as an unsigned int
@@ -23,6 +24,11 @@ two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst,
                MEMORY_INIT: data, memory)
 others         the index
 =============  ==========================================================================
+
+The memory indices and offsets are read as WebAssembly 3.0 has them (multi-memory: a memory index
+where 2.0 has a zero byte, and after the alignment when its bit 6 is set; memory64: 64-bit
+offsets). `imm_readers(features)` gives 2.0's stricter readers to a decoder told to refuse those
+proposals, so that their encodings are malformed there, as the 2.0 testsuite expects.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecodeError
-from ..opcodes import ALL, PREFIXED, SINGLE_BYTE, Feature, Imm, Op
+from ..opcodes import ALL, ALL_FEATURES, PREFIXED, SINGLE_BYTE, Feature, Imm, Op
 from ..syntax.types import FuncType, HeapType, RefType, ValType, ValueType, ref_type
 from .leb128 import (
     UNEXPECTED_END,
@@ -40,6 +46,7 @@ from .leb128 import (
     read_s33,
     read_s64,
     read_u32,
+    read_u64,
     write_signed,
     write_unsigned,
 )
@@ -48,6 +55,8 @@ __all__ = [
     "Instr",
     "read_opcode",
     "read_immediate",
+    "imm_readers",
+    "IMM_READER_BY_OP",
     "read_valtype",
     "read_reftype",
     "read_heaptype",
@@ -257,18 +266,39 @@ def _read_zero(data: bytes, pos: int) -> tuple[int, int]:
     return 0, pos + 1
 
 
-def _read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
-    align, end = read_u32(data, pos)
-    if align >= 32:
-        raise DecodeError("malformed memop flags", end - 1)
-    offset, end = read_u32(data, end)
-    return (align, offset), end
+_MEMARG_HAS_MEMORY = 0x40  # bit 6 of a memarg's alignment field: a memory index follows
 
 
-def _read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
-    (align, offset), pos = _read_memarg(data, pos)
-    lane, pos = _read_byte(data, pos)
-    return (align, offset, lane), pos
+def _memarg_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int], int]]:
+    """The reader of a memarg: with multi-memory, flags below 0x80 whose bit 6 says a memory
+    index follows (2.0: an alignment below 32); with memory64, a 64-bit offset (2.0: 32-bit)."""
+    read_offset = read_u64 if memory64 else read_u32
+
+    def read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
+        flags, end = read_u32(data, pos)
+        memory = 0
+        if not multi_memory:
+            if flags >= 32:
+                raise DecodeError("malformed memop flags", end - 1)
+        elif flags >= 0x80:
+            raise DecodeError("malformed memop flags", pos)
+        elif flags & _MEMARG_HAS_MEMORY:
+            memory, end = read_u32(data, end)
+        offset, end = read_offset(data, end)
+        return (flags & 0x3F, offset, memory), end
+
+    return read_memarg
+
+
+def _memlane_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int], tuple[tuple[int, int, int, int], int]]:
+    read_memarg = _memarg_reader(multi_memory, memory64)
+
+    def read_memlane(data: bytes, pos: int) -> tuple[tuple[int, int, int, int], int]:
+        (align, offset, memory), pos = read_memarg(data, pos)
+        lane, pos = _read_byte(data, pos)
+        return (align, offset, lane, memory), pos
+
+    return read_memlane
 
 
 def _read_byte(data: bytes, pos: int) -> tuple[int, int]:
@@ -305,13 +335,13 @@ def _read_valtypes(data: bytes, pos: int) -> tuple[tuple[ValueType, ...], int]:
     return tuple(types), pos
 
 
-def _read_memory_init(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+def _read_memory_init_2_0(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     segment, pos = read_u32(data, pos)
     memory, pos = _read_zero(data, pos)
     return (segment, memory), pos
 
 
-def _read_memory_copy(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
+def _read_memory_copy_2_0(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     dst, pos = _read_zero(data, pos)
     src, pos = _read_zero(data, pos)
     return (dst, src), pos
@@ -327,15 +357,15 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.LOCAL: read_u32,
     Imm.GLOBAL: read_u32,
     Imm.TABLE: read_u32,
-    Imm.MEMARG: _read_memarg,
-    Imm.MEMORY: _read_zero,
+    Imm.MEMARG: _memarg_reader(True, True),
+    Imm.MEMORY: read_u32,
     Imm.I32: read_s32,
     Imm.I64: read_s64,
     Imm.F32: _read_fixed(4),
     Imm.F64: _read_fixed(8),
     Imm.V128: _read_fixed(16),
     Imm.LANE: _read_byte,
-    Imm.MEMLANE: _read_memlane,
+    Imm.MEMLANE: _memlane_reader(True, True),
     Imm.SHUFFLE: _read_shuffle,
     Imm.SELECT_T: _read_valtypes,
     Imm.HEAPTYPE: read_heaptype,
@@ -343,8 +373,8 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.DATA: read_u32,
     Imm.TABLE_INIT: _read_pair,
     Imm.TABLE_COPY: _read_pair,
-    Imm.MEMORY_INIT: _read_memory_init,
-    Imm.MEMORY_COPY: _read_memory_copy,
+    Imm.MEMORY_INIT: _read_pair,
+    Imm.MEMORY_COPY: _read_pair,
     Imm.TAG: read_u32,
     Imm.TRY_TABLE: _read_try_table,
 }
@@ -353,6 +383,27 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
 IMM_READER_BY_OP: list[Callable[[bytes, int], tuple[Any, int]] | None] = [
     _IMM_READERS.get(op.imm) for op in ALL
 ]
+
+
+def _readers_for(multi_memory: bool, memory64: bool) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
+    if multi_memory and memory64:
+        return IMM_READER_BY_OP
+    readers = {**_IMM_READERS, Imm.MEMARG: _memarg_reader(multi_memory, memory64)}
+    readers[Imm.MEMLANE] = _memlane_reader(multi_memory, memory64)
+    if not multi_memory:
+        readers.update({Imm.MEMORY: _read_zero, Imm.MEMORY_INIT: _read_memory_init_2_0, Imm.MEMORY_COPY: _read_memory_copy_2_0})
+    return [readers.get(op.imm) for op in ALL]
+
+
+# By (multi-memory, memory64): the readers of a decoder allowed them or not.
+_IMM_READERS_BY_FEATURES = {(mm, m64): _readers_for(mm, m64) for mm in (False, True) for m64 in (False, True)}
+
+
+def imm_readers(features: frozenset[Feature] = ALL_FEATURES) -> list[Callable[[bytes, int], tuple[Any, int]] | None]:
+    """The immediate readers, by `Op.index`, of a decoder allowed `features`: without
+    multi-memory, zero bytes for memory indices (as 2.0 has them); without memory64, 32-bit
+    offsets."""
+    return _IMM_READERS_BY_FEATURES[Feature.MULTI_MEMORY in features, Feature.MEMORY64 in features]
 
 
 def read_immediate(op: Op, data: bytes, pos: int) -> tuple[Any, int]:
@@ -377,8 +428,14 @@ def iter_instructions(code: bytes, start: int = 0, end: int | None = None) -> It
         pos = after
 
 
-def scan_expression(data: bytes, pos: int, refused: frozenset[Feature] = frozenset()) -> tuple[int, bool]:
-    """Check the well-formedness of the expression at `pos` and find its end.
+def scan_expression(
+    data: bytes,
+    pos: int,
+    readers: list[Callable[[bytes, int], tuple[Any, int]] | None] = IMM_READER_BY_OP,
+    refused: frozenset[Feature] = frozenset(),
+) -> tuple[int, bool]:
+    """Check the well-formedness of the expression at `pos` and find its end (with the
+    immediate `readers` of `imm_readers`).
 
     Returns the position just after the `end` that closes the expression, and whether it uses a
     data segment index (`memory.init`, `data.drop`), which requires a data count section.
@@ -390,7 +447,6 @@ def scan_expression(data: bytes, pos: int, refused: frozenset[Feature] = frozens
     if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
     try_levels = 0  # bit i set: level i is a legacy `try` (so `catch`, `delegate` are allowed)
     uses_data = False
-    readers = IMM_READER_BY_OP
     length = len(data)
     while True:
         if pos >= length:
@@ -452,9 +508,9 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
     if kind is Imm.I32 or kind is Imm.I64:
         return write_signed(imm)
     if kind is Imm.MEMARG:
-        return write_unsigned(imm[0]) + write_unsigned(imm[1])
+        return _encode_memarg(imm[0], imm[1], imm[2])
     if kind is Imm.MEMLANE:
-        return write_unsigned(imm[0]) + write_unsigned(imm[1]) + bytes((imm[2],))
+        return _encode_memarg(imm[0], imm[1], imm[3]) + bytes((imm[2],))
     if kind is Imm.MEMORY:
         return write_unsigned(imm)
     if kind is Imm.F32:
@@ -483,6 +539,14 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return encode_blocktype(blocktype) + write_unsigned(len(encoded)) + b"".join(encoded)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
     return write_unsigned(imm[0]) + write_unsigned(imm[1])
+
+
+def _encode_memarg(align: int, offset: int, memory: int) -> bytes:
+    """A memarg: memory 0 is left implicit, as 2.0 has it; another follows the alignment,
+    whose bit 6 then says so."""
+    if not memory:
+        return write_unsigned(align) + write_unsigned(offset)
+    return write_unsigned(align | _MEMARG_HAS_MEMORY) + write_unsigned(memory) + write_unsigned(offset)
 
 
 def encode_instruction(op: Op, imm: Any = None) -> bytes:

@@ -10,6 +10,7 @@ at the end of the bytes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import DecodeError
@@ -26,20 +27,9 @@ from ..syntax.module import (
     Module,
     SegmentMode,
 )
-from ..syntax.types import (
-    REF_FUNC,
-    ExternKind,
-    FuncType,
-    GlobalType,
-    Limits,
-    MemoryType,
-    TableType,
-    TagType,
-    ValType,
-    ValueType,
-)
-from .code import OP_END, read_reftype, read_valtype, scan_expression
-from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_unsigned, write_unsigned
+from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
+from .code import OP_END, imm_readers, read_reftype, read_valtype, scan_expression
+from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_u64, read_unsigned, write_unsigned
 
 __all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
 
@@ -71,6 +61,11 @@ class SectionId:
     TAG = 13  # exception handling
 
 
+# The forms of the type section (GC): a recursion group, and a definition with supertypes
+# (open to subtypes, or final); and the packed storage types.
+_REC, _SUB, _SUB_FINAL = 0x4E, 0x50, 0x4F
+_PACKED = frozenset(PackedType)
+
 # Where each known section must come, in order (the tag section between memories and globals,
 # the data count section before the code).
 _SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
@@ -90,8 +85,9 @@ class SectionSpan:
 def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
     The encodings of features left out of `features` are malformed, as before those features
-    (2.0's binary.wast tests that): their instructions are illegal opcodes and, without
-    Feature.EXCEPTIONS, a tag section or a tag import or export is malformed."""
+    (2.0's binary.wast tests that): their instructions are illegal opcodes; without
+    multi-memory and memory64, memory indices, 64-bit limits and offsets are malformed; and
+    without exceptions, a tag section or a tag import or export."""
     return read_module_layout(data, features)[0]
 
 
@@ -106,7 +102,7 @@ def read_module_layout(
     try:
         module = reader.module()
     except DecodeError as err:
-        raise _explained(err, reader.data) from None
+        raise _explained(err, reader.data, reader.wasm_3_0) from None
     return module, reader.spans
 
 
@@ -114,13 +110,6 @@ def read_module_layout(
 # 3.0): the error keeps the reference interpreter's words (the spec tests match them as a
 # prefix) and adds what the byte means there. Keyed by the error's words, then the byte.
 _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
-    "malformed function type": {
-        0x4E: ("rec", "GC"),
-        0x4F: ("sub final", "GC"),
-        0x50: ("sub", "GC"),
-        0x5E: ("array", "GC"),
-        0x5F: ("struct", "GC"),
-    },
     "illegal opcode": {
         0xFB: ("a struct, array or i31 instruction", "GC"),
         0xFE: ("an atomic instruction", "threads"),
@@ -129,26 +118,32 @@ _PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
+_NOT_ENABLED = "not enabled"
+_LIMITS_FLAGS = 0x05  # WebAssembly 3.0's limits flags: a maximum (0x01), 64-bit addresses (0x04)
+_LIMITS_64 = 0x04
+
+
 def _limits_note(err: DecodeError, flags: int) -> DecodeError:
-    """A limits flags byte beyond 2.0's: shared (threads) or 64-bit indices (memory64)."""
-    if flags in (2, 3):
+    """A limits flags byte beyond what the reader allows: shared (threads) or 64-bit indices
+    (memory64, when not enabled)."""
+    if flags in (2, 3, 6, 7):
         return _with_note(err, "shared memory", "threads")
     if flags in range(4, 8):
-        return _with_note(err, "64-bit limits", "memory64")
+        return _with_note(err, "64-bit limits", "memory64", _NOT_ENABLED)
     return err
 
 
-def _with_note(err: DecodeError, what: str, proposal: str) -> DecodeError:
-    return DecodeError(f"{err.message}: {what} ({proposal} proposal, not supported yet)", err.offset)
+def _with_note(err: DecodeError, what: str, proposal: str, why: str = "not supported yet") -> DecodeError:
+    return DecodeError(f"{err.message}: {what} ({proposal} proposal, {why})", err.offset)
 
 
-def _explained(err: DecodeError, data: bytes) -> DecodeError:
+def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeError:
     """`err`, naming the proposal its byte belongs to when it belongs to one."""
     message, at = err.message, err.offset
     if message == "unknown binary version" and data[6:8] == _COMPONENT_LAYER:
         return DecodeError(f"{message}: this is a WebAssembly component (component model), not a core module", at)
-    if message == "zero byte expected":
-        return _with_note(err, "a memory index", "multi-memory")
+    if message == "zero byte expected" and not wasm_3_0:
+        return _with_note(err, "a memory index", "multi-memory", _NOT_ENABLED)
     if at >= len(data):
         return err
     if message.startswith("illegal opcode"):
@@ -168,7 +163,12 @@ class _Reader:
         self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
         self.last_section = SectionId.TAG if tags else SectionId.DATA_COUNT  # the last section id known
         self.pos = 0
+        # The immediate readers (2.0's or 3.0's: see `code.imm_readers`), and whether limits are
+        # read as 3.0 has them (flags byte, 64-bit sizes).
+        self.readers = imm_readers(features)
+        self.wasm_3_0 = Feature.MEMORY64 in features
         self.uses_data_index = False
+        self.rec_groups: list[tuple[int, int]] = []
         self.spans: list[SectionSpan] = []
 
     # -- primitives --
@@ -220,15 +220,29 @@ class _Reader:
         vt, self.pos = read_reftype(self.data, self.pos)
         return vt
 
-    def limits(self) -> Limits:
+    def limits(self) -> tuple[Limits, ValType]:
+        """Limits, and the address type their flags give (I64 for a 64-bit memory or table)."""
         flag_at = self.pos
+        if self.wasm_3_0:
+            flags = self.byte()
+            if flags & ~_LIMITS_FLAGS:
+                raise _limits_note(self.fail("malformed limits flags", flag_at), flags)
+            minimum, self.pos = read_u64(self.data, self.pos)
+            maximum = None
+            if flags & 1:
+                maximum, self.pos = read_u64(self.data, self.pos)
+            return Limits(minimum, maximum), ValType.I64 if flags & _LIMITS_64 else ValType.I32
         try:
             flag, self.pos = read_unsigned(self.data, self.pos, 1)
         except DecodeError as err:
             raise _limits_note(err, self.data[flag_at] if flag_at < len(self.data) else 0) from None
         minimum = self.u32()
         maximum = self.u32() if flag else None
-        return Limits(minimum, maximum)
+        return Limits(minimum, maximum), ValType.I32
+
+    def memory_type(self) -> MemoryType:
+        limits, address_type = self.limits()
+        return MemoryType(limits, address_type)
 
     def global_type(self) -> GlobalType:
         vt = self.valtype()
@@ -239,11 +253,12 @@ class _Reader:
 
     def table_type(self) -> TableType:
         elem = self.reftype()
-        return TableType(self.limits(), elem)
+        limits, address_type = self.limits()
+        return TableType(limits, elem, address_type)
 
     def const_expr(self) -> bytes:
         start = self.pos
-        self.pos, _ = scan_expression(self.data, self.pos, self.refused)
+        self.pos, _ = scan_expression(self.data, self.pos, self.readers, self.refused)
         return self.data[start : self.pos]
 
     # -- module structure --
@@ -304,7 +319,7 @@ class _Reader:
             Func(type_index, local_runs, body, offset)
             for type_index, (local_runs, body, offset) in zip(func_types, codes)
         )
-        return Module(funcs=funcs, customs=tuple(customs), **fields)  # type: ignore[arg-type]
+        return Module(funcs=funcs, customs=tuple(customs), rec_groups=tuple(self.rec_groups), **fields)  # type: ignore[arg-type]
 
     def vec(self, read_item):
         count = self.length()
@@ -312,13 +327,13 @@ class _Reader:
 
     def section(self, section_id: int) -> tuple[str, object]:
         if section_id == SectionId.TYPE:
-            return "types", tuple(self.vec(self.func_type))
+            return "types", self.type_section()
         if section_id == SectionId.IMPORT:
             return "imports", tuple(self.vec(self.import_))
         if section_id == SectionId.TABLE:
             return "tables", tuple(self.vec(self.table_type))
         if section_id == SectionId.MEMORY:
-            return "mems", tuple(self.vec(lambda: MemoryType(self.limits())))
+            return "mems", tuple(self.vec(self.memory_type))
         if section_id == SectionId.GLOBAL:
             return "globals", tuple(self.vec(self.global_))
         if section_id == SectionId.EXPORT:
@@ -340,14 +355,56 @@ class _Reader:
         data = self.raw(end - self.pos)
         return CustomSection(name, data, after)
 
-    def func_type(self) -> FuncType:
+    def type_section(self) -> tuple[DefinedType, ...]:
+        """The definitions, one per type index; each explicit recursion group (`0x4E`) is
+        recorded in `rec_groups`."""
+        types: list[DefinedType] = []
+        for _ in range(self.length()):
+            if self.pos < len(self.data) and self.data[self.pos] == _REC:
+                self.pos += 1
+                count = self.length()
+                if count:
+                    self.rec_groups.append((len(types), count))
+                types.extend(self.sub_type() for _ in range(count))
+            else:
+                types.append(self.sub_type())
+        return tuple(types)
+
+    def sub_type(self) -> DefinedType:
+        """A definition, with its supertypes and finality when written `sub`."""
+        if self.pos < len(self.data) and self.data[self.pos] in (_SUB, _SUB_FINAL):
+            final = self.data[self.pos] == _SUB_FINAL
+            self.pos += 1
+            supertypes = tuple(self.vec(self.u32))
+            return dataclasses.replace(self.composite_type(), supertypes=supertypes, final=final)
+        return self.composite_type()
+
+    def composite_type(self) -> DefinedType:
         start = self.pos
         form, self.pos = read_signed(self.data, self.pos, 7)
-        if form != -0x20:
-            raise self.fail("malformed function type", start)
-        params = tuple(self.vec(self.valtype))
-        results = tuple(self.vec(self.valtype))
-        return FuncType(params, results)
+        if form == -0x20:
+            params = tuple(self.vec(self.valtype))
+            results = tuple(self.vec(self.valtype))
+            return FuncType(params, results)
+        if form == -0x21:
+            return StructType(tuple(self.vec(self.field_type)))
+        if form == -0x22:
+            return ArrayType(self.field_type())
+        raise self.fail("malformed definition type", start)
+
+    def field_type(self) -> FieldType:
+        at = self.pos
+        byte = self.byte()
+        storage: StorageType
+        if byte in _PACKED:
+            storage = PackedType(byte)
+        else:
+            self.pos = at
+            storage = self.valtype()
+        mut = self.byte()
+        if mut > 1:
+            raise self.fail("malformed mutability", self.pos - 1)
+        return FieldType(storage, bool(mut))
 
     def import_(self) -> Import:
         module = self.name()
@@ -359,7 +416,7 @@ class _Reader:
         elif kind == ExternKind.TABLE:
             desc = self.table_type()
         elif kind == ExternKind.MEMORY:
-            desc = MemoryType(self.limits())
+            desc = self.memory_type()
         elif kind == ExternKind.GLOBAL:
             desc = self.global_type()
         elif kind == ExternKind.TAG and kind <= self.last_kind:
@@ -404,7 +461,7 @@ class _Reader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start, self.refused)
+        body_end, uses_data = scan_expression(self.data, body_start, self.readers, self.refused)
         self.uses_data_index |= uses_data
         if body_end != end:
             raise self.fail("section size mismatch", start)

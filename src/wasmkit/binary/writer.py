@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..syntax.module import CustomSection, DataSegment, ElemSegment, Import, Module, SegmentMode
-from ..syntax.types import REF_FUNC, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
+from ..syntax.types import REF_FUNC, DefinedType, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
 from .code import OP_END, encode_valtype
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
@@ -75,18 +75,60 @@ def _name(text: str) -> bytes:
     return write_unsigned(len(raw)) + raw
 
 
-def _func_type(ft: FuncType) -> bytes:
-    return b"\x60" + _vec(map(encode_valtype, ft.params)) + _vec(map(encode_valtype, ft.results))
+def _storage(st: StorageType) -> bytes:
+    return bytes((st,)) if isinstance(st, PackedType) else encode_valtype(st)
 
 
-def _limits(limits: Limits) -> bytes:
+def _field(field: FieldType) -> bytes:
+    return _storage(field.storage) + bytes((field.mutable,))
+
+
+def _definition(definition: DefinedType) -> bytes:
+    """One definition, as `sub` (0x50) or `sub final` (0x4F) when it declares a supertype or
+    is open to subtypes."""
+    if isinstance(definition, FuncType):
+        body = b"\x60" + _vec(map(encode_valtype, definition.params)) + _vec(map(encode_valtype, definition.results))
+    elif isinstance(definition, StructType):
+        body = b"\x5f" + _vec(map(_field, definition.fields))
+    else:
+        body = b"\x5e" + _field(definition.element)
+    if definition.final and not definition.supertypes:
+        return body
+    return (b"\x4f" if definition.final else b"\x50") + _vec(map(write_unsigned, definition.supertypes)) + body
+
+
+def _type_section(m: Module) -> bytes | None:
+    """The definitions, each explicit recursion group as one entry (0x4E)."""
+    if not m.types:
+        return None
+    groups = dict(m.rec_groups)
+    entries = []
+    i = 0
+    while i < len(m.types):
+        count = groups.get(i)
+        if count is None:
+            entries.append(_definition(m.types[i]))
+            i += 1
+        else:
+            entries.append(b"\x4e" + _vec(map(_definition, m.types[i : i + count])))
+            i += count
+    return _vec(entries)
+
+
+def _limits(limits: Limits, address_type: ValType = ValType.I32) -> bytes:
+    """Limits, with the flag 0x04 of 64-bit addresses (memory64, table64) for `address_type` I64."""
+    flags = 0x04 if address_type == ValType.I64 else 0x00
     if limits.max is None:
-        return b"\x00" + write_unsigned(limits.min)
-    return b"\x01" + write_unsigned(limits.min) + write_unsigned(limits.max)
+        return bytes((flags,)) + write_unsigned(limits.min)
+    return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
 
 
 def _table_type(tt: TableType) -> bytes:
-    return encode_valtype(tt.elem) + _limits(tt.limits)
+    return encode_valtype(tt.elem) + _limits(tt.limits, tt.address_type)
+
+
+def _memory_type(mt: MemoryType) -> bytes:
+    return _limits(mt.limits, mt.address_type)
 
 
 def _global_type(gt: GlobalType) -> bytes:
@@ -101,7 +143,7 @@ def _import(imp: Import) -> bytes:
     if isinstance(desc, TableType):
         return head + _table_type(desc)
     if isinstance(desc, MemoryType):
-        return head + _limits(desc.limits)
+        return head + _memory_type(desc)
     if isinstance(desc, TagType):
         return head + _tag_type(desc)
     return head + _global_type(desc)
@@ -175,11 +217,11 @@ def _code(local_runs: tuple[tuple[int, ValueType], ...], body: bytes) -> bytes:
 
 
 _SECTION_WRITERS = {
-    SectionId.TYPE: lambda m: _vec_or_none(map(_func_type, m.types)),
+    SectionId.TYPE: _type_section,
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
-    SectionId.MEMORY: lambda m: _vec_or_none(_limits(mt.limits) for mt in m.mems),
+    SectionId.MEMORY: lambda m: _vec_or_none(_memory_type(mt) for mt in m.mems),
     SectionId.TAG: lambda m: _vec_or_none(map(_tag_type, m.tags)),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
     SectionId.EXPORT: lambda m: _vec_or_none(

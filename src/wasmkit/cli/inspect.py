@@ -11,7 +11,7 @@ from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
 from ..syntax.module import Module
-from ..syntax.types import FuncType, GlobalType, MemoryType, TableType
+from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType
 from ..validate import validate
 from .common import CliError, load_module, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
@@ -71,7 +71,9 @@ def _objdump(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signature(ft: FuncType) -> str:
+def _signature(ft: DefinedType) -> str:
+    if not isinstance(ft, FuncType):
+        return ft.kind.text
     params = ", ".join(t.text for t in ft.params)
     results = ", ".join(t.text for t in ft.results)
     return f"({params}) -> ({results})"
@@ -81,9 +83,9 @@ def _desc(desc: object, module: Module) -> str:
     if isinstance(desc, int):
         return f"func sig={desc} {_signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
     if isinstance(desc, TableType):
-        return f"table type={desc.elem.text} limits={desc.limits}"
+        return f"table type={desc.elem.text} limits={desc.limits}" + (" i64" if desc.is_64 else "")
     if isinstance(desc, MemoryType):
-        return f"memory pages: {desc.limits}"
+        return f"memory pages: {desc.limits}" + (" i64" if desc.is_64 else "")
     gt: GlobalType = desc  # type: ignore[assignment]
     return f"global {gt.valtype.text} mutable={int(gt.mutable)}"
 

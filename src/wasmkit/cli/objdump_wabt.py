@@ -21,6 +21,7 @@ from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
 from ..syntax.types import (
+    DefinedType,
     ExternKind,
     FuncType,
     GlobalType,
@@ -95,12 +96,16 @@ def _result_text(ft: FuncType) -> str:
     return f"({', '.join(t.text for t in ft.results)})"
 
 
-def _signature(ft: FuncType) -> str:
+def _signature(ft: DefinedType) -> str:
+    if not isinstance(ft, FuncType):
+        return ft.kind.text
     return f"({', '.join(t.text for t in ft.params)}) -> {_result_text(ft)}"
 
 
-def _limits(limits: Limits) -> str:
-    return f"initial={limits.min}" + ("" if limits.max is None else f" max={limits.max}")
+def _limits(limits: Limits, is_64: bool = False) -> str:
+    """`initial=N max=N`, then ` i64` for a 64-bit memory or table, as wabt writes them."""
+    text = f"initial={limits.min}" + ("" if limits.max is None else f" max={limits.max}")
+    return text + " i64" if is_64 else text
 
 
 def _hex_dump(init: bytes, address: int) -> Iterator[str]:
@@ -218,9 +223,9 @@ class _Report:
             if isinstance(desc, int):
                 what = f"func[{index}] sig={desc}{self._func(index)}"
             elif isinstance(desc, TableType):
-                what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits)}"
+                what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, MemoryType):
-                what = f"memory[{index}] pages: {_limits(desc.limits)}"
+                what = f"memory[{index}] pages: {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, TagType):
                 what = f"tag[{index}] sig={desc.type_index}"
             else:
@@ -238,12 +243,12 @@ class _Report:
         yield f"Table[{len(self.module.tables)}]:"
         for i, tt in enumerate(self.module.tables, start=len(self.imported[ExternKind.TABLE])):
             name = self.names.tables.get(i)
-            yield f" - table[{i}] type={tt.elem.text} {_limits(tt.limits)}" + (f" <{name}>" if name else "")
+            yield f" - table[{i}] type={tt.elem.text} {_limits(tt.limits, tt.is_64)}" + (f" <{name}>" if name else "")
 
     def _memories(self) -> Iterator[str]:
         yield f"Memory[{len(self.module.mems)}]:"
         for i, mt in enumerate(self.module.mems, start=len(self.imported[ExternKind.MEMORY])):
-            yield f" - memory[{i}] pages: {_limits(mt.limits)}"
+            yield f" - memory[{i}] pages: {_limits(mt.limits, mt.is_64)}"
 
     def _tags(self) -> Iterator[str]:
         yield f"Tag[{len(self.module.tags)}]:"
@@ -364,7 +369,7 @@ class _Report:
         first = len(self.imported[ExternKind.FUNC])
         for i, (func, entry) in enumerate(zip(self.module.funcs, self._code_entries()), start=first):
             yield f"{entry.start:06x} func[{i}]{self._func(i)}:"
-            local_index = len(self.module.types[func.type_index].params)
+            local_index = len(self.module.func_type(func.type_index).params)
             for offset, raw, n, vt in entry.local_decls:
                 if n == 0:
                     continue

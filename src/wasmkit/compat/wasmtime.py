@@ -209,12 +209,22 @@ class Limits:
 
 class MemoryType:
     def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False) -> None:
-        if is_64 or shared:
-            raise WasmtimeError("64-bit and shared memories are not supported")
+        if shared:
+            raise WasmtimeError("shared memories are not supported")
         self.limits = limits
+        self._is_64 = is_64
+
+    @property
+    def is_64(self) -> bool:
+        """Whether the memory has 64-bit addresses (memory64)."""
+        return self._is_64
+
+    @property
+    def is_shared(self) -> bool:
+        return False
 
     def _type(self) -> wt.MemoryType:
-        return wt.MemoryType(self.limits._limits())
+        return wt.MemoryType(self.limits._limits(), wt.ValType.I64 if self._is_64 else wt.ValType.I32)
 
 
 class TableType:
@@ -239,7 +249,7 @@ def _extern_type(extern: Any) -> Any:
     if isinstance(extern, wt.FuncType):
         return FuncType._wrap(extern)
     if isinstance(extern, wt.MemoryType):
-        return MemoryType(Limits(extern.limits.min, extern.limits.max))
+        return MemoryType(Limits(extern.limits.min, extern.limits.max), is_64=extern.is_64)
     if isinstance(extern, wt.TableType):
         return TableType(ValType(extern.elem), Limits(extern.limits.min, extern.limits.max))
     return GlobalType(ValType(extern.valtype), extern.mutable)
@@ -485,7 +495,7 @@ class Memory:
 
     def type(self, store: Store) -> MemoryType:
         limits = self._inner.limits
-        return MemoryType(Limits(limits.min, limits.max))
+        return MemoryType(Limits(limits.min, limits.max), is_64=self._inner.type.is_64)
 
     def size(self, store: Store) -> int:
         return self._inner.pages
@@ -512,7 +522,8 @@ class Memory:
         return len(value)
 
     def data_ptr(self, store: Store) -> Any:
-        """A raw pointer to the memory's first byte; stable, since memory never moves."""
+        """A raw pointer to the memory's first byte; stable, since memory never moves (except
+        a 64-bit memory growing past 4 GiB: see `runtime.memory`)."""
         view = self._inner.view
         buffer = (ctypes.c_ubyte * len(view)).from_buffer(view) if len(view) else (ctypes.c_ubyte * 1)()
         return ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ubyte))

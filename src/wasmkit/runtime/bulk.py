@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from ..bits import MASK32
+from ..bits import MASK32, MASK64
 from ..errors import Trap, TrapKind
 from .func import Func
 from .memory import Memory
@@ -16,6 +16,7 @@ __all__ = [
     "indirect_callee",
     "memory_fill",
     "memory_copy",
+    "memory_copy_between",
     "memory_init",
     "table_get",
     "table_set",
@@ -59,6 +60,16 @@ def memory_copy(memory: Memory, dst: int, src: int, length: int) -> None:
     memory.copy_within(dst, src, length)
 
 
+def memory_copy_between(dst_memory: Memory, src_memory: Memory, dst: int, src: int, length: int) -> None:
+    """memory.copy from one memory to another (multi-memory), or within one."""
+    if dst_memory is src_memory:
+        memory_copy(dst_memory, dst, src, length)
+        return
+    if src + length > src_memory.size or dst + length > dst_memory.size:
+        raise _memory_trap()
+    dst_memory.view[dst : dst + length] = src_memory.view[src : src + length]
+
+
 def memory_init(memory: Memory, data: bytes, dst: int, src: int, length: int) -> None:
     if src + length > len(data) or dst + length > memory.size:
         raise _memory_trap()
@@ -81,8 +92,9 @@ def table_set(table: Table, index: int, value: object) -> None:
 
 
 def table_grow(table: Table, init: object, delta: int) -> int:
-    """The old size, or -1 (as an unsigned i32) when the table cannot grow."""
-    return table.grow(delta, init) & MASK32
+    """The old size, or -1 (as an unsigned i32, or i64 for a 64-bit table) when the table
+    cannot grow."""
+    return table.grow(delta, init) & (MASK64 if table.type.is_64 else MASK32)
 
 
 def table_fill(table: Table, index: int, value: object, length: int) -> None:

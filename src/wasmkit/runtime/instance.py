@@ -248,9 +248,11 @@ def _describe_given(extern: object) -> str:
     if isinstance(extern, Func):
         return f"func {extern.type}"
     if isinstance(extern, Table):
-        return f"table of {extern.type.elem} with " + _describe_limits("elements", extern.size, extern.type.limits.max)
+        return f"{_bits(extern.type)}table of {extern.type.elem} with " + _describe_limits(
+            "elements", extern.size, extern.type.limits.max
+        )
     if isinstance(extern, Memory):
-        return "memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
+        return f"{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
         return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
     if isinstance(extern, Tag):
@@ -263,12 +265,17 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, int):
         return f"func {types[desc]}"
     if isinstance(desc, TableType):
-        return f"table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
+        return f"{_bits(desc)}table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
-        return "memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+        return f"{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
     if isinstance(desc, TagType):
         return f"tag {types[desc.type_index]}"
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
+
+
+def _bits(desc: TableType | MemoryType) -> str:
+    """"64-bit " for a table or memory with i64 addresses (their address types must match)."""
+    return "64-bit " if desc.is_64 else ""
 
 
 def _limits_match(actual: Limits, declared: Limits) -> bool:
@@ -290,10 +297,15 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
         ok = (
             isinstance(extern, Table)
             and extern.type.elem == desc.elem
+            and extern.type.address_type == desc.address_type
             and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
         )
     elif isinstance(desc, MemoryType):
-        ok = isinstance(extern, Memory) and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+        ok = (
+            isinstance(extern, Memory)
+            and extern.type.address_type == desc.address_type
+            and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+        )
     elif isinstance(desc, TagType):
         ok = isinstance(extern, Tag) and extern.type_id == type_ids[desc.type_index]
     else:

@@ -3,6 +3,12 @@
 The buffer is an anonymous mmap reserved at the memory's maximum size (4 GiB when it has none).
 Reserving costs address space only; pages are committed by the kernel as they are touched, so
 growing never moves the base address (which the native engine relies on) and never copies.
+A 64-bit memory (memory64) may be declared up to 2^48 pages, more than any machine can reserve:
+it reserves 4 GiB at most at first (or its minimum, when larger), and growth past what is
+reserved moves it to a larger reservation (copying it; the native engine does not run 64-bit
+memories). A minimum past 4 GiB that the system cannot reserve is a ValueError at creation (the
+module asks too much; a smaller reservation refused is the host out of memory: OSError, as
+before), and a growth it cannot reserve is refused (-1); never a crash.
 Typed views sized to the current memory give the Python engine bounds-checked access: an index
 past the end is an IndexError that the call boundary turns into a trap. Views are renewed on
 growth, and every instance using the memory is told through its listeners.
@@ -14,9 +20,17 @@ import ctypes
 import mmap
 from collections.abc import Callable
 
-from ..syntax.types import MAX_PAGES, PAGE_SIZE, Limits, MemoryType
+from ..syntax.types import MAX_PAGES, MAX_PAGES_64, PAGE_SIZE, Limits, MemoryType
 
 __all__ = ["Memory"]
+
+_FIRST_RESERVATION_64 = MAX_PAGES  # pages a 64-bit memory reserves at first (4 GiB), at most
+
+
+def _reserve(pages: int) -> mmap.mmap:
+    """An anonymous mapping of `pages` pages (at least one); OSError or OverflowError when the
+    system refuses it."""
+    return mmap.mmap(-1, max(pages, 1) * PAGE_SIZE)
 
 
 class Memory:
@@ -25,13 +39,25 @@ class Memory:
     def __init__(self, memory_type: MemoryType, max_bytes: int | None = None) -> None:
         limits = memory_type.limits
         self.type = memory_type
-        maximum = MAX_PAGES if limits.max is None else limits.max
+        bound = MAX_PAGES_64 if memory_type.is_64 else MAX_PAGES
+        maximum = bound if limits.max is None else limits.max
+        if limits.min > bound or maximum > bound:
+            raise ValueError(f"memory of {limits.min} pages exceeds the limit of {bound} pages")
         if max_bytes is not None:
             maximum = min(maximum, max_bytes // PAGE_SIZE)
             if limits.min > maximum:
                 raise ValueError(f"memory of {limits.min} pages exceeds the limit of {max_bytes} bytes")
         self._max_pages = maximum
-        self._map = mmap.mmap(-1, max(maximum, 1) * PAGE_SIZE)
+        # What is reserved: the maximum, or for a 64-bit memory 4 GiB at most (see the module's doc).
+        reserved = min(maximum, max(limits.min, _FIRST_RESERVATION_64)) if memory_type.is_64 else maximum
+        try:
+            self._map = _reserve(reserved)
+        except (OSError, OverflowError) as err:
+            if reserved <= _FIRST_RESERVATION_64:
+                raise  # what any memory needs: the host is out of memory (a server answers 503)
+            # A 64-bit memory whose minimum is past 4 GiB asks for more than the host has.
+            raise ValueError(f"memory of {limits.min} pages cannot be reserved: {err}") from None
+        self._reserved = max(reserved, 1)
         self._pages = limits.min
         self._listeners: list[Callable[[Memory], None]] = []
         self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
@@ -70,12 +96,29 @@ class Memory:
         old = self._pages
         if old + delta > self._max_pages:
             return -1
+        if old + delta > self._reserved and not self._move(old + delta):
+            return -1
         if delta:
             self._pages = old + delta
             self._renew_views()
             for listener in self._listeners:
                 listener(self)
         return old
+
+    def _move(self, pages: int) -> bool:
+        """Move a 64-bit memory to a reservation of at least `pages` pages (twice the current
+        one, when the maximum allows); False if the system refuses it."""
+        reserved = min(self._max_pages, max(pages, 2 * self._reserved))
+        try:
+            new = _reserve(reserved)
+        except (OSError, OverflowError):
+            return False
+        with memoryview(new) as target, memoryview(self._map) as source:
+            target[: self.size] = source[: self.size]  # copied in place, not through bytes
+        self._map = new
+        self._reserved = reserved
+        self._pinned = None  # the old mapping's address is no longer the memory's
+        return True
 
     # -- access for Python code (and WASI) --
 
@@ -146,7 +189,8 @@ class Memory:
 
     def __repr__(self) -> str:
         maximum = "" if self.type.limits.max is None else f" max={self.type.limits.max}"
-        return f"<Memory pages={self._pages}{maximum} size={self.size}>"
+        bits = " i64" if self.type.is_64 else ""
+        return f"<Memory{bits} pages={self._pages}{maximum} size={self.size}>"
 
     # -- for engines --
 

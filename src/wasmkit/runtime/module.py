@@ -47,7 +47,7 @@ class Module:
         if isinstance(source, SyntaxModule):
             syntax = source
         elif not isinstance(source, str) and looks_binary(bytes(source)):
-            syntax = read_module(source)
+            syntax = read_module(source, features)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
 
@@ -87,7 +87,7 @@ class Module:
         out: list[tuple[str, str, ExternType]] = []
         for imp in self.syntax.imports:
             desc = imp.desc
-            out.append((imp.module, imp.name, self.syntax.types[desc] if isinstance(desc, int) else desc))
+            out.append((imp.module, imp.name, self.syntax.func_type(desc) if isinstance(desc, int) else desc))
         return out
 
     @property

@@ -35,5 +35,6 @@ def spectest_exports() -> dict[str, Extern]:
     exports["global_f32"] = Global(GlobalType(F32), f32(666.6))
     exports["global_f64"] = Global(GlobalType(F64), 666.6)
     exports["table"] = Table(TableType(Limits(10, 20), ValType.FUNCREF))
+    exports["table64"] = Table(TableType(Limits(10, 20), ValType.FUNCREF, ValType.I64))
     exports["memory"] = Memory(MemoryType(Limits(1, 2)))
     return exports

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .types import ExternKind, FuncType, GlobalType, MemoryType, TableType, TagType, ValueType
+from .types import DefinedType, ExternKind, FuncType, GlobalType, MemoryType, TableType, TagType, ValueType
 
 __all__ = [
     "Import",
@@ -150,7 +150,11 @@ class NameSection:
 
 @dataclass(frozen=True, slots=True)
 class Module:
-    types: tuple[FuncType, ...] = ()
+    """`types` are the type section's definitions, one per type index; `rec_groups` the
+    (first index, count) of each recursion group written as one (`rec`): the other types are
+    each a group of their own."""
+
+    types: tuple[DefinedType, ...] = ()
     imports: tuple[Import, ...] = ()
     funcs: tuple[Func, ...] = ()
     tables: tuple[TableType, ...] = ()
@@ -163,8 +167,16 @@ class Module:
     datas: tuple[DataSegment, ...] = ()
     data_count: int | None = None  # the data count section, when present
     customs: tuple[CustomSection, ...] = ()
+    rec_groups: tuple[tuple[int, int], ...] = ()
 
     # -- index spaces: imports come first, then the module's own definitions --
+
+    def func_type(self, index: int) -> FuncType:
+        """Type `index`, which a valid module's code uses as a function type."""
+        found = self.types[index]
+        if not isinstance(found, FuncType):
+            raise TypeError(f"type {index} is not a function type")
+        return found
 
     def imported(self, kind: ExternKind) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

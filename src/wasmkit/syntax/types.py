@@ -13,6 +13,12 @@ __all__ = [
     "ValueType",
     "ref_type",
     "REF_FUNC",
+    "PackedType",
+    "StorageType",
+    "FieldType",
+    "StructType",
+    "ArrayType",
+    "DefinedType",
     "FuncType",
     "Limits",
     "TableType",
@@ -23,10 +29,12 @@ __all__ = [
     "TagType",
     "PAGE_SIZE",
     "MAX_PAGES",
+    "MAX_PAGES_64",
 ]
 
 PAGE_SIZE = 65536
 MAX_PAGES = 65536  # 4 GiB of 32-bit addressable memory
+MAX_PAGES_64 = 1 << 48  # memory64's bound: 2^48 pages (256 TiB), so that sizes in bytes fit in 64 bits
 
 
 class ValType(enum.IntEnum):
@@ -189,10 +197,23 @@ _HEAP_BY_TEXT = {heap.text: heap for heap in HeapType}
 
 @dataclass(frozen=True, slots=True)
 class FuncType:
-    """A function type `[params] -> [results]`."""
+    """A function type `[params] -> [results]`. As a definition of the type section it may
+    declare a supertype (a type index) and be open to subtypes (`final=False`), as every
+    defined type may (GC)."""
 
     params: tuple[ValueType, ...] = ()
     results: tuple[ValueType, ...] = ()
+    supertypes: tuple[int, ...] = ()
+    final: bool = True
+
+    @property
+    def kind(self) -> "HeapType":
+        """The abstract heap type over this one: `func`."""
+        return HeapType.FUNC
+
+    def storage_types(self) -> tuple["StorageType", ...]:
+        """Every type the definition names: parameters, then results."""
+        return (*self.params, *self.results)
 
     def __str__(self) -> str:
         params = " ".join(map(str, self.params))
@@ -203,6 +224,80 @@ class FuncType:
         params = ", ".join(map(str, self.params))
         results = ", ".join(map(str, self.results))
         return f"FuncType(({params}) -> ({results}))"
+
+
+class PackedType(enum.IntEnum):
+    """A storage type narrower than any value type, for struct fields and array elements (GC).
+    The integer value is the binary encoding."""
+
+    I8 = 0x78
+    I16 = 0x77
+
+    __hash__ = int.__hash__
+
+    @property
+    def text(self) -> str:
+        return self.name.lower()
+
+    @property
+    def bits(self) -> int:
+        return 8 if self is PackedType.I8 else 16
+
+
+StorageType = ValueType | PackedType
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """A struct field or an array's element: what it stores, and whether it can be set."""
+
+    storage: StorageType
+    mutable: bool = False
+
+    @property
+    def unpacked(self) -> ValueType:
+        """The value type of what is read: i32 for a packed field."""
+        return ValType.I32 if isinstance(self.storage, PackedType) else self.storage
+
+    @property
+    def text(self) -> str:
+        return f"(mut {self.storage.text})" if self.mutable else self.storage.text
+
+
+@dataclass(frozen=True, slots=True)
+class StructType:
+    """A struct type (GC): its fields, in order."""
+
+    fields: tuple[FieldType, ...] = ()
+    supertypes: tuple[int, ...] = ()
+    final: bool = True
+
+    @property
+    def kind(self) -> "HeapType":
+        return HeapType.STRUCT
+
+    def storage_types(self) -> tuple[StorageType, ...]:
+        return tuple(field.storage for field in self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    """An array type (GC): the type of its elements."""
+
+    element: FieldType
+    supertypes: tuple[int, ...] = ()
+    final: bool = True
+
+    @property
+    def kind(self) -> "HeapType":
+        return HeapType.ARRAY
+
+    def storage_types(self) -> tuple[StorageType, ...]:
+        return (self.element.storage,)
+
+
+DefinedType = FuncType | StructType | ArrayType
+"""What the type section defines at each index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +313,29 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class TableType:
+    """A table type. `address_type` is I32, or I64 for a 64-bit table (table64, 3.0): the type
+    of the indices that its instructions take and of its size."""
+
     limits: Limits
     elem: ValueType
+    address_type: ValType = ValType.I32
+
+    @property
+    def is_64(self) -> bool:
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)
 class MemoryType:
+    """A memory type. `address_type` is I32, or I64 for a 64-bit memory (memory64, 3.0): the
+    type of its addresses and of its size in pages."""
+
     limits: Limits
+    address_type: ValType = ValType.I32
+
+    @property
+    def is_64(self) -> bool:
+        return self.address_type == ValType.I64
 
 
 @dataclass(frozen=True, slots=True)

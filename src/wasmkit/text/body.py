@@ -45,6 +45,8 @@ class CodeContext(Protocol):
     elems: Space
     datas: Space
     uses_data_index: bool
+    wide_numbers: bool  # memarg offsets of 64 bits (memory64), not 32
+
 
     def block_type(self, cursor: Cursor) -> int | RefType: ...
 
@@ -167,11 +169,12 @@ def _take_memarg_field(cursor: Cursor, prefix: str) -> int | None:
     return value
 
 
-def _take_memarg(cursor: Cursor, op: Op) -> tuple[int, int]:
+def _take_memarg(cursor: Cursor, op: Op, wide: bool) -> tuple[int, int]:
+    """`offset=N? align=N?`: the alignment exponent and the offset (of 64 bits when `wide`)."""
     offset_at = cursor.peek()
     offset = _take_memarg_field(cursor, "offset=")
-    if offset is not None and offset > 0xFFFF_FFFF:
-        cursor.fail("i32 constant out of range", offset_at)
+    if offset is not None and offset > (0xFFFF_FFFF_FFFF_FFFF if wide else 0xFFFF_FFFF):
+        cursor.fail("i64 constant out of range" if wide else "i32 constant out of range", offset_at)
     align_at = cursor.peek()
     align = _take_memarg_field(cursor, "align=")
     if align is not None and (align <= 0 or align & (align - 1)):
@@ -472,7 +475,8 @@ class _CodeParser:
         elif kind is Imm.GLOBAL:
             imm = ctx.globals.resolve(cursor)
         elif kind is Imm.MEMARG:
-            imm = _take_memarg(cursor, op)
+            memory = self.memory_index(cursor, before_lane=False)
+            imm = (*_take_memarg(cursor, op, ctx.wide_numbers), memory)
         elif kind is Imm.FUNC:
             imm = ctx.funcs.resolve(cursor)
         elif kind is Imm.TYPE:
@@ -493,8 +497,14 @@ class _CodeParser:
         elif kind is Imm.CALL_INDIRECT:
             table = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
             imm = (ctx.type_use(cursor), table)
-        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
-            imm = 0 if kind is Imm.MEMORY else (0, 0)
+        elif kind is Imm.MEMORY:
+            imm = ctx.mems.resolve(cursor) if ctx.mems.peek_index(cursor) else 0
+        elif kind is Imm.MEMORY_COPY:
+            if ctx.mems.peek_index(cursor):
+                dst = ctx.mems.resolve(cursor)
+                imm = (dst, ctx.mems.resolve(cursor))
+            else:
+                imm = (0, 0)
         elif kind is Imm.TABLE:
             imm = ctx.tables.resolve(cursor) if ctx.tables.peek_index(cursor) else 0
         elif kind is Imm.V128:
@@ -502,8 +512,10 @@ class _CodeParser:
         elif kind is Imm.LANE:
             imm = _take_lane_index(cursor)
         elif kind is Imm.MEMLANE:
-            align, offset = _take_memarg(cursor, op)
-            imm = (align, offset, _take_lane_index(cursor))
+            # `memory? memarg lane`: an index before the lane is the memory's.
+            memory = self.memory_index(cursor, before_lane=True)
+            align, offset = _take_memarg(cursor, op, ctx.wide_numbers)
+            imm = (align, offset, _take_lane_index(cursor), memory)
         elif kind is Imm.SHUFFLE:
             imm = _take_shuffle_lanes(cursor)
         elif kind is Imm.HEAPTYPE:
@@ -516,7 +528,12 @@ class _CodeParser:
             imm = ctx.datas.resolve(cursor)
             ctx.uses_data_index = True
         elif kind is Imm.MEMORY_INIT:
-            imm = (ctx.datas.resolve(cursor), 0)
+            # `memory.init data` or `memory.init memory data`: two indices name the memory first.
+            if _index_follows(cursor, 1):
+                memory = ctx.mems.resolve(cursor)
+                imm = (ctx.datas.resolve(cursor), memory)
+            else:
+                imm = (ctx.datas.resolve(cursor), 0)
             ctx.uses_data_index = True
         elif kind is Imm.TABLE_INIT:
             # `table.init elem` or `table.init table elem`: two indices name the table first.
@@ -535,6 +552,20 @@ class _CodeParser:
             # and those are parsed before an op gets here.
             unexpected(cursor, cursor.peek())
         return op.encoding + encode_immediate(op, imm)
+
+    def memory_index(self, cursor: Cursor, before_lane: bool) -> int:
+        """The memory index that may precede a memarg (memory 0 when there is none). Before a
+        lane index, a number is the memory's only when the memarg or the lane follows it
+        (`v128.load8_lane 1 0` is memory 1, lane 0; `v128.load8_lane 1` lane 1)."""
+        if not _index_follows(cursor, 0):
+            return 0
+        item = cursor.peek()
+        if before_lane and isinstance(item, Token) and item.kind != ID:
+            following = cursor.peek(1)
+            memarg_follows = isinstance(following, Token) and following.text.startswith(("offset=", "align="))
+            if not (memarg_follows or _index_follows(cursor, 1)):
+                return 0
+        return self.ctx.mems.resolve(cursor)
 
     def push_label(self, label: _Label) -> None:
         if label.name is not None:

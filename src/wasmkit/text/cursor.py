@@ -13,6 +13,7 @@ from .numbers import is_number, parse_int
 __all__ = ["Cursor", "Space", "is_form", "is_keyword", "unexpected"]
 
 U32_MAX = 0xFFFF_FFFF
+U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 
 
 def is_form(item: Item | None, head: str) -> TypeGuard[Form]:
@@ -142,6 +143,16 @@ class Cursor:
             self.fail("i32 constant out of range", token)
         return value
 
+    def take_u64(self) -> int:
+        """An unsigned number of 64 bits at most (limits and offsets of WebAssembly 3.0)."""
+        token = self.take_atom()
+        value = parse_int(token.text)
+        if value is None or token.text[0] in "+-":
+            self.fail("unexpected token", token)
+        if value > U64_MAX:
+            self.fail("i64 constant out of range", token)
+        return value
+
     def peek_u32(self) -> bool:
         text = self.peek_atom()
         return text is not None and text[0].isdigit() and parse_int(text) is not None
@@ -230,7 +241,8 @@ _GRAMMAR_WORDS = frozenset(
     """module binary quote definition instance type func param result import export table memory
     global mut local elem data start offset item declare then else end funcref externref i32 i64
     f32 f64 v128 extern ref null any eq i31 struct array none nofunc noextern exn noexn anyref eqref
-    i31ref structref arrayref nullref nullfuncref nullexternref exnref nullexnref register invoke get assert_return assert_trap assert_exhaustion
+    i31ref structref arrayref nullref nullfuncref nullexternref exnref nullexnref rec sub final field
+    i8 i16 register invoke get assert_return assert_trap assert_exhaustion
     assert_malformed assert_invalid assert_malformed_custom assert_invalid_custom assert_unlinkable
     assert_uninstantiable nan:canonical
     nan:arithmetic ref.extern ref.host either script input output i8x16 i16x8 i32x4 i64x2 f32x4

@@ -35,8 +35,9 @@ def format_blocktype(blocktype: int | RefType, namer: IndexNamer = _number) -> s
     return f"(type {namer('type', blocktype)})"  # type: ignore[arg-type]
 
 
-def _memarg(op: Op, align: int, offset: int) -> str:
-    parts = []
+def _memarg(op: Op, align: int, offset: int, memory: str = "") -> str:
+    """`memory? offset=N? align=N?`, each part only when it is not the default."""
+    parts = [memory] if memory else []
     if offset:
         parts.append(f"offset={offset}")
     if align != op.align_log2:
@@ -74,13 +75,17 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
         table = f"{namer('table', table_index)} " if table_index else ""
         return f"{table}(type {namer('type', type_index)})"
     if kind is Imm.MEMARG:
-        return _memarg(op, *imm)
+        align, offset, memory = imm
+        return _memarg(op, align, offset, namer("memory", memory) if memory else "")
     if kind is Imm.MEMLANE:
-        align, offset, lane = imm
-        memarg = _memarg(op, align, offset)
+        align, offset, lane, memory = imm
+        memarg = _memarg(op, align, offset, namer("memory", memory) if memory else "")
         return f"{memarg} {lane}" if memarg else str(lane)
-    if kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
-        return ""
+    if kind is Imm.MEMORY:
+        return namer("memory", imm) if imm else ""
+    if kind is Imm.MEMORY_COPY:
+        dst, src = imm
+        return f"{namer('memory', dst)} {namer('memory', src)}" if dst or src else ""
     if kind is Imm.I32 or kind is Imm.I64:
         return str(imm)
     if kind is Imm.F32:
@@ -105,8 +110,10 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.TABLE_COPY:
         dst, src = imm
         return f"{namer('table', dst)} {namer('table', src)}"
-    # Imm.MEMORY_INIT: the data segment (the memory index is the reserved zero byte).
-    return namer("data", imm[0])
+    # Imm.MEMORY_INIT: the data segment, after the memory when it is not memory 0.
+    data_index, memory = imm
+    data = namer("data", data_index)
+    return f"{namer('memory', memory)} {data}" if memory else data
 
 
 _CLAUSE_NAMES = ("catch", "catch_ref", "catch_all", "catch_all_ref")  # by kind (binary.code.CATCH, ...)

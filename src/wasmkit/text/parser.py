@@ -27,6 +27,7 @@ from ..syntax.module import (
 )
 from ..syntax.types import (
     PAGE_SIZE,
+    DefinedType,
     ExternKind,
     FuncType,
     GlobalType,
@@ -41,6 +42,7 @@ from ..syntax.types import (
 )
 from .annotations import ModuleAnnotations
 from .body import parse_annotated_code, parse_code
+from .typedefs import DEFINITION_HEADS, parse_definition, take_params, take_results
 from .cursor import Cursor, Space, is_form, unexpected
 from .lexer import ID, Form, Item, Source, Token, read_forms
 
@@ -85,8 +87,9 @@ def _expect_one_module(source: Source, items: list[Item]) -> None:
 def module_from_form(
     source: Source, form: Form, debug_names: bool = False, features: frozenset[Feature] = ALL_FEATURES
 ) -> Module:
-    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms
-    (decoded with the encodings of `features`)."""
+    """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms.
+    Without memory64 in `features`, limits and offsets are 32-bit numbers, as 2.0 reads them
+    (and the binary form is decoded with the encodings of `features`: see `read_module`)."""
     cursor = Cursor(source, form)
     module_name = cursor.take_id()
     if cursor.take_if_keyword("binary"):
@@ -101,11 +104,13 @@ def module_from_form(
             decoded = text.decode("utf-8")
         except UnicodeDecodeError:
             cursor.fail("malformed UTF-8 encoding", first)
-        return _quoted_module(Source(decoded, source.name), debug_names)
-    return _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
+        return _quoted_module(Source(decoded, source.name), debug_names, features)
+    return _ModuleParser(
+        source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names, features
+    ).build()
 
 
-def _quoted_module(source: Source, debug_names: bool) -> Module:
+def _quoted_module(source: Source, debug_names: bool, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """The module a quote holds: a text module, `(module $id? field*)` or bare fields, as the
     reference's `module1` reads it. A `binary` or `quote` form in a quote is unexpected (there
     as in wasmtime's parser): nested quotes would cost recursion, and reading each level's
@@ -115,10 +120,12 @@ def _quoted_module(source: Source, debug_names: bool) -> Module:
     if is_form(form, "module"):
         cursor = Cursor(source, form)
         module_name = cursor.take_id()
-        module = _ModuleParser(source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names).build()
+        module = _ModuleParser(
+            source, form[cursor.pos :], (form.offset, form.end - 1), module_name, debug_names, features
+        ).build()
         _expect_one_module(source, items)
     else:
-        module = _ModuleParser(source, items, (0, len(source.text)), None, debug_names).build()
+        module = _ModuleParser(source, items, (0, len(source.text)), None, debug_names, features).build()
     source.raise_pending()
     return module
 
@@ -128,9 +135,17 @@ class _ModuleParser:
     with the annotations there."""
 
     def __init__(
-        self, source: Source, fields: list[Item], span: tuple[int, int], module_name: str | None, debug_names: bool
+        self,
+        source: Source,
+        fields: list[Item],
+        span: tuple[int, int],
+        module_name: str | None,
+        debug_names: bool,
+        features: frozenset[Feature] = ALL_FEATURES,
     ) -> None:
         self.source = source
+        # Limits and memarg offsets are 64-bit numbers with memory64 (3.0), 32-bit ones in 2.0.
+        self.wide_numbers = Feature.MEMORY64 in features
         self.module_name = module_name
         self.debug_names = debug_names
         self.local_names: dict[int, dict[int, str]] = {}
@@ -147,8 +162,10 @@ class _ModuleParser:
         self.elems = Space("elem")
         self.datas = Space("data")
         self.uses_data_index = False
-        self.type_forms: list[Form] = []  # the `(func ...)` of each `(type ...)`, in order
-        self.func_types: list[FuncType] = []  # explicit types, then those written inline
+        self.type_forms: list[Form] = []  # the definition of each `(type ...)`, in order
+        self.rec_groups: list[tuple[int, int]] = []
+        self.field_names: list[Space] = []  # per explicit type, its fields' names
+        self.func_types: list[DefinedType] = []  # explicit types, then function types written inline
         self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
         self.imports: list[Import] = []
         self.imported = dict.fromkeys(ExternKind, 0)
@@ -173,14 +190,20 @@ class _ModuleParser:
         self.annotations.module_slot(self.span[0], forms, self.span[1])
         for form in forms:
             self.declare(form)
-        for func_form in self.type_forms:  # once every type has its name: types refer to types
-            self.add_type(self.func_type(func_form))
+        in_groups = {i for start, count in self.rec_groups if count > 1 for i in range(start, start + count)}
+        for index, definition_form in enumerate(self.type_forms):  # every type has its name now
+            definition, fields = parse_definition(self.source, definition_form, self.types)
+            self.field_names.append(fields)
+            self.func_types.append(definition)
+            if isinstance(definition, FuncType) and index not in in_groups:
+                self.first_type_index.setdefault(definition, index)
         for form in forms:
             handler = getattr(self, f"field_{form.head}")
             handler(Cursor(self.source, form))
         customs = self.custom_sections(forms)
         return Module(
             types=tuple(self.func_types),
+            rec_groups=tuple(self.rec_groups),
             imports=tuple(self.imports),
             funcs=tuple(self.funcs_out),
             tables=tuple(self.tables_out),
@@ -232,13 +255,15 @@ class _ModuleParser:
         head = form.head
         cursor = Cursor(self.source, form)
         if head == "type":
-            name = cursor.take_id()
-            self.annotations.name_slot("type", self.types.define(name, cursor, form), form, cursor.pos)
-            func_form = cursor.take_form("func")
-            if func_form is None:
-                cursor.fail_here("unexpected token")
-            cursor.expect_end()
-            self.type_forms.append(func_form)
+            self.declare_type(form)
+        elif head == "rec":
+            start = self.types.count
+            for item in form[1:]:
+                if not is_form(item, "type"):
+                    unexpected(cursor, item)
+                self.declare_type(item)
+            if self.types.count > start:
+                self.rec_groups.append((start, self.types.count - start))
         elif head == "import":
             cursor.take_name()
             cursor.take_name()
@@ -263,44 +288,28 @@ class _ModuleParser:
         elif head not in ("export", "start"):
             unexpected(cursor, form[0] if form else None)
 
+    def declare_type(self, form: Form) -> None:
+        """Pass 1 of a `(type $id? definition)`: its index and name; the definition is read
+        once every type has its name."""
+        cursor = Cursor(self.source, form)
+        name = cursor.take_id()
+        self.annotations.name_slot("type", self.types.define(name, cursor, form), form, cursor.pos)
+        definition = cursor.take()
+        if not isinstance(definition, Form) or definition.head not in DEFINITION_HEADS:
+            unexpected(cursor, definition)
+        cursor.expect_end()
+        self.type_forms.append(definition)
+
     def space(self, head: str) -> Space:
         return {"func": self.funcs, "table": self.tables, "memory": self.mems, "global": self.globals, "tag": self.tags}[head]
 
     # -- types --
 
-    def func_type(self, form: Form) -> FuncType:
-        cursor = Cursor(self.source, form)
-        params, _ = self.params(cursor, allow_names=True)
-        results = self.results(cursor)
-        cursor.expect_end()
-        return FuncType(tuple(params), tuple(results))
-
     def params(self, cursor: Cursor, allow_names: bool) -> tuple[list[ValueType], list[str | None]]:
-        types: list[ValueType] = []
-        names: list[str | None] = []
-        for form in cursor.take_forms("param"):
-            inner = Cursor(self.source, form)
-            name_item = inner.peek()
-            name = inner.take_id()
-            if name is not None:
-                if not allow_names:
-                    inner.fail("unexpected token", name_item)
-                types.append(inner.take_valtype(self.types))
-                names.append(name)
-                inner.expect_end()
-                continue
-            while not inner.at_end():
-                types.append(inner.take_valtype(self.types))
-                names.append(None)
-        return types, names
+        return take_params(cursor, self.types, allow_names)
 
     def results(self, cursor: Cursor) -> list[ValueType]:
-        types: list[ValueType] = []
-        for form in cursor.take_forms("result"):
-            inner = Cursor(self.source, form)
-            while not inner.at_end():
-                types.append(inner.take_valtype(self.types))
-        return types
+        return take_results(cursor, self.types)
 
     def add_type(self, ft: FuncType) -> int:
         """Append a type to the type section; its index."""
@@ -334,6 +343,10 @@ class _ModuleParser:
                 inner.fail(f"unknown type {index}", type_form)
             return index, []
         declared = self.func_types[index]
+        if not isinstance(declared, FuncType):  # a struct or array type: validation says so
+            if params or results:
+                cursor.fail("inline function type does not match explicit type", params_at)
+            return index, []
         if (params or results) and (tuple(params), tuple(results)) != (declared.params, declared.results):
             cursor.fail("inline function type does not match explicit type", params_at)
         return index, names if params else [None] * len(declared.params)
@@ -355,7 +368,7 @@ class _ModuleParser:
         index = self.type_use(cursor)
         if index < len(self.func_types):
             ft = self.func_types[index]
-            if not ft.params and len(ft.results) <= 1:
+            if isinstance(ft, FuncType) and ft.final and not ft.supertypes and not ft.params and len(ft.results) <= 1:
                 return inline_blocktype(ft.results)
         return index
 
@@ -377,9 +390,26 @@ class _ModuleParser:
         return names
 
     def limits(self, cursor: Cursor) -> Limits:
-        minimum = cursor.take_u32()
-        maximum = cursor.take_u32() if cursor.peek_u32() else None
+        take = cursor.take_u64 if self.wide_numbers else cursor.take_u32
+        minimum = take()
+        maximum = take() if cursor.peek_u32() else None
         return Limits(minimum, maximum)
+
+    def address_type(self, cursor: Cursor) -> ValType:
+        """The `i32` or `i64` that may begin a table or memory type (I32 when absent)."""
+        if cursor.take_if_keyword("i64"):
+            return ValType.I64
+        cursor.take_if_keyword("i32")
+        return ValType.I32
+
+    def table_type(self, cursor: Cursor) -> TableType:
+        address_type = self.address_type(cursor)
+        limits = self.limits(cursor)
+        return TableType(limits, cursor.take_reftype(self.types), address_type)
+
+    def memory_type(self, cursor: Cursor) -> MemoryType:
+        address_type = self.address_type(cursor)
+        return MemoryType(self.limits(cursor), address_type)
 
     def global_type(self, cursor: Cursor) -> GlobalType:
         form = cursor.take_form("mut")
@@ -411,6 +441,9 @@ class _ModuleParser:
     def field_type(self, cursor: Cursor) -> None:
         pass  # defined in pass 1
 
+    def field_rec(self, cursor: Cursor) -> None:
+        pass  # defined in pass 1
+
     def field_import(self, cursor: Cursor) -> None:
         module_name = cursor.take_name()
         name = cursor.take_name()
@@ -423,10 +456,9 @@ class _ModuleParser:
         if kind == "func":
             desc = self.type_use(inner)
         elif kind == "table":
-            limits = self.limits(inner)
-            desc = TableType(limits, inner.take_reftype(self.types))
+            desc = self.table_type(inner)
         elif kind == "memory":
-            desc = MemoryType(self.limits(inner))
+            desc = self.memory_type(inner)
         elif kind == "tag":
             desc = TagType(self.type_use(inner))
         else:
@@ -477,15 +509,17 @@ class _ModuleParser:
         self.inline_exports(cursor, ExternKind.TABLE, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "elem"):
+            address_type = self.address_type(cursor)
             elem_type = cursor.take_reftype(self.types)
             elem_form: Form = cursor.take_form("elem")  # type: ignore[assignment]
             cursor.expect_end()
             items = self.elem_items(Cursor(self.source, elem_form), allow_bare_indices=True)
-            self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type))
-            self.elems_out.append(ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            self.tables_out.append(TableType(Limits(len(items), len(items)), elem_type, address_type))
+            self.elems_out.append(
+                ElemSegment(elem_type, items, SegmentMode.ACTIVE, index, _zero_offset(address_type))
+            )
             return
-        limits = self.limits(cursor)
-        table_type = TableType(limits, cursor.take_reftype(self.types))
+        table_type = self.table_type(cursor)
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, table_type)
@@ -498,16 +532,17 @@ class _ModuleParser:
         self.inline_exports(cursor, ExternKind.MEMORY, index)
         imported = self.inline_import(cursor)
         if imported is None and _has_inline(cursor, "data"):
+            address_type = self.address_type(cursor)
             data_form: Form = cursor.take_form("data")  # type: ignore[assignment]
             cursor.expect_end()
             inner = Cursor(self.source, data_form)
             data = inner.take_strings()
             inner.expect_end()
             pages = -(-len(data) // PAGE_SIZE)
-            self.mems_out.append(MemoryType(Limits(pages, pages)))
-            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, b"\x41\x00\x0b"))
+            self.mems_out.append(MemoryType(Limits(pages, pages), address_type))
+            self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, index, _zero_offset(address_type)))
             return
-        memory_type = MemoryType(self.limits(cursor))
+        memory_type = self.memory_type(cursor)
         cursor.expect_end()
         if imported is not None:
             self.add_import(*imported, memory_type)
@@ -649,6 +684,12 @@ class _ModuleParser:
             self.datas_out.append(DataSegment(data, SegmentMode.ACTIVE, memory, offset))
 
 
+def _zero_offset(address_type: ValType) -> bytes:
+    """The offset of a segment written inline in a table or memory: `i32.const 0`, or
+    `i64.const 0` in a 64-bit one."""
+    return b"\x42\x00\x0b" if address_type == ValType.I64 else b"\x41\x00\x0b"
+
+
 def _ref_func_expr(index: int) -> bytes:
     """The constant expression `ref.func index end`."""
     return b"\xd2" + write_unsigned(index) + b"\x0b"
@@ -668,9 +709,11 @@ def _is_import(form: Form) -> bool:
 
 
 def _has_inline(cursor: Cursor, head: str) -> bool:
-    """Whether the field continues `reftype? (head ...)`: a table with inline elements or a
-    memory with inline data."""
+    """Whether the field continues `addrtype? reftype? (head ...)`: a table with inline elements
+    or a memory with inline data."""
     ahead = 1 if head == "elem" else 0
+    if cursor.peek_atom() in ("i32", "i64"):
+        ahead += 1
     return is_form(cursor.peek(ahead), head)
 
 

@@ -27,7 +27,7 @@ from ..binary.names import read_names
 from ..binary.writer import encode_locals
 from ..errors import DecodeError, ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
-from ..syntax.types import REF_FUNC, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
+from ..syntax.types import REF_FUNC, DefinedType, FuncType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
 from .annotations import BRANCH_HINT, placement_text, read_branch_hints, stands_before_code
 from .instr_text import IndexNamer, format_instr
 
@@ -78,8 +78,10 @@ def _name(text: str) -> str:
     return _string(text.encode("utf-8"))
 
 
-def _limits(limits: Limits) -> str:
-    return str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
+def _limits(limits: Limits, address_type: ValType = ValType.I32) -> str:
+    """Limits, after `i64` for a 64-bit table or memory."""
+    text = str(limits.min) if limits.max is None else f"{limits.min} {limits.max}"
+    return f"i64 {text}" if address_type == ValType.I64 else text
 
 
 def _global_type(gt: GlobalType) -> str:
@@ -99,6 +101,22 @@ def _signature(ft: FuncType, param_ids: dict[int, str] | None = None) -> str:
     if ft.results:
         parts.append("(result " + " ".join(t.text for t in ft.results) + ")")
     return " ".join(parts)
+
+
+def _definition(definition: DefinedType) -> str:
+    """A type definition: `(func ...)`, `(struct ...)` or `(array ...)`, inside `(sub ...)`
+    when it declares a supertype or is open to subtypes."""
+    if isinstance(definition, FuncType):
+        sig = _signature(definition)
+        body = f"(func{' ' + sig if sig else ''})"
+    elif isinstance(definition, StructType):
+        body = "(struct" + "".join(f" (field {field.text})" for field in definition.fields) + ")"
+    else:
+        body = f"(array {definition.element.text})"
+    if definition.final and not definition.supertypes:
+        return body
+    head = "sub final" if definition.final else "sub"
+    return f"({head}{''.join(f' {s}' for s in definition.supertypes)} {body})"
 
 
 class _Printer:
@@ -159,6 +177,7 @@ class _Printer:
             "func": self.func_ids,
             "global": self.global_ids,
             "table": self.table_ids,
+            "memory": self.memory_ids,
             "type": self.type_ids,
             "elem": self.elem_ids,
             "data": self.data_ids,
@@ -175,9 +194,17 @@ class _Printer:
         m = self.module
         header = f"(module ${_NOT_ID_CHAR.sub('_', self.names.module)}" if self.names.module else "(module"
         yield header
-        for i, ft in enumerate(m.types):
-            sig = _signature(ft)
-            yield f"{_INDENT}(type {self.label(self.type_ids, i)} (func{' ' + sig if sig else ''}))"
+        groups = {start: count for start, count in m.rec_groups}
+        open_until = 0
+        for i, definition in enumerate(m.types):
+            indent = _INDENT * (2 if i < open_until else 1)
+            if i in groups:
+                yield f"{_INDENT}(rec"
+                open_until = i + groups[i]
+                indent = _INDENT * 2
+            yield f"{indent}(type {self.label(self.type_ids, i)} {_definition(definition)})"
+            if i + 1 == open_until:
+                yield f"{_INDENT})"
         counters = {"func": 0, "table": 0, "memory": 0, "global": 0, "tag": 0}
         for imp in m.imports:
             kind = imp.kind.text
@@ -188,9 +215,9 @@ class _Printer:
         for i, func in enumerate(m.funcs, start=first_func):
             yield from self.func(i, func)
         for i, tt in enumerate(m.tables, start=counters["table"]):
-            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits)} {tt.elem.text})"
+            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits, tt.address_type)} {tt.elem.text})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
-            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits)})"
+            yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_limits(mt.limits, mt.address_type)})"
         for i, tag in enumerate(m.tags, start=counters["tag"]):
             yield f"{_INDENT}(tag {self.import_desc(tag, i)})"
         for i, glob in enumerate(m.globals, start=counters["global"]):
@@ -215,9 +242,9 @@ class _Printer:
         if isinstance(desc, int):
             return f"{self.label(self.func_ids, index)} (type {self.ref(self.type_ids, desc)})"
         if isinstance(desc, TableType):
-            return f"{self.label(self.table_ids, index)} {_limits(desc.limits)} {desc.elem.text}"
+            return f"{self.label(self.table_ids, index)} {_limits(desc.limits, desc.address_type)} {desc.elem.text}"
         if isinstance(desc, MemoryType):
-            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits)}"
+            return f"{self.label(self.memory_ids, index)} {_limits(desc.limits, desc.address_type)}"
         if isinstance(desc, TagType):
             return f"{self.label(self.tag_ids, index)} (type {self.ref(self.type_ids, desc.type_index)})"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]

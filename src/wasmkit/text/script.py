@@ -61,8 +61,9 @@ class ScriptModule:
     kind: str  # "text", "binary" or "quote"
 
     def build(self, features: frozenset[Feature] = ALL_FEATURES) -> Module:
-        """Parse the module (a binary one with the encodings of `features`). Raises ParseError
-        or DecodeError if it is malformed."""
+        """Parse the module, reading what `features` allow (2.0's script reads 32-bit limits
+        and offsets, and zero bytes for memory indices, and no 3.0 instructions in binary).
+        Raises ParseError or DecodeError if it is malformed."""
         return module_from_form(self.source, self.form, features=features)
 
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 
 from ..errors import ValidationError
 from .subtyping import TypeRelation
-from ..syntax.types import FuncType, GlobalType, MemoryType, TableType, ValType, ValueType
+from ..syntax.types import ArrayType, DefinedType, FuncType, StructType, GlobalType, MemoryType, TableType, ValType, ValueType
 
 __all__ = ["Context", "LocalTypes"]
 
 
 @dataclass(slots=True)
 class Context:
-    types: Sequence[FuncType]
+    types: Sequence[DefinedType]
     funcs: Sequence[FuncType]
     tables: Sequence[TableType]
     mems: Sequence[MemoryType]
@@ -29,7 +29,23 @@ class Context:
     tags: Sequence[FuncType] = ()  # each tag's function type (its parameters are the payload)
 
     def type(self, index: int) -> FuncType:
-        return _lookup(self.types, index, "type")
+        """Type `index`, which must be a function type."""
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, FuncType):
+            raise ValidationError(f"non-function type {index}")
+        return found
+
+    def struct_type(self, index: int) -> StructType:
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, StructType):
+            raise ValidationError(f"non-structure type {index}")
+        return found
+
+    def array_type(self, index: int) -> ArrayType:
+        found = _lookup(self.types, index, "type")
+        if not isinstance(found, ArrayType):
+            raise ValidationError(f"non-array type {index}")
+        return found
 
     def func(self, index: int) -> FuncType:
         return _lookup(self.funcs, index, "function")

@@ -16,7 +16,7 @@ from ..binary.writer import elem_flags
 from ..errors import ValidationError
 from ..opcodes import Feature, Imm
 from ..syntax.module import Module, SegmentMode
-from ..syntax.types import REF_FUNC, ExternKind, GlobalType, HeapType, RefType, TableType, ValType, ValueType, ref_type
+from ..syntax.types import REF_FUNC, ExternKind, FuncType, GlobalType, PackedType, HeapType, RefType, TableType, ValType, ValueType, ref_type
 from .function import const_expr_features
 
 __all__ = ["check_features"]
@@ -98,11 +98,15 @@ def check_features(
 def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     """What the module outside function bodies uses that belongs to a feature."""
     imported_globals = sum(isinstance(imp.desc, GlobalType) for imp in module.imports)
-    for ft in module.types:
-        for vt in (*ft.params, *ft.results):
-            feature = valtype_feature(vt)
+    for definition in module.types:
+        if not isinstance(definition, FuncType) or definition.supertypes or not definition.final:
+            yield f"a {definition.kind.text} type", Feature.GC
+        for st in definition.storage_types():
+            feature = Feature.GC if isinstance(st, PackedType) else valtype_feature(st)
             if feature is not None:
-                yield f"a function type with {vt.text}", feature
+                yield f"a type with {st.text}", feature
+    if module.rec_groups:
+        yield "a recursion group", Feature.GC
     for imp in module.imports:
         if isinstance(imp.desc, GlobalType) and (feature := valtype_feature(imp.desc.valtype)) is not None:
             yield f"a global of type {imp.desc.valtype.text}", feature
@@ -114,6 +118,14 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", valtype_feature(table_type.elem) or Feature.REFERENCE_TYPES
+        if table_type.is_64:
+            yield "a 64-bit table", Feature.MEMORY64
+    memories = module.memory_types()
+    if len(memories) > 1:
+        yield "a second memory", Feature.MULTI_MEMORY
+    for memory_type in memories:
+        if memory_type.is_64:
+            yield "a 64-bit memory", Feature.MEMORY64
     for elem in module.elems:
         if elem.type is not ValType.FUNCREF and elem.type != REF_FUNC:
             yield f"an element segment of {elem.type.text}", valtype_feature(elem.type) or Feature.REFERENCE_TYPES

@@ -25,6 +25,7 @@ from .subtyping import UNKNOWN
 __all__ = ["check_function", "check_const_expr", "const_expr_features"]
 
 I32 = ValType.I32
+I64 = ValType.I64
 FUNCREF = ValType.FUNCREF
 _NUM_OR_VEC = frozenset(t for t in ValType if not t.is_ref) | {UNKNOWN}
 
@@ -259,8 +260,12 @@ class _BodyChecker:
                             raise ValidationError("unexpected instructions after the end of the body")
                         return
                     continue
-                if checks_immediate[index]:
-                    self.check_immediate(op, imm)
+                if checks_immediate[index] and self.check_immediate(op, imm):
+                    # A 64-bit memory: the instruction's addresses are i64 (see `address_typed`).
+                    params, results = self.address_typed(op, imm)
+                    self.pop_params(params)
+                    vals.extend(results)
+                    continue
                 if params:
                     n = len(params)
                     if vals[-n:] == params and len(vals) - ctrls[-1][3] >= n:
@@ -287,24 +292,31 @@ class _BodyChecker:
             elif not frame[4]:
                 raise _mismatch(params, vals[height:])
 
-    def check_immediate(self, op: Op, imm: object) -> None:
-        """The checks on the immediates of table-typed instructions."""
+    def check_immediate(self, op: Op, imm: object) -> bool:
+        """The checks on the immediates of table-typed instructions. True when the instruction
+        addresses a 64-bit memory, so that its operand types are not the table's."""
         ctx = self.ctx
         kind = op.imm
         if kind is Imm.MEMARG or kind is Imm.MEMLANE:
-            ctx.memory(0)
+            memory = ctx.memory(imm[-1])  # type: ignore[index]
             if imm[0] > op.align_log2:  # type: ignore[index]
                 raise ValidationError("alignment must not be larger than natural")
+            if not memory.is_64 and imm[1] > 0xFFFF_FFFF:  # type: ignore[index]
+                raise ValidationError("offset out of range")
             if kind is Imm.MEMLANE and imm[2] >= op.lanes:  # type: ignore[index]
                 raise ValidationError("invalid lane index")
+            return memory.is_64
         elif kind is Imm.LANE:
             if imm >= op.lanes:  # type: ignore[operator]
                 raise ValidationError("invalid lane index")
-        elif kind is Imm.MEMORY or kind is Imm.MEMORY_COPY:
-            ctx.memory(0)
+        elif kind is Imm.MEMORY:
+            return ctx.memory(imm).is_64  # type: ignore[arg-type]
+        elif kind is Imm.MEMORY_COPY:
+            return ctx.memory(imm[0]).is_64 | ctx.memory(imm[1]).is_64  # type: ignore[index]
         elif kind is Imm.MEMORY_INIT:
-            ctx.memory(0)
+            memory = ctx.memory(imm[1])  # type: ignore[index]
             ctx.data(imm[0])  # type: ignore[index]
+            return memory.is_64
         elif kind is Imm.DATA:
             ctx.data(imm)  # type: ignore[arg-type]
         elif kind is Imm.ELEM:
@@ -312,6 +324,26 @@ class _BodyChecker:
         elif kind is Imm.SHUFFLE:
             if any(lane >= 32 for lane in imm):  # type: ignore[attr-defined]
                 raise ValidationError("invalid lane index")
+        return False
+
+    def address_typed(self, op: Op, imm: object) -> tuple[list[ValueType], list[ValueType]]:
+        """The operand and result types of a memory instruction on a 64-bit memory: those of
+        the table, with its addresses, sizes and lengths i64. A copy between memories of two
+        address types takes an address of each and a length of the smaller type."""
+        params = list(_PARAMS[op.index])  # type: ignore[arg-type]
+        results = list(_RESULTS[op.index])  # type: ignore[arg-type]
+        name = op.name
+        if op.imm is Imm.MEMORY_COPY:
+            dst, src = (self.ctx.memory(i).address_type for i in imm)  # type: ignore[attr-defined]
+            return [dst, src, I64 if dst == src == I64 else I32], results
+        if name == "memory.size":
+            return params, [I64]
+        if name == "memory.grow":
+            return [I64], [I64]
+        if name == "memory.fill":
+            return [I64, I32, I64], results
+        params[0] = I64  # the address of a load, store or memory.init
+        return params, results
 
     # -- the instructions with rules of their own, one method each (see _RULES) --
 
@@ -349,7 +381,7 @@ class _BodyChecker:
         type_index, table_index = imm
         self.function_table(table_index)
         ft = self.ctx.type(type_index)
-        self.pop(I32)
+        self.pop(self.ctx.table(table_index).address_type)
         self.pop_all(ft.params)
         self.vals.extend(ft.results)
 
@@ -366,7 +398,7 @@ class _BodyChecker:
         type_index, table_index = imm
         self.function_table(table_index)
         callee = self.ctx.type(type_index)
-        self.pop(I32)
+        self.pop(self.ctx.table(table_index).address_type)
         self._tail_call(callee)
 
     def return_call_ref(self, type_index: int) -> None:
@@ -558,51 +590,57 @@ class _BodyChecker:
             raise ValidationError(f"undeclared function reference {index}")
         self.vals.append(ref_type(False, self.ctx.func_type_indices[index]))
 
+    # Table indices, sizes and lengths have the table's address type (i64 for table64).
+
     def table_get(self, index: int) -> None:
-        t = self.ctx.table(index).elem
-        self.pop(I32)
-        self.vals.append(t)
+        tt = self.ctx.table(index)
+        self.pop(tt.address_type)
+        self.vals.append(tt.elem)
 
     def table_set(self, index: int) -> None:
-        t = self.ctx.table(index).elem
-        self.pop(t)
-        self.pop(I32)
+        tt = self.ctx.table(index)
+        self.pop(tt.elem)
+        self.pop(tt.address_type)
 
     def table_size(self, index: int) -> None:
-        self.ctx.table(index)
-        self.vals.append(I32)
+        self.vals.append(self.ctx.table(index).address_type)
 
     def table_grow(self, index: int) -> None:
-        t = self.ctx.table(index).elem
-        self.pop(I32)
-        self.pop(t)
-        self.vals.append(I32)
+        tt = self.ctx.table(index)
+        at = tt.address_type
+        self.pop(at)
+        self.pop(tt.elem)
+        self.vals.append(at)
 
     def table_fill(self, index: int) -> None:
-        t = self.ctx.table(index).elem
-        self.pop(I32)
-        self.pop(t)
-        self.pop(I32)
+        tt = self.ctx.table(index)
+        at = tt.address_type
+        self.pop(at)
+        self.pop(tt.elem)
+        self.pop(at)
 
     def table_copy(self, imm: tuple[int, int]) -> None:
         dst, src = imm
-        t1 = self.ctx.table(dst).elem
-        t2 = self.ctx.table(src).elem
+        dst_type = self.ctx.table(dst)
+        src_type = self.ctx.table(src)
+        t1, t2 = dst_type.elem, src_type.elem
         if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: source element type {t2.text} does not match destination element type {t1.text}"
             )
-        self.pop_all((I32, I32, I32))
+        at1, at2 = dst_type.address_type, src_type.address_type
+        self.pop_all((at1, at2, I64 if at1 == at2 == I64 else I32))
 
     def table_init(self, imm: tuple[int, int]) -> None:
         elem_index, table_index = imm
-        t1 = self.ctx.table(table_index).elem
+        tt = self.ctx.table(table_index)
+        t1 = tt.elem
         t2 = self.ctx.elem(elem_index)
         if not self.matches(t2, t1):
             raise ValidationError(
                 f"type mismatch: element segment's type {t2.text} does not match table's element type {t1.text}"
             )
-        self.pop_all((I32, I32, I32))
+        self.pop_all((tt.address_type, I32, I32))
 
 
 # The method of _BodyChecker that types each instruction the table leaves to a rule.

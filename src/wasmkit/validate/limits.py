@@ -67,6 +67,8 @@ def check_module_limits(module: Module) -> None:
     _check_count(len(module.elems), MAX_ELEMENT_SEGMENTS, "element segments")
     _check_count(len(module.datas), MAX_DATA_SEGMENTS, "data segments")
     for func_type in module.types:
+        if not isinstance(func_type, FuncType):
+            continue
         if len(func_type.params) > MAX_FUNCTION_PARAMS:
             raise ValidationError("function params size is out of bounds")
         if len(func_type.results) > MAX_FUNCTION_RESULTS:

@@ -15,6 +15,8 @@ from ..opcodes import ALL_FEATURES, Feature, op
 from ..syntax.module import Module, SegmentMode
 from ..syntax.types import (
     MAX_PAGES,
+    DefinedType,
+    MAX_PAGES_64,
     ExternKind,
     FuncType,
     GlobalType,
@@ -68,7 +70,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
     check_module_limits(module)
     types = module.types
-    rel = TypeRelation(types)
+    rel = TypeRelation(types, module.rec_groups)
     rel.check_definitions()
     for imp in module.imports:
         if isinstance(imp.desc, int):
@@ -127,11 +129,11 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
                     f"type mismatch: element segment's type {seg.type.text} "
                     f"does not match table's element type {table.elem.text}"
                 )
-            check_const_expr(const_ctx, seg.offset or b"", ValType.I32, features)
+            check_const_expr(const_ctx, seg.offset or b"", table.address_type, features)
     for data in module.datas:
         if data.mode is SegmentMode.ACTIVE:
-            const_ctx.memory(data.memory)
-            check_const_expr(const_ctx, data.offset or b"", ValType.I32, features)
+            memory = const_ctx.memory(data.memory)
+            check_const_expr(const_ctx, data.offset or b"", memory.address_type, features)
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     for i, func in enumerate(module.funcs):
@@ -164,7 +166,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         if export.name in names:
             raise ValidationError("duplicate export name")
         names.add(export.name)
-    if len(memory_types) > 1:
+    if len(memory_types) > 1 and Feature.MULTI_MEMORY not in features:
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
@@ -174,13 +176,17 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     )
 
 
-def _lookup_type(types: tuple[FuncType, ...], index: int) -> FuncType:
-    if index < len(types):
-        return types[index]
-    raise ValidationError(f"unknown type {index}")
+def _lookup_type(types: tuple[DefinedType, ...], index: int) -> FuncType:
+    """Type `index`, which must be a function type."""
+    if index >= len(types):
+        raise ValidationError(f"unknown type {index}")
+    found = types[index]
+    if not isinstance(found, FuncType):
+        raise ValidationError(f"non-function type {index}")
+    return found
 
 
-def _check_tag_type(types: tuple[FuncType, ...], tag: TagType) -> None:
+def _check_tag_type(types: tuple[DefinedType, ...], tag: TagType) -> None:
     if _lookup_type(types, tag.type_index).results:
         raise ValidationError("non-empty tag result type")
 
@@ -196,11 +202,17 @@ def _check_limits(limits: Limits, bound: int, message: str) -> None:
 
 
 def _check_table_type(tt: TableType) -> None:
-    _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
+    if tt.is_64:
+        _check_limits(tt.limits, 0xFFFF_FFFF_FFFF_FFFF, "table size must be at most 2^64-1 for i64")
+    else:
+        _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1")
 
 
 def _check_memory_type(mt: MemoryType) -> None:
-    _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+    if mt.is_64:
+        _check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages (256 TiB) for i64")
+    else:
+        _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
 
 
 def _declared_func_refs(module: Module) -> frozenset[int]:

@@ -344,7 +344,7 @@ class _Lowering:
     # -- control --
 
     def block_signature(self, blocktype: int) -> tuple[list[ir.Type], list[ir.Type]]:
-        ft = block_type(blocktype, self.valid.module.types.__getitem__)
+        ft = block_type(blocktype, self.valid.module.func_type)
         return [ir_type(vt) for vt in ft.params], [ir_type(vt) for vt in ft.results]
 
     def open(self, kind: str, blocktype: int) -> _Frame:
@@ -546,7 +546,7 @@ class _Lowering:
 
     def c_call_indirect(self, imm: tuple[int, int]) -> None:
         type_index, table = imm
-        callee_type = self.valid.module.types[type_index]
+        callee_type = self.valid.module.func_type(type_index)
         element = self.stack.pop()
         args = self.pop_operands(len(callee_type.params))
         builder = self.builder
@@ -983,7 +983,7 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
     """The handler of a scalar load or store."""
 
     def handler(self: _Lowering, imm: object) -> None:
-        self.memory_access(op, cast(tuple[int, int], imm)[1])
+        self.memory_access(op, cast(tuple[int, int, int], imm)[1])
 
     return handler
 

@@ -32,7 +32,7 @@ from . import artifact, layout
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
-from .lower import FUNCTIONS_SYMBOL, entered_from_python
+from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .stack import call_native
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class NativeCompiledModule:
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
     ) -> None:
+        _refuse_memories_and_tables(valid)
         self.valid = valid
         self.metered = metered
         module = valid.module
@@ -115,6 +116,18 @@ class NativeCompiledModule:
             lambda i: binding.get(binding.globals, i, binding.global_types[i]),
             lambda i, value: binding.put(binding.globals, i, binding.global_types[i], value),
         )
+
+
+def _refuse_memories_and_tables(valid: ValidModule) -> None:
+    """Native code reaches one memory, at a base that never moves, by 32-bit addresses, and
+    32-bit tables: a module with more memories (multi-memory) or 64-bit ones (memory64, table64)
+    is refused, naming the feature, rather than run wrong."""
+    if len(valid.memory_types) > 1:
+        raise NativeCompileError("the native engine does not support the multi-memory feature (a second memory) yet")
+    if any(mt.is_64 for mt in valid.memory_types):
+        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit memory) yet")
+    if any(tt.is_64 for tt in valid.table_types):
+        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit table) yet")
 
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:

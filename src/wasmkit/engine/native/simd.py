@@ -512,7 +512,7 @@ _define_relaxed()
 
 
 def _memarg_offset(imm: object) -> int:
-    return cast(tuple[int, int], imm)[1]
+    return cast(tuple[int, int, int], imm)[1]
 
 
 def _memory_handler(op: Op) -> Handler:
@@ -541,14 +541,14 @@ def _memory_handler(op: Op) -> Handler:
         _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), 16 // width))
 
     def lane_load(s: FunctionLowering, imm: object) -> None:
-        _, offset, lane = cast(tuple[int, int, int], imm)
+        _, offset, lane, _ = cast(tuple[int, int, int, int], imm)
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
         pointer = s.address(offset, width)
         value = s.builder.load(pointer, typ=element, align=1)
         _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
 
     def lane_store(s: FunctionLowering, imm: object) -> None:
-        _, offset, lane = cast(tuple[int, int, int], imm)
+        _, offset, lane, _ = cast(tuple[int, int, int, int], imm)
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
         pointer = s.address(offset, width)
         s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)

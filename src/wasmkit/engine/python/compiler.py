@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ...binary.code import CATCH_ALL, CATCH_ALL_REF, CATCH_REF, block_type, iter_instructions
 from ...bits import MASK32, MASK64
@@ -46,7 +47,7 @@ from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
 
-__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError"]
+__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError", "memory_suffix"]
 
 # Flags of a symbolic stack entry.
 SIMPLE = 1  # a literal or a plain name: cheap to repeat
@@ -524,42 +525,52 @@ class _FunctionCompiler:
 
     # -- memory --
 
-    def address(self, entry: _Entry, offset: int) -> tuple[str, int | None]:
-        """The effective address as text, and its value when known at compile time."""
+    def address(self, entry: _Entry, offset: int, memory: int = 0) -> tuple[str, int | None]:
+        """The effective address as text, and its value when known at compile time. In a
+        64-bit memory it may pass 2^63, where the unpackers raise OverflowError rather than an
+        IndexError: it is capped at `_FAR`, out of bounds as well (and aligned)."""
+        far = self.valid.memory_types[memory].is_64
         if entry.flags & SIMPLE and entry.text.isdigit():
             value = int(entry.text) + offset
+            if far:
+                value = min(value, _FAR)
             return str(value), value
-        return (f"({entry.text} + {offset})" if offset else entry.text), None
+        text = f"({entry.text} + {offset})" if offset else entry.text
+        return (f"min({text}, {_FAR})" if far else text), None
 
-    def load(self, op: Op, memarg: tuple[int, int]) -> None:
+    def load(self, op: Op, memarg: tuple[int, int, int]) -> None:
         addr = self.pop()
-        text, known = self.address(addr, memarg[1])
+        memory = memarg[2]
+        text, known = self.address(addr, memarg[1], memory)
+        m = memory_suffix(memory)
         width = op.width
         if width == 1:
-            access = f"M[{text}]"
+            access = f"M{m}[{text}]"
         elif op.valtype is ValType.F32:
-            access = f"ld_f32({text})"
+            access = f"ld_f32{m}({text})"
         else:
             # An unpacker reads any address at once (faster than testing the alignment); a
             # typed view is faster still when the address is known to be aligned.
             view, suffix = _VIEWS[width, op.valtype is ValType.F64]
             if known is not None and known % width == 0:
-                access = f"{view}[{known >> op.align_log2}]"
+                access = f"{view}{m}[{known >> op.align_log2}]"
             else:
-                access = f"u{suffix}(M, {text})[0]"
+                access = f"u{suffix}(M{m}, {text})[0]"
         # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
         # when its value is dropped (before an `unreachable`, say).
         self.push(_loaded(op, access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
 
-    def store(self, op: Op, memarg: tuple[int, int]) -> None:
+    def store(self, op: Op, memarg: tuple[int, int, int]) -> None:
         value = self.pop()
         addr = self.pop()
         self.effect()
-        text, known = self.address(addr, memarg[1])
+        memory = memarg[2]
+        text, known = self.address(addr, memarg[1], memory)
+        m = memory_suffix(memory)
         width = op.width
         stored = f"{value.unmasked or value.text} & 0x{(1 << 8 * width) - 1:X}" if op.narrow else value.text
         if op.valtype is ValType.F32:
-            self.emit(f"st_f32({text}, {value.text})")
+            self.emit(f"st_f32{m}({text}, {value.text})")
             return
         if width == 1:
             # An assignment evaluates its value before its target: compute a non-trivial
@@ -567,21 +578,21 @@ class _FunctionCompiler:
             if known is None and not addr.flags & SIMPLE:
                 self.emit(f"_s = {text}")
                 text = "_s"
-            self.emit(f"M[{text}] = {stored}")
+            self.emit(f"M{m}[{text}] = {stored}")
             return
         view, suffix = _VIEWS[width, op.valtype is ValType.F64]
         if known is not None and known % width == 0:
-            self.emit(f"{view}[{known >> op.align_log2}] = {stored}")
+            self.emit(f"{view}{m}[{known >> op.align_log2}] = {stored}")
         else:
-            self.emit(f"p{suffix}(M, {text}, {stored})")
+            self.emit(f"p{suffix}(M{m}, {text}, {stored})")
 
-    def memory_size(self, op: Op, imm: object) -> None:
-        self.push("MP", SIMPLE | STATE)
+    def memory_size(self, op: Op, imm: int) -> None:
+        self.push(f"MP{memory_suffix(imm)}", SIMPLE | STATE)
 
-    def memory_grow(self, op: Op, imm: object) -> None:
+    def memory_grow(self, op: Op, imm: int) -> None:
         delta = self.pop()
         self.effect()
-        self.call_expr(f"MEM_GROW({delta.text})", (ValType.I32,))
+        self.call_expr(f"MEM_GROW{memory_suffix(imm)}({delta.text})", (ValType.I32,))
 
     def bulk(self, op: Op, imm: object) -> None:
         """memory.fill/copy/init, data.drop and the table instructions: runtime helpers."""
@@ -590,7 +601,7 @@ class _FunctionCompiler:
         self.effect()
         text = ", ".join(e.text for e in operands)
         helper, results = _BULK[name]
-        extra = _bulk_immediates(name, imm)
+        helper, extra = _bulk_immediates(name, helper, imm)
         call = f"{helper}({', '.join(x for x in (extra, text) if x)})"
         self.call_expr(call, results)
 
@@ -618,7 +629,7 @@ class _FunctionCompiler:
 
     def call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
         type_index, table = imm
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
         element = self.pop()
         operands = self.args(len(callee.params))
@@ -635,14 +646,14 @@ class _FunctionCompiler:
 
     def return_call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
         type_index, table = imm
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
         element = self.pop()
         operands = self.args(len(callee.params))
         self.tail_call(f"tail_callee(call_indirect(T{table}, {element.text}, TY{type_index}))", operands)
 
     def return_call_ref(self, op: Op, type_index: int) -> None:
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
         reference = self.pop()
         operands = self.args(len(callee.params))
@@ -658,7 +669,7 @@ class _FunctionCompiler:
         self.frame.unreachable = True
 
     def call_ref(self, op: Op, type_index: int) -> None:
-        callee = self.valid.module.types[type_index]
+        callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
         reference = self.pop()
         operands = self.args(len(callee.params))
@@ -693,7 +704,7 @@ class _FunctionCompiler:
     # -- control --
 
     def block_type(self, blocktype: int) -> tuple[int, int]:
-        ft = block_type(blocktype, self.valid.module.types.__getitem__)
+        ft = block_type(blocktype, self.valid.module.func_type)
         return len(ft.params), len(ft.results)
 
     def nested_start(self, flat: bool) -> tuple[int, bool]:
@@ -1225,7 +1236,10 @@ class _FunctionCompiler:
 
     def simd(self, op: Op, imm: object) -> None:
         operands = self.args(len(op.params or ()))
-        text, kind = simd_expression(op, imm, [e.text for e in operands])
+        texts = [e.text for e in operands]
+        # A SIMD load or store checks its range itself, any int address included.
+        memory = f"M{memory_suffix(imm[-1])}" if op.imm is Imm.MEMARG or op.imm is Imm.MEMLANE else ""  # type: ignore[index]
+        text, kind = simd_expression(op, imm, texts, memory)
         if kind == simd.STORE:
             self.effect()
             self.emit(text)
@@ -1279,6 +1293,16 @@ def _zero(vt: ValueType) -> str:
     return "0"
 
 
+# Where an address of a 64-bit memory past it is capped (see `address`): out of any memory.
+_FAR = 1 << 62
+
+
+def memory_suffix(index: int) -> str:
+    """What ends the names the generated code reads memory `index` by: nothing for memory 0
+    (`M`, `M32`, `MP`, `MEM_GROW`, `ld_f32`, `memory_fill`...), `_1` for memory 1 and so on."""
+    return f"_{index}" if index else ""
+
+
 # The typed view of memory and the suffix of the unaligned unpacker `u<suffix>` and packer
 # `p<suffix>` (see `engine`) for each (width, float) of a multi-byte access other than f32's.
 _VIEWS = {(2, False): ("M16", "16"), (4, False): ("M32", "32"), (8, False): ("M64", "64"), (8, True): ("MF64", "f64")}
@@ -1327,19 +1351,25 @@ def _arity(op: Op) -> int:
     return len(op.params) if op.params is not None else _RULE_ARITY[op.name]
 
 
-def _bulk_immediates(name: str, imm: object) -> str:
-    """The leading arguments of a bulk helper: the tables, segments it works on."""
-    if name in ("memory.fill", "memory.copy"):
-        return ""
+def _bulk_immediates(name: str, helper: str, imm: Any) -> tuple[str, str]:
+    """The helper a bulk instruction calls and its leading arguments: the memories, tables
+    and segments it works on. Memory 0's helpers know their memory; the others are given it
+    (`MEM<i>`, the `Memory` object)."""
+    if name == "memory.fill":
+        return helper + memory_suffix(imm), ""
+    if name == "memory.copy":
+        dst, src = imm
+        return (helper, "") if not dst and not src else ("memory_copy_between", f"MEM{dst}, MEM{src}")
     if name == "memory.init":
-        return f"{imm[0]}"  # type: ignore[index]
+        segment, memory = imm
+        return (helper, f"{segment}") if not memory else ("memory_init_in", f"MEM{memory}, {segment}")
     if name in ("data.drop", "elem.drop"):
-        return f"{imm}"
+        return helper, f"{imm}"
     if name == "table.copy":
-        return f"TT{imm[0]}, TT{imm[1]}"  # type: ignore[index]
+        return helper, f"TT{imm[0]}, TT{imm[1]}"
     if name == "table.init":
-        return f"TT{imm[1]}, {imm[0]}"  # type: ignore[index]
-    return f"TT{imm}"
+        return helper, f"TT{imm[1]}, {imm[0]}"
+    return helper, f"TT{imm}"
 
 
 # The operations done by `wrapping`: (operator, mask).

@@ -15,7 +15,7 @@ from types import CodeType
 from typing import TYPE_CHECKING
 
 from ...binary import write_module
-from ...bits import MASK32
+from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk, refs
 from ...runtime.call import register_code_names
@@ -25,7 +25,7 @@ from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import numeric, simd
 from .cache import CodeCache
-from .compiler import CompileError, ModuleLayout, compile_function
+from .compiler import CompileError, ModuleLayout, compile_function, memory_suffix
 from .tail import TailCall, tail_callee
 
 if TYPE_CHECKING:
@@ -35,22 +35,23 @@ __all__ = ["PythonEngine", "PythonCompiledModule"]
 
 _counter = itertools.count()
 
-# Reading and writing an f32 goes through its bits when it is a NaN (see runtime.values).
+# Reading and writing an f32 goes through its bits when it is a NaN (see runtime.values). One
+# pair per memory, the names ending in its `memory_suffix` (`{m}`).
 _PRELUDE_MEMORY = '''
-def ld_f32(a):
-    v = MF32[a >> 2] if not a & 3 else uf32(M, a)[0]
+def ld_f32{m}(a):
+    v = MF32{m}[a >> 2] if not a & 3 else uf32(M{m}, a)[0]
     if v == v:
         return v
-    return f32_from_bits(M32[a >> 2] if not a & 3 else u32(M, a)[0])
+    return f32_from_bits(M32{m}[a >> 2] if not a & 3 else u32(M{m}, a)[0])
 
-def st_f32(a, v):
+def st_f32{m}(a, v):
     if v == v:
-        if a & 3: pf32(M, a, v)
-        else: MF32[a >> 2] = v
+        if a & 3: pf32(M{m}, a, v)
+        else: MF32{m}[a >> 2] = v
     else:
         b = f32_to_bits(v)
-        if a & 3: p32(M, a, b)
-        else: M32[a >> 2] = b
+        if a & 3: p32(M{m}, a, b)
+        else: M32{m}[a >> 2] = b
 '''
 
 
@@ -80,6 +81,7 @@ def _base_namespace() -> dict[str, object]:
     names["table_grow"] = bulk.table_grow
     names["table_fill"] = bulk.table_fill
     names["table_copy"] = bulk.table_copy
+    names["memory_copy_between"] = bulk.memory_copy_between
     names["table_size"] = lambda table: len(table.elements)
     names.update(simd.FUNCTIONS)
     names["__builtins__"] = __builtins__
@@ -101,7 +103,8 @@ class PythonCompiledModule:
         self.filename = f"<wasm:{digest.hex()[:16] if digest else next(_counter)}>"
         self._cache = CodeCache(cache_dir, digest, "metered" if metered else "plain") if cache_dir and digest else None
         self.codes: dict[int, CodeType] = self._cache.codes if self._cache else {}
-        self._prelude = compile(_PRELUDE_MEMORY, self.filename, "exec") if valid.memory_types else None
+        prelude = "".join(_PRELUDE_MEMORY.format(m=memory_suffix(i)) for i in range(len(valid.memory_types)))
+        self._prelude = compile(prelude, self.filename, "exec") if prelude else None
         # The namespace names of each function (its Func, its callable) and of each type's id:
         # the same for every instance, so made once.
         self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
@@ -171,8 +174,9 @@ class PythonCompiledModule:
         if self.layout.metered:
             ns["METER"] = instance.store.meter
             ns["meter_stop"] = instance.store.meter_stop
-        if instance.mems:
-            _bind_memory(ns, instance.mems[0])
+        for i, memory in enumerate(instance.mems):
+            _bind_memory(ns, memory, memory_suffix(i))
+            ns[f"MEM{i}"] = memory
         if self._prelude is not None:
             exec(self._prelude, ns)
         first = self.valid.imported_func_count
@@ -200,16 +204,22 @@ class PythonCompiledModule:
         return first_call
 
 
-def _bind_memory(ns: dict[str, object], memory: "Memory") -> None:
+def _bind_memory(ns: dict[str, object], memory: "Memory", m: str) -> None:
+    """The names of a memory's views and helpers, ending in `m` (its `memory_suffix`)."""
+    names = tuple(name + m for name in ("M", "M16", "M32", "M64", "MF32", "MF64"))
+    pages = "MP" + m
+
     def refresh(memory: "Memory") -> None:
-        ns["M"], ns["M16"], ns["M32"], ns["M64"], ns["MF32"], ns["MF64"] = memory.views
-        ns["MP"] = memory.pages
+        ns.update(zip(names, memory.views))
+        ns[pages] = memory.pages
 
     refresh(memory)
     memory.add_listener(refresh)
-    ns["MEM_GROW"] = lambda delta: memory.grow(delta) & MASK32
-    ns["memory_fill"] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
-    ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
+    mask = MASK64 if memory.type.is_64 else MASK32
+    ns["MEM_GROW" + m] = lambda delta: memory.grow(delta) & mask
+    ns["memory_fill" + m] = lambda dst, value, length: bulk.memory_fill(memory, dst, value, length)
+    if not m:
+        ns["memory_copy"] = lambda dst, src, length: bulk.memory_copy(memory, dst, src, length)
 
 
 def _bind_segments(ns: dict[str, object], instance: BoundInstance) -> None:
@@ -220,6 +230,9 @@ def _bind_segments(ns: dict[str, object], instance: BoundInstance) -> None:
     def memory_init(segment: int, dst: int, src: int, length: int) -> None:
         bulk.memory_init(instance.mems[0], datas[segment], dst, src, length)
 
+    def memory_init_in(memory: "Memory", segment: int, dst: int, src: int, length: int) -> None:
+        bulk.memory_init(memory, datas[segment], dst, src, length)
+
     def data_drop(segment: int) -> None:
         datas[segment] = b""
 
@@ -229,7 +242,13 @@ def _bind_segments(ns: dict[str, object], instance: BoundInstance) -> None:
     def elem_drop(segment: int) -> None:
         elems[segment] = []
 
-    ns.update(memory_init=memory_init, data_drop=data_drop, table_init=table_init, elem_drop=elem_drop)
+    ns.update(
+        memory_init=memory_init,
+        memory_init_in=memory_init_in,
+        data_drop=data_drop,
+        table_init=table_init,
+        elem_drop=elem_drop,
+    )
 
 
 class PythonEngine:

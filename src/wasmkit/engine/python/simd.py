@@ -458,9 +458,9 @@ for _op in ALL:
 del _op
 
 
-def simd_expression(op: Op, imm: object, operands: list[str]) -> tuple[str, str]:
+def simd_expression(op: Op, imm: object, operands: list[str], memory: str = "M") -> tuple[str, str]:
     """The Python expression (or, for stores, statement) for a SIMD instruction, and what kind
-    it is: CONST, PURE_CALL, LOAD or STORE."""
+    it is: CONST, PURE_CALL, LOAD or STORE. A load or store reads the memory view `memory`."""
     if op.imm is Imm.V128:
         return str(imm), CONST
     fn = function_name(op)
@@ -471,7 +471,7 @@ def simd_expression(op: Op, imm: object, operands: list[str]) -> tuple[str, str]
         rest = args[1:]
         if op.imm is Imm.MEMLANE:
             rest.append(str(imm[2]))  # type: ignore[index]
-        text = f"{fn}(M, {address}{''.join(', ' + a for a in rest)})"
+        text = f"{fn}({memory}, {address}{''.join(', ' + a for a in rest)})"
         return text, STORE if not op.results else LOAD
     if op.imm is Imm.LANE:
         args.append(str(imm))
