@@ -216,3 +216,54 @@ def test_an_uncaught_exception_crosses_the_wasm_thread_and_asyncio() -> None:
 
     with pytest.raises(WasmException):
         asyncio.run(call())
+
+
+EXNREF = """(module (tag $t (export "t") (param i32))
+  (func (export "catch") (param i32) (result exnref)
+    (block $h (result exnref) (try_table (catch_all_ref $h) (throw $t (local.get 0))) (unreachable)))
+  ;; catch_ref: the payload, then the exception; thrown again unless the payload is 0
+  (func (export "recatch") (param i32) (result i32)
+    (local $exn exnref)
+    (block $h (result i32 exnref)
+      (try_table (catch_ref $t $h) (throw $t (local.get 0)))
+      (unreachable))
+    (local.set $exn)
+    (if (result i32) (i32.eqz) (then (i32.const -1)) (else (throw_ref (local.get $exn)))))
+  (func (export "rethrow") (param exnref) (throw_ref (local.get 0)))
+  (func (export "null") (throw_ref (ref.null exn))))
+"""
+
+
+def test_exnref_catch_ref_and_throw_ref() -> None:
+    exports = wasmkit.load(EXNREF).exports
+    caught = exports.catch(5)
+    assert isinstance(caught, WasmException) and caught.tag is exports.t and caught.payload == (5,)
+    with pytest.raises(WasmException) as info:
+        exports.rethrow(caught)  # an exnref from Python goes back in as it came out
+    assert info.value is caught
+    assert exports.recatch(0) == -1
+    with pytest.raises(WasmException) as info:
+        exports.recatch(7)
+    assert info.value.payload == (7,)
+    with pytest.raises(Trap, match="null exception reference"):
+        exports.null()
+    with pytest.raises(TypeError, match="expected a WasmException or None for exnref"):
+        exports.rethrow(5)
+
+
+def test_rethrowing_in_a_loop_keeps_no_traceback() -> None:
+    """throw_ref drops the traceback an exception gathered, so that one exception thrown and
+    caught again a thousand times stays small."""
+    exports = wasmkit.load(EXNREF).exports
+    caught = exports.catch(1)
+    for _ in range(1000):
+        try:
+            exports.rethrow(caught)
+        except WasmException as exc:
+            caught = exc
+    depth = 0
+    tb = caught.__traceback__
+    while tb is not None:
+        depth += 1
+        tb = tb.tb_next
+    assert depth < 20

@@ -19,7 +19,7 @@ from ..errors import Trap, TrapKind, WasmError
 from ..syntax.types import FuncType, ValueType
 from .call import Thrown
 from .func import type_id
-from .values import to_api, to_internal
+from .values import ExceptionReference, to_api, to_internal
 
 __all__ = ["Tag", "WasmException", "throw_ref"]
 
@@ -48,7 +48,7 @@ class Tag:
         return f"<Tag{label} {self.type}>"
 
 
-class WasmException(WasmError, Thrown):
+class WasmException(WasmError, Thrown, ExceptionReference):
     """A wasm exception: `tag` and its `payload` (Python values, as DESIGN.md §3 gives them).
 
     Raise one from a host function to throw it into wasm; catch it around a call into wasm to

@@ -23,6 +23,7 @@ from ..syntax.types import HeapType, RefType, ValType, ValueType
 
 __all__ = [
     "FuncReference",
+    "ExceptionReference",
     "to_internal",
     "to_api",
     "from_bits",
@@ -85,6 +86,16 @@ class FuncReference:
     __slots__ = ()
 
 
+class ExceptionReference:
+    """What an exnref holds: an exception (`runtime.tag.WasmException` is the one kind there
+    is), checked without importing it, as for `FuncReference`."""
+
+    __slots__ = ()
+
+
+_EXN_HEAPS = (HeapType.EXN, HeapType.NOEXN)
+
+
 def to_internal(vt: ValueType, value: object) -> object:
     """A Python value as the engines hold it. TypeError or ValueError if it does not fit."""
     if vt is _I32 or vt is _I64:
@@ -112,6 +123,12 @@ def to_internal(vt: ValueType, value: object) -> object:
     if vt is ValType.FUNCREF:
         if value is not None and not isinstance(value, FuncReference):
             raise TypeError(f"expected a Func or None for funcref, got {type(value).__name__}")
+    elif vt is ValType.EXNREF or vt is ValType.NULLEXNREF or (isinstance(vt, RefType) and vt.heap in _EXN_HEAPS):
+        if value is None:
+            if not vt.nullable:
+                raise TypeError(f"expected an exception for {vt.text}, which is not nullable, got None")
+        elif not isinstance(value, ExceptionReference) or vt.heap is HeapType.NOEXN:
+            raise TypeError(f"expected a WasmException or None for {vt.text}, got {type(value).__name__}")
     elif isinstance(vt, RefType):
         if value is None:
             if not vt.nullable:
