@@ -20,19 +20,7 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import (
-    DefinedType,
-    ExternKind,
-    FuncType,
-    GlobalType,
-    Limits,
-    MemoryType,
-    TableType,
-    TagType,
-    ValType,
-    ValueType,
-    ref_type,
-)
+from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType, ref_type
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
