@@ -267,3 +267,27 @@ def test_rethrowing_in_a_loop_keeps_no_traceback() -> None:
         depth += 1
         tb = tb.tb_next
     assert depth < 20
+
+
+def _deep(loops: int, trys: int, legacy: bool) -> str:
+    """`loops` nested loops, the inner `trys` of them each in a try (the counter they share
+    throws to the outermost handler when it reaches the argument)."""
+    body = "(local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+    body += "(if (i32.ge_u (local.get 1) (local.get 0)) (then (throw $t (local.get 1))))"
+    for i in range(loops):
+        body = f"(loop $l{i} {body} (br_if $l{i} (i32.lt_u (local.get 1) (i32.const {3 * (i + 1)}))))"
+        if i < trys:
+            body = f"(try (do {body}) (catch $u (unreachable)))" if legacy else f"(block $b{i} (try_table (catch $u $b{i}) {body}))"
+    return f"""(module (tag $t (param i32)) (tag $u)
+      (func (export "f") (param i32) (result i32) (local i32)
+        (block $out (result i32) (try_table (catch $t $out) {body}) (i32.const -1))))"""
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("metered", [False, True])
+def test_loops_nested_in_trys_past_cpythons_limit(legacy: bool, metered: bool) -> None:
+    """CPython refuses more than 20 nested loops and trys together: the loops past the limit
+    are written as closures, counting the trys around them too."""
+    store = wasmkit.Store("python", fuel=10**7) if metered else wasmkit.Store("python")
+    f = wasmkit.Instance(wasmkit.Module(_deep(24, 10, legacy)), store=store).exports.f
+    assert [f(50), f(500)] == [50, -1]

@@ -99,6 +99,7 @@ class _Outline:
     name: str
     lines: list[tuple[int, str]]  # the code the closure is called from
     loop_base: int
+    try_blocks: int
     indent: int  # where the enclosing frame's code was, and whether it awaited a guard
     pending_guard: bool
 
@@ -130,6 +131,7 @@ class _Frame:
     clauses: tuple = ()
     try_indent: int = -1
     section: int = 0
+    try_blocks: int = 0  # what its `try` statement adds to `_FunctionCompiler.try_blocks`
 
 
 
@@ -154,6 +156,10 @@ class _FunctionCompiler:
         self.frames: list[_Frame] = []
         self.python_loops: list[_Frame] = []  # the frames that are `while` loops, innermost last
         self.loop_base = 0  # how many of them are outside the Python function being written
+        # The blocks CPython counts for the `try` statements around the code being written, in
+        # the function or closure being written: 1 around a body, 2 around a handler (counted
+        # 2 throughout). With the loops, they are what CPython limits to 20 (see `loop`).
+        self.try_blocks = 0
         self.outlines = 0  # loops written as closures so far
         self.depth_in_closures = 0  # how many of them the code being written is in
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
@@ -743,7 +749,8 @@ class _FunctionCompiler:
             return
         params, results = self.block_type(blocktype)
         self.spill_all()
-        outlined = self.outline() if len(self.python_loops) - self.loop_base >= _MAX_LOOPS else None
+        nested = len(self.python_loops) - self.loop_base + self.try_blocks
+        outlined = self.outline() if nested >= _MAX_LOOPS else None
         self.emit("while True:")
         indent = self.frame.indent + 1
         frame = _Frame(LOOP, len(self.frames), len(self.stack) - params, params, results, indent, indent, python_loop=True)
@@ -764,7 +771,8 @@ class _FunctionCompiler:
         name = f"_o{self.outlines}"
         self.emit(f"_x = {name}()")
         frame = self.frame
-        outline = _Outline(name, self.lines, self.loop_base, frame.indent, frame.pending_guard)
+        outline = _Outline(name, self.lines, self.loop_base, self.try_blocks, frame.indent, frame.pending_guard)
+        self.try_blocks = 0
         self.lines = [(1, f"def {name}():")]
         self.loop_base = len(self.python_loops)
         self.depth_in_closures += 1
@@ -779,6 +787,7 @@ class _FunctionCompiler:
         self.closures.append([self.lines[0], *header, *self.lines[1:]])
         self.lines = outline.lines
         self.loop_base = outline.loop_base
+        self.try_blocks = outline.try_blocks
         self.depth_in_closures -= 1
         frame = self.frame
         frame.indent, frame.pending_guard = outline.indent, outline.pending_guard
@@ -810,6 +819,8 @@ class _FunctionCompiler:
         frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, at + 1, at + 1)
         frame.try_indent = at
         self.frames.append(frame)
+        frame.try_blocks = 2  # CPython counts 2 around a handler (its `except`, its `as` name)
+        self.try_blocks += 2
         return frame
 
     def try_table(self, op: Op, imm: tuple[int, tuple]) -> None:
@@ -1015,6 +1026,7 @@ class _FunctionCompiler:
             self.handlers(frame)
         elif frame.kind == TRY:
             self.end_try(frame)
+        self.try_blocks -= frame.try_blocks
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
             if frame.flat:
