@@ -58,7 +58,7 @@ def test_objdump_shows_the_tag_section(tmp_path, capsys) -> None:
     path.write_bytes(write_module(parse_module(MODULE)))
     assert main(["objdump", "-x", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Tag[2]:\n - tag[1] sig=" in out and " - tag[0] sig=0 <- m.t" in out
+    assert "Tag[2]:\n - tag[1] sig=" in out and " - tag[0] sig=0 <m.t> <- m.t" in out  # named as wabt names them
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,9 @@ class _Report:
         self.imported = {kind: [imp for imp in module.imports if imp.kind == kind] for kind in ExternKind}
         self.func_names = self._names_with_fallback(ExternKind.FUNC, self.names.funcs)
         self.global_names = self._names_with_fallback(ExternKind.GLOBAL, self.names.globals)
+        # Tags as wabt names them: the name section, else `module.field` for an import.
+        self.tag_names = {i: f"{imp.module}.{imp.name}" for i, imp in enumerate(self.imported[ExternKind.TAG])}
+        self.tag_names.update(self.names.tags)
 
     def _names_with_fallback(self, kind: ExternKind, named: dict[int, str]) -> dict[int, str]:
         """As wabt names functions and globals: the name section, else `module.field` for an
@@ -129,6 +132,10 @@ class _Report:
 
     def _func(self, index: int) -> str:
         name = self.func_names.get(index)
+        return f" <{name}>" if name else ""
+
+    def _tag(self, index: int) -> str:
+        name = self.tag_names.get(index)
         return f" <{name}>" if name else ""
 
     def _global(self, index: int) -> str:
@@ -215,7 +222,7 @@ class _Report:
             elif isinstance(desc, MemoryType):
                 what = f"memory[{index}] pages: {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, TagType):
-                what = f"tag[{index}] sig={desc.type_index}"
+                what = f"tag[{index}] sig={desc.type_index}{self._tag(index)}"
             else:
                 gt: GlobalType = desc
                 what = f"global[{index}] {gt.valtype.text} mutable={int(gt.mutable)}"
@@ -241,8 +248,7 @@ class _Report:
     def _tags(self) -> Iterator[str]:
         yield f"Tag[{len(self.module.tags)}]:"
         for i, tag in enumerate(self.module.tags, start=len(self.imported[ExternKind.TAG])):
-            name = self.names.tags.get(i)
-            yield f" - tag[{i}] sig={tag.type_index}" + (f" <{name}>" if name else "")
+            yield f" - tag[{i}] sig={tag.type_index}{self._tag(i)}"
 
     def _globals(self) -> Iterator[str]:
         yield f"Global[{len(self.module.globals)}]:"
@@ -375,7 +381,7 @@ class _Report:
             "table": self.names.tables,
             "elem": self.names.elems,
             "data": self.names.datas,
-            "tag": self.names.tags,
+            "tag": self.tag_names,
         }
 
         def namer(space: str, index: int) -> str:
