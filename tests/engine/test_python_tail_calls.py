@@ -126,3 +126,15 @@ def test_under_a_call_depth_limit_and_fuel() -> None:
     store.set_fuel(1000)
     with pytest.raises(Trap, match="fuel"):
         exports.count(MILLION, 0)
+
+
+@pytest.mark.parametrize("results", ["(result i64 i64)", ""])
+def test_from_loops_nested_past_cpythons_limit(results: str) -> None:
+    """A tail call from a loop written as a closure (nested past CPython's 20 loops) returns
+    its request through the closure's caller."""
+    done = "(return (i64.const 7) (i64.const 8))" if results else "(return)"
+    body = f"(if (i32.eqz (local.get 0)) (then {done})) (return_call $f (i32.sub (local.get 0) (i32.const 1)))"
+    for i in range(25):
+        body = f"(loop $l{i} (br_if $l{i} (i32.const 0)) {body})"
+    f = wasmkit.load(f'(module (func $f (export "f") (param i32) {results} {body} (unreachable)))').exports.f
+    assert f(100_000) == ((7, 8) if results else None)
