@@ -32,3 +32,12 @@ def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
         assert row[3].strip() == "40"  # every request answered
         assert row[7].strip() == "0"  # all of them 200
         assert sum(map(int, row[8].split("+"))) == int(row[2])  # every connection reached a worker
+
+
+def test_exceptions_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import exceptions
+
+    assert exceptions.main(["--iterations", "40", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| wasmkit (python engine), try_table |" in out and "| wasmkit (python engine), legacy try |" in out
+    assert "| plain Python, try/except |" in out

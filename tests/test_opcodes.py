@@ -98,8 +98,9 @@ _SAMPLE_IMMEDIATES = {
     Imm.MEMORY_INIT: (0, 0),
     Imm.MEMORY_COPY: (0, 0),
     Imm.ZERO: 0,
+    Imm.TAG: 0,
 }
-_CONTROL = ("block", "loop", "if", "else", "end")
+_CONTROL = ("block", "loop", "if", "else", "end", "try_table", "try", "catch", "catch_all", "delegate")
 
 
 def _sample(op: Op) -> object:
@@ -119,14 +120,16 @@ def test_every_instruction_agrees_with_wasm_tools(tmp_path: Path) -> None:
     wat = tmp_path / "all.wat"
     wat.write_text(
         "(module (type (func)) (memory 1) (table 1 funcref) (global (mut i32) (i32.const 0))\n"
-        " (elem func 0) (data \"\")\n"
-        " (func (local i32)\n  " + "\n  ".join(lines) + "\n  block loop end end if nop else nop end))\n"
+        " (elem func 0) (data \"\") (tag (type 0))\n"
+        " (func (local i32)\n  " + "\n  ".join(lines) + "\n  block loop end end if nop else nop end\n"
+        "  try_table (catch 0 0) (catch_all 0) end try nop catch 0 nop catch_all nop end try delegate 0))\n"
     )
     wasm = tmp_path / "all.wasm"
     subprocess.run([tool("wasm-tools"), "parse", str(wat), "-o", str(wasm)], check=True, capture_output=True)
     body = read_module(wasm.read_bytes()).funcs[0].body
     expected = b"".join(encode_instruction(op, _sample(op)) for op in ops)
-    expected += bytes.fromhex("02 40 03 40 0b 0b 04 40 01 05 01 0b 0b")
+    expected += bytes.fromhex("02 40 03 40 0b 0b 04 40 01 05 01 0b")
+    expected += bytes.fromhex("1f 40 02 00 00 00 02 00 0b 06 40 01 07 00 01 19 01 0b 06 40 18 00 0b")
     assert body == expected
     decoded = [instr.op for instr in iter_instructions(body)][: len(ops)]
     assert decoded == ops

@@ -9,7 +9,7 @@ from .version import __version__
 
 from .api import externref, f32, f64, funcref, host, i32, i64, load, v128
 from .binary import read_module, write_module
-from .runtime import Caller, Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table
+from .runtime import Caller, Func, Global, Instance, Linker, Memory, Module, Store, StoreLimits, Table, Tag, WasmException
 from .errors import (
     DecodeError,
     ExitTrap,
@@ -65,6 +65,8 @@ __all__ = [
     "Func",
     "Memory",
     "Table",
+    "Tag",
+    "WasmException",
     "Global",
     "FuncType",
     "GlobalType",

@@ -115,6 +115,7 @@ class TrapKind(enum.Enum):
     OUT_OF_BOUNDS_ARRAY = "out of bounds array access"
     CAST_FAILURE = "cast failure"
     ALLOCATION_TOO_LARGE = "allocation size too large"
+    NULL_EXCEPTION_REFERENCE = "null exception reference"
     CALL_STACK_EXHAUSTED = "call stack exhausted"
     OUT_OF_FUEL = "out of fuel"
     INTERRUPTED = "interrupted"

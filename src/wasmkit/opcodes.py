@@ -100,6 +100,8 @@ class Imm(enum.Enum):
     MEMORY_INIT = "memory_init"  # data segment index, memory index (a zero byte in 2.0)
     MEMORY_COPY = "memory_copy"  # destination memory, source memory (zero bytes in 2.0)
     ZERO = "zero"  # a reserved byte that must be zero, no index (atomic.fence's ordering)
+    TAG = "tag"  # a tag index
+    TRY_TABLE = "try_table"  # block type, then vec(catch clause): see binary.code
 
 
 class Feature(enum.Enum):
@@ -123,7 +125,8 @@ class Feature(enum.Enum):
     TAIL_CALL = "tail-call"
     # WebAssembly 3.0: non-nullable and typed references to functions, and calls through them.
     FUNCTION_REFERENCES = "function-references"
-    # WebAssembly 3.0: tags, throwing and catching exceptions, the exnref type.
+    # WebAssembly 3.0: tags, throwing and catching exceptions, the exnref type; and the legacy
+    # encoding (try, catch, catch_all, delegate, rethrow) that toolchains still emit.
     EXCEPTIONS = "exceptions"
     # WebAssembly 3.0: more than one memory, and memory indices in the memory instructions.
     MULTI_MEMORY = "multi-memory"
@@ -641,6 +644,16 @@ FD:113 i32x4.relaxed_dot_i8x16_i7x16_add_s  -  v128 v128 v128 -> v128
 [tail-call]
 12 return_call          func           special
 13 return_call_indirect call_indirect  special
+
+[exceptions]
+08 throw                tag            special
+0A throw_ref            -              special
+1F try_table            try_table      special
+06 try                  block          special
+07 catch                tag            special
+19 catch_all            -              special
+18 delegate             label          special
+09 rethrow              label          special
 
 [function-references]
 14 call_ref             type           special

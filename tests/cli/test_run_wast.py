@@ -68,7 +68,7 @@ def test_wast_goes_on_past_what_it_cannot_read(tmp_path: Path, capsys: pytest.Ca
     known = tmp_path / "known.wast"
     known.write_text(
         '(module (func (export "f") (result i32) (i32.const 1)))\n'
-        '(assert_exception (invoke "f"))\n'
+        '(assert_suspension (invoke "f") "unhandled")\n'
         '(assert_return (invoke "f") (ref.bogus))\n'
         '(assert_return (invoke "f") (i32.const 1))\n'
     )
@@ -80,7 +80,7 @@ def test_wast_goes_on_past_what_it_cannot_read(tmp_path: Path, capsys: pytest.Ca
     assert rows[str(known)] == ["1/2", "-", "-", "-", "-", "1/2"]  # return 1 of 2; module 1, command 0
     assert rows[str(unbalanced)][-1] == rows[str(tmp_path / "missing.wast")][-1] == "0/1"
     assert captured.out.splitlines()[-1] == "2 passed, 4 failed"
-    assert "known.wast:2: command: cannot read this assert_exception" in captured.err
+    assert "known.wast:2: command: cannot read this assert_suspension" in captured.err
     assert "known.wast:3: assert_return: cannot read this assert_return: unknown operator ref.bogus" in captured.err
     assert "unbalanced.wast: command: cannot read the script: 3:1: unexpected end of input" in captured.err
     assert "missing.wast: command: cannot read the script: No such file or directory" in captured.err

@@ -97,12 +97,12 @@ def test_a_native_engine_that_cannot_run_is_never_silent(tmp_path: Path, ci: str
 
 
 def test_an_unreadable_command_fails_alone_and_an_unreadable_module_is_no_module() -> None:
-    script = PASSING + '(assert_exception (invoke "f"))\n(module instance $a $b $c)\n(assert_return (invoke "f") (i32.const 1))\n'
+    script = PASSING + '(assert_suspension (invoke "f") "x")\n(module instance $a $b $c)\n(assert_return (invoke "f") (i32.const 1))\n'
     with pytest.raises(ParseError):
         parse_script(script)
     outcomes = list(ScriptRunner("python").run(parse_script(script, keep_going=True)))
     assert [(o.kind, o.passed) for o in outcomes] == [
         ("module", True), ("assert_return", True), ("command", False), ("module", False), ("assert_return", False)
     ]
-    assert "unknown operator assert_exception" in outcomes[2].detail
+    assert "unknown operator assert_suspension" in outcomes[2].detail
     assert outcomes[4].detail == "no module (current)"  # not run against the module before

@@ -19,6 +19,8 @@ SHUFFLE        a tuple of 16 lane indices
 SELECT_T       a tuple of value types
 HEAPTYPE       a HeapType, or a type index
 BR_ON_CAST     `(label, source type, target type)`, the types reference types
+TRY_TABLE      `(blocktype, clauses)`, each clause `(kind, tag, label)`: kind one of
+               CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF; tag None for the catch_all kinds
 two indices    a pair (TABLE_INIT: elem, table; TABLE_COPY and MEMORY_COPY: dst, src;
                MEMORY_INIT: data, memory; TYPE_FIELD: type, field; TYPE_SIZE: type, count;
                TYPE_DATA: type, data; TYPE_ELEM: type, elem; TYPE_PAIR: dst type, src type)
@@ -73,11 +75,18 @@ __all__ = [
     "BLOCK_EMPTY",
     "OP_END",
     "OP_ELSE",
+    "CATCH",
+    "CATCH_REF",
+    "CATCH_ALL",
+    "CATCH_ALL_REF",
 ]
 
 OP_END = 0x0B
 OP_ELSE = 0x05
 BLOCK_EMPTY = -64  # the s33 reading of 0x40
+# The kinds of a try_table's catch clauses (their encoding).
+CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF = 0, 1, 2, 3
+_OP_TRY, _OP_CATCH, _OP_CATCH_ALL, _OP_DELEGATE, _OP_TRY_TABLE = 0x06, 0x07, 0x19, 0x18, 0x1F
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +243,30 @@ def _read_br_on_cast(data: bytes, pos: int) -> tuple[tuple[int, ValueType, Value
     return (label, ref_type(bool(flags & 1), source), ref_type(bool(flags & 2), target)), pos
 
 
+_Clauses = tuple[tuple[int, int | None, int], ...]  # a try_table's: (kind, tag, label) each
+
+
+def _read_try_table(data: bytes, pos: int) -> tuple[tuple[int | RefType, _Clauses], int]:
+    blocktype, pos = _read_block(data, pos)
+    count, pos = read_u32(data, pos)
+    if count > len(data) - pos:
+        raise DecodeError("length out of bounds", pos)
+    clauses = []
+    for _ in range(count):
+        if pos >= len(data):
+            raise DecodeError(UNEXPECTED_END, pos)
+        kind = data[pos]
+        if kind > CATCH_ALL_REF:
+            raise DecodeError("malformed catch clause", pos)
+        pos += 1
+        tag = None
+        if kind < CATCH_ALL:
+            tag, pos = read_u32(data, pos)
+        label, pos = read_u32(data, pos)
+        clauses.append((kind, tag, label))
+    return (blocktype, tuple(clauses)), pos
+
+
 def _read_pair(data: bytes, pos: int) -> tuple[tuple[int, int], int]:
     first, pos = read_u32(data, pos)
     second, pos = read_u32(data, pos)
@@ -373,6 +406,8 @@ _IMM_READERS: dict[Imm, Callable[[bytes, int], tuple[Any, int]]] = {
     Imm.TYPE_PAIR: _read_pair,
     Imm.BR_ON_CAST: _read_br_on_cast,
     Imm.ZERO: _read_zero_flag,
+    Imm.TAG: read_u32,
+    Imm.TRY_TABLE: _read_try_table,
 }
 
 # The immediate reader of each op, indexed by `Op.index` (None: no immediates).
@@ -425,7 +460,10 @@ def iter_instructions(code: bytes, start: int = 0, end: int | None = None) -> It
 
 
 def scan_expression(
-    data: bytes, pos: int, readers: list[Callable[[bytes, int], tuple[Any, int]] | None] = IMM_READER_BY_OP
+    data: bytes,
+    pos: int,
+    readers: list[Callable[[bytes, int], tuple[Any, int]] | None] = IMM_READER_BY_OP,
+    refused: frozenset[Feature] = frozenset(),
 ) -> tuple[int, bool]:
     """Check the well-formedness of the expression at `pos` and find its end (with the
     immediate `readers` of `imm_readers`).
@@ -433,10 +471,12 @@ def scan_expression(
     Returns the position just after the `end` that closes the expression, and whether it uses a
     data segment index (`memory.init`, `data.drop`), which requires a data count section.
     Nesting is tracked with a counter and a bit per level (is it an `if`), so that ten thousand
-    nested blocks cost no recursion.
+    nested blocks cost no recursion. An instruction of a feature in `refused` is an illegal
+    opcode, as it was before that feature (2.0's binary.wast tests this).
     """
     depth = 0
     if_levels = 0  # bit i set: level i is an `if` (so `else` is allowed there)
+    try_levels = 0  # bit i set: level i is a legacy `try` (so `catch`, `delegate` are allowed)
     uses_data = False
     length = len(data)
     while True:
@@ -450,6 +490,8 @@ def scan_expression(
             op, after = read_opcode(data, pos)
             if op.imm is Imm.DATA or op.imm is Imm.MEMORY_INIT or op.imm is Imm.TYPE_DATA:
                 uses_data = True
+        if refused and op.feature in refused:
+            raise DecodeError(f"illegal opcode {op.encoding.hex(' ')}: {op.name} ({op.feature.value} proposal, not enabled)", pos)
         reader = readers[op.index]
         if reader is not None:
             _, after = reader(data, after)
@@ -458,12 +500,26 @@ def scan_expression(
                 return after, uses_data
             depth -= 1
             if_levels >>= 1
-        elif byte == 0x02 or byte == 0x03:
+            try_levels >>= 1
+        elif byte == 0x02 or byte == 0x03 or byte == _OP_TRY_TABLE:
             depth += 1
             if_levels <<= 1
+            try_levels <<= 1
         elif byte == 0x04:
             depth += 1
             if_levels = (if_levels << 1) | 1
+            try_levels <<= 1
+        elif byte == _OP_TRY:
+            depth += 1
+            if_levels <<= 1
+            try_levels = (try_levels << 1) | 1
+        elif byte == _OP_CATCH or byte == _OP_CATCH_ALL or byte == _OP_DELEGATE:
+            if depth == 0 or not try_levels & 1:
+                raise DecodeError("END opcode expected", pos)
+            if byte == _OP_DELEGATE:  # ends the try
+                depth -= 1
+                if_levels >>= 1
+                try_levels >>= 1
         elif byte == OP_ELSE:
             if depth == 0 or not if_levels & 1:
                 raise DecodeError("END opcode expected", pos)
@@ -476,7 +532,7 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
     kind = op.imm
     if kind is Imm.NONE:
         return b""
-    if kind in (Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+    if kind in (Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
         return write_unsigned(imm)
     if kind is Imm.BLOCK:
         return encode_blocktype(imm)
@@ -511,6 +567,13 @@ def encode_immediate(op: Op, imm: Any) -> bytes:
         return bytes((flags,)) + write_unsigned(label) + encode_heaptype(source.heap) + encode_heaptype(target.heap)
     if kind is Imm.HEAPTYPE:
         return encode_heaptype(imm)
+    if kind is Imm.TRY_TABLE:
+        blocktype, clauses = imm
+        encoded = [
+            bytes((k,)) + (write_unsigned(tag) if tag is not None else b"") + write_unsigned(label)
+            for k, tag, label in clauses
+        ]
+        return encode_blocktype(blocktype) + write_unsigned(len(encoded)) + b"".join(encoded)
     # The pairs: CALL_INDIRECT, TABLE_INIT, TABLE_COPY, MEMORY_INIT, MEMORY_COPY.
     return write_unsigned(imm[0]) + write_unsigned(imm[1])
 

@@ -1,5 +1,5 @@
 """The `name` custom section: debug names for the module, functions, locals and (in the extended
-name section) labels, types, tables, memories, globals and segments.
+name section) labels, types, tables, memories, globals, segments and tags.
 
 A malformed name section does not make the module malformed (custom sections are not part of
 the semantics), so `read_names` returns what it could read and stops at the first fault.
@@ -14,6 +14,7 @@ from .leb128 import read_u32, write_unsigned
 __all__ = ["read_names", "encode_names"]
 
 _MODULE, _FUNCS, _LOCALS, _LABELS, _TYPES, _TABLES, _MEMORIES, _GLOBALS, _ELEMS, _DATAS = range(10)
+_TAGS = 11  # (10 names the fields of GC types)
 _FLAT_SUBSECTIONS = {
     _FUNCS: "funcs",
     _TYPES: "types",
@@ -22,6 +23,7 @@ _FLAT_SUBSECTIONS = {
     _GLOBALS: "globals",
     _ELEMS: "elems",
     _DATAS: "datas",
+    _TAGS: "tags",
 }
 _NESTED_SUBSECTIONS = {_LOCALS: "locals", _LABELS: "labels"}
 
@@ -101,7 +103,7 @@ def encode_names(names: NameSection, func_count: int | None = None) -> bytes:
 
     if names.module is not None:
         subsection(_MODULE, _encode_name(names.module))
-    for kind in range(_FUNCS, _DATAS + 1):
+    for kind in (*range(_FUNCS, _DATAS + 1), _TAGS):
         if kind in _FLAT_SUBSECTIONS:
             mapping = getattr(names, _FLAT_SUBSECTIONS[kind])
             if mapping:

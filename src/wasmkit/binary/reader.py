@@ -27,7 +27,7 @@ from ..syntax.module import (
     Module,
     SegmentMode,
 )
-from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
+from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
 from .code import OP_END, imm_readers, read_reftype, read_valtype, scan_expression
 from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_u64, read_unsigned, write_unsigned
 
@@ -58,7 +58,7 @@ class SectionId:
     CODE = 10
     DATA = 11
     DATA_COUNT = 12
-    TAG = 13  # exception handling; not read yet, but custom sections may be placed around it
+    TAG = 13  # exception handling
 
 
 # The forms of the type section (GC): a recursion group, and a definition with supertypes
@@ -66,8 +66,9 @@ class SectionId:
 _REC, _SUB, _SUB_FINAL = 0x4E, 0x50, 0x4F
 _PACKED = frozenset(PackedType)
 
-# Where each known section must come, in order (the data count section precedes the code).
-_SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+# Where each known section must come, in order (the tag section between memories and globals,
+# the data count section before the code).
+_SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,11 @@ class SectionSpan:
 
 def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
-    Without the multi-memory and memory64 `features`, their encodings (memory indices, 64-bit
-    limits and offsets) are malformed, as in WebAssembly 2.0; without threads, so are the
-    limits flags of a shared memory (0x02)."""
+    The encodings of features left out of `features` are malformed, as before those features
+    (2.0's binary.wast tests that): their instructions are illegal opcodes; without
+    multi-memory and memory64, memory indices, 64-bit limits and offsets are malformed;
+    without threads, the limits flags of a shared memory (0x02); and without exceptions, a
+    tag section or a tag import or export."""
     return read_module_layout(data, features)[0]
 
 
@@ -104,24 +107,9 @@ def read_module_layout(
     return module, reader.spans
 
 
-# What the reader refuses is often a later proposal's encoding (most of them in WebAssembly
-# 3.0): the error keeps the reference interpreter's words (the spec tests match them as a
-# prefix) and adds what the byte means there. Keyed by the error's words, then the byte.
-_PROPOSAL_BYTES: dict[str, dict[int, tuple[str, str]]] = {
-    "illegal opcode": {
-        0x06: ("try", "legacy exception handling"),
-        0x07: ("catch", "legacy exception handling"),
-        0x08: ("throw", "exception handling"),
-        0x09: ("rethrow", "legacy exception handling"),
-        0x0A: ("throw_ref", "exception handling"),
-        0x18: ("delegate", "legacy exception handling"),
-        0x19: ("catch_all", "legacy exception handling"),
-        0x1F: ("try_table", "exception handling"),
-    },
-    "malformed section id": {13: ("the tag section", "exception handling")},
-    "malformed import kind": {4: ("a tag", "exception handling")},
-    "malformed export kind": {4: ("a tag", "exception handling")},
-}
+# What the reader refuses may be an encoding of a proposal left out of its features, or a
+# component: the error keeps the reference interpreter's words (the spec tests match them as a
+# prefix) and adds what the bytes are. (An instruction's is named where it is refused.)
 _COMPONENT_LAYER = b"\x01\x00"  # bytes 6-7 of a component's header (a core module has 0)
 
 
@@ -154,20 +142,16 @@ def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeEr
         return DecodeError(f"{message}: this is a WebAssembly component (component model), not a core module", at)
     if message == "zero byte expected" and not wasm_3_0:
         return _with_note(err, "a memory index", "multi-memory", _NOT_ENABLED)
-    if at >= len(data):
-        return err
-    if message.startswith("illegal opcode"):
-        known = _PROPOSAL_BYTES["illegal opcode"]
-    else:
-        known = _PROPOSAL_BYTES.get(message, {})
-    if data[at] in known:
-        return _with_note(err, *known[data[at]])
     return err
 
 
 class _Reader:
     def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
         self.data = data
+        self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
+        tags = Feature.EXCEPTIONS in features
+        self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
+        self.last_section = SectionId.TAG if tags else SectionId.DATA_COUNT  # the last section id known
         self.pos = 0
         # The immediate readers (2.0's or 3.0's: see `code.imm_readers`), and whether limits are
         # read as 3.0 has them (flags byte, 64-bit sizes).
@@ -273,7 +257,7 @@ class _Reader:
 
     def const_expr(self) -> bytes:
         start = self.pos
-        self.pos, _ = scan_expression(self.data, self.pos, self.readers)
+        self.pos, _ = scan_expression(self.data, self.pos, self.readers, self.refused)
         return self.data[start : self.pos]
 
     # -- module structure --
@@ -295,7 +279,7 @@ class _Reader:
         while self.pos < len(self.data):
             section_start = self.pos
             section_id = self.byte()
-            if section_id > 12:
+            if section_id > self.last_section:
                 raise self.fail("malformed section id", section_start)
             size = self.length()
             end = self.pos + size
@@ -359,6 +343,8 @@ class _Reader:
             return "elems", tuple(self.vec(self.elem))
         if section_id == SectionId.DATA:
             return "datas", tuple(self.vec(self.data_segment))
+        if section_id == SectionId.TAG:
+            return "tags", tuple(self.vec(self.tag_type))
         return "data_count", self.u32()
 
     def custom_section(self, end: int, after: int) -> CustomSection:
@@ -432,9 +418,17 @@ class _Reader:
             desc = self.memory_type()
         elif kind == ExternKind.GLOBAL:
             desc = self.global_type()
+        elif kind == ExternKind.TAG and kind <= self.last_kind:
+            desc = self.tag_type()
         else:
             raise self.fail("malformed import kind", self.pos - 1)
         return Import(module, name, desc)
+
+    def tag_type(self) -> TagType:
+        """A tag: its attribute byte (0, an exception) and its type index."""
+        if self.byte() != 0:
+            raise self.fail("malformed tag attribute", self.pos - 1)
+        return TagType(self.u32())
 
     def global_(self) -> Global:
         gtype = self.global_type()
@@ -443,7 +437,7 @@ class _Reader:
     def export(self) -> Export:
         name = self.name()
         kind = self.byte()
-        if kind > 3:
+        if kind > self.last_kind:
             raise self.fail("malformed export kind", self.pos - 1)
         return Export(name, ExternKind(kind), self.u32())
 
@@ -466,7 +460,7 @@ class _Reader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start, self.readers)
+        body_end, uses_data = scan_expression(self.data, body_start, self.readers, self.refused)
         self.uses_data_index |= uses_data
         if body_end != end:
             raise self.fail("section size mismatch", start)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..syntax.module import CustomSection, DataSegment, ElemSegment, Import, Module, SegmentMode
-from ..syntax.types import REF_FUNC, DefinedType, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType
+from ..syntax.types import REF_FUNC, DefinedType, FieldType, FuncType, PackedType, StorageType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType
 from .code import OP_END, encode_valtype
 from .leb128 import read_u32, write_unsigned
 from .reader import MAGIC, VERSION, SectionId
@@ -44,7 +44,6 @@ def write_module(module: Module) -> bytes:
         customs_after.setdefault(custom.after, []).append(custom)
     _write_customs(out, customs_after.get(0, ()))
     for section_id in SECTION_LAYOUT:
-        # No tag section is written yet, but custom sections placed after it keep their slot.
         writer = _SECTION_WRITERS.get(section_id)
         content = writer(module) if writer is not None else None
         if content is not None:
@@ -146,7 +145,13 @@ def _import(imp: Import) -> bytes:
         return head + _table_type(desc)
     if isinstance(desc, MemoryType):
         return head + _memory_type(desc)
+    if isinstance(desc, TagType):
+        return head + _tag_type(desc)
     return head + _global_type(desc)
+
+
+def _tag_type(tag: TagType) -> bytes:
+    return b"\x00" + write_unsigned(tag.type_index)
 
 
 def func_index_of(expr: bytes) -> int | None:
@@ -218,6 +223,7 @@ _SECTION_WRITERS = {
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
     SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
     SectionId.MEMORY: lambda m: _vec_or_none(map(_memory_type, m.mems)),
+    SectionId.TAG: lambda m: _vec_or_none(map(_tag_type, m.tags)),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),
     SectionId.EXPORT: lambda m: _vec_or_none(
         _name(e.name) + bytes((e.kind,)) + write_unsigned(e.index) for e in m.exports

@@ -20,7 +20,7 @@ from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
 from ..binary.writer import elem_flags
 from ..syntax.module import Module, NameSection, SegmentMode
-from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, ValType, ValueType, ref_type
+from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType, ref_type
 from ..text.instr_text import format_immediates, format_instr
 
 __all__ = ["SECTION_NAMES", "wabt_report"]
@@ -32,6 +32,7 @@ SECTION_NAMES = {
     SectionId.FUNCTION: "Function",
     SectionId.TABLE: "Table",
     SectionId.MEMORY: "Memory",
+    SectionId.TAG: "Tag",
     SectionId.GLOBAL: "Global",
     SectionId.EXPORT: "Export",
     SectionId.START: "Start",
@@ -120,6 +121,9 @@ class _Report:
         self.imported = {kind: [imp for imp in module.imports if imp.kind == kind] for kind in ExternKind}
         self.func_names = self._names_with_fallback(ExternKind.FUNC, self.names.funcs)
         self.global_names = self._names_with_fallback(ExternKind.GLOBAL, self.names.globals)
+        # Tags as wabt names them: the name section, else `module.field` for an import.
+        self.tag_names = {i: f"{imp.module}.{imp.name}" for i, imp in enumerate(self.imported[ExternKind.TAG])}
+        self.tag_names.update(self.names.tags)
 
     def _names_with_fallback(self, kind: ExternKind, named: dict[int, str]) -> dict[int, str]:
         """As wabt names functions and globals: the name section, else `module.field` for an
@@ -133,6 +137,10 @@ class _Report:
 
     def _func(self, index: int) -> str:
         name = self.func_names.get(index)
+        return f" <{name}>" if name else ""
+
+    def _tag(self, index: int) -> str:
+        name = self.tag_names.get(index)
         return f" <{name}>" if name else ""
 
     def _global(self, index: int) -> str:
@@ -153,6 +161,7 @@ class _Report:
             SectionId.FUNCTION: m.funcs,
             SectionId.TABLE: m.tables,
             SectionId.MEMORY: m.mems,
+            SectionId.TAG: m.tags,
             SectionId.GLOBAL: m.globals,
             SectionId.EXPORT: m.exports,
             SectionId.ELEMENT: m.elems,
@@ -180,6 +189,7 @@ class _Report:
             SectionId.FUNCTION: self._functions,
             SectionId.TABLE: self._tables,
             SectionId.MEMORY: self._memories,
+            SectionId.TAG: self._tags,
             SectionId.GLOBAL: self._globals,
             SectionId.EXPORT: self._exports,
             SectionId.START: self._start,
@@ -216,6 +226,8 @@ class _Report:
                 what = f"table[{index}] type={desc.elem.text} {_limits(desc.limits, desc.is_64)}"
             elif isinstance(desc, MemoryType):
                 what = f"memory[{index}] pages: {_memory_limits(desc)}"
+            elif isinstance(desc, TagType):
+                what = f"tag[{index}] sig={desc.type_index}{self._tag(index)}"
             else:
                 gt: GlobalType = desc
                 what = f"global[{index}] {gt.valtype.text} mutable={int(gt.mutable)}"
@@ -237,6 +249,11 @@ class _Report:
         yield f"Memory[{len(self.module.mems)}]:"
         for i, mt in enumerate(self.module.mems, start=len(self.imported[ExternKind.MEMORY])):
             yield f" - memory[{i}] pages: {_memory_limits(mt)}"
+
+    def _tags(self) -> Iterator[str]:
+        yield f"Tag[{len(self.module.tags)}]:"
+        for i, tag in enumerate(self.module.tags, start=len(self.imported[ExternKind.TAG])):
+            yield f" - tag[{i}] sig={tag.type_index}{self._tag(i)}"
 
     def _globals(self) -> Iterator[str]:
         yield f"Global[{len(self.module.globals)}]:"
@@ -301,6 +318,7 @@ class _Report:
             ("global", names.globals),
             ("elemseg", names.elems),
             ("dataseg", names.datas),
+            ("tag", names.tags),
         ):
             for i, name in sorted(mapping.items()):
                 yield f" - {label}[{i}] <{name}>"
@@ -368,6 +386,7 @@ class _Report:
             "table": self.names.tables,
             "elem": self.names.elems,
             "data": self.names.datas,
+            "tag": self.tag_names,
         }
 
         def namer(space: str, index: int) -> str:

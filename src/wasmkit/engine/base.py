@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..runtime.memory import Memory
     from ..runtime.store import Store
     from ..runtime.table import Table
+    from ..runtime.tag import Tag
 
 __all__ = ["Engine", "CompiledModule", "BoundInstance", "EngineGlobals", "shared_globals", "RUNNABLE_FEATURES"]
 
@@ -36,6 +37,7 @@ class BoundInstance(Protocol):
     tables: list["Table"]
     mems: list["Memory"]
     globals: list["Global"]
+    tags: list["Tag"]
     elems: list[list[object]]
     datas: list[bytes]
     engine_globals: MutableMapping[int, object]

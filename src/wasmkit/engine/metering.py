@@ -23,6 +23,12 @@ class Meter(enum.IntEnum):
     MAXIMUM = 3  # the most wasm calls in progress allowed
 
 
+# The instructions that open a label, and those that close one (a legacy try ends at `end` or
+# at `delegate`).
+_OPENING = frozenset({"block", "loop", "if", "try_table", "try"})
+_CLOSING = frozenset({"end", "delegate"})
+
+
 def branched_loops(instrs: Sequence[Instr]) -> set[int]:
     """The offsets of the `loop` instructions that some branch targets."""
     opened: list[tuple[str, int]] = []
@@ -36,9 +42,12 @@ def branched_loops(instrs: Sequence[Instr]) -> set[int]:
 
     for instr in instrs:
         name = instr.op.name
-        if name in ("block", "loop", "if"):
+        if name in _OPENING:
+            if name == "try_table":  # its catch clauses branch from outside it
+                for _, _, label in instr.imm[1]:
+                    target(label)
             opened.append((name, instr.offset))
-        elif name == "end":
+        elif name in _CLOSING:
             if opened:
                 opened.pop()
         elif name in ("br", "br_if"):
@@ -59,13 +68,13 @@ def fuel_counts(instrs: Sequence[Instr], branched_loops: set[int]) -> dict[int |
     for instr in instrs:
         counts[regions[-1]] += 1
         name = instr.op.name
-        if name in ("block", "loop", "if"):
+        if name in _OPENING:
             repeats = name == "loop" and instr.offset in branched_loops
             opened.append(repeats)
             if repeats:
                 regions.append(instr.offset)
                 counts[instr.offset] = 0
-        elif name == "end" and opened:
+        elif name in _CLOSING and opened:
             if opened.pop():
                 regions.pop()
     return counts

@@ -8,6 +8,7 @@ from .memory import Memory
 from .module import Module
 from .store import Store, StoreLimits
 from .table import Table
+from .tag import Tag, WasmException
 
 __all__ = [
     "Caller",
@@ -22,4 +23,6 @@ __all__ = [
     "Store",
     "StoreLimits",
     "Table",
+    "Tag",
+    "WasmException",
 ]

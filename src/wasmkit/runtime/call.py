@@ -21,7 +21,7 @@ from types import TracebackType
 from ..errors import Trap, TrapKind
 from .wasm_thread import MAX_WASM_DEPTH, on_wasm_thread, run_on_wasm_thread
 
-__all__ = ["HostError", "call_wasm", "call_inline", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
+__all__ = ["HostError", "Thrown", "call_wasm", "call_inline", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
 
 # How many times Python may re-enter wasm from host functions called by wasm: each re-entry
 # uses C stack, which is bounded.
@@ -30,6 +30,11 @@ MAX_REENTRY = 200
 _reentry = threading.local()  # per thread: how deep wasm -> host -> wasm nesting is
 # Generated code files ("<wasm:...>") and the names of their functions, for backtraces.
 _CODE_NAMES: dict[str, Callable[[str], str]] = {}
+
+
+class Thrown(Exception):
+    """The base of what crosses the call boundary as itself, both ways: wasm exceptions
+    (`runtime.tag.WasmException`), which a host function throws into wasm unwrapped."""
 
 
 class HostError(Exception):

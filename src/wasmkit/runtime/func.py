@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..syntax.types import FuncType
-from .call import HostError, call_inline, call_wasm
+from .call import HostError, Thrown, call_inline, call_wasm
 from .values import FuncReference, to_api, to_internal
 from .wasm_thread import run_async
 
@@ -76,7 +76,7 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "type_ids", "fn", "name", "store", "leaf", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "name", "store", "leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -93,6 +93,9 @@ class Func(FuncReference):
         # what its parameters' references to defined types are checked against.
         self.type_ids: tuple[int, ...] = ()
         self.fn = fn
+        # For a wasm function that makes tail calls, the engine's body that returns a tail call
+        # request rather than making it (see engine.python.tail); None for any other function.
+        self.tail: Callable[..., Any] | None = None
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to
         # Whether a call cannot nest other calls (a host function, or a wasm function whose
@@ -116,6 +119,8 @@ class Func(FuncReference):
                 try:
                     result = callable_(*lead, *[to_api(t, a) for t, a in zip(params, args)])
                     return _results_to_internal(results, result, label)
+                except Thrown:
+                    raise  # a wasm exception: thrown into the calling wasm code, which may catch it
                 except Exception as err:
                     raise HostError(err) from err
 
@@ -136,6 +141,8 @@ class Func(FuncReference):
             def fn(*args: Any) -> Any:
                 try:
                     return callable_(caller, *args) if access_caller else callable_(*args)
+                except Thrown:
+                    raise
                 except Exception as err:
                     raise HostError(err) from err
 

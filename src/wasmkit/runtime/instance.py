@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..errors import LinkError
 from ..syntax.module import Import, ImportDesc, SegmentMode
-from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType
+from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType, TagType
 from . import bulk
 from .call import call_trapping, call_wasm
 from .const_eval import evaluate_const
@@ -23,13 +23,14 @@ from .global_ import Global
 from .memory import Memory
 from .module import Module
 from .table import Table
+from .tag import Tag
 
 if TYPE_CHECKING:
     from .store import Store
 
 __all__ = ["Instance", "Exports", "Extern", "ImportItem", "missing_import"]
 
-Extern = Union[Func, Table, Memory, Global]
+Extern = Union[Func, Table, Memory, Global, Tag]
 
 
 class Exports:
@@ -80,7 +81,7 @@ class Instance:
 
     `imports` gives one item per import of the module, either in order (a sequence) or by
     module and name (`{"env": {"f": func}}`). An item is a `Func`, `Table`, `Memory` or
-    `Global`, or for a function import any Python callable, typed as the module declares the
+    `Global` or `Tag`, or for a function import any Python callable, typed as the module declares the
     import (taking a `Caller` first when its first parameter is annotated so).
     """
 
@@ -106,6 +107,7 @@ class Instance:
         self.tables: list[Table] = []
         self.mems: list[Memory] = []
         self.globals: list[Global] = []
+        self.tags: list[Tag] = []
         for imp, item in zip(syntax.imports, externs):
             extern = _check_import(imp, _as_extern(imp, item, syntax.types), syntax.types, module.type_ids)
             if isinstance(extern, Func):
@@ -114,6 +116,8 @@ class Instance:
                 self.tables.append(extern)
             elif isinstance(extern, Memory):
                 self.mems.append(extern)
+            elif isinstance(extern, Tag):
+                self.tags.append(extern)
             else:
                 self.globals.append(extern)
         self.funcs = FunctionSpace(imported_funcs, module, self.store)
@@ -128,6 +132,9 @@ class Instance:
                 self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
             except ValueError as err:
                 raise LinkError(str(err)) from None
+        declared = syntax.tag_types()
+        for i in range(len(self.tags), len(declared)):
+            self.tags.append(Tag(valid.tag_types[i], known_type_id=module.type_ids[declared[i].type_index]))
         for glob in syntax.globals:
             self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)))
         self.elems: list[list[object]] = [
@@ -140,6 +147,7 @@ class Instance:
             ExternKind.TABLE: self.tables,
             ExternKind.MEMORY: self.mems,
             ExternKind.GLOBAL: self.globals,
+            ExternKind.TAG: self.tags,
         }
         self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
         self._initialise_segments()
@@ -249,7 +257,9 @@ def _describe_given(extern: object) -> str:
         return f"{shared}{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
         return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
-    return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global or callable"
+    if isinstance(extern, Tag):
+        return f"tag {extern.type}"
+    return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global, Tag or callable"
 
 
 def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
@@ -261,6 +271,8 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, MemoryType):
         shared = "shared " if desc.shared else ""
         return f"{shared}{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
+    if isinstance(desc, TagType):
+        return f"tag {types[desc.type_index]}"
     return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
 
 
@@ -298,6 +310,8 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
             and extern.type.shared == desc.shared
             and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
         )
+    elif isinstance(desc, TagType):
+        ok = isinstance(extern, Tag) and extern.type_id == type_ids[desc.type_index]
     else:
         ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
     if not ok:

@@ -99,6 +99,7 @@ class Module:
             ExternKind.TABLE: valid.table_types,
             ExternKind.MEMORY: valid.memory_types,
             ExternKind.GLOBAL: valid.global_types,
+            ExternKind.TAG: self.syntax.tag_types(),  # a tag as its module declares it (by type index)
         }
         return [(e.name, spaces[e.kind][e.index]) for e in self.syntax.exports]
 

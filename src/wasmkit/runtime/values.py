@@ -20,11 +20,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from ..syntax.types import HeapType, ValType, ValueType
+from ..syntax.types import HeapType, RefType, ValType, ValueType
 from .heap import Array, Internalized, Struct, is_subtype_id
 
 __all__ = [
     "FuncReference",
+    "ExceptionReference",
     "to_internal",
     "to_api",
     "from_bits",
@@ -88,6 +89,16 @@ class FuncReference:
     type_id: int  # the run-time id of the function's type (`Func.type_id`)
 
 
+class ExceptionReference:
+    """What an exnref holds: an exception (`runtime.tag.WasmException` is the one kind there
+    is), checked without importing it, as for `FuncReference`."""
+
+    __slots__ = ()
+
+
+_EXN_HEAPS = (HeapType.EXN, HeapType.NOEXN)
+
+
 def to_internal(vt: ValueType, value: object, type_ids: Sequence[int] = ()) -> object:
     """A Python value as the engines hold it. TypeError or ValueError if it does not fit.
     A reference to a defined type is checked against its run-time id in `type_ids` (the
@@ -117,6 +128,12 @@ def to_internal(vt: ValueType, value: object, type_ids: Sequence[int] = ()) -> o
     if vt is ValType.FUNCREF:
         if value is not None and not isinstance(value, FuncReference):
             raise TypeError(f"expected a Func or None for funcref, got {type(value).__name__}")
+    elif vt is ValType.EXNREF or vt is ValType.NULLEXNREF or (isinstance(vt, RefType) and vt.heap in _EXN_HEAPS):
+        if value is None:
+            if not vt.nullable:
+                raise TypeError(f"expected an exception for {vt.text}, which is not nullable, got None")
+        elif not isinstance(value, ExceptionReference) or vt.heap is HeapType.NOEXN:
+            raise TypeError(f"expected a WasmException or None for {vt.text}, got {type(value).__name__}")
     elif vt.is_ref:
         if value is None:
             if not vt.nullable:

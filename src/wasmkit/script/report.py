@@ -12,7 +12,7 @@ __all__ = ["COLUMNS", "tally", "format_table"]
 # Report columns, and the command kinds each one counts.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "return": ("assert_return",),
-    "trap": ("assert_trap", "assert_exhaustion"),
+    "trap": ("assert_trap", "assert_exhaustion", "assert_exception"),  # ended abnormally
     "invalid": ("assert_invalid", "assert_invalid_custom"),
     "malformed": ("assert_malformed", "assert_malformed_custom"),
     "link/inst": ("assert_unlinkable", "assert_uninstantiable"),

@@ -23,12 +23,14 @@ from ..runtime.global_ import Global
 from ..runtime.instance import Extern, Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
+from ..runtime.tag import WasmException
 from ..runtime.values import from_bits, to_bits
 from ..syntax.types import ValType, ValueType
 from ..text.annotations import AnnotationError
 from ..text.script import (
     Action,
     ActionCommand,
+    AssertException,
     AssertExhaustion,
     AssertInvalid,
     AssertInvalidCustom,
@@ -135,6 +137,12 @@ class ScriptRunner:
             self.expect_trap(command, command.message)
         elif isinstance(command, AssertExhaustion):
             self.expect_trap(command, command.message)
+        elif isinstance(command, AssertException):
+            try:
+                self.perform(command.action)
+            except WasmException:
+                return
+            raise _Failure("expected an uncaught exception, returned normally")
         elif isinstance(command, AssertMalformed):
             self.expect_malformed(command.module, command.message)
         elif isinstance(command, AssertInvalid):
@@ -278,6 +286,7 @@ _KINDS = {
     AssertReturn: "assert_return",
     AssertTrap: "assert_trap",
     AssertExhaustion: "assert_exhaustion",
+    AssertException: "assert_exception",
     AssertMalformed: "assert_malformed",
     AssertInvalid: "assert_invalid",
     AssertMalformedCustom: "assert_malformed_custom",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .types import DefinedType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValueType
+from .types import DefinedType, ExternKind, FuncType, GlobalType, MemoryType, TableType, TagType, ValueType
 
 __all__ = [
     "Import",
@@ -33,8 +33,8 @@ __all__ = [
     "ImportDesc",
 ]
 
-# What an import brings in: a function (by type index), a table, a memory or a global.
-ImportDesc = int | TableType | MemoryType | GlobalType
+# What an import brings in: a function (by type index), a table, a memory, a global or a tag.
+ImportDesc = int | TableType | MemoryType | GlobalType | TagType
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class Import:
             return ExternKind.TABLE
         if isinstance(self.desc, MemoryType):
             return ExternKind.MEMORY
+        if isinstance(self.desc, TagType):
+            return ExternKind.TAG
         return ExternKind.GLOBAL
 
 
@@ -143,6 +145,7 @@ class NameSection:
     globals: dict[int, str] = field(default_factory=dict)
     elems: dict[int, str] = field(default_factory=dict)
     datas: dict[int, str] = field(default_factory=dict)
+    tags: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,7 @@ class Module:
     funcs: tuple[Func, ...] = ()
     tables: tuple[TableType, ...] = ()
     mems: tuple[MemoryType, ...] = ()
+    tags: tuple[TagType, ...] = ()
     globals: tuple[Global, ...] = ()
     exports: tuple[Export, ...] = ()
     start: int | None = None
@@ -188,6 +192,9 @@ class Module:
 
     def memory_types(self) -> list[MemoryType]:
         return [imp.desc for imp in self.imports if isinstance(imp.desc, MemoryType)] + list(self.mems)
+
+    def tag_types(self) -> list[TagType]:
+        return [imp.desc for imp in self.imports if isinstance(imp.desc, TagType)] + list(self.tags)
 
     def global_types(self) -> list[GlobalType]:
         return [imp.desc for imp in self.imports if isinstance(imp.desc, GlobalType)] + [

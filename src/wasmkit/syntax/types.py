@@ -26,6 +26,7 @@ __all__ = [
     "GlobalType",
     "ExternKind",
     "ExternType",
+    "TagType",
     "PAGE_SIZE",
     "MAX_PAGES",
     "MAX_PAGES_64",
@@ -352,10 +353,19 @@ class ExternKind(enum.IntEnum):
     TABLE = 1
     MEMORY = 2
     GLOBAL = 3
+    TAG = 4  # exception handling
 
     @property
     def text(self) -> str:
-        return ("func", "table", "memory", "global")[self]
+        return ("func", "table", "memory", "global", "tag")[self]
 
 
-ExternType = FuncType | TableType | MemoryType | GlobalType
+@dataclass(frozen=True, slots=True)
+class TagType:
+    """An exception tag: the index of the function type giving its payload (its parameters;
+    it has no results)."""
+
+    type_index: int
+
+
+ExternType = FuncType | TableType | MemoryType | GlobalType | TagType

@@ -80,6 +80,7 @@ _NAME_FIELDS = {
     "global": "globals",
     "elem": "elems",
     "data": "datas",
+    "tag": "tags",
 }
 _KIND_WORDS = {"func": "function", "local": "local", "module": "module"}
 

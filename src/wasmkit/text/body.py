@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..binary.code import encode_blocktype, encode_immediate
+from ..binary.code import CATCH, CATCH_ALL, CATCH_ALL_REF, CATCH_REF, encode_blocktype, encode_immediate
+from ..binary.leb128 import write_unsigned
 from ..opcodes import BY_NAME, NULLABLE_CAST, SELECT_TYPED, Imm, Op
 from ..syntax.types import RefType, ValueType
 from .cursor import Cursor, Space, is_form, is_keyword, unexpected
@@ -26,6 +27,8 @@ from .numbers import OutOfRange, parse_f32, parse_f64, parse_int
 __all__ = ["CodeContext", "parse_code", "parse_annotated_code", "take_i32", "take_i64", "take_f32", "take_f64"]
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = 0x02, 0x03, 0x04, 0x05, 0x0B
+_TRY, _CATCH, _CATCH_ALL, _DELEGATE, _TRY_TABLE = 0x06, 0x07, 0x19, 0x18, 0x1F
+_CLAUSES = {"catch": CATCH, "catch_ref": CATCH_REF, "catch_all": CATCH_ALL, "catch_all_ref": CATCH_ALL_REF}
 _OPEN_LABEL, _CLOSE_LABEL = 1, 2
 _NO_LOCALS = Space("local")  # constant expressions have none (a use is caught by validation)
 _NO_FIELDS = Space("field")  # a type with no field names (an index past the types is validation's)
@@ -39,6 +42,7 @@ class CodeContext(Protocol):
     tables: Space
     mems: Space
     globals: Space
+    tags: Space
     elems: Space
     datas: Space
     uses_data_index: bool
@@ -297,6 +301,31 @@ class _CodeParser:
             self.out.append(code)
             self.out += encode_blocktype(self.ctx.block_type(cursor))
             self.push_label(_Label(label, code, flat=True))
+        elif name == "try_table" or name == "try":
+            label = cursor.take_id()
+            if name == "try":
+                self.out.append(_TRY)
+                self.out += encode_blocktype(self.ctx.block_type(cursor))
+                self.push_label(_Label(label, _TRY, flat=True))
+            else:
+                self.out += self.try_table_header(cursor)
+                self.push_label(_Label(label, _TRY_TABLE, flat=True))
+        elif name == "catch" or name == "catch_all" or name == "delegate":
+            if len(self.labels) <= run.label_height or not self.labels[-1].flat:
+                cursor.fail("unexpected token", token)
+            block = self.labels[-1]
+            if block.kind != _TRY or block.seen_else:  # nothing follows catch_all but end
+                cursor.fail("unexpected token", token)
+            if name == "catch":
+                self.out.append(_CATCH)
+                self.out += write_unsigned(self.ctx.tags.resolve(cursor))
+            elif name == "catch_all":
+                block.seen_else = True
+                self.out.append(_CATCH_ALL)
+            else:
+                self.pop_label()  # the label of delegate counts from outside the try
+                self.out.append(_DELEGATE)
+                self.out += write_unsigned(self.label(cursor))
         elif name == "else" or name == "end":
             if len(self.labels) <= run.label_height or not self.labels[-1].flat:
                 cursor.fail("unexpected token", token)
@@ -342,6 +371,16 @@ class _CodeParser:
             self.push_label(_Label(label, code, flat=False))
             stack.append((b"\x0b", _CLOSE_LABEL, None, None))
             stack.append(_Run(cursor, folded_only=False))
+        elif head == "try_table":
+            label = cursor.take_id()
+            if landed:
+                self.place(landed)
+            self.out += self.try_table_header(cursor)
+            self.push_label(_Label(label, _TRY_TABLE, flat=False))
+            stack.append((b"\x0b", _CLOSE_LABEL, None, None))
+            stack.append(_Run(cursor, folded_only=False))
+        elif head == "try":
+            self.folded_try(cursor, landed)
         elif head == "if":
             label = cursor.take_id()
             blocktype = encode_blocktype(self.ctx.block_type(cursor))
@@ -366,10 +405,57 @@ class _CodeParser:
             stack.append(_Run(Cursor(self.source, conditions, 0, form.end - 1), folded_only=True))
         else:
             op = BY_NAME.get(head)
-            if op is None or head in ("else", "end", "then"):
+            if op is None or head in ("else", "end", "then", "catch", "catch_all", "delegate"):
                 unexpected(cursor, form[0])
             stack.append((self.plain(op, cursor), 0, None, landed))
             stack.append(_Run(cursor, folded_only=True))
+
+    def try_table_header(self, cursor: Cursor) -> bytes:
+        """`try_table`, its block type and its catch clauses (whose labels count from outside
+        the try_table: its own label is pushed after), encoded."""
+        blocktype = self.ctx.block_type(cursor)
+        clauses: list[tuple[int, int | None, int]] = []
+        while isinstance(item := cursor.peek(), Form) and item.head in _CLAUSES:
+            cursor.pos += 1
+            inner = Cursor(self.source, item)
+            kind = _CLAUSES[item.head]
+            tag = self.ctx.tags.resolve(inner) if kind < CATCH_ALL else None
+            clauses.append((kind, tag, self.label(inner)))
+            inner.expect_end()
+        op = BY_NAME["try_table"]
+        return op.encoding + encode_immediate(op, (blocktype, tuple(clauses)))
+
+    def folded_try(self, cursor: Cursor, landed: list[Annotation] | None) -> None:
+        """`(try $l? blocktype (do instr*) (catch tag instr*)* (catch_all instr*)?)`, or with
+        `(delegate label)` in place of the handlers (the label counts from outside the try,
+        where the parser stands now)."""
+        stack = self.stack
+        label = cursor.take_id()
+        blocktype = encode_blocktype(self.ctx.block_type(cursor))
+        do_form = cursor.take_form("do")
+        if do_form is None:
+            cursor.fail("unexpected token")
+        handlers: list[tuple[bytes, Cursor]] = []
+        closing = b"\x0b"
+        delegate = cursor.take_form("delegate")
+        if delegate is not None:
+            inner = Cursor(self.source, delegate)
+            closing = bytes((_DELEGATE,)) + write_unsigned(self.label(inner))
+            inner.expect_end()
+        else:
+            for form in cursor.take_forms("catch"):
+                inner = Cursor(self.source, form)
+                handlers.append((bytes((_CATCH,)) + write_unsigned(self.ctx.tags.resolve(inner)), inner))
+            catch_all = cursor.take_form("catch_all")
+            if catch_all is not None:
+                handlers.append((bytes((_CATCH_ALL,)), Cursor(self.source, catch_all)))
+        cursor.expect_end()
+        stack.append((closing, _CLOSE_LABEL, None, None))
+        for header, inner in reversed(handlers):
+            stack.append(_Run(inner, folded_only=False))
+            stack.append((header, 0, None, None))
+        stack.append(_Run(Cursor(self.source, do_form), folded_only=False))
+        stack.append((bytes((_TRY,)) + blocktype, _OPEN_LABEL, _Label(label, _TRY, flat=False), landed))
 
     # -- plain instructions and their immediates --
 
@@ -462,6 +548,8 @@ class _CodeParser:
             imm = (label, source, cursor.take_reftype(ctx.types))
         elif kind is Imm.ELEM:
             imm = ctx.elems.resolve(cursor)
+        elif kind is Imm.TAG:
+            imm = ctx.tags.resolve(cursor)
         elif kind is Imm.DATA:
             imm = ctx.datas.resolve(cursor)
             ctx.uses_data_index = True

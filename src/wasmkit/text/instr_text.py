@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..binary.code import BLOCK_EMPTY, Instr, block_valtype
+from ..binary.code import BLOCK_EMPTY, CATCH_ALL, Instr, block_valtype
 from ..bits import MASK32
 from ..opcodes import CASTS_TO_NULLABLE, NULLABLE_CAST, Imm, Op
 from ..syntax.types import HeapType, RefType, ValueType, ref_type
@@ -17,7 +17,7 @@ from .numbers import format_f32, format_f64
 
 __all__ = ["format_immediates", "format_instr", "format_blocktype", "IndexNamer"]
 
-# Given an index space ("func", "local", "global", "table", "type", "elem", "data", "label")
+# Given an index space ("func", "local", "global", "table", "type", "elem", "data", "tag", "label")
 # and an index, return the text for it (`$name` or the number).
 IndexNamer = Callable[[str, int], str]
 
@@ -65,10 +65,18 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     if kind is Imm.LABELS:
         labels, default = imm
         return " ".join(namer("label", x) for x in (*labels, default))
-    if kind in (Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA):
+    if kind in (Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.ELEM, Imm.DATA, Imm.TAG):
         space = {Imm.FUNC: "func", Imm.TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
-                 Imm.ELEM: "elem", Imm.DATA: "data"}[kind]
+                 Imm.ELEM: "elem", Imm.DATA: "data", Imm.TAG: "tag"}[kind]
         return namer(space, imm)
+    if kind is Imm.TRY_TABLE:
+        blocktype, clauses = imm
+        parts = [format_blocktype(blocktype, namer)] if blocktype != BLOCK_EMPTY else []
+        for clause_kind, tag, label in clauses:
+            name = _CLAUSE_NAMES[clause_kind]
+            target = namer("label", label)
+            parts.append(f"({name} {target})" if clause_kind >= CATCH_ALL else f"({name} {namer('tag', tag)} {target})")
+        return " ".join(parts)
     if kind is Imm.CALL_INDIRECT:
         type_index, table_index = imm
         table = f"{namer('table', table_index)} " if table_index else ""
@@ -130,6 +138,9 @@ def format_immediates(op: Op, imm: Any, namer: IndexNamer = _number) -> str:
     data_index, memory = imm
     data = namer("data", data_index)
     return f"{namer('memory', memory)} {data}" if memory else data
+
+
+_CLAUSE_NAMES = ("catch", "catch_ref", "catch_all", "catch_all_ref")  # by kind (binary.code.CATCH, ...)
 
 
 def format_instr(instr: Instr, namer: IndexNamer = _number) -> str:

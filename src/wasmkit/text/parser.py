@@ -36,6 +36,7 @@ from ..syntax.types import (
     REF_FUNC,
     RefType,
     TableType,
+    TagType,
     ValType,
     ValueType,
 )
@@ -47,11 +48,13 @@ from .lexer import ID, Form, Item, Source, Token, read_forms
 
 __all__ = ["parse_module", "module_from_form", "module_from_items"]
 
-_DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+_DEFINITION_KINDS = {"func": "function", "table": "table", "memory": "memory", "global": "global", "tag": "tag"}
 _IMPORT_KINDS = {
-    int: ExternKind.FUNC, TableType: ExternKind.TABLE, MemoryType: ExternKind.MEMORY, GlobalType: ExternKind.GLOBAL
+    int: ExternKind.FUNC, TableType: ExternKind.TABLE, MemoryType: ExternKind.MEMORY, GlobalType: ExternKind.GLOBAL,
+    TagType: ExternKind.TAG,
 }
-_EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL}
+_EXTERN_KINDS = {"func": ExternKind.FUNC, "table": ExternKind.TABLE, "memory": ExternKind.MEMORY, "global": ExternKind.GLOBAL,
+                 "tag": ExternKind.TAG}
 
 
 def parse_module(text: str, name: str = "", debug_names: bool = False) -> Module:
@@ -86,7 +89,7 @@ def module_from_form(
 ) -> Module:
     """A module from a `(module $id? ...)` form, including the `binary` and `quote` forms.
     Without memory64 in `features`, limits and offsets are 32-bit numbers, as 2.0 reads them
-    (and the binary form is decoded with 2.0's encodings: see `read_module`)."""
+    (and the binary form is decoded with the encodings of `features`: see `read_module`)."""
     cursor = Cursor(source, form)
     module_name = cursor.take_id()
     if cursor.take_if_keyword("binary"):
@@ -155,6 +158,7 @@ class _ModuleParser:
         self.tables = Space("table")
         self.mems = Space("memory")
         self.globals = Space("global")
+        self.tags = Space("tag")
         self.elems = Space("elem")
         self.datas = Space("data")
         self.uses_data_index = False
@@ -164,11 +168,12 @@ class _ModuleParser:
         self.func_types: list[DefinedType] = []  # explicit types, then function types written inline
         self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
         self.imports: list[Import] = []
-        self.imported = {ExternKind.FUNC: 0, ExternKind.TABLE: 0, ExternKind.MEMORY: 0, ExternKind.GLOBAL: 0}
+        self.imported = dict.fromkeys(ExternKind, 0)
         self.funcs_out: list[Func] = []
         self.tables_out: list[TableType] = []
         self.mems_out: list[MemoryType] = []
         self.globals_out: list[Global] = []
+        self.tags_out: list[TagType] = []
         self.exports: list[Export] = []
         self.elems_out: list[ElemSegment] = []
         self.datas_out: list[DataSegment] = []
@@ -203,6 +208,7 @@ class _ModuleParser:
             funcs=tuple(self.funcs_out),
             tables=tuple(self.tables_out),
             mems=tuple(self.mems_out),
+            tags=tuple(self.tags_out),
             globals=tuple(self.globals_out),
             exports=tuple(self.exports),
             start=self.start,
@@ -230,6 +236,7 @@ class _ModuleParser:
             globals={index: name for name, index in self.globals.names.items()},
             elems={index: name for name, index in self.elems.names.items()},
             datas={index: name for name, index in self.datas.names.items()},
+            tags={index: name for name, index in self.tags.names.items()},
         )
 
     def check_import_order(self, forms: list[Form]) -> None:
@@ -294,7 +301,7 @@ class _ModuleParser:
         self.type_forms.append(definition)
 
     def space(self, head: str) -> Space:
-        return {"func": self.funcs, "table": self.tables, "memory": self.mems, "global": self.globals}[head]
+        return {"func": self.funcs, "table": self.tables, "memory": self.mems, "global": self.globals, "tag": self.tags}[head]
 
     # -- types --
 
@@ -454,6 +461,8 @@ class _ModuleParser:
             desc = self.table_type(inner)
         elif kind == "memory":
             desc = self.memory_type(inner)
+        elif kind == "tag":
+            desc = TagType(self.type_use(inner))
         else:
             desc = self.global_type(inner)
         inner.expect_end()
@@ -553,6 +562,18 @@ class _ModuleParser:
             self.add_import(*imported, global_type)
             return
         self.globals_out.append(Global(global_type, self.expr(cursor)))
+
+    def field_tag(self, cursor: Cursor) -> None:
+        cursor.take_id()
+        index = self.imported[ExternKind.TAG] + len(self.tags_out)
+        self.inline_exports(cursor, ExternKind.TAG, index)
+        imported = self.inline_import(cursor)
+        tag_type = TagType(self.type_use(cursor))
+        cursor.expect_end()
+        if imported is not None:
+            self.add_import(*imported, tag_type)
+        else:
+            self.tags_out.append(tag_type)
 
     def field_export(self, cursor: Cursor) -> None:
         name = cursor.take_name()

@@ -27,7 +27,7 @@ from ..binary.names import read_names
 from ..binary.writer import encode_locals
 from ..errors import DecodeError, ValidationError
 from ..syntax.module import DataSegment, ElemSegment, Module, NameSection, SegmentMode
-from ..syntax.types import REF_FUNC, DefinedType, FuncType, StructType, GlobalType, Limits, MemoryType, TableType, ValType
+from ..syntax.types import REF_FUNC, DefinedType, FuncType, StructType, GlobalType, Limits, MemoryType, TableType, TagType, ValType
 from .annotations import BRANCH_HINT, placement_text, read_branch_hints, stands_before_code
 from .instr_text import IndexNamer, format_instr
 
@@ -137,6 +137,7 @@ class _Printer:
         self.type_ids = _ids(names.types)
         self.elem_ids = _ids(names.elems)
         self.data_ids = _ids(names.datas)
+        self.tag_ids = _ids(names.tags)
         self.func_types = module.func_type_indices()
         self.hints = self.inline_hints()
 
@@ -186,6 +187,7 @@ class _Printer:
             "type": self.type_ids,
             "elem": self.elem_ids,
             "data": self.data_ids,
+            "tag": self.tag_ids,
             "local": local_ids,
         }
 
@@ -209,7 +211,7 @@ class _Printer:
             yield f"{indent}(type {self.label(self.type_ids, i)} {_definition(definition)})"
             if i + 1 == open_until:
                 yield f"{_INDENT})"
-        counters = {"func": 0, "table": 0, "memory": 0, "global": 0}
+        counters = {"func": 0, "table": 0, "memory": 0, "global": 0, "tag": 0}
         for imp in m.imports:
             kind = imp.kind.text
             index = counters[kind]
@@ -222,9 +224,12 @@ class _Printer:
             yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits, tt.address_type)} {tt.elem.text})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
             yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_memory_type(mt)})"
+        for i, tag in enumerate(m.tags, start=counters["tag"]):
+            yield f"{_INDENT}(tag {self.import_desc(tag, i)})"
         for i, glob in enumerate(m.globals, start=counters["global"]):
             yield f"{_INDENT}(global {self.label(self.global_ids, i)} {_global_type(glob.type)} {self.expr(glob.init)})"
-        spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids}
+        spaces = {"func": self.func_ids, "table": self.table_ids, "memory": self.memory_ids, "global": self.global_ids,
+                  "tag": self.tag_ids}
         for export in m.exports:
             kind = export.kind.text
             yield f"{_INDENT}(export {_name(export.name)} ({kind} {self.ref(spaces[kind], export.index)}))"
@@ -246,6 +251,8 @@ class _Printer:
             return f"{self.label(self.table_ids, index)} {_limits(desc.limits, desc.address_type)} {desc.elem.text}"
         if isinstance(desc, MemoryType):
             return f"{self.label(self.memory_ids, index)} {_memory_type(desc)}"
+        if isinstance(desc, TagType):
+            return f"{self.label(self.tag_ids, index)} (type {self.ref(self.type_ids, desc.type_index)})"
         return f"{self.label(self.global_ids, index)} {_global_type(desc)}"  # type: ignore[arg-type]
 
     def func(self, index: int, func) -> Iterator[str]:
@@ -281,13 +288,13 @@ class _Printer:
         instrs = list(iter_instructions(func.body))
         for instr in instrs[:-1]:  # the final `end` closes the func form
             name = instr.op.name
-            if name in ("end", "else"):
+            if name in _CLOSING:
                 depth -= 1
             hint = hints.get(instr.offset)
             if hint is not None:
                 yield _INDENT * min(depth, _MAX_INDENT) + f'(@{BRANCH_HINT} "\\{hint:02x}")'
             yield _INDENT * min(depth, _MAX_INDENT) + format_instr(instr, namer)
-            if name in ("block", "loop", "if", "else"):
+            if name in _OPENING:
                 depth += 1
         yield _INDENT + ")"
 
@@ -320,6 +327,11 @@ class _Printer:
             parts.append(f"(offset {self.expr(seg.offset or b'')})")
         parts.append(_string(seg.init))
         return " " + " ".join(parts)
+
+
+# The instructions that end a nested part of a body, and those that start one (by name).
+_CLOSING = frozenset({"end", "else", "catch", "catch_all", "delegate"})
+_OPENING = frozenset({"block", "loop", "if", "else", "try_table", "try", "catch", "catch_all"})
 
 
 def _ref_func_index(expr: bytes) -> int | None:

@@ -36,6 +36,7 @@ __all__ = [
     "AssertReturn",
     "AssertTrap",
     "AssertExhaustion",
+    "AssertException",
     "AssertMalformed",
     "AssertInvalid",
     "AssertMalformedCustom",
@@ -61,8 +62,8 @@ class ScriptModule:
 
     def build(self, features: frozenset[Feature] = ALL_FEATURES) -> Module:
         """Parse the module, reading what `features` allow (2.0's script reads 32-bit limits
-        and offsets, and zero bytes for memory indices). Raises ParseError or DecodeError if
-        it is malformed."""
+        and offsets, and zero bytes for memory indices, and no 3.0 instructions in binary).
+        Raises ParseError or DecodeError if it is malformed."""
         return module_from_form(self.source, self.form, features=features)
 
 
@@ -180,6 +181,14 @@ class AssertExhaustion:
 
 
 @dataclass(frozen=True)
+class AssertException:
+    """That the action ends in a wasm exception that no handler caught."""
+
+    line: int
+    action: Action
+
+
+@dataclass(frozen=True)
 class ModuleAssertion:
     """An assertion about a module as a whole: that reading, checking, linking or
     instantiating it fails with `message`. Each kind below is one of these."""
@@ -232,6 +241,7 @@ Command = Union[
     AssertReturn,
     AssertTrap,
     AssertExhaustion,
+    AssertException,
     ModuleAssertion,  # AssertMalformed, AssertInvalid, ... AssertUninstantiable
     Unreadable,
 ]
@@ -318,6 +328,10 @@ class _Reader:
             while not cursor.at_end():
                 results.append(self.result(cursor.take()))
             return AssertReturn(line, action, tuple(results))
+        if head == "assert_exception":
+            action = self.action(cursor.take())
+            cursor.expect_end()
+            return AssertException(line, action)
         if head in ("assert_trap", "assert_exhaustion"):
             target = cursor.take()
             message = cursor.take_name()

@@ -26,6 +26,7 @@ class Context:
     refs: frozenset[int] = field(default_factory=frozenset)
     func_type_indices: Sequence[int] = ()  # each function's type index, for `ref.func`'s type
     rel: TypeRelation = field(default_factory=lambda: TypeRelation(()))
+    tags: Sequence[FuncType] = ()  # each tag's function type (its parameters are the payload)
 
     def defined_type(self, index: int) -> DefinedType:
         """Type `index`, whatever its kind."""
@@ -64,6 +65,9 @@ class Context:
 
     def elem(self, index: int) -> ValueType:
         return _lookup(self.elems, index, "elem segment")
+
+    def tag(self, index: int) -> FuncType:
+        return _lookup(self.tags, index, "tag")
 
     def data(self, index: int) -> None:
         if index >= self.data_count:

@@ -16,7 +16,7 @@ from ..binary.writer import elem_flags, func_index_of
 from ..errors import ValidationError
 from ..opcodes import Feature, Imm
 from ..syntax.module import Module, SegmentMode
-from ..syntax.types import REF_FUNC, FuncType, GlobalType, PackedType, HeapType, RefType, TableType, ValType, ValueType, ref_type
+from ..syntax.types import REF_FUNC, ExternKind, FuncType, GlobalType, PackedType, HeapType, RefType, TableType, ValType, ValueType, ref_type
 from .function import const_expr_features
 
 __all__ = ["check_features"]
@@ -113,6 +113,8 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
     tables = [*(imp.desc for imp in module.imports if isinstance(imp.desc, TableType)), *module.tables]
     if len(tables) > 1:
         yield "a second table", Feature.REFERENCE_TYPES
+    if module.tags or any(imp.kind == ExternKind.TAG for imp in module.imports):
+        yield "a tag", Feature.EXCEPTIONS
     for table_type in tables:
         if table_type.elem is not ValType.FUNCREF:
             yield f"a table of {table_type.elem.text}", valtype_feature(table_type.elem) or Feature.REFERENCE_TYPES

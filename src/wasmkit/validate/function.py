@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..binary.code import IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
+from ..binary.code import CATCH_ALL_REF, CATCH_REF, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, ALL_FEATURES, CASTS_TO_NULLABLE, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
@@ -31,6 +31,9 @@ _NUM_OR_VEC = frozenset(t for t in ValType if not t.is_ref) | {UNKNOWN}
 
 # Frame kinds (the opcode that opened the frame).
 BLOCK, LOOP, IF, ELSE, FUNC = 0x02, 0x03, 0x04, 0x05, -1
+TRY, CATCH_FRAME, CATCH_ALL_FRAME, TRY_TABLE = 0x06, 0x07, 0x19, 0x1F
+_LEGACY_SECTIONS = frozenset({TRY, CATCH_FRAME, CATCH_ALL_FRAME})
+_REF_EXN = RefType(False, HeapType.EXN)  # what catch_ref and catch_all_ref pass on
 
 # Per op (by Op.index): the parameters and results of instructions typed by the table, as lists
 # of ints; None for those with a rule of their own.
@@ -178,14 +181,18 @@ class _BodyChecker:
             if actual != results[i] and not self.matches(actual, results[i]):
                 raise self._block_mismatch(results, vals[height:] + [actual] + list(results[i + 1 :]))
         if len(vals) != height:
-            raise self._block_mismatch(results, vals[height:] + list(results))
+            raise self._block_mismatch(results, vals[height:] + list(results), leftover=True)
         self.ctrls.pop()
         self.unset.update(frame[5])  # what the block set is unset again after it
         return frame
 
-    @staticmethod
-    def _block_mismatch(results: tuple[ValueType, ...], stack: list[StackType]) -> ValidationError:
-        return ValidationError(f"type mismatch: block requires {_names(results)} but stack has {_names(stack)}")
+    def _block_mismatch(
+        self, results: tuple[ValueType, ...], stack: list[StackType], leftover: bool = False
+    ) -> ValidationError:
+        # In the reference interpreter, the sections of a legacy try end as an instruction
+        # does, but for values left over.
+        what = "instruction" if self.ctrls[-1][0] in _LEGACY_SECTIONS and not leftover else "block"
+        return ValidationError(f"type mismatch: {what} requires {_names(results)} but stack has {_names(stack)}")
 
     def label_types(self, depth: int) -> tuple[ValueType, ...]:
         if depth >= len(self.ctrls):
@@ -414,6 +421,65 @@ class _BodyChecker:
         if not self.ctx.rel.all_match(callee.results, self.ctrls[0][2]):
             raise ValidationError("type mismatch: tail call's results differ from the function's results")
         self.pop_all(callee.params)
+        self.unreachable()
+
+    def throw(self, index: int) -> None:
+        self.pop_all(self.ctx.tag(index).params)
+        self.unreachable()
+
+    def throw_ref(self, _: None) -> None:
+        self.pop(ValType.EXNREF)
+        self.unreachable()
+
+    def try_table(self, imm: tuple[int | RefType, tuple[tuple[int, int | None, int], ...]]) -> None:
+        """A block whose catch clauses branch to labels outside it (checked before it opens):
+        `catch` carries the tag's payload there, `catch_all` nothing, and the `_ref` forms
+        the caught exception (a `(ref exn)`) after that."""
+        blocktype, clauses = imm
+        params, results = _block_type(self.ctx, blocktype)
+        for kind, tag, label in clauses:
+            carried: tuple[ValueType, ...] = self.ctx.tag(tag).params if tag is not None else ()
+            if kind == CATCH_REF or kind == CATCH_ALL_REF:
+                carried += (_REF_EXN,)
+            expected = self.label_types(label)
+            if not self.ctx.rel.all_match(carried, expected):
+                raise ValidationError(
+                    f"type mismatch: catch handler carries {_names(carried)} but its label expects {_names(expected)}"
+                )
+        self.pop_all(params)
+        self.push_ctrl(TRY_TABLE, params, results)
+
+    def try_(self, blocktype: int) -> None:
+        params, results = _block_type(self.ctx, blocktype)
+        self.pop_all(params)
+        self.push_ctrl(TRY, params, results)
+
+    def catch(self, index: int) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY and frame[0] != CATCH_FRAME:
+            raise ValidationError("catch without a matching try")
+        self.pop_ctrl()
+        self.push_ctrl(CATCH_FRAME, self.ctx.tag(index).params, frame[2])
+
+    def catch_all(self, _: None) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY and frame[0] != CATCH_FRAME:
+            raise ValidationError("catch_all without a matching try")
+        self.pop_ctrl()
+        self.push_ctrl(CATCH_ALL_FRAME, (), frame[2])
+
+    def delegate(self, label: int) -> None:
+        frame = self.ctrls[-1]
+        if frame[0] != TRY:
+            raise ValidationError("delegate without a matching try")
+        self.pop_ctrl()
+        self.label_types(label)
+        self.vals.extend(frame[2])
+
+    def rethrow(self, label: int) -> None:
+        self.label_types(label)
+        if self.ctrls[-1 - label][0] not in (CATCH_FRAME, CATCH_ALL_FRAME):
+            raise ValidationError("invalid rethrow label")
         self.unreachable()
 
     def block(self, blocktype: int) -> None:
@@ -791,6 +857,8 @@ _RULES = {
     "end": "end", "br": "br", "br_if": "br_if", "br_table": "br_table", "return": "return_",
     "call": "call", "call_indirect": "call_indirect", "drop": "drop", "select": "select",
     "return_call": "return_call", "return_call_indirect": "return_call_indirect",
+    "throw": "throw", "try_table": "try_table", "try": "try_", "catch": "catch",
+    "catch_all": "catch_all", "delegate": "delegate", "rethrow": "rethrow", "throw_ref": "throw_ref",
     "local.set": "local_set", "local.tee": "local_tee", "global.get": "global_get",
     "global.set": "global_set", "table.get": "table_get", "table.set": "table_set",
     "table.size": "table_size", "table.grow": "table_grow", "table.fill": "table_fill",

@@ -23,6 +23,7 @@ from ..syntax.types import (
     Limits,
     MemoryType,
     TableType,
+    TagType,
     ValType,
 )
 from .context import Context
@@ -52,6 +53,7 @@ class ValidModule:
     # Each type's canonical key (`TypeRelation.key`): equal for equivalent types, whichever
     # module defines them, so that run-time type checks compare these.
     type_keys: tuple[Hashable, ...] = ()
+    tag_types: tuple[FuncType, ...] = ()  # every tag's function type, imported ones first
 
     @property
     def imported_func_count(self) -> int:
@@ -77,6 +79,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
             _check_table_type(imp.desc)
         elif isinstance(imp.desc, MemoryType):
             _check_memory_type(imp.desc)
+        elif isinstance(imp.desc, TagType):
+            _check_tag_type(types, imp.desc)
     func_types = tuple(_lookup_type(types, i) for i in module.func_type_indices())
     table_types = tuple(module.table_types())
     memory_types = tuple(module.memory_types())
@@ -97,6 +101,7 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         refs=_declared_func_refs(module),
         func_type_indices=module.func_type_indices(),
         rel=rel,
+        tags=tuple(_lookup_type(types, tag.type_index) for tag in module.tag_types()),
     )
     reads_own_globals = Feature.GC in features
     for gt in all_globals:
@@ -111,6 +116,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         _check_table_type(tt)
     for mt in module.mems:
         _check_memory_type(mt)
+    for tag in module.tags:
+        _check_tag_type(types, tag)
     for seg in module.elems:
         rel.check_valtype(seg.type)
         for item in seg.init:
@@ -152,6 +159,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
             func_ctx.table(export.index)
         elif export.kind == ExternKind.MEMORY:
             func_ctx.memory(export.index)
+        elif export.kind == ExternKind.TAG:
+            func_ctx.tag(export.index)
         else:
             func_ctx.global_(export.index)
         if export.name in names:
@@ -164,7 +173,9 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
-    return ValidModule(module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys())
+    return ValidModule(
+        module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys(), tuple(const_ctx.tags)
+    )
 
 
 def _lookup_type(types: tuple[DefinedType, ...], index: int) -> FuncType:
@@ -175,6 +186,11 @@ def _lookup_type(types: tuple[DefinedType, ...], index: int) -> FuncType:
     if not isinstance(found, FuncType):
         raise ValidationError(f"non-function type {index}")
     return found
+
+
+def _check_tag_type(types: tuple[DefinedType, ...], tag: TagType) -> None:
+    if _lookup_type(types, tag.type_index).results:
+        raise ValidationError("non-empty tag result type")
 
 
 def _check_limits(limits: Limits, bound: int, message: str) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...binary.code import block_type, iter_instructions
+from ...binary.code import CATCH_ALL, CATCH_ALL_REF, CATCH_REF, block_type, iter_instructions
 from ...bits import MASK32, MASK64
 from ...errors import WasmError
 from ...opcodes import ALL, Feature, Imm, Op
@@ -64,6 +64,9 @@ _MAX_LOOPS = 18  # CPython allows 20 nested loops; metered code adds a `try`
 _MAX_CASES = 16  # a br_table with more targets looks its target up in a tuple
 
 BLOCK, LOOP, IF, FUNC = "block", "loop", "if", "func"
+# Exception handling: a try_table, and a legacy try (its body, then its catch sections): each a
+# Python `try:` whose `except WasmException` clause is its handlers (see `handlers`, `catch`).
+TRY_TABLE, TRY = "try_table", "try"
 _RESETS = "\0resets "  # a line of `reset_t`, until the source is put together
 _DEPTH = f"METER[{Meter.DEPTH:d}]"  # the store's count of calls in progress (see `Meter`)
 
@@ -98,6 +101,7 @@ class _Outline:
     name: str
     lines: list[tuple[int, str]]  # the code the closure is called from
     loop_base: int
+    try_blocks: int
     indent: int  # where the enclosing frame's code was, and whether it awaited a guard
     pending_guard: bool
 
@@ -124,8 +128,17 @@ class _Frame:
     flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
     outlined: _Outline | None = None  # a loop written as a closure of its own (see `outline`)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
+    # try_table: its catch clauses. try: where its `try:` line is, and how far its handlers
+    # got (0 in the body; CATCHING in a catch section; CATCHING_ALL in the catch_all one).
+    clauses: tuple = ()
+    try_indent: int = -1
+    section: int = 0
+    try_blocks: int = 0  # what its `try` statement adds to `_FunctionCompiler.try_blocks`
 
 
+
+
+CATCHING, CATCHING_ALL = 1, 2  # a legacy try's section (see `_Frame.section`)
 
 
 class _FunctionCompiler:
@@ -145,6 +158,10 @@ class _FunctionCompiler:
         self.frames: list[_Frame] = []
         self.python_loops: list[_Frame] = []  # the frames that are `while` loops, innermost last
         self.loop_base = 0  # how many of them are outside the Python function being written
+        # The blocks CPython counts for the `try` statements around the code being written, in
+        # the function or closure being written: 1 around a body, 2 around a handler (counted
+        # 2 throughout). With the loops, they are what CPython limits to 20 (see `loop`).
+        self.try_blocks = 0
         self.outlines = 0  # loops written as closures so far
         self.depth_in_closures = 0  # how many of them the code being written is in
         self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
@@ -153,6 +170,10 @@ class _FunctionCompiler:
         self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
         self.uses_t = False
+        self.tail_calls = False  # whether the body has a return_call*: then it is `t<i>` (see `tail`)
+        # Whether a legacy `delegate` passes exceptions past handlers: every handler written
+        # from then on first lets through (and counts) one that is to skip it.
+        self.delegates = False
         self.constants: list[str] = []  # definitions of the values with no literal
         self.offset = 0  # of the instruction being compiled
         self.branched_loops: set[int] = set()
@@ -262,7 +283,7 @@ class _FunctionCompiler:
 
     def source(self) -> list[str]:
         params = ", ".join(f"l{i}" for i in range(len(self.func_type.params)))
-        out = [*self.constants, f"def f{self.index}({params}):"]
+        out = [*self.constants, f"def {'t' if self.tail_calls else 'f'}{self.index}({params}):"]
         if self.globals_written:
             out.append("    global " + ", ".join(f"g{i}" for i in sorted(self.globals_written)))
         first_local = len(self.func_type.params)
@@ -286,7 +307,7 @@ class _FunctionCompiler:
         lines = [(indent, self.render(text)) for indent, text in _fill_empty_suites(self.lines)]
         if not self.layout.metered:
             out.extend(_pad(indent) + text for indent, text in lines)
-            return out
+            return out + self.trampoline(params)
         # Metered: charge the entry, count the call's depth for its whole extent.
         out.extend("    " + line for line in _meter_lines(self.meter_counts.get(None, 0)))
         out.append(f"    if {_DEPTH} >= METER[{Meter.MAXIMUM:d}]: meter_stop()")
@@ -297,7 +318,20 @@ class _FunctionCompiler:
             out.append("        pass")
         out.append("    finally:")
         out.append(f"        {_DEPTH} -= 1")
-        return out
+        return out + self.trampoline(params)
+
+    def trampoline(self, params: str) -> list[str]:
+        """For a body that makes tail calls, `f<i>`: calls it, then what each `TailCall` it
+        or a callee returns names, until values come back (see `tail`)."""
+        if not self.tail_calls:
+            return []
+        return [
+            f"def f{self.index}({params}):",
+            f"    r = t{self.index}({params})",
+            "    while r.__class__ is TailCall:",
+            "        r = r.fn(*r.args)",
+            "    return r",
+        ]
 
     def render(self, text: str) -> str:
         """A line as written, but for those of `reset_t`, whose targets are known only now."""
@@ -310,20 +344,29 @@ class _FunctionCompiler:
 
     def step(self, op: Op, imm: object) -> None:
         if self.frame.unreachable:
-            self.skip(op.name)
+            self.skip(op, imm)
             return
         handler = _DISPATCH[op.index]
         if handler is None:
             raise CompileError(f"function {self.index}: the Python engine does not support {op.name}")
         handler(self, op, imm)
 
-    def skip(self, name: str) -> None:
+    def skip(self, op: Op, imm: object) -> None:
         """Unreachable code: only keep track of where it ends."""
-        if name in ("block", "loop", "if"):
+        name = op.name
+        if name in ("block", "loop", "if", "try_table", "try"):
             self.frames.append(_Frame(BLOCK, len(self.frames), len(self.stack), 0, 0, 0, 0, unreachable=True, dead=True))
         elif name == "else":
             if not self.frame.dead:
                 self.else_(None, None)
+        elif name in ("catch", "catch_all"):
+            if not self.frame.dead:
+                self.catch(op, imm)  # type: ignore[arg-type]  # a tag index, or None
+        elif name == "delegate":
+            if self.frame.dead:
+                self.frames.pop()
+            else:
+                self.delegate(op, imm)  # type: ignore[arg-type]  # a label
         elif name == "end":
             if self.frame.dead:
                 self.frames.pop()
@@ -610,6 +653,36 @@ class _FunctionCompiler:
         # across processes, and ids are not.
         self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
+    def return_call(self, op: Op, index: int) -> None:
+        callee = self.valid.func_types[index]
+        self.flush(IMPURE | STATE)
+        operands = self.args(len(callee.params))
+        self.tail_call(f"(F{index}.tail or f{index})", operands)
+
+    def return_call_indirect(self, op: Op, imm: tuple[int, int]) -> None:
+        type_index, table = imm
+        callee = self.valid.module.func_type(type_index)
+        self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
+        element = self.pop()
+        operands = self.args(len(callee.params))
+        self.tail_call(f"tail_callee(call_indirect(T{table}, {element.text}, TY{type_index}))", operands)
+
+    def return_call_ref(self, op: Op, type_index: int) -> None:
+        callee = self.valid.module.func_type(type_index)
+        self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
+        reference = self.pop()
+        operands = self.args(len(callee.params))
+        self.tail_call(f"tail_callee(ref_callee({reference.text}))", operands)
+
+    def tail_call(self, target: str, operands: Sequence[_Entry]) -> None:
+        """End the function with a tail call of `target` (an expression of the callable): the
+        body returns the request, its trampoline makes the call (see `tail`). From an outlined
+        loop too, the request itself is returned (see `end_outline`)."""
+        self.tail_calls = True
+        args = "".join(f"{e.text}, " for e in operands)
+        self.emit(f"return TailCall({target}, ({args}))")
+        self.frame.unreachable = True
+
     def call_ref(self, op: Op, type_index: int) -> None:
         callee = self.valid.module.func_type(type_index)
         self.materialise(len(self.stack) - 1)  # arguments and reference in order, before the check
@@ -691,7 +764,8 @@ class _FunctionCompiler:
             return
         params, results = self.block_type(blocktype)
         self.spill_all()
-        outlined = self.outline() if len(self.python_loops) - self.loop_base >= _MAX_LOOPS else None
+        nested = len(self.python_loops) - self.loop_base + self.try_blocks
+        outlined = self.outline() if nested >= _MAX_LOOPS else None
         self.emit("while True:")
         indent = self.frame.indent + 1
         frame = _Frame(LOOP, len(self.frames), len(self.stack) - params, params, results, indent, indent, python_loop=True)
@@ -712,7 +786,8 @@ class _FunctionCompiler:
         name = f"_o{self.outlines}"
         self.emit(f"_x = {name}()")
         frame = self.frame
-        outline = _Outline(name, self.lines, self.loop_base, frame.indent, frame.pending_guard)
+        outline = _Outline(name, self.lines, self.loop_base, self.try_blocks, frame.indent, frame.pending_guard)
+        self.try_blocks = 0
         self.lines = [(1, f"def {name}():")]
         self.loop_base = len(self.python_loops)
         self.depth_in_closures += 1
@@ -727,15 +802,169 @@ class _FunctionCompiler:
         self.closures.append([self.lines[0], *header, *self.lines[1:]])
         self.lines = outline.lines
         self.loop_base = outline.loop_base
+        self.try_blocks = outline.try_blocks
         self.depth_in_closures -= 1
         frame = self.frame
         frame.indent, frame.pending_guard = outline.indent, outline.pending_guard
-        # A `return` inside came back as a tuple of the results: pass it on.
+        # A `return` inside came back as a tuple of the results (a tail call as its TailCall): pass it on.
         if self.depth_in_closures:
             passed = "_x"
         else:
-            passed = "" if results == 0 else "_x[0]" if results == 1 else "_x"
+            passed = "None" if results == 0 else "_x[0]" if results == 1 else "_x"
+            if self.tail_calls:
+                passed = f"_x if _x.__class__ is TailCall else {passed}"
+            elif results == 0:
+                passed = ""
         self.lines.append((frame.indent, f"if _x is not None: return {passed}".rstrip()))
+
+    # -- exceptions --
+
+    def throw(self, op: Op, index: int) -> None:
+        self.flush(IMPURE | STATE)
+        operands = self.args(len(self.valid.tag_types[index].params))
+        self.emit(f"raise THROWN(TG{index}, ({''.join(e.text + ', ' for e in operands)}))")
+        self.frame.unreachable = True
+
+    def open_try(self, kind: str, blocktype: int) -> _Frame:
+        """`try:`, and the frame of the code under it (a try_table, or a legacy try's body)."""
+        params, results = self.block_type(blocktype)
+        self.spill_all()
+        self.emit("try:")
+        at = self.frame.indent
+        frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, at + 1, at + 1)
+        frame.try_indent = at
+        self.frames.append(frame)
+        frame.try_blocks = 2  # CPython counts 2 around a handler (its `except`, its `as` name)
+        self.try_blocks += 2
+        return frame
+
+    def try_table(self, op: Op, imm: tuple[int, tuple]) -> None:
+        frame = self.open_try(TRY_TABLE, imm[0])
+        frame.clauses = imm[1]
+
+    def except_line(self, at: int, name: str) -> None:
+        """`except WasmException as <name>:` at indentation `at`; then, once a delegate passes
+        exceptions past handlers, letting one through that is to skip this handler."""
+        self.lines.append((at, f"except WasmException as {name}:"))
+        if self.delegates:
+            self.lines.append((at + 1, f"if {name}.skip:"))
+            self.lines.append((at + 2, f"{name}.skip -= 1"))
+            self.lines.append((at + 2, "raise"))
+
+    def handlers(self, frame: _Frame) -> None:
+        """A try_table's catch clauses, after its code: each a branch, with the payload (and
+        for the `_ref` kinds the exception itself, the exnref), to a label outside it (counted
+        from there: the try_table's own frame is off the stack)."""
+        base = frame.try_indent
+        self.except_line(base, "_e")
+        enclosing = self.frame
+        indent, pending = enclosing.indent, enclosing.pending_guard
+        enclosing.pending_guard = False
+        del self.stack[frame.height :]
+        self.truncated()
+        guard = False
+        first = True
+        for kind, tag, label in frame.clauses:
+            catches_all = kind >= CATCH_ALL
+            conditional = not (catches_all and first)
+            if conditional:
+                test = "else:" if catches_all else f"{'if' if first else 'elif'} _e.tag is TG{tag}:"
+                self.lines.append((base + 1, test))
+            enclosing.indent = base + 1 + conditional
+            payload = 0 if tag is None else len(self.valid.tag_types[tag].params)
+            self.stack.extend(_Entry(f"_e.internal[{i}]", SIMPLE) for i in range(payload))
+            if kind == CATCH_REF or kind == CATCH_ALL_REF:
+                self.stack.append(_Entry("_e", SIMPLE))
+            carried = len(self.stack) - frame.height
+            self.branch_values(label)
+            guard = guard or enclosing.pending_guard
+            enclosing.pending_guard = False
+            del self.stack[len(self.stack) - carried :]
+            self.truncated()
+            first = False
+            if catches_all:
+                break
+        else:
+            self.lines.append((base + 1, "raise") if first else (base + 1, "else:"))
+            if not first:
+                self.lines.append((base + 2, "raise"))
+        enclosing.indent = indent
+        enclosing.pending_guard = pending or guard
+
+    def try_(self, op: Op, blocktype: int) -> None:
+        self.open_try(TRY, blocktype)
+
+    def catch(self, op: Op, tag: int | None) -> None:
+        """Start a catch (or, with no tag, catch_all) section of a legacy try: a test of the
+        exception's tag in its `except` clause, under which the section's code goes, starting
+        from the payload."""
+        frame = self.frame
+        if not frame.unreachable:
+            self.assign_results(frame, frame.results)
+            frame.end_reachable = True
+        base = frame.try_indent
+        name = f"_e{frame.depth}"
+        first = frame.section == 0
+        if first:
+            self.except_line(base, name)
+        if tag is None:
+            if not first:
+                self.lines.append((base + 1, "else:"))
+        else:
+            self.lines.append((base + 1, f"{'if' if first else 'elif'} {name}.tag is TG{tag}:"))
+        frame.section = CATCHING_ALL if tag is None else CATCHING
+        at = base + 1 + (tag is not None or not first)
+        frame.indent = frame.base_indent = frame.region_indent = at
+        frame.pending_guard = frame.unreachable = False
+        del self.stack[frame.height :]
+        self.truncated()
+        carried = len(self.valid.tag_types[tag].params) if tag is not None else 0
+        slots = [f"s{frame.height + i}" for i in range(carried)]
+        if carried:
+            self.emit(f"{', '.join(slots)}, = {name}.internal")
+        self.stack.extend(_Entry(slot, SIMPLE) for slot in slots)
+        self.slotted = self.settled = len(self.stack)
+
+    def end_try(self, frame: _Frame) -> None:
+        """After a legacy try's last section: what no catch matched goes on."""
+        base = frame.try_indent
+        if frame.section == 0:  # no catch at all
+            self.except_line(base, f"_e{frame.depth}")
+            self.lines.append((base + 1, "raise"))
+        elif frame.section == CATCHING:
+            self.lines.append((base + 1, "else:"))
+            self.lines.append((base + 2, "raise"))
+
+    def delegate(self, op: Op, label: int) -> None:
+        """End a legacy try whose exceptions go to the handler of label `label` (counted from
+        outside the try): they skip the handlers in between, each of which lets one through
+        while its count of handlers to skip is not down to zero."""
+        frame = self.frame
+        if not frame.unreachable:  # the body's results, before the handler is written
+            self.assign_results(frame, frame.results)
+            frame.end_reachable = frame.unreachable = True
+        outside = self.frames[len(self.frames) - 1 - label : -1]  # from the target's inner side
+        skipped = sum(1 for f in outside if f.kind == TRY_TABLE or (f.kind == TRY and f.section == 0))
+        if skipped:
+            self.delegates = True
+        name = f"_e{frame.depth}"
+        self.except_line(frame.try_indent, name)
+        if skipped:
+            self.lines.append((frame.try_indent + 1, f"{name}.skip = {skipped}"))
+        self.lines.append((frame.try_indent + 1, "raise"))
+        frame.section = CATCHING_ALL  # the handler is written
+        self.end(op, None)
+
+    def rethrow(self, op: Op, label: int) -> None:
+        self.flush(IMPURE | STATE)
+        # Without the traceback it gathered so far (a rethrow in a loop would grow it).
+        self.emit(f"raise _e{self.frames[-1 - label].depth}.with_traceback(None)")
+        self.frame.unreachable = True
+
+    def throw_ref(self, op: Op, imm: object) -> None:
+        self.flush(IMPURE | STATE)
+        self.emit(f"raise throw_ref({self.pop().text})")
+        self.frame.unreachable = True
 
     def if_(self, op: Op, blocktype: int) -> None:
         params, results = self.block_type(blocktype)
@@ -808,6 +1037,11 @@ class _FunctionCompiler:
             self.frames.pop()
             frame.end_reachable = True
         enclosing = self.frame
+        if frame.kind == TRY_TABLE:
+            self.handlers(frame)
+        elif frame.kind == TRY:
+            self.end_try(frame)
+        self.try_blocks -= frame.try_blocks
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
             if frame.flat:
@@ -901,7 +1135,7 @@ class _FunctionCompiler:
         frame = self.frame
         return (
             depth == 0
-            and frame.kind in (BLOCK, IF)
+            and frame.kind in (BLOCK, IF, TRY_TABLE, TRY)
             and not frame.flat  # whose then-part ends in a jump over the else-part
             and frame.indent - frame.base_indent < _MAX_STRUCTURED_EXITS
             and frame.indent < _FLAT_INDENT
@@ -1192,6 +1426,17 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "return": _FunctionCompiler.return_,
     "call": _FunctionCompiler.call,
     "call_indirect": _FunctionCompiler.call_indirect,
+    "return_call": _FunctionCompiler.return_call,
+    "return_call_indirect": _FunctionCompiler.return_call_indirect,
+    "return_call_ref": _FunctionCompiler.return_call_ref,
+    "throw": _FunctionCompiler.throw,
+    "try_table": _FunctionCompiler.try_table,
+    "try": _FunctionCompiler.try_,
+    "catch": _FunctionCompiler.catch,
+    "catch_all": _FunctionCompiler.catch,
+    "delegate": _FunctionCompiler.delegate,
+    "rethrow": _FunctionCompiler.rethrow,
+    "throw_ref": _FunctionCompiler.throw_ref,
     "call_ref": _FunctionCompiler.call_ref,
     "ref.as_non_null": _FunctionCompiler.ref_as_non_null,
     "br_on_null": _FunctionCompiler.br_on_null,

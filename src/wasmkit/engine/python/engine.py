@@ -20,12 +20,14 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk, gc, refs
 from ...runtime.call import register_code_names
 from ...runtime.func import type_id
+from ...runtime.tag import WasmException, throw_ref
 from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from . import atomics, numeric, simd
 from .cache import CodeCache
 from .gc_instructions import GC_NAMES, gc_names
 from .compiler import CompileError, ModuleLayout, compile_function, memory_suffix
+from .tail import TailCall, tail_callee
 
 if TYPE_CHECKING:
     from ...runtime.memory import Memory
@@ -69,6 +71,11 @@ def _base_namespace() -> dict[str, object]:
     names["trap_unreachable"] = _trap_unreachable
     names["call_indirect"] = bulk.indirect_callee
     names.update((name, getattr(gc, name)) for name in GC_NAMES)
+    names["TailCall"] = TailCall
+    names["tail_callee"] = tail_callee
+    names["WasmException"] = WasmException
+    names["THROWN"] = WasmException.thrown
+    names["throw_ref"] = throw_ref
     names["ref_callee"] = refs.ref_callee
     names["ref_as_non_null"] = refs.ref_as_non_null
     names["table_get"] = bulk.table_get
@@ -155,6 +162,8 @@ class PythonCompiledModule:
             ns[f"TT{i}"] = table
         ns.update(self._type_ids)
         ns.update(self._gc_names)
+        for i, tag in enumerate(instance.tags):
+            ns[f"TG{i}"] = tag
         shared = self.layout.shared_globals
         for i, glob in enumerate(instance.globals):
             if i in shared:
@@ -179,6 +188,7 @@ class PythonCompiledModule:
         first = self.valid.imported_func_count
         if not self._names_registered:  # a defined function's name is its module's, in every instance
             names = {fn_key: func.name for (_, fn_key), func in zip(self._func_keys[first:], funcs[first:])}
+            names.update({f"t{key[1:]}": name for key, name in names.items()})  # bodies that tail-call
             register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
             self._names_registered = True
         for i in range(first, len(funcs)):
@@ -192,7 +202,9 @@ class PythonCompiledModule:
             fn = instance.funcs[index].fn
             if fn is first_call:
                 exec(self.code(index), ns)
-                fn = instance.funcs[index].fn = ns[f"f{index}"]  # type: ignore[assignment]
+                func = instance.funcs[index]
+                fn = func.fn = ns[f"f{index}"]  # type: ignore[assignment]
+                func.tail = ns.get(f"t{index}")  # type: ignore[assignment]
             return fn(*args)
 
         return first_call
