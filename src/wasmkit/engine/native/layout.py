@@ -15,7 +15,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "GLOBAL_ACCESS", "HELPER", "Helper"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper"]
 
 
 CELL_BYTES = 16
@@ -38,7 +38,9 @@ class Field(enum.IntEnum):
     METER = 10  # address of the store's native meter (metered code only; see Store.native_meter)
     TABLES = 11  # address of (mirror address, size) per table: call_indirect's direct path
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
-    COUNT = 13
+    CALL_REF = 13
+    REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
+    COUNT = 15
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -52,6 +54,8 @@ TRAP_KINDS: dict[int, TrapKind] = {
     7: TrapKind.CALL_STACK_EXHAUSTED,
     8: TrapKind.INTERRUPTED,
     9: TrapKind.OUT_OF_FUEL,
+    10: TrapKind.NULL_FUNCTION_REFERENCE,
+    11: TrapKind.NULL_REFERENCE,
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
@@ -64,6 +68,8 @@ HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
 MEMORY_GROW = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint32)
 # int call_indirect(ctx, table, element, type index, cells)
 CALL_INDIRECT = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, _CELLS)
+# int call_ref(ctx, reference handle, cells)
+CALL_REF = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint64, _CELLS)
 # int global_access(ctx, global index, write, cells): read into cells[0], or write it
 GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, _CELLS)
 # int helper(ctx, Helper, cells): the bulk and table operations that live in the runtime

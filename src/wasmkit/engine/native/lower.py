@@ -31,7 +31,7 @@ from llvmlite import ir
 from ...binary.code import Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
-from ...syntax.types import FuncType, ValType, ValueType
+from ...syntax.types import FuncType, HeapType, RefType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
@@ -59,7 +59,10 @@ VOID = ir.VoidType()
 _IR_TYPES: dict[ValueType, ir.Type] = {
     ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
     ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
+    ValType.NULLFUNCREF: I64, ValType.NULLEXTERNREF: I64,
 }  # fmt: skip
+# The abstract heap types of the typed references (function references) held as handles too.
+_HANDLE_HEAPS = frozenset({HeapType.FUNC, HeapType.NOFUNC, HeapType.EXTERN, HeapType.NOEXTERN})
 
 
 class NativeCompileError(WasmError):
@@ -70,6 +73,11 @@ class NativeCompileError(WasmError):
 def ir_type(vt: ValueType) -> ir.Type:
     found = _IR_TYPES.get(vt)
     if found is None:
+        # A typed reference, `(ref null? $t)` or `(ref func)`: a handle like funcref. A concrete
+        # type may be a struct or array type, whose values native code can then only pass
+        # along: the instructions that look into them are refused by name.
+        if isinstance(vt, RefType) and (not isinstance(vt.heap, HeapType) or vt.heap in _HANDLE_HEAPS):
+            return I64
         raise NativeCompileError(f"the native engine does not support values of type {vt.text} yet")
     return found
 
@@ -448,9 +456,14 @@ class _Lowering:
 
     def c_br_if(self, depth: int) -> None:
         condition = self.stack.pop()
-        taken = self.fn.append_basic_block("br_if")
+        self.branch_when(lambda: self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), depth, "br_if")
+
+    def branch_when(self, condition: Callable[[], Operand], depth: int, name: str) -> None:
+        """Branch `depth` levels out, with the values on top of the stack, when `condition`
+        (emitting an i1, once the blocks are made) holds."""
+        taken = self.fn.append_basic_block(name)
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(self.builder.icmp_unsigned("!=", condition, ir.Constant(I32, 0)), taken, cont)
+        self.builder.cbranch(condition(), taken, cont)
         self.builder.position_at_end(taken)
         self.branch_to(depth)
         self.builder.position_at_end(cont)
@@ -550,32 +563,73 @@ class _Lowering:
         callee_type = self.valid.module.func_type(type_index)
         element = self.stack.pop()
         args = self.pop_operands(len(callee_type.params))
+
+        def direct_target(fast: Block, slow: Block) -> Operand:
+            # The direct path: the table's mirror (see `module`) holds a function of this
+            # instance, with the expected type, at this element.
+            builder = self.builder
+            descriptor = builder.gep(self.load_field(Field.TABLES, PTR), [ir.Constant(I64, 16 * table)], source_etype=I8)
+            mirror = builder.load(descriptor, typ=PTR)
+            size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+            index = builder.zext(element, I64)
+            in_range = builder.icmp_unsigned("<", index, size)
+            safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
+            entry = builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 16))], source_etype=I8)
+            checkable = self.fn.append_basic_block()
+            builder.cbranch(in_range, checkable, slow)
+            builder.position_at_end(checkable)
+            target = builder.load(entry, typ=PTR)
+            found_type = builder.load(builder.gep(entry, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+            type_ids = self.load_field(Field.TYPE_IDS, PTR)
+            expected = builder.load(builder.gep(type_ids, [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=I64)
+            direct = builder.and_(
+                builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)),
+                builder.icmp_unsigned("==", found_type, expected),
+            )
+            builder.cbranch(direct, fast, slow)
+            return target
+
+        self.indirect_call("call_indirect", callee_type, args, direct_target, lambda cells: self.call_helper(
+            Field.CALL_INDIRECT, self.m.call_indirect_type,
+            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]))
+
+    def c_call_ref(self, type_index: int) -> None:
+        callee_type = self.valid.module.func_type(type_index)
+        reference = self.stack.pop()
+        args = self.pop_operands(len(callee_type.params))
+        self.trap_if(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), TrapKind.NULL_FUNCTION_REFERENCE)
+
+        def direct_target(fast: Block, slow: Block) -> Operand:
+            # The direct path: the references' mirror (see `module`) holds the address of a
+            # function of this instance at this handle. Validation has checked its type: a
+            # subtype of the expected one, which native code calls the same way.
+            builder = self.builder
+            descriptor = self.load_field(Field.REFS, PTR)
+            mirror = builder.load(descriptor, typ=PTR)
+            size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+            in_range = builder.icmp_unsigned("<", reference, size)
+            safe_index = builder.select(in_range, reference, ir.Constant(I64, 0))
+            target = builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=PTR)
+            direct = builder.and_(in_range, builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)))
+            builder.cbranch(direct, fast, slow)
+            return target
+
+        self.indirect_call("call_ref", callee_type, args, direct_target, lambda cells: self.call_helper(
+            Field.CALL_REF, self.m.call_ref_type, [reference, cells]))
+
+    def indirect_call(
+        self, name: str, callee_type: FuncType, args: list[Operand],
+        direct_target: Callable[[Block, Block], Operand], runtime_call: Callable[[Operand], Operand],
+    ) -> None:
+        """A call of a function found at run time (call_indirect, call_ref): straight to its
+        code when `direct_target` finds it (it ends by branching to the direct block or the
+        runtime one, and gives the target), else through the runtime with `runtime_call`."""
         builder = self.builder
         slots = [self.alloca(ir_type(vt), "ci") for vt in callee_type.results]
-        fast = self.fn.append_basic_block("call_indirect_direct")
-        slow = self.fn.append_basic_block("call_indirect_runtime")
-        done = self.fn.append_basic_block("call_indirect_done")
-        # The direct path: the table's mirror (see `module`) holds a function of this instance,
-        # with the expected type, at this element.
-        descriptor = builder.gep(self.load_field(Field.TABLES, PTR), [ir.Constant(I64, 16 * table)], source_etype=I8)
-        mirror = builder.load(descriptor, typ=PTR)
-        size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-        index = builder.zext(element, I64)
-        in_range = builder.icmp_unsigned("<", index, size)
-        safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
-        entry = builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 16))], source_etype=I8)
-        checkable = self.fn.append_basic_block()
-        builder.cbranch(in_range, checkable, slow)
-        builder.position_at_end(checkable)
-        target = builder.load(entry, typ=PTR)
-        found_type = builder.load(builder.gep(entry, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-        type_ids = self.load_field(Field.TYPE_IDS, PTR)
-        expected = builder.load(builder.gep(type_ids, [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=I64)
-        direct = builder.and_(
-            builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)),
-            builder.icmp_unsigned("==", found_type, expected),
-        )
-        builder.cbranch(direct, fast, slow)
+        fast = self.fn.append_basic_block(f"{name}_direct")
+        slow = self.fn.append_basic_block(f"{name}_runtime")
+        done = self.fn.append_basic_block(f"{name}_done")
+        target = direct_target(fast, slow)
         builder.position_at_end(fast)
         result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail")
         self.reload_memory_size()
@@ -584,14 +638,28 @@ class _Lowering:
             builder.store(value, slot)
         builder.branch(done)
         builder.position_at_end(slow)
-        results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
-            Field.CALL_INDIRECT, self.m.call_indirect_type,
-            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]))
+        results = self.through_cells(callee_type, args, runtime_call)
         for slot, value in zip(slots, results):
             builder.store(value, slot)
         builder.branch(done)
         builder.position_at_end(done)
         self.stack.extend(self.load_slot(slot) for slot in slots)
+
+    # -- typed references --
+
+    def c_ref_as_non_null(self, imm: object = None) -> None:
+        self.trap_if(self.builder.icmp_unsigned("==", self.stack[-1], ir.Constant(I64, 0)), TrapKind.NULL_REFERENCE)
+
+    def c_br_on_null(self, depth: int) -> None:
+        """Branch (without the reference) when it is null; else go on with it."""
+        reference = self.stack.pop()
+        self.branch_when(lambda: self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), depth, "br_on_null")
+        self.stack.append(reference)
+
+    def c_br_on_non_null(self, depth: int) -> None:
+        """Branch (with the reference) when it is not null; else go on without it."""
+        self.branch_when(lambda: self.builder.icmp_unsigned("!=", self.stack[-1], ir.Constant(I64, 0)), depth, "br_on_non_null")
+        self.stack.pop()
 
     def through_cells(
         self, callee_type: FuncType, args: list[Operand], call: Callable[[Operand], Operand]
@@ -850,6 +918,10 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "global.set": _Lowering.c_global_set,
     "call": _Lowering.c_call,
     "call_indirect": _Lowering.c_call_indirect,
+    "call_ref": _Lowering.c_call_ref,
+    "ref.as_non_null": _Lowering.c_ref_as_non_null,
+    "br_on_null": _Lowering.c_br_on_null,
+    "br_on_non_null": _Lowering.c_br_on_non_null,
     "memory.size": _Lowering.c_memory_size,
     "memory.grow": _Lowering.c_memory_grow,
     "memory.fill": _Lowering.c_memory_fill,
@@ -1017,6 +1089,7 @@ class _ModuleLowering:
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
+        self.call_ref_type = ir.FunctionType(I32, [PTR, I64, PTR])
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.linkage = "internal"

@@ -2,7 +2,7 @@
 
 Binding gives each instance a context (see `layout`), the cells of the globals native code
 keeps, and the runtime helpers native code calls back into: host and cross-instance calls,
-`call_indirect`, `memory.grow`, shared globals, and the bulk and table operations. Each
+`call_indirect`, `call_ref`, `memory.grow`, shared globals, and the bulk and table operations. Each
 defined function's `Func.fn` becomes a Python callable over its native entry, taking and
 returning internal values as the Python engine's functions do.
 """
@@ -21,7 +21,7 @@ from ...binary import write_module
 from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
-from ...runtime.func import type_id
+from ...runtime.func import Func, type_id
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["NativeCompiledModule", "artifact_of"]
 
+# The value types held as bit patterns (besides v128); every other one is a reference's handle.
+_NUMBERS = frozenset({ValType.I32, ValType.I64, ValType.F32, ValType.F64})
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 # Compiling a module with more code than this shows a progress bar (on a terminal).
 _PROGRESS_BYTES = 64 * 1024
@@ -153,6 +155,12 @@ class _Binding:
         # References native code holds, by handle (0 is null); the handles of those objects.
         self.references: list[object] = [None]
         self.handles: dict[int, int] = {}
+        # call_ref's direct path: per handle, the address of the function it refers to when
+        # that is a function of this instance, else 0 (see `handle`).
+        self.reference_descriptor = _word_array(2)()
+        self.context[Field.REFS] = ctypes.addressof(self.reference_descriptor)
+        self.reference_mirror: Any = None
+        self._mirror_references(4)
         self.global_types = [gt.valtype for gt in valid.global_types]
         self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
@@ -200,6 +208,15 @@ class _Binding:
             index = own(elements[k])
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
 
+    def _mirror_references(self, room: int) -> None:
+        """Make the references' mirror room for `room` handles, keeping what it holds."""
+        old = self.reference_mirror
+        mirror = self.reference_mirror = _word_array(room)()
+        if old is not None:
+            ctypes.memmove(mirror, old, ctypes.sizeof(old))
+        self.reference_descriptor[0] = ctypes.addressof(mirror)
+        self.reference_descriptor[1] = room
+
     def _memory_grown(self, memory: "Memory") -> None:
         self.context[Field.MEM_SIZE] = memory.size
 
@@ -213,8 +230,10 @@ class _Binding:
         elif vt is ValType.V128:
             words[CELL_WORDS * i] = value & MASK64  # type: ignore[operator]
             words[CELL_WORDS * i + 1] = value >> 64  # type: ignore[operator]
-        else:
+        elif vt in _NUMBERS:
             words[CELL_WORDS * i] = to_bits(vt, value)
+        else:  # a typed reference: a handle as well
+            words[CELL_WORDS * i] = self.handle(value)
 
     def get(self, words: Any, i: int, vt: ValueType) -> object:
         """The internal value in cell `i`."""
@@ -225,7 +244,9 @@ class _Binding:
             return self.references[bits]
         if vt is ValType.V128:
             return bits | (words[CELL_WORDS * i + 1] << 64)
-        return from_bits(vt, bits)
+        if vt is ValType.I64 or vt is ValType.F64:
+            return from_bits(vt, bits)
+        return self.references[bits]  # a typed reference
 
     def handle(self, reference: object) -> int:
         """The handle of a reference (kept for the instance's lifetime; null is 0)."""
@@ -235,6 +256,11 @@ class _Binding:
         if found is None or self.references[found] is not reference:
             found = self.handles[id(reference)] = len(self.references)
             self.references.append(reference)
+            index = self.instance.funcs.defined_index(reference)
+            if index is not None:
+                if found >= self.reference_descriptor[1]:
+                    self._mirror_references(2 * found)
+                self.reference_mirror[found] = self.compiled.direct[index][0]
         return found
 
     # -- calls from Python into native code --
@@ -307,6 +333,11 @@ class _Binding:
             func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
         except Trap as trap:
             return self._fail(trap)
+        cells = _cells(cells_address, _cell_count(func.type))
+        return self._call_through(func.fn, func.type, cells)
+
+    def _call_ref(self, _ctx: int, handle: int, cells_address: int) -> int:
+        func = cast(Func, self.references[handle])  # not null: native code checked
         cells = _cells(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
@@ -396,6 +427,11 @@ def _call_indirect(ctx: int, table: int, element: int, type_index: int, cells: i
     return _live(ctx)._call_indirect(ctx, table, element, type_index, cells)
 
 
+@layout.CALL_REF
+def _call_ref(ctx: int, handle: int, cells: int) -> int:
+    return _live(ctx)._call_ref(ctx, handle, cells)
+
+
 @layout.GLOBAL_ACCESS
 def _global_access(ctx: int, index: int, write: int, cells: int) -> int:
     return _live(ctx)._global_access(ctx, index, write, cells)
@@ -412,6 +448,7 @@ _CALLBACK_ADDRESSES = {
         (Field.HOST_CALL, _host_call),
         (Field.MEMORY_GROW, _memory_grow),
         (Field.CALL_INDIRECT, _call_indirect),
+        (Field.CALL_REF, _call_ref),
         (Field.GLOBAL_ACCESS, _global_access),
         (Field.HELPER, _helper),
     )
