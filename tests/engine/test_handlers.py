@@ -42,17 +42,17 @@ def test_the_python_engine_compiles_typed_references_and_gc() -> None:
     assert [instruction.name for instruction in python_only if not compiler.handles(instruction)] == []
 
 
-def test_the_native_engine_lowers_typed_function_references() -> None:
-    """call_ref, ref.as_non_null, br_on_null and br_on_non_null run natively too; GC does not
-    yet (return_call_ref comes with tail calls)."""
+def test_the_native_engine_lowers_typed_function_references_and_tail_calls() -> None:
+    """call_ref, ref.as_non_null, br_on_null, br_on_non_null and the tail calls run natively
+    too; GC does not yet."""
     pytest.importorskip("llvmlite")
     from wasmkit.engine.native import lower
 
-    function_references = [
-        instruction for instruction in ALL
-        if instruction.feature is Feature.FUNCTION_REFERENCES and instruction.name != "return_call_ref"
+    native = [
+        instruction for instruction in ALL if instruction.feature in (Feature.FUNCTION_REFERENCES, Feature.TAIL_CALL)
     ]  # fmt: skip
-    assert sorted(instruction.name for instruction in function_references if lower.handles(instruction)) == [
+    assert sorted(instruction.name for instruction in native if lower.handles(instruction)) == [
         "br_on_non_null", "br_on_null", "call_ref", "ref.as_non_null",
+        "return_call", "return_call_indirect", "return_call_ref",
     ]  # fmt: skip
     assert not lower.handles(op("struct.new"))

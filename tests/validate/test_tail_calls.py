@@ -1,13 +1,14 @@
 """Tail calls (WebAssembly 3.0) in the formats and the validator: `return_call` and
 `return_call_indirect` are read, written, parsed, printed and validated. The Python engine runs
-them (tests/engine/test_python_tail_calls.py); the native engine says cleanly that it does not."""
+them (tests/engine/test_python_tail_calls.py), and so does the native engine
+(tests/engine/test_native_tail_calls.py); validation notes which modules make them."""
 
 from __future__ import annotations
 
 import pytest
 
 import wasmkit
-from wasmkit import WASM_2_0, ValidationError, WasmError
+from wasmkit import WASM_2_0, ValidationError
 
 TAIL_CALLS = """(module
   (type $t (func (param i32) (result i32)))
@@ -53,8 +54,9 @@ def test_webassembly_2_0_refuses_them() -> None:
         wasmkit.Module(TAIL_CALLS, features=WASM_2_0)
 
 
-def test_the_native_engine_says_it_does_not_run_them() -> None:
-    pytest.importorskip("llvmlite")
-    with pytest.raises(WasmError, match="does not support return_call"):
-        instance = wasmkit.Instance(wasmkit.Module(TAIL_CALLS), store=wasmkit.Store("native"))
-        instance.exports.g(1)
+def test_validation_notes_whether_a_module_makes_them() -> None:
+    """The native engine gives every function of such a module a calling convention for them."""
+    assert wasmkit.Module(TAIL_CALLS).valid.tail_calls
+    assert not wasmkit.Module('(module (func (export "f") (param i32) (result i32) (call 0 (local.get 0))))').valid.tail_calls
+    dead = "(module (func (result i32) (unreachable) (return_call 0)))"  # even in dead code: as the validator reads it
+    assert wasmkit.Module(dead).valid.tail_calls

@@ -81,9 +81,10 @@ def _block_type(ctx: Context, blocktype: int | RefType) -> tuple[tuple[ValueType
     return ft.params, ft.results
 
 
-def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValueType]], body: bytes) -> None:
-    """Check a function body against its type. Raises ValidationError with the offset of the
-    faulty instruction within `body`; the caller adds the function index."""
+def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple[int, ValueType]], body: bytes) -> bool:
+    """Check a function body against its type; returns whether it makes tail calls. Raises
+    ValidationError with the offset of the faulty instruction within `body`; the caller adds
+    the function index."""
     locals_ = LocalTypes(func_type.params, local_runs)
     unset: set[int] = set()  # the locals without a default value that are not set yet
     for count, vt in local_runs:
@@ -95,7 +96,9 @@ def check_function(ctx: Context, func_type: FuncType, local_runs: Sequence[tuple
                 unset.update(range(start, start + count))
             start += count
     local_types: Sequence[ValueType] = list(locals_) if len(locals_) <= 100_000 else locals_
-    _Checker(ctx, local_types, func_type.results, unset).run(body)
+    checker = _Checker(ctx, local_types, func_type.results, unset)
+    checker.run(body)
+    return checker.tail_calls
 
 
 def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
@@ -124,7 +127,7 @@ def check_const_expr(ctx: Context, expr: bytes, expected: ValueType, features: f
 
 
 class _BodyChecker:
-    __slots__ = ("ctx", "matches", "locals", "unset", "vals", "ctrls")
+    __slots__ = ("ctx", "matches", "locals", "unset", "vals", "ctrls", "tail_calls")
 
     def __init__(self, ctx: Context, local_types: Sequence[ValueType], results: tuple[ValueType, ...], unset: set[int]) -> None:
         self.ctx = ctx
@@ -134,6 +137,7 @@ class _BodyChecker:
         self.vals: list[StackType] = []
         # A frame: [kind, params, results, height, unreachable, locals it set (of `unset`)]
         self.ctrls: list[list] = [[FUNC, (), results, 0, False, []]]
+        self.tail_calls = False  # the body has a return_call* (the native engine asks)
 
     # -- the operand and control stacks --
 
@@ -420,6 +424,7 @@ class _BodyChecker:
         `return`, the rest of the block is unreachable."""
         if not self.ctx.rel.all_match(callee.results, self.ctrls[0][2]):
             raise ValidationError("type mismatch: tail call's results differ from the function's results")
+        self.tail_calls = True
         self.pop_all(callee.params)
         self.unreachable()
 

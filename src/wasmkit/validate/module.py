@@ -54,6 +54,7 @@ class ValidModule:
     # module defines them, so that run-time type checks compare these.
     type_keys: tuple[Hashable, ...] = ()
     tag_types: tuple[FuncType, ...] = ()  # every tag's function type, imported ones first
+    tail_calls: bool = False  # some function makes tail calls (return_call*)
 
     @property
     def imported_func_count(self) -> int:
@@ -143,11 +144,12 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
             check_const_expr(const_ctx, data.offset or b"", memory.address_type, features)
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
+    tail_calls = False
     for i, func in enumerate(module.funcs):
         try:
             func_type = _lookup_type(types, func.type_index)
             check_function_limits(func_type, func.locals, func.body)
-            check_function(func_ctx, func_type, func.locals, func.body)
+            tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
             err.func_index = first_defined + i
             err.offset = func.body_offset + (err.offset or 0)
@@ -181,7 +183,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     # left out), after them, so that 2.0's rules give the reference wording first.
     check_features(module, ALL_FEATURES - features)
     return ValidModule(
-        module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys(), tuple(const_ctx.tags)
+        module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys(), tuple(const_ctx.tags),
+        tail_calls,
     )
 
 

@@ -94,6 +94,7 @@ class Function:
         self.ref = f'@"{name}"'
         self.type = PTR
         self.linkage = ""
+        self.calling_convention = ""  # "" is the C one
         self.blocks: list[Block] = []
         self._counter = 0
         self._repeats: dict[str, int] = {}
@@ -133,7 +134,9 @@ class Function:
     def text(self) -> str:
         ftype = self.function_type
         args = ", ".join(f"{a.type} {a.ref}" for a in self.args)
-        head = " ".join(x for x in ("define" if self.blocks else "declare", self.linkage, str(ftype.return_type)) if x)
+        head = " ".join(
+            x for x in ("define" if self.blocks else "declare", self.linkage, self.calling_convention, str(ftype.return_type)) if x
+        )
         prototype = f"{head} {self.ref}({args})\n"
         if not self.blocks:
             return prototype
@@ -354,11 +357,14 @@ class Builder:
 
     # -- calls and control --
 
-    def call(self, callee: Any, args: Sequence[Operand], tail: str = "") -> Value:
+    def call(self, callee: Any, args: Sequence[Operand], tail: str = "", convention: str = "") -> Value:
         """A call of a `Function`, of an `ir.InlineAsm`, or of anything else with a
-        `function_type` and a `get_reference()` (a function pointer)."""
+        `function_type` and a `get_reference()` (a function pointer); `convention` is the
+        callee's calling convention ("" for C's)."""
         result = callee.function_type.return_type
-        text = f"{tail + ' ' if tail else ''}call {result} {callee.get_reference()}({_args(args)})"
+        marker = f"{tail} " if tail else ""
+        cc = f"{convention} " if convention else ""
+        text = f"{marker}call {cc}{result} {callee.get_reference()}({_args(args)})"
         if isinstance(result, ir.VoidType):
             self._void(text)
             return Value(result, "")

@@ -144,6 +144,7 @@ class _Lowering:
         self.trap_blocks: dict[TrapKind, Block] = {}
         self.memory_base: Operand | None = None
         self.memory_size: Slot | None = None
+        self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
 
     # -- helpers --
 
@@ -236,7 +237,7 @@ class _Lowering:
             self.memory_base = self.load_field(Field.MEM_BASE, PTR)
             self.memory_size = self.alloca(I64, "memory_size")
             self.reload_memory_size()
-        depth = self.enter_metered() if self.metered else None
+        depth = self.entry_depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
         slots = [self.alloca(t, "ret") for t in results]
@@ -553,12 +554,12 @@ class _Lowering:
             self.stack.extend(results)
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
-        result = self.builder.call(self.m.function(index), [self.ctx, *args], tail="notail")
+        result = self.builder.call(self.m.function(index), [self.ctx, *args], tail="notail", convention=self.m.convention)
         self.reload_memory_size()
         self.check_trap()
         self.push_results(result, callee_type)
 
-    def c_call_indirect(self, imm: tuple[int, int]) -> None:
+    def c_call_indirect(self, imm: tuple[int, int], tail: bool = False) -> None:
         type_index, table = imm
         callee_type = self.valid.module.func_type(type_index)
         element = self.stack.pop()
@@ -589,11 +590,37 @@ class _Lowering:
             builder.cbranch(direct, fast, slow)
             return target
 
-        self.indirect_call("call_indirect", callee_type, args, direct_target, lambda cells: self.call_helper(
+        name = "return_call_indirect" if tail else "call_indirect"
+        self.indirect_call(name, callee_type, args, direct_target, lambda cells: self.call_helper(
             Field.CALL_INDIRECT, self.m.call_indirect_type,
-            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]))
+            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]), tail)
 
-    def c_call_ref(self, type_index: int) -> None:
+    def c_return_call_indirect(self, imm: tuple[int, int]) -> None:
+        self.c_call_indirect(imm, tail=True)
+
+    def c_return_call(self, index: int) -> None:
+        callee_type = self.valid.func_types[index]
+        if index < self.valid.imported_func_count:  # the host's: a call, then return
+            self.c_call(index)
+            self.c_return()
+            return
+        self.tail_call(self.m.function(index), callee_type, self.pop_operands(len(callee_type.params)))
+
+    def tail_call(self, callee: "Function | _Callee", callee_type: FuncType, args: list[Operand]) -> None:
+        """Return what `callee` returns, calling it in place of this function (`musttail`:
+        its frame replaces this one, so that tail recursion runs in constant stack). The
+        module's functions all have the `tailcc` convention, which allows this between
+        functions of different types."""
+        if self.entry_depth is not None:
+            self.builder.store(self.entry_depth, self.meter_cell(Meter.DEPTH))
+        result = self.builder.call(callee, [self.ctx, *args], tail="musttail", convention=self.m.convention)
+        if callee_type.results:
+            self.builder.ret(result)
+        else:
+            self.builder.ret_void()
+        self.become_dead()
+
+    def c_call_ref(self, type_index: int, tail: bool = False) -> None:
         callee_type = self.valid.module.func_type(type_index)
         reference = self.stack.pop()
         args = self.pop_operands(len(callee_type.params))
@@ -614,24 +641,38 @@ class _Lowering:
             builder.cbranch(direct, fast, slow)
             return target
 
-        self.indirect_call("call_ref", callee_type, args, direct_target, lambda cells: self.call_helper(
-            Field.CALL_REF, self.m.call_ref_type, [reference, cells]))
+        self.indirect_call("return_call_ref" if tail else "call_ref", callee_type, args, direct_target, lambda cells: self.call_helper(
+            Field.CALL_REF, self.m.call_ref_type, [reference, cells]), tail)
+
+    def c_return_call_ref(self, type_index: int) -> None:
+        self.c_call_ref(type_index, tail=True)
 
     def indirect_call(
         self, name: str, callee_type: FuncType, args: list[Operand],
         direct_target: Callable[[Block, Block], Operand], runtime_call: Callable[[Operand], Operand],
+        tail: bool = False,
     ) -> None:
         """A call of a function found at run time (call_indirect, call_ref): straight to its
         code when `direct_target` finds it (it ends by branching to the direct block or the
-        runtime one, and gives the target), else through the runtime with `runtime_call`."""
+        runtime one, and gives the target), else through the runtime with `runtime_call`.
+        A `tail` call returns its results: the direct one in place of this function (see
+        `tail_call`), the one through the runtime (a function of the host or of another
+        instance) after it."""
         builder = self.builder
-        slots = [self.alloca(ir_type(vt), "ci") for vt in callee_type.results]
+        slots = [] if tail else [self.alloca(ir_type(vt), "ci") for vt in callee_type.results]
         fast = self.fn.append_basic_block(f"{name}_direct")
         slow = self.fn.append_basic_block(f"{name}_runtime")
-        done = self.fn.append_basic_block(f"{name}_done")
+        done = None if tail else self.fn.append_basic_block(f"{name}_done")
         target = direct_target(fast, slow)
         builder.position_at_end(fast)
-        result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail")
+        if done is None:
+            self.tail_call(_Callee(target, function_type(callee_type)), callee_type, args)
+            builder.position_at_end(slow)
+            self.stack.extend(self.through_cells(callee_type, args, runtime_call))
+            self.dead = False
+            self.c_return()
+            return
+        result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail", convention=self.m.convention)
         self.reload_memory_size()
         self.check_trap()
         for slot, value in zip(slots, split_results(builder, result, len(callee_type.results))):
@@ -919,6 +960,9 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "call": _Lowering.c_call,
     "call_indirect": _Lowering.c_call_indirect,
     "call_ref": _Lowering.c_call_ref,
+    "return_call": _Lowering.c_return_call,
+    "return_call_indirect": _Lowering.c_return_call_indirect,
+    "return_call_ref": _Lowering.c_return_call_ref,
     "ref.as_non_null": _Lowering.c_ref_as_non_null,
     "br_on_null": _Lowering.c_br_on_null,
     "br_on_non_null": _Lowering.c_br_on_non_null,
@@ -1090,6 +1134,9 @@ class _ModuleLowering:
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.call_ref_type = ir.FunctionType(I32, [PTR, I64, PTR])
+        # With tail calls, every function has LLVM's `tailcc` convention, under which
+        # `musttail` calls between functions of different types are allowed.
+        self.convention = "tailcc" if valid.tail_calls else ""
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.linkage = "internal"
@@ -1106,6 +1153,7 @@ class _ModuleLowering:
         if found is None:
             found = Function(self.module, function_type(self.valid.func_types[index]), f"f{index}")
             found.linkage = self.linkage
+            found.calling_convention = self.convention
             self.functions[index] = found
         return found
 
@@ -1173,7 +1221,8 @@ class _ModuleLowering:
             lines += [f"  %ap{i} = getelementptr i8, ptr %cells, i64 {CELL_BYTES * i}", f"  %a{i} = load {ir_type(vt)}, ptr %ap{i}"]
             args.append(f"{ir_type(vt)} %a{i}")
         results = func_type.results
-        call = f'call {return_type(results)} @"f{index}"(ptr %ctx{"".join(", " + a for a in args)})'
+        cc = f"{self.convention} " if self.convention else ""
+        call = f'call {cc}{return_type(results)} @"f{index}"(ptr %ctx{"".join(", " + a for a in args)})'
         lines.append(f"  %r = {call}" if results else f"  {call}")
         for i, vt in enumerate(results):
             value = "%r" if len(results) == 1 else f"%r{i}"

@@ -1,0 +1,80 @@
+"""Tail calls on the native engine beside the Python engine: return_call, return_call_indirect
+and return_call_ref run in constant stack (LLVM's `musttail`, under the `tailcc` convention),
+to the module's own functions and through the runtime to the host's, metered or not."""
+
+from __future__ import annotations
+
+import pytest
+
+import wasmkit
+
+pytest.importorskip("llvmlite")
+
+MODULE = """
+(module
+  (type $count (func (param i64 i64) (result i64)))
+  (import "env" "done" (func $done (param i64 i64) (result i64)))
+  (table $t 2 funcref)
+  (elem (table $t) (i32.const 0) func $even $odd)
+  (elem declare func $down_ref)
+  ;; Mutual recursion through the table: even/odd, as deep as the argument.
+  (func $even (type $count)
+    (if (result i64) (i64.eqz (local.get 0)) (then (local.get 1))
+      (else (return_call_indirect $t (type $count)
+        (i64.sub (local.get 0) (i64.const 1)) (i64.add (local.get 1) (i64.const 1)) (i32.const 1)))))
+  (func $odd (type $count)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.sub (i64.const 0) (local.get 1)))
+      (else (return_call_indirect $t (type $count)
+        (i64.sub (local.get 0) (i64.const 1)) (i64.add (local.get 1) (i64.const 1)) (i32.const 0)))))
+  (func (export "parity") (param i64) (result i64) (return_call $even (local.get 0) (i64.const 0)))
+  ;; Counting down by return_call, ending in the host's function (a tail call through the runtime).
+  (func $down (export "down") (param i64 i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (return_call $done (local.get 0) (local.get 1)))
+      (else (return_call $down (i64.sub (local.get 0) (i64.const 1)) (i64.add (local.get 1) (i64.const 2))))))
+  ;; The same through a reference, with a different signature from its caller's.
+  (func $down_ref (param i64 i64 i32) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (local.get 1))
+      (else (return_call_ref $down3 (i64.sub (local.get 0) (i64.const 1)) (i64.add (local.get 1) (i64.const 3))
+        (local.get 2) (ref.func $down_ref)))))
+  (type $down3 (func (param i64 i64 i32) (result i64)))
+  (func (export "down_ref") (param i64) (result i64)
+    (return_call $down_ref (local.get 0) (i64.const 0) (i32.const 7)))
+)
+"""
+
+DEEP = 300_000  # deeper than the native stack budget (2 MiB) or Python allows without tail calls
+
+
+def exports(engine: str, **store_options: object) -> wasmkit.Instance:
+    store = wasmkit.Store(engine, **store_options)  # type: ignore[arg-type]
+    i64 = wasmkit.ValType.I64
+    done = wasmkit.Func.host(wasmkit.FuncType((i64, i64), (i64,)), lambda n, total: total + 1000)
+    return wasmkit.Instance(wasmkit.Module(MODULE), {"env": {"done": done}}, store=store).exports
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_tail_calls_run_in_constant_stack(engine: str) -> None:
+    run = exports(engine)
+    assert run.parity(DEEP) == DEEP and run.parity(DEEP + 1) == -(DEEP + 1)
+    assert run.down(DEEP, 0) == 2 * DEEP + 1000  # the last tail call is the host's
+    assert run.down_ref(DEEP) == 3 * DEEP
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_tail_calls_do_not_count_against_the_call_depth(engine: str) -> None:
+    run = exports(engine, limits=wasmkit.StoreLimits(max_call_depth=50), fuel=10**9)
+    assert run.parity(10_000) == 10_000 and run.down(10_000, 0) == 21_000 and run.down_ref(10_000) == 30_000
+
+
+def test_only_a_module_with_tail_calls_gets_the_tail_calling_convention() -> None:
+    """Validation notes whether any function makes a tail call; only then do the module's
+    functions take `tailcc`, so that the code of every other module stays as it was."""
+    from wasmkit.engine.base import shared_globals
+    from wasmkit.engine.native.lower import lower_module
+
+    plain = wasmkit.Module('(module (func (export "f") (result i32) (i32.const 1)))').valid
+    tail = wasmkit.Module(MODULE).valid
+    assert not plain.tail_calls and tail.tail_calls
+    assert "tailcc" not in "".join(text for _, text in lower_module(plain, shared_globals(plain)))
+    ir = "".join(text for _, text in lower_module(tail, shared_globals(tail)))
+    assert "define internal tailcc i64" in ir and "musttail call tailcc i64" in ir
