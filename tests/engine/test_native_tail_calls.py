@@ -1,6 +1,7 @@
 """Tail calls on the native engine beside the Python engine: return_call, return_call_indirect
-and return_call_ref run in constant stack (LLVM's `musttail`, under the `tailcc` convention),
-to the module's own functions and through the runtime to the host's, metered or not."""
+and return_call_ref run in constant stack (`musttail` calls under LLVM's `tailcc` convention),
+to the module's own functions and through the runtime to the host's, metered or not; callees
+with more parameters or results than registers hold get right results."""
 
 from __future__ import annotations
 
@@ -39,6 +40,29 @@ MODULE = """
   (type $down3 (func (param i64 i64 i32) (result i64)))
   (func (export "down_ref") (param i64) (result i64)
     (return_call $down_ref (local.get 0) (i64.const 0) (i32.const 7)))
+  ;; More parameters than registers hold: the callee's take more stack than its caller's.
+  (func $wide (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 f64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.add (local.get 1) (i64.trunc_f64_s (local.get 11))))
+      (else (return_call $wide (i64.sub (local.get 0) (i64.const 1)) (i64.add (local.get 1) (local.get 10))
+        (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7) (local.get 8)
+        (local.get 9) (local.get 10) (local.get 11)))))
+  (func (export "narrow") (param i64) (result i64)
+    (return_call $wide (local.get 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)
+      (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 2) (f64.const 100)))
+  ;; As many arguments as registers hold (x86-64): five integers besides the context, eight floats.
+  (func $mix (param i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64) (result f64)
+    (if (result f64) (i64.eqz (local.get 0)) (then (f64.add (f64.convert_i64_s (local.get 4)) (local.get 12)))
+      (else (return_call $mix (i64.sub (local.get 0) (i64.const 1)) (local.get 1) (local.get 2) (local.get 3)
+        (i64.add (local.get 4) (i64.const 1)) (local.get 5) (local.get 6) (local.get 7) (local.get 8) (local.get 9)
+        (local.get 10) (local.get 11) (f64.add (local.get 12) (f64.const 0.5))))))
+  (func (export "mix") (param i64) (result f64)
+    (return_call $mix (local.get 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)
+      (f64.const 0) (f64.const 0) (f64.const 0) (f64.const 0) (f64.const 0) (f64.const 0) (f64.const 0) (f64.const 1)))
+  ;; More results than registers hold: returned through memory.
+  (func $many (export "many") (param i64) (result i64 i64 i64 i64 i64 f64 i32)
+    (if (i64.eqz (local.get 0))
+      (then (return (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5) (f64.const 6.5) (i32.const 7))))
+    (return_call $many (i64.sub (local.get 0) (i64.const 1))))
 )
 """
 
@@ -58,6 +82,22 @@ def test_tail_calls_run_in_constant_stack(engine: str) -> None:
     assert run.parity(DEEP) == DEEP and run.parity(DEEP + 1) == -(DEEP + 1)
     assert run.down(DEEP, 0) == 2 * DEEP + 1000  # the last tail call is the host's
     assert run.down_ref(DEEP) == 3 * DEEP
+    assert run.narrow(3) == 106
+    assert run.mix(DEEP) == 1.5 * DEEP + 1
+    assert run.many(1000) == (1, 2, 3, 4, 5, 6.5, 7)
+
+
+@pytest.mark.parametrize("call", ["narrow", "many"])
+def test_tail_calls_beyond_registers_are_bounded_by_the_stack_check(call: str) -> None:
+    """Where arguments or results do not all pass in registers, LLVM does not guarantee a
+    tail call: on the native engine deep recursion of those may trap, as any other does,
+    and never crashes."""
+    expected = {"narrow": 2 * DEEP + 100, "many": (1, 2, 3, 4, 5, 6.5, 7)}[call]
+    assert getattr(exports("python"), call)(DEEP) == expected
+    try:
+        assert getattr(exports("native"), call)(DEEP) == expected  # made a tail call after all
+    except wasmkit.Trap as trap:
+        assert str(trap).startswith("call stack exhausted")
 
 
 @pytest.mark.parametrize("engine", ["python", "native"])

@@ -607,13 +607,19 @@ class _Lowering:
         self.tail_call(self.m.function(index), callee_type, self.pop_operands(len(callee_type.params)))
 
     def tail_call(self, callee: "Function | _Callee", callee_type: FuncType, args: list[Operand]) -> None:
-        """Return what `callee` returns, calling it in place of this function (`musttail`:
-        its frame replaces this one, so that tail recursion runs in constant stack). The
-        module's functions all have the `tailcc` convention, which allows this between
-        functions of different types."""
+        """Return what `callee` returns, calling it in place of this function: its frame
+        replaces this one, so that tail recursion runs in constant stack. The module's
+        functions all have LLVM's `tailcc` convention, under which `musttail` calls between
+        functions of different types are allowed, when the callee's arguments and results
+        all pass in registers (see `_in_registers`). Otherwise the call is only marked `tail`:
+        LLVM makes it one where it still can after optimising, else it is an ordinary call,
+        whose depth the stack check bounds. (`musttail` there aborts the process on results
+        returned through memory, and passes wrong arguments when the callee takes more of
+        them on the stack than the caller: seen with LLVM 22.)"""
         if self.entry_depth is not None:
             self.builder.store(self.entry_depth, self.meter_cell(Meter.DEPTH))
-        result = self.builder.call(callee, [self.ctx, *args], tail="musttail", convention=self.m.convention)
+        marker = "musttail" if _in_registers(callee_type) else "tail"
+        result = self.builder.call(callee, [self.ctx, *args], tail=marker, convention=self.m.convention)
         if callee_type.results:
             self.builder.ret(result)
         else:
@@ -923,6 +929,23 @@ class _Lowering:
         return self.builder.zext(flag, I32)
 
 
+def _in_registers(func_type: FuncType) -> bool:
+    """Whether a call of this type passes its arguments (and the context) and returns its
+    results in registers on the targets LLVM runs wasm on here: x86-64 has six for integers
+    and pointers (a v128, an i128, takes two), eight for floats, and two for results;
+    AArch64 more of each."""
+    integers = 1  # the context
+    floats = 0
+    for vt in func_type.params:
+        typ = ir_type(vt)
+        if typ == F32 or typ == F64:
+            floats += 1
+        else:
+            integers += 2 if typ == I128 else 1
+    results = func_type.results
+    return integers <= 6 and floats <= 8 and (len(results) <= 1 or (len(results) == 2 and ValType.V128 not in results))
+
+
 class _Callee:
     """A function pointer to call: `Builder.call` needs the function type of an opaque pointer
     beside it."""
@@ -1134,8 +1157,8 @@ class _ModuleLowering:
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.call_ref_type = ir.FunctionType(I32, [PTR, I64, PTR])
-        # With tail calls, every function has LLVM's `tailcc` convention, under which
-        # `musttail` calls between functions of different types are allowed.
+        # With tail calls, every function has LLVM's `tailcc` convention, under which tail
+        # calls between functions of different types are possible (see `tail_call`).
         self.convention = "tailcc" if valid.tail_calls else ""
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
