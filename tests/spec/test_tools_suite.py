@@ -17,8 +17,9 @@ imports and exports), where the printer's flat output exercises little of the gr
 printer's side is covered by the round trip and by wasm-tools reading its output.
 
 wasm-tools runs twice per script, not once per module (a process costs ~40 ms; the suite has
-5,000 modules), on a .wast made of the modules as `(module binary ...)`, `(assert_invalid ...)`
-and printed text, one per line, so that a failure's line says which module and form it is.
+5,000 modules), on a .wast made of the modules as `(module binary ...)` and as printed text,
+each in an `(assert_invalid ...)` where wasmkit finds it invalid, so that the line of a failed
+directive says which module and form it is.
 Features: WebAssembly 3.0 plus threads and the legacy exception instructions, which is what
 wasmkit's ALL_FEATURES reads; `--features all` would also turn on later proposals
 (stack-switching lets tags have results, custom-descriptors relaxes `br_on_cast`) under which
@@ -48,7 +49,8 @@ from wasmkit.binary.code import OP_ELSE, OP_END, encode_instruction, iter_instru
 from wasmkit.errors import ValidationError, WasmError
 from wasmkit.opcodes import Op
 from wasmkit.syntax.module import Module
-from wasmkit.text import parse_script, print_module
+from wasmkit.syntax.types import REF_FUNC
+from wasmkit.text import parse_module, parse_script, print_module
 from wasmkit.text.script import AssertMalformed, ScriptModule
 from wasmkit.validate import validate
 
@@ -111,41 +113,46 @@ def _wast_string(data: bytes) -> str:
     return '"' + "".join(f"\\{byte:02x}" for byte in data) + '"'
 
 
-def wasm_tools_verdicts(cases: list[Case], workdir: Path) -> dict[tuple[int, str], str]:
-    """What `wasm-tools wast` makes of each case's binary and of its printed text, when its
-    verdict differs from wasmkit's: (case index, "binary" or "text") -> wasm-tools' message."""
+def start_verdicts(cases: list[Case], workdir: Path) -> tuple[subprocess.Popen[str], dict[int, tuple[int, str]]]:
+    """Start `wasm-tools wast` on each case's binary and printed text (as a module, or in an
+    assert_invalid where wasmkit finds it invalid); with where each directive starts: its line
+    -> (case index, "binary" or "text")."""
     lines: list[str] = []
     where: dict[int, tuple[int, str]] = {}
     for index, case in enumerate(cases):
-        forms = {"binary": f"(module binary {_wast_string(case.binary)})", "text": " ".join(print_module(case.module).split("\n"))}
+        forms = {"binary": f"(module binary {_wast_string(case.binary)})", "text": print_module(case.module)}
         for form, text in forms.items():
             where[len(lines) + 1] = (index, form)
-            lines.append(text if case.valid else f'(assert_invalid {text} "")')
+            lines.extend((text if case.valid else f'(assert_invalid {text} "")').split("\n"))
     script = workdir / "verdicts.wast"
     script.write_text("\n".join(lines) + "\n")
-    run = subprocess.run(
-        [tool("wasm-tools"), "wast", "--features", FEATURES, "--ignore-error-messages", str(script)],
-        capture_output=True,
-        text=True,
-    )
+    command = [tool("wasm-tools"), "wast", "--features", FEATURES, "--ignore-error-messages", str(script)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), where
+
+
+def finish_verdicts(run: subprocess.Popen[str], where: dict[int, tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """Where wasm-tools' verdict differs from wasmkit's: (case index, form) -> its message."""
+    _, stderr = run.communicate()
     failed = {}
-    for match in re.finditer(r"failed directive on [^\n]*:(\d+):\d+\n\nCaused by:\n(.*?)(?=\n-{8}|\Z)", run.stderr, re.S):
+    for match in re.finditer(r"failed directive on [^\n]*:(\d+):\d+\n\nCaused by:\n(.*?)(?=\n-{8}|\Z)", stderr, re.S):
         failed[where[int(match.group(1))]] = " ".join(match.group(2).split())
     if run.returncode != 0 and not failed:
-        raise AssertionError(f"wasm-tools wast failed: {run.stderr[:2000]}")
+        raise AssertionError(f"wasm-tools wast failed: {stderr[:2000]}")
     return failed
 
 
-def wasm_tools_binaries(name: str, workdir: Path) -> dict[int, bytes] | str:
+def start_binaries(name: str, workdir: Path) -> subprocess.Popen[str]:
+    """Start `wasm-tools json-from-wast` on the script: its binary of every module."""
+    command = [tool("wasm-tools"), "json-from-wast", str(SPEC_DIR / name), "-o", str(workdir / "out.json"), "--wasm-dir", str(workdir)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_binaries(run: subprocess.Popen[str], workdir: Path) -> dict[int, bytes] | str:
     """wasm-tools' binary of each module of the script written as text, by line; or its error
     message when it cannot read the script."""
-    run = subprocess.run(
-        [tool("wasm-tools"), "json-from-wast", str(SPEC_DIR / name), "-o", str(workdir / "out.json"), "--wasm-dir", str(workdir)],
-        capture_output=True,
-        text=True,
-    )
+    _, stderr = run.communicate()
     if run.returncode != 0:
-        return " ".join(run.stderr.split())[:200]
+        return " ".join(stderr.split())[:200]
     commands = json.loads((workdir / "out.json").read_text())["commands"]
     return {
         command["line"]: (workdir / command["filename"]).read_bytes()
@@ -179,7 +186,6 @@ def _is(op: Op, code: int) -> bool:
 
 @pytest.mark.parametrize("name", WAST_FILES)
 def test_spec_file(name: str) -> None:
-    cases = wasmkit_cases(name)
     listed = {(line, column): reason for (path, line, column), reason in documented().items() if path == name}
     counts = {column: [0, 0] for column in COLUMNS}
     failures: list[str] = []
@@ -192,11 +198,15 @@ def test_spec_file(name: str) -> None:
         elif not ok and not known:
             failures.append(f"{name}:{line}: {column}: {detail}")
 
+    # wasm-tools runs beside wasmkit's own round trips, on the other core.
     with tempfile.TemporaryDirectory() as tmp:
-        verdicts = wasm_tools_verdicts(cases, Path(tmp)) if cases else {}
-        binaries = wasm_tools_binaries(name, Path(tmp))
-    for index, case in enumerate(cases):
-        trip = round_trip(case.module)
+        parsing = start_binaries(name, Path(tmp))
+        cases = wasmkit_cases(name)
+        checking = start_verdicts(cases, Path(tmp)) if cases else None
+        trips = [round_trip(case.module) for case in cases]
+        verdicts = finish_verdicts(*checking) if checking else {}
+        binaries = finish_binaries(parsing, Path(tmp))
+    for index, (case, trip) in enumerate(zip(cases, trips)):
         expected = ("same bytes",) if case.kind == "text" else ("same bytes", "same module")
         outcome("round trip", trip in expected, case.line, f"binary -> text -> binary: {trip}")
         verdict = "valid" if case.valid else "invalid"
@@ -215,3 +225,28 @@ def test_spec_file(name: str) -> None:
     for column, (passed, failed) in counts.items():
         REPORT.add(name.removesuffix(".wast"), column, passed, failed)
     assert not failures, "\n".join(failures)
+
+
+def test_a_verdict_that_differs_is_seen_in_each_form(tmp_path: Path) -> None:
+    # wasm-tools' report is read back to the module and form: a valid module claimed invalid,
+    # between two that agree, fails in both its forms and only there.
+    modules = [parse_module(text) for text in ("(module)", "(module (func (result i32) i32.const 1))", "(module (memory 1))")]
+    cases = [Case(i + 1, "text", module, write_module(module), True) for i, module in enumerate(modules)]
+    cases[1].valid = False
+    verdicts = finish_verdicts(*start_verdicts(cases, tmp_path))
+    assert set(verdicts) == {(1, "binary"), (1, "text")}
+
+
+def test_same_module_forgives_only_encoding_choices() -> None:
+    ours = parse_module("(module (func $f) (table 1 funcref) (elem (i32.const 0) funcref (ref.func $f)) (func (if (i32.const 0) (then))))")
+    # wasm-tools' encoding: the segment in the index encoding, an empty `else` kept.
+    body = ours.funcs[1].body
+    assert body == b"\x41\x00\x04\x40\x0b\x0b"
+    theirs = dataclasses.replace(
+        ours,
+        funcs=(ours.funcs[0], dataclasses.replace(ours.funcs[1], body=b"\x41\x00\x04\x40\x05\x0b\x0b")),
+        elems=(dataclasses.replace(ours.elems[0], type=REF_FUNC),),
+    )
+    assert theirs != ours and same_module(ours, theirs)
+    other = parse_module("(module (func $f) (table 1 funcref) (elem (i32.const 1) funcref (ref.func $f)) (func (if (i32.const 0) (then))))")
+    assert not same_module(ours, other)
