@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 
 import wasmkit
+
+from .harness import best, side_by_side
 
 _CHECK = """
   (tag $odd (param i32))
@@ -72,17 +73,6 @@ def python_loop(n: int) -> int:
     return total & 0xFFFFFFFF
 
 
-def best(run: Callable[[int], int], n: int, repeats: int) -> tuple[float, int]:
-    """Best seconds per iteration of `run(n)`, and its result."""
-    times = []
-    result = 0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run(n)
-        times.append(time.perf_counter() - start)
-    return min(times) / n, result & 0xFFFFFFFF
-
-
 def runners() -> dict[str, Callable[[int], int]]:
     instance = wasmkit.load(WAT)
     found: dict[str, Callable[[int], int]] = {
@@ -121,11 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) != 1:
         print(f"results differ: {timings}", file=sys.stderr)
         return 1
-    reference = timings["wasmkit (python engine), try_table"][0]
-    print(f"| {args.iterations} iterations, half of them throwing | µs per iteration | ÷ wasmkit try_table |")
-    print("|---|---:|---:|")
-    for name, (seconds, _) in timings.items():
-        print(f"| {name} | {seconds * 1e6:.3f} | {seconds / reference:.3g} |")
+    title = f"{args.iterations} iterations, half of them throwing"
+    per_iteration = {name: seconds for name, (seconds, _) in timings.items()}
+    print("\n".join(side_by_side(title, "iteration", per_iteration, "wasmkit (python engine), try_table")))
     return 0
 
 

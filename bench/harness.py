@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,3 +175,24 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def best(run: Callable[[int], int], n: int, repeats: int) -> tuple[float, int]:
+    """Best seconds per unit of `run(n)` (n units of work) over `repeats` runs, and its result
+    as an i32's bits: for the in-process benchmarks that compare peers side by side."""
+    times = []
+    result = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run(n)
+        times.append(time.perf_counter() - start)
+    return min(times) / n, result & 0xFFFFFFFF
+
+
+def side_by_side(title: str, unit: str, timings: dict[str, float], reference: str) -> list[str]:
+    """A Markdown table of each peer's time per `unit` (in microseconds) and its ratio to
+    `reference`'s, for the in-process benchmarks."""
+    base = timings[reference]
+    lines = [f"| {title} | µs per {unit} | ÷ {reference} |", "|---|---:|---:|"]
+    lines += [f"| {name} | {seconds * 1e6:.3f} | {seconds / base:.3g} |" for name, seconds in timings.items()]
+    return lines

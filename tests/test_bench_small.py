@@ -41,3 +41,11 @@ def test_exceptions_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| wasmkit (python engine), try_table |" in out and "| wasmkit (python engine), legacy try |" in out
     assert "| plain Python, try/except |" in out
+
+
+def test_gc_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import gc
+
+    assert gc.main(["--depth", "4", "--trees", "2", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| wasmkit (python engine) |" in out and "| plain Python, tuples |" in out

@@ -64,6 +64,7 @@ class SectionId:
 # The forms of the type section (GC): a recursion group, and a definition with supertypes
 # (open to subtypes, or final); and the packed storage types.
 _REC, _SUB, _SUB_FINAL = 0x4E, 0x50, 0x4F
+_TABLE_WITH_INIT = 0x40  # a table section entry with an initial value (3.0)
 _PACKED = frozenset(PackedType)
 
 # Where each known section must come, in order (the tag section between memories and globals,
@@ -160,6 +161,7 @@ class _Reader:
         self.threads = Feature.THREADS in features  # shared memories can be read
         self.uses_data_index = False
         self.rec_groups: list[tuple[int, int]] = []
+        self.table_inits: list[tuple[int, bytes]] = []
         self.spans: list[SectionSpan] = []
 
     # -- primitives --
@@ -250,6 +252,21 @@ class _Reader:
             raise self.fail("malformed mutability", self.pos - 1)
         return GlobalType(vt, bool(mut))
 
+    def table_section(self) -> tuple[TableType, ...]:
+        """The table types; a table written `0x40 0x00 type expr` has an initial value,
+        recorded in `table_inits`."""
+        tables = []
+        for index in range(self.length()):
+            if self.pos < len(self.data) and self.data[self.pos] == _TABLE_WITH_INIT:
+                self.pos += 1
+                if self.byte() != 0:
+                    raise self.fail("malformed table", self.pos - 1)
+                tables.append(self.table_type())
+                self.table_inits.append((index, self.const_expr()))
+            else:
+                tables.append(self.table_type())
+        return tuple(tables)
+
     def table_type(self) -> TableType:
         elem = self.reftype()
         limits, address_type, _ = self.limits()  # never shared: `limits` refuses a shared table
@@ -318,7 +335,7 @@ class _Reader:
             Func(type_index, local_runs, body, offset)
             for type_index, (local_runs, body, offset) in zip(func_types, codes)
         )
-        return Module(funcs=funcs, customs=tuple(customs), rec_groups=tuple(self.rec_groups), **fields)  # type: ignore[arg-type]
+        return Module(funcs=funcs, customs=tuple(customs), rec_groups=tuple(self.rec_groups), table_inits=tuple(self.table_inits), **fields)  # type: ignore[arg-type]
 
     def vec(self, read_item):
         count = self.length()
@@ -330,7 +347,7 @@ class _Reader:
         if section_id == SectionId.IMPORT:
             return "imports", tuple(self.vec(self.import_))
         if section_id == SectionId.TABLE:
-            return "tables", tuple(self.vec(self.table_type))
+            return "tables", self.table_section()
         if section_id == SectionId.MEMORY:
             return "mems", tuple(self.vec(self.memory_type))
         if section_id == SectionId.GLOBAL:

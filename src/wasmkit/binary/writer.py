@@ -124,6 +124,12 @@ def _limits(limits: Limits, address_type: ValType = ValType.I32, shared: bool = 
     return bytes((flags | 0x01,)) + write_unsigned(limits.min) + write_unsigned(limits.max)
 
 
+def _table(tt: TableType, init: bytes | None) -> bytes:
+    """A table section entry: its type, after `0x40 0x00` and before its initial value's
+    expression when it has one."""
+    return _table_type(tt) if init is None else b"\x40\x00" + _table_type(tt) + init
+
+
 def _table_type(tt: TableType) -> bytes:
     return encode_valtype(tt.elem) + _limits(tt.limits, tt.address_type)
 
@@ -221,7 +227,7 @@ _SECTION_WRITERS = {
     SectionId.TYPE: _type_section,
     SectionId.IMPORT: lambda m: _vec_or_none(map(_import, m.imports)),
     SectionId.FUNCTION: lambda m: _vec_or_none(write_unsigned(f.type_index) for f in m.funcs),
-    SectionId.TABLE: lambda m: _vec_or_none(map(_table_type, m.tables)),
+    SectionId.TABLE: lambda m: _vec_or_none(_table(tt, m.table_init(i)) for i, tt in enumerate(m.tables)),
     SectionId.MEMORY: lambda m: _vec_or_none(map(_memory_type, m.mems)),
     SectionId.TAG: lambda m: _vec_or_none(map(_tag_type, m.tags)),
     SectionId.GLOBAL: lambda m: _vec_or_none(_global_type(g.type) + g.init for g in m.globals),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import WasmError
-from ..syntax.types import GlobalType
+from ..syntax.types import DefinedType, GlobalType
 from .values import to_api, to_internal
 
 __all__ = ["Global"]
@@ -19,17 +21,21 @@ class Global:
     representation (see `wasmkit.runtime.values`), which is what compiled code reads and writes.
     """
 
-    __slots__ = ("type", "internal")
+    __slots__ = ("type", "internal", "module_types")
 
     def __init__(self, global_type: GlobalType, value: object) -> None:
         self.type = global_type
         self.internal = to_internal(global_type.valtype, value)
+        # The defined types, and their run-time ids, of the module whose instance made the
+        # global: what a type index in its type names, for matching it to an import's.
+        self.module_types: tuple[Sequence[DefinedType], Sequence[int]] | None = None
 
     @classmethod
     def from_internal(cls, global_type: GlobalType, internal: object) -> "Global":
         """A global holding `internal`, a value already in the engines' representation (what
         instantiation computes from a constant expression): no conversion."""
         glob = cls.__new__(cls)
+        glob.module_types = None
         glob.type = global_type
         glob.internal = internal
         return glob

@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..errors import LinkError
 from ..syntax.module import Import, ImportDesc, SegmentMode
-from ..syntax.types import ExternKind, GlobalType, Limits, MemoryType, TableType, TagType
+from ..syntax.types import DefinedType, ExternKind, GlobalType, HeapType, Limits, MemoryType, TableType, TagType
+from ..validate.subtyping import ABSTRACT_SUPERTYPES, BOTTOM
 from . import bulk
 from .call import call_trapping, call_wasm
 from .const_eval import evaluate_const
 from .func import Func, takes_caller
 from .functions import FunctionSpace
 from .global_ import Global
+from .heap import is_subtype_id
 from .memory import Memory
 from .module import Module
 from .table import Table
@@ -122,9 +124,11 @@ class Instance:
                 self.globals.append(extern)
         self.funcs = FunctionSpace(imported_funcs, module, self.store)
         limits = self.store.limits
-        for table_type in syntax.tables:
+        for defined, table_type in enumerate(syntax.tables):
+            init = syntax.table_init(defined)
+            value = None if init is None else evaluate_const(init, self.globals, self.funcs, syntax.types, module.type_ids)
             try:
-                self.tables.append(Table(table_type, max_elements=limits.table_elements))
+                self.tables.append(Table(table_type, value, max_elements=limits.table_elements))
             except ValueError as err:
                 raise LinkError(str(err)) from None
         for memory_type in syntax.mems:
@@ -136,7 +140,9 @@ class Instance:
         for i in range(len(self.tags), len(declared)):
             self.tags.append(Tag(valid.tag_types[i], known_type_id=module.type_ids[declared[i].type_index]))
         for glob in syntax.globals:
-            self.globals.append(Global.from_internal(glob.type, evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)))
+            value = evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)
+            self.globals.append(Global.from_internal(glob.type, value))
+            self.globals[-1].module_types = (syntax.types, module.type_ids)
         self.elems: list[list[object]] = [
             [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
         ]
@@ -289,13 +295,48 @@ def _limits_match(actual: Limits, declared: Limits) -> bool:
     return actual.max is not None and actual.max <= declared.max
 
 
+ModuleTypes = tuple[Sequence[DefinedType], Sequence[int]]  # a module's types and their run-time ids
+
+
+def _global_matches(glob: Global, declared: GlobalType, declared_types: ModuleTypes) -> bool:
+    """A global fits an import of the same mutability and, if it is immutable, of a type its
+    own is a subtype of: each type index read in its own module's types."""
+    actual = glob.type
+    if actual == declared and glob.module_types is None:
+        return True
+    if actual.mutable != declared.mutable:
+        return False
+    sub, sup = actual.valtype, declared.valtype
+    if not (sub.is_ref and sup.is_ref):
+        return sub == sup
+    if sub.nullable and not sup.nullable or actual.mutable and sub.nullable != sup.nullable:
+        return False
+    sub_matches = _heap_matches(sub.heap, glob.module_types, sup.heap, declared_types)
+    if not actual.mutable:
+        return sub_matches
+    return sub_matches and _heap_matches(sup.heap, declared_types, sub.heap, glob.module_types)
+
+
+def _heap_matches(sub: HeapType | int, sub_types: ModuleTypes | None, sup: HeapType | int, sup_types: ModuleTypes | None) -> bool:
+    """Heap type subtyping across two modules (a type index of each read in its own)."""
+    if isinstance(sub, HeapType) and isinstance(sup, HeapType):
+        return sup in ABSTRACT_SUPERTYPES[sub]
+    if isinstance(sub, HeapType):  # under a defined type: only its hierarchy's bottom
+        return sup_types is not None and sub is BOTTOM[sup_types[0][sup].kind]
+    if sub_types is None:
+        return sub == sup
+    if isinstance(sup, HeapType):
+        return sup in ABSTRACT_SUPERTYPES[sub_types[0][sub].kind]
+    return sup_types is not None and is_subtype_id(sub_types[1][sub], sup_types[1][sup])
+
+
 def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequence[int]) -> Extern:
     """`extern`, if it fits the type the module declares for `imp` (a function's by its type
     id, as equivalent types from different modules have the same); else a LinkError."""
     desc = imp.desc
     where = f"{imp.module}.{imp.name}"
     if isinstance(desc, int):
-        ok = isinstance(extern, Func) and extern.type_id == type_ids[desc]
+        ok = isinstance(extern, Func) and is_subtype_id(extern.type_id, type_ids[desc])
     elif isinstance(desc, TableType):
         ok = (
             isinstance(extern, Table)
@@ -313,7 +354,7 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
     elif isinstance(desc, TagType):
         ok = isinstance(extern, Tag) and extern.type_id == type_ids[desc.type_index]
     else:
-        ok = isinstance(extern, Global) and extern.type == desc and isinstance(desc, GlobalType)
+        ok = isinstance(extern, Global) and isinstance(desc, GlobalType) and _global_matches(extern, desc, (types, type_ids))
     if not ok:
         raise LinkError(
             f"incompatible import type for {where}: expected {_describe_declared(desc, types)}, "

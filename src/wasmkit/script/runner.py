@@ -6,6 +6,11 @@ phase that must reject the module: a malformed module must fail to decode or par
 one must parse and then fail validation. `assert_malformed_custom` and `assert_invalid_custom`
 narrow that to custom annotations and sections: the module must fail to parse only in a known
 annotation, or be valid with a custom section that does not fit it.
+
+Modules and instances have names of their own, as in the reference interpreter: every module
+command defines a module (`(module definition $M ...)` only that), and `(module instance $I $M)`
+makes a new instance of it, so that one definition can give several instances, each with its own
+memories, tables, globals and tags.
 """
 
 from __future__ import annotations
@@ -87,6 +92,7 @@ class ScriptRunner:
         self.features = features  # what the script's modules may use (WASM_2_0 for 2.0's suite)
         self.current: Instance | None = None
         self.named: dict[str, Instance] = {}
+        self.latest: Module | None = None  # the module defined last, for `(module instance)`
         self.definitions: dict[str, Module] = {}
         self.registered: dict[str, dict[str, Extern]] = {"spectest": spectest_exports()}
 
@@ -112,19 +118,14 @@ class ScriptRunner:
         if isinstance(command, Unreadable):
             if command.keyword == "module":
                 self.current = None  # what follows must not run against the module before it
+                self.latest = None
             raise _Failure(f"cannot read this {command.keyword or 'form'}: {command.error.message}")
         if isinstance(command, ModuleCommand):
-            module = self.build(command.module)
-            if command.definition:
-                if command.module.name:
-                    self.definitions[command.module.name] = module
-                return
-            self.instantiate(module, command.module.name)
+            module = self.define(command.module)
+            if not command.definition:
+                self.instantiate(module, command.module.name)
         elif isinstance(command, ModuleInstance):
-            definition = self.definitions.get(command.definition or "")
-            if definition is None:
-                raise _Failure(f"no module definition {command.definition}")
-            self.instantiate(definition, command.name)
+            self.instantiate(self.definition(command.definition), command.name)
         elif isinstance(command, Register):
             instance = self.instance(command.module)
             self.registered[command.as_name] = {name: instance.exports[name] for name in instance.exports}
@@ -152,7 +153,7 @@ class ScriptRunner:
         elif isinstance(command, AssertInvalidCustom):
             self.expect_invalid_custom(command.module, command.message)
         elif isinstance(command, AssertUnlinkable):
-            module = self.build(command.module)
+            module = self.module_of(command.module)
             try:
                 self.instantiate(module, None, keep=False)
             except LinkError as err:
@@ -160,7 +161,7 @@ class ScriptRunner:
                 return
             raise _Failure(f"expected unlinkable ({command.message}), the module linked")
         elif isinstance(command, AssertUninstantiable):
-            module = self.build(command.module)
+            module = self.module_of(command.module)
             try:
                 self.instantiate(module, None, keep=False)
             except Trap as trap:
@@ -170,6 +171,30 @@ class ScriptRunner:
 
     def build(self, script_module: ScriptModule) -> Module:
         return Module(script_module.build(self.features), name=script_module.name or "", features=self.features)
+
+    def define(self, script_module: ScriptModule) -> Module:
+        """Build a module of the script and keep it as the latest definition, and under its
+        name if it has one (a module instantiated at once is a definition too, as in the
+        reference interpreter: `(module instance $I $M)` may instantiate `(module $M ...)` again)."""
+        module = self.build(script_module)
+        self.latest = module
+        if script_module.name:
+            self.definitions[script_module.name] = module
+        return module
+
+    def definition(self, name: str | None) -> Module:
+        """The module defined as `name`, or the latest definition."""
+        module = self.definitions.get(name) if name else self.latest
+        if module is None:
+            raise _Failure(f"no module definition {name}" if name else "no module definition to instantiate")
+        return module
+
+    def module_of(self, target: ScriptModule | ModuleInstance) -> Module:
+        """What an assertion instantiates: a module written in it, or one defined before (the
+        instance name of `(module instance $I $M)` is ignored: the instance is not kept)."""
+        if isinstance(target, ModuleInstance):
+            return self.definition(target.definition)
+        return self.build(target)
 
     def instantiate(self, module: Module, name: str | None, keep: bool = True) -> Instance:
         externs = []
@@ -218,7 +243,7 @@ class ScriptRunner:
     def expect_trap(self, command: AssertTrap | AssertExhaustion, message: str) -> None:
         try:
             if isinstance(command, AssertTrap) and command.module is not None:
-                self.instantiate(self.build(command.module), None, keep=False)
+                self.instantiate(self.module_of(command.module), None, keep=False)
             else:
                 self.perform(command.action)  # type: ignore[arg-type]
         except Trap as trap:

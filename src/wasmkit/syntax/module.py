@@ -168,8 +168,15 @@ class Module:
     data_count: int | None = None  # the data count section, when present
     customs: tuple[CustomSection, ...] = ()
     rec_groups: tuple[tuple[int, int], ...] = ()
+    # (index in `tables`, constant expression) of each table written with the value its
+    # elements start as (3.0); the others start null.
+    table_inits: tuple[tuple[int, bytes], ...] = ()
 
     # -- index spaces: imports come first, then the module's own definitions --
+
+    def table_init(self, index: int) -> bytes | None:
+        """The initial value's expression of defined table `index` (of `tables`), if any."""
+        return dict(self.table_inits).get(index)
 
     def func_type(self, index: int) -> FuncType:
         """Type `index`, which a valid module's code uses as a function type."""

@@ -164,6 +164,7 @@ class _ModuleParser:
         self.uses_data_index = False
         self.type_forms: list[Form] = []  # the definition of each `(type ...)`, in order
         self.rec_groups: list[tuple[int, int]] = []
+        self.table_inits: list[tuple[int, bytes]] = []
         self.field_names: list[Space] = []  # per explicit type, its fields' names
         self.func_types: list[DefinedType] = []  # explicit types, then function types written inline
         self.first_type_index: dict[FuncType, int] = {}  # where each distinct type first is
@@ -204,6 +205,7 @@ class _ModuleParser:
         return Module(
             types=tuple(self.func_types),
             rec_groups=tuple(self.rec_groups),
+            table_inits=tuple(self.table_inits),
             imports=tuple(self.imports),
             funcs=tuple(self.funcs_out),
             tables=tuple(self.tables_out),
@@ -522,11 +524,13 @@ class _ModuleParser:
             )
             return
         table_type = self.table_type(cursor)
-        cursor.expect_end()
         if imported is not None:
+            cursor.expect_end()
             self.add_import(*imported, table_type)
-        else:
-            self.tables_out.append(table_type)
+            return
+        if not cursor.at_end():  # the elements' initial value (3.0)
+            self.table_inits.append((len(self.tables_out), self.expr(cursor)))
+        self.tables_out.append(table_type)
 
     def field_memory(self, cursor: Cursor) -> None:
         cursor.take_id()

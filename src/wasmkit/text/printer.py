@@ -220,8 +220,11 @@ class _Printer:
         first_func = counters["func"]
         for i, func in enumerate(m.funcs, start=first_func):
             yield from self.func(i, func)
-        for i, tt in enumerate(m.tables, start=counters["table"]):
-            yield f"{_INDENT}(table {self.label(self.table_ids, i)} {_limits(tt.limits, tt.address_type)} {tt.elem.text})"
+        for defined, tt in enumerate(m.tables):
+            label = self.label(self.table_ids, counters["table"] + defined)
+            init = m.table_init(defined)
+            value = f" {self.expr(init)}" if init is not None else ""
+            yield f"{_INDENT}(table {label} {_limits(tt.limits, tt.address_type)} {tt.elem.text}{value})"
         for i, mt in enumerate(m.mems, start=counters["memory"]):
             yield f"{_INDENT}(memory {self.label(self.memory_ids, i)} {_memory_type(mt)})"
         for i, tag in enumerate(m.tags, start=counters["tag"]):

@@ -44,6 +44,7 @@ __all__ = [
     "AssertUnlinkable",
     "AssertUninstantiable",
     "ModuleAssertion",
+    "InstanceAssertion",
     "Unreadable",
     "Command",
     "parse_script",
@@ -133,6 +134,9 @@ class Action:
 
 @dataclass(frozen=True)
 class ModuleCommand:
+    """A module: defined (checked and kept under its name, and as the latest definition) and,
+    unless it is a `(module definition ...)`, instantiated as the current instance too."""
+
     line: int
     module: ScriptModule
     definition: bool = False  # `(module definition ...)`: compiled, not instantiated
@@ -140,9 +144,13 @@ class ModuleCommand:
 
 @dataclass(frozen=True)
 class ModuleInstance:
+    """`(module instance $I? $M?)`: a new instance of the module defined as `$M` (of the latest
+    definition without it), kept as the current instance and as `$I`. With one name, the name
+    is the module's, as the reference interpreter reads it."""
+
     line: int
-    name: str | None
-    definition: str | None
+    name: str | None  # the instance's
+    definition: str | None  # the module definition's
 
 
 @dataclass(frozen=True)
@@ -167,9 +175,12 @@ class AssertReturn:
 
 @dataclass(frozen=True)
 class AssertTrap:
+    """That an action traps or, given a module (`(module ...)` or `(module instance ...)`),
+    that instantiating it traps."""
+
     line: int
     action: Action | None
-    module: ScriptModule | None
+    module: ScriptModule | ModuleInstance | None
     message: str
 
 
@@ -190,8 +201,8 @@ class AssertException:
 
 @dataclass(frozen=True)
 class ModuleAssertion:
-    """An assertion about a module as a whole: that reading, checking, linking or
-    instantiating it fails with `message`. Each kind below is one of these."""
+    """An assertion about a module as a whole: that reading or checking it fails with
+    `message`. Each kind below is one of these."""
 
     line: int
     module: ScriptModule
@@ -214,11 +225,22 @@ class AssertInvalidCustom(ModuleAssertion):
     """The module must be valid, and its custom sections not (a CustomSectionError)."""
 
 
-class AssertUnlinkable(ModuleAssertion):
+@dataclass(frozen=True)
+class InstanceAssertion:
+    """An assertion about instantiating a module, written in place (`(module ...)`) or defined
+    before (`(module instance $I? $M?)`, whose instance is not kept): that it fails with
+    `message`."""
+
+    line: int
+    module: ScriptModule | ModuleInstance
+    message: str
+
+
+class AssertUnlinkable(InstanceAssertion):
     """The module must fail to link against what the script registered."""
 
 
-class AssertUninstantiable(ModuleAssertion):
+class AssertUninstantiable(InstanceAssertion):
     """The module must link and then trap while instantiating."""
 
 
@@ -242,7 +264,8 @@ Command = Union[
     AssertTrap,
     AssertExhaustion,
     AssertException,
-    ModuleAssertion,  # AssertMalformed, AssertInvalid, ... AssertUninstantiable
+    ModuleAssertion,  # AssertMalformed, AssertInvalid, AssertMalformedCustom, AssertInvalidCustom
+    InstanceAssertion,  # AssertUnlinkable, AssertUninstantiable
     Unreadable,
 ]
 
@@ -292,6 +315,18 @@ class _InlineModule(Form):
     __slots__ = ()
 
 
+_MODULE_ASSERTIONS: dict[str, type[ModuleAssertion]] = {
+    "assert_malformed": AssertMalformed,
+    "assert_invalid": AssertInvalid,
+    "assert_malformed_custom": AssertMalformedCustom,
+    "assert_invalid_custom": AssertInvalidCustom,
+}
+_INSTANCE_ASSERTIONS: dict[str, type[InstanceAssertion]] = {
+    "assert_unlinkable": AssertUnlinkable,
+    "assert_uninstantiable": AssertUninstantiable,
+}
+
+
 class _Reader:
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -309,11 +344,8 @@ class _Reader:
         line = self.line(item)
         head = item.head
         if head == "module":
-            if cursor.take_if_keyword("instance"):
-                name = cursor.take_id()
-                definition = cursor.take_id()
-                cursor.expect_end()
-                return ModuleInstance(line, name, definition)
+            if cursor.peek_atom() == "instance":
+                return self.instance(item)
             return ModuleCommand(line, self.module(item), definition=cursor.peek_atom() == "definition")
         if head == "register":
             as_name = cursor.take_name()
@@ -339,28 +371,46 @@ class _Reader:
             if head == "assert_exhaustion":
                 return AssertExhaustion(line, self.action(target), message)
             if is_form(target, "module"):
-                return AssertTrap(line, None, self.module(target), message)
+                return AssertTrap(line, None, self.instantiation(target), message)
             return AssertTrap(line, self.action(target), None, message)
-        assertions: dict[str, type[ModuleAssertion]] = {
-            "assert_malformed": AssertMalformed,
-            "assert_invalid": AssertInvalid,
-            "assert_malformed_custom": AssertMalformedCustom,
-            "assert_invalid_custom": AssertInvalidCustom,
-            "assert_unlinkable": AssertUnlinkable,
-            "assert_uninstantiable": AssertUninstantiable,
-        }
-        if head in assertions:
+        if head in _MODULE_ASSERTIONS or head in _INSTANCE_ASSERTIONS:
             target = cursor.take()
             if not is_form(target, "module"):
                 unexpected(cursor, target)
             message = cursor.take_name()
             cursor.expect_end()
-            return assertions[head](line, self.module(target), message)
+            if head in _INSTANCE_ASSERTIONS:
+                return _INSTANCE_ASSERTIONS[head](line, self.instantiation(target), message)
+            return _MODULE_ASSERTIONS[head](line, self.module(target), message)
         unexpected(cursor, item[0] if item else None)
+
+    def instance(self, form: Form) -> ModuleInstance:
+        """`(module instance $I? $M?)`: with one name, the name is the module definition's."""
+        cursor = Cursor(self.source, form)
+        cursor.take_keyword("instance")
+        first = cursor.take_id()
+        second = cursor.take_id()
+        cursor.expect_end()
+        if second is None:
+            return ModuleInstance(self.line(form), None, first)
+        return ModuleInstance(self.line(form), first, second)
+
+    def instantiation(self, form: Form) -> ScriptModule | ModuleInstance:
+        """What `assert_unlinkable` and `assert_trap` instantiate: a module written in place or
+        `(module instance ...)`; a module definition there is misplaced, as the reference
+        interpreter says."""
+        cursor = Cursor(self.source, form)
+        if cursor.peek_atom() == "instance":
+            return self.instance(form)
+        if cursor.peek_atom() == "definition":
+            cursor.fail("misplaced module definition", cursor.peek())
+        return self.module(form)
 
     def module(self, form: Form) -> ScriptModule:
         """A module form; `(module definition $id? ...)` is read as the module it defines."""
         cursor = Cursor(self.source, form)
+        if cursor.peek_atom() == "instance":  # no module to read: an instance of one
+            unexpected(cursor, cursor.peek())
         if cursor.take_if_keyword("definition"):
             stripped = Form(form.offset)
             stripped.end = form.end

@@ -120,6 +120,8 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
             yield f"a table of {table_type.elem.text}", valtype_feature(table_type.elem) or Feature.REFERENCE_TYPES
         if table_type.is_64:
             yield "a 64-bit table", Feature.MEMORY64
+    if module.table_inits:
+        yield "a table with an initial value", Feature.FUNCTION_REFERENCES
     memories = module.memory_types()
     if len(memories) > 1:
         yield "a second memory", Feature.MULTI_MEMORY
@@ -137,6 +139,7 @@ def _module_uses(module: Module) -> Iterator[tuple[str, Feature]]:
             yield f"a global of type {vt.text}", feature
     for expr in (
         *(g.init for g in module.globals),
+        *(init for _, init in module.table_inits),
         *(seg.offset for seg in module.elems if seg.offset),
         *(seg.offset for seg in module.datas if seg.offset),
         # Items written as expressions; those written as function indices are 1.0's, and so

@@ -882,7 +882,8 @@ class _Checker(_BodyChecker):
         if not types or not rel.matches(sent, types[-1]):
             raise ValidationError(f"type mismatch: instruction requires type {sent.text} but label has {_names(types)}")
         self.pop(source)
-        self.vals.extend(self.pop_all(types[:-1]))
+        self.pop_all(types[:-1])
+        self.vals.extend(types[:-1])  # the label's types, as after br_if (not what was there)
         self.vals.append(kept)
 
     def br_on_cast(self, imm: tuple[int, ValueType, ValueType]) -> None:

@@ -106,6 +106,13 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
     reads_own_globals = Feature.GC in features
     for gt in all_globals:
         rel.check_valtype(gt.valtype)
+    # A table's initial value sees the imported globals only (tables come before globals).
+    for defined, tt in enumerate(module.tables):
+        init = module.table_init(defined)
+        if init is not None:
+            check_const_expr(const_ctx, init, tt.elem, features)
+        elif not tt.elem.defaultable:
+            raise ValidationError(f"type mismatch: a table of {tt.elem.text} needs an initial value")
     for tt in table_types:
         rel.check_valtype(tt.elem)
     for glob in module.globals:
@@ -221,9 +228,10 @@ def _check_memory_type(mt: MemoryType) -> None:
 
 def _declared_func_refs(module: Module) -> frozenset[int]:
     """Functions that may be referenced by `ref.func` in code: those named in exports, in
-    global initialisers and in element segments (the spec's C.refs)."""
+    global initialisers, tables' initial values and element segments (the spec's C.refs)."""
     refs = {e.index for e in module.exports if e.kind == ExternKind.FUNC}
-    exprs = [g.init for g in module.globals] + [item for seg in module.elems for item in seg.init]
+    exprs = [g.init for g in module.globals] + [init for _, init in module.table_inits]
+    exprs += [item for seg in module.elems for item in seg.init]
     for expr in exprs:
         refs.update(instr.imm for instr in iter_instructions(expr) if instr.op is _REF_FUNC)
     return frozenset(refs)

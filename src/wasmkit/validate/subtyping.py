@@ -36,7 +36,7 @@ from ..syntax.types import (
     ValueType,
 )
 
-__all__ = ["TypeRelation", "UNKNOWN", "ABSTRACT_SUPERTYPES"]
+__all__ = ["TypeRelation", "UNKNOWN", "ABSTRACT_SUPERTYPES", "BOTTOM"]
 
 UNKNOWN = 0
 
@@ -64,7 +64,7 @@ _TOP = {
     **dict.fromkeys((_H.EXN, _H.NOEXN), _H.EXN),
 }
 # The bottom under the defined types of each kind.
-_BOTTOM = {_H.FUNC: _H.NOFUNC, _H.STRUCT: _H.NONE, _H.ARRAY: _H.NONE}
+BOTTOM = {_H.FUNC: _H.NOFUNC, _H.STRUCT: _H.NONE, _H.ARRAY: _H.NONE}
 
 
 def _indices_in(definition: DefinedType) -> list[int]:
@@ -192,7 +192,7 @@ class TypeRelation:
         if isinstance(sub, HeapType):
             if isinstance(sup, HeapType):
                 return sup in ABSTRACT_SUPERTYPES[sub]
-            return sub == _BOTTOM[self.kind(sup)]
+            return sub == BOTTOM[self.kind(sup)]
         if isinstance(sup, HeapType):
             return sup in ABSTRACT_SUPERTYPES[self.kind(sub)]
         return self.index_matches(sub, sup)
