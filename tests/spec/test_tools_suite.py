@@ -198,6 +198,7 @@ def test_spec_file(name: str) -> None:
         elif not ok and not known:
             failures.append(f"{name}:{line}: {column}: {detail}")
 
+    require_shared("spec", "wasm-3.0", *name.split("/"))
     # wasm-tools runs beside wasmkit's own round trips, on the other core.
     with tempfile.TemporaryDirectory() as tmp:
         parsing = start_binaries(name, Path(tmp))
