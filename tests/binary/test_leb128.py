@@ -11,7 +11,9 @@ from wasmkit.binary.leb128 import (
     read_s33,
     read_s64,
     read_u32,
+    read_signed,
     read_u64,
+    read_unsigned,
     write_signed,
     write_unsigned,
 )
@@ -66,3 +68,28 @@ def test_malformed_encodings(reader, data: bytes, message: str) -> None:  # type
     with pytest.raises(DecodeError) as info:
         reader(data, 0)
     assert info.value.message.startswith(message)
+
+
+@pytest.mark.parametrize(
+    "reader, general",
+    [
+        (read_u32, lambda data, pos: read_unsigned(data, pos, 32)),
+        (read_u64, lambda data, pos: read_unsigned(data, pos, 64)),
+        (read_s32, lambda data, pos: read_signed(data, pos, 32)),
+        (read_s33, lambda data, pos: read_signed(data, pos, 33)),
+        (read_s64, lambda data, pos: read_signed(data, pos, 64)),
+    ],
+)
+def test_fast_paths_read_as_the_general_loop(reader, general) -> None:  # type: ignore[no-untyped-def]
+    # Every input of one or two bytes, also where the data ends after the first byte.
+    def outcome(read, data: bytes):  # type: ignore[no-untyped-def]
+        try:
+            return read(data, 0)
+        except DecodeError as err:
+            return ("error", err.message, err.offset)
+
+    for first in range(256):
+        assert outcome(reader, bytes((first,))) == outcome(general, bytes((first,)))
+        for second in range(256):
+            data = bytes((first, second))
+            assert outcome(reader, data) == outcome(general, data)

@@ -297,8 +297,16 @@ def _memarg_reader(multi_memory: bool, memory64: bool) -> Callable[[bytes, int],
     """The reader of a memarg: with multi-memory, flags below 0x80 whose bit 6 says a memory
     index follows (2.0: an alignment below 32); with memory64, a 64-bit offset (2.0: 32-bit)."""
     read_offset = read_u64 if memory64 else read_u32
+    # Flags below this, in one byte, name memory 0 with no index after them: with a one-byte
+    # offset, the most common memarg by far, read without the general path.
+    plain_flags = _MEMARG_HAS_MEMORY if multi_memory else 32
 
     def read_memarg(data: bytes, pos: int) -> tuple[tuple[int, int, int], int]:
+        if pos + 1 < len(data):
+            flags = data[pos]
+            offset = data[pos + 1]
+            if flags < plain_flags and offset < 0x80:
+                return (flags, offset, 0), pos + 2
         flags, end = read_u32(data, pos)
         memory = 0
         if not multi_memory:

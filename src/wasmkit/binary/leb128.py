@@ -72,27 +72,51 @@ def read_signed(data: bytes, pos: int, bits: int) -> tuple[int, int]:
             return result, pos
 
 
+# The fast paths below read encodings of one or two bytes, the most common by far in code,
+# without the general loop; two bytes hold 14 bits, so no bound of the rules can be reached.
+
+
 def read_u32(data: bytes, pos: int) -> tuple[int, int]:
-    if pos < len(data):
+    if pos + 1 < len(data):
         byte = data[pos]
         if byte < 0x80:
             return byte, pos + 1
+        second = data[pos + 1]
+        if second < 0x80:
+            return (byte & 0x7F) | (second << 7), pos + 2
+    elif pos < len(data) and data[pos] < 0x80:
+        return data[pos], pos + 1
     return read_unsigned(data, pos, 32)
 
 
 def read_u64(data: bytes, pos: int) -> tuple[int, int]:
+    if pos + 1 < len(data):
+        byte = data[pos]
+        if byte < 0x80:
+            return byte, pos + 1
+        second = data[pos + 1]
+        if second < 0x80:
+            return (byte & 0x7F) | (second << 7), pos + 2
     return read_unsigned(data, pos, 64)
 
 
 def read_s32(data: bytes, pos: int) -> tuple[int, int]:
-    if pos < len(data):
+    if pos + 1 < len(data):
         byte = data[pos]
-        if byte < 0x40:
-            return byte, pos + 1
+        if byte < 0x80:
+            return (byte - 0x80 if byte & 0x40 else byte), pos + 1
+        second = data[pos + 1]
+        if second < 0x80:
+            value = (byte & 0x7F) | (second << 7)
+            return (value - 0x4000 if second & 0x40 else value), pos + 2
     return read_signed(data, pos, 32)
 
 
 def read_s33(data: bytes, pos: int) -> tuple[int, int]:
+    if pos < len(data):
+        byte = data[pos]
+        if byte < 0x80:
+            return (byte - 0x80 if byte & 0x40 else byte), pos + 1
     return read_signed(data, pos, 33)
 
 

@@ -53,13 +53,18 @@ _GC_CONST_OPS = frozenset({
     "any.convert_extern", "extern.convert_any",
 })  # fmt: skip
 _ALL_CONST_OPS = _CONST_OPS | _EXTENDED_CONST_OPS | _GC_CONST_OPS
-_LOCAL_GET = 0x20
+_LOCAL_GET, _LOCAL_SET, _LOCAL_TEE = 0x20, 0x21, 0x22
 _I32_CONST = 0x41
+_BR_IF, _CALL = 0x0D, 0x10
+_EMPTY_BLOCKTYPE = 0x40
 # Immediates that need checking against the context (memory, lanes, segments).
 _CHECKED_IMMEDIATES = frozenset(
     {Imm.MEMARG, Imm.MEMLANE, Imm.LANE, Imm.MEMORY, Imm.MEMORY_COPY, Imm.MEMORY_INIT, Imm.DATA, Imm.ELEM, Imm.SHUFFLE}
 )
 _CHECKS_IMMEDIATE: list[bool] = [op.imm in _CHECKED_IMMEDIATES for op in ALL]
+# Per op: the largest alignment exponent of a plain (non-atomic) load or store, else -1; for
+# the fast path of `run` on a 32-bit memory 0.
+_PLAIN_MEMARG: list[int] = [op.align_log2 if op.imm is Imm.MEMARG and not op.atomic else -1 for op in ALL]
 
 
 StackType = ValueType | int  # a value type, or UNKNOWN
@@ -232,15 +237,22 @@ class _BodyChecker:
         results_of = _RESULTS
         rules = _RULE_BY_OP
         checks_immediate = _CHECKS_IMMEDIATE
+        plain_memarg = _PLAIN_MEMARG
         readers = IMM_READER_BY_OP
         single = SINGLE_BYTE
+        funcs = self.ctx.funcs
+        mems = self.ctx.mems
+        memory0_is_32 = bool(mems) and not mems[0].is_64
         end = len(body)
         pos = at = 0
         try:
             while pos < end:
                 at = pos
                 byte = body[pos]
-                if byte == _LOCAL_GET:  # the most frequent instructions, inlined
+                # The most frequent instructions, inlined. Past local.get and i32.const, each
+                # takes its fast path only when the stack holds exactly the types it pops
+                # (no subtyping, no unreachable code); else its rule does the same, in full.
+                if byte == _LOCAL_GET:
                     index, pos = read_u32(body, pos + 1)
                     if index >= local_count:
                         raise ValidationError(f"unknown local {index}")
@@ -251,6 +263,43 @@ class _BodyChecker:
                 if byte == _I32_CONST:
                     _, pos = read_s32(body, pos + 1)
                     vals.append(I32)
+                    continue
+                if byte == _LOCAL_SET or byte == _LOCAL_TEE:
+                    index, pos = read_u32(body, pos + 1)
+                    if index < local_count and len(vals) > ctrls[-1][3] and vals[-1] == local_types[index]:
+                        if byte == _LOCAL_SET:
+                            vals.pop()
+                        if unset:
+                            self.set_local(index)
+                    elif byte == _LOCAL_SET:
+                        self.local_set(index)
+                    else:
+                        self.local_tee(index)
+                    continue
+                if byte == _BR_IF:
+                    label, pos = read_u32(body, pos + 1)
+                    if label < len(ctrls) and len(vals) > ctrls[-1][3] and vals[-1] == I32:
+                        target = ctrls[-1 - label]
+                        if not (target[1] if target[0] == LOOP else target[2]):
+                            vals.pop()
+                            continue
+                    self.br_if(label)
+                    continue
+                if byte == _CALL:
+                    index, pos = read_u32(body, pos + 1)
+                    if index < len(funcs):
+                        ft = funcs[index]
+                        n = len(ft.params)
+                        if not n or (len(vals) - ctrls[-1][3] >= n and tuple(vals[-n:]) == ft.params):
+                            if n:
+                                del vals[-n:]
+                            vals.extend(ft.results)
+                            continue
+                    self.call(index)
+                    continue
+                if (byte == BLOCK or byte == LOOP) and pos + 1 < end and body[pos + 1] == _EMPTY_BLOCKTYPE:
+                    ctrls.append([byte, (), (), len(vals), False, []])
+                    pos += 2
                     continue
                 op = single[byte]
                 if op is None:
@@ -270,7 +319,15 @@ class _BodyChecker:
                             raise ValidationError("unexpected instructions after the end of the body")
                         return
                     continue
-                if checks_immediate[index] and self.check_immediate(op, imm):
+                if not checks_immediate[index] or (
+                    memory0_is_32
+                    and (natural := plain_memarg[index]) >= 0
+                    and imm[2] == 0  # type: ignore[index]
+                    and imm[0] <= natural  # type: ignore[index]
+                    and imm[1] <= 0xFFFF_FFFF  # type: ignore[index]
+                ):
+                    pass  # a plain load or store on a 32-bit memory 0, in bounds: nothing to check
+                elif self.check_immediate(op, imm):
                     # A 64-bit memory: the instruction's addresses are i64 (see `address_typed`).
                     params, results = self.address_typed(op, imm)
                     self.pop_params(params)
