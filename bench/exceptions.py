@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import wasmkit
 
-from .harness import best, side_by_side
+from .harness import best_of_peers, side_by_side
 
 _CHECK = """
   (tag $odd (param i32))
@@ -100,13 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    timings: dict[str, tuple[float, int]] = {}
-    measured = runners()
-    for name, run in measured.items():
-        try:
-            timings[name] = best(run, args.iterations, args.repeats)
-        except Exception as err:  # noqa: BLE001 - a peer that cannot run this is reported, not fatal
-            print(f"note: {name} failed: {err}", file=sys.stderr)
+    timings = best_of_peers(runners(), args.iterations, args.repeats)
     results = {result for _, result in timings.values()}
     if len(results) != 1:
         print(f"results differ: {timings}", file=sys.stderr)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import wasmkit
 
-from .harness import best, side_by_side
+from .harness import best_of_peers, side_by_side
 
 WAT = """
 (module
@@ -88,14 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     nodes = args.trees * ((1 << (args.depth + 1)) - 1)
-    timings: dict[str, tuple[float, int]] = {}
-    for name, run in runners(args.depth).items():
-        try:
-            seconds, result = best(run, args.trees, args.repeats)
-        except Exception as err:  # noqa: BLE001 - a peer that cannot run this is reported, not fatal
-            print(f"note: {name} failed: {err}", file=sys.stderr)
-            continue
-        timings[name] = (seconds * args.trees / nodes, result)
+    per_tree = best_of_peers(runners(args.depth), args.trees, args.repeats)
+    timings = {name: (seconds * args.trees / nodes, result) for name, (seconds, result) in per_tree.items()}
     if {result for _, result in timings.values()} != {nodes}:
         print(f"node counts differ from {nodes}: {timings}", file=sys.stderr)
         return 1

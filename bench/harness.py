@@ -189,6 +189,18 @@ def best(run: Callable[[int], int], n: int, repeats: int) -> tuple[float, int]:
     return min(times) / n, result & 0xFFFFFFFF
 
 
+def best_of_peers(runs: dict[str, Callable[[int], int]], n: int, repeats: int) -> dict[str, tuple[float, int]]:
+    """`best` of each peer's run; a peer that cannot run the program is reported on stderr
+    and left out, not fatal."""
+    timings = {}
+    for name, run in runs.items():
+        try:
+            timings[name] = best(run, n, repeats)
+        except Exception as err:  # noqa: BLE001 - a peer's failure is reported, not raised
+            print(f"note: {name} failed: {err}", file=sys.stderr)
+    return timings
+
+
 def side_by_side(title: str, unit: str, timings: dict[str, float], reference: str) -> list[str]:
     """A Markdown table of each peer's time per `unit` (in microseconds) and its ratio to
     `reference`'s, for the in-process benchmarks."""

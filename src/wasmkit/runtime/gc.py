@@ -18,7 +18,7 @@ from typing import cast
 from ..errors import Trap, TrapKind
 from ..syntax.types import FieldType, HeapType, PackedType, StorageType, ValType
 from .heap import Array, Externalized, Internalized, Struct, is_subtype_id
-from .values import FuncReference
+from .values import FuncReference, is_of_heap
 
 __all__ = [
     "Struct",
@@ -65,34 +65,13 @@ def ref_eq(a: object, b: object) -> bool:
     return a is b or (type(a) is int and a == b)
 
 
-def _is_i31(value: object) -> bool:
-    return type(value) is int
-
-
-# Per abstract heap type, whether a non-null value belongs to it.
-_ABSTRACT_TESTS: dict[HeapType, Callable[[object], bool]] = {
-    HeapType.ANY: lambda v: True,
-    HeapType.EQ: lambda v: type(v) is int or isinstance(v, (Struct, Array)),
-    HeapType.I31: _is_i31,
-    HeapType.STRUCT: lambda v: isinstance(v, Struct),
-    HeapType.ARRAY: lambda v: isinstance(v, Array),
-    HeapType.FUNC: lambda v: isinstance(v, FuncReference),
-    HeapType.EXTERN: lambda v: True,
-    HeapType.EXN: lambda v: True,
-    HeapType.NONE: lambda v: False,
-    HeapType.NOFUNC: lambda v: False,
-    HeapType.NOEXTERN: lambda v: False,
-    HeapType.NOEXN: lambda v: False,
-}
-
-
 def ref_test(value: object, heap: int, type_id: int, nullable: bool) -> bool:
     """`ref.test`: whether `value` is of `(ref null? heap)`; `heap` an abstract heap type's
     code, or -1 for a defined type whose run-time id is `type_id`."""
     if value is None:
         return nullable
     if heap >= 0:
-        return _ABSTRACT_TESTS[HeapType(heap)](value)
+        return is_of_heap(value, HeapType(heap))
     if isinstance(value, (Struct, Array, FuncReference)):
         return is_subtype_id(value.type_id, type_id)
     return False

@@ -18,13 +18,14 @@ precision), v128 an unsigned int (or 16 bytes on the way in), references as insi
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..syntax.types import HeapType, RefType, ValType, ValueType
 from .heap import Array, Internalized, Struct, is_subtype_id
 
 __all__ = [
     "FuncReference",
+    "is_of_heap",
     "ExceptionReference",
     "to_internal",
     "to_api",
@@ -148,19 +149,11 @@ def _reference(heap: HeapType | int, value: object, type_ids: Sequence[int], tex
     heap type (a host value given for an anyref is one seen as such, as `any.convert_extern`
     makes)."""
     if isinstance(heap, HeapType):
-        top = _TOP.get(heap)
-        if top is HeapType.EXTERN:
-            if heap is HeapType.NOEXTERN:
-                raise TypeError(f"expected None for {text}, got {type(value).__name__}")
-            return value
-        if top is HeapType.FUNC:
-            if heap is HeapType.NOFUNC or not isinstance(value, FuncReference):
-                raise TypeError(f"expected a Func for {text}, got {type(value).__name__}")
-            return value
         if heap is HeapType.ANY and not isinstance(value, (Struct, Array, Internalized, int)):
             return Internalized(value)
-        if not _HEAP_KINDS.get(heap, lambda v: False)(value):
-            raise TypeError(f"expected a value of {text}, got {type(value).__name__}")
+        if not is_of_heap(value, heap):
+            wanted = f"{_EXPECTED[heap]} for {text}" if heap in _EXPECTED else f"a value of {text}"
+            raise TypeError(f"expected {wanted}, got {type(value).__name__}")
         return value
     expected = type_ids[heap] if heap < len(type_ids) else None
     if not isinstance(value, (Struct, Array, FuncReference)) or (
@@ -170,19 +163,31 @@ def _reference(heap: HeapType | int, value: object, type_ids: Sequence[int], tex
     return value
 
 
-# The abstract heap types a host may hand a value of, and the top of their hierarchy.
-_TOP = {
-    HeapType.EXTERN: HeapType.EXTERN, HeapType.NOEXTERN: HeapType.EXTERN,
-    HeapType.FUNC: HeapType.FUNC, HeapType.NOFUNC: HeapType.FUNC,
-}  # fmt: skip
-_HEAP_KINDS = {
+# What a refused value was expected to be, where "a value of" the type would say too little.
+_EXPECTED = {HeapType.NOEXTERN: "None", HeapType.FUNC: "a Func", HeapType.NOFUNC: "a Func"}
+
+# Per abstract heap type, whether a non-null value belongs to it (a bottom type holds none; an
+# i31 is an int).
+_HEAP_TESTS: dict[HeapType, Callable[[object], bool]] = {
     HeapType.ANY: lambda v: True,
     HeapType.EQ: lambda v: type(v) is int or isinstance(v, (Struct, Array)),
     HeapType.I31: lambda v: type(v) is int,
     HeapType.STRUCT: lambda v: isinstance(v, Struct),
     HeapType.ARRAY: lambda v: isinstance(v, Array),
+    HeapType.FUNC: lambda v: isinstance(v, FuncReference),
+    HeapType.EXTERN: lambda v: True,
     HeapType.EXN: lambda v: True,
+    HeapType.NONE: lambda v: False,
+    HeapType.NOFUNC: lambda v: False,
+    HeapType.NOEXTERN: lambda v: False,
+    HeapType.NOEXN: lambda v: False,
 }
+
+
+def is_of_heap(value: object, heap: HeapType) -> bool:
+    """Whether the non-null (internal) value `value` is a reference to abstract heap type
+    `heap`: what `ref.test`, the host boundary and script patterns ask."""
+    return _HEAP_TESTS[heap](value)
 
 
 def to_api(vt: ValueType, value: object) -> object:

@@ -16,20 +16,20 @@ memories, tables, globals and tags.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import DecodeError, LinkError, ParseError, Trap, TrapKind, ValidationError, WasmError
 from ..opcodes import ALL_FEATURES, Feature
 from ..runtime.call import call_wasm
 from ..runtime.func import Func
-from ..runtime.heap import Array, Internalized, Struct
+from ..runtime.heap import Internalized
 from ..runtime.global_ import Global
 from ..runtime.instance import Extern, Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
 from ..runtime.tag import WasmException
-from ..runtime.values import from_bits, to_bits
+from ..runtime.values import from_bits, is_of_heap, to_bits
 from ..syntax.types import ValType, ValueType
 from ..text.annotations import AnnotationError
 from ..text.script import (
@@ -362,19 +362,6 @@ def _nan_matches(kind: str, vt: ValueType, bits: int) -> bool:
     return bool(magnitude & quiet)
 
 
-def _any_reference(value: object) -> bool:
-    return True
-
-
-# What each reference pattern (`(ref.func)`, `(ref.struct)`, ...) asks of a non-null result.
-_REFERENCE_KINDS: dict[object, Callable[[object], bool]] = {
-    ValType.FUNCREF: lambda value: isinstance(value, Func),
-    ValType.EQREF: lambda value: type(value) is int or isinstance(value, (Struct, Array)),
-    ValType.I31REF: lambda value: type(value) is int,
-    ValType.STRUCTREF: lambda value: isinstance(value, Struct),
-    ValType.ARRAYREF: lambda value: isinstance(value, Array),
-}
-
 
 def _matches(pattern: Result, value: object) -> bool:
     if isinstance(pattern, Either):
@@ -382,7 +369,7 @@ def _matches(pattern: Result, value: object) -> bool:
     if isinstance(pattern, NanPattern):
         return isinstance(value, float) and _nan_matches(pattern.kind, pattern.type, to_bits(pattern.type, value))  # type: ignore[arg-type]
     if isinstance(pattern, RefPattern):
-        return value is not None and _REFERENCE_KINDS.get(pattern.type, _any_reference)(value)
+        return value is not None and is_of_heap(value, pattern.type.heap)  # `(ref.struct)`: any struct
     if isinstance(pattern, LanePatterns):
         width = 32 if pattern.shape == "f32x4" else 64
         vt = ValType.F32 if width == 32 else ValType.F64

@@ -111,7 +111,7 @@ class RefPattern:
     """`(ref.func)`, `(ref.extern)`, `(ref.struct)`, ... without a value: any non-null
     reference of that kind."""
 
-    type: ValueType
+    type: ValType
 
 
 @dataclass(frozen=True)
