@@ -197,3 +197,29 @@ def test_an_example_runs_from_any_directory(name: str, line: str, tmp_path: Path
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert line in result.stdout
+
+
+# A plain `pip install wasmkit` has none of the serve extra's packages (uvicorn, httptools,
+# uvloop, prometheus_client): every command but `serve` works without them, and `serve` says
+# which extra it needs.
+WITHOUT_SERVE_EXTRA = """
+import sys
+for name in ("uvicorn", "httptools", "uvloop", "prometheus_client"):
+    sys.modules[name] = None  # an import of it fails, as when it is not installed
+from wasmkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_every_command_but_serve_runs_without_the_serve_extra(tmp_path: Path) -> None:
+    def wasmkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", WITHOUT_SERVE_EXTRA, *args], capture_output=True, text=True)
+
+    ran = wasmkit("run", str(HELLO))
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout.strip()
+    routes = tmp_path / "modules.toml"
+    routes.write_text('[[module]]\nroute = "/"\nmodule = "hello.wasm"\n')
+    served = wasmkit("serve", str(routes))
+    assert served.returncode == 1
+    assert served.stderr.strip() == "wasmkit: error: wasmkit serve needs the serve extra: pip install 'wasmkit[serve]'"

@@ -27,11 +27,10 @@ import shutil
 import tempfile
 import threading
 
-from ..edge.app import ENV_CONFIG, ENV_ENGINE, ENV_MODULE_ENV, ENV_RELOAD, ENV_THREADS, HEALTH_PATH
 from ..edge.capacity import default_threads
 from ..edge.config import ConfigError, EdgeConfig
+from ..edge.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits
 from ..edge.logs import SERVER, setup_logging
-from ..edge.protocol import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits, protocol_factory
 from ..edge.workers import reserve_address, serve_workers
 from ..engine.registry import cached_engine, get_engine, resolve_engine_name
 from .common import CliError, add_engine_option, env_from_flags
@@ -71,8 +70,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The server's own modules come with the serve extra (and take a tenth of a second to
+    # import): imported here, not by every command.
     try:
         import uvicorn
+
+        from ..edge.app import ENV_CONFIG, ENV_ENGINE, ENV_MODULE_ENV, ENV_RELOAD, ENV_THREADS, HEALTH_PATH
+        from ..edge.protocol import protocol_factory
     except ImportError:
         raise CliError("wasmkit serve needs the serve extra: pip install 'wasmkit[serve]'") from None
     host, port = _listen_address(args.listen)
@@ -123,7 +127,8 @@ def _serve(args: argparse.Namespace) -> int:
     setup_logging()
     stopped = threading.Event()
     what = f"{args.workers} worker{'s' if args.workers > 1 else ''}, {threads} threads each, {engine} engine"
-    threading.Thread(target=_announce, args=(host, port, what, stopped), name="wasmkit-serve-announce", daemon=True).start()
+    announcer = threading.Thread(target=_announce, args=(host, port, HEALTH_PATH, what, stopped), name="wasmkit-serve-announce", daemon=True)
+    announcer.start()
     try:
         if args.workers == 1:
             server = uvicorn.Server(config)
@@ -136,14 +141,14 @@ def _serve(args: argparse.Namespace) -> int:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _announce(host: str, port: int, what: str, stop: threading.Event) -> None:
+def _announce(host: str, port: int, health_path: str, what: str, stop: threading.Event) -> None:
     """Log one line saying where the server listens, once a worker answers its health page."""
     url_host = f"[{host}]" if ":" in host else host
     probe_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     while not stop.wait(0.05):
         connection = http.client.HTTPConnection(probe_host, port, timeout=_ANNOUNCE_SECONDS)
         try:
-            connection.request("GET", HEALTH_PATH)
+            connection.request("GET", health_path)
             if connection.getresponse().status != 200:
                 continue
         except (OSError, http.client.HTTPException):

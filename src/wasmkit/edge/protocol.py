@@ -19,7 +19,7 @@ and waits for a partial head for ever. This protocol adds, per request:
 - A cap on the number of header lines (`MAX_HEADERS`, Apache's LimitRequestFields): each costs
   far more memory as a Python tuple than its few bytes on the wire. Past it: 431.
 - Trailers are read and dropped: they never reach the request's headers (nginx does the same).
-- A header-read timeout (`ProtocolLimits.header_timeout`, like nginx's client_header_timeout):
+- A header-read timeout (`limits.ProtocolLimits.header_timeout`, like nginx's client_header_timeout):
   a connection whose request head is not complete that long after the connection opened or
   the request began gets a 408 and is closed, so slow or silent clients cannot hold
   connections.
@@ -40,33 +40,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = [
-    "CappedHttpToolsProtocol", "ProtocolLimits", "MAX_FRAMING_BYTES", "MAX_HEADERS", "DEFAULT_HEADER_TIMEOUT",
-    "DEFAULT_MAX_CONNECTIONS", "protocol_factory",
-]  # fmt: skip
+from .limits import ProtocolLimits
+
+__all__ = ["CappedHttpToolsProtocol", "MAX_FRAMING_BYTES", "MAX_HEADERS", "protocol_factory"]
 
 MAX_FRAMING_BYTES = 64 * 1024  # request line, headers, chunk lines past their allowance, trailers
 MAX_HEADERS = 100  # header lines in a request head
 CHUNK_ALLOWANCE = 16  # bytes of size line and CRLFs each chunk may use without being counted
-DEFAULT_HEADER_TIMEOUT = 10.0  # seconds to receive a whole request head
-DEFAULT_MAX_CONNECTIONS = 1024  # open connections per worker (nginx's worker_connections is 512)
 PIPELINED_SLICE = 1024  # bytes parsed at a time after a request that is still being answered
 LINGER_SECONDS = 5.0  # how long a refused connection is drained before it is closed (nginx's lingering_timeout)
-
-
-@dataclass(frozen=True)
-class ProtocolLimits:
-    """What can be configured: how long a client may take to send a request head, and how
-    many connections a worker keeps open at once (more are answered 503 and closed)."""
-
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
 
 class _Refused(Exception):

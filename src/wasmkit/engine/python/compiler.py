@@ -47,7 +47,7 @@ from .atomics import call_text as atomic_call
 from .gc_instructions import GC_HANDLERS
 from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
-from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS
+from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS, sign_extended, signed_value
 
 __all__ = ["compile_function", "handles", "ModuleLayout", "CompileError", "memory_suffix"]
 
@@ -92,6 +92,9 @@ class _Entry:
     # For an expression that ends in a wrap-around mask, the expression without it: operands
     # of operations that wrap again themselves (add, sub, mul, shl, wrap) can do without it.
     unmasked: str | None = None
+    # For a sum or difference of two reduced values: the statement that reduces a variable
+    # holding `unmasked` (`{0}` is the variable), which an assignment uses (see `assign`).
+    fix: str | None = None
 
 
 @dataclass
@@ -209,8 +212,8 @@ class _FunctionCompiler:
 
     # -- the symbolic stack --
 
-    def push(self, text: str, flags: int, depth: int = 0, unmasked: str | None = None) -> None:
-        self.stack.append(_Entry(text, flags, depth, unmasked))
+    def push(self, text: str, flags: int, depth: int = 0, unmasked: str | None = None, fix: str | None = None) -> None:
+        self.stack.append(_Entry(text, flags, depth, unmasked, fix))
         if depth > _MAX_DEPTH:
             self.materialise(len(self.stack) - 1)
 
@@ -233,7 +236,7 @@ class _FunctionCompiler:
             entry = self.stack[i]
             if not entry.flags & SIMPLE or entry.text[0] in "lgGM":
                 if entry.text != f"s{i}":
-                    self.emit(f"s{i} = {entry.text}")
+                    self.assign(f"s{i}", entry)
                 self.stack[i] = _Entry(f"s{i}", SIMPLE)
         self.settled = max(self.settled, upto + 1)
 
@@ -255,9 +258,18 @@ class _FunctionCompiler:
         """Put every entry in its slot variable (control-flow joins need them there)."""
         for i in range(self.slotted, len(self.stack)):
             if self.stack[i].text != f"s{i}":
-                self.emit(f"s{i} = {self.stack[i].text}")
+                self.assign(f"s{i}", self.stack[i])
                 self.stack[i] = _Entry(f"s{i}", SIMPLE)
         self.slotted = self.settled = len(self.stack)
+
+    def assign(self, name: str, entry: _Entry) -> None:
+        """Emit `name = <the entry's value>`; a sum or difference as itself, then reduced in
+        place if it overflowed: cheaper than the expression's conditional (see `_reduced`)."""
+        if entry.fix is not None:
+            self.emit(f"{name} = {entry.unmasked}")
+            self.emit(entry.fix.format(name))
+        else:
+            self.emit(f"{name} = {entry.text}")
 
     def args(self, count: int) -> list[_Entry]:
         if count == 0:
@@ -418,9 +430,30 @@ class _FunctionCompiler:
             count = operands[1].text
             shift = str(int(count) & bits) if count.isdigit() else f"({count} & {bits})"
             inner = f"({texts[0]} << {shift})"
+        elif operator in "+-" and not (operands[0].unmasked or operands[1].unmasked):
+            bits = 32 if mask == MASK32_TEXT else 64
+            text, fix, inner = _reduced(texts[0], operator, texts[1], bits)
+            self.push(text, flags, depth, inner, fix)
+            return
         else:
             inner = f"({texts[0]} {operator} {texts[1]})"
         self.push(f"({inner} & {mask})", flags, depth, inner)
+
+    def signed_compare(self, op: Op, imm: object) -> None:
+        """lt_s, gt_s, le_s, ge_s on the unsigned values the engine keeps. Against a constant,
+        a range test of the unsigned value (see `_signed_range`); else the signed values are
+        compared, each mapped only when its sign bit is set: both cheaper in CPython than the
+        arithmetic on the large ints a sign flip makes."""
+        operator, bits = _SIGNED_COMPARISONS[op.name]
+        first, second = self.args(2)
+        flags = (first.flags | second.flags) & (IMPURE | STATE)
+        depth = max(first.depth, second.depth) + 1
+        if first.text.isdigit() and not second.text.isdigit():
+            first, second, operator = second, first, _MIRRORED[operator]
+        if second.text.isdigit():
+            self.push(_signed_range(first.text, operator, int(second.text), bits), flags, depth)
+        else:
+            self.push(f"({signed_value(first.text, bits)} {operator} {signed_value(second.text, bits)})", flags, depth)
 
     def call_expr(self, text: str, results: Sequence[ValueType]) -> None:
         """Emit a call (or anything with effects) whose results land in slots."""
@@ -466,7 +499,7 @@ class _FunctionCompiler:
         if value.flags & IMPURE:
             self.flush(IMPURE)
         if value.text != f"l{index}":
-            self.emit(f"l{index} = {value.text}")
+            self.assign(f"l{index}", value)
         if keep:
             self.push(f"l{index}", SIMPLE)
 
@@ -486,7 +519,9 @@ class _FunctionCompiler:
         name = self.global_name(index)
         if index not in self.layout.shared_globals:
             self.globals_written.add(index)
-        self.emit(f"{name} = {value.text}")
+            self.assign(name, value)
+        else:
+            self.emit(f"{name} = {value.text}")
 
     # -- parametric --
 
@@ -562,8 +597,11 @@ class _FunctionCompiler:
             view, suffix = _VIEWS[width, op.valtype is ValType.F64]
             if known is not None and known % width == 0:
                 access = f"{view}{m}[{known >> op.align_log2}]"
-            else:
+            elif known is not None:
                 access = f"u{suffix}(M{m}, {text})[0]"
+            else:  # the view when the address turns out aligned, as it mostly is
+                name, bound = (text, text) if text.isidentifier() else ("_a", f"(_a := {text})")
+                access = f"{view}{m}[{name} >> {op.align_log2}] if not {bound} & {width - 1} else u{suffix}(M{m}, {name})[0]"
         # A load may trap, so it is never SIMPLE, even at a simple address: it must run even
         # when its value is dropped (before an `unreachable`, say).
         self.push(_loaded(op, access), (addr.flags & ~SIMPLE) | IMPURE | STATE, addr.depth + 1)
@@ -576,23 +614,37 @@ class _FunctionCompiler:
         text, known = self.address(addr, memarg[1], memory)
         m = memory_suffix(memory)
         width = op.width
-        stored = f"{value.unmasked or value.text} & 0x{(1 << 8 * width) - 1:X}" if op.narrow else value.text
+        if not op.narrow:
+            stored = value.text
+        elif value.text.isdigit():
+            stored = str(int(value.text) & ((1 << 8 * width) - 1))
+        else:
+            stored = f"{value.unmasked or value.text} & 0x{(1 << 8 * width) - 1:X}"
         if op.valtype is ValType.F32:
             self.emit(f"st_f32{m}({text}, {value.text})")
             return
-        if width == 1:
+        if known is None and not text.isidentifier():
             # An assignment evaluates its value before its target: compute a non-trivial
             # address first, so that the address is evaluated before the value, as in wasm.
-            if known is None and not addr.flags & SIMPLE:
+            if text == addr.text:
+                self.assign("_s", addr)
+            else:
                 self.emit(f"_s = {text}")
-                text = "_s"
+            text = "_s"
+        if width == 1:
             self.emit(f"M{m}[{text}] = {stored}")
             return
         view, suffix = _VIEWS[width, op.valtype is ValType.F64]
         if known is not None and known % width == 0:
             self.emit(f"{view}{m}[{known >> op.align_log2}] = {stored}")
-        else:
+        elif known is not None:
             self.emit(f"p{suffix}(M{m}, {text}, {stored})")
+        else:  # the view when the address turns out aligned, as it mostly is
+            if not stored.isidentifier() and not stored.isdigit():
+                self.emit(f"_v = {stored}")
+                stored = "_v"
+            self.emit(f"if {text} & {width - 1}: p{suffix}(M{m}, {text}, {stored})")
+            self.emit(f"else: {view}{m}[{text} >> {op.align_log2}] = {stored}")
 
     def atomic(self, op: Op, imm: Any) -> None:
         """An instruction of the threads proposal: a call of its helper (see `atomics`), in
@@ -1335,14 +1387,57 @@ def memory_suffix(index: int) -> str:
 _VIEWS = {(2, False): ("M16", "16"), (4, False): ("M32", "32"), (8, False): ("M64", "64"), (8, True): ("MF64", "f64")}
 
 
+_SIGNED_COMPARISONS = {
+    f"i{bits}.{name}": (operator, bits)
+    for bits in (32, 64)
+    for name, operator in (("lt_s", "<"), ("gt_s", ">"), ("le_s", "<="), ("ge_s", ">="))
+}
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}  # a OP b is b MIRRORED[OP] a
+
+
+def _signed_range(value: str, operator: str, constant: int, bits: int) -> str:
+    """`value OP constant`, signed, as a test of the unsigned `value` (evaluated once): the
+    signed values satisfying it, [low, high), are one interval of unsigned ones or the two
+    ends of the unsigned range around one."""
+    full = 1 << bits
+    sign = full >> 1
+    c = constant - full if constant >= sign else constant
+    low, high = {"<": (-sign, c), "<=": (-sign, c + 1), ">": (c + 1, sign), ">=": (c, sign)}[operator]
+    if low >= high:  # nothing satisfies it (the value is still evaluated)
+        return f"({value} < 0)"
+    if high - low == full:  # everything does
+        return f"({value} >= 0)"
+    low, high = low % full, high % full
+    low_text, high_text = f"{low:#x}", f"{high:#x}"
+    if low < high:
+        return f"({value} < {high_text})" if low == 0 else f"({low_text} <= {value} < {high_text})"
+    return f"({value} >= {low_text})" if high == 0 else f"(not {high_text} <= {value} < {low_text})"
+
+
+def _reduced(first: str, operator: str, second: str, bits: int) -> tuple[str, str, str]:
+    """`first + second` or `first - second` of two reduced `bits`-wide values, reduced again
+    by one conditional subtraction (addition) of 2^bits: in CPython a comparison with the
+    two-digit int 2^bits - 1 costs less than masking with it. Returns the expression, the
+    statement reducing a variable that holds the unreduced value (`{0}`), and that value. A
+    constant of 2^(bits-1) or more is negative: it is subtracted (added) instead, so that a
+    decrement needs no correction unless it goes below zero."""
+    full = 1 << bits
+    if second.isdigit() and int(second) >= full >> 1:
+        operator = "-" if operator == "+" else "+"
+        second = str(full - int(second))
+    inner = f"({first} {operator} {second})"
+    if operator == "+":
+        limit = MASK32_TEXT if bits == 32 else MASK64_TEXT
+        return f"(_w if (_w := {inner}) <= {limit} else _w - {full:#x})", f"if {{0}} > {limit}: {{0}} -= {full:#x}", inner
+    return f"(_w if (_w := {inner}) >= 0 else _w + {full:#x})", f"if {{0}} < 0: {{0}} += {full:#x}", inner
+
+
 def _loaded(op: Op, access: str) -> str:
     """The value a load pushes, given the expression of the raw access: sign-extended when the
     instruction says so, as an unsigned int of its type."""
     if not op.signed:
         return f"({access})"
-    sign = 1 << (8 * op.width - 1)
-    mask = MASK32_TEXT if op.valtype is ValType.I32 else MASK64_TEXT
-    return f"(((({access}) ^ {sign:#x}) - {sign:#x}) & {mask})"
+    return sign_extended(f"({access})", 8 * op.width, 32 if op.valtype is ValType.I32 else 64)
 
 
 _I32 = (ValType.I32,)
@@ -1459,6 +1554,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "ref.null": _FunctionCompiler.ref_null,
     "ref.func": _FunctionCompiler.ref_func,
     **{name: _FunctionCompiler.bulk for name in _BULK},
+    **{name: _FunctionCompiler.signed_compare for name in _SIGNED_COMPARISONS},
 }
 
 

@@ -9,23 +9,42 @@ Every template uses each operand exactly once, left to right, unconditionally; t
 lets operands be arbitrary expressions. Names are those the engine binds in the namespace of
 the generated code (see `_base_namespace` in `engine`). The modular operations (integer add,
 sub, mul, shl, rotations and i32.wrap_i64) are not here: `compiler.wrapping` writes them, so as
-to leave out masks that a wrapping operand makes redundant.
+to leave out masks that a wrapping operand makes redundant; nor are the signed comparisons,
+which `compiler.signed_compare` writes according to their operands.
 """
 
 from __future__ import annotations
 
-from ...bits import MASK32, MASK64, SIGN32, SIGN64
+from ...bits import MASK32, MASK64
 
-__all__ = ["TEMPLATES", "PURE", "TRAPS", "MASK32_TEXT", "MASK64_TEXT"]
+__all__ = ["TEMPLATES", "PURE", "TRAPS", "MASK32_TEXT", "MASK64_TEXT", "sign_extended", "signed_value"]
 
 PURE, TRAPS = 2, 3
 
-# The masks and sign bits as generated code writes them.
+# The masks as generated code writes them.
 MASK32_TEXT, MASK64_TEXT = f"0x{MASK32:X}", f"0x{MASK64:X}"
-_S32, _S64 = f"{SIGN32:#x}", f"{SIGN64:#x}"
 
 
-def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
+def sign_extended(value: str, width: int, bits: int) -> str:
+    """`value`, a `width`-bit unsigned int (evaluated once), sign-extended to `bits` bits:
+    itself when its sign bit is clear, else with the bits above it set. A test and, for a
+    negative value, one addition: cheaper in CPython than flipping the sign bit, subtracting
+    it and masking, which works on large ints either way."""
+    sign = 1 << (width - 1)
+    high = (1 << bits) - (1 << width)
+    return f"(_x if (_x := {value}) < {sign:#x} else _x + {high:#x})"
+
+
+def signed_value(value: str, bits: int) -> str:
+    """The signed value of `value`, a `bits`-wide unsigned int (evaluated once, through `_c`
+    unless it is a plain name): itself when its sign bit is clear, else less 2^bits."""
+    sign, full = f"{1 << (bits - 1):#x}", f"{1 << bits:#x}"
+    if value.isidentifier():
+        return f"({value} if {value} < {sign} else {value} - {full})"
+    return f"(_c if (_c := {value}) < {sign} else _c - {full})"
+
+
+def _int_ops(bits: int, mask: str) -> dict[str, tuple[str, int]]:
     t = f"i{bits}"
     shift = bits - 1
     return {
@@ -36,10 +55,6 @@ def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
         f"{t}.gt_u": ("({0} > {1})", PURE),
         f"{t}.le_u": ("({0} <= {1})", PURE),
         f"{t}.ge_u": ("({0} >= {1})", PURE),
-        f"{t}.lt_s": (f"(({{0}} ^ {sign}) < ({{1}} ^ {sign}))", PURE),
-        f"{t}.gt_s": (f"(({{0}} ^ {sign}) > ({{1}} ^ {sign}))", PURE),
-        f"{t}.le_s": (f"(({{0}} ^ {sign}) <= ({{1}} ^ {sign}))", PURE),
-        f"{t}.ge_s": (f"(({{0}} ^ {sign}) >= ({{1}} ^ {sign}))", PURE),
         f"{t}.clz": (f"({bits} - ({{0}}).bit_length())", PURE),
         f"{t}.ctz": (f"ctz{bits}({{0}})", PURE),
         f"{t}.popcnt": ("({0}).bit_count()", PURE),
@@ -50,10 +65,10 @@ def _int_ops(bits: int, mask: str, sign: str) -> dict[str, tuple[str, int]]:
         f"{t}.and": ("({0} & {1})", PURE),
         f"{t}.or": ("({0} | {1})", PURE),
         f"{t}.xor": ("({0} ^ {1})", PURE),
-        f"{t}.shr_s": (f"(((({{0}} ^ {sign}) - {sign}) >> ({{1}} & {shift})) & {mask})", PURE),
+        f"{t}.shr_s": (f"(({signed_value('{0}', bits)} >> ({{1}} & {shift})) & {mask})", PURE),
         f"{t}.shr_u": (f"({{0}} >> ({{1}} & {shift}))", PURE),
-        f"{t}.extend8_s": (f"(((({{0}} & 0xFF) ^ 0x80) - 0x80) & {mask})", PURE),
-        f"{t}.extend16_s": (f"(((({{0}} & 0xFFFF) ^ 0x8000) - 0x8000) & {mask})", PURE),
+        f"{t}.extend8_s": (sign_extended("({0} & 0xFF)", 8, bits), PURE),
+        f"{t}.extend16_s": (sign_extended("({0} & 0xFFFF)", 16, bits), PURE),
     }
 
 
@@ -84,12 +99,12 @@ def _float_ops(bits: int) -> dict[str, tuple[str, int]]:
 
 
 TEMPLATES: dict[str, tuple[str, int]] = {
-    **_int_ops(32, MASK32_TEXT, _S32),
-    **_int_ops(64, MASK64_TEXT, _S64),
+    **_int_ops(32, MASK32_TEXT),
+    **_int_ops(64, MASK64_TEXT),
     **_float_ops(32),
     **_float_ops(64),
-    "i64.extend32_s": (f"(((({{0}} & {MASK32_TEXT}) ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
-    "i64.extend_i32_s": (f"((({{0}} ^ {_S32}) - {_S32}) & {MASK64_TEXT})", PURE),
+    "i64.extend32_s": (sign_extended(f"({{0}} & {MASK32_TEXT})", 32, 64), PURE),
+    "i64.extend_i32_s": (sign_extended("{0}", 32, 64), PURE),
     "i64.extend_i32_u": ("{0}", PURE),
     "i32.trunc_f32_s": ("trunc_f_i32_s({0})", TRAPS),
     "i32.trunc_f32_u": ("trunc_f_i32_u({0})", TRAPS),
@@ -107,13 +122,13 @@ TEMPLATES: dict[str, tuple[str, int]] = {
     "i64.trunc_sat_f32_u": ("trunc_sat_i64_u({0})", PURE),
     "i64.trunc_sat_f64_s": ("trunc_sat_i64_s({0})", PURE),
     "i64.trunc_sat_f64_u": ("trunc_sat_i64_u({0})", PURE),
-    "f32.convert_i32_s": (f"rf32(float(({{0}} ^ {_S32}) - {_S32}))", PURE),
+    "f32.convert_i32_s": (f"rf32(float({signed_value('{0}', 32)}))", PURE),
     "f32.convert_i32_u": ("rf32(float({0}))", PURE),
-    "f32.convert_i64_s": (f"f32_from_int(({{0}} ^ {_S64}) - {_S64})", PURE),
+    "f32.convert_i64_s": (f"f32_from_int({signed_value('{0}', 64)})", PURE),
     "f32.convert_i64_u": ("f32_from_int({0})", PURE),
-    "f64.convert_i32_s": (f"float(({{0}} ^ {_S32}) - {_S32})", PURE),
+    "f64.convert_i32_s": (f"float({signed_value('{0}', 32)})", PURE),
     "f64.convert_i32_u": ("float({0})", PURE),
-    "f64.convert_i64_s": (f"float(({{0}} ^ {_S64}) - {_S64})", PURE),
+    "f64.convert_i64_s": (f"float({signed_value('{0}', 64)})", PURE),
     "f64.convert_i64_u": ("float({0})", PURE),
     "f32.demote_f64": ("rf32({0})", PURE),
     "f64.promote_f32": ("promote({0})", PURE),
