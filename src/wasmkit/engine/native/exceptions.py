@@ -81,9 +81,10 @@ def exception_helper(binding: "_Binding", op: int, operand: int) -> int:
             binding.context[Field.TRAP] = TRAP_THROWN_HELD
         return binding.handle(exception)
     # THROW_REF
-    exception = binding.references[operand]
-    if exception is None:
+    thrown = binding.references[operand]
+    if thrown is None:
         binding.pending = Trap(TrapKind.NULL_EXCEPTION_REFERENCE)
         binding.context[Field.TRAP] = TRAP_HOST
         return 1
-    return receive(binding, cast(WasmException, exception))
+    # Without the traceback it gathered so far (thrown again in a loop, it would grow).
+    return receive(binding, cast(WasmException, thrown).with_traceback(None))
