@@ -11,9 +11,10 @@ checks the context and returns too, so that a trap unwinds the native frames by 
 returns back to Python, which raises it. A wasm exception unwinds the same way under a code of
 its own, except that inside a try_table (or a legacy try's body) the check goes to the frame's
 handler, which compares the exception's tag with its clauses' (see `exceptions`); code without
-exception instructions is written exactly as it would be without them. Every memory access is bounds-checked against the
-memory's current size. Each function checks the stack pointer on entry against the thread's
-limit (see `stack`), so that runaway recursion traps before the native stack runs out.
+exception instructions is written exactly as it would be without them. Every memory access
+is bounds-checked against the memory's current size. Each function checks the stack pointer on
+entry against the thread's limit (see `stack`), so that runaway recursion traps before the
+native stack runs out.
 
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
 Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
