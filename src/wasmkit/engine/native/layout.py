@@ -25,7 +25,7 @@ CELL_WORDS = CELL_BYTES // 8  # 64-bit words per cell, as Python indexes them
 class Field(enum.IntEnum):
     """The context's slots."""
 
-    MEM_BASE = 0  # address of memory 0 (it never moves)
+    MEM_BASE = 0  # address of memory 0 (a 32-bit memory never moves; a 64-bit one may, on growth)
     MEM_SIZE = 1  # its size in bytes, kept current by the Python side
     TRAP = 2  # 0, or the code of the trap that is unwinding
     STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address (see `stack`)
@@ -40,7 +40,8 @@ class Field(enum.IntEnum):
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
     REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
-    COUNT = 15
+    MEMORIES = 15  # address of (base, size in bytes) per memory, kept current by the Python side
+    COUNT = 16
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -79,7 +80,7 @@ HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
 class Helper(enum.IntEnum):
     """Operations native code leaves to the runtime, with their operands in the cells."""
 
-    MEMORY_INIT = 1  # segment, dst, src, length
+    MEMORY_INIT = 1  # segment, dst, src, length, memory
     DATA_DROP = 2  # segment
     TABLE_INIT = 3  # table, segment, dst, src, length
     ELEM_DROP = 4  # segment
@@ -90,3 +91,4 @@ class Helper(enum.IntEnum):
     TABLE_SET = 9  # table, index, reference
     TABLE_GROW = 10  # table, reference, delta -> old size or -1
     TABLE_FILL = 11  # table, index, reference, length
+    MEMORY_GROW = 12  # memory, delta -> old size in pages, or -1 (every memory but a 32-bit memory 0)
