@@ -826,11 +826,12 @@ class _Lowering:
         self.stack.append(old if self.memories[memory].wide else self.builder.trunc(old, I32))
 
     def range_check(self, start: Operand, length: Operand, memory: int = 0) -> Operand:
-        """(start + length <= memory size) or trap; returns the native address of start. Two
-        64-bit operands are added with saturation, so that a sum past 2^64 traps too."""
+        """(start + length <= memory size) or trap; returns the native address of start. With
+        a 64-bit operand (a length may be 32-bit where the start is not, in a copy between
+        memories) the sum is taken with saturation, so that one past 2^64 traps too."""
         start64 = self.widen(start)
         length64 = self.widen(length)
-        if start.type == I64 and length.type == I64:
+        if start.type == I64 or length.type == I64:
             end = self.intrinsic("llvm.uadd.sat.i64", I64, [start64, length64])
         else:
             end = self.builder.add(start64, length64)
