@@ -115,12 +115,11 @@ class _Frame:
 
 
 @dataclass
-class _Memory:
-    """How a function reaches one of the module's memories: its base address and its size in
-    bytes as the context last gave them (see `_Lowering.reload_memory_size`)."""
+class _Memory0:
+    """How a function reaches memory 0: its base address and its size in bytes as the context
+    last gave them (see `_Lowering.reload_memory_size`). The other memories are read from the
+    context's MEMORIES array at each access (see `_Lowering.memory_word`)."""
 
-    index: int
-    wide: bool  # 64-bit addresses (memory64)
     size: Slot
     # A 32-bit memory's base, loaded once: it never moves. A 64-bit memory moves when it grows
     # past what it reserved, so its base is in a slot, reloaded after calls like the size.
@@ -157,7 +156,7 @@ class _Lowering:
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
         self.meter_stop_block: Block | None = None
         self.trap_blocks: dict[TrapKind, Block] = {}
-        self.memories: list[_Memory] = []
+        self.memory0: _Memory0 | None = None
         self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
 
@@ -227,29 +226,27 @@ class _Lowering:
         return status
 
     def reload_memory_size(self) -> None:
-        """After a call (which may have grown memory): take each memory's size (and a 64-bit
-        memory's base) from the context again. Between calls they stay in slots of their own,
-        registers once promoted: from the context they would be loaded again after every
+        """After a call (which may have grown memory): take memory 0's size (and a 64-bit
+        memory 0's base) from the context again. Between calls they stay in slots of their
+        own, registers once promoted: from the context they would be loaded again after every
         store, which LLVM cannot tell apart from a store to the context."""
-        for memory in self.memories:
-            self.builder.store(self.memory_word(memory.index, 1, I64), memory.size)
+        memory = self.memory0
+        if memory is not None:
+            self.builder.store(self.load_field(Field.MEM_SIZE), memory.size)
             if memory.base_slot is not None:
-                self.builder.store(self.memory_word(memory.index, 0, PTR), memory.base_slot)
+                self.builder.store(self.load_field(Field.MEM_BASE, PTR), memory.base_slot)
 
     def memory_word(self, index: int, word: int, typ: ir.Type) -> Operand:
-        """Memory `index`'s base (word 0) or size (word 1) in the context: memory 0's in fields
-        of their own (the fast path), the others' in the MEMORIES array."""
-        if index == 0:
-            return self.load_field(Field.MEM_SIZE if word else Field.MEM_BASE, typ)
+        """Memory `index`'s base (word 0) or size (word 1) in the context's MEMORIES array, for
+        a memory other than memory 0. Read at each access rather than kept in slots reloaded
+        after every call: the code stays in proportion to the wasm code, whatever the number of
+        memories (up to 100), at two loads per access of a memory other than memory 0."""
         pointer = self.builder.gep(cast(Operand, self.memory_table), [ir.Constant(I64, 16 * index + 8 * word)], source_etype=I8)
         return self.builder.load(pointer, typ=typ)
 
-    def open_memory(self, index: int, wide: bool) -> _Memory:
-        """Memory `index` as this function reaches it: a 32-bit memory's base loaded once, a
-        64-bit one's in a slot, and the size in a slot (filled by `reload_memory_size`)."""
-        base = None if wide else self.memory_word(index, 0, PTR)
-        base_slot = self.alloca(PTR, f"memory_base{index or ''}") if wide else None
-        return _Memory(index, wide, self.alloca(I64, f"memory_size{index or ''}"), base, base_slot)
+    def is_wide(self, memory: int) -> bool:
+        """Whether `memory` takes 64-bit addresses (memory64)."""
+        return self.valid.memory_types[memory].is_64
 
     # -- driving --
 
@@ -265,11 +262,14 @@ class _Lowering:
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
-        if len(self.valid.memory_types) > 1:  # the memories but memory 0 are in an array
-            self.memory_table = self.load_field(Field.MEMORIES, PTR)  # which never moves
-        if self.valid.memory_types:  # each memory's base and current size
-            self.memories = [self.open_memory(i, mt.is_64) for i, mt in enumerate(self.valid.memory_types)]
+        if self.valid.memory_types:  # memory 0's base and current size
+            wide = self.is_wide(0)
+            base = None if wide else self.load_field(Field.MEM_BASE, PTR)
+            base_slot = self.alloca(PTR, "memory_base") if wide else None
+            self.memory0 = _Memory0(self.alloca(I64, "memory_size"), base, base_slot)
             self.reload_memory_size()
+        if len(self.valid.memory_types) > 1:  # the others' are in an array
+            self.memory_table = self.load_field(Field.MEMORIES, PTR)  # which never moves
         depth = self.entry_depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
@@ -775,8 +775,7 @@ class _Lowering:
         """The native address of a `width`-byte access at (popped address + offset) in
         `memory`, checked. A 32-bit address plus the offset and width cannot wrap in 64 bits;
         a 64-bit one is added with saturation, so that an access past 2^64 traps too."""
-        reached = self.memories[memory]
-        if reached.wide:
+        if self.is_wide(memory):
             base = self.stack.pop()
             end = self.intrinsic("llvm.uadd.sat.i64", I64, [base, ir.Constant(I64, min(offset + width, MASK64))])
         else:
@@ -784,16 +783,21 @@ class _Lowering:
             end = self.builder.add(base, ir.Constant(I64, offset + width))
         self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
-        return self.builder.gep(self.memory_base(reached), [effective], source_etype=I8)
+        return self.builder.gep(self.memory_base(memory), [effective], source_etype=I8)
 
-    def memory_base(self, memory: _Memory) -> Operand:
-        """The memory's base address (see `_Memory`)."""
-        return memory.base if memory.base is not None else self.builder.load(cast(Slot, memory.base_slot), typ=PTR)
+    def memory_base(self, memory: int) -> Operand:
+        """The memory's base address (see `_Memory0` and `memory_word`)."""
+        if memory:
+            return self.memory_word(memory, 0, PTR)
+        memory0 = cast(_Memory0, self.memory0)
+        return memory0.base if memory0.base is not None else self.builder.load(cast(Slot, memory0.base_slot), typ=PTR)
 
     def current_memory_size(self, memory: int = 0) -> Operand:
-        """The memory's size in bytes (see `reload_memory_size`). Validation lets memory
-        instructions reach here only for a memory the module has, which has its slot."""
-        return self.builder.load(self.memories[memory].size, typ=I64)
+        """The memory's size in bytes (see `reload_memory_size` and `memory_word`). Validation
+        lets memory instructions reach here only for a memory the module has."""
+        if memory:
+            return self.memory_word(memory, 1, I64)
+        return self.builder.load(cast(_Memory0, self.memory0).size, typ=I64)
 
     def memory_access(self, op: Op, memarg: tuple[int, int, int]) -> None:
         """A scalar load or store, as the instruction table describes it."""
@@ -815,15 +819,15 @@ class _Lowering:
 
     def c_memory_size(self, memory: int) -> None:
         pages = self.builder.lshr(self.current_memory_size(memory), ir.Constant(I64, 16))
-        self.stack.append(pages if self.memories[memory].wide else self.builder.trunc(pages, I32))
+        self.stack.append(pages if self.is_wide(memory) else self.builder.trunc(pages, I32))
 
     def c_memory_grow(self, memory: int) -> None:
         delta = self.stack.pop()
-        if memory == 0 and not self.memories[0].wide:  # the common case, through a helper of its own
+        if memory == 0 and not self.is_wide(0):  # the common case, through a helper of its own
             self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
             return
         (old,) = self.helper(Helper.MEMORY_GROW, [ir.Constant(I32, memory), delta], results=1)
-        self.stack.append(old if self.memories[memory].wide else self.builder.trunc(old, I32))
+        self.stack.append(old if self.is_wide(memory) else self.builder.trunc(old, I32))
 
     def range_check(self, start: Operand, length: Operand, memory: int = 0) -> Operand:
         """(start + length <= memory size) or trap; returns the native address of start. With
@@ -836,7 +840,7 @@ class _Lowering:
         else:
             end = self.builder.add(start64, length64)
         self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
-        return self.builder.gep(self.memory_base(self.memories[memory]), [start64], source_etype=I8)
+        return self.builder.gep(self.memory_base(memory), [start64], source_etype=I8)
 
     def widen(self, value: Operand) -> Operand:
         """An address or length of a 32-bit memory or table zero-extended to 64 bits; a 64-bit
