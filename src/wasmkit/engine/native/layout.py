@@ -15,7 +15,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp"]
 
 
 CELL_BYTES = 16
@@ -40,8 +40,11 @@ class Field(enum.IntEnum):
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
     REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
-    MEMORIES = 15  # address of (base, size in bytes) per memory, kept current by the Python side
-    COUNT = 16
+    TAGS = 15  # address of the identity of each of the instance's tags, by tag index (see `exceptions`)
+    EXCEPTION = 16  # address of the exception in flight: its tag's identity, then its payload's cells
+    EXCEPTION_HELPER = 17
+    MEMORIES = 18  # address of (base, size in bytes) per memory, kept current by the Python side
+    COUNT = 19
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -60,6 +63,11 @@ TRAP_KINDS: dict[int, TrapKind] = {
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
+# A wasm exception is unwinding: thrown by native code, it is in the context's EXCEPTION cells
+# only; received from Python (a host function, another instance, throw_ref), it is the binding's
+# pending WasmException as well (see `exceptions`).
+TRAP_THROWN = 101
+TRAP_THROWN_HELD = 102
 
 _CTX = ctypes.c_void_p
 _CELLS = ctypes.c_void_p
@@ -75,6 +83,8 @@ CALL_REF = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint64, _CELLS)
 GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, _CELLS)
 # int helper(ctx, Helper, cells): the bulk and table operations that live in the runtime
 HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
+# int64 exception_helper(ctx, ExceptionOp, operand): the exceptions' operations that need Python
+EXCEPTION_HELPER = ctypes.CFUNCTYPE(ctypes.c_int64, _CTX, ctypes.c_int32, ctypes.c_uint64)
 
 
 class Helper(enum.IntEnum):
@@ -92,3 +102,10 @@ class Helper(enum.IntEnum):
     TABLE_GROW = 10  # table, reference, delta -> old size or -1
     TABLE_FILL = 11  # table, index, reference, length
     MEMORY_GROW = 12  # memory, delta -> old size in pages, or -1 (every memory but a 32-bit memory 0)
+
+
+class ExceptionOp(enum.IntEnum):
+    """What native code asks the exception helper for (see `exceptions`)."""
+
+    EXNREF = 1  # -> the handle of the exception in flight (made a WasmException if it is not one)
+    THROW_REF = 2  # handle: throw the exception it refers to (null: trap) -> non-zero

@@ -8,9 +8,13 @@ the target's slots and jumps.
 
 A trap stores its code in the context and returns at once; after every call the caller
 checks the context and returns too, so that a trap unwinds the native frames by ordinary
-returns back to Python, which raises it. Every memory access is bounds-checked against the
-memory's current size. Each function checks the stack pointer on entry against the thread's
-limit (see `stack`), so that runaway recursion traps before the native stack runs out.
+returns back to Python, which raises it. A wasm exception unwinds the same way under a code of
+its own, except that inside a try_table (or a legacy try's body) the check goes to the frame's
+handler, which compares the exception's tag with its clauses' (see `exceptions`); code without
+exception instructions is written exactly as it would be without them. Every memory access
+is bounds-checked against the memory's current size. Each function checks the stack pointer on
+entry against the thread's limit (see `stack`), so that runaway recursion traps before the
+native stack runs out.
 
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
 Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
@@ -29,7 +33,7 @@ from typing import cast
 from llvmlite import ir
 
 from ...bits import MASK64
-from ...binary.code import Instr, block_type, iter_instructions
+from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
 from ...syntax.types import FuncType, HeapType, RefType, ValType, ValueType
@@ -38,7 +42,7 @@ from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
 from .irtext import Block, Builder, Function, Module, Operand, Slot
-from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
+from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "lower_module", "entered_from_python", "handles", "FUNCTIONS_SYMBOL"]
@@ -61,9 +65,10 @@ _IR_TYPES: dict[ValueType, ir.Type] = {
     ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
     ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
     ValType.NULLFUNCREF: I64, ValType.NULLEXTERNREF: I64,
+    ValType.EXNREF: I64, ValType.NULLEXNREF: I64,
 }  # fmt: skip
 # The abstract heap types of the typed references (function references) held as handles too.
-_HANDLE_HEAPS = frozenset({HeapType.FUNC, HeapType.NOFUNC, HeapType.EXTERN, HeapType.NOEXTERN})
+_HANDLE_HEAPS = frozenset({HeapType.FUNC, HeapType.NOFUNC, HeapType.EXTERN, HeapType.NOEXTERN, HeapType.EXN, HeapType.NOEXN})
 
 
 class NativeCompileError(WasmError):
@@ -108,6 +113,14 @@ class _Frame:
     else_args: list[Operand] = field(default_factory=list)
     end_slots: list[Slot] = field(default_factory=list)  # a loop's results at its end
     reached: bool = False  # the end has a predecessor
+    # Exceptions: where one unwinding in the frame's code goes while the frame catches them
+    # (a try_table; a legacy try in its body); a legacy try's handler, written at its end,
+    # its catch sections (tag, None for catch_all; first block), and the slot of the
+    # exception caught when a `rethrow` names the try.
+    handler: Block | None = None
+    legacy_handler: Block | None = None
+    catches: list[tuple[int | None, Block]] = field(default_factory=list)
+    caught: Slot | None = None
 
     @property
     def branch_types(self) -> list[ir.Type]:
@@ -159,6 +172,9 @@ class _Lowering:
         self.memory0: _Memory0 | None = None
         self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
+        self.active_handlers = 0  # frames whose `handler` is set (see `unwind_target`)
+        self.in_tail = False  # lowering a tail call made as a call and a return: no handler applies
+        self.rethrown: frozenset[int] | None = None  # the legacy trys a rethrow names, by offset
 
     # -- helpers --
 
@@ -194,10 +210,11 @@ class _Lowering:
         return block
 
     def check_trap(self) -> None:
-        """After a call: return at once if a trap is unwinding."""
+        """After a call: return at once if a trap or exception is unwinding (or, in the code of
+        a handler, go to it)."""
         pending = self.load_field(Field.TRAP)
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.trap_block, cont)
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.unwind_target(), cont)
         self.builder.position_at_end(cont)
 
     def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand:
@@ -366,17 +383,19 @@ class _Lowering:
     def step(self, instr: Instr) -> None:
         name = instr.op.name
         if self.dead:
-            if name in ("block", "loop", "if"):
+            if name in ("block", "loop", "if", "try_table", "try"):
                 self.dead_depth += 1
                 return
-            if name == "end":
+            if name == "end" or name == "delegate":
                 if self.dead_depth:
                     self.dead_depth -= 1
                     return
-                self.end()
+                self.end() if name == "end" else self.c_delegate(cast(int, instr.imm))
                 return
             if name == "else" and not self.dead_depth:
                 self.else_()
+            if (name == "catch" or name == "catch_all") and not self.dead_depth:
+                self.c_catch(cast("int | None", instr.imm))
             return
         handler = _DISPATCH[instr.op.index]
         if handler is None:
@@ -464,6 +483,10 @@ class _Lowering:
 
     def end(self, imm: object = None) -> None:
         frame = self.frames[-1]
+        if frame.legacy_handler is not None:
+            self.finish_try(frame)
+        else:
+            self.leave_handler(frame)
         if not self.dead:
             self.fall_through(frame)
         if frame.else_block is not None:  # an `if` without `else`: its params pass through
@@ -575,7 +598,7 @@ class _Lowering:
 
     def after_helper(self, status: Operand) -> None:
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.trap_block, cont)
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.unwind_target(), cont)
         self.builder.position_at_end(cont)
 
     def c_call(self, index: int) -> None:
@@ -638,7 +661,9 @@ class _Lowering:
     def c_return_call(self, index: int) -> None:
         callee_type = self.valid.func_types[index]
         if index < self.valid.imported_func_count:  # the host's: a call, then return
+            self.in_tail = True
             self.c_call(index)
+            self.in_tail = False
             self.c_return()
             return
         self.tail_call(self.m.function(index), callee_type, self.pop_operands(len(callee_type.params)))
@@ -711,7 +736,9 @@ class _Lowering:
         if done is None:
             self.tail_call(_Callee(target, function_type(callee_type)), callee_type, args)
             builder.position_at_end(slow)
+            self.in_tail = True
             self.stack.extend(self.through_cells(callee_type, args, runtime_call))
+            self.in_tail = False
             self.dead = False
             self.c_return()
             return
@@ -728,6 +755,166 @@ class _Lowering:
         builder.branch(done)
         builder.position_at_end(done)
         self.stack.extend(self.load_slot(slot) for slot in slots)
+
+    # -- exceptions (see `exceptions`) --
+
+    def unwind_target(self, within: int | None = None) -> Block:
+        """Where an exception or trap unwinding here goes: the dispatch of the innermost frame
+        that catches (among the outermost `within` frames), else out of the function."""
+        if self.active_handlers and not self.in_tail:
+            for frame in reversed(self.frames[:within]):
+                if frame.handler is not None:
+                    return frame.handler
+        return self.trap_block
+
+    def leave_handler(self, frame: _Frame) -> None:
+        """The frame's code catches no more (a try_table's end, a legacy try's first catch)."""
+        if frame.handler is not None:
+            frame.handler = None
+            self.active_handlers -= 1
+
+    def tag_identity(self, tag: int) -> Operand:
+        tags = self.load_field(Field.TAGS, PTR)
+        return self.builder.load(self.builder.gep(tags, [ir.Constant(I64, 8 * tag)], source_etype=I8), typ=I64)
+
+    def exception_helper(self, op: ExceptionOp, operand: Operand) -> Operand:
+        return self.call_helper(Field.EXCEPTION_HELPER, self.m.exception_helper_type, [ir.Constant(I32, op), operand])
+
+    def unwind(self) -> None:
+        """An exception is in flight: go to the handler, or return."""
+        self.builder.branch(self.unwind_target())
+        self.become_dead()
+
+    def c_throw(self, tag: int) -> None:
+        """The tag's identity and the payload into the exception cells, and unwind."""
+        values = self.pop_operands(len(self.valid.tag_types[tag].params))
+        cells = self.load_field(Field.EXCEPTION, PTR)
+        self.builder.store(self.tag_identity(tag), cells)
+        for i, value in enumerate(values):
+            store_cell(self.builder, cells, 1 + i, value)
+        self.builder.store(ir.Constant(I64, TRAP_THROWN), self.field_ptr(Field.TRAP))
+        self.unwind()
+
+    def c_throw_ref(self, imm: object = None) -> None:
+        self.exception_helper(ExceptionOp.THROW_REF, self.stack.pop())
+        self.unwind()
+
+    def c_rethrow(self, label: int) -> None:
+        caught = cast(Slot, self.frames[-1 - label].caught)  # made: `rethrown` names the try
+        self.exception_helper(ExceptionOp.THROW_REF, self.load_slot(caught))
+        self.unwind()
+
+    def dispatch(self, handler: Block, tags: list[int | None], targets: list[Block], outer: Block) -> None:
+        """Write `handler`: a trap goes on unwinding; an exception goes to the target of the
+        first clause whose tag (None: any) is its tag, else to `outer`."""
+        builder = self.builder
+        here = builder.block
+        builder.position_at_end(handler)
+        status = self.load_field(Field.TRAP)
+        thrown = builder.icmp_unsigned("<", builder.sub(status, ir.Constant(I64, TRAP_THROWN)), ir.Constant(I64, 2))
+        matching = self.fn.append_basic_block("thrown")
+        builder.cbranch(thrown, matching, self.trap_block)
+        builder.position_at_end(matching)
+        identity: Operand | None = None
+        for tag, target in zip(tags, targets):
+            if tag is None:
+                builder.branch(target)
+                break
+            if identity is None:
+                identity = builder.load(self.load_field(Field.EXCEPTION, PTR), typ=I64)
+            other = self.fn.append_basic_block()
+            builder.cbranch(builder.icmp_unsigned("==", identity, self.tag_identity(tag)), target, other)
+            builder.position_at_end(other)
+        else:
+            builder.branch(outer)
+        builder.position_at_end(here)
+
+    def take_exception(self, tag: int | None, ref: bool) -> list[Operand]:
+        """At the start of a clause that caught an exception: its payload (and, with `ref`, its
+        exnref); the exception stops unwinding."""
+        builder = self.builder
+        values: list[Operand] = []
+        if tag is not None:
+            cells = self.load_field(Field.EXCEPTION, PTR)
+            params = self.valid.tag_types[tag].params
+            values = [load_cell(builder, cells, 1 + i, ir_type(vt)) for i, vt in enumerate(params)]
+        if ref:
+            values.append(self.exception_helper(ExceptionOp.EXNREF, ir.Constant(I64, 0)))
+        builder.store(ir.Constant(I64, 0), self.field_ptr(Field.TRAP))
+        if self.entry_depth is not None:  # the frames unwound did not count themselves out
+            builder.store(builder.add(self.entry_depth, ir.Constant(I64, 1)), self.meter_cell(Meter.DEPTH))
+        return values
+
+    def c_try_table(self, imm: tuple[int, tuple[tuple[int, int | None, int], ...]]) -> None:
+        """A block whose code's exceptions go to its handler: each clause a branch, with the
+        payload (and exnref), to a label counted from outside the try_table."""
+        blocktype, clauses = imm
+        handler = self.fn.append_basic_block("try_table_handler")
+        targets = []
+        here = self.builder.block
+        for kind, tag, label in clauses:
+            block = self.fn.append_basic_block("catch")
+            targets.append(block)
+            self.builder.position_at_end(block)
+            values = self.take_exception(tag, kind == CATCH_REF or kind == CATCH_ALL_REF)
+            frame = self.frames[-1 - label]
+            self.store_branch(frame, values)
+            if frame.kind != "loop":
+                frame.reached = True
+            self.builder.branch(frame.target)
+        self.builder.position_at_end(here)
+        self.dispatch(handler, [tag for _, tag, _ in clauses], targets, self.unwind_target())
+        self.open("try_table", blocktype).handler = handler
+        self.active_handlers += 1
+
+    def c_try(self, blocktype: int) -> None:
+        """A legacy try: a block whose body's exceptions go to its handler, written at its end
+        once its catch sections are known."""
+        if self.rethrown is None:
+            self.rethrown = _rethrow_targets(self.instrs)
+        offset = self.offset
+        frame = self.open("try", blocktype)
+        frame.handler = frame.legacy_handler = self.fn.append_basic_block("try_handler")
+        self.active_handlers += 1
+        if offset in self.rethrown:
+            frame.caught = self.alloca(I64, "caught")
+
+    def c_catch(self, tag: int | None) -> None:
+        """Start a catch (tag None: catch_all) section of a legacy try, from the payload."""
+        frame = self.frames[-1]
+        if not self.dead:
+            self.fall_through(frame)
+        self.dead = False
+        self.leave_handler(frame)
+        block = self.fn.append_basic_block("catch")
+        frame.catches.append((tag, block))
+        self.builder.position_at_end(block)
+        del self.stack[frame.height :]
+        values = self.take_exception(tag, frame.caught is not None)
+        if frame.caught is not None:
+            self.builder.store(values.pop(), frame.caught)
+        self.stack.extend(values)
+
+    def finish_try(self, frame: _Frame) -> None:
+        """At a legacy try's end: its handler, to its catch sections or on outwards."""
+        self.leave_handler(frame)
+        tags = [tag for tag, _ in frame.catches]
+        blocks = [block for _, block in frame.catches]
+        self.dispatch(cast(Block, frame.legacy_handler), tags, blocks, self.unwind_target())
+        frame.legacy_handler = None
+
+    def c_delegate(self, label: int) -> None:
+        """End a legacy try whose body's exceptions go to the handler of the frame `label`
+        levels outside it (or further out), or to the caller."""
+        frame = self.frames[-1]
+        self.leave_handler(frame)
+        target = self.unwind_target(within=len(self.frames) - 1 - label)
+        here = self.builder.block
+        self.builder.position_at_end(cast(Block, frame.legacy_handler))
+        self.builder.branch(target)
+        self.builder.position_at_end(here)
+        frame.legacy_handler = None
+        self.end()
 
     # -- typed references --
 
@@ -1002,6 +1189,22 @@ class _Lowering:
         return self.builder.zext(flag, I32)
 
 
+def _rethrow_targets(instrs: list[Instr]) -> frozenset[int]:
+    """The offsets of the legacy trys that a `rethrow` names: those keep the exception they
+    catch (as an exnref)."""
+    opened = [-1]  # the function's own label
+    targets = set()
+    for instr in instrs:
+        name = instr.op.name
+        if name in ("block", "loop", "if", "try_table", "try"):
+            opened.append(instr.offset)
+        elif name == "end" or name == "delegate":
+            opened.pop()
+        elif name == "rethrow":
+            targets.add(opened[-1 - cast(int, instr.imm)])
+    return frozenset(targets)
+
+
 def _in_registers(func_type: FuncType) -> bool:
     """Whether a call of this type passes its arguments (and the context) and returns its
     results in registers on the targets LLVM runs wasm on here: x86-64 has six for integers
@@ -1079,6 +1282,14 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "ref.null": _Lowering.c_ref_null,
     "ref.is_null": _Lowering.c_ref_is_null,
     "ref.func": _Lowering.c_ref_func,
+    "throw": _Lowering.c_throw,
+    "throw_ref": _Lowering.c_throw_ref,
+    "try_table": _Lowering.c_try_table,
+    "try": _Lowering.c_try,
+    "catch": _Lowering.c_catch,
+    "catch_all": _Lowering.c_catch,
+    "delegate": _Lowering.c_delegate,
+    "rethrow": _Lowering.c_rethrow,
 }
 
 def _numeric_table() -> dict[str, Callable[..., Operand]]:
@@ -1235,6 +1446,7 @@ class _ModuleLowering:
         self.convention = "tailcc" if valid.tail_calls else ""
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
         self.linkage = "internal"
         self._start_piece()
 

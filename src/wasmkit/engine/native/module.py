@@ -22,6 +22,7 @@ from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
+from ...runtime.tag import WasmException
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
@@ -31,7 +32,8 @@ from ..metering import Meter
 from . import artifact, layout
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
-from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
+from .exceptions import ExceptionCells, exception_helper, in_flight, receive
+from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .stack import call_native
 
@@ -160,6 +162,14 @@ class _Binding:
                 self.put(self.globals, i, self.global_types[i], glob.internal)
         self.context[Field.GLOBALS] = ctypes.addressof(self.globals)
         self.pending: BaseException | None = None
+        # Exceptions: the tags' identities and the cells of the one in flight (see `exceptions`).
+        # A module without tags throws none and catches only with catch_all: it shares cells.
+        if valid.tag_types:
+            room = max(len(tag_type.params) for tag_type in valid.tag_types)
+            self.exceptions = ExceptionCells(instance.tags, room, _word_array)
+            self.exceptions.bind(self.context)
+        else:
+            self.exceptions = _NO_TAGS
         # Imported functions as this instance calls them (host functions that want the
         # caller get this instance).
         self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
@@ -299,6 +309,10 @@ class _Binding:
         if status == TRAP_HOST:
             pending, self.pending = self.pending, None
             return pending if pending is not None else Trap(TrapKind.HOST)
+        if status == TRAP_THROWN or status == TRAP_THROWN_HELD:
+            exception = in_flight(self, status)
+            self.pending = None
+            return exception
         return Trap(TRAP_KINDS[status])
 
     # -- calls from native code into Python --
@@ -320,6 +334,8 @@ class _Binding:
                 for i, (vt, value) in enumerate(zip(results, result)):  # type: ignore[call-overload]
                     self.put(cells, i, vt, value)
             return 0
+        except WasmException as exception:  # thrown into the calling wasm code, which may catch it
+            return receive(self, exception)
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
 
@@ -445,6 +461,11 @@ def _helper(ctx: int, which: int, cells: int) -> int:
     return _live(ctx)._helper(ctx, which, cells)
 
 
+@layout.EXCEPTION_HELPER
+def _exception_helper(ctx: int, op: int, operand: int) -> int:
+    return exception_helper(_live(ctx), op, operand)
+
+
 _CALLBACK_ADDRESSES = {
     field: ctypes.cast(callback, ctypes.c_void_p).value or 0
     for field, callback in (
@@ -454,6 +475,7 @@ _CALLBACK_ADDRESSES = {
         (Field.CALL_REF, _call_ref),
         (Field.GLOBAL_ACCESS, _global_access),
         (Field.HELPER, _helper),
+        (Field.EXCEPTION_HELPER, _exception_helper),
     )
 }
 
@@ -496,3 +518,7 @@ def _words(cells: int) -> Any:
 def _cells(address: int, count: int) -> Any:
     """The `count` cells at `address`, as 64-bit words."""
     return _word_array(CELL_WORDS * count).from_address(address)
+
+
+# The exception cells of the instances of modules without tags (see `_Binding`).
+_NO_TAGS = ExceptionCells([], 0, _word_array)
