@@ -25,7 +25,7 @@ CELL_WORDS = CELL_BYTES // 8  # 64-bit words per cell, as Python indexes them
 class Field(enum.IntEnum):
     """The context's slots."""
 
-    MEM_BASE = 0  # address of memory 0 (it never moves)
+    MEM_BASE = 0  # address of memory 0 (a 32-bit memory never moves; a 64-bit one may, on growth)
     MEM_SIZE = 1  # its size in bytes, kept current by the Python side
     TRAP = 2  # 0, or the code of the trap that is unwinding
     STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address (see `stack`)
@@ -43,7 +43,8 @@ class Field(enum.IntEnum):
     TAGS = 15  # address of the identity of each of the instance's tags, by tag index (see `exceptions`)
     EXCEPTION = 16  # address of the exception in flight: its tag's identity, then its payload's cells
     EXCEPTION_HELPER = 17
-    COUNT = 18
+    MEMORIES = 18  # address of (base, size in bytes) per memory, kept current by the Python side
+    COUNT = 19
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -89,7 +90,7 @@ EXCEPTION_HELPER = ctypes.CFUNCTYPE(ctypes.c_int64, _CTX, ctypes.c_int32, ctypes
 class Helper(enum.IntEnum):
     """Operations native code leaves to the runtime, with their operands in the cells."""
 
-    MEMORY_INIT = 1  # segment, dst, src, length
+    MEMORY_INIT = 1  # segment, dst, src, length, memory
     DATA_DROP = 2  # segment
     TABLE_INIT = 3  # table, segment, dst, src, length
     ELEM_DROP = 4  # segment
@@ -100,6 +101,7 @@ class Helper(enum.IntEnum):
     TABLE_SET = 9  # table, index, reference
     TABLE_GROW = 10  # table, reference, delta -> old size or -1
     TABLE_FILL = 11  # table, index, reference, length
+    MEMORY_GROW = 12  # memory, delta -> old size in pages, or -1 (every memory but a 32-bit memory 0)
 
 
 class ExceptionOp(enum.IntEnum):

@@ -32,6 +32,7 @@ from typing import cast
 
 from llvmlite import ir
 
+from ...bits import MASK64
 from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
@@ -126,6 +127,19 @@ class _Frame:
         return self.params if self.kind == "loop" else self.results
 
 
+@dataclass
+class _Memory0:
+    """How a function reaches memory 0: its base address and its size in bytes as the context
+    last gave them (see `_Lowering.reload_memory_size`). The other memories are read from the
+    context's MEMORIES array at each access (see `_Lowering.memory_word`)."""
+
+    size: Slot
+    # A 32-bit memory's base, loaded once: it never moves. A 64-bit memory moves when it grows
+    # past what it reserved, so its base is in a slot, reloaded after calls like the size.
+    base: Operand | None = None
+    base_slot: Slot | None = None
+
+
 class _Lowering:
     """Lowers one function body into its LLVM function."""
 
@@ -155,8 +169,8 @@ class _Lowering:
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
         self.meter_stop_block: Block | None = None
         self.trap_blocks: dict[TrapKind, Block] = {}
-        self.memory_base: Operand | None = None
-        self.memory_size: Slot | None = None
+        self.memory0: _Memory0 | None = None
+        self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
         self.active_handlers = 0  # frames whose `handler` is set (see `unwind_target`)
         self.in_tail = False  # lowering a tail call made as a call and a return: no handler applies
@@ -229,12 +243,27 @@ class _Lowering:
         return status
 
     def reload_memory_size(self) -> None:
-        """After a call (which may have grown memory): take the memory's size from the context
-        again. Between calls it stays in a slot of its own, a register once promoted: from the
-        context it would be loaded again after every store, which LLVM cannot tell apart from
-        a store to the context."""
-        if self.memory_size is not None:
-            self.builder.store(self.load_field(Field.MEM_SIZE), self.memory_size)
+        """After a call (which may have grown memory): take memory 0's size (and a 64-bit
+        memory 0's base) from the context again. Between calls they stay in slots of their
+        own, registers once promoted: from the context they would be loaded again after every
+        store, which LLVM cannot tell apart from a store to the context."""
+        memory = self.memory0
+        if memory is not None:
+            self.builder.store(self.load_field(Field.MEM_SIZE), memory.size)
+            if memory.base_slot is not None:
+                self.builder.store(self.load_field(Field.MEM_BASE, PTR), memory.base_slot)
+
+    def memory_word(self, index: int, word: int, typ: ir.Type) -> Operand:
+        """Memory `index`'s base (word 0) or size (word 1) in the context's MEMORIES array, for
+        a memory other than memory 0. Read at each access rather than kept in slots reloaded
+        after every call: the code stays in proportion to the wasm code, whatever the number of
+        memories (up to 100), at two loads per access of a memory other than memory 0."""
+        pointer = self.builder.gep(cast(Operand, self.memory_table), [ir.Constant(I64, 16 * index + 8 * word)], source_etype=I8)
+        return self.builder.load(pointer, typ=typ)
+
+    def is_wide(self, memory: int) -> bool:
+        """Whether `memory` takes 64-bit addresses (memory64)."""
+        return self.valid.memory_types[memory].is_64
 
     # -- driving --
 
@@ -250,10 +279,14 @@ class _Lowering:
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
-        if self.valid.memory_types:  # memory 0's base (it never moves) and current size
-            self.memory_base = self.load_field(Field.MEM_BASE, PTR)
-            self.memory_size = self.alloca(I64, "memory_size")
+        if self.valid.memory_types:  # memory 0's base and current size
+            wide = self.is_wide(0)
+            base = None if wide else self.load_field(Field.MEM_BASE, PTR)
+            base_slot = self.alloca(PTR, "memory_base") if wide else None
+            self.memory0 = _Memory0(self.alloca(I64, "memory_size"), base, base_slot)
             self.reload_memory_size()
+        if len(self.valid.memory_types) > 1:  # the others' are in an array
+            self.memory_table = self.load_field(Field.MEMORIES, PTR)  # which never moves
         depth = self.entry_depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
@@ -587,6 +620,10 @@ class _Lowering:
         callee_type = self.valid.module.func_type(type_index)
         element = self.stack.pop()
         args = self.pop_operands(len(callee_type.params))
+        # The runtime takes a 32-bit element index: a 64-bit one past 2^32 - 1 is out of any
+        # table's range (see `runtime.table`) as 2^32 - 1 is.
+        runtime_element = element if element.type == I32 else self.builder.trunc(
+            self.intrinsic("llvm.umin.i64", I64, [element, ir.Constant(I64, 0xFFFFFFFF)]), I32)
 
         def direct_target(fast: Block, slow: Block) -> Operand:
             # The direct path: the table's mirror (see `module`) holds a function of this
@@ -595,7 +632,7 @@ class _Lowering:
             descriptor = builder.gep(self.load_field(Field.TABLES, PTR), [ir.Constant(I64, 16 * table)], source_etype=I8)
             mirror = builder.load(descriptor, typ=PTR)
             size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-            index = builder.zext(element, I64)
+            index = self.widen(element)
             in_range = builder.icmp_unsigned("<", index, size)
             safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
             entry = builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 16))], source_etype=I8)
@@ -616,7 +653,7 @@ class _Lowering:
         name = "return_call_indirect" if tail else "call_indirect"
         self.indirect_call(name, callee_type, args, direct_target, lambda cells: self.call_helper(
             Field.CALL_INDIRECT, self.m.call_indirect_type,
-            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]), tail)
+            [ir.Constant(I32, table), runtime_element, ir.Constant(I32, type_index), cells]), tail)
 
     def c_return_call_indirect(self, imm: tuple[int, int]) -> None:
         self.c_call_indirect(imm, tail=True)
@@ -921,61 +958,93 @@ class _Lowering:
 
     # -- memory --
 
-    def address(self, offset: int, width: int) -> Operand:
-        """The native address of a `width`-byte access at (popped address + offset), checked."""
-        base = self.builder.zext(self.stack.pop(), I64)
-        end = self.builder.add(base, ir.Constant(I64, offset + width))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
+    def address(self, offset: int, width: int, memory: int = 0) -> Operand:
+        """The native address of a `width`-byte access at (popped address + offset) in
+        `memory`, checked. A 32-bit address plus the offset and width cannot wrap in 64 bits;
+        a 64-bit one is added with saturation, so that an access past 2^64 traps too."""
+        if self.is_wide(memory):
+            base = self.stack.pop()
+            end = self.intrinsic("llvm.uadd.sat.i64", I64, [base, ir.Constant(I64, min(offset + width, MASK64))])
+        else:
+            base = self.builder.zext(self.stack.pop(), I64)
+            end = self.builder.add(base, ir.Constant(I64, offset + width))
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
-        return self.builder.gep(self.memory_base, [effective], source_etype=I8)
+        return self.builder.gep(self.memory_base(memory), [effective], source_etype=I8)
 
-    def current_memory_size(self) -> Operand:
-        """Memory 0's size in bytes (see `reload_memory_size`). Validation lets memory
-        instructions reach here only in a module with a memory, which has the slot."""
-        return self.builder.load(cast(Slot, self.memory_size), typ=I64)
+    def memory_base(self, memory: int) -> Operand:
+        """The memory's base address (see `_Memory0` and `memory_word`)."""
+        if memory:
+            return self.memory_word(memory, 0, PTR)
+        memory0 = cast(_Memory0, self.memory0)
+        return memory0.base if memory0.base is not None else self.builder.load(cast(Slot, memory0.base_slot), typ=PTR)
 
-    def memory_access(self, op: Op, offset: int) -> None:
+    def current_memory_size(self, memory: int = 0) -> Operand:
+        """The memory's size in bytes (see `reload_memory_size` and `memory_word`). Validation
+        lets memory instructions reach here only for a memory the module has."""
+        if memory:
+            return self.memory_word(memory, 1, I64)
+        return self.builder.load(cast(_Memory0, self.memory0).size, typ=I64)
+
+    def memory_access(self, op: Op, memarg: tuple[int, int, int]) -> None:
         """A scalar load or store, as the instruction table describes it."""
+        _, offset, memory = memarg
         value_type = ir_type(cast(ValType, op.valtype))
         access_type = ir.IntType(8 * op.width) if op.narrow else value_type
         if op.results:
-            pointer = self.address(offset, op.width)
+            pointer = self.address(offset, op.width, memory)
             loaded = self.builder.load(pointer, typ=access_type, align=1)
             if op.narrow:
                 loaded = (self.builder.sext if op.signed else self.builder.zext)(loaded, value_type)
             self.stack.append(loaded)
         else:
             value = self.stack.pop()
-            pointer = self.address(offset, op.width)
+            pointer = self.address(offset, op.width, memory)
             if op.narrow:
                 value = self.builder.trunc(value, access_type)
             self.builder.store(value, pointer, align=1)
 
-    def c_memory_size(self, imm: object = None) -> None:
-        size = self.current_memory_size()
-        self.stack.append(self.builder.trunc(self.builder.lshr(size, ir.Constant(I64, 16)), I32))
+    def c_memory_size(self, memory: int) -> None:
+        pages = self.builder.lshr(self.current_memory_size(memory), ir.Constant(I64, 16))
+        self.stack.append(pages if self.is_wide(memory) else self.builder.trunc(pages, I32))
 
-    def c_memory_grow(self, imm: object = None) -> None:
+    def c_memory_grow(self, memory: int) -> None:
         delta = self.stack.pop()
-        self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
+        if memory == 0 and not self.is_wide(0):  # the common case, through a helper of its own
+            self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
+            return
+        (old,) = self.helper(Helper.MEMORY_GROW, [ir.Constant(I32, memory), delta], results=1)
+        self.stack.append(old if self.is_wide(memory) else self.builder.trunc(old, I32))
 
-    def range_check(self, start: Operand, length: Operand) -> Operand:
-        """(start + length <= memory size) or trap; returns the native address of start."""
-        start64 = self.builder.zext(start, I64)
-        end = self.builder.add(start64, self.builder.zext(length, I64))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
-        return self.builder.gep(self.memory_base, [start64], source_etype=I8)
+    def range_check(self, start: Operand, length: Operand, memory: int = 0) -> Operand:
+        """(start + length <= memory size) or trap; returns the native address of start. With
+        a 64-bit operand (a length may be 32-bit where the start is not, in a copy between
+        memories) the sum is taken with saturation, so that one past 2^64 traps too."""
+        start64 = self.widen(start)
+        length64 = self.widen(length)
+        if start.type == I64 or length.type == I64:
+            end = self.intrinsic("llvm.uadd.sat.i64", I64, [start64, length64])
+        else:
+            end = self.builder.add(start64, length64)
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        return self.builder.gep(self.memory_base(memory), [start64], source_etype=I8)
 
-    def c_memory_fill(self, imm: object = None) -> None:
+    def widen(self, value: Operand) -> Operand:
+        """An address or length of a 32-bit memory or table zero-extended to 64 bits; a 64-bit
+        one as it is."""
+        return value if value.type == I64 else self.builder.zext(value, I64)
+
+    def c_memory_fill(self, memory: int) -> None:
         dst_index, value, length = self.pop_operands(3)
-        dst = self.range_check(dst_index, length)
-        self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.builder.zext(length, I64), ir.Constant(I1, 0)])
+        dst = self.range_check(dst_index, length, memory)
+        self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.widen(length), ir.Constant(I1, 0)])
 
-    def c_memory_copy(self, imm: object = None) -> None:
+    def c_memory_copy(self, imm: tuple[int, int]) -> None:
+        dst_memory, src_memory = imm
         dst_index, src_index, length = self.pop_operands(3)
-        src = self.range_check(src_index, length)
-        dst = self.range_check(dst_index, length)
-        self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.builder.zext(length, I64), ir.Constant(I1, 0)])
+        src = self.range_check(src_index, length, src_memory)
+        dst = self.range_check(dst_index, length, dst_memory)
+        self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.widen(length), ir.Constant(I1, 0)])
 
     def helper(self, which: Helper, args: list[Operand], results: int = 0) -> list[Operand]:
         """Call a runtime helper with `args`; its results come back as i64 cells."""
@@ -987,9 +1056,9 @@ class _Lowering:
         return [self.load_cell(i, I64) for i in range(results)]
 
     def c_memory_init(self, imm: tuple[int, int]) -> None:
-        segment = imm[0]
+        segment, memory = imm
         dst, src, length = self.pop_operands(3)
-        self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length])
+        self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length, ir.Constant(I32, memory)])
 
     def c_data_drop(self, segment: int) -> None:
         self.helper(Helper.DATA_DROP, [ir.Constant(I32, segment)])
@@ -1009,7 +1078,11 @@ class _Lowering:
 
     def c_table_size(self, table: int) -> None:
         (size,) = self.helper(Helper.TABLE_SIZE, [ir.Constant(I32, table)], results=1)
-        self.stack.append(self.builder.trunc(size, I32))
+        self.stack.append(self.table_index(table, size))
+
+    def table_index(self, table: int, value: Operand) -> Operand:
+        """An i64 a helper gives back as a size or index of `table`: an i32 for a 32-bit table."""
+        return value if self.valid.table_types[table].is_64 else self.builder.trunc(value, I32)
 
     def c_table_get(self, table: int) -> None:
         index = self.stack.pop()
@@ -1022,7 +1095,7 @@ class _Lowering:
     def c_table_grow(self, table: int) -> None:
         value, delta = self.pop_operands(2)
         (old,) = self.helper(Helper.TABLE_GROW, [ir.Constant(I32, table), value, delta], results=1)
-        self.stack.append(self.builder.trunc(old, I32))
+        self.stack.append(self.table_index(table, old))
 
     def c_table_fill(self, table: int) -> None:
         index, value, length = self.pop_operands(3)
@@ -1327,7 +1400,7 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
     """The handler of a scalar load or store."""
 
     def handler(self: _Lowering, imm: object) -> None:
-        self.memory_access(op, cast(tuple[int, int, int], imm)[1])
+        self.memory_access(op, cast(tuple[int, int, int], imm))
 
     return handler
 

@@ -59,7 +59,7 @@ class NativeCompiledModule:
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
     ) -> None:
-        _refuse_memories_and_tables(valid)
+        _refuse_shared_memories(valid)
         self.valid = valid
         self.metered = metered
         module = valid.module
@@ -122,20 +122,12 @@ class NativeCompiledModule:
         )
 
 
-def _refuse_memories_and_tables(valid: ValidModule) -> None:
-    """Native code reaches one memory, at a base that never moves, by 32-bit addresses, and
-    32-bit tables: a module with more memories (multi-memory) or 64-bit ones (memory64, table64)
-    is refused, naming the feature, rather than run wrong. So is a shared memory (threads):
-    machine code would race with other threads on it (and the Python engine's atomic lock means
-    nothing to it); the Python engine runs threads."""
+def _refuse_shared_memories(valid: ValidModule) -> None:
+    """A module with a shared memory (threads) is refused, naming the feature, rather than run
+    wrong: machine code would race with other threads on it (and the Python engine's atomic
+    lock means nothing to it); the Python engine runs threads."""
     if any(mt.shared for mt in valid.memory_types):
         raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
-    if len(valid.memory_types) > 1:
-        raise NativeCompileError("the native engine does not support the multi-memory feature (a second memory) yet")
-    if any(mt.is_64 for mt in valid.memory_types):
-        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit memory) yet")
-    if any(tt.is_64 for tt in valid.table_types):
-        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit table) yet")
 
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
@@ -197,11 +189,15 @@ class _Binding:
         for i, table in enumerate(instance.tables):
             self._mirror(i, 0, len(table.elements))
             table.add_listener(functools.partial(_table_changed, this, i))
+        # Each memory's (base, size in bytes), memory 0's in fields of their own too, kept
+        # current through the memory's listeners: growth changes the size, and moves a 64-bit
+        # memory that outgrows its reservation.
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
-        if self.memory is not None:
-            self.context[Field.MEM_BASE] = self.memory.address
-            self._memory_grown(self.memory)
-            self.memory.add_listener(self._memory_grown)
+        self.memories = _words(max(len(instance.mems), 1))
+        self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
+        for i, memory in enumerate(instance.mems):
+            self._memory_grown(i, memory)
+            memory.add_listener(functools.partial(_memory_changed, this, i))
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
         """Bring table `i`'s mirror up to date for elements start..stop."""
@@ -227,8 +223,12 @@ class _Binding:
         self.reference_descriptor[0] = ctypes.addressof(mirror)
         self.reference_descriptor[1] = room
 
-    def _memory_grown(self, memory: "Memory") -> None:
-        self.context[Field.MEM_SIZE] = memory.size
+    def _memory_grown(self, i: int, memory: "Memory") -> None:
+        """Tell native code memory `i`'s base and size, after growth."""
+        base, size = memory.address, memory.size
+        self.memories[CELL_WORDS * i], self.memories[CELL_WORDS * i + 1] = base, size
+        if i == 0:
+            self.context[Field.MEM_BASE], self.context[Field.MEM_SIZE] = base, size
 
     # -- values in cells --
 
@@ -376,30 +376,33 @@ class _Binding:
         cells = [words[CELL_WORDS * k] for k in range(5)]  # the operands (numbers, handles)
         instance = self.instance
         try:
+            # A 32-bit index or length is zero-extended in its cell; a 64-bit one is whole.
             if which == Helper.MEMORY_INIT:
-                bulk.memory_init(instance.mems[0], instance.datas[cells[0]], *(c & MASK32 for c in cells[1:4]))
+                bulk.memory_init(instance.mems[cells[4]], instance.datas[cells[0]], *cells[1:4])
             elif which == Helper.DATA_DROP:
                 instance.datas[cells[0]] = b""
             elif which == Helper.TABLE_INIT:
                 table = instance.tables[cells[0]]
-                bulk.table_init(table, instance.elems[cells[1]], *(c & MASK32 for c in cells[2:5]))
+                bulk.table_init(table, instance.elems[cells[1]], *cells[2:5])
             elif which == Helper.ELEM_DROP:
                 instance.elems[cells[0]] = []
             elif which == Helper.TABLE_COPY:
-                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & MASK32 for c in cells[2:5]))
+                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *cells[2:5])
             elif which == Helper.TABLE_SIZE:
                 words[0] = len(instance.tables[cells[0]].elements)
             elif which == Helper.REF_FUNC:
                 words[0] = self.handle(instance.funcs[cells[0]])
             elif which == Helper.TABLE_GET:
-                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & MASK32))
+                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1]))
             elif which == Helper.TABLE_SET:
-                bulk.table_set(instance.tables[cells[0]], cells[1] & MASK32, self.references[cells[2]])
+                bulk.table_set(instance.tables[cells[0]], cells[1], self.references[cells[2]])
             elif which == Helper.TABLE_GROW:
-                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & MASK32)
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2])
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
-                bulk.table_fill(table, cells[1] & MASK32, self.references[cells[2]], cells[3] & MASK32)
+                bulk.table_fill(table, cells[1], self.references[cells[2]], cells[3])
+            elif which == Helper.MEMORY_GROW:
+                words[0] = instance.mems[cells[0]].grow(cells[1]) & MASK64
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -475,6 +478,12 @@ _CALLBACK_ADDRESSES = {
         (Field.EXCEPTION_HELPER, _exception_helper),
     )
 }
+
+
+def _memory_changed(binding: "weakref.ref[_Binding]", i: int, memory: "Memory") -> None:
+    alive = binding()
+    if alive is not None:
+        alive._memory_grown(i, memory)
 
 
 def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, start: int, stop: int) -> None:
