@@ -279,9 +279,11 @@ class _Binding:
         """What defined function `index` runs as (its `Func.fn`). A partial, not a closure:
         a server makes an instance per request, and a closure's cells are that many more
         objects for the garbage collector. Only a function with an entry can be one: the
-        runtime makes a defined function's `Func` for an export, a table or a reference."""
+        runtime makes a defined function's `Func` for an export, a table or a reference; any
+        other (made by the Python engine's code before the `auto` engine moved the instance
+        here: see engine.tiered) is called only by its module's code, and says so if called."""
         if index not in self.compiled.entries:
-            raise LookupError(f"function {index} is called only by its module's code: it has no entry")
+            return functools.partial(_no_entry, index)
         return functools.partial(self.call, index)
 
     def call(self, index: int, *args: object) -> object:
@@ -464,6 +466,10 @@ def _helper(ctx: int, which: int, cells: int) -> int:
 @layout.EXCEPTION_HELPER
 def _exception_helper(ctx: int, op: int, operand: int) -> int:
     return exception_helper(_live(ctx), op, operand)
+
+
+def _no_entry(index: int, *args: object) -> object:
+    raise LookupError(f"function {index} is called only by its module's code: it has no entry")
 
 
 _CALLBACK_ADDRESSES = {
