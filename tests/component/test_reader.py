@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import tool
-from wasmkit.component import is_component, read_component
+from wasmkit.component import is_component
+from wasmkit.component.reader import read_component
 from wasmkit.component.describe import component_lines
 from wasmkit.component.syntax import Component, SectionId
 from wasmkit.errors import DecodeError

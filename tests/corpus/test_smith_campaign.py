@@ -1,6 +1,6 @@
-"""A small wasm-smith campaign (bench/smith.py): generated 2.0 modules give the same results,
-traps, memories and globals on the Python engine, the native engine and wasmtime; and the
-comparison itself notices a difference of each kind."""
+"""Small wasm-smith campaigns (bench/smith.py): generated 2.0 modules, and modules using every
+3.0 proposal, give the same results, traps, memories and globals on the Python engine, the
+native engine and wasmtime; and the comparison itself notices a difference of each kind."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ from tests.support import PROJECT_ROOT
 pytest.importorskip("llvmlite")
 
 
-def test_engines_agree_on_smith_modules() -> None:
+@pytest.mark.parametrize("proposals, count", [("2.0", 50), ("3.0", 60)])
+def test_engines_agree_on_smith_modules(proposals: str, count: int) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bench.smith", "--count", "50", "--seed", "7", "--jobs", "2", "--json"],
+        [sys.executable, "-m", "bench.smith", "--count", str(count), "--seed", "7", "--jobs", "2", "--json",
+         "--proposals", proposals],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert summary["disagreements"] == []
-    assert summary["modules"] == 50 and summary["calls"] >= 50
+    assert summary["modules"] == count and summary["calls"] >= count
 
 
 OUTCOME = {"calls": [[1], "trap OUT_OF_BOUNDS_MEMORY"], "globals": {"g": 5}, "memories": {"m": [65536, "ab"]}}

@@ -7,8 +7,7 @@ import sys
 from collections.abc import Iterator
 
 from ..binary.names import read_names
-from ..component import is_component, read_component
-from ..component.describe import component_lines
+from ..component import is_component
 from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
@@ -62,6 +61,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _objdump(args: argparse.Namespace) -> int:
     data = read_input(args.file)
     if is_component(data):
+        from ..component.describe import component_lines  # what only components need, on first need
+        from ..component.reader import read_component
+
         for line in component_lines(args.file, read_component(data), args.details):
             print(line)
         return 0

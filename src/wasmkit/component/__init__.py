@@ -1,7 +1,8 @@
-"""Components (the component model): the binary format's syntax and reader. Nothing below
-`runtime/` knows of components (see DESIGN.md section 11)."""
+"""Components (the component model): the binary format's syntax (`syntax`), its reader
+(`reader.read_component`) and its description for `wasmkit objdump` (`describe`). Nothing below
+`runtime/` knows of components (see DESIGN.md section 11). The package itself imports only
+`is_component`, which the commands ask of every file."""
 
-from .reader import is_component, read_component
-from .syntax import Component
+from .header import is_component
 
-__all__ = ["Component", "is_component", "read_component"]
+__all__ = ["is_component"]

@@ -16,6 +16,7 @@ from typing import TypeVar
 from ..binary.leb128 import UNEXPECTED_END, read_signed
 from ..binary.reader import BinaryReader
 from ..errors import DecodeError
+from .header import COMPONENT_LAYER, MAGIC
 from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Case, Component,
     ComponentType, CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule,
@@ -25,22 +26,15 @@ from .syntax import (
     SectionId, Sort, SortIdx, Stream, Tuple, TypeBound, ValType, Variant,
 )  # fmt: skip
 
-__all__ = ["read_component", "is_component", "COMPONENT_LAYER", "MAX_NESTING"]
+__all__ = ["read_component", "MAX_NESTING"]
 
 _T = TypeVar("_T")
 
-MAGIC = b"\0asm"
-COMPONENT_LAYER = b"\x0d\x00\x01\x00"  # version 0x0d (pre-standard), layer 1
 MAX_NESTING = 100  # components and component/instance types nested in one another
 
 _OPTS_WITH_INDEX = frozenset({CanonOptKind.MEMORY, CanonOptKind.REALLOC, CanonOptKind.POST_RETURN, CanonOptKind.CALLBACK})
 _PRIMS = frozenset(int(p) for p in Prim)
 _CORE_SUB, _CORE_MODULE_TYPE = 0x00, 0x50  # a component's core type: `0x00 0x50` sub, `0x50` module type
-
-
-def is_component(data: bytes | bytearray | memoryview) -> bool:
-    """Whether `data` starts as a component does (rather than a core module)."""
-    return bytes(data[:8]) == MAGIC + COMPONENT_LAYER
 
 
 def read_component(data: bytes | bytearray | memoryview) -> Component:
