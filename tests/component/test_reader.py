@@ -19,8 +19,9 @@ from tests.support import tool
 from wasmkit.component import is_component
 from wasmkit.component.reader import read_component
 from wasmkit.component.describe import component_lines
-from wasmkit.component.syntax import Component, SectionId
-from wasmkit.errors import DecodeError
+from wasmkit.component.index_spaces import index_spaces
+from wasmkit.component.syntax import Component, CoreSort, SectionId, Sort
+from wasmkit.errors import DecodeError, ValidationError
 
 
 # Every kind of definition: value types, an imported instance with a resource, aliases, a core
@@ -41,14 +42,17 @@ EVERY_KIND = """
     (export "res" (type $res (sub resource)))
     (export "[method]res.get" (func (param "self" (borrow $res)) (result u32)))))
   (alias export $host "log" (func $log))
+  (core module $memory
+    (memory (export "mem") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 0))
+  (core instance $mem (instantiate $memory))
+  (core func $log_lowered (canon lower (func $log) (memory (core memory $mem "mem"))
+    (realloc (core func $mem "realloc")) string-encoding=utf8))
+  (core instance $hi (export "log" (func $log_lowered)))
   (core module $m
     (import "host" "log" (func $log (param i32 i32)))
-    (memory (export "mem") 1)
-    (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 0)
-    (func (export "run") (param i32) (result i32) local.get 0))
-  (core func $log_lowered (canon lower (func $log) (memory (core memory $mi "mem"))
-    (realloc (core func $mi "realloc")) string-encoding=utf8))
-  (core instance $hi (export "log" (func $log_lowered)))
+    (func (export "run") (param i32) (result i32) local.get 0)
+    (func (export "unit") (param i32)))
   (core instance $mi (instantiate $m (with "host" (instance $hi))))
   (func $run (param "x" u32) (result u32) (canon lift (core func $mi "run")))
   (export "run" (func $run))
@@ -59,7 +63,7 @@ EVERY_KIND = """
   (component $inner
     (import "f" (func $f (param "a" u32)))
     (export "g" (func $f)))
-  (func $unit (param "a" u32) (canon lift (core func $mi "run")))
+  (func $unit (param "a" u32) (canon lift (core func $mi "unit")))
   (instance (instantiate $inner (with "f" (func $unit)))))
 """
 
@@ -102,15 +106,21 @@ def _our_sections(component: Component, depth: int = 0) -> list[tuple[int, int, 
 
 
 def _check_like_wasm_tools(data: bytes) -> Component:
+    """Read `data` and check it as wasm-tools sees it: the same sections, and index spaces of
+    the same sizes."""
     assert is_component(data)
     component = read_component(data)
     assert _our_sections(component) == _objdump_sections(data)
     assert component.sections[-1].offset + component.sections[-1].size == len(data)
+    spaces = index_spaces(component)
+    printed = _printed_counts(data)
+    assert {space: spaces.count(space) for space in printed} == printed
     return component
 
 
 def test_every_kind_of_definition() -> None:
     data = _wasm_tools("parse", "-", stdin=EVERY_KIND.encode())
+    _wasm_tools("validate", "-", stdin=data)  # a valid component
     component = _check_like_wasm_tools(data)
     lines = list(component_lines("c.wasm", component, details=True))
     expected = [
@@ -119,7 +129,7 @@ def test_every_kind_of_definition() -> None:
         '(import "host" (instance (type 9)))',
         '(alias export 0 "log" (func))',
         "(canon lower (func 0) (memory 0) (realloc 0) string-encoding=utf8)",
-        '(core instance (instantiate 0 (with "host" (instance 0))))',
+        '(core instance (instantiate 1 (with "host" (instance 1))))',
         "(canon lift (core func 2) (type 10))",
         '(export "run" (func 1))',
         "(type (resource (rep i32)))",
@@ -131,7 +141,7 @@ def test_every_kind_of_definition() -> None:
     nested = component.items(SectionId.COMPONENT)[0]
     assert isinstance(nested, Component) and len(nested.items(SectionId.IMPORT)) == 1
     module = component.items(SectionId.CORE_MODULE)[0].module()  # type: ignore[attr-defined]
-    assert [e.name for e in module.exports] == ["mem", "realloc", "run"]
+    assert [e.name for e in module.exports] == ["mem", "realloc"]
 
 
 def _wit_smith(seed: int, tmp: Path) -> tuple[bytes, list[bytes]]:
@@ -174,3 +184,58 @@ def test_malformed_bytes_give_a_decode_error() -> None:
             read_component(bytes(mutated))
         except DecodeError:
             pass
+
+
+_ID = r'(?:\$(?:"(?:[^"\\]|\\.)*"|\S+) )?(?:\(@name "(?:[^"\\]|\\.)*"\) )?'  # a $name, an (@name ...)
+_DEFINED = re.compile(rf'\((core \w+|type|func|instance|component|value) {_ID}\(;(\d+);\)')
+_EXPORTED = re.compile(
+    rf'^  \(export {_ID}\(;(\d+);\) "(?:[^"\\]|\\.)*" (?:\((?:implements|versionsuffix|external-id) "[^"]*"\) )*\((core \w+|\w+)'
+)
+_SPACES_BY_KEYWORD = {
+    "core module": ("core", CoreSort.MODULE), "core instance": ("core", CoreSort.INSTANCE),
+    "core type": ("core", CoreSort.TYPE), "core func": ("core", CoreSort.FUNC),
+    "core memory": ("core", CoreSort.MEMORY), "core table": ("core", CoreSort.TABLE),
+    "core global": ("core", CoreSort.GLOBAL), "core tag": ("core", CoreSort.TAG),
+    "type": ("", Sort.TYPE), "func": ("", Sort.FUNC), "instance": ("", Sort.INSTANCE),
+    "component": ("", Sort.COMPONENT), "value": ("", Sort.VALUE),
+}  # fmt: skip
+
+
+def _printed_counts(data: bytes) -> dict[tuple[str, int], int]:
+    """How many definitions of each sort the outermost component has, from the `(;N;)` index
+    that `wasm-tools print` gives each definition (imports and aliases among them)."""
+    counts: dict[tuple[str, int], int] = {}
+    text = _wasm_tools("print", "-", stdin=data).decode()
+    for line in text.splitlines():
+        if not line.startswith("  (") or line.startswith("   "):
+            continue  # only the outermost component's definitions
+        exported = _EXPORTED.match(line)
+        if exported:
+            index, keyword = exported.groups()
+        else:
+            defined = _DEFINED.search(line)  # a definition, an import's or an alias's
+            if defined is None:
+                continue
+            keyword, index = defined.groups()
+        space = _SPACES_BY_KEYWORD[keyword]
+        counts[space] = max(counts.get(space, 0), int(index) + 1)
+    return counts
+
+
+# Indices out of range, each where wasm-tools' validator says the same: an alias of an instance
+# defined after it, an export of a function that is not there, an outer alias past the scopes.
+OUT_OF_RANGE = [
+    ('(component (core module $m (memory (export "m") 1)) (alias core export 0 "m" (core memory)))', "unknown core instance 0"),
+    ('(component (export "f" (func 0)))', "unknown func 0"),
+    ("(component (type (component (alias outer 2 0 (type)))))", "alias outer 2"),
+]
+
+
+@pytest.mark.parametrize("text, message", OUT_OF_RANGE)
+def test_an_index_out_of_range_is_invalid(text: str, message: str) -> None:
+    data = _wasm_tools("parse", "-", stdin=text.encode())
+    with pytest.raises(subprocess.CalledProcessError):
+        _wasm_tools("validate", "-", stdin=data)
+    with pytest.raises(ValidationError) as caught:
+        index_spaces(read_component(data))
+    assert str(caught.value).startswith(message)
