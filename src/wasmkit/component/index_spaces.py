@@ -124,17 +124,17 @@ def _definition(section: Section, item: object, scope: Scope, where: str) -> Non
             scope.check(("core", CoreSort.INSTANCE), instance, where)
         scope.add(("core", CoreSort.INSTANCE), item)
     elif isinstance(item, CoreInlineExports):
-        for _, sort_idx in item.exports:
-            scope.check(("core", sort_idx.sort), sort_idx.index, where)
+        for _, core_item in item.exports:
+            scope.check(("core", core_item.sort), core_item.index, where)
         scope.add(("core", CoreSort.INSTANCE), item)
     elif isinstance(item, Instantiate):
         scope.check(("", Sort.COMPONENT), item.component, where)
-        for _, sort_idx in item.args:
-            scope.check(_space_of(sort_idx), sort_idx.index, where)
+        for _, argument in item.args:
+            scope.check(_space_of(argument), argument.index, where)
         scope.add(("", Sort.INSTANCE), item)
     elif isinstance(item, InlineExports):
-        for _, sort_idx in item.exports:
-            scope.check(_space_of(sort_idx), sort_idx.index, where)
+        for _, exported in item.exports:
+            scope.check(_space_of(exported), exported.index, where)
         scope.add(("", Sort.INSTANCE), item)
     elif isinstance(item, (AliasExport, AliasCoreExport, AliasOuter)):
         _alias(item, scope, where)
@@ -222,10 +222,8 @@ def _core_type(item: object, scope: Scope, where: str) -> None:
         elif isinstance(decl, CoreAliasOuter):
             inner.outward(decl.count, where).check(_CORE_TYPE, decl.index, where)
             inner.add(_CORE_TYPE, decl)
-        elif isinstance(decl, CoreExportDecl):
+        else:  # a core import or export declaration
             _core_desc(decl.desc, inner, where)
-        else:  # a core import
-            _core_desc(decl.desc, inner, where)  # type: ignore[attr-defined]
     scope.add(_CORE_TYPE, item)
 
 
