@@ -182,8 +182,7 @@ def _name(name: ExternName) -> str:
 
 
 def _sort(sort: SortIdx) -> str:
-    if sort.sort == Sort.CORE:
-        assert sort.core is not None
+    if sort.core is not None:
         return f"core {sort.core.name.lower()}"
     return sort.sort.name.lower()
 
@@ -196,8 +195,8 @@ def _extern_type(t: ExternType) -> str:
     if t.kind == ExternKind.CORE_MODULE:
         return f"(core module (type {t.index}))"
     if t.kind == ExternKind.TYPE:
-        assert t.bound is not None
-        return "(type (sub resource))" if t.bound.index is None else f"(type (eq {t.bound.index}))"
+        index = t.bound.index if t.bound is not None else None
+        return "(type (sub resource))" if index is None else f"(type (eq {index}))"
     return f"({t.kind.name.lower()} (type {t.index}))"
 
 

@@ -214,7 +214,8 @@ def _core_type(item: object, scope: Scope, where: str) -> None:
         for core_type in item.types:
             scope.add(_CORE_TYPE, core_type)
         return
-    assert isinstance(item, CoreModuleType)
+    if not isinstance(item, CoreModuleType):
+        raise TypeError(f"not a core type: {item!r}")
     inner = Scope(scope)
     for decl in item.decls:
         if isinstance(decl, (CoreRecType, CoreModuleType)):
