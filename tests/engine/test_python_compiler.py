@@ -144,3 +144,32 @@ def test_switch_with_thousands_of_cases() -> None:
     assert f(17) == 51
     for arg in (0, 1, 16, 17, 4999, 5000, 12345, 0x8000_0000):
         assert f(arg) == _wasmtime(text, arg), arg
+
+
+# A loop that only br_on_null, br_on_non_null, br_on_cast or br_on_cast_fail branches back to
+# was not written as a Python loop (only br, br_if and br_table were seen as branches to it),
+# so its body ran once: a 3.0 wasm-smith campaign found it. Each loop here runs until the
+# counter passes 5 and returns it; all but br_on_null's carry a reference (the loop's param).
+LOOPING_BRANCHES = {
+    "br_on_null": "ref.null any br_on_null $top drop",
+    "br_on_non_null": "drop i32.const 1 ref.i31 br_on_non_null $top",
+    "br_on_cast": "br_on_cast $top anyref (ref null $s) drop",
+    "br_on_cast_fail": "br_on_cast_fail $top anyref (ref $s) drop",
+}
+
+
+@pytest.mark.parametrize("instruction", sorted(LOOPING_BRANCHES))
+def test_a_loop_that_a_reference_branch_continues(instruction: str) -> None:
+    carries = instruction != "br_on_null"
+    text = f"""(module (type $s (struct))
+      (func (export "f") (param i32) (result i32) (local $n i32)
+        {"ref.null any" if carries else ""}
+        loop $top {"(param anyref)" if carries else ""}
+          local.get $n i32.const 1 i32.add local.set $n
+          local.get $n i32.const 5 i32.gt_u
+          if local.get $n return end
+          {LOOPING_BRANCHES[instruction]}
+        end
+        i32.const 99))"""
+    f = wasmkit.Instance(wasmkit.Module(text), store=wasmkit.Store("python")).exports["f"]
+    assert f(0) == _wasmtime(text, 0) == 6

@@ -9,6 +9,7 @@ import enum
 from collections.abc import Sequence
 
 from ..binary.code import Instr
+from ..opcodes import Imm
 
 __all__ = ["Meter", "branched_loops", "fuel_counts"]
 
@@ -50,12 +51,14 @@ def branched_loops(instrs: Sequence[Instr]) -> set[int]:
         elif name in _CLOSING:
             if opened:
                 opened.pop()
-        elif name in ("br", "br_if"):
-            target(instr.imm)
-        elif name == "br_table":
-            labels, default = instr.imm
-            for label in (*labels, default):
-                target(label)
+        elif name.startswith("br"):  # br, br_if, br_table, br_on_null/non_null, br_on_cast(_fail)
+            kind = instr.op.imm
+            if kind is Imm.LABELS:
+                labels, default = instr.imm
+                for label in (*labels, default):
+                    target(label)
+            else:
+                target(instr.imm[0] if kind is Imm.BR_ON_CAST else instr.imm)
     return targeted
 
 
