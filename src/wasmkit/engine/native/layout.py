@@ -5,7 +5,8 @@ The context is an array of 8-byte slots, one per field; native code reads and wr
 `8 * field`. Values cross between native code and Python in 16-byte cells, as bit patterns
 (a number zero-extended in the low 8 bytes, an f32 as its 32 bits; a v128 fills the cell), so
 NaN payloads survive the crossing; globals are kept in cells of the same size. A reference is a handle:
-0 for null, else a number the instance's binding maps to the Python object.
+0 for null, an i31 as its 31 bits with bit 31 set (see `gc`), else a tagged number the
+instance's binding maps to the Python object.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "GC"]
 
 
 CELL_BYTES = 16
@@ -40,7 +41,9 @@ class Field(enum.IntEnum):
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
     REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
-    COUNT = 15
+    GC = 15  # the GC instructions' helper (see `gc`)
+    ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
+    COUNT = 17
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -56,6 +59,7 @@ TRAP_KINDS: dict[int, TrapKind] = {
     9: TrapKind.OUT_OF_FUEL,
     10: TrapKind.NULL_FUNCTION_REFERENCE,
     11: TrapKind.NULL_REFERENCE,
+    20: TrapKind.NULL_I31_REFERENCE,
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
@@ -74,6 +78,9 @@ CALL_REF = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint64, _CELLS)
 GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, _CELLS)
 # int helper(ctx, Helper, cells): the bulk and table operations that live in the runtime
 HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
+# int gc(ctx, instruction (Op.index), immediate, immediate, cells): a GC instruction, its
+# operands in the cells and its result back in the first
+GC = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, _CELLS)
 
 
 class Helper(enum.IntEnum):

@@ -29,11 +29,14 @@ from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from . import artifact, layout
+from .gc import GC_HANDLERS, cell_count
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
-from .stack import call_native
+from .handles import I31_BIT, INDEX_MASK, HandleTable, is_external
+from .roots import stack_pointer, stack_words
+from .stack import call_native, outermost_entry_sp
 
 if TYPE_CHECKING:
     from ...runtime.memory import Memory
@@ -152,11 +155,10 @@ class _Binding:
         valid = compiled.valid
         self.context = _word_array(Field.COUNT)()
         self.address = ctypes.addressof(self.context)
-        # References native code holds, by handle (0 is null); the handles of those objects.
-        self.references: list[object] = [None]
-        self.handles: dict[int, int] = {}
-        # call_ref's direct path: per handle, the address of the function it refers to when
-        # that is a function of this instance, else 0 (see `handle`).
+        # References native code holds, by handle (see `handles`), collected from time to time.
+        self.references = HandleTable()
+        # call_ref's direct path: per handle's index, the address of the function it refers to
+        # when that is a function of this instance, else 0 (see `handle`).
         self.reference_descriptor = _word_array(2)()
         self.context[Field.REFS] = ctypes.addressof(self.reference_descriptor)
         self.reference_mirror: Any = None
@@ -226,14 +228,14 @@ class _Binding:
         """Put an internal value in cell `i` as native code holds it: its bits, or a
         reference's handle."""
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
-            words[CELL_WORDS * i] = self.handle(value)
+            words[CELL_WORDS * i] = self.handle(value, vt)
         elif vt is ValType.V128:
             words[CELL_WORDS * i] = value & MASK64  # type: ignore[operator]
             words[CELL_WORDS * i + 1] = value >> 64  # type: ignore[operator]
         elif vt in _NUMBERS:
             words[CELL_WORDS * i] = to_bits(vt, value)
         else:  # a typed reference: a handle as well
-            words[CELL_WORDS * i] = self.handle(value)
+            words[CELL_WORDS * i] = self.handle(value, vt)
 
     def get(self, words: Any, i: int, vt: ValueType) -> object:
         """The internal value in cell `i`."""
@@ -241,27 +243,44 @@ class _Binding:
         if vt is ValType.I32 or vt is ValType.F32:
             return from_bits(vt, bits & MASK32)
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
-            return self.references[bits]
+            return self.references.decode(bits)
         if vt is ValType.V128:
             return bits | (words[CELL_WORDS * i + 1] << 64)
         if vt is ValType.I64 or vt is ValType.F64:
             return from_bits(vt, bits)
-        return self.references[bits]  # a typed reference
+        return self.references.decode(bits)  # a typed reference
 
-    def handle(self, reference: object) -> int:
-        """The handle of a reference (kept for the instance's lifetime; null is 0)."""
+    def handle(self, reference: object, vt: ValueType = ValType.FUNCREF) -> int:
+        """The handle of a reference of type `vt` (see `handles`): an int is an i31 unless
+        `vt` is an external reference (a host value, then)."""
         if reference is None:
             return 0
-        found = self.handles.get(id(reference))
-        if found is None or self.references[found] is not reference:
-            found = self.handles[id(reference)] = len(self.references)
-            self.references.append(reference)
+        if type(reference) is int and not is_external(vt):
+            return I31_BIT | reference
+        found, new = self.references.handle(reference)
+        if new:
             index = self.instance.funcs.defined_index(reference)
+            at = found & INDEX_MASK
             if index is not None:
-                if found >= self.reference_descriptor[1]:
-                    self._mirror_references(2 * found)
-                self.reference_mirror[found] = self.compiled.direct[index][0]
+                if at >= self.reference_descriptor[1]:
+                    self._mirror_references(2 * at)
+                self.reference_mirror[at] = self.compiled.direct[index][0]
+            elif at < self.reference_descriptor[1]:
+                self.reference_mirror[at] = 0  # a reused index: no longer a function's
         return found
+
+    def decode(self, bits: int) -> object:
+        """The reference a handle stands for."""
+        return self.references.decode(bits)
+
+    def collect_if_due(self) -> None:
+        """Free the handles native code no longer holds, when enough were made since the last
+        collection. Called only where every handle native code holds is in its globals or on
+        the stack (see `roots`), never while Python holds handles of its own."""
+        if self.references.due:
+            roots = stack_words(stack_pointer(), outermost_entry_sp()) if outermost_entry_sp() else set()
+            roots.update(self.globals)
+            self.references.collect(roots)
 
     # -- calls from Python into native code --
 
@@ -282,7 +301,8 @@ class _Binding:
             self.put(cells, i, vt, arg)
         meter = self.meter
         depth = meter[Meter.DEPTH] if meter is not None else 0
-        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells)
+        self.collect_if_due()
+        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells, Field.ENTRY_SP)
         if status:
             if meter is not None:
                 meter[Meter.DEPTH] = depth  # the frames a trap unwound did not count themselves out
@@ -313,6 +333,7 @@ class _Binding:
         try:
             args = [self.get(cells, i, vt) for i, vt in enumerate(func_type.params)]
             result = fn(*args)
+            self.collect_if_due()
             results = func_type.results
             if len(results) == 1:
                 self.put(cells, 0, results[0], result)
@@ -337,7 +358,10 @@ class _Binding:
         return self._call_through(func.fn, func.type, cells)
 
     def _call_ref(self, _ctx: int, handle: int, cells_address: int) -> int:
-        func = cast(Func, self.references[handle])  # not null: native code checked
+        try:
+            func = cast(Func, self.decode(handle))  # not null: native code checked
+        except Trap as trap:
+            return self._fail(trap)
         cells = _cells(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
@@ -378,12 +402,24 @@ class _Binding:
             elif which == Helper.TABLE_GET:
                 words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & MASK32))
             elif which == Helper.TABLE_SET:
-                bulk.table_set(instance.tables[cells[0]], cells[1] & MASK32, self.references[cells[2]])
+                bulk.table_set(instance.tables[cells[0]], cells[1] & MASK32, self.decode(cells[2]))
             elif which == Helper.TABLE_GROW:
-                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2] & MASK32)
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.decode(cells[1]), cells[2] & MASK32)
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
-                bulk.table_fill(table, cells[1] & MASK32, self.references[cells[2]], cells[3] & MASK32)
+                bulk.table_fill(table, cells[1] & MASK32, self.decode(cells[2]), cells[3] & MASK32)
+            return 0
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
+
+
+    def _gc(self, _ctx: int, op_index: int, first: int, second: int, cells_address: int) -> int:
+        """A GC instruction (see `gc`); first, while native code holds its handles only in its
+        frames and the cells, a collection of the handles if one is due."""
+        try:
+            self.collect_if_due()
+            cells = _cells(cells_address, cell_count(self, op_index, first, second))
+            GC_HANDLERS[op_index](self, first, second, cells)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -442,6 +478,11 @@ def _helper(ctx: int, which: int, cells: int) -> int:
     return _live(ctx)._helper(ctx, which, cells)
 
 
+@layout.GC
+def _gc(ctx: int, op_index: int, first: int, second: int, cells: int) -> int:
+    return _live(ctx)._gc(ctx, op_index, first, second, cells)
+
+
 _CALLBACK_ADDRESSES = {
     field: ctypes.cast(callback, ctypes.c_void_p).value or 0
     for field, callback in (
@@ -451,6 +492,7 @@ _CALLBACK_ADDRESSES = {
         (Field.CALL_REF, _call_ref),
         (Field.GLOBAL_ACCESS, _global_access),
         (Field.HELPER, _helper),
+        (Field.GC, _gc),
     )
 }
 
