@@ -1,10 +1,14 @@
 """The runtime side of the GC instructions native code leaves to Python (see `gc_lower`).
 
-Each handler gets the instance's binding (`module._Binding`), the instruction's two
-immediates and its cells: the operands, as native code holds them (numbers as bits,
-references as handles), and the result goes back in the first cell. The objects are the
-runtime's (`runtime.heap`, `runtime.gc`), as on the Python engine, so they cross to the host
-and to other instances as they are; what a field holds is the Python engine's internal value.
+Native code passes an instruction's `Op.index`, its two immediates and its cells: the
+operands as native code holds them (numbers as bits, references as handles); the result goes
+back in the first cell. The objects are the runtime's (`runtime.heap`, `runtime.gc`), as on
+the Python engine, so they cross to the host and to other instances as they are; what a field
+holds is the Python engine's internal value.
+
+This is the GC's common path, a Python call per instruction: `specialise` makes, once per
+instruction and immediates of a module, a function that does just that instruction (its
+fields' conversions chosen in advance), and the binding keeps it (`GcCode`).
 """
 
 from __future__ import annotations
@@ -12,191 +16,218 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from ...opcodes import ALL, Feature
+from ...opcodes import ALL
 from ...runtime import gc as rt
 from ...runtime.heap import Array, Struct
-from ...syntax.types import ArrayType, FieldType, HeapType, StructType, ValType
+from ...runtime.values import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from ...syntax.types import ArrayType, FieldType, HeapType, PackedType, StructType, ValType, ValueType
+from ...validate import ValidModule
 from .gc_lower import CONCRETE, NULLABLE
 from .layout import CELL_WORDS
 
 if TYPE_CHECKING:
     from .module import _Binding
 
-__all__ = ["GC_HANDLERS", "cell_count"]
+__all__ = ["GcCode", "VIEW_CELLS"]
 
-Handler = Callable[["_Binding", int, int, Any], None]
+# The cells a view made once per address covers (see `module._Binding._gc`); an instruction
+# with more operands (struct.new, array.new_fixed) makes a view of its own.
+VIEW_CELLS = 5
 _ANYREF = ValType.ANYREF
+_MASK32 = 0xFFFF_FFFF
+
+Run = Callable[["_Binding", Any, int], None]  # (binding, cells, address of the cells)
+Reader = Callable[["_Binding", Any, int], object]  # operand i as a field stores it
+Writer = Callable[["_Binding", Any, object], None]  # a field's value into cell 0
 
 
-def _struct(b: "_Binding", type_index: int) -> StructType:
-    return cast(StructType, b.compiled.valid.module.types[type_index])
-
-
-def _element(b: "_Binding", type_index: int) -> FieldType:
-    return cast(ArrayType, b.compiled.valid.module.types[type_index]).element
-
-
-def _value(b: "_Binding", cells: Any, i: int, field: FieldType) -> object:
-    """Operand `i` as field `field` stores it (a packed one masked to its bits)."""
-    return rt.stored(field, b.get(cells, i, field.unpacked))
-
-
-def _read(field: FieldType, value: object, signed: bool) -> object:
-    """A field's value as an instruction reads it: a packed one sign-extended if `signed`."""
+def _reader(field: FieldType) -> Reader:
+    """How operand i becomes what field `field` stores."""
     storage = field.storage
-    if signed and not isinstance(storage, ValType):
-        bits = storage.bits
-        return ((cast(int, value) ^ (1 << (bits - 1))) - (1 << (bits - 1))) & 0xFFFF_FFFF
-    return value
+    if storage is ValType.I32 or storage is ValType.I64:
+        return lambda b, w, i: w[CELL_WORDS * i]
+    if isinstance(storage, PackedType):
+        mask = (1 << storage.bits) - 1
+        return lambda b, w, i: w[CELL_WORDS * i] & mask
+    if storage is ValType.F32:
+        return lambda b, w, i: f32_from_bits(w[CELL_WORDS * i] & _MASK32)
+    if storage is ValType.F64:
+        return lambda b, w, i: f64_from_bits(w[CELL_WORDS * i])
+    vt = cast(ValueType, storage)
+    if vt is ValType.V128:
+        return lambda b, w, i: b.get(w, i, vt)
+    return lambda b, w, i: b.decode(w[CELL_WORDS * i])
 
 
-def _u32(b: "_Binding", cells: Any, i: int) -> int:
-    return cast(int, cells[CELL_WORDS * i]) & 0xFFFF_FFFF
+def _writer(field: FieldType, signed: bool) -> Writer:
+    """How a field's value goes into cell 0 as the instruction reads it: a packed one
+    sign-extended to an i32 if `signed`."""
+    storage = field.storage
+    if storage is ValType.I32 or storage is ValType.I64:
+        def plain(b: "_Binding", w: Any, value: object) -> None:
+            w[0] = value
+        return plain
+    if isinstance(storage, PackedType):
+        bit = 1 << (storage.bits - 1)
+
+        def packed(b: "_Binding", w: Any, value: object) -> None:
+            w[0] = ((cast(int, value) ^ bit) - bit) & _MASK32 if signed else value
+        return packed
+    if storage is ValType.F32:
+        def f32(b: "_Binding", w: Any, value: object) -> None:
+            w[0] = f32_to_bits(cast(float, value))
+        return f32
+    if storage is ValType.F64:
+        def f64(b: "_Binding", w: Any, value: object) -> None:
+            w[0] = f64_to_bits(cast(float, value))
+        return f64
+    vt = cast(ValueType, storage)
+
+    def other(b: "_Binding", w: Any, value: object) -> None:
+        b.put(w, 0, vt, value)
+    return other
 
 
-def struct_new(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    fields = _struct(b, type_index).fields
-    values = [_value(b, cells, i, field) for i, field in enumerate(fields)]
-    b.put(cells, 0, _ANYREF, Struct(b.compiled.type_ids[type_index], values))
+def _u32(w: Any, i: int) -> int:
+    return cast(int, w[CELL_WORDS * i]) & _MASK32
 
 
-def struct_new_default(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    fields = _struct(b, type_index).fields
-    b.put(cells, 0, _ANYREF, Struct(b.compiled.type_ids[type_index], [rt.field_default(f) for f in fields]))
+class GcCode:
+    """A module's GC instructions as the runtime runs them, made on first use."""
 
+    def __init__(self, valid: ValidModule, type_ids: list[int]) -> None:
+        self.types = valid.module.types
+        self.type_ids = type_ids
+        self.runs: dict[tuple[int, int, int], Run] = {}
 
-def _struct_get(signed: bool) -> Handler:
-    def handler(b: "_Binding", type_index: int, index: int, cells: Any) -> None:
-        field = _struct(b, type_index).fields[index]
-        value = rt.struct_of(b.decode(cells[0])).fields[index]
-        b.put(cells, 0, field.unpacked, _read(field, value, signed))
+    def run(self, op_index: int, first: int, second: int) -> Run:
+        key = (op_index, first, second)
+        found = self.runs.get(key)
+        if found is None:
+            found = self.runs[key] = self._specialise(ALL[op_index].name, first, second)
+        return found
 
-    return handler
+    def _struct(self, type_index: int) -> StructType:
+        return cast(StructType, self.types[type_index])
 
+    def _element(self, type_index: int) -> FieldType:
+        return cast(ArrayType, self.types[type_index]).element
 
-def struct_set(b: "_Binding", type_index: int, index: int, cells: Any) -> None:
-    field = _struct(b, type_index).fields[index]
-    target = rt.struct_of(b.decode(cells[0]))
-    target.fields[index] = _value(b, cells, 1, field)
+    def _specialise(self, name: str, first: int, second: int) -> Run:  # noqa: C901 - one case per instruction
+        """The function that runs instruction `name` with these immediates."""
+        from .module import _cells  # the binding's module imports this one
 
+        if name in ("struct.new", "struct.new_default", "array.new_fixed"):
+            type_id = self.type_ids[first]
+            if name == "array.new_fixed":
+                readers = [_reader(self._element(first))] * second
+                make: type = Array
+            else:
+                fields = self._struct(first).fields
+                readers = [_reader(field) for field in fields] if name == "struct.new" else []
+                make = Struct
+            defaults = [rt.field_default(field) for field in fields] if name == "struct.new_default" else None
+            count = len(readers)
+            indexed = list(enumerate(readers))
 
-def array_new(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    value = _value(b, cells, 0, _element(b, type_index))
-    b.put(cells, 0, _ANYREF, rt.array_new(b.compiled.type_ids[type_index], value, _u32(b, cells, 1)))
+            def new(b: "_Binding", w: Any, address: int) -> None:
+                if count > VIEW_CELLS:
+                    w = _cells(address, count)
+                values = [read(b, w, i) for i, read in indexed] if defaults is None else list(defaults)
+                w[0] = b.references.new(make(type_id, values))
+            return new
+        if name.startswith("struct.get"):
+            write = _writer(self._struct(first).fields[second], name == "struct.get_s")
 
+            def get(b: "_Binding", w: Any, address: int) -> None:
+                write(b, w, rt.struct_of(b.decode(w[0])).fields[second])
+            return get
+        if name == "struct.set":
+            read = _reader(self._struct(first).fields[second])
 
-def array_new_default(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    value = rt.field_default(_element(b, type_index))
-    b.put(cells, 0, _ANYREF, rt.array_new(b.compiled.type_ids[type_index], value, _u32(b, cells, 0)))
+            def set_(b: "_Binding", w: Any, address: int) -> None:
+                rt.struct_of(b.decode(w[0])).fields[second] = read(b, w, 1)
+            return set_
+        if name in ("array.new", "array.new_default"):
+            type_id = self.type_ids[first]
+            element = self._element(first)
+            read = _reader(element)
+            default = rt.field_default(element)
+            given = name == "array.new"
 
+            def array_new(b: "_Binding", w: Any, address: int) -> None:
+                made = rt.array_new(type_id, read(b, w, 0), _u32(w, 1)) if given else rt.array_new(type_id, default, _u32(w, 0))
+                w[0] = b.references.new(made)
+            return array_new
+        if name == "array.new_data":
+            type_id, storage = self.type_ids[first], self._element(first).storage
 
-def array_new_fixed(b: "_Binding", type_index: int, count: int, cells: Any) -> None:
-    element = _element(b, type_index)
-    values = [_value(b, cells, i, element) for i in range(count)]
-    b.put(cells, 0, _ANYREF, Array(b.compiled.type_ids[type_index], values))
+            def new_data(b: "_Binding", w: Any, address: int) -> None:
+                made = rt.array_new_data(type_id, storage, b.instance.datas[second], _u32(w, 0), _u32(w, 1))
+                w[0] = b.handle(made, _ANYREF)
+            return new_data
+        if name == "array.new_elem":
+            type_id = self.type_ids[first]
 
+            def new_elem(b: "_Binding", w: Any, address: int) -> None:
+                w[0] = b.handle(rt.array_new_elem(type_id, b.instance.elems[second], _u32(w, 0), _u32(w, 1)), _ANYREF)
+            return new_elem
+        if name.startswith("array.get"):
+            write = _writer(self._element(first), name == "array.get_s")
 
-def array_new_data(b: "_Binding", type_index: int, data: int, cells: Any) -> None:
-    storage = _element(b, type_index).storage
-    made = rt.array_new_data(
-        b.compiled.type_ids[type_index], storage, b.instance.datas[data], _u32(b, cells, 0), _u32(b, cells, 1)
-    )
-    b.put(cells, 0, _ANYREF, made)
+            def array_get(b: "_Binding", w: Any, address: int) -> None:
+                write(b, w, rt.array_get(b.decode(w[0]), _u32(w, 1)))
+            return array_get
+        if name == "array.set":
+            read = _reader(self._element(first))
 
+            def array_set(b: "_Binding", w: Any, address: int) -> None:
+                rt.array_set(b.decode(w[0]), _u32(w, 1), read(b, w, 2))
+            return array_set
+        if name == "array.len":
+            def array_len(b: "_Binding", w: Any, address: int) -> None:
+                w[0] = rt.array_len(b.decode(w[0]))
+            return array_len
+        if name == "array.fill":
+            read = _reader(self._element(first))
 
-def array_new_elem(b: "_Binding", type_index: int, elem: int, cells: Any) -> None:
-    made = rt.array_new_elem(b.compiled.type_ids[type_index], b.instance.elems[elem], _u32(b, cells, 0), _u32(b, cells, 1))
-    b.put(cells, 0, _ANYREF, made)
+            def array_fill(b: "_Binding", w: Any, address: int) -> None:
+                rt.array_fill(b.decode(w[0]), _u32(w, 1), read(b, w, 2), _u32(w, 3))
+            return array_fill
+        if name == "array.copy":
+            def array_copy(b: "_Binding", w: Any, address: int) -> None:
+                rt.array_copy(b.decode(w[0]), _u32(w, 1), b.decode(w[CELL_WORDS * 2]), _u32(w, 3), _u32(w, 4))
+            return array_copy
+        if name == "array.init_data":
+            storage = self._element(first).storage
 
+            def init_data(b: "_Binding", w: Any, address: int) -> None:
+                offset, length, segment = _u32(w, 2), _u32(w, 3), b.instance.datas[second]
+                values = lambda: rt.data_values(storage, segment, offset, length)  # noqa: E731
+                rt.array_init(b.decode(w[0]), _u32(w, 1), values, length)
+            return init_data
+        if name == "array.init_elem":
+            def init_elem(b: "_Binding", w: Any, address: int) -> None:
+                offset, length, segment = _u32(w, 2), _u32(w, 3), b.instance.elems[second]
+                rt.array_init(b.decode(w[0]), _u32(w, 1), lambda: rt.elem_values(segment, offset, length), length)
+            return init_elem
+        if name in ("ref.test", "ref.cast", "br_on_cast", "br_on_cast_fail"):
+            nullable = bool(second & NULLABLE)
+            heap, type_id = (-1, self.type_ids[first]) if second & CONCRETE else (int(HeapType(first)), 0)
+            if name == "ref.cast":
+                def cast_(b: "_Binding", w: Any, address: int) -> None:
+                    rt.ref_cast(b.decode(w[0]), heap, type_id, nullable)
+                return cast_
 
-def _array_get(signed: bool) -> Handler:
-    def handler(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-        element = _element(b, type_index)
-        value = rt.array_get(b.decode(cells[0]), _u32(b, cells, 1))
-        b.put(cells, 0, element.unpacked, _read(element, value, signed))
-
-    return handler
-
-
-def array_set(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    rt.array_set(b.decode(cells[0]), _u32(b, cells, 1), _value(b, cells, 2, _element(b, type_index)))
-
-
-def array_len(b: "_Binding", _: int, __: int, cells: Any) -> None:
-    cells[0] = rt.array_len(b.decode(cells[0]))
-
-
-def array_fill(b: "_Binding", type_index: int, _: int, cells: Any) -> None:
-    value = _value(b, cells, 2, _element(b, type_index))
-    rt.array_fill(b.decode(cells[0]), _u32(b, cells, 1), value, _u32(b, cells, 3))
-
-
-def array_copy(b: "_Binding", _: int, __: int, cells: Any) -> None:
-    rt.array_copy(
-        b.decode(cells[0]), _u32(b, cells, 1), b.decode(cells[CELL_WORDS * 2]), _u32(b, cells, 3), _u32(b, cells, 4)
-    )
-
-
-def array_init_data(b: "_Binding", type_index: int, data: int, cells: Any) -> None:
-    storage = _element(b, type_index).storage
-    offset, length = _u32(b, cells, 2), _u32(b, cells, 3)
-    segment = b.instance.datas[data]
-    values = lambda: rt.data_values(storage, segment, offset, length)  # noqa: E731
-    rt.array_init(b.decode(cells[0]), _u32(b, cells, 1), values, length)
-
-
-def array_init_elem(b: "_Binding", _: int, elem: int, cells: Any) -> None:
-    offset, length = _u32(b, cells, 2), _u32(b, cells, 3)
-    segment = b.instance.elems[elem]
-    rt.array_init(b.decode(cells[0]), _u32(b, cells, 1), lambda: rt.elem_values(segment, offset, length), length)
-
-
-def _test(b: "_Binding", heap: int, flags: int, cells: Any) -> bool:
-    value = b.decode(cells[0])
-    if flags & CONCRETE:
-        return rt.ref_test(value, -1, b.compiled.type_ids[heap], bool(flags & NULLABLE))
-    return rt.ref_test(value, int(HeapType(heap)), 0, bool(flags & NULLABLE))
-
-
-def ref_test(b: "_Binding", heap: int, flags: int, cells: Any) -> None:
-    cells[0] = int(_test(b, heap, flags, cells))
-
-
-def ref_cast(b: "_Binding", heap: int, flags: int, cells: Any) -> None:
-    if not _test(b, heap, flags, cells):
-        rt.ref_cast(None, 0, 0, False)  # raises the cast failure
-
-
-def any_convert_extern(b: "_Binding", _: int, __: int, cells: Any) -> None:
-    b.put(cells, 0, _ANYREF, rt.internalize(b.decode(cells[0])))
-
-
-def extern_convert_any(b: "_Binding", _: int, __: int, cells: Any) -> None:
-    b.put(cells, 0, ValType.EXTERNREF, rt.externalize(b.decode(cells[0])))
-
-
-_BY_NAME: dict[str, Handler] = {
-    "struct.new": struct_new, "struct.new_default": struct_new_default,
-    "struct.get": _struct_get(False), "struct.get_u": _struct_get(False), "struct.get_s": _struct_get(True),
-    "struct.set": struct_set, "array.new": array_new, "array.new_default": array_new_default,
-    "array.new_fixed": array_new_fixed, "array.new_data": array_new_data, "array.new_elem": array_new_elem,
-    "array.get": _array_get(False), "array.get_u": _array_get(False), "array.get_s": _array_get(True),
-    "array.set": array_set, "array.len": array_len, "array.fill": array_fill, "array.copy": array_copy,
-    "array.init_data": array_init_data, "array.init_elem": array_init_elem, "ref.test": ref_test,
-    "ref.cast": ref_cast, "br_on_cast": ref_test, "br_on_cast_fail": ref_test,
-    "any.convert_extern": any_convert_extern, "extern.convert_any": extern_convert_any,
-}  # fmt: skip
-
-# Per instruction (by Op.index), its handler: the GC instructions native code calls out for.
-GC_HANDLERS: dict[int, Handler] = {op.index: _BY_NAME[op.name] for op in ALL if op.feature is Feature.GC and op.name in _BY_NAME}
-
-
-def cell_count(b: "_Binding", op_index: int, first: int, second: int) -> int:
-    """How many cells the instruction's operands take."""
-    name = ALL[op_index].name
-    if name == "struct.new":
-        return max(len(_struct(b, first).fields), 1)
-    if name == "array.new_fixed":
-        return max(second, 1)
-    return 5
-
+            def test(b: "_Binding", w: Any, address: int) -> None:
+                w[0] = int(rt.ref_test(b.decode(w[0]), heap, type_id, nullable))
+            return test
+        if name == "any.convert_extern":
+            def internalize(b: "_Binding", w: Any, address: int) -> None:
+                w[0] = b.handle(rt.internalize(b.decode(w[0])), _ANYREF)
+            return internalize
+        if name == "extern.convert_any":
+            def externalize(b: "_Binding", w: Any, address: int) -> None:
+                w[0] = b.handle(rt.externalize(b.decode(w[0])), ValType.EXTERNREF)
+            return externalize
+        raise LookupError(f"{name} is not a GC instruction the runtime runs")

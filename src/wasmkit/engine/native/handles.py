@@ -73,6 +73,20 @@ class HandleTable:
         self.made += 1
         return TAG | index, True
 
+    def new(self, reference: object) -> int:
+        """The handle of an object just made, which has none yet."""
+        free = self.free
+        references = self.references
+        if free:
+            index = free.pop()
+            references[index] = reference
+        else:
+            index = len(references)
+            references.append(reference)
+        self.index_of[id(reference)] = index
+        self.made += 1
+        return TAG | index
+
     def decode(self, bits: int) -> object:
         """The reference handle `bits` stands for (an i31 as its unsigned 31 bits)."""
         if not bits:
@@ -94,21 +108,24 @@ class HandleTable:
         """Free every entry whose handle is not in `roots`; the indices freed."""
         references = self.references
         index_of = self.index_of
+        live = {word & INDEX_MASK for word in roots if word >> 48 == _TAG_BITS}
         freed = []
         for index in range(1, len(references)):
-            reference = references[index]
-            if reference is not _FREED and TAG | index not in roots:
-                references[index] = _FREED
-                if index_of.get(id(reference)) == index:
-                    del index_of[id(reference)]
-                freed.append(index)
-        # Trailing free entries are dropped, the others reused (the highest last).
+            if index not in live:
+                reference = references[index]
+                if reference is not _FREED:
+                    references[index] = _FREED
+                    if index_of.get(id(reference)) == index:
+                        del index_of[id(reference)]
+                    freed.append(index)
+        # Trailing free entries are dropped, the others reused (the lowest first).
         while len(references) > 1 and references[-1] is _FREED:
-            references.pop()
-        self.free = sorted((i for i in set(self.free) | set(freed) if i < len(references)), reverse=True)
-        live = len(references) - 1 - len(self.free)
+            del references[-1]
+        size = len(references)
+        self.free = [index for index in range(size - 1, 0, -1) if references[index] is _FREED]
+        live_count = size - 1 - len(self.free)
         self.made = 0
-        self.threshold = max(MIN_BETWEEN_COLLECTIONS, live)
+        self.threshold = max(MIN_BETWEEN_COLLECTIONS, live_count)
         self.collections += 1
         return freed
 

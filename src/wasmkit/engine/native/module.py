@@ -29,7 +29,7 @@ from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from . import artifact, layout
-from .gc import GC_HANDLERS, cell_count
+from .gc import VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
@@ -101,6 +101,7 @@ class NativeCompiledModule:
         self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
         type_indices = valid.module.func_type_indices()
         self.direct = {
             first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
@@ -157,6 +158,7 @@ class _Binding:
         self.address = ctypes.addressof(self.context)
         # References native code holds, by handle (see `handles`), collected from time to time.
         self.references = HandleTable()
+        self.cell_views: dict[int, Any] = {}  # see `_gc`
         # call_ref's direct path: per handle's index, the address of the function it refers to
         # when that is a function of this instance, else 0 (see `handle`).
         self.reference_descriptor = _word_array(2)()
@@ -260,13 +262,11 @@ class _Binding:
         found, new = self.references.handle(reference)
         if new:
             index = self.instance.funcs.defined_index(reference)
-            at = found & INDEX_MASK
             if index is not None:
+                at = found & INDEX_MASK
                 if at >= self.reference_descriptor[1]:
                     self._mirror_references(2 * at)
                 self.reference_mirror[at] = self.compiled.direct[index][0]
-            elif at < self.reference_descriptor[1]:
-                self.reference_mirror[at] = 0  # a reused index: no longer a function's
         return found
 
     def decode(self, bits: int) -> object:
@@ -280,7 +280,10 @@ class _Binding:
         if self.references.due:
             roots = stack_words(stack_pointer(), outermost_entry_sp()) if outermost_entry_sp() else set()
             roots.update(self.globals)
-            self.references.collect(roots)
+            mirror, size = self.reference_mirror, self.reference_descriptor[1]
+            for index in self.references.collect(roots):
+                if index < size:
+                    mirror[index] = 0  # no longer a function's, if it was
 
     # -- calls from Python into native code --
 
@@ -415,11 +418,19 @@ class _Binding:
 
     def _gc(self, _ctx: int, op_index: int, first: int, second: int, cells_address: int) -> int:
         """A GC instruction (see `gc`); first, while native code holds its handles only in its
-        frames and the cells, a collection of the handles if one is due."""
+        frames and the cells, a collection of the handles if one is due. The cells are seen
+        through a view made once per address (a loop calls from the same frame each time)."""
         try:
-            self.collect_if_due()
-            cells = _cells(cells_address, cell_count(self, op_index, first, second))
-            GC_HANDLERS[op_index](self, first, second, cells)
+            references = self.references
+            if references.made >= references.threshold:
+                self.collect_if_due()
+            views = self.cell_views
+            cells = views.get(cells_address)
+            if cells is None:
+                if len(views) > 1024:  # addresses of frames long gone
+                    views.clear()
+                cells = views[cells_address] = _cells(cells_address, VIEW_CELLS)
+            self.compiled.gc_code.run(op_index, first, second)(self, cells, cells_address)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -480,7 +491,7 @@ def _helper(ctx: int, which: int, cells: int) -> int:
 
 @layout.GC
 def _gc(ctx: int, op_index: int, first: int, second: int, cells: int) -> int:
-    return _live(ctx)._gc(ctx, op_index, first, second, cells)
+    return _BINDINGS[ctx]()._gc(ctx, op_index, first, second, cells)  # type: ignore[union-attr]  # see _live
 
 
 _CALLBACK_ADDRESSES = {
