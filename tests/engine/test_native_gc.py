@@ -192,3 +192,75 @@ def test_short_lived_structs_are_reclaimed_on_the_native_engine() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["1", "True"]
+
+
+NUMBERS = """
+(module
+  (type $pixel (struct (field $r (mut i8)) (field $g (mut i16)) (field $w (mut f32)) (field $id (mut i64))))
+  (type $bytes (array (mut i8)))
+  (type $doubles (array (mut f64)))
+  (func (export "pixel") (param i32 i32 f32 i64) (result (ref $pixel))
+    (struct.new $pixel (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "r_s") (param (ref $pixel)) (result i32) (struct.get_s $pixel $r (local.get 0)))
+  (func (export "g_u") (param (ref $pixel)) (result i32) (struct.get_u $pixel $g (local.get 0)))
+  (func (export "w") (param (ref $pixel)) (result f32) (struct.get $pixel $w (local.get 0)))
+  (func (export "id") (param (ref $pixel)) (result i64) (struct.get $pixel $id (local.get 0)))
+  (func (export "set_r") (param (ref $pixel) i32) (struct.set $pixel $r (local.get 0) (local.get 1)))
+  (func (export "set_w") (param (ref $pixel) f32) (struct.set $pixel $w (local.get 0) (local.get 1)))
+  (func (export "bytes") (param i32 i32) (result (ref $bytes)) (array.new $bytes (local.get 1) (local.get 0)))
+  (func (export "byte_s") (param (ref null $bytes) i32) (result i32) (array.get_s $bytes (local.get 0) (local.get 1)))
+  (func (export "set_byte") (param (ref $bytes) i32 i32) (array.set $bytes (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "length") (param (ref null $bytes)) (result i32) (array.len (local.get 0)))
+  (func (export "fill") (param (ref $bytes) i32 i32 i32) (array.fill $bytes (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "copy") (param (ref $bytes) i32 (ref $bytes) i32 i32)
+    (array.copy $bytes $bytes (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "doubles") (param f64 f64) (result (ref $doubles)) (array.new_fixed $doubles 2 (local.get 0) (local.get 1)))
+  (func (export "double") (param (ref $doubles) i32) (result f64) (array.get $doubles (local.get 0) (local.get 1)))
+)
+"""
+
+
+def test_structs_and_arrays_of_numbers_read_the_same_from_either_engine_and_python() -> None:
+    """Native code keeps the numbers of such objects in native memory (engine.native.objects):
+    they read and change the same from native code, the Python engine and the host."""
+    native = wasmkit.Instance(wasmkit.Module(NUMBERS), store=wasmkit.Store("native")).exports
+    python = wasmkit.Instance(wasmkit.Module(NUMBERS), store=wasmkit.Store("python")).exports
+    for maker, reader in ((native, python), (python, native), (native, native)):
+        pixel = maker.pixel(0x1FF, 0x1FFFF, 1.5, -2)
+        assert (reader.r_s(pixel), reader.g_u(pixel), reader.w(pixel), reader.id(pixel)) == (-1, 0xFFFF, 1.5, -2)
+        reader.set_r(pixel, 5)
+        reader.set_w(pixel, float("inf"))
+        assert (maker.r_s(pixel), maker.w(pixel)) == (5, float("inf")) and list(pixel.fields)[:2] == [5, 0xFFFF]
+        data = maker.bytes(4, 0x80)
+        assert reader.length(data) == 4 and reader.byte_s(data, 3) == -128 and data.items[:] == [0x80] * 4
+        reader.set_byte(data, 1, 7)
+        reader.fill(data, 2, 9, 2)
+        other = maker.bytes(4, 1)
+        reader.copy(other, 0, data, 1, 3)
+        assert list(other.items) == [7, 9, 9, 1] and maker.byte_s(other, 2) == 9
+        with pytest.raises(Trap, match="out of bounds array access"):
+            reader.byte_s(data, 4)
+        with pytest.raises(Trap, match="null array reference"):
+            reader.length(None)
+        doubles = maker.doubles(0.25, -0.0)
+        assert reader.double(doubles, 0) == 0.25 and str(reader.double(doubles, 1)) == "-0.0"
+
+
+def test_a_nan_keeps_its_payload_in_a_native_struct() -> None:
+    native = wasmkit.Instance(wasmkit.Module(NUMBERS), store=wasmkit.Store("native")).exports
+    python = wasmkit.Instance(wasmkit.Module(NUMBERS), store=wasmkit.Store("python")).exports
+    nan = struct_f32(0x7FA0_0001)
+    pixel = native.pixel(0, 0, nan, 0)
+    assert bits_f32(python.w(pixel)) == 0x7FA0_0001 and bits_f32(native.w(pixel)) == 0x7FA0_0001
+
+
+def struct_f32(bits: int) -> float:
+    from wasmkit.runtime.values import f32_from_bits
+
+    return f32_from_bits(bits)
+
+
+def bits_f32(value: float) -> int:
+    from wasmkit.runtime.values import f32_to_bits
+
+    return f32_to_bits(value)

@@ -13,6 +13,7 @@ fields' conversions chosen in advance), and the binding keeps it (`GcCode`).
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,6 +25,7 @@ from ...syntax.types import ArrayType, FieldType, HeapType, PackedType, StructTy
 from ...validate import ValidModule
 from .gc_lower import CONCRETE, NULLABLE
 from .layout import CELL_WORDS
+from .objects import ARRAY_HEADER, NativeNumbers, array_shape, element_size, struct_shape
 
 if TYPE_CHECKING:
     from .module import _Binding
@@ -107,6 +109,78 @@ class GcCode:
             found = self.runs[key] = self._specialise(ALL[op_index].name, first, second)
         return found
 
+    def _native(self, name: str, first: int, second: int) -> Run | None:
+        """The function that makes a struct or array whose numbers are held natively (see
+        `objects`), for instructions that make one of a type whose numbers can be; else None.
+        The operands are written as the bits native code passed. struct.new_default also
+        gives the address of the numbers, in the second cell, for native code to fill in
+        (`gc_lower` makes struct.new so)."""
+        from .module import _cells  # the binding's module imports this one
+
+        if name in ("struct.new", "struct.new_default"):
+            fields = self._struct(first).fields
+            shape = struct_shape(fields)
+            if shape is None:
+                return None
+            type_id = self.type_ids[first]
+            count = len(fields) if name == "struct.new" else 0
+            masks = [(1 << (8 * cast(int, element_size(field.storage)))) - 1 for field in fields]
+
+            def new_struct(b: "_Binding", w: Any, address: int) -> None:
+                numbers = NativeNumbers(shape, len(fields))
+                if count:
+                    if count > VIEW_CELLS:
+                        w = _cells(address, count)
+                    view = numbers.view
+                    for i, (packer, _, _) in enumerate(shape.codecs):
+                        packer.pack_into(view, shape.offsets[i], w[CELL_WORDS * i] & masks[i])
+                w[0] = b.new_object(Struct(type_id, numbers), numbers.address)
+                w[CELL_WORDS] = numbers.address
+            return new_struct
+        if not name.startswith("array.new") or name == "array.new_elem":
+            return None
+        storage = self._element(first).storage
+        array = array_shape(storage)
+        if array is None:
+            return None
+        shape = array
+        size = shape.element
+        type_id = self.type_ids[first]
+        packer = shape.codecs[0][0]
+        mask = (1 << (8 * size)) - 1
+        if name in ("array.new", "array.new_default"):
+            given = name == "array.new"
+
+            def new_array(b: "_Binding", w: Any, address: int) -> None:
+                length = _u32(w, 1 if given else 0)
+                if length > rt.MAX_ARRAY_LENGTH:
+                    rt.array_new(type_id, None, length)  # raises "allocation size too large"
+                numbers = NativeNumbers(shape, length)
+                bits = w[0] & mask if given else 0
+                if bits and length:
+                    pattern = packer.pack(bits) * length
+                    ctypes.memmove(numbers.address + ARRAY_HEADER, pattern, len(pattern))
+                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+            return new_array
+        if name == "array.new_fixed":
+            def new_fixed(b: "_Binding", w: Any, address: int) -> None:
+                if second > VIEW_CELLS:
+                    w = _cells(address, second)
+                numbers = NativeNumbers(shape, second)
+                view = numbers.view
+                for i in range(second):
+                    packer.pack_into(view, ARRAY_HEADER + size * i, w[CELL_WORDS * i] & mask)
+                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+            return new_fixed
+        if name == "array.new_data":
+            def new_data(b: "_Binding", w: Any, address: int) -> None:
+                values = rt.data_values(storage, b.instance.datas[second], _u32(w, 0), _u32(w, 1))
+                numbers = NativeNumbers(shape, len(values))
+                numbers[:] = values
+                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+            return new_data
+        return None
+
     def _struct(self, type_index: int) -> StructType:
         return cast(StructType, self.types[type_index])
 
@@ -117,6 +191,9 @@ class GcCode:
         """The function that runs instruction `name` with these immediates."""
         from .module import _cells  # the binding's module imports this one
 
+        native = self._native(name, first, second)
+        if native is not None:
+            return native
         if name in ("struct.new", "struct.new_default", "array.new_fixed"):
             type_id = self.type_ids[first]
             if name == "array.new_fixed":
@@ -134,7 +211,7 @@ class GcCode:
                 if count > VIEW_CELLS:
                     w = _cells(address, count)
                 values = [read(b, w, i) for i, read in indexed] if defaults is None else list(defaults)
-                w[0] = b.references.new(make(type_id, values))
+                w[0] = b.new_object(make(type_id, values))
             return new
         if name.startswith("struct.get"):
             write = _writer(self._struct(first).fields[second], name == "struct.get_s")
@@ -157,7 +234,7 @@ class GcCode:
 
             def array_new(b: "_Binding", w: Any, address: int) -> None:
                 made = rt.array_new(type_id, read(b, w, 0), _u32(w, 1)) if given else rt.array_new(type_id, default, _u32(w, 0))
-                w[0] = b.references.new(made)
+                w[0] = b.new_object(made)
             return array_new
         if name == "array.new_data":
             type_id, storage = self.type_ids[first], self._element(first).storage

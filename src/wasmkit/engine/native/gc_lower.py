@@ -11,23 +11,28 @@ the Python engine and the host.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from llvmlite import ir
 
 from ...errors import TrapKind
-from ...opcodes import CASTS_TO_NULLABLE, Feature, Op
+from ...opcodes import BY_NAME, CASTS_TO_NULLABLE, Feature, Op
 from ...syntax.types import ArrayType, HeapType, StructType, ValueType
 from ...validate import ValidModule
-from .handles import I31_BIT
+from .handles import I31_BIT, INDEX_MASK
 from .irtext import Operand
+from .layout import Field
+from .objects import ARRAY_HEADER, element_size, struct_layout
 
 __all__ = ["gc_handler", "test_flags", "CONCRETE", "NULLABLE"]
 
 I1 = ir.IntType(1)
+I8 = ir.IntType(8)
 I32 = ir.IntType(32)
 I64 = ir.IntType(64)
+PTR = ir.PointerType()
 
+_NEW_DEFAULT = BY_NAME["struct.new_default"]
 # The flags of a type test (the helper's second immediate), beside the heap type (its first).
 NULLABLE = 1
 CONCRETE = 2  # the heap type is a type index, not an abstract heap type's code
@@ -49,6 +54,14 @@ class FunctionLowering(Protocol):
     def branch_when(self, condition: Callable[[], Operand], depth: int, name: str) -> None: ...
 
     def bool32(self, flag: Operand) -> Operand: ...
+
+    fn: Any
+
+    def alloca(self, typ: ir.Type, name: str = "") -> Any: ...
+
+    def load_field(self, which: Field, typ: ir.Type = ...) -> Operand: ...
+
+    def load_cell(self, i: int, typ: ir.Type) -> Operand: ...
 
 
 Handler = Callable[[FunctionLowering, object], None]
@@ -74,6 +87,139 @@ def _ir(vt: ValueType) -> ir.Type:
     return ir_type(vt)
 
 
+def _numbers(s: FunctionLowering, reference: Operand, null: TrapKind, fast: Any, slow: Any) -> Operand:
+    """Trap with `null` on a null reference, then find the native numbers of the object
+    (see `objects`): branch to `fast` with their address when it has some, else to `slow`."""
+    builder = s.builder
+    s.trap_if(builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), null)
+    descriptor = s.load_field(Field.DATA, PTR)
+    mirror = builder.load(descriptor, typ=PTR)
+    size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+    index = builder.and_(reference, ir.Constant(I64, INDEX_MASK))
+    in_range = builder.icmp_unsigned("<", index, size)
+    safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
+    address = builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=PTR)
+    found = builder.and_(in_range, builder.icmp_unsigned("!=", builder.ptrtoint(address, I64), ir.Constant(I64, 0)))
+    builder.cbranch(found, fast, slow)
+    return address
+
+
+def _load_number(s: FunctionLowering, pointer: Operand, storage: object, result: ir.Type, signed: bool) -> Operand:
+    """The number of storage type `storage` at `pointer`, as an instruction reads it."""
+    size = cast(int, element_size(storage))  # type: ignore[arg-type]
+    if result == I32 and size < 4:  # packed
+        loaded = s.builder.load(pointer, typ=ir.IntType(8 * size), align=1)
+        return (s.builder.sext if signed else s.builder.zext)(loaded, I32)
+    return s.builder.load(pointer, typ=result, align=1)
+
+
+def _store_number(s: FunctionLowering, pointer: Operand, storage: object, value: Operand) -> None:
+    size = cast(int, element_size(storage))  # type: ignore[arg-type]
+    if value.type == I32 and size < 4:  # packed
+        value = s.builder.trunc(value, ir.IntType(8 * size))
+    s.builder.store(value, pointer, align=1)
+
+
+def _lower_direct(
+    s: FunctionLowering, op: Op, imm: tuple[int, int], count: int, result: ir.Type | None, null: TrapKind,
+    direct: Callable[[Operand, list[Operand]], Operand | None],
+) -> None:
+    """Lower an instruction on a struct or array (its first of `count` operands): `direct`
+    does it in native code, given the address of the object's numbers and the operands, when
+    they are native; the runtime does it otherwise (objects made by the Python engine or the
+    host), with `imm` as its immediates."""
+    operands = s.pop_operands(count)
+    slot = s.alloca(result, "gc") if result is not None else None
+    fast = s.fn.append_basic_block(f"{op.name}_direct")
+    slow = s.fn.append_basic_block(f"{op.name}_runtime")
+    done = s.fn.append_basic_block(f"{op.name}_done")
+    address = _numbers(s, operands[0], null, fast, slow)
+    s.builder.position_at_end(fast)
+    value = direct(address, operands)
+    if slot is not None:
+        s.builder.store(value, slot)
+    s.builder.branch(done)
+    s.builder.position_at_end(slow)
+    value = s.gc_call(op, imm[0], imm[1], operands, result)
+    if slot is not None:
+        s.builder.store(value, slot)
+    s.builder.branch(done)
+    s.builder.position_at_end(done)
+    if slot is not None:
+        s.stack.append(s.builder.load(slot, typ=result))
+
+
+def _struct_access(op: Op, runtime: Handler) -> Handler:
+    """struct.get* and struct.set: direct on a struct of numbers held natively."""
+    setting = op.name == "struct.set"
+    signed = op.name.endswith("_s")
+
+    def handler(s: FunctionLowering, imm: object) -> None:
+        type_index, index = cast(tuple[int, int], imm)
+        fields = cast(StructType, s.valid.module.types[type_index]).fields
+        layout = struct_layout(fields)
+        if layout is None:
+            runtime(s, imm)
+            return
+        storage, offset = fields[index].storage, layout[0][index]
+        result = None if setting else _ir(fields[index].unpacked)
+
+        def direct(address: Operand, operands: list[Operand]) -> Operand | None:
+            pointer = s.builder.gep(address, [ir.Constant(I64, offset)], source_etype=I8)
+            if setting:
+                _store_number(s, pointer, storage, operands[1])
+                return None
+            return _load_number(s, pointer, storage, cast(ir.Type, result), signed)
+
+        _lower_direct(s, op, (type_index, index), 2 if setting else 1, result, TrapKind.NULL_STRUCTURE_REFERENCE, direct)
+
+    return handler
+
+
+def _array_access(op: Op, runtime: Handler) -> Handler:
+    """array.get* and array.set: direct on an array of numbers held natively, after checking
+    the index against the length its buffer begins with."""
+    setting = op.name == "array.set"
+    signed = op.name.endswith("_s")
+
+    def handler(s: FunctionLowering, imm: object) -> None:
+        type_index = cast(int, imm)
+        element = cast(ArrayType, s.valid.module.types[type_index]).element
+        size = element_size(element.storage)
+        if size is None:
+            runtime(s, imm)
+            return
+        result = None if setting else _ir(element.unpacked)
+
+        def direct(address: Operand, operands: list[Operand]) -> Operand | None:
+            builder = s.builder
+            length = builder.load(address, typ=I64)
+            index = builder.zext(operands[1], I64)
+            s.trap_if(builder.icmp_unsigned(">=", index, length), TrapKind.OUT_OF_BOUNDS_ARRAY)
+            at = builder.add(builder.mul(index, ir.Constant(I64, size)), ir.Constant(I64, ARRAY_HEADER))
+            pointer = builder.gep(address, [at], source_etype=I8)
+            if setting:
+                _store_number(s, pointer, element.storage, operands[2])
+                return None
+            return _load_number(s, pointer, element.storage, cast(ir.Type, result), signed)
+
+        _lower_direct(s, op, (type_index, 0), 3 if setting else 2, result, TrapKind.NULL_ARRAY_REFERENCE, direct)
+
+    return handler
+
+
+def _array_len(op: Op) -> Handler:
+    """array.len: direct on an array whose numbers are native (its buffer begins with it)."""
+
+    def handler(s: FunctionLowering, imm: object) -> None:
+        def direct(address: Operand, operands: list[Operand]) -> Operand:
+            return s.builder.trunc(s.builder.load(address, typ=I64), I32)
+
+        _lower_direct(s, op, (0, 0), 1, I32, TrapKind.NULL_ARRAY_REFERENCE, direct)
+
+    return handler
+
+
 def _through_runtime(op: Op) -> Handler | None:
     """The handler of an instruction the runtime carries out, by its operands and result."""
     name = op.name
@@ -83,10 +229,23 @@ def _through_runtime(op: Op) -> Handler | None:
         if value is not None:
             s.stack.append(value)
 
-    if name in ("struct.new", "struct.new_default"):
+    if name == "struct.new":
         def handler(s: FunctionLowering, imm: object) -> None:
-            count = len(_struct(s, cast(int, imm)).fields) if name == "struct.new" else 0
-            call(s, cast(int, imm), 0, count, I64)
+            fields = _struct(s, cast(int, imm)).fields
+            layout = struct_layout(fields)
+            if layout is None:
+                call(s, cast(int, imm), 0, len(fields), I64)
+                return
+            # Numbers held natively: made zeroed by the runtime, which gives their address
+            # back too, and filled in here.
+            values = s.pop_operands(len(fields))
+            s.stack.append(cast(Operand, s.gc_call(_NEW_DEFAULT, cast(int, imm), 0, [], I64)))
+            address = s.load_cell(1, PTR)
+            for field, offset, value in zip(fields, layout[0], values):
+                _store_number(s, s.builder.gep(address, [ir.Constant(I64, offset)], source_etype=I8), field.storage, value)
+    elif name == "struct.new_default":
+        def handler(s: FunctionLowering, imm: object) -> None:
+            call(s, cast(int, imm), 0, 0, I64)
     elif name.startswith("struct.get"):
         def handler(s: FunctionLowering, imm: object) -> None:
             type_index, field = cast(tuple[int, int], imm)
@@ -194,4 +353,11 @@ def gc_handler(op: Op) -> Handler | None:
         return _ref_cast(op)
     if name in ("br_on_cast", "br_on_cast_fail"):
         return _br_on_cast(op)
-    return _through_runtime(op)
+    if name == "array.len":
+        return _array_len(op)
+    runtime = _through_runtime(op)
+    if runtime is not None and (name.startswith("struct.get") or name == "struct.set"):
+        return _struct_access(op, runtime)
+    if runtime is not None and (name.startswith("array.get") or name == "array.set"):
+        return _array_access(op, runtime)
+    return runtime

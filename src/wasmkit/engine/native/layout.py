@@ -43,7 +43,8 @@ class Field(enum.IntEnum):
     REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
     GC = 15  # the GC instructions' helper (see `gc`)
     ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
-    COUNT = 17
+    DATA = 17  # address of (mirror address, size): per handle's index, its object's native numbers or 0
+    COUNT = 18
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -60,6 +61,9 @@ TRAP_KINDS: dict[int, TrapKind] = {
     10: TrapKind.NULL_FUNCTION_REFERENCE,
     11: TrapKind.NULL_REFERENCE,
     20: TrapKind.NULL_I31_REFERENCE,
+    21: TrapKind.NULL_STRUCTURE_REFERENCE,
+    22: TrapKind.NULL_ARRAY_REFERENCE,
+    23: TrapKind.OUT_OF_BOUNDS_ARRAY,
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100

@@ -854,7 +854,7 @@ class _Lowering:
     def gc_call(self, op: Op, first: int, second: int, args: list[Operand], result: ir.Type | None) -> Operand | None:
         """Have the runtime carry out GC instruction `op` (see `gc_lower`) on `args`; its
         result, of type `result`, if it has one."""
-        self.need_cells(max(len(args), 1))
+        self.need_cells(max(len(args), 2))  # struct.new_default gives back two (see `gc`)
         for i, arg in enumerate(args):
             self.store_cell(i, arg)
         status = self.call_helper(Field.GC, self.m.gc_type, [

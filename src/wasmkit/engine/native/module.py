@@ -35,6 +35,7 @@ from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, is_external
+from .objects import buffer_address
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
 
@@ -165,6 +166,12 @@ class _Binding:
         self.context[Field.REFS] = ctypes.addressof(self.reference_descriptor)
         self.reference_mirror: Any = None
         self._mirror_references(4)
+        # The GC instructions' direct path: per handle's index, the address of the native
+        # numbers of the struct or array it refers to, else 0 (see `objects`).
+        self.data_descriptor = _word_array(2)()
+        self.context[Field.DATA] = ctypes.addressof(self.data_descriptor)
+        self.data_mirror: Any = None
+        self._mirror_data(4)
         self.global_types = [gt.valtype for gt in valid.global_types]
         self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
@@ -221,6 +228,26 @@ class _Binding:
         self.reference_descriptor[0] = ctypes.addressof(mirror)
         self.reference_descriptor[1] = room
 
+    def _mirror_data(self, room: int) -> None:
+        """Make the data mirror room for `room` handles, keeping what it holds."""
+        old = self.data_mirror
+        mirror = self.data_mirror = _word_array(room)()
+        if old is not None:
+            ctypes.memmove(mirror, old, ctypes.sizeof(old))
+        self.data_descriptor[0] = ctypes.addressof(mirror)
+        self.data_descriptor[1] = room
+
+    def new_object(self, reference: object, address: int = 0) -> int:
+        """The handle of a struct or array just made, whose native numbers (see `objects`)
+        are at `address` if it is not 0."""
+        found = self.references.new(reference)
+        if address:
+            at = found & INDEX_MASK
+            if at >= self.data_descriptor[1]:
+                self._mirror_data(2 * at)
+            self.data_mirror[at] = address
+        return found
+
     def _memory_grown(self, memory: "Memory") -> None:
         self.context[Field.MEM_SIZE] = memory.size
 
@@ -261,12 +288,17 @@ class _Binding:
             return I31_BIT | reference
         found, new = self.references.handle(reference)
         if new:
+            at = found & INDEX_MASK
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                at = found & INDEX_MASK
                 if at >= self.reference_descriptor[1]:
                     self._mirror_references(2 * at)
                 self.reference_mirror[at] = self.compiled.direct[index][0]
+            address = buffer_address(reference)
+            if address:
+                if at >= self.data_descriptor[1]:
+                    self._mirror_data(2 * at)
+                self.data_mirror[at] = address
         return found
 
     def decode(self, bits: int) -> object:
@@ -281,9 +313,12 @@ class _Binding:
             roots = stack_words(stack_pointer(), outermost_entry_sp()) if outermost_entry_sp() else set()
             roots.update(self.globals)
             mirror, size = self.reference_mirror, self.reference_descriptor[1]
+            data, data_size = self.data_mirror, self.data_descriptor[1]
             for index in self.references.collect(roots):
                 if index < size:
                     mirror[index] = 0  # no longer a function's, if it was
+                if index < data_size:
+                    data[index] = 0
 
     # -- calls from Python into native code --
 
