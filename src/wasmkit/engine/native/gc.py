@@ -123,17 +123,28 @@ class GcCode:
             if shape is None:
                 return None
             type_id = self.type_ids[first]
-            count = len(fields) if name == "struct.new" else 0
-            masks = [(1 << (8 * cast(int, element_size(field.storage)))) - 1 for field in fields]
+            given = name == "struct.new"
+            count = len(fields) if given else 0
+            numbers_at = [
+                (i, cast(Any, codec)[0].pack_into, shape.offsets[i], (1 << (8 * cast(int, element_size(field.storage)))) - 1)
+                for i, (field, codec) in enumerate(zip(fields, shape.codecs)) if codec is not None
+            ]  # fmt: skip
+            # The fields not held natively: how each is read from its operand, or its default.
+            readers = [_reader(field) if codec is None else None for field, codec in zip(fields, shape.codecs)]
+            defaults = [rt.field_default(field) if codec is None else None for field, codec in zip(fields, shape.codecs)]
+            others = shape.others
 
             def new_struct(b: "_Binding", w: Any, address: int) -> None:
-                numbers = NativeNumbers(shape, len(fields))
-                if count:
-                    if count > VIEW_CELLS:
-                        w = _cells(address, count)
+                if count > VIEW_CELLS:
+                    w = _cells(address, count)
+                held = None
+                if others:
+                    held = [read(b, w, i) if read is not None else None for i, read in enumerate(readers)] if given else list(defaults)
+                numbers = NativeNumbers(shape, len(fields), held)
+                if given:
                     view = numbers.view
-                    for i, (packer, _, _) in enumerate(shape.codecs):
-                        packer.pack_into(view, shape.offsets[i], w[CELL_WORDS * i] & masks[i])
+                    for i, pack, offset, mask in numbers_at:
+                        pack(view, offset, w[CELL_WORDS * i] & mask)
                 w[0] = b.new_object(Struct(type_id, numbers), numbers.address)
                 w[CELL_WORDS] = numbers.address
             return new_struct

@@ -158,10 +158,11 @@ def _struct_access(op: Op, runtime: Handler) -> Handler:
         type_index, index = cast(tuple[int, int], imm)
         fields = cast(StructType, s.valid.module.types[type_index]).fields
         layout = struct_layout(fields)
-        if layout is None:
+        offset = None if layout is None else layout[0][index]
+        if offset is None:  # a field not held natively
             runtime(s, imm)
             return
-        storage, offset = fields[index].storage, layout[0][index]
+        storage = fields[index].storage
         result = None if setting else _ir(fields[index].unpacked)
 
         def direct(address: Operand, operands: list[Operand]) -> Operand | None:
@@ -233,7 +234,7 @@ def _through_runtime(op: Op) -> Handler | None:
         def handler(s: FunctionLowering, imm: object) -> None:
             fields = _struct(s, cast(int, imm)).fields
             layout = struct_layout(fields)
-            if layout is None:
+            if layout is None or None in layout[0]:  # not all numbers held natively
                 call(s, cast(int, imm), 0, len(fields), I64)
                 return
             # Numbers held natively: made zeroed by the runtime, which gives their address
@@ -242,7 +243,8 @@ def _through_runtime(op: Op) -> Handler | None:
             s.stack.append(cast(Operand, s.gc_call(_NEW_DEFAULT, cast(int, imm), 0, [], I64)))
             address = s.load_cell(1, PTR)
             for field, offset, value in zip(fields, layout[0], values):
-                _store_number(s, s.builder.gep(address, [ir.Constant(I64, offset)], source_etype=I8), field.storage, value)
+                at = ir.Constant(I64, cast(int, offset))
+                _store_number(s, s.builder.gep(address, [at], source_etype=I8), field.storage, value)
     elif name == "struct.new_default":
         def handler(s: FunctionLowering, imm: object) -> None:
             call(s, cast(int, imm), 0, 0, I64)

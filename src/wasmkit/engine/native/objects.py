@@ -46,32 +46,35 @@ def element_size(storage: StorageType) -> int | None:
     return None if codec is None else codec[0]
 
 
-def struct_layout(fields: Sequence[FieldType]) -> tuple[list[int], int] | None:
-    """The offset of each field and the size of a struct of these fields held natively, or
-    None if one of them is not a number held natively."""
-    offsets = []
+def struct_layout(fields: Sequence[FieldType]) -> tuple[list[int | None], int] | None:
+    """The offset of each field held natively (None for the others: references, v128) and
+    the size of the buffer of a struct of these fields, or None if none of them is a number
+    held natively."""
+    offsets: list[int | None] = []
     at = 0
     for field in fields:
         size = element_size(field.storage)
         if size is None:
-            return None
+            offsets.append(None)
+            continue
         at = (at + size - 1) // size * size
         offsets.append(at)
         at += size
-    return offsets, max(at, 8)
+    return (offsets, max(at, 8)) if at else None
 
 
 class Shape:
     """Where each number of a struct or array type's objects is in their buffer, and how it
-    converts: made once per type."""
+    converts: made once per type. A struct's other fields (offset None) are in a list."""
 
-    __slots__ = ("offsets", "codecs", "size", "element")
+    __slots__ = ("offsets", "codecs", "size", "element", "others")
 
-    def __init__(self, offsets: Sequence[int], storages: Sequence[StorageType], size: int, element: int = 0) -> None:
+    def __init__(self, offsets: Sequence[int | None], storages: Sequence[StorageType], size: int, element: int = 0) -> None:
         self.offsets = offsets
-        self.codecs = [_codec(storage) for storage in storages]
+        self.codecs = [None if offset is None else _codec(storage) for offset, storage in zip(offsets, storages)] if not element else [_codec(storages[0])]
         self.size = size  # of a struct's buffer
         self.element = element  # an array's element size (0: a struct)
+        self.others = any(offset is None for offset in offsets)
 
 
 def _codec(storage: StorageType) -> tuple[struct.Struct, Callable[[int], object] | None, Callable[[Any], int] | None]:
@@ -80,7 +83,7 @@ def _codec(storage: StorageType) -> tuple[struct.Struct, Callable[[int], object]
 
 
 def struct_shape(fields: Sequence[FieldType]) -> Shape | None:
-    """The shape of structs of these fields, or None if they are not all numbers."""
+    """The shape of structs of these fields, or None if none of them is a number."""
     layout = struct_layout(fields)
     return None if layout is None else Shape(layout[0], [field.storage for field in fields], layout[1])
 
@@ -88,7 +91,7 @@ def struct_shape(fields: Sequence[FieldType]) -> Shape | None:
 def array_shape(storage: StorageType) -> Shape | None:
     """The shape of arrays of this element type, or None if it is not a number."""
     size = element_size(storage)
-    return None if size is None else Shape((), [storage], 0, size)
+    return None if size is None else Shape([0], [storage], 0, size)
 
 
 class NativeNumbers:
@@ -96,15 +99,17 @@ class NativeNumbers:
     values. Supports what the runtime and the engines do to such a list: len, iteration,
     indexing and assigning by index and by slice (without changing the length)."""
 
-    __slots__ = ("buffer", "address", "shape", "length", "_view")
+    __slots__ = ("buffer", "address", "shape", "length", "_view", "others")
 
-    def __init__(self, shape: Shape, length: int) -> None:
+    def __init__(self, shape: Shape, length: int, others: list[object] | None = None) -> None:
+        """`others`: a struct's fields not held natively, by index (None at the others)."""
         words = (ARRAY_HEADER + shape.element * length + 7) // 8 if shape.element else (shape.size + 7) // 8
         self.buffer = (ctypes.c_uint64 * max(words, 1))()
         self.address = ctypes.addressof(self.buffer)
         self.shape = shape
         self.length = length
         self._view: memoryview | None = None
+        self.others = others
         if shape.element:
             self.buffer[0] = length
 
@@ -126,12 +131,19 @@ class NativeNumbers:
         return self.length
 
     def _get(self, i: int) -> object:
-        offset, (packer, from_bits, _) = self._place(i)
+        offset, codec = self._place(i)
+        if codec is None:
+            return cast(list, self.others)[i]
+        packer, from_bits, _ = codec
         bits = packer.unpack_from(self.view, offset)[0]
         return bits if from_bits is None else from_bits(bits)
 
     def _set(self, i: int, value: object) -> None:
-        offset, (packer, _, to_bits) = self._place(i)
+        offset, codec = self._place(i)
+        if codec is None:
+            cast(list, self.others)[i] = value
+            return
+        packer, _, to_bits = codec
         packer.pack_into(self.view, offset, value if to_bits is None else to_bits(value))
 
     def __getitem__(self, index: int | slice) -> Any:
