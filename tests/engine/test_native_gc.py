@@ -264,3 +264,52 @@ def bits_f32(value: float) -> int:
     from wasmkit.runtime.values import f32_to_bits
 
     return f32_to_bits(value)
+
+
+CASTS = """
+(module
+  (type $a (sub (struct (field i32))))
+  (type $b (sub $a (struct (field i32) (field f64))))
+  (type $f (struct (field i64)))
+  (func (export "a") (result anyref) (struct.new $a (i32.const 1)))
+  (func (export "b") (result anyref) (struct.new $b (i32.const 2) (f64.const 3)))
+  (func (export "f") (result anyref) (struct.new $f (i64.const 4)))
+  (func (export "i31") (result anyref) (ref.i31 (i32.const 5)))
+  (func (export "is_a") (param anyref) (result i32) (ref.test (ref $a) (local.get 0)))
+  (func (export "is_b") (param anyref) (result i32) (ref.test (ref $b) (local.get 0)))
+  (func (export "is_f") (param anyref) (result i32) (ref.test (ref null $f) (local.get 0)))
+  (func (export "as_a") (param anyref) (result i32) (struct.get $a 0 (ref.cast (ref $a) (local.get 0))))
+  (func (export "as_f") (param anyref) (result i64) (struct.get $f 0 (ref.cast (ref null $f) (local.get 0))))
+  (func (export "which") (param anyref) (result i32)
+    (block $is_b (result (ref $b)) (block $is_f (result (ref $f))
+      (drop (br_on_cast $is_f anyref (ref $f) (br_on_cast $is_b anyref (ref $b) (local.get 0))))
+      (return (i32.const 0)))
+      (return (i32.const 2)))
+    (drop) (i32.const 1))
+)
+"""
+
+
+def test_casts_give_the_same_answers_in_native_code_and_through_the_runtime() -> None:
+    """Native code answers tests and casts against a defined type from what it knows of the
+    object's type (exactly the type; not it, where the type is final), and asks the runtime
+    otherwise (subtypes, null, i31, objects made elsewhere): either way as the Python engine."""
+    native = wasmkit.Instance(wasmkit.Module(CASTS), store=wasmkit.Store("native")).exports
+    python = wasmkit.Instance(wasmkit.Module(CASTS), store=wasmkit.Store("python")).exports
+    answers = {}
+    for engine, exports in (("native", native), ("python", python)):
+        values = [maker() for maker in (native.a, native.b, native.f, python.a, python.b, python.f, native.i31)] + [None]
+        tests = [[exports.is_a(v), exports.is_b(v), exports.is_f(v), exports.which(v)] for v in values]
+        casts = []
+        for v in values:
+            for cast in (exports.as_a, exports.as_f):
+                try:
+                    casts.append(cast(v))
+                except Trap as trap:
+                    casts.append(trap.message)
+        answers[engine] = (tests, casts)
+    assert answers["native"] == answers["python"]
+    tests, casts = answers["native"]
+    assert tests[:3] == [[1, 0, 0, 0], [1, 1, 0, 1], [0, 0, 1, 2]] and tests[6:] == [[0, 0, 0, 0], [0, 0, 1, 0]]
+    assert casts[:6] == [1, "cast failure", 2, "cast failure", "cast failure", 4]
+    assert casts[-2:] == ["cast failure", "null structure reference"]

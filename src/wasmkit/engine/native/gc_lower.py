@@ -19,7 +19,7 @@ from ...errors import TrapKind
 from ...opcodes import BY_NAME, CASTS_TO_NULLABLE, Feature, Op
 from ...syntax.types import ArrayType, HeapType, StructType, ValueType
 from ...validate import ValidModule
-from .handles import I31_BIT, INDEX_MASK
+from .handles import I31_BIT, INDEX_MASK, TAG
 from .irtext import Operand
 from .layout import Field
 from .objects import ARRAY_HEADER, element_size, struct_layout
@@ -87,21 +87,66 @@ def _ir(vt: ValueType) -> ir.Type:
     return ir_type(vt)
 
 
+def _known(s: FunctionLowering, which: Field, reference: Operand, typ: ir.Type) -> Operand:
+    """What the mirror in context field `which` (see `handles.Mirror`) knows of the object
+    `reference` is a handle of: its word, 0 if nothing (or not an object's handle: null, an
+    i31). Index 0 is never a handle's, so its word stays 0."""
+    builder = s.builder
+    descriptor = s.load_field(which, PTR)
+    mirror = builder.load(descriptor, typ=PTR)
+    size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+    index = builder.and_(reference, ir.Constant(I64, INDEX_MASK))
+    tagged = builder.icmp_unsigned("==", builder.lshr(reference, ir.Constant(I64, 48)), ir.Constant(I64, TAG >> 48))
+    usable = builder.and_(tagged, builder.icmp_unsigned("<", index, size))
+    safe_index = builder.select(usable, index, ir.Constant(I64, 0))
+    return builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=typ)
+
+
 def _numbers(s: FunctionLowering, reference: Operand, null: TrapKind, fast: Any, slow: Any) -> Operand:
     """Trap with `null` on a null reference, then find the native numbers of the object
     (see `objects`): branch to `fast` with their address when it has some, else to `slow`."""
     builder = s.builder
     s.trap_if(builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), null)
-    descriptor = s.load_field(Field.DATA, PTR)
-    mirror = builder.load(descriptor, typ=PTR)
-    size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-    index = builder.and_(reference, ir.Constant(I64, INDEX_MASK))
-    in_range = builder.icmp_unsigned("<", index, size)
-    safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
-    address = builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=PTR)
-    found = builder.and_(in_range, builder.icmp_unsigned("!=", builder.ptrtoint(address, I64), ir.Constant(I64, 0)))
-    builder.cbranch(found, fast, slow)
+    address = _known(s, Field.DATA, reference, PTR)
+    builder.cbranch(builder.icmp_unsigned("!=", builder.ptrtoint(address, I64), ir.Constant(I64, 0)), fast, slow)
     return address
+
+
+def _type_check(s: FunctionLowering, type_index: int, reference: Operand) -> tuple[Operand, Operand]:
+    """For a test against defined type `type_index`: whether the object `reference` is a
+    handle of is of exactly that type (by the type mirror), and whether that answers the test
+    (it does when it is, or when the type is final, so that no subtype of it exists, and the
+    object's type is known)."""
+    builder = s.builder
+    type_ids = s.load_field(Field.TYPE_IDS, PTR)
+    expected = builder.load(builder.gep(type_ids, [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=I64)
+    known = _known(s, Field.TYPES, reference, I64)
+    exact = builder.icmp_unsigned("==", known, builder.add(expected, ir.Constant(I64, 1)))
+    if getattr(s.valid.module.types[type_index], "final", False):
+        return exact, builder.icmp_unsigned("!=", known, ir.Constant(I64, 0))
+    return exact, exact
+
+
+def _test(s: FunctionLowering, op: Op, heap: "HeapType | int", nullable: bool, reference: Operand) -> Operand:
+    """ref.test's result (an i32) on `reference`: in native code when the type mirror answers
+    (see `_type_check`), else by the runtime."""
+    first, second = test_flags(heap, nullable)
+    if isinstance(heap, HeapType):
+        return cast(Operand, s.gc_call(op, first, second, [reference], I32))
+    slot = s.alloca(I32, "test")
+    answered = s.fn.append_basic_block(f"{op.name}_direct")
+    slow = s.fn.append_basic_block(f"{op.name}_runtime")
+    done = s.fn.append_basic_block(f"{op.name}_done")
+    exact, decisive = _type_check(s, heap, reference)
+    s.builder.cbranch(decisive, answered, slow)
+    s.builder.position_at_end(answered)
+    s.builder.store(s.bool32(exact), slot)
+    s.builder.branch(done)
+    s.builder.position_at_end(slow)
+    s.builder.store(cast(Operand, s.gc_call(op, first, second, [reference], I32)), slot)
+    s.builder.branch(done)
+    s.builder.position_at_end(done)
+    return s.builder.load(slot, typ=I32)
 
 
 def _load_number(s: FunctionLowering, pointer: Operand, storage: object, result: ir.Type, signed: bool) -> Operand:
@@ -287,8 +332,7 @@ def _ref_test(op: Op) -> Handler:
     nullable = op in CASTS_TO_NULLABLE
 
     def handler(s: FunctionLowering, heap: object) -> None:
-        first, second = test_flags(cast("HeapType | int", heap), nullable)
-        s.stack.append(cast(Operand, s.gc_call(op, first, second, s.pop_operands(1), I32)))
+        s.stack.append(_test(s, op, cast("HeapType | int", heap), nullable, s.stack.pop()))
 
     return handler
 
@@ -298,7 +342,18 @@ def _ref_cast(op: Op) -> Handler:
 
     def handler(s: FunctionLowering, heap: object) -> None:
         first, second = test_flags(cast("HeapType | int", heap), nullable)
-        s.gc_call(op, first, second, [s.stack[-1]], None)  # traps unless it is of the type
+        if isinstance(heap, HeapType):
+            s.gc_call(op, first, second, [s.stack[-1]], None)  # traps unless it is of the type
+            return
+        # An object of exactly the type passes in native code; the runtime checks the rest.
+        passed = s.fn.append_basic_block("ref.cast_done")
+        slow = s.fn.append_basic_block("ref.cast_runtime")
+        exact, _ = _type_check(s, heap, s.stack[-1])
+        s.builder.cbranch(exact, passed, slow)
+        s.builder.position_at_end(slow)
+        s.gc_call(op, first, second, [s.stack[-1]], None)
+        s.builder.branch(passed)
+        s.builder.position_at_end(passed)
 
     return handler
 
@@ -308,8 +363,7 @@ def _br_on_cast(op: Op) -> Handler:
 
     def handler(s: FunctionLowering, imm: object) -> None:
         label, _, target = cast(tuple[int, ValueType, ValueType], imm)
-        first, second = test_flags(target.heap, target.nullable)  # type: ignore[union-attr]
-        found = cast(Operand, s.gc_call(op, first, second, [s.stack[-1]], I32))
+        found = _test(s, op, target.heap, target.nullable, s.stack[-1])  # type: ignore[union-attr]
         s.branch_when(lambda: s.builder.icmp_unsigned("==" if fail else "!=", found, ir.Constant(I32, 0)), label, op.name)
 
     return handler

@@ -16,10 +16,12 @@ raises a trap.
 
 from __future__ import annotations
 
+import ctypes
+
 from ...errors import Trap, TrapKind
 from ...syntax.types import HeapType, ValueType
 
-__all__ = ["TAG", "INDEX_MASK", "I31_BIT", "HandleTable", "is_external"]
+__all__ = ["TAG", "INDEX_MASK", "I31_BIT", "HandleTable", "Mirror", "is_external"]
 
 TAG = 0x5EC0 << 48
 INDEX_MASK = (1 << 48) - 1
@@ -132,3 +134,37 @@ class HandleTable:
     def __len__(self) -> int:
         """How many handles are live."""
         return len(self.references) - 1 - len(self.free)
+
+
+class Mirror:
+    """A word per handle index that native code reads, through a descriptor (the words'
+    address, their count) at `address`: what it knows of each handle's object without
+    calling Python (the address of its function, of its numbers, its type). 0 means nothing
+    is known: native code then asks the runtime."""
+
+    def __init__(self) -> None:
+        self.descriptor = (ctypes.c_uint64 * 2)()
+        self.address = ctypes.addressof(self.descriptor)
+        self.words: ctypes.Array[ctypes.c_uint64] = (ctypes.c_uint64 * 4)()
+        self.descriptor[0] = ctypes.addressof(self.words)
+        self.descriptor[1] = 4
+
+    def __getitem__(self, index: int) -> int:
+        return self.words[index] if index < self.descriptor[1] else 0
+
+    def __setitem__(self, index: int, value: int) -> None:
+        size = self.descriptor[1]
+        if index >= size:
+            old = self.words
+            self.words = (ctypes.c_uint64 * max(2 * index, 4))()
+            ctypes.memmove(self.words, old, ctypes.sizeof(old))
+            self.descriptor[0] = ctypes.addressof(self.words)
+            self.descriptor[1] = len(self.words)
+        self.words[index] = value
+
+    def clear(self, indices: list[int]) -> None:
+        """Forget what is known of the handles at `indices` (freed)."""
+        words, size = self.words, self.descriptor[1]
+        for index in indices:
+            if index < size:
+                words[index] = 0

@@ -44,7 +44,8 @@ class Field(enum.IntEnum):
     GC = 15  # the GC instructions' helper (see `gc`)
     ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
     DATA = 17  # address of (mirror address, size): per handle's index, its object's native numbers or 0
-    COUNT = 18
+    TYPES = 18  # address of (mirror address, size): per handle's index, its struct's or array's type id + 1, or 0
+    COUNT = 19
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.

@@ -22,6 +22,7 @@ from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
+from ...runtime.heap import Array, Struct
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, ValType, ValueType
 from ...validate import ValidModule
@@ -34,7 +35,7 @@ from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
-from .handles import I31_BIT, INDEX_MASK, HandleTable, is_external
+from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import buffer_address
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
@@ -160,18 +161,16 @@ class _Binding:
         # References native code holds, by handle (see `handles`), collected from time to time.
         self.references = HandleTable()
         self.cell_views: dict[int, Any] = {}  # see `_gc`
-        # call_ref's direct path: per handle's index, the address of the function it refers to
-        # when that is a function of this instance, else 0 (see `handle`).
-        self.reference_descriptor = _word_array(2)()
-        self.context[Field.REFS] = ctypes.addressof(self.reference_descriptor)
-        self.reference_mirror: Any = None
-        self._mirror_references(4)
-        # The GC instructions' direct path: per handle's index, the address of the native
-        # numbers of the struct or array it refers to, else 0 (see `objects`).
-        self.data_descriptor = _word_array(2)()
-        self.context[Field.DATA] = ctypes.addressof(self.data_descriptor)
-        self.data_mirror: Any = None
-        self._mirror_data(4)
+        # What native code knows of each handle's object (see `handle`): call_ref's direct
+        # path, the address of the function when that is a function of this instance; the GC
+        # instructions', the address of a struct's or array's native numbers (see `objects`)
+        # and its type's run-time id + 1.
+        self.reference_mirror = Mirror()
+        self.context[Field.REFS] = self.reference_mirror.address
+        self.data_mirror = Mirror()
+        self.context[Field.DATA] = self.data_mirror.address
+        self.type_mirror = Mirror()
+        self.context[Field.TYPES] = self.type_mirror.address
         self.global_types = [gt.valtype for gt in valid.global_types]
         self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
@@ -219,33 +218,14 @@ class _Binding:
             index = own(elements[k])
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
 
-    def _mirror_references(self, room: int) -> None:
-        """Make the references' mirror room for `room` handles, keeping what it holds."""
-        old = self.reference_mirror
-        mirror = self.reference_mirror = _word_array(room)()
-        if old is not None:
-            ctypes.memmove(mirror, old, ctypes.sizeof(old))
-        self.reference_descriptor[0] = ctypes.addressof(mirror)
-        self.reference_descriptor[1] = room
-
-    def _mirror_data(self, room: int) -> None:
-        """Make the data mirror room for `room` handles, keeping what it holds."""
-        old = self.data_mirror
-        mirror = self.data_mirror = _word_array(room)()
-        if old is not None:
-            ctypes.memmove(mirror, old, ctypes.sizeof(old))
-        self.data_descriptor[0] = ctypes.addressof(mirror)
-        self.data_descriptor[1] = room
-
-    def new_object(self, reference: object, address: int = 0) -> int:
+    def new_object(self, reference: "Struct | Array", address: int = 0) -> int:
         """The handle of a struct or array just made, whose native numbers (see `objects`)
         are at `address` if it is not 0."""
         found = self.references.new(reference)
+        at = found & INDEX_MASK
         if address:
-            at = found & INDEX_MASK
-            if at >= self.data_descriptor[1]:
-                self._mirror_data(2 * at)
             self.data_mirror[at] = address
+        self.type_mirror[at] = reference.type_id + 1
         return found
 
     def _memory_grown(self, memory: "Memory") -> None:
@@ -291,14 +271,12 @@ class _Binding:
             at = found & INDEX_MASK
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                if at >= self.reference_descriptor[1]:
-                    self._mirror_references(2 * at)
                 self.reference_mirror[at] = self.compiled.direct[index][0]
-            address = buffer_address(reference)
-            if address:
-                if at >= self.data_descriptor[1]:
-                    self._mirror_data(2 * at)
-                self.data_mirror[at] = address
+            elif type(reference) is Struct or type(reference) is Array:
+                address = buffer_address(reference)
+                if address:
+                    self.data_mirror[at] = address
+                self.type_mirror[at] = reference.type_id + 1
         return found
 
     def decode(self, bits: int) -> object:
@@ -312,13 +290,9 @@ class _Binding:
         if self.references.due:
             roots = stack_words(stack_pointer(), outermost_entry_sp()) if outermost_entry_sp() else set()
             roots.update(self.globals)
-            mirror, size = self.reference_mirror, self.reference_descriptor[1]
-            data, data_size = self.data_mirror, self.data_descriptor[1]
-            for index in self.references.collect(roots):
-                if index < size:
-                    mirror[index] = 0  # no longer a function's, if it was
-                if index < data_size:
-                    data[index] = 0
+            freed = self.references.collect(roots)
+            for mirror in (self.reference_mirror, self.data_mirror, self.type_mirror):
+                mirror.clear(freed)
 
     # -- calls from Python into native code --
 
