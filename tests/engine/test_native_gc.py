@@ -140,8 +140,9 @@ CHURN = """
 """
 
 
-def test_collection_frees_what_native_code_dropped_and_keeps_what_it_holds() -> None:
-    store = wasmkit.Store("native")
+@pytest.mark.parametrize("fuel", [None, 10**12], ids=["plain", "metered"])
+def test_collection_frees_what_native_code_dropped_and_keeps_what_it_holds(fuel: int | None) -> None:
+    store = wasmkit.Store("native", fuel=fuel)
     module = wasmkit.Module(CHURN)
     instance: wasmkit.Instance | None = None
 
