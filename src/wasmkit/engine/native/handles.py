@@ -6,7 +6,7 @@ a host value, a struct, an array) is TAG plus an index into its instance's table
 the Python object. TAG sets bits that integers and addresses rarely have (0x5EC0 in the top 16),
 so that a word of the native stack that happens to equal a live handle is rare.
 
-The table is collected from time to time (`due`, then `collect`): the caller finds the words
+The table is collected from time to time (when `made` reaches `threshold`, by `collect`): the caller finds the words
 that may hold handles (the instance's global cells and the native stack of the calls in flight,
 see `roots`) and every entry no such word names is freed, so that the Python object goes when
 nothing else holds it. The scan is conservative: a word equal to a handle keeps it, whatever
@@ -101,10 +101,6 @@ class HandleTable:
             if found is not _FREED:
                 return found
         raise Trap(TrapKind.HOST, f"invalid reference handle {bits:#x}")
-
-    @property
-    def due(self) -> bool:
-        return self.made >= self.threshold
 
     def collect(self, roots: set[int]) -> list[int]:
         """Free every entry whose handle is not in `roots`; the indices freed."""

@@ -287,10 +287,12 @@ class _Binding:
         """Free the handles native code no longer holds, when enough were made since the last
         collection. Called only where every handle native code holds is in its globals or on
         the stack (see `roots`), never while Python holds handles of its own."""
-        if self.references.due:
-            roots = stack_words(stack_pointer(), outermost_entry_sp()) if outermost_entry_sp() else set()
+        references = self.references
+        if references.made >= references.threshold:
+            outer = outermost_entry_sp()
+            roots = stack_words(stack_pointer(), outer) if outer else set()
             roots.update(self.globals)
-            freed = self.references.collect(roots)
+            freed = references.collect(roots)
             for mirror in (self.reference_mirror, self.data_mirror, self.type_mirror):
                 mirror.clear(freed)
 
@@ -430,9 +432,7 @@ class _Binding:
         frames and the cells, a collection of the handles if one is due. The cells are seen
         through a view made once per address (a loop calls from the same frame each time)."""
         try:
-            references = self.references
-            if references.made >= references.threshold:
-                self.collect_if_due()
+            self.collect_if_due()
             views = self.cell_views
             cells = views.get(cells_address)
             if cells is None:
