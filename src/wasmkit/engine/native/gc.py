@@ -25,7 +25,7 @@ from ...syntax.types import ArrayType, FieldType, HeapType, PackedType, StructTy
 from ...validate import ValidModule
 from .gc_lower import CONCRETE, NULLABLE
 from .layout import CELL_WORDS
-from .objects import ARRAY_HEADER, NativeNumbers, array_shape, element_size, struct_shape
+from .objects import ARRAY_HEADER, NativeNumbers, Shape, array_shape, element_size, struct_shape
 
 if TYPE_CHECKING:
     from .module import _Binding
@@ -90,6 +90,12 @@ def _writer(field: FieldType, signed: bool) -> Writer:
     return other
 
 
+def _as_list(numbers: NativeNumbers) -> list[object]:
+    """What a struct's fields or an array's items are typed as: a NativeNumbers stands for
+    that list (see `objects`)."""
+    return cast("list[object]", numbers)
+
+
 def _u32(w: Any, i: int) -> int:
     return cast(int, w[CELL_WORDS * i]) & _MASK32
 
@@ -119,20 +125,21 @@ class GcCode:
 
         if name in ("struct.new", "struct.new_default"):
             fields = self._struct(first).fields
-            shape = struct_shape(fields)
-            if shape is None:
+            found = struct_shape(fields)
+            if found is None:
                 return None
+            layout: Shape = found
             type_id = self.type_ids[first]
             given = name == "struct.new"
             count = len(fields) if given else 0
             numbers_at = [
-                (i, cast(Any, codec)[0].pack_into, shape.offsets[i], (1 << (8 * cast(int, element_size(field.storage)))) - 1)
-                for i, (field, codec) in enumerate(zip(fields, shape.codecs)) if codec is not None
+                (i, codec[0].pack_into, cast(int, layout.offsets[i]), (1 << (8 * cast(int, element_size(field.storage)))) - 1)
+                for i, (field, codec) in enumerate(zip(fields, layout.codecs)) if codec is not None
             ]  # fmt: skip
             # The fields not held natively: how each is read from its operand, or its default.
-            readers = [_reader(field) if codec is None else None for field, codec in zip(fields, shape.codecs)]
-            defaults = [rt.field_default(field) if codec is None else None for field, codec in zip(fields, shape.codecs)]
-            others = shape.others
+            readers = [_reader(field) if codec is None else None for field, codec in zip(fields, layout.codecs)]
+            defaults = [rt.field_default(field) if codec is None else None for field, codec in zip(fields, layout.codecs)]
+            others = layout.others
 
             def new_struct(b: "_Binding", w: Any, address: int) -> None:
                 if count > VIEW_CELLS:
@@ -140,12 +147,12 @@ class GcCode:
                 held = None
                 if others:
                     held = [read(b, w, i) if read is not None else None for i, read in enumerate(readers)] if given else list(defaults)
-                numbers = NativeNumbers(shape, len(fields), held)
+                numbers = NativeNumbers(layout, len(fields), held)
                 if given:
                     view = numbers.view
                     for i, pack, offset, mask in numbers_at:
                         pack(view, offset, w[CELL_WORDS * i] & mask)
-                w[0] = b.new_object(Struct(type_id, numbers), numbers.address)
+                w[0] = b.new_object(Struct(type_id, _as_list(numbers)), numbers.address)
                 w[CELL_WORDS] = numbers.address
             return new_struct
         if not name.startswith("array.new") or name == "array.new_elem":
@@ -154,10 +161,10 @@ class GcCode:
         array = array_shape(storage)
         if array is None:
             return None
-        shape = array
+        shape: Shape = array
         size = shape.element
         type_id = self.type_ids[first]
-        packer = shape.codecs[0][0]
+        packer = cast(Any, shape.codecs[0])[0]
         mask = (1 << (8 * size)) - 1
         if name in ("array.new", "array.new_default"):
             given = name == "array.new"
@@ -171,7 +178,7 @@ class GcCode:
                 if bits and length:
                     pattern = packer.pack(bits) * length
                     ctypes.memmove(numbers.address + ARRAY_HEADER, pattern, len(pattern))
-                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
             return new_array
         if name == "array.new_fixed":
             def new_fixed(b: "_Binding", w: Any, address: int) -> None:
@@ -181,14 +188,14 @@ class GcCode:
                 view = numbers.view
                 for i in range(second):
                     packer.pack_into(view, ARRAY_HEADER + size * i, w[CELL_WORDS * i] & mask)
-                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
             return new_fixed
         if name == "array.new_data":
             def new_data(b: "_Binding", w: Any, address: int) -> None:
                 values = rt.data_values(storage, b.instance.datas[second], _u32(w, 0), _u32(w, 1))
                 numbers = NativeNumbers(shape, len(values))
                 numbers[:] = values
-                w[0] = b.new_object(Array(type_id, numbers), numbers.address)
+                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
             return new_data
         return None
 

@@ -348,7 +348,7 @@ def _ref_cast(op: Op) -> Handler:
         # An object of exactly the type passes in native code; the runtime checks the rest.
         passed = s.fn.append_basic_block("ref.cast_done")
         slow = s.fn.append_basic_block("ref.cast_runtime")
-        exact, _ = _type_check(s, heap, s.stack[-1])
+        exact, _ = _type_check(s, cast(int, heap), s.stack[-1])
         s.builder.cbranch(exact, passed, slow)
         s.builder.position_at_end(slow)
         s.gc_call(op, first, second, [s.stack[-1]], None)
@@ -363,7 +363,7 @@ def _br_on_cast(op: Op) -> Handler:
 
     def handler(s: FunctionLowering, imm: object) -> None:
         label, _, target = cast(tuple[int, ValueType, ValueType], imm)
-        found = _test(s, op, target.heap, target.nullable, s.stack[-1])  # type: ignore[union-attr]
+        found = _test(s, op, target.heap, target.nullable, s.stack[-1])
         s.branch_when(lambda: s.builder.icmp_unsigned("==" if fail else "!=", found, ir.Constant(I32, 0)), label, op.name)
 
     return handler

@@ -35,7 +35,7 @@ MIN_BETWEEN_COLLECTIONS = 16384
 
 def is_external(vt: ValueType) -> bool:
     """Whether references of type `vt` are host values (externref), where an int is not an i31."""
-    heap = vt.heap  # type: ignore[union-attr]
+    heap = vt.heap
     return isinstance(heap, HeapType) and heap in (HeapType.EXTERN, HeapType.NOEXTERN)
 
 

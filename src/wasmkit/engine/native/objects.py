@@ -121,7 +121,7 @@ class NativeNumbers:
             view = self._view = memoryview(self.buffer).cast("B")
         return view
 
-    def _place(self, i: int) -> tuple[int, Any]:
+    def _place(self, i: int) -> tuple[Any, Any]:
         shape = self.shape
         if shape.element:
             return ARRAY_HEADER + i * shape.element, shape.codecs[0]
@@ -186,4 +186,4 @@ def buffer_address(reference: object) -> int:
         numbers = reference.items
     else:
         return 0
-    return numbers.address if type(numbers) is NativeNumbers else 0  # type: ignore[attr-defined]
+    return numbers.address if isinstance(numbers, NativeNumbers) else 0
