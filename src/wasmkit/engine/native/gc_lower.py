@@ -19,12 +19,12 @@ from ...errors import TrapKind
 from ...opcodes import BY_NAME, CASTS_TO_NULLABLE, Feature, Op
 from ...syntax.types import ArrayType, HeapType, StructType, ValueType
 from ...validate import ValidModule
-from .handles import I31_BIT, INDEX_MASK, TAG
+from .handles import ENTRY_WORDS, I31_BIT, INDEX_MASK, NUMBERS, TYPE
 from .irtext import Operand
 from .layout import Field
 from .objects import ARRAY_HEADER, element_size, struct_layout
 
-__all__ = ["gc_handler", "test_flags", "CONCRETE", "NULLABLE"]
+__all__ = ["gc_handler", "known", "test_flags", "CONCRETE", "NULLABLE"]
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -87,19 +87,21 @@ def _ir(vt: ValueType) -> ir.Type:
     return ir_type(vt)
 
 
-def _known(s: FunctionLowering, which: Field, reference: Operand, typ: ir.Type) -> Operand:
-    """What the mirror in context field `which` (see `handles.Mirror`) knows of the object
-    `reference` is a handle of: its word, 0 if nothing (or not an object's handle: null, an
-    i31). Index 0 is never a handle's, so its word stays 0."""
+def known(s: FunctionLowering, slot: int, reference: Operand, typ: ir.Type) -> Operand:
+    """What the handles' mirror (see `handles.Mirror`) knows of the object `reference` names,
+    in `slot` of its entry: 0 if nothing, or if the entry is not this handle's (a null, an
+    i31, a handle freed and its index used again)."""
     builder = s.builder
-    descriptor = s.load_field(which, PTR)
+    descriptor = s.load_field(Field.REFS, PTR)
     mirror = builder.load(descriptor, typ=PTR)
-    size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
+    count = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
     index = builder.and_(reference, ir.Constant(I64, INDEX_MASK))
-    tagged = builder.icmp_unsigned("==", builder.lshr(reference, ir.Constant(I64, 48)), ir.Constant(I64, TAG >> 48))
-    usable = builder.and_(tagged, builder.icmp_unsigned("<", index, size))
-    safe_index = builder.select(usable, index, ir.Constant(I64, 0))
-    return builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=typ)
+    in_range = builder.icmp_unsigned("<", index, count)
+    entry = builder.gep(mirror, [builder.mul(builder.select(in_range, index, ir.Constant(I64, 0)), ir.Constant(I64, 8 * ENTRY_WORDS))], source_etype=I8)
+    owner = builder.load(entry, typ=I64)
+    usable = builder.and_(in_range, builder.icmp_unsigned("==", owner, reference))
+    word = builder.load(builder.gep(entry, [ir.Constant(I64, 8 * slot)], source_etype=I8), typ=typ)
+    return builder.select(usable, word, ir.Constant(typ, None))
 
 
 def _numbers(s: FunctionLowering, reference: Operand, null: TrapKind, fast: Any, slow: Any) -> Operand:
@@ -107,7 +109,7 @@ def _numbers(s: FunctionLowering, reference: Operand, null: TrapKind, fast: Any,
     (see `objects`): branch to `fast` with their address when it has some, else to `slow`."""
     builder = s.builder
     s.trap_if(builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), null)
-    address = _known(s, Field.DATA, reference, PTR)
+    address = known(s, NUMBERS, reference, PTR)
     builder.cbranch(builder.icmp_unsigned("!=", builder.ptrtoint(address, I64), ir.Constant(I64, 0)), fast, slow)
     return address
 
@@ -120,10 +122,10 @@ def _type_check(s: FunctionLowering, type_index: int, reference: Operand) -> tup
     builder = s.builder
     type_ids = s.load_field(Field.TYPE_IDS, PTR)
     expected = builder.load(builder.gep(type_ids, [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=I64)
-    known = _known(s, Field.TYPES, reference, I64)
-    exact = builder.icmp_unsigned("==", known, builder.add(expected, ir.Constant(I64, 1)))
+    found = known(s, TYPE, reference, I64)
+    exact = builder.icmp_unsigned("==", found, builder.add(expected, ir.Constant(I64, 1)))
     if getattr(s.valid.module.types[type_index], "final", False):
-        return exact, builder.icmp_unsigned("!=", known, ir.Constant(I64, 0))
+        return exact, builder.icmp_unsigned("!=", found, ir.Constant(I64, 0))
     return exact, exact
 
 

@@ -2,8 +2,8 @@
 
 A reference crosses into native code as a handle: 0 is null; an i31 is its 31 bits with bit 31
 set (so `ref.eq` and the i31 instructions need no table); every other reference (a function,
-a host value, a struct, an array) is TAG plus an index into its instance's table, which keeps
-the Python object. TAG sets bits that integers and addresses rarely have (0x5EC0 in the top 16),
+a host value, a struct, an array) is TAG plus a generation and an index into its instance's
+table, which keeps the Python object. TAG sets bits that integers and addresses rarely have (0x5EC0 in the top 16),
 so that a word of the native stack that happens to equal a live handle is rare.
 
 The table is collected from time to time (when `made` reaches `threshold`, by `collect`): the caller finds the words
@@ -21,16 +21,20 @@ import ctypes
 from ...errors import Trap, TrapKind
 from ...syntax.types import HeapType, ValueType
 
-__all__ = ["TAG", "INDEX_MASK", "I31_BIT", "HandleTable", "Mirror", "is_external"]
+__all__ = ["TAG", "INDEX_MASK", "I31_BIT", "HandleTable", "Mirror", "is_external", "ENTRY_WORDS", "OWNER", "FUNCTION", "NUMBERS", "TYPE"]
 
 TAG = 0x5EC0 << 48
-INDEX_MASK = (1 << 48) - 1
+INDEX_MASK = (1 << 32) - 1
+_GENERATION_MASK = 0xFFFF
 I31_BIT = 1 << 31
 _TAG_BITS = TAG >> 48
 # A collection is due once this many handles were made since the last one, or as many as
 # were live after it if more: the work of a collection (its scan and its pass over the table)
 # is then paid for by as many new handles, and the table holds at most about twice what is live.
 MIN_BETWEEN_COLLECTIONS = 16384
+# A mirror entry (see `Mirror`): its words, and what each holds.
+ENTRY_WORDS = 4
+OWNER, FUNCTION, NUMBERS, TYPE = range(ENTRY_WORDS)
 
 
 def is_external(vt: ValueType) -> bool:
@@ -50,10 +54,13 @@ _FREED = _Freed()
 
 class HandleTable:
     """One instance's handles: each object has at most one at a time (so that equal handles
-    mean the same object), made on demand and freed by `collect`."""
+    mean the same object), made on demand and freed by `collect`. An index freed and used
+    again gets the next generation (bits 32 to 47 of its handles), so that a handle kept past
+    its object's free names nothing rather than the object now at its index."""
 
     def __init__(self) -> None:
         self.references: list[object] = [_FREED]  # index 0 is never used (null)
+        self.generations: list[int] = [0]
         self.index_of: dict[int, int] = {}  # id(object) -> index
         self.free: list[int] = []
         self.made = 0  # handles made since the last collection
@@ -64,30 +71,32 @@ class HandleTable:
         """The handle of a (non-null, non-i31) reference, and whether it is new."""
         index = self.index_of.get(id(reference))
         if index is not None and self.references[index] is reference:
-            return TAG | index, False
-        if self.free:
-            index = self.free.pop()
-            self.references[index] = reference
-        else:
-            index = len(self.references)
-            self.references.append(reference)
-        self.index_of[id(reference)] = index
-        self.made += 1
-        return TAG | index, True
+            return TAG | self.generations[index] << 32 | index, False
+        return self.new(reference), True
 
     def new(self, reference: object) -> int:
         """The handle of an object just made, which has none yet."""
-        free = self.free
         references = self.references
-        if free:
-            index = free.pop()
+        if self.free:
+            index = self.free.pop()
+            generation = self.generations[index] = (self.generations[index] + 1) & _GENERATION_MASK
             references[index] = reference
         else:
             index = len(references)
             references.append(reference)
+            self.generations.append(0)
+            generation = 0
         self.index_of[id(reference)] = index
         self.made += 1
-        return TAG | index
+        return TAG | generation << 32 | index
+
+    def _live(self, bits: int) -> int | None:
+        """The index of the handle `bits` if it names an object now, else None."""
+        index = bits & INDEX_MASK
+        if bits >> 48 == _TAG_BITS and index < len(self.references) and self.references[index] is not _FREED:
+            if (bits >> 32) & _GENERATION_MASK == self.generations[index]:
+                return index
+        return None
 
     def decode(self, bits: int) -> object:
         """The reference handle `bits` stands for (an i31 as its unsigned 31 bits)."""
@@ -95,18 +104,16 @@ class HandleTable:
             return None
         if bits >> 31 == 1:
             return bits & 0x7FFF_FFFF
-        index = bits & INDEX_MASK
-        if bits >> 48 == _TAG_BITS and index < len(self.references):
-            found = self.references[index]
-            if found is not _FREED:
-                return found
-        raise Trap(TrapKind.HOST, f"invalid reference handle {bits:#x}")
+        index = self._live(bits)
+        if index is None:
+            raise Trap(TrapKind.HOST, f"invalid reference handle {bits:#x}")
+        return self.references[index]
 
     def collect(self, roots: set[int]) -> list[int]:
         """Free every entry whose handle is not in `roots`; the indices freed."""
         references = self.references
         index_of = self.index_of
-        live = {word & INDEX_MASK for word in roots if word >> 48 == _TAG_BITS}
+        live = {index for index in map(self._live, roots) if index is not None}
         freed = []
         for index in range(1, len(references)):
             if index not in live:
@@ -116,14 +123,11 @@ class HandleTable:
                     if index_of.get(id(reference)) == index:
                         del index_of[id(reference)]
                     freed.append(index)
-        # Trailing free entries are dropped, the others reused (the lowest first).
-        while len(references) > 1 and references[-1] is _FREED:
-            del references[-1]
-        size = len(references)
-        self.free = [index for index in range(size - 1, 0, -1) if references[index] is _FREED]
-        live_count = size - 1 - len(self.free)
+        # Free entries are reused, the lowest first (the table keeps its length, and each
+        # index its generation).
+        self.free = [index for index in range(len(references) - 1, 0, -1) if references[index] is _FREED]
         self.made = 0
-        self.threshold = max(MIN_BETWEEN_COLLECTIONS, live_count)
+        self.threshold = max(MIN_BETWEEN_COLLECTIONS, len(self))
         self.collections += 1
         return freed
 
@@ -133,34 +137,45 @@ class HandleTable:
 
 
 class Mirror:
-    """A word per handle index that native code reads, through a descriptor (the words'
-    address, their count) at `address`: what it knows of each handle's object without
-    calling Python (the address of its function, of its numbers, its type). 0 means nothing
-    is known: native code then asks the runtime."""
+    """What native code knows of each handle's object without calling Python, per index:
+    ENTRY_WORDS words, through a descriptor (their address, the count of entries) at
+    `address`. OWNER is the handle that names the index now (0 when free): native code uses
+    an entry only for that handle. The others are 0 where nothing is known (native code then
+    asks the runtime): FUNCTION, the address of a function of this instance (call_ref's
+    direct path); NUMBERS, the address of a struct's or array's numbers (see `objects`); TYPE,
+    a struct's or array's run-time type id + 1."""
 
     def __init__(self) -> None:
         self.descriptor = (ctypes.c_uint64 * 2)()
         self.address = ctypes.addressof(self.descriptor)
-        self.words: ctypes.Array[ctypes.c_uint64] = (ctypes.c_uint64 * 4)()
+        self.words: ctypes.Array[ctypes.c_uint64] = (ctypes.c_uint64 * (4 * ENTRY_WORDS))()
         self.descriptor[0] = ctypes.addressof(self.words)
         self.descriptor[1] = 4
 
-    def __getitem__(self, index: int) -> int:
-        return self.words[index] if index < self.descriptor[1] else 0
+    def get(self, index: int, slot: int) -> int:
+        return int(self.words[ENTRY_WORDS * index + slot]) if index < self.descriptor[1] else 0
 
-    def __setitem__(self, index: int, value: int) -> None:
-        size = self.descriptor[1]
-        if index >= size:
+    def set(self, index: int, handle: int, slot: int = OWNER, value: int = 0) -> None:
+        """Make the entry of `index` that of `handle`, with `value` in `slot`."""
+        if index >= self.descriptor[1]:
             old = self.words
-            self.words = (ctypes.c_uint64 * max(2 * index, 4))()
+            count = max(2 * index, 4)
+            self.words = (ctypes.c_uint64 * (ENTRY_WORDS * count))()
             ctypes.memmove(self.words, old, ctypes.sizeof(old))
             self.descriptor[0] = ctypes.addressof(self.words)
-            self.descriptor[1] = len(self.words)
-        self.words[index] = value
+            self.descriptor[1] = count
+        at = ENTRY_WORDS * index
+        words = self.words
+        if words[at] != handle:
+            words[at] = handle
+            words[at + 1] = words[at + 2] = words[at + 3] = 0
+        if slot != OWNER:
+            words[at + slot] = value
 
     def clear(self, indices: list[int]) -> None:
-        """Forget what is known of the handles at `indices` (freed)."""
+        """Forget the handles at `indices` (freed)."""
         words, size = self.words, self.descriptor[1]
         for index in indices:
             if index < size:
-                words[index] = 0
+                at = ENTRY_WORDS * index
+                words[at] = words[at + 1] = words[at + 2] = words[at + 3] = 0

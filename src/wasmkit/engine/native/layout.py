@@ -40,12 +40,10 @@ class Field(enum.IntEnum):
     TABLES = 11  # address of (mirror address, size) per table: call_indirect's direct path
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
-    REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
+    REFS = 14  # address of (mirror address, entries): what native code knows of each handle's object (handles.Mirror)
     GC = 15  # the GC instructions' helper (see `gc`)
     ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
-    DATA = 17  # address of (mirror address, size): per handle's index, its object's native numbers or 0
-    TYPES = 18  # address of (mirror address, size): per handle's index, its struct's or array's type id + 1, or 0
-    COUNT = 19
+    COUNT = 17
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.

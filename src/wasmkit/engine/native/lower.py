@@ -36,8 +36,8 @@ from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
-from .gc_lower import gc_handler
-from .handles import INDEX_MASK
+from .gc_lower import gc_handler, known
+from .handles import FUNCTION
 from .irtext import Block, Builder, Function, Module, Operand, Slot
 from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
 from .stack import BUDGET
@@ -632,19 +632,11 @@ class _Lowering:
         self.trap_if(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), TrapKind.NULL_FUNCTION_REFERENCE)
 
         def direct_target(fast: Block, slow: Block) -> Operand:
-            # The direct path: the references' mirror (see `module`) holds the address of a
-            # function of this instance at this handle. Validation has checked its type: a
+            # The direct path: the handles' mirror (see `handles.Mirror`) holds the address of
+            # a function of this instance for this handle. Validation has checked its type: a
             # subtype of the expected one, which native code calls the same way.
-            builder = self.builder
-            descriptor = self.load_field(Field.REFS, PTR)
-            mirror = builder.load(descriptor, typ=PTR)
-            size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-            index = builder.and_(reference, ir.Constant(I64, INDEX_MASK))
-            in_range = builder.icmp_unsigned("<", index, size)
-            safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
-            target = builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=PTR)
-            direct = builder.and_(in_range, builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)))
-            builder.cbranch(direct, fast, slow)
+            target = known(self, FUNCTION, reference, PTR)
+            self.builder.cbranch(self.builder.icmp_unsigned("!=", self.builder.ptrtoint(target, I64), ir.Constant(I64, 0)), fast, slow)
             return target
 
         self.indirect_call("return_call_ref" if tail else "call_ref", callee_type, args, direct_target, lambda cells: self.call_helper(

@@ -35,7 +35,7 @@ from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
-from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
+from .handles import FUNCTION, I31_BIT, INDEX_MASK, NUMBERS, TYPE, HandleTable, Mirror, is_external
 from .objects import buffer_address
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
@@ -161,16 +161,11 @@ class _Binding:
         # References native code holds, by handle (see `handles`), collected from time to time.
         self.references = HandleTable()
         self.cell_views: dict[int, Any] = {}  # see `_gc`
-        # What native code knows of each handle's object (see `handle`): call_ref's direct
-        # path, the address of the function when that is a function of this instance; the GC
-        # instructions', the address of a struct's or array's native numbers (see `objects`)
-        # and its type's run-time id + 1.
-        self.reference_mirror = Mirror()
-        self.context[Field.REFS] = self.reference_mirror.address
-        self.data_mirror = Mirror()
-        self.context[Field.DATA] = self.data_mirror.address
-        self.type_mirror = Mirror()
-        self.context[Field.TYPES] = self.type_mirror.address
+        # What native code knows of each handle's object (see `handle`): for call_ref's
+        # direct path, the address of a function of this instance; for the GC instructions',
+        # the address of a struct's or array's native numbers (see `objects`) and its type.
+        self.mirror = Mirror()
+        self.context[Field.REFS] = self.mirror.address
         self.global_types = [gt.valtype for gt in valid.global_types]
         self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
@@ -223,9 +218,10 @@ class _Binding:
         are at `address` if it is not 0."""
         found = self.references.new(reference)
         at = found & INDEX_MASK
+        mirror = self.mirror
+        mirror.set(at, found, TYPE, reference.type_id + 1)
         if address:
-            self.data_mirror[at] = address
-        self.type_mirror[at] = reference.type_id + 1
+            mirror.set(at, found, NUMBERS, address)
         return found
 
     def _memory_grown(self, memory: "Memory") -> None:
@@ -269,14 +265,16 @@ class _Binding:
         found, new = self.references.handle(reference)
         if new:
             at = found & INDEX_MASK
+            mirror = self.mirror
+            mirror.set(at, found)
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                self.reference_mirror[at] = self.compiled.direct[index][0]
+                mirror.set(at, found, FUNCTION, self.compiled.direct[index][0])
             elif type(reference) is Struct or type(reference) is Array:
+                mirror.set(at, found, TYPE, reference.type_id + 1)
                 address = buffer_address(reference)
                 if address:
-                    self.data_mirror[at] = address
-                self.type_mirror[at] = reference.type_id + 1
+                    mirror.set(at, found, NUMBERS, address)
         return found
 
     def decode(self, bits: int) -> object:
@@ -292,9 +290,7 @@ class _Binding:
             outer = outermost_entry_sp()
             roots = stack_words(stack_pointer(), outer) if outer else set()
             roots.update(self.globals)
-            freed = references.collect(roots)
-            for mirror in (self.reference_mirror, self.data_mirror, self.type_mirror):
-                mirror.clear(freed)
+            self.mirror.clear(references.collect(roots))
 
     # -- calls from Python into native code --
 
