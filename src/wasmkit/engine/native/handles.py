@@ -2,16 +2,18 @@
 
 A reference crosses into native code as a handle: 0 is null; an i31 is its 31 bits with bit 31
 set (so `ref.eq` and the i31 instructions need no table); every other reference (a function,
-a host value, a struct, an array) is TAG plus a generation and an index into its instance's
-table, which keeps the Python object. TAG sets bits that integers and addresses rarely have (0x5EC0 in the top 16),
-so that a word of the native stack that happens to equal a live handle is rare.
+a host value, a struct, an array) is TAG | generation << 32 | index, the index into its
+instance's table, which keeps the Python object. TAG sets bits that integers and addresses
+rarely have (0x5EC0 in the top 16), so that a word of the native stack that happens to equal a
+live handle is rare.
 
-The table is collected from time to time (when `made` reaches `threshold`, by `collect`): the caller finds the words
-that may hold handles (the instance's global cells and the native stack of the calls in flight,
-see `roots`) and every entry no such word names is freed, so that the Python object goes when
-nothing else holds it. The scan is conservative: a word equal to a handle keeps it, whatever
-it really is. A handle met after it was freed never reaches the host as an object: `decode`
-raises a trap.
+The table is collected from time to time (when `made` reaches `threshold`, by `collect`): the
+caller finds the words that may hold handles (the instance's global cells and the native
+stack of the calls in flight, see `roots`) and every entry no such word names is freed, so
+that the Python object goes when nothing else holds it. The scan is conservative: a word
+equal to a handle keeps it, whatever it really is. A handle met after it was freed never
+reaches anything: `decode` raises a trap, and native code, which uses what the `Mirror` knows
+of an index only for the handle that owns it now, goes to the runtime, which traps.
 """
 
 from __future__ import annotations

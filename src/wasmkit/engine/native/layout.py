@@ -5,8 +5,8 @@ The context is an array of 8-byte slots, one per field; native code reads and wr
 `8 * field`. Values cross between native code and Python in 16-byte cells, as bit patterns
 (a number zero-extended in the low 8 bytes, an f32 as its 32 bits; a v128 fills the cell), so
 NaN payloads survive the crossing; globals are kept in cells of the same size. A reference is a handle:
-0 for null, an i31 as its 31 bits with bit 31 set (see `gc`), else a tagged number the
-instance's binding maps to the Python object.
+0 for null, an i31 as its 31 bits with bit 31 set, else a tagged number the instance's
+binding maps to the Python object (see `handles`).
 """
 
 from __future__ import annotations
