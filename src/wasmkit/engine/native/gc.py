@@ -24,6 +24,7 @@ from ...runtime.values import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_
 from ...syntax.types import ArrayType, FieldType, HeapType, PackedType, StructType, ValType, ValueType
 from ...validate import ValidModule
 from .gc_lower import CONCRETE, NULLABLE
+from .handles import I31_BIT, is_external
 from .layout import CELL_WORDS
 from .objects import ARRAY_HEADER, NativeNumbers, Shape, array_shape, element_size, struct_shape
 
@@ -84,10 +85,20 @@ def _writer(field: FieldType, signed: bool) -> Writer:
             w[0] = f64_to_bits(cast(float, value))
         return f64
     vt = cast(ValueType, storage)
+    if vt is ValType.V128:
+        def v128(b: "_Binding", w: Any, value: object) -> None:
+            b.put(w, 0, vt, value)
+        return v128
+    external = is_external(vt)
 
-    def other(b: "_Binding", w: Any, value: object) -> None:
-        b.put(w, 0, vt, value)
-    return other
+    def reference(b: "_Binding", w: Any, value: object) -> None:  # as `_Binding.handle` does
+        if value is None:
+            w[0] = 0
+        elif type(value) is int and not external:
+            w[0] = I31_BIT | value
+        else:
+            w[0] = b.object_handle(value)
+    return reference
 
 
 def _as_list(numbers: NativeNumbers) -> list[object]:

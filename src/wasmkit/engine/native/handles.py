@@ -106,10 +106,13 @@ class HandleTable:
             return None
         if bits >> 31 == 1:
             return bits & 0x7FFF_FFFF
-        index = self._live(bits)
-        if index is None:
-            raise Trap(TrapKind.HOST, f"invalid reference handle {bits:#x}")
-        return self.references[index]
+        index = bits & INDEX_MASK  # as `_live`, inline: this is on the path of every GC access
+        references = self.references
+        if bits >> 48 == _TAG_BITS and index < len(references) and (bits >> 32) & _GENERATION_MASK == self.generations[index]:
+            found = references[index]
+            if found is not _FREED:
+                return found
+        raise Trap(TrapKind.HOST, f"invalid reference handle {bits:#x}")
 
     def collect(self, roots: set[int]) -> list[int]:
         """Free every entry whose handle is not in `roots`; the indices freed."""

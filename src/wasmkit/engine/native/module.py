@@ -160,6 +160,7 @@ class _Binding:
         self.address = ctypes.addressof(self.context)
         # References native code holds, by handle (see `handles`), collected from time to time.
         self.references = HandleTable()
+        self.decode = self.references.decode  # the reference a handle stands for
         self.cell_views: dict[int, Any] = {}  # see `_gc`
         # What native code knows of each handle's object (see `handle`): for call_ref's
         # direct path, the address of a function of this instance; for the GC instructions',
@@ -262,6 +263,10 @@ class _Binding:
             return 0
         if type(reference) is int and not is_external(vt):
             return I31_BIT | reference
+        return self.object_handle(reference)
+
+    def object_handle(self, reference: object) -> int:
+        """The handle of a reference that is neither null nor an i31 (see `handle`)."""
         found, new = self.references.handle(reference)
         if new:
             at = found & INDEX_MASK
@@ -276,10 +281,6 @@ class _Binding:
                 if address:
                     mirror.set(at, found, NUMBERS, address)
         return found
-
-    def decode(self, bits: int) -> object:
-        """The reference a handle stands for."""
-        return self.references.decode(bits)
 
     def collect_if_due(self) -> None:
         """Free the handles native code no longer holds, when enough were made since the last
