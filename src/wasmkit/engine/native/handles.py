@@ -160,8 +160,9 @@ class Mirror:
     def get(self, index: int, slot: int) -> int:
         return int(self.words[ENTRY_WORDS * index + slot]) if index < self.descriptor[1] else 0
 
-    def set(self, index: int, handle: int, slot: int = OWNER, value: int = 0) -> None:
-        """Make the entry of `index` that of `handle`, with `value` in `slot`."""
+    def fill(self, index: int, handle: int, function: int = 0, numbers: int = 0, type_word: int = 0) -> None:
+        """Make the entry of `index`, which is clear (never used, or cleared when its last
+        handle was freed), that of the new handle `handle`, knowing what is given."""
         if index >= self.descriptor[1]:
             old = self.words
             count = max(2 * index, 4)
@@ -171,11 +172,13 @@ class Mirror:
             self.descriptor[1] = count
         at = ENTRY_WORDS * index
         words = self.words
-        if words[at] != handle:
-            words[at] = handle
-            words[at + 1] = words[at + 2] = words[at + 3] = 0
-        if slot != OWNER:
-            words[at + slot] = value
+        words[at] = handle
+        if function:
+            words[at + FUNCTION] = function
+        if numbers:
+            words[at + NUMBERS] = numbers
+        if type_word:
+            words[at + TYPE] = type_word
 
     def clear(self, indices: list[int]) -> None:
         """Forget the handles at `indices` (freed)."""

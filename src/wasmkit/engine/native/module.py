@@ -35,7 +35,7 @@ from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
-from .handles import FUNCTION, I31_BIT, INDEX_MASK, NUMBERS, TYPE, HandleTable, Mirror, is_external
+from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import buffer_address
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
@@ -218,11 +218,7 @@ class _Binding:
         """The handle of a struct or array just made, whose native numbers (see `objects`)
         are at `address` if it is not 0."""
         found = self.references.new(reference)
-        at = found & INDEX_MASK
-        mirror = self.mirror
-        mirror.set(at, found, TYPE, reference.type_id + 1)
-        if address:
-            mirror.set(at, found, NUMBERS, address)
+        self.mirror.fill(found & INDEX_MASK, found, numbers=address, type_word=reference.type_id + 1)
         return found
 
     def _memory_grown(self, memory: "Memory") -> None:
@@ -270,16 +266,13 @@ class _Binding:
         found, new = self.references.handle(reference)
         if new:
             at = found & INDEX_MASK
-            mirror = self.mirror
-            mirror.set(at, found)
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                mirror.set(at, found, FUNCTION, self.compiled.direct[index][0])
+                self.mirror.fill(at, found, function=self.compiled.direct[index][0])
             elif type(reference) is Struct or type(reference) is Array:
-                mirror.set(at, found, TYPE, reference.type_id + 1)
-                address = buffer_address(reference)
-                if address:
-                    mirror.set(at, found, NUMBERS, address)
+                self.mirror.fill(at, found, numbers=buffer_address(reference), type_word=reference.type_id + 1)
+            else:
+                self.mirror.fill(at, found)
         return found
 
     def collect_if_due(self) -> None:
