@@ -354,3 +354,29 @@ def test_a_reference_the_scan_missed_traps_instead_of_reading_another_object(mon
     instance = wasmkit.Instance(wasmkit.Module(DEEP), store=wasmkit.Store("native"))
     with pytest.raises(Trap, match="invalid reference handle"):
         instance.exports.rec(5000)
+
+
+POOLED = """
+(module
+  (type $p (struct (field (mut i64)) (field f32)))
+  ;; Structs of numbers only come from a pool filled ahead (engine.native.gc.POOL_SIZE): the
+  ;; ones taken stay whole while many more are made and collected around them.
+  (func (export "run") (param $n i32) (result i64)
+    (local $first (ref null $p)) (local $blank (ref null $p)) (local $sum i64)
+    (local.set $first (struct.new $p (i64.const 7) (f32.const 1.5)))
+    (local.set $blank (struct.new_default $p))
+    (loop $l
+      (local.set $sum (i64.add (local.get $sum)
+        (struct.get $p 0 (struct.new $p (i64.extend_i32_u (local.get $n)) (f32.const 0)))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i64.add (i64.add (local.get $sum) (struct.get $p 0 (local.get $first)))
+      (i64.add (struct.get $p 0 (local.get $blank)) (i64.trunc_f32_s (struct.get $p 1 (local.get $first))))))
+)
+"""
+
+
+def test_structs_of_numbers_taken_from_the_pool_are_whole_and_distinct() -> None:
+    instance = wasmkit.Instance(wasmkit.Module(POOLED), store=wasmkit.Store("native"))
+    n = 100_000
+    assert instance.exports.run(n) == n * (n + 1) // 2 + 7 + 0 + 1
+    assert instance.native.references.collections >= 3 and len(instance.native.pools) == 1

@@ -31,12 +31,16 @@ from .objects import ARRAY_HEADER, NativeNumbers, Shape, array_shape, element_si
 if TYPE_CHECKING:
     from .module import _Binding
 
-__all__ = ["GcCode", "VIEW_CELLS"]
+__all__ = ["GcCode", "VIEW_CELLS", "POOL_SIZE"]
 
 # The cells a view made once per address covers (see `module._Binding._gc`); an instruction
 # with more operands (struct.new, array.new_fixed) makes a view of its own.
 VIEW_CELLS = 5
 _ANYREF = ValType.ANYREF
+# How many structs of a type whose fields are all numbers are made at once, for native code
+# to take one by one (see `gc_lower._allocate`): each instance keeps a pool per such type, a
+# count and then (handle, address) pairs.
+POOL_SIZE = 32
 _MASK32 = 0xFFFF_FFFF
 
 Run = Callable[["_Binding", Any, int], None]  # (binding, cells, address of the cells)
@@ -101,12 +105,6 @@ def _writer(field: FieldType, signed: bool) -> Writer:
     return reference
 
 
-def _as_list(numbers: NativeNumbers) -> list[object]:
-    """What a struct's fields or an array's items are typed as: a NativeNumbers stands for
-    that list (see `objects`)."""
-    return cast("list[object]", numbers)
-
-
 def _u32(w: Any, i: int) -> int:
     return cast(int, w[CELL_WORDS * i]) & _MASK32
 
@@ -152,6 +150,20 @@ class GcCode:
             defaults = [rt.field_default(field) if codec is None else None for field, codec in zip(fields, layout.codecs)]
             others = layout.others
 
+            if name == "struct.new_default" and not others:
+                def new_pooled(b: "_Binding", w: Any, address: int) -> None:
+                    # Native code takes these from the pool (see `gc_lower._allocate`) and
+                    # asks here when it is empty: made POOL_SIZE at a time.
+                    pool = b.pool(first)
+                    for k in range(POOL_SIZE):
+                        numbers = NativeNumbers(layout, len(fields))
+                        made = Struct(type_id, numbers)  # type: ignore[arg-type]  # the numbers stand for its list
+                        pool[1 + 2 * k] = b.new_object(made, numbers.address)
+                        pool[2 + 2 * k] = numbers.address
+                    pool[0] = POOL_SIZE - 1
+                    w[0], w[CELL_WORDS] = pool[2 * POOL_SIZE - 1], pool[2 * POOL_SIZE]
+                return new_pooled
+
             def new_struct(b: "_Binding", w: Any, address: int) -> None:
                 if count > VIEW_CELLS:
                     w = _cells(address, count)
@@ -163,7 +175,8 @@ class GcCode:
                     view = numbers.view
                     for i, pack, offset, mask in numbers_at:
                         pack(view, offset, w[CELL_WORDS * i] & mask)
-                w[0] = b.new_object(Struct(type_id, _as_list(numbers)), numbers.address)
+                made = Struct(type_id, numbers)  # type: ignore[arg-type]  # the numbers stand for its list
+                w[0] = b.new_object(made, numbers.address)
                 w[CELL_WORDS] = numbers.address
             return new_struct
         if not name.startswith("array.new") or name == "array.new_elem":
@@ -189,7 +202,8 @@ class GcCode:
                 if bits and length:
                     pattern = packer.pack(bits) * length
                     ctypes.memmove(numbers.address + ARRAY_HEADER, pattern, len(pattern))
-                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
+                made = Array(type_id, numbers)  # type: ignore[arg-type]  # the numbers stand for its list
+                w[0] = b.new_object(made, numbers.address)
             return new_array
         if name == "array.new_fixed":
             def new_fixed(b: "_Binding", w: Any, address: int) -> None:
@@ -199,14 +213,16 @@ class GcCode:
                 view = numbers.view
                 for i in range(second):
                     packer.pack_into(view, ARRAY_HEADER + size * i, w[CELL_WORDS * i] & mask)
-                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
+                made = Array(type_id, numbers)  # type: ignore[arg-type]  # the numbers stand for its list
+                w[0] = b.new_object(made, numbers.address)
             return new_fixed
         if name == "array.new_data":
             def new_data(b: "_Binding", w: Any, address: int) -> None:
                 values = rt.data_values(storage, b.instance.datas[second], _u32(w, 0), _u32(w, 1))
                 numbers = NativeNumbers(shape, len(values))
                 numbers[:] = values
-                w[0] = b.new_object(Array(type_id, _as_list(numbers)), numbers.address)
+                made = Array(type_id, numbers)  # type: ignore[arg-type]  # the numbers stand for its list
+                w[0] = b.new_object(made, numbers.address)
             return new_data
         return None
 

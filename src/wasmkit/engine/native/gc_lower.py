@@ -22,7 +22,7 @@ from ...validate import ValidModule
 from .handles import ENTRY_WORDS, I31_BIT, INDEX_MASK, NUMBERS, TYPE
 from .irtext import Operand
 from .layout import Field
-from .objects import ARRAY_HEADER, element_size, struct_layout
+from .objects import ARRAY_HEADER, all_numbers, element_size, struct_layout
 
 __all__ = ["gc_handler", "known", "test_flags", "CONCRETE", "NULLABLE"]
 
@@ -268,6 +268,37 @@ def _array_len(op: Op) -> Handler:
     return handler
 
 
+def _allocate(s: FunctionLowering, type_index: int) -> tuple[Operand, Operand]:
+    """A new zeroed struct of type `type_index`, whose fields are all numbers held natively:
+    its handle and the address of its numbers. Taken from the instance's pool of them for
+    the type (see `gc.POOL_SIZE`: a count, then (handle, address) pairs), or, when the pool
+    is empty, from the runtime, which fills it again."""
+    builder = s.builder
+    handle_slot, address_slot = s.alloca(I64, "new"), s.alloca(PTR, "new")
+    check = s.fn.append_basic_block("pool")
+    take = s.fn.append_basic_block("pool_take")
+    slow = s.fn.append_basic_block("pool_fill")
+    done = s.fn.append_basic_block("new_done")
+    pool = builder.load(builder.gep(s.load_field(Field.POOLS, PTR), [ir.Constant(I64, 8 * type_index)], source_etype=I8), typ=PTR)
+    builder.cbranch(builder.icmp_unsigned("!=", builder.ptrtoint(pool, I64), ir.Constant(I64, 0)), check, slow)
+    builder.position_at_end(check)
+    count = builder.load(pool, typ=I64)
+    builder.cbranch(builder.icmp_unsigned("!=", count, ir.Constant(I64, 0)), take, slow)
+    builder.position_at_end(take)
+    left = builder.sub(count, ir.Constant(I64, 1))
+    builder.store(left, pool)
+    pair = builder.gep(pool, [builder.add(builder.mul(left, ir.Constant(I64, 16)), ir.Constant(I64, 8))], source_etype=I8)
+    builder.store(builder.load(pair, typ=I64), handle_slot)
+    builder.store(builder.load(builder.gep(pair, [ir.Constant(I64, 8)], source_etype=I8), typ=PTR), address_slot)
+    builder.branch(done)
+    builder.position_at_end(slow)
+    builder.store(cast(Operand, s.gc_call(_NEW_DEFAULT, type_index, 0, [], I64)), handle_slot)
+    builder.store(s.load_cell(1, PTR), address_slot)
+    builder.branch(done)
+    builder.position_at_end(done)
+    return builder.load(handle_slot, typ=I64), builder.load(address_slot, typ=PTR)
+
+
 def _through_runtime(op: Op) -> Handler | None:
     """The handler of an instruction the runtime carries out, by its operands and result."""
     name = op.name
@@ -281,20 +312,23 @@ def _through_runtime(op: Op) -> Handler | None:
         def handler(s: FunctionLowering, imm: object) -> None:
             fields = _struct(s, cast(int, imm)).fields
             layout = struct_layout(fields)
-            if layout is None or None in layout[0]:  # not all numbers held natively
+            if layout is None or not all_numbers(fields):
                 call(s, cast(int, imm), 0, len(fields), I64)
                 return
             # Numbers held natively: made zeroed by the runtime, which gives their address
             # back too, and filled in here.
             values = s.pop_operands(len(fields))
-            s.stack.append(cast(Operand, s.gc_call(_NEW_DEFAULT, cast(int, imm), 0, [], I64)))
-            address = s.load_cell(1, PTR)
+            reference, address = _allocate(s, cast(int, imm))
+            s.stack.append(reference)
             for field, offset, value in zip(fields, layout[0], values):
                 at = ir.Constant(I64, cast(int, offset))
                 _store_number(s, s.builder.gep(address, [at], source_etype=I8), field.storage, value)
     elif name == "struct.new_default":
         def handler(s: FunctionLowering, imm: object) -> None:
-            call(s, cast(int, imm), 0, 0, I64)
+            if not all_numbers(_struct(s, cast(int, imm)).fields):
+                call(s, cast(int, imm), 0, 0, I64)
+            else:
+                s.stack.append(_allocate(s, cast(int, imm))[0])
     elif name.startswith("struct.get"):
         def handler(s: FunctionLowering, imm: object) -> None:
             type_index, field = cast(tuple[int, int], imm)

@@ -19,6 +19,7 @@ of an index only for the handle that owns it now, goes to the runtime, which tra
 from __future__ import annotations
 
 import ctypes
+import struct
 
 from ...errors import Trap, TrapKind
 from ...syntax.types import HeapType, ValueType
@@ -37,6 +38,7 @@ MIN_BETWEEN_COLLECTIONS = 16384
 # A mirror entry (see `Mirror`): its words, and what each holds.
 ENTRY_WORDS = 4
 OWNER, FUNCTION, NUMBERS, TYPE = range(ENTRY_WORDS)
+_ENTRY = struct.Struct(f"={ENTRY_WORDS}Q")
 
 
 def is_external(vt: ValueType) -> bool:
@@ -117,20 +119,20 @@ class HandleTable:
     def collect(self, roots: set[int]) -> list[int]:
         """Free every entry whose handle is not in `roots`; the indices freed."""
         references = self.references
-        index_of = self.index_of
+        size = len(references)
         live = {index for index in map(self._live, roots) if index is not None}
-        freed = []
-        for index in range(1, len(references)):
-            if index not in live:
-                reference = references[index]
-                if reference is not _FREED:
-                    references[index] = _FREED
-                    if index_of.get(id(reference)) == index:
-                        del index_of[id(reference)]
-                    freed.append(index)
+        kept = [(index, references[index]) for index in live]
+        everything = set(range(1, size))
+        freed = list(everything.difference(self.free).difference(live))
+        # Set-wide operations (in C) rather than a Python loop over the table: its length
+        # is what a collection costs (see MIN_BETWEEN_COLLECTIONS).
+        references[:] = [_FREED] * size
+        for index, reference in kept:
+            references[index] = reference
+        self.index_of = {id(reference): index for index, reference in kept}
         # Free entries are reused, the lowest first (the table keeps its length, and each
         # index its generation).
-        self.free = [index for index in range(len(references) - 1, 0, -1) if references[index] is _FREED]
+        self.free = sorted(everything.difference(live), reverse=True)
         self.made = 0
         self.threshold = max(MIN_BETWEEN_COLLECTIONS, len(self))
         self.collections += 1
@@ -153,37 +155,30 @@ class Mirror:
     def __init__(self) -> None:
         self.descriptor = (ctypes.c_uint64 * 2)()
         self.address = ctypes.addressof(self.descriptor)
-        self.words: ctypes.Array[ctypes.c_uint64] = (ctypes.c_uint64 * (4 * ENTRY_WORDS))()
+        self._grow(4)
+
+    def _grow(self, count: int) -> None:
+        old = getattr(self, "words", None)
+        self.words: ctypes.Array[ctypes.c_uint64] = (ctypes.c_uint64 * (ENTRY_WORDS * count))()
+        if old is not None:
+            ctypes.memmove(self.words, old, ctypes.sizeof(old))
+        self.raw = memoryview(self.words).cast("B")  # faster to write than the array
+        self.view = self.raw.cast("Q")
         self.descriptor[0] = ctypes.addressof(self.words)
-        self.descriptor[1] = 4
+        self.descriptor[1] = count
 
     def get(self, index: int, slot: int) -> int:
-        return int(self.words[ENTRY_WORDS * index + slot]) if index < self.descriptor[1] else 0
+        return int(self.view[ENTRY_WORDS * index + slot]) if index < self.descriptor[1] else 0
 
     def fill(self, index: int, handle: int, function: int = 0, numbers: int = 0, type_word: int = 0) -> None:
-        """Make the entry of `index`, which is clear (never used, or cleared when its last
-        handle was freed), that of the new handle `handle`, knowing what is given."""
+        """Make the entry of `index` that of the new handle `handle`, knowing what is given."""
         if index >= self.descriptor[1]:
-            old = self.words
-            count = max(2 * index, 4)
-            self.words = (ctypes.c_uint64 * (ENTRY_WORDS * count))()
-            ctypes.memmove(self.words, old, ctypes.sizeof(old))
-            self.descriptor[0] = ctypes.addressof(self.words)
-            self.descriptor[1] = count
-        at = ENTRY_WORDS * index
-        words = self.words
-        words[at] = handle
-        if function:
-            words[at + FUNCTION] = function
-        if numbers:
-            words[at + NUMBERS] = numbers
-        if type_word:
-            words[at + TYPE] = type_word
+            self._grow(max(2 * index, 4))
+        _ENTRY.pack_into(self.raw, _ENTRY.size * index, handle, function, numbers, type_word)
 
     def clear(self, indices: list[int]) -> None:
-        """Forget the handles at `indices` (freed)."""
-        words, size = self.words, self.descriptor[1]
+        """Forget the handles at `indices` (freed): their entries have no owner."""
+        view, size = self.view, self.descriptor[1]
         for index in indices:
             if index < size:
-                at = ENTRY_WORDS * index
-                words[at] = words[at + 1] = words[at + 2] = words[at + 3] = 0
+                view[ENTRY_WORDS * index] = 0

@@ -43,7 +43,8 @@ class Field(enum.IntEnum):
     REFS = 14  # address of (mirror address, entries): what native code knows of each handle's object (handles.Mirror)
     GC = 15  # the GC instructions' helper (see `gc`)
     ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
-    COUNT = 17
+    POOLS = 17  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
+    COUNT = 18
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.

@@ -24,19 +24,19 @@ from ...runtime import bulk
 from ...runtime.func import Func, type_id
 from ...runtime.heap import Array, Struct
 from ...runtime.values import from_bits, to_bits
-from ...syntax.types import FuncType, ValType, ValueType
+from ...syntax.types import FuncType, StructType, ValType, ValueType
 from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from . import artifact, layout
-from .gc import VIEW_CELLS, GcCode
+from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
-from .objects import buffer_address
+from .objects import all_numbers, buffer_address
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
 
@@ -104,6 +104,8 @@ class NativeCompiledModule:
         self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
         self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
+        # Whether a struct type has only numbers held natively (its instances get pools).
+        self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
         type_indices = valid.module.func_type_indices()
         self.direct = {
             first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
@@ -162,6 +164,13 @@ class _Binding:
         self.references = HandleTable()
         self.decode = self.references.decode  # the reference a handle stands for
         self.cell_views: dict[int, Any] = {}  # see `_gc`
+        # Per struct type whose fields are all numbers, the structs made ahead for native
+        # code to take (see `gc.POOL_SIZE`), and the table of their addresses it reads.
+        self.pools: dict[int, Any] = {}
+        self.pool_table: Any = None
+        if compiled.pooled:
+            self.pool_table = _word_array(len(valid.module.types))()
+            self.context[Field.POOLS] = ctypes.addressof(self.pool_table)
         # What native code knows of each handle's object (see `handle`): for call_ref's
         # direct path, the address of a function of this instance; for the GC instructions',
         # the address of a struct's or array's native numbers (see `objects`) and its type.
@@ -213,6 +222,14 @@ class _Binding:
         for k in range(start, stop):
             index = own(elements[k])
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
+
+    def pool(self, type_index: int) -> Any:
+        """The pool of structs made ahead of type `type_index` (see `gc.POOL_SIZE`)."""
+        found = self.pools.get(type_index)
+        if found is None:
+            found = self.pools[type_index] = _word_array(1 + 2 * POOL_SIZE)()
+            self.pool_table[type_index] = ctypes.addressof(found)
+        return found
 
     def new_object(self, reference: "Struct | Array", address: int = 0) -> int:
         """The handle of a struct or array just made, whose native numbers (see `objects`)
@@ -284,6 +301,8 @@ class _Binding:
             outer = outermost_entry_sp()
             roots = stack_words(stack_pointer(), outer) if outer else set()
             roots.update(self.globals)
+            for pool in self.pools.values():  # those not taken yet, and the last ones taken
+                roots.update(pool)
             self.mirror.clear(references.collect(roots))
 
     # -- calls from Python into native code --

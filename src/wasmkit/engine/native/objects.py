@@ -24,7 +24,7 @@ from ...runtime.heap import Array, Struct
 from ...runtime.values import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 from ...syntax.types import FieldType, PackedType, StorageType, ValType
 
-__all__ = ["ARRAY_HEADER", "NativeNumbers", "Shape", "struct_shape", "array_shape", "struct_layout", "element_size", "buffer_address"]
+__all__ = ["all_numbers", "ARRAY_HEADER", "NativeNumbers", "Shape", "struct_shape", "array_shape", "struct_layout", "element_size", "buffer_address"]
 
 ARRAY_HEADER = 8  # an array's buffer: its length (u64), then its elements
 
@@ -63,11 +63,18 @@ def struct_layout(fields: Sequence[FieldType]) -> tuple[list[int | None], int] |
     return (offsets, max(at, 8)) if at else None
 
 
+def all_numbers(fields: Sequence[FieldType]) -> bool:
+    """Whether every field is a number held natively (native code then makes such structs
+    whole: see `gc_lower`)."""
+    layout = struct_layout(fields)
+    return layout is not None and None not in layout[0]
+
+
 class Shape:
     """Where each number of a struct or array type's objects is in their buffer, and how it
     converts: made once per type. A struct's other fields (offset None) are in a list."""
 
-    __slots__ = ("offsets", "codecs", "size", "element", "others")
+    __slots__ = ("offsets", "codecs", "size", "element", "others", "words")
 
     def __init__(self, offsets: Sequence[int | None], storages: Sequence[StorageType], size: int, element: int = 0) -> None:
         self.offsets = offsets
@@ -75,6 +82,7 @@ class Shape:
         self.size = size  # of a struct's buffer
         self.element = element  # an array's element size (0: a struct)
         self.others = any(offset is None for offset in offsets)
+        self.words = max((size + 7) // 8, 1)  # of a struct's buffer
 
 
 def _codec(storage: StorageType) -> tuple[struct.Struct, Callable[[int], object] | None, Callable[[Any], int] | None]:
@@ -103,8 +111,10 @@ class NativeNumbers:
 
     def __init__(self, shape: Shape, length: int, others: list[object] | None = None) -> None:
         """`others`: a struct's fields not held natively, by index (None at the others)."""
-        words = (ARRAY_HEADER + shape.element * length + 7) // 8 if shape.element else (shape.size + 7) // 8
-        self.buffer = (ctypes.c_uint64 * max(words, 1))()
+        if shape.element:
+            self.buffer = (ctypes.c_uint64 * ((ARRAY_HEADER + shape.element * length + 7) // 8))()
+        else:
+            self.buffer = (ctypes.c_uint64 * shape.words)()
         self.address = ctypes.addressof(self.buffer)
         self.shape = shape
         self.length = length
