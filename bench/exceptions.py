@@ -1,5 +1,6 @@
 """Exception handling: a loop that calls a function which throws on every other call, caught
-by the caller, on wasmkit's Python engine against wasmtime-py and plain Python, side by side.
+by the caller, on wasmkit's engines (the native one when llvmlite is installed) against
+wasmtime-py and plain Python, side by side.
 
     python -m bench.exceptions [--iterations N] [--repeats R]
 
@@ -79,6 +80,13 @@ def runners() -> dict[str, Callable[[int], int]]:
         "wasmkit (python engine), try_table": instance.exports.try_table,
         "wasmkit (python engine), legacy try": instance.exports.legacy,
     }
+    try:
+        native = wasmkit.Instance(wasmkit.Module(WAT), store=wasmkit.Store("native"))
+    except ValueError as err:  # llvmlite is not installed
+        print(f"note: the native engine: {err}: not measured", file=sys.stderr)
+    else:
+        found["wasmkit (native engine), try_table"] = native.exports.try_table
+        found["wasmkit (native engine), legacy try"] = native.exports.legacy
     try:
         import wasmtime
     except ImportError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from bench import calls, fib
@@ -41,6 +43,8 @@ def test_exceptions_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| wasmkit (python engine), try_table |" in out and "| wasmkit (python engine), legacy try |" in out
     assert "| plain Python, try/except |" in out
+    if importlib.util.find_spec("llvmlite") is not None:
+        assert "| wasmkit (native engine), try_table |" in out and "| wasmkit (native engine), legacy try |" in out
 
 
 def test_gc_benchmark(capsys: pytest.CaptureFixture[str]) -> None:

@@ -380,3 +380,31 @@ def test_structs_of_numbers_taken_from_the_pool_are_whole_and_distinct() -> None
     n = 100_000
     assert instance.exports.run(n) == n * (n + 1) // 2 + 7 + 0 + 1
     assert instance.native.references.collections >= 3 and len(instance.native.pools) == 1
+
+
+THROWN = """
+(module
+  (type $s (struct (field i32) (field (ref null $s))))
+  (tag $boxed (param (ref $s)))
+  (func $throw (param $n i32)
+    (throw $boxed (struct.new $s (local.get $n) (struct.new $s (i32.const 1) (ref.null $s)))))
+  ;; Structs thrown in a payload and caught, many times over (collections among them): each
+  ;; comes out whole.
+  (func (export "run") (param $n i32) (result i32) (local $sum i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum)
+        (block $caught (result (ref $s))
+          (try_table (catch $boxed $caught) (call $throw (local.get $n)))
+          (unreachable))
+        (struct.get $s 0) ))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $sum))
+)
+"""
+
+
+def test_structs_in_exception_payloads_survive_collections() -> None:
+    instance = wasmkit.Instance(wasmkit.Module(THROWN), store=wasmkit.Store("native"))
+    n = 20_000
+    assert instance.exports.run(n) == n * (n + 1) // 2
+    assert instance.native.references.collections >= 1

@@ -172,19 +172,6 @@ def test_table64_indices_sizes_and_call_indirect() -> None:
     assert info.value.kind is TrapKind.UNDEFINED_ELEMENT
 
 
-def test_the_native_engine_refuses_what_it_does_not_run_by_name() -> None:
-    pytest.importorskip("llvmlite")
-    cases = {
-        "(module (memory i64 1))": "memory64 feature (a 64-bit memory)",
-        "(module (memory 1) (memory 1))": "multi-memory feature (a second memory)",
-        "(module (table i64 1 funcref))": "memory64 feature (a 64-bit table)",
-    }
-    for text, feature in cases.items():
-        with pytest.raises(wasmkit.WasmError) as info:
-            wasmkit.Instance(wasmkit.Module(text), store=wasmkit.Store(engine="native"))
-        assert str(info.value).startswith(f"the native engine does not support the {feature}")
-
-
 def test_the_wasmtime_layer_has_64_bit_memory_types() -> None:
     from wasmkit.compat import wasmtime as wt
 

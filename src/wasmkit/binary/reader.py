@@ -31,7 +31,7 @@ from ..syntax.types import REF_FUNC, ArrayType, DefinedType, ExternKind, FieldTy
 from .code import OP_END, imm_readers, read_reftype, read_valtype, scan_expression
 from .leb128 import UNEXPECTED_END, read_signed, read_u32, read_u64, read_unsigned, write_unsigned
 
-__all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId"]
+__all__ = ["read_module", "read_module_layout", "looks_binary", "SectionSpan", "MAGIC", "VERSION", "SectionId", "BinaryReader"]
 
 MAGIC = b"\0asm"
 VERSION = b"\x01\0\0\0"
@@ -100,7 +100,7 @@ def read_module_layout(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = _Reader(bytes(data), features)
+    reader = BinaryReader(bytes(data), features)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -146,7 +146,10 @@ def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeEr
     return err
 
 
-class _Reader:
+class BinaryReader:
+    """The productions of the binary format over one stream of bytes (also the core parts of a
+    component: see `component.reader`)."""
+
     def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
         self.data = data
         self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
@@ -425,6 +428,10 @@ class _Reader:
     def import_(self) -> Import:
         module = self.name()
         name = self.name()
+        return Import(module, name, self.import_desc())
+
+    def import_desc(self) -> ImportDesc:
+        """What an import is (also a component's core export declaration)."""
         kind = self.byte()
         desc: ImportDesc
         if kind == ExternKind.FUNC:
@@ -439,7 +446,7 @@ class _Reader:
             desc = self.tag_type()
         else:
             raise self.fail("malformed import kind", self.pos - 1)
-        return Import(module, name, desc)
+        return desc
 
     def tag_type(self) -> TagType:
         """A tag: its attribute byte (0, an exception) and its type index."""

@@ -111,7 +111,8 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
         "--engine",
         default="python",
         choices=ENGINE_NAMES,
-        help="python, native (LLVM) or auto: native when llvmlite is installed (default: python)",
+        help="python, native (LLVM) or auto: when llvmlite is installed, the Python engine at once and"
+        " native code once compiled, else python; a command (_start) runs on native code (default: python)",
     )
 
 

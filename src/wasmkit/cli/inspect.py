@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterator
 
 from ..binary.names import read_names
+from ..component import is_component, read_component
+from ..component.describe import component_lines
 from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
@@ -59,6 +61,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _objdump(args: argparse.Namespace) -> int:
     data = read_input(args.file)
+    if is_component(data):
+        for line in component_lines(args.file, read_component(data), args.details):
+            print(line)
+        return 0
     if not looks_binary(data):  # text: show the binary it encodes to
         data = write_module(module_from_bytes(data, args.file))
     module, spans = read_module_layout(data)

@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from ..version import __version__
 from ..engine.base import Engine
-from ..engine.registry import cached_engine, get_engine
+from ..engine.registry import cached_engine, get_engine, resolve_engine_name
 from ..errors import ExitTrap, Trap, TrapKind
 from ..opcodes import Feature
 from ..runtime import Exports, Func, Linker, Module
@@ -105,9 +105,14 @@ def _wasi_option(text: str) -> list[tuple[str, bool]]:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    """The engine to run on: compiled code is kept on disk unless told not to."""
+    """The engine to run on: compiled code is kept on disk unless told not to. A command
+    (`_start`) is one call, which stays on the tier it starts on: `auto` runs it on native
+    code, compiled first, rather than all of it on the Python engine (see engine.tiered)."""
+    name = args.engine
+    if name == "auto" and not args.invoke and resolve_engine_name(name) == "auto":
+        name = "native"
     try:
-        return get_engine(args.engine, cache=False) if args.no_cache else cached_engine(args.engine)
+        return get_engine(name, cache=False) if args.no_cache else cached_engine(name)
     except ValueError as err:  # the native engine without llvmlite
         raise CliError(str(err)) from None
 

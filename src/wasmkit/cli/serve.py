@@ -89,7 +89,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.max_connections < 1:
         raise CliError("--max-connections must be at least 1")
     try:
-        engine = resolve_engine_name(args.engine)
+        # `auto` serves native code, compiled (and cached) here before the workers start: tiers
+        # in each worker would compile the same module once per worker.
+        engine = "native" if resolve_engine_name(args.engine) == "auto" else resolve_engine_name(args.engine)
         get_engine(engine)
     except ValueError as err:
         raise CliError(str(err)) from None

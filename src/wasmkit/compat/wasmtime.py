@@ -277,13 +277,23 @@ class ExportType:
 class Config:
     """Compilation settings. wasmkit honours `consume_fuel` and `epoch_interruption`; the
     others are accepted and have no effect. `wasmkit_engine`, wasmkit's own, picks the engine
-    that runs the code: "auto" (the default, as `wasmkit run --engine auto`: the native engine
-    when llvmlite is installed, else the Python engine), "native" or "python"."""
+    that runs the code: "auto" (the default: the native engine when llvmlite is installed,
+    else the Python engine; its code compiled before it runs, as wasmtime's is), "native" or
+    "python"."""
 
     def __init__(self) -> None:
         self.consume_fuel = False
         self.epoch_interruption = False
         self.wasmkit_engine = "auto"
+
+
+def _engine_name(config: Config) -> str:
+    """The engine a configuration asks for: "auto" is the native engine when there is one,
+    not the tiers of `Store("auto")`: wasmtime compiles a module before it runs, and the
+    programs written for it mostly make one long call (a WASI command's `_start`), which would
+    stay on the Python engine throughout (see engine.tiered)."""
+    name = resolve_engine_name(config.wasmkit_engine)
+    return "native" if name == "auto" else name
 
 
 class Engine:
@@ -305,7 +315,7 @@ class Store:
         self.engine = engine or Engine()
         config = self.engine.config
         self._store = rt.Store(
-            config.wasmkit_engine, fuel=0 if config.consume_fuel else None, interruptible=config.epoch_interruption
+            _engine_name(config), fuel=0 if config.consume_fuel else None, interruptible=config.epoch_interruption
         )
         self._data = data
         self._wasi: _WasiConfig | None = None
@@ -381,7 +391,7 @@ class Module:
         holds compiled code, an artifact with the machine code too (`wasmkit compile -o`'s
         format: it loads without compiling, on this kind of machine with this wasmkit and
         LLVM); on the Python engine, the module's binary encoding."""
-        if resolve_engine_name(self.engine.config.wasmkit_engine) != "native":
+        if _engine_name(self.engine.config) != "native":
             return bytearray(write_module(self._module.syntax))
         from ..engine.native.module import artifact_of
 

@@ -18,11 +18,11 @@ _ENGINES: dict[tuple[str, bool], Engine] = {}
 
 
 def resolve_engine_name(name: str) -> str:
-    """`name`, with "auto" resolved: the native engine when llvmlite is installed, else the
-    Python engine."""
+    """`name`, with "auto" resolved: itself (the Python engine first, then native code: see
+    `tiered`) when llvmlite is installed, else the Python engine."""
     if name != "auto":
         return name
-    return "native" if importlib.util.find_spec("llvmlite") is not None else "python"
+    return "auto" if importlib.util.find_spec("llvmlite") is not None else "python"
 
 
 def get_engine(name: str = "python", *, cache: bool = True) -> Engine:
@@ -55,4 +55,8 @@ def _new_engine(name: str, cache_dir: Path | None) -> Engine:
         except ImportError:
             raise ValueError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
         return NativeEngine(cache_dir=cache_dir)
+    if name == "auto":
+        from .tiered import TieredEngine
+
+        return TieredEngine(_new_engine("python", cache_dir), lambda: _new_engine("native", cache_dir))
     raise ValueError(f"unknown engine {name!r} (available: python, native, auto)")

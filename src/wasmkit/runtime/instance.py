@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..errors import LinkError
 from ..syntax.module import Import, ImportDesc, SegmentMode
-from ..syntax.types import DefinedType, ExternKind, GlobalType, HeapType, Limits, MemoryType, TableType, TagType
+from ..syntax.types import DefinedType, ExternKind, GlobalType, HeapType, Limits, MemoryType, TableType, TagType, ValueType
 from ..validate.subtyping import ABSTRACT_SUPERTYPES, BOTTOM
 from . import bulk
 from .call import call_trapping, call_wasm
@@ -131,6 +131,7 @@ class Instance:
                 self.tables.append(Table(table_type, value, max_elements=limits.table_elements))
             except ValueError as err:
                 raise LinkError(str(err)) from None
+            self.tables[-1].module_types = (syntax.types, module.type_ids)
         for memory_type in syntax.mems:
             try:
                 self.mems.append(Memory(memory_type, max_bytes=limits.memory_bytes))
@@ -255,14 +256,15 @@ def _describe_given(extern: object) -> str:
     if isinstance(extern, Func):
         return f"func {extern.type}"
     if isinstance(extern, Table):
-        return f"{_bits(extern.type)}table of {extern.type.elem} with " + _describe_limits(
+        elem = _describe_value_type(extern.type.elem, extern.module_types)
+        return f"{_bits(extern.type)}table of {elem} with " + _describe_limits(
             "elements", extern.size, extern.type.limits.max
         )
     if isinstance(extern, Memory):
         shared = "shared " if extern.type.shared else ""
         return f"{shared}{_bits(extern.type)}memory with " + _describe_limits("pages", extern.pages, extern.type.limits.max)
     if isinstance(extern, Global):
-        return f"global {'mut ' if extern.type.mutable else ''}{extern.type.valtype}"
+        return f"global {'mut ' if extern.type.mutable else ''}{_describe_value_type(extern.type.valtype, extern.module_types)}"
     if isinstance(extern, Tag):
         return f"tag {extern.type}"
     return f"a Python {type(extern).__name__}, which is not a Func, Table, Memory, Global, Tag or callable"
@@ -273,13 +275,22 @@ def _describe_declared(desc: ImportDesc, types: Sequence) -> str:
     if isinstance(desc, int):
         return f"func {types[desc]}"
     if isinstance(desc, TableType):
-        return f"{_bits(desc)}table of {desc.elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
+        elem = _describe_value_type(desc.elem, (types, ()))
+        return f"{_bits(desc)}table of {elem} with " + _describe_limits("elements", desc.limits.min, desc.limits.max)
     if isinstance(desc, MemoryType):
         shared = "shared " if desc.shared else ""
         return f"{shared}{_bits(desc)}memory with " + _describe_limits("pages", desc.limits.min, desc.limits.max)
     if isinstance(desc, TagType):
         return f"tag {types[desc.type_index]}"
-    return f"global {'mut ' if desc.mutable else ''}{desc.valtype}"
+    return f"global {'mut ' if desc.mutable else ''}{_describe_value_type(desc.valtype, (types, ()))}"
+
+
+def _describe_value_type(valtype: ValueType, module_types: ModuleTypes | None) -> str:
+    """A value type in words; a reference to a defined type spelled out as that type (its
+    index means something only in its own module)."""
+    if module_types is None or not valtype.is_ref or isinstance(valtype.heap, HeapType):
+        return str(valtype)
+    return f"(ref {'null ' if valtype.nullable else ''}{module_types[0][valtype.heap]})"
 
 
 def _bits(desc: TableType | MemoryType) -> str:
@@ -306,15 +317,22 @@ def _global_matches(glob: Global, declared: GlobalType, declared_types: ModuleTy
         return True
     if actual.mutable != declared.mutable:
         return False
-    sub, sup = actual.valtype, declared.valtype
+    return _value_type_matches(actual.valtype, glob.module_types, declared.valtype, declared_types, actual.mutable)
+
+
+def _value_type_matches(
+    sub: ValueType, sub_types: ModuleTypes | None, sup: ValueType, sup_types: ModuleTypes | None, both_ways: bool
+) -> bool:
+    """`sub` is a subtype of `sup`, each type index read in its own module's types; `both_ways`
+    (they are equivalent) for what is written as well as read through the import: a mutable
+    global, a table."""
     if not (sub.is_ref and sup.is_ref):
         return sub == sup
-    if sub.nullable and not sup.nullable or actual.mutable and sub.nullable != sup.nullable:
+    if sub.nullable and not sup.nullable or both_ways and sub.nullable != sup.nullable:
         return False
-    sub_matches = _heap_matches(sub.heap, glob.module_types, sup.heap, declared_types)
-    if not actual.mutable:
-        return sub_matches
-    return sub_matches and _heap_matches(sup.heap, declared_types, sub.heap, glob.module_types)
+    if not _heap_matches(sub.heap, sub_types, sup.heap, sup_types):
+        return False
+    return not both_ways or _heap_matches(sup.heap, sup_types, sub.heap, sub_types)
 
 
 def _heap_matches(sub: HeapType | int, sub_types: ModuleTypes | None, sup: HeapType | int, sup_types: ModuleTypes | None) -> bool:
@@ -340,7 +358,7 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
     elif isinstance(desc, TableType):
         ok = (
             isinstance(extern, Table)
-            and extern.type.elem == desc.elem
+            and _value_type_matches(extern.type.elem, extern.module_types, desc.elem, (types, type_ids), both_ways=True)
             and extern.type.address_type == desc.address_type
             and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
         )

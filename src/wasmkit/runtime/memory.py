@@ -5,8 +5,8 @@ Reserving costs address space only; pages are committed by the kernel as they ar
 growing never moves the base address (which the native engine relies on) and never copies.
 A 64-bit memory (memory64) may be declared up to 2^48 pages, more than any machine can reserve:
 it reserves 4 GiB at most at first (or its minimum, when larger), and growth past what is
-reserved moves it to a larger reservation (copying it; the native engine does not run 64-bit
-memories). A minimum past 4 GiB that the system cannot reserve is a ValueError at creation (the
+reserved moves it to a larger reservation (copying it; the listeners hear of it, and native
+code takes the new base after every call, as it takes the size). A minimum past 4 GiB that the system cannot reserve is a ValueError at creation (the
 module asks too much; a smaller reservation refused is the host out of memory: OSError, as
 before), and a growth it cannot reserve is refused (-1); never a crash.
 Typed views sized to the current memory give the Python engine bounds-checked access: an index
@@ -95,8 +95,9 @@ class Memory:
 
     @property
     def address(self) -> int:
-        """The address of byte 0 in this process (for native code). It never changes: the
-        memory is reserved at its maximum and grows in place."""
+        """The address of byte 0 in this process (for native code). A 32-bit memory's never
+        changes (it is reserved at its maximum and grows in place); a 64-bit memory's changes
+        when growth moves it (see the module's doc), which its listeners are told of."""
         if self._pinned is None:
             self._pinned = ctypes.c_char.from_buffer(self._map)
         return ctypes.addressof(self._pinned)

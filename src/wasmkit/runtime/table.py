@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from ..syntax.types import TableType
+from ..syntax.types import DefinedType, TableType
 from .values import to_internal
 
 __all__ = ["Table", "MAX_TABLE_ELEMENTS"]
@@ -33,6 +33,10 @@ class Table:
             )
         self.elements: list[object] = [to_internal(table_type.elem, init)] * table_type.limits.min
         self._listeners: list[Callable[[Table, int, int], None]] = []
+        # The defined types, and their run-time ids, of the module whose instance made the
+        # table (None for one made in Python): what a type index in its element type names,
+        # for matching it to an import's.
+        self.module_types: tuple[Sequence[DefinedType], Sequence[int]] | None = None
 
     @property
     def size(self) -> int:

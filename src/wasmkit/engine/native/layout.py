@@ -16,7 +16,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "GC"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC"]
 
 
 CELL_BYTES = 16
@@ -26,7 +26,7 @@ CELL_WORDS = CELL_BYTES // 8  # 64-bit words per cell, as Python indexes them
 class Field(enum.IntEnum):
     """The context's slots."""
 
-    MEM_BASE = 0  # address of memory 0 (it never moves)
+    MEM_BASE = 0  # address of memory 0 (a 32-bit memory never moves; a 64-bit one may, on growth)
     MEM_SIZE = 1  # its size in bytes, kept current by the Python side
     TRAP = 2  # 0, or the code of the trap that is unwinding
     STACK_LIMIT = 3  # native code traps "call stack exhausted" below this stack address (see `stack`)
@@ -41,10 +41,14 @@ class Field(enum.IntEnum):
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
     REFS = 14  # address of (mirror address, entries): what native code knows of each handle's object (handles.Mirror)
-    GC = 15  # the GC instructions' helper (see `gc`)
-    ENTRY_SP = 16  # the stack pointer at the outermost entry into this instance on its thread, or 0
-    POOLS = 17  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
-    COUNT = 18
+    TAGS = 15  # address of the identity of each of the instance's tags, by tag index (see `exceptions`)
+    EXCEPTION = 16  # address of the exception in flight: its tag's identity, then its payload's cells
+    EXCEPTION_HELPER = 17
+    MEMORIES = 18  # address of (base, size in bytes) per memory, kept current by the Python side
+    GC = 19  # the GC instructions' helper (see `gc`)
+    ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
+    POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
+    COUNT = 22
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -67,6 +71,11 @@ TRAP_KINDS: dict[int, TrapKind] = {
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
+# A wasm exception is unwinding: thrown by native code, it is in the context's EXCEPTION cells
+# only; received from Python (a host function, another instance, throw_ref), it is the binding's
+# pending WasmException as well (see `exceptions`).
+TRAP_THROWN = 101
+TRAP_THROWN_HELD = 102
 
 _CTX = ctypes.c_void_p
 _CELLS = ctypes.c_void_p
@@ -82,6 +91,8 @@ CALL_REF = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_uint64, _CELLS)
 GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, _CELLS)
 # int helper(ctx, Helper, cells): the bulk and table operations that live in the runtime
 HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
+# int64 exception_helper(ctx, ExceptionOp, operand): the exceptions' operations that need Python
+EXCEPTION_HELPER = ctypes.CFUNCTYPE(ctypes.c_int64, _CTX, ctypes.c_int32, ctypes.c_uint64)
 # int gc(ctx, instruction (Op.index), immediate, immediate, cells): a GC instruction, its
 # operands in the cells and its result back in the first
 GC = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, _CELLS)
@@ -90,7 +101,7 @@ GC = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, ctyp
 class Helper(enum.IntEnum):
     """Operations native code leaves to the runtime, with their operands in the cells."""
 
-    MEMORY_INIT = 1  # segment, dst, src, length
+    MEMORY_INIT = 1  # segment, dst, src, length, memory
     DATA_DROP = 2  # segment
     TABLE_INIT = 3  # table, segment, dst, src, length
     ELEM_DROP = 4  # segment
@@ -101,3 +112,11 @@ class Helper(enum.IntEnum):
     TABLE_SET = 9  # table, index, reference
     TABLE_GROW = 10  # table, reference, delta -> old size or -1
     TABLE_FILL = 11  # table, index, reference, length
+    MEMORY_GROW = 12  # memory, delta -> old size in pages, or -1 (every memory but a 32-bit memory 0)
+
+
+class ExceptionOp(enum.IntEnum):
+    """What native code asks the exception helper for (see `exceptions`)."""
+
+    EXNREF = 1  # -> the handle of the exception in flight (made a WasmException if it is not one)
+    THROW_REF = 2  # handle: throw the exception it refers to (null: trap) -> non-zero

@@ -8,9 +8,13 @@ the target's slots and jumps.
 
 A trap stores its code in the context and returns at once; after every call the caller
 checks the context and returns too, so that a trap unwinds the native frames by ordinary
-returns back to Python, which raises it. Every memory access is bounds-checked against the
-memory's current size. Each function checks the stack pointer on entry against the thread's
-limit (see `stack`), so that runaway recursion traps before the native stack runs out.
+returns back to Python, which raises it. A wasm exception unwinds the same way under a code of
+its own, except that inside a try_table (or a legacy try's body) the check goes to the frame's
+handler, which compares the exception's tag with its clauses' (see `exceptions`); code without
+exception instructions is written exactly as it would be without them. Every memory access
+is bounds-checked against the memory's current size. Each function checks the stack pointer on
+entry against the thread's limit (see `stack`), so that runaway recursion traps before the
+native stack runs out.
 
 Each defined function also gets `@entry<index>(ptr ctx, ptr cells) -> i32`, through which
 Python calls it: arguments and results in 16-byte cells as bit patterns (see `layout`), the
@@ -28,7 +32,8 @@ from typing import cast
 
 from llvmlite import ir
 
-from ...binary.code import Instr, block_type, iter_instructions
+from ...bits import MASK64
+from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
 from ...syntax.types import FuncType, HeapType, ValType, ValueType
@@ -39,7 +44,7 @@ from .simd import SIMD_OPS
 from .gc_lower import gc_handler, known
 from .handles import FUNCTION
 from .irtext import Block, Builder, Function, Module, Operand, Slot
-from .layout import CELL_BYTES, TRAP_CODES, Field, Helper
+from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "lower_module", "entered_from_python", "handles", "FUNCTIONS_SYMBOL"]
@@ -62,6 +67,7 @@ _IR_TYPES: dict[ValueType, ir.Type] = {
     ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
     ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
     ValType.NULLFUNCREF: I64, ValType.NULLEXTERNREF: I64,
+    ValType.EXNREF: I64, ValType.NULLEXNREF: I64,
 }  # fmt: skip
 
 
@@ -106,10 +112,31 @@ class _Frame:
     else_args: list[Operand] = field(default_factory=list)
     end_slots: list[Slot] = field(default_factory=list)  # a loop's results at its end
     reached: bool = False  # the end has a predecessor
+    # Exceptions: where one unwinding in the frame's code goes while the frame catches them
+    # (a try_table; a legacy try in its body); a legacy try's handler, written at its end,
+    # its catch sections (tag, None for catch_all; first block), and the slot of the
+    # exception caught when a `rethrow` names the try.
+    handler: Block | None = None
+    legacy_handler: Block | None = None
+    catches: list[tuple[int | None, Block]] = field(default_factory=list)
+    caught: Slot | None = None
 
     @property
     def branch_types(self) -> list[ir.Type]:
         return self.params if self.kind == "loop" else self.results
+
+
+@dataclass
+class _Memory0:
+    """How a function reaches memory 0: its base address and its size in bytes as the context
+    last gave them (see `_Lowering.reload_memory_size`). The other memories are read from the
+    context's MEMORIES array at each access (see `_Lowering.memory_word`)."""
+
+    size: Slot
+    # A 32-bit memory's base, loaded once: it never moves. A 64-bit memory moves when it grows
+    # past what it reserved, so its base is in a slot, reloaded after calls like the size.
+    base: Operand | None = None
+    base_slot: Slot | None = None
 
 
 class _Lowering:
@@ -141,9 +168,12 @@ class _Lowering:
         self.fuel = fuel_counts(self.instrs, self.repeating_loops) if self.metered else {}
         self.meter_stop_block: Block | None = None
         self.trap_blocks: dict[TrapKind, Block] = {}
-        self.memory_base: Operand | None = None
-        self.memory_size: Slot | None = None
+        self.memory0: _Memory0 | None = None
+        self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
+        self.active_handlers = 0  # frames whose `handler` is set (see `unwind_target`)
+        self.in_tail = False  # lowering a tail call made as a call and a return: no handler applies
+        self.rethrown: frozenset[int] | None = None  # the legacy trys a rethrow names, by offset
 
     # -- helpers --
 
@@ -179,10 +209,11 @@ class _Lowering:
         return block
 
     def check_trap(self) -> None:
-        """After a call: return at once if a trap is unwinding."""
+        """After a call: return at once if a trap or exception is unwinding (or, in the code of
+        a handler, go to it)."""
         pending = self.load_field(Field.TRAP)
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.trap_block, cont)
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", pending, ir.Constant(I64, 0)), self.unwind_target(), cont)
         self.builder.position_at_end(cont)
 
     def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand:
@@ -211,12 +242,27 @@ class _Lowering:
         return status
 
     def reload_memory_size(self) -> None:
-        """After a call (which may have grown memory): take the memory's size from the context
-        again. Between calls it stays in a slot of its own, a register once promoted: from the
-        context it would be loaded again after every store, which LLVM cannot tell apart from
-        a store to the context."""
-        if self.memory_size is not None:
-            self.builder.store(self.load_field(Field.MEM_SIZE), self.memory_size)
+        """After a call (which may have grown memory): take memory 0's size (and a 64-bit
+        memory 0's base) from the context again. Between calls they stay in slots of their
+        own, registers once promoted: from the context they would be loaded again after every
+        store, which LLVM cannot tell apart from a store to the context."""
+        memory = self.memory0
+        if memory is not None:
+            self.builder.store(self.load_field(Field.MEM_SIZE), memory.size)
+            if memory.base_slot is not None:
+                self.builder.store(self.load_field(Field.MEM_BASE, PTR), memory.base_slot)
+
+    def memory_word(self, index: int, word: int, typ: ir.Type) -> Operand:
+        """Memory `index`'s base (word 0) or size (word 1) in the context's MEMORIES array, for
+        a memory other than memory 0. Read at each access rather than kept in slots reloaded
+        after every call: the code stays in proportion to the wasm code, whatever the number of
+        memories (up to 100), at two loads per access of a memory other than memory 0."""
+        pointer = self.builder.gep(cast(Operand, self.memory_table), [ir.Constant(I64, 16 * index + 8 * word)], source_etype=I8)
+        return self.builder.load(pointer, typ=typ)
+
+    def is_wide(self, memory: int) -> bool:
+        """Whether `memory` takes 64-bit addresses (memory64)."""
+        return self.valid.memory_types[memory].is_64
 
     # -- driving --
 
@@ -232,10 +278,14 @@ class _Lowering:
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
-        if self.valid.memory_types:  # memory 0's base (it never moves) and current size
-            self.memory_base = self.load_field(Field.MEM_BASE, PTR)
-            self.memory_size = self.alloca(I64, "memory_size")
+        if self.valid.memory_types:  # memory 0's base and current size
+            wide = self.is_wide(0)
+            base = None if wide else self.load_field(Field.MEM_BASE, PTR)
+            base_slot = self.alloca(PTR, "memory_base") if wide else None
+            self.memory0 = _Memory0(self.alloca(I64, "memory_size"), base, base_slot)
             self.reload_memory_size()
+        if len(self.valid.memory_types) > 1:  # the others' are in an array
+            self.memory_table = self.load_field(Field.MEMORIES, PTR)  # which never moves
         depth = self.entry_depth = self.enter_metered() if self.metered else None
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
@@ -332,17 +382,19 @@ class _Lowering:
     def step(self, instr: Instr) -> None:
         name = instr.op.name
         if self.dead:
-            if name in ("block", "loop", "if"):
+            if name in ("block", "loop", "if", "try_table", "try"):
                 self.dead_depth += 1
                 return
-            if name == "end":
+            if name == "end" or name == "delegate":
                 if self.dead_depth:
                     self.dead_depth -= 1
                     return
-                self.end()
+                self.end() if name == "end" else self.c_delegate(cast(int, instr.imm))
                 return
             if name == "else" and not self.dead_depth:
                 self.else_()
+            if (name == "catch" or name == "catch_all") and not self.dead_depth:
+                self.c_catch(cast("int | None", instr.imm))
             return
         handler = _DISPATCH[instr.op.index]
         if handler is None:
@@ -430,6 +482,10 @@ class _Lowering:
 
     def end(self, imm: object = None) -> None:
         frame = self.frames[-1]
+        if frame.legacy_handler is not None:
+            self.finish_try(frame)
+        else:
+            self.leave_handler(frame)
         if not self.dead:
             self.fall_through(frame)
         if frame.else_block is not None:  # an `if` without `else`: its params pass through
@@ -541,7 +597,7 @@ class _Lowering:
 
     def after_helper(self, status: Operand) -> None:
         cont = self.fn.append_basic_block()
-        self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.trap_block, cont)
+        self.builder.cbranch(self.builder.icmp_unsigned("!=", status, ir.Constant(I32, 0)), self.unwind_target(), cont)
         self.builder.position_at_end(cont)
 
     def c_call(self, index: int) -> None:
@@ -563,6 +619,10 @@ class _Lowering:
         callee_type = self.valid.module.func_type(type_index)
         element = self.stack.pop()
         args = self.pop_operands(len(callee_type.params))
+        # The runtime takes a 32-bit element index: a 64-bit one past 2^32 - 1 is out of any
+        # table's range (see `runtime.table`) as 2^32 - 1 is.
+        runtime_element = element if element.type == I32 else self.builder.trunc(
+            self.intrinsic("llvm.umin.i64", I64, [element, ir.Constant(I64, 0xFFFFFFFF)]), I32)
 
         def direct_target(fast: Block, slow: Block) -> Operand:
             # The direct path: the table's mirror (see `module`) holds a function of this
@@ -571,7 +631,7 @@ class _Lowering:
             descriptor = builder.gep(self.load_field(Field.TABLES, PTR), [ir.Constant(I64, 16 * table)], source_etype=I8)
             mirror = builder.load(descriptor, typ=PTR)
             size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-            index = builder.zext(element, I64)
+            index = self.widen(element)
             in_range = builder.icmp_unsigned("<", index, size)
             safe_index = builder.select(in_range, index, ir.Constant(I64, 0))
             entry = builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 16))], source_etype=I8)
@@ -592,7 +652,7 @@ class _Lowering:
         name = "return_call_indirect" if tail else "call_indirect"
         self.indirect_call(name, callee_type, args, direct_target, lambda cells: self.call_helper(
             Field.CALL_INDIRECT, self.m.call_indirect_type,
-            [ir.Constant(I32, table), element, ir.Constant(I32, type_index), cells]), tail)
+            [ir.Constant(I32, table), runtime_element, ir.Constant(I32, type_index), cells]), tail)
 
     def c_return_call_indirect(self, imm: tuple[int, int]) -> None:
         self.c_call_indirect(imm, tail=True)
@@ -600,7 +660,9 @@ class _Lowering:
     def c_return_call(self, index: int) -> None:
         callee_type = self.valid.func_types[index]
         if index < self.valid.imported_func_count:  # the host's: a call, then return
+            self.in_tail = True
             self.c_call(index)
+            self.in_tail = False
             self.c_return()
             return
         self.tail_call(self.m.function(index), callee_type, self.pop_operands(len(callee_type.params)))
@@ -666,7 +728,9 @@ class _Lowering:
         if done is None:
             self.tail_call(_Callee(target, function_type(callee_type)), callee_type, args)
             builder.position_at_end(slow)
+            self.in_tail = True
             self.stack.extend(self.through_cells(callee_type, args, runtime_call))
+            self.in_tail = False
             self.dead = False
             self.c_return()
             return
@@ -683,6 +747,166 @@ class _Lowering:
         builder.branch(done)
         builder.position_at_end(done)
         self.stack.extend(self.load_slot(slot) for slot in slots)
+
+    # -- exceptions (see `exceptions`) --
+
+    def unwind_target(self, within: int | None = None) -> Block:
+        """Where an exception or trap unwinding here goes: the dispatch of the innermost frame
+        that catches (among the outermost `within` frames), else out of the function."""
+        if self.active_handlers and not self.in_tail:
+            for frame in reversed(self.frames[:within]):
+                if frame.handler is not None:
+                    return frame.handler
+        return self.trap_block
+
+    def leave_handler(self, frame: _Frame) -> None:
+        """The frame's code catches no more (a try_table's end, a legacy try's first catch)."""
+        if frame.handler is not None:
+            frame.handler = None
+            self.active_handlers -= 1
+
+    def tag_identity(self, tag: int) -> Operand:
+        tags = self.load_field(Field.TAGS, PTR)
+        return self.builder.load(self.builder.gep(tags, [ir.Constant(I64, 8 * tag)], source_etype=I8), typ=I64)
+
+    def exception_helper(self, op: ExceptionOp, operand: Operand) -> Operand:
+        return self.call_helper(Field.EXCEPTION_HELPER, self.m.exception_helper_type, [ir.Constant(I32, op), operand])
+
+    def unwind(self) -> None:
+        """An exception is in flight: go to the handler, or return."""
+        self.builder.branch(self.unwind_target())
+        self.become_dead()
+
+    def c_throw(self, tag: int) -> None:
+        """The tag's identity and the payload into the exception cells, and unwind."""
+        values = self.pop_operands(len(self.valid.tag_types[tag].params))
+        cells = self.load_field(Field.EXCEPTION, PTR)
+        self.builder.store(self.tag_identity(tag), cells)
+        for i, value in enumerate(values):
+            store_cell(self.builder, cells, 1 + i, value)
+        self.builder.store(ir.Constant(I64, TRAP_THROWN), self.field_ptr(Field.TRAP))
+        self.unwind()
+
+    def c_throw_ref(self, imm: object = None) -> None:
+        self.exception_helper(ExceptionOp.THROW_REF, self.stack.pop())
+        self.unwind()
+
+    def c_rethrow(self, label: int) -> None:
+        caught = cast(Slot, self.frames[-1 - label].caught)  # made: `rethrown` names the try
+        self.exception_helper(ExceptionOp.THROW_REF, self.load_slot(caught))
+        self.unwind()
+
+    def dispatch(self, handler: Block, tags: list[int | None], targets: list[Block], outer: Block) -> None:
+        """Write `handler`: a trap goes on unwinding; an exception goes to the target of the
+        first clause whose tag (None: any) is its tag, else to `outer`."""
+        builder = self.builder
+        here = builder.block
+        builder.position_at_end(handler)
+        status = self.load_field(Field.TRAP)
+        thrown = builder.icmp_unsigned("<", builder.sub(status, ir.Constant(I64, TRAP_THROWN)), ir.Constant(I64, 2))
+        matching = self.fn.append_basic_block("thrown")
+        builder.cbranch(thrown, matching, self.trap_block)
+        builder.position_at_end(matching)
+        identity: Operand | None = None
+        for tag, target in zip(tags, targets):
+            if tag is None:
+                builder.branch(target)
+                break
+            if identity is None:
+                identity = builder.load(self.load_field(Field.EXCEPTION, PTR), typ=I64)
+            other = self.fn.append_basic_block()
+            builder.cbranch(builder.icmp_unsigned("==", identity, self.tag_identity(tag)), target, other)
+            builder.position_at_end(other)
+        else:
+            builder.branch(outer)
+        builder.position_at_end(here)
+
+    def take_exception(self, tag: int | None, ref: bool) -> list[Operand]:
+        """At the start of a clause that caught an exception: its payload (and, with `ref`, its
+        exnref); the exception stops unwinding."""
+        builder = self.builder
+        values: list[Operand] = []
+        if tag is not None:
+            cells = self.load_field(Field.EXCEPTION, PTR)
+            params = self.valid.tag_types[tag].params
+            values = [load_cell(builder, cells, 1 + i, ir_type(vt)) for i, vt in enumerate(params)]
+        if ref:
+            values.append(self.exception_helper(ExceptionOp.EXNREF, ir.Constant(I64, 0)))
+        builder.store(ir.Constant(I64, 0), self.field_ptr(Field.TRAP))
+        if self.entry_depth is not None:  # the frames unwound did not count themselves out
+            builder.store(builder.add(self.entry_depth, ir.Constant(I64, 1)), self.meter_cell(Meter.DEPTH))
+        return values
+
+    def c_try_table(self, imm: tuple[int, tuple[tuple[int, int | None, int], ...]]) -> None:
+        """A block whose code's exceptions go to its handler: each clause a branch, with the
+        payload (and exnref), to a label counted from outside the try_table."""
+        blocktype, clauses = imm
+        handler = self.fn.append_basic_block("try_table_handler")
+        targets = []
+        here = self.builder.block
+        for kind, tag, label in clauses:
+            block = self.fn.append_basic_block("catch")
+            targets.append(block)
+            self.builder.position_at_end(block)
+            values = self.take_exception(tag, kind == CATCH_REF or kind == CATCH_ALL_REF)
+            frame = self.frames[-1 - label]
+            self.store_branch(frame, values)
+            if frame.kind != "loop":
+                frame.reached = True
+            self.builder.branch(frame.target)
+        self.builder.position_at_end(here)
+        self.dispatch(handler, [tag for _, tag, _ in clauses], targets, self.unwind_target())
+        self.open("try_table", blocktype).handler = handler
+        self.active_handlers += 1
+
+    def c_try(self, blocktype: int) -> None:
+        """A legacy try: a block whose body's exceptions go to its handler, written at its end
+        once its catch sections are known."""
+        if self.rethrown is None:
+            self.rethrown = _rethrow_targets(self.instrs)
+        offset = self.offset
+        frame = self.open("try", blocktype)
+        frame.handler = frame.legacy_handler = self.fn.append_basic_block("try_handler")
+        self.active_handlers += 1
+        if offset in self.rethrown:
+            frame.caught = self.alloca(I64, "caught")
+
+    def c_catch(self, tag: int | None) -> None:
+        """Start a catch (tag None: catch_all) section of a legacy try, from the payload."""
+        frame = self.frames[-1]
+        if not self.dead:
+            self.fall_through(frame)
+        self.dead = False
+        self.leave_handler(frame)
+        block = self.fn.append_basic_block("catch")
+        frame.catches.append((tag, block))
+        self.builder.position_at_end(block)
+        del self.stack[frame.height :]
+        values = self.take_exception(tag, frame.caught is not None)
+        if frame.caught is not None:
+            self.builder.store(values.pop(), frame.caught)
+        self.stack.extend(values)
+
+    def finish_try(self, frame: _Frame) -> None:
+        """At a legacy try's end: its handler, to its catch sections or on outwards."""
+        self.leave_handler(frame)
+        tags = [tag for tag, _ in frame.catches]
+        blocks = [block for _, block in frame.catches]
+        self.dispatch(cast(Block, frame.legacy_handler), tags, blocks, self.unwind_target())
+        frame.legacy_handler = None
+
+    def c_delegate(self, label: int) -> None:
+        """End a legacy try whose body's exceptions go to the handler of the frame `label`
+        levels outside it (or further out), or to the caller."""
+        frame = self.frames[-1]
+        self.leave_handler(frame)
+        target = self.unwind_target(within=len(self.frames) - 1 - label)
+        here = self.builder.block
+        self.builder.position_at_end(cast(Block, frame.legacy_handler))
+        self.builder.branch(target)
+        self.builder.position_at_end(here)
+        frame.legacy_handler = None
+        self.end()
 
     # -- typed references --
 
@@ -726,61 +950,93 @@ class _Lowering:
 
     # -- memory --
 
-    def address(self, offset: int, width: int) -> Operand:
-        """The native address of a `width`-byte access at (popped address + offset), checked."""
-        base = self.builder.zext(self.stack.pop(), I64)
-        end = self.builder.add(base, ir.Constant(I64, offset + width))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
+    def address(self, offset: int, width: int, memory: int = 0) -> Operand:
+        """The native address of a `width`-byte access at (popped address + offset) in
+        `memory`, checked. A 32-bit address plus the offset and width cannot wrap in 64 bits;
+        a 64-bit one is added with saturation, so that an access past 2^64 traps too."""
+        if self.is_wide(memory):
+            base = self.stack.pop()
+            end = self.intrinsic("llvm.uadd.sat.i64", I64, [base, ir.Constant(I64, min(offset + width, MASK64))])
+        else:
+            base = self.builder.zext(self.stack.pop(), I64)
+            end = self.builder.add(base, ir.Constant(I64, offset + width))
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
-        return self.builder.gep(self.memory_base, [effective], source_etype=I8)
+        return self.builder.gep(self.memory_base(memory), [effective], source_etype=I8)
 
-    def current_memory_size(self) -> Operand:
-        """Memory 0's size in bytes (see `reload_memory_size`). Validation lets memory
-        instructions reach here only in a module with a memory, which has the slot."""
-        return self.builder.load(cast(Slot, self.memory_size), typ=I64)
+    def memory_base(self, memory: int) -> Operand:
+        """The memory's base address (see `_Memory0` and `memory_word`)."""
+        if memory:
+            return self.memory_word(memory, 0, PTR)
+        memory0 = cast(_Memory0, self.memory0)
+        return memory0.base if memory0.base is not None else self.builder.load(cast(Slot, memory0.base_slot), typ=PTR)
 
-    def memory_access(self, op: Op, offset: int) -> None:
+    def current_memory_size(self, memory: int = 0) -> Operand:
+        """The memory's size in bytes (see `reload_memory_size` and `memory_word`). Validation
+        lets memory instructions reach here only for a memory the module has."""
+        if memory:
+            return self.memory_word(memory, 1, I64)
+        return self.builder.load(cast(_Memory0, self.memory0).size, typ=I64)
+
+    def memory_access(self, op: Op, memarg: tuple[int, int, int]) -> None:
         """A scalar load or store, as the instruction table describes it."""
+        _, offset, memory = memarg
         value_type = ir_type(cast(ValType, op.valtype))
         access_type = ir.IntType(8 * op.width) if op.narrow else value_type
         if op.results:
-            pointer = self.address(offset, op.width)
+            pointer = self.address(offset, op.width, memory)
             loaded = self.builder.load(pointer, typ=access_type, align=1)
             if op.narrow:
                 loaded = (self.builder.sext if op.signed else self.builder.zext)(loaded, value_type)
             self.stack.append(loaded)
         else:
             value = self.stack.pop()
-            pointer = self.address(offset, op.width)
+            pointer = self.address(offset, op.width, memory)
             if op.narrow:
                 value = self.builder.trunc(value, access_type)
             self.builder.store(value, pointer, align=1)
 
-    def c_memory_size(self, imm: object = None) -> None:
-        size = self.current_memory_size()
-        self.stack.append(self.builder.trunc(self.builder.lshr(size, ir.Constant(I64, 16)), I32))
+    def c_memory_size(self, memory: int) -> None:
+        pages = self.builder.lshr(self.current_memory_size(memory), ir.Constant(I64, 16))
+        self.stack.append(pages if self.is_wide(memory) else self.builder.trunc(pages, I32))
 
-    def c_memory_grow(self, imm: object = None) -> None:
+    def c_memory_grow(self, memory: int) -> None:
         delta = self.stack.pop()
-        self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
+        if memory == 0 and not self.is_wide(0):  # the common case, through a helper of its own
+            self.stack.append(self.call_helper(Field.MEMORY_GROW, self.m.memory_grow_type, [delta]))
+            return
+        (old,) = self.helper(Helper.MEMORY_GROW, [ir.Constant(I32, memory), delta], results=1)
+        self.stack.append(old if self.is_wide(memory) else self.builder.trunc(old, I32))
 
-    def range_check(self, start: Operand, length: Operand) -> Operand:
-        """(start + length <= memory size) or trap; returns the native address of start."""
-        start64 = self.builder.zext(start, I64)
-        end = self.builder.add(start64, self.builder.zext(length, I64))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size()), TrapKind.OUT_OF_BOUNDS_MEMORY)
-        return self.builder.gep(self.memory_base, [start64], source_etype=I8)
+    def range_check(self, start: Operand, length: Operand, memory: int = 0) -> Operand:
+        """(start + length <= memory size) or trap; returns the native address of start. With
+        a 64-bit operand (a length may be 32-bit where the start is not, in a copy between
+        memories) the sum is taken with saturation, so that one past 2^64 traps too."""
+        start64 = self.widen(start)
+        length64 = self.widen(length)
+        if start.type == I64 or length.type == I64:
+            end = self.intrinsic("llvm.uadd.sat.i64", I64, [start64, length64])
+        else:
+            end = self.builder.add(start64, length64)
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        return self.builder.gep(self.memory_base(memory), [start64], source_etype=I8)
 
-    def c_memory_fill(self, imm: object = None) -> None:
+    def widen(self, value: Operand) -> Operand:
+        """An address or length of a 32-bit memory or table zero-extended to 64 bits; a 64-bit
+        one as it is."""
+        return value if value.type == I64 else self.builder.zext(value, I64)
+
+    def c_memory_fill(self, memory: int) -> None:
         dst_index, value, length = self.pop_operands(3)
-        dst = self.range_check(dst_index, length)
-        self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.builder.zext(length, I64), ir.Constant(I1, 0)])
+        dst = self.range_check(dst_index, length, memory)
+        self.intrinsic("llvm.memset.p0.i64", VOID, [dst, self.builder.trunc(value, I8), self.widen(length), ir.Constant(I1, 0)])
 
-    def c_memory_copy(self, imm: object = None) -> None:
+    def c_memory_copy(self, imm: tuple[int, int]) -> None:
+        dst_memory, src_memory = imm
         dst_index, src_index, length = self.pop_operands(3)
-        src = self.range_check(src_index, length)
-        dst = self.range_check(dst_index, length)
-        self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.builder.zext(length, I64), ir.Constant(I1, 0)])
+        src = self.range_check(src_index, length, src_memory)
+        dst = self.range_check(dst_index, length, dst_memory)
+        self.intrinsic("llvm.memmove.p0.p0.i64", VOID, [dst, src, self.widen(length), ir.Constant(I1, 0)])
 
     def helper(self, which: Helper, args: list[Operand], results: int = 0) -> list[Operand]:
         """Call a runtime helper with `args`; its results come back as i64 cells."""
@@ -792,9 +1048,9 @@ class _Lowering:
         return [self.load_cell(i, I64) for i in range(results)]
 
     def c_memory_init(self, imm: tuple[int, int]) -> None:
-        segment = imm[0]
+        segment, memory = imm
         dst, src, length = self.pop_operands(3)
-        self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length])
+        self.helper(Helper.MEMORY_INIT, [ir.Constant(I32, segment), dst, src, length, ir.Constant(I32, memory)])
 
     def c_data_drop(self, segment: int) -> None:
         self.helper(Helper.DATA_DROP, [ir.Constant(I32, segment)])
@@ -814,7 +1070,11 @@ class _Lowering:
 
     def c_table_size(self, table: int) -> None:
         (size,) = self.helper(Helper.TABLE_SIZE, [ir.Constant(I32, table)], results=1)
-        self.stack.append(self.builder.trunc(size, I32))
+        self.stack.append(self.table_index(table, size))
+
+    def table_index(self, table: int, value: Operand) -> Operand:
+        """An i64 a helper gives back as a size or index of `table`: an i32 for a 32-bit table."""
+        return value if self.valid.table_types[table].is_64 else self.builder.trunc(value, I32)
 
     def c_table_get(self, table: int) -> None:
         index = self.stack.pop()
@@ -827,7 +1087,7 @@ class _Lowering:
     def c_table_grow(self, table: int) -> None:
         value, delta = self.pop_operands(2)
         (old,) = self.helper(Helper.TABLE_GROW, [ir.Constant(I32, table), value, delta], results=1)
-        self.stack.append(self.builder.trunc(old, I32))
+        self.stack.append(self.table_index(table, old))
 
     def c_table_fill(self, table: int) -> None:
         index, value, length = self.pop_operands(3)
@@ -932,6 +1192,22 @@ class _Lowering:
         return self.builder.zext(flag, I32)
 
 
+def _rethrow_targets(instrs: list[Instr]) -> frozenset[int]:
+    """The offsets of the legacy trys that a `rethrow` names: those keep the exception they
+    catch (as an exnref)."""
+    opened = [-1]  # the function's own label
+    targets = set()
+    for instr in instrs:
+        name = instr.op.name
+        if name in ("block", "loop", "if", "try_table", "try"):
+            opened.append(instr.offset)
+        elif name == "end" or name == "delegate":
+            opened.pop()
+        elif name == "rethrow":
+            targets.add(opened[-1 - cast(int, instr.imm)])
+    return frozenset(targets)
+
+
 def _in_registers(func_type: FuncType) -> bool:
     """Whether a call of this type passes its arguments (and the context) and returns its
     results in registers on the targets LLVM runs wasm on here: x86-64 has six for integers
@@ -1009,6 +1285,14 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "ref.null": _Lowering.c_ref_null,
     "ref.is_null": _Lowering.c_ref_is_null,
     "ref.func": _Lowering.c_ref_func,
+    "throw": _Lowering.c_throw,
+    "throw_ref": _Lowering.c_throw_ref,
+    "try_table": _Lowering.c_try_table,
+    "try": _Lowering.c_try,
+    "catch": _Lowering.c_catch,
+    "catch_all": _Lowering.c_catch,
+    "delegate": _Lowering.c_delegate,
+    "rethrow": _Lowering.c_rethrow,
 }
 
 def _numeric_table() -> dict[str, Callable[..., Operand]]:
@@ -1119,7 +1403,7 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
     """The handler of a scalar load or store."""
 
     def handler(self: _Lowering, imm: object) -> None:
-        self.memory_access(op, cast(tuple[int, int, int], imm)[1])
+        self.memory_access(op, cast(tuple[int, int, int], imm))
 
     return handler
 
@@ -1165,6 +1449,7 @@ class _ModuleLowering:
         self.convention = "tailcc" if valid.tail_calls else ""
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
         self.gc_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.linkage = "internal"
         self._start_piece()

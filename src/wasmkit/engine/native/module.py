@@ -23,6 +23,7 @@ from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
 from ...runtime.heap import Array, Struct
+from ...runtime.tag import WasmException
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, StructType, ValType, ValueType
 from ...validate import ValidModule
@@ -33,7 +34,8 @@ from . import artifact, layout
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
-from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, Field, Helper
+from .exceptions import ExceptionCells, exception_helper, in_flight, receive
+from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
@@ -62,7 +64,7 @@ class NativeCompiledModule:
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
     ) -> None:
-        _refuse_memories_and_tables(valid)
+        _refuse_shared_memories(valid)
         self.valid = valid
         self.metered = metered
         module = valid.module
@@ -128,20 +130,12 @@ class NativeCompiledModule:
         )
 
 
-def _refuse_memories_and_tables(valid: ValidModule) -> None:
-    """Native code reaches one memory, at a base that never moves, by 32-bit addresses, and
-    32-bit tables: a module with more memories (multi-memory) or 64-bit ones (memory64, table64)
-    is refused, naming the feature, rather than run wrong. So is a shared memory (threads):
-    machine code would race with other threads on it (and the Python engine's atomic lock means
-    nothing to it); the Python engine runs threads."""
+def _refuse_shared_memories(valid: ValidModule) -> None:
+    """A module with a shared memory (threads) is refused, naming the feature, rather than run
+    wrong: machine code would race with other threads on it (and the Python engine's atomic
+    lock means nothing to it); the Python engine runs threads."""
     if any(mt.shared for mt in valid.memory_types):
         raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
-    if len(valid.memory_types) > 1:
-        raise NativeCompileError("the native engine does not support the multi-memory feature (a second memory) yet")
-    if any(mt.is_64 for mt in valid.memory_types):
-        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit memory) yet")
-    if any(tt.is_64 for tt in valid.table_types):
-        raise NativeCompileError("the native engine does not support the memory64 feature (a 64-bit table) yet")
 
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
@@ -183,6 +177,14 @@ class _Binding:
                 self.put(self.globals, i, self.global_types[i], glob.internal)
         self.context[Field.GLOBALS] = ctypes.addressof(self.globals)
         self.pending: BaseException | None = None
+        # Exceptions: the tags' identities and the cells of the one in flight (see `exceptions`).
+        # A module without tags throws none and catches only with catch_all: it shares cells.
+        if valid.tag_types:
+            room = max(len(tag_type.params) for tag_type in valid.tag_types)
+            self.exceptions = ExceptionCells(instance.tags, room, _word_array)
+            self.exceptions.bind(self.context)
+        else:
+            self.exceptions = _NO_TAGS
         # Imported functions as this instance calls them (host functions that want the
         # caller get this instance).
         self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
@@ -202,11 +204,15 @@ class _Binding:
         for i, table in enumerate(instance.tables):
             self._mirror(i, 0, len(table.elements))
             table.add_listener(functools.partial(_table_changed, this, i))
+        # Each memory's (base, size in bytes), memory 0's in fields of their own too, kept
+        # current through the memory's listeners: growth changes the size, and moves a 64-bit
+        # memory that outgrows its reservation.
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
-        if self.memory is not None:
-            self.context[Field.MEM_BASE] = self.memory.address
-            self._memory_grown(self.memory)
-            self.memory.add_listener(self._memory_grown)
+        self.memories = _words(max(len(instance.mems), 1))
+        self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
+        for i, memory in enumerate(instance.mems):
+            self._memory_grown(i, memory)
+            memory.add_listener(functools.partial(_memory_changed, this, i))
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
         """Bring table `i`'s mirror up to date for elements start..stop."""
@@ -238,8 +244,12 @@ class _Binding:
         self.mirror.fill(found & INDEX_MASK, found, numbers=address, type_word=reference.type_id + 1)
         return found
 
-    def _memory_grown(self, memory: "Memory") -> None:
-        self.context[Field.MEM_SIZE] = memory.size
+    def _memory_grown(self, i: int, memory: "Memory") -> None:
+        """Tell native code memory `i`'s base and size, after growth."""
+        base, size = memory.address, memory.size
+        self.memories[CELL_WORDS * i], self.memories[CELL_WORDS * i + 1] = base, size
+        if i == 0:
+            self.context[Field.MEM_BASE], self.context[Field.MEM_SIZE] = base, size
 
     # -- values in cells --
 
@@ -301,6 +311,7 @@ class _Binding:
             outer = outermost_entry_sp()
             roots = stack_words(stack_pointer(), outer) if outer else set()
             roots.update(self.globals)
+            roots.update(self.exceptions.cells)  # the payload of an exception in flight
             for pool in self.pools.values():  # those not taken yet, and the last ones taken
                 roots.update(pool)
             self.mirror.clear(references.collect(roots))
@@ -311,9 +322,11 @@ class _Binding:
         """What defined function `index` runs as (its `Func.fn`). A partial, not a closure:
         a server makes an instance per request, and a closure's cells are that many more
         objects for the garbage collector. Only a function with an entry can be one: the
-        runtime makes a defined function's `Func` for an export, a table or a reference."""
+        runtime makes a defined function's `Func` for an export, a table or a reference; any
+        other (made by the Python engine's code before the `auto` engine moved the instance
+        here: see engine.tiered) is called only by its module's code, and says so if called."""
         if index not in self.compiled.entries:
-            raise LookupError(f"function {index} is called only by its module's code: it has no entry")
+            return functools.partial(_no_entry, index)
         return functools.partial(self.call, index)
 
     def call(self, index: int, *args: object) -> object:
@@ -342,6 +355,10 @@ class _Binding:
         if status == TRAP_HOST:
             pending, self.pending = self.pending, None
             return pending if pending is not None else Trap(TrapKind.HOST)
+        if status == TRAP_THROWN or status == TRAP_THROWN_HELD:
+            exception = in_flight(self, status)
+            self.pending = None
+            return exception
         return Trap(TRAP_KINDS[status])
 
     # -- calls from native code into Python --
@@ -364,6 +381,8 @@ class _Binding:
                 for i, (vt, value) in enumerate(zip(results, result)):  # type: ignore[call-overload]
                     self.put(cells, i, vt, value)
             return 0
+        except WasmException as exception:  # thrown into the calling wasm code, which may catch it
+            return receive(self, exception)
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
 
@@ -407,34 +426,36 @@ class _Binding:
         cells = [words[CELL_WORDS * k] for k in range(5)]  # the operands (numbers, handles)
         instance = self.instance
         try:
+            # A 32-bit index or length is zero-extended in its cell; a 64-bit one is whole.
             if which == Helper.MEMORY_INIT:
-                bulk.memory_init(instance.mems[0], instance.datas[cells[0]], *(c & MASK32 for c in cells[1:4]))
+                bulk.memory_init(instance.mems[cells[4]], instance.datas[cells[0]], *cells[1:4])
             elif which == Helper.DATA_DROP:
                 instance.datas[cells[0]] = b""
             elif which == Helper.TABLE_INIT:
                 table = instance.tables[cells[0]]
-                bulk.table_init(table, instance.elems[cells[1]], *(c & MASK32 for c in cells[2:5]))
+                bulk.table_init(table, instance.elems[cells[1]], *cells[2:5])
             elif which == Helper.ELEM_DROP:
                 instance.elems[cells[0]] = []
             elif which == Helper.TABLE_COPY:
-                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *(c & MASK32 for c in cells[2:5]))
+                bulk.table_copy(instance.tables[cells[0]], instance.tables[cells[1]], *cells[2:5])
             elif which == Helper.TABLE_SIZE:
                 words[0] = len(instance.tables[cells[0]].elements)
             elif which == Helper.REF_FUNC:
                 words[0] = self.handle(instance.funcs[cells[0]])
             elif which == Helper.TABLE_GET:
-                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1] & MASK32))
+                words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1]))
             elif which == Helper.TABLE_SET:
-                bulk.table_set(instance.tables[cells[0]], cells[1] & MASK32, self.decode(cells[2]))
+                bulk.table_set(instance.tables[cells[0]], cells[1], self.decode(cells[2]))
             elif which == Helper.TABLE_GROW:
-                words[0] = bulk.table_grow(instance.tables[cells[0]], self.decode(cells[1]), cells[2] & MASK32)
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.decode(cells[1]), cells[2])
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
-                bulk.table_fill(table, cells[1] & MASK32, self.decode(cells[2]), cells[3] & MASK32)
+                bulk.table_fill(table, cells[1], self.decode(cells[2]), cells[3])
+            elif which == Helper.MEMORY_GROW:
+                words[0] = instance.mems[cells[0]].grow(cells[1]) & MASK64
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
-
 
     def _gc(self, _ctx: int, op_index: int, first: int, second: int, cells_address: int) -> int:
         """A GC instruction (see `gc`); first, while native code holds its handles only in its
@@ -507,9 +528,18 @@ def _helper(ctx: int, which: int, cells: int) -> int:
     return _live(ctx)._helper(ctx, which, cells)
 
 
+@layout.EXCEPTION_HELPER
+def _exception_helper(ctx: int, op: int, operand: int) -> int:
+    return exception_helper(_live(ctx), op, operand)
+
+
 @layout.GC
 def _gc(ctx: int, op_index: int, first: int, second: int, cells: int) -> int:
     return _BINDINGS[ctx]()._gc(ctx, op_index, first, second, cells)  # type: ignore[union-attr]  # see _live
+
+
+def _no_entry(index: int, *args: object) -> object:
+    raise LookupError(f"function {index} is called only by its module's code: it has no entry")
 
 
 _CALLBACK_ADDRESSES = {
@@ -521,9 +551,16 @@ _CALLBACK_ADDRESSES = {
         (Field.CALL_REF, _call_ref),
         (Field.GLOBAL_ACCESS, _global_access),
         (Field.HELPER, _helper),
+        (Field.EXCEPTION_HELPER, _exception_helper),
         (Field.GC, _gc),
     )
 }
+
+
+def _memory_changed(binding: "weakref.ref[_Binding]", i: int, memory: "Memory") -> None:
+    alive = binding()
+    if alive is not None:
+        alive._memory_grown(i, memory)
 
 
 def _table_changed(binding: "weakref.ref[_Binding]", i: int, table: object, start: int, stop: int) -> None:
@@ -558,3 +595,7 @@ def _words(cells: int) -> Any:
 def _cells(address: int, count: int) -> Any:
     """The `count` cells at `address`, as 64-bit words."""
     return _word_array(CELL_WORDS * count).from_address(address)
+
+
+# The exception cells of the instances of modules without tags (see `_Binding`).
+_NO_TAGS = ExceptionCells([], 0, _word_array)

@@ -30,7 +30,7 @@ class FunctionLowering(Protocol):
     builder: Builder
     stack: list[Operand]
 
-    def address(self, offset: int, width: int) -> Operand: ...
+    def address(self, offset: int, width: int, memory: int = 0) -> Operand: ...
 
     def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand: ...
 
@@ -511,8 +511,11 @@ _define_relaxed()
 # -- memory --
 
 
-def _memarg_offset(imm: object) -> int:
-    return cast(tuple[int, int, int], imm)[1]
+def _address(s: FunctionLowering, imm: object, width: int) -> Operand:
+    """The checked address of a `width`-byte access by a memarg or memlane immediate: its
+    offset is second, its memory index last."""
+    memarg = cast(tuple[int, ...], imm)
+    return s.address(memarg[1], width, memarg[-1])
 
 
 def _memory_handler(op: Op) -> Handler:
@@ -521,40 +524,40 @@ def _memory_handler(op: Op) -> Handler:
     element = ir.IntType(8 * width)  # what a lane access, a splat or a zero-extending load reads
 
     def whole_load(s: FunctionLowering, imm: object) -> None:
-        pointer = s.address(_memarg_offset(imm), width)
+        pointer = _address(s, imm, width)
         s.stack.append(s.builder.load(pointer, typ=I128, align=1))
 
     def whole_store(s: FunctionLowering, imm: object) -> None:
         value = s.stack.pop()
-        pointer = s.address(_memarg_offset(imm), width)
+        pointer = _address(s, imm, width)
         s.builder.store(value, pointer, align=1)
 
     def extend_load(s: FunctionLowering, imm: object) -> None:
         narrow_element = ir.IntType(8 * width // op.lanes)
-        pointer = s.address(_memarg_offset(imm), width)
+        pointer = _address(s, imm, width)
         narrow = s.builder.load(pointer, typ=ir.VectorType(narrow_element, op.lanes), align=1)
         wide = ir.VectorType(_WIDER[narrow_element], op.lanes)
         _push(s, (s.builder.sext if op.signed else s.builder.zext)(narrow, wide))
 
     def splat_load(s: FunctionLowering, imm: object) -> None:
-        pointer = s.address(_memarg_offset(imm), width)
+        pointer = _address(s, imm, width)
         _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), 16 // width))
 
     def lane_load(s: FunctionLowering, imm: object) -> None:
-        _, offset, lane, _ = cast(tuple[int, int, int, int], imm)
+        lane = cast(tuple[int, int, int, int], imm)[2]
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
-        pointer = s.address(offset, width)
+        pointer = _address(s, imm, width)
         value = s.builder.load(pointer, typ=element, align=1)
         _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
 
     def lane_store(s: FunctionLowering, imm: object) -> None:
-        _, offset, lane, _ = cast(tuple[int, int, int, int], imm)
+        lane = cast(tuple[int, int, int, int], imm)[2]
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
-        pointer = s.address(offset, width)
+        pointer = _address(s, imm, width)
         s.builder.store(s.builder.extract_element(vec, ir.Constant(I32, lane)), pointer, align=1)
 
     def zero_load(s: FunctionLowering, imm: object) -> None:
-        pointer = s.address(_memarg_offset(imm), width)
+        pointer = _address(s, imm, width)
         s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
 
     if op.imm is Imm.MEMLANE:

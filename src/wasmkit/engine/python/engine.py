@@ -196,16 +196,21 @@ class PythonCompiledModule:
 
     def _first_call(self, ns: dict[str, object], instance: BoundInstance, index: int) -> Callable[..., object]:
         """What function `index` is until its first call defines it in the namespace (whoever
-        still holds this afterwards, an importing instance say, is passed on to it)."""
+        still holds this afterwards, an importing instance say, is passed on to it). The
+        function's `Func.fn` becomes the definition too, unless something else has taken its
+        place meanwhile (the `auto` engine's route to the current tier: see engine.tiered)."""
+        key = f"f{index}"
 
         def first_call(*args: object) -> object:
-            fn = instance.funcs[index].fn
+            fn = ns[key]
             if fn is first_call:
                 exec(self.code(index), ns)
+                fn = ns[key]
                 func = instance.funcs[index]
-                fn = func.fn = ns[f"f{index}"]  # type: ignore[assignment]
-                func.tail = ns.get(f"t{index}")  # type: ignore[assignment]
-            return fn(*args)
+                if func.fn is first_call:
+                    func.fn = fn  # type: ignore[assignment]
+                    func.tail = ns.get(f"t{index}")  # type: ignore[assignment]
+            return fn(*args)  # type: ignore[operator]
 
         return first_call
 
