@@ -1,5 +1,5 @@
 """GC: binary trees, the classic allocation benchmark. Builds and walks a tree of depth D of
-two-field structs, then many short-lived trees, on wasmkit's Python engine against
+two-field structs, then many short-lived trees, on wasmkit's Python and native engines against
 wasmtime-py (with GC on) and the same program in plain Python, side by side.
 
     python -m bench.gc [--depth D] [--repeats R]
@@ -65,6 +65,12 @@ def runners(depth: int) -> dict[str, Callable[[int], int]]:
     """Each peer's `run(trees)`, building `trees` trees of `depth`."""
     exports = wasmkit.Instance(wasmkit.Module(WAT), store=wasmkit.Store("python")).exports
     found: dict[str, Callable[[int], int]] = {"wasmkit (python engine)": lambda n: exports.trees(n, depth)}
+    try:
+        native = wasmkit.Instance(wasmkit.Module(WAT), store=wasmkit.Store("native")).exports
+    except wasmkit.WasmError as err:  # no llvmlite
+        print(f"note: the native engine is not available ({err}): not measured", file=sys.stderr)
+    else:
+        found["wasmkit (native engine)"] = lambda n: native.trees(n, depth)
     try:
         import wasmtime
     except ImportError:

@@ -42,9 +42,9 @@ def test_the_python_engine_compiles_typed_references_and_gc() -> None:
     assert [instruction.name for instruction in python_only if not compiler.handles(instruction)] == []
 
 
-def test_the_native_engine_lowers_typed_function_references_and_tail_calls() -> None:
-    """call_ref, ref.as_non_null, br_on_null, br_on_non_null and the tail calls run natively
-    too; GC does not yet."""
+def test_the_native_engine_lowers_typed_function_references_tail_calls_and_gc() -> None:
+    """call_ref, ref.as_non_null, br_on_null, br_on_non_null, the tail calls and GC run
+    natively too."""
     pytest.importorskip("llvmlite")
     from wasmkit.engine.native import lower
 
@@ -55,4 +55,6 @@ def test_the_native_engine_lowers_typed_function_references_and_tail_calls() -> 
         "br_on_non_null", "br_on_null", "call_ref", "ref.as_non_null",
         "return_call", "return_call_indirect", "return_call_ref",
     ]  # fmt: skip
-    assert not lower.handles(op("struct.new"))
+    gc = [instruction for instruction in ALL if instruction.feature is Feature.GC]
+    assert len(gc) == 32
+    assert [instruction.name for instruction in gc if not lower.handles(instruction)] == []

@@ -114,8 +114,10 @@ def test_typed_function_references_give_the_same_results_on_both_engines(engine:
 
 
 def test_call_ref_calls_the_instances_own_functions_directly() -> None:
-    """Each handle of one of the instance's functions has its address in the references'
+    """Each handle of one of the instance's functions has its address in the handles'
     mirror (call_ref's direct path); others (host, other instances, null) have none."""
+    from wasmkit.engine.native.handles import FUNCTION
+
     store = wasmkit.Store("native")
     other = wasmkit.Instance(wasmkit.Module(OTHER), store=store)
     binary = wasmkit.FuncType((wasmkit.ValType.I32, wasmkit.ValType.I32), (wasmkit.ValType.I32,))
@@ -124,8 +126,9 @@ def test_call_ref_calls_the_instances_own_functions_directly() -> None:
     assert [instance.exports.pick(i, 1, 1) for i in range(10)][-1] == 0
     assert instance.exports.host(3, 1) == 2 and instance.exports.other(3, 2) == 6
     binding = instance.native
-    mirror = binding.reference_mirror
-    own = [h for h in range(1, len(binding.references)) if instance.funcs.defined_index(binding.references[h]) is not None]
+    mirror = binding.mirror
+    held = binding.references.references  # by a handle's index (see engine.native.handles)
+    own = [h for h in range(1, len(held)) if instance.funcs.defined_index(held[h]) is not None]
     assert len(own) >= 11  # $add and $c0..$c9
-    assert all(mirror[h] != 0 for h in own)
-    assert all(mirror[h] == 0 for h in range(len(binding.references)) if h not in own)
+    assert all(mirror.get(h, FUNCTION) != 0 for h in own)
+    assert all(mirror.get(h, FUNCTION) == 0 for h in range(len(held)) if h not in own)

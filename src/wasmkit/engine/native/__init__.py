@@ -3,7 +3,8 @@ through ctypes. Needs the `native` extra (`pip install 'wasmkit[native]'`).
 
 It implements the same `Engine` protocol as the Python engine and shares the runtime (memory,
 tables, globals, WASI) with it; see `lower` for how functions become LLVM IR and `module` for
-how machine code is bound to instances, and `simd` for v128. An instruction it cannot lower
+how machine code is bound to instances, `simd` for v128, and `gc_lower`, `gc`, `objects`,
+`handles` and `roots` for GC (structs and arrays, references as handles, and reclaiming them). An instruction it cannot lower
 would be a `NativeCompileError` naming the function and instruction.
 """
 

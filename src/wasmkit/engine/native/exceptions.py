@@ -81,7 +81,7 @@ def exception_helper(binding: "_Binding", op: int, operand: int) -> int:
             binding.context[Field.TRAP] = TRAP_THROWN_HELD
         return binding.handle(exception)
     # THROW_REF
-    thrown = binding.references[operand]
+    thrown = binding.decode(operand)
     if thrown is None:
         binding.pending = Trap(TrapKind.NULL_EXCEPTION_REFERENCE)
         binding.context[Field.TRAP] = TRAP_HOST

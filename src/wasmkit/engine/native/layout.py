@@ -5,7 +5,8 @@ The context is an array of 8-byte slots, one per field; native code reads and wr
 `8 * field`. Values cross between native code and Python in 16-byte cells, as bit patterns
 (a number zero-extended in the low 8 bytes, an f32 as its 32 bits; a v128 fills the cell), so
 NaN payloads survive the crossing; globals are kept in cells of the same size. A reference is a handle:
-0 for null, else a number the instance's binding maps to the Python object.
+0 for null, an i31 as its 31 bits with bit 31 set, else a tagged number the instance's
+binding maps to the Python object (see `handles`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import enum
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC"]
 
 
 CELL_BYTES = 16
@@ -39,12 +40,15 @@ class Field(enum.IntEnum):
     TABLES = 11  # address of (mirror address, size) per table: call_indirect's direct path
     TYPE_IDS = 12  # address of the runtime type id of each of the module's types
     CALL_REF = 13
-    REFS = 14  # address of (mirror address, size) of the references by handle: call_ref's direct path
+    REFS = 14  # address of (mirror address, entries): what native code knows of each handle's object (handles.Mirror)
     TAGS = 15  # address of the identity of each of the instance's tags, by tag index (see `exceptions`)
     EXCEPTION = 16  # address of the exception in flight: its tag's identity, then its payload's cells
     EXCEPTION_HELPER = 17
     MEMORIES = 18  # address of (base, size in bytes) per memory, kept current by the Python side
-    COUNT = 19
+    GC = 19  # the GC instructions' helper (see `gc`)
+    ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
+    POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
+    COUNT = 22
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -60,6 +64,10 @@ TRAP_KINDS: dict[int, TrapKind] = {
     9: TrapKind.OUT_OF_FUEL,
     10: TrapKind.NULL_FUNCTION_REFERENCE,
     11: TrapKind.NULL_REFERENCE,
+    20: TrapKind.NULL_I31_REFERENCE,
+    21: TrapKind.NULL_STRUCTURE_REFERENCE,
+    22: TrapKind.NULL_ARRAY_REFERENCE,
+    23: TrapKind.OUT_OF_BOUNDS_ARRAY,
 }
 TRAP_CODES: dict[TrapKind, int] = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100
@@ -85,6 +93,9 @@ GLOBAL_ACCESS = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_
 HELPER = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, _CELLS)
 # int64 exception_helper(ctx, ExceptionOp, operand): the exceptions' operations that need Python
 EXCEPTION_HELPER = ctypes.CFUNCTYPE(ctypes.c_int64, _CTX, ctypes.c_int32, ctypes.c_uint64)
+# int gc(ctx, instruction (Op.index), immediate, immediate, cells): a GC instruction, its
+# operands in the cells and its result back in the first
+GC = ctypes.CFUNCTYPE(ctypes.c_int32, _CTX, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, _CELLS)
 
 
 class Helper(enum.IntEnum):

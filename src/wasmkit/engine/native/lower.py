@@ -36,11 +36,13 @@ from ...bits import MASK64
 from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Imm, Op
-from ...syntax.types import FuncType, HeapType, RefType, ValType, ValueType
+from ...syntax.types import FuncType, HeapType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
+from .gc_lower import gc_handler, known
+from .handles import FUNCTION
 from .irtext import Block, Builder, Function, Module, Operand, Slot
 from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
@@ -67,8 +69,6 @@ _IR_TYPES: dict[ValueType, ir.Type] = {
     ValType.NULLFUNCREF: I64, ValType.NULLEXTERNREF: I64,
     ValType.EXNREF: I64, ValType.NULLEXNREF: I64,
 }  # fmt: skip
-# The abstract heap types of the typed references (function references) held as handles too.
-_HANDLE_HEAPS = frozenset({HeapType.FUNC, HeapType.NOFUNC, HeapType.EXTERN, HeapType.NOEXTERN, HeapType.EXN, HeapType.NOEXN})
 
 
 class NativeCompileError(WasmError):
@@ -79,10 +79,9 @@ class NativeCompileError(WasmError):
 def ir_type(vt: ValueType) -> ir.Type:
     found = _IR_TYPES.get(vt)
     if found is None:
-        # A typed reference, `(ref null? $t)` or `(ref func)`: a handle like funcref. A concrete
-        # type may be a struct or array type, whose values native code can then only pass
-        # along: the instructions that look into them are refused by name.
-        if isinstance(vt, RefType) and (not isinstance(vt.heap, HeapType) or vt.heap in _HANDLE_HEAPS):
+        # Any other reference, `(ref null? $t)`, `(ref func)`, `anyref`, ...: a handle like
+        # funcref (see `handles`).
+        if vt.is_ref:
             return I64
         raise NativeCompileError(f"the native engine does not support values of type {vt.text} yet")
     return found
@@ -695,18 +694,11 @@ class _Lowering:
         self.trap_if(self.builder.icmp_unsigned("==", reference, ir.Constant(I64, 0)), TrapKind.NULL_FUNCTION_REFERENCE)
 
         def direct_target(fast: Block, slow: Block) -> Operand:
-            # The direct path: the references' mirror (see `module`) holds the address of a
-            # function of this instance at this handle. Validation has checked its type: a
+            # The direct path: the handles' mirror (see `handles.Mirror`) holds the address of
+            # a function of this instance for this handle. Validation has checked its type: a
             # subtype of the expected one, which native code calls the same way.
-            builder = self.builder
-            descriptor = self.load_field(Field.REFS, PTR)
-            mirror = builder.load(descriptor, typ=PTR)
-            size = builder.load(builder.gep(descriptor, [ir.Constant(I64, 8)], source_etype=I8), typ=I64)
-            in_range = builder.icmp_unsigned("<", reference, size)
-            safe_index = builder.select(in_range, reference, ir.Constant(I64, 0))
-            target = builder.load(builder.gep(mirror, [builder.mul(safe_index, ir.Constant(I64, 8))], source_etype=I8), typ=PTR)
-            direct = builder.and_(in_range, builder.icmp_unsigned("!=", builder.ptrtoint(target, I64), ir.Constant(I64, 0)))
-            builder.cbranch(direct, fast, slow)
+            target = known(self, FUNCTION, reference, PTR)
+            self.builder.cbranch(self.builder.icmp_unsigned("!=", self.builder.ptrtoint(target, I64), ir.Constant(I64, 0)), fast, slow)
             return target
 
         self.indirect_call("return_call_ref" if tail else "call_ref", callee_type, args, direct_target, lambda cells: self.call_helper(
@@ -1111,6 +1103,17 @@ class _Lowering:
     def c_ref_func(self, index: int) -> None:
         self.stack.extend(self.helper(Helper.REF_FUNC, [ir.Constant(I32, index)], results=1))
 
+    def gc_call(self, op: Op, first: int, second: int, args: list[Operand], result: ir.Type | None) -> Operand | None:
+        """Have the runtime carry out GC instruction `op` (see `gc_lower`) on `args`; its
+        result, of type `result`, if it has one."""
+        self.need_cells(max(len(args), 2))  # struct.new_default gives back two (see `gc`)
+        for i, arg in enumerate(args):
+            self.store_cell(i, arg)
+        status = self.call_helper(Field.GC, self.m.gc_type, [
+            ir.Constant(I32, op.index), ir.Constant(I32, first), ir.Constant(I32, second), self.cells_ptr()])
+        self.after_helper(status)
+        return None if result is None else self.load_cell(0, result)
+
     # -- numeric helpers --
 
     def divide(self, a: Operand, b: Operand, op: str) -> Operand:
@@ -1407,7 +1410,7 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
 
 def _handler(op: Op) -> Callable[[_Lowering, object], None] | None:
     """How `op` is lowered, or None where the engine cannot lower it."""
-    found = _CONTROL.get(op.name) or SIMD_OPS.get(op.name)
+    found = _CONTROL.get(op.name) or SIMD_OPS.get(op.name) or gc_handler(op)
     if found is not None:
         return found
     emit = _SIMPLE.get(op.name)
@@ -1447,6 +1450,7 @@ class _ModuleLowering:
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
+        self.gc_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.linkage = "internal"
         self._start_piece()
 
@@ -1523,6 +1527,13 @@ class _ModuleLowering:
             "  %higher = icmp ugt i64 %budgeted, %given",
             "  %limit = select i1 %higher, i64 %budgeted, i64 %given",
             "  store i64 %limit, ptr %lp",
+            # The outermost entry into this instance on the thread records its stack pointer,
+            # where the native stack to scan for references begins (see `roots`).
+            f"  %ep = getelementptr i8, ptr %ctx, i64 {8 * Field.ENTRY_SP}",
+            "  %outer = load i64, ptr %ep",
+            "  %first = icmp eq i64 %outer, 0",
+            "  %esp = select i1 %first, i64 %spi, i64 %outer",
+            "  store i64 %esp, ptr %ep",
         ]
         args = []
         for i, vt in enumerate(func_type.params):

@@ -22,20 +22,25 @@ from ...bits import MASK32, MASK64
 from ...errors import Trap, TrapKind
 from ...runtime import bulk
 from ...runtime.func import Func, type_id
+from ...runtime.heap import Array, Struct
 from ...runtime.tag import WasmException
 from ...runtime.values import from_bits, to_bits
-from ...syntax.types import FuncType, ValType, ValueType
+from ...syntax.types import FuncType, StructType, ValType, ValueType
 from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from . import artifact, layout
+from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
-from .stack import call_native
+from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
+from .objects import all_numbers, buffer_address
+from .roots import stack_pointer, stack_words
+from .stack import call_native, outermost_entry_sp
 
 if TYPE_CHECKING:
     from ...runtime.memory import Memory
@@ -100,6 +105,9 @@ class NativeCompiledModule:
         self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
+        # Whether a struct type has only numbers held natively (its instances get pools).
+        self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
         type_indices = valid.module.func_type_indices()
         self.direct = {
             first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
@@ -146,15 +154,22 @@ class _Binding:
         valid = compiled.valid
         self.context = _word_array(Field.COUNT)()
         self.address = ctypes.addressof(self.context)
-        # References native code holds, by handle (0 is null); the handles of those objects.
-        self.references: list[object] = [None]
-        self.handles: dict[int, int] = {}
-        # call_ref's direct path: per handle, the address of the function it refers to when
-        # that is a function of this instance, else 0 (see `handle`).
-        self.reference_descriptor = _word_array(2)()
-        self.context[Field.REFS] = ctypes.addressof(self.reference_descriptor)
-        self.reference_mirror: Any = None
-        self._mirror_references(4)
+        # References native code holds, by handle (see `handles`), collected from time to time.
+        self.references = HandleTable()
+        self.decode = self.references.decode  # the reference a handle stands for
+        self.cell_views: dict[int, Any] = {}  # see `_gc`
+        # Per struct type whose fields are all numbers, the structs made ahead for native
+        # code to take (see `gc.POOL_SIZE`), and the table of their addresses it reads.
+        self.pools: dict[int, Any] = {}
+        self.pool_table: Any = None
+        if compiled.pooled:
+            self.pool_table = _word_array(len(valid.module.types))()
+            self.context[Field.POOLS] = ctypes.addressof(self.pool_table)
+        # What native code knows of each handle's object (see `handle`): for call_ref's
+        # direct path, the address of a function of this instance; for the GC instructions',
+        # the address of a struct's or array's native numbers (see `objects`) and its type.
+        self.mirror = Mirror()
+        self.context[Field.REFS] = self.mirror.address
         self.global_types = [gt.valtype for gt in valid.global_types]
         self.globals = _words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
@@ -214,14 +229,20 @@ class _Binding:
             index = own(elements[k])
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
 
-    def _mirror_references(self, room: int) -> None:
-        """Make the references' mirror room for `room` handles, keeping what it holds."""
-        old = self.reference_mirror
-        mirror = self.reference_mirror = _word_array(room)()
-        if old is not None:
-            ctypes.memmove(mirror, old, ctypes.sizeof(old))
-        self.reference_descriptor[0] = ctypes.addressof(mirror)
-        self.reference_descriptor[1] = room
+    def pool(self, type_index: int) -> Any:
+        """The pool of structs made ahead of type `type_index` (see `gc.POOL_SIZE`)."""
+        found = self.pools.get(type_index)
+        if found is None:
+            found = self.pools[type_index] = _word_array(1 + 2 * POOL_SIZE)()
+            self.pool_table[type_index] = ctypes.addressof(found)
+        return found
+
+    def new_object(self, reference: "Struct | Array", address: int = 0) -> int:
+        """The handle of a struct or array just made, whose native numbers (see `objects`)
+        are at `address` if it is not 0."""
+        found = self.references.new(reference)
+        self.mirror.fill(found & INDEX_MASK, found, numbers=address, type_word=reference.type_id + 1)
+        return found
 
     def _memory_grown(self, i: int, memory: "Memory") -> None:
         """Tell native code memory `i`'s base and size, after growth."""
@@ -236,14 +257,14 @@ class _Binding:
         """Put an internal value in cell `i` as native code holds it: its bits, or a
         reference's handle."""
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
-            words[CELL_WORDS * i] = self.handle(value)
+            words[CELL_WORDS * i] = self.handle(value, vt)
         elif vt is ValType.V128:
             words[CELL_WORDS * i] = value & MASK64  # type: ignore[operator]
             words[CELL_WORDS * i + 1] = value >> 64  # type: ignore[operator]
         elif vt in _NUMBERS:
             words[CELL_WORDS * i] = to_bits(vt, value)
         else:  # a typed reference: a handle as well
-            words[CELL_WORDS * i] = self.handle(value)
+            words[CELL_WORDS * i] = self.handle(value, vt)
 
     def get(self, words: Any, i: int, vt: ValueType) -> object:
         """The internal value in cell `i`."""
@@ -251,27 +272,49 @@ class _Binding:
         if vt is ValType.I32 or vt is ValType.F32:
             return from_bits(vt, bits & MASK32)
         if vt is ValType.FUNCREF or vt is ValType.EXTERNREF:
-            return self.references[bits]
+            return self.references.decode(bits)
         if vt is ValType.V128:
             return bits | (words[CELL_WORDS * i + 1] << 64)
         if vt is ValType.I64 or vt is ValType.F64:
             return from_bits(vt, bits)
-        return self.references[bits]  # a typed reference
+        return self.references.decode(bits)  # a typed reference
 
-    def handle(self, reference: object) -> int:
-        """The handle of a reference (kept for the instance's lifetime; null is 0)."""
+    def handle(self, reference: object, vt: ValueType = ValType.FUNCREF) -> int:
+        """The handle of a reference of type `vt` (see `handles`): an int is an i31 unless
+        `vt` is an external reference (a host value, then)."""
         if reference is None:
             return 0
-        found = self.handles.get(id(reference))
-        if found is None or self.references[found] is not reference:
-            found = self.handles[id(reference)] = len(self.references)
-            self.references.append(reference)
+        if type(reference) is int and not is_external(vt):
+            return I31_BIT | reference
+        return self.object_handle(reference)
+
+    def object_handle(self, reference: object) -> int:
+        """The handle of a reference that is neither null nor an i31 (see `handle`)."""
+        found, new = self.references.handle(reference)
+        if new:
+            at = found & INDEX_MASK
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                if found >= self.reference_descriptor[1]:
-                    self._mirror_references(2 * found)
-                self.reference_mirror[found] = self.compiled.direct[index][0]
+                self.mirror.fill(at, found, function=self.compiled.direct[index][0])
+            elif type(reference) is Struct or type(reference) is Array:
+                self.mirror.fill(at, found, numbers=buffer_address(reference), type_word=reference.type_id + 1)
+            else:
+                self.mirror.fill(at, found)
         return found
+
+    def collect_if_due(self) -> None:
+        """Free the handles native code no longer holds, when enough were made since the last
+        collection. Called only where every handle native code holds is in its globals or on
+        the stack (see `roots`), never while Python holds handles of its own."""
+        references = self.references
+        if references.made >= references.threshold:
+            outer = outermost_entry_sp()
+            roots = stack_words(stack_pointer(), outer) if outer else set()
+            roots.update(self.globals)
+            roots.update(self.exceptions.cells)  # the payload of an exception in flight
+            for pool in self.pools.values():  # those not taken yet, and the last ones taken
+                roots.update(pool)
+            self.mirror.clear(references.collect(roots))
 
     # -- calls from Python into native code --
 
@@ -294,7 +337,8 @@ class _Binding:
             self.put(cells, i, vt, arg)
         meter = self.meter
         depth = meter[Meter.DEPTH] if meter is not None else 0
-        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells)
+        self.collect_if_due()
+        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells, Field.ENTRY_SP)
         if status:
             if meter is not None:
                 meter[Meter.DEPTH] = depth  # the frames a trap unwound did not count themselves out
@@ -329,6 +373,7 @@ class _Binding:
         try:
             args = [self.get(cells, i, vt) for i, vt in enumerate(func_type.params)]
             result = fn(*args)
+            self.collect_if_due()
             results = func_type.results
             if len(results) == 1:
                 self.put(cells, 0, results[0], result)
@@ -355,7 +400,10 @@ class _Binding:
         return self._call_through(func.fn, func.type, cells)
 
     def _call_ref(self, _ctx: int, handle: int, cells_address: int) -> int:
-        func = cast(Func, self.references[handle])  # not null: native code checked
+        try:
+            func = cast(Func, self.decode(handle))  # not null: native code checked
+        except Trap as trap:
+            return self._fail(trap)
         cells = _cells(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
@@ -397,14 +445,31 @@ class _Binding:
             elif which == Helper.TABLE_GET:
                 words[0] = self.handle(bulk.table_get(instance.tables[cells[0]], cells[1]))
             elif which == Helper.TABLE_SET:
-                bulk.table_set(instance.tables[cells[0]], cells[1], self.references[cells[2]])
+                bulk.table_set(instance.tables[cells[0]], cells[1], self.decode(cells[2]))
             elif which == Helper.TABLE_GROW:
-                words[0] = bulk.table_grow(instance.tables[cells[0]], self.references[cells[1]], cells[2])
+                words[0] = bulk.table_grow(instance.tables[cells[0]], self.decode(cells[1]), cells[2])
             elif which == Helper.TABLE_FILL:
                 table = instance.tables[cells[0]]
-                bulk.table_fill(table, cells[1], self.references[cells[2]], cells[3])
+                bulk.table_fill(table, cells[1], self.decode(cells[2]), cells[3])
             elif which == Helper.MEMORY_GROW:
                 words[0] = instance.mems[cells[0]].grow(cells[1]) & MASK64
+            return 0
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
+
+    def _gc(self, _ctx: int, op_index: int, first: int, second: int, cells_address: int) -> int:
+        """A GC instruction (see `gc`); first, while native code holds its handles only in its
+        frames and the cells, a collection of the handles if one is due. The cells are seen
+        through a view made once per address (a loop calls from the same frame each time)."""
+        try:
+            self.collect_if_due()
+            views = self.cell_views
+            cells = views.get(cells_address)
+            if cells is None:
+                if len(views) > 1024:  # addresses of frames long gone
+                    views.clear()
+                cells = views[cells_address] = _cells(cells_address, VIEW_CELLS)
+            self.compiled.gc_code.run(op_index, first, second)(self, cells, cells_address)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -468,6 +533,11 @@ def _exception_helper(ctx: int, op: int, operand: int) -> int:
     return exception_helper(_live(ctx), op, operand)
 
 
+@layout.GC
+def _gc(ctx: int, op_index: int, first: int, second: int, cells: int) -> int:
+    return _BINDINGS[ctx]()._gc(ctx, op_index, first, second, cells)  # type: ignore[union-attr]  # see _live
+
+
 def _no_entry(index: int, *args: object) -> object:
     raise LookupError(f"function {index} is called only by its module's code: it has no entry")
 
@@ -482,6 +552,7 @@ _CALLBACK_ADDRESSES = {
         (Field.GLOBAL_ACCESS, _global_access),
         (Field.HELPER, _helper),
         (Field.EXCEPTION_HELPER, _exception_helper),
+        (Field.GC, _gc),
     )
 }
 

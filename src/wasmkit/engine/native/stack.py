@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["BUDGET", "RESERVE", "call_native", "thread_stack_bounds"]
+__all__ = ["BUDGET", "RESERVE", "call_native", "outermost_entry_sp", "thread_stack_bounds"]
 
 BUDGET = 2 * 1024 * 1024
 RESERVE = 256 * 1024
@@ -70,24 +70,38 @@ class _ThreadStack(threading.local):
         bounds = thread_stack_bounds()
         self.floor = bounds[0] + RESERVE if bounds is not None else 0
         self.outer: Any = None
+        self.entry_sp_field = 0
 
 
 _THREAD = _ThreadStack()
 
 
-def call_native(entry: Any, context: Any, address: int, limit_field: int, cells: Any) -> int:
+def call_native(entry: Any, context: Any, address: int, limit_field: int, cells: Any, entry_sp_field: int) -> int:
     """Call the native `entry` with the instance context at `address` (the ctypes array
     `context`) and its argument cells, with the thread's stack limit in `context[limit_field]`;
     the entry's status. The entry itself raises the limit to BUDGET below its stack pointer
-    if that is higher, which it never is in a nested entry (see the module's docstring)."""
+    if that is higher, which it never is in a nested entry (see the module's docstring).
+    The outermost entry also records its stack pointer in `context[entry_sp_field]` (the entry
+    writes it where it finds 0), where `outermost_entry_sp` finds it."""
     thread = _THREAD
     outer = thread.outer
     if outer is not None:
         context[limit_field] = outer[limit_field]
         return entry(address, cells)
     context[limit_field] = thread.floor
+    context[entry_sp_field] = 0
     thread.outer = context
+    thread.entry_sp_field = entry_sp_field
     try:
         return entry(address, cells)
     finally:
         thread.outer = None
+        context[entry_sp_field] = 0
+
+
+def outermost_entry_sp() -> int:
+    """The stack pointer at the outermost entry into native code active on this thread, or 0
+    when native code is not running on it: the native stack in use lies below it."""
+    thread = _THREAD
+    outer = thread.outer
+    return 0 if outer is None else int(outer[thread.entry_sp_field])
