@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import wasmkit
+from wasmkit.engine.tiered import TieredEngine
 from tests.hostile.shapes import many_functions
 from wasmkit.engine.registry import get_engine
 
@@ -155,9 +156,13 @@ def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Monk
         wasmkit.Instance(wasmkit.Module(source), store=metered)
 
 
-def test_auto_picks_the_native_engine_when_llvmlite_is_installed() -> None:
-    assert get_engine("auto") is get_engine("native")
-    assert wasmkit.Store("auto").engine.name == "native"
+def test_auto_tiers_to_the_native_engine_when_llvmlite_is_installed() -> None:
+    """With llvmlite, "auto" is the tiered engine: the Python engine first, then the native
+    engine's code (see tests/engine/test_tiered.py)."""
+    engine = get_engine("auto")
+    assert isinstance(engine, TieredEngine) and engine is get_engine("auto")
+    assert wasmkit.Store("auto").engine.name == "auto"
+    assert engine.second.name == "native"
 
 
 REACHED_FROM_OUTSIDE = """

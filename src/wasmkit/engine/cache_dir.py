@@ -28,10 +28,11 @@ def default_cache_dir() -> Path:
 def shared_engine_cache_dir(engine_name: str) -> Path | None:
     """Where the shared engine called `engine_name` (the one a program gets by naming it, as
     `Store("native")` and `wasmkit.load(..., engine="native")` do) keeps compiled code: the
-    native engine in `default_cache_dir()`, as the command line does, since LLVM takes seconds
-    on a large module in every process; the Python engine nowhere, since it compiles each
-    function cheaply on its first call (the command line and the server still cache it)."""
-    return default_cache_dir() if engine_name == "native" else None
+    native engine, and the `auto` engine whose second tier it is, in `default_cache_dir()`, as
+    the command line does, since LLVM takes seconds on a large module in every process; the
+    Python engine alone nowhere, since it compiles each function cheaply on its first call (the
+    command line and the server still cache it)."""
+    return default_cache_dir() if engine_name in ("native", "auto") else None
 
 
 @functools.cache
