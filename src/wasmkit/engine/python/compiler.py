@@ -456,14 +456,17 @@ class _FunctionCompiler:
             self.push(f"({signed_value(first.text, bits)} {operator} {signed_value(second.text, bits)})", flags, depth)
 
     def call_expr(self, text: str, results: Sequence[ValueType]) -> None:
-        """Emit a call (or anything with effects) whose results land in slots."""
+        """Emit a call (or anything with effects) whose results land in slots. An entry below
+        may still read one of those slots (an operation took the value that was there and
+        left its result lower on the stack): it is evaluated first."""
         count = len(results)
         base = len(self.stack)
         if count == 0:
             self.emit(text)
             return
-        targets = ", ".join(f"s{base + i}" for i in range(count))
-        self.emit(f"{targets} = {text}")
+        slots = [f"s{base + i}" for i in range(count)]
+        self.flush_names(re.compile(rf"\b(?:{'|'.join(slots)})\b"))
+        self.emit(f"{', '.join(slots)} = {text}")
         for i in range(count):
             self.stack.append(_Entry(f"s{base + i}", SIMPLE))
 
