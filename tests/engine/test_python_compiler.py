@@ -173,3 +173,20 @@ def test_a_loop_that_a_reference_branch_continues(instruction: str) -> None:
         i32.const 99))"""
     f = wasmkit.Instance(wasmkit.Module(text), store=wasmkit.Store("python")).exports["f"]
     assert f(0) == _wasmtime(text, 0) == 6
+
+
+# A call's results go into the slots above the stack; an entry below may still read one of them
+# (i64.or took table.size's result from slot 1 and left its own at position 0): the call
+# overwrote it before the entry was evaluated. A 3.0 wasm-smith campaign found it.
+SLOT_READ_BELOW_A_CALL = """
+(module (table 3 funcref) (func $g (result i64) (i64.const 7))
+  (func (export "f") (param i32) (result i64)
+    i64.const 0x100 table.size 0 i64.extend_i32_u i64.or
+    call $g
+    i64.add))
+"""
+
+
+def test_a_call_does_not_overwrite_a_slot_an_entry_below_reads() -> None:
+    f = wasmkit.Instance(wasmkit.Module(SLOT_READ_BELOW_A_CALL), store=wasmkit.Store("python")).exports["f"]
+    assert f(0) == _wasmtime(SLOT_READ_BELOW_A_CALL, 0) == (0x100 | 3) + 7
