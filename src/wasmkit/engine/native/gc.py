@@ -25,7 +25,7 @@ from ...syntax.types import ArrayType, FieldType, HeapType, PackedType, StructTy
 from ...validate import ValidModule
 from .gc_lower import CONCRETE, NULLABLE
 from .handles import I31_BIT, is_external
-from .layout import CELL_WORDS
+from .layout import CELL_WORDS, cells_at
 from .objects import ARRAY_HEADER, NativeNumbers, Shape, array_shape, element_size, struct_shape
 
 if TYPE_CHECKING:
@@ -130,7 +130,6 @@ class GcCode:
         The operands are written as the bits native code passed. struct.new_default also
         gives the address of the numbers, in the second cell, for native code to fill in
         (`gc_lower` makes struct.new so)."""
-        from .module import _cells  # the binding's module imports this one
 
         if name in ("struct.new", "struct.new_default"):
             fields = self._struct(first).fields
@@ -166,7 +165,7 @@ class GcCode:
 
             def new_struct(b: "_Binding", w: Any, address: int) -> None:
                 if count > VIEW_CELLS:
-                    w = _cells(address, count)
+                    w = cells_at(address, count)
                 held = None
                 if others:
                     held = [read(b, w, i) if read is not None else None for i, read in enumerate(readers)] if given else list(defaults)
@@ -208,7 +207,7 @@ class GcCode:
         if name == "array.new_fixed":
             def new_fixed(b: "_Binding", w: Any, address: int) -> None:
                 if second > VIEW_CELLS:
-                    w = _cells(address, second)
+                    w = cells_at(address, second)
                 numbers = NativeNumbers(shape, second)
                 view = numbers.view
                 for i in range(second):
@@ -234,7 +233,6 @@ class GcCode:
 
     def _specialise(self, name: str, first: int, second: int) -> Run:  # noqa: C901 - one case per instruction
         """The function that runs instruction `name` with these immediates."""
-        from .module import _cells  # the binding's module imports this one
 
         native = self._native(name, first, second)
         if native is not None:
@@ -254,7 +252,7 @@ class GcCode:
 
             def new(b: "_Binding", w: Any, address: int) -> None:
                 if count > VIEW_CELLS:
-                    w = _cells(address, count)
+                    w = cells_at(address, count)
                 values = [read(b, w, i) for i, read in indexed] if defaults is None else list(defaults)
                 w[0] = b.new_object(make(type_id, values))
             return new

@@ -21,16 +21,12 @@ from ...syntax.types import ArrayType, HeapType, StructType, ValueType
 from ...validate import ValidModule
 from .handles import ENTRY_WORDS, I31_BIT, INDEX_MASK, NUMBERS, TYPE
 from .irtext import Operand
+from .irtypes import I1, I8, I32, I64, PTR, ir_type
 from .layout import Field
 from .objects import ARRAY_HEADER, all_numbers, element_size, struct_layout
 
 __all__ = ["gc_handler", "known", "test_flags", "CONCRETE", "NULLABLE"]
 
-I1 = ir.IntType(1)
-I8 = ir.IntType(8)
-I32 = ir.IntType(32)
-I64 = ir.IntType(64)
-PTR = ir.PointerType()
 
 _NEW_DEFAULT = BY_NAME["struct.new_default"]
 # The flags of a type test (the helper's second immediate), beside the heap type (its first).
@@ -79,12 +75,6 @@ def _struct(s: FunctionLowering, type_index: int) -> StructType:
 
 def _array(s: FunctionLowering, type_index: int) -> ArrayType:
     return cast(ArrayType, s.valid.module.types[type_index])
-
-
-def _ir(vt: ValueType) -> ir.Type:
-    from .lower import ir_type  # lower imports this module's table
-
-    return ir_type(vt)
 
 
 def known(s: FunctionLowering, slot: int, reference: Operand, typ: ir.Type) -> Operand:
@@ -210,7 +200,7 @@ def _struct_access(op: Op, runtime: Handler) -> Handler:
             runtime(s, imm)
             return
         storage = fields[index].storage
-        result = None if setting else _ir(fields[index].unpacked)
+        result = None if setting else ir_type(fields[index].unpacked)
 
         def direct(address: Operand, operands: list[Operand]) -> Operand | None:
             pointer = s.builder.gep(address, [ir.Constant(I64, offset)], source_etype=I8)
@@ -237,7 +227,7 @@ def _array_access(op: Op, runtime: Handler) -> Handler:
         if size is None:
             runtime(s, imm)
             return
-        result = None if setting else _ir(element.unpacked)
+        result = None if setting else ir_type(element.unpacked)
 
         def direct(address: Operand, operands: list[Operand]) -> Operand | None:
             builder = s.builder
@@ -332,14 +322,14 @@ def _through_runtime(op: Op) -> Handler | None:
     elif name.startswith("struct.get"):
         def handler(s: FunctionLowering, imm: object) -> None:
             type_index, field = cast(tuple[int, int], imm)
-            call(s, type_index, field, 1, _ir(_struct(s, type_index).fields[field].unpacked))
+            call(s, type_index, field, 1, ir_type(_struct(s, type_index).fields[field].unpacked))
     elif name == "struct.set":
         def handler(s: FunctionLowering, imm: object) -> None:
             type_index, field = cast(tuple[int, int], imm)
             call(s, type_index, field, 2, None)
     elif name.startswith("array.get"):
         def handler(s: FunctionLowering, imm: object) -> None:
-            call(s, cast(int, imm), 0, 2, _ir(_array(s, cast(int, imm)).element.unpacked))
+            call(s, cast(int, imm), 0, 2, ir_type(_array(s, cast(int, imm)).element.unpacked))
     elif name == "array.new_fixed":
         def handler(s: FunctionLowering, imm: object) -> None:
             type_index, count = cast(tuple[int, int], imm)

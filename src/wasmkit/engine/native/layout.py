@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import functools
+from typing import Any
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC"]
+__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC", "word_array", "cell_words", "cells_at"]
 
 
 CELL_BYTES = 16
@@ -120,3 +122,20 @@ class ExceptionOp(enum.IntEnum):
 
     EXNREF = 1  # -> the handle of the exception in flight (made a WasmException if it is not one)
     THROW_REF = 2  # handle: throw the exception it refers to (null: trap) -> non-zero
+
+
+@functools.lru_cache(maxsize=1024)
+def word_array(words: int) -> Any:
+    """The ctypes type of `words` 64-bit words (cached: ctypes holds array types only weakly,
+    and without the cache each instance would make its types again, about 15 µs each)."""
+    return ctypes.c_uint64 * words
+
+
+def cell_words(cells: int) -> Any:
+    """Room for `cells` cells, as 64-bit words."""
+    return word_array(CELL_WORDS * cells)()
+
+
+def cells_at(address: int, count: int) -> Any:
+    """The `count` cells at `address`, as 64-bit words."""
+    return word_array(CELL_WORDS * count).from_address(address)

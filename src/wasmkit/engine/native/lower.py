@@ -44,48 +44,13 @@ from .simd import SIMD_OPS
 from .gc_lower import gc_handler, known
 from .handles import FUNCTION
 from .irtext import Block, Builder, Function, Module, Operand, Slot
+from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCompileError, ir_type
 from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "lower_module", "entered_from_python", "handles", "FUNCTIONS_SYMBOL"]
 
 FUNCTIONS_SYMBOL = "functions"
-
-I1 = ir.IntType(1)
-I8 = ir.IntType(8)
-I16 = ir.IntType(16)
-I32 = ir.IntType(32)
-I64 = ir.IntType(64)
-I128 = ir.IntType(128)  # a v128 value, whatever its lanes
-F32 = ir.FloatType()
-F64 = ir.DoubleType()
-PTR = ir.PointerType()
-VOID = ir.VoidType()
-
-# References are i64 handles (see `layout`).
-_IR_TYPES: dict[ValueType, ir.Type] = {
-    ValType.I32: I32, ValType.I64: I64, ValType.F32: F32, ValType.F64: F64,
-    ValType.FUNCREF: I64, ValType.EXTERNREF: I64, ValType.V128: I128,
-    ValType.NULLFUNCREF: I64, ValType.NULLEXTERNREF: I64,
-    ValType.EXNREF: I64, ValType.NULLEXNREF: I64,
-}  # fmt: skip
-
-
-class NativeCompileError(WasmError):
-    """What the native engine cannot compile (yet): the message names the function and the
-    instruction or type."""
-
-
-def ir_type(vt: ValueType) -> ir.Type:
-    found = _IR_TYPES.get(vt)
-    if found is None:
-        # Any other reference, `(ref null? $t)`, `(ref func)`, `anyref`, ...: a handle like
-        # funcref (see `handles`).
-        if vt.is_ref:
-            return I64
-        raise NativeCompileError(f"the native engine does not support values of type {vt.text} yet")
-    return found
-
 
 def return_type(results: tuple[ValueType, ...]) -> ir.Type:
     if not results:

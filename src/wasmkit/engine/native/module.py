@@ -35,7 +35,7 @@ from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
-from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper
+from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, cell_words, cells_at, word_array
 from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
@@ -96,14 +96,14 @@ class NativeCompiledModule:
         # Each defined function's own address, which tables' mirrors hold for call_indirect.
         count = len(valid.func_types) - first
         addresses: Any = (
-            _word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
+            word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
             if count else []
         )
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per defined function, how it is called (its parameter
         # and result types, its cells) and what a table mirror holds for it (address, type id).
         self.type_ids = [type_id(key) for key in valid.type_keys]
-        self.type_id_cells = _word_array(max(len(self.type_ids), 1))(*self.type_ids)
+        self.type_id_cells = word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
         self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
         # Whether a struct type has only numbers held natively (its instances get pools).
@@ -152,7 +152,7 @@ class _Binding:
         self.compiled = compiled
         self.instance = instance
         valid = compiled.valid
-        self.context = _word_array(Field.COUNT)()
+        self.context = word_array(Field.COUNT)()
         self.address = ctypes.addressof(self.context)
         # References native code holds, by handle (see `handles`), collected from time to time.
         self.references = HandleTable()
@@ -163,7 +163,7 @@ class _Binding:
         self.pools: dict[int, Any] = {}
         self.pool_table: Any = None
         if compiled.pooled:
-            self.pool_table = _word_array(len(valid.module.types))()
+            self.pool_table = word_array(len(valid.module.types))()
             self.context[Field.POOLS] = ctypes.addressof(self.pool_table)
         # What native code knows of each handle's object (see `handle`): for call_ref's
         # direct path, the address of a function of this instance; for the GC instructions',
@@ -171,7 +171,7 @@ class _Binding:
         self.mirror = Mirror()
         self.context[Field.REFS] = self.mirror.address
         self.global_types = [gt.valtype for gt in valid.global_types]
-        self.globals = _words(max(len(valid.global_types), 1))
+        self.globals = cell_words(max(len(valid.global_types), 1))
         for i, glob in enumerate(instance.globals):
             if i not in compiled.shared_globals:
                 self.put(self.globals, i, self.global_types[i], glob.internal)
@@ -181,7 +181,7 @@ class _Binding:
         # A module without tags throws none and catches only with catch_all: it shares cells.
         if valid.tag_types:
             room = max(len(tag_type.params) for tag_type in valid.tag_types)
-            self.exceptions = ExceptionCells(instance.tags, room, _word_array)
+            self.exceptions = ExceptionCells(instance.tags, room, word_array)
             self.exceptions.bind(self.context)
         else:
             self.exceptions = _NO_TAGS
@@ -197,7 +197,7 @@ class _Binding:
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
-        self.descriptors = _words(max(len(instance.tables), 1))
+        self.descriptors = cell_words(max(len(instance.tables), 1))
         self.context[Field.TABLES] = ctypes.addressof(self.descriptors)
         self.mirrors: list[Any] = [None] * len(instance.tables)
         this = weakref.ref(self)
@@ -208,7 +208,7 @@ class _Binding:
         # current through the memory's listeners: growth changes the size, and moves a 64-bit
         # memory that outgrows its reservation.
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
-        self.memories = _words(max(len(instance.mems), 1))
+        self.memories = cell_words(max(len(instance.mems), 1))
         self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
         for i, memory in enumerate(instance.mems):
             self._memory_grown(i, memory)
@@ -219,7 +219,7 @@ class _Binding:
         elements = self.instance.tables[i].elements
         mirror = self.mirrors[i]
         if mirror is None or len(mirror) < CELL_WORDS * len(elements):
-            mirror = self.mirrors[i] = _words(max(2 * len(elements), 1))
+            mirror = self.mirrors[i] = cell_words(max(2 * len(elements), 1))
             self.descriptors[CELL_WORDS * i] = ctypes.addressof(mirror)
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
@@ -233,7 +233,7 @@ class _Binding:
         """The pool of structs made ahead of type `type_index` (see `gc.POOL_SIZE`)."""
         found = self.pools.get(type_index)
         if found is None:
-            found = self.pools[type_index] = _word_array(1 + 2 * POOL_SIZE)()
+            found = self.pools[type_index] = word_array(1 + 2 * POOL_SIZE)()
             self.pool_table[type_index] = ctypes.addressof(found)
         return found
 
@@ -332,7 +332,7 @@ class _Binding:
     def call(self, index: int, *args: object) -> object:
         """Call defined function `index` with internal values; return its results likewise."""
         params, results, count = self.compiled.signatures[index]
-        cells = _words(count)
+        cells = cell_words(count)
         for i, (vt, arg) in enumerate(zip(params, args)):
             self.put(cells, i, vt, arg)
         meter = self.meter
@@ -388,7 +388,7 @@ class _Binding:
 
     def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
         func_type = self.instance.funcs[index].type
-        cells = _cells(cells_address, _cell_count(func_type))
+        cells = cells_at(cells_address, _cell_count(func_type))
         return self._call_through(self.imported[index], func_type, cells)
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
@@ -396,7 +396,7 @@ class _Binding:
             func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
         except Trap as trap:
             return self._fail(trap)
-        cells = _cells(cells_address, _cell_count(func.type))
+        cells = cells_at(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
     def _call_ref(self, _ctx: int, handle: int, cells_address: int) -> int:
@@ -404,7 +404,7 @@ class _Binding:
             func = cast(Func, self.decode(handle))  # not null: native code checked
         except Trap as trap:
             return self._fail(trap)
-        cells = _cells(cells_address, _cell_count(func.type))
+        cells = cells_at(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
     def _memory_grow(self, _ctx: int, delta: int) -> int:
@@ -412,7 +412,7 @@ class _Binding:
         return -1 if memory is None else memory.grow(delta)
 
     def _global_access(self, _ctx: int, index: int, write: int, cells_address: int) -> int:
-        cell = _cells(cells_address, 1)
+        cell = cells_at(cells_address, 1)
         glob = self.instance.globals[index]
         vt = self.global_types[index]
         if write:
@@ -422,7 +422,7 @@ class _Binding:
         return 0
 
     def _helper(self, _ctx: int, which: int, cells_address: int) -> int:
-        words = _cells(cells_address, 5)
+        words = cells_at(cells_address, 5)
         cells = [words[CELL_WORDS * k] for k in range(5)]  # the operands (numbers, handles)
         instance = self.instance
         try:
@@ -468,7 +468,7 @@ class _Binding:
             if cells is None:
                 if len(views) > 1024:  # addresses of frames long gone
                     views.clear()
-                cells = views[cells_address] = _cells(cells_address, VIEW_CELLS)
+                cells = views[cells_address] = cells_at(cells_address, VIEW_CELLS)
             self.compiled.gc_code.run(op_index, first, second)(self, cells, cells_address)
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
@@ -580,22 +580,5 @@ def _cell_count(func_type: FuncType) -> int:
     return max(len(func_type.params), len(func_type.results), 1)
 
 
-@functools.lru_cache(maxsize=1024)
-def _word_array(words: int) -> Any:
-    """The ctypes type of `words` 64-bit words. Kept here because ctypes holds array types
-    only weakly: without this, each instance would make its types again (about 15 µs each)."""
-    return ctypes.c_uint64 * words
-
-
-def _words(cells: int) -> Any:
-    """Room for `cells` cells, as 64-bit words."""
-    return _word_array(CELL_WORDS * cells)()
-
-
-def _cells(address: int, count: int) -> Any:
-    """The `count` cells at `address`, as 64-bit words."""
-    return _word_array(CELL_WORDS * count).from_address(address)
-
-
 # The exception cells of the instances of modules without tags (see `_Binding`).
-_NO_TAGS = ExceptionCells([], 0, _word_array)
+_NO_TAGS = ExceptionCells([], 0, word_array)
