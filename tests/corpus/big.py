@@ -293,7 +293,6 @@ def run_yosys(runtime: str, work: Path, cache: Path, args: tuple[str, ...] = YOS
     if kind == "yowasp":
         paths = [wheel(YOSYS.package, YOSYS.version), wheel(*YOWASP_RUNTIME), wheel(*PLATFORMDIRS)]
         env["YOWASP_CACHE_DIR"] = str(cache / "yowasp")
-        yosys_dirs(work)
         env["YOWASP_MOUNT"] = f"/work={work}"  # yowasp adds share/ at /share and a /tmp itself
         argv = [sys.executable, "-m", "tests.corpus.big", "_yowasp", engine, os.pathsep.join(map(str, paths)),
                 *args]  # fmt: skip
