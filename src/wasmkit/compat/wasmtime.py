@@ -400,12 +400,16 @@ class Module:
     @classmethod
     def deserialize(cls, engine: Engine, encoded: bytes | bytearray) -> "Module":
         """The module `serialize` made (an artifact's machine code is used, not compiled
-        again), or any module's binary encoding."""
+        again), or any module's binary encoding. Anything else (text, an empty or cut file) is
+        refused with `WasmtimeError`, as wasmtime refuses it: yowasp's runtime compiles again
+        when its cached file does not load, and leaves an empty one when `serialize` failed."""
         data = bytes(encoded)
         if is_native_artifact(data):
             from ..engine.native.artifact import read_artifact
 
             data = _guard(lambda: read_artifact(data))
+        elif not data.startswith(b"\0asm"):
+            raise WasmtimeError("failed to deserialize: neither a serialized module nor a module's binary encoding")
         return cls(engine, data)
 
     @classmethod

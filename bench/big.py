@@ -1,0 +1,112 @@
+"""Two big real programs, yosys.wasm (synth of a small design) and python.wasm (a numpy and
+pandas snippet), on wasmkit's engines against the wasmtime CLI, side by side in one run.
+
+    python -m bench.big [--engines python,native] [--programs yosys,python] [--repeats 3]
+
+Per program and runtime (each run a separate, bounded process; tests/corpus/big.py runs them):
+  cold start    a run that starts the program and does nothing, with an empty compiled-code
+                cache: decoding, validating, compiling, instantiating, the program's own start
+  cached start  the same run again, with the cache the cold run filled (best of REPEATS)
+  warm run      the work itself: the best full run with a filled cache, less the cached start
+plus the peak resident memory of the full run, and the warm run against wasmtime's. A runtime
+that cannot run a program is reported with the error that stops it, not fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.corpus import big
+
+from .harness import machine
+
+
+@dataclass
+class Figures:
+    """One runtime's figures for one program, or `failure` when it could not run it."""
+
+    cold: float = 0.0
+    cached: float = 0.0
+    full: float = 0.0
+    peak_memory: int = 0
+    failure: str | None = None
+
+    @property
+    def warm(self) -> float:
+        return max(self.full - self.cached, 0.0)
+
+
+def measure(program: str, runtime: str, repeats: int) -> Figures:
+    """The figures of `program` under `runtime`, with a compiled-code cache of its own."""
+    figures = Figures()
+    with tempfile.TemporaryDirectory(prefix="wasmkit-bench-big-") as tmp:
+        cache = Path(tmp)
+        try:
+            cold = big.run(program, runtime, cache, idle=True)
+        except big.Unavailable as err:
+            return Figures(failure=f"unavailable: {err}")
+        if cold.status != 0:
+            return Figures(failure=cold.summary())
+        figures.cold = cold.seconds
+        cached, full = [], []
+        for _ in range(repeats):
+            cached.append(big.run(program, runtime, cache, idle=True).seconds)
+            outcome = big.run(program, runtime, cache)
+            if outcome.status != 0:
+                return Figures(failure=outcome.summary())
+            full.append(outcome.seconds)
+            figures.peak_memory = max(figures.peak_memory, outcome.peak_memory)
+        figures.cached, figures.full = min(cached), min(full)
+    return figures
+
+
+def table(results: dict[str, dict[str, Figures]]) -> list[str]:
+    """A Markdown table: one row per program and runtime."""
+    lines = [
+        "| program | runtime | cold start (s) | cached start (s) | warm run (s) | peak memory (MiB) | warm run ÷ wasmtime's |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for program, by_runtime in results.items():
+        reference = by_runtime.get("wasmtime")
+        for runtime, f in by_runtime.items():
+            if f.failure is not None:
+                lines.append(f"| {program} | {runtime} | cannot run it yet: {f.failure[:160]} |  |  |  |  |")
+                continue
+            ratio = f"{f.warm / reference.warm:.3g}" if reference and not reference.failure and reference.warm else ""
+            lines.append(
+                f"| {program} | {runtime} | {f.cold:.2f} | {f.cached:.2f} | {f.warm:.2f} | {f.peak_memory >> 20} | {ratio} |"
+            )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="python,native", help="wasmkit engines, comma-separated")
+    parser.add_argument("--programs", default="yosys,python", help="yosys, python, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    programs = [p for p in args.programs.split(",") if p]
+    unknown = [p for p in programs if p not in big.RUNTIMES]
+    if unknown:
+        parser.error(f"unknown program {unknown[0]!r} (yosys, python)")
+    runtimes = ["wasmtime", *(f"wasmkit-{e}" for e in args.engines.split(",") if e)]
+    results: dict[str, dict[str, Figures]] = {}
+    for program in programs:
+        results[program] = {}
+        for runtime in runtimes:
+            print(f"{program} on {runtime} ...", file=sys.stderr)
+            results[program][runtime] = figures = measure(program, runtime, args.repeats)
+            if figures.failure is not None:
+                print(f"  {runtime} cannot run {program}: {figures.failure}", file=sys.stderr)
+    print(f"{machine()}; best of {args.repeats}; bounds per run: {big.TIMEOUT} s, {big.MEMORY_LIMIT >> 30} GiB "
+          "(wasmkit; wasmtime unbounded in memory)\n")  # fmt: skip
+    print("\n".join(table(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
