@@ -61,7 +61,43 @@ def return_type(results: tuple[ValueType, ...]) -> ir.Type:
 
 
 def function_type(func_type: FuncType) -> ir.FunctionType:
-    return ir.FunctionType(return_type(func_type.results), [PTR, *(ir_type(vt) for vt in func_type.params)])
+    """A defined function's LLVM type: the context, then its parameters as `pass_arguments`
+    passes them."""
+    params = [half for vt in func_type.params for half in ((I64, I64) if ir_type(vt) == I128 else (ir_type(vt),))]
+    return ir.FunctionType(return_type(func_type.results), [PTR, *params])
+
+
+# A v128 argument passes as two i64, its low half first, never as one i128: LLVM 22 on
+# x86-64 lays out an i128 that goes on the stack with 16-byte alignment, and under `tailcc`
+# (callee pops) the caller then reserves more stack than the callee pops, so that the caller
+# returns through a wrong address (a 3.0 wasm-smith module crashed the process). Arguments of
+# at most 8 bytes are laid out alike by both sides.
+_HALF = ir.Constant(I128, 64)
+
+
+def pass_arguments(builder: Builder, args: list[Operand]) -> list[Operand]:
+    """Call arguments as `function_type` takes them: each v128 split into two i64."""
+    passed: list[Operand] = []
+    for arg in args:
+        if arg.type == I128:
+            passed += [builder.trunc(arg, I64), builder.trunc(builder.lshr(arg, _HALF), I64)]
+        else:
+            passed.append(arg)
+    return passed
+
+
+def received_parameters(builder: Builder, function: Function, func_type: FuncType) -> list[Operand]:
+    """The parameters of `function` (a defined function of type `func_type`) as values, each
+    v128 joined from its two halves (see `pass_arguments`)."""
+    halves = iter(function.args[1:])
+    params: list[Operand] = []
+    for vt in func_type.params:
+        arg = next(halves)
+        if ir_type(vt) == I128:
+            high = builder.shl(builder.zext(next(halves), I128), _HALF)
+            arg = builder.or_(builder.zext(arg, I128), high)
+        params.append(arg)
+    return params
 
 
 @dataclass
@@ -239,7 +275,7 @@ class _Lowering:
         sp = builder.ptrtoint(self.intrinsic("llvm.stacksave.p0", PTR, []), I64)
         self.trap_if(builder.icmp_unsigned("<", sp, self.load_field(Field.STACK_LIMIT)), TrapKind.CALL_STACK_EXHAUSTED)
         self.locals = [self.alloca(ir_type(vt), f"l{i}") for i, vt in enumerate(self.local_types)]
-        for i, arg in enumerate(self.fn.args[1:]):
+        for i, arg in enumerate(received_parameters(builder, self.fn, self.func_type)):
             builder.store(arg, self.locals[i])
         for i in range(len(self.func_type.params), len(self.local_types)):
             builder.store(ir.Constant(ir_type(self.local_types[i]), 0), self.locals[i])
@@ -574,7 +610,8 @@ class _Lowering:
             self.stack.extend(results)
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
-        result = self.builder.call(self.m.function(index), [self.ctx, *args], tail="notail", convention=self.m.convention)
+        result = self.builder.call(
+            self.m.function(index), [self.ctx, *pass_arguments(self.builder, args)], tail="notail", convention=self.m.convention)
         self.reload_memory_size()
         self.check_trap()
         self.push_results(result, callee_type)
@@ -636,16 +673,19 @@ class _Lowering:
         """Return what `callee` returns, calling it in place of this function: its frame
         replaces this one, so that tail recursion runs in constant stack. The module's
         functions all have LLVM's `tailcc` convention, under which `musttail` calls between
-        functions of different types are allowed, when the callee's arguments and results
-        all pass in registers (see `_in_registers`). Otherwise the call is only marked `tail`:
-        LLVM makes it one where it still can after optimising, else it is an ordinary call,
-        whose depth the stack check bounds. (`musttail` there aborts the process on results
-        returned through memory, and passes wrong arguments when the callee takes more of
-        them on the stack than the caller: seen with LLVM 22.)"""
+        functions of different types are allowed, when the arguments and results of both the
+        callee and this function all pass in registers (see `_in_registers`). Otherwise the
+        call is only marked `tail`: LLVM makes it one where it still can after optimising,
+        else it is an ordinary call, whose depth the stack check bounds. (`musttail` there
+        aborts the process on results returned through memory, passes wrong arguments when
+        the callee takes more of them on the stack than the caller, and, when the caller
+        takes some on the stack and the callee fewer, jumps to the callee without moving the
+        return address, so that the callee pops less than the caller's caller pushed and
+        that one returns through a wrong address: seen with LLVM 22.)"""
         if self.entry_depth is not None:
             self.builder.store(self.entry_depth, self.meter_cell(Meter.DEPTH))
-        marker = "musttail" if _in_registers(callee_type) else "tail"
-        result = self.builder.call(callee, [self.ctx, *args], tail=marker, convention=self.m.convention)
+        marker = "musttail" if _in_registers(callee_type) and _in_registers(self.func_type) else "tail"
+        result = self.builder.call(callee, [self.ctx, *pass_arguments(self.builder, args)], tail=marker, convention=self.m.convention)
         if callee_type.results:
             self.builder.ret(result)
         else:
@@ -699,7 +739,9 @@ class _Lowering:
             self.dead = False
             self.c_return()
             return
-        result = builder.call(_Callee(target, function_type(callee_type)), [self.ctx, *args], tail="notail", convention=self.m.convention)
+        result = builder.call(
+            _Callee(target, function_type(callee_type)), [self.ctx, *pass_arguments(builder, args)],
+            tail="notail", convention=self.m.convention)
         self.reload_memory_size()
         self.check_trap()
         for slot, value in zip(slots, split_results(builder, result, len(callee_type.results))):
@@ -1503,7 +1545,11 @@ class _ModuleLowering:
         args = []
         for i, vt in enumerate(func_type.params):
             lines += [f"  %ap{i} = getelementptr i8, ptr %cells, i64 {CELL_BYTES * i}", f"  %a{i} = load {ir_type(vt)}, ptr %ap{i}"]
-            args.append(f"{ir_type(vt)} %a{i}")
+            if ir_type(vt) == I128:  # in two halves (see `pass_arguments`)
+                lines += [f"  %a{i}h = lshr i128 %a{i}, 64", f"  %a{i}lo = trunc i128 %a{i} to i64", f"  %a{i}hi = trunc i128 %a{i}h to i64"]
+                args += [f"i64 %a{i}lo", f"i64 %a{i}hi"]
+            else:
+                args.append(f"{ir_type(vt)} %a{i}")
         results = func_type.results
         cc = f"{self.convention} " if self.convention else ""
         call = f'call {cc}{return_type(results)} @"f{index}"(ptr %ctx{"".join(", " + a for a in args)})'
