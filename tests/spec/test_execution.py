@@ -37,7 +37,7 @@ EVERY_COMMAND = 0  # the line number of an entry `FILE.wast:*`: every command of
 SUITES: dict[str, tuple[tuple[str, ...], frozenset[Feature]]] = {
     "wasm-2.0": (ENGINES, WASM_2_0),
     "wasm-3.0": (("python",), ALL_FEATURES),
-    "threads": (("python",), frozenset({Feature.MVP, Feature.THREADS})),
+    "threads": (("python", "native"), frozenset({Feature.MVP, Feature.THREADS})),
 }
 
 
