@@ -117,9 +117,12 @@ def test_independent_work_gives_the_same_answer_on_one_or_two_threads(engine: st
     assert (result.returncode, result.stdout, result.stderr) == (0, _chain_ends(steps), "")
 
 
-def test_a_spawn_storm_stops_at_the_limit_with_minus_one() -> None:
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_a_spawn_storm_stops_at_the_limit_with_minus_one(engine: str) -> None:
+    if engine == "native":
+        pytest.importorskip("llvmlite")
     threads = WasiThreads(max_threads=5)
-    instance = _instance(STORM, threads)
+    instance = _instance(STORM, threads, Store(engine))
     exports = instance.exports
     memory = instance.mems[0]
     listeners = len(memory._listeners)  # the main instance's

@@ -199,7 +199,7 @@ class _Binding:
         self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
         for i, memory in enumerate(instance.mems):
             self._memory_grown(i, memory)
-            memory.add_listener(functools.partial(_memory_changed, this, i))
+            memory.add_listener(functools.partial(_memory_changed, this, i), instance)  # see Memory.remove_listeners
             if memory.shared and memory.sync.machine is None:  # see `atomics`
                 memory.sync.use_machine_code(machine_atomics().operations)
 
