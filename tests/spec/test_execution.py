@@ -1,7 +1,7 @@
 """The official WebAssembly testsuites, run on each engine: 2.0 and 3.0 on both (the native one
 needs llvmlite, as the test extra installs it; without it, its tests are skipped with the
 reason, or fail in CI), every file of 3.0, `legacy/` and `custom/` included, and the threads
-proposal's tests on the Python engine (the native engine refuses shared memories and atomics).
+proposal's tests.
 
 Every command of every script must do what the script says: results bit for bit, traps and
 exhaustion by message prefix, malformed and invalid modules rejected in the right phase,
@@ -36,7 +36,7 @@ EVERY_COMMAND = 0  # the line number of an entry `FILE.wast:*`: every command of
 SUITES: dict[str, tuple[tuple[str, ...], frozenset[Feature]]] = {
     "wasm-2.0": (ENGINES, WASM_2_0),
     "wasm-3.0": (ENGINES, ALL_FEATURES),
-    "threads": (("python",), frozenset({Feature.MVP, Feature.THREADS})),
+    "threads": (ENGINES, frozenset({Feature.MVP, Feature.THREADS})),
 }
 
 

@@ -84,9 +84,45 @@ def test_wasmkit_run_prints_what_wasmtime_printed() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, (HERE / "threads.expected").read_text(), "")
 
 
-def test_a_spawn_storm_stops_at_the_limit_with_minus_one() -> None:
+def test_wasmkit_run_on_the_native_engine_prints_what_wasmtime_printed() -> None:
+    pytest.importorskip("llvmlite")
+    result = subprocess.run(
+        [sys.executable, "-m", "wasmkit", "run", "--no-cache", "--engine", "native", str(HERE / "threads.wasm")],
+        capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, (HERE / "threads.expected").read_text(), "")
+
+
+def _chain_ends(steps: int) -> str:
+    """What chains.c prints: each chain's end after `steps` steps, computed here."""
+    lines = []
+    for c in range(2):
+        x = c + 1
+        for _ in range(steps):
+            x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFF_FFFF_FFFF_FFFF
+            x ^= x >> 29
+        lines.append(f"chain {c}: {x}\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("engine, steps", [("python", 2000), ("native", 20_000)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_independent_work_gives_the_same_answer_on_one_or_two_threads(engine: str, steps: int, threads: int) -> None:
+    if engine == "native":
+        pytest.importorskip("llvmlite")
+    result = subprocess.run(
+        [sys.executable, "-m", "wasmkit", "run", "--no-cache", "--engine", engine, str(HERE / "chains.wasm"), str(threads), str(steps)],
+        capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, _chain_ends(steps), "")
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_a_spawn_storm_stops_at_the_limit_with_minus_one(engine: str) -> None:
+    if engine == "native":
+        pytest.importorskip("llvmlite")
     threads = WasiThreads(max_threads=5)
-    instance = _instance(STORM, threads)
+    instance = _instance(STORM, threads, Store(engine))
     exports = instance.exports
     memory = instance.mems[0]
     listeners = len(memory._listeners)  # the main instance's

@@ -41,11 +41,23 @@ class AtomicSync:
     """A memory's lock for atomic instructions and its queues of waiters, one FIFO queue per
     address (as the spec orders notifications)."""
 
-    __slots__ = ("lock", "_queues")
+    __slots__ = ("lock", "_queues", "machine")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self._queues: dict[int, deque[_Waiter]] = {}
+        # Once native code runs on the memory: its atomic operations as machine code, by
+        # (kind, width), which the Python engine's atomic instructions then use instead of the
+        # lock alone, so that both engines' accesses are atomic against each other (see
+        # engine.native.atomics). None until then.
+        self.machine: dict[tuple[str, int], Callable[[int, int, int], int]] | None = None
+
+    def use_machine_code(self, operations: dict[tuple[str, int], Callable[[int, int, int], int]]) -> None:
+        """From now on, atomic instructions run `operations` (native code is bound to the
+        memory). Set under the lock, which the Python engine's read-modify-writes and stores
+        hold while they choose how to access: none of them is half done when it changes."""
+        with self.lock:
+            self.machine = operations
 
     def wait(self, address: int, unchanged: Callable[[], bool], timeout_ns: int, check: Callable[[], None]) -> int:
         """Block the calling thread at `address` while `unchanged()` (the comparison with the

@@ -205,6 +205,25 @@ class Builder:
         tail = f", align {align}" if align is not None else ""
         self._void(f"store {value.type} {value.get_reference()}, {ptr.type} {ptr.get_reference()}{tail}")
 
+    def load_atomic(self, ptr: Operand, typ: ir.Type, ordering: str, align: int) -> Value:
+        """An atomic load (`ordering`: "seq_cst", "monotonic", ...); `align` must be the size."""
+        return self._value(typ, f"load atomic {typ}, {ptr.type} {ptr.get_reference()} {ordering}, align {align}")
+
+    def store_atomic(self, value: Operand, ptr: Operand, ordering: str, align: int) -> None:
+        self._void(f"store atomic {value.type} {value.get_reference()}, {ptr.type} {ptr.get_reference()} {ordering}, align {align}")
+
+    def atomicrmw(self, op: str, ptr: Operand, value: Operand, ordering: str) -> Value:
+        """`op` ("add", "xchg", ...) on the value at `ptr`; the old value."""
+        return self._value(value.type, f"atomicrmw {op} {ptr.type} {ptr.get_reference()}, {_args((value,))} {ordering}")
+
+    def cmpxchg(self, ptr: Operand, expected: Operand, replacement: Operand, ordering: str) -> Value:
+        """Compare-exchange: the { old value, whether it was swapped } pair."""
+        typ = ir.LiteralStructType([expected.type, ir.IntType(1)])
+        return self._value(typ, f"cmpxchg {ptr.type} {ptr.get_reference()}, {_args((expected, replacement))} {ordering} {ordering}")
+
+    def fence(self, ordering: str) -> None:
+        self._void(f"fence {ordering}")
+
     def gep(self, ptr: Operand, indices: Sequence[Operand], source_etype: ir.Type) -> Value:
         return self._value(PTR, f"getelementptr {source_etype}, {ptr.type} {ptr.get_reference()}, {_args(indices)}")
 

@@ -66,6 +66,8 @@ TRAP_KINDS: dict[int, TrapKind] = {
     9: TrapKind.OUT_OF_FUEL,
     10: TrapKind.NULL_FUNCTION_REFERENCE,
     11: TrapKind.NULL_REFERENCE,
+    12: TrapKind.UNALIGNED_ATOMIC,
+    13: TrapKind.UNSHARED_WAIT,
     20: TrapKind.NULL_I31_REFERENCE,
     21: TrapKind.NULL_STRUCTURE_REFERENCE,
     22: TrapKind.NULL_ARRAY_REFERENCE,
@@ -115,6 +117,9 @@ class Helper(enum.IntEnum):
     TABLE_GROW = 10  # table, reference, delta -> old size or -1
     TABLE_FILL = 11  # table, index, reference, length
     MEMORY_GROW = 12  # memory, delta -> old size in pages, or -1 (every memory but a 32-bit memory 0)
+    MEMORY_WAIT32 = 13  # memory, address, expected, timeout -> 0 woken, 1 not equal, 2 timed out
+    MEMORY_WAIT64 = 14  # the same (checked already: aligned, shared, in bounds)
+    MEMORY_NOTIFY = 15  # memory, address, count -> how many woke (checked already)
 
 
 class ExceptionOp(enum.IntEnum):

@@ -35,8 +35,8 @@ from llvmlite import ir
 from ...bits import MASK64
 from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
-from ...opcodes import ALL, Imm, Op
-from ...syntax.types import FuncType, HeapType, ValType, ValueType
+from ...opcodes import ALL, Feature, Imm, Op
+from ...syntax.types import FuncType, HeapType, RefType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
@@ -259,6 +259,8 @@ class _Lowering:
         after every call: the code stays in proportion to the wasm code, whatever the number of
         memories (up to 100), at two loads per access of a memory other than memory 0."""
         pointer = self.builder.gep(cast(Operand, self.memory_table), [ir.Constant(I64, 16 * index + 8 * word)], source_etype=I8)
+        if self.valid.memory_types[index].shared:  # another thread may grow it at any moment
+            return self.builder.load_atomic(pointer, typ, "monotonic", 8)
         return self.builder.load(pointer, typ=typ)
 
     def is_wide(self, memory: int) -> bool:
@@ -957,19 +959,28 @@ class _Lowering:
 
     # -- memory --
 
-    def address(self, offset: int, width: int, memory: int = 0) -> Operand:
+    def address(self, offset: int, width: int, memory: int = 0, check: Callable[[Operand], None] | None = None) -> Operand:
         """The native address of a `width`-byte access at (popped address + offset) in
-        `memory`, checked. A 32-bit address plus the offset and width cannot wrap in 64 bits;
-        a 64-bit one is added with saturation, so that an access past 2^64 traps too."""
+        `memory`, checked (see `effective_address`)."""
+        effective = self.effective_address(offset, width, memory, check)
+        return self.builder.gep(self.memory_base(memory), [effective], source_etype=I8)
+
+    def effective_address(self, offset: int, width: int, memory: int = 0, check: Callable[[Operand], None] | None = None) -> Operand:
+        """The i64 offset in `memory` of a `width`-byte access at (popped address + offset),
+        checked against the memory's size after `check` (an atomic access's alignment) has
+        seen it. A 32-bit address plus the offset and width cannot wrap in 64 bits; a 64-bit
+        one is added with saturation, so that an access past 2^64 traps too."""
         if self.is_wide(memory):
             base = self.stack.pop()
             end = self.intrinsic("llvm.uadd.sat.i64", I64, [base, ir.Constant(I64, min(offset + width, MASK64))])
         else:
             base = self.builder.zext(self.stack.pop(), I64)
             end = self.builder.add(base, ir.Constant(I64, offset + width))
-        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
-        return self.builder.gep(self.memory_base(memory), [effective], source_etype=I8)
+        if check is not None:
+            check(effective)
+        self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
+        return effective
 
     def memory_base(self, memory: int) -> Operand:
         """The memory's base address (see `_Memory0` and `memory_word`)."""
@@ -983,6 +994,8 @@ class _Lowering:
         lets memory instructions reach here only for a memory the module has."""
         if memory:
             return self.memory_word(memory, 1, I64)
+        if self.valid.memory_types[0].shared:  # another thread may grow it at any moment
+            return self.builder.load_atomic(self.field_ptr(Field.MEM_SIZE), I64, "monotonic", 8)
         return self.builder.load(cast(_Memory0, self.memory0).size, typ=I64)
 
     def memory_access(self, op: Op, memarg: tuple[int, int, int]) -> None:
@@ -1002,6 +1015,73 @@ class _Lowering:
             if op.narrow:
                 value = self.builder.trunc(value, access_type)
             self.builder.store(value, pointer, align=1)
+
+    # -- threads: atomic accesses (seq_cst, as the proposal's), wait and notify --
+
+    def aligned(self, width: int) -> Callable[[Operand], None]:
+        """The check an atomic access makes of its effective address before its bounds."""
+
+        def check(effective: Operand) -> None:
+            if width > 1:
+                misaligned = self.builder.and_(effective, ir.Constant(I64, width - 1))
+                self.trap_if(self.builder.icmp_unsigned("!=", misaligned, ir.Constant(I64, 0)), TrapKind.UNALIGNED_ATOMIC)
+
+        return check
+
+    def atomic_access(self, op: Op, memarg: tuple[int, int, int], kind: str) -> None:
+        """An atomic load, store, read-modify-write (`kind`: add, sub, and, or, xor, xchg) or
+        compare-exchange, as one LLVM atomic instruction of the access width; a narrow one
+        truncates its operands and zero-extends its result."""
+        _, offset, memory = memarg
+        value_type = ir_type(cast(ValType, op.valtype))
+        access_type = ir.IntType(8 * op.width)
+        operands = self.pop_operands(len(op.params or ()) - 1)
+        pointer = self.address(offset, op.width, memory, self.aligned(op.width))
+        builder = self.builder
+        narrowed = [builder.trunc(v, access_type) if op.narrow else v for v in operands]
+        if kind.startswith("store"):
+            builder.store_atomic(narrowed[0], pointer, "seq_cst", op.width)
+            return
+        if kind.startswith("load"):
+            result = builder.load_atomic(pointer, access_type, "seq_cst", op.width)
+        elif kind == "cmpxchg":
+            result = builder.extract_value(builder.cmpxchg(pointer, narrowed[0], narrowed[1], "seq_cst"), 0)
+        else:
+            result = builder.atomicrmw(kind, pointer, narrowed[0], "seq_cst")
+        self.stack.append(builder.zext(result, value_type) if op.narrow else result)
+
+    def atomic_wait(self, op: Op, memarg: tuple[int, int, int]) -> None:
+        """memory.atomic.wait32/64: checked here (alignment, a shared memory, bounds, in the
+        reference interpreter's order), then the runtime's wait, where Python-engine and native
+        threads wait alike and the store's interrupt reaches."""
+        _, offset, memory = memarg
+        expected, timeout = self.pop_operands(2)
+        aligned = self.aligned(op.width)
+        shared = self.valid.memory_types[memory].shared
+
+        def check(effective: Operand) -> None:
+            aligned(effective)
+            if not shared:
+                self.trap_if(ir.Constant(I1, 1), TrapKind.UNSHARED_WAIT)
+
+        effective = self.effective_address(offset, op.width, memory, check)
+        which = Helper.MEMORY_WAIT32 if op.width == 4 else Helper.MEMORY_WAIT64
+        (result,) = self.helper(which, [ir.Constant(I32, memory), effective, expected, timeout], results=1)
+        self.stack.append(self.builder.trunc(result, I32))
+
+    def atomic_notify(self, memarg: tuple[int, int, int]) -> None:
+        """memory.atomic.notify: checked here; on an unshared memory no one waits (0)."""
+        _, offset, memory = memarg
+        (count,) = self.pop_operands(1)
+        effective = self.effective_address(offset, 4, memory, self.aligned(4))
+        if not self.valid.memory_types[memory].shared:
+            self.stack.append(ir.Constant(I32, 0))
+            return
+        (woken,) = self.helper(Helper.MEMORY_NOTIFY, [ir.Constant(I32, memory), effective, count], results=1)
+        self.stack.append(self.builder.trunc(woken, I32))
+
+    def c_atomic_fence(self, imm: object = None) -> None:
+        self.builder.fence("seq_cst")
 
     def c_memory_size(self, memory: int) -> None:
         pages = self.builder.lshr(self.current_memory_size(memory), ir.Constant(I64, 16))
@@ -1300,6 +1380,7 @@ _CONTROL: dict[str, Callable[..., None]] = {
     "catch_all": _Lowering.c_catch,
     "delegate": _Lowering.c_delegate,
     "rethrow": _Lowering.c_rethrow,
+    "atomic.fence": _Lowering.c_atomic_fence,
 }
 
 def _numeric_table() -> dict[str, Callable[..., Operand]]:
@@ -1415,6 +1496,17 @@ def _memory(op: Op) -> Callable[[_Lowering, object], None]:
     return handler
 
 
+def _atomic(op: Op) -> Callable[[_Lowering, object], None]:
+    """The handler of an atomic memory instruction (threads), by the kind its name gives."""
+    name = op.name
+    if name == "memory.atomic.notify":
+        return lambda self, imm: self.atomic_notify(cast(tuple[int, int, int], imm))
+    if name.startswith("memory.atomic.wait"):
+        return lambda self, imm: self.atomic_wait(op, cast(tuple[int, int, int], imm))
+    kind = name.split(".")[-1].removesuffix("_u")  # load8, store, add, cmpxchg, ...
+    return lambda self, imm: self.atomic_access(op, cast(tuple[int, int, int], imm), kind)
+
+
 def _handler(op: Op) -> Callable[[_Lowering, object], None] | None:
     """How `op` is lowered, or None where the engine cannot lower it."""
     found = _CONTROL.get(op.name) or SIMD_OPS.get(op.name) or gc_handler(op)
@@ -1423,7 +1515,9 @@ def _handler(op: Op) -> Callable[[_Lowering, object], None] | None:
     emit = _SIMPLE.get(op.name)
     if emit is not None:
         return _numeric(op, emit)
-    if op.valtype is not None and op.imm is Imm.MEMARG and not op.atomic:  # atomics: not yet
+    if op.imm is Imm.MEMARG and op.feature is Feature.THREADS:
+        return _atomic(op)
+    if op.valtype is not None and op.imm is Imm.MEMARG:
         return _memory(op)
     return None
 

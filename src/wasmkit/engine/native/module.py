@@ -30,7 +30,9 @@ from ...validate import ValidModule
 from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
+from ..python.atomics import FUNCTIONS as ATOMIC_FUNCTIONS
 from . import artifact, layout
+from .atomics import machine_atomics
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier, compile_module, load_objects
@@ -131,11 +133,11 @@ class NativeCompiledModule:
 
 
 def _refuse_shared_memories(valid: ValidModule) -> None:
-    """A module with a shared memory (threads) is refused, naming the feature, rather than run
-    wrong: machine code would race with other threads on it (and the Python engine's atomic
-    lock means nothing to it); the Python engine runs threads."""
-    if any(mt.shared for mt in valid.memory_types):
-        raise NativeCompileError("the native engine does not support shared memories (threads) yet: use the Python engine")
+    """A module with a shared 64-bit memory is refused, naming the feature, rather than run
+    wrong: such a memory moves when it outgrows its reservation (see runtime.memory), under
+    machine code running on other threads. A shared 32-bit memory never moves."""
+    if any(mt.shared and mt.is_64 for mt in valid.memory_types):
+        raise NativeCompileError("the native engine does not support shared 64-bit memories yet: use the Python engine")
 
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
@@ -212,7 +214,9 @@ class _Binding:
         self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
         for i, memory in enumerate(instance.mems):
             self._memory_grown(i, memory)
-            memory.add_listener(functools.partial(_memory_changed, this, i))
+            memory.add_listener(functools.partial(_memory_changed, this, i), instance)  # see Memory.remove_listeners
+            if memory.shared and memory.sync.machine is None:  # see `atomics`
+                memory.sync.use_machine_code(machine_atomics().operations)
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
         """Bring table `i`'s mirror up to date for elements start..stop."""
@@ -453,6 +457,12 @@ class _Binding:
                 bulk.table_fill(table, cells[1], self.decode(cells[2]), cells[3])
             elif which == Helper.MEMORY_GROW:
                 words[0] = instance.mems[cells[0]].grow(cells[1]) & MASK64
+            elif which == Helper.MEMORY_WAIT32 or which == Helper.MEMORY_WAIT64:
+                memory = instance.mems[cells[0]]
+                wait = ATOMIC_FUNCTIONS["memory_atomic_wait32" if which == Helper.MEMORY_WAIT32 else "memory_atomic_wait64"]
+                words[0] = wait(memory, instance.store, *cells[1:4])
+            elif which == Helper.MEMORY_NOTIFY:
+                words[0] = instance.mems[cells[0]].sync.notify(cells[1], cells[2])
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)

@@ -8,7 +8,9 @@ interpreter check), then accesses the memory through its byte view, so that an a
 end raises the IndexError or struct.error that the call boundary turns into "out of bounds
 memory access". Read-modify-writes, compare-exchanges and atomic stores hold the memory's
 atomic lock (`runtime.atomics`) from their load to their store; atomic loads need no lock;
-ordinary loads and stores are untouched. Values are unsigned ints of their type, as everywhere
+ordinary loads and stores are untouched. On a memory that native code is bound to as well,
+they call the processor's atomic operations instead (`AtomicSync.machine`), which native
+code's atomic instructions respect. Values are unsigned ints of their type, as everywhere
 in the engine; a narrow access zero-extends what it loads and stores the low bytes.
 """
 
@@ -70,6 +72,10 @@ def _load(width: int) -> Callable[..., int]:
     def load(memory: Memory, address: int) -> int:
         if address & misaligned:
             raise _unaligned()
+        machine = memory.sync.machine
+        if machine is not None:  # native code shares the memory: the processor's atomic load
+            _in_bounds(memory, address, width)
+            return machine["load", width](memory.address + address, 0, 0)
         return unpack(memory.views[0], address)[0]
 
     return load
@@ -84,21 +90,31 @@ def _store(width: int) -> Callable[..., None]:
         if address & misaligned:
             raise _unaligned()
         with memory.sync.lock:
-            pack(memory.views[0], address, value & mask)
+            machine = memory.sync.machine
+            if machine is not None:
+                _in_bounds(memory, address, width)
+                machine["store", width](memory.address + address, value & mask, 0)
+            else:
+                pack(memory.views[0], address, value & mask)
 
     return store
 
 
-def _rmw(width: int, operation: Callable[[int, int], int]) -> Callable[..., int]:
+def _rmw(width: int, kind: str) -> Callable[..., int]:
     unpack = struct.Struct(_FORMATS[width]).unpack_from
     pack = struct.Struct(_FORMATS[width]).pack_into
     misaligned = width - 1
     mask = (1 << 8 * width) - 1
+    operation = _RMW[kind]
 
     def rmw(memory: Memory, address: int, value: int) -> int:
         if address & misaligned:
             raise _unaligned()
         with memory.sync.lock:
+            machine = memory.sync.machine
+            if machine is not None:
+                _in_bounds(memory, address, width)
+                return machine[kind, width](memory.address + address, value & mask, 0)
             view = memory.views[0]
             old = unpack(view, address)[0]
             pack(view, address, operation(old, value & mask) & mask)
@@ -117,6 +133,10 @@ def _cmpxchg(width: int) -> Callable[..., int]:
         if address & misaligned:
             raise _unaligned()
         with memory.sync.lock:
+            machine = memory.sync.machine
+            if machine is not None:
+                _in_bounds(memory, address, width)
+                return machine["cmpxchg", width](memory.address + address, expected & mask, replacement & mask)
             view = memory.views[0]
             old = unpack(view, address)[0]
             if old == expected & mask:  # the expected value wraps to the access width
@@ -127,7 +147,7 @@ def _cmpxchg(width: int) -> Callable[..., int]:
 
 
 def _wait(width: int) -> Callable[..., int]:
-    unpack = struct.Struct(_FORMATS[width]).unpack_from
+    load = _load(width)
     misaligned = width - 1
 
     def wait(memory: Memory, store: Store, address: int, expected: int, timeout: int) -> int:
@@ -137,7 +157,7 @@ def _wait(width: int) -> Callable[..., int]:
             raise Trap(TrapKind.UNSHARED_WAIT)
         _in_bounds(memory, address, width)
         return memory.sync.wait(
-            address, lambda: unpack(memory.views[0], address)[0] == expected, timeout, store.check_interrupt
+            address, lambda: load(memory, address) == expected, timeout, store.check_interrupt
         )
 
     return wait
@@ -168,7 +188,7 @@ def _helper(op: Op) -> Callable[..., object] | None:
         return _store(op.width)
     if kind == "cmpxchg":
         return _cmpxchg(op.width)
-    return _rmw(op.width, _RMW[kind])
+    return _rmw(op.width, kind)
 
 
 FUNCTIONS: dict[str, Callable[..., object]] = {
