@@ -417,3 +417,25 @@ def test_rethrow_from_a_closure(max_loops: int) -> None:
         exports = wasmkit.Instance(module, store=wasmkit.Store("python")).exports
         assert exports.f(5) == 5
         assert exports.g(5) == 6
+
+
+# A branch out of an inner try_table to a block in an outer one: with every try a closure, the
+# outer closure only tests and resets _t where the block ends, and must share it all the same.
+BRANCH_OUT_OF_A_CLOSURE_INTO_ANOTHER = """(module
+  (func (export "f") (param i32) (result i32)
+    (try_table (result i32)
+      (block $b (result i32)
+        (try_table (result i32)
+          (drop (br_if $b (i32.const 5) (local.get 0)))
+          (i32.const 6)))
+      (i32.add (i32.const 10)))
+    (i32.add (i32.const 100))))"""
+
+
+def test_a_closure_that_only_resets_the_branch_target_shares_it() -> None:
+    from tests.engine.control_flow import deep_code_shapes
+
+    module = wasmkit.Module(BRANCH_OUT_OF_A_CLOSURE_INTO_ANOTHER)
+    with deep_code_shapes(40, 16, 0):
+        f = wasmkit.Instance(module, store=wasmkit.Store("python")).exports.f
+        assert (f(0), f(1)) == (116, 115)

@@ -18,8 +18,9 @@ ifs add none: a nested frame's code is written where its enclosing frame's guard
 guards of its own, and an `if` becomes `if not cond: _t = -depth`, which skips its then-part
 and selects its else-part as a forward branch would. CPython also refuses more than 20 nested
 loops, and counts a `try` statement as 2 of them: a loop or `try` nested deeper than
-`_MAX_LOOPS` is written as a closure sharing the function's locals (see `outline`). A br_table with many targets looks its label up in a tuple and finds it
-by short `elif` chains under range tests (CPython's compiler recurses once per `elif`). Scans
+`_MAX_LOOPS` is written as a closure sharing the function's locals (see `outline`). A br_table
+with many targets looks its label up in a tuple and finds it by short `elif` chains under range
+tests (CPython's compiler recurses once per `elif`). Scans
 of the operand stack start above the part already in slots, so that a deep stack costs nothing
 per instruction: compile time and memory grow linearly with the code.
 
@@ -99,7 +100,7 @@ class _Entry:
 
 @dataclass
 class _Outline:
-    """What to go back to when an outlined loop's closure is finished."""
+    """What to go back to when an outlined loop's or try's closure is finished."""
 
     name: str
     lines: list[tuple[int, str]]  # the code the closure is called from
@@ -129,7 +130,7 @@ class _Frame:
     saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
     python_loop: bool = False
     flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
-    outlined: _Outline | None = None  # a loop written as a closure of its own (see `outline`)
+    outlined: _Outline | None = None  # a loop or try written as a closure of its own (see `outline`)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
     # try_table: its catch clauses. try: where its `try:` line is, and how far its handlers
     # got (0 in the body; CATCHING in a catch section; CATCHING_ALL in the catch_all one).
@@ -165,10 +166,10 @@ class _FunctionCompiler:
         # the function or closure being written: 1 around a body, 2 around a handler (counted
         # 2 throughout). With the loops, they are what CPython limits to 20 (see `loop`).
         self.try_blocks = 0
-        self.outlines = 0  # loops written as closures so far
+        self.outlines = 0  # loops and trys written as closures so far
         self.depth_in_closures = 0  # how many of them the code being written is in
-        self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
-        self.nonlocals: set[str] = set()  # the slots and locals they share with the function
+        self.closures: list[list[tuple[int, str]]] = []  # outlined loops and trys (see `outline`)
+        self.nonlocals: set[str] = set()  # the slots, locals and caught exceptions they share
         self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
         self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
@@ -863,7 +864,10 @@ class _FunctionCompiler:
     def end_outline(self, outline: _Outline, results: int) -> None:
         """The outlined loop or `try` is written: finish its closure, return to its caller's
         code (guarded, if a handler of the `try` left _t set: see `handlers`)."""
-        shared = sorted(set(re.findall(r"\b(?:[ls]\d+|_t|_e\d+)\b", "\n".join(text for _, text in self.lines))))
+        names = set(re.findall(r"\b(?:[ls]\d+|_t|_e\d+)\b", "\n".join(text for _, text in self.lines)))
+        if any(text.startswith(_RESETS) for _, text in self.lines):  # written as `_t` tests later
+            names.add("_t")
+        shared = sorted(names)
         self.nonlocals.update(shared)
         header = [(2, f"nonlocal {', '.join(shared)}")] if shared else []
         self.closures.append([self.lines[0], *header, *self.lines[1:]])
@@ -1141,8 +1145,8 @@ class _FunctionCompiler:
             enclosing.unreachable = True
 
     def after_python_loop(self, loop: _Frame) -> None:
-        """After a `while` ends: resume a branch that left it for an outer target (the
-        outermost such target's depth is `loop.escape`)."""
+        """After a `while` ends, or an outlined `try`'s closure returns: resume a branch that
+        left it for an outer target (the outermost such target's depth is `loop.escape`)."""
         if loop.escape >= loop.depth or not self.loops_here():
             return
         enclosing_loop = self.python_loops[-1]
