@@ -108,10 +108,6 @@ class Outcome:
 # What fails today, by (program, runtime): a piece of the failing run's stderr, which says why.
 # The tests hold each to it, and fail once it passes, so that this table only shrinks.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    # CPython's compiler refuses more than 20 statically nested blocks in one function, and
-    # yosys calls such a function early (function 4355).
-    ("yosys", "wasmkit-python"): "is nested too deeply for the Python engine",
-    ("yosys", "yowasp-python"): "is nested too deeply for the Python engine",
     # Exception handling is not in the native engine yet (other branches bring it): today it
     # stops at the first exnref ("does not support values of type exnref yet").
     ("yosys", "wasmkit-native"): "the native engine does not support",

@@ -1,5 +1,6 @@
 """Random control flow: modules of nested block/loop/if/else with br, br_if, br_table, return,
-multi-value block types and dead code after branches, valid by construction, run on the
+multi-value block types and dead code after branches (and optionally try_table and throw),
+valid by construction, run on the
 Python engine (plain and metered), the native engine and wasmtime, whose results must agree.
 
 The generator draws every choice from a `Chooser`, so that hypothesis can drive it (and shrink
@@ -74,9 +75,12 @@ class _Generator:
     """Writes one function's body as flat text instructions, typed by construction: every
     piece is generated for the operand types it must consume and produce."""
 
-    def __init__(self, choose: Chooser, size: int) -> None:
+    def __init__(self, choose: Chooser, size: int, exceptions: bool = False) -> None:
         self.c = choose
         self.budget = size
+        # try_tables (their handlers branching to blocks outside) and throws of two tags, $e
+        # (param i32) and $f; without them, the same choices make the same programs as before.
+        self.exceptions = exceptions
         self.params: tuple[str, ...] = ()
         self.results: tuple[str, ...] = ()
         self.locals: list[str] = []  # params, then declared locals, then the iteration counter
@@ -109,7 +113,8 @@ class _Generator:
         self.locals = [*self.params, *declared]
         self.counter = len(self.locals)
         body = self.body((), self.results, [_Label(self.results, False)])
-        lines = ["(module", f'  (func (export "f") {_signature(self.params, self.results)}']
+        lines = ["(module", *(["  (tag $e (param i32)) (tag $f)"] if self.exceptions else []),
+                 f'  (func (export "f") {_signature(self.params, self.results)}']
         if declared:
             lines.append(f"    (local {' '.join(declared)})")
         lines.append("    (local i32)")  # the iteration counter
@@ -176,7 +181,9 @@ class _Generator:
     def statement(self, labels: list[_Label]) -> list[str]:
         if not self.spend():
             return ["nop"]
-        kind = self.c.integer(0, 9)
+        kind = self.c.integer(0, 10 if self.exceptions else 9)
+        if kind == 10:
+            return self.structured("try_table", labels)
         if kind == 0:
             index = self.c.integer(0, len(self.locals) - 1)
             return [*self.value(self.locals[index], labels), f"local.set {index}"]
@@ -205,7 +212,7 @@ class _Generator:
         blocktype = _signature(params, out)
         if kind == "if":
             code += self.condition(labels)
-        code.append(f"{kind} {blocktype}".rstrip())
+        code.append(f"{kind} {blocktype} {self.catch_clauses(labels) if kind == 'try_table' else ''}".rstrip())
         label = _Label(params if kind == "loop" else out, kind == "loop")
         code += self.body(params, out, [*labels, label])
         if kind == "if" and (params != out or self.chance(70)):
@@ -216,9 +223,26 @@ class _Generator:
             code += self.consume(out)
         return code
 
+    def catch_clauses(self, labels: list[_Label]) -> str:
+        """A try_table's handlers: catch $e to a block carrying an i32 or catch_all to one
+        carrying nothing (never to a loop: a throw caught there could go round for ever)."""
+        clauses = []
+        for _ in range(self.c.integer(0, 2)):
+            catch_all = self.chance(50)
+            wanted = () if catch_all else (I32,)
+            options = [d for d in range(len(labels)) if not labels[-1 - d].is_loop and labels[-1 - d].types == wanted]
+            if options:
+                depth = options[self.c.integer(0, len(options) - 1)]
+                clauses.append(f"(catch_all {depth})" if catch_all else f"(catch $e {depth})")
+        return " ".join(clauses)
+
     def branch_away(self, labels: list[_Label]) -> list[str]:
-        """An unconditional transfer: br, br_table, return or (rarely) unreachable."""
-        kind = self.c.integer(0, 19)
+        """An unconditional transfer: br, br_table, return, throw or (rarely) unreachable."""
+        kind = self.c.integer(0, 21 if self.exceptions else 19)
+        if kind == 20:
+            return [*self.value(I32, labels), "throw $e"]
+        if kind == 21:
+            return ["throw $f"]
         if kind == 0:
             return ["unreachable"]
         if kind <= 3:
@@ -263,7 +287,7 @@ class _Generator:
         return self.condition(labels)
 
     def value(self, t: str, labels: list[_Label]) -> list[str]:
-        kind = self.c.integer(0, 13) if self.spend() else self.c.integer(0, 1)
+        kind = self.c.integer(0, 14 if self.exceptions else 13) if self.spend() else self.c.integer(0, 1)
         if kind == 0:
             return [f"{t}.const {self.pick_constant(t)}"]
         if kind == 1:
@@ -288,6 +312,8 @@ class _Generator:
             return self.structured("if", labels, (t,))
         if kind == 9:
             return self.structured("loop", labels, (t,))
+        if kind == 14:
+            return self.structured("try_table", labels, (t,))
         if kind == 10:  # a br_if whose value is the result when it is not taken
             options = [d for d in range(len(labels)) if labels[-1 - d].types == (t,)]
             if not options:
@@ -318,9 +344,10 @@ def _signature(params: Sequence[str], results: Sequence[str]) -> str:
     return text.strip()
 
 
-def generate(choose: Chooser, size: int = 40) -> Program:
-    """A random valid module with control flow of about `size` compound pieces."""
-    return _Generator(choose, size).program()
+def generate(choose: Chooser, size: int = 40, exceptions: bool = False) -> Program:
+    """A random valid module with control flow of about `size` compound pieces (with
+    try_table and throw if `exceptions`)."""
+    return _Generator(choose, size, exceptions).program()
 
 
 # -- running --
@@ -350,6 +377,9 @@ def run_wasmkit(program: Program, data: bytes, engine: str, metered: bool = Fals
             result = f(*args)
         except wasmkit.Trap as trap:
             outcomes.append(f"trap: {trap.kind.value}")
+            continue
+        except wasmkit.WasmException:  # uncaught: wasmtime reports it as a trap
+            outcomes.append("trap: uncaught exception")
             continue
         values = result if isinstance(result, tuple) else () if result is None else (result,)
         outcomes.append(tuple(v & _MASKS[t] for t, v in zip(program.results, values)))

@@ -291,3 +291,151 @@ def test_loops_nested_in_trys_past_cpythons_limit(legacy: bool, metered: bool) -
     store = wasmkit.Store("python", fuel=10**7) if metered else wasmkit.Store("python")
     f = wasmkit.Instance(wasmkit.Module(_deep(24, 10, legacy)), store=store).exports.f
     assert [f(50), f(500)] == [50, -1]
+
+
+def _nested_handlers(levels: int, legacy: bool, loop_every: int) -> str:
+    """`levels` nested handlers of tag $t, each around a block or (every `loop_every` levels) a
+    loop that goes round twice, the innermost level doing what the argument p says: p <
+    levels throws p, which only level p handles (the others throw it on); p < 2 * levels
+    branches out to level p - levels at once with 7; p < 3 * levels goes back once to the
+    (p - 2 * levels)th loop (clamped to the last), then returns; 999 traps; else it returns.
+    Each level adds 1 to what comes out of it, and a handled level its iteration count."""
+    n = levels
+    loops = [i for i in range(n) if i % loop_every == 0]
+    body = f"""
+      (if (result i32) (i32.lt_u (local.get 0) (i32.const {n})) (then (throw $t (local.get 0)))
+      (else (if (result i32) (i32.lt_u (local.get 0) (i32.const {2 * n}))
+        (then (br_table {" ".join(f"$done{j}" for j in range(n))} (i32.const 7) (i32.sub (local.get 0) (i32.const {n}))))
+      (else (if (result i32) (i32.and (i32.lt_u (local.get 0) (i32.const {3 * n})) (i32.eqz (local.get 1)))
+        (then (local.set 1 (i32.const 1))
+              (br_table {" ".join(f"$inner{j}" for j in loops)} (i32.sub (local.get 0) (i32.const {2 * n}))))
+      (else (if (result i32) (i32.eq (local.get 0) (i32.const 999)) (then (unreachable))
+        (else (return (i32.add (i32.mul (local.get 1) (i32.const 100)) (local.get 0)))))))))))"""
+    payload = 2 + n  # a local
+    for i in reversed(range(n)):
+        count = f"(local.set {2 + i} (i32.add (local.get {2 + i}) (i32.const 1)))"
+        if i in loops:
+            count += f"(br_if $inner{i} (i32.lt_u (local.get {2 + i}) (i32.const 2)))"
+        inner = f"({'loop' if i in loops else 'block'} $inner{i} (result i32) {count} {body})"
+        handled = f"""(local.set {payload}) (if (result i32) (i32.eq (local.get {payload}) (i32.const {i}))
+              (then (i32.add (i32.mul (local.get {payload}) (i32.const 1000)) (local.get {2 + i})))
+              (else {"(rethrow 1)" if legacy else f"(throw $t (local.get {payload}))"}))"""
+        if legacy:
+            handler = f"(try (result i32) (do {inner}) (catch $t {handled}))"
+        else:
+            handler = f"(block $caught{i} (result i32) (try_table (result i32) (catch $t $caught{i}) {inner}) (br $done{i})) {handled}"
+        body = f"(block $done{i} (result i32) {handler}) (i32.add (i32.const 1))"
+    return f"""(module (tag $t (param i32))
+      (func (export "f") (param i32) (result i32) (local {" ".join(["i32"] * (n + 2))}) {body}))"""
+
+
+def _outcomes(f, levels: int, trap: type[Exception]) -> list[object]:
+    """f at every argument that does something different, a trap as "trap"."""
+    outcomes: list[object] = []
+    for arg in [*range(3 * levels + 1), 999]:
+        try:
+            outcomes.append(f(arg))
+        except trap:
+            outcomes.append("trap")
+    return outcomes
+
+
+def _wasmtime_outcomes(text: str, levels: int) -> list[object]:
+    wasmtime = pytest.importorskip("wasmtime")
+    store = wasmtime.Store()
+    f = wasmtime.Instance(store, wasmtime.Module(store.engine, text), []).exports(store)["f"]
+    return _outcomes(lambda arg: f(store, arg), levels, wasmtime.Trap)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("loop_every", [1, 4, 100])
+def test_trys_nested_past_cpythons_limit(legacy: bool, loop_every: int) -> None:
+    """30 handlers nested (some 60 to 90 blocks to CPython, which allows 20): those past the
+    limit are written as closures, and exceptions, branches out of many levels, branches back
+    to loops outside a closure, returns and traps all cross them as wasmtime has them cross.
+    wasmtime has no legacy `try`: those run the same program as the try_table ones."""
+    levels = 30
+    expected = _wasmtime_outcomes(_nested_handlers(levels, False, loop_every), levels)
+    for metered in (False, True):
+        store = wasmkit.Store("python", fuel=10**7) if metered else wasmkit.Store("python")
+        f = wasmkit.Instance(wasmkit.Module(_nested_handlers(levels, legacy, loop_every)), store=store).exports.f
+        assert _outcomes(f, levels, Trap) == expected
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("max_loops", [0, 1, 2, 3])
+def test_trys_written_as_closures_at_any_depth(legacy: bool, max_loops: int) -> None:
+    """The same, with the Python engine writing trys and loops as closures from `max_loops`
+    blocks deep (0: every one), and flat code from a shallow indentation."""
+    from tests.engine.control_flow import deep_code_shapes
+
+    for levels, loop_every in ((1, 1), (3, 2), (5, 100)):
+        expected = _wasmtime_outcomes(_nested_handlers(levels, False, loop_every), levels)
+        module = wasmkit.Module(_nested_handlers(levels, legacy, loop_every))
+        for flat_indent in (3, 40):
+            with deep_code_shapes(flat_indent, 16, max_loops):
+                f = wasmkit.Instance(module, store=wasmkit.Store("python")).exports.f
+                assert _outcomes(f, levels, Trap) == expected, (levels, loop_every, flat_indent)
+
+
+# An exception caught by a legacy catch, rethrown from inside handlers nested in that catch
+# (each a closure when the Python engine writes every try as one), and its catch_ref's exnref
+# thrown again by throw_ref from a try_table nested in a second closure.
+RETHROW_ACROSS_CLOSURES = """(module (tag $t (param i32)) (tag $u)
+  (func (export "f") (param i32) (result i32)
+    (block $out (result i32)
+      (try_table (catch $t $out)
+        (try
+          (do (throw $t (local.get 0)))
+          (catch $t
+            (drop)
+            (try
+              (do (try (do (throw $u)) (catch $u (rethrow 2))))
+              (catch_all (rethrow 1))))))
+      (unreachable)))
+  (func (export "g") (param i32) (result i32)
+    (local exnref)
+    (block $out (result i32)
+      (try_table (catch $t $out)
+        (block $h (result i32 exnref)
+          (try_table (catch_ref $t $h) (throw $t (local.get 0)))
+          (unreachable))
+        (local.set 1) (drop)
+        (block $h2
+          (try_table (catch $u $h2)
+            (try_table (catch $u $h2) (throw_ref (local.get 1))))))
+      (unreachable))
+    (i32.add (i32.const 1))))"""
+
+
+@pytest.mark.parametrize("max_loops", [0, 18])
+def test_rethrow_from_a_closure(max_loops: int) -> None:
+    from tests.engine.control_flow import deep_code_shapes
+
+    module = wasmkit.Module(RETHROW_ACROSS_CLOSURES)
+    with deep_code_shapes(40, 16, max_loops):
+        exports = wasmkit.Instance(module, store=wasmkit.Store("python")).exports
+        assert exports.f(5) == 5
+        assert exports.g(5) == 6
+
+
+# A branch out of an inner try_table to a block in an outer one: with every try a closure, the
+# outer closure only tests and resets _t where the block ends, and must share it all the same.
+BRANCH_OUT_OF_A_CLOSURE_INTO_ANOTHER = """(module
+  (func (export "f") (param i32) (result i32)
+    (try_table (result i32)
+      (block $b (result i32)
+        (try_table (result i32)
+          (drop (br_if $b (i32.const 5) (local.get 0)))
+          (i32.const 6)))
+      (i32.add (i32.const 10)))
+    (i32.add (i32.const 100))))"""
+
+
+def test_a_closure_that_only_resets_the_branch_target_shares_it() -> None:
+    from tests.engine.control_flow import deep_code_shapes
+
+    module = wasmkit.Module(BRANCH_OUT_OF_A_CLOSURE_INTO_ANOTHER)
+    with deep_code_shapes(40, 16, 0):
+        f = wasmkit.Instance(module, store=wasmkit.Store("python")).exports.f
+        assert (f(0), f(1)) == (116, 115)

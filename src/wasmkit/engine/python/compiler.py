@@ -17,9 +17,10 @@ Deep nesting. CPython refuses 100 levels of indentation, so past `_FLAT_INDENT` 
 ifs add none: a nested frame's code is written where its enclosing frame's guards open, under
 guards of its own, and an `if` becomes `if not cond: _t = -depth`, which skips its then-part
 and selects its else-part as a forward branch would. CPython also refuses more than 20 nested
-loops: a loop nested deeper than `_MAX_LOOPS` is written as a closure sharing the function's
-locals (see `outline`). A br_table with many targets looks its label up in a tuple and finds it
-by short `elif` chains under range tests (CPython's compiler recurses once per `elif`). Scans
+loops, and counts a `try` statement as 2 of them: a loop or `try` nested deeper than
+`_MAX_LOOPS` is written as a closure sharing the function's locals (see `outline`). A br_table
+with many targets looks its label up in a tuple and finds it by short `elif` chains under range
+tests (CPython's compiler recurses once per `elif`). Scans
 of the operand stack start above the part already in slots, so that a deep stack costs nothing
 per instruction: compile time and memory grow linearly with the code.
 
@@ -99,7 +100,7 @@ class _Entry:
 
 @dataclass
 class _Outline:
-    """What to go back to when an outlined loop's closure is finished."""
+    """What to go back to when an outlined loop's or try's closure is finished."""
 
     name: str
     lines: list[tuple[int, str]]  # the code the closure is called from
@@ -129,7 +130,7 @@ class _Frame:
     saved_stack: list[_Entry] | None = None  # for `if`: the stack to start `else` from
     python_loop: bool = False
     flat: bool = False  # an `if` written without nesting, its parts selected by _t (see if_)
-    outlined: _Outline | None = None  # a loop written as a closure of its own (see `outline`)
+    outlined: _Outline | None = None  # a loop or try written as a closure of its own (see `outline`)
     dead: bool = False  # opened in unreachable code: nothing is generated for it
     # try_table: its catch clauses. try: where its `try:` line is, and how far its handlers
     # got (0 in the body; CATCHING in a catch section; CATCHING_ALL in the catch_all one).
@@ -165,10 +166,10 @@ class _FunctionCompiler:
         # the function or closure being written: 1 around a body, 2 around a handler (counted
         # 2 throughout). With the loops, they are what CPython limits to 20 (see `loop`).
         self.try_blocks = 0
-        self.outlines = 0  # loops written as closures so far
+        self.outlines = 0  # loops and trys written as closures so far
         self.depth_in_closures = 0  # how many of them the code being written is in
-        self.closures: list[list[tuple[int, str]]] = []  # outlined loops (see `outline`)
-        self.nonlocals: set[str] = set()  # the slots and locals they share with the function
+        self.closures: list[list[tuple[int, str]]] = []  # outlined loops and trys (see `outline`)
+        self.nonlocals: set[str] = set()  # the slots, locals and caught exceptions they share
         self.resets: list[list[int]] = []  # the targets of each line written by `reset_t`
         self.local_types: list[ValueType] = list(func_type.params) + func.local_types()
         self.globals_written: set[int] = set()
@@ -307,7 +308,7 @@ class _FunctionCompiler:
                 groups.setdefault(_zero(vt), []).append(f"l{i}")
             for zero, group in groups.items():
                 out.append(f"    {' = '.join(group)} = {zero}")
-        slots = sorted(name for name in self.nonlocals if name[0] == "s")
+        slots = sorted(name for name in self.nonlocals if name[0] == "s" or name.startswith("_e"))
         if slots:  # a closure's `nonlocal` needs them bound in the function
             out.append(f"    {' = '.join(slots)} = None")
         if self.uses_t:
@@ -819,8 +820,7 @@ class _FunctionCompiler:
             return
         params, results = self.block_type(blocktype)
         self.spill_all()
-        nested = len(self.python_loops) - self.loop_base + self.try_blocks
-        outlined = self.outline() if nested >= _MAX_LOOPS else None
+        outlined = self.outline() if self.nested_blocks() >= _MAX_LOOPS else None
         self.emit("while True:")
         indent = self.frame.indent + 1
         frame = _Frame(LOOP, len(self.frames), len(self.stack) - params, params, results, indent, indent, python_loop=True)
@@ -831,12 +831,24 @@ class _FunctionCompiler:
             for line in _meter_lines(self.meter_counts.get(self.offset, 0)):
                 self.emit(line)
 
+    def nested_blocks(self) -> int:
+        """The blocks CPython counts around the code being written, in the function or
+        closure being written: its `while` loops, and 2 for each `try` statement."""
+        return len(self.python_loops) - self.loop_base + self.try_blocks
+
+    def loops_here(self) -> bool:
+        """Whether the code being written is in a `while` loop of the function or closure
+        being written (loops outside an outlined `try` cannot be left by `break`)."""
+        return len(self.python_loops) > self.loop_base
+
     def outline(self) -> _Outline:
-        """Start writing a loop as a closure of its own, called where the loop stands: CPython
-        allows 20 nested loops per function, and C code nests them deeper (QuickJS's
-        resolve_variables 21 deep). The closure is defined at the top of the function and
-        shares its locals and slots (`nonlocal`); a branch out of the loop leaves through _t as
-        from any loop, and a `return` in it returns a tuple that the caller passes on."""
+        """Start writing a loop or a `try` as a closure of its own, called where it stands:
+        CPython allows 20 nested loops and `try`s per function, and C code nests them deeper
+        (QuickJS's resolve_variables 21 loops deep, yosys's C++ 51 loops and `try`s). The
+        closure is defined at the top of the function and shares its locals, slots and caught
+        exceptions (`nonlocal`); a branch out of it leaves through _t as from any loop, and a
+        `return` in it returns a tuple that the caller passes on. A wasm exception that leaves
+        the closure's `try` unhandled leaves the call, to the handlers around it."""
         self.outlines += 1
         name = f"_o{self.outlines}"
         self.emit(f"_x = {name}()")
@@ -850,8 +862,12 @@ class _FunctionCompiler:
         return outline
 
     def end_outline(self, outline: _Outline, results: int) -> None:
-        """The outlined loop is written: finish its closure, return to its caller's code."""
-        shared = sorted(set(re.findall(r"\b(?:[ls]\d+|_t)\b", "\n".join(text for _, text in self.lines))))
+        """The outlined loop or `try` is written: finish its closure, return to its caller's
+        code (guarded, if a handler of the `try` left _t set: see `handlers`)."""
+        names = set(re.findall(r"\b(?:[ls]\d+|_t|_e\d+)\b", "\n".join(text for _, text in self.lines)))
+        if any(text.startswith(_RESETS) for _, text in self.lines):  # written as `_t` tests later
+            names.add("_t")
+        shared = sorted(names)
         self.nonlocals.update(shared)
         header = [(2, f"nonlocal {', '.join(shared)}")] if shared else []
         self.closures.append([self.lines[0], *header, *self.lines[1:]])
@@ -860,7 +876,7 @@ class _FunctionCompiler:
         self.try_blocks = outline.try_blocks
         self.depth_in_closures -= 1
         frame = self.frame
-        frame.indent, frame.pending_guard = outline.indent, outline.pending_guard
+        frame.indent, frame.pending_guard = outline.indent, outline.pending_guard or frame.pending_guard
         # A `return` inside came back as a tuple of the results (a tail call as its TailCall): pass it on.
         if self.depth_in_closures:
             passed = "_x"
@@ -884,10 +900,12 @@ class _FunctionCompiler:
         """`try:`, and the frame of the code under it (a try_table, or a legacy try's body)."""
         params, results = self.block_type(blocktype)
         self.spill_all()
+        outlined = self.outline() if self.nested_blocks() >= _MAX_LOOPS else None
         self.emit("try:")
         at = self.frame.indent
         frame = _Frame(kind, len(self.frames), len(self.stack) - params, params, results, at + 1, at + 1)
         frame.try_indent = at
+        frame.outlined = outlined
         self.frames.append(frame)
         frame.try_blocks = 2  # CPython counts 2 around a handler (its `except`, its `as` name)
         self.try_blocks += 2
@@ -931,6 +949,9 @@ class _FunctionCompiler:
             if kind == CATCH_REF or kind == CATCH_ALL_REF:
                 self.stack.append(_Entry("_e", SIMPLE))
             carried = len(self.stack) - frame.height
+            target = self.frames[-1 - label]
+            if frame.outlined is not None and target.kind != FUNC:  # leaves the closure: see `end`
+                frame.escape = min(frame.escape, target.depth)
             self.branch_values(label)
             guard = guard or enclosing.pending_guard
             enclosing.pending_guard = False
@@ -1097,6 +1118,9 @@ class _FunctionCompiler:
         elif frame.kind == TRY:
             self.end_try(frame)
         self.try_blocks -= frame.try_blocks
+        if frame.outlined is not None and frame.kind != LOOP:
+            self.end_outline(frame.outlined, self.frames[0].results)
+            self.after_python_loop(frame)
         if frame.kind == IF and frame.saved_stack is not None:  # no else: the parameters pass through
             frame.end_reachable = True
             if frame.flat:
@@ -1121,9 +1145,9 @@ class _FunctionCompiler:
             enclosing.unreachable = True
 
     def after_python_loop(self, loop: _Frame) -> None:
-        """After a `while` ends: resume a branch that left it for an outer target (the
-        outermost such target's depth is `loop.escape`)."""
-        if loop.escape >= loop.depth or not self.python_loops:
+        """After a `while` ends, or an outlined `try`'s closure returns: resume a branch that
+        left it for an outer target (the outermost such target's depth is `loop.escape`)."""
+        if loop.escape >= loop.depth or not self.loops_here():
             return
         enclosing_loop = self.python_loops[-1]
         indent = self.frame.indent
@@ -1139,16 +1163,23 @@ class _FunctionCompiler:
         target = self.frames[-1 - depth]
         if target.kind == FUNC:
             return  # handled by the caller as a return
-        loops_between = bool(self.python_loops) and self.python_loops[-1].depth > target.depth
-        if target.kind == LOOP and not loops_between:
+        loops_between = self.loops_here() and self.python_loops[-1].depth > target.depth
+        in_reach = self.loops_here() and target.depth >= self.python_loops[self.loop_base].depth
+        if target.kind == LOOP and not loops_between and in_reach:
             self.emit("continue")
             return
         self.uses_t = True
         if depth:  # leaves the frames in between (`end` passes this on outwards)
             self.frame.escape = min(self.frame.escape, target.depth)
-        if target.kind == LOOP:
+        if target.kind == LOOP and loops_between:
             self.emit(f"_t = {target.depth}")
             self.emit("break")
+            return
+        if target.kind == LOOP:
+            # Outside the outlined `try` being written: forward to its end, where the caller
+            # continues the loop (see `after_python_loop`).
+            self.emit(f"_t = {target.depth}")
+            self.frame.pending_guard = True
             return
         target.targeted = True
         self.emit(f"_t = {target.depth}")
