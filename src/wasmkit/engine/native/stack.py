@@ -5,7 +5,9 @@ Native code compares the stack pointer with a limit in its context on every func
 The limit belongs to the thread, not to an instance: the first call from Python into native
 code on a thread (the outermost entry) sets it to the higher of
 
-- BUDGET below the stack pointer at that entry (as wasmtime's `max_wasm_stack`), and
+- BUDGET below the stack pointer at that entry (wasmtime's `max_wasm_stack` is 512 KiB of
+  Cranelift's compact frames; LLVM's fast tier, which large modules get, makes frames several
+  times larger, and yosys.wasm's Verilog parser recursed past 2 MiB of them), and
 - the floor: RESERVE above the low end of the thread's stack, as the system reports it
   (`pthread_getattr_np`, which for the main thread follows `ulimit -s`),
 
@@ -24,7 +26,7 @@ from typing import Any
 
 __all__ = ["BUDGET", "RESERVE", "call_native", "outermost_entry_sp", "thread_stack_bounds"]
 
-BUDGET = 2 * 1024 * 1024
+BUDGET = 64 * 1024 * 1024
 RESERVE = 256 * 1024
 
 
