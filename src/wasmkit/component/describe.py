@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Component, ComponentType,
     CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule, CoreModuleType, CoreRecType,
-    CustomSection, Enum, Export, ExportDecl, ExternKind, ExternName, ExternType, Flags, FuncType, Future,
+    CustomSection, Enum, Export, ExportDecl, ExternName, ExternType, Flags, FuncType, Future,
     Import, ImportDecl, InlineExports, Instantiate, InstanceType, List, Map, Option, Own, Prim, Record,
     ResourceType, Result, Section, SectionId, Sort, SortIdx, Stream, Tuple, ValType, Variant,
 )  # fmt: skip
@@ -192,9 +192,9 @@ def _sort_idx(s: SortIdx) -> str:
 
 
 def _extern_type(t: ExternType) -> str:
-    if t.kind == ExternKind.CORE_MODULE:
+    if t.kind == Sort.CORE:
         return f"(core module (type {t.index}))"
-    if t.kind == ExternKind.TYPE:
+    if t.kind == Sort.TYPE:
         index = t.bound.index if t.bound is not None else None
         return "(type (sub resource))" if index is None else f"(type (eq {index}))"
     return f"({t.kind.name.lower()} (type {t.index}))"

@@ -21,7 +21,7 @@ from ..errors import ValidationError
 from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Canon, CanonOpt, CanonOptKind, Component,
     ComponentType, CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule,
-    CoreModuleType, CoreRecType, CoreSort, CustomSection, Export, ExportDecl, ExternKind, ExternType,
+    CoreModuleType, CoreRecType, CoreSort, CustomSection, Export, ExportDecl, ExternType,
     Import, ImportDecl, InlineExports, Instantiate, InstanceType, Section, SectionId, Sort, SortIdx,
     Borrow, Enum, Flags, FuncType, Future, List, Map, Option, Own, Prim, Record, ResourceType, Result,
     Stream, Tuple, Variant,
@@ -34,13 +34,13 @@ Space = tuple[str, int]
 _CORE_TYPE: Space = ("core", CoreSort.TYPE)
 _TYPE: Space = ("", Sort.TYPE)
 
-_EXTERN_SPACES: dict[ExternKind, Space] = {
-    ExternKind.CORE_MODULE: ("core", CoreSort.MODULE),
-    ExternKind.FUNC: ("", Sort.FUNC),
-    ExternKind.VALUE: ("", Sort.VALUE),
-    ExternKind.TYPE: _TYPE,
-    ExternKind.COMPONENT: ("", Sort.COMPONENT),
-    ExternKind.INSTANCE: ("", Sort.INSTANCE),
+_EXTERN_SPACES: dict[Sort, Space] = {  # what an import or export declaration of each kind adds
+    Sort.CORE: ("core", CoreSort.MODULE),
+    Sort.FUNC: ("", Sort.FUNC),
+    Sort.VALUE: ("", Sort.VALUE),
+    Sort.TYPE: _TYPE,
+    Sort.COMPONENT: ("", Sort.COMPONENT),
+    Sort.INSTANCE: ("", Sort.INSTANCE),
 }
 _SECTION_SPACES: dict[SectionId, Space] = {
     SectionId.CORE_MODULE: ("core", CoreSort.MODULE),
@@ -200,9 +200,9 @@ def _canon_opt(opt: CanonOpt, scope: Scope, where: str) -> None:
 
 
 def _extern_type(extern: ExternType, scope: Scope, where: str) -> None:
-    if extern.kind == ExternKind.CORE_MODULE:
+    if extern.kind == Sort.CORE:
         scope.check(_CORE_TYPE, extern.index, where)  # type: ignore[arg-type]
-    elif extern.kind == ExternKind.TYPE:
+    elif extern.kind == Sort.TYPE:
         if extern.bound is not None and extern.bound.index is not None:
             scope.check(_TYPE, extern.bound.index, where)
     elif extern.index is not None:

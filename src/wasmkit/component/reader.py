@@ -21,7 +21,7 @@ from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Case, Component,
     ComponentType, CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule,
     CoreModuleType, CoreRecType, CoreSort, CoreSortIdx, CustomSection, DefValType, Enum, Export, ExportDecl,
-    ExternKind, ExternName, ExternType, Flags, FuncType, Future, Import, ImportDecl, InlineExports,
+    ExternName, ExternType, Flags, FuncType, Future, Import, ImportDecl, InlineExports,
     Instantiate, InstanceType, List, Map, Option, Own, Prim, Record, ResourceType, Result, Section,
     SectionId, Sort, SortIdx, Stream, Tuple, TypeBound, ValType, Variant,
 )  # fmt: skip
@@ -311,21 +311,21 @@ class _ComponentReader(BinaryReader):
     def extern_type(self) -> ExternType:
         at = self.pos
         kind = self.byte()
-        if kind == ExternKind.CORE_MODULE:
+        if kind == Sort.CORE:
             if self.byte() != CoreSort.MODULE:
                 raise self.fail("malformed extern type", at)
-            return ExternType(ExternKind.CORE_MODULE, self.u32())
-        if kind in (ExternKind.FUNC, ExternKind.COMPONENT, ExternKind.INSTANCE):
-            return ExternType(ExternKind(kind), self.u32())
-        if kind == ExternKind.TYPE:
+            return ExternType(Sort.CORE, self.u32())
+        if kind in (Sort.FUNC, Sort.COMPONENT, Sort.INSTANCE):
+            return ExternType(Sort(kind), self.u32())
+        if kind == Sort.TYPE:
             bound_at = self.pos
             bound = self.byte()
             if bound == 0x00:
-                return ExternType(ExternKind.TYPE, bound=TypeBound(self.u32()))
+                return ExternType(Sort.TYPE, bound=TypeBound(self.u32()))
             if bound == 0x01:
-                return ExternType(ExternKind.TYPE, bound=TypeBound(None))
+                return ExternType(Sort.TYPE, bound=TypeBound(None))
             raise self.fail("malformed type bound", bound_at)
-        if kind == ExternKind.VALUE:
+        if kind == Sort.VALUE:
             raise self.fail("value imports and exports (a gated feature) are not supported", at)
         raise self.fail("malformed extern type", at)
 

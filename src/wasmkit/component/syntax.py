@@ -30,7 +30,7 @@ __all__ = [
     "Flags", "Enum", "Option", "Result", "Own", "Borrow", "Stream", "Future", "Map", "DefValType",
     "FuncType", "ComponentType", "InstanceType", "ResourceType", "CoreRecType", "CoreModuleType",
     "CoreAliasOuter", "CoreExportDecl", "ImportDecl", "ExportDecl", "ExternName", "ExternType",
-    "ExternKind", "TypeBound", "CanonOpt", "CanonOptKind", "Canon", "CANON_FORMS", "Import", "Export", "CustomSection",
+    "TypeBound", "CanonOpt", "CanonOptKind", "Canon", "CANON_FORMS", "Import", "Export", "CustomSection",
 ]  # fmt: skip
 
 
@@ -292,15 +292,6 @@ class ExternName:
     attributes: tuple[tuple[int, str], ...] = ()  # (kind, text): implements, versionsuffix, external-id
 
 
-class ExternKind(enum.IntEnum):
-    CORE_MODULE = 0x00
-    FUNC = 0x01
-    VALUE = 0x02
-    TYPE = 0x03
-    COMPONENT = 0x04
-    INSTANCE = 0x05
-
-
 @dataclass(frozen=True)
 class TypeBound:
     """`(eq i)`, or `(sub resource)` when `index` is None."""
@@ -310,10 +301,11 @@ class TypeBound:
 
 @dataclass(frozen=True)
 class ExternType:
-    """What an import or export is: a core module, function, component or instance of a type
-    index, a value (not supported), or a type with its bound."""
+    """What an import or export is: a core module (`Sort.CORE`: the binary's externtype codes
+    are the sorts'), function, component or instance of a type index, a value (not supported),
+    or a type with its bound."""
 
-    kind: ExternKind
+    kind: Sort
     index: int | None = None  # the type index (core type index for a core module)
     bound: TypeBound | None = None  # for TYPE
 
