@@ -82,10 +82,18 @@ def report(title: str, columns: tuple[str, ...]) -> ConformanceReport:
     return REPORTS.setdefault(title, ConformanceReport(columns))
 
 
-def resident_bytes(pid: int) -> int:
-    """The resident memory of process `pid` now (Linux /proc); OSError once it has gone."""
+def resident_bytes(pid: int, field: str = "VmRSS") -> int:
+    """The resident memory of process `pid` now (Linux /proc; `field` "VmHWM": its peak);
+    OSError once it has gone."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
-    raise ProcessLookupError(f"no VmRSS for process {pid}")
+    raise ProcessLookupError(f"no {field} for process {pid}")
+
+
+def peak_resident_mb() -> int:
+    """This process's peak resident memory in MB: its own memory's high-water mark (VmHWM),
+    not `ru_maxrss`, which on Linux keeps the mark of the process it was forked from (a test
+    subprocess started by pytest reports pytest's hundreds of MB)."""
+    return resident_bytes(os.getpid(), "VmHWM") >> 20

@@ -9,14 +9,17 @@ import sys
 
 import pytest
 
+from tests.support import PROJECT_ROOT
+
 pytest.importorskip("llvmlite")
 
 # Builds a module of COUNT functions (i32) -> i32 whose bodies are BODY (a Python expression
 # for a body's instructions), the first exported as f; compiles it on the native engine, calls
 # f(5) and prints the result and the peak resident memory in MB.
 COMPILE = """
-import resource, sys
+import sys
 import wasmkit
+from tests.support import peak_resident_mb
 from wasmkit.engine.native import NativeEngine
 
 def leb(n):
@@ -35,7 +38,7 @@ body = b"\\x00" + (BODY) + b"\\x0b"
 wasm = (b"\\0asm\\1\\0\\0\\0" + section(1, b"\\x01\\x60\\x01\\x7f\\x01\\x7f") + section(3, leb(count) + b"\\x00" * count)
         + section(7, b"\\x01\\x01f\\x00\\x00") + section(10, leb(count) + (leb(len(body)) + body) * count))
 instance = wasmkit.Instance(wasmkit.Module(wasm), store=wasmkit.Store(NativeEngine()))
-print(instance.exports.f(5), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(instance.exports.f(5), peak_resident_mb())
 """
 
 # 16,000 nested `if`s (64 KB of code), 300,000 chained `i32.add`s (900 KB), and a small body
@@ -56,7 +59,7 @@ def compile_in_a_subprocess(body: str, count: int = 1) -> tuple[int, int]:
 
     result = subprocess.run(
         [sys.executable, "-c", COMPILE.replace("BODY", body).replace("COUNT", str(count))],
-        capture_output=True, text=True, timeout=600, preexec_fn=limit,
+        capture_output=True, text=True, timeout=600, preexec_fn=limit, cwd=PROJECT_ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     value, resident = result.stdout.split()

@@ -13,7 +13,6 @@ can bound it; running apart means a crash or a runaway allocation cannot take th
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import traceback
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import wasmkit
 from wasmkit.engine.registry import get_engine
 from wasmkit.errors import WasmError
 from tests.hostile.shapes import SHAPES, Shape
+from tests.support import peak_resident_mb
 
 
 def _attempt(step: Callable[[], object]) -> str:
@@ -67,8 +67,7 @@ def _revalidate(text: str) -> None:
 def main() -> None:
     shape = SHAPES[sys.argv[1]]()
     outcomes = probe(shape)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"outcomes": outcomes, "peak_mb": peak_kib // 1024}))
+    print(json.dumps({"outcomes": outcomes, "peak_mb": peak_resident_mb()}))
 
 
 if __name__ == "__main__":
