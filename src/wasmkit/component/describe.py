@@ -10,7 +10,7 @@ from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Component, ComponentType,
     CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule, CoreModuleType, CoreRecType,
     CustomSection, Enum, Export, ExportDecl, ExternName, ExternType, Flags, FuncType, Future,
-    Import, ImportDecl, InlineExports, Instantiate, InstanceType, List, Map, Option, Own, Prim, Record,
+    Import, InlineExports, Instantiate, InstanceType, List, Map, Option, Own, Prim, Record,
     ResourceType, Result, Section, SectionId, Sort, SortIdx, Stream, Tuple, ValType, Variant,
 )  # fmt: skip
 
@@ -113,11 +113,9 @@ def _type(item: object) -> str:
 def _decls(decls: tuple[object, ...]) -> str:
     out = []
     for decl in decls:
-        if isinstance(decl, ImportDecl):
-            out.append(f"(import {_name(decl.name)} {_extern_type(decl.type)})")
-        elif isinstance(decl, ExportDecl):
+        if isinstance(decl, ExportDecl):
             out.append(f"(export {_name(decl.name)} {_extern_type(decl.type)})")
-        elif isinstance(decl, (AliasExport, AliasCoreExport, AliasOuter)):
+        elif isinstance(decl, (Import, AliasExport, AliasCoreExport, AliasOuter)):
             out.append(describe(decl))
         else:
             out.append(f"(type {_type(decl)})")

@@ -22,7 +22,7 @@ from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Canon, CanonOpt, CanonOptKind, Component,
     ComponentType, CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule,
     CoreModuleType, CoreRecType, CoreSort, CustomSection, Export, ExportDecl, ExternType,
-    Import, ImportDecl, InlineExports, Instantiate, InstanceType, Section, SectionId, Sort, SortIdx,
+    Import, InlineExports, Instantiate, InstanceType, Section, SectionId, Sort, SortIdx,
     Borrow, Enum, Flags, FuncType, Future, List, Map, Option, Own, Prim, Record, ResourceType, Result,
     Stream, Tuple, Variant,
 )  # fmt: skip
@@ -141,8 +141,7 @@ def _definition(section: Section, item: object, scope: Scope, where: str) -> Non
     elif isinstance(item, Canon):
         _canon(item, scope, where)
     elif isinstance(item, Import):
-        _extern_type(item.type, scope, where)
-        scope.add(_EXTERN_SPACES[item.type.kind], item)
+        _extern_decl(item, scope, where)
     elif isinstance(item, Export):
         scope.check(_space_of(item.item), item.item.index, where)
         if item.type is not None:
@@ -258,11 +257,16 @@ def _decl(decl: object, scope: Scope, where: str) -> None:
         _core_type(decl, scope, where)
     elif isinstance(decl, (AliasExport, AliasCoreExport, AliasOuter)):
         _alias(decl, scope, where)
-    elif isinstance(decl, (ImportDecl, ExportDecl)):
-        _extern_type(decl.type, scope, where)
-        scope.add(_EXTERN_SPACES[decl.type.kind], decl)
+    elif isinstance(decl, (Import, ExportDecl)):
+        _extern_decl(decl, scope, where)
     else:
         _type(decl, scope, where)
+
+
+def _extern_decl(decl: Import | ExportDecl, scope: Scope, where: str) -> None:
+    """An import, or a type's export declaration: its type checked, and a new index of its kind."""
+    _extern_type(decl.type, scope, where)
+    scope.add(_EXTERN_SPACES[decl.type.kind], decl)
 
 
 def _used_types(item: object) -> Iterator[object]:

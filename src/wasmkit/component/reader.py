@@ -21,7 +21,7 @@ from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Case, Component,
     ComponentType, CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule,
     CoreModuleType, CoreRecType, CoreSort, CoreSortIdx, CustomSection, DefValType, Enum, Export, ExportDecl,
-    ExternName, ExternType, Flags, FuncType, Future, Import, ImportDecl, InlineExports,
+    ExternName, ExternType, Flags, FuncType, Future, Import, InlineExports,
     Instantiate, InstanceType, List, Map, Option, Own, Prim, Record, ResourceType, Result, Section,
     SectionId, Sort, SortIdx, Stream, Tuple, TypeBound, ValType, Variant,
 )  # fmt: skip
@@ -303,7 +303,7 @@ class _ComponentReader(BinaryReader):
         if kind == 0x02:
             return self.alias()
         if kind == 0x03 and in_component:
-            return ImportDecl(self.extern_name(), self.extern_type())
+            return self.import_decl()
         if kind == 0x04:
             return ExportDecl(self.extern_name(), self.extern_type())
         raise self.fail("malformed declaration", at)

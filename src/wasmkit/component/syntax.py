@@ -29,7 +29,7 @@ __all__ = [
     "AliasCoreExport", "AliasOuter", "Prim", "ValType", "Record", "Variant", "Case", "List", "Tuple",
     "Flags", "Enum", "Option", "Result", "Own", "Borrow", "Stream", "Future", "Map", "DefValType",
     "FuncType", "ComponentType", "InstanceType", "ResourceType", "CoreRecType", "CoreModuleType",
-    "CoreAliasOuter", "CoreExportDecl", "ImportDecl", "ExportDecl", "ExternName", "ExternType",
+    "CoreAliasOuter", "CoreExportDecl", "ExportDecl", "ExternName", "ExternType",
     "TypeBound", "CanonOpt", "CanonOptKind", "Canon", "CANON_FORMS", "Import", "Export", "CustomSection",
 ]  # fmt: skip
 
@@ -311,20 +311,14 @@ class ExternType:
 
 
 @dataclass(frozen=True)
-class ImportDecl:
-    name: ExternName
-    type: ExternType
-
-
-@dataclass(frozen=True)
 class ExportDecl:
     name: ExternName
     type: ExternType
 
 
 # A declaration of a component or instance type: a core type, a type, an alias, an import (in a
-# component type only) or an export.
-Decl = Union["CoreType", "Type", AliasExport, AliasCoreExport, AliasOuter, ImportDecl, ExportDecl]
+# component type only: the same as a component's) or an export.
+Decl = Union["CoreType", "Type", AliasExport, AliasCoreExport, AliasOuter, "Import", ExportDecl]
 
 
 @dataclass(frozen=True)
