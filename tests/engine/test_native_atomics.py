@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.engine.test_atomics import COUNTER, WAITING
 from wasmkit import Instance, Limits, Memory, MemoryType, Module, Store, Trap, TrapKind, ValType
 from wasmkit.opcodes import ALL, Feature, Imm, Op
 
@@ -134,21 +135,6 @@ def test_unaligned_and_out_of_bounds_atomic_accesses_trap_in_that_order() -> Non
     assert exports.load(6) == 0 and exports.add(PAGE - 2) == 0
 
 
-WAITING = """
-(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "wait32") (param i32 i32 i64) (result i32)
-    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "wait64") (param i32 i64 i64) (result i32)
-    (memory.atomic.wait64 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "notify") (param i32 i32) (result i32)
-    (memory.atomic.notify (local.get 0) (local.get 1)))
-  (func (export "store_and_notify") (param $address i32) (param $value i32) (result i32)
-    (i32.atomic.store (local.get $address) (local.get $value))
-    (memory.atomic.notify (local.get $address) (i32.const -1))))
-"""
-
-
 def _shared(pages: int = 1, maximum: int = 1) -> Memory:
     return Memory(MemoryType(Limits(pages, maximum), shared=True))
 
@@ -243,21 +229,6 @@ def test_native_code_sees_a_shared_memory_grown_by_another_thread_at_once() -> N
     assert memory.grow(1) == 1
     spinner.join(timeout=60)
     assert results == [0]
-
-
-COUNTER = """
-(module
-  (import "env" "memory" (memory 1 1 shared))
-  ;; n times: add 1 to the i32 at 0, and 1 to the i64 at 8 by a compare-exchange loop
-  (func (export "count") (param $n i32) (local $old i64)
-    (loop $again
-      (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
-      (loop $retry
-        (local.set $old (i64.atomic.load (i32.const 8)))
-        (br_if $retry (i64.ne (local.get $old)
-          (i64.atomic.rmw.cmpxchg (i32.const 8) (local.get $old) (i64.add (local.get $old) (i64.const 1))))))
-      (br_if $again (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
-"""
 
 
 def test_native_and_python_threads_adding_at_once_lose_nothing() -> None:
