@@ -22,29 +22,26 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-GRAPH = 'digraph G { subgraph cluster_0 { label="one"; x -> y } y -> z; z -> x [color=red] }'
-
-# Run in the child: render until `seconds` have passed, print each render's (end, duration).
+# Run in the child (from the project's root, for the graphviz driver): render until `seconds`
+# have passed, print each render's (end, duration).
 _CHILD = """
-import json, struct, sys, time
+import json, sys, time
 start = time.perf_counter()
 import wasmkit
 from wasmkit.wasi import WasiConfig
-path, engine, seconds, dot = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+from tests.corpus.graphviz_render import GRAPHS, render
+path, engine, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 instance = wasmkit.load(path, wasi=WasiConfig(), engine=engine)
 exports, memory = instance.exports, instance.exports.memory
-def string(text):
-    data = text.encode() + b"\\0"
-    address = exports.malloc(len(data))
+
+def write(address, data):
     memory[address : address + len(data)] = data
-    return address
+
 renders = []
 while True:
     before = time.perf_counter()
-    length_at = exports.malloc(4)
-    result = exports.graphviz_render(string(dot), string("svg"), string("dot"), length_at)
-    (length,) = struct.unpack("<I", bytes(memory[length_at : length_at + 4]))
-    assert bytes(memory[result : result + 5]) == b"<?xml"
+    svg = render(lambda a, n: bytes(memory[a : a + n]), write, lambda name, *args: exports[name](*args), GRAPHS["clusters"])
+    assert svg.startswith(b"<?xml")
     now = time.perf_counter()
     renders.append((now - start, now - before))
     if now - start > seconds:
@@ -66,8 +63,8 @@ def measure(path: Path, engine: str, seconds: float) -> list[tuple[float, float]
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "WASMKIT_CACHE_DIR": cache, "XDG_CACHE_HOME": cache}
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(path), engine, str(seconds), GRAPH],
-            capture_output=True, text=True, env=env, check=True,
+            [sys.executable, "-c", _CHILD, str(path), engine, str(seconds)],
+            capture_output=True, text=True, env=env, check=True, cwd=HERE.parent,
         )  # fmt: skip
     return [tuple(pair) for pair in json.loads(out.stdout)]
 

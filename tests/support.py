@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -18,14 +19,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WASMKIT_SHARED", PROJECT_ROOT.parent / "shared"))
 
 
+def missing(message: str) -> NoReturn:
+    """Something a test needs is not on this machine: skip the test, or fail it in CI, where
+    `.ci/run` provides everything."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_shared(*parts: str) -> Path:
     """The path to shared test data, skipping (or failing in CI) when it is absent."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f"shared test data not found at {path} (set WASMKIT_SHARED)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"shared test data not found at {path} (set WASMKIT_SHARED)")
     return path
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from corpus.fetch import Entry, Run, cache_dir, is_cached, load_manifest, module_path
-from tests.support import PROJECT_ROOT, report
+from tests.corpus import big
+from tests.support import PROJECT_ROOT, missing, report
 
 ENTRIES = load_manifest()
 FULL = os.environ.get("WASMKIT_CORPUS") == "full"
@@ -52,13 +53,23 @@ def known_failures() -> dict[tuple[str, str], str]:
 KNOWN = known_failures()
 
 
+# The big programs' runs (tests/corpus/big.py) take minutes each: `make corpus-test` runs them.
+slow = pytest.mark.skipif(not FULL, reason="slow: runs with WASMKIT_CORPUS=full (make corpus-test)")
+
+
+def big_outcome(program: str, runtime: str) -> big.Outcome:
+    """`program`'s run under `runtime`, skipping (failing in CI) when something it needs is
+    missing."""
+    try:
+        return big.run(program, runtime)
+    except big.Unavailable as err:
+        missing(str(err))
+
+
 def cached(entry: Entry) -> Path:
     """The module's file in the corpus cache, skipping (failing in CI) when it is absent."""
     if not is_cached(entry):
-        message = f"{entry.name} is not in the corpus cache {cache_dir()} (run `make corpus`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{entry.name} is not in the corpus cache {cache_dir()} (run `make corpus`)")
     return module_path(entry)
 
 

@@ -10,32 +10,17 @@ fails today is in big.KNOWN_FAILURES, with the error that says why.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.corpus import big
+from tests.corpus.test_corpus import big_outcome, slow
 
-slow = pytest.mark.skipif(
-    os.environ.get("WASMKIT_CORPUS") != "full", reason="slow: runs with WASMKIT_CORPUS=full (make corpus-test)"
-)
 OTHER_RUNTIMES = [r for r in big.RUNTIMES["python"] if r != "wasmtime"]
-
-
-def outcome(runtime: str) -> big.Outcome:
-    """python.wasm's run under `runtime`, skipping (failing in CI) when something it needs is
-    missing."""
-    try:
-        return big.run("python", runtime)
-    except big.Unavailable as err:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(err))
-        pytest.skip(str(err))
 
 
 @pytest.fixture(scope="module")
 def reference() -> big.Outcome:
-    return outcome("wasmtime")
+    return big_outcome("python", "wasmtime")
 
 
 @slow
@@ -50,7 +35,7 @@ def test_reference_describes_the_frame(reference: big.Outcome) -> None:
 @slow
 @pytest.mark.parametrize("runtime", OTHER_RUNTIMES)
 def test_snippet_matches_wasmtime(reference: big.Outcome, runtime: str) -> None:
-    big.settle("python", runtime, reference, outcome(runtime))
+    big.settle("python", runtime, reference, big_outcome("python", runtime))
 
 
 # Quick (no python.wasm): the command module the wasmtime CLI runs beside python.wasm exits

@@ -10,31 +10,17 @@ is in big.KNOWN_FAILURES, with the error that says why.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.corpus import big
+from tests.corpus.test_corpus import big_outcome, slow
 
-slow = pytest.mark.skipif(
-    os.environ.get("WASMKIT_CORPUS") != "full", reason="slow: runs with WASMKIT_CORPUS=full (make corpus-test)"
-)
 WASMKIT_RUNTIMES = [r for r in big.RUNTIMES["yosys"] if r != "wasmtime"]
-
-
-def outcome(runtime: str) -> big.Outcome:
-    """yosys's run under `runtime`, skipping (failing in CI) when something it needs is missing."""
-    try:
-        return big.run("yosys", runtime)
-    except big.Unavailable as err:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(err))
-        pytest.skip(str(err))
 
 
 @pytest.fixture(scope="module")
 def reference() -> big.Outcome:
-    return outcome("wasmtime")
+    return big_outcome("yosys", "wasmtime")
 
 
 @slow
@@ -48,7 +34,7 @@ def test_reference_synthesises_the_design(reference: big.Outcome) -> None:
 @slow
 @pytest.mark.parametrize("runtime", WASMKIT_RUNTIMES)
 def test_synth_matches_wasmtime(reference: big.Outcome, runtime: str) -> None:
-    big.settle("yosys", runtime, reference, outcome(runtime))
+    big.settle("yosys", runtime, reference, big_outcome("yosys", runtime))
 
 
 # The harness's verdicts, quick (no program runs): a known failure must fail as it says, and
