@@ -124,7 +124,9 @@ class TieredModule:
         try:
             second = self._compile_second()
             second.compile_all()
-        except (WasmError, MemoryError, RecursionError) as err:  # stays on the Python engine
+        # Whatever stops the native compile (a refused feature, memory, an error in the native
+        # engine itself), the module runs on the Python engine as it does now; `refused` says why.
+        except Exception as err:  # noqa: BLE001
             with self._lock:
                 self.refused = err
                 self._waiting.clear()
