@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from ..version import __version__
 from ..engine.base import Engine
-from ..engine.registry import cached_engine, get_engine, resolve_engine_name
+from ..engine.registry import cached_engine, compiled_first, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
 from ..opcodes import Feature
 from ..runtime import Exports, Func, Linker, Module
@@ -108,9 +108,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     """The engine to run on: compiled code is kept on disk unless told not to. A command
     (`_start`) is one call, which stays on the tier it starts on: `auto` runs it on native
     code, compiled first, rather than all of it on the Python engine (see engine.tiered)."""
-    name = args.engine
-    if name == "auto" and not args.invoke and resolve_engine_name(name) == "auto":
-        name = "native"
+    name = args.engine if args.invoke else compiled_first(args.engine)
     try:
         return get_engine(name, cache=False) if args.no_cache else cached_engine(name)
     except ValueError as err:  # the native engine without llvmlite

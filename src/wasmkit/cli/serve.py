@@ -32,7 +32,7 @@ from ..edge.config import ConfigError, EdgeConfig
 from ..edge.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits
 from ..edge.logs import SERVER, setup_logging
 from ..edge.workers import reserve_address, serve_workers
-from ..engine.registry import cached_engine, get_engine, resolve_engine_name
+from ..engine.registry import cached_engine, compiled_first, get_engine
 from .common import CliError, add_engine_option, env_from_flags
 
 __all__ = ["register"]
@@ -91,7 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         # `auto` serves native code, compiled (and cached) here before the workers start: tiers
         # in each worker would compile the same module once per worker.
-        engine = "native" if resolve_engine_name(args.engine) == "auto" else resolve_engine_name(args.engine)
+        engine = compiled_first(args.engine)
         get_engine(engine)
     except ValueError as err:
         raise CliError(str(err)) from None

@@ -20,7 +20,7 @@ from .. import errors
 from .. import runtime as rt
 from ..binary import write_module
 from ..engine.cache_dir import shared_engine_cache_dir
-from ..engine.registry import resolve_engine_name
+from ..engine.registry import compiled_first
 from ..runtime.source import is_native_artifact
 from ..syntax import types as wt
 from ..text import parse_module
@@ -288,12 +288,9 @@ class Config:
 
 
 def _engine_name(config: Config) -> str:
-    """The engine a configuration asks for: "auto" is the native engine when there is one,
-    not the tiers of `Store("auto")`: wasmtime compiles a module before it runs, and the
-    programs written for it mostly make one long call (a WASI command's `_start`), which would
-    stay on the Python engine throughout (see engine.tiered)."""
-    name = resolve_engine_name(config.wasmkit_engine)
-    return "native" if name == "auto" else name
+    """The engine a configuration asks for, compiled before it runs as wasmtime's is (the
+    programs written for it mostly make one long call, a WASI command's `_start`)."""
+    return compiled_first(config.wasmkit_engine)
 
 
 class Engine:

@@ -12,7 +12,7 @@ from pathlib import Path
 from .base import Engine
 from .cache_dir import default_cache_dir, shared_engine_cache_dir
 
-__all__ = ["get_engine", "cached_engine", "resolve_engine_name"]
+__all__ = ["get_engine", "cached_engine", "resolve_engine_name", "compiled_first"]
 
 _ENGINES: dict[tuple[str, bool], Engine] = {}
 
@@ -23,6 +23,16 @@ def resolve_engine_name(name: str) -> str:
     if name != "auto":
         return name
     return "auto" if importlib.util.find_spec("llvmlite") is not None else "python"
+
+
+def compiled_first(name: str) -> str:
+    """`name` resolved for a host whose code should be compiled before it runs: "auto" is the
+    native engine when llvmlite is installed, not the tiers, since an instance moves to native
+    code only between calls and such hosts make one long call (a WASI command's `_start`),
+    compile once for several processes (`wasmkit serve`), or promise compiled code (the
+    wasmtime-py layer). See `tiered`."""
+    resolved = resolve_engine_name(name)
+    return "native" if resolved == "auto" else resolved
 
 
 def get_engine(name: str = "python", *, cache: bool = True) -> Engine:
