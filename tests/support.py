@@ -11,9 +11,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from wasmkit.validate import ValidModule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WASMKIT_SHARED", PROJECT_ROOT.parent / "shared"))
@@ -103,3 +106,10 @@ def peak_resident_mb() -> int:
     not `ru_maxrss`, which on Linux keeps the mark of the process it was forked from (a test
     subprocess started by pytest reports pytest's hundreds of MB)."""
     return resident_bytes(os.getpid(), "VmHWM") >> 20
+
+
+def native_ir(valid: "ValidModule", shared_globals: frozenset[int] = frozenset()) -> str:
+    """The native engine's LLVM IR of a small module, compiled whole as its tier does."""
+    from wasmkit.engine.native.lower import lower_piece
+
+    return lower_piece(valid, shared_globals, False, range(valid.imported_func_count, len(valid.func_types)), True)

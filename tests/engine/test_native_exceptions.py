@@ -314,11 +314,11 @@ def test_the_same_results_as_wasmtime() -> None:
 def test_calls_in_a_try_are_checked_as_calls_outside_one() -> None:
     """A call inside a try_table costs what one outside does: one test of the context's trap
     field, whose branch goes to the handler instead of the return."""
-    from wasmkit.engine.native.lower import lower_module
+    from tests.support import native_ir
 
     def checks(body: str) -> int:
         valid = wasmkit.Module(f"(module (tag) (func $g) (func {body}))").valid
-        text = "".join(piece for _, piece in lower_module(valid, frozenset()))
+        text = native_ir(valid, frozenset())
         function = text[text.index('@"f1"') :]
         return function.count("icmp ne i64")
 

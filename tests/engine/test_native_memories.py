@@ -314,10 +314,10 @@ def test_table64_gives_the_same_results_and_traps_on_both_engines(metered: bool)
 
 def _ir(text: str) -> str:
     from wasmkit.engine.base import shared_globals
-    from wasmkit.engine.native.lower import lower_module
+    from tests.support import native_ir
 
     valid = wasmkit.Module(text).valid
-    return "".join(piece for _, piece in lower_module(valid, shared_globals(valid)))
+    return native_ir(valid, shared_globals(valid))
 
 
 def test_memory_0s_code_reads_only_its_own_fields() -> None:

@@ -61,13 +61,14 @@ O3_SCRIPT = """
 import sys
 import llvmlite.binding as llvm
 import wasmkit
-from wasmkit.engine.native.lower import lower_module
+from wasmkit.engine.native.lower import lower_piece
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()
 machine = llvm.Target.from_default_triple().create_target_machine(opt=3, jit=True)
 for text in sys.argv[1:]:
-    for _, source in lower_module(wasmkit.validate(wasmkit.parse_wat(text)), frozenset()):
+    valid = wasmkit.validate(wasmkit.parse_wat(text))
+    for source in [lower_piece(valid, frozenset(), False, range(valid.imported_func_count, len(valid.func_types)), True)]:
         ir_module = llvm.parse_assembly(source)
         ir_module.triple = machine.triple
         ir_module.data_layout = str(machine.target_data)

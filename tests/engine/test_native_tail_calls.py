@@ -111,13 +111,13 @@ def test_only_a_module_with_tail_calls_gets_the_tail_calling_convention() -> Non
     """Validation notes whether any function makes a tail call; only then do the module's
     functions take `tailcc`, so that the code of every other module stays as it was."""
     from wasmkit.engine.base import shared_globals
-    from wasmkit.engine.native.lower import lower_module
+    from tests.support import native_ir
 
     plain = wasmkit.Module('(module (func (export "f") (result i32) (i32.const 1)))').valid
     tail = wasmkit.Module(MODULE).valid
     assert not plain.tail_calls and tail.tail_calls
-    assert "tailcc" not in "".join(text for _, text in lower_module(plain, shared_globals(plain)))
-    ir = "".join(text for _, text in lower_module(tail, shared_globals(tail)))
+    assert "tailcc" not in native_ir(plain, shared_globals(plain))
+    ir = native_ir(tail, shared_globals(tail))
     assert "define internal tailcc i64" in ir and "musttail call tailcc i64" in ir
 
 
@@ -201,10 +201,10 @@ def test_musttail_only_between_functions_whose_arguments_all_pass_in_registers()
     import re
 
     from wasmkit.engine.base import shared_globals
-    from wasmkit.engine.native.lower import lower_module
+    from tests.support import native_ir
 
     valid = wasmkit.Module(STACK_ARGUMENTS).valid
-    ir = "".join(text for _, text in lower_module(valid, shared_globals(valid)))
+    ir = native_ir(valid, shared_globals(valid))
     v128_after_five = re.search(r'define internal tailcc i64 @"f2"\(([^)]*)\)', ir)
     assert v128_after_five is not None and "i128" not in v128_after_five.group(1)
     assert v128_after_five.group(1).count("i64") == 8  # five, the v128's two halves, one

@@ -69,7 +69,8 @@ def _compile_native(module: "Module", output: str | None) -> None:
         raise CliError("the native engine needs llvmlite: pip install 'wasmkit[native]'") from None
     from ..engine.cache_dir import default_cache_dir
 
-    if output is None:
-        NativeCompiledModule(module.valid, cache_dir=default_cache_dir())
-    else:
-        write_output(output, artifact_of(module.valid, default_cache_dir()))
+    with progress_bar("compiling") as progress:
+        if output is None:
+            NativeCompiledModule(module.valid, cache_dir=default_cache_dir()).compile_all(progress)
+        else:
+            write_output(output, artifact_of(module.valid, default_cache_dir(), progress))

@@ -1,7 +1,9 @@
 """From a validated module to machine code, and machine code into this process.
 
-`compile_module` lowers the module to LLVM IR, optimises it for its tier and emits object
-files; `load_objects` links object files into a fresh MCJIT execution engine. Object files are
+`pieces` splits a module into the runs of functions it is compiled in, `compile_piece` (or
+`compile_pieces`, several) lowers a piece to LLVM IR, optimises it for its tier and emits its
+object file; `load_objects` links object files into a fresh MCJIT execution engine and
+`add_objects` more into it. Object files are
 what the on-disk cache (`cache`) and ahead-of-time artifacts (`artifact`) keep, so loading
 from either is the same step as loading what was just compiled. `toolchain` names what
 machine code depends on besides the module: code made by another toolchain is never loaded.
@@ -13,7 +15,7 @@ import functools
 import os
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
@@ -23,9 +25,12 @@ import llvmlite.binding as llvm
 from ...version import __version__
 from ...validate import ValidModule
 from ..cache_dir import source_digest
-from .lower import lower_module
+from .lower import lower_piece
 
-__all__ = ["FAST", "FULL", "choose_tier", "compile_module", "load_objects", "pack_objects", "toolchain", "unpack_objects"]
+__all__ = [
+    "FAST", "FULL", "add_objects", "choose_tier", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
+    "toolchain", "unpack_objects",
+]
 
 # The two tiers: full optimisation, or fast compilation (for large modules, whose compile time
 # through the full pipeline runs to tens of seconds: 7.6 s against 0.9 s for a 131 KB one).
@@ -35,10 +40,6 @@ FAST_TIER_BYTES = 64 * 1024
 # LLVM's O3 and its full code generator cost about 3.5 ms per function even for tiny ones
 # (5,000 functions of 7 bytes: 20 s against 4.5 s on the fast tier).
 FAST_TIER_FUNCTIONS = 1000
-# A large module is lowered and compiled in pieces of this many functions, or about this much
-# wasm code: what LLVM IR (in Python and in LLVM) is held at once.
-PIECE_FUNCTIONS = 1000
-PIECE_BYTES = 64 * 1024
 LLVM_LOCK = threading.Lock()  # LLVM's global state is not for two threads at once
 _initialised = False
 
@@ -136,48 +137,56 @@ def _compiler(tier: str) -> _Compiler:
     return _Compiler(tier)
 
 
-def compile_module(
-    valid: ValidModule,
-    shared_globals: frozenset[int],
-    metered: bool,
-    tier: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[bytes]:
-    """The object files of `valid`'s defined functions and their entries (see `lower`),
-    reporting (functions done, functions) to `progress`. The FULL tier compiles the module
-    whole, for LLVM to optimise across functions; the FAST tier (large modules) in pieces, each
-    freed once it is an object file, so that memory stays bounded by a few pieces.
+def pieces(valid: ValidModule, tier: str) -> list[range]:
+    """The runs of defined functions (by index) `valid` is compiled in: on the FULL tier one,
+    the whole module, for LLVM to optimise across functions; on the FAST tier (large modules)
+    one per function, each compiled and loaded when it is first called (see `module`), so that
+    a large program compiles only what it runs (yosys.wasm's synthesis of a small design runs
+    3,265 of its 46,473 functions) and holds one function's IR at a time. None for a module
+    without functions."""
+    first = valid.imported_func_count
+    end = len(valid.func_types)
+    if tier == FULL:
+        return [range(first, end)] if end > first else []
+    return [range(index, index + 1) for index in range(first, end)]
+
+
+def compile_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str, run: range, whole: bool) -> bytes:
+    """The object file of the piece of `valid` defining the functions of `run` (see
+    `lower.lower_piece`); `whole` when it is the only one."""
+    return _object_file(tier, lower_piece(valid, shared_globals, metered, run, whole))
+
+
+def compile_pieces(
+    valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str, runs: list[range],
+    whole: bool, progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[range, bytes]]:
+    """Each of `runs` with its object file, as `compile_piece` makes them, reporting
+    (functions done, functions in `runs`) to `progress`.
 
     LLVM compiles a piece on a thread of its own while this one lowers the next: lowering is
     Python, and LLVM, called through ctypes, runs without the GIL, so on two cores the two
     overlap (10,000 small functions: 7.6 s -> 5.3 s)."""
-    whole = tier == FULL
-    pieces = lower_module(
-        valid, shared_globals, metered,
-        piece_functions=1 << 30 if whole else PIECE_FUNCTIONS, piece_bytes=1 << 62 if whole else PIECE_BYTES,
-    )  # fmt: skip
-    total = len(valid.module.funcs)
+    total = sum(len(run) for run in runs)
     done = 0
-    objects: list[bytes] = []
-    compiling: tuple[int, Future[bytes]] | None = None  # the piece LLVM is on, while the next is lowered
 
-    def collect(count: int, future: Future[bytes]) -> None:
+    def finish(run: range, future: Future[bytes]) -> tuple[range, bytes]:
         nonlocal done
-        objects.append(future.result())
-        done += count
+        data = future.result()
+        done += len(run)
         if progress is not None:
             progress(done, total)
+        return run, data
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasmkit-llvm") as llvm_thread:
-        for count, source in pieces:
-            future = llvm_thread.submit(_object_file, tier, source)
-            del source
+        compiling: tuple[range, Future[bytes]] | None = None  # the piece LLVM is on, while the next is lowered
+        for run in runs:
+            future = llvm_thread.submit(_object_file, tier, lower_piece(valid, shared_globals, metered, run, whole))
             if compiling is not None:
-                collect(*compiling)
-            compiling = (count, future)
+                yield finish(*compiling)
+            compiling = (run, future)
         if compiling is not None:
-            collect(*compiling)
-    return objects
+            yield finish(*compiling)
 
 
 def _object_file(tier: str, source: str) -> bytes:
@@ -192,10 +201,16 @@ def load_objects(objects: list[bytes]) -> llvm.ExecutionEngine:
         empty = llvm.parse_assembly("")
         empty.triple = machine.triple
         engine = llvm.create_mcjit_compiler(empty, machine)
+    add_objects(engine, objects)
+    return engine
+
+
+def add_objects(engine: llvm.ExecutionEngine, objects: list[bytes]) -> None:
+    """Link `objects` into `engine`, ready to run beside what it holds already."""
+    with LLVM_LOCK:
         for data in objects:
             engine.add_object_file(llvm.ObjectFileRef.from_data(data))
         engine.finalize_object()
-    return engine
 
 
 def pack_objects(objects: list[bytes]) -> bytes:

@@ -50,7 +50,8 @@ class Field(enum.IntEnum):
     GC = 19  # the GC instructions' helper (see `gc`)
     ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
     POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
-    COUNT = 22
+    FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
+    COUNT = 23
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -120,6 +121,7 @@ class Helper(enum.IntEnum):
     MEMORY_WAIT32 = 13  # memory, address, expected, timeout -> 0 woken, 1 not equal, 2 timed out
     MEMORY_WAIT64 = 14  # the same (checked already: aligned, shared, in bounds)
     MEMORY_NOTIFY = 15  # memory, address, count -> how many woke (checked already)
+    LOAD_FUNCTION = 16  # function index: load its piece, which fills its slot
 
 
 class ExceptionOp(enum.IntEnum):

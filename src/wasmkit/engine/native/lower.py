@@ -26,7 +26,7 @@ here and writes the same text several times faster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -48,9 +48,7 @@ from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCom
 from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
 
-__all__ = ["NativeCompileError", "lower_module", "entered_from_python", "handles", "FUNCTIONS_SYMBOL"]
-
-FUNCTIONS_SYMBOL = "functions"
+__all__ = ["NativeCompileError", "addresses_symbol", "entered_from_python", "handles", "lower_piece"]
 
 def return_type(results: tuple[ValueType, ...]) -> ir.Type:
     if not results:
@@ -613,10 +611,31 @@ class _Lowering:
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
         result = self.builder.call(
-            self.m.function(index), [self.ctx, *pass_arguments(self.builder, args)], tail="notail", convention=self.m.convention)
+            self.callee(index), [self.ctx, *pass_arguments(self.builder, args)], tail="notail", convention=self.m.convention)
         self.reload_memory_size()
         self.check_trap()
         self.push_results(result, callee_type)
+
+    def callee(self, index: int) -> "Function | _Callee":
+        """Defined function `index` as a call's target: its LLVM function when the piece being
+        lowered holds it, else its address in the module's function slots (see
+        `_ModuleLowering.piece`), which the runtime fills, loading the function's piece, when
+        the call finds it empty."""
+        run = self.m.run
+        if run is None or index in run:
+            return self.m.function(index)
+        builder = self.builder
+        slots = self.load_field(Field.FUNCTIONS, PTR)
+        slot = builder.gep(slots, [ir.Constant(I64, 8 * (index - self.valid.imported_func_count))], source_etype=I8)
+        empty = builder.icmp_unsigned("==", builder.ptrtoint(builder.load(slot, typ=PTR), I64), ir.Constant(I64, 0))
+        load = self.fn.append_basic_block("load_function")
+        ready = self.fn.append_basic_block()
+        builder.cbranch(empty, load, ready)
+        builder.position_at_end(load)
+        self.helper(Helper.LOAD_FUNCTION, [ir.Constant(I32, index)])
+        builder.branch(ready)
+        builder.position_at_end(ready)
+        return _Callee(builder.load(slot, typ=PTR), function_type(self.valid.func_types[index]))
 
     def c_call_indirect(self, imm: tuple[int, int], tail: bool = False) -> None:
         type_index, table = imm
@@ -669,7 +688,8 @@ class _Lowering:
             self.in_tail = False
             self.c_return()
             return
-        self.tail_call(self.m.function(index), callee_type, self.pop_operands(len(callee_type.params)))
+        args = self.pop_operands(len(callee_type.params))
+        self.tail_call(self.callee(index), callee_type, args)
 
     def tail_call(self, callee: "Function | _Callee", callee_type: FuncType, args: list[Operand]) -> None:
         """Return what `callee` returns, calling it in place of this function: its frame
@@ -1532,10 +1552,11 @@ def handles(op: Op) -> bool:
 
 
 class _ModuleLowering:
-    """The LLVM modules of a wasm module, in pieces: each piece defines a run of the defined
-    functions and their entries for Python, and declares the functions of other pieces it
-    calls and the intrinsics it uses; a last piece holds the table of the functions' addresses.
-    One piece at a time exists, so that the IR of a large module never sits in memory whole."""
+    """The LLVM modules of a wasm module's pieces (see `codegen.pieces`), one at a time, so that
+    the IR of a large module never sits in memory whole. A module in one piece calls its
+    functions directly; a module in several calls the functions of other pieces through the
+    module's function slots, so that each piece is compiled and loaded on its own, when one of
+    its functions is first called (see `module`)."""
 
     def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
         self.valid = valid
@@ -1552,7 +1573,7 @@ class _ModuleLowering:
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
         self.gc_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
-        self.linkage = "internal"
+        self.run: range | None = None  # the piece's functions; None: the whole module
         self._start_piece()
 
     def _start_piece(self) -> None:
@@ -1561,11 +1582,12 @@ class _ModuleLowering:
         self.functions: dict[int, Function] = {}
 
     def function(self, index: int) -> Function:
-        """Defined function `index` in the current piece: defined here or declared."""
+        """Defined function `index`, of the piece being lowered. Internal: other pieces and
+        Python reach it through its address, in the piece's table of addresses."""
         found = self.functions.get(index)
         if found is None:
             found = Function(self.module, function_type(self.valid.func_types[index]), f"f{index}")
-            found.linkage = self.linkage
+            found.linkage = "internal"
             found.calling_convention = self.convention
             self.functions[index] = found
         return found
@@ -1576,40 +1598,23 @@ class _ModuleLowering:
             found = self._intrinsics[name] = Function(self.module, ir.FunctionType(result, args), name)
         return found
 
-    def pieces(self, piece_functions: int, piece_bytes: int) -> Iterator[tuple[int, str]]:
-        """The IR (text) of each piece, with how many functions it defines: up to
-        `piece_functions` functions and about `piece_bytes` of their wasm code per piece."""
-        valid = self.valid
-        first = valid.imported_func_count
-        runs: list[range] = []
-        start = size = 0
-        for i, func in enumerate(valid.module.funcs):
-            if i > start and (i - start >= piece_functions or size >= piece_bytes):
-                runs.append(range(first + start, first + i))
-                start, size = i, 0
-            size += len(func.body)
-        if len(valid.module.funcs) > start:
-            runs.append(range(first + start, first + len(valid.module.funcs)))
-        # Alone in one piece, the functions stay internal, for LLVM to inline and specialise.
-        self.linkage = "internal" if len(runs) <= 1 else ""  # "" is external
-        entries: list[str] = []
-        entered = entered_from_python(valid)
-        for run in runs:
-            for index in run:
-                _Lowering(self, index).lower()
-                if index in entered:
-                    entries.append(self._entry(index))
-            if len(runs) > 1:
-                text = str(self.module) + "\n".join(entries)
-                self._start_piece()
-                entries = []
-                yield len(run), text
-        # The defined functions' addresses, in index order: what tables' mirrors point to.
-        pointers = [self.function(index) for index in range(first, len(valid.func_types))]
-        if pointers:
-            addresses = ", ".join(f"ptr {pointer.ref}" for pointer in pointers)
-            self.module.add(f'@"{FUNCTIONS_SYMBOL}" = constant [{len(pointers)} x ptr] [{addresses}]\n')
-        yield (len(runs[0]) if len(runs) == 1 else 0), str(self.module) + "\n".join(entries)
+    def piece(self, run: range, whole: bool) -> str:
+        """The IR (text) of the piece defining the functions of `run` (`whole`: every defined
+        function, called directly), the entries of those entered from Python, and the table
+        of their addresses, `addresses_symbol(run)`."""
+        self._start_piece()
+        self.run = None if whole else run
+        entered = entered_from_python(self.valid)
+        entries = []
+        for index in run:
+            _Lowering(self, index).lower()
+            if index in entered:
+                entries.append(self._entry(index))
+        addresses = ", ".join(f"ptr {self.function(index).ref}" for index in run)
+        self.module.add(f'@"{addresses_symbol(run)}" = constant [{len(run)} x ptr] [{addresses}]\n')
+        text = str(self.module) + "\n".join(entries)
+        self._start_piece()
+        return text
 
     def _entry(self, index: int) -> str:
         """`i32 entry<index>(ptr ctx, ptr cells)`: the function, called from Python, as IR
@@ -1708,17 +1713,19 @@ def load_cell(builder: Builder, cells: Operand, i: int, typ: ir.Type) -> Operand
     return builder.load(pointer, typ=typ)
 
 
-def lower_module(
-    valid: ValidModule, shared_globals: frozenset[int], metered: bool = False,
-    piece_functions: int = 1 << 30, piece_bytes: int = 1 << 62,
-) -> Iterator[tuple[int, str]]:
-    """The LLVM IR (text) of `valid`'s defined functions and the entries of those entered from
-    Python (metered: charging
-    fuel, checking for interruption and counting call depth), in pieces of up to
-    `piece_functions` functions and about `piece_bytes` of wasm code, each with the number of
-    functions it defines; the pieces link into one program. Raises `NativeCompileError` for
-    what the native engine does not support."""
-    return _ModuleLowering(valid, shared_globals, metered).pieces(piece_functions, piece_bytes)
+def addresses_symbol(run: range) -> str:
+    """The name of the table of the addresses of a piece's functions, in index order."""
+    return f"functions{run.start}"
+
+
+def lower_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool) -> str:
+    """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
+    all of them, calling each other directly; else calling those of other pieces through the
+    context's function slots), the entries of those entered from Python and the table of
+    their addresses (see `addresses_symbol`); metered code charges fuel, checks for
+    interruption and counts call depth. Raises `NativeCompileError` for what the native engine
+    does not support."""
+    return _ModuleLowering(valid, shared_globals, metered).piece(run, whole)
 
 
 def entered_from_python(valid: ValidModule) -> frozenset[int]:

@@ -9,8 +9,10 @@ returning internal values as the Python engine's functions do.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import functools
+import threading
 import hashlib
 import weakref
 from collections.abc import Callable
@@ -27,7 +29,6 @@ from ...runtime.tag import WasmException
 from ...runtime.values import from_bits, to_bits
 from ...syntax.types import FuncType, StructType, ValType, ValueType
 from ...validate import ValidModule
-from ...progress import progress_bar
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from ..python.atomics import FUNCTIONS as ATOMIC_FUNCTIONS
@@ -35,10 +36,10 @@ from . import artifact, layout
 from .atomics import machine_atomics
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
-from .codegen import choose_tier, compile_module, load_objects
+from .codegen import add_objects, choose_tier, compile_piece, compile_pieces, load_objects, pieces
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, cell_words, cells_at, word_array
-from .lower import FUNCTIONS_SYMBOL, NativeCompileError, entered_from_python
+from .lower import NativeCompileError, addresses_symbol, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
 from .roots import stack_pointer, stack_words
@@ -52,16 +53,18 @@ __all__ = ["NativeCompiledModule", "artifact_of"]
 # The value types held as bit patterns (besides v128); every other one is a reference's handle.
 _NUMBERS = frozenset({ValType.I32, ValType.I64, ValType.F32, ValType.F64})
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
-# Compiling a module with more code than this shows a progress bar (on a terminal).
-_PROGRESS_BYTES = 64 * 1024
 
 
 class NativeCompiledModule:
     """A module's functions as machine code, ready to bind to instances.
 
-    The machine code comes from an artifact loaded in this process (`artifact`), else from
-    the cache in `cache_dir`, else from compiling (which fills the cache). With `keep_objects`,
-    its object files stay in `objects` (to write an artifact of)."""
+    The module is compiled in pieces (`codegen.pieces`): a small module in one, compiled now;
+    a large one in many, each compiled (or loaded) when one of its functions is first called,
+    from Python or from native code (which finds the function's slot empty and asks
+    `load_function`), so that a program starts without compiling what it never runs. A
+    piece's machine code comes from an artifact loaded in this process (`artifact`), else from
+    the cache in `cache_dir`, else from compiling it (which fills the cache). With
+    `keep_objects`, the object files stay in `objects` (to write an artifact of)."""
 
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
@@ -73,53 +76,124 @@ class NativeCompiledModule:
         # Mutable globals someone else can see live in their Global; native code asks for them.
         self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
-        digest = hashlib.sha256(write_module(module)).digest() if cache_dir is not None or artifact.loaded() else None
-        objects = artifact.loaded_objects(digest, metered) if digest is not None else None
-        cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest and objects is None else None
-        if objects is None and cache is not None:
-            objects = cache.load()
-        self.compiled_now = objects is None  # False: loaded from an artifact or the cache
-        if objects is None:
-            code = sum(len(func.body) for func in module.funcs)
-            with progress_bar("compiling") as progress:
-                objects = compile_module(
-                    valid, self.shared_globals, metered, self.tier, progress if code > _PROGRESS_BYTES else None
-                )
-            if cache is not None:
-                cache.save(objects)
-        self.objects = objects if keep_objects else None
-        self._engine = load_objects(objects)
+        self.runs = pieces(valid, self.tier)
+        self._run_starts = [run.start for run in self.runs]
+        self._loaded = [False] * len(self.runs)
+        self._lock = threading.Lock()  # one thread loads a piece; others wait for it
+        digest = _digest(valid) if cache_dir is not None or artifact.loaded() else None
+        given = artifact.loaded_objects(digest, metered) if digest is not None else None
+        # The object files an artifact holds, by piece (one per piece, in order).
+        self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.runs) else {}
+        self._cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest and not self._given else None
+        self.compiled_now = False  # whether a piece was compiled (not loaded) in this process
+        self.objects: dict[int, bytes] | None = {} if keep_objects else None  # by piece
+        self._engine = load_objects([])
         first = valid.imported_func_count
-        # The entries of the functions Python can call, through ctypes (made once, shared by
+        # Each defined function's address, 0 until its piece is loaded: what native code in
+        # other pieces calls through, and what tables' mirrors hold for call_indirect.
+        self.slots = word_array(max(len(module.funcs), 1))()
+        self.slots_address = ctypes.addressof(self.slots)
+        # The functions Python can call get an entry, through ctypes (made once, shared by
         # instances); the others are called by native code only.
-        self.entries = {
-            index: _ENTRY(self._engine.get_function_address(f"entry{index}")) for index in entered_from_python(valid)
-        }
-        # Each defined function's own address, which tables' mirrors hold for call_indirect.
-        count = len(valid.func_types) - first
-        addresses: Any = (
-            word_array(count).from_address(self._engine.get_global_value_address(FUNCTIONS_SYMBOL))
-            if count else []
-        )
+        self.entered = entered_from_python(valid)
+        self._entries: dict[int, Any] = {}
         # What every instance needs and is the same for all (native code only reads it): the
-        # type ids of the module's types; per defined function, how it is called (its parameter
-        # and result types, its cells) and what a table mirror holds for it (address, type id).
+        # type ids of the module's types; per function, its type's id and how it is called
+        # (its parameter and result types, its cells).
         self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = word_array(max(len(self.type_ids), 1))(*self.type_ids)
-        self.signatures = {index: _signature(valid.func_types[index]) for index in self.entries}
+        self.func_type_ids = [self.type_ids[i] for i in module.func_type_indices()]
+        self.signatures = {index: _signature(valid.func_types[index]) for index in self.entered}
         self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
         # Whether a struct type has only numbers held natively (its instances get pools).
         self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
-        type_indices = valid.module.func_type_indices()
-        self.direct = {
-            first + i: (int(address), self.type_ids[type_indices[first + i]]) for i, address in enumerate(addresses)
-        }
+        self._first = first
+        if len(self.runs) == 1:
+            self._load_piece(0)
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Everything is compiled already (the whole module is compiled at once)."""
-        if progress is not None:
-            total = len(self.valid.module.funcs)
-            progress(total, total)
+        """Load every piece not loaded yet, compiling what the cache and artifacts lack,
+        reporting (functions done, functions) to `progress`."""
+        total = len(self.valid.module.funcs)
+        with self._lock:
+            missing = [k for k, loaded in enumerate(self._loaded) if not loaded]
+            ready = total - sum(len(self.runs[k]) for k in missing)
+            stored = {k: self._stored(k) for k in missing}
+            to_compile = [k for k in missing if stored[k] is None]
+            for k in missing:
+                data = stored[k]
+                if data is not None:
+                    self._add(k, data)
+                    ready += len(self.runs[k])
+            if progress is not None:
+                progress(ready, total)
+            by_start = {self.runs[k].start: k for k in to_compile}
+            compiled = compile_pieces(
+                self.valid, self.shared_globals, self.metered, self.tier, [self.runs[k] for k in to_compile],
+                len(self.runs) == 1, None if progress is None else (lambda done, _: progress(ready + done, total)),
+            )
+            for run, data in compiled:
+                self._compiled(by_start[run.start], data)
+
+    def load_function(self, index: int) -> None:
+        """Make sure the piece of defined function `index` is loaded (its slot filled)."""
+        if not self.slots[index - self._first]:
+            k = bisect.bisect_right(self._run_starts, index) - 1
+            with self._lock:
+                if not self._loaded[k]:
+                    self._load_piece(k)
+
+    def entry(self, index: int) -> Any:
+        """The entry of defined function `index` (one Python can call: see `entered`)."""
+        found = self._entries.get(index)
+        if found is None:
+            self.load_function(index)
+            found = self._entries[index] = _ENTRY(self._engine.get_function_address(f"entry{index}"))
+        return found
+
+    @property
+    def loaded(self) -> list[range]:
+        """The pieces loaded so far (each a run of defined functions, by index)."""
+        return [run for run, loaded in zip(self.runs, self._loaded) if loaded]
+
+    def direct_target(self, index: int) -> tuple[int, int]:
+        """What a table's mirror holds for defined function `index`: its address (0 until
+        its piece is loaded) and its type's id."""
+        return self.slots[index - self._first], self.func_type_ids[index]
+
+    def _stored(self, k: int) -> bytes | None:
+        """Piece `k`'s object file from an artifact or the cache, if either has it."""
+        data = self._given.get(k)
+        if data is None and self._cache is not None:
+            data = self._cache.load(self.runs[k])
+        return data
+
+    def _load_piece(self, k: int) -> None:
+        """Load piece `k`, compiling it if it is not stored (under the lock, or at start)."""
+        data = self._stored(k)
+        if data is None:
+            data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, self.runs[k], len(self.runs) == 1)
+            self._compiled(k, data)
+        else:
+            self._add(k, data)
+
+    def _compiled(self, k: int, data: bytes) -> None:
+        """Keep a piece just compiled in the cache, then load it."""
+        self.compiled_now = True
+        if self._cache is not None:
+            self._cache.save(self.runs[k], data)
+        self._add(k, data)
+
+    def _add(self, k: int, data: bytes) -> None:
+        """Link piece `k`'s object file into this module's machine code; fill its slots."""
+        run = self.runs[k]
+        add_objects(self._engine, [data])
+        if self.objects is not None:
+            self.objects[k] = data
+        addresses = word_array(len(run)).from_address(self._engine.get_global_value_address(addresses_symbol(run)))
+        at = run.start - self.valid.imported_func_count
+        self.slots[at : at + len(run)] = list(addresses)
+        self._loaded[k] = True
 
     def bind(self, instance: BoundInstance) -> None:
         binding = _Binding(self, instance)
@@ -132,6 +206,11 @@ class NativeCompiledModule:
         )
 
 
+def _digest(valid: ValidModule) -> bytes:
+    """What names a module in the cache and in artifacts: the sha256 of its binary."""
+    return hashlib.sha256(write_module(valid.module)).digest()
+
+
 def _refuse_shared_memories(valid: ValidModule) -> None:
     """A module with a shared 64-bit memory is refused, naming the feature, rather than run
     wrong: such a memory moves when it outgrows its reservation (see runtime.memory), under
@@ -140,11 +219,14 @@ def _refuse_shared_memories(valid: ValidModule) -> None:
         raise NativeCompileError("the native engine does not support shared 64-bit memories yet: use the Python engine")
 
 
-def artifact_of(valid: ValidModule, cache_dir: Path | None) -> bytes:
+def artifact_of(valid: ValidModule, cache_dir: Path | None, progress: Callable[[int, int], None] | None = None) -> bytes:
     """The ahead-of-time artifact of `valid` (see `artifact`): the module and the machine code
-    of its plain variant, compiled now or taken from the cache in `cache_dir`."""
+    of its plain variant, every piece, compiled now (reporting to `progress`) or taken from
+    the cache in `cache_dir`."""
     compiled = NativeCompiledModule(valid, cache_dir=cache_dir, keep_objects=True)
-    return artifact.write_artifact(write_module(valid.module), cast(list[bytes], compiled.objects), compiled.tier)
+    compiled.compile_all(progress)
+    objects = cast(dict[int, bytes], compiled.objects)
+    return artifact.write_artifact(write_module(valid.module), [objects[k] for k in sorted(objects)], compiled.tier)
 
 
 class _Binding:
@@ -197,6 +279,7 @@ class _Binding:
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
+        self.context[Field.FUNCTIONS] = compiled.slots_address
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
         self.descriptors = cell_words(max(len(instance.tables), 1))
@@ -227,11 +310,11 @@ class _Binding:
             self.descriptors[CELL_WORDS * i] = ctypes.addressof(mirror)
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
-        direct = self.compiled.direct
+        direct = self.compiled.direct_target
         own = self.instance.funcs.defined_index
         for k in range(start, stop):
             index = own(elements[k])
-            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct[index]
+            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
 
     def pool(self, type_index: int) -> Any:
         """The pool of structs made ahead of type `type_index` (see `gc.POOL_SIZE`)."""
@@ -299,7 +382,7 @@ class _Binding:
             at = found & INDEX_MASK
             index = self.instance.funcs.defined_index(reference)
             if index is not None:
-                self.mirror.fill(at, found, function=self.compiled.direct[index][0])
+                self.mirror.fill(at, found, function=self.compiled.direct_target(index)[0])
             elif type(reference) is Struct or type(reference) is Array:
                 self.mirror.fill(at, found, numbers=buffer_address(reference), type_word=reference.type_id + 1)
             else:
@@ -329,7 +412,7 @@ class _Binding:
         runtime makes a defined function's `Func` for an export, a table or a reference; any
         other (made by the Python engine's code before the `auto` engine moved the instance
         here: see engine.tiered) is called only by its module's code, and says so if called."""
-        if index not in self.compiled.entries:
+        if index not in self.compiled.entered:
             return functools.partial(_no_entry, index)
         return functools.partial(self.call, index)
 
@@ -342,7 +425,7 @@ class _Binding:
         meter = self.meter
         depth = meter[Meter.DEPTH] if meter is not None else 0
         self.collect_if_due()
-        status = call_native(self.compiled.entries[index], self.context, self.address, Field.STACK_LIMIT, cells, Field.ENTRY_SP)
+        status = call_native(self.compiled.entry(index), self.context, self.address, Field.STACK_LIMIT, cells, Field.ENTRY_SP)
         if status:
             if meter is not None:
                 meter[Meter.DEPTH] = depth  # the frames a trap unwound did not count themselves out
@@ -398,16 +481,28 @@ class _Binding:
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
             func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
+            index = self.instance.funcs.defined_index(func)
+            if index is not None:  # a function of this instance whose piece was not loaded: load it, mirror it
+                self.compiled.load_function(index)
+                self._mirror(table, element, element + 1)
         except Trap as trap:
             return self._fail(trap)
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
         cells = cells_at(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
     def _call_ref(self, _ctx: int, handle: int, cells_address: int) -> int:
         try:
             func = cast(Func, self.decode(handle))  # not null: native code checked
+            index = self.instance.funcs.defined_index(func)
+            if index is not None:  # a function of this instance whose piece was not loaded: load it, mirror it
+                self.compiled.load_function(index)
+                self.mirror.fill(handle & INDEX_MASK, handle, function=self.compiled.direct_target(index)[0])
         except Trap as trap:
             return self._fail(trap)
+        except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
+            return self._fail(err)
         cells = cells_at(cells_address, _cell_count(func.type))
         return self._call_through(func.fn, func.type, cells)
 
@@ -463,6 +558,8 @@ class _Binding:
                 words[0] = wait(memory, instance.store, *cells[1:4])
             elif which == Helper.MEMORY_NOTIFY:
                 words[0] = instance.mems[cells[0]].sync.notify(cells[1], cells[2])
+            elif which == Helper.LOAD_FUNCTION:
+                self.compiled.load_function(cells[0])
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)

@@ -1,0 +1,127 @@
+"""A large module is compiled in pieces, each compiled (or loaded from the cache) when one of
+its functions is first called: calls, tail calls, call_indirect, call_ref and exceptions
+cross pieces as they cross functions, and only what runs is compiled. The fast tier, which
+large modules get, makes a piece of each function; it is forced here on a small module."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import wasmkit
+
+pytest.importorskip("llvmlite")
+
+from wasmkit.engine.native import NativeEngine  # noqa: E402
+from wasmkit.engine.native import module as native_module  # noqa: E402
+
+PIECES = """
+(module
+  (type $unary (func (param i32) (result i32)))
+  (table (export "table") 2 funcref)
+  (elem (i32.const 0) $double $negate)
+  (tag $oops (param i32))
+  (func $double (type $unary) (i32.mul (local.get 0) (i32.const 2)))
+  (func $negate (type $unary) (i32.sub (i32.const 0) (local.get 0)))
+  (func (export "chain") (param i32) (result i32) (call $double (call $negate (local.get 0))))
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $unary) (local.get 0) (local.get 1)))
+  (func $down (export "down") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 7))
+      (else (return_call $down_again (i32.sub (local.get 0) (i32.const 1))))))
+  (func $down_again (param i32) (result i32) (return_call $down (local.get 0)))
+  (func $throw (param i32) (throw $oops (local.get 0)))
+  (func (export "catch") (param i32) (result i32)
+    (block $caught (result i32)
+      (try_table (catch $oops $caught) (call $throw (local.get 0)))
+      (i32.const -1)))
+  (func (export "by_reference") (param i32) (result i32) (call_ref $unary (local.get 0) (ref.func $negate)))
+  (func (export "never") (result i32) (i32.const 99))
+)
+"""
+
+
+@pytest.fixture
+def one_function_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WASMKIT_NATIVE_TIER", "fast")
+
+
+def instantiate(cache_dir: Path | None = None) -> wasmkit.Instance:
+    return wasmkit.Instance(wasmkit.Module(PIECES), store=wasmkit.Store(NativeEngine(cache_dir=cache_dir)))
+
+
+def loaded_functions(instance: wasmkit.Instance) -> set[int]:
+    return {index for run in instance.native.compiled.loaded for index in run}  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_only_the_functions_that_run_are_compiled() -> None:
+    instance = instantiate()
+    assert len(instance.native.compiled.runs) == 10  # type: ignore[attr-defined]
+    assert loaded_functions(instance) == set()
+    assert instance.exports.chain(5) == -10
+    assert loaded_functions(instance) == {0, 1, 2}  # chain, and the two it calls
+    assert instance.exports.never() == 99
+    assert loaded_functions(instance) == {0, 1, 2, 9}
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_every_kind_of_call_crosses_pieces() -> None:
+    instance = instantiate()
+    exports = instance.exports
+    assert exports.indirect(21, 1) == -21  # through the runtime: negate was not loaded
+    mirror = instance.native.mirrors[0]  # type: ignore[attr-defined]
+    assert mirror[2] != 0  # element 1 now mirrors negate's code: the next call is direct
+    assert exports.indirect(21, 1) == -21
+    assert exports.indirect(21, 0) == 42
+    with pytest.raises(wasmkit.Trap, match="undefined element|uninitialized|out of bounds"):
+        exports.indirect(1, 5)
+    assert exports.down(1_000_000) == 7  # tail calls back and forth between two pieces, in bounded stack
+    assert exports.catch(13) == 13  # thrown in one piece, caught in another
+    assert exports.by_reference(8) == -8
+    assert exports.by_reference(9) == -9
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_threads_that_first_call_the_same_piece_both_get_it() -> None:
+    instance = instantiate()
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(instance.exports.chain(3))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [-6] * 4
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_each_piece_is_cached_as_it_is_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert instantiate(tmp_path).exports.chain(5) == -10
+    assert len(list((tmp_path / "native").glob("*/*.o"))) == 3
+
+    def no_compiling(*args: object) -> bytes:
+        raise AssertionError("a cached piece was compiled again")
+
+    monkeypatch.setattr(native_module, "compile_piece", no_compiling)
+    again = instantiate(tmp_path)
+    assert again.exports.chain(6) == -12
+    assert not again.native.compiled.compiled_now  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match="compiled again"):
+        again.exports.never()  # never run before: not cached
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_compile_all_loads_every_piece_and_an_artifact_holds_them(tmp_path: Path) -> None:
+    instance = instantiate()
+    assert instance.exports.chain(1) == -2
+    instance.native.compiled.compile_all()  # type: ignore[attr-defined]
+    assert loaded_functions(instance) == set(range(10))
+    assert instance.exports.down(10) == 7
+    valid = wasmkit.Module(PIECES).valid
+    data = native_module.artifact_of(valid, None)
+    wasm = native_module.artifact.read_artifact(data)
+    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 10
+    assert wasm == wasmkit.binary.write_module(valid.module)
