@@ -73,7 +73,7 @@ class NativeCompiledModule:
         # Mutable globals someone else can see live in their Global; native code asks for them.
         self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
-        digest = hashlib.sha256(write_module(module)).digest() if cache_dir is not None or artifact.loaded() else None
+        digest = (valid.digest or hashlib.sha256(write_module(module)).digest()) if cache_dir is not None or artifact.loaded() else None
         objects = artifact.loaded_objects(digest, metered) if digest is not None else None
         cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest and objects is None else None
         if objects is None and cache is not None:
