@@ -115,7 +115,9 @@ def test_a_malformed_body_is_never_recorded(cache: Path) -> None:
     assert verdict_files(cache) == []
 
 
-@pytest.mark.parametrize("damage", [b"", b"\xff\xfe", b"{", b"[]", b'{"format": 1}', b'{"valid": false}'])
+@pytest.mark.parametrize(
+    "damage", [b"", b"\xff\xfe", b"{", b"[]", b"[" * 100_000, b'{"format": 1}', b'{"valid": false}']
+)
 def test_a_damaged_verdict_is_no_verdict(cache: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes) -> None:
     data = wasm()
     wasmkit.Module(data)

@@ -61,7 +61,7 @@ def recall(digest: bytes, features: frozenset[Feature]) -> bool | None:
     path = _path(digest, features)
     try:
         found = json.loads(path.read_bytes())
-    except (OSError, ValueError):  # ValueError: not JSON, not UTF-8
+    except (OSError, ValueError, RecursionError):  # unreadable; not UTF-8 or not JSON; nested too deep
         return None
     if (
         not isinstance(found, dict)
