@@ -83,24 +83,32 @@ class SectionSpan:
     name: str = ""
 
 
-def read_module(data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES) -> Module:
+def read_module(
+    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True
+) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
     The encodings of features left out of `features` are malformed, as before those features
     (2.0's binary.wast tests that): their instructions are illegal opcodes; without
     multi-memory and memory64, memory indices, 64-bit limits and offsets are malformed;
     without threads, the limits flags of a shared memory (0x02); and without exceptions, a
-    tag section or a tag import or export."""
-    return read_module_layout(data, features)[0]
+    tag section or a tag import or export.
+
+    With `scan_bodies=False`, each function body is taken as the bytes its code entry's size
+    gives, without decoding its instructions (the scan that costs seconds on a large module):
+    only for bytes known to have been read with the scan before, under the same `features`
+    and reader (a recorded verdict: `runtime.verdicts`), since a malformed body then goes
+    unnoticed here."""
+    return read_module_layout(data, features, scan_bodies)[0]
 
 
 def read_module_layout(
-    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES
+    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True
 ) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = BinaryReader(bytes(data), features)
+    reader = BinaryReader(bytes(data), features, scan_bodies)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -150,8 +158,9 @@ class BinaryReader:
     """The productions of the binary format over one stream of bytes (also the core parts of a
     component: see `component.reader`)."""
 
-    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES) -> None:
+    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True) -> None:
         self.data = data
+        self.scan_bodies = scan_bodies  # see `read_module`
         self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
         tags = Feature.EXCEPTIONS in features
         self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
@@ -484,8 +493,11 @@ class BinaryReader:
         if total >= 1 << 32:
             raise self.fail("too many locals", locals_start)
         body_start = self.pos
-        body_end, uses_data = scan_expression(self.data, body_start, self.readers, self.refused)
-        self.uses_data_index |= uses_data
+        if self.scan_bodies:
+            body_end, uses_data = scan_expression(self.data, body_start, self.readers, self.refused)
+            self.uses_data_index |= uses_data
+        else:
+            body_end = end if body_start <= end <= len(self.data) else -1
         if body_end != end:
             raise self.fail("section size mismatch", start)
         self.pos = body_end

@@ -14,7 +14,8 @@ printed on its own line, written as wasmtime writes it (`format_result`).
 `--engine native` compiles the module to machine code through LLVM (the `native` extra);
 `auto` picks it when llvmlite is installed. Compiled code is kept on disk (in
 `$WASMKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmkit`, else `~/.cache/wasmkit`), so that the
-next run of the same module skips compiling; `--no-cache` turns that off.
+next run of the same module skips compiling, and so is the verdict that a large module is valid
+(`runtime.verdicts`), so that it skips checking its function bodies; `--no-cache` turns both off.
 
 `--fuel`, `--timeout`, `--max-memory-size` and `--max-table-elements` (or wasmtime's `-W fuel=N`,
 ...; see `limits.py`) bound the run; running out of fuel or time is a trap.
@@ -50,6 +51,7 @@ from ..wasi import MODULE as WASI_MODULE
 from ..wasi import WasiConfig, define_wasi
 from ..wasi.threads import WasiThreads, thread_imports
 from ..runtime.source import is_native_artifact
+from ..binary.reader import looks_binary
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
@@ -70,7 +72,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
-        help="do not keep compiled code on disk (it is kept in $WASMKIT_CACHE_DIR, else ~/.cache/wasmkit)",
+        help="do not keep compiled code or validation verdicts on disk (they are kept in $WASMKIT_CACHE_DIR, else ~/.cache/wasmkit)",
     )
     p.add_argument(
         "--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a host directory for WASI"
@@ -144,10 +146,15 @@ def _load_module(args: argparse.Namespace) -> Module:
     artifact (`wasmkit compile --engine native -o OUT`) is to be recognised, by its header,
     and handed to the native engine's loader instead."""
     data = read_input(args.file)
+    disabled = disabled_features(args) | ({Feature.THREADS} if threads_disabled(args) else set())
     if is_native_artifact(data):  # machine code for the native engine: run it there
         args.engine = "native"
+    elif not disabled and looks_binary(data):
+        # Module reads the bytes itself, and trusts a verdict on them if it keeps one (see
+        # runtime.verdicts), which --no-cache turns off as it does the engines' code cache.
+        return Module.from_content(data, args.file, cache=not args.no_cache)
     syntax = module_from_bytes(data, args.file, debug_names=True)
-    check_features(syntax, disabled_features(args) | ({Feature.THREADS} if threads_disabled(args) else set()))
+    check_features(syntax, disabled)
     return Module(syntax, name=args.file)
 
 

@@ -76,7 +76,7 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "name", "store", "leaf", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "name", "store", "_leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -98,10 +98,27 @@ class Func(FuncReference):
         self.tail: Callable[..., Any] | None = None
         self.name = name
         self.store: Any = None  # the store of the instance a wasm function belongs to
-        # Whether a call cannot nest other calls (a host function, or a wasm function whose
-        # body calls nothing): Python then calls it on its own thread (`call_inline`).
-        self.leaf = False
+        self._leaf: bool | Callable[[], bool] = False  # see `leaf`
         self._with_caller = with_caller
+
+    @property
+    def leaf(self) -> bool:
+        """Whether a call cannot nest other calls (a host function, or a wasm function whose
+        body calls nothing): Python then calls it on its own thread (`call_inline`). For a
+        wasm function it is found when first asked (`find_leaf_with`), since looking through
+        every body as an instance is made costs seconds on a large module."""
+        leaf = self._leaf
+        if not isinstance(leaf, bool):
+            leaf = self._leaf = leaf()
+        return leaf
+
+    @leaf.setter
+    def leaf(self, value: bool) -> None:
+        self._leaf = value
+
+    def find_leaf_with(self, find: Callable[[], bool]) -> None:
+        """Have `leaf` be what `find()` says, asked once, when `leaf` is first wanted."""
+        self._leaf = find
 
     @classmethod
     def host(

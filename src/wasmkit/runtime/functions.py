@@ -9,6 +9,7 @@ the same object. Engines say how a defined function runs through `bind`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -73,7 +74,7 @@ class FunctionSpace(Sequence[Func]):
         func = Func(module.valid.func_types[index], fn, name, known_type_id=module.func_type_ids[index])
         func.type_ids = module.type_ids
         func.store = self._store
-        func.leaf = module.calls_nothing(index)
+        func.find_leaf_with(functools.partial(module.calls_nothing, index))
         self._funcs[index] = func
         self._defined[func] = index
         return func

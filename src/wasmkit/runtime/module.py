@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from functools import cached_property
@@ -16,6 +17,7 @@ from ..syntax.types import ExternKind, ExternType
 from ..opcodes import ALL, ALL_FEATURES, Feature
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
+from . import verdicts
 from .source import ModuleSource, read_source
 
 if TYPE_CHECKING:
@@ -33,21 +35,36 @@ class Module:
     bytes, WAT text or a parsed module (see `runtime.source`). Raises DecodeError, ParseError
     or ValidationError; TypeError for a source of another kind, FileNotFoundError for a path
     that names no file. `features` are the proposals the module may use (every one wasmkit
-    has, by default; `wasmkit.WASM_2_0` refuses what WebAssembly 3.0 added)."""
+    has, by default; `wasmkit.WASM_2_0` refuses what WebAssembly 3.0 added).
 
-    def __init__(self, source: ModuleSource, name: str = "", features: frozenset[Feature] = ALL_FEATURES) -> None:
+    A binary with more than `_LARGE_CODE` bytes of code, once valid, leaves a verdict in the
+    cache directory (`runtime.verdicts`: keyed by its exact bytes, `features` and this
+    wasmkit's reader and validator), and loads again without its function bodies decoded and
+    checked. `cache=False` (`wasmkit run --no-cache`) neither reads nor writes verdicts."""
+
+    def __init__(
+        self, source: ModuleSource, name: str = "", features: frozenset[Feature] = ALL_FEATURES, *, cache: bool = True
+    ) -> None:
         content, name = read_source(source, name)
-        self._load(content, name, features)
+        self._load(content, name, features, cache)
 
     def _load(
-        self, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str, features: frozenset[Feature]
+        self,
+        source: bytes | bytearray | memoryview | str | SyntaxModule,
+        name: str,
+        features: frozenset[Feature],
+        cache: bool = True,
     ) -> None:
         """Read `source` (content, never a path), validate it, and get ready to compile."""
         self.name = name
+        digest = known_tail_calls = None
         if isinstance(source, SyntaxModule):
             syntax = source
-        elif not isinstance(source, str) and looks_binary(bytes(source)):
-            syntax = read_module(source, features)
+        elif not isinstance(source, str) and looks_binary(data := bytes(source)):
+            digest = hashlib.sha256(data).digest()
+            if cache and len(data) > _LARGE_CODE:  # a module of less code is checked in no time
+                known_tail_calls = verdicts.recall(digest, features)
+            syntax = read_module(data, features, scan_bodies=known_tail_calls is None)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
 
@@ -56,25 +73,31 @@ class Module:
         # Validating a large module takes seconds: show how far it got, on a terminal.
         large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
         with progress_bar("validating") as progress:
-            self.valid: ValidModule = validate(syntax, progress if large else None, features)
+            self.valid: ValidModule = validate(
+                syntax, progress if large else None, features, known_tail_calls=known_tail_calls, digest=digest
+            )
+        if cache and large and digest is not None and known_tail_calls is None:
+            verdicts.record(digest, features, self.valid.tail_calls)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
         self._calls_nothing: dict[int, bool] = {}
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], features: frozenset[Feature] = ALL_FEATURES) -> "Module":
+    def from_file(
+        cls, path: str | os.PathLike[str], features: frozenset[Feature] = ALL_FEATURES, *, cache: bool = True
+    ) -> "Module":
         """Read a .wasm or .wat file."""
         with open(path, "rb") as f:
-            return cls.from_content(f.read(), os.fspath(path), features)
+            return cls.from_content(f.read(), os.fspath(path), features, cache=cache)
 
     @classmethod
     def from_content(
         cls, source: bytes | bytearray | memoryview | str | SyntaxModule, name: str = "",
-        features: frozenset[Feature] = ALL_FEATURES,
+        features: frozenset[Feature] = ALL_FEATURES, *, cache: bool = True,
     ) -> "Module":  # fmt: skip
         """The module `source` holds, taken as content even where it would look like a path
         (a file's bytes, or what wasmtime-py's `Module` takes)."""
         module = cls.__new__(cls)
-        module._load(source, name, features)
+        module._load(source, name, features, cache)
         return module
 
     @property

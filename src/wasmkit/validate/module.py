@@ -55,17 +55,32 @@ class ValidModule:
     type_keys: tuple[Hashable, ...] = ()
     tag_types: tuple[FuncType, ...] = ()  # every tag's function type, imported ones first
     tail_calls: bool = False  # some function makes tail calls (return_call*)
+    # The sha256 of the binary the module was read from, when it was read from one (by
+    # `runtime.Module`): a name for the module that costs nothing more to key caches by.
+    digest: bytes | None = None
 
     @property
     def imported_func_count(self) -> int:
         return len(self.func_types) - len(self.module.funcs)
 
 
-def validate(module: Module, progress: Progress | None = None, features: frozenset[Feature] = ALL_FEATURES) -> ValidModule:
+def validate(
+    module: Module,
+    progress: Progress | None = None,
+    features: frozenset[Feature] = ALL_FEATURES,
+    *,
+    known_tail_calls: bool | None = None,
+    digest: bytes | None = None,
+) -> ValidModule:
     """Check `module` against the WebAssembly type system, with the rules of `features` (all
     of them unless told; `opcodes.WASM_2_0` for 2.0's). Raises ValidationError. `progress`, if
     given, is called with (functions checked, functions) as bodies are checked. Modules past
-    wasmtime's implementation limits are refused first (see `limits`)."""
+    wasmtime's implementation limits are refused first (see `limits`).
+
+    `known_tail_calls` is for a module whose function bodies are known valid under
+    `features` (a recorded verdict on its exact bytes: `runtime.verdicts`): the bodies are then
+    not checked (everything else is), and whether they make tail calls is taken from it.
+    `digest` is kept on the result (`ValidModule.digest`)."""
     if not isinstance(module, Module):
         kind = type(module).__name__
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
@@ -149,7 +164,8 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         try:
             func_type = _lookup_type(types, func.type_index)
             check_function_limits(func_type, func.locals, func.body)
-            tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
+            if known_tail_calls is None:
+                tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
             err.func_index = first_defined + i
             err.offset = func.body_offset + (err.offset or 0)
@@ -181,10 +197,10 @@ def validate(module: Module, progress: Progress | None = None, features: frozens
         raise ValidationError("multiple memories are not allowed")
     # What the rules above do not cover (an instruction, a type or a segment kind of a feature
     # left out), after them, so that 2.0's rules give the reference wording first.
-    check_features(module, ALL_FEATURES - features)
+    check_features(module, ALL_FEATURES - features, bodies=known_tail_calls is None)
     return ValidModule(
         module, func_types, table_types, memory_types, all_globals, const_ctx.refs, rel.keys(), tuple(const_ctx.tags),
-        tail_calls,
+        tail_calls if known_tail_calls is None else known_tail_calls, digest,
     )
 
 

@@ -207,8 +207,9 @@ class NativeCompiledModule:
 
 
 def _digest(valid: ValidModule) -> bytes:
-    """What names a module in the cache and in artifacts: the sha256 of its binary."""
-    return hashlib.sha256(write_module(valid.module)).digest()
+    """What names a module in the cache and in artifacts: the sha256 of its binary (of the
+    binary it was read from, else of its encoding)."""
+    return valid.digest or hashlib.sha256(write_module(valid.module)).digest()
 
 
 def _refuse_shared_memories(valid: ValidModule) -> None:
