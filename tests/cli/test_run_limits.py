@@ -82,3 +82,25 @@ def test_durations_read_as_wasmtime_reads_them() -> None:
     for bad in ("10", "s", "10 parsecs", "1.5.2s", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_duration(bad)
+
+
+def test_a_host_that_cannot_reserve_a_memory_is_a_one_line_error(tmp_path: Path) -> None:
+    """A linear memory reserves 4 GiB of address space when it has no maximum: under a lower
+    `ulimit -v` that fails, and the command line says so instead of printing a traceback."""
+    import resource
+    import subprocess
+    import sys
+
+    module = tmp_path / "memory.wat"
+    module.write_text('(module (memory 1) (func (export "_start")))')
+
+    def limit_address_space() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "wasmkit", "run", "--engine", "python", str(module)],
+        capture_output=True, text=True, timeout=120, preexec_fn=limit_address_space,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("wasmkit: error: out of memory"), result.stderr
+    assert "Traceback" not in result.stderr

@@ -102,6 +102,16 @@ def _hex(byte: int) -> str:
     return f"{byte:02x}"
 
 
+def ref_func_index(expr: bytes) -> int | None:
+    """N when the constant expression `expr` is exactly `ref.func N` and `end`, the form in
+    which element segments list functions, else None: the commonest constant expression by
+    far (yosys.wasm has 8,269), read without decoding instructions."""
+    if len(expr) < 3 or expr[0] != 0xD2 or expr[-1] != 0x0B:
+        return None
+    index, end = read_u32(expr, 1)
+    return index if end == len(expr) - 1 else None
+
+
 def read_opcode(data: bytes, pos: int) -> tuple[Op, int]:
     """Read one opcode (with its prefix) at `pos`."""
     if pos >= len(data):
@@ -137,10 +147,16 @@ def read_heaptype(data: bytes, pos: int) -> tuple[HeapType | int, int]:
         raise DecodeError("malformed heap type", pos) from None
 
 
+_VALTYPE_BY_BYTE = {vt.value: vt for vt in ValType}
+
+
 def read_valtype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
+    found = _VALTYPE_BY_BYTE.get(byte)  # looked up, not made: an enum's call costs a microsecond
+    if found is not None:
+        return found, pos + 1
     if byte == REF_NULL or byte == REF:
         heap, end = read_heaptype(data, pos + 1)
         return ref_type(byte == REF_NULL, heap), end

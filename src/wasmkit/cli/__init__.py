@@ -7,6 +7,7 @@ and what is wrong) with exit status 1; no traceback is shown for them.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -88,6 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wasmkit: error: {error_message(err, getattr(args, 'file', None))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        return 1
+    except MemoryError:
+        print("wasmkit: error: out of memory", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.errno != errno.ENOMEM:
+            raise
+        # A linear memory reserves its maximum (4 GiB without one) of address space up front.
+        print(f"wasmkit: error: out of memory: {err.strerror} (is the address space limited? see ulimit -v)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return INTERRUPTED_EXIT_STATUS

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 from functools import lru_cache
 
-from ..binary.code import iter_instructions
+from ..binary.code import iter_instructions, ref_func_index
 from ..bits import MASK32, MASK64
 from ..syntax.types import ArrayType, DefinedType, StructType
 from . import gc
@@ -21,6 +21,9 @@ def evaluate_const(
 ) -> object:
     """The value of a validated constant expression, in the internal representation. GC's
     allocations need the module's `types` and their run-time `type_ids`."""
+    index = ref_func_index(expr)
+    if index is not None:
+        return funcs[index]
     stack: list[object] = []
     for name, imm in _decoded(expr):
         if name in _GC:

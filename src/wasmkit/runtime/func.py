@@ -76,7 +76,7 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "name", "store", "_leaf", "_with_caller", "__weakref__")
+    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "_name", "store", "_leaf", "_with_caller", "__weakref__")
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class Func(FuncReference):
         # For a wasm function that makes tail calls, the engine's body that returns a tail call
         # request rather than making it (see engine.python.tail); None for any other function.
         self.tail: Callable[..., Any] | None = None
-        self.name = name
+        self._name: str | Callable[[], str] = name  # see `name`
         self.store: Any = None  # the store of the instance a wasm function belongs to
         self._leaf: bool | Callable[[], bool] = False  # see `leaf`
         self._with_caller = with_caller
@@ -119,6 +119,24 @@ class Func(FuncReference):
     def find_leaf_with(self, find: Callable[[], bool]) -> None:
         """Have `leaf` be what `find()` says, asked once, when `leaf` is first wanted."""
         self._leaf = find
+
+    @property
+    def name(self) -> str:
+        """What traps and tracebacks call the function: for a wasm function, its name in the
+        module's name section, found when first asked (`find_name_with`), since reading that
+        section costs a tenth of a second on a large module."""
+        name = self._name
+        if not isinstance(name, str):
+            name = self._name = name()
+        return name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    def find_name_with(self, find: Callable[[], str]) -> None:
+        """Have `name` be what `find()` says, asked once, when `name` is first wanted."""
+        self._name = find
 
     @classmethod
     def host(

@@ -70,8 +70,8 @@ class FunctionSpace(Sequence[Func]):
     def _make(self, index: int) -> Func:
         module = self._module
         fn = self._make_fn(index) if self._make_fn is not None else _unbound
-        name = module.function_names.get(index) or f"func[{index}]"
-        func = Func(module.valid.func_types[index], fn, name, known_type_id=module.func_type_ids[index])
+        func = Func(module.valid.func_types[index], fn, known_type_id=module.func_type_ids[index])
+        func.find_name_with(functools.partial(module.function_name, index))
         func.type_ids = module.type_ids
         func.store = self._store
         func.find_leaf_with(functools.partial(module.calls_nothing, index))

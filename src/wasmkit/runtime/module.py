@@ -152,6 +152,10 @@ class Module:
         names.update(read_names(self.syntax).funcs)
         return names
 
+    def function_name(self, index: int) -> str:
+        """Function `index`'s name (see `function_names`), else `func[index]`."""
+        return self.function_names.get(index) or f"func[{index}]"
+
     def calls_nothing(self, index: int) -> bool:
         """Whether defined function `index` (in the function index space) makes no call of
         any kind, so that a call of it never nests (looked at once, on first asking)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..binary.code import CATCH_ALL_REF, CATCH_REF, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode
+from ..binary.code import CATCH_ALL_REF, CATCH_REF, IMM_READER_BY_OP, block_type, iter_instructions, read_opcode, ref_func_index
 from ..binary.leb128 import read_s32, read_u32
 from ..errors import ValidationError
 from ..opcodes import ALL, ALL_FEATURES, CASTS_TO_NULLABLE, SELECT_TYPED, SINGLE_BYTE, Feature, Imm, Op
@@ -27,6 +27,8 @@ __all__ = ["check_function", "check_const_expr", "const_expr_features"]
 I32 = ValType.I32
 I64 = ValType.I64
 FUNCREF = ValType.FUNCREF
+# What the reference to any function matches: how element segments of functions are typed.
+_ANY_FUNCTION = (FUNCREF, ref_type(False, HeapType.FUNC))
 _NUM_OR_VEC = frozenset(t for t in ValType if not t.is_ref) | {UNKNOWN}
 
 # Frame kinds (the opcode that opened the frame).
@@ -122,6 +124,9 @@ def const_expr_features(expr: bytes, imported_globals: int) -> set[Feature]:
 def check_const_expr(ctx: Context, expr: bytes, expected: ValueType, features: frozenset[Feature] = ALL_FEATURES) -> None:
     """Check that `expr` is a constant expression of type `expected`, as `features` allow.
     Which globals it may read is the context's to say."""
+    index = ref_func_index(expr)
+    if index is not None and expected in _ANY_FUNCTION and index < len(ctx.funcs) and index in ctx.refs:
+        return  # a declared function's reference is a (ref func), whatever the function's type
     allowed = _ALL_CONST_OPS if Feature.EXTENDED_CONST in features else _CONST_OPS
     for instr in iter_instructions(expr):
         if instr.op.name not in allowed:

@@ -163,8 +163,8 @@ def validate(
     for i, func in enumerate(module.funcs):
         try:
             func_type = _lookup_type(types, func.type_index)
-            check_function_limits(func_type, func.locals, func.body)
-            if known_tail_calls is None:
+            if known_tail_calls is None:  # else the verdict covers the body, and its limits
+                check_function_limits(func_type, func.locals, func.body)
                 tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
             err.func_index = first_defined + i
