@@ -126,8 +126,8 @@ def test_serialize_keeps_machine_code_on_the_native_engine(tmp_path, monkeypatch
         raise AssertionError("a deserialized module was compiled again")
 
     monkeypatch.setenv("WASMKIT_CACHE_DIR", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr("wasmkit.engine.native.module.compile_piece", no_compiling)
-    monkeypatch.setattr("wasmkit.engine.native.module.compile_pieces", no_compiling)
+    monkeypatch.setattr("wasmkit.engine.native.pieces.compile_piece", no_compiling)
+    monkeypatch.setattr("wasmkit.engine.native.pieces.compile_pieces", no_compiling)
     store = compat.Store(engine)
     module = compat.Module.deserialize_file(engine, str(path))
     assert compat.Instance(store, module, []).exports(store)["twice"](store, 21) == 42

@@ -138,7 +138,7 @@ def test_the_engine_is_found_by_name() -> None:
 
 def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from wasmkit.engine.native import NativeEngine
-    from wasmkit.engine.native import module as native_module
+    from wasmkit.engine.native import pieces as native_pieces
 
     source = METERED
     first = wasmkit.Instance(wasmkit.Module(source), store=wasmkit.Store(NativeEngine(cache_dir=tmp_path)))
@@ -148,7 +148,7 @@ def test_machine_code_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.Monk
     def no_lowering(*args: object) -> str:
         raise AssertionError("a cached module was lowered again")
 
-    monkeypatch.setattr(native_module, "compile_piece", no_lowering)
+    monkeypatch.setattr(native_pieces, "compile_piece", no_lowering)
     second = wasmkit.Instance(wasmkit.Module(source), store=wasmkit.Store(NativeEngine(cache_dir=tmp_path)))
     assert second.exports.fib(20) == 6765
     metered = wasmkit.Store(NativeEngine(cache_dir=tmp_path), fuel=10)

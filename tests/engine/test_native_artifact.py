@@ -23,13 +23,13 @@ WAT = '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local
 # `wasmkit run` in a fresh process in which compiling anything fails.
 RUN_WITHOUT_COMPILING = """
 import sys
-import wasmkit.engine.native.module as native_module
+import wasmkit.engine.native.pieces as native_pieces
 from wasmkit.cli import main
 
 def no_compiling(*args, **kwargs):
     raise AssertionError("compiled again")
 
-native_module.compile_piece = native_module.compile_pieces = no_compiling
+native_pieces.compile_piece = native_pieces.compile_pieces = no_compiling
 sys.exit(main(["run", "--invoke", "add", sys.argv[1], "2", "3"]))
 """
 

@@ -19,13 +19,13 @@ WAT = '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local
 LOAD = f"""
 import sys
 import wasmkit
-import wasmkit.engine.native.module as native_module
+import wasmkit.engine.native.pieces as native_pieces
 
 def no_compiling(*args, **kwargs):
     raise AssertionError("compiled again")
 
 if sys.argv[1:] == ["forbid"]:
-    native_module.compile_piece = native_module.compile_pieces = no_compiling
+    native_pieces.compile_piece = native_pieces.compile_pieces = no_compiling
 print(wasmkit.load({WAT!r}, engine="native").exports.add(2, 3))
 """
 

@@ -16,6 +16,7 @@ pytest.importorskip("llvmlite")
 
 from wasmkit.engine.native import NativeEngine  # noqa: E402
 from wasmkit.engine.native import module as native_module  # noqa: E402
+from wasmkit.engine.native import pieces as native_pieces  # noqa: E402
 
 PIECES = """
 (module
@@ -40,6 +41,9 @@ PIECES = """
       (i32.const -1)))
   (func (export "by_reference") (param i32) (result i32) (call_ref $unary (local.get 0) (ref.func $negate)))
   (func (export "never") (result i32) (i32.const 99))
+  (func (export "maybe") (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (call $rarely)) (else (i32.const 0))))
+  (func $rarely (result i32) (i32.const 5))
 )
 """
 
@@ -54,13 +58,13 @@ def instantiate(cache_dir: Path | None = None) -> wasmkit.Instance:
 
 
 def loaded_functions(instance: wasmkit.Instance) -> set[int]:
-    return {index for run in instance.native.compiled.loaded for index in run}  # type: ignore[attr-defined]
+    return {index for run in instance.native.compiled.pieces.loaded for index in run}  # type: ignore[attr-defined]
 
 
 @pytest.mark.usefixtures("one_function_pieces")
 def test_only_the_functions_that_run_are_compiled() -> None:
     instance = instantiate()
-    assert len(instance.native.compiled.runs) == 10  # type: ignore[attr-defined]
+    assert len(instance.native.compiled.pieces.runs) == 12  # type: ignore[attr-defined]
     assert loaded_functions(instance) == set()
     assert instance.exports.chain(5) == -10
     assert loaded_functions(instance) == {0, 1, 2}  # chain, and the two it calls
@@ -105,7 +109,7 @@ def test_each_piece_is_cached_as_it_is_compiled(tmp_path: Path, monkeypatch: pyt
     def no_compiling(*args: object) -> bytes:
         raise AssertionError("a cached piece was compiled again")
 
-    monkeypatch.setattr(native_module, "compile_piece", no_compiling)
+    monkeypatch.setattr(native_pieces, "compile_piece", no_compiling)
     again = instantiate(tmp_path)
     assert again.exports.chain(6) == -12
     assert not again.native.compiled.compiled_now  # type: ignore[attr-defined]
@@ -118,10 +122,10 @@ def test_compile_all_loads_every_piece_and_an_artifact_holds_them(tmp_path: Path
     instance = instantiate()
     assert instance.exports.chain(1) == -2
     instance.native.compiled.compile_all()  # type: ignore[attr-defined]
-    assert loaded_functions(instance) == set(range(10))
+    assert loaded_functions(instance) == set(range(12))
     assert instance.exports.down(10) == 7
     valid = wasmkit.Module(PIECES).valid
     data = native_module.artifact_of(valid, None)
     wasm = native_module.artifact.read_artifact(data)
-    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 10
+    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 12
     assert wasm == wasmkit.binary.write_module(valid.module)

@@ -9,10 +9,8 @@ returning internal values as the Python engine's functions do.
 
 from __future__ import annotations
 
-import bisect
 import ctypes
 import functools
-import threading
 import hashlib
 import weakref
 from collections.abc import Callable
@@ -36,12 +34,13 @@ from . import artifact, layout
 from .atomics import machine_atomics
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
-from .codegen import add_objects, choose_tier, compile_piece, compile_pieces, load_objects, pieces
+from .codegen import choose_tier
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, cell_words, cells_at, word_array
-from .lower import NativeCompileError, addresses_symbol, entered_from_python
+from .lower import NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
+from .pieces import Pieces
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
 
@@ -58,13 +57,13 @@ _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 class NativeCompiledModule:
     """A module's functions as machine code, ready to bind to instances.
 
-    The module is compiled in pieces (`codegen.pieces`): a small module in one, compiled now;
-    a large one in many, each compiled (or loaded) when one of its functions is first called,
+    The module is compiled in pieces (see `pieces`): a small module in one, compiled now; a
+    large one in many, each compiled (or loaded) when one of its functions is first called,
     from Python or from native code (which finds the function's slot empty and asks
     `load_function`), so that a program starts without compiling what it never runs. A
     piece's machine code comes from an artifact loaded in this process (`artifact`), else from
     the cache in `cache_dir`, else from compiling it (which fills the cache). With
-    `keep_objects`, the object files stay in `objects` (to write an artifact of)."""
+    `keep_objects`, the object files stay in `pieces.objects` (to write an artifact of)."""
 
     def __init__(
         self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
@@ -76,23 +75,13 @@ class NativeCompiledModule:
         # Mutable globals someone else can see live in their Global; native code asks for them.
         self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
-        self.runs = pieces(valid, self.tier)
-        self._run_starts = [run.start for run in self.runs]
-        self._loaded = [False] * len(self.runs)
-        self._lock = threading.Lock()  # one thread loads a piece; others wait for it
         digest = _digest(valid) if cache_dir is not None or artifact.loaded() else None
         given = artifact.loaded_objects(digest, metered) if digest is not None else None
-        # The object files an artifact holds, by piece (one per piece, in order).
-        self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.runs) else {}
-        self._cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest and not self._given else None
-        self.compiled_now = False  # whether a piece was compiled (not loaded) in this process
-        self.objects: dict[int, bytes] | None = {} if keep_objects else None  # by piece
-        self._engine = load_objects([])
+        cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest else None
+        # Each defined function's machine code, loaded as it is called (see `pieces`).
+        self.pieces = Pieces(valid, self.shared_globals, metered, self.tier, cache, given, keep_objects)
+        self.slots_address = ctypes.addressof(self.pieces.slots)
         first = valid.imported_func_count
-        # Each defined function's address, 0 until its piece is loaded: what native code in
-        # other pieces calls through, and what tables' mirrors hold for call_indirect.
-        self.slots = word_array(max(len(module.funcs), 1))()
-        self.slots_address = ctypes.addressof(self.slots)
         # The functions Python can call get an entry, through ctypes (made once, shared by
         # instances); the others are called by native code only.
         self.entered = entered_from_python(valid)
@@ -108,92 +97,33 @@ class NativeCompiledModule:
         # Whether a struct type has only numbers held natively (its instances get pools).
         self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
         self._first = first
-        if len(self.runs) == 1:
-            self._load_piece(0)
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Load every piece not loaded yet, compiling what the cache and artifacts lack,
+        """Load every function's machine code, compiling what the cache and artifacts lack,
         reporting (functions done, functions) to `progress`."""
-        total = len(self.valid.module.funcs)
-        with self._lock:
-            missing = [k for k, loaded in enumerate(self._loaded) if not loaded]
-            ready = total - sum(len(self.runs[k]) for k in missing)
-            stored = {k: self._stored(k) for k in missing}
-            to_compile = [k for k in missing if stored[k] is None]
-            for k in missing:
-                data = stored[k]
-                if data is not None:
-                    self._add(k, data)
-                    ready += len(self.runs[k])
-            if progress is not None:
-                progress(ready, total)
-            by_start = {self.runs[k].start: k for k in to_compile}
-            compiled = compile_pieces(
-                self.valid, self.shared_globals, self.metered, self.tier, [self.runs[k] for k in to_compile],
-                len(self.runs) == 1, None if progress is None else (lambda done, _: progress(ready + done, total)),
-            )
-            for run, data in compiled:
-                self._compiled(by_start[run.start], data)
+        self.pieces.compile_all(progress)
 
     def load_function(self, index: int) -> None:
-        """Make sure the piece of defined function `index` is loaded (its slot filled)."""
-        if not self.slots[index - self._first]:
-            k = bisect.bisect_right(self._run_starts, index) - 1
-            with self._lock:
-                if not self._loaded[k]:
-                    self._load_piece(k)
+        """Make sure defined function `index`'s machine code is loaded."""
+        self.pieces.load_function(index)
+
+    @property
+    def compiled_now(self) -> bool:
+        """Whether some of the module was compiled (not loaded) in this process."""
+        return self.pieces.compiled_now
 
     def entry(self, index: int) -> Any:
         """The entry of defined function `index` (one Python can call: see `entered`)."""
         found = self._entries.get(index)
         if found is None:
             self.load_function(index)
-            found = self._entries[index] = _ENTRY(self._engine.get_function_address(f"entry{index}"))
+            found = self._entries[index] = _ENTRY(self.pieces.engine.get_function_address(f"entry{index}"))
         return found
-
-    @property
-    def loaded(self) -> list[range]:
-        """The pieces loaded so far (each a run of defined functions, by index)."""
-        return [run for run, loaded in zip(self.runs, self._loaded) if loaded]
 
     def direct_target(self, index: int) -> tuple[int, int]:
         """What a table's mirror holds for defined function `index`: its address (0 until
         its piece is loaded) and its type's id."""
-        return self.slots[index - self._first], self.func_type_ids[index]
-
-    def _stored(self, k: int) -> bytes | None:
-        """Piece `k`'s object file from an artifact or the cache, if either has it."""
-        data = self._given.get(k)
-        if data is None and self._cache is not None:
-            data = self._cache.load(self.runs[k])
-        return data
-
-    def _load_piece(self, k: int) -> None:
-        """Load piece `k`, compiling it if it is not stored (under the lock, or at start)."""
-        data = self._stored(k)
-        if data is None:
-            data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, self.runs[k], len(self.runs) == 1)
-            self._compiled(k, data)
-        else:
-            self._add(k, data)
-
-    def _compiled(self, k: int, data: bytes) -> None:
-        """Keep a piece just compiled in the cache, then load it."""
-        self.compiled_now = True
-        if self._cache is not None:
-            self._cache.save(self.runs[k], data)
-        self._add(k, data)
-
-    def _add(self, k: int, data: bytes) -> None:
-        """Link piece `k`'s object file into this module's machine code; fill its slots."""
-        run = self.runs[k]
-        add_objects(self._engine, [data])
-        if self.objects is not None:
-            self.objects[k] = data
-        addresses = word_array(len(run)).from_address(self._engine.get_global_value_address(addresses_symbol(run)))
-        at = run.start - self.valid.imported_func_count
-        self.slots[at : at + len(run)] = list(addresses)
-        self._loaded[k] = True
+        return self.pieces.slots[index - self._first], self.func_type_ids[index]
 
     def bind(self, instance: BoundInstance) -> None:
         binding = _Binding(self, instance)
@@ -226,7 +156,7 @@ def artifact_of(valid: ValidModule, cache_dir: Path | None, progress: Callable[[
     the cache in `cache_dir`."""
     compiled = NativeCompiledModule(valid, cache_dir=cache_dir, keep_objects=True)
     compiled.compile_all(progress)
-    objects = cast(dict[int, bytes], compiled.objects)
+    objects = cast(dict[int, bytes], compiled.pieces.objects)
     return artifact.write_artifact(write_module(valid.module), [objects[k] for k in sorted(objects)], compiled.tier)
 
 
