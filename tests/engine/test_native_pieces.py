@@ -118,7 +118,8 @@ def test_each_piece_is_cached_as_it_is_compiled(tmp_path: Path, monkeypatch: pyt
 
 
 @pytest.mark.usefixtures("one_function_pieces")
-def test_compile_all_loads_every_piece_and_an_artifact_holds_them(tmp_path: Path) -> None:
+def test_compile_all_loads_every_piece_and_an_artifact_holds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native_module.artifact, "_LOADED", {})  # the artifacts read here, forgotten after
     instance = instantiate()
     assert instance.exports.chain(1) == -2
     instance.native.compiled.compile_all()  # type: ignore[attr-defined]
@@ -127,5 +128,56 @@ def test_compile_all_loads_every_piece_and_an_artifact_holds_them(tmp_path: Path
     valid = wasmkit.Module(PIECES).valid
     data = native_module.artifact_of(valid, None)
     wasm = native_module.artifact.read_artifact(data)
-    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 12
+    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 1  # one batch
     assert wasm == wasmkit.binary.write_module(valid.module)
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_whole_compile_makes_an_object_file_per_batch_which_later_runs_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiling all of a large module makes an object file per batch of functions (not one per
+    function: 89,000 of them for python.wasm); a later run loads the batch of the function it
+    calls from the cache, and a module compiled in part compiles the rest in runs."""
+    from wasmkit.engine.native import codegen
+
+    monkeypatch.setattr(codegen, "BATCH_FUNCTIONS", 5)
+    first = instantiate(tmp_path)
+    first.native.compiled.compile_all()  # type: ignore[attr-defined]
+    assert sorted(p.name for p in (tmp_path / "native").glob("*/*.o")) == ["0-5.o", "10-12.o", "5-10.o"]
+
+    def no_compiling(*args: object) -> bytes:
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(native_pieces, "compile_piece", no_compiling)
+        patched.setattr(native_pieces, "compile_pieces", no_compiling)
+        later = instantiate(tmp_path)
+        assert later.exports.chain(4) == -8
+        assert loaded_functions(later) == set(range(5))  # the batch of 0-4
+        assert later.exports.maybe(1) == 5
+        assert loaded_functions(later) == set(range(5)) | {10, 11}
+
+    partly = instantiate()
+    assert partly.exports.never() == 99  # function 9, alone
+    partly.native.compiled.compile_all()  # type: ignore[attr-defined]
+    assert loaded_functions(partly) == set(range(12))
+    assert partly.exports.chain(2) == -4 and partly.exports.down(100) == 7
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_an_artifact_holds_batches_loaded_as_their_functions_are_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmkit.engine.native import codegen
+
+    monkeypatch.setattr(codegen, "BATCH_FUNCTIONS", 5)
+    monkeypatch.setattr(native_module.artifact, "_LOADED", {})  # the artifacts read here, forgotten after
+    valid = wasmkit.Module(PIECES).valid
+    data = native_module.artifact_of(valid, None)
+    native_module.artifact.read_artifact(data)
+    assert len(native_module.artifact.loaded_objects(native_module._digest(valid), False) or []) == 3
+    monkeypatch.setattr(native_pieces, "compile_piece", lambda *args: pytest.fail("compiled again"))
+    instance = instantiate()
+    assert instance.exports.indirect(3, 0) == 6
+    assert loaded_functions(instance) == set(range(5))
+    assert instance.exports.catch(4) == 4  # functions 6 and 7: the second batch
+    assert loaded_functions(instance) == set(range(10))

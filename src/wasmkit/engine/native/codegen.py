@@ -28,7 +28,7 @@ from ..cache_dir import source_digest
 from .lower import lower_piece
 
 __all__ = [
-    "FAST", "FULL", "add_objects", "choose_tier", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
+    "FAST", "FULL", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
     "toolchain", "unpack_objects",
 ]
 
@@ -40,6 +40,10 @@ FAST_TIER_BYTES = 64 * 1024
 # LLVM's O3 and its full code generator cost about 3.5 ms per function even for tiny ones
 # (5,000 functions of 7 bytes: 20 s against 4.5 s on the fast tier).
 FAST_TIER_FUNCTIONS = 1000
+# What compiling a whole large module (`batches`) puts in one object file: up to this many
+# functions, or about this much wasm code.
+BATCH_FUNCTIONS = 1000
+BATCH_BYTES = 64 * 1024
 LLVM_LOCK = threading.Lock()  # LLVM's global state is not for two threads at once
 _initialised = False
 
@@ -149,6 +153,27 @@ def pieces(valid: ValidModule, tier: str) -> list[range]:
     if tier == FULL:
         return [range(first, end)] if end > first else []
     return [range(index, index + 1) for index in range(first, end)]
+
+
+def batches(valid: ValidModule, tier: str) -> list[range]:
+    """The runs of defined functions a whole module is compiled in (`Pieces.compile_all`,
+    ahead-of-time artifacts): on the FULL tier the one piece; on the FAST tier runs of up to
+    BATCH_FUNCTIONS functions and about BATCH_BYTES of wasm code, each one object file, since
+    an object file per function costs LLVM and the linker a thousand times over on a module
+    of 89,000 functions (python.wasm)."""
+    if tier == FULL:
+        return pieces(valid, tier)
+    first = valid.imported_func_count
+    runs: list[range] = []
+    start = size = 0
+    for i, func in enumerate(valid.module.funcs):
+        if i > start and (i - start >= BATCH_FUNCTIONS or size >= BATCH_BYTES):
+            runs.append(range(first + start, first + i))
+            start, size = i, 0
+        size += len(func.body)
+    if len(valid.module.funcs) > start:
+        runs.append(range(first + start, first + len(valid.module.funcs)))
+    return runs
 
 
 def compile_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str, run: range, whole: bool) -> bytes:

@@ -156,8 +156,9 @@ def artifact_of(valid: ValidModule, cache_dir: Path | None, progress: Callable[[
     the cache in `cache_dir`."""
     compiled = NativeCompiledModule(valid, cache_dir=cache_dir, keep_objects=True)
     compiled.compile_all(progress)
-    objects = cast(dict[int, bytes], compiled.pieces.objects)
-    return artifact.write_artifact(write_module(valid.module), [objects[k] for k in sorted(objects)], compiled.tier)
+    objects = cast(dict[int, bytes], compiled.pieces.objects)  # one per batch: nothing was loaded before
+    batches = [objects[batch.start] for batch in compiled.pieces.batches]
+    return artifact.write_artifact(write_module(valid.module), batches, compiled.tier)
 
 
 class _Binding:

@@ -1,11 +1,17 @@
-"""The machine code of a module's pieces (see `codegen.pieces`), loaded as they are needed.
+"""The machine code of a module's functions, loaded as they are needed.
 
-A module's functions are compiled in runs (`codegen.pieces`): a small module in one, loaded at
-once; a large one with a piece per function, each loaded when the function is first called.
-A piece comes from an artifact read in this process, else from the disk cache, else from
-compiling it (which fills the cache), and is linked into the module's one execution engine,
-which fills the pieces' function slots: what native code calls other pieces through.
-Each piece is compiled once: a thread that asks for a piece another is compiling waits for it.
+A module is compiled in pieces (`codegen.pieces`): a small module in one, loaded at once; a
+large one in a piece per function, each loaded when the function is first called. Compiling
+the whole of a large module (`compile_all`: ahead-of-time artifacts, `wasmkit compile`, the
+server, the `auto` engine's background compile) makes an object file per batch of functions
+(`codegen.batches`) instead. Either kind of object file is linked into the module's one
+execution engine, and fills the function slots of the functions it defines: what native code
+calls other pieces through.
+
+A function's machine code comes from an artifact read in this process (its batch), else from
+the disk cache (its own piece, else its batch), else from compiling its piece (which fills the
+cache). Each function is linked once: a thread that asks for a piece another is compiling
+waits for it, and an object file defining a function linked already is not linked.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from ...validate import ValidModule
 from .cache import ObjectCache
-from .codegen import add_objects, compile_piece, compile_pieces, load_objects, pieces
+from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
 from .layout import word_array
 from .lower import addresses_symbol
 
@@ -26,10 +32,11 @@ __all__ = ["Pieces"]
 
 
 class Pieces:
-    """The pieces of one module variant and the execution engine they are linked into.
+    """The machine code of one module variant and the execution engine it is linked into.
 
-    `slots` holds each defined function's address, 0 until its piece is loaded; `objects`
-    (with `keep_objects`) the object file of each piece loaded, by piece number."""
+    `slots` holds each defined function's address, 0 until it is loaded; `objects` (with
+    `keep_objects`) the object file of each run linked, by its first function's index. `given`
+    is an artifact's object files, one per batch."""
 
     def __init__(
         self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str,
@@ -40,63 +47,83 @@ class Pieces:
         self.metered = metered
         self.tier = tier
         self.runs = pieces(valid, tier)
+        self.batches = batches(valid, tier)
         self.whole = len(self.runs) == 1
         self.first = valid.imported_func_count
-        self._starts = [run.start for run in self.runs]
-        # The object files an artifact holds, by piece (one per piece, in order).
-        self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.runs) else {}
+        self._run_starts = [run.start for run in self.runs]
+        self._batch_starts = [batch.start for batch in self.batches]
+        self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.batches) else {}
         self._cache = None if self._given else cache
-        self.compiled_now = False  # whether a piece was compiled (not loaded) in this process
+        self.compiled_now = False  # whether something was compiled (not loaded) in this process
         self.objects: dict[int, bytes] | None = {} if keep_objects else None
         self.engine = load_objects([])
         self.slots = word_array(max(len(valid.module.funcs), 1))()
-        self._loaded = [False] * len(self.runs)
+        self._loaded = bytearray(len(valid.module.funcs))  # per defined function
         self._lock = threading.Lock()  # guards the fields below and linking into the engine
-        self._pending: dict[int, Future[None]] = {}  # pieces being compiled or loaded now
+        self._pending: dict[int, Future[None]] = {}  # runs being loaded now, by number
         if self.whole:
             self._load(0)
 
     @property
     def loaded(self) -> list[range]:
-        """The pieces loaded so far (each a run of defined functions, by index)."""
-        return [run for run, loaded in zip(self.runs, self._loaded) if loaded]
+        """The runs loaded so far."""
+        return [run for run in self.runs if self._loaded[run.start - self.first]]
 
     def load_function(self, index: int) -> None:
-        """Make sure the piece of defined function `index` is loaded (its slot filled)."""
+        """Make sure defined function `index` is loaded (its slot filled)."""
         if not self.slots[index - self.first]:
-            self._load(bisect.bisect_right(self._starts, index) - 1)
+            self._load(bisect.bisect_right(self._run_starts, index) - 1)
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Load every piece not loaded yet, compiling what the cache and artifacts lack
-        (LLVM on a thread of its own while the next piece is lowered: `codegen.compile_pieces`),
-        reporting (functions done, functions) to `progress`."""
+        """Load every function not loaded yet, batch by batch: a batch none of whose
+        functions is loaded from an artifact or the cache, or compiled whole (and cached);
+        the rest of a batch some of whose functions are loaded, compiled in runs of
+        consecutive functions. LLVM compiles on a thread of its own while the next is lowered
+        (`codegen.compile_pieces`). Reports (functions done, functions) to `progress`."""
         total = len(self.valid.module.funcs)
-        missing = [k for k, loaded in enumerate(self._loaded) if not loaded]
-        done = total - sum(len(self.runs[k]) for k in missing)
-        to_compile = []
-        for k in missing:
-            data = self._stored(k)
-            if data is None:
-                to_compile.append(k)
-            else:
-                self._link(k, data)
-                done += len(self.runs[k])
+        done = 0
+        to_compile: list[range] = []
+        for k, batch in enumerate(self.batches):
+            missing = self._missing(batch)
+            if missing == [batch]:
+                data = self._given.get(k) if self._given else (self._cache.load(batch) if self._cache else None)
+                if data is not None and self._link(batch, data):
+                    missing = []
+            to_compile += missing
+            done += len(batch) - sum(map(len, missing))
         if progress is not None:
             progress(done, total)
-        by_start = {self.runs[k].start: k for k in to_compile}
         compiled = compile_pieces(
-            self.valid, self.shared_globals, self.metered, self.tier, [self.runs[k] for k in to_compile], self.whole,
+            self.valid, self.shared_globals, self.metered, self.tier, to_compile, self.whole,
             None if progress is None else (lambda count, _: progress(done + count, total)),
         )
-        for run, data in compiled:
-            self._keep(by_start[run.start], data)
-            self._link(by_start[run.start], data)
+        whole_batches = {batch.start: batch for batch in self.batches}
+        for span, data in compiled:
+            if whole_batches.get(span.start) == span:
+                self._keep(span, data)
+            else:
+                self.compiled_now = True
+            self._link(span, data)
+
+    def _missing(self, batch: range) -> list[range]:
+        """The runs of consecutive functions of `batch` not loaded."""
+        runs: list[range] = []
+        start = None
+        for index in [*batch, batch.stop]:
+            missing = index < batch.stop and not self._loaded[index - self.first]
+            if missing and start is None:
+                start = index
+            elif not missing and start is not None:
+                runs.append(range(start, index))
+                start = None
+        return runs
 
     def _load(self, k: int) -> None:
-        """Load piece `k` if no one has, or wait for whoever is loading it. Raises what
+        """Load run `k` if no one has, or wait for whoever is loading it. Raises what
         compiling it raised."""
+        run = self.runs[k]
         with self._lock:
-            if self._loaded[k]:
+            if self._loaded[run.start - self.first]:
                 return
             pending = self._pending.get(k)
             if pending is None:
@@ -108,11 +135,10 @@ class Pieces:
             pending.result()
             return
         try:
-            data = self._stored(k)
-            if data is None:
-                data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, self.runs[k], self.whole)
-                self._keep(k, data)
-            self._link(k, data)
+            if not self._link_stored(k):
+                data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, run, self.whole)
+                self._keep(run, data)
+                self._link(run, data)
             pending.set_result(None)
         except BaseException as err:
             pending.set_exception(err)
@@ -121,29 +147,39 @@ class Pieces:
             with self._lock:
                 del self._pending[k]
 
-    def _stored(self, k: int) -> bytes | None:
-        """Piece `k`'s object file from an artifact or the cache, if either has it."""
-        data = self._given.get(k)
-        if data is None and self._cache is not None:
-            data = self._cache.load(self.runs[k])
-        return data
+    def _link_stored(self, k: int) -> bool:
+        """Link run `k` from an artifact or the cache (its own object file, else its batch's),
+        if either has it; whether it is linked now."""
+        run = self.runs[k]
+        b = bisect.bisect_right(self._batch_starts, run.start) - 1
+        batch = self.batches[b]
+        if self._given:
+            return self._link(batch, self._given[b])
+        if self._cache is None:
+            return False
+        data = self._cache.load(run)
+        if data is not None and self._link(run, data):
+            return True
+        data = self._cache.load(batch) if batch != run else None
+        return data is not None and self._link(batch, data)
 
-    def _keep(self, k: int, data: bytes) -> None:
-        """A piece was just compiled: keep it in the cache."""
+    def _keep(self, span: range, data: bytes) -> None:
+        """An object file was just compiled for the functions of `span`: keep it in the cache."""
         self.compiled_now = True
         if self._cache is not None:
-            self._cache.save(self.runs[k], data)
+            self._cache.save(span, data)
 
-    def _link(self, k: int, data: bytes) -> None:
-        """Link piece `k`'s object file into the engine and fill its slots (once)."""
-        run = self.runs[k]
+    def _link(self, span: range, data: bytes) -> bool:
+        """Link the object file of the functions of `span` into the engine and fill their
+        slots, unless one of them is linked already (whether it linked it)."""
+        at = span.start - self.first
         with self._lock:
-            if self._loaded[k]:
-                return
+            if any(self._loaded[at : at + len(span)]):
+                return False
             add_objects(self.engine, [data])
             if self.objects is not None:
-                self.objects[k] = data
-            addresses: Any = word_array(len(run)).from_address(self.engine.get_global_value_address(addresses_symbol(run)))
-            at = run.start - self.first
-            self.slots[at : at + len(run)] = list(addresses)
-            self._loaded[k] = True
+                self.objects[span.start] = data
+            addresses: Any = word_array(len(span)).from_address(self.engine.get_global_value_address(addresses_symbol(span)))
+            self.slots[at : at + len(span)] = list(addresses)
+            self._loaded[at : at + len(span)] = b"\1" * len(span)
+        return True
