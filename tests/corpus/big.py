@@ -369,8 +369,10 @@ def reactor_child(api: str, engine: str, wasm: str, lib: str, root: str, cache: 
     """python.wasm run as its own host runs it, through wasmtime-py's API (`api` "wasmtime":
     wasmtime-py itself; "wasmkit": wasmkit.compat.wasmtime on `engine`): WASI with the stdlib
     folder at /usr/local/lib and a root at /, `host.call` answering NO_HOST, then
-    `_initialize` and `run`, whose result is the exit status. Compiled code is kept in `cache`
-    (serialized, as the runtimes' own hosts keep it). Run in the subprocess `run_python` starts."""
+    `_initialize` and `run`, whose result is the exit status. Compiled code is kept in `cache`:
+    wasmtime-py's serialized, as its hosts keep it; wasmkit's in its own cache, which the
+    native engine fills with each function as it is first called (`serialize` would compile
+    all of python.wasm). Run in the subprocess `run_python` starts."""
     wt: Any = importlib.import_module("wasmtime" if api == "wasmtime" else "wasmkit.compat.wasmtime")
     config = wt.Config()
     config.wasm_exceptions = True
@@ -378,7 +380,9 @@ def reactor_child(api: str, engine: str, wasm: str, lib: str, root: str, cache: 
         config.wasmkit_engine = engine
     store_engine = wt.Engine(config)
     compiled = Path(cache) / f"python-{api}-{engine}.bin"
-    if compiled.exists():
+    if api == "wasmkit":  # wasmkit keeps what it compiles in its own cache ($WASMKIT_CACHE_DIR)
+        module = wt.Module.from_file(store_engine, wasm)
+    elif compiled.exists():
         module = wt.Module.deserialize_file(store_engine, str(compiled))
     else:
         module = wt.Module.from_file(store_engine, wasm)
