@@ -11,12 +11,14 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..syntax.types import FuncType
 from .call import HostError, Thrown, call_inline, call_wasm
 from .values import FuncReference, to_api, to_internal
 from .wasm_thread import run_async
+
+_T = TypeVar("_T")
 
 __all__ = ["Func", "Caller", "type_id", "takes_caller"]
 
@@ -68,6 +70,32 @@ def takes_caller(fn: Callable[..., Any]) -> bool:
     return bool(params) and hints.get(params[0].name) is Caller
 
 
+class _FoundWhenAsked(typing.Generic[_T]):
+    """An attribute kept in the slot `slot` that may hold, instead of its value, a function
+    that finds it: called on the first read, its answer is kept (for what costs time to find
+    for every function of a large module, and is seldom asked)."""
+
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
+
+    @typing.overload
+    def __get__(self, obj: None, owner: type) -> "_FoundWhenAsked[_T]": ...
+    @typing.overload
+    def __get__(self, obj: object, owner: type) -> _T: ...
+
+    def __get__(self, obj: object, owner: type) -> "_T | _FoundWhenAsked[_T]":
+        if obj is None:
+            return self
+        value = getattr(obj, self.slot)
+        if callable(value):
+            value = value()
+            setattr(obj, self.slot, value)
+        return cast(_T, value)
+
+    def __set__(self, obj: object, value: _T) -> None:
+        setattr(obj, self.slot, value)
+
+
 class Func(FuncReference):
     """A function: wasm code of an instance, or a host function.
 
@@ -101,38 +129,19 @@ class Func(FuncReference):
         self._leaf: bool | Callable[[], bool] = False  # see `leaf`
         self._with_caller = with_caller
 
-    @property
-    def leaf(self) -> bool:
-        """Whether a call cannot nest other calls (a host function, or a wasm function whose
-        body calls nothing): Python then calls it on its own thread (`call_inline`). For a
-        wasm function it is found when first asked (`find_leaf_with`), since looking through
-        every body as an instance is made costs seconds on a large module."""
-        leaf = self._leaf
-        if not isinstance(leaf, bool):
-            leaf = self._leaf = leaf()
-        return leaf
-
-    @leaf.setter
-    def leaf(self, value: bool) -> None:
-        self._leaf = value
+    # Whether a call cannot nest other calls (a host function, or a wasm function whose body
+    # calls nothing): Python then calls it on its own thread (`call_inline`). For a wasm
+    # function it is found when first asked, since looking through every body as an instance
+    # is made costs seconds on a large module.
+    leaf = _FoundWhenAsked[bool]("_leaf")
+    # What traps and tracebacks call the function: for a wasm function, its name in the
+    # module's name section, found when first asked (reading that section costs a tenth of a
+    # second on a large module).
+    name = _FoundWhenAsked[str]("_name")
 
     def find_leaf_with(self, find: Callable[[], bool]) -> None:
         """Have `leaf` be what `find()` says, asked once, when `leaf` is first wanted."""
         self._leaf = find
-
-    @property
-    def name(self) -> str:
-        """What traps and tracebacks call the function: for a wasm function, its name in the
-        module's name section, found when first asked (`find_name_with`), since reading that
-        section costs a tenth of a second on a large module."""
-        name = self._name
-        if not isinstance(name, str):
-            name = self._name = name()
-        return name
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._name = value
 
     def find_name_with(self, find: Callable[[], str]) -> None:
         """Have `name` be what `find()` says, asked once, when `name` is first wanted."""
