@@ -109,9 +109,7 @@ class Outcome:
 
 # What fails today, by (program, runtime): a piece of the failing run's stderr, which says why.
 # The tests hold each to it, and fail once it passes, so that this table only shrinks.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("python", "wasmkit-native"): "the native engine does not support",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def differences(reference: Outcome, outcome: Outcome) -> list[str]:
