@@ -181,3 +181,22 @@ def test_an_artifact_holds_batches_loaded_as_their_functions_are_called(monkeypa
     assert loaded_functions(instance) == set(range(5))
     assert instance.exports.catch(4) == 4  # functions 6 and 7: the second batch
     assert loaded_functions(instance) == set(range(10))
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_function_called_while_its_batch_compiles_is_linked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch whose function another thread loaded meanwhile is not linked (its symbols would
+    clash): the rest of its functions are loaded alone."""
+    instance = instantiate()
+    pieces = instance.native.compiled.pieces  # type: ignore[attr-defined]
+    original = native_pieces.compile_pieces
+
+    def called_meanwhile(*args: object, **kwargs: object) -> object:
+        for span, data in original(*args, **kwargs):  # type: ignore[arg-type]
+            pieces.load_function(span.start + 2)  # as a call on another thread would
+            yield span, data
+
+    monkeypatch.setattr(native_pieces, "compile_pieces", called_meanwhile)
+    pieces.compile_all()
+    assert loaded_functions(instance) == set(range(12))
+    assert instance.exports.chain(7) == -14 and instance.exports.maybe(1) == 5

@@ -103,7 +103,10 @@ class Pieces:
                 self._keep(span, data)
             else:
                 self.compiled_now = True
-            self._link(span, data)
+            if not self._link(span, data):  # a function of it was called (and loaded) meanwhile
+                for rest in self._missing(span):
+                    for index in rest:
+                        self.load_function(index)
 
     def _missing(self, batch: range) -> list[range]:
         """The runs of consecutive functions of `batch` not loaded."""
