@@ -65,7 +65,9 @@ def known_failures(engine: str) -> dict[tuple[str, int], str]:
     return found
 
 
-def run_spec_file(suite: str, name: str, engine: str) -> None:
+def run_spec_file(suite: str, name: str, engine: str, variant: str = "") -> None:
+    """Run one file of `suite` on `engine` (`variant`: how the engine was set up, if not as
+    usual, for the report's title)."""
     source = require_shared("spec", suite, *name.split("/")).read_text()
     features = SUITES[suite][1]
     outcomes = list(ScriptRunner(engine, features=features).run(parse_script(source, name, keep_going=True)))
@@ -77,7 +79,7 @@ def run_spec_file(suite: str, name: str, engine: str) -> None:
         failing = {o.line for o in outcomes if not o.passed}
         assert failing, f"{path} passes now on the {engine} engine: take it off known_failures.txt"
         known = {line: known[EVERY_COMMAND] for line in failing}
-    table = report(f"spec {suite.removeprefix('wasm-')} execution ({engine} engine)", tuple(COLUMNS))
+    table = report(f"spec {suite.removeprefix('wasm-')} execution ({engine} engine{variant})", tuple(COLUMNS))
     for column, (passed, failed) in tally(outcomes, known).items():
         table.add(name.removesuffix(".wast"), column, passed, failed)
     unexpected = [f"{path}:{o.line}: {o.kind}: {o.detail}" for o in outcomes if not o.passed and o.line not in known]
@@ -89,3 +91,14 @@ def run_spec_file(suite: str, name: str, engine: str) -> None:
 def test_spec_file(suite: str, name: str, engine: str) -> None:
     require_engine(engine)
     run_spec_file(suite, name, engine)
+
+
+# A large module's functions are compiled one at a time, as they are first called, and call
+# each other through function slots (engine/native/pieces.py): every 3.0 file again with that
+# forced on its small modules, so that calls, tail calls, call_indirect, call_ref, exceptions
+# and GC across pieces are held to the whole suite.
+@pytest.mark.parametrize("name", suite_files("wasm-3.0"))
+def test_spec_file_with_a_piece_per_function(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_engine("native")
+    monkeypatch.setenv("WASMKIT_NATIVE_TIER", "fast")
+    run_spec_file("wasm-3.0", name, "native", ", a piece per function")
