@@ -6,6 +6,7 @@ large modules get, makes a piece of each function; it is forced here on a small 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,26 @@ def test_a_function_called_while_its_batch_compiles_is_linked_once(monkeypatch: 
     pieces.compile_all()
     assert loaded_functions(instance) == set(range(12))
     assert instance.exports.chain(7) == -14 and instance.exports.maybe(1) == 5
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_functions_called_often_are_compiled_again_optimised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function's TIER_UP_CALLS-th call has it compiled on the FULL tier on another thread;
+    its slot then points to that code, which the cache keeps for later runs."""
+    from wasmkit.engine.native import lower
+
+    monkeypatch.setattr(lower, "TIER_UP_CALLS", 3)
+    instance = instantiate(tmp_path)
+    pieces = instance.native.compiled.pieces  # type: ignore[attr-defined]
+    fast = pieces.slots[1]
+    for n in range(5):
+        assert instance.exports.chain(n) == -2 * n
+    deadline = time.monotonic() + 60
+    while not {0, 1, 2} <= pieces.optimised and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert {0, 1, 2} <= pieces.optimised and pieces.slots[1] != fast
+    assert instance.exports.chain(21) == -42  # through the optimised entry and slots
+    assert instance.exports.down(10_001) == 7  # not hot: fast code, calling optimised code
+    later = instantiate(tmp_path)
+    assert later.exports.chain(4) == -8
+    assert {0, 1, 2} <= later.native.compiled.pieces.optimised  # type: ignore[attr-defined]
