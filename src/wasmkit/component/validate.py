@@ -123,7 +123,7 @@ class _Scope:
         elif isinstance(item, Instantiate):
             self.spaces[Sort.INSTANCE].append(self.instantiate(item))
         elif isinstance(item, InlineExports):
-            names = NameSet("instance export")
+            names = NameSet("export")
             instance = InstanceT()
             for extern_name, exported in item.exports:
                 names.add(extern_name.name)

@@ -1,0 +1,299 @@
+"""Component validation against wasm-tools: every component wasm-tools accepts here (written by
+hand, made from random WIT packages by `wasm-tools wit-smith`, built by componentize-py when
+it is installed) validates, and each invalid one written here is refused by both, for the
+same reason in the same words."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.component.test_reader import EVERY_KIND, _wasm_tools, _wit_smith
+from tests.support import tool
+from wasmkit.cli import main
+from wasmkit.component.reader import read_component
+from wasmkit.component.syntax import Prim, Sort
+from wasmkit.component.types import Func, Val, lowered_type
+from wasmkit.component.validate import ValidComponent, validate_component
+from wasmkit.errors import ValidationError
+from wasmkit.syntax.types import ValType
+
+
+def _parse(text: str) -> bytes:
+    return _wasm_tools("parse", "-", stdin=text.encode())
+
+
+def _validate(data: bytes) -> ValidComponent:
+    return validate_component(read_component(data))
+
+
+def _wasm_tools_error(data: bytes) -> str | None:
+    """What `wasm-tools validate` says is wrong (its first line, without where), or None."""
+    done = subprocess.run([tool("wasm-tools"), "validate", "-"], input=data, capture_output=True)
+    if done.returncode == 0:
+        return None
+    first = done.stderr.decode().splitlines()[0]
+    return re.sub(r" \(at offset 0x[0-9a-f]+\)$", "", first.removeprefix("error: "))
+
+
+_MEMORY = """(core module $mem (memory (export "mem") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 0))
+  (core instance $mi (instantiate $mem))"""
+_OPTS = '(memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))'
+
+VALID = {
+    # A lowered function's string result comes back through an out-pointer parameter.
+    "lower with an out-pointer": f"""(component
+  (import "f" (func $f (param "a" string) (result string)))
+  {_MEMORY}
+  (core func $g (canon lower (func $f) {_OPTS}))
+  (core module $n (import "" "g" (func (param i32 i32 i32))))
+  (core instance $gi (export "g" (func $g)))
+  (core instance (instantiate $n (with "" (instance $gi)))))""",
+    # 17 parameters go through memory (one pointer), two results as a returned pointer.
+    "lift spilling to memory": f"""(component
+  {_MEMORY}
+  (core module $m (func (export "f") (param i32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (type $t (tuple u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32 u32))
+  (func (param "a" $t) (result (tuple u64 u64)) (canon lift (core func $i "f") {_OPTS})))""",
+    # A variant flattens to its discriminant and the join of its cases: i32, i64 (i32 with
+    # f64), f32.
+    "lift of a variant": """(component
+  (core module $m (func (export "f") (param i32 i64 f32 f32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (type $v (variant (case "a" u32) (case "b" (tuple f64 f32)) (case "c")))
+  (func (param "x" $v) (param "y" f32) (result u8) (canon lift (core func $i "f"))))""",
+    # An imported resource passed on to a nested component that imports one.
+    "a resource given for an abstract import": """(component
+  (import "r" (type $r (sub resource)))
+  (component $c
+    (import "t" (type $t (sub resource)))
+    (import "f" (func (param "x" (own $t)))))
+  (import "f" (func $f (param "x" (own $r))))
+  (instance (instantiate $c (with "t" (type $r)) (with "f" (func $f)))))""",
+}
+
+
+@pytest.mark.parametrize("text", [EVERY_KIND, *VALID.values()], ids=["every kind", *VALID])
+def test_a_valid_component_validates(text: str) -> None:
+    data = _parse(text)
+    assert _wasm_tools_error(data) is None
+    valid = _validate(data)
+    assert all(entity.sort in Sort for entity in valid.type.exports.values())
+
+
+def test_the_type_of_a_valid_component() -> None:
+    valid = _validate(_parse(EVERY_KIND))
+    assert list(valid.type.imports) == ["host"]
+    assert list(valid.type.exports) == ["run"]
+    run = valid.type.exports["run"]
+    assert run.sort == Sort.FUNC and run.type == Func((("x", Prim.U32),), Prim.U32)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_wit_packages_and_their_worlds_components_validate(seed: int, tmp_path: Path) -> None:
+    package, components = _wit_smith(seed, tmp_path)
+    for data in (package, *components):
+        assert _validate(data).component.sections
+
+
+_CPY_WIT = """package example:hello;
+
+world hello {
+  import log: func(msg: string);
+  record point { x: s32, y: s32, label: string }
+  export greet: func(name: string, times: u32) -> string;
+  export move: func(p: point, dx: s32) -> point;
+  export total: func(xs: list<u64>) -> option<u64>;
+}
+"""
+_CPY_APP = """import wit_world
+from wit_world import Point
+
+class WitWorld(wit_world.WitWorld):
+    def greet(self, name: str, times: int) -> str:
+        wit_world.log(name)
+        return ("hello " + name) * times
+    def move(self, p: Point, dx: int) -> Point:
+        return Point(p.x + dx, p.y, p.label)
+    def total(self, xs):
+        return sum(xs) if xs else None
+"""
+
+
+def _componentize_py() -> str | None:
+    found = shutil.which("componentize-py") or "/tmp/cpy-venv/bin/componentize-py"
+    return found if os.path.exists(found) else None
+
+
+def test_a_componentize_py_component_validates(tmp_path: Path) -> None:
+    """A Python app built into a component with CPython inside (18 MB); built once, then kept
+    in the cache directory (building takes about 10 s)."""
+    from wasmkit.engine.cache_dir import default_cache_dir
+
+    builder = _componentize_py()
+    if builder is None:
+        pytest.skip("componentize-py is not installed")
+    key = hashlib.sha256((_CPY_WIT + _CPY_APP + builder).encode()).hexdigest()[:16]
+    cached = Path(default_cache_dir()) / "componentize-py" / f"{key}.wasm"
+    if not cached.exists():
+        (tmp_path / "wit").mkdir()
+        (tmp_path / "wit" / "world.wit").write_text(_CPY_WIT)
+        (tmp_path / "app.py").write_text(_CPY_APP)
+        out = tmp_path / "app.wasm"
+        subprocess.run([builder, "-d", "wit", "-w", "hello", "componentize", "app", "-o", str(out)],
+                       cwd=tmp_path, check=True, capture_output=True, timeout=300)  # fmt: skip
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out, cached)
+    valid = validate_component(read_component(cached.read_bytes()), core_modules=False)
+    assert list(valid.type.exports) == ["exports", "greet", "move", "total"]
+    assert "wasi:cli/stdout@0.2.9" in valid.type.imports or any(n.startswith("wasi:cli/stdout") for n in valid.type.imports)
+    greet = valid.type.exports["greet"].type
+    assert isinstance(greet, Func) and greet.result == Prim.STRING
+
+
+# Invalid components, each with wasm-tools' reason (its message, without where).
+INVALID = {
+    "wrong lift type": ("""(component
+  (core module $m (func (export "f") (param i32) (result i32) local.get 0))
+  (core instance $i (instantiate $m))
+  (func (param "a" u64) (result u32) (canon lift (core func $i "f"))))""",
+        "lowered parameter types `[I64]` do not match parameter types `[I32]` of core function 0"),
+    "wrong lift result": (f"""(component
+  {_MEMORY}
+  (core module $m (func (export "f") (param i32) (result i64) i64.const 0))
+  (core instance $i (instantiate $m))
+  (func (param "a" u32) (result (tuple u64 u64)) (canon lift (core func $i "f") {_OPTS})))""",
+        "lowered result types `[I32]` do not match result types `[I64]` of core function 0"),
+    "missing memory for a string": ("""(component
+  (core module $m (func (export "f") (param i32 i32)))
+  (core instance $i (instantiate $m))
+  (func (param "a" string) (canon lift (core func $i "f"))))""",
+        "canonical option `memory` is required"),
+    "missing realloc for a lowered string result": ("""(component
+  (import "f" (func $f (result string)))
+  (core module $m (memory (export "mem") 1))
+  (core instance $i (instantiate $m))
+  (core func (canon lower (func $f) (memory (core memory $i "mem")))))""",
+        "canonical option `realloc` is required"),
+    "bad realloc type": ("""(component
+  (core module $m (memory (export "mem") 1) (func (export "f") (param i32 i32))
+    (func (export "realloc") (param i32 i32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (func (param "a" string) (canon lift (core func $i "f") (memory (core memory $i "mem")) (realloc (core func $i "realloc")))))""",
+        "canonical option `realloc` uses a core function with an incorrect signature"),
+    "bad post-return type": ("""(component
+  (core module $m (func (export "f") (result i32) i32.const 0) (func (export "p") (param i64)))
+  (core instance $i (instantiate $m))
+  (func (result u32) (canon lift (core func $i "f") (post-return (core func $i "p")))))""",
+        "canonical option `post-return` uses a core function with an incorrect signature"),
+    "string encoding twice": ("""(component
+  (core module $m (func (export "f")))
+  (core instance $i (instantiate $m))
+  (func (canon lift (core func $i "f") string-encoding=utf8 string-encoding=utf16)))""",
+        "canonical encoding option `utf8` conflicts with option `utf16`"),
+    "core instantiation arg of the wrong type": ("""(component
+  (core module $a (func (export "f") (param i32)))
+  (core instance $ai (instantiate $a))
+  (core module $m (import "x" "f" (func (param i64))))
+  (core instance (instantiate $m (with "x" (instance $ai)))))""",
+        "type mismatch for export `f` of module instantiation argument `x`"),
+    "lowered function of the wrong type for a core import": (f"""(component
+  (import "f" (func $f (param "a" string) (result string)))
+  {_MEMORY}
+  (core func $g (canon lower (func $f) {_OPTS}))
+  (core module $n (import "" "g" (func (param i32 i32) (result i32))))
+  (core instance $gi (export "g" (func $g)))
+  (core instance (instantiate $n (with "" (instance $gi)))))""",
+        "type mismatch for export `g` of module instantiation argument ``"),
+    "instantiate arg of wrong kind": ("""(component
+  (component $c (import "f" (func)))
+  (type $t (instance))
+  (import "i" (instance $i (type $t)))
+  (instance (instantiate $c (with "f" (instance $i)))))""",
+        "type mismatch for import `f`"),
+    "missing import arg": ("""(component
+  (component $c (import "f" (func)))
+  (instance (instantiate $c)))""",
+        "missing import named `f`"),
+    "duplicate export name": ("""(component
+  (import "f" (func $f))
+  (export "g" (func $f))
+  (export "g" (func $f)))""",
+        "export name `g` conflicts with previous name `g`"),
+    "export names differing in case only": ("""(component
+  (import "f" (func $f))
+  (instance (export "a" (func $f)) (export "A" (func $f))))""",
+        "export name `A` conflicts with previous name `a`"),
+    "export name not in kebab case": ("""(component
+  (import "f" (func $f))
+  (export "Not_Kebab" (func $f)))""",
+        "export name `Not_Kebab` is not a valid extern name"),
+    "alias of a missing export": ("""(component
+  (import "i" (instance $i (export "a" (func))))
+  (alias export $i "b" (func)))""",
+        "instance 0 has no export named `b`"),
+    "alias of an export of another sort": ("""(component
+  (import "i" (instance $i (export "a" (func))))
+  (alias export $i "a" (instance)))""",
+        "export `a` for instance 0 is not a instance"),
+    "alias of a missing core export": ("""(component
+  (core module $m (func (export "f")))
+  (core instance $i (instantiate $m))
+  (alias core export $i "g" (core func)))""",
+        "core instance 0 has no export named `g`"),
+    "resource.new of an imported resource": ("""(component
+  (import "r" (type $r (sub resource)))
+  (core func (canon resource.new $r)))""",
+        "type 0 is not a local resource"),
+    "a destructor of the wrong type": ("""(component
+  (core module $m (func (export "d") (param i64)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "d" (core func $d))
+  (type (resource (rep i32) (dtor (core func $d)))))""",
+        "core function 0 has wrong signature for a destructor"),
+    "a borrow in a result": ("""(component
+  (import "r" (type $r (sub resource)))
+  (type (func (result (borrow $r)))))""",
+        "function result cannot contain a `borrow` type"),
+    "33 flags": ("(component (type (flags " + " ".join(f'"f{i}"' for i in range(33)) + ")))",
+        "cannot have more than 32 flags"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("text, reason", INVALID.values(), ids=list(INVALID))
+def test_an_invalid_component_is_refused_for_the_same_reason(text: str, reason: str) -> None:
+    data = _parse(text)
+    assert _wasm_tools_error(data) == reason
+    with pytest.raises(ValidationError) as caught:
+        _validate(data)
+    assert str(caught.value).startswith(reason)
+
+
+def test_flattening_follows_the_canonical_abi() -> None:
+    i32, i64 = ValType.I32, ValType.I64
+    pair = Val("tuple", (Prim.U64, Prim.U64), (Prim.U64, Prim.U64))
+    lowered, spilled_params, spilled_results = lowered_type(Func((("a", Prim.STRING),), pair), lift=False)
+    assert (lowered.params, lowered.results, spilled_params, spilled_results) == ((i32, i32, i32), (), False, True)
+    lifted, _, _ = lowered_type(Func((("a", Prim.U64),), pair), lift=True)
+    assert (lifted.params, lifted.results) == ((i64,), (i32,))
+    many = Func(tuple((f"p{n}", Prim.U8) for n in range(17)), None)
+    assert lowered_type(many, lift=True)[0].params == (i32,)
+
+
+def test_the_validate_command_checks_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.wasm", tmp_path / "bad.wasm"
+    good.write_bytes(_parse(EVERY_KIND))
+    bad.write_bytes(_parse(INVALID["missing import arg"][0]))
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"wasmkit: error: {bad}: missing import named `f`")
