@@ -265,6 +265,13 @@ INVALID = {
         "function result cannot contain a `borrow` type"),
     "33 flags": ("(component (type (flags " + " ".join(f'"f{i}"' for i in range(33)) + ")))",
         "cannot have more than 32 flags"),
+    "value types nested 101 deep": (
+        "(component (type (list u8)) " + "".join(f"(type (list {n}))" for n in range(100)) + ")",
+        "type nesting is too deep"),
+    "instance types nested 101 deep": (
+        "(component (type $t0 (instance)) "
+        + "".join(f'(type $t{n + 1} (instance (export "a" (instance (type $t{n})))))' for n in range(100)) + ")",
+        "type nesting is too deep"),
 }  # fmt: skip
 
 

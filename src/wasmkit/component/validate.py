@@ -13,17 +13,18 @@ walked in order, each given its type (`types`) in its sort's space, and checked:
   core type, component or core module (`index_spaces` refuses the others);
 - import and export names are valid names, each once in its scope (`names`);
 - value types are well formed: records, variants, tuples, enums not empty, flags 1 to 32,
-  handles of resource types, no `borrow` in a result, not nested past 100 levels nor larger
-  than a million parts in all (wasm-tools' limits); resources defined only in components, of
+  handles of resource types, no `borrow` in a result; no type (value, function, instance or
+  component type) nested past 100 levels nor larger than a million parts in all (wasm-tools'
+  limits for value types, here for every type, as they bound the work of comparing types); resources defined only in components, of
   an i32 representation and a destructor of type `(func (param i32))`.
 A ValidationError says what, and in which definition (section and position).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeVar, cast
 
 from ..errors import ValidationError
 from ..syntax.module import Module
@@ -48,6 +49,8 @@ __all__ = ["ValidComponent", "validate_component", "MAX_TYPE_DEPTH", "MAX_TYPE_S
 MAX_TYPE_DEPTH = 100  # wasm-tools' MAX_WASM_COMPONENT_TYPE_DEPTH
 MAX_TYPE_SIZE = 1_000_000  # wasm-tools' MAX_WASM_TYPE_SIZE
 MAX_FLAGS = 32
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class _Scope:
         elif isinstance(item, Component):
             inner = _Scope("component", self, self.core_modules)
             inner.component(item)
-            self.spaces[Sort.COMPONENT].append(ComponentT(inner.imports, inner.exports, inner.defined))
+            self.spaces[Sort.COMPONENT].append(self.measured(ComponentT(inner.imports, inner.exports, inner.defined)))
         elif isinstance(item, CoreInstantiate):
             self.core[CoreSort.INSTANCE].append(self.core_instantiate(item))
         elif isinstance(item, CoreInlineExports):
@@ -118,6 +121,8 @@ class _Scope:
             for name, core_item in item.exports:
                 if name in exports:
                     raise ValidationError(f"duplicate instantiation export name `{name}` already defined")
+                if core_item.sort > CoreSort.TAG:
+                    raise ValidationError(f"a core instance exports functions, tables, memories, globals and tags, not a core {core_item.sort.name.lower()}")
                 exports[name] = self.core[core_item.sort][core_item.index]
             self.core[CoreSort.INSTANCE].append(exports)
         elif isinstance(item, Instantiate):
@@ -128,7 +133,7 @@ class _Scope:
             for extern_name, exported in item.exports:
                 names.add(extern_name.name)
                 instance.exports[extern_name.name] = self.entity(exported)
-            self.spaces[Sort.INSTANCE].append(instance)
+            self.spaces[Sort.INSTANCE].append(self.measured(instance))
         elif isinstance(item, (AliasExport, AliasCoreExport, AliasOuter, CoreAliasOuter)):
             self.alias(item)
         elif isinstance(item, Canon):
@@ -203,7 +208,7 @@ class _Scope:
         def replace(resource: Resource) -> Resource:
             return bound.get(resource) or fresh.get(resource) or resource
 
-        return InstanceT({name: substitute(e, replace) for name, e in component.exports.items()})  # type: ignore[misc]
+        return self.measured(InstanceT({name: substitute(e, replace) for name, e in component.exports.items()}))  # type: ignore[misc]
 
     def entity(self, item: SortIdx) -> Entity:
         """What index `item` names, as an import or export of its sort."""
@@ -248,7 +253,8 @@ class _Scope:
     def _outward(self, count: int) -> _Scope:
         scope = self
         for _ in range(count):
-            assert scope.outer is not None  # index_spaces checked the count
+            if scope.outer is None:  # index_spaces refuses it first
+                raise ValidationError(f"invalid outer alias count of {count}")
             scope = scope.outer
         return scope
 
@@ -280,8 +286,7 @@ class _Scope:
     def extern_type(self, extern: ExternType) -> Entity:
         """The type an import or export declaration gives."""
         if extern.kind == Sort.TYPE:
-            assert extern.bound is not None
-            if extern.bound.index is None:
+            if extern.bound is None or extern.bound.index is None:
                 return Entity(Sort.TYPE, Resource())
             return Entity(Sort.TYPE, self.spaces[Sort.TYPE][extern.bound.index])
         index = extern.index or 0
@@ -325,8 +330,8 @@ class _Scope:
             for decl in item.decls:
                 inner.definition(_DECLS, decl)
             if isinstance(item, InstanceType):
-                return InstanceT(inner.exports)
-            return ComponentT(inner.imports, inner.exports, inner.defined)
+                return self.measured(InstanceT(inner.exports))
+            return self.measured(ComponentT(inner.imports, inner.exports, inner.defined))
         if isinstance(item, FuncType):
             return self.func_type(item)
         if isinstance(item, ResourceType):
@@ -339,7 +344,7 @@ class _Scope:
         result = None if item.result is None else self.val(item.result)
         if result is not None and _has_borrow(result):
             raise ValidationError("function result cannot contain a `borrow` type")
-        return Func(params, result, item.is_async)
+        return self.measured(Func(params, result, item.is_async))
 
     def resource(self, item: ResourceType) -> Resource:
         if self.kind != "component":
@@ -373,9 +378,14 @@ class _Scope:
     def value_type(self, item: object) -> VType:
         if isinstance(item, Prim):
             return item
-        made = self._value_type(item)
+        return self.measured(self._value_type(item))
+
+    def measured(self, made: _T) -> _T:
+        """`made`, a type just made, once its depth and size are found within the limits.
+        Types nest only what was made before them, so each is measured from its parts'
+        measures; the limits bound the work (and the recursion) of comparing types."""
         depth = size = 0
-        for child in made.children:
+        for child in _parts(made):
             _, child_depth, child_size = self.sizes.get(id(child), (child, 0, 1))
             depth, size = max(depth, child_depth), size + child_size
         depth, size = depth + 1, size + 1
@@ -469,6 +479,19 @@ def _unique(labels: list[str], what: str) -> None:
         if previous is not None:
             raise ValidationError(f"{what} name `{label}` conflicts with previous {what} name `{previous}`")
         seen[label.lower()] = label
+
+
+def _parts(made: object) -> Sequence[object]:
+    """The types a type is made of (for its measures)."""
+    if isinstance(made, Val):
+        return made.children
+    if isinstance(made, Func):
+        return (*(t for _, t in made.params), *(() if made.result is None else (made.result,)))
+    if isinstance(made, InstanceT):
+        return [e.type for e in made.exports.values()]
+    if isinstance(made, ComponentT):
+        return [e.type for e in (*made.imports.values(), *made.exports.values())]
+    return []
 
 
 def _has_borrow(vt: VType) -> bool:
