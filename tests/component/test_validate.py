@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from wasmkit.component.reader import read_component
 from wasmkit.component.syntax import Prim, Sort
 from wasmkit.component.types import Func, Val, lowered_type
 from wasmkit.component.validate import ValidComponent, validate_component
-from wasmkit.errors import ValidationError
+from wasmkit.errors import ValidationError, WasmError
 from wasmkit.syntax.types import ValType
 
 
@@ -304,3 +305,25 @@ def test_the_validate_command_checks_a_component(tmp_path: Path, capsys: pytest.
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"wasmkit: error: {bad}: missing import named `f`")
+
+
+def test_mutated_components_give_a_wasm_error_only() -> None:
+    """Bytes changed at random in valid and invalid components: validation says what is wrong
+    (a WasmError) or accepts, never fails another way."""
+    seeds = [_parse(text) for text in (EVERY_KIND, *VALID.values(), *(text for text, _ in INVALID.values()))]
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(3000):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 3)):
+            data[rng.randrange(8, len(data))] = rng.getrandbits(8)
+        try:
+            component = read_component(bytes(data))
+        except WasmError:
+            continue
+        checked += 1
+        try:
+            validate_component(component)
+        except WasmError:
+            pass
+    assert checked > 500

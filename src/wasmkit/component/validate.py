@@ -22,7 +22,7 @@ A ValidationError says what, and in which definition (section and position).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -499,25 +499,39 @@ def _has_borrow(vt: VType) -> bool:
 
 
 def _module_type(module: Module) -> ModuleT:
-    """A core module's type: its imports' and exports' types."""
-    imports = [(imp.module, imp.name, _core_desc(imp.desc, module.types)) for imp in module.imports]
-    spaces: dict[ExternKind, Callable[[int], object]] = {
-        ExternKind.FUNC: lambda i: module.types[module.func_type_indices()[i]],
-        ExternKind.TABLE: lambda i: module.table_types()[i],
-        ExternKind.MEMORY: lambda i: module.memory_types()[i],
-        ExternKind.GLOBAL: lambda i: module.global_types()[i],
-        ExternKind.TAG: lambda i: CoreTag(module.types[module.tag_types()[i].type_index]),  # type: ignore[arg-type]
+    """A core module's type: its imports' and exports' types (a module taken as valid
+    unchecked may name what is not there: a ValidationError)."""
+    types = module.types
+    spaces: dict[ExternKind, Sequence[object]] = {
+        ExternKind.FUNC: [_core_func(types, i) for i in module.func_type_indices()],
+        ExternKind.TABLE: module.table_types(),
+        ExternKind.MEMORY: module.memory_types(),
+        ExternKind.GLOBAL: module.global_types(),
+        ExternKind.TAG: [CoreTag(_core_func(types, tag.type_index)) for tag in module.tag_types()],
     }
-    exports = {export.name: spaces[export.kind](export.index) for export in module.exports}
-    return ModuleT(imports, exports)  # type: ignore[arg-type]
+    imports = [(imp.module, imp.name, _core_desc(imp.desc, types)) for imp in module.imports]
+    exports: dict[str, CoreDesc] = {}
+    for export in module.exports:
+        items = spaces[export.kind]
+        if export.index >= len(items):
+            raise ValidationError(f"unknown {export.kind.name.lower()} {export.index}: exported as `{export.name}` by a core module")
+        exports[export.name] = items[export.index]  # type: ignore[assignment]
+    return ModuleT(imports, exports)
 
 
-def _core_desc(desc: object, types: list[object] | tuple[object, ...]) -> CoreDesc:
+def _core_func(types: Sequence[object], index: int) -> CoreFuncType:
+    found = types[index] if index < len(types) else None
+    if not isinstance(found, CoreFuncType):
+        raise ValidationError(f"type index {index} is not a function type")
+    return found
+
+
+def _core_desc(desc: object, types: Sequence[object]) -> CoreDesc:
     """A core import's or export's type, its type indices read in `types`."""
     if isinstance(desc, int):
-        return types[desc]  # type: ignore[return-value]
+        return _core_func(types, desc)
     if isinstance(desc, TagType):
-        return CoreTag(types[desc.type_index])  # type: ignore[arg-type]
+        return CoreTag(_core_func(types, desc.type_index))
     return desc  # type: ignore[return-value]
 
 
