@@ -34,13 +34,14 @@ def _validate(data: bytes) -> ValidComponent:
     return validate_component(read_component(data))
 
 
-def _wasm_tools_error(data: bytes) -> str | None:
-    """What `wasm-tools validate` says is wrong (its first line, without where), or None."""
+def _wasm_tools_error(data: bytes, lines: int = 1) -> str | None:
+    """What `wasm-tools validate` says is wrong (its first `lines` lines joined by ": ",
+    without where), or None."""
     done = subprocess.run([tool("wasm-tools"), "validate", "-"], input=data, capture_output=True)
     if done.returncode == 0:
         return None
-    first = done.stderr.decode().splitlines()[0]
-    return re.sub(r" \(at offset 0x[0-9a-f]+\)$", "", first.removeprefix("error: "))
+    said = done.stderr.decode().removeprefix("error: ").splitlines()[:lines]
+    return ": ".join(re.sub(r" \(at offset 0x[0-9a-f]+\)$", "", line) for line in said)
 
 
 _MEMORY = """(core module $mem (memory (export "mem") 1)
@@ -283,6 +284,56 @@ def test_an_invalid_component_is_refused_for_the_same_reason(text: str, reason: 
     with pytest.raises(ValidationError) as caught:
         _validate(data)
     assert str(caught.value).startswith(reason)
+
+
+# Names wasm-tools accepts and refuses: (name, valid).
+NAMES = [
+    ("a", True), ("a-b", True), ("a1", True), ("A-B", True), ("a-B", True), ("a-1", True), ("a-1b", True),
+    ("1a", False), ("a--b", False), ("a-", False), ("-a", False), ("aB", False), ("a_b", False), ("", False),
+    ("wasi:cli/stdout", True), ("wasi:cli/stdout@0.2.0", True), ("a:b/c@1.0.0-rc.1+x", True),
+    ("wasi:cli", False), ("Wasi:cli/x", False), ("a:b/c@1", False), ("a:b/c@01.0.0", False),
+    ("url=<x>", False), ("[foo]a", False), ("[method]a", False), ("[method]a.b.c", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, valid", NAMES)
+def test_import_names_follow_the_name_grammar(name: str, valid: bool) -> None:
+    data = _parse(f'(component (import "{name}" (func)))')
+    assert (_wasm_tools_error(data) is None) is valid
+    if valid:
+        _validate(data)
+    else:
+        with pytest.raises(ValidationError, match="import name"):
+            _validate(data)
+
+
+_RESOURCE = '(import "r" (type $r (sub resource)))'
+# Resource functions: (declarations after the resource `r`'s import, wasm-tools' reason or None).
+RESOURCE_FUNCTIONS = [
+    ('(import "[constructor]r" (func (result (own $r))))', None),
+    ('(import "[method]r.get" (func (param "self" (borrow $r)) (result u32)))', None),
+    ('(import "[static]r.make" (func))', None),
+    ('(import "[constructor]r" (func))', "import name `[constructor]r` is not valid: function should return one value"),
+    ('(import "[constructor]s" (func (result (own $r))))',
+     "import name `[constructor]s` is not valid: function does not match expected resource name `r`"),
+    ('(import "[method]r.get" (func (param "this" (borrow $r))))',
+     "import name `[method]r.get` is not valid: function should have a first argument called `self`"),
+    ('(import "[method]r.get" (func (param "self" (own $r))))',
+     "import name `[method]r.get` is not valid: function should take a first argument of `(borrow $T)`"),
+    ('(import "[static]s.make" (func))', "import name `[static]s.make` is not valid: static resource name is not known in this context"),
+]
+
+
+@pytest.mark.parametrize("decls, reason", RESOURCE_FUNCTIONS)
+def test_a_resource_functions_name_fits_its_type(decls: str, reason: str | None) -> None:
+    data = _parse(f"(component {_RESOURCE} {decls})")
+    assert _wasm_tools_error(data, lines=2) == reason
+    if reason is None:
+        _validate(data)
+    else:
+        with pytest.raises(ValidationError) as caught:
+            _validate(data)
+        assert str(caught.value).startswith(reason)
 
 
 def test_flattening_follows_the_canonical_abi() -> None:

@@ -131,8 +131,9 @@ class _Scope:
             names = NameSet("export")
             instance = InstanceT()
             for extern_name, exported in item.exports:
-                names.add(extern_name.name)
-                instance.exports[extern_name.name] = self.entity(exported)
+                entity = self.entity(exported)
+                names.add(extern_name.name, entity)
+                instance.exports[extern_name.name] = entity
             self.spaces[Sort.INSTANCE].append(self.measured(instance))
         elif isinstance(item, (AliasExport, AliasCoreExport, AliasOuter, CoreAliasOuter)):
             self.alias(item)
@@ -261,25 +262,25 @@ class _Scope:
     # -- imports and exports --
 
     def import_(self, item: Import) -> None:
-        self.import_names.add(item.name.name)
         entity = self.extern_type(item.type)
+        self.import_names.add(item.name.name, entity)
         self.imports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export(self, item: Export) -> None:
-        self.export_names.add(item.name.name)
         entity = self.entity(item.item)
         if item.type is not None:
             ascribed = self.extern_type(item.type)
             reason = unify(entity, ascribed, {})
             if reason is not None:
                 raise ValidationError(f"type mismatch for export `{item.name.name}`: {reason}")
+        self.export_names.add(item.name.name, entity)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export_decl(self, item: ExportDecl) -> None:
-        self.export_names.add(item.name.name)
         entity = self.extern_type(item.type)
+        self.export_names.add(item.name.name, entity)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
