@@ -267,6 +267,8 @@ INVALID = {
         "function result cannot contain a `borrow` type"),
     "33 flags": ("(component (type (flags " + " ".join(f'"f{i}"' for i in range(33)) + ")))",
         "cannot have more than 32 flags"),
+    "a fixed-length list": ("(component (type (list u8 4)))",
+        "Fixed-length lists require the component model fixed-length lists feature"),
     "value types nested 101 deep": (
         "(component (type (list u8)) " + "".join(f"(type (list {n}))" for n in range(100)) + ")",
         "type nesting is too deep"),

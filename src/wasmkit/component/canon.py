@@ -8,8 +8,8 @@ pointer; a result of one core value as it is, else an i32 pointer). Lowering mak
 function of a component function, of its flattened type (a result past one core value
 becomes an out-pointer parameter). Whatever passes through linear memory needs `memory`;
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
-(result i32))`. The other built-ins (async, streams, threads: gated features) give a core
-function of no checked type (None).
+(result i32))`. The other built-ins (async, streams, threads) give a core function of no
+checked type (None); the error-context ones are refused, as wasm-tools leaves that feature out.
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def canon_type(
         if resource.rep is None:
             raise ValidationError(f"type {index} is not a local resource")
         return CoreFuncType((resource.rep,), (_I32,)) if name == "resource.new" else CoreFuncType((_I32,), (resource.rep,))
+    if name.startswith("error-context."):
+        raise ValidationError(f"`{name}` requires the component model error-context feature")
     return None
 
 

@@ -2,9 +2,9 @@
 names it, so that two types compare equal exactly when they are the same structure, and the
 canonical ABI's flattening of function types (design/mvp/CanonicalABI.md, `flatten_functype`).
 
-A value type resolves to a `Prim` or a `Val`: its kind ("record", "variant", "list", "fixed",
-"tuple", "flags", "enum", "option", "result", "own", "borrow", "stream", "future", "map") and
-its parts, with each type index replaced by what it names. A resource is a `Resource`, equal
+A value type resolves to a `Prim` or a `Val`: its kind ("record", "variant", "list", "tuple",
+"flags", "enum", "option", "result", "own", "borrow", "stream", "future", "map") and its
+parts, with each type index replaced by what it names. A resource is a `Resource`, equal
 only to itself (resources are generative: each definition, and each import of one, is a new
 type). A function type is a `Func`; an instance type an `InstanceT` (its exports), a
 component type a `ComponentT` (its imports and exports), each export or import an `Entity`
@@ -134,9 +134,6 @@ def flatten(vt: VType, out: list[ValType], limit: int) -> bool:
     if kind in ("list", "map"):
         out += (_I32, _I32)
         return len(out) <= limit
-    if kind == "fixed":
-        length: int = vt.parts[1]  # type: ignore[assignment]
-        return all(flatten(vt.children[0], out, limit) for _ in range(length))
     if kind == "flags":
         for _ in range((len(vt.parts) + 31) // 32):
             out.append(_I32)
@@ -174,7 +171,7 @@ def contains_pointer(vt: VType) -> bool:
         return vt == Prim.STRING
     if vt.kind in ("list", "map"):
         return True
-    if vt.kind in ("record", "tuple", "variant", "option", "result", "fixed"):
+    if vt.kind in ("record", "tuple", "variant", "option", "result"):
         return any(contains_pointer(t) for t in vt.children)
     return False
 

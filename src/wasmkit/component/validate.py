@@ -364,7 +364,7 @@ class _Scope:
     def val(self, vt: object) -> VType:
         """A value type used in a definition: a primitive, or the defined value type an index names."""
         if isinstance(vt, Prim):
-            return vt
+            return _prim(vt)
         found = self.spaces[Sort.TYPE][cast(int, vt)]
         if not isinstance(found, (Prim, Val)):
             raise ValidationError(f"type index {vt} is not a defined type")
@@ -378,7 +378,7 @@ class _Scope:
 
     def value_type(self, item: object) -> VType:
         if isinstance(item, Prim):
-            return item
+            return _prim(item)
         return self.measured(self._value_type(item))
 
     def measured(self, made: _T) -> _T:
@@ -428,9 +428,7 @@ class _Scope:
             element = self.val(item.element)
             if item.length is None:
                 return Val("list", (element,), (element,))
-            if item.length == 0:
-                raise ValidationError("Fixed size lists must have more than zero elements")
-            return Val("fixed", (element, item.length), (element,))
+            raise ValidationError(_GATED["fixed-length list"])
         if isinstance(item, Option):
             inner = self.val(item.type)
             return Val("option", (inner,), (inner,))
@@ -493,6 +491,19 @@ def _parts(made: object) -> Sequence[object]:
     if isinstance(made, ComponentT):
         return [e.type for e in (*made.imports.values(), *made.exports.values())]
     return []
+
+
+# What wasm-tools (1.262) leaves out unless asked for, in its words.
+_GATED = {
+    "error-context": "`error-context` requires the component model error-context feature",
+    "fixed-length list": "Fixed-length lists require the component model fixed-length lists feature",
+}
+
+
+def _prim(prim: Prim) -> Prim:
+    if prim == Prim.ERROR_CONTEXT:
+        raise ValidationError(_GATED["error-context"])
+    return prim
 
 
 def _has_borrow(vt: VType) -> bool:
