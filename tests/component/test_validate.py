@@ -72,6 +72,17 @@ VALID = {
   (core instance $i (instantiate $m))
   (type $v (variant (case "a" u32) (case "b" (tuple f64 f32)) (case "c")))
   (func (param "x" $v) (param "y" f32) (result u8) (canon lift (core func $i "f"))))""",
+    # Types named by their exports, and used so.
+    "exported types used by their exported index": """(component
+  (core module $m (func (export "f") (param i32 i32)))
+  (core instance $i (instantiate $m))
+  (type $R (resource (rep i32)))
+  (export $r "r" (type $R))
+  (type $rec (record (field "a" u32)))
+  (export $e "rec" (type $rec))
+  (type $o (own $r))
+  (func (param "x" $e) (param "h" $o) (canon lift (core func $i "f")))
+  (export "f" (func 0)))""",
     # An imported resource passed on to a nested component that imports one.
     "a resource given for an abstract import": """(component
   (import "r" (type $r (sub resource)))
@@ -267,6 +278,34 @@ INVALID = {
         "function result cannot contain a `borrow` type"),
     "33 flags": ("(component (type (flags " + " ".join(f'"f{i}"' for i in range(33)) + ")))",
         "cannot have more than 32 flags"),
+    "an import using an unnamed record": ("""(component
+  (type $r (record (field "a" u32)))
+  (import "f" (func (param "x" $r))))""",
+        "func not valid to be used as import"),
+    "an export using a record by its first index, not its exported one": ("""(component
+  (core module $m (func (export "f") (param i32)))
+  (core instance $i (instantiate $m))
+  (type $r (record (field "a" u32)))
+  (export $e "r" (type $r))
+  (func (param "x" $r) (canon lift (core func $i "f")))
+  (export "f" (func 0)))""",
+        "func not valid to be used as export"),
+    "an imported instance type using an unnamed record": ("""(component
+  (import "i" (instance (type $r (record (field "a" u32))) (export "f" (func (param "x" $r))))))""",
+        "instance not valid to be used as import"),
+    "a handle of a local resource imported": ("""(component
+  (type $R (resource (rep i32)))
+  (type $o (own $R))
+  (import "r" (type (eq $o))))""",
+        "type not valid to be used as import"),
+    "a local resource imported": ("""(component
+  (type $R (resource (rep i32)))
+  (import "r" (type (eq $R))))""",
+        "local resource type found in imports"),
+    "an outer alias of a resource into a component": ("""(component
+  (import "r" (type (sub resource)))
+  (component (alias outer 1 0 (type))))""",
+        "cannot alias outer type which transitively refers to resources not defined in the current component"),
     "a fixed-length list": ("(component (type (list u8 4)))",
         "Fixed-length lists require the component model fixed-length lists feature"),
     "value types nested 101 deep": (

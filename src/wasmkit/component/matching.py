@@ -35,8 +35,8 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
         return unify(actual.type, expected.type, bound)
     if isinstance(expected, Resource):
         if expected in bound:
-            return None if bound[expected] is actual else "resource types are not the same"
-        if expected is actual:
+            return None if bound[expected] == actual else "resource types are not the same"
+        if expected == actual:
             return None
         if expected.rep is None and isinstance(actual, Resource):
             bound[expected] = actual
@@ -90,23 +90,35 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
 
 
 def substitute(found: object, replace: Callable[[Resource], Resource]) -> object:
-    """`found` with each resource in it replaced by `replace(resource)`."""
+    """`found` with each resource in it replaced by `replace(resource)`; the very same object
+    where nothing in it is replaced (a type's identity tells whether it is named)."""
     if isinstance(found, Resource):
         return replace(found)
     if isinstance(found, Entity):
-        return Entity(found.sort, substitute(found.type, replace))
+        inner = substitute(found.type, replace)
+        return found if inner is found.type else Entity(found.sort, inner)
     if isinstance(found, Val):
-        return Val(found.kind, tuple(substitute(p, replace) for p in found.parts),
-                   tuple(substitute(c, replace) for c in found.children))  # type: ignore[misc]  # fmt: skip
+        parts = _each(found.parts, replace)
+        return found if parts is found.parts else Val(found.kind, parts, _each(found.children, replace))  # type: ignore[arg-type]
     if isinstance(found, tuple):
-        return tuple(substitute(p, replace) for p in found)
+        return _each(found, replace)
     if isinstance(found, Func):
-        params = tuple((n, substitute(t, replace)) for n, t in found.params)
-        return Func(params, substitute(found.result, replace), found.is_async)  # type: ignore[arg-type]
+        params = _each(found.params, replace)
+        result = substitute(found.result, replace)
+        if params is found.params and result is found.result:
+            return found
+        return Func(params, result, found.is_async)  # type: ignore[arg-type]
     if isinstance(found, InstanceT):
-        return InstanceT({n: substitute(e, replace) for n, e in found.exports.items()})  # type: ignore[misc]
+        exports = {n: substitute(e, replace) for n, e in found.exports.items()}
+        return found if all(exports[n] is e for n, e in found.exports.items()) else InstanceT(exports)  # type: ignore[arg-type]
     if isinstance(found, ComponentT):
         imports = {n: substitute(e, replace) for n, e in found.imports.items()}
         exports = {n: substitute(e, replace) for n, e in found.exports.items()}
         return ComponentT(imports, exports, found.defined)  # type: ignore[arg-type]
     return found
+
+
+def _each(items: tuple[object, ...], replace: Callable[[Resource], Resource]) -> tuple[object, ...]:
+    """`substitute` over a tuple: `items` itself when nothing in it changes."""
+    done = tuple(substitute(item, replace) for item in items)
+    return items if all(a is b for a, b in zip(done, items)) else done

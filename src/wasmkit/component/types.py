@@ -47,10 +47,30 @@ VType = Union[Prim, Val]
 
 class Resource:
     """A resource type: each is a type of its own. `rep` is the core representation of a
-    resource defined in this component (None for an imported or abstract one)."""
+    resource defined in this component (None for an imported or abstract one).
 
-    def __init__(self, rep: ValType | None = None) -> None:
+    One declared by a component or instance type (`in_type`) stands for whichever resource an
+    instance of that type has.
+
+    An import or export of a resource names it anew: `alias()` gives another object for the
+    same resource (equal to it), so that which name a type uses can be told apart (an import
+    or export must use only named types)."""
+
+    def __init__(self, rep: ValType | None = None, in_type: bool = False) -> None:
         self.rep = rep
+        self.in_type = in_type  # declared in a component or instance type: bound there
+        self.base = self
+
+    def alias(self) -> Resource:
+        named = Resource(self.rep, self.in_type)
+        named.base = self.base
+        return named
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resource) and other.base is self.base
+
+    def __hash__(self) -> int:
+        return id(self.base)
 
     def __repr__(self) -> str:
         return f"Resource(rep={self.rep})"

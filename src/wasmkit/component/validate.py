@@ -34,6 +34,7 @@ from ..validate.extern_types import describe_extern_type, extern_type_matches
 from .canon import canon_type
 from .index_spaces import index_spaces
 from .matching import SORT_NAMES, substitute, unify
+from .named import NamedTypes, created, resources_in
 from .names import NameSet, is_kebab_case
 from .syntax import (
     AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, Component, ComponentType, CoreAliasOuter,
@@ -90,6 +91,7 @@ class _Scope:
     def __post_init__(self) -> None:
         self.import_names = NameSet("import")
         self.export_names = NameSet("export")
+        self.named = NamedTypes()
         if self.outer is not None:
             self.sizes = self.outer.sizes
 
@@ -249,7 +251,22 @@ class _Scope:
                 core_sort = item.sort.core or CoreSort.TYPE
                 self.core[core_sort].append(target.core[core_sort][item.index])
             else:
-                self.spaces[item.sort.sort].append(target.spaces[item.sort.sort][item.index])
+                aliased = target.spaces[item.sort.sort][item.index]
+                inside = self._outward(item.count - 1) if item.count else None
+                if item.sort.sort == Sort.TYPE and inside is not None and inside.kind == "component" and any(resources_in(aliased)):
+                    raise ValidationError("cannot alias outer type which transitively refers to resources not defined in the current component")
+                self.spaces[item.sort.sort].append(aliased)
+
+    def created(self, found: object) -> object:
+        """The new type an import or export of `found` makes (`named.created`), measured as it."""
+        made = created(found)
+        if id(found) in self.sizes:
+            self.sizes[id(made)] = (made, *self.sizes[id(found)][1:])
+        return made
+
+    def check_named(self, entity: Entity, imported: bool) -> None:
+        if self.kind != "instance type":
+            self.named.check(entity, imported)
 
     def _outward(self, count: int) -> _Scope:
         scope = self
@@ -264,6 +281,9 @@ class _Scope:
     def import_(self, item: Import) -> None:
         entity = self.extern_type(item.type)
         self.import_names.add(item.name.name, entity)
+        self.check_named(entity, imported=True)
+        if any(resource in self.defined for resource in resources_in(entity)):
+            raise ValidationError("local resource type found in imports")
         self.imports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
@@ -274,13 +294,19 @@ class _Scope:
             reason = unify(entity, ascribed, {})
             if reason is not None:
                 raise ValidationError(f"type mismatch for export `{item.name.name}`: {reason}")
+            if entity.sort != Sort.TYPE:
+                entity = ascribed  # what the export is seen as (a type stays itself, named anew)
+        if entity.sort == Sort.TYPE:
+            entity = Entity(Sort.TYPE, self.created(entity.type))
         self.export_names.add(item.name.name, entity)
+        self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export_decl(self, item: ExportDecl) -> None:
         entity = self.extern_type(item.type)
         self.export_names.add(item.name.name, entity)
+        self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
@@ -288,8 +314,8 @@ class _Scope:
         """The type an import or export declaration gives."""
         if extern.kind == Sort.TYPE:
             if extern.bound is None or extern.bound.index is None:
-                return Entity(Sort.TYPE, Resource())
-            return Entity(Sort.TYPE, self.spaces[Sort.TYPE][extern.bound.index])
+                return Entity(Sort.TYPE, Resource(in_type=self.kind != "component"))
+            return Entity(Sort.TYPE, self.created(self.spaces[Sort.TYPE][extern.bound.index]))
         index = extern.index or 0
         if extern.kind == Sort.CORE:
             found = self.core[CoreSort.TYPE][index]
