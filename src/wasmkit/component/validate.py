@@ -4,8 +4,7 @@ that the component model requires (design/mvp/Explainer.md), with wasm-tools' wo
 First every index is checked to be in range (`index_spaces`); then the definitions are
 walked in order, each given its type (`types`) in its sort's space, and checked:
 - core modules are valid modules (wasmkit's core validator), and a core instantiation gives
-  each import of the module an export of the named instance, of a matching type (core import
-  matching, `validate.extern_types`);
+  each import of the module an export of the named instance, of a matching type (`core`);
 - a component instantiation gives each import of the component an argument of its sort and a
   matching type (`matching`); the instance then exports the component's exports;
 - `canon lift` and `canon lower` fit the canonical ABI, with their options (`canon`);
@@ -27,11 +26,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from ..errors import ValidationError
-from ..syntax.module import Module
-from ..syntax.types import ExternKind, GlobalType, MemoryType, TableType, TagType, ValType
+from ..syntax.types import ValType
 from ..syntax.types import FuncType as CoreFuncType
-from ..validate.extern_types import describe_extern_type, extern_type_matches
 from .canon import canon_type
+from .core import CORE_KIND_NAMES, core_desc, core_sort, instantiate_module, module_type
 from .index_spaces import index_spaces
 from .matching import SORT_NAMES, substitute, unify
 from .named import NamedTypes, created, resources_in
@@ -43,7 +41,7 @@ from .syntax import (
     Instantiate, InstanceType, List, Map, Option, Own, Prim, Record, ResourceType, Result, Section, Sort,
     SortIdx, Stream, Tuple, Variant,
 )  # fmt: skip
-from .types import ComponentT, CoreDesc, CoreTag, Entity, Func, InstanceT, ModuleT, Resource, Val, VType
+from .types import ComponentT, Entity, Func, InstanceT, ModuleT, Resource, Val, VType
 
 __all__ = ["ValidComponent", "validate_component", "MAX_TYPE_DEPTH", "MAX_TYPE_SIZE"]
 
@@ -165,28 +163,15 @@ class _Scope:
             from ..validate import validate  # the core validator, needed only here
 
             validate(module)
-        return _module_type(module)
+        return module_type(module)
 
     def core_instantiate(self, item: CoreInstantiate) -> dict[str, object]:
-        module: ModuleT = self.core[CoreSort.MODULE][item.module]  # type: ignore[assignment]
         args: dict[str, dict[str, object]] = {}
         for name, index in item.args:
             if name in args:
                 raise ValidationError(f"duplicate module instantiation argument named `{name}`")
             args[name] = self.core[CoreSort.INSTANCE][index]  # type: ignore[assignment]
-        for module_name, name, expected in module.imports:
-            instance = args.get(module_name)
-            if instance is None:
-                raise ValidationError(f"missing module instantiation argument named `{module_name}`")
-            given = instance.get(name)
-            if given is None:
-                raise ValidationError(f"module instantiation argument `{module_name}` does not export an item named `{name}`")
-            if not _core_matches(given, expected):
-                raise ValidationError(
-                    f"type mismatch for export `{name}` of module instantiation argument `{module_name}`: "
-                    f"expected {_describe_core(expected)}, found {_describe_core(given)}"
-                )
-        return dict(module.exports)
+        return instantiate_module(self.core[CoreSort.MODULE][item.module], args)  # type: ignore[arg-type]
 
     # -- component instances --
 
@@ -194,9 +179,8 @@ class _Scope:
         component: ComponentT = self.spaces[Sort.COMPONENT][item.component]  # type: ignore[assignment]
         args: dict[str, Entity] = {}
         for name, given in item.args:
-            previous = next((n for n in args if n.lower() == name.lower()), None)
-            if previous is not None:
-                raise ValidationError(f"instantiation argument `{name}` conflicts with previous argument `{previous}`")
+            if name in args:
+                raise ValidationError(f"instantiation argument `{name}` conflicts with previous argument `{name}`")
             args[name] = self.entity(given)
         bound: dict[Resource, Resource] = {}
         for name, expected in component.imports.items():
@@ -240,16 +224,16 @@ class _Scope:
             desc = exports.get(item.name)
             if desc is None:
                 raise ValidationError(f"core instance {item.instance} has no export named `{item.name}`")
-            if _core_sort(desc) != item.sort:
-                raise ValidationError(f"export `{item.name}` for core instance {item.instance} is not a {_CORE_KIND_NAMES[item.sort]}")
+            if core_sort(desc) != item.sort:
+                raise ValidationError(f"export `{item.name}` for core instance {item.instance} is not a {CORE_KIND_NAMES[item.sort]}")
             self.core[item.sort].append(desc)
         elif isinstance(item, CoreAliasOuter):
             self.core[CoreSort.TYPE].append(self._outward(item.count).core[CoreSort.TYPE][item.index])
         else:
             target = self._outward(item.count)
             if item.sort.sort == Sort.CORE:
-                core_sort = item.sort.core or CoreSort.TYPE
-                self.core[core_sort].append(target.core[core_sort][item.index])
+                space = item.sort.core or CoreSort.TYPE
+                self.core[space].append(target.core[space][item.index])
             else:
                 aliased = target.spaces[item.sort.sort][item.index]
                 inside = self._outward(item.count - 1) if item.count else None
@@ -345,9 +329,9 @@ class _Scope:
             elif isinstance(decl, CoreAliasOuter):
                 inner.alias(decl)
             elif isinstance(decl, CoreExportDecl):
-                module.exports[decl.name] = _core_desc(decl.desc, inner.core[CoreSort.TYPE])
+                module.exports[decl.name] = core_desc(decl.desc, inner.core[CoreSort.TYPE])
             else:  # a core import
-                module.imports.append((decl.module, decl.name, _core_desc(decl.desc, inner.core[CoreSort.TYPE])))
+                module.imports.append((decl.module, decl.name, core_desc(decl.desc, inner.core[CoreSort.TYPE])))
         self.core[CoreSort.TYPE].append(module)
 
     def type(self, item: object) -> object:
@@ -487,10 +471,6 @@ class _Located(ValidationError):
 # would; this stands for their section.
 _DECLS = Section(0, 0, 0, ())  # type: ignore[arg-type]
 
-_CORE_KIND_NAMES = {
-    CoreSort.FUNC: "function", CoreSort.TABLE: "table", CoreSort.MEMORY: "memory", CoreSort.GLOBAL: "global",
-    CoreSort.TAG: "tag", CoreSort.TYPE: "type", CoreSort.MODULE: "module", CoreSort.INSTANCE: "instance",
-}  # fmt: skip
 
 
 def _where(section: Section, n: int) -> str:
@@ -534,65 +514,3 @@ def _prim(prim: Prim) -> Prim:
 
 def _has_borrow(vt: VType) -> bool:
     return isinstance(vt, Val) and (vt.kind == "borrow" or any(_has_borrow(c) for c in vt.children))
-
-
-def _module_type(module: Module) -> ModuleT:
-    """A core module's type: its imports' and exports' types (a module taken as valid
-    unchecked may name what is not there: a ValidationError)."""
-    types = module.types
-    spaces: dict[ExternKind, Sequence[object]] = {
-        ExternKind.FUNC: [_core_func(types, i) for i in module.func_type_indices()],
-        ExternKind.TABLE: module.table_types(),
-        ExternKind.MEMORY: module.memory_types(),
-        ExternKind.GLOBAL: module.global_types(),
-        ExternKind.TAG: [CoreTag(_core_func(types, tag.type_index)) for tag in module.tag_types()],
-    }
-    imports = [(imp.module, imp.name, _core_desc(imp.desc, types)) for imp in module.imports]
-    exports: dict[str, CoreDesc] = {}
-    for export in module.exports:
-        items = spaces[export.kind]
-        if export.index >= len(items):
-            raise ValidationError(f"unknown {export.kind.name.lower()} {export.index}: exported as `{export.name}` by a core module")
-        exports[export.name] = items[export.index]  # type: ignore[assignment]
-    return ModuleT(imports, exports)
-
-
-def _core_func(types: Sequence[object], index: int) -> CoreFuncType:
-    found = types[index] if index < len(types) else None
-    if not isinstance(found, CoreFuncType):
-        raise ValidationError(f"type index {index} is not a function type")
-    return found
-
-
-def _core_desc(desc: object, types: Sequence[object]) -> CoreDesc:
-    """A core import's or export's type, its type indices read in `types`."""
-    if isinstance(desc, int):
-        return _core_func(types, desc)
-    if isinstance(desc, TagType):
-        return CoreTag(_core_func(types, desc.type_index))
-    return desc  # type: ignore[return-value]
-
-
-def _core_sort(desc: object) -> CoreSort:
-    if isinstance(desc, CoreTag):
-        return CoreSort.TAG
-    for cls, sort in ((TableType, CoreSort.TABLE), (MemoryType, CoreSort.MEMORY), (GlobalType, CoreSort.GLOBAL)):
-        if isinstance(desc, cls):
-            return sort
-    return CoreSort.FUNC
-
-
-def _core_matches(given: object, expected: object) -> bool:
-    if isinstance(expected, CoreTag) or isinstance(given, CoreTag):
-        return isinstance(given, CoreTag) and isinstance(expected, CoreTag) and extern_type_matches(given.type, expected.type)
-    if given is None:  # a built-in whose type is not checked
-        return isinstance(expected, CoreFuncType)
-    return extern_type_matches(given, expected)  # type: ignore[arg-type]
-
-
-def _describe_core(desc: object) -> str:
-    if isinstance(desc, CoreTag):
-        return "(tag " + describe_extern_type(desc.type)[1:]
-    if desc is None:
-        return "(func)"
-    return describe_extern_type(desc)  # type: ignore[arg-type]
