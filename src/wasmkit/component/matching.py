@@ -59,7 +59,7 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
         for name, needed in actual.imports.items():  # what it needs, the caller can give
             offered = expected.imports.get(name)
             if offered is None:
-                return f"missing expected import `{name}`"
+                return f"missing import named `{name}`"
             reason = unify(offered, needed, bound)
             if reason is not None:
                 return f"type mismatch in import `{name}`: {reason}"
@@ -67,8 +67,13 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
     if isinstance(expected, Func):
         if not isinstance(actual, Func):
             return "expected func type"
-        if [n for n, _ in actual.params] != [n for n, _ in expected.params] or actual.is_async != expected.is_async:
-            return "function parameter names or count differ"
+        if len(actual.params) != len(expected.params):
+            return f"expected {len(expected.params)} parameters, found {len(actual.params)}"
+        for (name, _), (wanted, _) in zip(actual.params, expected.params):
+            if name != wanted:
+                return f"expected parameter named `{wanted}`, found `{name}`"
+        if actual.is_async != expected.is_async:
+            return "async and sync functions differ"
         for (name, have), (_, want) in zip(actual.params, expected.params):
             if unify(have, want, bound) is not None:
                 return f"type mismatch in function parameter `{name}`"
