@@ -69,9 +69,9 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
             return "expected func type"
         if len(actual.params) != len(expected.params):
             return f"expected {len(expected.params)} parameters, found {len(actual.params)}"
-        for (name, _), (wanted, _) in zip(actual.params, expected.params):
-            if name != wanted:
-                return f"expected parameter named `{wanted}`, found `{name}`"
+        for (name, _), (wanted_name, _) in zip(actual.params, expected.params):
+            if name != wanted_name:
+                return f"expected parameter named `{wanted_name}`, found `{name}`"
         if actual.is_async != expected.is_async:
             return "async and sync functions differ"
         for (name, have), (_, want) in zip(actual.params, expected.params):
