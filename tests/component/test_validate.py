@@ -439,3 +439,12 @@ def test_mutated_components_give_a_wasm_error_only() -> None:
         except WasmError:
             pass
     assert checked > 500
+
+
+def test_the_validate_command_says_a_text_component_is_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "c.wat"
+    text.write_text(EVERY_KIND)
+    assert main(["validate", str(text)]) == 1
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {text}: a component in the text format: wasmkit reads components in the binary format only\n"
+    )

@@ -48,6 +48,8 @@ def _validate(args: argparse.Namespace) -> int:
             if is_component(data):
                 _validate_component(data)
                 continue
+            if data.lstrip().startswith(b"(component"):
+                raise CliError(f"{path}: a component in the text format: wasmkit reads components in the binary format only")
             module = module_from_bytes(data, path)
             check_features(module, disabled)
             validate(module)
