@@ -397,6 +397,51 @@ def test_a_resource_functions_name_fits_its_type(decls: str, reason: str | None)
         assert str(caught.value).startswith(reason)
 
 
+# Built-ins of one core type each: (the definition, its core type).
+BUILT_INS = [
+    ("backpressure.inc", ""), ("task.cancel", ""), ("subtask.drop", "(param i32)"),
+    ("subtask.cancel", "(param i32) (result i32)"), ("waitable-set.new", "(result i32)"),
+    ("waitable.join", "(param i32 i32)"), ("thread.yield", "(result i32)"), ("stream.new $s", "(result i64)"),
+    ("future.drop-readable $f", "(param i32)"), ("stream.cancel-write $s", "(param i32) (result i32)"),
+    ("context.get i32 0", "(result i32)"), ("context.set i32 0", "(param i32)"),
+    ("resource.new $r", "(param i32) (result i32)"), ("resource.rep $r", "(param i32) (result i32)"),
+    ("resource.drop $r", "(param i32)"),
+]  # fmt: skip
+
+
+def _built_in(definition: str, signature: str) -> bytes:
+    return _parse(f"""(component
+  (type $s (stream u8)) (type $f (future u8)) (type $r (resource (rep i32)))
+  (core func $b (canon {definition}))
+  (core module $m (import "" "b" (func {signature})))
+  (core instance $i (export "b" (func $b)))
+  (core instance (instantiate $m (with "" (instance $i)))))""")
+
+
+@pytest.mark.parametrize("definition, signature", BUILT_INS)
+def test_a_built_ins_core_type(definition: str, signature: str) -> None:
+    data = _built_in(definition, signature)
+    assert _wasm_tools_error(data) is None
+    _validate(data)
+    wrong = _built_in(definition, "(param f64)")
+    reason = _wasm_tools_error(wrong)
+    assert reason == "type mismatch for export `b` of module instantiation argument ``"
+    with pytest.raises(ValidationError, match=re.escape(reason)):
+        _validate(wrong)
+
+
+@pytest.mark.parametrize("definition, reason", [
+    ("stream.new $f", "`stream.new` requires a stream type"),
+    ("context.get i32 1", "`context.get` immediate must be zero: 1"),
+    ("thread.index", "`thread.index` requires the component model threading feature"),
+])  # fmt: skip
+def test_a_built_in_refused(definition: str, reason: str) -> None:
+    data = _built_in(definition, "")
+    assert _wasm_tools_error(data) == reason
+    with pytest.raises(ValidationError, match=re.escape(reason)):
+        _validate(data)
+
+
 def test_flattening_follows_the_canonical_abi() -> None:
     i32, i64 = ValType.I32, ValType.I64
     pair = Val("tuple", (Prim.U64, Prim.U64), (Prim.U64, Prim.U64))

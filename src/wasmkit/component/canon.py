@@ -8,8 +8,10 @@ pointer; a result of one core value as it is, else an i32 pointer). Lowering mak
 function of a component function, of its flattened type (a result past one core value
 becomes an out-pointer parameter). Whatever passes through linear memory needs `memory`;
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
-(result i32))`. The other built-ins (async, streams, threads) give a core function of no
-checked type (None); the error-context ones are refused, as wasm-tools leaves that feature out.
+(result i32))`. The async built-ins of one fixed core type (`backpressure.inc`, `waitable.join`,
+`stream.new`, ...) have it; the others (reading and writing streams and futures, waiting,
+`task.return`, ...) give a core function of no checked type (None); the error-context and
+threading ones are refused, as wasm-tools leaves those features out by default.
 """
 
 from __future__ import annotations
@@ -21,15 +23,33 @@ from ..errors import ValidationError
 from ..syntax.types import FuncType as CoreFuncType
 from ..syntax.types import MemoryType, ValType
 from .syntax import Canon, CanonOpt, CanonOptKind
-from .types import Func, Resource, contains_pointer, describe_core_types, lowered_type
+from .types import Func, Resource, Val, contains_pointer, describe_core_types, lowered_type
 
 __all__ = ["canon_type"]
 
 _ENCODINGS = {CanonOptKind.UTF8: "utf8", CanonOptKind.UTF16: "utf16", CanonOptKind.LATIN1_UTF16: "latin1-utf16"}
 _ONCE = {CanonOptKind.MEMORY: "memory", CanonOptKind.REALLOC: "realloc", CanonOptKind.POST_RETURN: "post-return",
          CanonOptKind.ASYNC: "async", CanonOptKind.CALLBACK: "callback"}  # fmt: skip
-_I32 = ValType.I32
+_I32, _I64 = ValType.I32, ValType.I64
 _REALLOC = CoreFuncType((_I32, _I32, _I32, _I32), (_I32,))
+
+# The built-ins of one core type each (parameters, results), as wasm-tools types them.
+_FIXED: dict[str, tuple[tuple[ValType, ...], tuple[ValType, ...]]] = {
+    "backpressure.inc": ((), ()), "backpressure.dec": ((), ()), "task.cancel": ((), ()),
+    "subtask.drop": ((_I32,), ()), "subtask.cancel": ((_I32,), (_I32,)),
+    "waitable-set.new": ((), (_I32,)), "waitable-set.drop": ((_I32,), ()), "waitable.join": ((_I32, _I32), ()),
+    "thread.yield": ((), (_I32,)),
+}  # fmt: skip
+# A stream's or future's built-ins of one core type each, by what they do.
+_ON_STREAM_OR_FUTURE: dict[str, tuple[tuple[ValType, ...], tuple[ValType, ...]]] = {
+    "new": ((), (_I64,)), "drop-readable": ((_I32,), ()), "drop-writable": ((_I32,), ()),
+    "cancel-read": ((_I32,), (_I32,)), "cancel-write": ((_I32,), (_I32,)),
+}  # fmt: skip
+# What wasm-tools (1.262) refuses unless its threading feature is asked for.
+_THREADING = frozenset({
+    "thread.index", "thread.new-indirect", "thread.resume-later", "thread.suspend", "thread.suspend-then-resume",
+    "thread.yield-then-resume", "thread.suspend-then-promote", "thread.yield-then-promote",
+})  # fmt: skip
 
 
 class _Options:
@@ -114,6 +134,22 @@ def canon_type(
         return CoreFuncType((resource.rep,), (_I32,)) if name == "resource.new" else CoreFuncType((_I32,), (resource.rep,))
     if name.startswith("error-context."):
         raise ValidationError(f"`{name}` requires the component model error-context feature")
+    if name in _THREADING:
+        raise ValidationError(f"`{name}` requires the component model threading feature")
+    if name in _FIXED:
+        return CoreFuncType(*_FIXED[name])
+    kind, _, action = name.partition(".")
+    if kind in ("stream", "future") and action in _ON_STREAM_OR_FUTURE:
+        carried = types[cast(int, item.immediates[0])]
+        if not isinstance(carried, Val) or carried.kind != kind:
+            raise ValidationError(f"`{name}` requires a {kind} type")
+        return CoreFuncType(*_ON_STREAM_OR_FUTURE[action])
+    if name in ("context.get", "context.set"):
+        value_type, slot = cast("tuple[ValType, int]", item.immediates)
+        if slot != 0:
+            raise ValidationError(f"`{name}` immediate must be zero: {slot}")
+        if value_type == _I32:
+            return CoreFuncType((), (_I32,)) if name == "context.get" else CoreFuncType((_I32,), ())
     return None
 
 
