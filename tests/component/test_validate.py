@@ -406,12 +406,16 @@ BUILT_INS = [
     ("context.get i32 0", "(result i32)"), ("context.set i32 0", "(param i32)"),
     ("resource.new $r", "(param i32) (result i32)"), ("resource.rep $r", "(param i32) (result i32)"),
     ("resource.drop $r", "(param i32)"),
+    ("task.return (result u64)", "(param i64)"), ("task.return", ""),
+    ('task.return (result string) (memory (core memory $mi "mem"))', "(param i32 i32)"),
+    ('task.return (result (tuple u64 u64)) (memory (core memory $mi "mem"))', "(param i64 i64)"),
 ]  # fmt: skip
 
 
 def _built_in(definition: str, signature: str) -> bytes:
     return _parse(f"""(component
   (type $s (stream u8)) (type $f (future u8)) (type $r (resource (rep i32)))
+  {_MEMORY}
   (core func $b (canon {definition}))
   (core module $m (import "" "b" (func {signature})))
   (core instance $i (export "b" (func $b)))
@@ -434,6 +438,9 @@ def test_a_built_ins_core_type(definition: str, signature: str) -> None:
     ("stream.new $f", "`stream.new` requires a stream type"),
     ("context.get i32 1", "`context.get` immediate must be zero: 1"),
     ("thread.index", "`thread.index` requires the component model threading feature"),
+    ("task.return (result string)", "canonical option `memory` is required"),
+    ('task.return (result string) (memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))',
+     "cannot specify `realloc` option on `task.return`"),
 ])  # fmt: skip
 def test_a_built_in_refused(definition: str, reason: str) -> None:
     data = _built_in(definition, "")

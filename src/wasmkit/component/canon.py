@@ -9,8 +9,8 @@ function of a component function, of its flattened type (a result past one core 
 becomes an out-pointer parameter). Whatever passes through linear memory needs `memory`;
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
 (result i32))`. The async built-ins of one fixed core type (`backpressure.inc`, `waitable.join`,
-`stream.new`, ...) have it; the others (reading and writing streams and futures, waiting,
-`task.return`, ...) give a core function of no checked type (None); the error-context and
+`stream.new`, ...) have it, `task.return` that of lowering a function of its result as a
+parameter; the others (reading and writing streams and futures, waiting, ...) give a core function of no checked type (None); the error-context and
 threading ones are refused, as wasm-tools leaves those features out by default.
 """
 
@@ -22,8 +22,8 @@ from typing import cast
 from ..errors import ValidationError
 from ..syntax.types import FuncType as CoreFuncType
 from ..syntax.types import MemoryType, ValType
-from .syntax import Canon, CanonOpt, CanonOptKind
-from .types import Func, Resource, Val, contains_pointer, describe_core_types, lowered_type
+from .syntax import Canon, CanonOpt, CanonOptKind, Prim
+from .types import Func, Resource, Val, VType, contains_pointer, describe_core_types, lowered_type
 
 __all__ = ["canon_type"]
 
@@ -132,6 +132,14 @@ def canon_type(
         if resource.rep is None:
             raise ValidationError(f"type {index} is not a local resource")
         return CoreFuncType((resource.rep,), (_I32,)) if name == "resource.new" else CoreFuncType((_I32,), (resource.rep,))
+    if name == "task.return":
+        result, opts = cast("tuple[object, tuple[CanonOpt, ...]]", item.immediates)
+        options = _Options(opts, core_funcs, memories)
+        for given, what in ((options.realloc, "realloc"), (options.post_return, "post-return"), (options.is_async or None, "async")):
+            if given is not None:
+                raise ValidationError(f"cannot specify `{what}` option on `task.return`")
+        params = () if result is None else (("v", _value_type(result, types)),)
+        return _lower(Func(params, None), options)
     if name.startswith("error-context."):
         raise ValidationError(f"`{name}` requires the component model error-context feature")
     if name in _THREADING:
@@ -151,6 +159,16 @@ def canon_type(
         if value_type == _I32:
             return CoreFuncType((), (_I32,)) if name == "context.get" else CoreFuncType((_I32,), ())
     return None
+
+
+def _value_type(found: object, types: Sequence[object]) -> VType:
+    """A value type as a canonical definition gives it: a primitive or a type index."""
+    if isinstance(found, Prim):
+        return found
+    named = types[cast(int, found)]
+    if not isinstance(named, (Prim, Val)):
+        raise ValidationError(f"type index {found} is not a defined type")
+    return named
 
 
 def _lift(func: Func, core_index: int, options: _Options, core_funcs: Sequence[CoreFuncType | None]) -> None:
