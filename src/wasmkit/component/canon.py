@@ -8,10 +8,11 @@ pointer; a result of one core value as it is, else an i32 pointer). Lowering mak
 function of a component function, of its flattened type (a result past one core value
 becomes an out-pointer parameter). Whatever passes through linear memory needs `memory`;
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
-(result i32))`. The async built-ins of one fixed core type (`backpressure.inc`, `waitable.join`,
-`stream.new`, ...) have it, `task.return` that of lowering a function of its result as a
-parameter; the others (reading and writing streams and futures, waiting, ...) give a core function of no checked type (None); the error-context and
-threading ones are refused, as wasm-tools leaves those features out by default.
+(result i32))`. The async built-ins of one fixed core type (`backpressure.inc`,
+`waitable.join`, `stream.new`, ...) have it, `task.return` that of lowering a function of its
+result as a parameter; the others (reading and writing streams and futures, waiting, ...) give
+a core function of no checked type (None); the error-context and threading ones are refused,
+as wasm-tools leaves those features out by default.
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ walked in order, each given its type (`types`) in its sort's space, and checked:
 - an alias names an export that is there, of the sort it says; an outer alias only a type,
   core type, component or core module (`index_spaces` refuses the others);
 - import and export names are valid names, each once in its scope (`names`);
+- imports and exports use only named types (`named`), and no import a resource defined here;
 - value types are well formed: records, variants, tuples, enums not empty, flags 1 to 32,
   handles of resource types, no `borrow` in a result; no type (value, function, instance or
   component type) nested past 100 levels nor larger than a million parts in all (wasm-tools'
-  limits for value types, here for every type, as they bound the work of comparing types); resources defined only in components, of
-  an i32 representation and a destructor of type `(func (param i32))`.
+  limits, which bound the work of comparing types); resources defined only in components,
+  of an i32 representation and a destructor of type `(func (param i32))`.
 A ValidationError says what, and in which definition (section and position).
 """
 
@@ -122,7 +123,8 @@ class _Scope:
                 if name in exports:
                     raise ValidationError(f"duplicate instantiation export name `{name}` already defined")
                 if core_item.sort > CoreSort.TAG:
-                    raise ValidationError(f"a core instance exports functions, tables, memories, globals and tags, not a core {core_item.sort.name.lower()}")
+                    what = core_item.sort.name.lower()
+                    raise ValidationError(f"a core instance exports functions, tables, memories, globals and tags, not a core {what}")
                 exports[name] = self.core[core_item.sort][core_item.index]
             self.core[CoreSort.INSTANCE].append(exports)
         elif isinstance(item, Instantiate):
@@ -138,7 +140,8 @@ class _Scope:
         elif isinstance(item, (AliasExport, AliasCoreExport, AliasOuter, CoreAliasOuter)):
             self.alias(item)
         elif isinstance(item, Canon):
-            made = canon_type(item, self.core[CoreSort.FUNC], self.core[CoreSort.MEMORY], self.spaces[Sort.TYPE], self.spaces[Sort.FUNC])  # type: ignore[arg-type]
+            core_funcs, memories = self.core[CoreSort.FUNC], self.core[CoreSort.MEMORY]
+            made = canon_type(item, core_funcs, memories, self.spaces[Sort.TYPE], self.spaces[Sort.FUNC])  # type: ignore[arg-type]
             self.add(Sort.FUNC if item.name == "lift" else None, made)
         elif isinstance(item, Import):
             self.import_(item)
@@ -195,7 +198,8 @@ class _Scope:
         def replace(resource: Resource) -> Resource:
             return bound.get(resource) or fresh.get(resource) or resource
 
-        return self.measured(InstanceT({name: substitute(e, replace) for name, e in component.exports.items()}))  # type: ignore[misc]
+        exports = {name: substitute(e, replace) for name, e in component.exports.items()}
+        return self.measured(InstanceT(exports))  # type: ignore[arg-type]
 
     def entity(self, item: SortIdx) -> Entity:
         """What index `item` names, as an import or export of its sort."""
