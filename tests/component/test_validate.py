@@ -22,7 +22,7 @@ from wasmkit.component.reader import read_component
 from wasmkit.component.syntax import Prim, Sort
 from wasmkit.component.types import Func, Val, lowered_type
 from wasmkit.component.validate import ValidComponent, validate_component
-from wasmkit.errors import ValidationError, WasmError
+from wasmkit.errors import DecodeError, ValidationError, WasmError
 from wasmkit.syntax.types import ValType
 
 
@@ -500,3 +500,16 @@ def test_the_validate_command_says_a_text_component_is_not_read(tmp_path: Path, 
     assert capsys.readouterr().err == (
         f"wasmkit: error: {text}: a component in the text format: wasmkit reads components in the binary format only\n"
     )
+
+
+def test_a_nested_core_module_is_checked_where_it_is() -> None:
+    data = bytearray(_parse('(component (core module (func (export "f") (result i32) i32.const 0)))'))
+    at = data.index(b"\x41\x00")  # i32.const 0
+    data[at] = 0xFF
+    with pytest.raises(DecodeError) as caught:
+        _validate(bytes(data))
+    assert caught.value.offset == at and "illegal opcode" in str(caught.value)
+    wrong = _parse('(component (core module (func (export "f") (result i32) i64.const 0)))')
+    with pytest.raises(ValidationError, match="type mismatch"):
+        _validate(wrong)
+    assert validate_component(read_component(wrong), core_modules=False).component.sections

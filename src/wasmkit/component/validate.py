@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from ..errors import ValidationError
+from ..errors import DecodeError, ValidationError
 from ..syntax.types import ValType
 from ..syntax.types import FuncType as CoreFuncType
 from .canon import canon_type
@@ -161,7 +161,10 @@ class _Scope:
     # -- core modules and instances --
 
     def core_module(self, item: CoreModule) -> ModuleT:
-        module = item.module()
+        try:
+            module = item.module()
+        except DecodeError as err:  # where in the component, not in the module's own bytes
+            raise DecodeError(f"in a core module: {err.message}", item.offset + err.offset) from None
         if self.core_modules:
             from ..validate import validate  # the core validator, needed only here
 
