@@ -409,12 +409,17 @@ BUILT_INS = [
     ("task.return (result u64)", "(param i64)"), ("task.return", ""),
     ('task.return (result string) (memory (core memory $mi "mem"))', "(param i32 i32)"),
     ('task.return (result (tuple u64 u64)) (memory (core memory $mi "mem"))', "(param i64 i64)"),
+    ('stream.read $s async (memory (core memory $mi "mem"))', "(param i32 i32 i32) (result i32)"),
+    ('future.write $f async (memory (core memory $mi "mem"))', "(param i32 i32) (result i32)"),
+    ('stream.read $t async (memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))',
+     "(param i32 i32 i32) (result i32)"),
+    ("stream.write $e async", "(param i32 i32 i32) (result i32)"),
 ]  # fmt: skip
 
 
 def _built_in(definition: str, signature: str) -> bytes:
     return _parse(f"""(component
-  (type $s (stream u8)) (type $f (future u8)) (type $r (resource (rep i32)))
+  (type $s (stream u8)) (type $f (future u8)) (type $r (resource (rep i32))) (type $t (stream string)) (type $e (stream))
   {_MEMORY}
   (core func $b (canon {definition}))
   (core module $m (import "" "b" (func {signature})))
@@ -439,6 +444,10 @@ def test_a_built_ins_core_type(definition: str, signature: str) -> None:
     ("context.get i32 1", "`context.get` immediate must be zero: 1"),
     ("thread.index", "`thread.index` requires the component model threading feature"),
     ("task.return (result string)", "canonical option `memory` is required"),
+    ("stream.read $s", "synchronous `stream.read` requires the component model more async builtins feature"),
+    ("stream.read $f async", "`stream.read` requires a stream type"),
+    ('stream.read $t async (memory (core memory $mi "mem"))', "canonical option `realloc` is required"),
+    ("future.write $f async", "canonical option `memory` is required"),
     ('task.return (result string) (memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))',
      "cannot specify `realloc` option on `task.return`"),
 ])  # fmt: skip

@@ -10,8 +10,8 @@ becomes an out-pointer parameter). Whatever passes through linear memory needs `
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
 (result i32))`. The async built-ins of one fixed core type (`backpressure.inc`,
 `waitable.join`, `stream.new`, ...) have it, `task.return` that of lowering a function of its
-result as a parameter; the others (reading and writing streams and futures, waiting, ...) give
-a core function of no checked type (None); the error-context and threading ones are refused,
+result as a parameter, reading and writing streams and futures theirs; the others (waiting,
+threads, ...) give a core function of no checked type (None); the error-context and threading ones are refused,
 as wasm-tools leaves those features out by default.
 """
 
@@ -72,6 +72,7 @@ class _Options:
         self.realloc = given.get(CanonOptKind.REALLOC)
         self.post_return = given.get(CanonOptKind.POST_RETURN)
         self.is_async = CanonOptKind.ASYNC in given
+        self.callback = CanonOptKind.CALLBACK in given
         if CanonOptKind.CALLBACK in given and not self.is_async:
             raise ValidationError("cannot specify callback without async")
         if self.is_async and self.post_return is not None:
@@ -153,6 +154,8 @@ def canon_type(
         if not isinstance(carried, Val) or carried.kind != kind:
             raise ValidationError(f"`{name}` requires a {kind} type")
         return CoreFuncType(*_ON_STREAM_OR_FUTURE[action])
+    if kind in ("stream", "future") and action in ("read", "write"):
+        return _read_or_write(item, types, _Options(cast("tuple[CanonOpt, ...]", item.immediates[1]), core_funcs, memories))
     if name in ("context.get", "context.set"):
         value_type, slot = cast("tuple[ValType, int]", item.immediates)
         if slot != 0:
@@ -160,6 +163,28 @@ def canon_type(
         if value_type == _I32:
             return CoreFuncType((), (_I32,)) if name == "context.get" else CoreFuncType((_I32,), ())
     return None
+
+
+def _read_or_write(item: Canon, types: Sequence[object], options: _Options) -> CoreFuncType:
+    """`stream.read`, `stream.write`, `future.read`, `future.write`: of a stream or future
+    type, asynchronous (the synchronous ones are a gated feature), with memory to move its
+    values through (and realloc to read values that hold strings or lists)."""
+    name = item.name
+    kind, _, action = name.partition(".")
+    carried = types[cast(int, item.immediates[0])]
+    if not isinstance(carried, Val) or carried.kind != kind:
+        raise ValidationError(f"`{name}` requires a {kind} type")
+    if not options.is_async:
+        raise ValidationError(f"synchronous `{name}` requires the component model more async builtins feature")
+    if carried.children:
+        options.require_memory()
+        if action == "read" and contains_pointer(carried.children[0]):
+            options.require_realloc()
+    if options.post_return is not None:
+        raise ValidationError("canonical option `post-return` cannot be specified for lowerings")
+    if options.callback:
+        raise ValidationError("canonical option `callback` cannot be specified for lowerings")
+    return CoreFuncType((_I32, _I32, _I32) if kind == "stream" else (_I32, _I32), (_I32,))
 
 
 def _value_type(found: object, types: Sequence[object]) -> VType:
