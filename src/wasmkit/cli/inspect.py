@@ -14,7 +14,7 @@ from ..errors import WasmError
 from ..syntax.module import Module
 from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType
 from ..validate import validate
-from .common import CliError, load_module, module_from_bytes, read_input
+from .common import CliError, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .messages import error_message
 from .objdump_wabt import SECTION_NAMES, wabt_report
@@ -23,7 +23,7 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("validate", help="check that modules are valid")
+    p = commands.add_parser("validate", help="check that modules (and components) are valid")
     p.add_argument("files", nargs="+", metavar="FILE", help="a .wasm or .wat file, or - for stdin")
     add_feature_options(p)
     p.set_defaults(handler=_validate)
@@ -44,7 +44,13 @@ def _validate(args: argparse.Namespace) -> int:
     faults = 0
     for path in args.files:
         try:
-            module = load_module(path)
+            data = read_input(path)
+            if is_component(data):
+                _validate_component(data)
+                continue
+            if data.lstrip().startswith(b"(component"):
+                raise CliError(f"{path}: a component in the text format: wasmkit reads components in the binary format only")
+            module = module_from_bytes(data, path)
             check_features(module, disabled)
             validate(module)
         except CliError as err:
@@ -56,6 +62,14 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"wasmkit: error: {message}", file=sys.stderr)
         faults += 1
     return 1 if faults else 0
+
+
+def _validate_component(data: bytes) -> None:
+    """Check a component: its binary, its index spaces and its types (WasmError if invalid)."""
+    from ..component.reader import read_component  # what only components need, on first need
+    from ..component.validate import validate_component
+
+    validate_component(read_component(data))
 
 
 def _objdump(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from ..errors import LinkError
 from ..syntax.module import Import, ImportDesc, SegmentMode
 from ..syntax.types import DefinedType, ExternKind, GlobalType, HeapType, Limits, MemoryType, TableType, TagType, ValueType
+from ..validate.extern_types import limits_match
 from ..validate.subtyping import ABSTRACT_SUPERTYPES, BOTTOM
 from . import bulk
 from .call import call_trapping, call_wasm
@@ -298,14 +299,6 @@ def _bits(desc: TableType | MemoryType) -> str:
     return "64-bit " if desc.is_64 else ""
 
 
-def _limits_match(actual: Limits, declared: Limits) -> bool:
-    if actual.min < declared.min:
-        return False
-    if declared.max is None:
-        return True
-    return actual.max is not None and actual.max <= declared.max
-
-
 ModuleTypes = tuple[Sequence[DefinedType], Sequence[int]]  # a module's types and their run-time ids
 
 
@@ -360,14 +353,14 @@ def _check_import(imp: Import, extern: object, types: Sequence, type_ids: Sequen
             isinstance(extern, Table)
             and _value_type_matches(extern.type.elem, extern.module_types, desc.elem, (types, type_ids), both_ways=True)
             and extern.type.address_type == desc.address_type
-            and _limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
+            and limits_match(Limits(extern.size, extern.type.limits.max), desc.limits)
         )
     elif isinstance(desc, MemoryType):
         ok = (
             isinstance(extern, Memory)
             and extern.type.address_type == desc.address_type
             and extern.type.shared == desc.shared
-            and _limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
+            and limits_match(Limits(extern.pages, extern.type.limits.max), desc.limits)
         )
     elif isinstance(desc, TagType):
         ok = isinstance(extern, Tag) and extern.type_id == type_ids[desc.type_index]

@@ -1,0 +1,129 @@
+"""Whether what a component is given fits what it imports, and the types of what its instance
+then exports.
+
+Types match when they are the same structure (`types`' resolved types compare so), with two
+relaxations that cost little: an instance may export more than an instance type asks for,
+and an abstract resource that the imports declare (`(type (sub resource))`) stands for
+whichever resource the arguments give for it, bound on its first use. The instance made
+then exports the component's types with those resources put in, and with a new resource for
+each one that the component itself defines (resources are generative: each instance has its
+own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .syntax import Sort
+from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
+
+__all__ = ["SORT_NAMES", "unify", "substitute"]
+
+SORT_NAMES = {
+    Sort.CORE: "module", Sort.FUNC: "func", Sort.VALUE: "value", Sort.TYPE: "type",
+    Sort.COMPONENT: "component", Sort.INSTANCE: "instance",
+}  # fmt: skip
+
+
+def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> str | None:
+    """Why `actual` does not fit where `expected` is asked for, or None when it does (binding
+    `expected`'s abstract resources in `bound` as it goes)."""
+    if isinstance(expected, Entity):
+        if not isinstance(actual, Entity) or actual.sort != expected.sort:
+            found = SORT_NAMES[actual.sort] if isinstance(actual, Entity) else "nothing"
+            return f"expected {SORT_NAMES[expected.sort]}, found {found}"
+        return unify(actual.type, expected.type, bound)
+    if isinstance(expected, Resource):
+        if expected in bound:
+            return None if bound[expected] == actual else "resource types are not the same"
+        if expected == actual:
+            return None
+        if expected.rep is None and isinstance(actual, Resource):
+            bound[expected] = actual
+            return None
+        return "expected resource, found another type" if not isinstance(actual, Resource) else "resource types are not the same"
+    if isinstance(expected, InstanceT):
+        if not isinstance(actual, InstanceT):
+            return "expected instance type"
+        for name, wanted in expected.exports.items():
+            given = actual.exports.get(name)
+            if given is None:
+                return f"missing expected export `{name}`"
+            reason = unify(given, wanted, bound)
+            if reason is not None:
+                return f"type mismatch in instance export `{name}`: {reason}"
+        return None
+    if isinstance(expected, ComponentT):
+        if not isinstance(actual, ComponentT):
+            return "expected component type"
+        for name, needed in actual.imports.items():  # what it needs, the caller can give
+            offered = expected.imports.get(name)
+            if offered is None:
+                return f"missing import named `{name}`"
+            reason = unify(offered, needed, bound)
+            if reason is not None:
+                return f"type mismatch in import `{name}`: {reason}"
+        return unify(InstanceT(actual.exports), InstanceT(expected.exports), bound)
+    if isinstance(expected, Func):
+        if not isinstance(actual, Func):
+            return "expected func type"
+        if len(actual.params) != len(expected.params):
+            return f"expected {len(expected.params)} parameters, found {len(actual.params)}"
+        for (name, _), (wanted_name, _) in zip(actual.params, expected.params):
+            if name != wanted_name:
+                return f"expected parameter named `{wanted_name}`, found `{name}`"
+        if actual.is_async != expected.is_async:
+            return "async and sync functions differ"
+        for (name, have), (_, want) in zip(actual.params, expected.params):
+            if unify(have, want, bound) is not None:
+                return f"type mismatch in function parameter `{name}`"
+        if (actual.result is None) != (expected.result is None) or unify(actual.result, expected.result, bound) is not None:
+            return "type mismatch with result type"
+        return None
+    if isinstance(expected, Val):
+        if not isinstance(actual, Val) or actual.kind != expected.kind or len(actual.parts) != len(expected.parts):
+            return "value types differ"
+        for part, wanted_part in zip(actual.parts, expected.parts):
+            if unify(part, wanted_part, bound) is not None:
+                return "value types differ"
+        return None
+    if isinstance(expected, tuple):
+        if not isinstance(actual, tuple) or len(actual) != len(expected):
+            return "types differ"
+        return next((r for r in (unify(a, e, bound) for a, e in zip(actual, expected)) if r is not None), None)
+    return None if actual == expected else "types differ"
+
+
+def substitute(found: object, replace: Callable[[Resource], Resource]) -> object:
+    """`found` with each resource in it replaced by `replace(resource)`; the very same object
+    where nothing in it is replaced (a type's identity tells whether it is named)."""
+    if isinstance(found, Resource):
+        return replace(found)
+    if isinstance(found, Entity):
+        inner = substitute(found.type, replace)
+        return found if inner is found.type else Entity(found.sort, inner)
+    if isinstance(found, Val):
+        parts = _each(found.parts, replace)
+        return found if parts is found.parts else Val(found.kind, parts, _each(found.children, replace))  # type: ignore[arg-type]
+    if isinstance(found, tuple):
+        return _each(found, replace)
+    if isinstance(found, Func):
+        params = _each(found.params, replace)
+        result = substitute(found.result, replace)
+        if params is found.params and result is found.result:
+            return found
+        return Func(params, result, found.is_async)  # type: ignore[arg-type]
+    if isinstance(found, InstanceT):
+        exports = {n: substitute(e, replace) for n, e in found.exports.items()}
+        return found if all(exports[n] is e for n, e in found.exports.items()) else InstanceT(exports)  # type: ignore[arg-type]
+    if isinstance(found, ComponentT):
+        imports = {n: substitute(e, replace) for n, e in found.imports.items()}
+        exports = {n: substitute(e, replace) for n, e in found.exports.items()}
+        return ComponentT(imports, exports, found.defined)  # type: ignore[arg-type]
+    return found
+
+
+def _each(items: tuple[object, ...], replace: Callable[[Resource], Resource]) -> tuple[object, ...]:
+    """`substitute` over a tuple: `items` itself when nothing in it changes."""
+    done = tuple(substitute(item, replace) for item in items)
+    return items if all(a is b for a, b in zip(done, items)) else done
