@@ -40,7 +40,7 @@ from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_
 from .lower import NativeCompileError, entered_from_python, entry_symbol
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
-from .pieces import Pieces
+from .pieces import Pieces, batch_objects
 from .roots import stack_pointer, stack_words
 from .stack import call_native, outermost_entry_sp
 
@@ -62,12 +62,9 @@ class NativeCompiledModule:
     from Python or from native code (which finds the function's slot empty and asks
     `load_function`), so that a program starts without compiling what it never runs. A
     piece's machine code comes from an artifact loaded in this process (`artifact`), else from
-    the cache in `cache_dir`, else from compiling it (which fills the cache). With
-    `keep_objects`, the object files stay in `pieces.objects` (to write an artifact of)."""
+    the cache in `cache_dir`, else from compiling it (which fills the cache)."""
 
-    def __init__(
-        self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, keep_objects: bool = False
-    ) -> None:
+    def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
         _refuse_shared_memories(valid)
         self.valid = valid
         self.metered = metered
@@ -79,7 +76,7 @@ class NativeCompiledModule:
         given = artifact.loaded_objects(digest, metered) if digest is not None else None
         cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest else None
         # Each defined function's machine code, loaded as it is called (see `pieces`).
-        self.pieces = Pieces(valid, self.shared_globals, metered, self.tier, cache, given, keep_objects)
+        self.pieces = Pieces(valid, self.shared_globals, metered, self.tier, cache, given)
         self.slots_address = ctypes.addressof(self.pieces.slots)
         first = valid.imported_func_count
         # The functions Python can call get an entry, through ctypes (made once, shared by
@@ -154,13 +151,13 @@ def _refuse_shared_memories(valid: ValidModule) -> None:
 
 def artifact_of(valid: ValidModule, cache_dir: Path | None, progress: Callable[[int, int], None] | None = None) -> bytes:
     """The ahead-of-time artifact of `valid` (see `artifact`): the module and the machine code
-    of its plain variant, every piece, compiled now (reporting to `progress`) or taken from
-    the cache in `cache_dir`."""
-    compiled = NativeCompiledModule(valid, cache_dir=cache_dir, keep_objects=True)
-    compiled.compile_all(progress)
-    objects = cast(dict[int, bytes], compiled.pieces.objects)  # one per batch: nothing was loaded before
-    batches = [objects[batch.start] for batch in compiled.pieces.batches]
-    return artifact.write_artifact(write_module(valid.module), batches, compiled.tier)
+    of its plain variant, an object file per batch (see `pieces`), compiled now (reporting to
+    `progress`) or taken from the cache in `cache_dir`; none is linked into this process."""
+    _refuse_shared_memories(valid)
+    tier = choose_tier(valid)
+    cache = ObjectCache(cache_dir, _digest(valid), False, tier) if cache_dir is not None else None
+    objects = batch_objects(valid, shared_globals(valid), tier, cache, progress)
+    return artifact.write_artifact(write_module(valid.module), objects, tier)
 
 
 class _Binding:

@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 
 from ...validate import ValidModule
 from .cache import ObjectCache
@@ -36,19 +36,18 @@ from .codegen import add_objects, batches, compile_optimised, compile_piece, com
 from .layout import word_array
 from .lower import addresses_symbol, entry_symbol
 
-__all__ = ["Pieces"]
+__all__ = ["Pieces", "batch_objects"]
 
 
 class Pieces:
     """The machine code of one module variant and the execution engine it is linked into.
 
-    `slots` holds each defined function's address, 0 until it is loaded; `objects` (with
-    `keep_objects`) the object file of each run linked, by its first function's index. `given`
-    is an artifact's object files, one per batch."""
+    `slots` holds each defined function's address, 0 until it is loaded. `given` is an
+    artifact's object files, one per batch."""
 
     def __init__(
         self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str,
-        cache: ObjectCache | None, given: list[bytes] | None, keep_objects: bool,
+        cache: ObjectCache | None, given: list[bytes] | None,
     ) -> None:  # fmt: skip
         self.valid = valid
         self.shared_globals = shared_globals
@@ -63,7 +62,6 @@ class Pieces:
         self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.batches) else {}
         self._cache = None if self._given else cache
         self.compiled_now = False  # whether something was compiled (not loaded) in this process
-        self.objects: dict[int, bytes] | None = {} if keep_objects else None
         self.engine = load_objects([])
         self.slots = word_array(max(len(valid.module.funcs), 1))()
         self.heat = word_array(max(len(valid.module.funcs), 1))()  # calls counted, per defined function
@@ -201,8 +199,6 @@ class Pieces:
             if any(self._loaded[at : at + len(span)]):
                 return False
             add_objects(self.engine, [data])
-            if self.objects is not None and not optimised:
-                self.objects[span.start] = data
             table = self.engine.get_global_value_address(addresses_symbol(span, optimised))
             addresses: Any = word_array(len(span)).from_address(table)
             self.slots[at : at + len(span)] = list(addresses)
@@ -263,6 +259,29 @@ class Pieces:
             thread = self._optimiser
         if thread is not None:
             thread.join()
+
+
+def batch_objects(
+    valid: ValidModule, shared_globals: frozenset[int], tier: str, cache: ObjectCache | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[bytes]:
+    """The object file of each batch of `valid`'s plain variant (what an artifact holds), from
+    the cache or compiled (and cached), without linking any: reporting (functions done,
+    functions) to `progress`."""
+    runs = batches(valid, tier)
+    found = {run.start: cache.load(run) if cache is not None else None for run in runs}
+    total = len(valid.module.funcs)
+    done = sum(len(run) for run in runs if found[run.start] is not None)
+    missing = [run for run in runs if found[run.start] is None]
+    compiled = compile_pieces(
+        valid, shared_globals, False, tier, missing, len(runs) == 1,
+        None if progress is None else (lambda count, _: progress(done + count, total)),
+    )
+    for run, data in compiled:
+        if cache is not None:
+            cache.save(run, data)
+        found[run.start] = data
+    return [cast(bytes, found[run.start]) for run in runs]
 
 
 # The modules optimising hot functions, stopped when the interpreter exits: a thread still
