@@ -224,3 +224,39 @@ def test_functions_called_often_are_compiled_again_optimised(tmp_path: Path, mon
     later = instantiate(tmp_path)
     assert later.exports.chain(4) == -8
     assert {0, 1, 2} <= later.native.compiled.pieces.optimised  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_module_no_one_uses_is_not_optimised_further(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread that optimises hot functions holds its module weakly: once the module is
+    dropped, it stops after the function it is compiling, instead of working on for nothing."""
+    import gc
+
+    from wasmkit.engine.native import lower
+
+    monkeypatch.setattr(lower, "TIER_UP_CALLS", 2)
+    started = threading.Event()
+    compiled: list[object] = []
+    original = native_pieces.compile_optimised
+
+    def slowly(*args: object) -> bytes:
+        started.set()
+        time.sleep(0.3)
+        compiled.append(args[3])
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(native_pieces, "compile_optimised", slowly)
+    instance = instantiate()
+    for n in range(3):
+        instance.exports.chain(n)
+        instance.exports.down(3)
+    hot = len(instance.native.compiled.pieces._hot)  # type: ignore[attr-defined]
+    assert started.wait(30) and hot >= 3
+    del instance
+    gc.collect()
+    before = len(compiled)
+    deadline = time.monotonic() + 30
+    while any(t.name == "wasmkit-optimise" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "wasmkit-optimise" for t in threading.enumerate())
+    assert len(compiled) <= before + 1  # the one being compiled, not the rest of the queue

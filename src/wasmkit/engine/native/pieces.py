@@ -216,29 +216,31 @@ class Pieces:
                 return
             self._hot.append(index)
             if self._optimiser is None:
-                self._optimiser = threading.Thread(target=self._optimise, name="wasmkit-optimise", daemon=True)
+                # The thread holds the module weakly: a module no one uses any more is not
+                # optimised further.
+                self._optimiser = threading.Thread(target=_optimise, args=(weakref.ref(self),), name="wasmkit-optimise", daemon=True)
                 _OPTIMISING.add(self)
                 self._optimiser.start()
 
-    def _optimise(self) -> None:
-        """Compile the hot functions optimised, one by one, and point their slots to that code.
-        A failure leaves the function on its fast code."""
-        while True:
-            with self._lock:
-                if not self._hot:
-                    self._optimiser = None
-                    return
-                index = self._hot.pop(0)
-            run = self.runs[bisect.bisect_right(self._run_starts, index) - 1]
-            try:
-                data = self._cache.load(run, optimised=True) if self._cache is not None else None
-                if data is None:
-                    data = compile_optimised(self.valid, self.shared_globals, self.metered, run)
-                    if self._cache is not None:
-                        self._cache.save(run, data, optimised=True)
-                self._link_optimised(run, data)
-            except Exception:  # noqa: BLE001 - see the docstring
-                continue
+    def optimise_next(self) -> bool:
+        """Compile the next hot function optimised and point its slots to that code (a failure
+        leaves it on its fast code); False when there is none."""
+        with self._lock:
+            if not self._hot:
+                self._optimiser = None
+                return False
+            index = self._hot.pop(0)
+        run = self.runs[bisect.bisect_right(self._run_starts, index) - 1]
+        try:
+            data = self._cache.load(run, optimised=True) if self._cache is not None else None
+            if data is None:
+                data = compile_optimised(self.valid, self.shared_globals, self.metered, run)
+                if self._cache is not None:
+                    self._cache.save(run, data, optimised=True)
+            self._link_optimised(run, data)
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+        return True
 
     def _link_optimised(self, run: range, data: bytes) -> None:
         """Link the optimised code of `run` (whose fast code is linked) and point its slots there."""
@@ -282,6 +284,15 @@ def batch_objects(
             cache.save(run, data)
         found[run.start] = data
     return [cast(bytes, found[run.start]) for run in runs]
+
+
+def _optimise(module: "weakref.ref[Pieces]") -> None:
+    """Optimise `module`'s hot functions one by one while it is alive (see `Pieces.tier_up`)."""
+    while True:
+        pieces = module()
+        if pieces is None or not pieces.optimise_next():
+            return
+        del pieces
 
 
 # The modules optimising hot functions, stopped when the interpreter exits: a thread still
