@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import bisect
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -37,6 +38,9 @@ from .layout import word_array
 from .lower import addresses_symbol, entry_symbol
 
 __all__ = ["Pieces", "batch_objects"]
+
+# Hot functions are optimised only once no function was compiled on demand for this long.
+_QUIET_SECONDS = 0.5
 
 
 class Pieces:
@@ -71,6 +75,7 @@ class Pieces:
         self.optimised: set[int] = set()  # defined functions running optimised code
         self._hot: list[int] = []  # functions to compile optimised, the thread that does it
         self._optimiser: threading.Thread | None = None
+        self._last_compile = 0.0  # when a function was last compiled because it was called
         if self.whole:
             self._load(0)
 
@@ -154,6 +159,7 @@ class Pieces:
             return
         try:
             if not self._link_stored(k):
+                self._last_compile = time.monotonic()
                 data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, run, self.whole)
                 self._keep(run, data)
                 self._link(run, data)
@@ -224,7 +230,13 @@ class Pieces:
 
     def optimise_next(self) -> bool:
         """Compile the next hot function optimised and point its slots to that code (a failure
-        leaves it on its fast code); False when there is none."""
+        leaves it on its fast code); False when there is none. Not while functions are being
+        compiled because they are called (a program starting): optimising competes with them
+        for LLVM and the GIL, which made yosys's cold synthesis 112 s -> 154 s."""
+        quiet = time.monotonic() - self._last_compile
+        if quiet < _QUIET_SECONDS:
+            time.sleep(_QUIET_SECONDS - quiet)
+            return True
         with self._lock:
             if not self._hot:
                 self._optimiser = None
