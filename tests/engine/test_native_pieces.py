@@ -6,7 +6,6 @@ large modules get, makes a piece of each function; it is forced here on a small 
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -201,62 +200,3 @@ def test_a_function_called_while_its_batch_compiles_is_linked_once(monkeypatch: 
     pieces.compile_all()
     assert loaded_functions(instance) == set(range(12))
     assert instance.exports.chain(7) == -14 and instance.exports.maybe(1) == 5
-
-
-@pytest.mark.usefixtures("one_function_pieces")
-def test_functions_called_often_are_compiled_again_optimised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A function's TIER_UP_CALLS-th call has it compiled on the FULL tier on another thread;
-    its slot then points to that code, which the cache keeps for later runs."""
-    from wasmkit.engine.native import lower
-
-    monkeypatch.setattr(lower, "TIER_UP_CALLS", 3)
-    instance = instantiate(tmp_path)
-    pieces = instance.native.compiled.pieces  # type: ignore[attr-defined]
-    fast = pieces.slots[1]
-    for n in range(5):
-        assert instance.exports.chain(n) == -2 * n
-    deadline = time.monotonic() + 60
-    while not {0, 1, 2} <= pieces.optimised and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert {0, 1, 2} <= pieces.optimised and pieces.slots[1] != fast
-    assert instance.exports.chain(21) == -42  # through the optimised entry and slots
-    assert instance.exports.down(10_001) == 7  # not hot: fast code, calling optimised code
-    later = instantiate(tmp_path)
-    assert later.exports.chain(4) == -8
-    assert {0, 1, 2} <= later.native.compiled.pieces.optimised  # type: ignore[attr-defined]
-
-
-@pytest.mark.usefixtures("one_function_pieces")
-def test_a_module_no_one_uses_is_not_optimised_further(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The thread that optimises hot functions holds its module weakly: once the module is
-    dropped, it stops after the function it is compiling, instead of working on for nothing."""
-    import gc
-
-    from wasmkit.engine.native import lower
-
-    monkeypatch.setattr(lower, "TIER_UP_CALLS", 2)
-    started = threading.Event()
-    compiled: list[object] = []
-    original = native_pieces.compile_optimised
-
-    def slowly(*args: object) -> bytes:
-        started.set()
-        time.sleep(0.3)
-        compiled.append(args[3])
-        return original(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(native_pieces, "compile_optimised", slowly)
-    instance = instantiate()
-    for n in range(3):
-        instance.exports.chain(n)
-        instance.exports.down(3)
-    hot = len(instance.native.compiled.pieces._hot)  # type: ignore[attr-defined]
-    assert started.wait(30) and hot >= 3
-    del instance
-    gc.collect()
-    before = len(compiled)
-    deadline = time.monotonic() + 30
-    while any(t.name == "wasmkit-optimise" for t in threading.enumerate()) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not any(t.name == "wasmkit-optimise" for t in threading.enumerate())
-    assert len(compiled) <= before + 1  # the one being compiled, not the rest of the queue

@@ -27,18 +27,17 @@ class ObjectCache:
         parts += [f"{key}={value}".encode() for key, value in sorted(toolchain().items())]
         self.directory = cache_path(directory, Path(__file__).parent, parts, "")
 
-    def _path(self, run: range, optimised: bool) -> Path:
-        return self.directory / f"{run.start}-{run.stop}{'-optimised' if optimised else ''}.o"
+    def _path(self, run: range) -> Path:
+        return self.directory / f"{run.start}-{run.stop}.o"
 
-    def load(self, run: range, optimised: bool = False) -> bytes | None:
-        """The object file of the piece defining the functions of `run` (compiled again,
-        `optimised`: see `pieces`), if cached."""
+    def load(self, run: range) -> bytes | None:
+        """The object file of the piece defining the functions of `run`, if cached."""
         try:
-            objects = unpack_objects(self._path(run, optimised).read_bytes())
+            objects = unpack_objects(self._path(run).read_bytes())
         except (OSError, ValueError):
             return None
         return objects[0] if len(objects) == 1 else None
 
-    def save(self, run: range, data: bytes, optimised: bool = False) -> None:
+    def save(self, run: range, data: bytes) -> None:
         """Keep the object file of a piece (a cache that cannot be written only costs time)."""
-        write_atomically(self._path(run, optimised), pack_objects([data]))
+        write_atomically(self._path(run), pack_objects([data]))

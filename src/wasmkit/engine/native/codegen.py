@@ -28,7 +28,7 @@ from ..cache_dir import source_digest
 from .lower import lower_piece
 
 __all__ = [
-    "FAST", "FULL", "add_objects", "batches", "choose_tier", "compile_optimised", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
+    "FAST", "FULL", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
     "toolchain", "unpack_objects",
 ]
 
@@ -180,12 +180,6 @@ def compile_piece(valid: ValidModule, shared_globals: frozenset[int], metered: b
     """The object file of the piece of `valid` defining the functions of `run` (see
     `lower.lower_piece`); `whole` when it is the only one."""
     return _object_file(tier, lower_piece(valid, shared_globals, metered, run, whole))
-
-
-def compile_optimised(valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range) -> bytes:
-    """The object file of the piece of a large module defining the functions of `run`, on the
-    FULL tier (a function called often: see `pieces`), under names of its own."""
-    return _object_file(FULL, lower_piece(valid, shared_globals, metered, run, False, optimised=True))
 
 
 def compile_pieces(

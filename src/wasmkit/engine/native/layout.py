@@ -51,8 +51,7 @@ class Field(enum.IntEnum):
     ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
     POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
     FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
-    HEAT = 23  # address of the count of calls of each defined function (large modules: see `pieces`)
-    COUNT = 24
+    COUNT = 23
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.
@@ -123,7 +122,6 @@ class Helper(enum.IntEnum):
     MEMORY_WAIT64 = 14  # the same (checked already: aligned, shared, in bounds)
     MEMORY_NOTIFY = 15  # memory, address, count -> how many woke (checked already)
     LOAD_FUNCTION = 16  # function index: load its piece, which fills its slot
-    TIER_UP = 17  # function index: compile it again, optimised (it is called often)
 
 
 class ExceptionOp(enum.IntEnum):

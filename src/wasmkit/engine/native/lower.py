@@ -48,12 +48,7 @@ from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCom
 from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
 
-__all__ = ["NativeCompileError", "TIER_UP_CALLS", "addresses_symbol", "entered_from_python", "entry_symbol", "handles", "lower_piece"]
-
-# The calls after which a function of a large module is compiled again, optimised (see
-# `pieces`), and the suffix of the names that piece defines.
-TIER_UP_CALLS = 1000
-OPTIMISED = "o"
+__all__ = ["NativeCompileError", "addresses_symbol", "entered_from_python", "handles", "lower_piece"]
 
 def return_type(results: tuple[ValueType, ...]) -> ir.Type:
     if not results:
@@ -293,8 +288,6 @@ class _Lowering:
         if len(self.valid.memory_types) > 1:  # the others' are in an array
             self.memory_table = self.load_field(Field.MEMORIES, PTR)  # which never moves
         depth = self.entry_depth = self.enter_metered() if self.metered else None
-        if self.m.counting:
-            self.count_call()
         results = [ir_type(vt) for vt in self.func_type.results]
         ret_block = self.fn.append_basic_block("return")
         slots = [self.alloca(t, "ret") for t in results]
@@ -324,22 +317,6 @@ class _Lowering:
         if self.cells is not None:
             self.cells.allocated_type = ir.ArrayType(I128, self.cell_count)
         self.allocas.branch(self.fn.basic_blocks[1])
-
-    def count_call(self) -> None:
-        """Count this call in the function's cell of the module's heat (see `pieces`): the
-        call that makes it TIER_UP_CALLS asks the runtime to compile the function optimised."""
-        builder = self.builder
-        first = self.valid.imported_func_count
-        cell = builder.gep(self.load_field(Field.HEAT, PTR), [ir.Constant(I64, 8 * (self.index - first))], source_etype=I8)
-        count = builder.add(builder.load(cell, typ=I64), ir.Constant(I64, 1))
-        builder.store(count, cell)
-        hot = self.fn.append_basic_block("hot")
-        cont = self.fn.append_basic_block()
-        builder.cbranch(builder.icmp_unsigned("==", count, ir.Constant(I64, TIER_UP_CALLS)), hot, cont)
-        builder.position_at_end(hot)
-        self.helper(Helper.TIER_UP, [ir.Constant(I32, self.index)])
-        builder.branch(cont)
-        builder.position_at_end(cont)
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
 
@@ -1581,12 +1558,10 @@ class _ModuleLowering:
     module's function slots, so that each piece is compiled and loaded on its own, when one of
     its functions is first called (see `module`)."""
 
-    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, optimised: bool) -> None:
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
         self.valid = valid
         self.shared_globals = shared_globals
         self.metered = metered
-        # The names a piece compiled again, optimised, gives what it defines (see `pieces`).
-        self.suffix = OPTIMISED if optimised else ""
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
@@ -1599,7 +1574,6 @@ class _ModuleLowering:
         self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
         self.gc_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.run: range | None = None  # the piece's functions; None: the whole module
-        self.counting = False  # whether the functions count their calls (see `count_call`)
         self._start_piece()
 
     def _start_piece(self) -> None:
@@ -1630,7 +1604,6 @@ class _ModuleLowering:
         of their addresses, `addresses_symbol(run)`."""
         self._start_piece()
         self.run = None if whole else run
-        self.counting = not whole and not self.suffix
         entered = entered_from_python(self.valid)
         entries = []
         for index in run:
@@ -1638,7 +1611,7 @@ class _ModuleLowering:
             if index in entered:
                 entries.append(self._entry(index))
         addresses = ", ".join(f"ptr {self.function(index).ref}" for index in run)
-        self.module.add(f'@"{addresses_symbol(run, bool(self.suffix))}" = constant [{len(run)} x ptr] [{addresses}]\n')
+        self.module.add(f'@"{addresses_symbol(run)}" = constant [{len(run)} x ptr] [{addresses}]\n')
         text = str(self.module) + "\n".join(entries)
         self._start_piece()
         return text
@@ -1650,7 +1623,7 @@ class _ModuleLowering:
         self.intrinsic("llvm.stacksave.p0", PTR, [])
         func_type = self.valid.func_types[index]
         lines = [
-            f'define i32 @"{entry_symbol(index, bool(self.suffix))}"(ptr %ctx, ptr %cells) {{',
+            f'define i32 @"entry{index}"(ptr %ctx, ptr %cells) {{',
             # The stack limit: the thread's (see `stack`), raised to BUDGET below here if higher.
             '  %sp = call ptr @"llvm.stacksave.p0"()',
             "  %spi = ptrtoint ptr %sp to i64",
@@ -1740,28 +1713,19 @@ def load_cell(builder: Builder, cells: Operand, i: int, typ: ir.Type) -> Operand
     return builder.load(pointer, typ=typ)
 
 
-def addresses_symbol(run: range, optimised: bool = False) -> str:
+def addresses_symbol(run: range) -> str:
     """The name of the table of the addresses of a piece's functions, in index order."""
-    return f"functions{run.start}{OPTIMISED if optimised else ''}"
+    return f"functions{run.start}"
 
 
-def entry_symbol(index: int, optimised: bool = False) -> str:
-    """The name of the entry of defined function `index` (see `_ModuleLowering._entry`)."""
-    return f"entry{index}{OPTIMISED if optimised else ''}"
-
-
-def lower_piece(
-    valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool, optimised: bool = False,
-) -> str:
+def lower_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool) -> str:
     """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
     all of them, calling each other directly; else calling those of other pieces through the
     context's function slots), the entries of those entered from Python and the table of
     their addresses (see `addresses_symbol`); metered code charges fuel, checks for
     interruption and counts call depth. Raises `NativeCompileError` for what the native engine
-    does not support. A piece of a large module counts its functions' calls, to ask for them
-    to be compiled again, `optimised` (see `pieces`): that piece's symbols have names of their
-    own, so that both can be linked into one engine."""
-    return _ModuleLowering(valid, shared_globals, metered, optimised).piece(run, whole)
+    does not support."""
+    return _ModuleLowering(valid, shared_globals, metered).piece(run, whole)
 
 
 def entered_from_python(valid: ValidModule) -> frozenset[int]:

@@ -37,7 +37,7 @@ from .cache import ObjectCache
 from .codegen import choose_tier
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
 from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, cell_words, cells_at, word_array
-from .lower import NativeCompileError, entered_from_python, entry_symbol
+from .lower import NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
 from .pieces import Pieces, batch_objects
@@ -82,7 +82,7 @@ class NativeCompiledModule:
         # The functions Python can call get an entry, through ctypes (made once, shared by
         # instances); the others are called by native code only.
         self.entered = entered_from_python(valid)
-        self._entries: dict[int, tuple[bool, Any]] = {}  # whether optimised, the entry
+        self._entries: dict[int, Any] = {}
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per function, its type's id and how it is called
         # (its parameter and result types, its cells).
@@ -112,12 +112,10 @@ class NativeCompiledModule:
     def entry(self, index: int) -> Any:
         """The entry of defined function `index` (one Python can call: see `entered`)."""
         found = self._entries.get(index)
-        if found is None or (not found[0] and index in self.pieces.optimised):
+        if found is None:
             self.load_function(index)
-            symbol = self.pieces.entry_symbol(index)
-            optimised = symbol != entry_symbol(index)
-            found = self._entries[index] = (optimised, _ENTRY(self.pieces.engine.get_function_address(symbol)))
-        return found[1]
+            found = self._entries[index] = _ENTRY(self.pieces.engine.get_function_address(f"entry{index}"))
+        return found
 
     def direct_target(self, index: int) -> tuple[int, int]:
         """What a table's mirror holds for defined function `index`: its address (0 until
@@ -211,7 +209,6 @@ class _Binding:
             self.context[Field.METER] = ctypes.addressof(self.meter)
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         self.context[Field.FUNCTIONS] = compiled.slots_address
-        self.context[Field.HEAT] = ctypes.addressof(compiled.pieces.heat)
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
         # non-zero where the element is a function of this instance.
         self.descriptors = cell_words(max(len(instance.tables), 1))
@@ -492,8 +489,6 @@ class _Binding:
                 words[0] = instance.mems[cells[0]].sync.notify(cells[1], cells[2])
             elif which == Helper.LOAD_FUNCTION:
                 self.compiled.load_function(cells[0])
-            elif which == Helper.TIER_UP:
-                self.compiled.pieces.tier_up(cells[0])
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)

@@ -12,35 +12,23 @@ A function's machine code comes from an artifact read in this process (its batch
 the disk cache (its own piece, else its batch), else from compiling its piece (which fills the
 cache). Each function is linked once: a thread that asks for a piece another is compiling
 waits for it, and an object file defining a function linked already is not linked.
-
-The pieces of a large module are compiled fast (LLVM's fast tier: -O0 code, five times
-cheaper to make than -O2's), and count their calls: a function's TIER_UP_CALLS-th call asks
-for it to be compiled again on the FULL tier, which a thread of its own does; its slot then
-points to the optimised code, which every later call from another piece or from Python runs
-(the cache keeps that code too, and a later run loads it in place of the fast one).
 """
 
 from __future__ import annotations
 
-import atexit
 import bisect
 import threading
-import time
-import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, cast
 
 from ...validate import ValidModule
 from .cache import ObjectCache
-from .codegen import add_objects, batches, compile_optimised, compile_piece, compile_pieces, load_objects, pieces
+from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
 from .layout import word_array
-from .lower import addresses_symbol, entry_symbol
+from .lower import addresses_symbol
 
 __all__ = ["Pieces", "batch_objects"]
-
-# Hot functions are optimised only once no function was compiled on demand for this long.
-_QUIET_SECONDS = 0.5
 
 
 class Pieces:
@@ -68,14 +56,9 @@ class Pieces:
         self.compiled_now = False  # whether something was compiled (not loaded) in this process
         self.engine = load_objects([])
         self.slots = word_array(max(len(valid.module.funcs), 1))()
-        self.heat = word_array(max(len(valid.module.funcs), 1))()  # calls counted, per defined function
         self._loaded = bytearray(len(valid.module.funcs))  # per defined function
         self._lock = threading.Lock()  # guards the fields below and linking into the engine
         self._pending: dict[int, Future[None]] = {}  # runs being loaded now, by number
-        self.optimised: set[int] = set()  # defined functions running optimised code
-        self._hot: list[int] = []  # functions to compile optimised, the thread that does it
-        self._optimiser: threading.Thread | None = None
-        self._last_compile = 0.0  # when a function was last compiled because it was called
         if self.whole:
             self._load(0)
 
@@ -83,11 +66,6 @@ class Pieces:
     def loaded(self) -> list[range]:
         """The runs loaded so far."""
         return [run for run in self.runs if self._loaded[run.start - self.first]]
-
-    def entry_symbol(self, index: int) -> str:
-        """The symbol of the entry Python calls defined function `index` through (its
-        optimised code's once there is some)."""
-        return entry_symbol(index, index in self.optimised)
 
     def load_function(self, index: int) -> None:
         """Make sure defined function `index` is loaded (its slot filled)."""
@@ -159,7 +137,6 @@ class Pieces:
             return
         try:
             if not self._link_stored(k):
-                self._last_compile = time.monotonic()
                 data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, run, self.whole)
                 self._keep(run, data)
                 self._link(run, data)
@@ -181,9 +158,6 @@ class Pieces:
             return self._link(batch, self._given[b])
         if self._cache is None:
             return False
-        data = self._cache.load(run, optimised=True) if not self.whole else None
-        if data is not None and self._link(run, data, optimised=True):
-            return True
         data = self._cache.load(run)
         if data is not None and self._link(run, data):
             return True
@@ -196,83 +170,18 @@ class Pieces:
         if self._cache is not None:
             self._cache.save(span, data)
 
-    def _link(self, span: range, data: bytes, optimised: bool = False) -> bool:
-        """Link the object file of the functions of `span` (their optimised code: see
-        `tier_up`) into the engine and fill their slots, unless one of them is linked already
-        (whether it linked it)."""
+    def _link(self, span: range, data: bytes) -> bool:
+        """Link the object file of the functions of `span` into the engine and fill their
+        slots, unless one of them is linked already (whether it linked it)."""
         at = span.start - self.first
         with self._lock:
             if any(self._loaded[at : at + len(span)]):
                 return False
             add_objects(self.engine, [data])
-            table = self.engine.get_global_value_address(addresses_symbol(span, optimised))
-            addresses: Any = word_array(len(span)).from_address(table)
+            addresses: Any = word_array(len(span)).from_address(self.engine.get_global_value_address(addresses_symbol(span)))
             self.slots[at : at + len(span)] = list(addresses)
             self._loaded[at : at + len(span)] = b"\1" * len(span)
-            if optimised:
-                self.optimised.update(span)
         return True
-
-    # -- optimising what is called often --
-
-    def tier_up(self, index: int) -> None:
-        """Defined function `index` is called often: have it compiled optimised."""
-        with self._lock:
-            if index in self.optimised or self.whole:
-                return
-            self._hot.append(index)
-            if self._optimiser is None:
-                # The thread holds the module weakly: a module no one uses any more is not
-                # optimised further.
-                self._optimiser = threading.Thread(target=_optimise, args=(weakref.ref(self),), name="wasmkit-optimise", daemon=True)
-                _OPTIMISING.add(self)
-                self._optimiser.start()
-
-    def optimise_next(self) -> bool:
-        """Compile the next hot function optimised and point its slots to that code (a failure
-        leaves it on its fast code); False when there is none. Not while functions are being
-        compiled because they are called (a program starting): optimising competes with them
-        for LLVM and the GIL, which made yosys's cold synthesis 112 s -> 154 s."""
-        quiet = time.monotonic() - self._last_compile
-        if quiet < _QUIET_SECONDS:
-            time.sleep(_QUIET_SECONDS - quiet)
-            return True
-        with self._lock:
-            if not self._hot:
-                self._optimiser = None
-                return False
-            index = self._hot.pop(0)
-        run = self.runs[bisect.bisect_right(self._run_starts, index) - 1]
-        try:
-            data = self._cache.load(run, optimised=True) if self._cache is not None else None
-            if data is None:
-                data = compile_optimised(self.valid, self.shared_globals, self.metered, run)
-                if self._cache is not None:
-                    self._cache.save(run, data, optimised=True)
-            self._link_optimised(run, data)
-        except Exception:  # noqa: BLE001 - see the docstring
-            pass
-        return True
-
-    def _link_optimised(self, run: range, data: bytes) -> None:
-        """Link the optimised code of `run` (whose fast code is linked) and point its slots there."""
-        at = run.start - self.first
-        with self._lock:
-            if run.start in self.optimised:
-                return
-            add_objects(self.engine, [data])
-            table = self.engine.get_global_value_address(addresses_symbol(run, True))
-            addresses: Any = word_array(len(run)).from_address(table)
-            self.slots[at : at + len(run)] = list(addresses)
-            self.optimised.update(run)
-
-    def stop_optimising(self) -> None:
-        """Drop the functions waiting to be optimised; wait for the one being compiled."""
-        with self._lock:
-            self._hot.clear()
-            thread = self._optimiser
-        if thread is not None:
-            thread.join()
 
 
 def batch_objects(
@@ -296,23 +205,3 @@ def batch_objects(
             cache.save(run, data)
         found[run.start] = data
     return [cast(bytes, found[run.start]) for run in runs]
-
-
-def _optimise(module: "weakref.ref[Pieces]") -> None:
-    """Optimise `module`'s hot functions one by one while it is alive (see `Pieces.tier_up`)."""
-    while True:
-        pieces = module()
-        if pieces is None or not pieces.optimise_next():
-            return
-        del pieces
-
-
-# The modules optimising hot functions, stopped when the interpreter exits: a thread still
-# inside LLVM while the process tears LLVM's own state down could crash it on its way out.
-_OPTIMISING: "weakref.WeakSet[Pieces]" = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_optimising() -> None:
-    for module in list(_OPTIMISING):
-        module.stop_optimising()
