@@ -137,9 +137,11 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def log_entries(self) -> list[dict]:
+        """The JSON entries of the log so far; a last line still being written (no newline
+        yet) is not one yet."""
         entries = []
-        for line in self.log().splitlines():
-            if line.startswith("{"):
+        for line in self.log().splitlines(keepends=True):
+            if line.startswith("{") and line.endswith("\n"):
                 entries.append(json.loads(line))
         return entries
 
