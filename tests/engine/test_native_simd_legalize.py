@@ -68,13 +68,13 @@ llvm.initialize_native_asmprinter()
 machine = llvm.Target.from_default_triple().create_target_machine(opt=3, jit=True)
 for text in sys.argv[1:]:
     valid = wasmkit.validate(wasmkit.parse_wat(text))
-    for source in [lower_piece(valid, frozenset(), False, range(valid.imported_func_count, len(valid.func_types)), True)]:
-        ir_module = llvm.parse_assembly(source)
-        ir_module.triple = machine.triple
-        ir_module.data_layout = str(machine.target_data)
-        passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
-        passes.getModulePassManager().run(ir_module, passes)
-        machine.emit_object(ir_module)
+    source = lower_piece(valid, frozenset(), False, range(valid.imported_func_count, len(valid.func_types)), True)
+    ir_module = llvm.parse_assembly(source)
+    ir_module.triple = machine.triple
+    ir_module.data_layout = str(machine.target_data)
+    passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
+    passes.getModulePassManager().run(ir_module, passes)
+    machine.emit_object(ir_module)
 print("compiled")
 """
 
