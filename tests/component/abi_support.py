@@ -24,7 +24,7 @@ class Guest:
     """A guest's memory and allocator: `realloc` as a component's `cabi_realloc`, bump
     allocation from `start`, growing copies the old block. `calls` records each call."""
 
-    def __init__(self, size: int = 1 << 20, start: int = 64) -> None:
+    def __init__(self, size: int = 1 << 16, start: int = 64) -> None:
         self.data = bytearray(size)
         self.memory = BytesMemory(self.data)
         self.top = start

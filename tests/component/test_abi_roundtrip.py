@@ -13,7 +13,7 @@ from wasmkit.component.abi.build import _flat
 from wasmkit.component.types import Func
 from wasmkit.syntax.types import ValType
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def _check_core_types(flat: list[object], types: tuple[ValType, ...]) -> None:

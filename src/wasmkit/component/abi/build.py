@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..syntax import Prim
 from ..types import Func, Val, VType, flatten
@@ -27,6 +27,7 @@ from .variants import EnumCodec, OptionCodec, ResultCodec, VariantCodec
 
 if TYPE_CHECKING:
     from ...syntax.types import ValType
+    from ..types import Resource
 
 __all__ = ["CanonicalAbi"]
 
@@ -66,36 +67,38 @@ class CanonicalAbi:
             if vt not in _PRIMS:
                 raise NotImplementedError(f"{vt.text} values are not supported yet")
             return _PRIMS[vt]
-        kind, parts, name = vt.kind, vt.parts, self.names.get(vt)
+        kind, name = vt.kind, self.names.get(vt)
         if kind == "record":
-            labels = tuple(label for label, _ in parts)  # type: ignore[misc]
-            fields = [self.codec(t) for _, t in parts]  # type: ignore[misc]
-            return RecordCodec(labels, fields, record_class(vt, labels, name), name or "record")
-        if kind == "tuple":
-            codecs = [self.codec(t) for t in parts]  # type: ignore[arg-type]
-            return TupleCodec(codecs, f"tuple<{', '.join(c.name for c in codecs)}>")
-        if kind == "list":
-            return ListCodec(self.codec(parts[0]))  # type: ignore[arg-type]
-        if kind == "map":
-            key, value = self.codec(parts[0]), self.codec(parts[1])  # type: ignore[arg-type]
-            return MapCodec(TupleCodec([key, value], f"tuple<{key.name}, {value.name}>"), f"map<{key.name}, {value.name}>")
+            fields = cast("tuple[tuple[str, VType], ...]", vt.parts)
+            labels = tuple(label for label, _ in fields)
+            codecs = [self.codec(t) for _, t in fields]
+            return RecordCodec(labels, codecs, record_class(vt, labels, name), name or "record")
         if kind == "variant":
-            labels = tuple(label for label, _ in parts)  # type: ignore[misc]
-            cases = [None if t is None else self.codec(t) for _, t in parts]  # type: ignore[misc]
-            cls = variant_class(vt, tuple((label, c is not None) for label, c in zip(labels, cases)), name)
-            return VariantCodec(labels, cases, _flat(vt), cls, name or "variant")
-        if kind == "enum":
-            labels = parts  # type: ignore[assignment]
-            return EnumCodec(labels, enum_class(vt, labels, name), name or "enum")
-        if kind == "flags":
-            labels = parts  # type: ignore[assignment]
+            cases = cast("tuple[tuple[str, VType | None], ...]", vt.parts)
+            labels = tuple(label for label, _ in cases)
+            case_codecs = [None if t is None else self.codec(t) for _, t in cases]
+            cls = variant_class(vt, tuple((label, c is not None) for label, c in zip(labels, case_codecs)), name)
+            return VariantCodec(labels, case_codecs, _flat(vt), cls, name or "variant")
+        if kind in ("enum", "flags"):
+            labels = cast("tuple[str, ...]", vt.parts)
+            if kind == "enum":
+                return EnumCodec(labels, enum_class(vt, labels, name), name or "enum")
             return FlagsCodec(labels, flags_class(vt, labels, name), name or "flags")
-        if kind == "option":
-            inner: VType = parts[0]  # type: ignore[assignment]
+        if kind in ("own", "borrow"):
+            return HandleCodec(cast("Resource", vt.parts[0]), own=kind == "own")
+        parts = cast("tuple[VType | None, ...]", vt.parts)
+        if kind == "tuple":
+            items = [self.codec(t) for t in parts if t is not None]
+            return TupleCodec(items, f"tuple<{', '.join(c.name for c in items)}>")
+        if kind == "list" and parts[0] is not None:
+            return ListCodec(self.codec(parts[0]))
+        if kind == "map" and parts[0] is not None and parts[1] is not None:
+            key, value = self.codec(parts[0]), self.codec(parts[1])
+            return MapCodec(TupleCodec([key, value], f"tuple<{key.name}, {value.name}>"), f"map<{key.name}, {value.name}>")
+        if kind == "option" and parts[0] is not None:
+            inner = parts[0]
             return OptionCodec(self.codec(inner), _flat(vt), isinstance(inner, Val) and inner.kind == "option")
         if kind == "result":
-            ok, error = (None if t is None else self.codec(t) for t in parts)  # type: ignore[arg-type]
+            ok, error = (None if t is None else self.codec(t) for t in parts)
             return ResultCodec(ok, error, _flat(vt))
-        if kind in ("own", "borrow"):
-            return HandleCodec(parts[0], own=kind == "own")  # type: ignore[arg-type]
         raise NotImplementedError(f"{kind} values are not supported yet")

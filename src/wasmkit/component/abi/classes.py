@@ -28,6 +28,8 @@ __all__ = ["snake_case", "pascal_case", "upper_case", "record_class", "variant_c
 _MODULE = __name__
 _cache: weakref.WeakValueDictionary[tuple[str, VType, str], type] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
+_ENUM: Any = enum.Enum  # the functional API, which type checkers want a literal name for
+_FLAG: Any = enum.Flag
 
 
 def snake_case(label: str) -> str:
@@ -66,7 +68,7 @@ def record_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type:
         cls.__wit_fields__ = labels  # type: ignore[attr-defined]
         return cls
 
-    return _cached("record", vt, class_name, make)  # type: ignore[no-any-return]
+    return _cached("record", vt, class_name, make)
 
 
 def variant_class(vt: VType, cases: tuple[tuple[str, bool], ...], name: str | None) -> type[VariantCase]:
@@ -90,7 +92,7 @@ def variant_class(vt: VType, cases: tuple[tuple[str, bool], ...], name: str | No
         base.cases = tuple(made)  # type: ignore[attr-defined]
         return base
 
-    return _cached("variant", vt, class_name, make)  # type: ignore[no-any-return]
+    return _cached("variant", vt, class_name, make)
 
 
 def enum_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[enum.Enum]:
@@ -98,9 +100,9 @@ def enum_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[enu
     class_name = pascal_case(name) if name else "Enum"
 
     def make() -> type:
-        return enum.Enum(class_name, [(upper_case(label), label) for label in labels], module=_MODULE)  # type: ignore[misc]
+        return _ENUM(class_name, [(upper_case(label), label) for label in labels], module=_MODULE)
 
-    return _cached("enum", vt, class_name, make)  # type: ignore[no-any-return]
+    return _cached("enum", vt, class_name, make)
 
 
 def flags_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[enum.Flag]:
@@ -108,6 +110,6 @@ def flags_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[en
     class_name = pascal_case(name) if name else "Flags"
 
     def make() -> type:
-        return enum.Flag(class_name, [(upper_case(label), 1 << i) for i, label in enumerate(labels)], module=_MODULE)  # type: ignore[misc]
+        return _FLAG(class_name, [(upper_case(label), 1 << i) for i, label in enumerate(labels)], module=_MODULE)
 
-    return _cached("flags", vt, class_name, make)  # type: ignore[no-any-return]
+    return _cached("flags", vt, class_name, make)

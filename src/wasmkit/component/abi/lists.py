@@ -89,7 +89,7 @@ class ListCodec(Codec):
         if self.is_float:
             if not all(type(v) is float for v in value):
                 return None
-            numbers = [math.nan if v != v else v for v in value]
+            numbers: list[float] = [math.nan if v != v else v for v in value]  # type: ignore[misc]
             if self.format == "f":
                 numbers = [f32(v) for v in numbers]
             return struct.pack(f"<{len(numbers)}{self.format}", *numbers)
@@ -109,7 +109,7 @@ class ListCodec(Codec):
             elif isinstance(value, (list, tuple)):
                 for item in value:
                     elem.lower_flat(cx, item, [])  # the type and range of each
-                data = bytes(value)  # type: ignore[arg-type]
+                data = bytes(value)
             else:
                 raise TypeError(f"expected bytes for {self.name}, got {type(value).__name__}")
             self._check_length(len(data))

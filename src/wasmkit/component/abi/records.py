@@ -120,7 +120,7 @@ class FlagsCodec(Codec):
 
     def _bits(self, value: object) -> int:
         if isinstance(value, self.cls):
-            return value.value  # type: ignore[no-any-return]
+            return int(value.value)
         if isinstance(value, (set, frozenset, list, tuple)):
             bits = 0
             for label in value:

@@ -97,10 +97,11 @@ class _CasesCodec(Codec):
 
 
 class VariantCodec(_CasesCodec):
-    __slots__ = ("classes", "by_class", "by_label")
+    __slots__ = ("cls", "classes", "by_class", "by_label")
 
     def __init__(self, labels: Sequence[str], cases: Sequence[Codec | None], flat: tuple[ValType, ...], cls: type, name: str) -> None:
         super().__init__(cases, flat, name, "variant")
+        self.cls = cls
         self.classes: tuple[type, ...] = cls.cases  # type: ignore[attr-defined]
         self.by_class = {case_cls: i for i, case_cls in enumerate(self.classes)}
         self.by_label = {label: i for i, label in enumerate(labels)}
