@@ -128,6 +128,15 @@ def test_flags_are_a_flag() -> None:
     with pytest.raises(ValueError, match="'nope' is not a flag"):
         _round(PERMS, ["nope"], abi)
 
+    class Mine(enum.Flag):
+        WRITE = 4
+        EXEC_ALL = 1
+        OTHER = 2
+
+    assert _round(PERMS, Mine.WRITE | Mine.EXEC_ALL, abi) == cls.WRITE | cls.EXEC_ALL
+    with pytest.raises(ValueError, match="'OTHER' is not a flag"):
+        _round(PERMS, Mine.OTHER, abi)
+
 
 def test_options() -> None:
     opt = val("option", (Prim.U8,))

@@ -8,7 +8,8 @@ snake_case name. A tuple is a Python tuple (a list is accepted).
 
 Flags are a bit vector of 1, 2 or 4 bytes (one i32 flattened), the first label the lowest
 bit; lifted as the type's `enum.Flag`, with bits past the last label ignored (the ABI does
-not trap on them). Lowering takes that Flag, or a set or list of labels.
+not trap on them). Lowering takes that Flag, another `enum.Flag` with the same member names,
+or a set or list of labels.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ...bits import MASK32
-from .classes import snake_case
+from .classes import snake_case, upper_case
 from .codec import I32, Codec, FlatReader, align_to
 
 if TYPE_CHECKING:
@@ -121,6 +122,9 @@ class FlagsCodec(Codec):
     def _bits(self, value: object) -> int:
         if isinstance(value, self.cls):
             return int(value.value)
+        if isinstance(value, enum.Flag):  # another class of these flags (a generated binding's): by member name
+            names = [upper_case(label) for label in self.labels]
+            return self._bits({self.labels[names.index(m.name)] if m.name in names else m.name for m in type(value) if m in value})
         if isinstance(value, (set, frozenset, list, tuple)):
             bits = 0
             for label in value:

@@ -39,7 +39,7 @@ class Err(Exception):
         self.value = value
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Err) and type(other) is type(self) and bool(other.value == self.value)
+        return isinstance(other, Err) and bool(other.value == self.value)
 
     def __hash__(self) -> int:
         return hash(("Err", self.value))
