@@ -13,6 +13,10 @@ values of parameters, 1 of results), else through memory, as `flatten_functype` 
 A pointer that is misaligned or past the end of memory traps. For the Python API, a function
 whose result is a `result` returns its ok value and raises its error (`to_python`), and a
 host function's ok value or raised `Err` becomes its result (`from_python`).
+
+`run_lift` and `run_lower` put these together for one synchronous call, with the borrow
+scopes' checks where the ABI makes them; entering and leaving instances (`may_enter`,
+`may_leave`) is the caller's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ...bits import MASK32
 from ..types import MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, Func, Val, lowered_type
 from .codec import Codec, FlatReader
 from .records import TupleCodec
+from .resources import BorrowScope, LendScope
 from .values import Err, Ok
 
 if TYPE_CHECKING:
@@ -123,3 +128,37 @@ class FunctionAbi:
         except Err as err:
             return err
         return value if isinstance(value, (Ok, Err)) else Ok(value)
+
+    # -- one synchronous call --
+
+    def run_lift(
+        self, cx: Context, core: Callable[..., Sequence[object]], args: Sequence[object],
+        post_return: Callable[..., object] | None = None,
+    ) -> object:  # fmt: skip
+        """`canon lift`: call core function `core` (given the core arguments, it returns the
+        core results) with `args`; its result. `cx.scope` must be a fresh `BorrowScope`: the
+        callee must have dropped the borrows it got when it returns. `post_return`, if any,
+        then gets the core results."""
+        scope = cx.scope
+        if not isinstance(scope, BorrowScope):
+            raise TypeError("a lifted call lowers its arguments into the callee: the context needs a BorrowScope")
+        flat_results = core(*self.lower_args(cx, args))
+        value = self.lift_result(cx, flat_results)
+        scope.finish()
+        if post_return is not None:
+            post_return(*flat_results)
+        return value
+
+    def run_lower(self, cx: Context, host: Callable[..., object], flat_args: Sequence[object]) -> list[object]:
+        """`canon lower`: the core arguments lifted, `host` called with them (its return
+        value or raised `Err` taken by `from_python`), its result lowered; the core results.
+        `cx.scope` must be a fresh `LendScope`: the handles the caller lent are its own again
+        once the result is lowered."""
+        scope = cx.scope
+        if not isinstance(scope, LendScope):
+            raise TypeError("a lowered call lifts its arguments out of the caller: the context needs a LendScope")
+        args = self.lift_args(cx, flat_args)
+        value = self.from_python(lambda: host(*args))
+        results = self.lower_result(cx, value, flat_args)
+        scope.finish()
+        return results
