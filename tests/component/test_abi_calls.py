@@ -70,7 +70,8 @@ SUM = Func((("values", val("list", (Prim.U32,))), ("counter", val("borrow", (R,)
 def _lowered_call(host: object, table: HandleTable | None = None) -> tuple[Guest, HandleTable, ResourceType, int]:
     """`run_lower` of SUM: the caller lends handle 1 (rep 9), passes [1, 2, 3], and wants the
     result at 3000."""
-    guest, table = Guest(), table or HandleTable()
+    guest = Guest()
+    table = HandleTable() if table is None else table
     rtype = ResourceType("counter", impl=object())
     handle = resource_new(table, rtype, 9)
     guest.data[2000:2012] = b"".join(v.to_bytes(4, "little") for v in (1, 2, 3))
