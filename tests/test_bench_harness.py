@@ -4,7 +4,6 @@ asserted."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ def test_harness_prints_and_writes_a_table(tmp_path: Path, capsys: pytest.Captur
     written = output.read_text()
     assert "geometric mean" in written
     charts = list((tmp_path / "plots").glob("*.svg"))
-    assert [chart.name for chart in charts] == [f"wasmkit-python-against-its-peers-tiny-sizes-{date.today().isoformat()}.svg"]
+    assert len(charts) == 1 and charts[0].name.startswith("wasmkit-python-against-its-peers-tiny-sizes-")
     assert written.rstrip().endswith(f"](plots/{charts[0].name})")
     bars = [e for e in ET.parse(charts[0]).iter("{http://www.w3.org/2000/svg}rect") if e.get("class") == "bar"]
     assert {bar.get("data-category") for bar in bars} == {"fib", "qsortb"}
