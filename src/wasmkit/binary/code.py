@@ -61,6 +61,7 @@ __all__ = [
     "imm_readers",
     "IMM_READER_BY_OP",
     "read_valtype",
+    "VALTYPE_BY_BYTE",
     "read_reftype",
     "read_heaptype",
     "encode_valtype",
@@ -147,14 +148,15 @@ def read_heaptype(data: bytes, pos: int) -> tuple[HeapType | int, int]:
         raise DecodeError("malformed heap type", pos) from None
 
 
-_VALTYPE_BY_BYTE = {vt.value: vt for vt in ValType}
+# The value types of one byte, by that byte.
+VALTYPE_BY_BYTE = {vt.value: vt for vt in ValType}
 
 
 def read_valtype(data: bytes, pos: int) -> tuple[ValueType, int]:
     if pos >= len(data):
         raise DecodeError(UNEXPECTED_END, pos)
     byte = data[pos]
-    found = _VALTYPE_BY_BYTE.get(byte)  # looked up, not made: an enum's call costs a microsecond
+    found = VALTYPE_BY_BYTE.get(byte)  # looked up, not made: an enum's call costs a microsecond
     if found is not None:
         return found, pos + 1
     if byte == REF_NULL or byte == REF:

@@ -182,23 +182,25 @@ class Pieces:
             linked.set()
             return
         starts, object_file = stored
-        claimed: dict[int, Future[None]] = {}
+        claimed: list[int] = []
+        pending: Future[None] = Future()  # one for them all
         with self._lock:
             for start in starts:
                 k = bisect.bisect_right(self._run_starts, start) - 1
                 if k < 0 or self.runs[k].start != start or k in self._pending or self._loaded[start - self.first]:
                     continue
                 run = self.runs[k]
-                claimed[k] = self._pending[k] = Future()
+                claimed.append(k)
+                self._pending[k] = pending
                 self._reserved[run.start - self.first : run.stop - self.first] = b"\1" * len(run)
         threading.Thread(
-            target=self._link_claimed, args=(object_file, claimed, linked), name="wasmkit-working-set", daemon=True
+            target=self._link_claimed, args=(object_file, claimed, pending, linked), name="wasmkit-working-set", daemon=True
         ).start()
 
-    def _link_claimed(self, object_file: bytes, claimed: dict[int, Future[None]], linked: threading.Event) -> None:
+    def _link_claimed(self, object_file: bytes, claimed: list[int], pending: Future[None], linked: threading.Event) -> None:
         """Link the working set's `object_file`, filling the slots of the `claimed` runs it
-        defines, then release them all (one it did not define is left to whoever needs it)
-        and set `linked`."""
+        defines, then release them all (one it did not define is left to whoever needs it):
+        resolve their `pending` future and set `linked`."""
         try:
             with self._lock:
                 add_objects(self.engine, [object_file])
@@ -213,11 +215,11 @@ class Pieces:
             pass
         finally:
             with self._lock:
-                for k, pending in claimed.items():
+                for k in claimed:
                     run = self.runs[k]
                     self._reserved[run.start - self.first : run.stop - self.first] = bytes(len(run))
                     del self._pending[k]
-                    pending.set_result(None)
+            pending.set_result(None)
             linked.set()
 
     def _link_stored(self, k: int) -> bool:
