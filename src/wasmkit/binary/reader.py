@@ -522,10 +522,11 @@ class BinaryReader:
             runs: list[tuple[int, ValueType]] = []
             for _ in range(groups):
                 n, pos = read_u32(data, pos)
-                vt = valtypes.get(data[pos])
-                if vt is None:
+                one_byte = valtypes.get(data[pos])
+                if one_byte is None:
                     vt, pos = read_valtype(data, pos)
                 else:
+                    vt = one_byte
                     pos += 1
                 if n:
                     if runs and runs[-1][1] == vt:
