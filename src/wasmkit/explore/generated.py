@@ -65,7 +65,8 @@ def native_views(module: Module, max_functions: int = NATIVE_FUNCTIONS, max_byte
     shared = shared_globals(valid)
     first = valid.imported_func_count
     by_size = sorted(range(len(module.funcs)), key=lambda i: -len(module.funcs[i].body))
-    chosen, total = [], 0
+    chosen: list[int] = []
+    total = 0
     for i in by_size:
         size = len(module.funcs[i].body)
         if len(chosen) >= max_functions or (chosen and total + size > max_bytes):

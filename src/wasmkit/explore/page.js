@@ -6,7 +6,7 @@
 const DATA = JSON.parse(document.getElementById("explore-data").textContent);
 const LIST_LIMIT = 200;
 const CHART_BARS = 25;
-const HEX_BYTES = 8;
+const HEX_BYTES = 6;
 
 function h(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -96,7 +96,7 @@ class ModuleView {
         h("td", { class: "num muted", text: ((100 * f.size) / total).toFixed(1) + "%" }),
         h("td", { class: "barcell" }, h("div", { class: "bar", style: `width:${(100 * f.size) / biggest}%` }))),
     );
-    return panel(`Biggest functions (code size, ${CHART_BARS} of ${defined.length})`, h("div", { id: "chart-box" }, h("table", { id: "chart" }, ...rows)));
+    return panel(`Biggest functions (code size, ${top.length} of ${defined.length})`, h("div", { id: "chart-box" }, h("table", { id: "chart" }, ...rows)));
   }
 
   functionsPanel() {
