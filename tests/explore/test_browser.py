@@ -22,7 +22,7 @@ from tests.component.test_reader import EVERY_KIND, _wasm_tools
 from tests.explore.modules import NAMES, demo_wasm
 from tests.spec.engines import require_engine
 from tests.support import PROJECT_ROOT
-from wasmkit.explore import explore_page
+from wasmkit.explore import explore_page, module_data, render_page
 
 ARTIFACTS = Path(os.environ.get("WASMKIT_ARTIFACTS", PROJECT_ROOT / "build" / "artifacts"))
 
@@ -73,6 +73,18 @@ def test_a_module_page_lists_functions_and_shows_one_clicked(browser: Browser, t
     assert browser.text("#function-name") == "func[1] leaf"
     assert browser.console_errors() == []
     _record("demo-native", browser, seconds)
+
+
+def test_a_function_left_out_of_the_page_says_so(browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "capped.html"
+    root = module_data(demo_wasm(), "demo.wasm", max_disassembly=25).as_json()  # middle and top only
+    page.write_text(render_page("demo.wasm", {"wasmkit": "", "engine": None, "root": root}), encoding="utf-8")
+    browser.load(page)
+    browser.click('#function-list .row[data-index="1"]')
+    assert "objdump -d" in browser.text("#disassembly-missing")
+    browser.click("#callgraph .callers .node")  # middle, which is in the page
+    assert "call 1 <leaf>" in browser.text("#disassembly")
+    assert browser.console_errors() == []
 
 
 def test_graphviz_page_stays_usable(browser: Browser, tmp_path: Path) -> None:

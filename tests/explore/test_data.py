@@ -82,16 +82,34 @@ def test_the_disassembly_is_objdumps_with_file_offsets_and_nesting(demo: bytes) 
     assert offsets[0] == top["offset"] and offsets == sorted(offsets) and offsets[-1] < top["offset"] + top["size"]
     assert demo[offsets[2]] == 0x10  # the byte at a call's offset is the call opcode
     page = found.as_json()
-    assert base64.b64decode(page["bytes"]) == demo
+    assert base64.b64decode(page["code"]["3"]) == demo[top["offset"] : top["offset"] + top["size"]]
     assert json.loads(json.dumps(page)) == page
 
 
-def test_python_views_are_the_python_engines_source(demo: bytes) -> None:
-    generated = python_views(read_module(demo))
+def test_the_disassembly_stops_at_the_cap_biggest_first_but_calls_do_not(demo: bytes) -> None:
+    found = module_data(demo, "demo.wasm", max_disassembly=25)  # middle (15 bytes) and top (10)
+    assert sorted(found.disassembly) == [2, 3]
+    assert sorted(found.as_json()["code"]) == ["2", "3"]
+    assert [(f["calls"], f["indirect"]) for f in found.functions] == [([], 0), ([], 0), ([1], 1), ([0, 2], 0)]
+    assert "at most 25 bytes of code" in found.summary["missing"] and "objdump -d" in found.summary["missing"]
+    assert "at most 4 MiB of code" in module_data(demo, "demo.wasm").summary["missing"]
+
+
+def test_python_views_are_the_python_engines_source_linked_to_wasm(demo: bytes) -> None:
+    found = module_data(demo, "demo.wasm")
+    generated = python_views(found.module)
     assert sorted(generated["functions"]) == ["1", "2", "3"]
-    for index, views in generated["functions"].items():
-        assert views[0]["title"] == "Python"
-        assert views[0]["text"].startswith(f"def f{index}(")
+    for index, (view,) in generated["functions"].items():
+        assert view["title"] == "Python"
+        assert view["text"].startswith(f"def f{index}(")
+        lines = view["text"].split("\n")
+        assert len(view["at"]) == len(lines) and view["at"][0] == 0  # the `def` line comes from no instruction
+        instructions = {offset: text for offset, _, text in _rows(found.disassembly[int(index)])}
+        assert {at for at in view["at"] if at} <= set(instructions)
+    # top's call of log is written for the instruction `call 0 <log>`
+    view = generated["functions"]["3"][0]
+    (call,) = [at for line, at in zip(view["text"].split("\n"), view["at"]) if line.strip().startswith("f0(")]
+    assert dict((o, t) for o, _, t in _rows(found.disassembly[3]))[call] == "call 0 <log>"
 
 
 def test_native_views_link_ir_and_assembly_to_wasm_instructions(demo: bytes) -> None:

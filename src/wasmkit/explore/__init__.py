@@ -25,7 +25,7 @@ def _module_page(data: bytes, name: str, engine: str | None) -> dict[str, Any]:
     if engine == "python":
         from .generated import python_views
 
-        page["generated"] = python_views(found.module)
+        page["generated"] = python_views(found.module, set(found.disassembly))
     elif engine == "native":
         from .generated import native_views
 

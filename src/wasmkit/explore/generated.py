@@ -27,21 +27,27 @@ NATIVE_BYTES = 128 * 1024
 View = dict[str, Any]
 
 
-def python_views(module: Module) -> dict[str, Any]:
-    """The Python engine's source of every defined function (the `generated` part of a
-    module's page data)."""
+def python_views(module: Module, only: set[int] | None = None) -> dict[str, Any]:
+    """The Python engine's source of every defined function (of those whose index is in
+    `only`, if given): the `generated` part of a module's page data."""
     from ..engine.base import shared_globals
-    from ..engine.python.compiler import ModuleLayout, compile_function
+    from ..engine.python.compiler import ModuleLayout, compile_function_located
 
     valid = validate(module)
     layout = ModuleLayout(valid, shared_globals(valid))
     functions: dict[str, list[View]] = {}
+    note = "click a line to see the wasm instruction it was written for"
     for index, func in enumerate(module.funcs, start=valid.imported_func_count):
+        if only is not None and index not in only:
+            continue
         try:
-            source = compile_function(layout, index, func)
+            lines = compile_function_located(layout, index, func)
         except WasmError as err:  # an implementation limit: said in the view, the page goes on
-            source = f"# the Python engine cannot compile this function: {err}"
-        functions[str(index)] = [{"title": "Python", "text": source, "at": None, "note": ""}]
+            functions[str(index)] = [{"title": "Python", "text": f"# the Python engine cannot compile this function: {err}", "at": None, "note": ""}]
+            continue
+        text = "\n".join(line for line, _ in lines)
+        at = [0 if offset is None else func.body_offset + offset for _, offset in lines]
+        functions[str(index)] = [{"title": "Python", "text": text, "at": at, "note": note}]
     return {
         "title": "Python",
         "note": "the Python source the Python engine generates for each function (without fuel metering)",

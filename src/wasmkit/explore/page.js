@@ -38,7 +38,6 @@ class ModuleView {
     this.back = back; // a component's view, when this module is one of its core modules
     this.funcs = module.functions;
     this.callers = null;
-    this.raw = null;
   }
 
   label(f) {
@@ -165,18 +164,11 @@ class ModuleView {
       h("div", { class: "col callees" }, h("span", { class: "muted", text: `\u2192 ${f.calls.length} callee${f.calls.length === 1 ? "" : "s"}` }), ...f.calls.map(node), indirect));
   }
 
-  moduleBytes() {
-    if (this.raw === null) {
-      const text = atob(this.m.bytes);
-      this.raw = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) this.raw[i] = text.charCodeAt(i);
-    }
-    return this.raw;
-  }
-
   disassemblyPane(f) {
-    const raw = this.moduleBytes();
-    const lines = this.m.disassembly[String(f.index)].split("\n");
+    const text = this.m.disassembly[String(f.index)];
+    if (text === undefined) return h("div", { class: "pane" }, h("h3", { text: "wasm" }), h("p", { class: "note", id: "disassembly-missing", text: this.m.missing }));
+    const body = atob(this.m.code[String(f.index)]);
+    const lines = text.split("\n");
     const rows = lines.map((line) => {
       const a = line.indexOf(" "), b = line.indexOf(" ", a + 1);
       return [parseInt(line.slice(0, a), 16), +line.slice(a + 1, b), line.slice(b + 1)];
@@ -186,7 +178,7 @@ class ModuleView {
       const [at, depth, text] = rows[n];
       const end = n + 1 < rows.length ? rows[n + 1][0] : f.offset + f.size;
       let code = "";
-      for (let i = at; i < Math.min(end, at + HEX_BYTES); i++) code += hex(raw[i], 2) + " ";
+      for (let i = at; i < Math.min(end, at + HEX_BYTES); i++) code += hex(body.charCodeAt(i - f.offset), 2) + " ";
       if (end - at > HEX_BYTES) code += "\u2026";
       out.push(`<span class="ln" data-at="${at}"><span class="off">${hex(at, 6)}:</span> <span class="hex">${code.padEnd(3 * HEX_BYTES + 1)}</span>${"  ".repeat(depth)}${escapeHtml(text)}</span>`);
     }
