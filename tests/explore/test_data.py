@@ -192,3 +192,14 @@ def test_cli_reports_a_malformed_module_in_one_line(tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert err.startswith("wasmkit: error: ") and err.count("\n") == 1
     assert not (tmp_path / "bad.html").exists()
+
+
+def test_cli_says_when_the_native_engine_cannot_be_shown(tmp_path: Path, demo: bytes, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    source = tmp_path / "demo.wasm"
+    source.write_bytes(demo)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llvmlite" else real(name, *a))
+    assert main(["explore", "--engine", "native", str(source)]) == 1
+    assert capsys.readouterr().err == "wasmkit: error: the native engine needs llvmlite: pip install 'wasmkit[native]'\n"

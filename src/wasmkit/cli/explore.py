@@ -5,12 +5,13 @@ each function's disassembly, and with --engine what that engine makes of it)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 from ..binary import write_module
 from ..binary.reader import looks_binary
 from ..component import is_component
-from .common import module_from_bytes, read_input, write_output
+from .common import CliError, module_from_bytes, read_input, write_output
 
 __all__ = ["register"]
 
@@ -31,6 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _explore(args: argparse.Namespace) -> int:
     from ..explore import explore_page  # the page's code only when asked for
 
+    if args.engine == "native" and importlib.util.find_spec("llvmlite") is None:
+        raise CliError("the native engine needs llvmlite: pip install 'wasmkit[native]'")
     data = read_input(args.file)
     if not is_component(data) and not looks_binary(data):  # text: the binary it encodes to
         data = write_module(module_from_bytes(data, args.file, debug_names=True))
