@@ -73,6 +73,10 @@ def test_a_module_page_lists_functions_and_shows_one_clicked(browser: Browser, t
     assert browser.text("#function-name") == "func[1] leaf"
     assert browser.console_errors() == []
     _record("demo-native", browser, seconds)
+    # A link to a function opens the page on it.
+    browser.load((tmp_path / "demo.html").as_uri() + "#func=3")
+    assert browser.text("#function-name") == "func[3] top"
+    assert "call 2 <middle>" in browser.text("#disassembly")
 
 
 def test_a_function_left_out_of_the_page_says_so(browser: Browser, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
 from ..syntax.module import Module
-from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType
+from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType, TagType
 from ..validate import validate
 from .common import CliError, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
@@ -103,9 +103,13 @@ def signature(ft: DefinedType) -> str:
 
 
 def import_desc(desc: object, module: Module) -> str:
-    """What an import brings in: a function's signature, a table's, memory's or global's type."""
+    """What an import brings in: a function's or tag's signature, a table's, memory's or
+    global's type."""
     if isinstance(desc, int):
         return f"func sig={desc} {signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
+    if isinstance(desc, TagType):
+        sig = desc.type_index
+        return f"tag sig={sig} {signature(module.types[sig]) if sig < len(module.types) else ''}".rstrip()
     if isinstance(desc, TableType):
         return f"table type={desc.elem.text} limits={desc.limits}" + (" i64" if desc.is_64 else "")
     if isinstance(desc, MemoryType):

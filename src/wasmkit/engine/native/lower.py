@@ -298,11 +298,11 @@ class _Lowering:
         ret_block = self.fn.append_basic_block("return")
         slots = [self.alloca(t, "ret") for t in results]
         self.frames.append(_Frame("func", [], results, slots, ret_block, ret_block, 0, end_slots=slots))
-        located = cast(LocatedBuilder, builder) if self.locations is not None else None
+        locations = self.locations
         for instr in self.instrs:
             self.offset = instr.offset
-            if located is not None:
-                located.location = cast(DebugLocations, self.locations).mark(self.index, self.body.body_offset + instr.offset)
+            if locations is not None:
+                cast(LocatedBuilder, builder).location = locations.mark(self.index, self.body.body_offset + instr.offset)
             try:
                 self.step(instr)
             except NativeCompileError:
