@@ -125,5 +125,7 @@ def test_a_component_page_shows_structure_and_core_modules(browser: Browser, tmp
     assert "local.get 0" in browser.text("#disassembly")
     browser.click("#back")
     assert browser.count("#core-modules .core-module") == 2
+    browser.click("#structure .link")  # the first core module's section
+    assert browser.text("#meta").startswith("core module") and browser.count("#function-list .row") == 1
     assert browser.console_errors() == []
     _record("component", browser, seconds)

@@ -241,8 +241,14 @@ class ComponentView {
       h("li", {}, h("span", { class: "link core-module", text: `core module ${k}: ${view.m.name}`, onclick: () => view.show() }),
         h("span", { class: "muted", text: ` ${bytes(view.m.size)}, ${view.funcs.length} functions` })));
     document.getElementById("side").replaceChildren(panel("Core modules", h("ul", { id: "core-modules" }, ...list)));
+    // The structure as objdump -x lists it; each core module's header line opens that module.
     const tree = h("div", { class: "tree", id: "structure" });
-    tree.textContent = c.structure.join("\n");
+    let k = 0;
+    for (const line of c.structure) {
+      const header = /^\s*core module\s+start=/.test(line) && k < this.modules.length;
+      const view = header ? this.modules[k++] : null;
+      tree.append(view ? h("span", { class: "link", text: line, onclick: () => view.show() }) : line, "\n");
+    }
     // The WIT world: filled in once wasmkit prints WIT (`wit` is then the world's text).
     const wit = h("div", { id: "wit-world", class: c.wit ? "tree" : "placeholder" });
     wit.textContent = c.wit || "The WIT world of this component will be shown here (wasmkit does not print WIT yet).";
