@@ -55,9 +55,13 @@ $(PYWASM_VENV)/.installed:
 	$(PYWASM_VENV)/bin/python -m pip install --quiet pywasm
 	touch $@
 
+# Each appends its tables to bench/RESULTS.md, with their charts in bench/plots/; the last step
+# draws the charts of tables added by hand since.
 bench: $(STAMP) $(PYWASM_VENV)/.installed
 	$(BIN)/python -m bench --output bench/RESULTS.md
-	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.startup --output bench/RESULTS.md
+	$(BIN)/python -m bench.edge --output bench/RESULTS.md
+	$(BIN)/python -m bench.charts bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) $(PYWASM_VENV) .pytest_cache .hypothesis build src/*.egg-info

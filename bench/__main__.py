@@ -6,7 +6,8 @@
 `--compare pywasm` (the default) uses the sizes at which pywasm takes about ten seconds each and
 runs wasmkit's Python engine, wasmtime and pywasm; `--compare wasmtime` uses the sizes for
 wasmtime and leaves pywasm out. The markdown table is printed, and written to `--output` with
-the machine and date when one is given.
+the machine and date when one is given, with a chart of the speed ratios (bench/charts.py) in
+plots/ beside that file, linked under the table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import datetime
 import sys
 from pathlib import Path
 
-from .harness import PROGRAMS, SIZES, machine, measure, pywasm_runner, table, wasmkit_runner, wasmtime_runner
+from .harness import PROGRAMS, SIZES, machine, measure, pywasm_runner, speed_ratios, table, wasmkit_runner, wasmtime_runner
+from .charts import add_chart, ratio_chart
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = table(results, sizes, subject)
     print("\n".join(lines))
     if args.output:
-        stamp = datetime.date.today().isoformat()
-        text = f"\n## {subject} against its peers ({args.compare} sizes), {stamp}\n\n{machine()}; best of {args.repeats}, run time = time(REPEATS) - time(REPEATS=0).\n\n"
+        heading = f"{subject} against its peers ({args.compare} sizes), {datetime.date.today().isoformat()}"
+        text = f"\n## {heading}\n\n{machine()}; best of {args.repeats}, run time = time(REPEATS) - time(REPEATS=0).\n\n"
         with args.output.open("a") as out:
             out.write(text + "\n".join(lines) + "\n")
+        ratios = speed_ratios(results, subject)
+        if ratios:  # none when no peer is installed
+            chart = ratio_chart(programs, ratios, subject, heading)
+            print(f"wrote {add_chart(args.output, heading, chart)}", file=sys.stderr)
     return 0
 
 

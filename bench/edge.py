@@ -1,7 +1,7 @@
 """Load test of `wasmkit serve`: requests per second and latency for the hello example.
 
     python -m bench.edge [--engines python,native] [--workers 2] [--requests 4000]
-                         [--concurrency 4,8,16] [--seconds 30]
+                         [--concurrency 4,8,16] [--seconds 30] [--output bench/RESULTS.md]
 
 For each engine it starts `wasmkit serve examples/edge/modules.toml` on a free loopback port,
 warms it up, then for each concurrency level sends GET /hello/?name=bench over that many
@@ -11,13 +11,16 @@ Markdown table: requests/s, p50 and p99 latency, the count of non-200 answers, a
 connections fell across the workers (the kernel assigns each to one worker, so with few
 connections an uneven split is a matter of chance and explains a slow row), per engine and
 concurrency. An engine this installation lacks is reported as such rather than measured.
-The client shares the machine's cores with the server, so the figures are a floor.
+The client shares the machine's cores with the server, so the figures are a floor. With
+`--output`, the table is also appended to that file, with a chart of each row's latency
+distribution (bench/charts.py) in plots/ beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import socket
@@ -28,6 +31,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from .charts import add_chart, latency_chart
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "edge" / "modules.toml"
@@ -157,25 +162,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", default="4,8,16", help="requests in flight: one level or several, comma-separated")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--output", type=Path, help="also write the table (with the date) and a latency chart here")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.concurrency.split(",")]
-    print(f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, "
-          f"up to {args.requests} requests or {args.seconds:g} s per row")
-    print()
-    print("| engine | in flight | requests | requests/s | p50 (ms) | p99 (ms) | non-200 | connections per worker |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    intro = (f"GET {PATH} (examples/edge/hello.wasm), {args.workers} workers, "
+             f"up to {args.requests} requests or {args.seconds:g} s per row")  # fmt: skip
+    lines = [
+        "| engine | in flight | requests | requests/s | p50 (ms) | p99 (ms) | non-200 | connections per worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    print(intro + "\n\n" + "\n".join(lines))
+    latencies: dict[str, list[float]] = {}  # per load run, for the chart
     for engine in args.engines.split(","):
         missing = engine_available(engine)
         if missing is not None:
-            print(f"| {engine} | not available: {missing} | | | | | | |")
+            lines.append(f"| {engine} | not available: {missing} | | | | | | |")
+            print(lines[-1])
             continue
         results = measure(engine, args.workers, args.requests, levels, args.seconds)
         for concurrency, result in zip(levels, results):
-            print(
+            lines.append(
                 f"| {engine} | {concurrency} | {result.requests} | {result.rate:.0f} | "
                 f"{result.percentile(0.5) * 1000:.1f} | {result.percentile(0.99) * 1000:.1f} | {result.failures} "
                 f"| {'+'.join(map(str, result.connections_per_worker))} |"
             )
+            print(lines[-1])
+            latencies[f"{engine}, {concurrency} in flight"] = result.latencies
+    if args.output:
+        heading = f"The edge server under load, {datetime.date.today().isoformat()}"
+        with args.output.open("a") as out:
+            out.write(f"\n## {heading}\n\n`python -m bench.edge`: {intro}.\n\n" + "\n".join(lines) + "\n")
+        if latencies:
+            print(f"wrote {add_chart(args.output, heading, latency_chart(latencies, heading))}", file=sys.stderr)
     return 0
 
 

@@ -143,22 +143,27 @@ def geomean(values: Sequence[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
 
 
+def speed_ratios(results: dict[str, dict[str, Timing]], subject: str) -> dict[str, list[float]]:
+    """Per peer, its run time ÷ the subject's, for each program in order (above 1: the subject
+    is faster)."""
+    runners = list(next(iter(results.values())))
+    peers = [r for r in runners if r != subject]
+    return {peer: [by_runner[peer].run / by_runner[subject].run for by_runner in results.values()] for peer in peers}
+
+
 def table(results: dict[str, dict[str, Timing]], sizes: dict[str, tuple[int, int]], subject: str) -> list[str]:
     """A markdown table: times per runner, and the subject's speed against each peer."""
     runners = list(next(iter(results.values())))
-    peers = [r for r in runners if r != subject]
+    ratios = speed_ratios(results, subject)
+    peers = list(ratios)
     header = ["program", "size"] + [f"{r} load / run (s)" for r in runners]
     header += [f"{p} run ÷ {subject} run" for p in peers]  # above 1: the subject is faster
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 2 + "---:|" * (len(runners) + len(peers))]
-    ratios: dict[str, list[float]] = {p: [] for p in peers}
-    for program, by_runner in results.items():
+    for index, (program, by_runner) in enumerate(results.items()):
         size, reps = sizes[program]
         cells = [program, str(size)]
         cells += [f"{t.load:.3f} / {t.run:.4f}" for t in by_runner.values()]
-        for peer in peers:
-            ratio = by_runner[peer].run / by_runner[subject].run
-            ratios[peer].append(ratio)
-            cells.append(f"{ratio:.3g}")
+        cells += [f"{ratios[peer][index]:.3g}" for peer in peers]
         lines.append("| " + " | ".join(cells) + " |")
     summary = ["**geometric mean**", ""] + [""] * len(runners) + [f"**{geomean(ratios[p]):.3g}**" for p in peers]
     lines.append("| " + " | ".join(summary) + " |")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -21,10 +23,11 @@ def test_calls_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| wasmkit (native engine) |" in out
 
 
-def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+def test_edge_load_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bench import edge
 
-    assert edge.main(["--requests", "40", "--concurrency", "2,4", "--engines", "python,native"]) == 0
+    output = tmp_path / "RESULTS.md"
+    assert edge.main(["--requests", "40", "--concurrency", "2,4", "--engines", "python,native", "--output", str(output)]) == 0
     out = capsys.readouterr().out
     rows = [line.split("|") for line in out.splitlines() if line.startswith(("| python |", "| native |"))]
     assert [(row[1].strip(), row[2].strip()) for row in rows] == [
@@ -34,6 +37,13 @@ def test_edge_load_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
         assert row[3].strip() == "40"  # every request answered
         assert row[7].strip() == "0"  # all of them 200
         assert sum(map(int, row[8].split("+"))) == int(row[2])  # every connection reached a worker
+    # The table and a chart of each row's latencies, linked under it.
+    written = output.read_text()
+    assert all("|".join(row) in written for row in rows)
+    (chart,) = (tmp_path / "plots").glob("*.svg")
+    assert written.rstrip().endswith(f"](plots/{chart.name})")
+    lines = ET.parse(chart).iter("{http://www.w3.org/2000/svg}polyline")
+    assert [line.get("data-series") for line in lines] == [f"{row[1].strip()}, {row[2].strip()} in flight" for row in rows]
 
 
 def test_exceptions_benchmark(capsys: pytest.CaptureFixture[str]) -> None:

@@ -122,6 +122,9 @@ class TrapKind(enum.Enum):
     UNALIGNED_ATOMIC = "unaligned atomic memory access"  # threads
     UNSHARED_WAIT = "expected shared memory"  # threads: memory.atomic.wait on an unshared memory
     HOST = "host error"
+    # The canonical ABI (components): a value or handle a component gave that its type forbids.
+    INVALID_VALUE = "invalid value"
+    INVALID_HANDLE = "invalid handle"
 
 
 class Trap(WasmError):

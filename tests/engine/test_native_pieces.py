@@ -5,6 +5,7 @@ large modules get, makes a piece of each function; it is forced here on a small 
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import wasmkit
 pytest.importorskip("llvmlite")
 
 from wasmkit.engine.native import NativeEngine  # noqa: E402
+from wasmkit.engine.native import cache as native_cache  # noqa: E402
 from wasmkit.engine.native import module as native_module  # noqa: E402
 from wasmkit.engine.native import pieces as native_pieces  # noqa: E402
 
@@ -200,3 +202,54 @@ def test_a_function_called_while_its_batch_compiles_is_linked_once(monkeypatch: 
     pieces.compile_all()
     assert loaded_functions(instance) == set(range(12))
     assert instance.exports.chain(7) == -14 and instance.exports.maybe(1) == 5
+
+
+def working_set(cache_dir: Path) -> list[int]:
+    """The first function of each piece in the working set kept under `cache_dir`."""
+    (directory,) = {path.parent for path in (cache_dir / "native").glob("*/*.o")}
+    stored = native_cache.ObjectCache.__new__(native_cache.ObjectCache)
+    stored.directory = directory
+    kept = stored.load_working_set()
+    return kept[0] if kept is not None else []
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_later_run_links_the_working_set_at_once_and_grows_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pieces a run loaded are merged into one object file when it ends, which the next run
+    links on a thread as the module loads; what that run loads besides joins the working set."""
+    first = instantiate(tmp_path)
+    assert first.exports.chain(5) == -10
+    del first
+    gc.collect()  # the module's code is dropped: its working set is kept
+    assert working_set(tmp_path) == [2, 1, 0]  # chain, then what it called, in that order
+
+    monkeypatch.setattr(native_pieces, "compile_piece", lambda *args: pytest.fail("compiled again"))
+    monkeypatch.setattr(native_pieces.ObjectCache, "load", lambda *args: pytest.fail("a piece read alone"))
+    second = instantiate(tmp_path)
+    assert second.exports.chain(6) == -12
+    assert loaded_functions(second) == {0, 1, 2}
+    monkeypatch.undo()
+    monkeypatch.setenv("WASMKIT_NATIVE_TIER", "fast")
+    assert second.exports.catch(3) == 3  # functions 6 and 7, loaded alone
+    del second
+    gc.collect()
+    assert working_set(tmp_path) == [2, 1, 0, 7, 6]
+
+    third = instantiate(tmp_path)
+    assert third.exports.catch(9) == 9 and third.exports.down(1000) == 7 and third.exports.indirect(2, 1) == -2
+    assert loaded_functions(third) >= {0, 1, 2, 6, 7}
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_an_unusable_working_set_only_costs_time(tmp_path: Path) -> None:
+    first = instantiate(tmp_path)
+    assert first.exports.chain(5) == -10
+    del first
+    gc.collect()
+    (kept,) = (tmp_path / "native").glob("*/working-set")
+    data = kept.read_bytes()
+    kept.write_bytes(data[: len(data) // 2])  # its object file cut short
+    again = instantiate(tmp_path)
+    assert again.exports.chain(7) == -14
+    kept.write_bytes(b"\xff\xff\xff\xff")  # more pieces than the file holds
+    assert instantiate(tmp_path).exports.chain(8) == -16

@@ -3,8 +3,9 @@ per request, and keeps the routes current as their files change.
 
 Each request runs on a worker thread, so that the event loop keeps answering while modules
 run; the route's timeout is kept by the loop, which stops the instance (through its
-`RunControl`) and answers 504 when it passes. Two paths belong to the server and are answered
-before any route: `/.well-known/wasmkit/health` and `/metrics`.
+`RunControl`) and answers 504 when it passes. Some paths belong to the server and are answered
+before any route: `/.well-known/wasmkit/health`, `/metrics`, and the status page
+`/.well-known/wasmkit/` with the JSON it reads, `/.well-known/wasmkit/metrics.json` (status.py).
 
 Reloading: a task compares the modification times and sizes of the configuration and every
 module once a second (by default). When one changes, the routes are loaded anew beside the old
@@ -28,7 +29,7 @@ from typing import Any
 
 from ..engine.base import Engine
 from ..engine.registry import cached_engine
-from . import metrics
+from . import metrics, status
 from .cgi import CgiRequest
 from .config import ConfigError, RouteConfig
 from .handler import TEXT_PLAIN, HandlerLoadError, ModuleHandler, Outcome, RunControl
@@ -165,6 +166,15 @@ class EdgeApp:
             return
         if raw_path == METRICS_PATH:
             await _respond(send, scope, 200, [(b"content-type", metrics.CONTENT_TYPE.encode())], metrics.exposition(), request_id)
+            return
+        if raw_path == status.STATUS_PATH:
+            await _respond(send, scope, 200, status.PAGE_HEADERS, status.PAGE, request_id)
+            return
+        if raw_path == status.STATUS_JSON_PATH:
+            await _respond(send, scope, 200, status.JSON_HEADERS, status.metrics_json(), request_id)
+            return
+        if raw_path == status.STATUS_PATH.rstrip("/"):  # so that the page's relative links resolve
+            await _respond(send, scope, 308, [(b"location", status.STATUS_PATH.encode()), *TEXT_PLAIN], b"", request_id)
             return
         found = routes.router.find(raw_path) if routes else None
         if found is None:

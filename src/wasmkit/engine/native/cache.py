@@ -5,12 +5,16 @@ piece by piece, as its functions are first called.
 A variant's pieces are in a directory named by a hash of the module, the variant (metered or
 not, and the tier) and the toolchain (`codegen.toolchain`: wasmkit's version, the native
 engine's own source, LLVM's version and the host CPU), so that code made by anything else is
-never reused; each piece's file is named by its functions' indices. Writes go to a temporary
-file renamed into place; a file that cannot be read as an object file is a miss.
+never reused; each piece's file is named by its functions' indices. Beside them, the variant's
+working set: the pieces earlier runs loaded, in the order they first did, which a later run
+links ahead of need (`pieces.Pieces`). Writes go to a temporary file renamed into place; a file
+that cannot be read as an object file is a miss, and a working set that cannot be read is empty.
 """
 
 from __future__ import annotations
 
+import struct
+from array import array
 from pathlib import Path
 
 from ..cache_dir import cache_path, write_atomically
@@ -41,3 +45,27 @@ class ObjectCache:
     def save(self, run: range, data: bytes) -> None:
         """Keep the object file of a piece (a cache that cannot be written only costs time)."""
         write_atomically(self._path(run), pack_objects([data]))
+
+    def load_working_set(self) -> tuple[list[int], bytes] | None:
+        """The working set kept, if any: the first function index of each piece earlier runs
+        loaded, in the order they first did, and one object file defining all of them."""
+        try:
+            data = (self.directory / _WORKING_SET).read_bytes()
+            (count,) = struct.unpack_from("<I", data)
+            starts = array("I", data[4 : 4 + 4 * count])
+            objects = unpack_objects(data[4 + 4 * count :])
+        except (OSError, struct.error, ValueError):
+            return None
+        if len(starts) != count or len(objects) != 1:
+            return None
+        return starts.tolist(), objects[0]
+
+    def save_working_set(self, starts: list[int], object_file: bytes) -> None:
+        """Keep a working set (see `load_working_set`), replacing the one kept."""
+        content = struct.pack("<I", len(starts)) + array("I", starts).tobytes() + pack_objects([object_file])
+        write_atomically(self.directory / _WORKING_SET, content)
+
+
+# The file of a variant's working set: the number of its pieces (u32), each one's first
+# function index (u32), then the object file defining them all (as `pack_objects` writes it).
+_WORKING_SET = "working-set"

@@ -12,12 +12,21 @@ A function's machine code comes from an artifact read in this process (its batch
 the disk cache (its own piece, else its batch), else from compiling its piece (which fills the
 cache). Each function is linked once: a thread that asks for a piece another is compiling
 waits for it, and an object file defining a function linked already is not linked.
+
+A large module's run loads thousands of pieces (yosys's synthesis of a small design 3,265),
+which cost about 0.09 ms each to read and link one by one. So the cache keeps each variant's
+working set: the pieces earlier runs loaded, merged into one object file
+(`relocatable.merge_objects`), which a thread links when the module is loaded (LLVM links
+without the GIL, on the second core) while the module is instantiated and starts; a function of
+it called meanwhile waits for it. When the process ends, or the module is dropped, the pieces
+this run loaded besides are merged into the working set.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, cast
@@ -27,6 +36,7 @@ from .cache import ObjectCache
 from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
 from .layout import word_array
 from .lower import addresses_symbol
+from .relocatable import merge_objects
 
 __all__ = ["Pieces", "batch_objects"]
 
@@ -59,8 +69,12 @@ class Pieces:
         self._loaded = bytearray(len(valid.module.funcs))  # per defined function
         self._lock = threading.Lock()  # guards the fields below and linking into the engine
         self._pending: dict[int, Future[None]] = {}  # runs being loaded now, by number
+        self._reserved = bytearray(len(valid.module.funcs))  # per function: the working set defines it
+        self._loaded_runs: list[range] = []  # the pieces loaded one by one, in order
         if self.whole:
             self._load(0)
+        elif self._cache is not None:
+            self._link_working_set(self._cache)
 
     @property
     def loaded(self) -> list[range]:
@@ -123,23 +137,17 @@ class Pieces:
         """Load run `k` if no one has, or wait for whoever is loading it. Raises what
         compiling it raised."""
         run = self.runs[k]
-        with self._lock:
+        pending = self._claim(k)
+        while pending is None:
             if self._loaded[run.start - self.first]:
                 return
-            pending = self._pending.get(k)
-            if pending is None:
-                pending = self._pending[k] = Future()
-                mine = True
-            else:
-                mine = False
-        if not mine:
-            pending.result()
-            return
+            pending = self._claim(k)
         try:
             if not self._link_stored(k):
                 data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, run, self.whole)
                 self._keep(run, data)
                 self._link(run, data)
+            self._loaded_runs.append(run)
             pending.set_result(None)
         except BaseException as err:
             pending.set_exception(err)
@@ -147,6 +155,70 @@ class Pieces:
         finally:
             with self._lock:
                 del self._pending[k]
+
+    def _claim(self, k: int) -> Future[None] | None:
+        """A future for loading run `k` that the caller now owns (and must resolve and
+        remove), or None once run `k` is loaded or after waiting for whoever was loading it
+        (raising what they raised)."""
+        run = self.runs[k]
+        with self._lock:
+            if self._loaded[run.start - self.first]:
+                return None
+            pending = self._pending.get(k)
+            if pending is None:
+                pending = self._pending[k] = Future()
+                return pending
+        pending.result()
+        return None
+
+    def _link_working_set(self, cache: ObjectCache) -> None:
+        """Link the cached working set's object file on a thread, its pieces claimed (so that
+        whoever needs one waits for it), and have the working set grow by the pieces loaded
+        besides when this object ends (see the module's docstring)."""
+        stored = cache.load_working_set()
+        linked = threading.Event()
+        weakref.finalize(self, _grow_working_set, linked, cache, self._loaded_runs)
+        if stored is None:
+            linked.set()
+            return
+        starts, object_file = stored
+        claimed: dict[int, Future[None]] = {}
+        with self._lock:
+            for start in starts:
+                k = bisect.bisect_right(self._run_starts, start) - 1
+                if k < 0 or self.runs[k].start != start or k in self._pending or self._loaded[start - self.first]:
+                    continue
+                run = self.runs[k]
+                claimed[k] = self._pending[k] = Future()
+                self._reserved[run.start - self.first : run.stop - self.first] = b"\1" * len(run)
+        threading.Thread(
+            target=self._link_claimed, args=(object_file, claimed, linked), name="wasmkit-working-set", daemon=True
+        ).start()
+
+    def _link_claimed(self, object_file: bytes, claimed: dict[int, Future[None]], linked: threading.Event) -> None:
+        """Link the working set's `object_file`, filling the slots of the `claimed` runs it
+        defines, then release them all (one it did not define is left to whoever needs it)
+        and set `linked`."""
+        try:
+            with self._lock:
+                add_objects(self.engine, [object_file])
+                for k in claimed:
+                    run = self.runs[k]
+                    address = self.engine.get_global_value_address(addresses_symbol(run))
+                    if address:
+                        at = run.start - self.first
+                        self.slots[at : at + len(run)] = list(word_array(len(run)).from_address(address))
+                        self._loaded[at : at + len(run)] = b"\1" * len(run)
+        except Exception:  # an unusable object file: each piece is loaded as if it were not there
+            pass
+        finally:
+            with self._lock:
+                for k, pending in claimed.items():
+                    run = self.runs[k]
+                    self._reserved[run.start - self.first : run.stop - self.first] = bytes(len(run))
+                    del self._pending[k]
+                    pending.set_result(None)
+            linked.set()
 
     def _link_stored(self, k: int) -> bool:
         """Link run `k` from an artifact or the cache (its own object file, else its batch's),
@@ -175,13 +247,35 @@ class Pieces:
         slots, unless one of them is linked already (whether it linked it)."""
         at = span.start - self.first
         with self._lock:
-            if any(self._loaded[at : at + len(span)]):
+            if any(self._loaded[at : at + len(span)]) or any(self._reserved[at : at + len(span)]):
                 return False
             add_objects(self.engine, [data])
             addresses: Any = word_array(len(span)).from_address(self.engine.get_global_value_address(addresses_symbol(span)))
             self.slots[at : at + len(span)] = list(addresses)
             self._loaded[at : at + len(span)] = b"\1" * len(span)
         return True
+
+
+def _grow_working_set(linked: threading.Event, cache: ObjectCache, loaded: list[range]) -> None:
+    """Once the working set is `linked`, merge into the working set kept the pieces of
+    `loaded` it lacks (those whose object file is cached)."""
+    linked.wait()
+    if not loaded:
+        return
+    starts, objects = [], []
+    stored = cache.load_working_set()
+    if stored is not None:
+        starts, objects = stored[0], [stored[1]]
+    known = set(starts)
+    added = []
+    for run in loaded:
+        data = cache.load(run) if run.start not in known else None
+        if data is not None:
+            objects.append(data)
+            added.append(run.start)
+    merged = merge_objects(objects) if added else None
+    if merged is not None:
+        cache.save_working_set(starts + added, merged)
 
 
 def batch_objects(

@@ -1,0 +1,115 @@
+"""Python classes made from component types: a dataclass per record, a `VariantCase`
+subclass per variant (with a dataclass per case), an `enum.Enum` per enum and an
+`enum.Flag` per flags type; and the names WIT labels take in Python.
+
+Classes are made once per type and name and shared by everyone who asks while one is alive
+(a weak cache), so that values of one type lifted anywhere compare equal and `isinstance`
+holds. Types are structural: two records with the same fields and the same name are one class.
+
+Names: a field becomes snake_case (`first-name` -> `first_name`, a Python keyword gets a
+trailing `_`: `from_`), a type or case PascalCase (`http-error` -> `HttpError`, `none` ->
+`None_`), an enum or flag member UPPER_SNAKE (`read-write` -> `READ_WRITE`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import keyword
+import threading
+import weakref
+from typing import Any
+
+from ..types import VType
+from .values import VariantCase
+
+__all__ = ["snake_case", "pascal_case", "upper_case", "record_class", "variant_class", "enum_class", "flags_class"]
+
+_MODULE = __name__
+_cache: weakref.WeakValueDictionary[tuple[str, VType, str], type] = weakref.WeakValueDictionary()
+_lock = threading.Lock()
+_ENUM: Any = enum.Enum  # the functional API, which type checkers want a literal name for
+_FLAG: Any = enum.Flag
+
+
+def snake_case(label: str) -> str:
+    name = label.replace("-", "_").lower()
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def pascal_case(label: str) -> str:
+    name = "".join(word[:1].upper() + word[1:] for word in label.split("-"))
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def upper_case(label: str) -> str:
+    return label.replace("-", "_").upper()
+
+
+def _cached(kind: str, vt: VType, name: str, make: Any) -> Any:
+    key = (kind, vt, name)
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = make()
+            _cache[key] = found
+        return found
+
+
+def record_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type:
+    """The dataclass of a record type with fields `labels`: frozen, compared by value."""
+    class_name = pascal_case(name) if name else "Record"
+
+    def make() -> type:
+        cls = dataclasses.make_dataclass(
+            class_name, [(snake_case(label), Any) for label in labels], frozen=True, slots=True
+        )
+        cls.__module__ = _MODULE
+        cls.__wit_fields__ = labels  # type: ignore[attr-defined]
+        return cls
+
+    return _cached("record", vt, class_name, make)
+
+
+def variant_class(vt: VType, cases: tuple[tuple[str, bool], ...], name: str | None) -> type[VariantCase]:
+    """The class of a variant type whose cases are `(label, has a payload)`; its case
+    classes are its attributes, in `cases` order in its `cases` attribute."""
+    class_name = pascal_case(name) if name else "Variant"
+
+    def make() -> type:
+        base = type(class_name, (VariantCase,), {"__slots__": (), "__module__": _MODULE})
+        made = []
+        for label, has_payload in cases:
+            case_name = pascal_case(label)
+            fields = [("value", Any)] if has_payload else []
+            case_cls = dataclasses.make_dataclass(
+                case_name, fields, bases=(base,), frozen=True, slots=True, namespace={"wit_case": label}
+            )
+            case_cls.__module__ = _MODULE
+            case_cls.__qualname__ = f"{class_name}.{case_name}"
+            setattr(base, case_name, case_cls)
+            made.append(case_cls)
+        base.cases = tuple(made)  # type: ignore[attr-defined]
+        return base
+
+    return _cached("variant", vt, class_name, make)
+
+
+def enum_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[enum.Enum]:
+    """An `enum.Enum` whose members are the labels in UPPER_SNAKE, valued by the WIT label."""
+    class_name = pascal_case(name) if name else "Enum"
+
+    def make() -> type:
+        return _ENUM(class_name, [(upper_case(label), label) for label in labels], module=_MODULE)
+
+    return _cached("enum", vt, class_name, make)
+
+
+def flags_class(vt: VType, labels: tuple[str, ...], name: str | None) -> type[enum.Flag]:
+    """An `enum.Flag` whose members are the labels in UPPER_SNAKE, the first the lowest bit."""
+    class_name = pascal_case(name) if name else "Flags"
+
+    def make() -> type:
+        return _FLAG(class_name, [(upper_case(label), 1 << i) for i, label in enumerate(labels)], module=_MODULE)
+
+    return _cached("flags", vt, class_name, make)
