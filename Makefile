@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 PYWASM_VENV := .venv-pywasm
 
-.PHONY: demo test bench corpus corpus-test smith clean
+.PHONY: demo test browser bench corpus corpus-test smith clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wasmkit needs Python 3.11 or newer")'
@@ -19,8 +19,18 @@ demo: $(STAMP)
 	$(BIN)/wasmkit run --invoke fib examples/fib.wat 25
 	$(BIN)/wasmkit objdump examples/fib.wasm
 
+# Headless Chromium and its driver for the browser tests (tests/browser.py), from Debian's
+# packages, installed only when missing; without apt-get the browser tests skip (fail in CI).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if command -v apt-get >/dev/null; then \
+			$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+		else echo "no apt-get: install Chromium and chromedriver for the browser tests"; fi; \
+	fi
+
 # In CI (CI=true) the real-module corpus is fetched first, so that its tests run rather than skip.
-test: $(STAMP)
+test: $(STAMP) browser
 	if [ "$$CI" = true ]; then $(BIN)/python -m corpus.fetch; fi
 	$(BIN)/python -m pytest
 

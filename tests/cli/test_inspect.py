@@ -50,6 +50,23 @@ def test_objdump_lists_sections_types_exports_and_names(capsys: pytest.CaptureFi
         assert expected in out, expected
 
 
+def test_objdump_lists_each_kind_of_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "imports.wat"
+    source.write_text(
+        '(module (import "m" "f" (func (param i32))) (import "m" "t" (table 1 funcref)) (import "m" "mem" (memory 1))'
+        ' (import "m" "g" (global (mut i64))) (import "m" "e" (tag (param i32))))'
+    )
+    assert main(["objdump", str(source)]) == 0
+    imports = capsys.readouterr().out.split("Imports:\n")[1].splitlines()[:5]
+    assert imports == [
+        "  - func sig=0 (i32) -> () <- m.f",
+        "  - table type=funcref limits=1 <- m.t",
+        "  - memory pages: 1 <- m.mem",
+        "  - global i64 mutable=1 <- m.g",
+        "  - tag sig=0 (i32) -> () <- m.e",  # a tag import was once read as a global's
+    ]
+
+
 def test_objdump_disassembles_with_offsets(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["objdump", "-d", str(FIB)]) == 0
     out = capsys.readouterr().out

@@ -12,14 +12,14 @@ from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
 from ..errors import WasmError
 from ..syntax.module import Module
-from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType
+from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType, TagType
 from ..validate import validate
 from .common import CliError, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .messages import error_message
 from .objdump_wabt import SECTION_NAMES, wabt_report
 
-__all__ = ["register"]
+__all__ = ["import_desc", "objdump_lines", "register", "signature"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -93,7 +93,8 @@ def _objdump(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signature(ft: DefinedType) -> str:
+def signature(ft: DefinedType) -> str:
+    """`(i32, i64) -> (f32)`, or the kind of a type that is not a function's."""
     if not isinstance(ft, FuncType):
         return ft.kind.text
     params = ", ".join(t.text for t in ft.params)
@@ -101,9 +102,14 @@ def _signature(ft: DefinedType) -> str:
     return f"({params}) -> ({results})"
 
 
-def _desc(desc: object, module: Module) -> str:
+def import_desc(desc: object, module: Module) -> str:
+    """What an import brings in: a function's or tag's signature, a table's, memory's or
+    global's type."""
     if isinstance(desc, int):
-        return f"func sig={desc} {_signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
+        return f"func sig={desc} {signature(module.types[desc]) if desc < len(module.types) else ''}".rstrip()
+    if isinstance(desc, TagType):
+        sig = desc.type_index
+        return f"tag sig={sig} {signature(module.types[sig]) if sig < len(module.types) else ''}".rstrip()
     if isinstance(desc, TableType):
         return f"table type={desc.elem.text} limits={desc.limits}" + (" i64" if desc.is_64 else "")
     if isinstance(desc, MemoryType):
@@ -132,17 +138,17 @@ def objdump_lines(path: str, module: Module, spans: list[SectionSpan]) -> Iterat
         yield ""
         yield "Types:"
         for i, ft in enumerate(module.types):
-            yield f"  - type[{i}] {_signature(ft)}"
+            yield f"  - type[{i}] {signature(ft)}"
     if module.imports:
         yield ""
         yield "Imports:"
         for imp in module.imports:
-            yield f"  - {_desc(imp.desc, module)} <- {imp.module}.{imp.name}"
+            yield f"  - {import_desc(imp.desc, module)} <- {imp.module}.{imp.name}"
     if module.funcs:
         yield ""
         yield "Functions:"
         for i, func in enumerate(module.funcs, start=imported):
-            sig = _signature(module.types[func.type_index]) if func.type_index < len(module.types) else "?"
+            sig = signature(module.types[func.type_index]) if func.type_index < len(module.types) else "?"
             yield f"  - func[{i}] sig={func.type_index} {sig}{func_name(i)} locals={func.local_count} size={len(func.body)}"
     if module.exports:
         yield ""

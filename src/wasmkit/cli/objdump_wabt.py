@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..binary.code import iter_instructions, read_valtype
+from ..binary.code import Instr, iter_instructions, read_valtype
 from ..binary.leb128 import read_u32
 from ..binary.names import read_names
 from ..binary.reader import SectionId, SectionSpan
@@ -23,7 +23,7 @@ from ..syntax.module import Module, NameSection, SegmentMode
 from ..syntax.types import DefinedType, ExternKind, FuncType, GlobalType, Limits, MemoryType, TableType, TagType, ValType, ValueType, ref_type
 from ..text.instr_text import format_immediates, format_instr
 
-__all__ = ["SECTION_NAMES", "wabt_report"]
+__all__ = ["SECTION_NAMES", "InstrRow", "ObjdumpReport", "wabt_report"]
 
 SECTION_NAMES = {
     SectionId.CUSTOM: "Custom",
@@ -47,6 +47,18 @@ _HEX_WIDTH = _BYTES_PER_LINE * 3 - 1
 
 
 @dataclass(frozen=True, slots=True)
+class InstrRow:
+    """One instruction as the disassembly shows it: its file offsets [offset, end), its nesting
+    depth, its text, and the instruction itself."""
+
+    offset: int
+    end: int
+    depth: int
+    text: str
+    instr: Instr
+
+
+@dataclass(frozen=True, slots=True)
 class _CodeEntry:
     """One function body as it lies in the file: where its locals begin (just after its size),
     its size, and each local declaration's (offset, bytes, count, type)."""
@@ -60,7 +72,7 @@ def wabt_report(
     path: str, data: bytes, module: Module, spans: list[SectionSpan], headers: bool, details: bool, disassemble: bool
 ) -> Iterator[str]:
     """The lines of `wasm-objdump` with `-h`, `-x` and/or `-d`, in wabt's order."""
-    report = _Report(data, module, spans)
+    report = ObjdumpReport(data, module, spans)
     yield ""
     yield f"{os.path.basename(path)}:\tfile format wasm 0x1"
     if report.names.module is not None:
@@ -110,7 +122,7 @@ def _hex_dump(init: bytes, address: int) -> Iterator[str]:
         yield f"  - {address + at:07x}: {groups:<39}  {text}"
 
 
-class _Report:
+class ObjdumpReport:
     """What the three reports need: the module, its names, and where its code lies."""
 
     def __init__(self, data: bytes, module: Module, spans: list[SectionSpan]) -> None:
@@ -378,6 +390,17 @@ class _Report:
             yield from self._disassemble(func.body, func.body_offset, i)
 
     def _disassemble(self, body: bytes, base: int, func_index: int) -> Iterator[str]:
+        for row in self.instruction_rows(body, base, func_index):
+            text = f"{'  ' * row.depth}{row.text}"
+            for at in range(row.offset, row.end, _BYTES_PER_LINE):
+                raw = self.data[at : min(at + _BYTES_PER_LINE, row.end)]
+                yield f" {at:06x}: {_hex_bytes(raw):<{_HEX_WIDTH}} | {text}"
+                text = ""
+
+    def instruction_rows(self, body: bytes, base: int, func_index: int) -> Iterator[InstrRow]:
+        """Each instruction of the body of function `func_index` (which begins at file offset
+        `base`): where it lies in the file, how deeply it is nested, and its text with indices
+        named as the name section names them."""
         depth = 0
         spaces = {
             "func": self.func_names,
@@ -398,11 +421,7 @@ class _Report:
             end = instrs[n + 1].offset if n + 1 < len(instrs) else len(body)
             if instr.op.name in ("end", "else", "catch", "catch_all", "delegate"):
                 depth = max(depth - 1, 0)
-            text = f"{'  ' * depth}{format_instr(instr, namer)}"
-            for at in range(instr.offset, end, _BYTES_PER_LINE):
-                raw = body[at : min(at + _BYTES_PER_LINE, end)]
-                yield f" {base + at:06x}: {_hex_bytes(raw):<{_HEX_WIDTH}} | {text}"
-                text = ""
+            yield InstrRow(base + instr.offset, base + end, depth, format_instr(instr, namer), instr)
             if instr.op.name in ("block", "loop", "if", "else", "try", "try_table", "catch", "catch_all"):
                 depth += 1
 

@@ -28,7 +28,7 @@ from ..cache_dir import source_digest
 from .lower import lower_piece
 
 __all__ = [
-    "FAST", "FULL", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "load_objects", "pack_objects", "pieces",
+    "FAST", "FULL", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "listing", "load_objects", "pack_objects", "pieces",
     "toolchain", "unpack_objects",
 ]
 
@@ -125,13 +125,30 @@ class _Compiler:
 
     def object_file(self, source: str) -> bytes:
         """The object file of the LLVM IR `source`, optimised."""
+        ir_module = self.optimised(source)
+        try:
+            return cast(bytes, self.machine.emit_object(ir_module))
+        finally:
+            ir_module.close()
+
+    def optimised(self, source: str) -> llvm.ModuleRef:
+        """The LLVM module of the IR `source`, checked and optimised (the caller closes it)."""
         ir_module = llvm.parse_assembly(source)
         try:
             ir_module.triple = self.machine.triple
             ir_module.data_layout = str(self.machine.target_data)
             ir_module.verify()
             self.manager.run(ir_module, self.passes)
-            return cast(bytes, self.machine.emit_object(ir_module))
+        except BaseException:
+            ir_module.close()
+            raise
+        return ir_module
+
+    def listing(self, source: str) -> tuple[str, str]:
+        """The IR `source` optimised, as text, and the assembly of its machine code."""
+        ir_module = self.optimised(source)
+        try:
+            return str(ir_module), cast(str, self.machine.emit_assembly(ir_module))
         finally:
             ir_module.close()
 
@@ -212,6 +229,13 @@ def compile_pieces(
             compiling = (run, future)
         if compiling is not None:
             yield finish(*compiling)
+
+
+def listing(tier: str, source: str) -> tuple[str, str]:
+    """What `tier` makes of the IR `source` as text: the optimised IR and the assembly of its
+    machine code (what `wasmkit explore --engine native` shows)."""
+    with LLVM_LOCK:
+        return _compiler(tier).listing(source)
 
 
 def _object_file(tier: str, source: str) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 
 from llvmlite import ir
 
-__all__ = ["Value", "Slot", "Switch", "Block", "Function", "Module", "Builder", "Operand"]
+__all__ = ["Value", "Slot", "Switch", "Block", "Function", "Module", "Builder", "LocatedBuilder", "Operand"]
 
 PTR = ir.PointerType()
 _I1 = ir.IntType(1)
@@ -429,3 +429,21 @@ class Switch:
     def line(self) -> str:
         value = self.value
         return f"  switch {value.type} {value.get_reference()}, label {self.default.ref} [{' '.join(self.cases)}]\n"
+
+
+class LocatedBuilder(Builder):
+    """A `Builder` that tags every instruction it appends with `location` (`, !dbg !N`, see
+    `debuginfo`), which its user moves along as it lowers one wasm instruction after another."""
+
+    location = ""
+
+    def _value(self, typ: ir.Type, text: str) -> Value:
+        fn = self.function
+        fn._counter += 1
+        ref = f'%".{fn._counter}"'
+        self._lines.append(f"  {ref} = {text}{self.location}\n")
+        return Value(typ, ref)
+
+    def _void(self, text: str) -> None:
+        self.function._counter += 1
+        self._lines.append(f"  {text}{self.location}\n")

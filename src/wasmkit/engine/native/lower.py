@@ -43,7 +43,8 @@ from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
 from .gc_lower import gc_handler, known
 from .handles import FUNCTION
-from .irtext import Block, Builder, Function, Module, Operand, Slot
+from .debuginfo import DebugLocations
+from .irtext import Block, Builder, Function, LocatedBuilder, Module, Operand, Slot
 from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCompileError, ir_type
 from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
 from .stack import BUDGET
@@ -150,7 +151,12 @@ class _Lowering:
         self.fn = module.function(index)
         # The stack slots go in a block of their own, which then jumps to the body.
         self.allocas = Builder(self.fn.append_basic_block("slots"), self.fn)
-        self.builder = Builder(self.fn.append_basic_block("body"), self.fn)
+        self.locations = module.locations
+        if self.locations is None:
+            self.builder = Builder(self.fn.append_basic_block("body"), self.fn)
+        else:  # every instruction tagged with the wasm instruction it comes from (see `debuginfo`)
+            self.builder = LocatedBuilder(self.fn.append_basic_block("body"), self.fn)
+            self.builder.location = self.locations.mark(index, self.body.body_offset)
         self.ctx = self.fn.args[0]
         self.stack: list[Operand] = []
         self.frames: list[_Frame] = []
@@ -292,8 +298,11 @@ class _Lowering:
         ret_block = self.fn.append_basic_block("return")
         slots = [self.alloca(t, "ret") for t in results]
         self.frames.append(_Frame("func", [], results, slots, ret_block, ret_block, 0, end_slots=slots))
+        locations = self.locations
         for instr in self.instrs:
             self.offset = instr.offset
+            if locations is not None:
+                cast(LocatedBuilder, builder).location = locations.mark(self.index, self.body.body_offset + instr.offset)
             try:
                 self.step(instr)
             except NativeCompileError:
@@ -1558,8 +1567,9 @@ class _ModuleLowering:
     module's function slots, so that each piece is compiled and loaded on its own, when one of
     its functions is first called (see `module`)."""
 
-    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, locations: DebugLocations | None = None) -> None:
         self.valid = valid
+        self.locations = locations
         self.shared_globals = shared_globals
         self.metered = metered
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
@@ -1718,14 +1728,17 @@ def addresses_symbol(run: range) -> str:
     return f"functions{run.start}"
 
 
-def lower_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool) -> str:
+def lower_piece(
+    valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool, locations: DebugLocations | None = None
+) -> str:
     """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
     all of them, calling each other directly; else calling those of other pieces through the
     context's function slots), the entries of those entered from Python and the table of
     their addresses (see `addresses_symbol`); metered code charges fuel, checks for
     interruption and counts call depth. Raises `NativeCompileError` for what the native engine
-    does not support."""
-    return _ModuleLowering(valid, shared_globals, metered).piece(run, whole)
+    does not support. With `locations`, each instruction is tagged with the wasm instruction it
+    comes from (`DebugLocations.attach` then completes the text)."""
+    return _ModuleLowering(valid, shared_globals, metered, locations).piece(run, whole)
 
 
 def entered_from_python(valid: ValidModule) -> frozenset[int]:

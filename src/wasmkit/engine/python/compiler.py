@@ -50,7 +50,7 @@ from .numeric import f32_from_bits, f64_from_bits
 from .simd import simd_expression
 from .templates import MASK32_TEXT, MASK64_TEXT, TEMPLATES, TRAPS, sign_extended, signed_value
 
-__all__ = ["compile_function", "handles", "ModuleLayout", "CompileError", "memory_suffix"]
+__all__ = ["compile_function", "compile_function_located", "handles", "ModuleLayout", "CompileError", "memory_suffix"]
 
 # Flags of a symbolic stack entry.
 SIMPLE = 1  # a literal or a plain name: cheap to repeat
@@ -145,9 +145,27 @@ class _Frame:
 CATCHING, CATCHING_ALL = 1, 2  # a legacy try's section (see `_Frame.section`)
 
 
+class _Located(str):
+    """A line of generated source that remembers the offset (in the function's body) of the
+    wasm instruction it was written for (`compile_function_located`). Indenting it, `pad +
+    line`, keeps the offset: Python asks a right operand whose type is a subclass of the left
+    one's for `__radd__` first."""
+
+    at: int
+
+    def __new__(cls, text: str, at: int) -> _Located:
+        line = super().__new__(cls, text)
+        line.at = at
+        return line
+
+    def __radd__(self, other: str) -> _Located:
+        return _Located(other + str(self), self.at)
+
+
 class _FunctionCompiler:
-    def __init__(self, layout: ModuleLayout, index: int, func: Func, func_type: FuncType) -> None:
+    def __init__(self, layout: ModuleLayout, index: int, func: Func, func_type: FuncType, located: bool = False) -> None:
         self.layout = layout
+        self.located = located  # lines written by `emit` remember their instruction (see `_Located`)
         self.valid = layout.valid
         self.index = index
         self.func = func
@@ -209,6 +227,8 @@ class _FunctionCompiler:
 
     def emit(self, line: str) -> None:
         self.open_guard()
+        if self.located:
+            line = _Located(line, self.offset)
         self.lines.append((self.frame.indent, line))
 
     # -- the symbolic stack --
@@ -1623,3 +1643,12 @@ def compile_function(layout: ModuleLayout, index: int, func: Func) -> str:
     """The Python source of function `index` (in the function index space)."""
     func_type = layout.valid.func_types[index]
     return "\n".join(_FunctionCompiler(layout, index, func, func_type).compile())
+
+
+def compile_function_located(layout: ModuleLayout, index: int, func: Func) -> list[tuple[str, int | None]]:
+    """The lines of `compile_function`'s source, each with the offset in the body of the wasm
+    instruction it was written for, where one was (None for the lines around them: the
+    function's header, guards, `pass`), for showing the source beside the wasm."""
+    func_type = layout.valid.func_types[index]
+    lines = _FunctionCompiler(layout, index, func, func_type, located=True).compile()
+    return [(line, line.at if isinstance(line, _Located) else None) for line in lines]
