@@ -2,13 +2,14 @@
 (/.well-known/wasmkit/metrics.json): the page is served whole and self-contained, with a policy
 that lets only its own script run; the JSON holds the samples /metrics has, and no others.
 
-The page's script is checked in a browser by the browser tests; here, what it is given."""
+The page's script runs in headless Chromium in the last test (tests/browser.py)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -228,3 +229,25 @@ def test_reading_the_status_is_not_counted_as_a_request(server: Server) -> None:
     after = server.get("/.well-known/wasmkit/metrics.json").json()
     assert [route["route"] for route in after["routes"]] == [route["route"] for route in before["routes"]]
     assert [route["requests"] for route in after["routes"]] == [route["requests"] for route in before["routes"]]
+
+
+def test_the_page_shows_routes_and_latencies_in_a_browser(server: Server) -> None:
+    """The status page in headless Chromium (tests/browser.py): the route that answered is
+    listed with its count, the histogram has its buckets, and nothing is logged as an error."""
+    from tests.browser import Browser, require_browser
+
+    require_browser()
+    for _ in range(3):
+        assert server.get("/ok/page").status == 200
+    with Browser() as browser:
+        browser.load(f"http://127.0.0.1:{server.port}/.well-known/wasmkit/")
+        browser.wait_for('#routes tbody tr[data-route="/ok/..."]')
+        _until(lambda: int(browser.run("return document.body.dataset.refreshes || 0")) >= 2)
+        row = '#routes tbody tr[data-route="/ok/..."]'
+        assert int(browser.text(f"{row} .requests")) >= 3
+        assert browser.count("#histogram tbody tr.bucket") == 15
+        assert browser.run("return document.querySelector('#no-routes').hidden") is True
+        assert browser.console_errors() == []
+        artifacts = Path(os.environ.get("WASMKIT_ARTIFACTS", PROJECT_ROOT / "build" / "artifacts"))
+        artifacts.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(artifacts / "status-page.png")
