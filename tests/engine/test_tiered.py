@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -35,12 +37,33 @@ def _tiered(module: Module, store: wasmkit.Store) -> TieredModule:
     return compiled
 
 
-def test_an_instance_moves_to_native_code_with_its_state() -> None:
+@pytest.fixture
+def native_code_held(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The native compile of each module starts only once the test sets this event, so that
+    instances begin on the Python engine however warm the code cache is (from the cache, the
+    native code is ready before the first call)."""
+    go = threading.Event()
+    original = TieredModule.__init__
+
+    def held(self: TieredModule, first: object, compile_second: Callable[[], object]) -> None:
+        def when_released() -> object:
+            go.wait(60)
+            return compile_second()
+
+        original(self, first, when_released)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TieredModule, "__init__", held)
+    return go
+
+
+def test_an_instance_moves_to_native_code_with_its_state(native_code_held: threading.Event) -> None:
     store = wasmkit.Store("auto")
     module = Module(COUNTER)
     instance = wasmkit.Instance(module, store=store)
     tiers = _tiered(module, store)
     assert [instance.exports.next() for _ in range(3)] == [1, 2, 3]
+    assert not tiers.runs_natively(instance)
+    native_code_held.set()
     assert tiers.wait(60) and tiers.refused is None
     assert tiers.runs_natively(instance)
     # The global the Python engine kept to itself came along; the memory is the same object.
@@ -61,7 +84,7 @@ def _python_engine_frames() -> int:
     return count
 
 
-def test_an_importing_instance_reaches_the_code_its_import_runs_now() -> None:
+def test_an_importing_instance_reaches_the_code_its_import_runs_now(native_code_held: threading.Event) -> None:
     """B calls A's function through its import: once A has moved, B's calls must reach A's
     native code (and A's state there), not the Python code B was bound to first. A host
     function that A calls tells which code called it: the Python engine's has frames."""
@@ -77,6 +100,7 @@ def test_an_importing_instance_reaches_the_code_its_import_runs_now() -> None:
     b = wasmkit.Instance(b_module, {"a": {"next": a.exports.next}}, store=store)
     assert b.exports.twice() == 2
     assert seen and all(seen)  # both on the Python engine so far
+    native_code_held.set()
     for tiers in (_tiered(a_module, store), _tiered(b_module, store)):
         assert tiers.wait(60) and tiers.refused is None
     seen.clear()
@@ -86,10 +110,9 @@ def test_an_importing_instance_reaches_the_code_its_import_runs_now() -> None:
     assert seen == [0, 0, 0, 0]  # native code all the way
 
 
-def test_a_call_in_progress_finishes_on_the_tier_it_started_on() -> None:
+def test_a_call_in_progress_finishes_on_the_tier_it_started_on(native_code_held: threading.Event) -> None:
     """The move waits for the store's calls to end: a host function holds a call open until
     the native code is ready; the instance moves only after it returns."""
-    release = threading.Event()
     store = wasmkit.Store("auto")
     module = Module(
         '(module (import "host" "wait" (func $wait)) (global $g (mut i32) (i32.const 0))'
@@ -100,11 +123,14 @@ def test_a_call_in_progress_finishes_on_the_tier_it_started_on() -> None:
 
     def wait() -> None:
         tier = tiers[0]
-        if not release.is_set():
-            assert tier.second is not None or not tier.wait(0)
-            assert not tier.wait(5), "the instance moved while a call ran in its store"
+        if not native_code_held.is_set():
+            native_code_held.set()
+            deadline = time.monotonic() + 60
+            while tier.second is None and tier.refused is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert tier.second is not None, "the native code never came"
+            assert not tier.wait(0.5), "the instance moved while a call ran in its store"
             assert not tier.runs_natively(instance)
-            release.set()
 
     instance = wasmkit.Instance(module, {"host": {"wait": wait}}, store=store)
     tiers.append(_tiered(module, store))
