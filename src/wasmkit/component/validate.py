@@ -201,8 +201,10 @@ class _Scope:
         def replace(resource: Resource) -> Resource:
             return bound.get(resource) or fresh.get(resource) or resource
 
-        exports = {name: substitute(e, replace) for name, e in component.exports.items()}
-        return self.measured(InstanceT(exports))  # type: ignore[arg-type]
+        # a value type imported `(eq T)` is, in what the instance exports, the type given for it
+        types = {id(e.type): args[name].type for name, e in component.imports.items() if e.sort == Sort.TYPE and isinstance(e.type, (Val, Prim))}
+        made = substitute(InstanceT(dict(component.exports)), replace, types)
+        return self.measured(made)  # type: ignore[arg-type]
 
     def entity(self, item: SortIdx) -> Entity:
         """What index `item` names, as an import or export of its sort."""

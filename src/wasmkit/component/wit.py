@@ -1,0 +1,375 @@
+"""WIT, the component model's interface language (design/mvp/WIT.md): a small model of what
+a component's world says (packages, interfaces, worlds, types and functions) and its text,
+printed as `wasm-tools component wit` prints it (wit-component's `WitPrinter`): the main
+package first (`package root:component;` and its world `root`), then each package whose
+interfaces the world imports or exports, as `package ns:name@version { ... }`.
+
+`wit_decode.decode_world` builds the model from a validated component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from ..errors import WitError
+from .syntax import Prim
+
+__all__ = ["TypeDef", "WitType", "Function", "Interface", "World", "Package", "Resolve", "print_wit"]
+
+
+@dataclass(eq=False)
+class TypeDef:
+    """A type: named (declared in an interface or world) or not (a `list<u8>` in a signature).
+
+    `kind` and `parts`: "record" ((label, type), ...), "variant" ((label, type or None), ...),
+    "enum" and "flags" (labels), "resource" (), "alias" (the type it stands for: a `use` when
+    that is another interface's), "list" (element,), "tuple" (types), "option" (type,), "result"
+    (ok or None, error or None), "own" and "borrow" (the resource's TypeDef,), "future" and
+    "stream" (type or None,), "map" (key, value)."""
+
+    name: str | None
+    kind: str
+    parts: tuple[object, ...]
+    owner: Interface | World | None = None
+
+
+WitType = Union[Prim, TypeDef]
+
+
+@dataclass(eq=False)
+class Function:
+    """A function: `kind` is "freestanding", "constructor", "method" or "static" (then
+    `resource` is the resource it belongs to); `name` is its full name (`[method]r.m`)."""
+
+    name: str
+    kind: str
+    params: tuple[tuple[str, WitType], ...]
+    result: WitType | None
+    is_async: bool = False
+    resource: TypeDef | None = None
+
+    @property
+    def item_name(self) -> str:
+        """Its name as WIT writes it: a method's or static function's without the resource."""
+        return self.name.partition(".")[2] if self.kind in ("method", "static") else self.name
+
+
+@dataclass(eq=False)
+class Interface:
+    name: str | None  # None for one written inline in a world (`import x: interface { ... }`)
+    package: Package | None = None
+    types: dict[str, TypeDef] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+
+
+# A world's import or export: keyed by its name (a function, a type, an inline interface) or,
+# for an interface named by its `ns:pkg/iface` name, by the interface itself.
+WorldItem = Union[Interface, Function, TypeDef]
+
+
+@dataclass(eq=False)
+class World:
+    name: str
+    package: Package | None = None
+    imports: dict[str | Interface, WorldItem] = field(default_factory=dict)
+    exports: dict[str | Interface, WorldItem] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Package:
+    namespace: str
+    name: str
+    version: str | None = None
+    interfaces: dict[str, Interface] = field(default_factory=dict)
+    worlds: dict[str, World] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}:{self.name}" + (f"@{self.version}" if self.version else "")
+
+
+@dataclass
+class Resolve:
+    """What is printed: the main package, then the others (`nested`) in that order."""
+
+    main: Package
+    nested: list[Package]
+
+
+# Words that a name must be escaped with `%` to be (WIT's keywords, as wit-component lists them).
+_KEYWORDS = frozenset(
+    "use type func u8 u16 u32 u64 s8 s16 s32 s64 f32 f64 float32 float64 char resource record flags "
+    "variant enum bool string option result future stream list own borrow _ as from static interface "
+    "tuple world import export package with include constructor error-context async map".split()
+)
+
+
+def _escaped(name: str) -> str:
+    return f"%{name}" if name in _KEYWORDS else name
+
+
+class _Out:
+    """Text with two-space indentation, written as wit-component's printer writes it: a line's
+    indentation goes in before its first word, so that blank lines stay empty."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.depth = 0
+        self.at_line_start = False
+
+    def write(self, text: str) -> None:
+        if self.at_line_start:
+            self.parts.append("  " * self.depth)
+            self.at_line_start = False
+        self.parts.append(text)
+
+    def newline(self) -> None:
+        self.parts.append("\n")
+        self.at_line_start = True
+
+    def semicolon(self) -> None:
+        self.write(";")
+        self.newline()
+
+    def open(self) -> None:
+        self.write(" {")
+        self.depth += 1
+        self.newline()
+
+    def close(self) -> None:
+        self.depth -= 1
+        self.write("}")
+        self.newline()
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def print_wit(resolve: Resolve) -> str:
+    """The WIT text of `resolve`, as `wasm-tools component wit` prints it."""
+    printer = _Printer()
+    printer.package(resolve.main, main=True)
+    for n, package in enumerate(resolve.nested):
+        if n:
+            printer.out.newline()
+            printer.out.newline()
+        printer.package(package, main=False)
+    return printer.out.text()
+
+
+class _Printer:
+    def __init__(self) -> None:
+        self.out = _Out()
+        self.any_items = False  # whether the block so far has an item (the next one is set off by a blank line)
+
+    def new_item(self) -> None:
+        if self.any_items:
+            self.out.newline()
+        self.any_items = True
+
+    def package(self, package: Package, main: bool) -> None:
+        out = self.out
+        out.write(f"package {_escaped(package.namespace)}:{_escaped(package.name)}")
+        if package.version is not None:
+            out.write(f"@{package.version}")
+        if main:
+            out.semicolon()
+            out.newline()
+        else:
+            out.open()
+        for name, interface in package.interfaces.items():
+            out.write(f"interface {_escaped(name)}")
+            out.open()
+            self.interface(interface)
+            out.close()
+            if main:
+                out.newline()
+        for name, world in package.worlds.items():
+            out.write(f"world {_escaped(name)}")
+            out.open()
+            self.world(world)
+            out.close()
+        if not main:
+            out.close()
+
+    def interface(self, interface: Interface) -> None:
+        outer, self.any_items = self.any_items, False
+        freestanding = [f for f in interface.functions.values() if f.resource is None]
+        self.types(interface, interface.types.items(), _resource_functions(interface.functions.values()))
+        for func in freestanding:
+            self.new_item()
+            self.out.write(f"{_escaped(func.item_name)}: ")
+            self.function(func)
+            self.out.semicolon()
+        self.any_items = outer
+
+    def types(self, owner: Interface | World, types: object, resource_funcs: dict[int, list[Function]]) -> None:
+        """`use` statements for the types that are another interface's, then the others'
+        declarations."""
+        declared: list[TypeDef] = []
+        uses: list[tuple[Interface, list[tuple[str, str]]]] = []
+        for name, typedef in types:  # type: ignore[attr-defined]
+            other = typedef.parts[0] if typedef.kind == "alias" else None
+            if isinstance(other, TypeDef) and isinstance(other.owner, Interface) and other.owner is not owner:
+                if uses and uses[-1][0] is other.owner:
+                    uses[-1][1].append((name, other.name or ""))
+                else:
+                    uses.append((other.owner, [(name, other.name or "")]))
+                continue
+            declared.append(typedef)
+        package = owner.package
+        for interface, names in uses:
+            self.any_items = True
+            listed = ", ".join(_escaped(mine) if mine == theirs else f"{_escaped(theirs)} as {_escaped(mine)}" for mine, theirs in names)
+            self.out.write(f"use {_path(interface, package)}.{{{listed}}}")
+            self.out.semicolon()
+        for typedef in declared:
+            self.new_item()
+            if typedef.kind == "resource":
+                self.resource(typedef, resource_funcs.get(id(typedef), []))
+            else:
+                self.declare(typedef)
+
+    def resource(self, typedef: TypeDef, funcs: list[Function]) -> None:
+        out = self.out
+        out.write(f"resource {_escaped(typedef.name or '')}")
+        if not funcs:
+            out.semicolon()
+            return
+        out.open()
+        for func in funcs:
+            if func.kind == "method":
+                out.write(f"{_escaped(func.item_name)}: ")
+            elif func.kind == "static":
+                out.write(f"{_escaped(func.item_name)}: static ")
+            self.function(func)
+            out.semicolon()
+        out.close()
+
+    def function(self, func: Function) -> None:
+        out = self.out
+        if func.is_async:
+            out.write("async ")
+        out.write("constructor(" if func.kind == "constructor" else "func(")
+        params = func.params[1:] if func.kind == "method" else func.params
+        out.write(", ".join(f"{_escaped(name)}: {_type_name(t)}" for name, t in params))
+        out.write(")")
+        result = func.result
+        shorthand = func.kind == "constructor" and isinstance(result, TypeDef) and result.kind == "own" and result.parts[0] is func.resource
+        if result is not None and not shorthand:
+            out.write(f" -> {_type_name(result)}")
+
+    def declare(self, typedef: TypeDef) -> None:
+        out, name, kind = self.out, _escaped(typedef.name or ""), typedef.kind
+        if kind in ("record", "variant", "enum", "flags"):
+            out.write(f"{kind} {name}")
+            out.open()
+            for part in typedef.parts:
+                if kind == "record":
+                    label, t = part  # type: ignore[misc]
+                    out.write(f"{_escaped(label)}: {_type_name(t)},")
+                elif kind == "variant":
+                    label, t = part  # type: ignore[misc]
+                    out.write(_escaped(label) + (f"({_type_name(t)})" if t is not None else "") + ",")
+                else:
+                    out.write(f"{_escaped(part)},")  # type: ignore[arg-type]
+                out.newline()
+            out.close()
+        elif kind in ("own", "borrow"):
+            out.write(f"type {name} = {kind}<{_escaped(typedef.parts[0].name or '')}>")  # type: ignore[union-attr]
+            out.semicolon()
+        else:
+            target = typedef.parts[0] if kind == "alias" else TypeDef(None, kind, typedef.parts)
+            out.write(f"type {name} = {_type_name(target)}")  # type: ignore[arg-type]
+            out.semicolon()
+
+    def world(self, world: World) -> None:
+        outer, self.any_items = self.any_items, False
+        types: list[tuple[str, TypeDef]] = []
+        resource_funcs: list[Function] = []
+        functions: list[tuple[str | Interface, Function]] = []
+        for key, item in world.imports.items():
+            if isinstance(item, TypeDef):
+                types.append((key, item))  # type: ignore[arg-type]
+            elif isinstance(item, Function):
+                (resource_funcs.append(item) if item.resource is not None else functions.append((key, item)))  # type: ignore[func-returns-value]
+            else:
+                self.world_item(world, key, item, "import")
+                self.any_items = True
+        self.types(world, types, _resource_functions(resource_funcs))
+        for key, func in functions:
+            self.world_item(world, key, func, "import")
+            self.any_items = True
+        if world.exports:
+            self.new_item()
+        for key, item in world.exports.items():
+            self.world_item(world, key, item, "export")
+        self.any_items = outer
+
+    def world_item(self, world: World, key: str | Interface, item: WorldItem, keyword: str) -> None:
+        out = self.out
+        out.write(f"{keyword} ")
+        if isinstance(key, Interface):
+            out.write(_path(key, world.package))
+            out.semicolon()
+        elif isinstance(item, Interface):
+            out.write(f"{_escaped(key)}: ")
+            if item.name is None:
+                out.write("interface")
+                out.open()
+                self.interface(item)
+                out.close()
+            else:
+                out.write(_path(item, world.package))
+                out.semicolon()
+        else:
+            out.write(f"{_escaped(key)}: ")
+            self.function(item)  # type: ignore[arg-type]
+            out.semicolon()
+
+
+def _resource_functions(funcs: object) -> dict[int, list[Function]]:
+    """The functions of each resource (by the id of its TypeDef), in order."""
+    found: dict[int, list[Function]] = {}
+    for func in funcs:  # type: ignore[attr-defined]
+        if func.resource is not None:
+            found.setdefault(id(func.resource), []).append(func)
+    return found
+
+
+def _path(interface: Interface, package: Package | None) -> str:
+    """How an interface is named from `package`: by its name within it, else in full."""
+    name = _escaped(interface.name or "")
+    owner = interface.package
+    if owner is package or owner is None:
+        return name
+    version = f"@{owner.version}" if owner.version is not None else ""
+    return f"{_escaped(owner.namespace)}:{_escaped(owner.name)}/{name}{version}"
+
+
+def _type_name(t: WitType) -> str:
+    """A type as a signature or another type writes it: its name, or its structure."""
+    if isinstance(t, Prim):
+        return t.text
+    if t.name is not None:
+        return _escaped(t.name)
+    kind, parts = t.kind, t.parts
+    if kind == "own":
+        return _escaped(parts[0].name or "")  # type: ignore[union-attr]
+    if kind == "borrow":
+        return f"borrow<{_escaped(parts[0].name or '')}>"  # type: ignore[union-attr]
+    if kind in ("list", "option", "tuple", "map"):
+        return f"{kind}<{', '.join(_type_name(p) for p in parts)}>"  # type: ignore[arg-type]
+    if kind == "result":
+        ok, error = parts
+        if ok is None and error is None:
+            return "result"
+        if error is None:
+            return f"result<{_type_name(ok)}>"  # type: ignore[arg-type]
+        return f"result<{'_' if ok is None else _type_name(ok)}, {_type_name(error)}>"  # type: ignore[arg-type]
+    if kind in ("future", "stream"):
+        return kind if parts[0] is None else f"{kind}<{_type_name(parts[0])}>"  # type: ignore[arg-type]
+    if kind == "alias":
+        return _type_name(parts[0])  # type: ignore[arg-type]
+    raise WitError(f"an unnamed {kind} type cannot be written in WIT")

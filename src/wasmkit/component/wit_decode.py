@@ -1,0 +1,233 @@
+"""A component's world in WIT's terms (`wit`'s model), found as wit-component finds it
+(wit-parser's `decoding.rs`) from the validated component's imports and exports.
+
+The world is `root:component/root`. Each import or export of an instance named
+`ns:pkg/iface@version` is that interface of package `ns:pkg@version`, holding the types and
+functions the instance has (an interface both imported and exported gets what both have);
+an instance with a plain name is an interface written inline in the world; functions and types
+are the world's own. A type that an instance exports is a new declaration, unless it names
+anew a type that an earlier interface (or this one) named: then it is an alias of it, which
+WIT writes `use iface.{name}` (or `type x = y` within one interface). Which type a name
+stands for is followed through the validator's types: an import or export makes a new object
+that keeps the one it names as its `origin` (`named.created`), and an instantiation puts the
+types given for its type imports in what the instance exports (`matching.substitute`).
+
+"""
+
+from __future__ import annotations
+
+from ..errors import WitError
+from .names import interface_name
+from .syntax import Component, Export, Import, Prim, Sort
+from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
+from .wit import Function, Interface, Package, Resolve, TypeDef, World, WitType
+
+__all__ = ["decode_world"]
+
+
+def decode_world(component: Component, component_type: ComponentT) -> Resolve:
+    """The WIT of `component` (validated, of type `component_type`): its world, and the
+    packages whose interfaces it imports and exports."""
+    decoder = _Decoder()
+    world = World("root")
+    main = Package("root", "component", worlds={"root": world})
+    for item in _externs(component):
+        name = item.name.name
+        if isinstance(item, Import):
+            decoder.import_(world, name, component_type.imports[name])
+        else:
+            decoder.export(world, name, component_type.exports[name])
+    return decoder.finish(main)
+
+
+def _externs(component: Component) -> list[Import | Export]:
+    """The component's imports and exports, in the order its sections give them."""
+    return [item for section in component.sections for item in section.items if isinstance(item, (Import, Export))]
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.type_map: dict[int, TypeDef] = {}  # id of a validator type -> what it is in WIT
+        self.kept: list[object] = []  # the validator types mapped, so that their ids stay theirs
+        self.packages: dict[str, Package] = {}  # the foreign packages, by `ns:pkg@version`
+        self.resources: dict[int, dict[str, TypeDef]] = {}  # per owner (its id), its resources by name
+
+    # -- the world's imports and exports --
+
+    def import_(self, world: World, name: str, entity: Entity) -> None:
+        if entity.sort == Sort.INSTANCE:
+            key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
+            world.imports[key] = item
+        elif entity.sort == Sort.FUNC:
+            world.imports[name] = self.function(name, entity.type, world)  # type: ignore[arg-type]
+        elif entity.sort == Sort.TYPE:
+            world.imports[name] = self.type_export(name, entity.type, world)
+        # core modules and components imported are not part of a world
+
+    def export(self, world: World, name: str, entity: Entity) -> None:
+        if entity.sort == Sort.INSTANCE:
+            key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
+            world.exports[key] = item
+        elif entity.sort == Sort.FUNC:
+            world.exports[name] = self.function(name, entity.type, world)  # type: ignore[arg-type]
+        else:
+            raise WitError(f"component export `{name}` was not a function or instance")
+
+    def world_instance(self, name: str, instance: InstanceT) -> tuple[str | Interface, Interface]:
+        """The interface an instance import or export is, and its key in the world."""
+        parsed = interface_name(name)
+        if parsed is not None:
+            interface = self.named_interface(parsed, instance)
+            return interface, interface
+        interface = Interface(None)
+        for export, entity in instance.exports.items():
+            self.add_member(interface, export, entity)
+        return name, interface
+
+    def named_interface(self, parsed: tuple[str, str, str, str | None], instance: InstanceT) -> Interface:
+        """Interface `ns:pkg/iface@version`, with what `instance` adds to it."""
+        namespace, package_name, name, version = parsed
+        key = f"{namespace}:{package_name}" + (f"@{version}" if version else "")
+        package = self.packages.setdefault(key, Package(namespace, package_name, version))
+        interface = package.interfaces.get(name)
+        if interface is None:
+            interface = package.interfaces[name] = Interface(name, package)
+        for export, entity in instance.exports.items():
+            if entity.sort == Sort.TYPE and export in interface.types:
+                self.remember(entity.type, interface.types[export])  # seen before: the same type
+            elif entity.sort == Sort.FUNC and export in interface.functions:
+                continue
+            else:
+                self.add_member(interface, export, entity)
+        return interface
+
+    def add_member(self, interface: Interface, name: str, entity: Entity) -> None:
+        if entity.sort == Sort.TYPE:
+            interface.types[name] = self.type_export(name, entity.type, interface)
+        elif entity.sort == Sort.FUNC:
+            interface.functions[name] = self.function(name, entity.type, interface)  # type: ignore[arg-type]
+        else:
+            raise WitError(f"instance type export `{name}` is not a type or function")
+
+    # -- types --
+
+    def remember(self, found: object, typedef: TypeDef) -> None:
+        if not _is_primitive(found):
+            self.type_map[id(found)] = typedef
+            self.kept.append(found)
+
+    def find_alias(self, found: object) -> TypeDef | None:
+        """What `found`, or the type it names anew (and so on), already is in WIT."""
+        while found is not None:
+            known = self.type_map.get(id(found))
+            if known is not None:
+                return known
+            found = getattr(found, "origin", None)
+        return None
+
+    def type_export(self, name: str, found: object, owner: Interface | World) -> TypeDef:
+        """The type named `name` by an export of `owner` (or a world's import): an alias of the
+        type it names anew if that has a name already, else a new declaration."""
+        referenced = getattr(found, "origin", None) or found
+        known = None if _is_primitive(referenced) else self.find_alias(referenced)
+        if known is not None:
+            typedef = TypeDef(name, "alias", (known,), owner)
+        elif isinstance(referenced, Resource):
+            typedef = TypeDef(name, "resource", (), owner)
+            self.resources.setdefault(id(owner), {})[name] = typedef
+        elif _is_primitive(referenced):
+            typedef = TypeDef(name, "alias", (referenced,), owner)
+        else:
+            kind, parts = self.defined(referenced)  # type: ignore[arg-type]
+            typedef = TypeDef(name, kind, parts, owner)
+        if id(found) in self.type_map and not _is_primitive(found):
+            raise WitError(
+                f"cannot represent this component in WIT: the type `{name}` appears more than once "
+                "(for example, when an imported instance is re-exported under a new name)"
+            )
+        self.remember(found, typedef)
+        return typedef
+
+    def value(self, found: object) -> WitType:
+        """A value type used in a signature or another type: its name if it has one, else
+        its structure."""
+        known = self.type_map.get(id(found))
+        if known is not None:
+            return known
+        if isinstance(found, Prim):
+            return Prim(int(found))
+        assert isinstance(found, Val)
+        if found.kind in ("record", "variant", "enum", "flags"):
+            known = self.find_alias(found)
+            if known is None:
+                raise WitError(f"an unnamed {found.kind} type cannot be written in WIT")
+            return known
+        kind, parts = self.defined(found)
+        typedef = TypeDef(None, kind, parts)
+        self.remember(found, typedef)
+        return typedef
+
+    def defined(self, found: Val) -> tuple[str, tuple[object, ...]]:
+        """A defined value type's kind and parts in WIT's terms."""
+        kind, parts = found.kind, found.parts
+        if kind == "record":
+            return kind, tuple((label, self.value(t)) for label, t in parts)  # type: ignore[misc]
+        if kind == "variant":
+            return kind, tuple((label, None if t is None else self.value(t)) for label, t in parts)  # type: ignore[misc]
+        if kind in ("enum", "flags"):
+            return kind, parts
+        if kind in ("own", "borrow"):
+            return kind, (self.resource(parts[0]),)
+        return kind, tuple(None if t is None else self.value(t) for t in parts)  # list, tuple, option, result, ...
+
+    def resource(self, found: object) -> TypeDef:
+        known = self.find_alias(found)
+        if known is None:
+            raise WitError("a handle of a resource that has no name cannot be written in WIT")
+        return known
+
+    # -- functions --
+
+    def function(self, name: str, func: Func, owner: Interface | World) -> Function:
+        params = tuple((label, self.value(t)) for label, t in func.params)
+        result = None if func.result is None else self.value(func.result)
+        for prefix, kind in (("[constructor]", "constructor"), ("[method]", "method"), ("[static]", "static")):
+            if name.startswith(prefix):
+                resource_name = name[len(prefix):].partition(".")[0]
+                resource = self.resources.get(id(owner), {}).get(resource_name)
+                if resource is None:
+                    raise WitError(f"function `{name}` of a resource `{resource_name}` that is not defined here")
+                return Function(name, kind, params, result, func.is_async, resource)
+        return Function(name, "freestanding", params, result, func.is_async)
+
+    # -- the packages --
+
+    def finish(self, main: Package) -> Resolve:
+        """The packages in an order where each comes after those it uses types of."""
+        order: list[Package] = []
+        foreign = list(self.packages.values())
+        for package in foreign:
+            self.visit(package, order)
+        for world in main.worlds.values():
+            world.package = main
+            for item in (*world.imports.values(), *world.exports.values()):
+                if isinstance(item, Interface) and item.name is None:
+                    item.package = main
+        return Resolve(main, order)
+
+    def visit(self, package: Package, order: list[Package]) -> None:
+        if any(p is package for p in order):
+            return
+        for interface in package.interfaces.values():
+            for typedef in interface.types.values():
+                target = typedef.parts[0] if typedef.kind == "alias" else None
+                if isinstance(target, TypeDef) and isinstance(target.owner, Interface) and target.owner is not interface:
+                    used = target.owner.package
+                    if used is not None and used is not package:
+                        self.visit(used, order)
+        order.append(package)
+
+
+def _is_primitive(found: object) -> bool:
+    """Whether `found` is a primitive type itself (not one named anew: `named.created`)."""
+    return isinstance(found, Prim) and Prim(int(found)) is found
