@@ -133,7 +133,7 @@ class _Substitution:
             return found if origin is found.origin else origin.alias()  # type: ignore[attr-defined]
         if isinstance(found, Entity):
             inner = self.of(found.type)
-            return found if inner is found.type else Entity(found.sort, inner)
+            return found if inner is found.type else Entity(found.sort, inner, found.external_id)
         if isinstance(found, Val):
             parts = self.each(found.parts)
             origin = None if found.origin is None else self.of(found.origin)

@@ -101,10 +101,12 @@ class Func:
 
 @dataclass(frozen=True)
 class Entity:
-    """An import or export: its sort (`Sort.CORE` for a core module) and its type."""
+    """An import or export: its sort (`Sort.CORE` for a core module) and its type, and the
+    `external-id` attribute of its name if it has one (which WIT shows as `@external-id`)."""
 
     sort: Sort
     type: object
+    external_id: str | None = field(default=None, compare=False)
 
 
 @dataclass

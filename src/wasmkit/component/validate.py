@@ -38,7 +38,7 @@ from .names import NameSet, is_kebab_case
 from .syntax import (
     AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, Component, ComponentType, CoreAliasOuter,
     CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule, CoreModuleType, CoreRecType, CoreSort,
-    CustomSection, Enum, Export, ExportDecl, ExternType, Flags, FuncType, Future, Import, InlineExports,
+    CustomSection, Enum, Export, ExportDecl, ExternName, ExternType, Flags, FuncType, Future, Import, InlineExports,
     Instantiate, InstanceType, List, Map, Option, Own, Prim, Record, ResourceType, Result, Section, Sort,
     SortIdx, Stream, Tuple, Variant,
 )  # fmt: skip
@@ -133,7 +133,7 @@ class _Scope:
             names = NameSet("export")
             instance = InstanceT()
             for extern_name, exported in item.exports:
-                entity = self.entity(exported)
+                entity = _named(self.entity(exported), extern_name)
                 names.add(extern_name.name, entity)
                 instance.exports[extern_name.name] = entity
             self.spaces[Sort.INSTANCE].append(self.measured(instance))
@@ -272,7 +272,7 @@ class _Scope:
     # -- imports and exports --
 
     def import_(self, item: Import) -> None:
-        entity = self.extern_type(item.type)
+        entity = _named(self.extern_type(item.type), item.name)
         self.import_names.add(item.name.name, entity)
         self.check_named(entity, imported=True)
         if any(resource in self.defined for resource in resources_in(entity)):
@@ -291,13 +291,14 @@ class _Scope:
                 entity = ascribed  # what the export is seen as (a type stays itself, named anew)
         if entity.sort == Sort.TYPE:
             entity = Entity(Sort.TYPE, self.created(entity.type))
+        entity = _named(entity, item.name)
         self.export_names.add(item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export_decl(self, item: ExportDecl) -> None:
-        entity = self.extern_type(item.type)
+        entity = _named(self.extern_type(item.type), item.name)
         self.export_names.add(item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
@@ -480,6 +481,15 @@ class _Located(ValidationError):
 # would; this stands for their section.
 _DECLS = Section(0, 0, 0, ())  # type: ignore[arg-type]
 
+
+
+_EXTERNAL_ID = 2  # the kind of a name's `external-id` attribute
+
+
+def _named(entity: Entity, name: ExternName) -> Entity:
+    """`entity` as imported or exported under `name`: with its external-id, if it has one."""
+    external_id = next((text for kind, text in name.attributes if kind == _EXTERNAL_ID), None)
+    return entity if external_id is None else Entity(entity.sort, entity.type, external_id)
 
 
 def _where(section: Section, n: int) -> str:

@@ -32,6 +32,7 @@ class TypeDef:
     kind: str
     parts: tuple[object, ...]
     owner: Interface | World | None = None
+    external_id: str | None = None
 
 
 WitType = Union[Prim, TypeDef]
@@ -48,6 +49,7 @@ class Function:
     result: WitType | None
     is_async: bool = False
     resource: TypeDef | None = None
+    external_id: str | None = None
 
     @property
     def item_name(self) -> str:
@@ -74,6 +76,8 @@ class World:
     package: Package | None = None
     imports: dict[str | Interface, WorldItem] = field(default_factory=dict)
     exports: dict[str | Interface, WorldItem] = field(default_factory=dict)
+    # the external-id of an interface imported ("import", key) or exported ("export", key)
+    external_ids: dict[tuple[str, str | Interface], str] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -107,6 +111,21 @@ _KEYWORDS = frozenset(
 
 def _escaped(name: str) -> str:
     return f"%{name}" if name in _KEYWORDS else name
+
+
+_ID_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _quoted(text: str) -> str:
+    """`text` in double quotes, as wit-component writes an external-id: letters, digits and
+    `-_./: ` as they are, the usual escapes, `\\u{hex}` for the rest."""
+    out = []
+    for c in text:
+        if c.isascii() and (c.isalnum() or c in "-_./: "):
+            out.append(c)
+        else:
+            out.append(_ID_ESCAPES.get(c) or f"\\u{{{ord(c):x}}}")
+    return '"' + "".join(out) + '"'
 
 
 class _Out:
@@ -168,6 +187,11 @@ class _Printer:
             self.out.newline()
         self.any_items = True
 
+    def external_id(self, text: str | None) -> None:
+        if text is not None:
+            self.out.write(f"@external-id({_quoted(text)})")
+            self.out.newline()
+
     def package(self, package: Package, main: bool) -> None:
         out = self.out
         out.write(f"package {_escaped(package.namespace)}:{_escaped(package.name)}")
@@ -199,6 +223,7 @@ class _Printer:
         self.types(interface, interface.types.items(), _resource_functions(interface.functions.values()))
         for func in freestanding:
             self.new_item()
+            self.external_id(func.external_id)
             self.out.write(f"{_escaped(func.item_name)}: ")
             self.function(func)
             self.out.semicolon()
@@ -208,24 +233,26 @@ class _Printer:
         """`use` statements for the types that are another interface's, then the others'
         declarations."""
         declared: list[TypeDef] = []
-        uses: list[tuple[Interface, list[tuple[str, str]]]] = []
+        uses: list[tuple[Interface, TypeDef, list[tuple[str, str]]]] = []
         for name, typedef in types:  # type: ignore[attr-defined]
             other = typedef.parts[0] if typedef.kind == "alias" else None
             if isinstance(other, TypeDef) and isinstance(other.owner, Interface) and other.owner is not owner:
-                if uses and uses[-1][0] is other.owner:
-                    uses[-1][1].append((name, other.name or ""))
+                if uses and uses[-1][0] is other.owner and uses[-1][1].external_id == typedef.external_id:
+                    uses[-1][2].append((name, other.name or ""))
                 else:
-                    uses.append((other.owner, [(name, other.name or "")]))
+                    uses.append((other.owner, typedef, [(name, other.name or "")]))
                 continue
             declared.append(typedef)
         package = owner.package
-        for interface, names in uses:
+        for interface, first, names in uses:
             self.any_items = True
+            self.external_id(first.external_id)
             listed = ", ".join(_escaped(mine) if mine == theirs else f"{_escaped(theirs)} as {_escaped(mine)}" for mine, theirs in names)
             self.out.write(f"use {_path(interface, package)}.{{{listed}}}")
             self.out.semicolon()
         for typedef in declared:
             self.new_item()
+            self.external_id(typedef.external_id)
             if typedef.kind == "resource":
                 self.resource(typedef, resource_funcs.get(id(typedef), []))
             else:
@@ -239,6 +266,7 @@ class _Printer:
             return
         out.open()
         for func in funcs:
+            self.external_id(func.external_id)
             if func.kind == "method":
                 out.write(f"{_escaped(func.item_name)}: ")
             elif func.kind == "static":
@@ -309,6 +337,7 @@ class _Printer:
 
     def world_item(self, world: World, key: str | Interface, item: WorldItem, keyword: str) -> None:
         out = self.out
+        self.external_id(item.external_id if isinstance(item, Function) else world.external_ids.get((keyword, key)))
         out.write(f"{keyword} ")
         if isinstance(key, Interface):
             out.write(_path(key, world.package))

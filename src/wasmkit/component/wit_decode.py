@@ -20,9 +20,9 @@ from ..errors import WitError
 from .names import interface_name
 from .syntax import Component, Export, Import, Prim, Sort
 from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
-from .wit import Function, Interface, Package, Resolve, TypeDef, World, WitType
+from .wit import Function, Interface, Package, Resolve, TypeDef, World, WitType, print_wit
 
-__all__ = ["decode_world"]
+__all__ = ["decode_world", "component_wit"]
 
 
 def decode_world(component: Component, component_type: ComponentT) -> Resolve:
@@ -58,18 +58,22 @@ class _Decoder:
         if entity.sort == Sort.INSTANCE:
             key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
             world.imports[key] = item
+            if entity.external_id is not None:
+                world.external_ids["import", key] = entity.external_id
         elif entity.sort == Sort.FUNC:
-            world.imports[name] = self.function(name, entity.type, world)  # type: ignore[arg-type]
+            world.imports[name] = self.function(name, entity, world)
         elif entity.sort == Sort.TYPE:
-            world.imports[name] = self.type_export(name, entity.type, world)
+            world.imports[name] = self.type_export(name, entity, world)
         # core modules and components imported are not part of a world
 
     def export(self, world: World, name: str, entity: Entity) -> None:
         if entity.sort == Sort.INSTANCE:
             key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
             world.exports[key] = item
+            if entity.external_id is not None:
+                world.external_ids["export", key] = entity.external_id
         elif entity.sort == Sort.FUNC:
-            world.exports[name] = self.function(name, entity.type, world)  # type: ignore[arg-type]
+            world.exports[name] = self.function(name, entity, world)
         else:
             raise WitError(f"component export `{name}` was not a function or instance")
 
@@ -103,9 +107,9 @@ class _Decoder:
 
     def add_member(self, interface: Interface, name: str, entity: Entity) -> None:
         if entity.sort == Sort.TYPE:
-            interface.types[name] = self.type_export(name, entity.type, interface)
+            interface.types[name] = self.type_export(name, entity, interface)
         elif entity.sort == Sort.FUNC:
-            interface.functions[name] = self.function(name, entity.type, interface)  # type: ignore[arg-type]
+            interface.functions[name] = self.function(name, entity, interface)
         else:
             raise WitError(f"instance type export `{name}` is not a type or function")
 
@@ -125,9 +129,10 @@ class _Decoder:
             found = getattr(found, "origin", None)
         return None
 
-    def type_export(self, name: str, found: object, owner: Interface | World) -> TypeDef:
+    def type_export(self, name: str, entity: Entity, owner: Interface | World) -> TypeDef:
         """The type named `name` by an export of `owner` (or a world's import): an alias of the
         type it names anew if that has a name already, else a new declaration."""
+        found = entity.type
         referenced = getattr(found, "origin", None) or found
         known = None if _is_primitive(referenced) else self.find_alias(referenced)
         if known is not None:
@@ -145,6 +150,7 @@ class _Decoder:
                 f"cannot represent this component in WIT: the type `{name}` appears more than once "
                 "(for example, when an imported instance is re-exported under a new name)"
             )
+        typedef.external_id = entity.external_id
         self.remember(found, typedef)
         return typedef
 
@@ -188,7 +194,9 @@ class _Decoder:
 
     # -- functions --
 
-    def function(self, name: str, func: Func, owner: Interface | World) -> Function:
+    def function(self, name: str, entity: Entity, owner: Interface | World) -> Function:
+        func = entity.type
+        assert isinstance(func, Func)
         params = tuple((label, self.value(t)) for label, t in func.params)
         result = None if func.result is None else self.value(func.result)
         for prefix, kind in (("[constructor]", "constructor"), ("[method]", "method"), ("[static]", "static")):
@@ -197,8 +205,8 @@ class _Decoder:
                 resource = self.resources.get(id(owner), {}).get(resource_name)
                 if resource is None:
                     raise WitError(f"function `{name}` of a resource `{resource_name}` that is not defined here")
-                return Function(name, kind, params, result, func.is_async, resource)
-        return Function(name, "freestanding", params, result, func.is_async)
+                return Function(name, kind, params, result, func.is_async, resource, entity.external_id)
+        return Function(name, "freestanding", params, result, func.is_async, external_id=entity.external_id)
 
     # -- the packages --
 
@@ -231,3 +239,17 @@ class _Decoder:
 def _is_primitive(found: object) -> bool:
     """Whether `found` is a primitive type itself (not one named anew: `named.created`)."""
     return isinstance(found, Prim) and Prim(int(found)) is found
+
+
+def component_wit(data: bytes) -> str:
+    """The WIT of the component `data` (a binary component), as `wasm-tools component wit`
+    prints it: DecodeError or ValidationError if it is malformed or invalid, WitError if it is
+    not a component or its world cannot be written in WIT."""
+    from .header import is_component
+    from .reader import read_component
+    from .validate import validate_component
+
+    if not is_component(data):
+        raise WitError("not a component: only a component has a WIT world (a core module has none)")
+    component = read_component(data)
+    return print_wit(decode_world(component, validate_component(component).type))

@@ -1,0 +1,139 @@
+"""`wasmkit wit`: a component's world in WIT, compared line for line with `wasm-tools component
+wit` on components made from WIT written here (every kind of type, resources with
+constructors, methods and static functions, `use` across interfaces and packages, inline
+interfaces, names that must be escaped), on random worlds from `wasm-tools wit-smith`, and on
+two kept in data/: a wasi:cli command (data/command.wat wrapped by `wasm-tools component new
+--adapt` with jco's preview 1 command adapter) and a wasi:http proxy (`wasm-tools component
+embed --dummy` on the wasi-http v0.2.0 WIT, then `component new`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.component.test_reader import _wasm_tools, _wit_smith
+from tests.component.test_validate import built_with_componentize_py
+from wasmkit.cli import main
+from wasmkit.component.reader import read_component
+from wasmkit.component.validate import validate_component
+from wasmkit.component.wit_decode import component_wit, decode_world
+from wasmkit.component.wit import print_wit
+from wasmkit.errors import WitError
+
+HERE = Path(__file__).parent
+WIT = HERE / "wit"
+DATA = HERE / "data"
+
+
+def _built(wit: Path, world: str) -> bytes:
+    """The component of `world` in the WIT at `wit`, its core module a dummy."""
+    core = _wasm_tools("component", "embed", "--dummy", str(wit), "--world", world)
+    return _wasm_tools("component", "new", "-", stdin=core)
+
+
+def _reference(data: bytes) -> str:
+    return _wasm_tools("component", "wit", stdin=data).decode()  # (it reads stdin without `-`)
+
+
+@pytest.fixture(scope="module")
+def shapes() -> bytes:
+    return _built(WIT / "shapes.wit", "app")
+
+
+@pytest.fixture(scope="module")
+def kitchen() -> bytes:
+    return _built(WIT / "kitchen", "kitchen")
+
+
+@pytest.mark.parametrize("name", ["shapes", "kitchen"])
+def test_the_wit_of_components_built_from_wit_is_wasm_tools(name: str, request: pytest.FixtureRequest) -> None:
+    data = request.getfixturevalue(name)
+    assert component_wit(data) == _reference(data)
+
+
+@pytest.mark.parametrize("name", ["command.wasm", "proxy.wasm"])
+def test_the_wit_of_a_wasi_command_and_an_http_proxy_is_wasm_tools(name: str) -> None:
+    data = (DATA / name).read_bytes()
+    assert component_wit(data) == _reference(data)
+
+
+def test_types_resources_and_uses_are_written_as_declared(shapes: bytes) -> None:
+    text = component_wit(shapes)
+    assert "  export example:shapes/geometry@1.2.0;\n" in text
+    assert "    use types.{shape, canvas, perms, point};\n\n    type alias = point;\n" in text
+    assert "      constructor(name: string);\n" in text
+    assert "      open: static func(name: string) -> result<canvas>;\n" in text
+    assert "    many: func(a: s8, b: u16, c: s32, d: u64, e: f32, f: char, g: bool) -> option<result<_, string>>;\n" in text
+
+
+def test_a_primitive_named_anew_keeps_its_name_where_it_is_used(kitchen: bytes) -> None:
+    text = component_wit(kitchen)
+    assert "      len: func() -> size;\n" in text  # `type size = u64`, not `u64`
+    assert "    use other:base/common@0.1.0.{blob, size, pair as couple};\n" in text
+    assert "    enum %type {\n      %record,\n      plain,\n    }\n" in text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_wit_of_random_worlds_is_wasm_tools(seed: int, tmp_path: Path) -> None:
+    _, components = _wit_smith(seed, tmp_path)
+    for data in components:
+        assert component_wit(data) == _reference(data)
+
+
+def test_a_componentize_py_component(tmp_path: Path) -> None:
+    """The component that test_validate builds with componentize-py (kept in the cache)."""
+    data = built_with_componentize_py(tmp_path)
+    component = read_component(data)
+    text = print_wit(decode_world(component, validate_component(component, core_modules=False).type))
+    assert text == _reference(data)
+    assert "  export greet: func(name: string, times: u32) -> string;\n" in text
+
+
+def test_the_command_prints_the_wit(shapes: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "shapes.wasm"
+    path.write_bytes(shapes)
+    assert main(["wit", str(path)]) == 0
+    assert capsys.readouterr().out == _reference(shapes)
+
+
+@pytest.mark.parametrize(
+    ("made", "message"),
+    [
+        (lambda p: p.write_bytes(_wasm_tools("parse", "-", stdin=b"(module)")),
+         "{}: not a component: only a component has a WIT world (a core module has none)"),
+        (lambda p: p.write_text("(component)"),
+         "{}: a component in the text format: wasmkit reads components in the binary format only"),
+        (lambda p: p.write_bytes(b"\0asm\x0d\0\x01\0\x07"),
+         "{}:0x9: unexpected end of section or function"),
+    ],
+    ids=["core module", "text", "malformed"],
+)
+def test_what_is_not_a_component_gets_one_line(made, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "x.wasm"
+    made(path)
+    assert main(["wit", str(path)]) == 1
+    assert capsys.readouterr().err == f"wasmkit: error: {message.format(path)}\n"
+
+
+def test_wit_sources_are_not_read(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["wit", str(WIT / "kitchen")]) == 1
+    assert "WIT sources: `wasmkit wit` prints the world of a binary component, it does not read WIT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('(component (core module $m) (export "m" (core module $m)))', "component export `m` was not a function or instance"),
+        ('(component (type $t (instance (export "r" (type (sub resource))))) (import "a" (instance $a (type $t)))'
+         ' (export "b" (instance $a)))',
+         "cannot represent this component in WIT: the type `r` appears more than once"
+         " (for example, when an imported instance is re-exported under a new name)"),
+    ],
+    ids=["core module export", "instance exported again"],
+)
+def test_what_wit_cannot_say_is_refused_in_wasm_tools_words(text: str, message: str) -> None:
+    data = _wasm_tools("parse", "-", stdin=text.encode())
+    with pytest.raises(WitError) as caught:
+        component_wit(data)
+    assert caught.value.message == message
