@@ -528,3 +528,16 @@ def test_a_nested_core_module_is_checked_where_it_is() -> None:
     with pytest.raises(ValidationError, match="type mismatch"):
         _validate(wrong)
     assert validate_component(read_component(wrong), core_modules=False).component.sections
+
+
+def test_an_exported_interface_using_another_ones_types_validates() -> None:
+    """wit-component exports an interface through a small component instantiated with the types
+    it uses: the instance exports the types it was given (so they are named, and keep their
+    names), not its own imports' (which the component never named)."""
+    wit = Path(__file__).parent / "wit" / "shapes.wit"
+    data = _wasm_tools("component", "new", "-", stdin=_wasm_tools("component", "embed", "--dummy", str(wit), "--world", "app"))
+    assert _wasm_tools_error(data) is None
+    exports = _validate(data).type.exports
+    types, geometry = (exports[f"example:shapes/{name}@1.2.0"].type.exports for name in ("types", "geometry"))
+    assert geometry["point"].type.origin is types["point"].type  # type: ignore[attr-defined]
+    assert geometry["canvas"].type == types["canvas"].type
