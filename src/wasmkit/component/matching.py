@@ -13,6 +13,7 @@ own).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from .syntax import Prim, Sort
 from .types import ComponentT, Entity, Func, InstanceT, Resource, Val, named_prim
@@ -149,10 +150,10 @@ class _Substitution:
         if isinstance(found, InstanceT):
             exports = {n: self.of(e) for n, e in found.exports.items()}
             return found if all(exports[n] is e for n, e in found.exports.items()) else InstanceT(exports)  # type: ignore[arg-type]
-        assert isinstance(found, ComponentT)
-        imports = {n: self.of(e) for n, e in found.imports.items()}
-        exports = {n: self.of(e) for n, e in found.exports.items()}
-        return ComponentT(imports, exports, found.defined)  # type: ignore[arg-type]
+        component = cast(ComponentT, found)
+        imports = {n: self.of(e) for n, e in component.imports.items()}
+        exports = {n: self.of(e) for n, e in component.exports.items()}
+        return ComponentT(imports, exports, component.defined)  # type: ignore[arg-type]
 
     def each(self, items: tuple[object, ...]) -> tuple[object, ...]:
         """Over a tuple: `items` itself when nothing in it changes."""

@@ -204,7 +204,7 @@ class _Scope:
         # a value type imported `(eq T)` is, in what the instance exports, the type given for it
         types = {id(e.type): args[name].type for name, e in component.imports.items() if e.sort == Sort.TYPE and isinstance(e.type, (Val, Prim))}
         made = substitute(InstanceT(dict(component.exports)), replace, types)
-        return self.measured(made)  # type: ignore[arg-type]
+        return self.measured(cast(InstanceT, made))
 
     def entity(self, item: SortIdx) -> Entity:
         """What index `item` names, as an import or export of its sort."""

@@ -10,7 +10,7 @@ interfaces the world imports or exports, as `package ns:name@version { ... }`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Union, cast
 
 from ..errors import WitError
 from .syntax import Prim
@@ -33,6 +33,11 @@ class TypeDef:
     parts: tuple[object, ...]
     owner: Interface | World | None = None
     external_id: str | None = None
+
+    @property
+    def resource_name(self) -> str:
+        """An `own` or `borrow` handle's resource's name."""
+        return cast(TypeDef, self.parts[0]).name or ""
 
 
 WitType = Union[Prim, TypeDef]
@@ -295,21 +300,21 @@ class _Printer:
             out.open()
             for part in typedef.parts:
                 if kind == "record":
-                    label, t = part  # type: ignore[misc]
+                    label, t = cast(tuple[str, WitType], part)
                     out.write(f"{_escaped(label)}: {_type_name(t)},")
                 elif kind == "variant":
-                    label, t = part  # type: ignore[misc]
-                    out.write(_escaped(label) + (f"({_type_name(t)})" if t is not None else "") + ",")
+                    label, case = cast(tuple[str, Union[WitType, None]], part)
+                    out.write(_escaped(label) + (f"({_type_name(case)})" if case is not None else "") + ",")
                 else:
-                    out.write(f"{_escaped(part)},")  # type: ignore[arg-type]
+                    out.write(f"{_escaped(cast(str, part))},")
                 out.newline()
             out.close()
         elif kind in ("own", "borrow"):
-            out.write(f"type {name} = {kind}<{_escaped(typedef.parts[0].name or '')}>")  # type: ignore[union-attr]
+            out.write(f"type {name} = {kind}<{_escaped(typedef.resource_name)}>")
             out.semicolon()
         else:
-            target = typedef.parts[0] if kind == "alias" else TypeDef(None, kind, typedef.parts)
-            out.write(f"type {name} = {_type_name(target)}")  # type: ignore[arg-type]
+            target = cast(WitType, typedef.parts[0]) if kind == "alias" else TypeDef(None, kind, typedef.parts)
+            out.write(f"type {name} = {_type_name(target)}")
             out.semicolon()
 
     def world(self, world: World) -> None:
@@ -319,9 +324,11 @@ class _Printer:
         functions: list[tuple[str | Interface, Function]] = []
         for key, item in world.imports.items():
             if isinstance(item, TypeDef):
-                types.append((key, item))  # type: ignore[arg-type]
+                types.append((cast(str, key), item))
+            elif isinstance(item, Function) and item.resource is not None:
+                resource_funcs.append(item)
             elif isinstance(item, Function):
-                (resource_funcs.append(item) if item.resource is not None else functions.append((key, item)))  # type: ignore[func-returns-value]
+                functions.append((key, item))
             else:
                 self.world_item(world, key, item, "import")
                 self.any_items = True
@@ -385,11 +392,11 @@ def _type_name(t: WitType) -> str:
         return _escaped(t.name)
     kind, parts = t.kind, t.parts
     if kind == "own":
-        return _escaped(parts[0].name or "")  # type: ignore[union-attr]
+        return _escaped(t.resource_name)
     if kind == "borrow":
-        return f"borrow<{_escaped(parts[0].name or '')}>"  # type: ignore[union-attr]
+        return f"borrow<{_escaped(t.resource_name)}>"
     if kind in ("list", "option", "tuple", "map"):
-        return f"{kind}<{', '.join(_type_name(p) for p in parts)}>"  # type: ignore[arg-type]
+        return f"{kind}<{', '.join(_type_name(cast(WitType, p)) for p in parts)}>"
     if kind == "result":
         ok, error = parts
         if ok is None and error is None:

@@ -16,6 +16,8 @@ types given for its type imports in what the instance exports (`matching.substit
 
 from __future__ import annotations
 
+from typing import cast
+
 from ..errors import WitError
 from .names import interface_name
 from .syntax import Component, Export, Import, Prim, Sort
@@ -162,7 +164,7 @@ class _Decoder:
             return known
         if isinstance(found, Prim):
             return Prim(int(found))
-        assert isinstance(found, Val)
+        found = cast(Val, found)
         if found.kind in ("record", "variant", "enum", "flags"):
             known = self.find_alias(found)
             if known is None:
@@ -177,9 +179,10 @@ class _Decoder:
         """A defined value type's kind and parts in WIT's terms."""
         kind, parts = found.kind, found.parts
         if kind == "record":
-            return kind, tuple((label, self.value(t)) for label, t in parts)  # type: ignore[misc]
+            return kind, tuple((label, self.value(t)) for label, t in cast(tuple[tuple[str, object], ...], parts))
         if kind == "variant":
-            return kind, tuple((label, None if t is None else self.value(t)) for label, t in parts)  # type: ignore[misc]
+            cases = cast(tuple[tuple[str, object], ...], parts)
+            return kind, tuple((label, None if t is None else self.value(t)) for label, t in cases)
         if kind in ("enum", "flags"):
             return kind, parts
         if kind in ("own", "borrow"):
@@ -195,8 +198,7 @@ class _Decoder:
     # -- functions --
 
     def function(self, name: str, entity: Entity, owner: Interface | World) -> Function:
-        func = entity.type
-        assert isinstance(func, Func)
+        func = cast(Func, entity.type)
         params = tuple((label, self.value(t)) for label, t in func.params)
         result = None if func.result is None else self.value(func.result)
         for prefix, kind in (("[constructor]", "constructor"), ("[method]", "method"), ("[static]", "static")):
