@@ -116,6 +116,12 @@ def test_what_is_not_a_component_gets_one_line(made, message: str, tmp_path: Pat
     assert capsys.readouterr().err == f"wasmkit: error: {message.format(path)}\n"
 
 
+def test_a_wit_package_encoded_as_a_component_is_refused(tmp_path: Path) -> None:
+    package, _ = _wit_smith(3, tmp_path)
+    with pytest.raises(WitError, match="a WIT package encoded as a component"):
+        component_wit(package)
+
+
 def test_wit_sources_are_not_read(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["wit", str(WIT / "kitchen")]) == 1
     assert "WIT sources: `wasmkit wit` prints the world of a binary component, it does not read WIT" in capsys.readouterr().err

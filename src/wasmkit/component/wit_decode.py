@@ -30,6 +30,10 @@ __all__ = ["decode_world", "component_wit"]
 def decode_world(component: Component, component_type: ComponentT) -> Resolve:
     """The WIT of `component` (validated, of type `component_type`): its world, and the
     packages whose interfaces it imports and exports."""
+    exports = component_type.exports.values()
+    if exports and all(e.sort == Sort.TYPE and isinstance(e.type, ComponentT) for e in exports) and not component_type.imports:
+        raise WitError("a WIT package encoded as a component (it exports only component types): "
+                       "wasmkit prints the world of a component, not a package's WIT")  # fmt: skip
     decoder = _Decoder()
     world = World("root")
     main = Package("root", "component", worlds={"root": world})
