@@ -122,9 +122,12 @@ def test_a_wit_package_encoded_as_a_component_is_refused(tmp_path: Path) -> None
         component_wit(package)
 
 
-def test_wit_sources_are_not_read(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["wit", str(WIT / "kitchen")]) == 1
-    assert "WIT sources: `wasmkit wit` prints the world of a binary component, it does not read WIT" in capsys.readouterr().err
+@pytest.mark.parametrize(("path", "what"), [(WIT / "kitchen", "Is a directory"), (WIT / "shapes.wit", "WIT sources")])
+def test_wit_sources_are_not_read(path: Path, what: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["wit", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {path}: {what}: `wasmkit wit` prints the world of a binary component, it does not read WIT\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,11 @@ def _wit(args: argparse.Namespace) -> int:
     from ..component.wit_decode import component_wit  # what only components need, on first need
 
     if args.file.endswith(".wit") or os.path.isdir(args.file):
-        raise CliError(f"{args.file}: WIT sources: `wasmkit wit` prints the world of a binary component, it does not read WIT")
+        what = "Is a directory" if os.path.isdir(args.file) else "WIT sources"
+        raise CliError(f"{args.file}: {what}: `wasmkit wit` prints the world of a binary component, it does not read WIT")
     data = read_input(args.file)
+    if not data:
+        raise CliError(f"{args.file}: the file is empty (neither a binary module nor text)")
     if data.lstrip().startswith(b"(component"):
         raise CliError(f"{args.file}: a component in the text format: wasmkit reads components in the binary format only")
     sys.stdout.write(component_wit(data))

@@ -255,7 +255,7 @@ def component_wit(data: bytes) -> str:
     from .reader import read_component
     from .validate import validate_component
 
-    if not is_component(data):
+    if data[:4] == b"\0asm" and not is_component(data):
         raise WitError("not a component: only a component has a WIT world (a core module has none)")
     component = read_component(data)
     return print_wit(decode_world(component, validate_component(component).type))
