@@ -146,3 +146,18 @@ def test_what_wit_cannot_say_is_refused_in_wasm_tools_words(text: str, message: 
     with pytest.raises(WitError) as caught:
         component_wit(data)
     assert caught.value.message == message
+
+
+def test_packages_that_use_each_others_types_are_printed_each_once() -> None:
+    """WIT packages cannot use each other, but a component's interfaces can (wasm-tools 1.262
+    overflows its stack on this one): each package is printed once, after the one it uses
+    first."""
+    data = _wasm_tools("parse", "-", stdin=b"""(component
+      (import "p:a/x" (instance $x (export "r" (type (sub resource)))))
+      (alias export $x "r" (type $r))
+      (import "q:b/y" (instance $y (export "r" (type (eq $r)))))
+      (alias export $y "r" (type $r2))
+      (import "p:a/z" (instance (export "r" (type (eq $r2))))))""")
+    text = component_wit(data)
+    assert text.index("package q:b {") < text.index("package p:a {")
+    assert "  interface z {\n    use q:b/y.{r};\n  }\n" in text and "  interface y {\n    use p:a/x.{r};\n  }\n" in text

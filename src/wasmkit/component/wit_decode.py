@@ -11,7 +11,6 @@ WIT writes `use iface.{name}` (or `type x = y` within one interface). Which type
 stands for is followed through the validator's types: an import or export makes a new object
 that keeps the one it names as its `origin` (`named.created`), and an instantiation puts the
 types given for its type imports in what the instance exports (`matching.substitute`).
-
 """
 
 from __future__ import annotations
@@ -19,9 +18,12 @@ from __future__ import annotations
 from typing import cast
 
 from ..errors import WitError
+from .header import is_component
 from .names import interface_name
+from .reader import read_component
 from .syntax import Component, Export, Import, Prim, Sort
 from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
+from .validate import validate_component
 from .wit import Function, Interface, Package, Resolve, TypeDef, World, WitType, print_wit
 
 __all__ = ["decode_world", "component_wit"]
@@ -219,9 +221,8 @@ class _Decoder:
     def finish(self, main: Package) -> Resolve:
         """The packages in an order where each comes after those it uses types of."""
         order: list[Package] = []
-        foreign = list(self.packages.values())
-        for package in foreign:
-            self.visit(package, order)
+        for package in self.packages.values():
+            self.visit(package, order, set())
         for world in main.worlds.values():
             world.package = main
             for item in (*world.imports.values(), *world.exports.values()):
@@ -229,16 +230,19 @@ class _Decoder:
                     item.package = main
         return Resolve(main, order)
 
-    def visit(self, package: Package, order: list[Package]) -> None:
-        if any(p is package for p in order):
+    def visit(self, package: Package, order: list[Package], visiting: set[int]) -> None:
+        """Put `package` in `order` after the packages it uses (a cycle, which WIT cannot
+        have, is cut where it closes)."""
+        if id(package) in visiting or any(p is package for p in order):
             return
+        visiting.add(id(package))
         for interface in package.interfaces.values():
             for typedef in interface.types.values():
                 target = typedef.parts[0] if typedef.kind == "alias" else None
                 if isinstance(target, TypeDef) and isinstance(target.owner, Interface) and target.owner is not interface:
                     used = target.owner.package
                     if used is not None and used is not package:
-                        self.visit(used, order)
+                        self.visit(used, order, visiting)
         order.append(package)
 
 
@@ -251,10 +255,6 @@ def component_wit(data: bytes) -> str:
     """The WIT of the component `data` (a binary component), as `wasm-tools component wit`
     prints it: DecodeError or ValidationError if it is malformed or invalid, WitError if it is
     not a component or its world cannot be written in WIT."""
-    from .header import is_component
-    from .reader import read_component
-    from .validate import validate_component
-
     if data[:4] == b"\0asm" and not is_component(data):
         raise WitError("not a component: only a component has a WIT world (a core module has none)")
     component = read_component(data)
