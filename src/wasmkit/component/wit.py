@@ -9,6 +9,7 @@ interfaces the world imports or exports, as `package ns:name@version { ... }`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Union, cast
 
@@ -234,12 +235,12 @@ class _Printer:
             self.out.semicolon()
         self.any_items = outer
 
-    def types(self, owner: Interface | World, types: object, resource_funcs: dict[int, list[Function]]) -> None:
+    def types(self, owner: Interface | World, types: Iterable[tuple[str, TypeDef]], resource_funcs: dict[int, list[Function]]) -> None:
         """`use` statements for the types that are another interface's, then the others'
         declarations."""
         declared: list[TypeDef] = []
         uses: list[tuple[Interface, TypeDef, list[tuple[str, str]]]] = []
-        for name, typedef in types:  # type: ignore[attr-defined]
+        for name, typedef in types:
             other = typedef.parts[0] if typedef.kind == "alias" else None
             if isinstance(other, TypeDef) and isinstance(other.owner, Interface) and other.owner is not owner:
                 if uses and uses[-1][0] is other.owner and uses[-1][1].external_id == typedef.external_id:
@@ -365,10 +366,10 @@ class _Printer:
             out.semicolon()
 
 
-def _resource_functions(funcs: object) -> dict[int, list[Function]]:
+def _resource_functions(funcs: Iterable[Function]) -> dict[int, list[Function]]:
     """The functions of each resource (by the id of its TypeDef), in order."""
     found: dict[int, list[Function]] = {}
-    for func in funcs:  # type: ignore[attr-defined]
+    for func in funcs:
         if func.resource is not None:
             found.setdefault(id(func.resource), []).append(func)
     return found
