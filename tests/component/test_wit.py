@@ -161,3 +161,12 @@ def test_packages_that_use_each_others_types_are_printed_each_once() -> None:
     text = component_wit(data)
     assert text.index("package q:b {") < text.index("package p:a {")
     assert "  interface z {\n    use q:b/y.{r};\n  }\n" in text and "  interface y {\n    use p:a/x.{r};\n  }\n" in text
+
+
+def test_an_instance_that_implements_an_interface_is_named_by_its_label() -> None:
+    data = _wasm_tools("parse", "-", stdin=b"""(component
+      (import "primary" (implements "wasi:keyvalue/store") (instance (export "get" (func (param "k" string) (result string)))))
+      (import "secondary" (implements "wasi:keyvalue/store") (instance (export "get" (func (param "k" string) (result string))))))""")
+    text = component_wit(data)
+    assert text == _reference(data)
+    assert "  import primary: wasi:keyvalue/store;\n  import secondary: wasi:keyvalue/store;\n" in text

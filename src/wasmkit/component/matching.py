@@ -13,6 +13,7 @@ own).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import cast
 
 from .syntax import Prim, Sort
@@ -134,7 +135,7 @@ class _Substitution:
             return found if origin is found.origin else origin.alias()  # type: ignore[attr-defined]
         if isinstance(found, Entity):
             inner = self.of(found.type)
-            return found if inner is found.type else Entity(found.sort, inner, found.external_id)
+            return found if inner is found.type else replace(found, type=inner)
         if isinstance(found, Val):
             parts = self.each(found.parts)
             origin = None if found.origin is None else self.of(found.origin)

@@ -102,11 +102,13 @@ class Func:
 @dataclass(frozen=True)
 class Entity:
     """An import or export: its sort (`Sort.CORE` for a core module) and its type, and the
-    `external-id` attribute of its name if it has one (which WIT shows as `@external-id`)."""
+    `external-id` and `implements` attributes of its name if it has them (which WIT shows as
+    `@external-id` and as `import label: ns:pkg/iface`)."""
 
     sort: Sort
     type: object
     external_id: str | None = field(default=None, compare=False)
+    implements: str | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -483,13 +483,15 @@ _DECLS = Section(0, 0, 0, ())  # type: ignore[arg-type]
 
 
 
-_EXTERNAL_ID = 2  # the kind of a name's `external-id` attribute
+_IMPLEMENTS, _EXTERNAL_ID = 0, 2  # the kinds of a name's `implements` and `external-id` attributes
 
 
 def _named(entity: Entity, name: ExternName) -> Entity:
-    """`entity` as imported or exported under `name`: with its external-id, if it has one."""
-    external_id = next((text for kind, text in name.attributes if kind == _EXTERNAL_ID), None)
-    return entity if external_id is None else Entity(entity.sort, entity.type, external_id)
+    """`entity` as imported or exported under `name`: with its attributes, if it has any."""
+    if not name.attributes:
+        return entity
+    found = dict(name.attributes)
+    return Entity(entity.sort, entity.type, found.get(_EXTERNAL_ID), found.get(_IMPLEMENTS))
 
 
 def _where(section: Section, n: int) -> str:

@@ -64,7 +64,7 @@ class _Decoder:
 
     def import_(self, world: World, name: str, entity: Entity) -> None:
         if entity.sort == Sort.INSTANCE:
-            key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
+            key, item = self.world_instance(name, entity)
             world.imports[key] = item
             if entity.external_id is not None:
                 world.external_ids["import", key] = entity.external_id
@@ -76,7 +76,7 @@ class _Decoder:
 
     def export(self, world: World, name: str, entity: Entity) -> None:
         if entity.sort == Sort.INSTANCE:
-            key, item = self.world_instance(name, entity.type)  # type: ignore[arg-type]
+            key, item = self.world_instance(name, entity)
             world.exports[key] = item
             if entity.external_id is not None:
                 world.external_ids["export", key] = entity.external_id
@@ -85,8 +85,14 @@ class _Decoder:
         else:
             raise WitError(f"component export `{name}` was not a function or instance")
 
-    def world_instance(self, name: str, instance: InstanceT) -> tuple[str | Interface, Interface]:
-        """The interface an instance import or export is, and its key in the world."""
+    def world_instance(self, name: str, entity: Entity) -> tuple[str | Interface, Interface]:
+        """The interface an instance import or export is, and its key in the world: the
+        interface itself if `name` names it, else `name` (`import label: ns:pkg/iface` when it
+        `implements` one, an interface written inline otherwise)."""
+        instance = cast(InstanceT, entity.type)
+        implemented = None if entity.implements is None else interface_name(entity.implements)
+        if implemented is not None:
+            return name, self.named_interface(implemented, instance)
         parsed = interface_name(name)
         if parsed is not None:
             interface = self.named_interface(parsed, instance)
