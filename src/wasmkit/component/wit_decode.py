@@ -156,9 +156,11 @@ class _Decoder:
             self.resources.setdefault(id(owner), {})[name] = typedef
         elif _is_primitive(referenced):
             typedef = TypeDef(name, "alias", (referenced,), owner)
-        else:
-            kind, parts = self.defined(referenced)  # type: ignore[arg-type]
+        elif isinstance(referenced, Val):
+            kind, parts = self.defined(referenced)
             typedef = TypeDef(name, kind, parts, owner)
+        else:  # a function, component or instance type
+            raise WitError(f"type `{name}` is not a value type or a resource: WIT cannot declare it")
         if id(found) in self.type_map and not _is_primitive(found):
             raise WitError(
                 f"cannot represent this component in WIT: the type `{name}` appears more than once "
