@@ -202,7 +202,8 @@ class _Scope:
             return bound.get(resource) or fresh.get(resource) or resource
 
         # a value type imported `(eq T)` is, in what the instance exports, the type given for it
-        types = {id(e.type): args[name].type for name, e in component.imports.items() if e.sort == Sort.TYPE and isinstance(e.type, (Val, Prim))}
+        imported = component.imports.items()
+        types = {id(e.type): args[name].type for name, e in imported if e.sort == Sort.TYPE and isinstance(e.type, (Val, Prim))}
         made = substitute(InstanceT(dict(component.exports)), replace, types)
         return self.measured(cast(InstanceT, made))
 
