@@ -1,5 +1,7 @@
 """A component's world in WIT's terms (`wit`'s model), found as wit-component finds it
-(wit-parser's `decoding.rs`) from the validated component's imports and exports.
+(wit-parser's `decoding.rs`) from the validated component's imports and exports; or the WIT
+package a component encodes (`_decode_package`). The doc comments and feature gates of a
+`package-docs` custom section are left out.
 
 The world is `root:component/root`. Each import or export of an instance named
 `ns:pkg/iface@version` is that interface of package `ns:pkg@version`, holding the types and
@@ -31,11 +33,11 @@ __all__ = ["decode_world", "component_wit"]
 
 def decode_world(component: Component, component_type: ComponentT) -> Resolve:
     """The WIT of `component` (validated, of type `component_type`): its world, and the
-    packages whose interfaces it imports and exports."""
+    packages whose interfaces it imports and exports; or, for a WIT package encoded as a
+    component, that package."""
     exports = component_type.exports.values()
     if exports and all(e.sort == Sort.TYPE and isinstance(e.type, ComponentT) for e in exports) and not component_type.imports:
-        raise WitError("a WIT package encoded as a component (it exports only component types): "
-                       "wasmkit prints the world of a component, not a package's WIT")  # fmt: skip
+        return _decode_package(component_type)
     decoder = _Decoder()
     world = World("root")
     main = Package("root", "component", worlds={"root": world})
@@ -45,6 +47,41 @@ def decode_world(component: Component, component_type: ComponentT) -> Resolve:
             decoder.import_(world, name, component_type.imports[name])
         else:
             decoder.export(world, name, component_type.exports[name])
+    return decoder.finish(main)
+
+
+def _decode_package(component_type: ComponentT) -> Resolve:
+    """A WIT package encoded as a component (as `wasm-tools component wit --wasm` writes one):
+    each export is a component type that exports one interface (importing the interfaces it
+    uses) or one world."""
+    decoder = _Decoder()
+    main: Package | None = None
+    for entity in component_type.exports.values():
+        encoded = cast(ComponentT, entity.type)
+        if len(encoded.exports) != 1:
+            raise WitError(f"Expected a single export, but found {len(encoded.exports)} instead")
+        [(name, item)] = encoded.exports.items()
+        parsed = interface_name(name)
+        if parsed is None:
+            raise WitError("expected world name to be fully qualified")
+        namespace, package_name, item_name, version = parsed
+        if main is None:
+            main = Package(namespace, package_name, version)
+        elif (namespace, package_name, version) != (main.namespace, main.name, main.version):
+            raise WitError("item defined with mismatched package name")
+        if item.sort == Sort.INSTANCE:
+            for used, imported in encoded.imports.items():
+                decoder.world_instance(used, imported)
+            interface = Interface(item_name, main)
+            for export, member in cast(InstanceT, item.type).exports.items():
+                decoder.add_member(interface, export, member)
+            main.interfaces[item_name] = decoder.local[name] = interface
+        elif item.sort == Sort.COMPONENT:
+            main.worlds[item_name] = decoder.world(item_name, cast(ComponentT, item.type))
+        else:
+            raise WitError(f"package export `{name}` is not an instance or component")
+    if main is None:
+        raise WitError("no exported component type found")
     return decoder.finish(main)
 
 
@@ -59,6 +96,7 @@ class _Decoder:
         self.kept: list[object] = []  # the validator types mapped, so that their ids stay theirs
         self.packages: dict[str, Package] = {}  # the foreign packages, by `ns:pkg@version`
         self.resources: dict[int, dict[str, TypeDef]] = {}  # per owner (its id), its resources by name
+        self.local: dict[str, Interface] = {}  # a WIT package's own interfaces, by `ns:pkg/iface@version`
 
     # -- the world's imports and exports --
 
@@ -85,6 +123,17 @@ class _Decoder:
         else:
             raise WitError(f"component export `{name}` was not a function or instance")
 
+    def world(self, name: str, component_type: ComponentT) -> World:
+        """A world of a WIT package: what its component type imports and exports."""
+        world = World(name)
+        for import_name, entity in component_type.imports.items():
+            if entity.sort not in (Sort.INSTANCE, Sort.FUNC, Sort.TYPE):
+                raise WitError(f"component import `{import_name}` is not an instance, func, or type")
+            self.import_(world, import_name, entity)
+        for export_name, entity in component_type.exports.items():
+            self.export(world, export_name, entity)
+        return world
+
     def world_instance(self, name: str, entity: Entity) -> tuple[str | Interface, Interface]:
         """The interface an instance import or export is, and its key in the world: the
         interface itself if `name` names it, else `name` (`import label: ns:pkg/iface` when it
@@ -103,18 +152,24 @@ class _Decoder:
         return name, interface
 
     def named_interface(self, parsed: tuple[str, str, str, str | None], instance: InstanceT) -> Interface:
-        """Interface `ns:pkg/iface@version`, with what `instance` adds to it."""
+        """Interface `ns:pkg/iface@version`, with what `instance` adds to it (nothing to one
+        of the WIT package's own, which has it all)."""
         namespace, package_name, name, version = parsed
         key = f"{namespace}:{package_name}" + (f"@{version}" if version else "")
-        package = self.packages.setdefault(key, Package(namespace, package_name, version))
-        interface = package.interfaces.get(name)
+        interface = self.local.get(f"{namespace}:{package_name}/{name}" + (f"@{version}" if version else ""))
+        is_local = interface is not None
         if interface is None:
-            interface = package.interfaces[name] = Interface(name, package)
+            package = self.packages.setdefault(key, Package(namespace, package_name, version))
+            interface = package.interfaces.get(name)
+            if interface is None:
+                interface = package.interfaces[name] = Interface(name, package)
         for export, entity in instance.exports.items():
             if entity.sort == Sort.TYPE and export in interface.types:
                 self.remember(entity.type, interface.types[export])  # seen before: the same type
             elif entity.sort == Sort.FUNC and export in interface.functions:
                 continue
+            elif is_local:
+                raise WitError(f"instance type export `{export}` not defined in interface")
             else:
                 self.add_member(interface, export, entity)
         return interface
@@ -260,9 +315,10 @@ def _is_primitive(found: object) -> bool:
 
 
 def component_wit(data: bytes) -> str:
-    """The WIT of the component `data` (a binary component), as `wasm-tools component wit`
-    prints it: DecodeError or ValidationError if it is malformed or invalid, WitError if it is
-    not a component or its world cannot be written in WIT."""
+    """The WIT of the component `data` (a binary component: its world, or the WIT package it
+    encodes), as `wasm-tools component wit` prints it: DecodeError or ValidationError if it is
+    malformed or invalid, WitError if it is not a component or its world cannot be written in
+    WIT."""
     if data[:4] == b"\0asm" and not is_component(data):
         raise WitError("not a component: only a component has a WIT world (a core module has none)")
     component = read_component(data)
