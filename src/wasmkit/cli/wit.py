@@ -1,4 +1,5 @@
-"""`wasmkit wit COMPONENT`: a component's world in WIT, as `wasm-tools component wit` prints it."""
+"""`wasmkit wit COMPONENT`: a component's world (or the WIT package it encodes) in WIT, as
+`wasm-tools component wit` prints it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("wit", help="print a component's world in WIT")
+    p = commands.add_parser("wit", help="print a component's world (or the WIT package it encodes) in WIT")
     p.add_argument("file", metavar="COMPONENT", help="a binary component (.wasm), or - for stdin")
     p.set_defaults(handler=_wit)
 
