@@ -9,7 +9,6 @@ embed --dummy` on the wasi-http v0.2.0 WIT, then `component new`)."""
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
 import pytest
@@ -120,25 +119,29 @@ def test_what_is_not_a_component_gets_one_line(made, message: str, tmp_path: Pat
     assert capsys.readouterr().err == f"wasmkit: error: {message.format(path)}\n"
 
 
-@pytest.mark.parametrize("source", ["shapes.wit", "kitchen"])
+@pytest.mark.parametrize("source", ["shapes.wit", "kitchen", "documented.wit"])
 def test_a_wit_package_of_our_wit_is_printed_as_wasm_tools_prints_it(source: str) -> None:
-    package = _wasm_tools("component", "wit", "--wasm", str(WIT / source))
+    """A WIT package encoded as a component (`wasm-tools component wit --wasm`), with the doc
+    comments and feature gates of its package-docs section (documented.wit has them all)."""
+    package = _wasm_tools("component", "wit", "--wasm", "--all-features", str(WIT / source))
     text = component_wit(package)
     assert text == _reference(package)
-    assert text.startswith("package example:")
+    assert text.startswith("/// A package with docs\n/// on two lines.\npackage example:documented@1.0.0;\n" if source == "documented.wit" else "package example:")
 
 
-_GATES_AND_DOCS = re.compile(r"\s*(@since|@unstable|@deprecated|///)")
+def test_docs_and_gates_are_printed_where_wit_has_them() -> None:
+    text = component_wit(_wasm_tools("component", "wit", "--wasm", "--all-features", str(WIT / "documented.wit")))
+    assert "  /// A variant.\n  @since(version = 1.0.0)\n  @deprecated(version = 1.1.0)\n  variant shape {\n    /// A point.\n" in text
+    assert "    /// Its name.\n    ///\n    /// After a blank line.\n    name: func() -> string;\n" in text
+    assert "  /// Imports the api.\n  @since(version = 1.0.0)\n  import api;\n" in text
 
 
 @pytest.mark.parametrize("seed", range(16, 24))
-def test_a_wit_package_encoded_as_a_component_is_printed(seed: int, tmp_path: Path) -> None:
-    """A random WIT package (`wit-smith` makes one as a component), as wasm-tools prints it but
-    for the feature gates and doc comments of its package-docs section, which wasmkit leaves
-    out (seeds 16, 18 and 22 have gates)."""
+def test_a_random_wit_package_is_printed_as_wasm_tools_prints_it(seed: int, tmp_path: Path) -> None:
+    """A random WIT package (`wit-smith` makes one as a component; seeds 16, 18 and 22 have
+    feature gates)."""
     package, _ = _wit_smith(seed, tmp_path)
-    reference = "".join(line for line in _reference(package).splitlines(True) if not _GATES_AND_DOCS.match(line))
-    assert component_wit(package) == reference
+    assert component_wit(package) == _reference(package)
 
 
 @pytest.mark.parametrize(("path", "what"), [(WIT / "kitchen", "Is a directory"), (WIT / "shapes.wit", "WIT sources")])
@@ -159,8 +162,14 @@ def test_wit_sources_are_not_read(path: Path, what: str, capsys: pytest.CaptureF
          " (for example, when an imported instance is re-exported under a new name)"),
         ('(component (type $f (func (param "a" u32))) (import "a:b/c" (instance (export "f" (type (eq $f))))))',
          "type `f` is not a value type or a resource: WIT cannot declare it"),  # wasm-tools 1.262 panics
+        ('(component (@custom "package-docs" "\\01{\\"worlds\\":{\\"nope\\":{}}}") (import "f" (func)))', 'missing world "nope"'),
+        ('(component (@custom "package-docs" "\\01[]") (import "f" (func)))', "malformed package-docs section: not a JSON object"),
+        ('(component (@custom "package-docs" "\\07{}") (import "f" (func)))', "expected package-docs version 1, got 7"),
+        ('(component (@custom "package-docs" "\\01{\\"worlds\\":[]}") (import "f" (func)))',
+         "malformed package-docs section: AttributeError: 'list' object has no attribute 'items'"),
     ],
-    ids=["core module export", "instance exported again", "function type"],
+    ids=["core module export", "instance exported again", "function type", "docs of no world", "docs not an object",
+         "docs version", "docs of another shape"],
 )
 def test_what_wit_cannot_say_is_refused_in_wasm_tools_words(text: str, message: str) -> None:
     data = _wasm_tools("parse", "-", stdin=text.encode())

@@ -34,6 +34,9 @@ class TypeDef:
     parts: tuple[object, ...]
     owner: Interface | World | None = None
     external_id: str | None = None
+    docs: str | None = None
+    stability: Stability | None = None
+    item_docs: dict[str, str] = field(default_factory=dict)  # a record's fields', a variant's cases'...
 
     @property
     def resource_name(self) -> str:
@@ -42,6 +45,9 @@ class TypeDef:
 
 
 WitType = Union[Prim, TypeDef]
+
+# A feature gate: ("stable", since, deprecated or None) or ("unstable", feature, deprecated or None).
+Stability = tuple[str, str, Union[str, None]]
 
 
 @dataclass(eq=False)
@@ -56,6 +62,8 @@ class Function:
     is_async: bool = False
     resource: TypeDef | None = None
     external_id: str | None = None
+    docs: str | None = None
+    stability: Stability | None = None
 
     @property
     def item_name(self) -> str:
@@ -69,6 +77,8 @@ class Interface:
     package: Package | None = None
     types: dict[str, TypeDef] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
+    docs: str | None = None
+    stability: Stability | None = None
 
 
 # A world's import or export: keyed by its name (a function, a type, an inline interface) or,
@@ -84,6 +94,11 @@ class World:
     exports: dict[str | Interface, WorldItem] = field(default_factory=dict)
     # the external-id of an interface imported ("import", key) or exported ("export", key)
     external_ids: dict[tuple[str, str | Interface], str] = field(default_factory=dict)
+    # the docs and gate of an interface imported or exported, likewise
+    item_docs: dict[tuple[str, str | Interface], str] = field(default_factory=dict)
+    item_stability: dict[tuple[str, str | Interface], Stability] = field(default_factory=dict)
+    docs: str | None = None
+    stability: Stability | None = None
 
 
 @dataclass(eq=False)
@@ -93,6 +108,7 @@ class Package:
     version: str | None = None
     interfaces: dict[str, Interface] = field(default_factory=dict)
     worlds: dict[str, World] = field(default_factory=dict)
+    docs: str | None = None
 
     @property
     def id(self) -> str:
@@ -193,6 +209,26 @@ class _Printer:
             self.out.newline()
         self.any_items = True
 
+    def docs(self, text: str | None) -> None:
+        if text is None:
+            return
+        lines = text.split("\n")
+        if lines[-1] == "":  # as Rust's `lines()`: no line after a last newline
+            lines.pop()
+        for line in lines:
+            line = line.removesuffix("\r")
+            self.out.write(f"/// {line}" if line else "///")
+            self.out.newline()
+
+    def stability(self, gate: Stability | None) -> None:
+        if gate is not None:
+            kind, value, deprecated = gate
+            self.out.write(f"@since(version = {value})" if kind == "stable" else f"@unstable(feature = {value})")
+            self.out.newline()
+            if deprecated is not None:
+                self.out.write(f"@deprecated(version = {deprecated})")
+                self.out.newline()
+
     def external_id(self, text: str | None) -> None:
         if text is not None:
             self.out.write(f"@external-id({_quoted(text)})")
@@ -200,6 +236,7 @@ class _Printer:
 
     def package(self, package: Package, main: bool) -> None:
         out = self.out
+        self.docs(package.docs)
         out.write(f"package {_escaped(package.namespace)}:{_escaped(package.name)}")
         if package.version is not None:
             out.write(f"@{package.version}")
@@ -209,6 +246,8 @@ class _Printer:
         else:
             out.open()
         for name, interface in package.interfaces.items():
+            self.docs(interface.docs)
+            self.stability(interface.stability)
             out.write(f"interface {_escaped(name)}")
             out.open()
             self.interface(interface)
@@ -216,6 +255,8 @@ class _Printer:
             if main:
                 out.newline()
         for name, world in package.worlds.items():
+            self.docs(world.docs)
+            self.stability(world.stability)
             out.write(f"world {_escaped(name)}")
             out.open()
             self.world(world)
@@ -229,6 +270,8 @@ class _Printer:
         self.types(interface, interface.types.items(), _resource_functions(interface.functions.values()))
         for func in freestanding:
             self.new_item()
+            self.docs(func.docs)
+            self.stability(func.stability)
             self.external_id(func.external_id)
             self.out.write(f"{_escaped(func.item_name)}: ")
             self.function(func)
@@ -243,7 +286,8 @@ class _Printer:
         for name, typedef in types:
             other = typedef.parts[0] if typedef.kind == "alias" else None
             if isinstance(other, TypeDef) and isinstance(other.owner, Interface) and other.owner is not owner:
-                if uses and uses[-1][0] is other.owner and uses[-1][1].external_id == typedef.external_id:
+                last = uses[-1] if uses else None
+                if last and last[0] is other.owner and (last[1].external_id, last[1].stability) == (typedef.external_id, typedef.stability):
                     uses[-1][2].append((name, other.name or ""))
                 else:
                     uses.append((other.owner, typedef, [(name, other.name or "")]))
@@ -252,12 +296,15 @@ class _Printer:
         package = owner.package
         for interface, first, names in uses:
             self.any_items = True
+            self.stability(first.stability)
             self.external_id(first.external_id)
             listed = ", ".join(_escaped(mine) if mine == theirs else f"{_escaped(theirs)} as {_escaped(mine)}" for mine, theirs in names)
             self.out.write(f"use {_path(interface, package)}.{{{listed}}}")
             self.out.semicolon()
         for typedef in declared:
             self.new_item()
+            self.docs(typedef.docs)
+            self.stability(typedef.stability)
             self.external_id(typedef.external_id)
             if typedef.kind == "resource":
                 self.resource(typedef, resource_funcs.get(id(typedef), []))
@@ -272,6 +319,8 @@ class _Printer:
             return
         out.open()
         for func in funcs:
+            self.docs(func.docs)
+            self.stability(func.stability)
             self.external_id(func.external_id)
             if func.kind == "method":
                 out.write(f"{_escaped(func.item_name)}: ")
@@ -300,6 +349,7 @@ class _Printer:
             out.write(f"{kind} {name}")
             out.open()
             for part in typedef.parts:
+                self.docs(typedef.item_docs.get(cast(str, part if kind in ("enum", "flags") else part[0])))  # type: ignore[index]
                 if kind == "record":
                     label, t = cast(tuple[str, WitType], part)
                     out.write(f"{_escaped(label)}: {_type_name(t)},")
@@ -345,7 +395,15 @@ class _Printer:
 
     def world_item(self, world: World, key: str | Interface, item: WorldItem, keyword: str) -> None:
         out = self.out
-        self.external_id(item.external_id if isinstance(item, Function) else world.external_ids.get((keyword, key)))
+        if isinstance(item, Function):
+            self.docs(item.docs)
+            self.stability(item.stability)
+            self.external_id(item.external_id)
+        else:
+            docs = world.item_docs.get((keyword, key))
+            self.docs(docs if docs is not None or isinstance(key, Interface) else item.docs)
+            self.stability(world.item_stability.get((keyword, key)))
+            self.external_id(world.external_ids.get((keyword, key)))
         out.write(f"{keyword} ")
         if isinstance(key, Interface):
             out.write(_path(key, world.package))

@@ -1,7 +1,7 @@
 """A component's world in WIT's terms (`wit`'s model), found as wit-component finds it
 (wit-parser's `decoding.rs`) from the validated component's imports and exports; or the WIT
-package a component encodes (`_decode_package`). The doc comments and feature gates of a
-`package-docs` custom section are left out.
+package a component encodes (`_decode_package`), with the doc comments and feature gates of
+its `package-docs` custom section (`wit_metadata`).
 
 The world is `root:component/root`. Each import or export of an instance named
 `ns:pkg/iface@version` is that interface of package `ns:pkg@version`, holding the types and
@@ -23,7 +23,8 @@ from ..errors import WitError
 from .header import is_component
 from .names import interface_name
 from .reader import read_component
-from .syntax import Component, Export, Import, Prim, Sort
+from . import wit_metadata
+from .syntax import Component, Export, Import, Prim, SectionId, Sort
 from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
 from .validate import validate_component
 from .wit import Function, Interface, Package, Resolve, TypeDef, World, WitType, print_wit
@@ -37,7 +38,7 @@ def decode_world(component: Component, component_type: ComponentT) -> Resolve:
     component, that package."""
     exports = component_type.exports.values()
     if exports and all(e.sort == Sort.TYPE and isinstance(e.type, ComponentT) for e in exports) and not component_type.imports:
-        return _decode_package(component_type)
+        return _decode_package(component, component_type)
     decoder = _Decoder()
     world = World("root")
     main = Package("root", "component", worlds={"root": world})
@@ -47,10 +48,21 @@ def decode_world(component: Component, component_type: ComponentT) -> Resolve:
             decoder.import_(world, name, component_type.imports[name])
         else:
             decoder.export(world, name, component_type.exports[name])
+    _inject_metadata(component, main)
     return decoder.finish(main)
 
 
-def _decode_package(component_type: ComponentT) -> Resolve:
+def _inject_metadata(component: Component, package: Package) -> None:
+    """The docs and gates of the component's package-docs section, if it has one, put in
+    `package`."""
+    sections = [item for item in component.items(SectionId.CUSTOM) if getattr(item, "name", None) == wit_metadata.SECTION_NAME]
+    if len(sections) > 1:
+        raise WitError(f'multiple "{wit_metadata.SECTION_NAME}" sections')
+    if sections:
+        wit_metadata.inject(sections[0].data, package)  # type: ignore[attr-defined]
+
+
+def _decode_package(component: Component, component_type: ComponentT) -> Resolve:
     """A WIT package encoded as a component (as `wasm-tools component wit --wasm` writes one):
     each export is a component type that exports one interface (importing the interfaces it
     uses) or one world."""
@@ -82,6 +94,7 @@ def _decode_package(component_type: ComponentT) -> Resolve:
             raise WitError(f"package export `{name}` is not an instance or component")
     if main is None:
         raise WitError("no exported component type found")
+    _inject_metadata(component, main)
     return decoder.finish(main)
 
 
