@@ -17,6 +17,7 @@ __all__ = [
     "ValidationError",
     "LinkError",
     "Trap",
+    "WitError",
     "TrapKind",
     "ExitTrap",
     "describe_error",
@@ -88,6 +89,11 @@ class ValidationError(WasmError):
         if self.offset is not None:
             where.append(f"at byte offset {self.offset:#x}")
         return f"{self.message} ({', '.join(where)})" if where else self.message
+
+
+class WitError(WasmError):
+    """A component whose world cannot be written in WIT (`wasmkit wit`), or a file that is not
+    a component."""
 
 
 class LinkError(WasmError):

@@ -13,7 +13,7 @@ from wasmkit.cli import main
 FIB = PROJECT_ROOT / "examples" / "fib.wasm"
 
 # Every subcommand that reads one module file (wast reads scripts: tested with its runner).
-FILE_COMMANDS = (["run"], ["validate"], ["objdump"], ["wat2wasm"], ["wasm2wat"])
+FILE_COMMANDS = (["run"], ["validate"], ["objdump"], ["wit"], ["wat2wasm"], ["wasm2wat"])
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -37,7 +37,7 @@ def test_a_directory_is_one_line(command: list[str], tmp_path: Path, capsys: pyt
     assert "Is a directory" in _one_error_line(capsys)
 
 
-@pytest.mark.parametrize("command", [["run"], ["validate"], ["objdump"]])
+@pytest.mark.parametrize("command", [["run"], ["validate"], ["objdump"], ["wit"]])
 def test_an_empty_file_is_one_line(command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.wasm"
     empty.write_bytes(b"")
@@ -45,7 +45,7 @@ def test_an_empty_file_is_one_line(command: list[str], tmp_path: Path, capsys: p
     assert _one_error_line(capsys) == f"wasmkit: error: {empty}: the file is empty (neither a binary module nor text)\n"
 
 
-@pytest.mark.parametrize("command", [["run"], ["validate"], ["objdump"], ["wasm2wat"]])
+@pytest.mark.parametrize("command", [["run"], ["validate"], ["objdump"], ["wit"], ["wasm2wat"]])
 def test_a_binary_with_a_bad_header_is_reported_as_a_binary(
     command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

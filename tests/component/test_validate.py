@@ -11,6 +11,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,11 +143,12 @@ class WitWorld(wit_world.WitWorld):
 
 
 def _componentize_py() -> str | None:
-    found = shutil.which("componentize-py") or "/tmp/cpy-venv/bin/componentize-py"
+    beside = Path(sys.executable).parent / "componentize-py"  # installed in the venv running the tests
+    found = str(beside) if beside.exists() else shutil.which("componentize-py") or "/tmp/cpy-venv/bin/componentize-py"
     return found if os.path.exists(found) else None
 
 
-def test_a_componentize_py_component_validates(tmp_path: Path) -> None:
+def built_with_componentize_py(tmp_path: Path) -> bytes:
     """A Python app built into a component with CPython inside (18 MB); built once, then kept
     in the cache directory (building takes about 10 s)."""
     from wasmkit.engine.cache_dir import default_cache_dir
@@ -165,7 +167,11 @@ def test_a_componentize_py_component_validates(tmp_path: Path) -> None:
                        cwd=tmp_path, check=True, capture_output=True, timeout=300)  # fmt: skip
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, cached)
-    valid = validate_component(read_component(cached.read_bytes()), core_modules=False)
+    return cached.read_bytes()
+
+
+def test_a_componentize_py_component_validates(tmp_path: Path) -> None:
+    valid = validate_component(read_component(built_with_componentize_py(tmp_path)), core_modules=False)
     assert list(valid.type.exports) == ["exports", "greet", "move", "total"]
     assert "wasi:cli/stdout@0.2.9" in valid.type.imports or any(n.startswith("wasi:cli/stdout") for n in valid.type.imports)
     greet = valid.type.exports["greet"].type
@@ -522,3 +528,16 @@ def test_a_nested_core_module_is_checked_where_it_is() -> None:
     with pytest.raises(ValidationError, match="type mismatch"):
         _validate(wrong)
     assert validate_component(read_component(wrong), core_modules=False).component.sections
+
+
+def test_an_exported_interface_using_another_ones_types_validates() -> None:
+    """wit-component exports an interface through a small component instantiated with the types
+    it uses: the instance exports the types it was given (so they are named, and keep their
+    names), not its own imports' (which the component never named)."""
+    wit = Path(__file__).parent / "wit" / "shapes.wit"
+    data = _wasm_tools("component", "new", "-", stdin=_wasm_tools("component", "embed", "--dummy", str(wit), "--world", "app"))
+    assert _wasm_tools_error(data) is None
+    exports = _validate(data).type.exports
+    types, geometry = (exports[f"example:shapes/{name}@1.2.0"].type.exports for name in ("types", "geometry"))
+    assert geometry["point"].type.origin is types["point"].type  # type: ignore[attr-defined]
+    assert geometry["canvas"].type == types["canvas"].type

@@ -10,7 +10,8 @@ from ..binary.names import read_names
 from ..component import is_component
 from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
-from ..errors import WasmError
+from ..component.syntax import CoreModule
+from ..errors import DecodeError, WasmError
 from ..syntax.module import Module
 from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType, TagType
 from ..validate import validate
@@ -78,7 +79,7 @@ def _objdump(args: argparse.Namespace) -> int:
         from ..component.describe import component_lines  # what only components need, on first need
         from ..component.reader import read_component
 
-        for line in component_lines(args.file, read_component(data), args.details):
+        for line in component_lines(args.file, read_component(data), args.details, _nested_module):
             print(line)
         return 0
     if not looks_binary(data):  # text: show the binary it encodes to
@@ -91,6 +92,22 @@ def _objdump(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     return 0
+
+
+def _nested_module(core: CoreModule, details: bool, indent: str) -> Iterator[str]:
+    """A core module nested in a component, as `objdump` shows a module (its sections, at their
+    offsets in the component; with `details`, its types, imports, functions and exports)."""
+    try:
+        module, spans = read_module_layout(core.data)
+    except DecodeError as err:
+        yield f"{indent}malformed: {err.message} (at byte offset {core.offset + err.offset:#x})"
+        return
+    shifted = [SectionSpan(span.id, span.offset + core.offset, span.size, span.name) for span in spans]
+    lines = list(objdump_lines("", module, shifted))[3:]  # without its file header
+    if not details and "" in lines:
+        lines = lines[: lines.index("")]
+    for line in lines:
+        yield indent + line if line else ""
 
 
 def signature(ft: DefinedType) -> str:

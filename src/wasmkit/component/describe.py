@@ -1,11 +1,13 @@
-"""A component in words, for `wasmkit objdump`: its sections with their offsets and sizes, and
-with details, each definition in the component model's text notation (nested components and
-core modules indented under their section)."""
+"""A component in words, for `wasmkit objdump`: its sections with their offsets and sizes,
+nested components and core modules indented under their section (a core module as the caller
+describes it), and with details, each definition in the component model's text notation, after
+the indices it gets (`type[3]`, `core func[0..2]`), which the other definitions refer to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from .index_spaces import Space, index_spaces, space_name
 from .syntax import (
     CANON_FORMS, AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, CanonOpt, CanonOptKind, Component, ComponentType,
     CoreAliasOuter, CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule, CoreModuleType, CoreRecType,
@@ -14,7 +16,10 @@ from .syntax import (
     ResourceType, Result, Section, SectionId, Sort, SortIdx, Stream, Tuple, ValType, Variant,
 )  # fmt: skip
 
-__all__ = ["component_lines"]
+__all__ = ["component_lines", "ModuleLines"]
+
+# What to show of a nested core module: its lines (with details or not), each after `indent`.
+ModuleLines = Callable[[CoreModule, bool, str], Iterator[str]]
 
 _SECTION_NAMES = {
     SectionId.CUSTOM: "custom", SectionId.CORE_MODULE: "core module", SectionId.CORE_INSTANCE: "core instance",
@@ -24,23 +29,45 @@ _SECTION_NAMES = {
 }  # fmt: skip
 
 
-def component_lines(path: str, component: Component, details: bool) -> Iterator[str]:
+def component_lines(path: str, component: Component, details: bool, module_lines: ModuleLines | None = None) -> Iterator[str]:
     """What `wasmkit objdump` prints for a component: a header, then each section (with
-    `details`, each of its definitions too)."""
+    `details`, each of its definitions too); `module_lines` shows a nested core module."""
     yield f"{path}:\tfile format wasm component (version 0x0d, layer 1)"
     yield ""
     yield "Sections:"
-    yield from _sections(component, details, "  ")
+    placed = index_spaces(component, checked=False).placed
+    yield from _sections(component, details, "  ", placed, module_lines)
 
 
-def _sections(component: Component, details: bool, indent: str) -> Iterator[str]:
+def _sections(component: Component, details: bool, indent: str, placed: _Placed, module_lines: ModuleLines | None) -> Iterator[str]:
     for section in component.sections:
-        yield indent + _header(section)
+        line = indent + _header(section)
+        if section.id in (SectionId.CORE_MODULE, SectionId.COMPONENT):
+            line += f" {_indices(placed.get((id(section), 0), []))}"
+        yield line
         if section.id == SectionId.COMPONENT:
-            yield from _sections(section.items[0], details, indent + "  ")  # type: ignore[arg-type]
+            yield from _sections(section.items[0], details, indent + "  ", placed, module_lines)  # type: ignore[arg-type]
+        elif section.id == SectionId.CORE_MODULE:
+            if module_lines is not None:
+                yield from module_lines(section.items[0], details, indent + "  ")  # type: ignore[arg-type]
         elif details and section.id != SectionId.CUSTOM:
-            for i, item in enumerate(section.items):
-                yield f"{indent}  - {i}: {describe(item)}"
+            for n, item in enumerate(section.items):
+                indices = _indices(placed.get((id(section), n), []))
+                yield f"{indent}  - {indices + ': ' if indices else ''}{describe(item)}"
+
+
+_Placed = dict[tuple[int, int], list[tuple[Space, int]]]
+
+
+def _indices(placed: list[tuple[Space, int]]) -> str:
+    """The indices a definition got: `type[3]`, `core type[4..6]` (a recursion group)."""
+    spans: list[tuple[Space, int, int]] = []
+    for space, index in placed:
+        if spans and spans[-1][0] == space and spans[-1][2] == index - 1:
+            spans[-1] = (space, spans[-1][1], index)
+        else:
+            spans.append((space, index, index))
+    return ", ".join(f"{space_name(space)}[{first}{'' if last == first else f'..{last}'}]" for space, first, last in spans)
 
 
 def _header(section: Section) -> str:
@@ -52,7 +79,7 @@ def _header(section: Section) -> str:
     if section.id == SectionId.CORE_MODULE:
         return f"{name:<13} {where}"
     if section.id == SectionId.COMPONENT:
-        return f"{name:<13} {where} nested component"
+        return f"{name:<13} {where} nested"
     return f"{name:<13} {where} count: {len(section.items)}"
 
 

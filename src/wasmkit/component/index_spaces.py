@@ -9,7 +9,9 @@ and exports each add to one of them (an export too: it names its item anew). A c
 or instance type is a scope of its own, with its own spaces (its declarations use types and
 core types, and its aliases reach outward); a core module type likewise for core types.
 `index_spaces` returns the outermost scope's spaces; a ValidationError says which index of
-which sort is out of range, in which definition.
+which sort is out of range, in which definition. It also notes which indices each definition
+of a component (nested ones too) got (`Scope.placed`), which `wasmkit objdump -x` shows; for
+that, `checked=False` builds the spaces of a component that may be invalid, checking nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .syntax import (
     Stream, Tuple, Variant,
 )  # fmt: skip
 
-__all__ = ["Scope", "index_spaces", "Space"]
+__all__ = ["Scope", "index_spaces", "Space", "space_name"]
 
 # A space's key: ("core", CoreSort) or ("", Sort).
 Space = tuple[str, int]
@@ -56,7 +58,8 @@ def _space_of(sort: SortIdx) -> Space:
     return ("core", sort.core) if sort.sort == Sort.CORE and sort.core is not None else ("", sort.sort)
 
 
-def _name(space: Space) -> str:
+def space_name(space: Space) -> str:
+    """A space as messages name it: `core func`, `type`."""
     core, sort = space
     name = (CoreSort(sort) if core else Sort(sort)).name.lower()
     return f"core {name}" if core else name
@@ -69,6 +72,14 @@ class Scope:
 
     outer: Scope | None = None
     spaces: dict[Space, list[object]] = field(default_factory=dict)
+    checked: bool = True
+    # per definition of a component (its section's id and its place there): the indices it got;
+    # one table for a component and the components nested in it
+    placed: dict[tuple[int, int], list[tuple[Space, int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.outer is not None:
+            self.checked, self.placed = self.outer.checked, self.outer.placed
 
     def count(self, space: Space) -> int:
         return len(self.spaces.get(space, ()))
@@ -79,8 +90,8 @@ class Scope:
         return len(items) - 1
 
     def check(self, space: Space, index: int, where: str) -> None:
-        if not 0 <= index < self.count(space):
-            raise ValidationError(f"unknown {_name(space)} {index}: {where} (there are {self.count(space)})")
+        if self.checked and not 0 <= index < self.count(space):
+            raise ValidationError(f"unknown {space_name(space)} {index}: {where} (there are {self.count(space)})")
 
     def outward(self, count: int, where: str) -> Scope:
         scope: Scope | None = self
@@ -91,10 +102,10 @@ class Scope:
         return scope
 
 
-def index_spaces(component: Component) -> Scope:
+def index_spaces(component: Component, checked: bool = True) -> Scope:
     """Build and check the outermost scope's index spaces (ValidationError if an index is
-    out of range)."""
-    scope = Scope()
+    out of range; nothing is checked unless `checked`)."""
+    scope = Scope(checked=checked)
     _component(component, scope)
     return scope
 
@@ -103,7 +114,11 @@ def _component(component: Component, scope: Scope) -> None:
     for section in component.sections:
         for n, item in enumerate(section.items):
             where = f"{_section_name(section)} {n} at offset {section.offset}"
+            before = {space: len(items) for space, items in scope.spaces.items()}
             _definition(section, item, scope, where)
+            scope.placed[id(section), n] = [
+                (space, i) for space, items in scope.spaces.items() for i in range(before.get(space, 0), len(items))
+            ]
 
 
 def _section_name(section: Section) -> str:
@@ -162,9 +177,10 @@ def _alias(item: AliasExport | AliasCoreExport | AliasOuter, scope: Scope, where
         scope.add(("core", item.sort), item)
     else:
         space = _space_of(item.sort)
-        if space not in (_TYPE, _CORE_TYPE, ("", Sort.COMPONENT), ("core", CoreSort.MODULE)):
-            raise ValidationError(f"alias outer of a {_name(space)}: only types, core types, components and core modules: {where}")
-        scope.outward(item.count, where).check(space, item.index, where)
+        if scope.checked:
+            if space not in (_TYPE, _CORE_TYPE, ("", Sort.COMPONENT), ("core", CoreSort.MODULE)):
+                raise ValidationError(f"alias outer of a {space_name(space)}: only types, core types, components and core modules: {where}")
+            scope.outward(item.count, where).check(space, item.index, where)
         scope.add(space, item)
 
 
@@ -220,7 +236,8 @@ def _core_type(item: object, scope: Scope, where: str) -> None:
         if isinstance(decl, (CoreRecType, CoreModuleType)):
             _core_type(decl, inner, where)
         elif isinstance(decl, CoreAliasOuter):
-            inner.outward(decl.count, where).check(_CORE_TYPE, decl.index, where)
+            if inner.checked:
+                inner.outward(decl.count, where).check(_CORE_TYPE, decl.index, where)
             inner.add(_CORE_TYPE, decl)
         else:  # a core import or export declaration
             _core_desc(decl.desc, inner, where)

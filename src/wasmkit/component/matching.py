@@ -13,9 +13,11 @@ own).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import cast
 
-from .syntax import Sort
-from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
+from .syntax import Prim, Sort
+from .types import ComponentT, Entity, Func, InstanceT, Resource, Val, named_prim
 
 __all__ = ["SORT_NAMES", "unify", "substitute"]
 
@@ -94,36 +96,67 @@ def unify(actual: object, expected: object, bound: dict[Resource, Resource]) -> 
     return None if actual == expected else "types differ"
 
 
-def substitute(found: object, replace: Callable[[Resource], Resource]) -> object:
-    """`found` with each resource in it replaced by `replace(resource)`; the very same object
-    where nothing in it is replaced (a type's identity tells whether it is named)."""
-    if isinstance(found, Resource):
-        return replace(found)
-    if isinstance(found, Entity):
-        inner = substitute(found.type, replace)
-        return found if inner is found.type else Entity(found.sort, inner)
-    if isinstance(found, Val):
-        parts = _each(found.parts, replace)
-        return found if parts is found.parts else Val(found.kind, parts, _each(found.children, replace))  # type: ignore[arg-type]
-    if isinstance(found, tuple):
-        return _each(found, replace)
-    if isinstance(found, Func):
-        params = _each(found.params, replace)
-        result = substitute(found.result, replace)
-        if params is found.params and result is found.result:
+def substitute(found: object, replace: Callable[[Resource], Resource], types: dict[int, object] | None = None) -> object:
+    """`found` with each resource in it replaced by `replace(resource)` and each value type
+    whose id is in `types` (a type import bound by an instantiation) by its argument; the very
+    same object where nothing in it is replaced (a type's identity tells whether it is named,
+    and which name it has). A type met twice is replaced by the same object both times."""
+    return _Substitution(replace, types or {}).of(found)
+
+
+class _Substitution:
+    def __init__(self, replace: Callable[[Resource], Resource], types: dict[int, object]) -> None:
+        self.replace = replace
+        self.done: dict[int, object] = dict(types)
+        self.kept = list(types.values())  # so that the ids in `done` stay theirs
+
+    def of(self, found: object) -> object:
+        if isinstance(found, tuple):
+            return self.each(found)
+        if not isinstance(found, (Resource, Entity, Val, Func, InstanceT, ComponentT, Prim)):
             return found
-        return Func(params, result, found.is_async)  # type: ignore[arg-type]
-    if isinstance(found, InstanceT):
-        exports = {n: substitute(e, replace) for n, e in found.exports.items()}
-        return found if all(exports[n] is e for n, e in found.exports.items()) else InstanceT(exports)  # type: ignore[arg-type]
-    if isinstance(found, ComponentT):
-        imports = {n: substitute(e, replace) for n, e in found.imports.items()}
-        exports = {n: substitute(e, replace) for n, e in found.exports.items()}
-        return ComponentT(imports, exports, found.defined)  # type: ignore[arg-type]
-    return found
+        made = self.done.get(id(found))
+        if made is None:
+            made = self.done[id(found)] = self._made(found)
+            self.kept.append(found)
+        return made
 
+    def _made(self, found: object) -> object:
+        if isinstance(found, Prim):
+            origin = getattr(found, "origin", None)  # a primitive named anew (`types.named_prim`)
+            if origin is None:
+                return found
+            replaced = self.of(origin)
+            return found if replaced is origin else named_prim(replaced)  # type: ignore[arg-type]
+        if isinstance(found, Resource):
+            if found.origin is None:
+                return self.replace(found)
+            origin = self.of(found.origin)  # a new name of a replaced resource: a new name of its replacement
+            return found if origin is found.origin else origin.alias()  # type: ignore[attr-defined]
+        if isinstance(found, Entity):
+            inner = self.of(found.type)
+            return found if inner is found.type else replace(found, type=inner)
+        if isinstance(found, Val):
+            parts = self.each(found.parts)
+            origin = None if found.origin is None else self.of(found.origin)
+            if parts is found.parts and origin is found.origin:
+                return found
+            return Val(found.kind, parts, self.each(found.children), origin)  # type: ignore[arg-type]
+        if isinstance(found, Func):
+            params = self.each(found.params)
+            result = self.of(found.result)
+            if params is found.params and result is found.result:
+                return found
+            return Func(params, result, found.is_async)  # type: ignore[arg-type]
+        if isinstance(found, InstanceT):
+            exports = {n: self.of(e) for n, e in found.exports.items()}
+            return found if all(exports[n] is e for n, e in found.exports.items()) else InstanceT(exports)  # type: ignore[arg-type]
+        component = cast(ComponentT, found)
+        imports = {n: self.of(e) for n, e in component.imports.items()}
+        exports = {n: self.of(e) for n, e in component.exports.items()}
+        return ComponentT(imports, exports, component.defined)  # type: ignore[arg-type]
 
-def _each(items: tuple[object, ...], replace: Callable[[Resource], Resource]) -> tuple[object, ...]:
-    """`substitute` over a tuple: `items` itself when nothing in it changes."""
-    done = tuple(substitute(item, replace) for item in items)
-    return items if all(a is b for a, b in zip(done, items)) else done
+    def each(self, items: tuple[object, ...]) -> tuple[object, ...]:
+        """Over a tuple: `items` itself when nothing in it changes."""
+        done = tuple(self.of(item) for item in items)
+        return items if all(a is b for a, b in zip(done, items)) else done

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from ..errors import ValidationError
 from .matching import SORT_NAMES
 from .syntax import Prim, Sort
-from .types import ComponentT, Entity, Func, InstanceT, Resource, Val
+from .types import ComponentT, Entity, Func, InstanceT, Resource, Val, named_prim
 
 __all__ = ["NamedTypes", "created", "resources_in"]
 
@@ -31,9 +31,11 @@ _NOMINAL = frozenset({"record", "variant", "enum", "flags"})
 def created(found: object) -> object:
     """The new type an import or export of type `found` makes: a copy or an alias of it."""
     if isinstance(found, Val):
-        return Val(found.kind, found.parts, found.children)
+        return Val(found.kind, found.parts, found.children, origin=found)
     if isinstance(found, Resource):
         return found.alias()
+    if isinstance(found, Prim):
+        return named_prim(found)
     return found
 
 

@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from .syntax import Sort
 from .types import Entity, Func, Resource, Val
 
-__all__ = ["is_kebab_case", "check_name", "NameSet"]
+__all__ = ["is_kebab_case", "interface_name", "check_name", "NameSet"]
 
 _FIRST_WORD = r"(?:[a-z][a-z0-9]*|[A-Z][A-Z0-9]*)"
 _WORD = r"(?:[0-9]*[a-z][a-z0-9]*|[0-9]*[A-Z][A-Z0-9]*|[0-9]+)"  # after a hyphen: may start with digits
@@ -36,6 +36,13 @@ _SEMVER = re.compile(rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_IDENT}(?:\.{_IDENT}
 def is_kebab_case(text: str) -> bool:
     """Whether `text` is a kebab-case label."""
     return _KEBAB.match(text) is not None
+
+
+def interface_name(name: str) -> tuple[str, str, str, str | None] | None:
+    """An interface's name split into its namespace, package, interface and version (None
+    without `@version`); None if `name` is not an interface's name."""
+    found = _INTERFACE.match(name)
+    return None if found is None else (found.group(1), found.group(2), found.group(3), found.group(4))
 
 
 def _reason(name: str) -> str | None:

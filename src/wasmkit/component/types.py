@@ -24,7 +24,7 @@ from .syntax import Prim, Sort
 __all__ = [
     "Val", "VType", "Resource", "Func", "Entity", "InstanceT", "ComponentT", "ModuleT", "CoreTag",
     "CoreDesc", "AnyType", "MAX_FLAT_PARAMS", "MAX_FLAT_RESULTS", "flatten", "contains_pointer",
-    "describe_core_types", "lowered_type",
+    "describe_core_types", "lowered_type", "named_prim",
 ]  # fmt: skip
 
 MAX_FLAT_PARAMS = 16
@@ -35,14 +35,28 @@ MAX_FLAT_RESULTS = 1
 class Val:
     """A defined value type: its kind and parts (labels, value types, counts, resources), and
     the value types among its parts (a variant's cases' and a result's present ones, in order),
-    which its flattening and its size follow."""
+    which its flattening and its size follow.
+
+    `origin` is the type an import or export named anew as this one (None for a definition):
+    which type a name stands for, for WIT's `use` (`wit`)."""
 
     kind: str
     parts: tuple[object, ...]
     children: tuple[VType, ...] = field(default=(), compare=False)
+    origin: Val | None = field(default=None, compare=False, repr=False)
 
 
 VType = Union[Prim, Val]
+
+
+def named_prim(found: Prim) -> Prim:
+    """A primitive type named anew (`type size = u64`): a copy of its enum member, equal to
+    it in every way but identity, with the type it names as its `origin` (as `Val.origin`),
+    so that which name a use of it has can be followed (WIT writes the name)."""
+    copy = int.__new__(Prim, int(found))
+    copy._name_, copy._value_ = found._name_, found._value_
+    copy.origin = found  # type: ignore[attr-defined]
+    return copy
 
 
 class Resource:
@@ -54,16 +68,18 @@ class Resource:
 
     An import or export of a resource names it anew: `alias()` gives another object for the
     same resource (equal to it), so that which name a type uses can be told apart (an import
-    or export must use only named types)."""
+    or export must use only named types); its `origin` is the object it was made from."""
 
     def __init__(self, rep: ValType | None = None, in_type: bool = False) -> None:
         self.rep = rep
         self.in_type = in_type  # declared in a component or instance type: bound there
         self.base = self
+        self.origin: Resource | None = None
 
     def alias(self) -> Resource:
         named = Resource(self.rep, self.in_type)
         named.base = self.base
+        named.origin = self
         return named
 
     def __eq__(self, other: object) -> bool:
@@ -85,10 +101,14 @@ class Func:
 
 @dataclass(frozen=True)
 class Entity:
-    """An import or export: its sort (`Sort.CORE` for a core module) and its type."""
+    """An import or export: its sort (`Sort.CORE` for a core module) and its type, and the
+    `external-id` and `implements` attributes of its name if it has them (which WIT shows as
+    `@external-id` and as `import label: ns:pkg/iface`)."""
 
     sort: Sort
     type: object
+    external_id: str | None = field(default=None, compare=False)
+    implements: str | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -38,7 +38,7 @@ from .names import NameSet, is_kebab_case
 from .syntax import (
     AliasCoreExport, AliasExport, AliasOuter, Borrow, Canon, Component, ComponentType, CoreAliasOuter,
     CoreExportDecl, CoreInlineExports, CoreInstantiate, CoreModule, CoreModuleType, CoreRecType, CoreSort,
-    CustomSection, Enum, Export, ExportDecl, ExternType, Flags, FuncType, Future, Import, InlineExports,
+    CustomSection, Enum, Export, ExportDecl, ExternName, ExternType, Flags, FuncType, Future, Import, InlineExports,
     Instantiate, InstanceType, List, Map, Option, Own, Prim, Record, ResourceType, Result, Section, Sort,
     SortIdx, Stream, Tuple, Variant,
 )  # fmt: skip
@@ -133,7 +133,7 @@ class _Scope:
             names = NameSet("export")
             instance = InstanceT()
             for extern_name, exported in item.exports:
-                entity = self.entity(exported)
+                entity = _named(self.entity(exported), extern_name)
                 names.add(extern_name.name, entity)
                 instance.exports[extern_name.name] = entity
             self.spaces[Sort.INSTANCE].append(self.measured(instance))
@@ -201,8 +201,11 @@ class _Scope:
         def replace(resource: Resource) -> Resource:
             return bound.get(resource) or fresh.get(resource) or resource
 
-        exports = {name: substitute(e, replace) for name, e in component.exports.items()}
-        return self.measured(InstanceT(exports))  # type: ignore[arg-type]
+        # a value type imported `(eq T)` is, in what the instance exports, the type given for it
+        imported = component.imports.items()
+        types = {id(e.type): args[name].type for name, e in imported if e.sort == Sort.TYPE and isinstance(e.type, (Val, Prim))}
+        made = substitute(InstanceT(dict(component.exports)), replace, types)
+        return self.measured(cast(InstanceT, made))
 
     def entity(self, item: SortIdx) -> Entity:
         """What index `item` names, as an import or export of its sort."""
@@ -270,7 +273,7 @@ class _Scope:
     # -- imports and exports --
 
     def import_(self, item: Import) -> None:
-        entity = self.extern_type(item.type)
+        entity = _named(self.extern_type(item.type), item.name)
         self.import_names.add(item.name.name, entity)
         self.check_named(entity, imported=True)
         if any(resource in self.defined for resource in resources_in(entity)):
@@ -289,13 +292,14 @@ class _Scope:
                 entity = ascribed  # what the export is seen as (a type stays itself, named anew)
         if entity.sort == Sort.TYPE:
             entity = Entity(Sort.TYPE, self.created(entity.type))
+        entity = _named(entity, item.name)
         self.export_names.add(item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export_decl(self, item: ExportDecl) -> None:
-        entity = self.extern_type(item.type)
+        entity = _named(self.extern_type(item.type), item.name)
         self.export_names.add(item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
@@ -478,6 +482,17 @@ class _Located(ValidationError):
 # would; this stands for their section.
 _DECLS = Section(0, 0, 0, ())  # type: ignore[arg-type]
 
+
+
+_IMPLEMENTS, _EXTERNAL_ID = 0, 2  # the kinds of a name's `implements` and `external-id` attributes
+
+
+def _named(entity: Entity, name: ExternName) -> Entity:
+    """`entity` as imported or exported under `name`: with its attributes, if it has any."""
+    if not name.attributes:
+        return entity
+    found = dict(name.attributes)
+    return Entity(entity.sort, entity.type, found.get(_EXTERNAL_ID), found.get(_IMPLEMENTS))
 
 
 def _where(section: Section, n: int) -> str:
