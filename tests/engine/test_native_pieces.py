@@ -210,7 +210,10 @@ def working_set(cache_dir: Path) -> list[int]:
     stored = native_cache.ObjectCache.__new__(native_cache.ObjectCache)
     stored.directory = directory
     kept = stored.load_working_set()
-    return kept[0] if kept is not None else []
+    if kept is None:
+        return []
+    assert kept.object_file() is not None  # which also closes the file
+    return kept.starts
 
 
 @pytest.mark.usefixtures("one_function_pieces")

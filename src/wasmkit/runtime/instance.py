@@ -141,6 +141,9 @@ class Instance:
         declared = syntax.tag_types()
         for i in range(len(self.tags), len(declared)):
             self.tags.append(Tag(valid.tag_types[i], known_type_id=module.type_ids[declared[i].type_index]))
+        # The engine's code first: a large module's native code starts linking on a thread of its
+        # own (engine.native.pieces) while the globals and elements are made here.
+        compiled = module.compiled(self.store.engine, self.store.metered)
         for glob in syntax.globals:
             value = evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)
             self.globals.append(Global.from_internal(glob.type, value))
@@ -149,7 +152,7 @@ class Instance:
             [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
-        module.compiled(self.store.engine, self.store.metered).bind(self)
+        compiled.bind(self)
         spaces: dict[ExternKind, Sequence[Extern]] = {
             ExternKind.FUNC: self.funcs,
             ExternKind.TABLE: self.tables,

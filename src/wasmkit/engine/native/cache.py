@@ -16,11 +16,12 @@ from __future__ import annotations
 import struct
 from array import array
 from pathlib import Path
+from typing import BinaryIO
 
 from ..cache_dir import cache_path, write_atomically
 from .codegen import pack_objects, toolchain, unpack_objects
 
-__all__ = ["ObjectCache"]
+__all__ = ["ObjectCache", "WorkingSet"]
 
 
 class ObjectCache:
@@ -46,24 +47,48 @@ class ObjectCache:
         """Keep the object file of a piece (a cache that cannot be written only costs time)."""
         write_atomically(self._path(run), pack_objects([data]))
 
-    def load_working_set(self) -> tuple[list[int], bytes] | None:
-        """The working set kept, if any: the first function index of each piece earlier runs
-        loaded, in the order they first did, and one object file defining all of them."""
+    def load_working_set(self) -> WorkingSet | None:
+        """The working set kept, if any (see `WorkingSet`): its pieces read now, its object
+        file when asked."""
         try:
-            data = (self.directory / _WORKING_SET).read_bytes()
-            (count,) = struct.unpack_from("<I", data)
-            starts = array("I", data[4 : 4 + 4 * count])
-            objects = unpack_objects(data[4 + 4 * count :])
+            file = (self.directory / _WORKING_SET).open("rb")
+        except OSError:
+            return None
+        try:
+            (count,) = struct.unpack("<I", file.read(4))
+            starts = array("I")
+            starts.frombytes(file.read(4 * count))
         except (OSError, struct.error, ValueError):
+            file.close()
             return None
-        if len(starts) != count or len(objects) != 1:
+        if len(starts) != count:
+            file.close()
             return None
-        return starts.tolist(), objects[0]
+        return WorkingSet(starts.tolist(), file)
 
     def save_working_set(self, starts: list[int], object_file: bytes) -> None:
         """Keep a working set (see `load_working_set`), replacing the one kept."""
         content = struct.pack("<I", len(starts)) + array("I", starts).tobytes() + pack_objects([object_file])
         write_atomically(self.directory / _WORKING_SET, content)
+
+
+class WorkingSet:
+    """A working set kept in the cache: the first function index of each piece earlier runs
+    loaded, in the order they first did (`starts`), and one object file defining all of them,
+    read when `object_file` is asked (on a thread of its own: 36 MB for yosys.wasm)."""
+
+    def __init__(self, starts: list[int], rest: BinaryIO) -> None:
+        self.starts = starts
+        self._rest = rest
+
+    def object_file(self) -> bytes | None:
+        """The object file (None if the file does not hold a whole one); asked once."""
+        try:
+            with self._rest:
+                objects = unpack_objects(self._rest.read())
+        except (OSError, ValueError):
+            return None
+        return objects[0] if len(objects) == 1 else None
 
 
 # The file of a variant's working set: the number of its pieces (u32), each one's first

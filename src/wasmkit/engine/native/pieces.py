@@ -32,7 +32,7 @@ from concurrent.futures import Future
 from typing import Any, cast
 
 from ...validate import ValidModule
-from .cache import ObjectCache
+from .cache import ObjectCache, WorkingSet
 from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
 from .layout import word_array
 from .lower import addresses_symbol
@@ -181,11 +181,10 @@ class Pieces:
         if stored is None:
             linked.set()
             return
-        starts, object_file = stored
         claimed: list[int] = []
         pending: Future[None] = Future()  # one for them all
         with self._lock:
-            for start in starts:
+            for start in stored.starts:
                 k = bisect.bisect_right(self._run_starts, start) - 1
                 if k < 0 or self.runs[k].start != start or k in self._pending or self._loaded[start - self.first]:
                     continue
@@ -194,23 +193,25 @@ class Pieces:
                 self._pending[k] = pending
                 self._reserved[run.start - self.first : run.stop - self.first] = b"\1" * len(run)
         threading.Thread(
-            target=self._link_claimed, args=(object_file, claimed, pending, linked), name="wasmkit-working-set", daemon=True
+            target=self._link_claimed, args=(stored, claimed, pending, linked), name="wasmkit-working-set", daemon=True
         ).start()
 
-    def _link_claimed(self, object_file: bytes, claimed: list[int], pending: Future[None], linked: threading.Event) -> None:
-        """Link the working set's `object_file`, filling the slots of the `claimed` runs it
+    def _link_claimed(self, stored: WorkingSet, claimed: list[int], pending: Future[None], linked: threading.Event) -> None:
+        """Link the working set's object file, filling the slots of the `claimed` runs it
         defines, then release them all (one it did not define is left to whoever needs it):
         resolve their `pending` future and set `linked`."""
         try:
-            with self._lock:
-                add_objects(self.engine, [object_file])
-                for k in claimed:
-                    run = self.runs[k]
-                    address = self.engine.get_global_value_address(addresses_symbol(run))
-                    if address:
-                        at = run.start - self.first
-                        self.slots[at : at + len(run)] = list(word_array(len(run)).from_address(address))
-                        self._loaded[at : at + len(run)] = b"\1" * len(run)
+            object_file = stored.object_file()
+            if object_file is not None:
+                with self._lock:
+                    add_objects(self.engine, [object_file])
+                    for k in claimed:
+                        run = self.runs[k]
+                        address = self.engine.get_global_value_address(addresses_symbol(run))
+                        if address:
+                            at = run.start - self.first
+                            self.slots[at : at + len(run)] = list(word_array(len(run)).from_address(address))
+                            self._loaded[at : at + len(run)] = b"\1" * len(run)
         except Exception:  # an unusable object file: each piece is loaded as if it were not there
             pass
         finally:
@@ -264,10 +265,12 @@ def _grow_working_set(linked: threading.Event, cache: ObjectCache, loaded: list[
     linked.wait()
     if not loaded:
         return
-    starts, objects = [], []
+    starts: list[int] = []
+    objects: list[bytes] = []
     stored = cache.load_working_set()
-    if stored is not None:
-        starts, objects = stored[0], [stored[1]]
+    old = stored.object_file() if stored is not None else None
+    if stored is not None and old is not None:
+        starts, objects = stored.starts, [old]
     known = set(starts)
     added = []
     for run in loaded:
