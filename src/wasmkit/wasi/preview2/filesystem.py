@@ -179,8 +179,9 @@ class Descriptor:
         return cast(Directory, self._handle)
 
     def _file(self, mode: str | None = None) -> File:
+        """The file, opened for `mode` ("read", "write") if given; a directory is BADF (wasmtime)."""
         if self._filetype is Filetype.DIRECTORY:
-            raise WasiError(Errno.ISDIR if mode is None else Errno.BADF)
+            raise WasiError(Errno.BADF)
         if mode is not None and mode not in self._flags:
             raise WasiError(Errno.BADF)
         return cast(File, self._handle)

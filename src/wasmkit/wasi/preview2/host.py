@@ -24,6 +24,7 @@ from types import TracebackType
 
 from ..clocks import Clocks
 from ..config import DirPerms, WasiConfig
+from ..fs import Directory
 from ..interrupt import Interruption
 from ..preview1 import captured, open_preopen
 from ..stdio import InputStream as HostSource
@@ -98,6 +99,7 @@ class WasiPreview2:
         self.interruption = Interruption()
         self._streams: list[HostSource | HostSink] = []
         self._preopens: list[tuple[Descriptor, str]] = []
+        self._handles: list[Directory] = []
         try:
             self._stdin = open_input(config.stdin)
             self._streams.append(self._stdin)
@@ -107,6 +109,7 @@ class WasiPreview2:
             self._streams.append(self._stderr)
             for preopen in config.preopens:
                 handle = open_preopen(preopen)
+                self._handles.append(handle)
                 flags = {"read"} | ({"mutate-directory"} if DirPerms.MUTATE in preopen.dir_perms else set())
                 descriptor = Descriptor(
                     handle,
@@ -190,8 +193,8 @@ class WasiPreview2:
         """Close the stdio files and preopened directories the instance holds."""
         while self._streams:
             self._streams.pop().close()
-        for descriptor, _ in self._preopens:
-            descriptor._handle.close()
+        while self._handles:
+            self._handles.pop().close()
         self._preopens.clear()
 
     def __enter__(self) -> WasiPreview2:

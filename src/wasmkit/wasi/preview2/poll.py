@@ -91,7 +91,8 @@ def poll(in_: Sequence[Pollable]) -> list[int]:
         if ready:
             return ready
         timeout = SLICE
-        readers, writers = [], []
+        readers: list[int] = []
+        writers: list[int] = []
         for pollable in pollables:
             if pollable._deadline is not None:
                 timeout = min(timeout, max(0.0, (pollable._deadline - time.monotonic_ns()) / 1e9))
