@@ -203,6 +203,8 @@ def test_http_response_and_outgoing_handler() -> None:
     outparam = http["response-outparam"]()
     http["response-outparam"].set(outparam, Ok(response))
     assert outparam.response == Ok(response)
+    assert _code(outparam.send_informational, 103, headers).wit_case == "internal-error"
+    assert _code(outparam.send_informational, 200, headers).wit_case == "HTTP-protocol-error"
     request = http["incoming-request"](case("post"), "/a?b", case("HTTP"), "example.com", headers, b"x" * 3_000_000)
     assert request.method().wit_case == "post"
     incoming = request.consume()

@@ -368,6 +368,13 @@ class ResponseOutparam:
     def set(param: ResponseOutparam, response: object) -> None:
         param.response = response if isinstance(response, (Ok, Err)) else Ok(response)
 
+    def send_informational(self, status: int, headers: Fields) -> None:
+        """1xx responses before the final one (unstable in 0.2.x): not supported, which the
+        WIT answers with `internal-error`; a status outside 100-199 is `HTTP-protocol-error`."""
+        if not 100 <= status <= 199:
+            raise Err(case("HTTP-protocol-error"))
+        raise Err(case("internal-error", "informational responses are not supported"))
+
     def close(self) -> None:
         """Nothing to release."""
 

@@ -1,8 +1,8 @@
 """wasi:io/poll: the `pollable` resource and `poll`.
 
 A pollable is ready when its condition holds: a deadline of the host's monotonic clock has
-passed, a host descriptor can be read or written without blocking, or a test function says so
-(an in-memory stream, a closed one). `poll` returns the indices of the ready ones, waiting
+passed, or a host descriptor can be read or written without blocking; one with neither (an
+in-memory or closed stream, a file) is always ready. `poll` returns the indices of the ready ones, waiting
 until there is one; it waits in `select` slices of `interrupt.SLICE` seconds, so that an
 instance's interruption (`WasiPreview2.interrupt`, its store's interrupt or deadline) stops
 the wait with the trap "interrupted".
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ...errors import Trap, TrapKind
 from ..errno import WasiError
@@ -32,11 +32,10 @@ def _fd_ready(fd: int, write: bool) -> bool:
 
 
 class Pollable:
-    """wasi:io/poll `pollable`: at most one of `deadline` (host `time.monotonic_ns()`), a
-    host descriptor `fd` (readable, or writable with `write`) or a `test` function; none of
-    them means always ready."""
+    """wasi:io/poll `pollable`: at most one of `deadline` (host `time.monotonic_ns()`) and a
+    host descriptor `fd` (readable, or writable with `write`); neither means always ready."""
 
-    __slots__ = ("_deadline", "_fd", "_write", "_test", "_stop")
+    __slots__ = ("_deadline", "_fd", "_write", "_stop")
 
     def __init__(
         self,
@@ -45,13 +44,11 @@ class Pollable:
         deadline: int | None = None,
         fd: int | None = None,
         write: bool = False,
-        test: Callable[[], bool] | None = None,
     ) -> None:
         self._stop = stop
         self._deadline = deadline
         self._fd = fd
         self._write = write
-        self._test = test
 
     def ready(self) -> bool:
         """Whether the condition holds now (never waits)."""
@@ -59,7 +56,7 @@ class Pollable:
             return time.monotonic_ns() >= self._deadline
         if self._fd is not None:
             return _fd_ready(self._fd, self._write)
-        return self._test() if self._test is not None else True
+        return True
 
     def block(self) -> None:
         """Wait until ready."""
