@@ -77,12 +77,14 @@ def test_every_interface_is_there_at_any_patch_version() -> None:
         assert set(imports[f"{name}@0.2.0"]) == members, name
         assert imports.find(f"{name}@0.2.7") is imports[f"{name}@0.2.0"]
         assert imports[f"{name}@0.2.3"] is imports[f"{name}@0.2.0"]
+        assert f"{name}@0.2.8" in imports and imports.get(f"{name}@0.2.8") is imports[f"{name}@0.2.0"]
     for (interface, resource), methods in METHODS.items():
         cls = imports[f"{interface}@0.2.0"][resource]
         for method in methods:
             assert callable(getattr(cls, method.replace("-", "_"))), (resource, method)
     for other in ("wasi:cli/environment@0.3.0", "wasi:cli/environment@0.2.0-rc-2023-11-10", "wasi:cli/environment"):
         assert imports.find(other) is None
+        assert other not in imports and imports.get(other) is None
         with pytest.raises(KeyError):
             imports[other]
     assert imports.find("wasi:cli/nothing@0.2.0") is None

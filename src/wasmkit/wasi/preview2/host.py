@@ -9,8 +9,9 @@ component's instantiation links.
 `host_imports` returns a dict keyed by interface name with version 0.2.0
 ("wasi:cli/environment@0.2.0"). Components import 0.2.0 ... 0.2.x (each toolchain its own
 patch release; the interfaces only gained functions within 0.2): `find(name)` and indexing
-(`imports[name]`) ignore the patch version, and refuse another minor version or a
-pre-release ("0.2.0-rc-..."), whose types differ. Each interface maps a WIT function name
+(`imports[name]`, `name in imports`, `imports.get(name)`) ignore the patch version, and
+refuse another minor version or a pre-release ("0.2.0-rc-..."), whose types differ. (A plain
+dict made from it, `{**imports, **mine}`, keeps the 0.2.0 keys only.) Each interface maps a WIT function name
 (kebab-case) to a callable and a resource name to its class, whose methods are the WIT
 methods in snake_case; a resource object's `close()` is its destructor, to be called when
 the guest drops its own handle.
@@ -76,6 +77,15 @@ class HostImports(dict[str, Interface]):
         if found is None:
             raise KeyError(name)
         return found
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (isinstance(name, str) and self.find(name) is not None)
+
+    def get(self, name: str, default: Interface | None = None) -> Interface | None:  # type: ignore[override]
+        found = dict.get(self, name)
+        if found is None:
+            found = self.find(name)
+        return default if found is None else found
 
 
 def _methods(*objects: object) -> Interface:
