@@ -147,8 +147,20 @@ def _code(call, *args) -> object:  # type: ignore[no-untyped-def]
 def test_sockets_are_refused_as_wasmtime_refuses_them() -> None:
     imports = host_imports(WasiConfig())
     network = imports["wasi:sockets/instance-network@0.2.0"]["instance-network"]()
+    create_tcp = imports["wasi:sockets/tcp-create-socket@0.2.0"]["create-tcp-socket"]
+    create_udp = imports["wasi:sockets/udp-create-socket@0.2.0"]["create-udp-socket"]
+    assert _code(create_tcp, "ipv4") == "access-denied"
+    assert _code(create_udp, case("ipv6")) == "access-denied"
+    lookup = imports["wasi:sockets/ip-name-lookup@0.2.0"]["resolve-addresses"]
+    for name in ("example.com", "127.0.0.1", ""):
+        assert _code(lookup, network, name) == "permanent-resolver-failure"
+
+
+def test_socket_resources_answer_as_sockets_never_bound() -> None:
+    imports = host_imports(WasiConfig())
+    network = imports["wasi:sockets/instance-network@0.2.0"]["instance-network"]()
     address = {"port": 80, "address": (93, 184, 216, 34)}
-    tcp = imports["wasi:sockets/tcp-create-socket@0.2.0"]["create-tcp-socket"]("ipv4")
+    tcp = imports["wasi:sockets/tcp@0.2.0"]["tcp-socket"]("ipv4", imports.wasi.interruption)
     assert tcp.address_family() == "ipv4"
     assert _code(tcp.start_bind, network, address) == "access-denied"
     assert _code(tcp.start_connect, network, address) == "access-denied"
@@ -161,12 +173,9 @@ def test_sockets_are_refused_as_wasmtime_refuses_them() -> None:
     assert tcp.keep_alive_enabled()
     assert _code(tcp.set_hop_limit, 0) == "invalid-argument"
     assert tcp.subscribe().ready()
-    udp = imports["wasi:sockets/udp-create-socket@0.2.0"]["create-udp-socket"](case("ipv6"))
-    assert udp.address_family() == "ipv6"
+    udp = imports["wasi:sockets/udp@0.2.0"]["udp-socket"]("ipv6", imports.wasi.interruption)
     assert _code(udp.start_bind, network, address) == "access-denied"
     assert _code(udp.stream, None) == "invalid-state"
-    lookup = imports["wasi:sockets/ip-name-lookup@0.2.0"]["resolve-addresses"]
-    assert _code(lookup, network, "example.com") == "permanent-resolver-failure"
 
 
 def test_http_fields() -> None:

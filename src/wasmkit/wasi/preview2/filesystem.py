@@ -10,8 +10,10 @@ input. Failures raise `Err(error-code label)` (`errors.ERROR_CODES`).
 Permissions, as preview 1 and wasmtime apply them: a preopen's `DirPerms.READ` is needed to
 look names up, `DirPerms.MUTATE` to create, remove, rename, link or change times (and to open
 with `create` or `truncate`); its `FilePerms` bound what the files opened from it may be
-opened for. Anything denied is `not-permitted`. A descriptor may only read if opened with the
-`read` flag and write if opened with `write`, else `bad-descriptor`, as in wasmtime.
+opened for. Anything denied is `not-permitted`. `read` and `write` need a descriptor opened
+with the `read` or `write` flag, else `bad-descriptor`; the streams can be made over any file
+(a write then fails), and not over a directory (`is-directory`); the file methods of a
+directory are `bad-descriptor`: all as wasmtime 49 answers.
 """
 
 from __future__ import annotations
@@ -188,17 +190,25 @@ class Descriptor:
 
     # -- streams --
 
+    def _stream_file(self) -> File:
+        """The file a stream is made over: any file, whatever it was opened for (a write
+        through a stream of a file not opened for writing fails then, as in wasmtime); a
+        directory is ISDIR."""
+        if self._filetype is Filetype.DIRECTORY:
+            raise WasiError(Errno.ISDIR)
+        return cast(File, self._handle)
+
     @fs_call
     def read_via_stream(self, offset: int) -> FileInputStream:
-        return FileInputStream(self._file("read"), offset, self._stop)
+        return FileInputStream(self._stream_file(), offset, self._stop)
 
     @fs_call
     def write_via_stream(self, offset: int) -> FileOutputStream:
-        return FileOutputStream(self._file("write"), offset, self._stop)
+        return FileOutputStream(self._stream_file(), offset, self._stop)
 
     @fs_call
     def append_via_stream(self) -> FileOutputStream:
-        return FileOutputStream(self._file("write"), None, self._stop)
+        return FileOutputStream(self._stream_file(), None, self._stop)
 
     # -- the descriptor itself --
 
@@ -227,7 +237,8 @@ class Descriptor:
 
     @fs_call
     def set_size(self, size: int) -> None:
-        file = self._file("write")
+        """Truncate or extend; a file not opened for writing is INVAL (the host's ftruncate)."""
+        file = self._file()
         if FilePerms.WRITE not in self._file_perms:
             raise WasiError(Errno.PERM)
         file.truncate(size)
@@ -244,10 +255,10 @@ class Descriptor:
 
     @fs_call
     def read(self, length: int, offset: int) -> tuple[bytes, bool]:
-        """Up to `length` bytes at `offset` (at most MAX_READ), and whether the end was reached."""
-        size = min(length, MAX_READ)
-        data = self._file("read").read(size, offset)
-        return data, len(data) < size
+        """Up to `length` bytes at `offset` (at most MAX_READ), and whether the end was
+        reached: true only when no byte was left to read (as wasmtime answers)."""
+        data = self._file("read").read(min(length, MAX_READ), offset)
+        return data, not data and length > 0
 
     @fs_call
     def write(self, buffer: bytes, offset: int) -> int:

@@ -1,11 +1,12 @@
-"""wasi:sockets, refused: the answers `wasmtime run` gives when network access is not allowed
-(no `-S inherit-network`, no `-S allow-ip-name-lookup`).
+"""wasi:sockets, refused: the answers `wasmtime run` (49) gives without network flags (no
+`-S inherit-network`, `-S allow-ip-name-lookup`): `create-tcp-socket` and
+`create-udp-socket` fail with `access-denied`, `resolve-addresses` with
+`permanent-resolver-failure` (whatever the name), and `instance-network` gives a network
+that allows nothing. No host socket is ever opened.
 
-As in wasmtime, a TCP or UDP socket can be created (its options read and set), but binding or
-connecting it fails with `access-denied`, since no address is allowed; everything that needs a
-bound or connected socket then fails with the state error the WIT specifies (`invalid-state`,
-`not-in-progress`); and a name lookup fails with `permanent-resolver-failure`. No host socket
-is ever opened.
+The socket resources exist so that a component importing them links; none is ever handed
+out. Their methods answer as a socket that can never be bound would: `access-denied` to bind
+or connect, the state errors of the WIT (`invalid-state`, `not-in-progress`) otherwise.
 """
 
 from __future__ import annotations
@@ -225,10 +226,12 @@ class Networks:
         return Network()
 
     def create_tcp_socket(self, address_family: object) -> TcpSocket:
-        return TcpSocket(_family(address_family), self._stop)
+        _family(address_family)
+        raise _denied()
 
     def create_udp_socket(self, address_family: object) -> UdpSocket:
-        return UdpSocket(_family(address_family), self._stop)
+        _family(address_family)
+        raise _denied()
 
     def network_error_code(self, err: IoError) -> str | None:
         return None
