@@ -204,7 +204,7 @@ class OutputStream(_Stream):
 
     def blocking_write_and_flush(self, contents: bytes | bytearray | memoryview) -> None:
         if len(contents) > BLOCKING_WRITE_LIMIT:
-            raise Trap(TrapKind.HOST, f"buffer too large for blocking-write-and-flush (expected at most {BLOCKING_WRITE_LIMIT})")
+            raise Trap(TrapKind.HOST, f"Buffer too large for blocking-write-and-flush (expected at most {BLOCKING_WRITE_LIMIT})")
         self._wait_writable()
         self._guard(lambda: self._write(contents))
 
