@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from wasmkit.errors import Trap, TrapKind
+from wasmkit.runtime.store import Store
 from wasmkit.wasi import OutputLimitError, WasiConfig
 from wasmkit.wasi.interrupt import Interruption
 from wasmkit.wasi.preview2 import Err, IoError, host_imports, poll
@@ -178,6 +179,16 @@ def test_poll_traps_on_an_empty_list_and_is_interrupted() -> None:
         imports["wasi:io/poll@0.2.0"]["poll"]([])
     never = imports["wasi:clocks/monotonic-clock@0.2.0"]["subscribe-duration"](3_600_000_000_000)
     threading.Timer(0.05, imports.wasi.interrupt).start()
+    with pytest.raises(Trap) as caught:
+        never.block()
+    assert caught.value.kind is TrapKind.INTERRUPTED
+
+
+def test_the_stores_deadline_stops_a_wait() -> None:
+    store = Store(interruptible=True)
+    imports = host_imports(WasiConfig(), store)
+    never = imports["wasi:clocks/monotonic-clock@0.2.0"]["subscribe-duration"](3_600_000_000_000)
+    store.set_deadline(0.05)
     with pytest.raises(Trap) as caught:
         never.block()
     assert caught.value.kind is TrapKind.INTERRUPTED

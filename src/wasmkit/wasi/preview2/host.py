@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from types import TracebackType
 
+from ...runtime.store import Store
 from ..clocks import Clocks
 from ..config import DirPerms, WasiConfig
 from ..fs import Directory
@@ -102,11 +103,12 @@ def _methods(*objects: object) -> Interface:
 
 class WasiPreview2:
     """The WASI 0.2 state of one instance: its stdio streams, preopened directories, clocks,
-    arguments and environment. Raises `OSError` if a preopened directory or stdio file
-    cannot be opened."""
+    arguments and environment. `store`, the store the component instance runs in, is the
+    one whose interrupt and deadline stop a wait (a poll, a blocking read or write). Raises
+    `OSError` if a preopened directory or stdio file cannot be opened."""
 
-    def __init__(self, config: WasiConfig) -> None:
-        self.interruption = Interruption()
+    def __init__(self, config: WasiConfig, store: Store | None = None) -> None:
+        self.interruption = Interruption(store)
         self._streams: list[HostSource | HostSink] = []
         self._preopens: list[tuple[Descriptor, str]] = []
         self._handles: list[Directory] = []
@@ -196,7 +198,8 @@ class WasiPreview2:
 
     def interrupt(self) -> None:
         """End any wait (poll, a blocking read or write) with the trap "interrupted", now and
-        from now on; safe to call from any thread."""
+        from now on; safe to call from any thread. (The store's interrupt and deadline stop
+        the current call's waits only.)"""
         self.interruption.set()
 
     def close(self) -> None:
@@ -216,8 +219,9 @@ class WasiPreview2:
         self.close()
 
 
-def host_imports(config: WasiConfig) -> HostImports:
+def host_imports(config: WasiConfig, store: Store | None = None) -> HostImports:
     """A new instance's WASI 0.2 host: its interfaces, by versioned name (see the module's
-    docstring); `.wasi` is its `WasiPreview2` state."""
-    wasi = WasiPreview2(config)
+    docstring); `.wasi` is its `WasiPreview2` state. Give the `store` the component runs in
+    so that its interrupt and deadline stop the waits of WASI calls."""
+    wasi = WasiPreview2(config, store)
     return HostImports(wasi.interfaces(), wasi)
