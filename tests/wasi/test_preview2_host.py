@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wasmkit.errors import ExitTrap, Trap
-from wasmkit.wasi import WasiConfig
+from wasmkit.wasi import OutputLimitError, WasiConfig
 from wasmkit.wasi.preview2 import Err, Ok, case, host_imports, interface_key
 from wasmkit.wasi.preview2.random import MAX_RANDOM_BYTES
 
@@ -235,3 +235,11 @@ def test_http_response_and_outgoing_handler() -> None:
     assert outgoing.method() == case("other", "PURGE")
     handle = host_imports(WasiConfig())["wasi:http/outgoing-handler@0.2.0"]["handle"]
     assert _code(handle, outgoing, None).wit_case == "HTTP-request-denied"
+
+
+def test_http_body_limit() -> None:
+    http = host_imports(WasiConfig(), http_body_limit=10)["wasi:http/types@0.2.0"]
+    stream = http["outgoing-response"](http["fields"]()).body().write()
+    stream.write(b"0123456789")
+    with pytest.raises(OutputLimitError):
+        stream.write(b"!")

@@ -104,11 +104,13 @@ def _methods(*objects: object) -> Interface:
 class WasiPreview2:
     """The WASI 0.2 state of one instance: its stdio streams, preopened directories, clocks,
     arguments and environment. `store`, the store the component instance runs in, is the
-    one whose interrupt and deadline stop a wait (a poll, a blocking read or write). Raises
+    one whose interrupt and deadline stop a wait (a poll, a blocking read or write);
+    `http_body_limit` caps outgoing HTTP bodies. Raises
     `OSError` if a preopened directory or stdio file cannot be opened."""
 
-    def __init__(self, config: WasiConfig, store: Store | None = None) -> None:
+    def __init__(self, config: WasiConfig, store: Store | None = None, *, http_body_limit: int | None = None) -> None:
         self.interruption = Interruption(store)
+        self._http_body_limit = http_body_limit
         self._streams: list[HostSource | HostSink] = []
         self._preopens: list[tuple[Descriptor, str]] = []
         self._handles: list[Directory] = []
@@ -182,7 +184,7 @@ class WasiPreview2:
                 "resolve-address-stream": ResolveAddressStream,
                 **_methods(IpNameLookup()),
             },
-            **http_interfaces(),
+            **http_interfaces(self._http_body_limit),
         }
         return {f"{name}@{VERSION}": interface for name, interface in interfaces.items()}
 
@@ -219,9 +221,12 @@ class WasiPreview2:
         self.close()
 
 
-def host_imports(config: WasiConfig, store: Store | None = None) -> HostImports:
+def host_imports(
+    config: WasiConfig, store: Store | None = None, *, http_body_limit: int | None = None
+) -> HostImports:
     """A new instance's WASI 0.2 host: its interfaces, by versioned name (see the module's
     docstring); `.wasi` is its `WasiPreview2` state. Give the `store` the component runs in
-    so that its interrupt and deadline stop the waits of WASI calls."""
-    wasi = WasiPreview2(config, store)
+    so that its interrupt and deadline stop the waits of WASI calls, and `http_body_limit`
+    to cap what the guest may write into an outgoing HTTP body (None: no cap)."""
+    wasi = WasiPreview2(config, store, http_body_limit=http_body_limit)
     return HostImports(wasi.interfaces(), wasi)

@@ -6,9 +6,9 @@ What the guest may do follows wasmtime: header names are RFC 9110 tokens and val
 CR, LF or NUL (else `invalid-syntax`); the hop-by-hop and host headers wasmtime forbids to a
 guest (`FORBIDDEN_HEADERS`) are `forbidden`; the headers of a request or response, once
 given to it, are `immutable`. A body's stream and a request's or response's body can be taken
-once (a second time is an error). Outgoing bodies are collected in memory (`OutgoingBody.data`)
-up to `max_bytes` if given; the `HostOutputStream` over the capture buffer ends the program
-past that limit, as a captured stdout does.
+once (a second time is an error). Outgoing bodies are collected in memory (`OutgoingBody.data`),
+up to the instance's `http_body_limit` (`host_imports`) when given: a write past it ends the
+program with `OutputLimitError`, as a captured stdout's limit does.
 
 The outgoing handler is off: `handle` answers `HTTP-request-denied` for every request (an
 allow-list of hosts, as the issue plans, is not built yet). The incoming side (a request
@@ -212,7 +212,10 @@ class IncomingBody:
 
 
 class _Message:
-    """What requests and responses share: immutable headers and a body taken once."""
+    """What requests and responses share: immutable headers and a body taken once.
+    `body_limit` caps an outgoing body (None: no cap); `http_interfaces` sets it per instance."""
+
+    body_limit: int | None = None
 
     def __init__(self, headers: Fields) -> None:
         self._headers = Fields._frozen(headers._entries)
@@ -301,7 +304,7 @@ class OutgoingRequest(_Message):
         self._path_with_query: str | None = None
         self._scheme: Case | None = None
         self._authority: str | None = None
-        self._body = OutgoingBody()
+        self._body = OutgoingBody(self.body_limit)
 
     def body(self) -> OutgoingBody:
         self._take()
@@ -342,7 +345,7 @@ class OutgoingResponse(_Message):
     def __init__(self, headers: Fields) -> None:
         super().__init__(headers)
         self._status = 200
-        self._body = OutgoingBody()
+        self._body = OutgoingBody(self.body_limit)
 
     def status_code(self) -> int:
         return self._status
@@ -455,19 +458,23 @@ def handle(request: OutgoingRequest, options: RequestOptions | None) -> FutureIn
     raise Err(case("HTTP-request-denied"))
 
 
-def http_interfaces() -> dict[str, dict[str, object]]:
-    """wasi:http/types and wasi:http/outgoing-handler, unversioned names."""
+def http_interfaces(body_limit: int | None = None) -> dict[str, dict[str, object]]:
+    """wasi:http/types and wasi:http/outgoing-handler, unversioned names; the outgoing
+    request and response classes of one instance, whose bodies hold at most `body_limit`
+    bytes (past it a write ends the program with `OutputLimitError`; None: no limit)."""
+    request = type("OutgoingRequest", (OutgoingRequest,), {"body_limit": body_limit, "__module__": __name__})
+    response = type("OutgoingResponse", (OutgoingResponse,), {"body_limit": body_limit, "__module__": __name__})
     return {
         "wasi:http/types": {
             "fields": Fields,
             "incoming-request": IncomingRequest,
-            "outgoing-request": OutgoingRequest,
+            "outgoing-request": request,
             "request-options": RequestOptions,
             "response-outparam": ResponseOutparam,
             "incoming-response": IncomingResponse,
             "incoming-body": IncomingBody,
             "future-trailers": FutureTrailers,
-            "outgoing-response": OutgoingResponse,
+            "outgoing-response": response,
             "outgoing-body": OutgoingBody,
             "future-incoming-response": FutureIncomingResponse,
             "http-error-code": http_error_code,
