@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.wasi.trees import sandbox_memory, sandbox_tree, snapshot
 from wasmkit.wasi import DirPerms, Errno, FilePerms, MemoryFS, WasiConfig
@@ -211,3 +213,43 @@ def test_error_codes() -> None:
     code = host_imports(WasiConfig())["wasi:filesystem/types@0.2.0"]["filesystem-error-code"]
     assert code(IoError("no space", Errno.NOSPC)) == "insufficient-space"
     assert code(IoError("other")) is None
+
+
+PIECES = ["..", ".", "sub", "file.txt", "link_out", "dotdot_link", "abs_link", "link_sub", "loop1", "outside", "secret.txt", ""]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+    absolute=st.booleans(),
+    follow=st.booleans(),
+    how=st.sets(st.sampled_from(["create", "truncate", "directory", "exclusive"])),
+)
+def test_random_paths_never_leave_the_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str], absolute: bool, follow: bool, how: set[str]
+) -> None:
+    base = tmp_path_factory.mktemp("random")
+    config = WasiConfig()
+    config.preopen_dir(sandbox_tree(base), "/")
+    root = _root(config)
+    before = snapshot(base / "outside")
+    path = ("/" if absolute else "") + "/".join(parts)
+    flags = FOLLOW if follow else NOFOLLOW
+    calls = [
+        lambda: root.open_at(flags, path, how, {"read", "write"}),
+        lambda: root.stat_at(flags, path),
+        lambda: root.create_directory_at(path),
+        lambda: root.unlink_file_at(path),
+        lambda: root.remove_directory_at(path),
+        lambda: root.rename_at(path, root, "renamed"),
+        lambda: root.link_at(NOFOLLOW, path, root, "linked"),
+        lambda: root.symlink_at(path, "made_link"),
+        lambda: root.readlink_at(path),
+        lambda: root.set_times_at(flags, path, "now", "now"),
+    ]
+    for call in calls:
+        try:
+            call()
+        except Err as err:
+            assert err.value in set(ERROR_CODES.values())
+    assert snapshot(base / "outside") == before
