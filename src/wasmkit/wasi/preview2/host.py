@@ -20,7 +20,7 @@ the guest drops its own handle.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from types import TracebackType
 
 from ...runtime.store import Store
@@ -37,6 +37,7 @@ from .clocks import MonotonicClock, WallClock
 from .error import IoError
 from .filesystem import Descriptor, DirectoryEntryStream, FilesystemTypes, Preopens
 from .http import http_interfaces
+from .outgoing import OutgoingHandler
 from .poll import Pollable, poll
 from .random import InsecureRandom, InsecureSeed, SecureRandom
 from .sockets import (
@@ -105,12 +106,20 @@ class WasiPreview2:
     """The WASI 0.2 state of one instance: its stdio streams, preopened directories, clocks,
     arguments and environment. `store`, the store the component instance runs in, is the
     one whose interrupt and deadline stop a wait (a poll, a blocking read or write);
-    `http_body_limit` caps outgoing HTTP bodies. Raises
+    `http_body_limit` and `http_allowed_hosts` are `host_imports`'. Raises
     `OSError` if a preopened directory or stdio file cannot be opened."""
 
-    def __init__(self, config: WasiConfig, store: Store | None = None, *, http_body_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        config: WasiConfig,
+        store: Store | None = None,
+        *,
+        http_body_limit: int | None = None,
+        http_allowed_hosts: Collection[str] = (),
+    ) -> None:
         self.interruption = Interruption(store)
         self._http_body_limit = http_body_limit
+        self._http_allowed_hosts = tuple(http_allowed_hosts)
         self._streams: list[HostSource | HostSink] = []
         self._preopens: list[tuple[Descriptor, str]] = []
         self._handles: list[Directory] = []
@@ -184,7 +193,9 @@ class WasiPreview2:
                 "resolve-address-stream": ResolveAddressStream,
                 **_methods(IpNameLookup()),
             },
-            **http_interfaces(self._http_body_limit),
+            **http_interfaces(
+                OutgoingHandler(self._http_allowed_hosts, self._http_body_limit, stop).handle, self._http_body_limit
+            ),
         }
         return {f"{name}@{VERSION}": interface for name, interface in interfaces.items()}
 
@@ -222,11 +233,16 @@ class WasiPreview2:
 
 
 def host_imports(
-    config: WasiConfig, store: Store | None = None, *, http_body_limit: int | None = None
+    config: WasiConfig,
+    store: Store | None = None,
+    *,
+    http_body_limit: int | None = None,
+    http_allowed_hosts: Collection[str] = (),
 ) -> HostImports:
     """A new instance's WASI 0.2 host: its interfaces, by versioned name (see the module's
     docstring); `.wasi` is its `WasiPreview2` state. Give the `store` the component runs in
-    so that its interrupt and deadline stop the waits of WASI calls, and `http_body_limit`
-    to cap what the guest may write into an outgoing HTTP body (None: no cap)."""
-    wasi = WasiPreview2(config, store, http_body_limit=http_body_limit)
+    so that its interrupt and deadline stop the waits of WASI calls; `http_body_limit` caps
+    an HTTP body the guest writes or receives (None: no cap); `http_allowed_hosts` are the
+    hosts the guest may send HTTP requests to (`outgoing`; none by default)."""
+    wasi = WasiPreview2(config, store, http_body_limit=http_body_limit, http_allowed_hosts=http_allowed_hosts)
     return HostImports(wasi.interfaces(), wasi)

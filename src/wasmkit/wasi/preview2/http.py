@@ -1,4 +1,4 @@
-"""wasi:http/types and wasi:http/outgoing-handler, the parts a `wasi:http/proxy` component
+"""wasi:http/types, the parts a `wasi:http/proxy` component
 uses: header `fields`, incoming and outgoing requests and responses, their bodies as
 wasi:io streams, `response-outparam`, and request options.
 
@@ -10,8 +10,7 @@ once (a second time is an error). Outgoing bodies are collected in memory (`Outg
 up to the instance's `http_body_limit` (`host_imports`) when given: a write past it ends the
 program with `OutputLimitError`, as a captured stdout's limit does.
 
-The outgoing handler is off: `handle` answers `HTTP-request-denied` for every request (an
-allow-list of hosts, as the issue plans, is not built yet). The incoming side (a request
+The outgoing handler is `outgoing.OutgoingHandler`. The incoming side (a request
 arriving, a response sent) is made by the server that calls `wasi:http/incoming-handler`:
 `IncomingRequest(...)`, `ResponseOutparam()` and what `ResponseOutparam.response` holds.
 """
@@ -19,7 +18,8 @@ arriving, a response sent) is made by the server that calls `wasi:http/incoming-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from ..interrupt import Interruption
 from ..stdio import BytesInput, CaptureOutput
@@ -41,6 +41,7 @@ __all__ = [
     "OutgoingResponse",
     "RequestOptions",
     "ResponseOutparam",
+    "Exchange",
     "http_interfaces",
 ]
 
@@ -98,7 +99,8 @@ class Fields:
         return fields
 
     @classmethod
-    def _frozen(cls, entries: list[tuple[str, bytes]]) -> Fields:
+    def frozen(cls, entries: list[tuple[str, bytes]]) -> Fields:
+        """Immutable fields the host makes (a request or response's headers): unchecked."""
         fields = cls()
         fields._entries = entries
         fields._immutable = True
@@ -218,11 +220,11 @@ class _Message:
     body_limit: int | None = None
 
     def __init__(self, headers: Fields) -> None:
-        self._headers = Fields._frozen(headers._entries)
+        self._headers = Fields.frozen(headers._entries)
         self._consumed = False
 
     def headers(self) -> Fields:
-        return Fields._frozen(self._headers._entries)
+        return Fields.frozen(self._headers._entries)
 
     def _take(self) -> None:
         if self._consumed:
@@ -309,6 +311,14 @@ class OutgoingRequest(_Message):
     def body(self) -> OutgoingBody:
         self._take()
         return self._body
+
+    def sendable(self) -> bool:
+        """Whether the body is complete: never taken, or finished (for the outgoing handler)."""
+        return not self._consumed or self._body.finished
+
+    def payload(self) -> bytes | None:
+        """The body written, None if the guest never took it (for the outgoing handler)."""
+        return self._body.data if self._consumed else None
 
     def method(self) -> Case:
         return self._method
@@ -411,8 +421,7 @@ class RequestOptions:
 
 
 class IncomingResponse(_Message):
-    """wasi:http/types `incoming-response` (the answer to an outgoing request; never made
-    while the outgoing handler is off)."""
+    """wasi:http/types `incoming-response`: the answer to an outgoing request."""
 
     def __init__(self, status: int, headers: Fields, body: bytes = b"") -> None:
         super().__init__(headers)
@@ -427,25 +436,38 @@ class IncomingResponse(_Message):
         return IncomingBody(self._body)
 
 
-class FutureIncomingResponse:
-    """wasi:http/types `future-incoming-response` (never made while the outgoing handler is
-    off): ready at once with its outcome."""
+class Exchange(Protocol):
+    """An outgoing request on its way (`outgoing.Exchange`): whether its answer is there,
+    and the answer, `Ok(IncomingResponse)` or `Err(error-code)`."""
 
-    def __init__(self, outcome: object) -> None:
-        self._outcome = outcome
+    def ready(self) -> bool: ...
+
+    def outcome(self) -> object: ...
+
+
+class FutureIncomingResponse:
+    """wasi:http/types `future-incoming-response`: the answer to an outgoing request, once
+    its exchange has it; `get` gives it once."""
+
+    def __init__(self, exchange: Exchange, stop: Interruption) -> None:
+        self._exchange = exchange
+        self._stop = stop
         self._taken = False
 
     def subscribe(self) -> Pollable:
-        return Pollable(_NEVER_WAITS)
+        return Pollable(self._stop, test=self._exchange.ready)
 
     def get(self) -> object:
+        """None until the answer is there, then `Ok(answer)` once, then `Err(None)`."""
+        if not self._exchange.ready():
+            return None
         if self._taken:
             return Err(None)
         self._taken = True
-        return Ok(self._outcome)
+        return Ok(self._exchange.outcome())
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Nothing to release (an exchange in progress finishes on its own)."""
 
 
 def http_error_code(err: IoError) -> None:
@@ -453,15 +475,13 @@ def http_error_code(err: IoError) -> None:
     return None
 
 
-def handle(request: OutgoingRequest, options: RequestOptions | None) -> FutureIncomingResponse:
-    """The outgoing handler, off: every request is denied."""
-    raise Err(case("HTTP-request-denied"))
-
-
-def http_interfaces(body_limit: int | None = None) -> dict[str, dict[str, object]]:
-    """wasi:http/types and wasi:http/outgoing-handler, unversioned names; the outgoing
-    request and response classes of one instance, whose bodies hold at most `body_limit`
-    bytes (past it a write ends the program with `OutputLimitError`; None: no limit)."""
+def http_interfaces(
+    handle: Callable[[OutgoingRequest, RequestOptions | None], FutureIncomingResponse], body_limit: int | None = None
+) -> dict[str, dict[str, object]]:
+    """wasi:http/types and wasi:http/outgoing-handler (its `handle`), unversioned names; the
+    outgoing request and response classes of one instance, whose bodies hold at most
+    `body_limit` bytes (past it a write ends the program with `OutputLimitError`; None: no
+    limit)."""
     request = type("OutgoingRequest", (OutgoingRequest,), {"body_limit": body_limit, "__module__": __name__})
     response = type("OutgoingResponse", (OutgoingResponse,), {"body_limit": body_limit, "__module__": __name__})
     return {

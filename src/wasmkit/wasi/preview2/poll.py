@@ -1,8 +1,9 @@
 """wasi:io/poll: the `pollable` resource and `poll`.
 
 A pollable is ready when its condition holds: a deadline of the host's monotonic clock has
-passed, or a host descriptor can be read or written without blocking; one with neither (an
-in-memory or closed stream, a file) is always ready. `poll` returns the indices of the ready ones, waiting
+passed, a host descriptor can be read or written without blocking, or a test function says
+so (an outgoing HTTP request's answer has arrived); one with none of them (an in-memory or
+closed stream, a file) is always ready. `poll` returns the indices of the ready ones, waiting
 until there is one; it waits in `select` slices of `interrupt.SLICE` seconds, so that an
 instance's interruption (`WasiPreview2.interrupt`, its store's interrupt or deadline) stops
 the wait with the trap "interrupted".
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...errors import Trap, TrapKind
 from ..errno import WasiError
@@ -20,6 +21,7 @@ from ..interrupt import SLICE, Interruption
 
 __all__ = ["Pollable", "poll", "MAX_POLLABLES"]
 
+TEST_INTERVAL = 0.002  # seconds between two looks at a test function
 MAX_POLLABLES = 1 << 16  # wasmtime accepts any number; a list this long is no real program's
 
 
@@ -32,10 +34,11 @@ def _fd_ready(fd: int, write: bool) -> bool:
 
 
 class Pollable:
-    """wasi:io/poll `pollable`: at most one of `deadline` (host `time.monotonic_ns()`) and a
-    host descriptor `fd` (readable, or writable with `write`); neither means always ready."""
+    """wasi:io/poll `pollable`: at most one of `deadline` (host `time.monotonic_ns()`), a
+    host descriptor `fd` (readable, or writable with `write`) and a `test` function; none
+    means always ready."""
 
-    __slots__ = ("_deadline", "_fd", "_write", "_stop")
+    __slots__ = ("_deadline", "_fd", "_write", "_test", "_stop")
 
     def __init__(
         self,
@@ -44,11 +47,13 @@ class Pollable:
         deadline: int | None = None,
         fd: int | None = None,
         write: bool = False,
+        test: Callable[[], bool] | None = None,
     ) -> None:
         self._stop = stop
         self._deadline = deadline
         self._fd = fd
         self._write = write
+        self._test = test
 
     def ready(self) -> bool:
         """Whether the condition holds now (never waits)."""
@@ -56,7 +61,7 @@ class Pollable:
             return time.monotonic_ns() >= self._deadline
         if self._fd is not None:
             return _fd_ready(self._fd, self._write)
-        return True
+        return self._test() if self._test is not None else True
 
     def block(self) -> None:
         """Wait until ready."""
@@ -87,7 +92,9 @@ def poll(in_: Sequence[Pollable]) -> list[int]:
         ready = [index for index, pollable in enumerate(pollables) if pollable.ready()]
         if ready:
             return ready
-        timeout = SLICE
+        # A test function is asked again after a short wait; a deadline or descriptor wakes
+        # `select` itself.
+        timeout = TEST_INTERVAL if any(p._test is not None for p in pollables) else SLICE
         readers: list[int] = []
         writers: list[int] = []
         for pollable in pollables:
