@@ -15,8 +15,9 @@ preview 1's (`WasiConfig`, `wasmkit.wasi.sandbox`, `wasmkit.wasi.stdio`); see do
 "WASI 0.2".
 
 One module per interface group: `cli`, `streams`, `poll`, `error` (wasi:io), `clocks`,
-`random`, `filesystem` (with `errors`, the error-code table), `sockets`, `http`; `host`
-assembles them and `values` holds the value helpers.
+`random`, `filesystem` (with `errors`, the error-code table), `sockets`, `http` (types) and
+`outgoing` (the outgoing handler, off unless hosts are allowed); `host` assembles them and
+`values` holds the value helpers.
 """
 
 from .error import IoError
