@@ -5,7 +5,8 @@ Describe a program's world with `WasiConfig`, make the per-instance state with
 Files are reached only through preopened directories, host ones (`preopen_dir`) or in-memory
 ones (`MemoryFS`, `preopen_fs`); see docs/wasi.md for what is supported and the sandbox's
 guarantees. Another filesystem implements the protocol of `wasmkit.wasi.fs`, raising
-`WasiError` for failures.
+`WasiError` for failures. WASI 0.2, for components, is `wasmkit.wasi.preview2`, over the
+same configuration and sandbox.
 """
 
 from .config import DirPerms, FilePerms, WasiConfig

@@ -27,18 +27,20 @@ SLICE = 0.05  # seconds per wait step, so that a stop is seen promptly
 class Interruption:
     """The stop requests one instance's WASI calls honour; safe to set from any thread."""
 
-    __slots__ = ("_event", "_caller")
+    __slots__ = ("_event", "_caller", "default_store")
 
-    def __init__(self) -> None:
+    def __init__(self, default_store: Store | None = None) -> None:
         self._event = threading.Event()
         # Per thread: the threads of a wasi-threads program share one WASI state, each
         # calling from an instance in a store of its own.
         self._caller = threading.local()
+        self.default_store = default_store
 
     @property
     def store(self) -> Store | None:
-        """The store of the instance calling on this thread (set per call)."""
-        return getattr(self._caller, "store", None)
+        """The store of the instance calling on this thread (set per call), else
+        `default_store` (WASI 0.2: the one store of the component instance)."""
+        return getattr(self._caller, "store", self.default_store)
 
     @store.setter
     def store(self, store: Store | None) -> None:

@@ -19,9 +19,8 @@ as wasmtime orders them), the preopen's permissions (PERM), then the filesystem 
 A path (or link target) of PATH_MAX bytes or more can only fail; it is checked a piece at a
 time and never decoded whole, so a guest's 100 MiB "path" costs the host no more than a piece.
 
-A path naming a directory itself (`.`, `sub/..`) and a path ending in `/` get the errnos Linux
-and wasmtime give: mkdir of `.` is EXIST, rmdir of `.` INVAL, unlink of `.` ISDIR, rename of
-`.` BUSY, rmdir of `dir/` INVAL, unlink of `dir/` ISDIR, symlink to a new `name/` NOENT.
+What a path resolves to is done by `wasmkit.wasi.pathops`, which WASI 0.2 shares; the errnos
+of a path naming a directory itself (`.`, `sub/..`) or ending in `/` are listed there.
 
 path_open gives the new descriptor the rights asked for, limited to the directory's inheriting
 rights and to the rights that apply to what was opened (`abi.FILE_RIGHTS`,
@@ -34,7 +33,6 @@ need FD_DATASYNC or FD_SYNC among the directory's inheriting rights) and `symlin
 from __future__ import annotations
 
 import codecs
-from dataclasses import replace
 from typing import cast
 
 from .abi import DIRECTORY_RIGHTS, FILE_RIGHTS, Fdflags, Filetype, Lookupflags, Oflags, Rights, decode
@@ -44,15 +42,15 @@ from .fd import new_times, store_filestat
 from .fdtable import Descriptor, DirectoryDescriptor, FdTable, FileDescriptor
 from .fs import Directory, File, OpenOptions
 from .memory import GuestMemory
-from .sandbox import resolve
+from .pathops import (
+    PATH_MAX, check_symlink_target, create_directory_at, link_at, open_at, readlink_at,
+    remove_directory_at, rename_at, set_times_at, stat_at, symlink_at, unlink_file_at,
+)  # fmt: skip
 from .syscall import I32, I64, syscall
 
 __all__ = ["PathCalls"]
 
 _ALL_RIGHTS = Rights((1 << 30) - 1)
-# Linux's PATH_MAX counts the terminating NUL: a path of 4096 bytes or more is NAMETOOLONG
-# (so is a link target), as wasmtime answers.
-PATH_MAX = 4096
 
 
 def _follows(flags: int) -> bool:
@@ -85,21 +83,7 @@ def _symlink_target(mem: GuestMemory, ptr: int, length: int) -> str:
         if exc.errno is Errno.NAMETOOLONG and mem.read(ptr, 1) == b"/":
             raise WasiError(Errno.PERM) from None
         raise
-    if "\0" in text:
-        raise WasiError(Errno.INVAL)
-    if text.startswith("/"):
-        raise WasiError(Errno.PERM)
-    return text
-
-
-def _exists(directory: Directory, name: str) -> bool:
-    try:
-        directory.stat(name)
-    except WasiError as exc:
-        if exc.errno is Errno.NOENT:
-            return False
-        raise
-    return True
+    return check_symlink_target(text)
 
 
 def _open_options(parent: DirectoryDescriptor, how: Oflags, flags: Fdflags, base: Rights) -> OpenOptions:
@@ -184,9 +168,7 @@ class PathCalls:
         retptr: int,
     ) -> None:
         how = decode(Oflags, oflags)
-        # With `creat` and `excl` a final symbolic link is never followed: the name exists,
-        # so the open fails with EXIST (POSIX, and wasmtime), even if the link dangles.
-        follow = _follows(dirflags) and not (Oflags.CREAT in how and Oflags.EXCL in how)
+        follow = _follows(dirflags)
         flags = decode(Fdflags, fdflags)
         parent = self._fds.get(fd)
         if isinstance(parent, FileDescriptor):
@@ -205,12 +187,7 @@ class PathCalls:
         base = Rights(rights_base & _ALL_RIGHTS) & parent.rights_inheriting
         inheriting = Rights(rights_inheriting & _ALL_RIGHTS) & parent.rights_inheriting
         options = _open_options(parent, how, flags, base)
-        with resolve(parent.directory, name, follow=follow) as target:
-            if target.dir_required:
-                if options.create:
-                    raise WasiError(Errno.ISDIR)
-                options = replace(options, directory=True)
-            opened = target.directory.open(target.name or ".", options)
+        opened = open_at(parent.directory, name, options, follow=follow)
         try:
             new_fd = self._fds.add(_descriptor(opened, parent, flags, options.read, base, inheriting))
         except BaseException:
@@ -224,8 +201,7 @@ class PathCalls:
     ) -> None:
         follow = _follows(flags)
         parent = self._directory(fd, Rights.PATH_FILESTAT_GET, DirPerms.READ)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=follow) as target:
-            stat = target.stat or target.directory.stat(target.name)
+        stat = stat_at(parent.directory, _path(mem, path, path_len), follow=follow)
         store_filestat(mem, retptr, stat)
 
     @syscall(I32, I32, I32, I32, I64, I64, I32)
@@ -243,47 +219,29 @@ class PathCalls:
         access, modify = new_times(atim, mtim, fst_flags)
         follow = _follows(flags)
         parent = self._directory(fd, Rights.PATH_FILESTAT_SET_TIMES, DirPerms.MUTATE)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=follow) as target:
-            target.directory.set_times(target.name, access, modify)
+        set_times_at(parent.directory, _path(mem, path, path_len), access, modify, follow=follow)
 
     @syscall(I32, I32, I32)
     def path_create_directory(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_CREATE_DIRECTORY, DirPerms.MUTATE)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
-            if target.name is None:
-                raise WasiError(Errno.EXIST)
-            target.directory.mkdir(target.name)
+        create_directory_at(parent.directory, _path(mem, path, path_len))
 
     @syscall(I32, I32, I32)
     def path_remove_directory(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_REMOVE_DIRECTORY, DirPerms.MUTATE)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
-            if target.name is None:
-                raise WasiError(Errno.INVAL)
-            if target.dir_required:
-                # `dir/` reads as `dir/.`, and removing `.` is INVAL (Linux, wasmtime).
-                raise WasiError(Errno.NOENT if target.stat is None else Errno.INVAL)
-            target.directory.rmdir(target.name)
+        remove_directory_at(parent.directory, _path(mem, path, path_len))
 
     @syscall(I32, I32, I32)
     def path_unlink_file(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         parent = self._directory(fd, Rights.PATH_UNLINK_FILE, DirPerms.MUTATE)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
-            if target.name is None:
-                raise WasiError(Errno.ISDIR)
-            if target.dir_required:
-                raise WasiError(Errno.NOENT if target.stat is None else Errno.ISDIR)
-            target.directory.unlink(target.name)
+        unlink_file_at(parent.directory, _path(mem, path, path_len))
 
     @syscall(I32, I32, I32, I32, I32, I32)
     def path_readlink(
         self, mem: GuestMemory, fd: int, path: int, path_len: int, buf: int, buf_len: int, retptr: int
     ) -> None:
         parent = self._directory(fd, Rights.PATH_READLINK, DirPerms.READ)
-        with resolve(parent.directory, _path(mem, path, path_len), follow=False) as target:
-            if target.name is None:
-                raise WasiError(Errno.INVAL)
-            contents = target.directory.readlink(target.name).encode("utf-8")[:buf_len]
+        contents = readlink_at(parent.directory, _path(mem, path, path_len)).encode("utf-8")[:buf_len]
         mem.write(buf, contents)
         mem.set_u32(retptr, len(contents))
 
@@ -293,12 +251,7 @@ class PathCalls:
     ) -> None:
         parent = self._directory(fd, Rights.PATH_SYMLINK, DirPerms.MUTATE)
         contents = _symlink_target(mem, old_path, old_path_len)
-        with resolve(parent.directory, _path(mem, new_path, new_path_len), follow=False) as target:
-            if target.name is None:
-                raise WasiError(Errno.EXIST)
-            if target.dir_required:
-                raise WasiError(Errno.NOENT if target.stat is None else Errno.EXIST)
-            target.directory.symlink(contents, target.name)
+        symlink_at(parent.directory, contents, _path(mem, new_path, new_path_len))
 
     @syscall(I32, I32, I32, I32, I32, I32, I32)
     def path_link(
@@ -320,20 +273,7 @@ class PathCalls:
         if follow:
             # wasmtime refuses to link through a symbolic link.
             raise WasiError(Errno.INVAL)
-        with (
-            resolve(source.directory, old_name, follow=False) as old,
-            resolve(destination.directory, new_name, follow=False) as new,
-        ):
-            if old.name is not None and old.stat is None:
-                old.directory.stat(old.name)  # NOENT comes first, as in Linux
-            if new.name is None:
-                raise WasiError(Errno.EXIST)
-            if new.dir_required:
-                raise WasiError(Errno.NOENT if new.stat is None else Errno.EXIST)
-            if old.name is None:
-                # A hard link to a directory: EXIST if the new name is taken, else PERM.
-                raise WasiError(Errno.EXIST if _exists(new.directory, new.name) else Errno.PERM)
-            old.directory.link(old.name, new.directory, new.name)
+        link_at(source.directory, old_name, destination.directory, new_name)
 
     @syscall(I32, I32, I32, I32, I32, I32)
     def path_rename(
@@ -350,16 +290,4 @@ class PathCalls:
         destination = self._directory(new_fd, Rights.PATH_RENAME_TARGET, DirPerms.MUTATE)
         old_name = _path(mem, old_path, old_path_len)
         new_name = _path(mem, new_path, new_path_len)
-        with (
-            resolve(source.directory, old_name, follow=False) as old,
-            resolve(destination.directory, new_name, follow=False) as new,
-        ):
-            if old.name is None or new.name is None:
-                raise WasiError(Errno.BUSY)
-            if new.dir_required:
-                moving = old.stat or old.directory.stat(old.name)
-                if moving.filetype is not Filetype.DIRECTORY:
-                    raise WasiError(Errno.NOTDIR)
-            elif old.dir_required and old.stat is None:
-                raise WasiError(Errno.NOENT)
-            old.directory.rename(old.name, new.directory, new.name)
+        rename_at(source.directory, old_name, destination.directory, new_name)

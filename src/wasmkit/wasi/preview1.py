@@ -36,12 +36,13 @@ from .sock import Sockets
 from .stdio import CaptureOutput, OutputStream, open_input, open_output
 from .syscall import HostFunction, host_functions
 
-__all__ = ["MODULE", "WasiPreview1"]
+__all__ = ["MODULE", "WasiPreview1", "captured", "open_preopen"]
 
 MODULE = "wasi_snapshot_preview1"
 
 
-def _open_preopen(preopen: Preopen) -> Directory:
+def open_preopen(preopen: Preopen) -> Directory:
+    """The root directory handle of `preopen` (OSError if a host directory cannot be opened)."""
     if preopen.fs is not None:
         return preopen.fs.root()
     if preopen.host_path is None:
@@ -64,7 +65,7 @@ class WasiPreview1:
             for preopen in config.preopens:
                 self._fds.add(
                     DirectoryDescriptor(
-                        _open_preopen(preopen),
+                        open_preopen(preopen),
                         preopen.guest_path,
                         preopen.dir_perms,
                         preopen.file_perms,
@@ -97,12 +98,12 @@ class WasiPreview1:
     @property
     def captured_stdout(self) -> bytes:
         """What the program wrote to stdout, when the config captures it."""
-        return _captured(self._stdout, "stdout")
+        return captured(self._stdout, "stdout")
 
     @property
     def captured_stderr(self) -> bytes:
         """What the program wrote to stderr, when the config captures it."""
-        return _captured(self._stderr, "stderr")
+        return captured(self._stderr, "stderr")
 
     def interrupt(self) -> None:
         """End any wait in poll_oneoff (a sleep, say) and any large transfer with INTR (or the
@@ -124,7 +125,8 @@ class WasiPreview1:
         self.close()
 
 
-def _captured(stream: OutputStream, name: str) -> bytes:
+def captured(stream: OutputStream, name: str) -> bytes:
+    """What a capture stream holds; ValueError if the config does not capture `name`."""
     if not isinstance(stream, CaptureOutput):
         raise ValueError(f"{name} is not captured; call WasiConfig.capture_{name}()")
     return stream.data
