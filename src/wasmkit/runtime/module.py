@@ -17,7 +17,7 @@ from ..syntax.types import ExternKind, ExternType
 from ..opcodes import ALL, ALL_FEATURES, Feature
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
-from . import verdicts
+from . import two_cores, verdicts
 from .source import ModuleSource, read_source
 
 if TYPE_CHECKING:
@@ -58,12 +58,19 @@ class Module:
         """Read `source` (content, never a path), validate it, and get ready to compile."""
         self.name = name
         digest = known_tail_calls = None
+        self.valid: ValidModule
         if isinstance(source, SyntaxModule):
             syntax = source
         elif not isinstance(source, str) and looks_binary(data := bytes(source)):
             digest = hashlib.sha256(data).digest()
             if cache and len(data) > _LARGE_CODE:  # a module of less code is checked in no time
                 known_tail_calls = verdicts.recall(digest, features)
+            if known_tail_calls is None and features == ALL_FEATURES and len(data) > two_cores.MIN_CODE:
+                with progress_bar("validating") as progress:
+                    on_two_cores = two_cores.read_and_validate(data, progress, digest)
+                if on_two_cores is not None:
+                    self._loaded(on_two_cores, features, keep_verdict=cache)
+                    return
             syntax = read_module(data, features, scan_bodies=known_tail_calls is None)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
@@ -73,11 +80,15 @@ class Module:
         # Validating a large module takes seconds: show how far it got, on a terminal.
         large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
         with progress_bar("validating") as progress:
-            self.valid: ValidModule = validate(
-                syntax, progress if large else None, features, known_tail_calls=known_tail_calls, digest=digest
-            )
-        if cache and large and digest is not None and known_tail_calls is None:
-            verdicts.record(digest, features, self.valid.tail_calls)
+            valid = validate(syntax, progress if large else None, features, known_tail_calls=known_tail_calls, digest=digest)
+        self._loaded(valid, features, keep_verdict=cache and large and known_tail_calls is None)
+
+    def _loaded(self, valid: ValidModule, features: frozenset[Feature], keep_verdict: bool) -> None:
+        """Take `valid`, just validated under `features`, as this module's, keeping a verdict
+        on it if told (and it was read from a binary), and get ready to compile."""
+        self.valid = valid
+        if keep_verdict and valid.digest is not None:
+            verdicts.record(valid.digest, features, valid.tail_calls)
         self._compiled: dict[tuple[int, bool], CompiledModule] = {}
         self._calls_nothing: dict[int, bool] = {}
 

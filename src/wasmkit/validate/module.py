@@ -71,6 +71,7 @@ def validate(
     *,
     known_tail_calls: bool | None = None,
     digest: bytes | None = None,
+    bodies: range | None = None,
 ) -> ValidModule:
     """Check `module` against the WebAssembly type system, with the rules of `features` (all
     of them unless told; `opcodes.WASM_2_0` for 2.0's). Raises ValidationError. `progress`, if
@@ -80,7 +81,9 @@ def validate(
     `known_tail_calls` is for a module whose function bodies are known valid under
     `features` (a recorded verdict on its exact bytes: `runtime.verdicts`): the bodies are then
     not checked (everything else is), and whether they make tail calls is taken from it.
-    `digest` is kept on the result (`ValidModule.digest`)."""
+    `digest` is kept on the result (`ValidModule.digest`). `bodies` checks only the bodies of
+    those defined functions (by index among the defined ones), for a caller that checks the
+    others elsewhere (`runtime.two_cores`); the result's `tail_calls` then covers those only."""
     if not isinstance(module, Module):
         kind = type(module).__name__
         raise TypeError(f"validate takes a parsed module (from parse_wat or read_module; or use Module), not {kind}")
@@ -160,10 +163,11 @@ def validate(
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     tail_calls = False
+    checked = range(len(module.funcs)) if bodies is None else bodies
     for i, func in enumerate(module.funcs):
         try:
             func_type = _lookup_type(types, func.type_index)
-            if known_tail_calls is None:  # else the verdict covers the body, and its limits
+            if known_tail_calls is None and i in checked:  # else the verdict covers the body, and its limits
                 check_function_limits(func_type, func.locals, func.body)
                 tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
