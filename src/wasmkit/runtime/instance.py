@@ -149,7 +149,7 @@ class Instance:
             [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
-        module.compiled(self.store.engine, self.store.metered).bind(self)
+        module.compiled(self.store.engine, self.store.metered, self.store.profiling).bind(self)
         spaces: dict[ExternKind, Sequence[Extern]] = {
             ExternKind.FUNC: self.funcs,
             ExternKind.TABLE: self.tables,

@@ -165,12 +165,12 @@ class Module:
             found = self._calls_nothing[index] = not any(instr.op in _CALLS for instr in iter_instructions(body))
         return found
 
-    def compiled(self, engine: "Engine", metered: bool = False) -> "CompiledModule":
+    def compiled(self, engine: "Engine", metered: bool = False, profiled: bool = False) -> "CompiledModule":
         """The module compiled by `engine` (once per engine and variant)."""
-        key = (id(engine), metered)
+        key = (id(engine), metered, profiled)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = engine.compile(self.valid, metered)
+            found = self._compiled[key] = engine.compile(self.valid, metered, profiled=profiled)
         return found
 
     def __repr__(self) -> str:

@@ -45,7 +45,8 @@ from .gc_lower import gc_handler, known
 from .handles import FUNCTION
 from .irtext import Block, Builder, Function, Module, Operand, Slot
 from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCompileError, ir_type
-from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
+from ..shadow_stack import FRAMES as SHADOW_FRAMES
+from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper, Variant
 from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "addresses_symbol", "entered_from_python", "handles", "lower_piece"]
@@ -170,6 +171,8 @@ class _Lowering:
         self.memory0: _Memory0 | None = None
         self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
+        self.shadow_stack: Operand | None = None  # profiled: the store's shadow stack
+        self.shadow_depth: Operand | None = None  # profiled: its depth to restore on return
         self.active_handlers = 0  # frames whose `handler` is set (see `unwind_target`)
         self.in_tail = False  # lowering a tail call made as a call and a return: no handler applies
         self.rethrown: frozenset[int] | None = None  # the legacy trys a rethrow names, by offset
@@ -269,6 +272,8 @@ class _Lowering:
 
     def lower(self) -> None:
         builder = self.builder
+        if self.m.profiled:  # first, so that every way out (the trap block too) pops the frame
+            self.enter_profiled()
         # The stack check, first of all: trap before the native stack runs out. The stack
         # pointer is taken below this function's frame, which so lies above the limit when
         # the check passes, and is not touched when it fails.
@@ -307,8 +312,10 @@ class _Lowering:
         values = [self.load_slot(slot) for slot in slots]
         if depth is not None:
             builder.store(depth, self.meter_cell(Meter.DEPTH))
+        self.leave_profiled()
         self._return(values)
         builder.position_at_end(self.trap_block)
+        self.leave_profiled()
         ret = self.fn.function_type.return_type
         if ret == VOID:
             builder.ret_void()
@@ -317,6 +324,30 @@ class _Lowering:
         if self.cells is not None:
             self.cells.allocated_type = ir.ArrayType(I128, self.cell_count)
         self.allocas.branch(self.fn.basic_blocks[1])
+
+    # -- profiling: the shadow stack (see engine.shadow_stack) --
+
+    def enter_profiled(self) -> None:
+        """Push this frame on the store's shadow stack: the context's address and the function's
+        index in the next entry (the last one again past the stack's capacity, so that nothing
+        is written out of it), then the depth. The stores are atomic (monotonic, plain moves on
+        x86) so that LLVM keeps each where it is: the sampling thread reads them as they
+        happen, and a push and its pop in a function that calls nothing would otherwise be
+        one dead store apart."""
+        builder = self.builder
+        stack = self.shadow_stack = self.load_field(Field.PROFILE, PTR)
+        depth = self.shadow_depth = builder.load_atomic(stack, I64, "monotonic", 8)
+        at = self.intrinsic("llvm.umin.i64", I64, [depth, ir.Constant(I64, SHADOW_FRAMES - 1)])
+        entry = builder.gep(stack, [builder.add(builder.shl(at, ir.Constant(I64, 4)), ir.Constant(I64, 8))], source_etype=I8)
+        builder.store_atomic(builder.ptrtoint(self.ctx, I64), entry, "monotonic", 8)
+        index = builder.gep(entry, [ir.Constant(I64, 8)], source_etype=I8)
+        builder.store_atomic(ir.Constant(I64, self.index), index, "monotonic", 8)
+        builder.store_atomic(builder.add(depth, ir.Constant(I64, 1)), stack, "monotonic", 8)
+
+    def leave_profiled(self) -> None:
+        """Pop this frame off the shadow stack (profiled code; nothing otherwise)."""
+        if self.shadow_depth is not None:
+            self.builder.store_atomic(self.shadow_depth, cast(Operand, self.shadow_stack), "monotonic", 8)
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
 
@@ -706,6 +737,7 @@ class _Lowering:
         that one returns through a wrong address: seen with LLVM 22.)"""
         if self.entry_depth is not None:
             self.builder.store(self.entry_depth, self.meter_cell(Meter.DEPTH))
+        self.leave_profiled()  # the callee's frame takes this one's place
         marker = "musttail" if _in_registers(callee_type) and _in_registers(self.func_type) else "tail"
         result = self.builder.call(callee, [self.ctx, *pass_arguments(self.builder, args)], tail=marker, convention=self.m.convention)
         if callee_type.results:
@@ -1558,10 +1590,11 @@ class _ModuleLowering:
     module's function slots, so that each piece is compiled and loaded on its own, when one of
     its functions is first called (see `module`)."""
 
-    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool) -> None:
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], variant: Variant) -> None:
         self.valid = valid
         self.shared_globals = shared_globals
-        self.metered = metered
+        self.metered = bool(variant & Variant.METERED)
+        self.profiled = bool(variant & Variant.PROFILED)
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
@@ -1718,14 +1751,13 @@ def addresses_symbol(run: range) -> str:
     return f"functions{run.start}"
 
 
-def lower_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool) -> str:
+def lower_piece(valid: ValidModule, shared_globals: frozenset[int], variant: Variant, run: range, whole: bool) -> str:
     """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
     all of them, calling each other directly; else calling those of other pieces through the
     context's function slots), the entries of those entered from Python and the table of
-    their addresses (see `addresses_symbol`); metered code charges fuel, checks for
-    interruption and counts call depth. Raises `NativeCompileError` for what the native engine
+    their addresses (see `addresses_symbol`), in `variant` (see `layout.Variant`). Raises `NativeCompileError` for what the native engine
     does not support."""
-    return _ModuleLowering(valid, shared_globals, metered).piece(run, whole)
+    return _ModuleLowering(valid, shared_globals, variant).piece(run, whole)
 
 
 def entered_from_python(valid: ValidModule) -> frozenset[int]:
