@@ -191,3 +191,10 @@ def _boxes(document: str) -> list[tuple[str, float, float]]:
 
 def _texts(document: str) -> set[str]:
     return {text.text or "" for text in ET.fromstring(document).iter("{http://www.w3.org/2000/svg}text")}
+
+
+def test_the_stores_of_spawned_threads_profile_as_their_parent_does() -> None:
+    from wasmkit.wasi.threads import _sibling
+
+    assert _sibling(wasmkit.Store(profiling=True)).profiling
+    assert not _sibling(wasmkit.Store()).profiling

@@ -59,6 +59,7 @@ class Profiler:
         self.interval = interval
         self.name = name  # the profiled program, as the Firefox Profiler shows it
         self.samples: list[Sample] = []
+        self.dropped = 0  # samples that could not be taken (see `_run`)
         self.started_at = 0.0  # time.time() at start, for the profile's meta data
         self.duration = 0.0  # milliseconds from start to stop
         self._stop = threading.Event()
@@ -108,7 +109,12 @@ class Profiler:
         wait = self.interval
         while not self._stop.wait(wait):
             began = time.perf_counter()
-            self._sample((began - self._start) * 1000, me, names)
+            try:
+                self._sample((began - self._start) * 1000, me, names)
+            # Another thread's frames change whenever this one lets go of the GIL, even in the
+            # middle of a sample: a sample that goes wrong is dropped, and sampling goes on.
+            except Exception:  # noqa: BLE001
+                self.dropped += 1
             # Never sample more often than sampling takes: deep stacks must not take over.
             wait = max(self.interval, time.perf_counter() - began)
 
