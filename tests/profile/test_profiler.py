@@ -119,6 +119,14 @@ def test_wasmtime_spelling_of_the_profile_flag(tmp_path: Path) -> None:
     assert profile["meta"]["interval"] == 1.0
 
 
+def test_a_zero_interval_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "hot.wat"
+    source.write_text(PROGRAM)
+    assert main(["run", "--profile-svg", str(tmp_path / "f.svg"), "--profile-interval", "0ms", "--invoke", "run", str(source), "1"]) == 1
+    assert "the profiling interval must be more than 0" in capsys.readouterr().err
+    assert not (tmp_path / "f.svg").exists()
+
+
 def test_host_profilers_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "hot.wat"
     source.write_text(PROGRAM)

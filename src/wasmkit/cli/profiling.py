@@ -72,9 +72,12 @@ def profiling(args: argparse.Namespace) -> Iterator[None]:
         yield
         return
     request: ProfileRequest | None = args.profile
-    interval = args.profile_interval or (request.interval if request else None) or DEFAULT_INTERVAL
+    interval = next(
+        (given for given in (args.profile_interval, request.interval if request else None) if given is not None),
+        DEFAULT_INTERVAL,
+    )
     if interval <= 0:
-        raise CliError("--profile-interval must be more than 0")
+        raise CliError("the profiling interval must be more than 0")
     profiler = Profiler(interval, name=os.path.basename(args.file))
     profiler.start()
     try:

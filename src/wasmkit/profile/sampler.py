@@ -43,9 +43,10 @@ class Sample:
 
 
 class Profiler:
-    """Samples the wasm call stack every `interval` seconds while it runs (between `start()`
-    and `stop()`, or in a `with` block), on both engines; native code is seen in stores made
-    with `profiling=True` (`wasmkit.load(..., profiling=True)`).
+    """Samples the wasm call stack every `interval` seconds (10 ms by default, as wasmtime)
+    while it runs (between `start()` and `stop()`, or in a `with` block), on both engines;
+    native code is seen in stores made with `profiling=True` (`wasmkit.load(...,
+    profiling=True)`).
 
         with wasmkit.Profiler() as profiler:
             instance.exports._start()
@@ -53,7 +54,7 @@ class Profiler:
         profiler.save_svg("flame.svg")      # a flame graph
     """
 
-    def __init__(self, interval: float = 0.001, name: str = "wasmkit") -> None:
+    def __init__(self, interval: float = 0.010, name: str = "wasmkit") -> None:
         if not interval > 0:
             raise ValueError(f"interval must be a positive number of seconds, not {interval!r}")
         self.interval = interval
