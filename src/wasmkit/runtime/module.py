@@ -78,7 +78,7 @@ class Module:
             )
         if cache and large and digest is not None and known_tail_calls is None:
             verdicts.record(digest, features, self.valid.tail_calls)
-        self._compiled: dict[tuple[int, bool, bool], CompiledModule]  # (engine, metered, profiled) = {}
+        self._compiled: dict[tuple[int, bool, bool], CompiledModule] = {}  # by (engine, metered, profiled)
         self._calls_nothing: dict[int, bool] = {}
 
     @classmethod
