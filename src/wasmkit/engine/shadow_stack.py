@@ -15,6 +15,7 @@ safety (native code writes past FRAMES frames into the last entry, and readers s
 from __future__ import annotations
 
 import ctypes
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -24,6 +25,7 @@ FRAMES = 1 << 16  # entries a shadow stack holds; deeper frames share the last e
 
 _WORDS = ctypes.c_uint64 * (1 + 2 * FRAMES)
 _LIVE: "weakref.WeakSet[ShadowStack]" = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()  # a WeakSet cannot be added to while another thread copies it
 
 
 class ShadowStack:
@@ -35,7 +37,8 @@ class ShadowStack:
         self.address = ctypes.addressof(self.words)
         # The function names of each instance whose code pushes here, by its context's address.
         self._names: dict[int, Callable[[int], str]] = {}
-        _LIVE.add(self)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def name_frames(self, context: int, name_of: Callable[[int], str]) -> None:
         """Let samples name the frames of the instance whose context is at `context`:
@@ -59,4 +62,5 @@ class ShadowStack:
 
 def live_shadow_stacks() -> list[ShadowStack]:
     """Every shadow stack that exists now (the stores that profile)."""
-    return list(_LIVE)
+    with _LIVE_LOCK:
+        return list(_LIVE)

@@ -214,8 +214,7 @@ class _Binding:
         if compiled.profiled:
             shadow = instance.store.shadow_stack()
             self.context[Field.PROFILE] = shadow.address
-            funcs = instance.funcs
-            shadow.name_frames(self.address, lambda index: funcs[index].name or f"func[{index}]")
+            shadow.name_frames(self.address, instance.funcs.name_of)
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         self.context[Field.FUNCTIONS] = compiled.slots_address
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
