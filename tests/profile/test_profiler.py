@@ -149,6 +149,16 @@ def test_native_shadow_stack_is_empty_after_traps_and_tail_calls() -> None:
     assert instance.exports.run(1000) == wasmkit.load(PROGRAM).exports.run(1000)  # same results as the Python engine
 
 
+def test_native_code_both_metered_and_profiled() -> None:
+    _engine("native")
+    store = wasmkit.Store("native", fuel=10**9, profiling=True)
+    instance = wasmkit.load(PROGRAM, store=store)
+    with wasmkit.Profiler(interval=INTERVAL) as profiler:
+        assert instance.exports.run(300_000) == wasmkit.load(PROGRAM).exports.run(300_000)
+    assert store.fuel < 10**9 and store.shadow_stack().words[0] == 0
+    assert all(sample.stack[0] == "run" for sample in profiler.samples)
+
+
 def test_the_profiled_variant_has_its_own_cache_key(tmp_path: Path) -> None:
     _engine("native")
     from wasmkit.engine.native.cache import ObjectCache
