@@ -51,7 +51,7 @@ class Field(enum.IntEnum):
     ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
     POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
     FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
-    PROFILE = 23  # address of the store's shadow stack (profiled code only; see `Variant` and runtime.shadow_stack)
+    PROFILE = 23  # address of the store's shadow stack (profiled code only; see `Variant` and engine.shadow_stack)
     COUNT = 24
 
 
@@ -59,7 +59,7 @@ class Variant(enum.IntFlag):
     """Which code a module is compiled to: plain code checks nothing; metered code charges fuel,
     checks for interruption and counts call depth (see Store.native_meter); profiled code keeps
     the store's shadow stack, the function index of each wasm frame, for the profiler to sample
-    (see runtime.shadow_stack). `False` and `True` stand for PLAIN and METERED, as `metered`
+    (see engine.shadow_stack). `False` and `True` stand for PLAIN and METERED, as `metered`
     flags did before profiling came."""
 
     PLAIN = 0

@@ -1755,8 +1755,9 @@ def lower_piece(valid: ValidModule, shared_globals: frozenset[int], variant: Var
     """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
     all of them, calling each other directly; else calling those of other pieces through the
     context's function slots), the entries of those entered from Python and the table of
-    their addresses (see `addresses_symbol`), in `variant` (see `layout.Variant`). Raises `NativeCompileError` for what the native engine
-    does not support."""
+    their addresses (see `addresses_symbol`), in `variant` (plain, metered, profiled: see
+    `layout.Variant`). Raises `NativeCompileError` for what the native engine does not
+    support."""
     return _ModuleLowering(valid, shared_globals, variant).piece(run, whole)
 
 

@@ -70,7 +70,7 @@ class NativeCompiledModule:
         _refuse_shared_memories(valid)
         self.valid = valid
         self.metered = metered
-        self.profiled = profiled  # keeps the store's shadow stack (see runtime.shadow_stack)
+        self.profiled = profiled  # keeps the store's shadow stack (see engine.shadow_stack)
         variant = (Variant.METERED if metered else Variant.PLAIN) | (Variant.PROFILED if profiled else Variant.PLAIN)
         module = valid.module
         # Mutable globals someone else can see live in their Global; native code asks for them.
