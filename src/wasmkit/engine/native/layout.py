@@ -52,7 +52,8 @@ class Field(enum.IntEnum):
     POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
     FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
     PROFILE = 23  # address of the store's shadow stack (profiled code only; see `Variant` and engine.shadow_stack)
-    COUNT = 24
+    PROFILE_TAG = 24  # this instance's number on that stack, shifted to the top 32 bits of an entry
+    COUNT = 25
 
 
 class Variant(enum.IntFlag):

@@ -328,20 +328,21 @@ class _Lowering:
     # -- profiling: the shadow stack (see engine.shadow_stack) --
 
     def enter_profiled(self) -> None:
-        """Push this frame on the store's shadow stack: the context's address and the function's
-        index in the next entry (the last one again past the stack's capacity, so that nothing
-        is written out of it), then the depth. The stores are atomic (monotonic, plain moves on
-        x86) so that LLVM keeps each where it is: the sampling thread reads them as they
-        happen, and a push and its pop in a function that calls nothing would otherwise be
-        one dead store apart."""
+        """Push this frame on the store's shadow stack: the instance's number (its context's
+        PROFILE_TAG) and the function's index in one word, the next entry (the last one again
+        past the stack's capacity, so that nothing is written out of it), then the depth. The
+        stores are atomic (monotonic, plain moves on x86) so that LLVM keeps each where it is:
+        the sampling thread reads them as they happen, and a push and its pop in a function
+        that calls nothing would otherwise be one dead store apart. (Storing the context's
+        address instead of a number let it escape, and LLVM then reloaded the context's
+        fields after every store: recursive fib ran 1.36 times as long, against 1.0.)"""
         builder = self.builder
         stack = self.shadow_stack = self.load_field(Field.PROFILE, PTR)
         depth = self.shadow_depth = builder.load_atomic(stack, I64, "monotonic", 8)
         at = self.intrinsic("llvm.umin.i64", I64, [depth, ir.Constant(I64, SHADOW_FRAMES - 1)])
-        entry = builder.gep(stack, [builder.add(builder.shl(at, ir.Constant(I64, 4)), ir.Constant(I64, 8))], source_etype=I8)
-        builder.store_atomic(builder.ptrtoint(self.ctx, I64), entry, "monotonic", 8)
-        index = builder.gep(entry, [ir.Constant(I64, 8)], source_etype=I8)
-        builder.store_atomic(ir.Constant(I64, self.index), index, "monotonic", 8)
+        entry = builder.gep(stack, [builder.add(builder.shl(at, ir.Constant(I64, 3)), ir.Constant(I64, 8))], source_etype=I8)
+        frame = builder.or_(self.load_field(Field.PROFILE_TAG), ir.Constant(I64, self.index))
+        builder.store_atomic(frame, entry, "monotonic", 8)
         builder.store_atomic(builder.add(depth, ir.Constant(I64, 1)), stack, "monotonic", 8)
 
     def leave_profiled(self) -> None:

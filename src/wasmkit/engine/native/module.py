@@ -214,7 +214,7 @@ class _Binding:
         if compiled.profiled:
             shadow = instance.store.shadow_stack()
             self.context[Field.PROFILE] = shadow.address
-            shadow.name_frames(self.address, instance.funcs.name_of)
+            self.context[Field.PROFILE_TAG] = shadow.name_frames(instance.funcs.name_of) << 32
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         self.context[Field.FUNCTIONS] = compiled.slots_address
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,
