@@ -15,6 +15,7 @@ EXPECTED = {
     "limits.py": ["stopped: out of fuel | fuel left: 0", "stopped: interrupted"],
     "wasmtime_compat.py": ["Hello from Python!"],
     "import_hook.py": ["fib.fib(15) = 610"],
+    "profile.py": ["functions sampled: ['fib']", "fib.json and", "flame.svg"],
 }
 
 

@@ -23,6 +23,7 @@ from .errors import (
 from .text import parse_module as parse_wat
 from .syntax.types import FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType, ValueType
 from .validate import ValidModule, validate
+from .profile import Profiler
 from .opcodes import ALL_FEATURES, WASM_2_0, Feature
 from . import syntax
 
@@ -61,6 +62,7 @@ __all__ = [
     "Instance",
     "Store",
     "StoreLimits",
+    "Profiler",
     "Linker",
     "Func",
     "Memory",

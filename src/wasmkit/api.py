@@ -103,6 +103,7 @@ def load(
     *,
     store: Store | None = None,
     engine: str = "python",
+    profiling: bool = False,
 ) -> Instance:
     """Load and instantiate a module from a path, bytes (binary or text), WAT source or a
     `Module`.
@@ -115,11 +116,14 @@ def load(
     program (wasm32-wasip1-threads) gets `wasi.thread-spawn` and its shared memory, made to
     the type it imports; its spawned threads are `instance.wasi_threads` (see
     `wasmkit.wasi.threads`).
+
+    `profiling=True` makes the new store's native code visible to `wasmkit.Profiler` (the
+    Python engine's always is); with `store=`, the store's own setting holds.
     """
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     module = _module(source)
-    store = store or Store(engine)
+    store = store or Store(engine, profiling=profiling)
     # Each module's items: a mapping, or another instance's `Exports`.
     given: dict[str, dict[str, ImportValue]] = {}
     for module_name, items in (imports or {}).items():

@@ -11,6 +11,7 @@ import wasmkit
 pytest.importorskip("llvmlite")
 
 from wasmkit.engine.native import codegen  # noqa: E402
+from wasmkit.engine.native.layout import Variant  # noqa: E402
 from wasmkit.engine.native.lower import addresses_symbol  # noqa: E402
 from wasmkit.engine.native.relocatable import merge_objects  # noqa: E402
 
@@ -26,7 +27,7 @@ MODULE = """
 @pytest.fixture(scope="module")
 def pieces() -> dict[int, bytes]:
     valid = wasmkit.Module(MODULE).valid
-    return {k: codegen.compile_piece(valid, frozenset(), False, codegen.FAST, range(k, k + 1), False) for k in range(3)}
+    return {k: codegen.compile_piece(valid, frozenset(), Variant.PLAIN, codegen.FAST, range(k, k + 1), False) for k in range(3)}
 
 
 def linked_addresses(object_file: bytes) -> list[int]:

@@ -115,13 +115,15 @@ class RunLimits:
     max_memory_size: int | None = None
     max_table_elements: int | None = None
 
-    def store(self, engine: Engine) -> Store:
-        """A store that enforces these limits (the timeout starts with `start_timeout`)."""
+    def store(self, engine: Engine, profiling: bool = False) -> Store:
+        """A store that enforces these limits (the timeout starts with `start_timeout`), its
+        native code profiled if asked (see `profile.Profiler`)."""
         return Store(
             engine,
             StoreLimits(memory_bytes=self.max_memory_size, table_elements=self.max_table_elements),
             fuel=self.fuel,
             interruptible=self.timeout is not None,
+            profiling=profiling,
         )
 
     def start_timeout(self, store: Store) -> None:

@@ -2,7 +2,8 @@
 
     wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
                 [--invoke NAME] [--argv0 NAME] [--fuel N] [--timeout DURATION]
-                [--max-memory-size BYTES] [-W KEY=VALUE,...] FILE [ARGS...]
+                [--max-memory-size BYTES] [-W KEY=VALUE,...]
+                [--profile PATH|guest[,PATH[,INTERVAL]]] [--profile-svg PATH] FILE [ARGS...]
 
 A module that imports WASI gets it: `argv` is FILE's name (without its directory, as
 wasmtime gives it; `--argv0` replaces it) then ARGS, the environment holds only the
@@ -19,6 +20,10 @@ next run of the same module skips compiling, and so is the verdict that a large 
 
 `--fuel`, `--timeout`, `--max-memory-size` and `--max-table-elements` (or wasmtime's `-W fuel=N`,
 ...; see `limits.py`) bound the run; running out of fuel or time is a trap.
+
+`--profile` samples the wasm call stack (every 10ms, as wasmtime; `--profile-interval`) and
+writes a profile for the Firefox Profiler, `--profile-svg` a flame graph (see `profiling`);
+the native engine then runs its profiled variant of the code (see `wasmkit.profile`).
 
 A wasi-threads program (wasm32-wasip1-threads) gets `wasi.thread-spawn` and the shared memory
 it imports (see `wasmkit.wasi.threads`); a trap or an exit in any of its threads ends the
@@ -55,6 +60,7 @@ from ..binary.reader import looks_binary
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
+from .profiling import add_profile_options, profiling, wanted as profiling_wanted
 
 __all__ = ["register", "TRAP_EXIT_STATUS"]
 
@@ -69,6 +75,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_engine_option(p)
     add_limit_options(p)
     add_feature_options(p)
+    add_profile_options(p)
     p.add_argument(
         "--no-cache",
         action="store_true",
@@ -162,7 +169,7 @@ def _run(args: argparse.Namespace) -> int:
     _preopens(args.dir)
     limits = limits_from_args(args)
     module = _load_module(args)
-    store = limits.store(_engine(args))
+    store = limits.store(_engine(args), profiling=profiling_wanted(args))
     linker = Linker(store)
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
@@ -183,7 +190,8 @@ def _run(args: argparse.Namespace) -> int:
             linker.define(module_name, name, item)
     limits.start_timeout(store)
     try:
-        status = _execute(args, module, linker)
+        with profiling(args):
+            status = _execute(args, module, linker)
         threads.join(_GRACE)  # threads ending as the program does: let them
         return status
     finally:

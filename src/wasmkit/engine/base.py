@@ -101,7 +101,9 @@ class EngineGlobals(MutableMapping[int, object]):
 class Engine(Protocol):
     name: str
 
-    def compile(self, module: ValidModule, metered: bool = False) -> CompiledModule:
+    def compile(self, module: ValidModule, metered: bool = False, profiled: bool = False) -> CompiledModule:
         """Compile a validated module (raising WasmError for what the engine cannot run).
         Metered code charges the store's fuel and checks for interruption at function entries
-        and loop iterations; plain code pays nothing for either."""
+        and loop iterations; plain code pays nothing for either. Profiled code lets
+        `wasmkit.Profiler` see its wasm frames (the native engine's keeps a shadow stack; the
+        Python engine's frames are Python's, so its code is the same)."""

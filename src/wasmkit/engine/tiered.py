@@ -56,13 +56,13 @@ class TieredEngine:
                 self._second = self._make_second()
             return self._second
 
-    def compile(self, module: ValidModule, metered: bool = False) -> CompiledModule:
+    def compile(self, module: ValidModule, metered: bool = False, profiled: bool = False) -> CompiledModule:
         if metered:
             try:
-                return self.second.compile(module, metered)
+                return self.second.compile(module, metered, profiled=profiled)
             except WasmError:  # the native engine cannot run it: the Python engine can
                 return self.first.compile(module, metered)
-        return TieredModule(self.first.compile(module), lambda: self.second.compile(module))
+        return TieredModule(self.first.compile(module), lambda: self.second.compile(module, profiled=profiled))
 
 
 class _Current:

@@ -64,6 +64,7 @@ def native_views(module: Module, max_functions: int = NATIVE_FUNCTIONS, max_byte
     from ..engine.base import shared_globals
     from ..engine.native.codegen import choose_tier, listing
     from ..engine.native.debuginfo import DebugLocations
+    from ..engine.native.layout import Variant
     from ..engine.native.lower import lower_piece
 
     valid = validate(module)
@@ -83,7 +84,7 @@ def native_views(module: Module, max_functions: int = NATIVE_FUNCTIONS, max_byte
     for index in sorted(chosen):
         locations = DebugLocations()
         try:
-            source = locations.attach(lower_piece(valid, shared, False, range(index, index + 1), False, locations))
+            source = locations.attach(lower_piece(valid, shared, Variant.PLAIN, range(index, index + 1), False, locations))
             ir_text, asm_text = listing(tier, source)
         except WasmError as err:  # what the native engine does not support: said in the view
             functions[str(index)] = [{"title": "LLVM IR", "text": f"; the native engine cannot compile this function: {err}", "at": None, "note": ""}]

@@ -14,22 +14,23 @@ from __future__ import annotations
 import struct
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from ..errors import Trap, TrapKind
 from .wasm_thread import MAX_WASM_DEPTH, on_wasm_thread, run_on_wasm_thread
 
-__all__ = ["HostError", "Thrown", "call_wasm", "call_inline", "call_trapping", "wasm_frames", "register_code_names", "MAX_WASM_DEPTH"]
+__all__ = ["HostError", "Thrown", "call_wasm", "call_inline", "call_trapping", "wasm_frames", "wasm_stack", "register_code_names", "MAX_WASM_DEPTH"]
 
 # How many times Python may re-enter wasm from host functions called by wasm: each re-entry
 # uses C stack, which is bounded.
 MAX_REENTRY = 200
 
 _reentry = threading.local()  # per thread: how deep wasm -> host -> wasm nesting is
-# Generated code files ("<wasm:...>") and the names of their functions, for backtraces.
-_CODE_NAMES: dict[str, Callable[[str], str]] = {}
+# Generated code files ("<wasm:...>") and the names of their functions (by the name of the
+# Python function that is a wasm function's body), for backtraces and the profiler.
+_CODE_NAMES: dict[str, Mapping[str, str]] = {}
 
 
 class Thrown(Exception):
@@ -45,9 +46,12 @@ class HostError(Exception):
         self.original = original
 
 
-def register_code_names(filename: str, name_of: Callable[[str], str]) -> None:
-    """Let backtraces name the functions of generated code in `filename`."""
-    _CODE_NAMES[filename] = name_of
+def register_code_names(filename: str, names: Mapping[str, str]) -> None:
+    """Let backtraces and the profiler name the functions of generated code in `filename`:
+    `names` maps the name of each Python function that is a wasm function's body to the wasm
+    function's name (any other code of the file, such as an outlined loop, is part of the
+    function whose frame called it)."""
+    _CODE_NAMES[filename] = names
 
 
 def wasm_frames(tb: TracebackType | None, limit: int = 64) -> tuple[list[str], int]:
@@ -57,13 +61,30 @@ def wasm_frames(tb: TracebackType | None, limit: int = 64) -> tuple[list[str], i
     total = 0
     while tb is not None:
         code = tb.tb_frame.f_code
-        namer = _CODE_NAMES.get(code.co_filename)
-        if namer is not None:
-            frames.append(namer(code.co_name))
+        names = _CODE_NAMES.get(code.co_filename)
+        if names is not None:
+            frames.append(names.get(code.co_name, code.co_name))
             total += 1
         tb = tb.tb_next
     frames.reverse()
     return list(frames), total - len(frames)
+
+
+def wasm_stack(frame: FrameType | None) -> list[str]:
+    """The names of the wasm functions running in the Python engine's code on the stack that
+    `frame` is the top of, outermost first (the profiler's sample of a thread)."""
+    stack = []
+    code_names = _CODE_NAMES
+    while frame is not None:
+        code = frame.f_code
+        names = code_names.get(code.co_filename)
+        if names is not None:
+            name = names.get(code.co_name)
+            if name is not None:
+                stack.append(name)
+        frame = frame.f_back
+    stack.reverse()
+    return stack
 
 
 def _trap(kind: TrapKind, tb: TracebackType | None) -> Trap:

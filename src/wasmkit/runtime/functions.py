@@ -63,6 +63,12 @@ class FunctionSpace(Sequence[Func]):
         for func, index in self._defined.items():
             func.fn = make_fn(index)
 
+    def name_of(self, index: int) -> str:
+        """Function `index`'s name, without making its `Func` (the profiler asks this from
+        its own thread, where making one would race with the instance's)."""
+        func = self._funcs[index]
+        return func.name if func is not None else self._module.function_name(index)
+
     def defined_index(self, func: object) -> int | None:
         """The index of `func` if it is one of this instance's own functions, else None."""
         return self._defined.get(func) if isinstance(func, Func) else None

@@ -143,7 +143,7 @@ class Instance:
             self.tags.append(Tag(valid.tag_types[i], known_type_id=module.type_ids[declared[i].type_index]))
         # The engine's code first: a large module's native code starts linking on a thread of its
         # own (engine.native.pieces) while the globals and elements are made here.
-        compiled = module.compiled(self.store.engine, self.store.metered)
+        compiled = module.compiled(self.store.engine, self.store.metered, self.store.profiling)
         for glob in syntax.globals:
             value = evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)
             self.globals.append(Global.from_internal(glob.type, value))

@@ -89,7 +89,7 @@ class Module:
         self.valid = valid
         if keep_verdict and valid.digest is not None:
             verdicts.record(valid.digest, features, valid.tail_calls)
-        self._compiled: dict[tuple[int, bool], CompiledModule] = {}
+        self._compiled: dict[tuple[int, bool, bool], CompiledModule] = {}  # by (engine, metered, profiled)
         self._calls_nothing: dict[int, bool] = {}
 
     @classmethod
@@ -176,12 +176,12 @@ class Module:
             found = self._calls_nothing[index] = not any(instr.op in _CALLS for instr in iter_instructions(body))
         return found
 
-    def compiled(self, engine: "Engine", metered: bool = False) -> "CompiledModule":
+    def compiled(self, engine: "Engine", metered: bool = False, profiled: bool = False) -> "CompiledModule":
         """The module compiled by `engine` (once per engine and variant)."""
-        key = (id(engine), metered)
+        key = (id(engine), metered, profiled)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = engine.compile(self.valid, metered)
+            found = self._compiled[key] = engine.compile(self.valid, metered, profiled=profiled)
         return found
 
     def __repr__(self) -> str:

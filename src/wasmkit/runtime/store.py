@@ -20,11 +20,17 @@ Interruption follows wasmtime's epoch deadlines, which replaced its interrupt ha
 
 Both take effect through one flag that metered code checks; the first call to enter an idle
 store sets it from the deadline alone, so that nothing from before that call reaches it.
+
+`profiling=True` is for `wasmkit.Profiler` and the native engine: its code cannot be sampled
+from Python, so a profiling store runs a third variant, which keeps a shadow stack of its wasm
+frames (`engine.shadow_stack`). The Python engine's frames are Python's, sampled as they are:
+it runs the same code either way.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import threading
 import time
@@ -35,6 +41,7 @@ from types import TracebackType
 from ..engine.base import Engine
 from ..engine.metering import Meter
 from ..engine.registry import get_engine
+from ..engine.shadow_stack import ShadowStack
 from ..errors import Trap, TrapKind
 
 __all__ = ["Store", "StoreLimits", "CancellableCall"]
@@ -43,6 +50,7 @@ _NATIVE_UNLIMITED = 1 << 62  # "no limit" in the native meter's 64-bit cells
 # Made once: ctypes keeps array types only while something refers to them, and making one
 # again costs more than a whole small instantiation's other work.
 _NATIVE_METER = ctypes.c_int64 * len(Meter)
+_PROFILING_STORES = itertools.count(1)  # to tell profiling stores apart in a profile
 
 
 @dataclass
@@ -71,6 +79,7 @@ class Store:
         *,
         fuel: int | None = None,
         interruptible: bool = False,
+        profiling: bool = False,
     ) -> None:
         self.engine: Engine = get_engine(engine) if isinstance(engine, str) else engine
         self.limits = limits or StoreLimits()
@@ -78,6 +87,8 @@ class Store:
         self.metered = fuel is not None or interruptible or depth is not None
         self._consumes_fuel = fuel is not None
         self._interruptible = interruptible
+        self.profiling = profiling  # native code keeps a shadow stack for `wasmkit.Profiler`
+        self._shadow_stack: ShadowStack | None = None
         # Shared with metered code, a cell per `Meter`.
         initial = {Meter.FUEL: math.inf if fuel is None else fuel, Meter.INTERRUPT: False, Meter.DEPTH: 0,
                    Meter.MAXIMUM: math.inf if depth is None else depth}  # fmt: skip
@@ -193,6 +204,13 @@ class Store:
             cells = [int(min(value, _NATIVE_UNLIMITED)) for value in self.meter]
             self._native_meter = _NATIVE_METER(*cells)
         return self._native_meter
+
+    def shadow_stack(self) -> ShadowStack:
+        """The shadow stack profiled native code keeps (see `engine.shadow_stack`): made on
+        first use by the native engine."""
+        if self._shadow_stack is None:
+            self._shadow_stack = ShadowStack(f"native code (store {next(_PROFILING_STORES)})")
+        return self._shadow_stack
 
     def meter_stop(self) -> None:
         """Called by metered code when fuel ran out, an interrupt was requested, or the call

@@ -147,8 +147,8 @@ def _counts_fuel(store: Store) -> bool:
 
 def _sibling(store: Store) -> Store:
     """A store for another thread of `store`'s program: the same engine, limits,
-    interruptibility and deadline."""
-    sibling = Store(store.engine, store.limits, interruptible=store.interruptible)
+    interruptibility, deadline and profiling (a profiler sees every thread's native code)."""
+    sibling = Store(store.engine, store.limits, interruptible=store.interruptible, profiling=store.profiling)
     deadline = store.deadline if store.interruptible else None
     if deadline is not None:
         sibling.set_deadline(max(deadline, 0))

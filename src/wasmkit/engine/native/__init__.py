@@ -28,5 +28,5 @@ class NativeEngine:
     def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir
 
-    def compile(self, module: ValidModule, metered: bool = False) -> NativeCompiledModule:
-        return NativeCompiledModule(module, metered, self.cache_dir)
+    def compile(self, module: ValidModule, metered: bool = False, profiled: bool = False) -> NativeCompiledModule:
+        return NativeCompiledModule(module, metered, self.cache_dir, profiled)

@@ -91,7 +91,8 @@ def loaded() -> bool:
     return bool(_LOADED)
 
 
-def loaded_objects(module_digest: bytes, metered: bool) -> list[bytes] | None:
+def loaded_objects(module_digest: bytes, variant: int) -> list[bytes] | None:
     """The object files an artifact gave for the module with this digest (of its binary), in
-    the variant asked for; None if none did."""
-    return None if metered else _LOADED.get(module_digest)
+    the variant asked for (a `layout.Variant`; an artifact holds the plain one); None if none
+    did."""
+    return None if variant else _LOADED.get(module_digest)

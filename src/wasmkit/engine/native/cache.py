@@ -2,8 +2,8 @@
 `codegen.pieces`), so that a later run loads machine code instead of compiling through LLVM,
 piece by piece, as its functions are first called.
 
-A variant's pieces are in a directory named by a hash of the module, the variant (metered or
-not, and the tier) and the toolchain (`codegen.toolchain`: wasmkit's version, the native
+A variant's pieces are in a directory named by a hash of the module, the variant (plain,
+metered, profiled: `layout.Variant`; and the tier) and the toolchain (`codegen.toolchain`: wasmkit's version, the native
 engine's own source, LLVM's version and the host CPU), so that code made by anything else is
 never reused; each piece's file is named by its functions' indices. Beside them, the variant's
 working set: the pieces earlier runs loaded, in the order they first did, which a later run
@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from ..cache_dir import cache_path, write_atomically
 from .codegen import pack_objects, toolchain, unpack_objects
+from .layout import Variant
 
 __all__ = ["ObjectCache", "WorkingSet"]
 
@@ -27,8 +28,8 @@ __all__ = ["ObjectCache", "WorkingSet"]
 class ObjectCache:
     """The cached object files of one module variant, a file per piece."""
 
-    def __init__(self, directory: Path, module_digest: bytes, metered: bool, tier: str) -> None:
-        parts = [module_digest, b"metered" if metered else b"plain", tier.encode()]
+    def __init__(self, directory: Path, module_digest: bytes, variant: Variant, tier: str) -> None:
+        parts = [module_digest, Variant(variant).key.encode(), tier.encode()]
         parts += [f"{key}={value}".encode() for key, value in sorted(toolchain().items())]
         self.directory = cache_path(directory, Path(__file__).parent, parts, "")
 

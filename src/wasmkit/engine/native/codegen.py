@@ -25,6 +25,7 @@ import llvmlite.binding as llvm
 from ...version import __version__
 from ...validate import ValidModule
 from ..cache_dir import source_digest
+from .layout import Variant
 from .lower import lower_piece
 
 __all__ = [
@@ -193,14 +194,14 @@ def batches(valid: ValidModule, tier: str) -> list[range]:
     return runs
 
 
-def compile_piece(valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str, run: range, whole: bool) -> bytes:
+def compile_piece(valid: ValidModule, shared_globals: frozenset[int], variant: Variant, tier: str, run: range, whole: bool) -> bytes:
     """The object file of the piece of `valid` defining the functions of `run` (see
     `lower.lower_piece`); `whole` when it is the only one."""
-    return _object_file(tier, lower_piece(valid, shared_globals, metered, run, whole))
+    return _object_file(tier, lower_piece(valid, shared_globals, variant, run, whole))
 
 
 def compile_pieces(
-    valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str, runs: list[range],
+    valid: ValidModule, shared_globals: frozenset[int], variant: Variant, tier: str, runs: list[range],
     whole: bool, progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[range, bytes]]:
     """Each of `runs` with its object file, as `compile_piece` makes them, reporting
@@ -223,7 +224,7 @@ def compile_pieces(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasmkit-llvm") as llvm_thread:
         compiling: tuple[range, Future[bytes]] | None = None  # the piece LLVM is on, while the next is lowered
         for run in runs:
-            future = llvm_thread.submit(_object_file, tier, lower_piece(valid, shared_globals, metered, run, whole))
+            future = llvm_thread.submit(_object_file, tier, lower_piece(valid, shared_globals, variant, run, whole))
             if compiling is not None:
                 yield finish(*compiling)
             compiling = (run, future)

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import TrapKind
 
-__all__ = ["CELL_BYTES", "Field", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC", "word_array", "cell_words", "cells_at"]
+__all__ = ["CELL_BYTES", "Field", "Variant", "TRAP_KINDS", "TRAP_HOST", "HOST_CALL", "MEMORY_GROW", "CALL_INDIRECT", "CALL_REF", "GLOBAL_ACCESS", "HELPER", "Helper", "TRAP_THROWN", "TRAP_THROWN_HELD", "EXCEPTION_HELPER", "ExceptionOp", "GC", "word_array", "cell_words", "cells_at"]
 
 
 CELL_BYTES = 16
@@ -51,7 +51,28 @@ class Field(enum.IntEnum):
     ENTRY_SP = 20  # the stack pointer at the outermost entry into this instance on its thread, or 0
     POOLS = 21  # address of a pool address per type index, or 0 (see `gc.POOL_SIZE`)
     FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
-    COUNT = 23
+    PROFILE = 23  # address of the store's shadow stack (profiled code only; see `Variant` and engine.shadow_stack)
+    PROFILE_TAG = 24  # this instance's number on that stack, shifted to the top 32 bits of an entry
+    COUNT = 25
+
+
+class Variant(enum.IntFlag):
+    """Which code a module is compiled to: plain code checks nothing; metered code charges fuel,
+    checks for interruption and counts call depth (see Store.native_meter); profiled code keeps
+    the store's shadow stack, the function index of each wasm frame, for the profiler to sample
+    (see engine.shadow_stack). `False` and `True` stand for PLAIN and METERED, as `metered`
+    flags did before profiling came."""
+
+    PLAIN = 0
+    METERED = 1
+    PROFILED = 2
+
+    @property
+    def key(self) -> str:
+        """The variant's name in the code cache: "plain", "metered", "profiled" or
+        "metered+profiled" (the first two as they were before profiled code existed)."""
+        parts = [name for flag, name in ((Variant.METERED, "metered"), (Variant.PROFILED, "profiled")) if self & flag]
+        return "+".join(parts) or "plain"
 
 
 # Trap codes native code stores in TRAP; TRAP_HOST means a Python exception is waiting.

@@ -46,7 +46,8 @@ from .handles import FUNCTION
 from .debuginfo import DebugLocations
 from .irtext import Block, Builder, Function, LocatedBuilder, Module, Operand, Slot
 from .irtypes import F32, F64, I1, I8, I16, I32, I64, I128, PTR, VOID, NativeCompileError, ir_type
-from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper
+from ..shadow_stack import FRAMES as SHADOW_FRAMES
+from .layout import CELL_BYTES, TRAP_CODES, TRAP_THROWN, ExceptionOp, Field, Helper, Variant
 from .stack import BUDGET
 
 __all__ = ["NativeCompileError", "addresses_symbol", "entered_from_python", "handles", "lower_piece"]
@@ -176,6 +177,8 @@ class _Lowering:
         self.memory0: _Memory0 | None = None
         self.memory_table: Operand | None = None  # the address of the memories' (base, size) pairs
         self.entry_depth: Operand | None = None  # metered: the call depth to restore on return
+        self.shadow_stack: Operand | None = None  # profiled: the store's shadow stack
+        self.shadow_depth: Operand | None = None  # profiled: its depth to restore on return
         self.active_handlers = 0  # frames whose `handler` is set (see `unwind_target`)
         self.in_tail = False  # lowering a tail call made as a call and a return: no handler applies
         self.rethrown: frozenset[int] | None = None  # the legacy trys a rethrow names, by offset
@@ -275,6 +278,8 @@ class _Lowering:
 
     def lower(self) -> None:
         builder = self.builder
+        if self.m.profiled:  # first, so that every way out (the trap block too) pops the frame
+            self.enter_profiled()
         # The stack check, first of all: trap before the native stack runs out. The stack
         # pointer is taken below this function's frame, which so lies above the limit when
         # the check passes, and is not touched when it fails.
@@ -316,8 +321,10 @@ class _Lowering:
         values = [self.load_slot(slot) for slot in slots]
         if depth is not None:
             builder.store(depth, self.meter_cell(Meter.DEPTH))
+        self.leave_profiled()
         self._return(values)
         builder.position_at_end(self.trap_block)
+        self.leave_profiled()
         ret = self.fn.function_type.return_type
         if ret == VOID:
             builder.ret_void()
@@ -326,6 +333,31 @@ class _Lowering:
         if self.cells is not None:
             self.cells.allocated_type = ir.ArrayType(I128, self.cell_count)
         self.allocas.branch(self.fn.basic_blocks[1])
+
+    # -- profiling: the shadow stack (see engine.shadow_stack) --
+
+    def enter_profiled(self) -> None:
+        """Push this frame on the store's shadow stack: the instance's number (its context's
+        PROFILE_TAG) and the function's index in one word, the next entry (the last one again
+        past the stack's capacity, so that nothing is written out of it), then the depth. The
+        stores are atomic (monotonic, plain moves on x86) so that LLVM keeps each where it is:
+        the sampling thread reads them as they happen, and a push and its pop in a function
+        that calls nothing would otherwise be one dead store apart. (Storing the context's
+        address instead of a number let it escape, and LLVM then reloaded the context's
+        fields after every store: recursive fib ran 1.36 times as long, against 1.0.)"""
+        builder = self.builder
+        stack = self.shadow_stack = self.load_field(Field.PROFILE, PTR)
+        depth = self.shadow_depth = builder.load_atomic(stack, I64, "monotonic", 8)
+        at = self.intrinsic("llvm.umin.i64", I64, [depth, ir.Constant(I64, SHADOW_FRAMES - 1)])
+        entry = builder.gep(stack, [builder.add(builder.shl(at, ir.Constant(I64, 3)), ir.Constant(I64, 8))], source_etype=I8)
+        frame = builder.or_(self.load_field(Field.PROFILE_TAG), ir.Constant(I64, self.index))
+        builder.store_atomic(frame, entry, "monotonic", 8)
+        builder.store_atomic(builder.add(depth, ir.Constant(I64, 1)), stack, "monotonic", 8)
+
+    def leave_profiled(self) -> None:
+        """Pop this frame off the shadow stack (profiled code; nothing otherwise)."""
+        if self.shadow_depth is not None:
+            self.builder.store_atomic(self.shadow_depth, cast(Operand, self.shadow_stack), "monotonic", 8)
 
     # -- metering: fuel, interruption, call depth (see Store.native_meter) --
 
@@ -715,6 +747,7 @@ class _Lowering:
         that one returns through a wrong address: seen with LLVM 22.)"""
         if self.entry_depth is not None:
             self.builder.store(self.entry_depth, self.meter_cell(Meter.DEPTH))
+        self.leave_profiled()  # the callee's frame takes this one's place
         marker = "musttail" if _in_registers(callee_type) and _in_registers(self.func_type) else "tail"
         result = self.builder.call(callee, [self.ctx, *pass_arguments(self.builder, args)], tail=marker, convention=self.m.convention)
         if callee_type.results:
@@ -1567,11 +1600,12 @@ class _ModuleLowering:
     module's function slots, so that each piece is compiled and loaded on its own, when one of
     its functions is first called (see `module`)."""
 
-    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, locations: DebugLocations | None = None) -> None:
+    def __init__(self, valid: ValidModule, shared_globals: frozenset[int], variant: Variant, locations: DebugLocations | None = None) -> None:
         self.valid = valid
         self.locations = locations
         self.shared_globals = shared_globals
-        self.metered = metered
+        self.metered = bool(variant & Variant.METERED)
+        self.profiled = bool(variant & Variant.PROFILED)
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
@@ -1729,17 +1763,16 @@ def addresses_symbol(run: range) -> str:
 
 
 def lower_piece(
-    valid: ValidModule, shared_globals: frozenset[int], metered: bool, run: range, whole: bool, locations: DebugLocations | None = None
+    valid: ValidModule, shared_globals: frozenset[int], variant: Variant, run: range, whole: bool, locations: DebugLocations | None = None
 ) -> str:
     """The LLVM IR (text) of the piece of `valid` defining the functions of `run` (`whole`:
     all of them, calling each other directly; else calling those of other pieces through the
     context's function slots), the entries of those entered from Python and the table of
-    their addresses (see `addresses_symbol`); metered code charges fuel, checks for
-    interruption and counts call depth. Raises `NativeCompileError` for what the native engine
-    does not support. With `locations`, each instruction is tagged with the wasm instruction it
-    comes from (`DebugLocations.attach` then completes the text)."""
-    return _ModuleLowering(valid, shared_globals, metered, locations).piece(run, whole)
-
+    their addresses (see `addresses_symbol`), in `variant` (plain, metered, profiled: see
+    `layout.Variant`). Raises `NativeCompileError` for what the native engine does not
+    support. With `locations`, each instruction is tagged with the wasm instruction it comes
+    from (`DebugLocations.attach` then completes the text)."""
+    return _ModuleLowering(valid, shared_globals, variant, locations).piece(run, whole)
 
 def entered_from_python(valid: ValidModule) -> frozenset[int]:
     """The defined functions that get an entry, for Python to call: the start function and

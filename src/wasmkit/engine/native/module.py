@@ -36,7 +36,7 @@ from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
 from .codegen import choose_tier
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
-from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, cell_words, cells_at, word_array
+from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, Variant, cell_words, cells_at, word_array
 from .lower import NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
@@ -64,19 +64,23 @@ class NativeCompiledModule:
     piece's machine code comes from an artifact loaded in this process (`artifact`), else from
     the cache in `cache_dir`, else from compiling it (which fills the cache)."""
 
-    def __init__(self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, valid: ValidModule, metered: bool = False, cache_dir: Path | None = None, profiled: bool = False
+    ) -> None:
         _refuse_shared_memories(valid)
         self.valid = valid
         self.metered = metered
+        self.profiled = profiled  # keeps the store's shadow stack (see engine.shadow_stack)
+        variant = (Variant.METERED if metered else Variant.PLAIN) | (Variant.PROFILED if profiled else Variant.PLAIN)
         module = valid.module
         # Mutable globals someone else can see live in their Global; native code asks for them.
         self.shared_globals = shared_globals(valid)
         self.tier = choose_tier(valid)
         digest = _digest(valid) if cache_dir is not None or artifact.loaded() else None
-        given = artifact.loaded_objects(digest, metered) if digest is not None else None
-        cache = ObjectCache(cache_dir, digest, metered, self.tier) if cache_dir and digest else None
+        given = artifact.loaded_objects(digest, variant) if digest is not None else None
+        cache = ObjectCache(cache_dir, digest, variant, self.tier) if cache_dir and digest else None
         # Each defined function's machine code, loaded as it is called (see `pieces`).
-        self.pieces = Pieces(valid, self.shared_globals, metered, self.tier, cache, given)
+        self.pieces = Pieces(valid, self.shared_globals, variant, self.tier, cache, given)
         self.slots_address = ctypes.addressof(self.pieces.slots)
         first = valid.imported_func_count
         # The functions Python can call get an entry, through ctypes (made once, shared by
@@ -153,7 +157,7 @@ def artifact_of(valid: ValidModule, cache_dir: Path | None, progress: Callable[[
     `progress`) or taken from the cache in `cache_dir`; none is linked into this process."""
     _refuse_shared_memories(valid)
     tier = choose_tier(valid)
-    cache = ObjectCache(cache_dir, _digest(valid), False, tier) if cache_dir is not None else None
+    cache = ObjectCache(cache_dir, _digest(valid), Variant.PLAIN, tier) if cache_dir is not None else None
     objects = batch_objects(valid, shared_globals(valid), tier, cache, progress)
     return artifact.write_artifact(write_module(valid.module), objects, tier)
 
@@ -207,6 +211,10 @@ class _Binding:
         self.meter = instance.store.native_meter() if compiled.metered else None
         if self.meter is not None:
             self.context[Field.METER] = ctypes.addressof(self.meter)
+        if compiled.profiled:
+            shadow = instance.store.shadow_stack()
+            self.context[Field.PROFILE] = shadow.address
+            self.context[Field.PROFILE_TAG] = shadow.name_frames(instance.funcs.name_of) << 32
         self.context[Field.TYPE_IDS] = ctypes.addressof(compiled.type_id_cells)
         self.context[Field.FUNCTIONS] = compiled.slots_address
         # call_indirect's direct path: per table, a mirror of (address, type id) per element,

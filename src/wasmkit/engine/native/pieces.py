@@ -34,7 +34,7 @@ from typing import Any, cast
 from ...validate import ValidModule
 from .cache import ObjectCache, WorkingSet
 from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
-from .layout import word_array
+from .layout import Variant, word_array
 from .lower import addresses_symbol
 from .relocatable import merge_objects
 
@@ -48,12 +48,12 @@ class Pieces:
     artifact's object files, one per batch."""
 
     def __init__(
-        self, valid: ValidModule, shared_globals: frozenset[int], metered: bool, tier: str,
+        self, valid: ValidModule, shared_globals: frozenset[int], variant: Variant, tier: str,
         cache: ObjectCache | None, given: list[bytes] | None,
     ) -> None:  # fmt: skip
         self.valid = valid
         self.shared_globals = shared_globals
-        self.metered = metered
+        self.variant = variant
         self.tier = tier
         self.runs = pieces(valid, tier)
         self.batches = batches(valid, tier)
@@ -106,7 +106,7 @@ class Pieces:
         if progress is not None:
             progress(done, total)
         compiled = compile_pieces(
-            self.valid, self.shared_globals, self.metered, self.tier, to_compile, self.whole,
+            self.valid, self.shared_globals, self.variant, self.tier, to_compile, self.whole,
             None if progress is None else (lambda count, _: progress(done + count, total)),
         )
         whole_batches = {batch.start: batch for batch in self.batches}
@@ -144,7 +144,7 @@ class Pieces:
             pending = self._claim(k)
         try:
             if not self._link_stored(k):
-                data = compile_piece(self.valid, self.shared_globals, self.metered, self.tier, run, self.whole)
+                data = compile_piece(self.valid, self.shared_globals, self.variant, self.tier, run, self.whole)
                 self._keep(run, data)
                 self._link(run, data)
             self._loaded_runs.append(run)
@@ -296,7 +296,7 @@ def batch_objects(
     done = sum(len(run) for run in runs if found[run.start] is not None)
     missing = [run for run in runs if found[run.start] is None]
     compiled = compile_pieces(
-        valid, shared_globals, False, tier, missing, len(runs) == 1,
+        valid, shared_globals, Variant.PLAIN, tier, missing, len(runs) == 1,
         None if progress is None else (lambda count, _: progress(done + count, total)),
     )
     for run, data in compiled:

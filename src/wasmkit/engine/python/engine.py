@@ -189,7 +189,7 @@ class PythonCompiledModule:
         if not self._names_registered:  # a defined function's name is its module's, in every instance
             names = {fn_key: func.name for (_, fn_key), func in zip(self._func_keys[first:], funcs[first:])}
             names.update({f"t{key[1:]}": name for key, name in names.items()})  # bodies that tail-call
-            register_code_names(self.filename, lambda code_name: names.get(code_name, code_name))
+            register_code_names(self.filename, names)
             self._names_registered = True
         for i in range(first, len(funcs)):
             funcs[i].fn = ns[self._func_keys[i][1]] = self._first_call(ns, instance, i)
@@ -274,5 +274,5 @@ class PythonEngine:
     def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir
 
-    def compile(self, module: ValidModule, metered: bool = False) -> PythonCompiledModule:
+    def compile(self, module: ValidModule, metered: bool = False, profiled: bool = False) -> PythonCompiledModule:
         return PythonCompiledModule(module, metered, self.cache_dir)
