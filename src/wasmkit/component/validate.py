@@ -44,7 +44,7 @@ from .syntax import (
 )  # fmt: skip
 from .types import ComponentT, Entity, Func, InstanceT, ModuleT, Resource, Val, VType
 
-__all__ = ["ValidComponent", "validate_component", "MAX_TYPE_DEPTH", "MAX_TYPE_SIZE"]
+__all__ = ["ValidComponent", "validate_component", "TypeScope", "MAX_TYPE_DEPTH", "MAX_TYPE_SIZE"]
 
 MAX_TYPE_DEPTH = 100  # wasm-tools' MAX_WASM_COMPONENT_TYPE_DEPTH
 MAX_TYPE_SIZE = 1_000_000  # wasm-tools' MAX_WASM_TYPE_SIZE
@@ -468,6 +468,11 @@ class _Scope:
         if not is_kebab_case(name):
             raise ValidationError(f"{what} name `{name}` is not in kebab case")
         return name
+
+
+# Instantiation walks a component's definitions with one of these beside it, for the type of
+# each index (`instantiate`).
+TypeScope = _Scope
 
 
 class _Located(ValidationError):

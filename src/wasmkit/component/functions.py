@@ -1,0 +1,166 @@
+"""Component functions at run time: `canon lift` makes a `LiftedFunction` of a core function
+(a Python callable taking and returning component values, as `abi.FunctionAbi.run_lift` moves
+them), `canon lower` makes a core host function of a component function (`lowered_func`: its
+core arguments lifted, the component function called, its result lowered back, as
+`run_lower` does).
+
+A component function is any Python callable taking component values: a `LiftedFunction`
+(another component's export), or a host function given as an import. It returns its result's
+Python value; for a `result` type the ok value, with the error raised as `Err`.
+
+Entering a component instance is refused while it is already in a call (the ABI's
+`may_enter`): a host function that calls back into the instance that called it traps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ..errors import Trap, TrapKind
+from ..runtime.func import Func as CoreFunc
+from .abi import BorrowScope, Context, LendScope, Options, StringEncoding
+from .syntax import CanonOpt, CanonOptKind
+
+if TYPE_CHECKING:
+    from ..syntax.types import FuncType as CoreFuncType
+    from .abi import CanonicalAbi, FunctionAbi, HandleTable, ResourceType
+    from .types import Func, Resource
+
+__all__ = ["CallSite", "LiftedFunction", "lowered_func", "canon_options", "not_supported"]
+
+_ENCODINGS = {
+    CanonOptKind.UTF8: StringEncoding.UTF8, CanonOptKind.UTF16: StringEncoding.UTF16,
+    CanonOptKind.LATIN1_UTF16: StringEncoding.LATIN1_UTF16,
+}  # fmt: skip
+
+
+class NotSupported(NotImplementedError):
+    """What wasmkit does not run yet (the async ABI, streams, futures, `start`)."""
+
+
+def not_supported(what: str) -> NotSupported:
+    return NotSupported(f"{what} is not supported yet")
+
+
+class CallSite:
+    """What a lift or lower works in: the component instance whose core code is on one side
+    (its handle table, its `busy` flag), the component's `CanonicalAbi`, and the run-time
+    type of each type-level resource (filled as instantiation binds them)."""
+
+    __slots__ = ("instance", "handles", "abi", "resources")
+
+    def __init__(
+        self, instance: object, handles: HandleTable, abi: CanonicalAbi, resources: Mapping[Resource, ResourceType]
+    ) -> None:
+        self.instance = instance
+        self.handles = handles
+        self.abi = abi
+        self.resources = resources
+
+    def resource_type(self, resource: Resource) -> ResourceType:
+        found = self.resources.get(resource)
+        if found is None:
+            raise not_supported("a resource type that instantiation did not bind")
+        return found
+
+    def context(self, options: Options, scope: BorrowScope | LendScope) -> Context:
+        return Context(options, self.handles, instance=self.instance, scope=scope, resource_types=self.resource_type)
+
+
+def canon_options(
+    opts: Sequence[CanonOpt], memories: Sequence[object], core_funcs: Sequence[CoreFunc]
+) -> tuple[Options, CoreFunc | None]:
+    """A canonical definition's `Options` (memory, realloc, string encoding) and its
+    post-return function; the async options are refused."""
+    memory = realloc = post_return = None
+    encoding = StringEncoding.UTF8
+    for opt in opts:
+        if opt.kind in _ENCODINGS:
+            encoding = _ENCODINGS[opt.kind]
+        elif opt.kind == CanonOptKind.MEMORY:
+            memory = memories[opt.index]  # type: ignore[index]
+        elif opt.kind == CanonOptKind.REALLOC:
+            realloc = _realloc(core_funcs[opt.index])  # type: ignore[index]
+        elif opt.kind == CanonOptKind.POST_RETURN:
+            post_return = core_funcs[opt.index]  # type: ignore[index]
+        else:
+            raise not_supported("an async canonical option (`async`, `callback`)")
+    return Options(memory, realloc, encoding), post_return  # type: ignore[arg-type]
+
+
+def _realloc(func: CoreFunc) -> Callable[[int, int, int, int], int]:
+    def realloc(old: int, old_size: int, align: int, new_size: int) -> int:
+        return func(old, old_size, align, new_size)  # type: ignore[no-any-return]
+
+    return realloc
+
+
+def _results(value: object) -> Sequence[object]:
+    """A core function's results as a sequence (`Func.__call__` gives None, a value or a tuple)."""
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
+class LiftedFunction:
+    """A core function lifted to a component function (`canon lift`): called with Python
+    values, it lowers them into the instance, runs the core function and lifts its result."""
+
+    __slots__ = ("site", "core", "func", "options", "post_return", "name", "_abi")
+
+    def __init__(
+        self, site: CallSite, core: CoreFunc, func: Func, options: Options, post_return: CoreFunc | None, name: str = ""
+    ) -> None:
+        self.site = site
+        self.core = core
+        self.func = func
+        self.options = options
+        self.post_return = post_return
+        self.name = name
+        self._abi: FunctionAbi | None = None  # made at the first call, once every type has its name
+
+    @property
+    def abi(self) -> FunctionAbi:
+        if self._abi is None:
+            self._abi = self.site.abi.function(self.func)
+        return self._abi
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.func.params)
+
+    def __call__(self, *args: object) -> object:
+        abi = self.abi
+        site = self.site
+        instance = site.instance
+        if getattr(instance, "busy", False):
+            raise Trap(TrapKind.HOST, "cannot enter component instance: it is already in a call")
+        instance.busy = True  # type: ignore[attr-defined]
+        try:
+            cx = site.context(self.options, BorrowScope())
+            post = self.post_return
+            value = abi.run_lift(cx, lambda *flat: _results(self.core(*flat)), args, None if post is None else lambda *r: post(*r))
+        finally:
+            instance.busy = False  # type: ignore[attr-defined]
+        return abi.to_python(value)
+
+    def __repr__(self) -> str:
+        params = ", ".join(self.param_names)
+        return f"<component function {self.name or '?'}({params})>"
+
+
+def lowered_func(
+    site: CallSite, target: Callable[..., object], func: Func, options: Options, core_type: CoreFuncType, name: str = ""
+) -> CoreFunc:
+    """`canon lower`: a core host function of `core_type` that calls component function
+    `target` (of type `func`) with its arguments lifted out of the instance."""
+    holder: list[FunctionAbi] = []
+
+    def call(*flat: object) -> object:
+        if not holder:
+            holder.append(site.abi.function(func))
+        results = holder[0].run_lower(site.context(options, LendScope()), target, flat)
+        return results[0] if results else None
+
+    return CoreFunc.raw(core_type, call, name=name or getattr(target, "__name__", "component function"))

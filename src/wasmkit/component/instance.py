@@ -1,0 +1,26 @@
+"""A component instance at run time: what instantiation makes of a component (or the host
+makes of an instance import): its exports by name, each a component function (a Python
+callable), a resource type (`abi.ResourceType`), a nested `ComponentInstance`, or a core
+module; the handle table its core code's handles index; and whether it is in a call (the
+ABI's `may_enter`). The Python API's view of it is `bindings.ComponentExports`."""
+
+from __future__ import annotations
+
+from .abi import HandleTable
+
+__all__ = ["ComponentInstance"]
+
+
+class ComponentInstance:
+    """An instance's exports (`exports[name]`), handle table and call state."""
+
+    __slots__ = ("name", "exports", "handles", "busy")
+
+    def __init__(self, name: str = "", exports: dict[str, object] | None = None) -> None:
+        self.name = name
+        self.exports: dict[str, object] = exports if exports is not None else {}
+        self.handles = HandleTable()
+        self.busy = False
+
+    def __repr__(self) -> str:
+        return f"<component instance {self.name or '?'}: {', '.join(self.exports)}>"
