@@ -17,6 +17,7 @@ instance).
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -24,7 +25,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from .runtime.func import Caller, Func
 from .runtime.instance import Exports, Extern, Instance
 from .runtime.module import Module, ModuleSource
+from .runtime.source import read_source
 from .runtime.store import Store
+from .syntax.module import Module as SyntaxModule
 from .syntax.types import FuncType, ValType
 
 __all__ = ["load", "host", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
@@ -85,6 +88,24 @@ def _module(source: ModuleSource | Module) -> Module:
     return source if isinstance(source, Module) else Module(source)
 
 
+def _component(source: object) -> Any:
+    """The component `source` stands for (a `Component`, or a path or bytes holding one),
+    or None when it is a core module's source."""
+    from .component.header import is_component
+
+    if isinstance(source, Module) or isinstance(source, SyntaxModule):
+        return None
+    loader = sys.modules.get("wasmkit.component.loader")  # a `Component` was made only if it was imported
+    if loader is not None and isinstance(source, loader.Component):
+        return source
+    content, name = read_source(source)
+    if not isinstance(content, bytes) or not is_component(content):
+        return None
+    from .component.loader import Component
+
+    return Component(content, name)
+
+
 def _wasi_state(wasi: Any) -> Any:
     """The WASI state for `load`'s `wasi` argument (a WasiConfig, or True for a default one)."""
     from .wasi import WasiConfig, WasiPreview1
@@ -103,9 +124,12 @@ def load(
     *,
     store: Store | None = None,
     engine: str = "python",
-) -> Instance:
+) -> Any:
     """Load and instantiate a module from a path, bytes (binary or text), WAT source or a
-    `Module`.
+    `Module`; or a component, from a path, its bytes or a `component.loader.Component`.
+
+    For a component, `imports` maps import names to values (docs/components.md, "Imports")
+    and the result is a `component.bindings.Instance`: `inst.exports["greet"]("Ada")`.
 
     `imports` maps module names to {name: item}; an item is a `Func`, `Table`, `Memory` or
     `Global`, or any Python callable (typed as the module declares the import). `wasi` is a
@@ -116,6 +140,11 @@ def load(
     the type it imports; its spawned threads are `instance.wasi_threads` (see
     `wasmkit.wasi.threads`).
     """
+    component = _component(source)
+    if component is not None:
+        if wasi is not None:
+            raise NotImplementedError("wasi= for a component (WASI 0.2) is not supported yet")
+        return component.instantiate(imports, store or Store(engine))  # type: ignore[no-any-return]
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     module = _module(source)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from ..errors import LinkError
+from ..errors import DecodeError, LinkError
 from ..runtime.func import Func as CoreFunc
 from ..runtime.instance import Instance
 from ..runtime.module import Module
@@ -69,7 +69,11 @@ class Linking:
     def module(self, item: CoreModule) -> Module:
         found = self.modules.get(id(item))
         if found is None:
-            found = self.modules[id(item)] = Module.from_content(item.data)
+            try:
+                found = Module.from_content(item.data)
+            except DecodeError as err:  # where in the component, not in the module's own bytes
+                raise DecodeError(f"in a core module: {err.message}", item.offset + err.offset) from None
+            self.modules[id(item)] = found
         return found
 
     def bind(self, name: str, found: object, value: object) -> None:

@@ -30,7 +30,7 @@ class DefinedResource(ResourceType):
 
     def wrap(self, rep: int, owned: bool) -> object:
         cls = self.object_class
-        obj = cls.__new__(cls)
+        obj = object.__new__(cls)  # not the class's own `__new__`, which calls the constructor
         ResourceObject.__init__(obj, self, rep, owned)
         return obj
 

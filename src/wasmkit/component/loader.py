@@ -1,0 +1,57 @@
+"""A component loaded for running: read, validated, its core modules compiled once, and
+instantiated as often as wanted (each instance in its store, on the store's engine).
+
+    component = Component(data)           # bytes, or a path
+    instance = component.instantiate({"log": print}, Store("native"))
+    instance.exports["greet"]("Ada")
+
+`wasmkit.load` does this for a component in one call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..runtime.module import Module
+from ..runtime.store import Store
+from .bindings import Instance
+from .instantiate import Linking, instantiate
+from .reader import read_component
+from .syntax import CoreModule
+from .validate import ValidComponent, validate_component
+
+__all__ = ["Component"]
+
+
+class Component:
+    """A valid component (DecodeError or ValidationError if it is not), from its bytes or
+    the path of a file holding them."""
+
+    def __init__(self, source: bytes | bytearray | memoryview | str | os.PathLike[str], name: str = "") -> None:
+        if isinstance(source, (str, os.PathLike)):
+            name = name or os.fspath(source)
+            with open(source, "rb") as f:
+                data = f.read()
+        else:
+            data = bytes(source)
+        self.name = name
+        self._modules: dict[int, Module] = {}  # each nested core module, compiled once
+        reading = Linking(Store(), self._modules)
+
+        def core_module(item: CoreModule) -> object:
+            return reading.module(item).syntax
+
+        self.valid: ValidComponent = validate_component(read_component(data), core_modules=core_module)  # type: ignore[arg-type]
+
+    def instantiate(self, imports: Mapping[str, object] | None = None, store: Store | None = None) -> Instance:
+        """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
+        `store` (a new one on the Python engine by default)."""
+        if imports is not None and not isinstance(imports, Mapping):
+            raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
+        store = store or Store()
+        runtime = instantiate(self.valid, imports, linking=Linking(store, self._modules))
+        return Instance(runtime, store)
+
+    def __repr__(self) -> str:
+        return f"<Component {self.name or '?'}>"
