@@ -11,7 +11,8 @@ resource with its methods.
 `exports[name]` takes the export's WIT name (an interface's also without its `@version`).
 Attributes are the names in snake_case: a function `get-size` is `get_size`; an interface
 `example:shapes/geometry@1.0.0` is `example_shapes_geometry` and, when no other export has
-the same last part, `geometry`; a resource `shape` is `Shape` (its class). An exported
+the same last part, `geometry`; a resource `shape` is `Shape` (its class), as is a record,
+variant, enum or flags type (`point` is `Point`, the class of its values). An exported
 instance is an `Exports` again; a function is a callable taking Python values (docs/
 components.md, "Values"). A resource's class is a `ResourceObject` subclass: calling it calls
 `[constructor]shape`, its methods are `[method]shape.name` in snake_case (the object passed
@@ -24,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .abi import ResourceObject, pascal_case, snake_case
+from .abi import CanonicalAbi, ResourceObject, ResourceType, pascal_case, snake_case
 from .instance import ComponentInstance
 from .resource_types import DefinedResource
+from .types import Val
 
 __all__ = ["Instance", "Exports", "attribute_names"]
 
@@ -36,8 +38,8 @@ def _identifier(name: str) -> str:
 
 
 def attribute_names(name: str, value: object) -> list[str]:
-    """The attribute names of export `name` (most specific first)."""
-    if isinstance(value, DefinedResource):
+    """The attribute names of export `name` (most specific first), given its API value."""
+    if isinstance(value, type):  # a resource's, record's, variant's, enum's or flags' class
         return [pascal_case(name)]
     if ":" in name:  # an interface `ns:pkg/iface@version`
         short = name.partition("@")[0].rpartition("/")[2]
@@ -52,23 +54,23 @@ class Exports:
 
     __slots__ = ("__items", "__attrs", "__weakref__")
 
-    def __init__(self, instance: ComponentInstance) -> None:
+    def __init__(self, instance: ComponentInstance, abi: CanonicalAbi) -> None:
         items: dict[str, object] = {}
         for name, value in instance.exports.items():
-            items[name] = _api_value(value)
+            items[name] = _api_value(value, abi)
         attrs: dict[str, object] = {}
         taken: dict[str, int] = {}
-        for name, value in instance.exports.items():
-            if name.startswith("["):
-                continue  # a resource's function: reached through its class
+        for name, value in items.items():
+            if name.startswith("[") or value is None:
+                continue  # a resource's function (reached through its class), or a type of no class
             for attr in attribute_names(name, value):
                 taken[attr] = taken.get(attr, 0) + 1
-        for name, value in instance.exports.items():
-            if name.startswith("["):
+        for name, value in items.items():
+            if name.startswith("[") or value is None:
                 continue
             for attr in attribute_names(name, value):
                 if taken[attr] == 1:
-                    attrs[attr] = items[name]
+                    attrs[attr] = value
         self.__items = items
         self.__attrs = attrs
 
@@ -103,11 +105,17 @@ class Exports:
         return f"<component exports {', '.join(self.__items)}>"
 
 
-def _api_value(value: object) -> object:
+def _api_value(value: object, abi: CanonicalAbi) -> object:
+    """An export's value for Python code: an instance's `Exports`, a type's class (None
+    for a type of no class: a list, tuple, option, result or an imported resource)."""
     if isinstance(value, ComponentInstance):
-        return Exports(value)
+        return Exports(value, abi)
     if isinstance(value, DefinedResource):
         return value.object_class
+    if isinstance(value, Val):
+        return getattr(abi.codec(value), "cls", None)
+    if isinstance(value, ResourceType):
+        return None
     return value
 
 
@@ -164,11 +172,11 @@ class Instance:
 
     __slots__ = ("runtime", "store", "exports")
 
-    def __init__(self, runtime: ComponentInstance, store: object) -> None:
+    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi) -> None:
         attach_resource_classes(runtime)
         self.runtime = runtime
         self.store = store
-        self.exports = Exports(runtime)
+        self.exports = Exports(runtime, abi)
 
     def __repr__(self) -> str:
         return f"<component instance: {', '.join(self.exports)}>"

@@ -76,22 +76,25 @@ class Linking:
             self.modules[id(item)] = found
         return found
 
-    def bind(self, name: str, found: object, value: object) -> None:
+    def bind(self, name: str, found: object, value: object, exported: bool = False) -> None:
         """Tie type `found` (named `name` by an import, export or alias) to its run-time
         `value`: a resource to its `ResourceType`, an instance type's exports to the
-        instance's; a record, variant, enum or flags type takes the name for its class."""
+        instance's. A record, variant, enum, flags or resource type takes the name for its
+        class and messages: an export's name over any other (a component made by
+        wit-component imports its types into a nested component as `import-type-point`
+        and exports them as `point`)."""
         if isinstance(found, Resource):
             if isinstance(value, ResourceType):
                 self.resources[found] = value
-                if value.name == "resource":
+                if exported or value.name == "resource":
                     value.name = name
         elif isinstance(found, Val):
-            if found.kind in _NAMED_KINDS:
-                self.names.setdefault(found, name)
+            if found.kind in _NAMED_KINDS and name and (exported or found not in self.names):
+                self.names[found] = name
         elif isinstance(found, InstanceT) and isinstance(value, ComponentInstance):
             for export, entity in found.exports.items():
                 if export in value.exports:
-                    self.bind(export, entity.type, value.exports[export])
+                    self.bind(export, entity.type, value.exports[export], exported)
 
 
 def instantiate(
@@ -199,8 +202,9 @@ class _Walk:
             self.core[CoreSort.TYPE] += [None] * (len(types.core[CoreSort.TYPE]) - len(self.core[CoreSort.TYPE]))
         elif isinstance(item, ResourceDef):
             self.spaces[Sort.TYPE].append(self.resource(item, cast(Resource, types.spaces[Sort.TYPE][-1])))
-        else:  # a value, function, component or instance type: nothing at run time
-            self.spaces[Sort.TYPE].append(None)
+        else:  # a value type stands for itself (the Python API gives its class); others are nothing at run time
+            found = types.spaces[Sort.TYPE][-1]
+            self.spaces[Sort.TYPE].append(found if isinstance(found, Val) else None)
 
     def instantiate(self, item: Instantiate) -> None:
         component, home = cast("tuple[Component, _Walk]", self.spaces[Sort.COMPONENT][item.component])
@@ -230,7 +234,7 @@ class _Walk:
             value.name = name
         self.instance.exports[name] = value
         self.add(item.item.sort, value)
-        self.linking.bind(name, self.types.exports[name].type, value)
+        self.linking.bind(name, self.types.exports[name].type, value, exported=True)
 
     def resource(self, item: ResourceDef, found: Resource) -> DefinedResource:
         dtor: Callable[[int], object] | None = None

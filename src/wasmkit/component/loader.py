@@ -50,8 +50,9 @@ class Component:
         if imports is not None and not isinstance(imports, Mapping):
             raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
         store = store or Store()
-        runtime = instantiate(self.valid, imports, linking=Linking(store, self._modules))
-        return Instance(runtime, store)
+        linking = Linking(store, self._modules)
+        runtime = instantiate(self.valid, imports, linking=linking)
+        return Instance(runtime, store, linking.abi)
 
     def __repr__(self) -> str:
         return f"<Component {self.name or '?'}>"
