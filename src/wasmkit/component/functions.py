@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import Trap, TrapKind
+from ..errors import Trap, TrapKind, WasmError
 from ..runtime.func import Func as CoreFunc
 from .abi import BorrowScope, Context, LendScope, Options, StringEncoding
 from .syntax import CanonOpt, CanonOptKind
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .abi import CanonicalAbi, FunctionAbi, HandleTable, ResourceType
     from .types import Func, Resource
 
-__all__ = ["CallSite", "LiftedFunction", "lowered_func", "canon_options", "not_supported"]
+__all__ = ["CallSite", "LiftedFunction", "NotSupported", "lowered_func", "canon_options", "not_supported"]
 
 _ENCODINGS = {
     CanonOptKind.UTF8: StringEncoding.UTF8, CanonOptKind.UTF16: StringEncoding.UTF16,
@@ -35,8 +35,9 @@ _ENCODINGS = {
 }  # fmt: skip
 
 
-class NotSupported(NotImplementedError):
-    """What wasmkit does not run yet (the async ABI, streams, futures, `start`)."""
+class NotSupported(WasmError, NotImplementedError):
+    """What a component uses that wasmkit does not run yet (the async ABI: async lifts and
+    lowers, `task.*`, streams, futures, waitables)."""
 
 
 def not_supported(what: str) -> NotSupported:
