@@ -36,6 +36,7 @@ class Component:
         else:
             data = bytes(source)
         self.name = name
+        self.data = data
         self._modules: dict[int, Module] = {}  # each nested core module, compiled once
         reading = Linking(Store(), self._modules)
 
