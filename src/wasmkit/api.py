@@ -143,8 +143,10 @@ def load(
     component = _component(source)
     if component is not None:
         if wasi is not None:
-            raise NotImplementedError("wasi= for a component (WASI 0.2) is not supported yet")
-        return component.instantiate(imports, store or Store(engine))  # type: ignore[no-any-return]
+            from .component.functions import not_supported
+
+            raise not_supported("wasi= for a component (WASI 0.2)")
+        return component.instantiate(imports, store or Store(engine))
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     module = _module(source)

@@ -92,7 +92,7 @@ def canon_options(
 
 def _realloc(func: CoreFunc) -> Callable[[int, int, int, int], int]:
     def realloc(old: int, old_size: int, align: int, new_size: int) -> int:
-        return func(old, old_size, align, new_size)  # type: ignore[no-any-return]
+        return func(old, old_size, align, new_size)
 
     return realloc
 

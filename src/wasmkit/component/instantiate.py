@@ -179,8 +179,7 @@ class _Walk:
             self.spaces[Sort.INSTANCE].append(made)
             self.linking.bind("", types.spaces[Sort.INSTANCE][-1], made)
         elif isinstance(item, AliasExport):
-            instance = cast(ComponentInstance, self.spaces[Sort.INSTANCE][item.instance])
-            value = instance.exports[item.name]
+            value = cast(ComponentInstance, self.spaces[Sort.INSTANCE][item.instance]).exports[item.name]
             self.add(item.sort.sort, value)
             if item.sort.sort == Sort.TYPE:
                 self.linking.bind(item.name, types.spaces[Sort.TYPE][-1], value)
