@@ -126,6 +126,13 @@ def test_exported_resources_are_objects_with_methods(shapes: Component, engine: 
     assert geometry.dropped() == 2
 
 
+def test_resources_let_go_of_are_dropped_at_the_next_call(shapes: Component, engine: str) -> None:
+    geometry = _load(shapes, engine).exports.geometry
+    geometry.Counter(1)  # owned, never closed, collected at once (CPython counts references)
+    geometry.Counter(2).close()
+    assert geometry.dropped() == 2  # the collected one's destructor ran as `dropped` was entered
+
+
 def test_host_resources_are_the_host_classes_objects(shapes: Component, engine: str) -> None:
     Sink.made.clear()
     geometry = _load(shapes, engine).exports.geometry

@@ -17,7 +17,8 @@ instance is an `Exports` again; a function is a callable taking Python values (d
 components.md, "Values"). A resource's class is a `ResourceObject` subclass: calling it calls
 `[constructor]shape`, its methods are `[method]shape.name` in snake_case (the object passed
 as the borrowed `self`) and `[static]shape.name` are static methods; `close()` or `with`
-drops an owned one (running the component's destructor).
+drops an owned one (running the component's destructor), and so does garbage collection
+(the destructor then runs as the instance is next called).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .abi import CanonicalAbi, ResourceObject, ResourceType, pascal_case, snake_case
+from .abi import CanonicalAbi, ResourceType, pascal_case, snake_case
 from .instance import ComponentInstance
-from .resource_types import DefinedResource
+from .resource_types import DefinedResource, GuestResource
 from .types import Val
 
 __all__ = ["Instance", "Exports", "attribute_names"]
@@ -125,11 +126,11 @@ def attach_resource_classes(instance: ComponentInstance) -> None:
     for name, value in instance.exports.items():
         if isinstance(value, ComponentInstance):
             attach_resource_classes(value)
-        elif isinstance(value, DefinedResource) and value.object_class is ResourceObject:
+        elif isinstance(value, DefinedResource) and value.object_class is GuestResource:
             value.object_class = _resource_class(name, instance.exports)
 
 
-def _resource_class(name: str, exports: dict[str, object]) -> type[ResourceObject]:
+def _resource_class(name: str, exports: dict[str, object]) -> type[GuestResource]:
     namespace: dict[str, Any] = {"__slots__": (), "__doc__": f"The component resource `{name}`."}
     constructor = exports.get(f"[constructor]{name}")
     if callable(constructor):
@@ -144,7 +145,7 @@ def _resource_class(name: str, exports: dict[str, object]) -> type[ResourceObjec
             namespace[attr] = _method(func)
         elif kind == "[static":
             namespace[attr] = staticmethod(func)
-    return type(pascal_case(name), (ResourceObject,), namespace)
+    return type(pascal_case(name), (GuestResource,), namespace)
 
 
 def _constructor(func: Callable[..., object]) -> Callable[..., object]:

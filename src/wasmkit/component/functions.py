@@ -25,6 +25,7 @@ from .syntax import CanonOpt, CanonOptKind
 if TYPE_CHECKING:
     from ..syntax.types import FuncType as CoreFuncType
     from .abi import CanonicalAbi, FunctionAbi, HandleTable, ResourceType
+    from .instance import ComponentInstance
     from .types import Func, Resource
 
 __all__ = ["CallSite", "LiftedFunction", "NotSupported", "lowered_func", "canon_options", "not_supported"]
@@ -52,7 +53,7 @@ class CallSite:
     __slots__ = ("instance", "handles", "abi", "resources")
 
     def __init__(
-        self, instance: object, handles: HandleTable, abi: CanonicalAbi, resources: Mapping[Resource, ResourceType]
+        self, instance: ComponentInstance, handles: HandleTable, abi: CanonicalAbi, resources: Mapping[Resource, ResourceType]
     ) -> None:
         self.instance = instance
         self.handles = handles
@@ -135,15 +136,17 @@ class LiftedFunction:
         abi = self.abi
         site = self.site
         instance = site.instance
-        if getattr(instance, "busy", False):
+        if instance.busy:
             raise Trap(TrapKind.HOST, "cannot enter component instance: it is already in a call")
-        instance.busy = True  # type: ignore[attr-defined]
+        if instance.pending_drops:
+            instance.run_pending_drops()
+        instance.busy = True
         try:
             cx = site.context(self.options, BorrowScope())
             post = self.post_return
             value = abi.run_lift(cx, lambda *flat: _results(self.core(*flat)), args, None if post is None else lambda *r: post(*r))
         finally:
-            instance.busy = False  # type: ignore[attr-defined]
+            instance.busy = False
         return abi.to_python(value)
 
     def __repr__(self) -> str:

@@ -2,7 +2,7 @@
 
 - `DefinedResource`: a resource a component defines (`(type (resource (rep i32) (dtor ...)))`),
   one per definition per instance. Its handles reach the host as objects of `object_class`,
-  a `ResourceObject` subclass that the Python API gives the resource's methods once the
+  a `GuestResource` subclass that the Python API gives the resource's methods once the
   instance's exports are known.
 - `HostResource`: a resource the embedder defines, by a Python class given for a resource
   import (or none: then any Python object stands for one). Its rep, the i32 the component
@@ -18,7 +18,22 @@ from collections.abc import Callable
 
 from .abi import ResourceObject, ResourceType
 
-__all__ = ["DefinedResource", "HostResource"]
+__all__ = ["DefinedResource", "GuestResource", "HostResource"]
+
+
+class GuestResource(ResourceObject):
+    """A resource of a component held by the host. One the host owns and lets go of without
+    closing it is dropped once garbage collected: its destructor runs when its instance is
+    next called (not from the collector, which may run in the middle of a call)."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        rep = self._rep
+        if rep is not None and self.owned and self.type.dtor is not None:
+            pending = getattr(self.type.impl, "pending_drops", None)
+            if pending is not None:
+                pending.append((self.type.dtor, rep))
 
 
 class DefinedResource(ResourceType):
@@ -26,7 +41,7 @@ class DefinedResource(ResourceType):
 
     def __init__(self, name: str, *, impl: object, dtor: Callable[[int], object] | None) -> None:
         super().__init__(name, impl=impl, dtor=dtor)
-        self.object_class: type[ResourceObject] = ResourceObject
+        self.object_class: type[ResourceObject] = GuestResource
 
     def wrap(self, rep: int, owned: bool) -> object:
         cls = self.object_class
