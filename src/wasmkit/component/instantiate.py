@@ -86,7 +86,7 @@ class Linking:
         if isinstance(found, Resource):
             if isinstance(value, ResourceType):
                 self.resources[found] = value
-                if exported or value.name == "resource":
+                if name and (exported or value.name == "resource"):
                     value.name = name
         elif isinstance(found, Val):
             if found.kind in _NAMED_KINDS and name and (exported or found not in self.names):
