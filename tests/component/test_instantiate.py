@@ -199,6 +199,17 @@ def test_nested_components_aliases_and_builtins(nested: Component, engine: str) 
     assert exports.posts() == 1
 
 
+def test_another_components_exports_as_imports(nested: Component, engine: str) -> None:
+    server = wasmkit.load(nested, imports={"double": lambda x: 2 * x}, engine=engine)
+    client = Component(_wasm_tools("parse", str(HERE / "client.wat")), "client")
+    assert wasmkit.load(client, imports={"tools": server.exports.tools}, engine=engine).exports.run(3) == 13
+    # a lifted function of one instance as another's function import
+    relay = wasmkit.load(nested, imports={"double": server.exports.roundtrip}, engine=engine)
+    assert relay.exports.tools.again(5) == 5
+    with pytest.raises(LinkError, match="has no export `again`"):
+        client.instantiate({"tools": server.exports})
+
+
 def test_agrees_with_wasmtime(shapes: Component, engine: str) -> None:
     component = pytest.importorskip("wasmtime.component")
     wasmtime = pytest.importorskip("wasmtime")

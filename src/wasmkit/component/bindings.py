@@ -31,7 +31,7 @@ from .instance import ComponentInstance
 from .resource_types import DefinedResource, GuestResource
 from .types import Val
 
-__all__ = ["Instance", "Exports", "attribute_names"]
+__all__ = ["Instance", "Exports", "attribute_names", "runtime_instance"]
 
 
 def _identifier(name: str) -> str:
@@ -53,9 +53,10 @@ class Exports:
     special ones, so that no export name is hidden: `name in exports`, `len`, iteration over
     the WIT names, `exports[name]`, and attributes."""
 
-    __slots__ = ("__items", "__attrs", "__weakref__")
+    __slots__ = ("__items", "__attrs", "__instance", "__weakref__")
 
     def __init__(self, instance: ComponentInstance, abi: CanonicalAbi) -> None:
+        self.__instance = instance
         items: dict[str, object] = {}
         for name, value in instance.exports.items():
             items[name] = _api_value(value, abi)
@@ -104,6 +105,14 @@ class Exports:
 
     def __repr__(self) -> str:
         return f"<component exports {', '.join(self.__items)}>"
+
+
+def runtime_instance(value: object) -> object:
+    """The `ComponentInstance` behind `value` when it is an `Exports` (an instance another
+    component exports, given as an import), else `value` itself."""
+    if isinstance(value, Exports):
+        return value._Exports__instance
+    return value
 
 
 def _api_value(value: object, abi: CanonicalAbi) -> object:

@@ -15,6 +15,8 @@ The convention (docs/components.md, "Imports"):
   `[method]r.name` calls the object's snake_case method, `[static]r.name` the class's
   attribute. A resource given no class takes any Python object.
 - A resource type import (`(import "r" (type (sub resource)))`) is a class, or None.
+- An instance import may also be another component instance's export (`ComponentInstance`),
+  whose functions and resources are then shared as they are.
 
 So WASI's host mapping and the application's merge into one dict.
 """
@@ -60,6 +62,11 @@ def host_value(name: str, entity: Entity, given: object) -> object:
     if entity.sort == Sort.TYPE:
         return _resource(name, entity, given)
     if entity.sort == Sort.INSTANCE:
+        if isinstance(given, ComponentInstance):  # another component's: its exports as they are
+            missing = [export for export in cast("InstanceT", entity.type).exports if export not in given.exports]
+            if missing:
+                raise LinkError(f"unknown import: the instance given for `{name}` has no export `{missing[0]}`")
+            return given
         if not isinstance(given, Mapping):
             raise LinkError(f"import `{name}` is an instance: expected a mapping of its exports, got {type(given).__name__}")
         return _instance(name, cast("InstanceT", entity.type), given)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ..runtime.module import Module
 from ..runtime.store import Store
-from .bindings import Instance
+from .bindings import Instance, runtime_instance
 from .instantiate import Linking, instantiate
 from .reader import read_component
 from .syntax import CoreModule
@@ -47,12 +47,14 @@ class Component:
 
     def instantiate(self, imports: Mapping[str, object] | None = None, store: Store | None = None) -> Instance:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
-        `store` (a new one on the Python engine by default)."""
+        `store` (a new one on the Python engine by default). An instance import may also be
+        an interface another component instance exports (its `exports.name`)."""
         if imports is not None and not isinstance(imports, Mapping):
             raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
         store = store or Store()
         linking = Linking(store, self._modules)
-        runtime = instantiate(self.valid, imports, linking=linking)
+        given = {name: runtime_instance(value) for name, value in (imports or {}).items()}
+        runtime = instantiate(self.valid, given, linking=linking)
         return Instance(runtime, store, linking.abi)
 
     def __repr__(self) -> str:
