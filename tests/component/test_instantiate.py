@@ -8,6 +8,7 @@ compared with wasmtime-py's on the same component."""
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,13 @@ def test_host_errors_and_reentry(shapes: Component, engine: str) -> None:
         instance[0].exports.geometry.greet("x")
     assert "cannot enter component instance" in str(caught.value) + str(caught.value.__cause__)
     assert instance[0].exports.add(1, 2) == 3  # usable again after the trap
+
+
+def test_calls_from_threads_wait_for_one_another(shapes: Component, engine: str) -> None:
+    geometry = _load(shapes, engine).exports.geometry
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(geometry.greet, [f"t{n}" for n in range(40)]))
+    assert results == [f"Hello, t{n}!" for n in range(40)]
 
 
 def test_nested_components_aliases_and_builtins(nested: Component, engine: str) -> None:

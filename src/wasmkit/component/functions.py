@@ -9,15 +9,19 @@ A component function is any Python callable taking component values: a `LiftedFu
 Python value; for a `result` type the ok value, with the error raised as `Err`.
 
 Entering a component instance is refused while it is already in a call (the ABI's
-`may_enter`): a host function that calls back into the instance that called it traps.
+`may_enter`): a host function that calls back into the instance that called it traps. A
+call runs as a core call does (`runtime.call.call_wasm`: on a wasm thread, holding the
+store's guard, so that calls from other threads wait for it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from ..errors import Trap, TrapKind, WasmError
+from ..runtime.call import call_wasm
 from ..runtime.func import Func as CoreFunc
 from .abi import BorrowScope, Context, LendScope, Options, StringEncoding
 from .syntax import CanonOpt, CanonOptKind
@@ -50,15 +54,17 @@ class CallSite:
     (its handle table, its `busy` flag), the component's `CanonicalAbi`, and the run-time
     type of each type-level resource (filled as instantiation binds them)."""
 
-    __slots__ = ("instance", "handles", "abi", "resources")
+    __slots__ = ("instance", "handles", "abi", "resources", "guard")
 
     def __init__(
-        self, instance: ComponentInstance, handles: HandleTable, abi: CanonicalAbi, resources: Mapping[Resource, ResourceType]
-    ) -> None:
+        self, instance: ComponentInstance, handles: HandleTable, abi: CanonicalAbi,
+        resources: Mapping[Resource, ResourceType], guard: AbstractContextManager[object],
+    ) -> None:  # fmt: skip
         self.instance = instance
         self.handles = handles
         self.abi = abi
         self.resources = resources
+        self.guard = guard  # the store's `guard`, held by each call: other threads' calls wait
 
     def resource_type(self, resource: Resource) -> ResourceType:
         found = self.resources.get(resource)
@@ -133,7 +139,10 @@ class LiftedFunction:
         return tuple(name for name, _ in self.func.params)
 
     def __call__(self, *args: object) -> object:
-        abi = self.abi
+        # On a wasm thread, holding the store's guard, as a core call runs (`call_wasm`).
+        return self.abi.to_python(call_wasm(self._enter, args, self.site.guard))
+
+    def _enter(self, *args: object) -> object:
         site = self.site
         instance = site.instance
         if instance.busy:
@@ -144,10 +153,9 @@ class LiftedFunction:
         try:
             cx = site.context(self.options, BorrowScope())
             post = self.post_return
-            value = abi.run_lift(cx, lambda *flat: _results(self.core(*flat)), args, None if post is None else lambda *r: post(*r))
+            return self.abi.run_lift(cx, lambda *flat: _results(self.core(*flat)), args, None if post is None else lambda *r: post(*r))
         finally:
             instance.busy = False
-        return abi.to_python(value)
 
     def __repr__(self) -> str:
         params = ", ".join(self.param_names)

@@ -123,7 +123,7 @@ class _Walk:
         self.args = args  # a nested component's arguments (None for the outermost: `host`)
         self.host = host
         self.instance = ComponentInstance(name)
-        self.site = CallSite(self.instance, self.instance.handles, linking.abi, linking.resources)
+        self.site = CallSite(self.instance, self.instance.handles, linking.abi, linking.resources, linking.store.guard)
         self.core: dict[CoreSort, list[object]] = {sort: [] for sort in CoreSort}
         self.spaces: dict[Sort, list[object]] = {sort: [] for sort in Sort if sort != Sort.CORE}
 
