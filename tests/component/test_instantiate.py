@@ -17,8 +17,9 @@ import pytest
 
 import wasmkit
 from tests.support import tool
-from wasmkit.component.abi import Err, ResourceObject
+from wasmkit.component.abi import Err, Ok, ResourceObject
 from wasmkit.component.functions import NotSupported
+from wasmkit.component.host import is_missing, lookup_import
 from wasmkit.component.loader import Component
 from wasmkit.errors import LinkError, Trap, WasmError
 
@@ -216,6 +217,30 @@ def test_another_components_exports_as_imports(nested: Component, engine: str) -
     assert relay.exports.tools.again(5) == 5
     with pytest.raises(LinkError, match="has no export `again`"):
         client.instantiate({"tools": server.exports})
+
+
+def test_host_results_ok_err_and_raised(engine: str) -> None:
+    def parse(s: str) -> object:
+        if s == "returned":
+            return Err("returned err")
+        if not s.isdigit():
+            raise Err(f"not a number: {s}")
+        return Ok(int(s)) if s == "7" else int(s)
+
+    exports = wasmkit.load(_wasm_tools("parse", str(HERE / "results.wat")), imports={"parse": parse}, engine=engine).exports
+    assert exports.try_parse("42") == 42 and exports.try_parse("7") == 7
+    with pytest.raises(Err) as err:
+        exports.try_parse("x ż")
+    assert err.value.value == "not a number: x ż"
+    with pytest.raises(Err) as err:
+        exports.try_parse("returned")
+    assert err.value.value == "returned err"
+
+
+def test_import_keys_may_leave_out_the_version() -> None:
+    assert lookup_import({"wasi:io/streams": 1}, "wasi:io/streams@0.2.0") == 1
+    assert lookup_import({"wasi:io/streams@0.2.0": 2, "wasi:io/streams": 1}, "wasi:io/streams@0.2.0") == 2
+    assert is_missing(lookup_import({"wasi:io/streams@0.2.1": 1}, "wasi:io/streams@0.2.0"))
 
 
 def test_agrees_with_wasmtime(shapes: Component, engine: str) -> None:

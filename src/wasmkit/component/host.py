@@ -33,7 +33,7 @@ from .resource_types import HostResource
 from .syntax import Sort
 from .types import Entity, InstanceT, Resource
 
-__all__ = ["lookup_import", "host_value"]
+__all__ = ["lookup_import", "is_missing", "host_value"]
 
 _MISSING = object()
 
