@@ -236,10 +236,8 @@ class _Walk:
         self.linking.bind(name, self.types.exports[name].type, value, exported=True)
 
     def resource(self, item: ResourceDef, found: Resource) -> DefinedResource:
-        dtor: Callable[[int], object] | None = None
-        if item.dtor is not None:
-            func = cast(CoreFunc, self.core[CoreSort.FUNC][item.dtor])
-            dtor = func
+        """A new resource type of this instance (named when an export or alias names it)."""
+        dtor = None if item.dtor is None else cast(CoreFunc, self.core[CoreSort.FUNC][item.dtor])
         made = DefinedResource("resource", impl=self.instance, dtor=dtor)
         self.linking.bind("resource", found, made)
         return made
