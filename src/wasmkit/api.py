@@ -22,12 +22,12 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from .component.header import is_component
 from .runtime.func import Caller, Func
 from .runtime.instance import Exports, Extern, Instance
 from .runtime.module import Module, ModuleSource
 from .runtime.source import read_source
 from .runtime.store import Store
-from .syntax.module import Module as SyntaxModule
 from .syntax.types import FuncType, ValType
 
 __all__ = ["load", "host", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
@@ -83,27 +83,21 @@ def host(fn: Callable[..., Any]) -> Func:
     return Func.host(func_type, fn, getattr(fn, "__name__", ""), access_caller=access_caller)
 
 
-def _module(source: ModuleSource | Module) -> Module:
-    """The module `source` stands for (see `runtime.source`)."""
-    return source if isinstance(source, Module) else Module(source)
-
-
-def _component(source: object) -> Any:
-    """The component `source` stands for (a `Component`, or a path or bytes holding one),
-    or None when it is a core module's source."""
-    from .component.header import is_component
-
-    if isinstance(source, Module) or isinstance(source, SyntaxModule):
-        return None
+def _module_or_component(source: object) -> Any:
+    """The module or component `source` stands for: a `Module` or a
+    `component.loader.Component` as it is, else what its content is (a component's binary
+    starts with the component layer's header)."""
+    if isinstance(source, Module):
+        return source
     loader = sys.modules.get("wasmkit.component.loader")  # a `Component` was made only if it was imported
     if loader is not None and isinstance(source, loader.Component):
         return source
     content, name = read_source(source)
-    if not isinstance(content, bytes) or not is_component(content):
-        return None
-    from .component.loader import Component
+    if isinstance(content, bytes) and is_component(content):
+        from .component.loader import Component
 
-    return Component(content, name)
+        return Component(content, name)
+    return Module.from_content(content, name)
 
 
 def _wasi_state(wasi: Any) -> Any:
@@ -140,16 +134,15 @@ def load(
     the type it imports; its spawned threads are `instance.wasi_threads` (see
     `wasmkit.wasi.threads`).
     """
-    component = _component(source)
-    if component is not None:
+    module = _module_or_component(source)
+    if not isinstance(module, Module):
         if wasi is not None:
             from .component.functions import not_supported
 
             raise not_supported("wasi= for a component (WASI 0.2)")
-        return component.instantiate(imports, store or Store(engine))
+        return module.instantiate(imports, store or Store(engine))
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
-    module = _module(source)
     store = store or Store(engine)
     # Each module's items: a mapping, or another instance's `Exports`.
     given: dict[str, dict[str, ImportValue]] = {}
