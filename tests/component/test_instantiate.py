@@ -102,7 +102,7 @@ def test_exports_by_wit_name_and_attribute(shapes: Component, engine: str) -> No
     geometry = exports["example:shapes/geometry"]
     assert exports.geometry is geometry and exports.example_shapes_geometry is geometry
     assert geometry["greet"]("Bo") == "Hello, Bo!"
-    assert geometry.use_sink is geometry["use-sink"]
+    assert geometry.use_sink is geometry["use-sink"] is geometry["use_sink"]
     assert geometry["point"] is geometry.Point and geometry["counter"] is geometry.Counter
     assert {"Point", "ShapeKind", "Color", "Style", "Counter", "greet", "use_sink"} <= set(dir(geometry))
     assert "[method]counter.get" in geometry and "[method]counter.get" not in dir(geometry)

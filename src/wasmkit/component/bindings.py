@@ -8,7 +8,8 @@ resource with its methods.
     with inst.exports.geometry.Shape(2.0) as s:              # a resource: constructor, methods
         s.area()
 
-`exports[name]` takes the export's WIT name (an interface's also without its `@version`).
+`exports[name]` takes the export's WIT name (an interface's also without its `@version`),
+or its attribute name.
 Attributes are the names in snake_case: a function `get-size` is `get_size`; an interface
 `example:shapes/geometry@1.0.0` is `example_shapes_geometry` and, when no other export has
 the same last part, `geometry`; a resource `shape` is `Shape` (its class), as is a record,
@@ -28,6 +29,7 @@ from typing import Any
 
 from .abi import CanonicalAbi, ResourceType, pascal_case, snake_case
 from .instance import ComponentInstance
+from .instantiate import NestedComponent
 from .resource_types import DefinedResource, GuestResource
 from .types import Val
 
@@ -83,6 +85,8 @@ class Exports:
         for full, value in items.items():
             if full.partition("@")[0] == name:
                 return value
+        if name in self.__attrs:  # the snake_case name (`use_sink`)
+            return self.__attrs[name]
         raise KeyError(name)
 
     def __getattr__(self, name: str) -> Any:
@@ -124,8 +128,8 @@ def _api_value(value: object, abi: CanonicalAbi) -> object:
         return value.object_class
     if isinstance(value, Val):
         return getattr(abi.codec(value), "cls", None)
-    if isinstance(value, ResourceType):
-        return None
+    if isinstance(value, (ResourceType, NestedComponent)):
+        return None  # an imported resource type, or a component: nothing to call yet
     return value
 
 

@@ -110,6 +110,17 @@ def instantiate(
     return walk.instance
 
 
+class NestedComponent:
+    """A component definition at run time: its syntax, and the instantiation it is defined
+    in, which its outer aliases reach."""
+
+    __slots__ = ("component", "home")
+
+    def __init__(self, component: Component, home: object) -> None:
+        self.component = component
+        self.home = home
+
+
 class _Walk:
     """One component being instantiated: the run-time value of each index, by sort."""
 
@@ -164,7 +175,7 @@ class _Walk:
             return
         types.definition(section, item)  # the validator's view: types of what is defined
         if isinstance(item, Component):
-            self.spaces[Sort.COMPONENT].append((item, self))  # where it was defined, for its outer aliases
+            self.spaces[Sort.COMPONENT].append(NestedComponent(item, self))
         elif isinstance(item, CoreInstantiate):
             module = cast(Module, self.core[CoreSort.MODULE][item.module])
             args = {name: self.core[CoreSort.INSTANCE][index] for name, index in item.args}
@@ -206,10 +217,11 @@ class _Walk:
             self.spaces[Sort.TYPE].append(found if isinstance(found, Val) else None)
 
     def instantiate(self, item: Instantiate) -> None:
-        component, home = cast("tuple[Component, _Walk]", self.spaces[Sort.COMPONENT][item.component])
+        nested = cast(NestedComponent, self.spaces[Sort.COMPONENT][item.component])
+        home = cast(_Walk, nested.home)
         args = {name: self.value(given) for name, given in item.args}
         inner = _Walk(self.linking, TypeScope("component", home.types, False), home, args, self.host, "")
-        inner.component(component)
+        inner.component(nested.component)
         self.spaces[Sort.INSTANCE].append(inner.instance)
         self.linking.bind("", self.types.spaces[Sort.INSTANCE][-1], inner.instance)
 
