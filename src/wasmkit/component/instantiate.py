@@ -32,6 +32,7 @@ from ..runtime.func import Func as CoreFunc
 from ..runtime.instance import Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
+from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .core import module_type
 from .functions import CallSite, LiftedFunction, canon_options, lowered_func, not_supported
@@ -47,34 +48,45 @@ from .syntax import ResourceType as ResourceDef
 from .types import Entity, Func, InstanceT, Resource, Val, VType
 from .validate import TypeScope, ValidComponent
 
-__all__ = ["instantiate", "Linking"]
+__all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
 
 _NAMED_KINDS = frozenset({"record", "variant", "enum", "flags"})
 _ASYNC_OPTS = frozenset({CanonOptKind.ASYNC, CanonOptKind.CALLBACK})
 
 
-class Linking:
-    """What one instantiation shares through its nested instances: the store the core
-    instances live in, the `CanonicalAbi` (with the names types were given), and the
-    run-time type of each type-level resource. `modules` keeps each nested core module
-    compiled once (by the `CoreModule` it comes from)."""
+class ModuleCache:
+    """A component's nested core modules, each read, validated and compiled once (by the
+    `CoreModule` it comes from, which the component keeps)."""
 
-    def __init__(self, store: Store, modules: dict[int, Module] | None = None) -> None:
-        self.store = store
-        self.names: dict[VType, str] = {}
-        self.abi = CanonicalAbi(self.names)
-        self.resources: dict[Resource, ResourceType] = {}
-        self.modules = modules if modules is not None else {}
+    def __init__(self) -> None:
+        self._modules: dict[int, Module] = {}
 
     def module(self, item: CoreModule) -> Module:
-        found = self.modules.get(id(item))
+        found = self._modules.get(id(item))
         if found is None:
             try:
                 found = Module.from_content(item.data)
             except DecodeError as err:  # where in the component, not in the module's own bytes
                 raise DecodeError(f"in a core module: {err.message}", item.offset + err.offset) from None
-            self.modules[id(item)] = found
+            self._modules[id(item)] = found
         return found
+
+    def syntax(self, item: CoreModule) -> SyntaxModule:
+        """The module read and validated, for the component validator (`core_modules`)."""
+        return self.module(item).syntax
+
+
+class Linking:
+    """What one instantiation shares through its nested instances: the store the core
+    instances live in, the `CanonicalAbi` (with the names types were given), the run-time
+    type of each type-level resource, and the component's core modules."""
+
+    def __init__(self, store: Store, modules: ModuleCache | None = None) -> None:
+        self.store = store
+        self.names: dict[VType, str] = {}
+        self.abi = CanonicalAbi(self.names)
+        self.resources: dict[Resource, ResourceType] = {}
+        self.modules = modules or ModuleCache()
 
     def bind(self, name: str, found: object, value: object, exported: bool = False) -> None:
         """Tie type `found` (named `name` by an import, export or alias) to its run-time
@@ -105,7 +117,7 @@ def instantiate(
     `store` (a new one on the Python engine by default). LinkError for a missing or unfit
     import; NotSupported for what is not supported yet; Trap if core code traps."""
     linking = linking or Linking(store or Store())
-    walk = _Walk(linking, TypeScope("component", None, False), None, None, dict(imports or {}), "")
+    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax), None, None, dict(imports or {}), "")
     walk.component(valid.component)
     return walk.instance
 
@@ -166,7 +178,7 @@ class _Walk:
         if isinstance(item, CustomSection):
             return
         if isinstance(item, CoreModule):
-            module = self.linking.module(item)
+            module = self.linking.modules.module(item)
             types.core[CoreSort.MODULE].append(module_type(module.syntax))
             self.core[CoreSort.MODULE].append(module)
             return
@@ -220,7 +232,7 @@ class _Walk:
         nested = cast(NestedComponent, self.spaces[Sort.COMPONENT][item.component])
         home = cast(_Walk, nested.home)
         args = {name: self.value(given) for name, given in item.args}
-        inner = _Walk(self.linking, TypeScope("component", home.types, False), home, args, self.host, "")
+        inner = _Walk(self.linking, TypeScope("component", home.types, self.linking.modules.syntax), home, args, self.host, "")
         inner.component(nested.component)
         self.spaces[Sort.INSTANCE].append(inner.instance)
         self.linking.bind("", self.types.spaces[Sort.INSTANCE][-1], inner.instance)

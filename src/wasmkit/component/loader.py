@@ -13,12 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ..runtime.module import Module
 from ..runtime.store import Store
 from .bindings import Instance, runtime_instance
-from .instantiate import Linking, instantiate
+from .instantiate import Linking, ModuleCache, instantiate
 from .reader import read_component
-from .syntax import CoreModule
 from .validate import ValidComponent, validate_component
 
 __all__ = ["Component"]
@@ -37,13 +35,8 @@ class Component:
             data = bytes(source)
         self.name = name
         self.data = data
-        self._modules: dict[int, Module] = {}  # each nested core module, compiled once
-        reading = Linking(Store(), self._modules)
-
-        def core_module(item: CoreModule) -> object:
-            return reading.module(item).syntax
-
-        self.valid: ValidComponent = validate_component(read_component(data), core_modules=core_module)  # type: ignore[arg-type]
+        self._modules = ModuleCache()
+        self.valid: ValidComponent = validate_component(read_component(data), core_modules=self._modules.syntax)
 
     def instantiate(self, imports: Mapping[str, object] | None = None, store: Store | None = None) -> Instance:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
