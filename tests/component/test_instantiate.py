@@ -177,13 +177,20 @@ def test_host_errors_and_reentry(shapes: Component, engine: str) -> None:
     geometry = _load(shapes, engine, {"example:shapes/host-log": {**_host([])["example:shapes/host-log"], "log": failing}}).exports.geometry
     with pytest.raises(RuntimeError, match="host failed"):  # as raised, as for a core module's host function
         geometry.greet("x")
+    with pytest.raises(Trap, match="cannot enter component instance"):
+        geometry.greet("x")
     instance: list[Any] = []
     host = {**_host([])["example:shapes/host-log"], "log": lambda msg: instance[0].exports.add(1, 2)}
     instance.append(_load(shapes, engine, {"example:shapes/host-log": host}))
     with pytest.raises(WasmError) as caught:
         instance[0].exports.geometry.greet("x")
     assert "cannot enter component instance" in str(caught.value) + str(caught.value.__cause__)
-    assert instance[0].exports.add(1, 2) == 3  # usable again after the trap
+    with pytest.raises(Trap, match="cannot enter component instance"):  # after a trap, as in wasmtime
+        instance[0].exports.add(1, 2)
+    fresh = _load(shapes, engine)
+    with pytest.raises(ValueError):
+        fresh.exports.add(-1, 2)  # a Python value that does not fit: the instance is left as it was
+    assert fresh.exports.add(1, 2) == 3
 
 
 def test_calls_from_threads_wait_for_one_another(shapes: Component, engine: str) -> None:

@@ -9,7 +9,9 @@ A component function is any Python callable taking component values: a `LiftedFu
 Python value; for a `result` type the ok value, with the error raised as `Err`.
 
 Entering a component instance is refused while it is already in a call (the ABI's
-`may_enter`): a host function that calls back into the instance that called it traps. A
+`may_enter`): a host function that calls back into the instance that called it traps, and
+so does any call after one that trapped (or whose host function raised) once its core code
+ran, as wasmtime does: the instance's state is whatever the trap left. A
 call runs as a core call does (`runtime.call.call_wasm`: on a wasm thread, holding the
 store's guard, so that calls from other threads wait for it).
 """
@@ -145,15 +147,29 @@ class LiftedFunction:
     def _enter(self, *args: object) -> object:
         site = self.site
         instance = site.instance
+        if instance.poisoned:
+            raise Trap(TrapKind.HOST, "cannot enter component instance: an earlier call into it trapped")
         if instance.busy:
             raise Trap(TrapKind.HOST, "cannot enter component instance: it is already in a call")
         if instance.pending_drops:
             instance.run_pending_drops()
         instance.busy = True
+        entered = False
+
+        def core(*flat: object) -> Sequence[object]:
+            nonlocal entered
+            entered = True
+            return _results(self.core(*flat))
+
         try:
             cx = site.context(self.options, BorrowScope())
             post = self.post_return
-            return self.abi.run_lift(cx, lambda *flat: _results(self.core(*flat)), args, None if post is None else lambda *r: post(*r))
+            return self.abi.run_lift(cx, core, args, None if post is None else lambda *r: post(*r))
+        except BaseException:
+            # Past the arguments (a Python value that does not fit its type changes nothing),
+            # the instance's state is whatever the trap left: it is not entered again.
+            instance.poisoned = entered
+            raise
         finally:
             instance.busy = False
 

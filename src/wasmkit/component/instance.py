@@ -17,13 +17,14 @@ __all__ = ["ComponentInstance"]
 class ComponentInstance:
     """An instance's exports (`exports[name]`), handle table and call state."""
 
-    __slots__ = ("name", "exports", "handles", "busy", "pending_drops")
+    __slots__ = ("name", "exports", "handles", "busy", "poisoned", "pending_drops")
 
     def __init__(self, name: str = "", exports: dict[str, object] | None = None) -> None:
         self.name = name
         self.exports: dict[str, object] = exports if exports is not None else {}
         self.handles = HandleTable()
         self.busy = False
+        self.poisoned = False  # a call into it trapped: it is not entered again
         # Destructors to run, with their reps, for resources the host let go of unclosed
         # (`resource_types.GuestResource`): run as the instance is next entered.
         self.pending_drops: list[tuple[Callable[[int], object], int]] = []
