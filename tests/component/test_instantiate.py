@@ -175,10 +175,13 @@ def test_host_errors_and_reentry(shapes: Component, engine: str) -> None:
         raise RuntimeError("host failed")
 
     geometry = _load(shapes, engine, {"example:shapes/host-log": {**_host([])["example:shapes/host-log"], "log": failing}}).exports.geometry
+    counter = geometry.Counter(1)
     with pytest.raises(RuntimeError, match="host failed"):  # as raised, as for a core module's host function
         geometry.greet("x")
     with pytest.raises(Trap, match="cannot enter component instance"):
         geometry.greet("x")
+    with pytest.raises(Trap, match="cannot enter component instance"):
+        counter.close()  # nor does its destructor run
     instance: list[Any] = []
     host = {**_host([])["example:shapes/host-log"], "log": lambda msg: instance[0].exports.add(1, 2)}
     instance.append(_load(shapes, engine, {"example:shapes/host-log": host}))

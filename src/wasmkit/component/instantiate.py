@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from ..errors import DecodeError, LinkError
+from ..errors import DecodeError, LinkError, Trap, TrapKind
 from ..runtime.func import Func as CoreFunc
 from ..runtime.instance import Instance
 from ..runtime.module import Module
@@ -260,8 +260,17 @@ class _Walk:
         self.linking.bind(name, self.types.exports[name].type, value, exported=True)
 
     def resource(self, item: ResourceDef, found: Resource) -> DefinedResource:
-        """A new resource type of this instance (named when an export or alias names it)."""
-        dtor = None if item.dtor is None else cast(CoreFunc, self.core[CoreSort.FUNC][item.dtor])
+        """A new resource type of this instance (named when an export or alias names it),
+        whose destructor does not run in an instance a trap left (`poisoned`)."""
+        dtor: Callable[[int], object] | None = None
+        if item.dtor is not None:
+            func, instance = cast(CoreFunc, self.core[CoreSort.FUNC][item.dtor]), self.instance
+
+            def dtor(rep: int) -> object:
+                if instance.poisoned:
+                    raise Trap(TrapKind.HOST, "cannot enter component instance: an earlier call into it trapped")
+                return func(rep)
+
         made = DefinedResource("resource", impl=self.instance, dtor=dtor)
         self.linking.bind("resource", found, made)
         return made
