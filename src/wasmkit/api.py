@@ -17,13 +17,16 @@ instance).
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from .component.header import is_component
 from .runtime.func import Caller, Func
 from .runtime.instance import Exports, Extern, Instance
 from .runtime.module import Module, ModuleSource
+from .runtime.source import read_source
 from .runtime.store import Store
 from .syntax.types import FuncType, ValType
 
@@ -80,9 +83,21 @@ def host(fn: Callable[..., Any]) -> Func:
     return Func.host(func_type, fn, getattr(fn, "__name__", ""), access_caller=access_caller)
 
 
-def _module(source: ModuleSource | Module) -> Module:
-    """The module `source` stands for (see `runtime.source`)."""
-    return source if isinstance(source, Module) else Module(source)
+def _module_or_component(source: object) -> Any:
+    """The module or component `source` stands for: a `Module` or a
+    `component.loader.Component` as it is, else what its content is (a component's binary
+    starts with the component layer's header)."""
+    if isinstance(source, Module):
+        return source
+    loader = sys.modules.get("wasmkit.component.loader")  # a `Component` was made only if it was imported
+    if loader is not None and isinstance(source, loader.Component):
+        return source
+    content, name = read_source(source)
+    if isinstance(content, bytes) and is_component(content):
+        from .component.loader import Component
+
+        return Component(content, name)
+    return Module.from_content(content, name)
 
 
 def _wasi_state(wasi: Any) -> Any:
@@ -104,9 +119,12 @@ def load(
     store: Store | None = None,
     engine: str = "python",
     profiling: bool = False,
-) -> Instance:
+) -> Any:
     """Load and instantiate a module from a path, bytes (binary or text), WAT source or a
-    `Module`.
+    `Module`; or a component, from a path, its bytes or a `component.loader.Component`.
+
+    For a component, `imports` maps import names to values (docs/components.md, "Imports")
+    and the result is a `component.bindings.Instance`: `inst.exports["greet"]("Ada")`.
 
     `imports` maps module names to {name: item}; an item is a `Func`, `Table`, `Memory` or
     `Global`, or any Python callable (typed as the module declares the import). `wasi` is a
@@ -120,9 +138,15 @@ def load(
     `profiling=True` makes the new store's native code visible to `wasmkit.Profiler` (the
     Python engine's always is); with `store=`, the store's own setting holds.
     """
+    module = _module_or_component(source)
+    if not isinstance(module, Module):
+        if wasi is not None:
+            from .component.functions import not_supported
+
+            raise not_supported("wasi= for a component (WASI 0.2)")
+        return module.instantiate(imports, store or Store(engine, profiling=profiling))
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
-    module = _module(source)
     store = store or Store(engine, profiling=profiling)
     # Each module's items: a mapping, or another instance's `Exports`.
     given: dict[str, dict[str, ImportValue]] = {}

@@ -22,9 +22,9 @@ A ValidationError says what, and in which definition (section and position).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, Union, cast
 
 from ..errors import DecodeError, ValidationError
 from ..syntax.types import ValType
@@ -44,11 +44,17 @@ from .syntax import (
 )  # fmt: skip
 from .types import ComponentT, Entity, Func, InstanceT, ModuleT, Resource, Val, VType
 
-__all__ = ["ValidComponent", "validate_component", "MAX_TYPE_DEPTH", "MAX_TYPE_SIZE"]
+__all__ = ["ValidComponent", "validate_component", "TypeScope", "MAX_TYPE_DEPTH", "MAX_TYPE_SIZE"]
 
 MAX_TYPE_DEPTH = 100  # wasm-tools' MAX_WASM_COMPONENT_TYPE_DEPTH
 MAX_TYPE_SIZE = 1_000_000  # wasm-tools' MAX_WASM_TYPE_SIZE
 MAX_FLAGS = 32
+
+# Whether nested core modules are checked, or the function that reads and checks one.
+CoreModules = Union[bool, Callable[[CoreModule], "Module"]]
+
+if TYPE_CHECKING:
+    from ..syntax.module import Module
 
 _T = TypeVar("_T")
 
@@ -61,9 +67,10 @@ class ValidComponent:
     type: ComponentT
 
 
-def validate_component(component: Component, *, core_modules: bool = True) -> ValidComponent:
+def validate_component(component: Component, *, core_modules: CoreModules = True) -> ValidComponent:
     """Check `component` (ValidationError if it is invalid). With `core_modules` false, the
-    nested core modules are taken as valid (for a caller that checks them itself)."""
+    nested core modules are taken as valid (for a caller that checks them itself); given a
+    function, it reads and checks each one (instantiation's, which keeps what it read)."""
     index_spaces(component)
     scope = _Scope("component", None, core_modules)
     scope.component(component)
@@ -77,7 +84,7 @@ class _Scope:
 
     kind: str  # "component", "component type", "instance type"
     outer: _Scope | None
-    core_modules: bool
+    core_modules: CoreModules
     core: dict[CoreSort, list[object]] = field(default_factory=lambda: {sort: [] for sort in CoreSort})
     spaces: dict[Sort, list[object]] = field(default_factory=lambda: {sort: [] for sort in Sort if sort != Sort.CORE})
     imports: dict[str, Entity] = field(default_factory=dict)
@@ -161,6 +168,8 @@ class _Scope:
     # -- core modules and instances --
 
     def core_module(self, item: CoreModule) -> ModuleT:
+        if callable(self.core_modules):
+            return module_type(self.core_modules(item))
         try:
             module = item.module()
         except DecodeError as err:  # where in the component, not in the module's own bytes
@@ -472,6 +481,11 @@ class _Scope:
         if not is_kebab_case(name):
             raise ValidationError(f"{what} name `{name}` is not in kebab case")
         return name
+
+
+# Instantiation walks a component's definitions with one of these beside it, for the type of
+# each index (`instantiate`).
+TypeScope = _Scope
 
 
 class _Located(ValidationError):

@@ -49,7 +49,7 @@ class CanonicalAbi:
     """Codecs by value type (see the module's doc)."""
 
     def __init__(self, names: Mapping[VType, str] | None = None) -> None:
-        self.names: Mapping[VType, str] = names or {}
+        self.names: Mapping[VType, str] = names if names is not None else {}
         self._codecs: dict[VType, Codec] = {}
 
     def codec(self, vt: VType) -> Codec:
