@@ -100,15 +100,22 @@ def _module_or_component(source: object) -> Any:
     return Module.from_content(content, name)
 
 
-def _wasi_state(wasi: Any) -> Any:
-    """The WASI state for `load`'s `wasi` argument (a WasiConfig, or True for a default one)."""
-    from .wasi import WasiConfig, WasiPreview1
+def _wasi_config(wasi: Any) -> Any:
+    """The WasiConfig `load`'s `wasi` argument stands for (a WasiConfig, or True for a default one)."""
+    from .wasi import WasiConfig
 
     if wasi is True:
-        wasi = WasiConfig()
+        return WasiConfig()
     if not isinstance(wasi, WasiConfig):
         raise TypeError(f"wasi= takes a wasmkit.wasi.WasiConfig or True, not {type(wasi).__name__}")
-    return WasiPreview1(wasi)
+    return wasi
+
+
+def _wasi_state(wasi: Any) -> Any:
+    """The WASI preview 1 state for `load`'s `wasi` argument."""
+    from .wasi import WasiPreview1
+
+    return WasiPreview1(_wasi_config(wasi))
 
 
 def load(
@@ -140,11 +147,7 @@ def load(
     """
     module = _module_or_component(source)
     if not isinstance(module, Module):
-        if wasi is not None:
-            from .component.functions import not_supported
-
-            raise not_supported("wasi= for a component (WASI 0.2)")
-        return module.instantiate(imports, store or Store(engine, profiling=profiling))
+        return module.instantiate(imports, store or Store(engine, profiling=profiling), None if wasi is None else _wasi_config(wasi))
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     store = store or Store(engine, profiling=profiling)

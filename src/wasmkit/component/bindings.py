@@ -182,15 +182,18 @@ def _method(func: Callable[..., object]) -> Callable[..., object]:
 
 class Instance:
     """A component instance for Python code: `exports` (an `Exports`), the `store` its core
-    instances live in, and `runtime`, the `ComponentInstance` itself."""
+    instances live in, `runtime`, the `ComponentInstance` itself, and `wasi`, the state of its
+    WASI 0.2 host when it was given one (`wasi.preview2.WasiPreview2`: captured output,
+    `close()`), else None."""
 
-    __slots__ = ("runtime", "store", "exports")
+    __slots__ = ("runtime", "store", "exports", "wasi")
 
-    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi) -> None:
+    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi, wasi: object = None) -> None:
         attach_resource_classes(runtime)
         self.runtime = runtime
         self.store = store
         self.exports = Exports(runtime, abi)
+        self.wasi = wasi
 
     def __repr__(self) -> str:
         return f"<component instance: {', '.join(self.exports)}>"

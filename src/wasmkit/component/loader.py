@@ -11,13 +11,18 @@ instantiated as often as wanted (each instance in its store, on the store's engi
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ..runtime.store import Store
 from .bindings import Instance, runtime_instance
 from .instantiate import Linking, ModuleCache, instantiate
 from .reader import read_component
 from .validate import ValidComponent, validate_component
+
+if TYPE_CHECKING:
+    from ..wasi import WasiConfig
+    from ..wasi.preview2.host import HostImports
 
 __all__ = ["Component"]
 
@@ -38,17 +43,58 @@ class Component:
         self._modules = ModuleCache()
         self.valid: ValidComponent = validate_component(read_component(data), core_modules=self._modules.syntax)
 
-    def instantiate(self, imports: Mapping[str, object] | None = None, store: Store | None = None) -> Instance:
+    def instantiate(
+        self, imports: Mapping[str, object] | None = None, store: Store | None = None, wasi: WasiConfig | None = None
+    ) -> Instance:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
         `store` (a new one on the Python engine by default). An instance import may also be
-        an interface another component instance exports (its `exports.name`)."""
+        an interface another component instance exports (its `exports.name`). With `wasi`, the
+        WASI 0.2 interfaces the component imports (any 0.2.x) come from a host made of that
+        configuration (`wasi.preview2.host_imports`), unless `imports` names them."""
         if imports is not None and not isinstance(imports, Mapping):
             raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
         store = store or Store()
         linking = Linking(store, self._modules)
-        given = {name: runtime_instance(value) for name, value in (imports or {}).items()}
+        given: Mapping[str, object] = {name: runtime_instance(value) for name, value in (imports or {}).items()}
+        host = None
+        if wasi is not None:
+            from ..wasi.preview2 import host_imports
+
+            host = host_imports(wasi, store)
+            given = _WithWasi(given, host)
         runtime = instantiate(self.valid, given, linking=linking)
-        return Instance(runtime, store, linking.abi)
+        return Instance(runtime, store, linking.abi, None if host is None else host.wasi)
 
     def __repr__(self) -> str:
         return f"<Component {self.name or '?'}>"
+
+
+class _WithWasi(Mapping[str, object]):
+    """The embedder's imports, then a WASI 0.2 host's: an import the embedder names (with or
+    without its version) is theirs; any other WASI 0.2 interface is the host's."""
+
+    def __init__(self, given: Mapping[str, object], host: HostImports) -> None:
+        self._given = given
+        self._host = host
+
+    def _theirs(self, name: str) -> bool:
+        return name in self._given or name.partition("@")[0] in self._given
+
+    def __getitem__(self, name: str) -> object:
+        if self._theirs(name):
+            return self._given[name] if name in self._given else self._given[name.partition("@")[0]]
+        found = self._host.find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (self._theirs(name) or self._host.find(name) is not None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._given
+        yield from (name for name in self._host if name not in self._given)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
