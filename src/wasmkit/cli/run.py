@@ -1,4 +1,4 @@
-"""`wasmkit run`: run a module, with the flags of `wasmtime run`.
+"""`wasmkit run`: run a module, with the flags of `wasmtime run` (a component: `run_component`).
 
     wasmkit run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--engine python|native|auto]
                 [--invoke NAME] [--argv0 NAME] [--fuel N] [--timeout DURATION]
@@ -57,12 +57,13 @@ from ..wasi import WasiConfig, define_wasi
 from ..wasi.threads import WasiThreads, thread_imports
 from ..runtime.source import is_native_artifact
 from ..binary.reader import looks_binary
+from ..component.header import is_component
 from .common import CliError, add_engine_option, env_from_flags, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
 from .profiling import add_profile_options, profiling, wanted as profiling_wanted
 
-__all__ = ["register", "TRAP_EXIT_STATUS"]
+__all__ = ["register", "TRAP_EXIT_STATUS", "describe_trap", "engine_for", "preopens", "wasi_config"]
 
 TRAP_EXIT_STATUS = 134
 
@@ -113,7 +114,7 @@ def _wasi_option(text: str) -> list[tuple[str, bool]]:
     return settings
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+def engine_for(args: argparse.Namespace) -> Engine:
     """The engine to run on: compiled code is kept on disk unless told not to. A command
     (`_start`) is one call, which stays on the tier it starts on: `auto` runs it on native
     code, compiled first, rather than all of it on the Python engine (see engine.tiered)."""
@@ -124,17 +125,17 @@ def _engine(args: argparse.Namespace) -> Engine:
         raise CliError(str(err)) from None
 
 
-def _wasi_config(args: argparse.Namespace) -> WasiConfig:
+def wasi_config(args: argparse.Namespace) -> WasiConfig:
     # argv[0] is the file's name without its directory, as wasmtime gives it (so that the
     # program learns nothing of the host's paths), unless --argv0 says otherwise.
     argv0 = args.argv0 if args.argv0 is not None else os.path.basename(args.file)
     config = WasiConfig(argv=[argv0, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
-    for host, guest in _preopens(args.dir):
+    for host, guest in preopens(args.dir):
         config.preopen_dir(host, guest)
     return config
 
 
-def _preopens(specs: list[str]) -> list[tuple[str, str]]:
+def preopens(specs: list[str]) -> list[tuple[str, str]]:
     """The (host, guest) pairs of the `--dir` flags, each host a directory that exists: checked
     before anything runs, whether or not the module imports WASI, as wasmtime does."""
     pairs = []
@@ -146,13 +147,12 @@ def _preopens(specs: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _load_module(args: argparse.Namespace) -> Module:
-    """The module FILE holds, read, checked against the `--disable-*` flags and validated.
+def _load_module(args: argparse.Namespace, data: bytes) -> Module:
+    """The module FILE holds (`data`), read, checked against the `--disable-*` flags and validated.
 
     This is the one place that decides what FILE is, so the place where a native ahead-of-time
     artifact (`wasmkit compile --engine native -o OUT`) is to be recognised, by its header,
     and handed to the native engine's loader instead."""
-    data = read_input(args.file)
     disabled = disabled_features(args) | ({Feature.THREADS} if threads_disabled(args) else set())
     if is_native_artifact(data):  # machine code for the native engine: run it there
         args.engine = "native"
@@ -166,15 +166,20 @@ def _load_module(args: argparse.Namespace) -> Module:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _preopens(args.dir)
+    preopens(args.dir)
+    data = read_input(args.file)
+    if is_component(data):  # a WASI 0.2 command: see run_component
+        from .run_component import run_component
+
+        return run_component(args, data)
     limits = limits_from_args(args)
-    module = _load_module(args)
-    store = limits.store(_engine(args), profiling=profiling_wanted(args))
+    module = _load_module(args, data)
+    store = limits.store(engine_for(args), profiling=profiling_wanted(args))
     linker = Linker(store)
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
         try:
-            wasi = define_wasi(linker, _wasi_config(args))
+            wasi = define_wasi(linker, wasi_config(args))
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
     threads = WasiThreads(on_failure=_end_program)
@@ -212,7 +217,7 @@ def _end_program(failure: BaseException) -> None:
     if isinstance(failure, ExitTrap):
         status = failure.code
     elif isinstance(failure, Trap):
-        print(f"wasmkit: trap in a spawned thread: {_describe_trap(failure)}", file=sys.stderr)
+        print(f"wasmkit: trap in a spawned thread: {describe_trap(failure)}", file=sys.stderr)
         status = TRAP_EXIT_STATUS
     else:
         print(f"wasmkit: error in a spawned thread: {failure!r}", file=sys.stderr)
@@ -245,7 +250,7 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
         return exit_.code
     except Trap as trap:
         sys.stdout.flush()
-        print(f"wasmkit: trap: {_describe_trap(trap)}", file=sys.stderr)
+        print(f"wasmkit: trap: {describe_trap(trap)}", file=sys.stderr)
         return TRAP_EXIT_STATUS
     return 0
 
@@ -265,10 +270,12 @@ _LIMIT_TRAPS = {
 }
 
 
-def _describe_trap(trap: Trap) -> str:
+def describe_trap(trap: Trap, backtrace: bool = True) -> str:
+    """What to say of a trap: one line for a limit's, else the trap and (if asked and
+    known) its wasm backtrace."""
     if trap.kind in _LIMIT_TRAPS:
         return f"{trap.message} ({_LIMIT_TRAPS[trap.kind]})"
-    return str(trap)
+    return str(trap) if backtrace else trap.message
 
 
 # How wasmtime's --invoke prints references, which have no text of their own: by the name of
