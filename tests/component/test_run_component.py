@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.component.componentize import componentize
+from tests.component.test_reader import _wasm_tools
 from tests.spec.engines import ENGINES, require_engine
 from tests.support import PROJECT_ROOT
 from wasmkit.cli import main
@@ -96,6 +97,24 @@ def test_a_component_that_is_not_a_command_is_refused_naming_its_exports(capsys:
     assert capsys.readouterr().err == (
         f"wasmkit: error: {path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x "
         "(it exports wasi:http/incoming-handler@0.2.0)\n"
+    )
+
+
+# wasi:cli/run whose `run` takes an argument: wasmtime refuses it ("type mismatch with parameters").
+_WRONG_RUN = b"""(component
+  (core module $m (func (export "run") (param i32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (func $run (param "x" u32) (result (result)) (canon lift (core func $i "run")))
+  (instance $r (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $r)))"""
+
+
+def test_a_run_export_of_another_type_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "wrong.wasm"
+    path.write_bytes(_wasm_tools("parse", "-", stdin=_WRONG_RUN))
+    assert main(["run", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {path}: its export wasi:cli/run@0.2.0 is not the interface `run: func() -> result`\n"
     )
 
 

@@ -25,6 +25,8 @@ import sys
 
 from ..component.abi import Err
 from ..component.loader import Component
+from ..component.syntax import Sort
+from ..component.types import Entity, Func, InstanceT, Val
 from ..errors import ExitTrap, Trap
 from ..wasi.preview2 import interface_key
 from .common import CliError
@@ -85,11 +87,24 @@ def _refuse_module_only_flags(args: argparse.Namespace) -> None:
 
 
 def _run_export(component: Component, path: str) -> str:
-    """The name of the component's `wasi:cli/run@0.2.x` export; a CliError naming what it
-    exports when it has none (it is not a command)."""
-    exports = list(component.valid.type.exports)
-    for name in exports:
+    """The name of the component's `wasi:cli/run@0.2.x` export, checked to be an instance
+    with `run: func() -> result`, as wasmtime checks it; a CliError naming what it exports
+    when it has none (it is not a command)."""
+    exports = component.valid.type.exports
+    for name, entity in exports.items():
         if interface_key(name) == RUN_INTERFACE:
+            if not _is_run_interface(entity):
+                raise CliError(f"{path}: its export {name} is not the interface `run: func() -> result`")
             return name
     listed = ", ".join(exports) if exports else "nothing"
     raise CliError(f"{path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x (it exports {listed})")
+
+
+_RUN_TYPE = Func(params=(), result=Val("result", (None, None)))
+
+
+def _is_run_interface(entity: Entity) -> bool:
+    if entity.sort != Sort.INSTANCE or not isinstance(entity.type, InstanceT):
+        return False
+    run = entity.type.exports.get("run")
+    return run is not None and run.sort == Sort.FUNC and run.type == _RUN_TYPE
