@@ -30,6 +30,9 @@ it imports (see `wasmkit.wasi.threads`); a trap or an exit in any of its threads
 run. wasmtime's `-W threads`, `-W shared-memory` and `-S threads` are accepted (all on by
 default); `=n` turns each off.
 
+A component (told by its header) is run as a WASI 0.2 command by `run_component`, with the
+same flags where they apply.
+
 Exit status: the program's (`proc_exit`), 0 when `_start` returns; 134 after a trap (the trap
 and its wasm backtrace go to stderr; for fuel or time run out, one line); 1 for a wasmkit
 error (a missing file, a malformed or invalid module, an unknown import, bad arguments); 2 for
@@ -69,7 +72,7 @@ TRAP_EXIT_STATUS = 134
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included)")
+    p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included) or a WASI 0.2 command component")
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
     p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
     p.add_argument("--argv0", metavar="NAME", help="the program's argv[0] (default: the file's name, without its directory)")
@@ -97,7 +100,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="KEY[=VALUE]",
         help="wasmtime's WASI switches: threads[=y|n] (wasi-threads' thread-spawn, on by default)",
     )
-    p.add_argument("file", help="the .wasm or .wat file")
+    p.add_argument("file", help="the .wasm or .wat file (a module, or a component exporting wasi:cli/run)")
     rest = p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program or function")
     rest.required = False  # argparse counts a REMAINDER as required: "required: file, args"
     p.set_defaults(handler=_run)
