@@ -1,8 +1,9 @@
 """`wasmkit run COMPONENT ARGS` runs a WASI 0.2 command as `wasmtime run` does: the same
 stdout, stderr and exit status for a componentize-py command (arguments, environment, a
 preopened file, stdin; run returning ok or err, wasi:cli/exit, a trap), for the committed
-command.wasm and for exit.wasm (`exit-with-code`), on both engines; and one-line errors for
-what is not a command or not supported."""
+command.wasm and for exit.wasm (`exit-with-code`), on both engines; `--invoke` calls with
+WAVE arguments and results (invoke.wasm) as wasmtime's; and one-line errors for what is not
+a command or not supported."""
 
 from __future__ import annotations
 
@@ -121,7 +122,6 @@ def test_a_run_export_of_another_type_is_refused(tmp_path: Path, capsys: pytest.
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
-        (["--invoke", "run"], "--invoke is not supported for components"),
         (["--profile", "guest"], "--profile and --profile-svg are not supported for components"),
         (["--disable-simd"], "the --disable-* feature flags are not supported for components"),
     ],
@@ -147,3 +147,55 @@ def test_a_missing_preopen_is_refused_before_anything_runs(tmp_path: Path, capsy
     missing = tmp_path / "nowhere"
     assert main(["run", "--dir", f"{missing}::/data", str(DATA / "command.wasm")]) == 1
     assert capsys.readouterr().err == f"wasmkit: error: --dir {missing}::/data: {missing} is not a directory\n"
+
+
+# --invoke calls, each printing what wasmtime 49 prints for it.
+INVOKE = DATA / "invoke.wasm"
+_CALLS = [
+    'echo("a\\"b\\\\c\\nd\\u{7f}\\té\\u{1F600}x\'\\u{0}\\u{a0}")', "echo(\"\")", "letter('\\'')", "letter('\"')",
+    "letter('\\u{1F600}')", "count(3)", "count(0)", "paint(1)", "half(4)", "half(5)", "check(3)", "check(12)",
+    "single(0.1)", "single(1e30)", "single(16777217)", "single(-0)", "single(nan)", "single(-inf)", "single(1.0e-10)",
+    "big(18446744073709551615)", "small(-128)", "nothing()", "add( 1 ,2 )", "neg(2.5)", "example:math/more.not@1.0.0(true)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_invoke_calls_a_function_with_wave_arguments_as_wasmtime(
+    wasmtime: Path, engine: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_engine(engine)
+    for call in _CALLS:
+        theirs = _run([str(wasmtime), "run", "--invoke", call, str(INVOKE)])
+        assert theirs.returncode == 0, call
+        assert main(["run", "--engine", engine, "--invoke", call, str(INVOKE)]) == 0
+        assert capsys.readouterr().out == theirs.stdout.decode(), call
+
+
+def test_invoke_run_passes_the_arguments_to_the_program_and_prints_its_result(wasmtime: Path) -> None:
+    argv = ["run", "--invoke", "wasi:cli/run.run@0.2.12()", str(DATA / "command.wasm"), "x"]
+    theirs = _run([str(wasmtime), *argv])
+    ours = _run([sys.executable, "-m", "wasmkit", *argv])
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout) == (0, b"hi\nok\n")
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("not(true)", "--invoke not: more than one exported interface has a function 'not': "
+                      "name one of example:math/ops.not@1.0.0, example:math/more.not@1.0.0"),
+        ("example:math/ops.neg(1.5)", f"{INVOKE}: no exported function 'example:math/ops.neg' (its exported functions: "
+                                      "example:math/ops.add@1.0.0, example:math/ops.neg@1.0.0, example:math/ops.not@1.0.0, "
+                                      "example:math/more.not@1.0.0, echo, count, letter, small, big, single, paint, half, "
+                                      "check, nothing)"),
+        ("small(200)", "--invoke: 200 is out of range for s8"),
+        ("small(0x10)", "--invoke: cannot read 0x10 as s8"),
+        ("echo(1)", "--invoke: cannot read 1 as string"),
+        ("echo(\"x\", \"y\")", "--invoke echo: takes 1 argument(s), got 2"),
+        ("add(1,)", "--invoke 'add(1,)': the arguments are to be separated by commas"),
+        ("nothing", "--invoke 'nothing': expected a call such as 'name()' or 'name(1, \"two\")'"),
+        ("echo(\"\\q\")", "--invoke: bad escape in \"\\q\""),
+    ],
+)
+def test_invoke_mistakes_are_one_line(call: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--invoke", call, str(INVOKE)]) == 1
+    assert capsys.readouterr().err == f"wasmkit: error: {says}\n"

@@ -128,11 +128,12 @@ def engine_for(args: argparse.Namespace) -> Engine:
         raise CliError(str(err)) from None
 
 
-def wasi_config(args: argparse.Namespace) -> WasiConfig:
+def wasi_config(args: argparse.Namespace, program_args: list[str]) -> WasiConfig:
+    """The WASI configuration of the flags, the program's arguments `program_args`."""
     # argv[0] is the file's name without its directory, as wasmtime gives it (so that the
     # program learns nothing of the host's paths), unless --argv0 says otherwise.
     argv0 = args.argv0 if args.argv0 is not None else os.path.basename(args.file)
-    config = WasiConfig(argv=[argv0, *([] if args.invoke else args.args)], env=env_from_flags(args.env))
+    config = WasiConfig(argv=[argv0, *program_args], env=env_from_flags(args.env))
     for host, guest in preopens(args.dir):
         config.preopen_dir(host, guest)
     return config
@@ -182,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     wasi = None
     if any(module_name == WASI_MODULE for module_name, _, _ in module.imports):
         try:
-            wasi = define_wasi(linker, wasi_config(args))
+            wasi = define_wasi(linker, wasi_config(args, [] if args.invoke else args.args))
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
     threads = WasiThreads(on_failure=_end_program)

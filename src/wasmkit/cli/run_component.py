@@ -13,25 +13,34 @@ the status `wasi:cli/exit` was given (`exit`: 0 or 1, `exit-with-code`: the code
 a trap (one line on stderr), 1 for a wasmkit error (a component that is not a command, an
 import the host does not provide).
 
-Not for components (refused, one line): `--invoke`, `--profile`/`--profile-svg` and the
-`--disable-*` feature flags. `-S threads` has nothing to act on (wasi-threads is preview 1's)
-and is accepted.
+`--invoke 'NAME(ARGS)'` calls another exported function instead, as wasmtime's does: NAME is
+a function the component exports, or one an exported interface has (`iface.name@version`,
+or the bare name when only one interface has it), the arguments and the result are in WAVE
+(`wave`), the result printed on one line (`()` for none; a `result`'s error too, with
+status 0). ARGS after FILE are still the program's arguments.
+
+Not for components (refused, one line): `--profile`/`--profile-svg` and the `--disable-*`
+feature flags. `-S threads` has nothing to act on (wasi-threads is preview 1's) and is
+accepted.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
+from typing import Any
 
-from ..component.abi import Err
+from ..component.abi import Err, Ok
 from ..component.loader import Component
 from ..component.syntax import Sort
 from ..component.types import Entity, Func, InstanceT, Val
 from ..errors import ExitTrap, Trap
-from ..wasi.preview2 import interface_key
+from ..wasi.preview2 import WasiPreview2, interface_key
 from .common import CliError
 from .features import disabled_features
 from .profiling import wanted as profiling_wanted
+from .wave import ARGUMENT_TYPES, RESULT_TYPES, parse_call, parse_value, printable, type_text, wave_text
 
 __all__ = ["run_component", "RUN_INTERFACE"]
 
@@ -47,18 +56,24 @@ def run_component(args: argparse.Namespace, data: bytes) -> int:
     _refuse_module_only_flags(args)
     limits = run.limits_from_args(args)
     component = Component(data, args.file)
-    export = _run_export(component, args.file)
+    call = _invocation(component, args.invoke, args.file) if args.invoke else None
+    export = None if call else _run_export(component, args.file)
     store = limits.store(run.engine_for(args))
-    config = run.wasi_config(args)
+    config = run.wasi_config(args, args.args)  # with --invoke too, as wasmtime
     limits.start_timeout(store)
-    wasi = None
+    wasi: WasiPreview2 | None = None
     try:
         try:
             instance = component.instantiate(store=store, wasi=config)
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
+        assert isinstance(instance.wasi, WasiPreview2)
         wasi = instance.wasi
-        instance.exports[export]["run"]()
+        if call is not None:
+            call.perform(instance.exports)
+        else:
+            assert export is not None
+            instance.exports[export]["run"]()
     except Err:
         return 1  # `run` returned err: wasmtime exits with 1 and says nothing
     except ExitTrap as exit_:
@@ -75,11 +90,6 @@ def run_component(args: argparse.Namespace, data: bytes) -> int:
 
 
 def _refuse_module_only_flags(args: argparse.Namespace) -> None:
-    if args.invoke:
-        raise CliError(
-            f"{args.file}: --invoke is not supported for components (a command component's "
-            "wasi:cli/run is called; call other exports from Python with wasmkit.load)"
-        )
     if profiling_wanted(args):
         raise CliError(f"{args.file}: --profile and --profile-svg are not supported for components")
     if disabled_features(args):
@@ -108,3 +118,89 @@ def _is_run_interface(entity: Entity) -> bool:
         return False
     run = entity.type.exports.get("run")
     return run is not None and run.sort == Sort.FUNC and run.type == _RUN_TYPE
+
+
+@dataclass(frozen=True)
+class _Invocation:
+    """An `--invoke` call, read and checked before the component is instantiated: the path
+    to the function among the exports (a name, or an interface's name and the function's),
+    its type and its arguments."""
+
+    path: tuple[str, ...]
+    type: Func
+    args: tuple[object, ...]
+
+    def perform(self, exports: Any) -> None:
+        """Call the function and print its result as wasmtime does."""
+        func = exports[self.path[0]] if len(self.path) == 1 else exports[self.path[0]][self.path[1]]
+        result = self.type.result
+        if isinstance(result, Val) and result.kind == "result":
+            try:
+                outcome: object = Ok(func(*self.args))
+            except Err as err:
+                outcome = err
+            print(wave_text(result, outcome))
+            return
+        value = func(*self.args)
+        print("()" if result is None else wave_text(result, value))
+
+
+def _invocation(component: Component, text: str, path: str) -> _Invocation:
+    call = parse_call(text)
+    where, func = _find_function(component, call.name, path)
+    if len(call.args) != len(func.params):
+        raise CliError(f"--invoke {call.name}: takes {len(func.params)} argument(s), got {len(call.args)}")
+    for _, vt in func.params:
+        if vt not in ARGUMENT_TYPES:
+            raise CliError(f"--invoke {call.name}: arguments of type {type_text(vt)} cannot be given on the command line")
+    if not printable(func.result):
+        raise CliError(f"--invoke {call.name}: its result cannot be printed (wasmkit prints {RESULT_TYPES})")
+    args = tuple(parse_value(vt, token) for (_, vt), token in zip(func.params, call.args))
+    return _Invocation(where, func, args)
+
+
+def _find_function(component: Component, name: str, path: str) -> tuple[tuple[str, ...], Func]:
+    """Where function `name` is among the exports, as wasmtime finds it: an exported
+    function; `iface.func@version`, a function of an exported interface; or a bare name that
+    exactly one exported interface has."""
+    exports = component.valid.type.exports
+    found: list[tuple[tuple[str, ...], Func]] = []
+    named = exports.get(name)
+    if named is not None and named.sort == Sort.FUNC:
+        return (name,), named.type  # type: ignore[return-value]
+    base, at, version = name.partition("@")
+    head, dot, func_name = base.rpartition(".")
+    if dot:
+        interface = exports.get(head + at + version)
+        if interface is not None and isinstance(interface.type, InstanceT):
+            entity = interface.type.exports.get(func_name)
+            if entity is not None and entity.sort == Sort.FUNC:
+                return (head + at + version, func_name), entity.type  # type: ignore[return-value]
+    for export, entity in exports.items():
+        if isinstance(entity.type, InstanceT):
+            inner = entity.type.exports.get(name)
+            if inner is not None and inner.sort == Sort.FUNC:
+                found.append(((export, name), inner.type))  # type: ignore[arg-type]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        places = ", ".join(_dotted(where, func) for (where, func), _ in found)
+        raise CliError(f"--invoke {name}: more than one exported interface has a function {name!r}: name one of {places}")
+    raise CliError(f"{path}: no exported function {name!r} (its exported functions: {', '.join(_functions(exports)) or 'none'})")
+
+
+def _functions(exports: dict[str, Entity]) -> list[str]:
+    """The names `--invoke` takes for the exported functions."""
+    names = []
+    for export, entity in exports.items():
+        if entity.sort == Sort.FUNC:
+            names.append(export)
+        elif isinstance(entity.type, InstanceT):
+            names += [_dotted(export, f) for f, e in entity.type.exports.items() if e.sort == Sort.FUNC]
+    return names
+
+
+def _dotted(interface: str, func: str) -> str:
+    """How `--invoke` names function `func` of interface `interface`: `ns:pkg/iface.func@1.0.0`."""
+    base, at, version = interface.partition("@")
+    return f"{base}.{func}{at}{version}"
