@@ -32,13 +32,11 @@ def _builder() -> str | None:
     return found if os.path.exists(found) else None
 
 
-@pytest.fixture(scope="module")
-def built() -> Path:
+def build_calc(builder: str) -> Path:
+    """The componentize-py build of `SOURCES` (by `builder`), kept in the cache directory under
+    a name made of the builder's version and the sources, built now if it is not there."""
     from wasmkit.engine.cache_dir import default_cache_dir
 
-    builder = _builder()
-    if builder is None:
-        pytest.skip("componentize-py is not installed (the test extras)")
     sources = [SOURCES / "calc.wit", *sorted((SOURCES / "app").glob("*.py"))]
     version = subprocess.run([builder, "--version"], capture_output=True, text=True, check=True).stdout
     key = hashlib.sha256(version.encode() + b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
@@ -49,9 +47,18 @@ def built() -> Path:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the app's modules only
         done = subprocess.run([builder, "-d", str(SOURCES / "calc.wit"), "-w", "calc", "componentize", "app", "-o", str(partial)],
                               cwd=SOURCES / "app", capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
-        assert done.returncode == 0, done.stderr[:1500]
+        if done.returncode != 0:
+            raise RuntimeError(f"componentize-py failed: {done.stderr[:1500]}")
         partial.replace(cached)
     return cached
+
+
+@pytest.fixture(scope="module")
+def built() -> Path:
+    builder = _builder()
+    if builder is None:
+        pytest.skip("componentize-py is not installed (the test extras)")
+    return build_calc(builder)
 
 
 def _wasi_stubs(component: Component) -> dict[str, Any]:
