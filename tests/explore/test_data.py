@@ -140,10 +140,13 @@ def test_native_views_stop_at_the_cap_biggest_first(demo: bytes) -> None:
     assert "2 of 3 functions left out" in generated["missing"]
 
 
-def test_a_component_shows_its_structure_core_modules_and_a_place_for_wit() -> None:
+def test_a_component_shows_its_wit_world_structure_and_core_modules() -> None:
+    from wasmkit.component.wit_decode import component_wit
+
     data = _wasm_tools("parse", "-", stdin=EVERY_KIND.encode())
     root = explore_data(data, "c.wasm")["root"]
-    assert root["kind"] == "component" and root["wit"] is None and root["size"] == len(data)
+    assert root["kind"] == "component" and root["size"] == len(data)
+    assert root["wit"] == component_wit(data) and "world root" in root["wit"]
     assert root["structure"][0] == "Sections:"
     assert sum(line.lstrip().startswith("core module") for line in root["structure"]) == 2
     assert [len(m["functions"]) for m in root["modules"]] == [1, 3]

@@ -1,6 +1,6 @@
-"""What the explore page shows of a component: its sections as `wasmkit objdump -x` lists
-them (nested components indented), each of its core modules as a module page of its own, and a
-place for its WIT world (`wit`, None until wasmkit prints WIT)."""
+"""What the explore page shows of a component: its WIT world (as `wasmkit wit` prints it), its
+sections as `wasmkit objdump -x` lists them (nested components indented), and each of its core
+modules as a module page of its own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from ..component.describe import component_lines
 from ..component.reader import read_component
 from ..component.syntax import Component, CoreModule, SectionId
+from ..errors import WasmError
 
 __all__ = ["component_data", "core_modules"]
 
@@ -35,5 +36,16 @@ def component_data(data: bytes, name: str, module_page: Callable[[bytes, str], d
         "size": len(data),
         "structure": list(component_lines(name, component, details=True))[2:],  # without the file line
         "modules": modules,
-        "wit": None,  # the WIT world's text, once wasmkit prints WIT
+        "wit": _wit(data),
     }
+
+
+def _wit(data: bytes) -> str:
+    """The component's world in WIT, or why it has none that WIT can say (an invalid
+    component, or a world WIT cannot express)."""
+    from ..component.wit_decode import component_wit  # validates the component: on first need
+
+    try:
+        return component_wit(data)
+    except WasmError as err:
+        return f"// no WIT world: {err}"

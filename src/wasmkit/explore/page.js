@@ -249,9 +249,9 @@ class ComponentView {
       const view = header ? this.modules[k++] : null;
       tree.append(view ? h("span", { class: "link", text: line, onclick: () => view.show() }) : line, "\n");
     }
-    // The WIT world: filled in once wasmkit prints WIT (`wit` is then the world's text).
-    const wit = h("div", { id: "wit-world", class: c.wit ? "tree" : "placeholder" });
-    wit.textContent = c.wit || "The WIT world of this component will be shown here (wasmkit does not print WIT yet).";
+    // The WIT world, as `wasmkit wit` prints it.
+    const wit = h("div", { id: "wit-world", class: "tree" });
+    wit.textContent = c.wit;
     document.getElementById("content").replaceChildren(panel("WIT world", wit), panel("Structure", tree));
   }
 }

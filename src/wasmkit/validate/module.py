@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from ..binary.code import iter_instructions
+from ..binary.code import iter_instructions, ref_func_index
 from ..errors import ValidationError
 from ..progress import Progress
 from ..opcodes import ALL_FEATURES, Feature, op
@@ -256,5 +256,9 @@ def _declared_func_refs(module: Module) -> frozenset[int]:
     exprs = [g.init for g in module.globals] + [init for _, init in module.table_inits]
     exprs += [item for seg in module.elems for item in seg.init]
     for expr in exprs:
-        refs.update(instr.imm for instr in iter_instructions(expr) if instr.op is _REF_FUNC)
+        index = ref_func_index(expr)  # the commonest by far, read without decoding (python.wasm: 47,161)
+        if index is not None:
+            refs.add(index)
+        else:
+            refs.update(instr.imm for instr in iter_instructions(expr) if instr.op is _REF_FUNC)
     return frozenset(refs)

@@ -36,7 +36,7 @@ from .sock import Sockets
 from .stdio import CaptureOutput, OutputStream, open_input, open_output
 from .syscall import HostFunction, host_functions
 
-__all__ = ["MODULE", "WasiPreview1", "captured", "open_preopen"]
+__all__ = ["MODULE", "CapturedOutput", "WasiPreview1", "captured", "open_preopen"]
 
 MODULE = "wasi_snapshot_preview1"
 
@@ -50,7 +50,25 @@ def open_preopen(preopen: Preopen) -> Directory:
     return HostDirectory.open_path(preopen.host_path)
 
 
-class WasiPreview1:
+class CapturedOutput:
+    """What a WASI state (either version's) gives of the output its program wrote, when its
+    config captures it: its `_stdout` and `_stderr` are the stdio output streams."""
+
+    _stdout: OutputStream
+    _stderr: OutputStream
+
+    @property
+    def captured_stdout(self) -> bytes:
+        """What the program wrote to stdout, when the config captures it."""
+        return captured(self._stdout, "stdout")
+
+    @property
+    def captured_stderr(self) -> bytes:
+        """What the program wrote to stderr, when the config captures it."""
+        return captured(self._stderr, "stderr")
+
+
+class WasiPreview1(CapturedOutput):
     """The WASI preview 1 state of one instance: its descriptors, clocks, arguments and
     environment. Raises `OSError` if a preopened directory or stdio file cannot be opened."""
 
@@ -94,16 +112,6 @@ class WasiPreview1:
         and a callable `fn(memory, *args)` taking unsigned ints and returning the errno (None
         for proc_exit)."""
         return host_functions(*self._groups, names=names)
-
-    @property
-    def captured_stdout(self) -> bytes:
-        """What the program wrote to stdout, when the config captures it."""
-        return captured(self._stdout, "stdout")
-
-    @property
-    def captured_stderr(self) -> bytes:
-        """What the program wrote to stderr, when the config captures it."""
-        return captured(self._stderr, "stderr")
 
     def interrupt(self) -> None:
         """End any wait in poll_oneoff (a sleep, say) and any large transfer with INTR (or the

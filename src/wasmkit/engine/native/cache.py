@@ -83,13 +83,17 @@ class WorkingSet:
         self._rest = rest
 
     def object_file(self) -> bytes | None:
-        """The object file (None if the file does not hold a whole one); asked once."""
+        """The object file (None if the file does not hold a whole one, alone); asked once.
+        Read straight into one bytes object, as `pack_objects` laid it out, rather than
+        unpacked from a copy of the file (36 MB for yosys.wasm)."""
         try:
             with self._rest:
-                objects = unpack_objects(self._rest.read())
-        except (OSError, ValueError):
+                count, length = struct.unpack("<IQ", self._rest.read(12))
+                data = self._rest.read(length)
+                rest = self._rest.read(1)
+        except (OSError, struct.error):
             return None
-        return objects[0] if len(objects) == 1 else None
+        return data if count == 1 and len(data) == length and not rest else None
 
 
 # The file of a variant's working set: the number of its pieces (u32), each one's first

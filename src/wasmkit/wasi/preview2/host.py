@@ -28,7 +28,7 @@ from ..clocks import Clocks
 from ..config import DirPerms, WasiConfig
 from ..fs import Directory
 from ..interrupt import Interruption
-from ..preview1 import captured, open_preopen
+from ..preview1 import CapturedOutput, open_preopen
 from ..stdio import InputStream as HostSource
 from ..stdio import OutputStream as HostSink
 from ..stdio import open_input, open_output
@@ -102,7 +102,7 @@ def _methods(*objects: object) -> Interface:
     return functions
 
 
-class WasiPreview2:
+class WasiPreview2(CapturedOutput):
     """The WASI 0.2 state of one instance: its stdio streams, preopened directories, clocks,
     arguments and environment. `store`, the store the component instance runs in, is the
     one whose interrupt and deadline stop a wait (a poll, a blocking read or write);
@@ -198,16 +198,6 @@ class WasiPreview2:
             ),
         }
         return {f"{name}@{VERSION}": interface for name, interface in interfaces.items()}
-
-    @property
-    def captured_stdout(self) -> bytes:
-        """What the program wrote to stdout, when the config captures it."""
-        return captured(self._stdout, "stdout")
-
-    @property
-    def captured_stderr(self) -> bytes:
-        """What the program wrote to stderr, when the config captures it."""
-        return captured(self._stderr, "stderr")
 
     def interrupt(self) -> None:
         """End any wait (poll, a blocking read or write) with the trap "interrupted", now and
