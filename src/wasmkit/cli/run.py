@@ -74,7 +74,11 @@ TRAP_EXIT_STATUS = 134
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("run", help="run a WebAssembly module (WASI programs included) or a WASI 0.2 command component")
     p.add_argument("--version", action="version", version=f"wasmkit {__version__}")
-    p.add_argument("--invoke", metavar="NAME", help="call the exported function NAME instead of _start")
+    p.add_argument(
+        "--invoke",
+        metavar="NAME",
+        help="call the exported function NAME instead of _start (a component's: a call in WAVE, 'name(1, \"x\")')",
+    )
     p.add_argument("--argv0", metavar="NAME", help="the program's argv[0] (default: the file's name, without its directory)")
     add_engine_option(p)
     add_limit_options(p)
