@@ -7,11 +7,7 @@ form (building takes 10 to 30 s)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,35 +19,15 @@ from wasmkit.component.loader import Component
 from wasmkit.component.syntax import Sort
 from wasmkit.runtime.store import Store, StoreLimits
 
+from .componentize import build_component
+
 SOURCES = Path(__file__).parent / "instantiation" / "calc"
 ENGINES = ["python", "native"]
 
 
-def _builder() -> str | None:
-    found = shutil.which("componentize-py") or str(Path(sys.executable).parent / "componentize-py")
-    return found if os.path.exists(found) else None
-
-
 @pytest.fixture(scope="module")
 def built() -> Path:
-    from wasmkit.engine.cache_dir import default_cache_dir
-
-    builder = _builder()
-    if builder is None:
-        pytest.skip("componentize-py is not installed (the test extras)")
-    sources = [SOURCES / "calc.wit", *sorted((SOURCES / "app").glob("*.py"))]
-    version = subprocess.run([builder, "--version"], capture_output=True, text=True, check=True).stdout
-    key = hashlib.sha256(version.encode() + b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
-    cached = Path(default_cache_dir()) / "componentize-py" / f"calc-{key}.wasm"
-    if not cached.exists():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the app's modules only
-        done = subprocess.run([builder, "-d", str(SOURCES / "calc.wit"), "-w", "calc", "componentize", "app", "-o", str(partial)],
-                              cwd=SOURCES / "app", capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
-        assert done.returncode == 0, done.stderr[:1500]
-        partial.replace(cached)
-    return cached
+    return build_component("calc", SOURCES / "calc.wit", "calc", SOURCES / "app")
 
 
 def _wasi_stubs(component: Component) -> dict[str, Any]:
