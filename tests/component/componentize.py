@@ -39,7 +39,7 @@ def componentize(name: str, wit: Path, world: str, app: Path) -> Path:
     cached = Path(default_cache_dir()) / "componentize-py" / f"{name}-{key}.wasm"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial")
+        partial = cached.with_suffix(f".{os.getpid()}.partial")  # two builds at once do not mix
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the app's modules only
         done = subprocess.run([command, "-d", str(wit), "-w", world, "componentize", "app", "-o", str(partial)],
                               cwd=app, capture_output=True, text=True, timeout=300, env=env)  # fmt: skip

@@ -20,6 +20,7 @@ from wasmkit.component.loader import Component
 from wasmkit.component.syntax import Sort
 from wasmkit.runtime.store import Store, StoreLimits
 
+
 SOURCES = Path(__file__).parent / "instantiation" / "calc"
 ENGINES = ["python", "native"]
 

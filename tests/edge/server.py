@@ -78,14 +78,17 @@ class Server:
 
     def __init__(
         self, directory: Path, workers: int = 2, reload_interval: float = 0.2, engine: str = "python",
-        extra_args: tuple[str, ...] = (),
+        extra_args: tuple[str, ...] = (), target: str = "modules.toml", cache_dir: Path | None = None,
     ) -> None:  # fmt: skip
+        """`target`: what to serve (a configuration, or a Wasm file); `cache_dir`: where
+        compiled code is kept (by default a directory of the server's own)."""
         self.directory = directory
         self.port = free_port()
         self.log_path = directory / "server.log"
-        env = {**os.environ, "WASMKIT_CACHE_DIR": str(directory / "cache"), "PYTHONPATH": str(PROJECT_ROOT / "src")}
+        cache = str(cache_dir or directory / "cache")
+        env = {**os.environ, "WASMKIT_CACHE_DIR": cache, "PYTHONPATH": str(PROJECT_ROOT / "src")}
         command = [
-            sys.executable, "-m", "wasmkit", "serve", "modules.toml",
+            sys.executable, "-m", "wasmkit", "serve", target,
             "--listen", f"127.0.0.1:{self.port}", "--workers", str(workers),
             "--reload-interval", str(reload_interval), "--engine", engine, *extra_args,
         ]  # fmt: skip

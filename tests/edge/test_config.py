@@ -87,3 +87,12 @@ def test_mistakes(site: Path, text: str, message: str) -> None:
 def test_unreadable_file(site: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(site / "absent.toml")
+
+
+def test_a_wasm_file_is_served_on_every_path() -> None:
+    # `wasmkit serve app.wasm`, as `wasmtime serve app.wasm`: the file, default limits.
+    component = Path(__file__).parents[1] / "component" / "data" / "proxy.wasm"
+    config = load_config(component)
+    assert [(route.route.text, route.module) for route in config.routes] == [("/...", component.resolve())]
+    assert config.routes[0].timeout_ms == LIMIT_DEFAULTS["timeout_ms"]
+    assert config.watched_files() == [component.resolve()]

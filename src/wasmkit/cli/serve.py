@@ -1,10 +1,12 @@
-"""`wasmkit serve`: answer HTTP requests with WebAssembly modules, as WAGI routes them.
+"""`wasmkit serve`: answer HTTP requests with WebAssembly modules, as WAGI routes them, and
+with `wasi:http/proxy` components, as `wasmtime serve` does.
 
     wasmkit serve CONFIG [--listen HOST:PORT] [--workers N] [--threads N] [--engine E]
                          [--env NAME[=VALUE]]... [--reload-interval SECONDS]
                          [--header-timeout SECONDS] [--max-connections N]
 
-CONFIG is a WAGI modules.toml (see docs/edge.md). It and every module are checked, and the
+CONFIG is a WAGI modules.toml (see docs/edge.md), whose routes name WAGI modules or
+components, or a single component (or module) to serve on every path. It and every module are checked, and the
 address is bound, before the server starts, so that a mistake or an address in use is one line
 on stderr and exit status 1, not a worker that fails to boot. The server is uvicorn with N
 worker processes (default 1; see edge/workers.py for how connections are spread across them),
@@ -42,8 +44,8 @@ _ANNOUNCE_SECONDS = 120.0  # how long to wait for a worker to answer before givi
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("serve", help="serve HTTP requests with WebAssembly modules (WAGI modules.toml)")
-    p.add_argument("config", help="the modules.toml naming each route's module")
+    p = commands.add_parser("serve", help="serve HTTP requests with WebAssembly modules (WAGI modules.toml) or a wasi:http component")
+    p.add_argument("config", help="the modules.toml naming each route's module or component, or one component to serve")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help=f"where to listen (default {DEFAULT_LISTEN})")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument(
@@ -70,6 +72,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Set before the metrics are first imported (edge.app imports them, and prometheus_client
+    # chooses how values are kept when imported): every process records into this directory,
+    # also this one when it is the only worker.
+    metrics_dir = tempfile.mkdtemp(prefix="wasmkit-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        return _serve_in(args)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _serve_in(args: argparse.Namespace) -> int:
     # The server's own modules come with the serve extra (and take a tenth of a second to
     # import): imported here, not by every command.
     try:
@@ -103,11 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as err:
         raise CliError(f"cannot listen on {args.listen}: {err.strerror or err}") from None
     port = sock.getsockname()[1]  # the port the system chose, for --listen HOST:0
-    # Set before the metrics are first imported: every process records into this directory.
-    metrics_dir = tempfile.mkdtemp(prefix="wasmkit-metrics-")
     os.environ.update(
         {
-            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
             ENV_CONFIG: os.path.abspath(args.config),
             ENV_ENGINE: engine,
             ENV_MODULE_ENV: json.dumps(module_env),
@@ -140,7 +151,6 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         stopped.set()  # stops the announcer if it is still waiting
         sock.close()
-        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _announce(host: str, port: int, health_path: str, what: str, stop: threading.Event) -> None:

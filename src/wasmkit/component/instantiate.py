@@ -71,6 +71,10 @@ class ModuleCache:
             self._modules[id(item)] = found
         return found
 
+    def modules(self) -> list[Module]:
+        """Every module read so far (all of a validated component's)."""
+        return list(self._modules.values())
+
     def syntax(self, item: CoreModule) -> SyntaxModule:
         """The module read and validated, for the component validator (`core_modules`)."""
         return self.module(item).syntax

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from ..runtime.module import Module
 from ..runtime.store import Store
 from .bindings import Instance, runtime_instance
 from .instantiate import Linking, ModuleCache, instantiate
@@ -44,13 +45,17 @@ class Component:
         self.valid: ValidComponent = validate_component(read_component(data), core_modules=self._modules.syntax)
 
     def instantiate(
-        self, imports: Mapping[str, object] | None = None, store: Store | None = None, wasi: WasiConfig | None = None
+        self,
+        imports: Mapping[str, object] | None = None,
+        store: Store | None = None,
+        wasi: WasiConfig | HostImports | None = None,
     ) -> Instance:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
         `store` (a new one on the Python engine by default). An instance import may also be
         an interface another component instance exports (its `exports.name`). With `wasi`, the
         WASI 0.2 interfaces the component imports (any 0.2.x) come from a host made of that
-        configuration (`wasi.preview2.host_imports`), unless `imports` names them."""
+        configuration (`wasi.preview2.host_imports`), unless `imports` names them; or `wasi`
+        is such a host, made by the caller (with its options, for this `store`)."""
         if imports is not None and not isinstance(imports, Mapping):
             raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
         store = store or Store()
@@ -58,12 +63,16 @@ class Component:
         given: Mapping[str, object] = {name: runtime_instance(value) for name, value in (imports or {}).items()}
         host = None
         if wasi is not None:
-            from ..wasi.preview2 import host_imports
+            from ..wasi.preview2 import HostImports, host_imports
 
-            host = host_imports(wasi, store)
+            host = wasi if isinstance(wasi, HostImports) else host_imports(wasi, store)
             given = _WithWasi(given, host)
         runtime = instantiate(self.valid, given, linking=linking)
         return Instance(runtime, store, linking.abi, None if host is None else host.wasi)
+
+    def core_modules(self) -> list[Module]:
+        """The core modules the component holds (nested ones too), each once."""
+        return self._modules.modules()
 
     def __repr__(self) -> str:
         return f"<Component {self.name or '?'}>"

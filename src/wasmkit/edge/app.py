@@ -32,8 +32,8 @@ from ..engine.registry import cached_engine
 from . import metrics, status
 from .cgi import CgiRequest
 from .config import ConfigError, RouteConfig
-from .handler import TEXT_PLAIN, HandlerLoadError, ModuleHandler, Outcome, RunControl
-from .site import Routes, file_state, load_routes
+from .handler import TEXT_PLAIN, HandlerLoadError, Outcome, RunControl
+from .site import RouteHandler, Routes, file_state, load_routes
 from .logs import ACCESS, SERVER, log_module_stderr, setup_logging
 from .routing import RouteMatch
 
@@ -194,7 +194,7 @@ class EdgeApp:
         self._access(scope, request_id, route, outcome.status, started, outcome)
 
     async def _serve(
-        self, scope: Scope, raw_path: str, receive: Receive, handler: ModuleHandler, match: RouteMatch, request_id: str
+        self, scope: Scope, raw_path: str, receive: Receive, handler: RouteHandler, match: RouteMatch, request_id: str
     ) -> Outcome:
         """Read the body within the route's limits, run the module, and keep its timeout."""
         limits = handler.route
@@ -301,18 +301,20 @@ def _cgi_request(scope: Scope, raw_path: str, body: bytes) -> CgiRequest:
 
 
 def _run_counted(
-    handler: ModuleHandler, request: CgiRequest, match: RouteMatch, control: RunControl, request_id: str
+    handler: RouteHandler, request: CgiRequest, match: RouteMatch, control: RunControl, request_id: str
 ) -> Outcome:
     """Run a request on a worker thread, counted among the running instances, and log what
-    its module wrote to stderr there too (off the event loop, and also when the request
+    its module wrote to stderr (a component's stdout too) there too (off the event loop, and also when the request
     timed out)."""
     metrics.INSTANCES_RUNNING.inc()
     try:
         outcome = handler.handle(request, match, control)
     finally:
         metrics.INSTANCES_RUNNING.dec()
+    if outcome.stdout:
+        log_module_stderr(outcome.stdout, request_id, handler.route.route.text, "stdout")
     log_module_stderr(outcome.stderr, request_id, handler.route.route.text)
-    outcome.stderr = b""
+    outcome.stderr = outcome.stdout = b""
     return outcome
 
 

@@ -24,12 +24,12 @@ from urllib.parse import unquote_plus
 
 from .routing import RouteMatch
 
-__all__ = ["CgiRequest", "CgiResponse", "CgiOutputError", "cgi_environment", "cgi_argv", "parse_cgi_output"]
+__all__ = ["FRAMING_HEADERS", "CgiRequest", "CgiResponse", "CgiOutputError", "cgi_environment", "cgi_argv", "parse_cgi_output"]
 
 SERVER_SOFTWARE = "wasmkit/1"
 _HEADER_NAME = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_FRAMING = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
+FRAMING_HEADERS = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
 # Credentials stay out of every module; a client's Proxy header would become HTTP_PROXY, which
 # HTTP libraries take for their outbound proxy ("httpoxy", CVE-2016-5385); the body's two
 # are CONTENT_TYPE and CONTENT_LENGTH.
@@ -138,7 +138,7 @@ def parse_cgi_output(output: bytes) -> CgiResponse:
         if lowered == b"status":
             status = _status(value, number)
             continue
-        if lowered in _FRAMING:
+        if lowered in FRAMING_HEADERS:
             continue
         location = location or lowered == b"location"
         content_type = content_type or lowered == b"content-type"

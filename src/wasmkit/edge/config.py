@@ -13,6 +13,11 @@
     max_body_bytes = 10485760            # request body limit: 413 past it
     max_response_bytes = 16777216        # response limit: 500 past it
 
+`module` may also name a `wasi:http/proxy` component (edge/component.py; its header says
+which it is), which then ignores `argv` and `entrypoint`. Given a Wasm file instead of a
+configuration (`wasmkit serve app.wasm`, as `wasmtime serve` takes one), the server serves
+that file on every path (`/...`) with the default limits.
+
 Keys WAGI accepts that mean nothing here (`allowed_hosts`, `http_max_concurrency`,
 `repository`) are accepted and reported by `EdgeConfig.warnings`; any other key is an error,
 so that a misspelt limit is not silently ignored.
@@ -42,6 +47,7 @@ LIMIT_DEFAULTS: dict[str, int | None] = {
     "max_body_bytes": 10 * MIB,
     "max_response_bytes": 16 * MIB,
 }
+_WASM_MAGIC = b"\0asm"  # a module's or component's first bytes: a file to serve, not a configuration
 _WAGI_IGNORED = ("allowed_hosts", "http_max_concurrency", "repository")
 _KNOWN_KEYS = {"route", "module", "environment", "volumes", "entrypoint", "argv", *LIMIT_DEFAULTS, *_WAGI_IGNORED}
 
@@ -77,7 +83,7 @@ class EdgeConfig:
 
     def watched_files(self) -> list[Path]:
         """The files whose change means reloading: the configuration and every module."""
-        return [self.path, *sorted({route.module for route in self.routes})]
+        return [self.path, *sorted({route.module for route in self.routes} - {self.path})]
 
 
 def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
@@ -85,6 +91,9 @@ def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
     directory, as WAGI does). Raises `ConfigError`."""
     config_path = Path(path)
     try:
+        with open(config_path, "rb") as f:
+            if f.read(len(_WASM_MAGIC)) == _WASM_MAGIC:
+                return _single_file(config_path)
         text = config_path.read_bytes().decode("utf-8")
         document = tomllib.loads(text)
     except OSError as err:
@@ -112,6 +121,21 @@ def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
             raise ConfigError(f"{where}: route {route.route.text} is already served by [[module]] #{previous}")
         routes.append(route)
     return EdgeConfig(config_path.resolve(), tuple(routes), tuple(warnings))
+
+
+def _single_file(path: Path) -> EdgeConfig:
+    """The configuration of `wasmkit serve FILE.wasm`: the file on every path, default limits."""
+    resolved = path.resolve()
+    route = RouteConfig(
+        route=RoutePattern.parse("/..."),
+        module=resolved,
+        environment={},
+        volumes={},
+        entrypoint="_start",
+        argv=DEFAULT_ARGV,
+        **LIMIT_DEFAULTS,  # type: ignore[arg-type]
+    )
+    return EdgeConfig(resolved, (route,))
 
 
 def _route_config(table: dict[str, Any], where: str, warnings: list[str]) -> RouteConfig:

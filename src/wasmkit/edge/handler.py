@@ -18,6 +18,7 @@ import threading
 from http import HTTPStatus
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..engine.base import Engine
 from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
@@ -29,6 +30,9 @@ from .budget import STDERR_LIMIT, RequestBudget
 from .cgi import CgiOutputError, CgiRequest, cgi_argv, cgi_environment, parse_cgi_output
 from .config import RouteConfig
 from .routing import RouteMatch
+
+if TYPE_CHECKING:
+    from ..wasi.preview2 import WasiPreview2
 
 __all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN"]
 
@@ -53,6 +57,7 @@ class Outcome:
     error: str | None = None
     detail: str = ""
     stderr: bytes = b""
+    stdout: bytes = b""  # a component's, for the log (a WAGI module's stdout is the response)
     instance_seconds: float = 0.0
 
     @classmethod
@@ -69,7 +74,7 @@ class RunControl:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stopped = False
-        self._running: list[tuple[Store, WasiPreview1]] = []
+        self._running: list[tuple[Store, WasiPreview1 | WasiPreview2]] = []
 
     @property
     def stopped(self) -> bool:
@@ -83,7 +88,7 @@ class RunControl:
                 store.set_deadline(0)  # this call and any later one
                 wasi.interrupt()
 
-    def _attach(self, store: Store, wasi: WasiPreview1) -> None:
+    def _attach(self, store: Store, wasi: WasiPreview1 | WasiPreview2) -> None:
         with self._lock:
             self._running.append((store, wasi))
             if self._stopped:

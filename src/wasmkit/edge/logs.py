@@ -133,11 +133,15 @@ def stop_logging() -> None:
         _listener = None
 
 
-def log_module_stderr(stderr: bytes, request_id: str, route: str) -> None:
-    """Log what a request's module wrote to stderr: a record per line, up to `MODULE_LINES`
-    lines of up to `MODULE_LINE_CHARS` characters, then one record counting the lines left
-    out (a module printing a million empty lines makes 101 records, not a million)."""
+def log_module_stderr(stderr: bytes, request_id: str, route: str, stream: str = "stderr") -> None:
+    """Log what a request's module wrote to stderr (or `stream`: a component's stdout, which is
+    not its response): a record per line, up to `MODULE_LINES` lines of up to
+    `MODULE_LINE_CHARS` characters, then one record counting the lines left out (a module
+    printing a million empty lines makes 101 records, not a million). Records of another
+    stream than stderr say which in a `stream` field."""
     extra = {"request_id": request_id, "route": route}
+    if stream != "stderr":
+        extra["stream"] = stream
     parts = stderr.split(b"\n", MODULE_LINES)
     if len(parts) > MODULE_LINES:
         rest = parts.pop()  # the lines past the first MODULE_LINES
@@ -153,6 +157,6 @@ def log_module_stderr(stderr: bytes, request_id: str, route: str) -> None:
     if rest:
         left = rest.count(b"\n") + (not rest.endswith(b"\n"))
         MODULE.warning(
-            "%d more stderr lines (%d bytes) not logged", left, len(rest),
+            "%d more %s lines (%d bytes) not logged", left, stream, len(rest),
             extra={**extra, "lines_not_logged": left},
         )

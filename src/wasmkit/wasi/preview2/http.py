@@ -369,6 +369,10 @@ class OutgoingResponse(_Message):
         self._take()
         return self._body
 
+    def payload(self) -> bytes:
+        """The body written so far, empty if the guest never took it (for the server)."""
+        return self._body.data if self._consumed else b""
+
 
 class ResponseOutparam:
     """wasi:http/types `response-outparam`: where the guest puts its answer to a request;

@@ -1,0 +1,214 @@
+"""A route served by a `wasi:http/proxy` component, as `wasmtime serve -Scli` serves one.
+
+A `ComponentHandler` is made once per route when the configuration loads: it reads and
+validates the component, checks that it exports `wasi:http/incoming-handler` (any 0.2.x), and
+instantiates it once to check that its imports link with the WASI 0.2 host (which also
+compiles its core modules, so the first request does not pay for that).
+
+Each request then gets a fresh instance in a `Store` of its own, as a WAGI module does, with
+the route's limits: fuel, the memory cap (`RequestBudget`, over the memories and tables of all
+the component's core modules), the `RunControl` that stops it at the timeout, and
+`max_response_bytes` for the body it writes (past it the request ends with a 500, as for a
+WAGI module's stdout). The request becomes a wasi:http `incoming-request` (method, path with
+query, scheme, authority from the Host header, the headers but those wasmtime withholds from a
+guest, and the body as a stream), the response is what the guest sets in its
+`response-outparam`. What the guest prints to stdout and stderr (each up to `STDERR_LIMIT`) goes
+to the log, as a WAGI module's stderr does (`wasmtime serve` prints both to its own stderr).
+
+As with wasmtime: a trap, or a guest that returns without setting a response or sets an
+error code, is a 500. The response's body is collected whole before it is sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import time
+from pathlib import Path
+
+from ..component.loader import Component
+from ..engine.base import Engine
+from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
+from ..runtime import Store, StoreLimits
+from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig
+from ..wasi.preview2 import host_imports
+from ..wasi.preview2.host import HostImports, interface_key
+from ..wasi.preview2.http import FORBIDDEN_HEADERS, Fields, IncomingRequest, OutgoingResponse, ResponseOutparam
+from ..wasi.preview2.values import Err, Ok, case
+from ..syntax.types import PAGE_SIZE
+from .budget import STDERR_LIMIT, RequestBudget
+from .cgi import FRAMING_HEADERS, CgiRequest
+from .config import DEFAULT_ARGV, RouteConfig
+from .handler import HandlerLoadError, Outcome, RunControl
+from .routing import RouteMatch
+
+__all__ = ["ComponentHandler", "INCOMING_HANDLER", "is_component"]
+
+INCOMING_HANDLER = "wasi:http/incoming-handler@0.2.0"  # as `interface_key` spells any 0.2.x
+_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+_COMPONENT_LAYER = b"\x00asm\x0d\x00\x01\x00"  # the preamble of a component (version 0xd, layer 1)
+
+
+def is_component(path: Path) -> bool:
+    """Whether the file at `path` begins as a component does (False if it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(_COMPONENT_LAYER)) == _COMPONENT_LAYER
+    except OSError:
+        return False
+
+
+class ComponentHandler:
+    """Serves one route with a `wasi:http/proxy` component, a fresh instance per request."""
+
+    def __init__(self, route: RouteConfig, engine: Engine, base_env: dict[str, str] | None = None) -> None:
+        self.route = route
+        self.engine = engine
+        self.base_env = dict(base_env or {})
+        try:
+            self.component = Component(route.module)
+        except OSError as err:
+            raise HandlerLoadError(f"{route.module}: cannot read: {err.strerror or err}") from None
+        except WasmError as err:
+            raise HandlerLoadError(describe_error(err, str(route.module))) from None
+        exports = [name for name in self.component.valid.type.exports if interface_key(name) == INCOMING_HANDLER]
+        if not exports:
+            raise HandlerLoadError(
+                f"{route.module}: a component served over HTTP must export wasi:http/incoming-handler@0.2.x"
+                " (the wasi:http/proxy world)"
+            )
+        self.export = exports[0]
+        if route.entrypoint != "_start" or route.argv != DEFAULT_ARGV:
+            raise HandlerLoadError(f"{route.module}: entrypoint and argv apply to WAGI modules, not to a component")
+        self.budget = self._budget()
+        self._check_links()
+
+    # -- per request --
+
+    def handle(self, request: CgiRequest, match: RouteMatch, control: RunControl | None = None) -> Outcome:
+        """Answer `request` with a fresh instance; never raises for what the component does
+        (traps, limits, no response all become an `Outcome` with a 5xx status)."""
+        started = time.perf_counter()
+        store = Store(self.engine, self._limits(), fuel=self.route.fuel, interruptible=True)
+        try:
+            host = host_imports(self._wasi_config(), store, http_body_limit=self.route.max_response_bytes)
+        except OSError as err:
+            return Outcome.failure(500, "volume", f"cannot open a volume: {err}")
+        try:
+            if control is not None:
+                control._attach(store, host.wasi)
+            outcome = self._run(store, host, incoming_request(request), control)
+            outcome.stdout = host.wasi.captured_stdout
+            outcome.stderr = host.wasi.captured_stderr
+        finally:
+            host.wasi.close()
+        outcome.instance_seconds = time.perf_counter() - started
+        return outcome
+
+    def _run(self, store: Store, host: HostImports, request: IncomingRequest, control: RunControl | None) -> Outcome:
+        out = ResponseOutparam()
+        try:
+            instance = self.component.instantiate(store=store, wasi=host)
+            instance.exports[self.export]["handle"](request, out)
+        except ExitTrap as exit_:
+            if exit_.code != 0 or out.response is None:
+                return Outcome.failure(500, "exit", f"the component exited with status {exit_.code}")
+        except Trap as trap:
+            if trap.kind is TrapKind.INTERRUPTED and control is not None and control.stopped:
+                return Outcome.failure(504, "timeout", "stopped after the route's timeout")
+            kind = "fuel" if trap.kind is TrapKind.OUT_OF_FUEL else "trap"
+            return Outcome.failure(500, kind, f"trap: {trap}")
+        except OutputLimitError as err:
+            return Outcome.failure(500, "response_size", str(err))
+        except LinkError as err:
+            return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
+        except WasmError as err:
+            return Outcome.failure(500, "error", str(err))
+        except MemoryError:
+            return Outcome.failure(503, "capacity", "the worker ran out of memory for this request")
+        except OSError as err:
+            if err.errno != errno.ENOMEM:
+                raise
+            return Outcome.failure(503, "capacity", f"cannot allocate the instance: {err.strerror}")
+        return response_outcome(out)
+
+    def _wasi_config(self) -> WasiConfig:
+        config = WasiConfig(argv=[self.route.module.name], env={**self.base_env, **self.route.environment})
+        config.stdin_bytes(b"")
+        config.capture_stdout(max_bytes=STDERR_LIMIT)
+        config.capture_stderr(max_bytes=STDERR_LIMIT)
+        for guest, host in self.route.volumes.items():
+            config.preopen_dir(host, guest, DirPerms.READ_ONLY, FilePerms.READ_ONLY)
+        return config
+
+    # -- loading --
+
+    def _budget(self) -> RequestBudget:
+        """The route's `memory_mb` split over the memories and tables the component's core
+        modules define (see edge/budget.py); initial sizes that do not fit refuse the route."""
+        route = self.route
+        modules = [module.syntax for module in self.component.core_modules()]
+        mems = [memory for module in modules for memory in module.mems]
+        tables = [table for module in modules for table in module.tables]
+        budget = RequestBudget.split(route.memory_mb, route.max_body_bytes, route.max_response_bytes, len(mems), len(tables))
+        for memory in mems:
+            if memory.limits.min * PAGE_SIZE > budget.memory_bytes:
+                raise HandlerLoadError(
+                    f"{route.module}: its initial memory of {memory.limits.min * PAGE_SIZE} bytes exceeds the"
+                    f" {budget.memory_bytes} bytes of linear memory that memory_mb = {route.memory_mb} leaves"
+                )
+        for table in tables:
+            if table.limits.min > budget.table_elements:
+                raise HandlerLoadError(
+                    f"{route.module}: its table of {table.limits.min} elements exceeds the limit of {budget.table_elements}"
+                )
+        return budget
+
+    def _limits(self) -> StoreLimits:
+        return StoreLimits(memory_bytes=self.budget.memory_bytes, table_elements=self.budget.table_elements)
+
+    def _check_links(self) -> None:
+        """Instantiate once (its handler not called): the imports must link with the WASI 0.2
+        host, and its start must succeed within the route's limits."""
+        store = Store(self.engine, self._limits(), fuel=self.route.fuel, interruptible=True)
+        try:
+            host = host_imports(self._wasi_config(), store, http_body_limit=self.route.max_response_bytes)
+        except OSError as err:
+            raise HandlerLoadError(f"{self.route.module}: cannot open a volume: {err}") from None
+        try:
+            self.component.instantiate(store=store, wasi=host)
+        except WasmError as err:
+            raise HandlerLoadError(f"{self.route.module}: cannot instantiate: {err}") from None
+        finally:
+            host.wasi.close()
+
+
+def incoming_request(request: CgiRequest) -> IncomingRequest:
+    """The wasi:http `incoming-request` for `request`, as wasmtime makes it: the authority from
+    the Host header (else the server's address), and the headers but those a guest may not see."""
+    method = request.method.upper()
+    method_case = case(method.lower()) if method in _METHODS else case("other", request.method)
+    scheme = case("HTTPS") if request.scheme == "https" else case("HTTP")
+    host = next((value for name, value in request.headers if name == "host"), "")
+    authority = host or f"{request.server[0]}:{request.server[1]}"
+    path = request.raw_path + (f"?{request.query_string}" if request.query_string else "")
+    headers = [
+        (name, value.encode("latin-1")) for name, value in request.headers if name not in FORBIDDEN_HEADERS
+    ]
+    return IncomingRequest(method_case, path, scheme, authority, Fields.frozen(headers), request.body)
+
+
+def response_outcome(out: ResponseOutparam) -> Outcome:
+    """What the guest put in its `response-outparam`: the response, or a 500."""
+    response = out.response
+    if response is None:
+        return Outcome.failure(500, "no_response", "the component returned without setting a response")
+    if isinstance(response, Err):
+        return Outcome.failure(500, "error_code", f"the component answered with the error {response.value!r}")
+    assert isinstance(response, Ok) and isinstance(response.value, OutgoingResponse)
+    answer = response.value
+    headers = [
+        (name.encode("latin-1"), value)
+        for name, value in answer.headers().entries()
+        if name.encode("latin-1") not in FRAMING_HEADERS
+    ]
+    return Outcome(answer.status_code(), headers, answer.payload())
