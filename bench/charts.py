@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ CDF_POINTS = 200  # points per line of a latency distribution
 
 def ratio_chart(
     programs: Sequence[str],
-    ratios: dict[str, Sequence[float]],
+    ratios: Mapping[str, Sequence[float]],
     subject: str,
     subtitle: str = "",
     means: dict[str, float] | None = None,
@@ -72,7 +72,7 @@ def startup_chart(modules: Sequence[str], cold: Sequence[float], warm: Sequence[
     )
 
 
-def latency_chart(latencies: dict[str, Sequence[float]], subtitle: str = "") -> str:
+def latency_chart(latencies: Mapping[str, Sequence[float]], subtitle: str = "") -> str:
     """The distribution of request latencies (seconds) of each load run, as cumulative lines:
     how many requests were answered within each time."""
     lines = []

@@ -20,7 +20,7 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from .component.header import is_component
 from .runtime.func import Caller, Func
@@ -29,6 +29,9 @@ from .runtime.module import Module, ModuleSource
 from .runtime.source import read_source
 from .runtime.store import Store
 from .syntax.types import FuncType, ValType
+
+if TYPE_CHECKING:
+    from .component.loader import Component
 
 __all__ = ["load", "host", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
 
@@ -119,8 +122,8 @@ def _wasi_state(wasi: Any) -> Any:
 
 
 def load(
-    source: ModuleSource | Module,
-    imports: Mapping[str, Mapping[str, ImportValue]] | None = None,
+    source: ModuleSource | Module | Component,
+    imports: Mapping[str, Mapping[str, ImportValue]] | Mapping[str, Any] | None = None,
     wasi: Any = None,
     *,
     store: Store | None = None,
