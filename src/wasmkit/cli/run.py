@@ -65,10 +65,9 @@ from .common import CliError, add_engine_option, env_from_flags, module_from_byt
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
 from .profiling import add_profile_options, profiling, wanted as profiling_wanted
+from .running import TRAP_EXIT_STATUS, describe_trap, engine_for, format_result, preopens, wasi_config
 
-__all__ = ["register", "TRAP_EXIT_STATUS", "describe_trap", "engine_for", "preopens", "wasi_config"]
-
-TRAP_EXIT_STATUS = 134
+__all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -119,40 +118,6 @@ def _wasi_option(text: str) -> list[tuple[str, bool]]:
             raise argparse.ArgumentTypeError(f"unknown WASI option {key!r} (wasmkit knows threads)")
         settings.append((key, read_switch(value) if equals else True))
     return settings
-
-
-def engine_for(args: argparse.Namespace) -> Engine:
-    """The engine to run on: compiled code is kept on disk unless told not to. A command
-    (`_start`) is one call, which stays on the tier it starts on: `auto` runs it on native
-    code, compiled first, rather than all of it on the Python engine (see engine.tiered)."""
-    name = args.engine if args.invoke else compiled_first(args.engine)
-    try:
-        return get_engine(name, cache=False) if args.no_cache else cached_engine(name)
-    except ValueError as err:  # the native engine without llvmlite
-        raise CliError(str(err)) from None
-
-
-def wasi_config(args: argparse.Namespace, program_args: list[str]) -> WasiConfig:
-    """The WASI configuration of the flags, the program's arguments `program_args`."""
-    # argv[0] is the file's name without its directory, as wasmtime gives it (so that the
-    # program learns nothing of the host's paths), unless --argv0 says otherwise.
-    argv0 = args.argv0 if args.argv0 is not None else os.path.basename(args.file)
-    config = WasiConfig(argv=[argv0, *program_args], env=env_from_flags(args.env))
-    for host, guest in preopens(args.dir):
-        config.preopen_dir(host, guest)
-    return config
-
-
-def preopens(specs: list[str]) -> list[tuple[str, str]]:
-    """The (host, guest) pairs of the `--dir` flags, each host a directory that exists: checked
-    before anything runs, whether or not the module imports WASI, as wasmtime does."""
-    pairs = []
-    for spec in specs:
-        host, _, guest = spec.partition("::")
-        if not os.path.isdir(host):
-            raise CliError(f"--dir {spec}: {host} is not a directory")
-        pairs.append((host, guest or host))
-    return pairs
 
 
 def _load_module(args: argparse.Namespace, data: bytes) -> Module:
@@ -269,53 +234,6 @@ def _no_function(path: str, name: str, exports: Exports, invoked: bool) -> str:
     hint = ("" if invoked else "; call one with --invoke NAME") if functions else ""
     listed = ", ".join(functions) if functions else "none"
     return f"{path}: no exported function {name!r} (its exported functions: {listed}{hint})"
-
-
-# Traps that a limit of the command line caused: one line naming the limit, no backtrace.
-_LIMIT_TRAPS = {
-    TrapKind.OUT_OF_FUEL: "the fuel limit was reached",
-    TrapKind.INTERRUPTED: "the time limit was reached",
-}
-
-
-def describe_trap(trap: Trap, backtrace: bool = True) -> str:
-    """What to say of a trap: one line for a limit's, else the trap and (if asked and
-    known) its wasm backtrace."""
-    if trap.kind in _LIMIT_TRAPS:
-        return f"{trap.message} ({_LIMIT_TRAPS[trap.kind]})"
-    return str(trap) if backtrace else trap.message
-
-
-# How wasmtime's --invoke prints references, which have no text of their own: by the name of
-# the nullable type (a typed function reference as a funcref).
-_REFERENCE_TEXT: dict[ValueType, str] = {ValType.FUNCREF: "funcref", ValType.EXTERNREF: "externref"}
-
-
-def format_result(vt: ValueType, value: object) -> str:
-    """One result of `--invoke` as wasmtime prints it: integers in decimal (a v128 as one
-    unsigned number), floats in the fewest digits that read back as the same value of their
-    type and never with an exponent (`3`, `0.1` for an f32, `NaN`, `-inf`), references as
-    `<funcref>` or `<null externref>`."""
-    if vt.is_ref:
-        heap = vt.heap
-        name = _REFERENCE_TEXT.get(vt) or (ref_type(True, heap).text if isinstance(heap, HeapType) else "funcref")
-        return f"<{'' if value is not None else 'null '}{name}>"
-    if isinstance(value, float):
-        return _float_text(value, single=vt is ValType.F32)
-    return str(value)
-
-
-def _float_text(value: float, single: bool) -> str:
-    """`value` as Rust's `Display` writes an f32 (`single`) or f64, which wasmtime uses."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "-inf" if value < 0 else "inf"
-    digits = repr(value)
-    if single:  # the fewest significant digits that round back to the same f32
-        digits = next(text for text in (f"{value:.{n}g}" for n in range(1, 10)) if f32(float(text)) == value)
-    text = format(Decimal(digits), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _parse_argument(vt: ValueType, text: str, name: str) -> object:

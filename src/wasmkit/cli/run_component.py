@@ -39,7 +39,9 @@ from ..errors import ExitTrap, Trap
 from ..wasi.preview2 import WasiPreview2, interface_key
 from .common import CliError
 from .features import disabled_features
+from .limits import limits_from_args
 from .profiling import wanted as profiling_wanted
+from .running import TRAP_EXIT_STATUS, describe_trap, engine_for, wasi_config
 from .wave import ARGUMENT_TYPES, RESULT_TYPES, parse_call, parse_value, printable, type_text, wave_text
 
 __all__ = ["run_component", "RUN_INTERFACE"]
@@ -49,17 +51,14 @@ RUN_INTERFACE = "wasi:cli/run@0.2.0"  # as `interface_key` names any 0.2.x of it
 
 def run_component(args: argparse.Namespace, data: bytes) -> int:
     """Run the command component `data` (read from `args.file`) as `args` say: its exit
-    status. The `--dir`s were checked (`run.preopens`); `run` is the module runner, lent for
-    what the two share."""
-    from . import run
-
+    status. The `--dir`s were checked (`running.preopens`)."""
     _refuse_module_only_flags(args)
-    limits = run.limits_from_args(args)
+    limits = limits_from_args(args)
     component = Component(data, args.file)
     call = _invocation(component, args.invoke, args.file) if args.invoke else None
     export = None if call else _run_export(component, args.file)
-    store = limits.store(run.engine_for(args))
-    config = run.wasi_config(args, args.args)  # with --invoke too, as wasmtime
+    store = limits.store(engine_for(args))
+    config = wasi_config(args, args.args)  # with --invoke too, as wasmtime
     limits.start_timeout(store)
     wasi: WasiPreview2 | None = None
     try:
@@ -67,12 +66,10 @@ def run_component(args: argparse.Namespace, data: bytes) -> int:
             instance = component.instantiate(store=store, wasi=config)
         except OSError as err:
             raise CliError(f"cannot set up WASI: {err}") from None
-        assert isinstance(instance.wasi, WasiPreview2)
         wasi = instance.wasi
         if call is not None:
             call.perform(instance.exports)
-        else:
-            assert export is not None
+        elif export is not None:
             instance.exports[export]["run"]()
     except Err:
         return 1  # `run` returned err: wasmtime exits with 1 and says nothing
@@ -80,8 +77,8 @@ def run_component(args: argparse.Namespace, data: bytes) -> int:
         return exit_.code
     except Trap as trap:
         sys.stdout.flush()
-        print(f"wasmkit: trap: {run.describe_trap(trap, backtrace=False)}", file=sys.stderr)
-        return run.TRAP_EXIT_STATUS
+        print(f"wasmkit: trap: {describe_trap(trap, backtrace=False)}", file=sys.stderr)
+        return TRAP_EXIT_STATUS
     finally:
         limits.stop_timeout(store)
         if wasi is not None:

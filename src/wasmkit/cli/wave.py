@@ -26,7 +26,7 @@ from ..component.syntax import Prim
 from ..component.types import Val, VType
 from ..syntax.types import ValType
 from .common import CliError
-from .run import format_result
+from .running import format_result
 
 __all__ = ["ARGUMENT_TYPES", "Call", "RESULT_TYPES", "parse_call", "parse_value", "printable", "type_text", "wave_text"]
 
@@ -177,7 +177,8 @@ def wave_text(vt: VType, value: object) -> str:
         return f"'{_escape(str(value))}'"
     if vt is Prim.STRING:
         return f'"{_escape(str(value))}"'
-    assert isinstance(vt, Val)
+    if not isinstance(vt, Val):
+        raise ValueError(f"no WAVE text for values of {vt!r}")  # `printable` refuses these first
     if vt.kind == "enum":
         return str(getattr(value, "value", value))
     if vt.kind == "list":

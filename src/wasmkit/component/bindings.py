@@ -24,6 +24,8 @@ drops an owned one (running the component's destructor), and so does garbage col
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,6 +34,9 @@ from .instance import ComponentInstance
 from .instantiate import NestedComponent
 from .resource_types import DefinedResource, GuestResource
 from .types import Val
+
+if TYPE_CHECKING:
+    from ..wasi.preview2 import WasiPreview2
 
 __all__ = ["Instance", "Exports", "attribute_names", "runtime_instance"]
 
@@ -188,12 +193,12 @@ class Instance:
 
     __slots__ = ("runtime", "store", "exports", "wasi")
 
-    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi, wasi: object = None) -> None:
+    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi, wasi: WasiPreview2 | None = None) -> None:
         attach_resource_classes(runtime)
         self.runtime = runtime
         self.store = store
         self.exports = Exports(runtime, abi)
-        self.wasi = wasi
+        self.wasi: WasiPreview2 | None = wasi
 
     def __repr__(self) -> str:
         return f"<component instance: {', '.join(self.exports)}>"

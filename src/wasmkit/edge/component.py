@@ -204,7 +204,8 @@ def response_outcome(out: ResponseOutparam) -> Outcome:
         return Outcome.failure(500, "no_response", "the component returned without setting a response")
     if isinstance(response, Err):
         return Outcome.failure(500, "error_code", f"the component answered with the error {response.value!r}")
-    assert isinstance(response, Ok) and isinstance(response.value, OutgoingResponse)
+    if not (isinstance(response, Ok) and isinstance(response.value, OutgoingResponse)):
+        return Outcome.failure(500, "error_code", f"the component set a response of an unexpected kind: {response!r}")
     answer = response.value
     headers = [
         (name.encode("latin-1"), value)
