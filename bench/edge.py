@@ -113,11 +113,21 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
+    chunked = False
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.lower() == b"content-length":
             length = int(value)
-    return status, await reader.readexactly(length)
+        elif name.lower() == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if not chunked:
+        return status, await reader.readexactly(length)
+    chunks = []  # as `wasmtime serve` answers: chunks, each its size in hex, then a last empty one
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")  # the end of the (empty) trailers
+    return status, b"".join(chunks)
 
 
 async def wait_until_up(port: int, path: str = HEALTH, timeout: float = 120.0) -> None:
