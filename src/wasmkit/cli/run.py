@@ -65,7 +65,7 @@ from .common import CliError, add_engine_option, env_from_flags, module_from_byt
 from .features import add_feature_options, check_features, disabled_features
 from .limits import add_limit_options, limits_from_args, read_switch, threads_disabled
 from .profiling import add_profile_options, profiling, wanted as profiling_wanted
-from .running import TRAP_EXIT_STATUS, describe_trap, engine_for, format_result, preopens, wasi_config
+from .running import TRAP_EXIT_STATUS, describe_trap, engine_for, format_result, preopens, trap_exit, wasi_config
 
 __all__ = ["register"]
 
@@ -222,9 +222,7 @@ def _execute(args: argparse.Namespace, module: Module, linker: Linker) -> int:
     except ExitTrap as exit_:
         return exit_.code
     except Trap as trap:
-        sys.stdout.flush()
-        print(f"wasmkit: trap: {describe_trap(trap)}", file=sys.stderr)
-        return TRAP_EXIT_STATUS
+        return trap_exit(trap)
     return 0
 
 

@@ -27,7 +27,6 @@ accepted.
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,7 @@ from .common import CliError
 from .features import disabled_features
 from .limits import limits_from_args
 from .profiling import wanted as profiling_wanted
-from .running import TRAP_EXIT_STATUS, describe_trap, engine_for, wasi_config
+from .running import engine_for, trap_exit, wasi_config
 from .wave import ARGUMENT_TYPES, RESULT_TYPES, parse_call, parse_value, printable, type_text, wave_text
 
 __all__ = ["run_component", "RUN_INTERFACE"]
@@ -76,9 +75,7 @@ def run_component(args: argparse.Namespace, data: bytes) -> int:
     except ExitTrap as exit_:
         return exit_.code
     except Trap as trap:
-        sys.stdout.flush()
-        print(f"wasmkit: trap: {describe_trap(trap, backtrace=False)}", file=sys.stderr)
-        return TRAP_EXIT_STATUS
+        return trap_exit(trap, backtrace=False)
     finally:
         limits.stop_timeout(store)
         if wasi is not None:

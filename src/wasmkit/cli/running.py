@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from decimal import Decimal
 
 from ..engine.base import Engine
@@ -17,7 +18,7 @@ from ..syntax.types import HeapType, ValType, ValueType, ref_type
 from ..wasi import WasiConfig
 from .common import CliError, env_from_flags
 
-__all__ = ["TRAP_EXIT_STATUS", "describe_trap", "engine_for", "format_result", "preopens", "wasi_config"]
+__all__ = ["TRAP_EXIT_STATUS", "describe_trap", "engine_for", "format_result", "preopens", "trap_exit", "wasi_config"]
 
 TRAP_EXIT_STATUS = 134
 
@@ -69,6 +70,14 @@ def describe_trap(trap: Trap, backtrace: bool = True) -> str:
     if trap.kind in _LIMIT_TRAPS:
         return f"{trap.message} ({_LIMIT_TRAPS[trap.kind]})"
     return str(trap) if backtrace else trap.message
+
+
+def trap_exit(trap: Trap, backtrace: bool = True) -> int:
+    """Say on stderr that the program trapped (`describe_trap`), after what it wrote to stdout,
+    and give the exit status for it."""
+    sys.stdout.flush()
+    print(f"wasmkit: trap: {describe_trap(trap, backtrace)}", file=sys.stderr)
+    return TRAP_EXIT_STATUS
 
 
 # How wasmtime's --invoke prints references, which have no text of their own: by the name of

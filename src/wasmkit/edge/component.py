@@ -21,15 +21,14 @@ error code, is a 500. The response's body is collected whole before it is sent.
 
 from __future__ import annotations
 
-import errno
 import time
 from pathlib import Path
 
 from ..component.loader import Component
 from ..engine.base import Engine
-from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
+from ..errors import ExitTrap, WasmError, describe_error
 from ..runtime import Store, StoreLimits
-from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig
+from ..wasi import DirPerms, FilePerms, WasiConfig
 from ..wasi.preview2 import host_imports
 from ..wasi.preview2.host import HostImports, interface_key
 from ..wasi.preview2.http import FORBIDDEN_HEADERS, Fields, IncomingRequest, OutgoingResponse, ResponseOutparam
@@ -38,7 +37,7 @@ from ..syntax.types import PAGE_SIZE
 from .budget import STDERR_LIMIT, RequestBudget
 from .cgi import FRAMING_HEADERS, CgiRequest
 from .config import DEFAULT_ARGV, RouteConfig
-from .handler import HandlerLoadError, Outcome, RunControl
+from .handler import RUN_FAILURES, HandlerLoadError, Outcome, RunControl, run_failure
 from .routing import RouteMatch
 
 __all__ = ["ComponentHandler", "INCOMING_HANDLER", "is_component"]
@@ -112,23 +111,8 @@ class ComponentHandler:
         except ExitTrap as exit_:
             if exit_.code != 0 or out.response is None:
                 return Outcome.failure(500, "exit", f"the component exited with status {exit_.code}")
-        except Trap as trap:
-            if trap.kind is TrapKind.INTERRUPTED and control is not None and control.stopped:
-                return Outcome.failure(504, "timeout", "stopped after the route's timeout")
-            kind = "fuel" if trap.kind is TrapKind.OUT_OF_FUEL else "trap"
-            return Outcome.failure(500, kind, f"trap: {trap}")
-        except OutputLimitError as err:
-            return Outcome.failure(500, "response_size", str(err))
-        except LinkError as err:
-            return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
-        except WasmError as err:
-            return Outcome.failure(500, "error", str(err))
-        except MemoryError:
-            return Outcome.failure(503, "capacity", "the worker ran out of memory for this request")
-        except OSError as err:
-            if err.errno != errno.ENOMEM:
-                raise
-            return Outcome.failure(503, "capacity", f"cannot allocate the instance: {err.strerror}")
+        except RUN_FAILURES as err:
+            return run_failure(err, control)
         return response_outcome(out)
 
     def _wasi_config(self) -> WasiConfig:

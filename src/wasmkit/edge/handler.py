@@ -34,7 +34,7 @@ from .routing import RouteMatch
 if TYPE_CHECKING:
     from ..wasi.preview2 import WasiPreview2
 
-__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN"]
+__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RUN_FAILURES", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN", "run_failure"]
 
 PREINIT_EXPORT = "wizer.initialize"
 TEXT_PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]  # the server's own answers
@@ -175,25 +175,8 @@ class ModuleHandler:
         except ExitTrap as exit_:
             if exit_.code != 0:
                 return Outcome.failure(500, "exit", f"the module exited with status {exit_.code}")
-        except Trap as trap:
-            if trap.kind is TrapKind.INTERRUPTED and control is not None and control.stopped:
-                return Outcome.failure(504, "timeout", "stopped after the route's timeout")
-            kind = "fuel" if trap.kind is TrapKind.OUT_OF_FUEL else "trap"
-            return Outcome.failure(500, kind, f"trap: {trap}")
-        except OutputLimitError as err:
-            return Outcome.failure(500, "response_size", str(err))
-        except LinkError as err:
-            return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
-        except WasmError as err:
-            return Outcome.failure(500, "error", str(err))
-        except MemoryError:
-            return Outcome.failure(503, "capacity", "the worker ran out of memory for this request")
-        except OSError as err:
-            if err.errno != errno.ENOMEM:
-                raise
-            # The host could not map the instance's memory: the machine is short, not the module
-            # at fault; 503 tells a load balancer to try elsewhere.
-            return Outcome.failure(503, "capacity", f"cannot allocate the instance: {err.strerror}")
+        except RUN_FAILURES as err:
+            return run_failure(err, control)
         try:
             response = parse_cgi_output(wasi.captured_stdout)
         except CgiOutputError as err:
@@ -256,6 +239,35 @@ class ModuleHandler:
             if index >= first_global and glob.type.mutable and glob.type.valtype in _NUMERIC
         }
         return _Snapshot(first_memory, memories, values)
+
+
+# What running a request's Wasm (module or component) may raise that answers the request with
+# an error (see `run_failure`); an OSError other than ENOMEM is re-raised there.
+RUN_FAILURES = (Trap, OutputLimitError, WasmError, MemoryError, OSError)
+
+
+def run_failure(err: BaseException, control: RunControl | None) -> Outcome:
+    """The answer to a request whose Wasm raised `err` (one of RUN_FAILURES, not an exit):
+    504 when the route's timeout stopped it (`control`), 503 when the host ran out of memory
+    for it, else 500 naming what went wrong."""
+    if isinstance(err, Trap):
+        if err.kind is TrapKind.INTERRUPTED and control is not None and control.stopped:
+            return Outcome.failure(504, "timeout", "stopped after the route's timeout")
+        kind = "fuel" if err.kind is TrapKind.OUT_OF_FUEL else "trap"
+        return Outcome.failure(500, kind, f"trap: {err}")
+    if isinstance(err, OutputLimitError):
+        return Outcome.failure(500, "response_size", str(err))
+    if isinstance(err, LinkError):
+        return Outcome.failure(500, "instantiate", f"cannot instantiate: {err}")
+    if isinstance(err, WasmError):
+        return Outcome.failure(500, "error", str(err))
+    if isinstance(err, MemoryError):
+        return Outcome.failure(503, "capacity", "the worker ran out of memory for this request")
+    if isinstance(err, OSError) and err.errno == errno.ENOMEM:
+        # The host could not map the instance's memory: the machine is short, not the Wasm at
+        # fault; 503 tells a load balancer to try elsewhere.
+        return Outcome.failure(503, "capacity", f"cannot allocate the instance: {err.strerror}")
+    raise err
 
 
 def _restore(instance: Instance, snapshot: _Snapshot) -> None:
