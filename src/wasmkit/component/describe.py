@@ -238,7 +238,7 @@ def _canon(item: Canon) -> str:
         elif kind == "results":
             if value is not None:
                 parts.append(f"(result {_val(value)})")  # type: ignore[arg-type]
-        elif kind in ("async", "cancel", "shared"):
+        elif kind in ("async", "cancel"):
             if value:
                 parts.append("cancellable" if kind == "cancel" else kind)
         elif kind == "type" and name == "lift":
@@ -255,6 +255,6 @@ def _option(opt: CanonOpt) -> str:
         return "string-encoding=utf16"
     if opt.kind == CanonOptKind.LATIN1_UTF16:
         return "string-encoding=latin1+utf16"
-    if opt.kind == CanonOptKind.ASYNC:
-        return "async"
+    if opt.kind in (CanonOptKind.ASYNC, CanonOptKind.GC):
+        return opt.kind.name.lower()
     return f"({opt.kind.name.lower().replace('_', '-')} {opt.index})"

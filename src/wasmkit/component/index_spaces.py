@@ -210,6 +210,9 @@ def _canon(item: Canon, scope: Scope, where: str) -> None:
 def _canon_opt(opt: CanonOpt, scope: Scope, where: str) -> None:
     if opt.index is None:
         return
+    if opt.kind == CanonOptKind.CORE_TYPE:
+        scope.check(_CORE_TYPE, opt.index, where)
+        return
     space = ("core", CoreSort.MEMORY) if opt.kind == CanonOptKind.MEMORY else ("core", CoreSort.FUNC)
     scope.check(space, opt.index, where)
 

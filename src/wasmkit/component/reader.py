@@ -32,7 +32,9 @@ _T = TypeVar("_T")
 
 MAX_NESTING = 100  # components and component/instance types nested in one another
 
-_OPTS_WITH_INDEX = frozenset({CanonOptKind.MEMORY, CanonOptKind.REALLOC, CanonOptKind.POST_RETURN, CanonOptKind.CALLBACK})
+_OPTS_WITH_INDEX = frozenset({
+    CanonOptKind.MEMORY, CanonOptKind.REALLOC, CanonOptKind.POST_RETURN, CanonOptKind.CALLBACK, CanonOptKind.CORE_TYPE,
+})  # fmt: skip
 _PRIMS = frozenset(int(p) for p in Prim)
 _CORE_SUB, _CORE_MODULE_TYPE = 0x00, 0x50  # a component's core type: `0x00 0x50` sub, `0x50` module type
 
@@ -386,7 +388,7 @@ class _ComponentReader(BinaryReader):
             return tuple(self.vec(self.canon_opt))
         if kind == "results":
             return self.result_list()
-        if kind in ("async", "cancel", "shared"):
+        if kind in ("async", "cancel"):
             return self.flag(kind)
         if kind == "core valtype":
             return self.valtype()

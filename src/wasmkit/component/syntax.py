@@ -380,6 +380,8 @@ class CanonOptKind(enum.IntEnum):
     POST_RETURN = 0x05
     ASYNC = 0x06
     CALLBACK = 0x07
+    CORE_TYPE = 0x08  # the component model's gc feature (refused by validation)
+    GC = 0x09
 
 
 @dataclass(frozen=True)
@@ -403,7 +405,7 @@ class Canon:
 
 # Each canonical definition's code: its name and its immediates, in order. "core func" and
 # "func" are a sort byte (0x00, func) then an index; "opts" a vector of options; "results" a
-# result list; "async", "cancel" and "shared" a flag byte; "core valtype" a core value type.
+# result list; "async" and "cancel" a flag byte; "core valtype" a core value type.
 CANON_FORMS: dict[int, tuple[str, tuple[str, ...]]] = {
     0x00: ("lift", ("core func", "opts", "type")),
     0x01: ("lower", ("func", "opts")),
@@ -419,6 +421,8 @@ CANON_FORMS: dict[int, tuple[str, tuple[str, ...]]] = {
     0x06: ("subtask.cancel", ("async",)),
     0x0D: ("subtask.drop", ()),
     0x0E: ("stream.new", ("type",)),
+    0x2E: ("stream.forward", ("type",)),
+    0x2F: ("future.forward", ("type",)),
     0x0F: ("stream.read", ("type", "opts")),
     0x10: ("stream.write", ("type", "opts")),
     0x11: ("stream.cancel-read", ("type", "async")),
@@ -449,9 +453,10 @@ CANON_FORMS: dict[int, tuple[str, tuple[str, ...]]] = {
     0x2B: ("thread.yield-then-resume", ("cancel",)),
     0x2C: ("thread.suspend-then-promote", ("cancel",)),
     0x2D: ("thread.yield-then-promote", ("cancel",)),
-    0x40: ("thread.spawn-ref", ("shared", "core type")),
-    0x41: ("thread.spawn-indirect", ("shared", "core type", "table")),
-    0x42: ("thread.available-parallelism", ("shared",)),
+    # Binary.md gives these three a `shared?` flag first; wasm-tools (1.262) reads and writes none.
+    0x40: ("thread.spawn-ref", ("core type",)),
+    0x41: ("thread.spawn-indirect", ("core type", "table")),
+    0x42: ("thread.available_parallelism", ()),
 }
 
 

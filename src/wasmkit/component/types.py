@@ -23,12 +23,13 @@ from .syntax import Prim, Sort
 
 __all__ = [
     "Val", "VType", "Resource", "Func", "Entity", "InstanceT", "ComponentT", "ModuleT", "CoreTag",
-    "CoreDesc", "AnyType", "MAX_FLAT_PARAMS", "MAX_FLAT_RESULTS", "flatten", "contains_pointer",
+    "CoreDesc", "AnyType", "MAX_FLAT_PARAMS", "MAX_FLAT_RESULTS", "MAX_FLAT_ASYNC_PARAMS", "flatten", "contains_pointer",
     "describe_core_types", "lowered_type", "named_prim",
 ]  # fmt: skip
 
 MAX_FLAT_PARAMS = 16
 MAX_FLAT_RESULTS = 1
+MAX_FLAT_ASYNC_PARAMS = 4  # an async lowering's parameters: past this many core values, one pointer
 
 
 @dataclass(frozen=True)
@@ -216,15 +217,31 @@ def contains_pointer(vt: VType) -> bool:
     return False
 
 
-def lowered_type(func: Func, lift: bool) -> tuple[CoreFuncType, bool, bool]:
+def lowered_type(func: Func, lift: bool, is_async: bool = False, callback: bool = False) -> tuple[CoreFuncType, bool, bool]:
     """The core function type of `func` lifted (`lift`) or lowered, as `flatten_functype`
     gives it, and whether parameters and results went through memory (flattened past the
-    limit)."""
+    limit).
+
+    With the `async` option (`is_async`), a lowered function takes at most
+    `MAX_FLAT_ASYNC_PARAMS` core parameters, then a pointer to where its result goes (if it
+    has one), and gives an i32 (the subtask's state and handle); a lifted one gives its
+    result through `task.return` (through memory past `MAX_FLAT_PARAMS` core values) and
+    returns an i32 (what to wait for) when it has a `callback`, nothing otherwise."""
+    limit = MAX_FLAT_ASYNC_PARAMS if is_async and not lift else MAX_FLAT_PARAMS
     params: list[ValType] = []
-    spilled_params = not all(flatten(t, params, MAX_FLAT_PARAMS) for _, t in func.params)
+    spilled_params = not all(flatten(t, params, limit) for _, t in func.params)
     if spilled_params:
         params = [_I32]
     results: list[ValType] = []
+    if is_async:
+        if lift:
+            spilled_results = func.result is not None and not flatten(func.result, [], MAX_FLAT_PARAMS)
+            results = [_I32] if callback else []
+        else:
+            spilled_results = func.result is not None
+            params += [_I32] if spilled_results else []
+            results = [_I32]
+        return CoreFuncType(tuple(params), tuple(results)), spilled_params, spilled_results
     spilled_results = func.result is not None and not flatten(func.result, results, MAX_FLAT_RESULTS)
     if spilled_results:
         if lift:
