@@ -9,8 +9,8 @@ function of a component function, of its flattened type (a result past one core 
 becomes an out-pointer parameter). Whatever passes through linear memory needs `memory`;
 what the callee must allocate needs `realloc` too, of type `(func (param i32 i32 i32 i32)
 (result i32))`. The `async` option (for functions of an async type only) changes both: see
-`types.lowered_type`; an async lift needs a `callback` (of type `(param i32 i32 i32)`, or
-`(param i32)`), as lifting without one (stackful) is a gated feature.
+`types.lowered_type`; an async lift needs a `callback` (of parameters `i32 i32 i32`), as
+lifting without one (stackful) is a gated feature.
 
 The async built-ins of one fixed core type (`backpressure.inc`, `waitable.join`,
 `stream.new`, ...) have it, `task.return` that of lowering a function of its result as a
@@ -123,7 +123,7 @@ def _check_memory(memory: MemoryType) -> None:
     if memory.is_64:
         raise ValidationError("64-bit memories require the `cm64` feature to be enabled")
     if memory.shared:
-        raise ValidationError("canonical option `memory` must be a memory that is not shared")
+        raise ValidationError("mismatch in the shared flag for memories")
 
 
 def _same(a: CoreFuncType | None, b: CoreFuncType) -> bool:
@@ -250,7 +250,7 @@ def _lift(func: Func, core_index: int, options: _Options, core_funcs: Sequence[C
         if options.callback is None:
             raise ValidationError("requires the component model async stackful feature")
         callback = core_funcs[options.callback]
-        if callback is not None and callback.params not in ((_I32, _I32, _I32), (_I32,)):
+        if callback is not None and callback.params != (_I32, _I32, _I32):
             raise ValidationError("canonical option `callback` uses a core function with an incorrect signature")
     options.check_asyncness(func)
     for _, param in func.params:

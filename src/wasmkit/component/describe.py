@@ -243,6 +243,8 @@ def _canon(item: Canon) -> str:
                 parts.append("cancellable" if kind == "cancel" else kind)
         elif kind == "type" and name == "lift":
             parts.append(f"(type {value})")
+        elif kind == "memory":
+            parts.append(f"(memory {value})")
         else:
             parts.append(str(value))
     return f"(canon {name}{''.join(' ' + p for p in parts)})"

@@ -51,6 +51,12 @@ def not_supported(what: str) -> NotSupported:
     return NotSupported(f"{what} is not supported yet")
 
 
+def async_not_supported(what: str) -> NotSupported:
+    """What of the async component model (WASI 0.3's tasks, streams, futures, waitables) a
+    component uses: validated, not run yet."""
+    return NotSupported(f"async component model not supported yet: {what}")
+
+
 class CallSite:
     """What a lift or lower works in: the component instance whose core code is on one side
     (its handle table, its `busy` flag), the component's `CanonicalAbi`, and the run-time

@@ -18,7 +18,7 @@ imports, aliases and instances produce them, so that every lift and lower finds 
 run-time type of each handle it moves. Type names (a record's, a variant's...) are
 collected as exports and imports name them, for the Python classes of their values.
 
-Not supported yet (`NotSupported`): the async ABI (async lifts and lowers, `task.*`,
+Not supported yet (`NotSupported`): the async component model (async lifts and lowers, `task.*`,
 streams, futures, waitables), `start`, and importing core modules or components from the host.
 """
 
@@ -35,7 +35,7 @@ from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .core import module_type
-from .functions import CallSite, LiftedFunction, canon_options, lowered_func, not_supported
+from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import
 from .instance import ComponentInstance
 from .resource_types import DefinedResource
@@ -45,7 +45,7 @@ from .syntax import (
     InlineExports, Instantiate, Section, Sort, SortIdx,
 )  # fmt: skip
 from .syntax import ResourceType as ResourceDef
-from .types import Entity, Func, InstanceT, Resource, Val, VType
+from .types import Entity, Func, InstanceT, Resource, Val, VType, async_value
 from .validate import TypeScope, ValidComponent
 
 __all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
@@ -285,17 +285,16 @@ class _Walk:
         name = item.name
         for value in item.immediates:
             if isinstance(value, tuple) and any(isinstance(o, CanonOpt) and o.kind in _ASYNC_OPTS for o in value):
-                raise not_supported(f"async `canon {name}`")
+                raise async_not_supported(f"`canon {name}` with the `async` option")
         if name not in ("lift", "lower", "resource.new", "resource.rep", "resource.drop"):
-            raise not_supported(f"`canon {name}` (the async ABI)")
+            raise async_not_supported(f"`canon {name}`")
         types = self.types
         types.definition(section, item)
         core, memories = cast("list[CoreFunc]", self.core[CoreSort.FUNC]), self.core[CoreSort.MEMORY]
         if name == "lift":
             core_index, opts, _ = cast("tuple[int, tuple[CanonOpt, ...], int]", item.immediates)
             func = cast(Func, types.spaces[Sort.FUNC][-1])
-            if func.is_async:
-                raise not_supported("an async function (`canon lift` of an async type)")
+            _refuse_async_func(func, "lift")
             options, post_return = canon_options(opts, memories, core)
             self.spaces[Sort.FUNC].append(LiftedFunction(self.site, core[core_index], func, options, post_return))
             return
@@ -303,8 +302,7 @@ class _Walk:
         if name == "lower":
             func_index, opts = cast("tuple[int, tuple[CanonOpt, ...]]", item.immediates)
             func = cast(Func, types.spaces[Sort.FUNC][func_index])
-            if func.is_async:
-                raise not_supported("an async function (`canon lower` of an async type)")
+            _refuse_async_func(func, "lower")
             options, _ = canon_options(opts, memories, core)
             target = cast("Callable[..., object]", self.spaces[Sort.FUNC][func_index])
             self.core[CoreSort.FUNC].append(lowered_func(self.site, target, func, options, core_type))  # type: ignore[arg-type]
@@ -317,3 +315,14 @@ class _Walk:
             "resource.drop": lambda index: resource_drop(handles, rtype, index),
         }
         self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, builtins[name], name=f"{name} {rtype.name}"))  # type: ignore[arg-type]
+
+
+def _refuse_async_func(func: Func, how: str) -> None:
+    """NotSupported if `func` needs the async component model: an async function type, or a
+    stream, future or error-context among its parameters and result."""
+    if func.is_async:
+        raise async_not_supported(f"`canon {how}` of an async function type")
+    for vt in [t for _, t in func.params] + ([] if func.result is None else [func.result]):
+        found = async_value(vt)
+        if found is not None:
+            raise async_not_supported(f"`canon {how}` of a function with a `{found}` value")

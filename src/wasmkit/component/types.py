@@ -24,7 +24,7 @@ from .syntax import Prim, Sort
 __all__ = [
     "Val", "VType", "Resource", "Func", "Entity", "InstanceT", "ComponentT", "ModuleT", "CoreTag",
     "CoreDesc", "AnyType", "MAX_FLAT_PARAMS", "MAX_FLAT_RESULTS", "MAX_FLAT_ASYNC_PARAMS", "flatten", "contains_pointer",
-    "describe_core_types", "lowered_type", "named_prim",
+    "describe_core_types", "lowered_type", "named_prim", "async_value",
 ]  # fmt: skip
 
 MAX_FLAT_PARAMS = 16
@@ -215,6 +215,16 @@ def contains_pointer(vt: VType) -> bool:
     if vt.kind in ("record", "tuple", "variant", "option", "result"):
         return any(contains_pointer(t) for t in vt.children)
     return False
+
+
+def async_value(vt: VType) -> str | None:
+    """The async component model's value type within `vt` ("stream", "future" or
+    "error-context"), the first found; None if it has none."""
+    if isinstance(vt, Prim):
+        return "error-context" if vt == Prim.ERROR_CONTEXT else None
+    if vt.kind in ("stream", "future"):
+        return vt.kind
+    return next((found for found in map(async_value, vt.children) if found is not None), None)
 
 
 def lowered_type(func: Func, lift: bool, is_async: bool = False, callback: bool = False) -> tuple[CoreFuncType, bool, bool]:
