@@ -471,6 +471,8 @@ class _Scope:
         if isinstance(item, (Stream, Future)):
             carried = None if item.element is None else self.val(item.element)
             kind = "stream" if isinstance(item, Stream) else "future"
+            if carried is not None and _has_borrow(carried):
+                raise ValidationError(f"`{kind}` payload cannot contain a `borrow` type")
             return Val(kind, (carried,), () if carried is None else (carried,))
         if isinstance(item, Map):
             key, value = self.val(item.key), self.val(item.value)
