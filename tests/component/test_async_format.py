@@ -13,6 +13,7 @@ data/async/concurrent.wit, with exports lifted with a callback and imports lower
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -48,28 +49,27 @@ def _wasm_tools_error(data: bytes) -> str | None:
     return re.sub(r" \(at offset 0x[0-9a-f]+\)$", "", done.stderr.decode().removeprefix("error: ").splitlines()[0])
 
 
-def _generated(tmp: Path, callback: bool) -> bytes:
-    """The component of concurrent.wit's world; with `callback`, its `stream.forward` and
-    `future.forward` (a feature wasm-tools leaves out by default) made `waitable.join`s, a
-    built-in of the same core type, so that it is valid."""
+def _generated(callback: bool, wit: Path = DATA / "concurrent.wit", world: str | None = None) -> bytes:
+    """The component of a world of `wit` (a WIT file, or a package as a component); with
+    `callback`, its `stream.forward` and `future.forward` (a feature wasm-tools leaves out by
+    default) made `waitable.join`s, a built-in of the same core type, so that it is valid."""
     flags = ["--async-callback"] if callback else []
-    core = _wasm_tools("component", "embed", "--dummy-names", "legacy", *flags, str(DATA / "concurrent.wit"))
+    flags += ["--world", world] if world else []
+    core = _wasm_tools("component", "embed", "--dummy-names", "legacy", *flags, str(wit))
     component = _wasm_tools("component", "new", "-", stdin=core)
     if not callback:
         return component
     text = _wasm_tools("print", "-", stdin=component).decode()
-    text, forwards = re.subn(r"canon (?:stream|future)\.forward [^)]*", "canon waitable.join", text)
-    assert forwards > 0
+    text = re.sub(r"canon (?:stream|future)\.forward [^)]*", "canon waitable.join", text)
     return _wasm_tools("parse", "-", stdin=text.encode())
 
 
 @pytest.fixture(scope="module")
-def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    tmp = tmp_path_factory.mktemp("async")
+def components() -> dict[str, bytes]:
     return {
         "builtins": _wasm_tools("parse", str(DATA / "builtins.wat")),
-        "callback": _generated(tmp, callback=True),
-        "sync": _generated(tmp, callback=False),
+        "callback": _generated(callback=True),
+        "sync": _generated(callback=False),
     }
 
 
@@ -117,6 +117,28 @@ def test_an_async_component_validates_and_prints_as_wasm_tools_does(
     assert len(expected) > 10
     assert {key: _as_wasm_tools_prints(key[0], dumped.get(key, "")) for key in expected} == expected
     assert _cli(capsys, "wit", str(path)) == _wasm_tools("component", "wit", str(path)).decode()
+
+
+@pytest.mark.parametrize("seed", [251, 254])  # seeds whose packages have the most async items
+def test_random_async_wit_packages_and_their_worlds_components(seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`wasm-tools wit-smith --async --futures --streams`: a random WIT package (a component
+    itself) and the components of its worlds, with callbacks and synchronous, validate and
+    print their WIT as wasm-tools prints it."""
+    rng = random.Random(seed)
+    (tmp_path / "seed").write_bytes(bytes(rng.getrandbits(8) for _ in range(6000)))
+    package = tmp_path / "package.wasm"
+    package.write_bytes(_wasm_tools("wit-smith", "--async", "--futures", "--streams", str(tmp_path / "seed")))
+    text = _wasm_tools("component", "wit", str(package)).decode()
+    assert re.search(r"async func|stream|future", text)
+    built = [package.read_bytes()]
+    for world in re.findall(r"^world ([a-z0-9-]+) \{", text, re.MULTILINE)[:2]:
+        built += [_generated(callback, package, world) for callback in (False, True)]
+    for n, data in enumerate(built):
+        assert _wasm_tools_error(data) is None
+        validate_component(read_component(data))
+        path = tmp_path / f"{n}.wasm"
+        path.write_bytes(data)
+        assert _cli(capsys, "wit", str(path)) == _wasm_tools("component", "wit", str(path)).decode()
 
 
 def test_wit_shows_async_functions_streams_and_futures(components: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -335,12 +357,10 @@ def test_instantiation_refuses_the_async_component_model_after_validating(engine
 
 def test_a_componentize_py_async_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """componentize-py (0.25) builds async exports (lifted with a callback, with streams and
-    futures): wasmkit reads, validates and prints it as wasm-tools does, and refuses to run it
-    (wasmtime runs it with its component-model-async feature)."""
+    futures): wasmkit reads and validates it, and refuses to run it (wasmtime runs it with its
+    component-model-async feature)."""
     built = componentize("async-ticks", DATA / "ticks" / "ticks.wit", "ticks", DATA / "ticks" / "app")
-    text = _cli(capsys, "wit", str(built))
-    assert text == _wasm_tools("component", "wit", str(built)).decode()
-    assert "  export ticks: async func(n: u32) -> stream<u8>;" in text.splitlines()
+    assert "export ticks: async func(n: u32) -> stream<u8>;" in _wasm_tools("component", "wit", str(built)).decode()
     wasmtime = [tool("wasmtime"), "run", "-W", "component-model-async=y", "--invoke", "add(2, 3)", str(built)]
     assert subprocess.run(wasmtime, capture_output=True, text=True, timeout=300).stdout == "5\n"
     assert main(["run", "--invoke", "add(2, 3)", str(built)]) == 1
