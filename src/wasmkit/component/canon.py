@@ -34,8 +34,7 @@ __all__ = ["canon_type"]
 
 _ENCODINGS = {CanonOptKind.UTF8: "utf8", CanonOptKind.UTF16: "utf16", CanonOptKind.LATIN1_UTF16: "latin1-utf16"}
 _ONCE = {CanonOptKind.MEMORY: "memory", CanonOptKind.REALLOC: "realloc", CanonOptKind.POST_RETURN: "post-return",
-         CanonOptKind.ASYNC: "async", CanonOptKind.CALLBACK: "callback", CanonOptKind.CORE_TYPE: "core type",
-         CanonOptKind.GC: "gc"}  # fmt: skip
+         CanonOptKind.ASYNC: "async", CanonOptKind.CALLBACK: "callback"}  # fmt: skip
 # What wasm-tools (1.262) refuses unless its component model gc feature is asked for.
 _GATED_OPTIONS = {CanonOptKind.CORE_TYPE: "canonical option `core type` requires the component model gc feature",
                   CanonOptKind.GC: "canonical option `gc` requires the `cm-gc` feature"}  # fmt: skip
@@ -134,9 +133,9 @@ def _same(a: CoreFuncType | None, b: CoreFuncType) -> bool:
 def canon_type(
     item: Canon, core_funcs: Sequence[CoreFuncType | None], memories: Sequence[MemoryType],
     types: Sequence[object], funcs: Sequence[Func],
-) -> Func | CoreFuncType | None:  # fmt: skip
+) -> Func | CoreFuncType:  # fmt: skip
     """The type of what `item` defines: a component function's (`lift`), else a core
-    function's (None when not checked); ValidationError if it is ill-typed."""
+    function's; ValidationError if it is ill-typed or of a feature wasm-tools leaves out."""
     name = item.name
     if name == "lift":
         core_index, opts, type_index = cast("tuple[int, tuple[CanonOpt, ...], int]", item.immediates)
