@@ -7,8 +7,10 @@ does; instantiation refuses them with NotSupported, after validation.
 
 The components: data/async/builtins.wat (every built-in wasm-tools accepts by default, written
 here) and those `wasm-tools component embed --dummy-names legacy` and `component new` build for
-data/async/concurrent.wit, with exports lifted with a callback and imports lowered async
-(`--async-callback`), or both synchronous."""
+data/async/concurrent.wit and for random `wit-smith --async --futures --streams` packages,
+with exports lifted with a callback and imports lowered async (`--async-callback`), or both
+synchronous; and componentize-py's build of data/async/ticks (async Python exports), which
+wasmtime runs."""
 
 from __future__ import annotations
 
