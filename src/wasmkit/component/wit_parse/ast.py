@@ -1,0 +1,172 @@
+"""The syntax tree of a WIT file, as the parser reads it and before any name is resolved.
+Every name keeps its token's offset (`Id.at`) and its file (`Id.source`), so that the resolver
+can say where a fault is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .lexer import Source
+
+__all__ = [
+    "Id", "Attr", "TypeExpr", "Sig", "Func", "ResourceFunc", "TypeDecl", "UsePath", "Use",
+    "Interface", "Extern", "Include", "World", "TopUse", "PackageName", "PackageFile",
+]
+
+
+@dataclass(frozen=True)
+class Id:
+    name: str
+    at: int
+    source: Source
+
+
+@dataclass
+class Attr:
+    """`@since(version = V)`, `@unstable(feature = F)`, `@deprecated(version = V)` or
+    `@external-id("...")`: `kind` and its value."""
+
+    kind: str
+    value: str
+    at: int
+
+
+@dataclass
+class TypeExpr:
+    """A type as written: `kind` is "prim" (`args` the Prim), "name" (an Id), "list", "option",
+    "tuple", "result" (ok, err: each TypeExpr or None), "future", "stream" (TypeExpr or None),
+    "own", "borrow" (an Id), "map" (key, value)."""
+
+    kind: str
+    args: tuple[object, ...]
+    at: int
+
+
+@dataclass
+class Sig:
+    is_async: bool
+    params: list[tuple[Id, TypeExpr]]
+    result: TypeExpr | None
+    at: int
+
+
+@dataclass
+class Func:
+    docs: list[str]
+    attrs: list[Attr]
+    name: Id
+    sig: Sig
+
+
+@dataclass
+class ResourceFunc:
+    kind: str  # "method", "static" or "constructor"
+    func: Func
+
+
+@dataclass
+class TypeDecl:
+    """`kind` "alias" (`body` a TypeExpr), "record" ([(docs, Id, TypeExpr)]), "variant"
+    ([(docs, Id, TypeExpr or None)]), "enum" and "flags" ([(docs, Id)]), "resource"
+    ([ResourceFunc])."""
+
+    docs: list[str]
+    attrs: list[Attr]
+    name: Id
+    kind: str
+    body: object
+    at: int
+
+
+@dataclass
+class UsePath:
+    """`iface` or `ns:pkg/iface@version`: `package` is (namespace, name, version or None) or None."""
+
+    package: tuple[str, str, str | None] | None
+    name: Id
+
+    @property
+    def package_id(self) -> str:
+        assert self.package is not None
+        namespace, name, version = self.package
+        return f"{namespace}:{name}" + (f"@{version}" if version else "")
+
+
+@dataclass
+class Use:
+    attrs: list[Attr]
+    path: UsePath
+    names: list[tuple[Id, Id | None]]  # (name, `as` name)
+
+
+@dataclass
+class Interface:
+    docs: list[str]
+    attrs: list[Attr]
+    name: Id
+    items: list[Union[Use, TypeDecl, Func]]
+
+
+@dataclass
+class Extern:
+    """A world's `import` or `export` (`direction`): `kind` "func" (`name`, `sig`), "interface"
+    (`name`, `items` of an inline interface), "path" (`path`) or "named" (`name`, `path`)."""
+
+    direction: str
+    docs: list[str]
+    attrs: list[Attr]
+    kind: str
+    name: Id | None = None
+    sig: Sig | None = None
+    items: list[Union[Use, TypeDecl, Func]] = field(default_factory=list)
+    path: UsePath | None = None
+    at: int = 0
+
+
+@dataclass
+class Include:
+    attrs: list[Attr]
+    path: UsePath
+    names: list[tuple[Id, Id]]  # `with { name as new }`
+
+
+@dataclass
+class World:
+    docs: list[str]
+    attrs: list[Attr]
+    name: Id
+    items: list[Union[Use, TypeDecl, Extern, Include]]
+
+
+@dataclass
+class TopUse:
+    """`use ns:pkg/iface@version as name;` (or a local interface) at the top of a file."""
+
+    path: UsePath
+    alias: Id | None
+
+
+@dataclass
+class PackageName:
+    namespace: str
+    name: str
+    version: str | None
+    docs: list[str]
+    at: int
+    source: Source
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}:{self.name}" + (f"@{self.version}" if self.version else "")
+
+
+@dataclass
+class PackageFile:
+    """One file (or one `package x { ... }` block in it): its package header, if any, and its
+    items; the blocks nested in a file are in `nested`."""
+
+    source: Source
+    package: PackageName | None
+    items: list[Union[Interface, World, TopUse]]
+    nested: list[PackageFile] = field(default_factory=list)

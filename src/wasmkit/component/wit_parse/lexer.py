@@ -1,0 +1,136 @@
+"""WIT text to tokens (wit-parser's `lex.rs`): words, `%`-escaped words, semver versions,
+numbers, string literals, punctuation and comments. Every comment is kept, because WIT
+attaches the comments before an item to it as its docs (`///` ones and plain ones alike, as
+wit-parser does).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from ...errors import WitError
+
+__all__ = ["Source", "Token", "tokenize", "validate_id"]
+
+
+class Source:
+    """One WIT file's text and name, to turn an offset into a line and a column."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text.replace("\r\n", "\n")
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def error(self, message: str, offset: int) -> WitError:
+        """A WitError at `offset` of this file."""
+        line = bisect.bisect_right(self.line_starts, offset)
+        column = offset - self.line_starts[line - 1] + 1
+        return WitError(message, self.name, line, column)
+
+
+@dataclass(frozen=True)
+class Token:
+    """`kind` is "id" (a plain word, keywords included), "explicit" (a `%word`, `text` without
+    the `%`), "version", "int", "string" (`text` unquoted), "comment" or the punctuation itself."""
+
+    kind: str
+    text: str
+    start: int
+
+
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
+_INT = re.compile(r"\d+")
+_WORD = re.compile(r"[\w-]+")
+_SPACE = re.compile(r"[ \t\n]+")
+_PUNCTUATION = "=,:.;(){}<>*@/+"
+
+
+def tokenize(source: Source) -> list[Token]:
+    """The tokens of `source`, comments included, whitespace left out."""
+    text, tokens, pos = source.text, [], 0
+    while pos < len(text):
+        c = text[pos]
+        space = _SPACE.match(text, pos)
+        if space:
+            pos = space.end()
+            continue
+        if text.startswith("//", pos):
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end + 1
+            tokens.append(Token("comment", text[pos:end], pos))
+            pos = end
+        elif text.startswith("/*", pos):
+            end = _block_comment_end(source, pos)
+            tokens.append(Token("comment", text[pos:end], pos))
+            pos = end
+        elif text.startswith("->", pos):
+            tokens.append(Token("->", "->", pos))
+            pos += 2
+        elif c.isdigit():
+            match = _VERSION.match(text, pos) or _INT.match(text, pos)
+            assert match is not None
+            tokens.append(Token("version" if "." in match.group() else "int", match.group(), pos))
+            pos = match.end()
+        elif c == "%":
+            word = _WORD.match(text, pos + 1)
+            tokens.append(Token("explicit", word.group() if word else "", pos))
+            pos = word.end() if word else pos + 1
+        elif c.isalpha() or c in "_-":
+            word = _WORD.match(text, pos)
+            assert word is not None
+            tokens.append(Token("id", word.group(), pos))
+            pos = word.end()
+        elif c == '"':
+            pos = _string(source, pos, tokens)
+        elif c in _PUNCTUATION:
+            tokens.append(Token(c, c, pos))
+            pos += 1
+        else:
+            raise source.error(f"invalid character in source {c!r}", pos)
+    return tokens
+
+
+def _block_comment_end(source: Source, start: int) -> int:
+    """Where the block comment at `start` ends (block comments nest)."""
+    text, depth, pos = source.text, 1, start + 2
+    while depth:
+        if pos >= len(text):
+            raise source.error("unterminated block comment", start)
+        if text.startswith("/*", pos):
+            depth, pos = depth + 1, pos + 2
+        elif text.startswith("*/", pos):
+            depth, pos = depth - 1, pos + 2
+        else:
+            pos += 1
+    return pos
+
+
+def _string(source: Source, start: int, tokens: list[Token]) -> int:
+    """Append the string literal at `start` (no escapes, as wit-parser) and return its end."""
+    end = source.text.find('"', start + 1)
+    if end < 0 or "\n" in source.text[start:end]:
+        raise source.error("unterminated string literal", start)
+    tokens.append(Token("string", source.text[start + 1:end], start))
+    return end + 1
+
+
+def validate_id(source: Source, token: Token) -> str:
+    """`token`'s word if it is a valid WIT identifier (kebab-case: words of letters and
+    digits, each all lower or all upper case, the first starting with a letter)."""
+    name = token.text
+    if not name:
+        raise source.error("identifiers must have characters between '-'s", token.start)
+    for n, part in enumerate(name.split("-")):
+        if not part:
+            raise source.error("identifiers must have characters between '-'s", token.start)
+        if n == 0 and not (part[0].isascii() and part[0].isalpha()):
+            raise source.error(f"invalid character in identifier {part[0]!r}", token.start)
+        letters = [ch for ch in part if not ch.isdigit()]
+        bad = next((ch for ch in part if not (ch.isascii() and ch.isalnum())), None)
+        if bad is None and letters and not (all(ch.islower() for ch in letters) or all(ch.isupper() for ch in letters)):
+            bad = next(ch for ch in letters if ch.isupper() != letters[0].isupper())
+        if bad is not None:
+            raise source.error(f"invalid character in identifier {bad!r}", token.start)
+    return name
