@@ -90,11 +90,17 @@ class _TypeScope:
     def __init__(self) -> None:
         self.names: dict[str, Union[TypeDef, str]] = {}  # a TypeDef, or "function"
         self.excluded: set[int] = set()  # ids of the TypeDefs that a feature gate leaves out
+        self.where: dict[str, ast.Id] = {}
 
     def define(self, name: ast.Id, item: Union[TypeDef, str]) -> None:
         if name.name in self.names:
             raise _error(f"name `{name.name}` is defined more than once", name)
         self.names[name.name] = item
+        self.where[name.name] = name
+
+    def kept_types(self) -> list[tuple[ast.Id, TypeDef]]:
+        """The types defined here that no feature gate leaves out, with where each is named."""
+        return [(self.where[n], t) for n, t in self.names.items() if isinstance(t, TypeDef) and id(t) not in self.excluded]
 
 
 def resolve_package(name: ast.PackageName, files: list[ast.PackageFile], known: dict[str, Package], gate: Gate) -> Package:
@@ -120,9 +126,11 @@ class _Resolver:
                 interface = Interface(name, self.package)
                 item.model = interface
                 item.excluded = not self.gate.included(self.stability(item.node.attrs), item.node.name)
-                self.interface(interface, item.node.items, item.node.docs, item.node.attrs, item.file)
+                scope = self.interface(interface, item.node.items, item.node.docs, item.node.attrs, item.file)
                 if not item.excluded:
                     self.package.interfaces[name] = interface
+                if item.excluded:
+                    _refuse_kept_types(scope)
             else:
                 item.excluded = not self.gate.included(self.stability(item.node.attrs), item.node.name)
                 world = self.world(cast(ast.World, item.node), item.file)
@@ -430,8 +438,10 @@ class _Resolver:
         uses = [item for item in node.items if isinstance(item, ast.Use)]
         decls = [item for item in node.items if isinstance(item, ast.TypeDecl)]
         for typedef in self.types(world, scope, uses, decls, file):
-            if id(typedef) not in scope.excluded:
-                world.imports[typedef.name or ""] = typedef
+            if id(typedef) in scope.excluded:  # (wit-parser refuses these rather than leave them out)
+                raise _error("found a reference to a type which is excluded due to its feature not being activated",
+                             scope.where[typedef.name or ""])
+            world.imports[typedef.name or ""] = typedef
         includes = [(inc, self.lookup(inc.path, file, "world")) for inc in node.items if isinstance(inc, ast.Include)]
         seen: dict[str, set[int]] = {"import": set(), "export": set()}
         for item in node.items:
@@ -462,9 +472,11 @@ class _Resolver:
             key, stability = where.name, value.stability
         elif item.kind == "interface":
             value = Interface(None, self.package)
-            self.interface(value, item.items, item.docs, item.attrs, file)
+            inner = self.interface(value, item.items, item.docs, item.attrs, file)
             self.current_file = file
             key, stability = where.name, value.stability
+            if not self.gate.included(stability, where):
+                _refuse_kept_types(inner)
         else:
             value = cast(Interface, self.lookup(cast(ast.UsePath, item.path), file, "interface"))
             stability = self.stability(item.attrs)
@@ -489,6 +501,14 @@ class _Resolver:
             what = "interface" if isinstance(previous, Interface) else "func" if isinstance(previous, Function) else "type"
             raise _error(f"{direction} `{key}` conflicts with prior {what} of same name", where)
         items[key] = value
+
+
+def _refuse_kept_types(scope: _TypeScope) -> None:
+    """Refuse an interface that a feature gate leaves out but that has types no gate leaves
+    out (wit-parser cannot place them)."""
+    for where, _ in scope.kept_types()[:1]:
+        raise _error("found a reference to a interface which is excluded due to its feature not being "
+                     "activated; this type is not gated by a feature but its interface is", where)
 
 
 def _resource_of(typedef: TypeDef) -> TypeDef | None:
