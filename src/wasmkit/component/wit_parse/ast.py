@@ -85,6 +85,7 @@ class UsePath:
 
     package: tuple[str, str, str | None] | None
     name: Id
+    package_at: int = 0  # where the package's name starts
 
     @property
     def package_id(self) -> str:

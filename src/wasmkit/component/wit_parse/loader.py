@@ -36,7 +36,7 @@ class _Unresolved:
         found: dict[str, ast.Id] = {}
         for path in (p for file in self.files for p in _paths(file.items)):
             if path.package is not None and path.package_id not in found:
-                found[path.package_id] = path.name
+                found[path.package_id] = ast.Id(path.package_id, path.package_at, path.name.source)
         return list(found.items())
 
 

@@ -237,7 +237,7 @@ class _Parser:
         package = self.id()
         self.expect("/")
         name = self.id()
-        return ast.UsePath((first.name, package.name, self.optional_version()), name)
+        return ast.UsePath((first.name, package.name, self.optional_version()), name, first.at)
 
     def use(self, attrs: list[ast.Attr]) -> ast.Use:
         self.expect("use")

@@ -178,7 +178,10 @@ class _Resolver:
                     continue
                 if target is None and path.name.name not in self.items:
                     raise _error(f"interface or world `{path.name.name}` does not exist", path.name)
-                deps[name].append(ast.Id(target or path.name.name, path.name.at, path.name.source))
+                # named where the file declares it (as wit-parser, whose cycle errors point there)
+                declared = self.items.get(target or "")
+                in_file = declared is not None and declared.file == item.file
+                deps[name].append(declared.node.name if in_file else ast.Id(target or path.name.name, path.name.at, path.name.source))  # type: ignore[union-attr]
         return toposort("interface or world", deps)
 
     def lookup(self, path: ast.UsePath, file: int, want: str) -> Union[Interface, World]:
