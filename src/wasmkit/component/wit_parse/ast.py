@@ -10,7 +10,7 @@ from typing import Union
 from .lexer import Source
 
 __all__ = [
-    "Id", "Attr", "TypeExpr", "Sig", "Func", "ResourceFunc", "TypeDecl", "UsePath", "Use",
+    "Id", "Attr", "TypeExpr", "Sig", "Func", "ResourceFunc", "Member", "TypeDecl", "UsePath", "Use",
     "Interface", "Extern", "Include", "World", "TopUse", "PackageName", "PackageFile",
 ]
 
@@ -66,17 +66,28 @@ class ResourceFunc:
 
 
 @dataclass
+class Member:
+    """A record's field, a variant's case (`type` None when it has no payload), an enum's
+    case or a flag."""
+
+    docs: list[str]
+    name: Id
+    type: TypeExpr | None = None
+
+
+@dataclass
 class TypeDecl:
-    """`kind` "alias" (`body` a TypeExpr), "record" ([(docs, Id, TypeExpr)]), "variant"
-    ([(docs, Id, TypeExpr or None)]), "enum" and "flags" ([(docs, Id)]), "resource"
-    ([ResourceFunc])."""
+    """`kind` "alias" (`type x = target;`), "record", "variant", "enum", "flags" (`members`)
+    or "resource" (`funcs`)."""
 
     docs: list[str]
     attrs: list[Attr]
     name: Id
     kind: str
-    body: object
     at: int
+    target: TypeExpr | None = None
+    members: list[Member] = field(default_factory=list)
+    funcs: list[ResourceFunc] = field(default_factory=list)
 
 
 @dataclass

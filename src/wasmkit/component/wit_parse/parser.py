@@ -4,7 +4,8 @@ Errors are WitErrors at the offending token: "expected X, found Y"."""
 
 from __future__ import annotations
 
-from typing import Union
+from collections.abc import Callable
+from typing import TypeVar, Union
 
 from ..syntax import Prim
 from . import ast
@@ -19,6 +20,7 @@ _KEYWORDS = frozenset(
     "export package with include constructor error-context async map".split()
 )
 _MAX_DEPTH = 100  # of nested types and packages, as wit-parser
+_T = TypeVar("_T")
 
 
 def parse_file(source: Source) -> ast.PackageFile:
@@ -119,9 +121,10 @@ class _Parser:
         if token is None or token.kind != ";":
             raise self.error(f"expected ';', found {_describe(token)}", token)
 
-    def list_of(self, close: str, item):  # type: ignore[no-untyped-def]
-        """Items separated by commas (one after the last allowed) up to `close`."""
-        found = []
+    def list_of(self, close: str, item: Callable[[list[str]], _T]) -> list[_T]:
+        """Items separated by commas (one after the last allowed) up to `close`; `item`
+        reads one, given the comments before it."""
+        found: list[_T] = []
         while True:
             docs = self.docs()
             if self.eat(close):
@@ -284,29 +287,32 @@ class _Parser:
         kind = token.text
         self.next()
         name = self.id()
-        body: object
         if kind == "type":
             self.expect("=")
-            body = self.type(depth)
+            target = self.type(depth)
             self.semicolon()
-            return ast.TypeDecl(docs, attrs, name, "alias", body, token.start)
+            return ast.TypeDecl(docs, attrs, name, "alias", token.start, target=target)
         if kind == "resource":
+            funcs: list[ast.ResourceFunc] = []
             if self.eat("{"):
-                body = self.resource_funcs(depth)
+                funcs = self.resource_funcs(depth)
             else:
-                body = []
                 self.semicolon()
-            return ast.TypeDecl(docs, attrs, name, kind, body, token.start)
+            return ast.TypeDecl(docs, attrs, name, kind, token.start, funcs=funcs)
         self.expect("{")
         if kind == "record":
-            body = self.list_of("}", lambda d: (d, self.id(), self.expect(":") and self.type(depth)))
+            members = self.list_of("}", lambda d: ast.Member(d, self.id(), self.field_type(depth)))
         elif kind == "variant":
-            body = self.list_of("}", lambda d: (d, self.id(), self.case_type(depth)))
+            members = self.list_of("}", lambda d: ast.Member(d, self.id(), self.case_type(depth)))
         else:
-            body = self.list_of("}", lambda d: (d, self.id()))
-        if kind in ("variant", "enum") and not body:
+            members = self.list_of("}", lambda d: ast.Member(d, self.id()))
+        if kind in ("variant", "enum") and not members:
             raise self.error(f"empty {kind}", token)
-        return ast.TypeDecl(docs, attrs, name, kind, body, token.start)
+        return ast.TypeDecl(docs, attrs, name, kind, token.start, members=members)
+
+    def field_type(self, depth: int) -> ast.TypeExpr:
+        self.expect(":")
+        return self.type(depth)
 
     def case_type(self, depth: int) -> ast.TypeExpr | None:
         if not self.eat("("):
@@ -316,7 +322,7 @@ class _Parser:
         return found
 
     def resource_funcs(self, depth: int) -> list[ast.ResourceFunc]:
-        funcs = []
+        funcs: list[ast.ResourceFunc] = []
         while True:
             docs = self.docs()
             if self.eat("}"):

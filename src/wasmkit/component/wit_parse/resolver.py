@@ -247,7 +247,8 @@ class _Resolver:
 
     # -- interfaces --
 
-    def interface(self, interface: Interface, items: list, docs: list[str], attrs: list[ast.Attr], file: int) -> _TypeScope:  # type: ignore[type-arg]
+    def interface(self, interface: Interface, items: list[Union[ast.Use, ast.TypeDecl, ast.Func]], docs: list[str],
+                  attrs: list[ast.Attr], file: int) -> _TypeScope:
         self.current_file = file
         interface.docs = docs_text(docs)
         interface.stability = self.stability(attrs)
@@ -299,10 +300,11 @@ class _Resolver:
                 raise _error(f"name `{decl.name.name}` is defined more than once", decl.name)
             by_name[decl.name.name] = decl
             deps[decl.name.name] = _type_deps(decl)
-        for name in toposort("type", deps):
-            decl = by_name.get(name)  # type: ignore[assignment]
-            if decl is None:
+        for type_name in toposort("type", deps):
+            found = by_name.get(type_name)
+            if found is None:
                 continue
+            decl = found
             stability = self.stability(decl.attrs)
             excluded = not self.gate.included(stability, decl.name)
             typedef = self.declare(decl, owner, scope, excluded)
@@ -317,17 +319,15 @@ class _Resolver:
         kind, name = decl.kind, decl.name.name
         typedef = TypeDef(name, kind, (), owner)
         if kind == "record":
-            fields = cast(list, decl.body)  # type: ignore[type-arg]
-            typedef.parts = tuple((label.name, self.type(t, scope, excluded)) for _, label, t in fields)
+            typedef.parts = tuple((m.name.name, self.type(cast(ast.TypeExpr, m.type), scope, excluded)) for m in decl.members)
         elif kind == "variant":
-            cases = cast(list, decl.body)  # type: ignore[type-arg]
-            typedef.parts = tuple((label.name, None if t is None else self.type(t, scope, excluded)) for _, label, t in cases)
+            typedef.parts = tuple((m.name.name, None if m.type is None else self.type(m.type, scope, excluded)) for m in decl.members)
         elif kind in ("enum", "flags"):
-            typedef.parts = tuple(label.name for _, label in cast(list, decl.body))  # type: ignore[type-arg]
+            typedef.parts = tuple(m.name.name for m in decl.members)
         elif kind == "resource":
-            self.check_resource(cast(list, decl.body))  # type: ignore[type-arg]
+            self.check_resource(decl.funcs)
         else:
-            target = cast(ast.TypeExpr, decl.body)
+            target = cast(ast.TypeExpr, decl.target)
             if target.kind == "prim":
                 typedef.parts = target.args
             elif target.kind == "name":
@@ -335,13 +335,10 @@ class _Resolver:
             else:
                 found = cast(TypeDef, self.type(target, scope, excluded))
                 typedef.kind, typedef.parts = found.kind, found.parts
-        if kind in ("record", "variant", "enum", "flags"):
-            labels: dict[str, str] = {}
-            for item in cast(list, decl.body):  # type: ignore[type-arg]
-                text = docs_text(item[0])
-                if text is not None:
-                    labels[item[1].name] = text
-            typedef.item_docs = labels
+        for member in decl.members:
+            text = docs_text(member.docs)
+            if text is not None:
+                typedef.item_docs[member.name.name] = text
         return typedef
 
     def check_resource(self, funcs: list[ast.ResourceFunc]) -> None:
@@ -421,8 +418,7 @@ class _Resolver:
 
     def resource_functions(self, decl: ast.TypeDecl, resource: TypeDef, scope: _TypeScope) -> list[Function]:
         funcs = []
-        for item in cast(list, decl.body):  # type: ignore[type-arg]
-            item = cast(ast.ResourceFunc, item)
+        for item in decl.funcs:
             if item.kind == "constructor":
                 if item.func.sig.is_async:
                     raise _error("constructors cannot be async", item.func.name)
@@ -534,9 +530,7 @@ def _type_deps(decl: ast.TypeDecl) -> list[ast.Id]:
                 for arg in expr.args:
                     visit(arg)
 
-    if decl.kind == "alias":
-        visit(decl.body)
-    elif decl.kind in ("record", "variant"):
-        for item in cast(list, decl.body):  # type: ignore[type-arg]
-            visit(item[2])
+    visit(decl.target)
+    for member in decl.members:
+        visit(member.type)
     return found

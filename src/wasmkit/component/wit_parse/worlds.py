@@ -7,7 +7,7 @@ feature gates (`Gate`) that decide what a package keeps."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import Any, Union
 
 from ..wit import Function, Interface, Package, Stability, TypeDef, World, WorldItem
 from . import ast
@@ -110,7 +110,7 @@ def _clone(item: WorldItem, name: str, world: World, included: World, cloned: di
     return item
 
 
-def _remap(value, cloned: dict[int, TypeDef]):  # type: ignore[no-untyped-def]
+def _remap(value: Any, cloned: dict[int, TypeDef]) -> Any:
     """`value` (a type, or parts of one) with the types in `cloned` replaced by their copies."""
     if isinstance(value, tuple):
         return tuple(_remap(v, cloned) for v in value)
