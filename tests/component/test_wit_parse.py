@@ -21,7 +21,7 @@ from tests.component.test_reader import _wasm_tools
 from wasmkit.cli import main
 from wasmkit.component.wit import Function, Interface, TypeDef, print_wit
 from wasmkit.component.wit_decode import component_wit
-from wasmkit.component.wit_parse import load_path, load_sources
+from wasmkit.component.wit_parse import load_path, load_sources, select_world
 from wasmkit.errors import WitError
 
 HERE = Path(__file__).parent
@@ -111,6 +111,45 @@ def test_random_wit_packages_are_printed_as_wasm_tools_prints_them(seed: int, tm
             load_path(str(tmp_path / "wit"))
     else:
         assert print_wit(load_path(str(tmp_path / "wit"))) == _reference(tmp_path / "wit")
+
+
+def test_a_world_is_selected_by_name_or_as_the_only_one() -> None:
+    assert select_world(load_path(str(WIT / "kitchen"))).name == "kitchen"
+    everything = load_path(str(WIT / "everything.wit"))
+    assert select_world(everything, "app") is everything.main.worlds["app"]
+    with pytest.raises(WitError, match="multiple worlds found in package `example:everything@0.2.0-rc.1"):
+        select_world(everything)
+    with pytest.raises(WitError, match="no world named `nope`"):
+        select_world(everything, "nope")
+
+
+def test_mutated_wit_gives_its_print_or_a_wit_error_only() -> None:
+    """WIT text changed at random (cut, WIT words put in, pieces copied): the parser prints it
+    or says what is wrong with a WitError, never fails another way."""
+    seeds = [(WIT / name).read_text() for name in ("everything.wit", "documented.wit", "shapes.wit")]
+    pieces = [*"{}();:,.<>@/=%*-_", "use ", "type ", "interface ", "world ", "include ", "with ", "as ", "func",
+              "static ", "async ", "resource ", "package ", "import ", "export ", "1.0.0", "\n", "own<", "/*",
+              "///", '"', "@since(version = 0.1.0)", "@unstable(feature = f)"]
+    rng = random.Random(7)
+    printed = 0
+    for _ in range(400):
+        text = rng.choice(seeds)
+        for _ in range(rng.randint(1, 3)):
+            at, choice = rng.randrange(len(text)), rng.random()
+            if choice < 0.4:
+                text = text[:at] + text[at + rng.randint(1, 20):]
+            elif choice < 0.8:
+                text = text[:at] + rng.choice(pieces) + text[at:]
+            else:
+                start = rng.randrange(len(text))
+                text = text[:at] + text[start:start + 30] + text[at:]
+        try:
+            print_wit(load_sources([("m.wit", text)], all_features=True))
+        except WitError as err:
+            assert err.filename == "m.wit"
+            continue
+        printed += 1
+    assert printed > 10
 
 
 # -- random interfaces --

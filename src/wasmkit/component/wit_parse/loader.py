@@ -12,15 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ...errors import WitError
-from ..wit import Package, Resolve
+from ..wit import Package, Resolve, World
 from . import ast
 from .lexer import Source
 from .parser import parse_file
 from .resolver import resolve_package
 from .semver import version_key
-from .worlds import Gate
+from .gates import Gate
 
-__all__ = ["load_path", "load_sources"]
+__all__ = ["load_path", "load_sources", "select_world"]
 
 
 @dataclass
@@ -166,3 +166,19 @@ def _visit(unresolved: _Unresolved, by_name: dict[str, _Unresolved], order: list
             _visit(by_name[dep], by_name, order, visiting)
         visiting.discard(dep)
     order.append(unresolved.name.id)
+
+
+def select_world(resolve: Resolve, name: str | None = None) -> World:
+    """The world `name` of the main package (as wit-parser's `select_world`): without a name,
+    its only world."""
+    package = resolve.main
+    if name is None:
+        if len(package.worlds) == 1:
+            return next(iter(package.worlds.values()))
+        if not package.worlds:
+            raise WitError(f"no worlds found in package `{package.id}`")
+        raise WitError(f"multiple worlds found in package `{package.id}`: one must be explicitly chosen")
+    world = package.worlds.get(name)
+    if world is None:
+        raise WitError(f"no world named `{name}` in package `{package.id}`")
+    return world

@@ -15,7 +15,8 @@ from ...errors import WitError
 from ..syntax import Prim
 from ..wit import Function, Interface, Package, Stability, TypeDef, World, WitType
 from . import ast
-from .worlds import Gate, elaborate, include
+from .gates import Gate
+from .worlds import elaborate, include
 
 __all__ = ["resolve_package", "docs_text", "toposort"]
 

@@ -1,53 +1,19 @@
 """What a world becomes once its own items are resolved (wit-parser's `resolve/mod.rs`):
 its `include`s copied in (`include`), then its elaboration (`elaborate`): every interface
 that an import needs imported before it, the exports' needs imported or exported, and the
-items sorted as WIT prints them (interfaces, used types, declared types, functions). Also the
-feature gates (`Gate`) that decide what a package keeps."""
+items sorted as WIT prints them (interfaces, used types, declared types, functions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Union
 
-from ..wit import Function, Interface, Package, Stability, TypeDef, World, WorldItem
+from ..wit import Function, Interface, Stability, TypeDef, World, WorldItem
 from . import ast
-from .semver import version_key
 
-__all__ = ["Gate", "include", "elaborate", "type_interface_dep"]
+__all__ = ["include", "elaborate", "type_interface_dep"]
 
 Key = Union[str, Interface]
-
-
-@dataclass(frozen=True)
-class Gate:
-    """Which `@unstable` features are on (`all_features`: every one), and the package whose
-    items are being gated (a `@since` version must not be later than its version)."""
-
-    features: frozenset[str] = frozenset()
-    all_features: bool = False
-    package: Package | None = None
-
-    def for_package(self, package: Package) -> Gate:
-        return replace(self, package=package)
-
-    def included(self, stability: Stability | None, where: ast.Id) -> bool:
-        """Whether an item gated by `stability` (declared at `where`) is kept."""
-        if stability is None:
-            return True
-        kind, value, _ = stability
-        if kind == "unstable":
-            return self.all_features or value in self.features
-        package = self.package
-        if package is None:
-            return True
-        if package.version is None:
-            raise where.source.error(
-                f"package [{package.id}] contains a feature gate with a version specifier, so it must have a version", where.at)
-        if version_key(value) > version_key(package.version):
-            raise where.source.error(
-                f"feature gate cannot reference unreleased version {value} of package [{package.id}] "
-                f"(current version {package.version})", where.at)
-        return True
 
 
 def _rename(original: str, old: str, new: str) -> str | None:
