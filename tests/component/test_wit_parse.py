@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.component.test_reader import _wasm_tools
+from tests.support import tool
 from wasmkit.cli import main
 from wasmkit.component.wit import Function, Interface, TypeDef, print_wit
 from wasmkit.component.wit_decode import component_wit
@@ -233,7 +235,7 @@ _ERRORS = [
     ("package a:b;\ninterface i {\n  use k.{t};\n}\n", "x.wit:3:7: interface or world `k` does not exist"),
     ("package a:b;\ninterface i {\n  type t = u8;\n  record t { a: u8 }\n}\n", "x.wit:4:10: name `t` is defined more than once"),
     ("package a:b;\ninterface i {}\nworld i {}\n", "x.wit:3:7: duplicate item named `i`"),
-    ("package a:b;\ninterface i {\n  use c:d/e.{t};\n}\n", "x.wit:3:11: package 'c:d' not found"),
+    ("package a:b;\ninterface i {\n  use c:d/e.{t};\n}\n", "x.wit:3:7: package 'c:d' not found (known packages: a:b)"),
     ("package a:b;\ninterface i {\n  type t = u8;\n  f: func(x: own<t>);\n}\n",
      "x.wit:4:18: type `t` used in a handle must be a resource"),
     ("package a:b;\ninterface Bad-name {}\n", "x.wit:2:11: invalid character in identifier 'a'"),
@@ -249,6 +251,20 @@ _ERRORS = [
     ("package a:b;\nworld w {\n  import f: func();\n  import f: func();\n}\n",
      "x.wit:4:10: import `f` conflicts with prior func of same name"),
     ("interface i {}\n", "x.wit: no `package` header was found in any WIT file for this package"),
+    ("package a:b;\ninterface i {\n  type t = u8;\n  T: func();\n}\n", "x.wit:4:3: name `T` conflicts with previous name `t`"),
+    ("package a:b;\ninterface i {\n  f: func();\n  resource f;\n}\n", "x.wit:3:3: duplicate name `f`"),
+    ("package a:b;\ninterface i {\n  resource r { m: func(); m: static func(); }\n}\n",
+     "x.wit:3:27: name `[static]r.m` conflicts with previous name `[method]r.m`"),
+    ("package a:b;\ninterface i {\n  resource r { constructor(); constructor(); }\n}\n", "x.wit:3:31: duplicate name `[constructor]r`"),
+    ("package a:b;\ninterface i {\n  record r { a: u8, a: u16 }\n}\n", "x.wit:3:21: duplicate field `a`"),
+    ("package a:b;\ninterface i {\n  variant v { a(u8), A }\n}\n", "x.wit:3:22: case `A` conflicts with previous case `a`"),
+    ("package a:b;\ninterface i {\n  flags f { }\n}\n", "x.wit:3:9: empty flags"),
+    ("package a:b;\ninterface i {\n  f: func() -> tuple<>;\n}\n", "x.wit:3:16: empty tuple"),
+    ("package a:b;\nworld w {\n  type foo = u8;\n  import FOO: func();\n}\n", "x.wit:4:10: name `FOO` conflicts with previous name `foo`"),
+    ("package a:b;\ninterface i { @external-id(\"x\\y\") f: func(); }\n", "x.wit:2:31: invalid string escape 'y'"),
+    ("package a:b@1.01.0;\n", "x.wit:1:13: invalid leading zero in minor version number"),
+    ("package a:b;\nuse a:c/d;\n", "x.wit:2:5: package 'a:c' not found (known packages: a:b)"),
+    ("package a:b;\ninterface i {}\nworld w {\n  include i;\n}\n", "x.wit:4:11: name `i` is defined as an interface, not a world"),
 ]
 
 
@@ -256,6 +272,9 @@ _ERRORS = [
     "syntax", "unknown type", "type cycle", "interface cycle", "unknown interface", "duplicate type",
     "duplicate item", "unknown package", "handle of no resource", "identifier", "comment", "since without version",
     "since too late", "include rename", "transitive export", "duplicate import", "no package",
+    "names differing in case", "function named as a type", "method and static function", "two constructors",
+    "duplicate field", "cases differing in case", "empty flags", "empty tuple", "world names differing in case",
+    "string escape", "version leading zero", "unused unknown package", "include of an interface",
 ])
 def test_each_error_names_its_file_line_and_column(text: str, message: str, tmp_path: Path) -> None:
     path = tmp_path / "x.wit"
@@ -264,6 +283,11 @@ def test_each_error_names_its_file_line_and_column(text: str, message: str, tmp_
         load_path(str(path))
     assert str(caught.value) == f"{tmp_path}/{message}"
     assert main(["wit", str(path)]) == 1
+    reference = subprocess.run([tool("wasm-tools"), "component", "wit", str(path)], capture_output=True, text=True)
+    where, _, what = message.partition(": ")
+    assert reference.returncode != 0 and what.partition(" (known packages")[0] in reference.stderr.splitlines()[0]
+    if where.count(":") == 2:  # wasm-tools puts the place on a line of its own
+        assert f"--> {tmp_path}/{where}\n" in reference.stderr
 
 
 def test_a_package_cycle_and_a_package_defined_twice_are_refused(tmp_path: Path) -> None:

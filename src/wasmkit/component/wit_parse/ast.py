@@ -4,6 +4,7 @@ can say where a fault is."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -11,7 +12,7 @@ from .lexer import Source
 
 __all__ = [
     "Id", "Attr", "TypeExpr", "Sig", "Func", "ResourceFunc", "Member", "TypeDecl", "UsePath", "Use",
-    "Interface", "Extern", "Include", "World", "TopUse", "PackageName", "PackageFile",
+    "Interface", "Extern", "Include", "World", "TopUse", "PackageName", "PackageFile", "use_paths",
 ]
 
 
@@ -36,7 +37,7 @@ class Attr:
 class TypeExpr:
     """A type as written: `kind` is "prim" (`args` the Prim), "name" (an Id), "list", "option",
     "tuple", "result" (ok, err: each TypeExpr or None), "future", "stream" (TypeExpr or None),
-    "own", "borrow" (an Id), "map" (key, value)."""
+    "own", "borrow" (an Id), "map" (key, value), "fixed-length-list" (element, length)."""
 
     kind: str
     args: tuple[object, ...]
@@ -182,3 +183,27 @@ class PackageFile:
     package: PackageName | None
     items: list[Union[Interface, World, TopUse]]
     nested: list[PackageFile] = field(default_factory=list)
+
+
+def use_paths(items: Iterable[object]) -> Iterator[tuple[UsePath, str]]:
+    """Every path in `items` that names an interface or a world (with which it names), in
+    the order wit-parser meets them: item by item, a world's imports before its exports."""
+    for item in items:
+        if isinstance(item, TopUse):
+            yield item.path, "interface"
+        elif isinstance(item, Interface):
+            yield from ((use.path, "interface") for use in item.items if isinstance(use, Use))
+        elif isinstance(item, World):
+            externs = []
+            for member in item.items:
+                if isinstance(member, Use):
+                    yield member.path, "interface"
+                elif isinstance(member, Include):
+                    yield member.path, "world"
+                elif isinstance(member, Extern):
+                    externs.append(member)
+            for extern in sorted(externs, key=lambda e: e.direction != "import"):
+                if extern.kind == "interface":
+                    yield from ((use.path, "interface") for use in extern.items if isinstance(use, Use))
+                elif extern.path is not None:
+                    yield extern.path, "interface"

@@ -107,13 +107,35 @@ def _block_comment_end(source: Source, start: int) -> int:
     return pos
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+_UNICODE = re.compile(r"u\{([0-9a-fA-F]{1,6})\}")
+
+
 def _string(source: Source, start: int, tokens: list[Token]) -> int:
-    """Append the string literal at `start` (no escapes, as wit-parser) and return its end."""
-    end = source.text.find('"', start + 1)
-    if end < 0 or "\n" in source.text[start:end]:
-        raise source.error("unterminated string literal", start)
-    tokens.append(Token("string", source.text[start + 1:end], start))
-    return end + 1
+    """Append the string literal at `start`, its escapes (`\\n`, `\\t`, `\\r`, `\\\\`,
+    `\\"`, `\\'`, `\\u{hex}`) undone, and return where it ends."""
+    text, pos, out = source.text, start + 1, list[str]()
+    while True:
+        if pos >= len(text) or text[pos] == "\n":
+            raise source.error("unterminated string literal", start)
+        c = text[pos]
+        if c == '"':
+            tokens.append(Token("string", "".join(out), start))
+            return pos + 1
+        if c != "\\":
+            out.append(c)
+            pos += 1
+            continue
+        escape = text[pos + 1:pos + 2]
+        unicode = _UNICODE.match(text, pos + 1)
+        if escape in _ESCAPES:
+            out.append(_ESCAPES[escape])
+            pos += 2
+        elif unicode and int(unicode.group(1), 16) <= 0x10FFFF and not 0xD800 <= int(unicode.group(1), 16) < 0xE000:
+            out.append(chr(int(unicode.group(1), 16)))
+            pos = unicode.end()
+        else:
+            raise source.error(f"invalid string escape {escape!r}", pos + 1)
 
 
 def validate_id(source: Source, token: Token) -> str:

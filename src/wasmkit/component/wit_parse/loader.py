@@ -34,30 +34,10 @@ class _Unresolved:
         """The packages it uses (by `ns:pkg@version`, with where first), in the order
         wit-parser meets them: item by item, a world's imports before its exports."""
         found: dict[str, ast.Id] = {}
-        for path in (p for file in self.files for p in _paths(file.items)):
+        for path, _ in (p for file in self.files for p in ast.use_paths(file.items)):
             if path.package is not None and path.package_id not in found:
                 found[path.package_id] = ast.Id(path.package_id, path.package_at, path.name.source)
         return list(found.items())
-
-
-def _paths(items: Iterable[object]) -> Iterable[ast.UsePath]:
-    for item in items:
-        if isinstance(item, ast.TopUse):
-            yield item.path
-        elif isinstance(item, ast.Interface):
-            yield from (use.path for use in item.items if isinstance(use, ast.Use))
-        elif isinstance(item, ast.World):
-            externs = []
-            for member in item.items:
-                if isinstance(member, (ast.Use, ast.Include)):
-                    yield member.path
-                elif isinstance(member, ast.Extern):
-                    externs.append(member)
-            for extern in sorted(externs, key=lambda e: e.direction != "import"):
-                if extern.kind == "interface":
-                    yield from (use.path for use in extern.items if isinstance(use, ast.Use))
-                elif extern.path is not None:
-                    yield extern.path
 
 
 def load_path(path: str, features: Iterable[str] = (), all_features: bool = False) -> Resolve:

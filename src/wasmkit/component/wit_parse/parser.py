@@ -108,9 +108,12 @@ class _Parser:
         token = self.next()
         if token is None or token.kind != "version":
             raise self.error(f"expected a version, found {_describe(token)}", token)
-        for part in token.text.split("+")[0].split("-")[0].split("."):
+        core, _, pre = token.text.split("+")[0].partition("-")
+        for part, which in zip(core.split("."), ("major", "minor", "patch")):
             if len(part) > 1 and part.startswith("0"):
-                raise self.error("invalid leading zero in version", token)
+                raise self.error(f"invalid leading zero in {which} version number", token)
+        if any(len(part) > 1 and part.isdigit() and part.startswith("0") for part in pre.split(".")):
+            raise self.error("invalid leading zero in pre-release identifier", token)
         return token.text
 
     def optional_version(self) -> str | None:
@@ -306,8 +309,8 @@ class _Parser:
             members = self.list_of("}", lambda d: ast.Member(d, self.id(), self.case_type(depth)))
         else:
             members = self.list_of("}", lambda d: ast.Member(d, self.id()))
-        if kind in ("variant", "enum") and not members:
-            raise self.error(f"empty {kind}", token)
+        if not members:
+            raise self.source.error(f"empty {kind}", name.at)
         return ast.TypeDecl(docs, attrs, name, kind, token.start, members=members)
 
     def field_type(self, depth: int) -> ast.TypeExpr:
@@ -377,8 +380,12 @@ class _Parser:
         if word in ("list", "option"):
             self.expect("<")
             inner = self.type(depth + 1)
-            if word == "list" and self.is_(","):
-                raise self.error("fixed-length lists are not supported", self.peek())
+            if word == "list" and self.eat(","):
+                size = self.next()
+                if size is None or size.kind != "int" or int(size.text) == 0 or int(size.text) >= 2**32:
+                    raise self.error(f"expected a length, found {_describe(size)}", size)
+                self.expect(">")
+                return ast.TypeExpr("fixed-length-list", (inner, int(size.text)), at)
             self.expect(">")
             return ast.TypeExpr(word, (inner,), at)
         if word in ("future", "stream"):
@@ -389,7 +396,10 @@ class _Parser:
             return ast.TypeExpr(word, (inner,), at)
         if word == "tuple":
             self.expect("<")
-            return ast.TypeExpr("tuple", tuple(self.list_of(">", lambda _d: self.type(depth + 1))), at)
+            types = tuple(self.list_of(">", lambda _d: self.type(depth + 1)))
+            if not types:
+                raise self.error("empty tuple", token)
+            return ast.TypeExpr("tuple", types, at)
         if word == "map":
             self.expect("<")
             key = self.type(depth + 1)

@@ -118,11 +118,16 @@ class _Resolver:
         self.gate = gate.for_package(self.package)
         self.items: dict[str, _Item] = {}
         self.file_names: list[dict[str, Union[str, ast.UsePath]]] = []  # per file: a local item's name, or a foreign path
+        self.current_file = 0  # the file being resolved (what attributes' positions are in)
 
     def package_model(self) -> Package:
         self.collect_names()
-        for name in self.order():
+        self.check_foreign_paths()
+        order = self.order()
+        for name in [n for n in order if isinstance(self.items[n].node, ast.Interface)] + \
+                    [n for n in order if isinstance(self.items[n].node, ast.World)]:  # interfaces first, as wit-parser
             item = self.items[name]
+            self.current_file = item.file
             if isinstance(item.node, ast.Interface):
                 interface = Interface(name, self.package)
                 item.model = interface
@@ -185,6 +190,14 @@ class _Resolver:
                 deps[name].append(declared.node.name if in_file else ast.Id(target or path.name.name, path.name.at, path.name.source))  # type: ignore[union-attr]
         return toposort("interface or world", deps)
 
+    def check_foreign_paths(self) -> None:
+        """Refuse a path to another package's interface or world that is not there, used or
+        not (as wit-parser)."""
+        for file in self.files:
+            for path, want in ast.use_paths(file.items):
+                if path.package is not None:
+                    self.foreign(path, ast.Id(path.package_id, path.package_at, path.name.source), want)
+
     def lookup(self, path: ast.UsePath, file: int, want: str) -> Union[Interface, World]:
         """The interface or world (`want`) that `path` names in file `file`."""
         if path.package is None:
@@ -196,8 +209,9 @@ class _Resolver:
                 raise _error(f"interface or world `{path.name.name}` does not exist", path.name)
             if isinstance(item.node, ast.World) != (want == "world"):
                 other = "interface" if want == "world" else "world"
-                raise _error(f"name `{path.name.name}` is defined as an {other}, not an {want}" if other == "interface"
-                             else f"name `{path.name.name}` is defined as a {other}, not an {want}", path.name)
+                article = "a" if want == "world" else "an"
+                raise _error(f"name `{path.name.name}` is defined as an {other}, not {article} {want}" if other == "interface"
+                             else f"name `{path.name.name}` is defined as a {other}, not {article} {want}", path.name)
             if item.model is None:
                 raise _error(f"interface or world `{path.name.name}` depends on itself", path.name)
             if item.excluded:
@@ -208,8 +222,8 @@ class _Resolver:
     def foreign(self, path: ast.UsePath, where: ast.Id, want: str) -> Union[Interface, World]:
         package = self.known.get(path.package_id)
         if package is None:
-            known = "".join(f"\n    {p}" for p in self.known)
-            raise _error(f"package '{path.package_id}' not found" + (f". known packages:{known}" if known else ""), where)
+            known = ", ".join([*self.known, self.package.id])
+            raise _error(f"package '{path.package_id}' not found (known packages: {known})", where)
         found = (package.worlds if want == "world" else package.interfaces).get(path.name.name)
         if found is None:
             raise _error(f"{want} '{path.name.name}' not found in package '{package.id}'", path.name)
@@ -258,9 +272,18 @@ class _Resolver:
         decls = [item for item in items if isinstance(item, ast.TypeDecl)]
         types = self.types(interface, scope, uses, decls, file)
         interface.types.update((t.name or "", t) for t in types if id(t) not in scope.excluded)
+        unique = _UniqueNames("name")
+        for name in scope.names:
+            unique.add(name, scope.where[name])
         for item in items:
             if isinstance(item, ast.Func):
+                unique.add(item.name.name, item.name)
                 scope.define(item.name, "function")
+            elif isinstance(item, ast.TypeDecl) and item.kind == "resource":
+                for member in item.funcs:
+                    unique.add(_resource_func_name(item, member), member.func.name)
+        for item in items:
+            if isinstance(item, ast.Func):
                 func = self.function(item, item.name.name, "freestanding", None, scope)
                 if self.gate.included(func.stability, item.name):
                     interface.functions[func.name] = func
@@ -325,9 +348,7 @@ class _Resolver:
             typedef.parts = tuple((m.name.name, None if m.type is None else self.type(m.type, scope, excluded)) for m in decl.members)
         elif kind in ("enum", "flags"):
             typedef.parts = tuple(m.name.name for m in decl.members)
-        elif kind == "resource":
-            self.check_resource(decl.funcs)
-        else:
+        elif kind != "resource":
             target = cast(ast.TypeExpr, decl.target)
             if target.kind == "prim":
                 typedef.parts = target.args
@@ -336,23 +357,13 @@ class _Resolver:
             else:
                 found = cast(TypeDef, self.type(target, scope, excluded))
                 typedef.kind, typedef.parts = found.kind, found.parts
+        unique = _UniqueNames({"record": "field", "flags": "flag"}.get(kind, "case"))
         for member in decl.members:
+            unique.add(member.name.name, member.name)
             text = docs_text(member.docs)
             if text is not None:
                 typedef.item_docs[member.name.name] = text
         return typedef
-
-    def check_resource(self, funcs: list[ast.ResourceFunc]) -> None:
-        names: set[str] = set()
-        constructors = 0
-        for func in funcs:
-            if func.kind == "constructor":
-                constructors += 1
-                if constructors > 1:
-                    raise _error("duplicate constructors", func.func.name)
-            elif func.func.name.name in names:
-                raise _error(f"duplicate function name `{func.func.name.name}`", func.func.name)
-            names.add(func.func.name.name)
 
     def named(self, name: ast.Id, scope: _TypeScope, excluded: bool) -> TypeDef:
         """The type `name` names in `scope`."""
@@ -379,6 +390,8 @@ class _Resolver:
             if _resource_of(found) is None:
                 raise _error(f"type `{found.name}` used in a handle must be a resource", cast(ast.Id, args[0]))
             return TypeDef(None, kind, (found,))
+        if kind == "fixed-length-list":
+            return TypeDef(None, kind, (self.type(cast(ast.TypeExpr, args[0]), scope, excluded), args[1]))
         parts = tuple(None if a is None else self.type(cast(ast.TypeExpr, a), scope, excluded) for a in args)
         if kind == "map" and parts[0] not in _MAP_KEYS:
             raise self.files[self.current_file].source.error(
@@ -393,7 +406,7 @@ class _Resolver:
         if kind == "method":
             params.append(("self", TypeDef(None, "borrow", (cast(TypeDef, resource),))))
         for param, t in sig.params:
-            if any(param.name == p for p, _ in params):
+            if any(param.name.lower() == p.lower() for p, _ in params):
                 raise _error(f"param `{param.name}` is defined more than once", param)
             params.append((param.name, self.type(t, scope)))
         result: WitType | None
@@ -420,13 +433,9 @@ class _Resolver:
     def resource_functions(self, decl: ast.TypeDecl, resource: TypeDef, scope: _TypeScope) -> list[Function]:
         funcs = []
         for item in decl.funcs:
-            if item.kind == "constructor":
-                if item.func.sig.is_async:
-                    raise _error("constructors cannot be async", item.func.name)
-                name = f"[constructor]{decl.name.name}"
-            else:
-                name = f"[{item.kind}]{decl.name.name}.{item.func.name.name}"
-            funcs.append(self.function(item.func, name, item.kind, resource, scope))
+            if item.kind == "constructor" and item.func.sig.is_async:
+                raise _error("constructors cannot be async", item.func.name)
+            funcs.append(self.function(item.func, _resource_func_name(decl, item), item.kind, resource, scope))
         return funcs
 
     # -- worlds --
@@ -496,11 +505,48 @@ class _Resolver:
             if id(key) in seen[direction]:
                 raise _error(f"interface cannot be {direction}ed more than once", where)
             seen[direction].add(id(key))
-        elif key in items:
+        elif key not in items:
+            same = next((k for k in items if isinstance(k, str) and _unique_key(k) == _unique_key(key)), None)
+            if same is not None:
+                raise _error(f"name `{key}` conflicts with previous name `{same}`", where)
+        else:
             previous = items[key]
             what = "interface" if isinstance(previous, Interface) else "func" if isinstance(previous, Function) else "type"
             raise _error(f"{direction} `{key}` conflicts with prior {what} of same name", where)
         items[key] = value
+
+
+def _resource_func_name(resource: ast.TypeDecl, func: ast.ResourceFunc) -> str:
+    """A resource function's full name: `[constructor]r`, `[method]r.m` or `[static]r.m`."""
+    if func.kind == "constructor":
+        return f"[constructor]{resource.name.name}"
+    return f"[{func.kind}]{resource.name.name}.{func.func.name.name}"
+
+
+def _unique_key(name: str) -> str:
+    """What two names must differ in to be told apart (the component model's "strongly
+    unique"): their case ignored, a method's and a static function's `[...]` too."""
+    if name.startswith("[") and not name.startswith("[constructor]"):
+        return name.partition("]")[2].lower()
+    return name.lower()
+
+
+class _UniqueNames:
+    """Names that must be strongly unique: `what` is what the messages call them."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.seen: dict[str, str] = {}
+
+    def add(self, name: str, where: ast.Id) -> None:
+        key = _unique_key(name)
+        previous = self.seen.get(key)
+        if previous is None:
+            self.seen[key] = name
+            return
+        if previous == name:
+            raise _error(f"duplicate {self.what} `{name}`", where)
+        raise _error(f"{self.what} `{name}` conflicts with previous {self.what} `{previous}`", where)
 
 
 def _refuse_kept_types(scope: _TypeScope) -> None:
