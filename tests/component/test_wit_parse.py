@@ -154,6 +154,56 @@ def test_mutated_wit_gives_its_print_or_a_wit_error_only() -> None:
     assert printed > 10
 
 
+# Small packages, each of one rule: docs, gates on each kind of item, includes, elaboration,
+# handles, async, names escaped or in upper case, top-level `use`, the order of declarations.
+_SNIPPETS = [
+    'package a:b;\ninterface i { type t = list<u8, 4>; }\n',
+    'package a:b;\ninterface i { f: func() -> tuple<u8>; }\n',
+    'package a:b@1.0.0;\n@since(version = 1.0.0)\n@deprecated(version = 1.0.0)\ninterface i { }\nworld w { export i; }\n',
+    'package a:b;\ninterface i { type t = string; f: func(t: t) -> t; }\n',
+    'package a:b;\nworld w { export f: func(); import f: func(); }\n',
+    'package a:b;\nworld w { import i: interface { f: func(); } export i: interface { g: func(); } }\n',
+    'package a:b;\ninterface i { %func: func(%u8: u8) -> %string; type %string = u32; }\n',
+    'package a:b;\nworld w { resource r { constructor(); } import f: func(x: r) -> own<r>; export g: func(); }\n',
+    'package a:b@1.0.0;\ninterface i { type t = u8; }\ninterface j { use i.{t}; f: func(x: t); }\nworld w {\n  /// docs on j\n  @since(version = 1.0.0)\n  import j;\n  /// docs on i\n  import i;\n}\n',
+    'package a:b@1.0.0;\ninterface i { type t = u8; }\ninterface j { use i.{t}; }\nworld w {\n  export j;\n}\n',
+    'package a:b@1.0.0;\ninterface i { type t = u8; }\ninterface j { use i.{t}; }\nworld w {\n  export j;\n  export i;\n}\n',
+    'package a:b@1.0.0;\ninterface i { type t = u8; }\ninterface j { use i.{t}; }\nworld w {\n  @since(version = 0.9.0)\n  export j;\n}\n',
+    'package a:b@1.0.0;\ninterface i {\n  @unstable(feature = x)\n  type t = u8;\n  @unstable(feature = x)\n  f: func(a: t);\n  g: func();\n}\n',
+    'package a:b@1.0.0;\ninterface i { type t = u8; }\ninterface j {\n  @unstable(feature = x)\n  use i.{t};\n  g: func();\n}\n',
+    'package a:b@1.0.0;\nworld v {\n  @since(version = 1.0.0)\n  import i;\n  import f: func();\n}\nworld w {\n  include v;\n  import i;\n}\ninterface i {}\n',
+    'package a:b;\nworld v { import x: interface { type t = u32; f: func() -> t; } }\nworld w { include v with { x as y } }\n',
+    'package a:b;\ninterface i { resource r { constructor(); m: func(other: borrow<r>) -> own<r>; } type t2 = r; f: func(x: t2, y: borrow<t2>, z: list<t2>); }\n',
+    'package a:b;\ninterface i { type t = u8; }\nworld w { use i.{t as u}; import f: func(x: u) -> u; export g: func(x: u); }\n',
+    'package a:b;\nworld w { import a: func(); import b: interface {} import c: func(); export d: func(); export e: interface {} export i; }\ninterface i {}\n',
+    'package a:b;\n/// first\n// second\n/** third */\ninterface i {\n\n  /// a\n\n  /// b\n  f: func();\n}\n',
+    'package a:b;\ninterface i {\n  ///    indented\n  ///      more\n  f: func();\n}\n',
+    'package a:b;\ninterface i {\n  ///\n  ///  x\n  ///\n  f: func();\n}\n',
+    'package a:b;\ninterface i {\n  f: func(); // trailing\n  g: func();\n}\n',
+    'package a:b;\n\ninterface z {}\ninterface a { use z.{}; }\ninterface m { use a.{}; }\n',
+    'package a:b;\ninterface x { use y.{t}; }\ninterface y { type t = u8; }\ninterface w { use y.{t}; }\n',
+    'package a:b;\ninterface i { type t = u8; type s = t; type r = list<s>; record q { a: r, b: s } }\n',
+    'package a:b;\ninterface i { variant v { a, b(v2) } variant v2 { c } }\n',
+    'package a:b;\nworld w { export i: interface { use j.{t}; } }\ninterface j { type t = u8; }\n',
+    'package a:b;\nworld w { import j; export k; }\ninterface j { type t = u8; }\ninterface k { use j.{t}; }\n',
+    'package a:b;\ninterface i { f: async func() -> future<stream<future>>; }\n',
+    'package a:b;\nworld w { import i: async func(); export j: async func() -> u8; }\n',
+    'package A:B;\ninterface I { F: func(); }\n',
+    'package a:b;\nuse j as k;\ninterface i { use k.{t}; }\ninterface j { type t = u8; }\n',
+    'package a:b;\ninterface i { type t = u8; }\nworld w { import x: i; import y: i; export z: i; }\n',
+    'package a:b;\nworld w { @unstable(feature = x) import f: func(); @unstable(feature = x) import i; @unstable(feature = x) export g: func(); }\ninterface i {}\n',
+    'package a:b;\n@unstable(feature = x)\nworld w { }\n@unstable(feature = x)\ninterface i { }\ninterface j { }\n',
+    'package a:b@1.0.0;\n@since(version = 1.0.0)\n@deprecated(version = 1.0.0)\ninterface i { @deprecated(version = 1.0.0) @unstable(feature = y) f: func(); }\n',
+]
+
+
+@pytest.mark.parametrize("text", _SNIPPETS, ids=range(len(_SNIPPETS)))
+def test_small_packages_are_printed_as_wasm_tools_prints_them(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "small.wit"
+    path.write_text(text)
+    assert print_wit(load_path(str(path))) == _reference(path)
+
+
 # -- random interfaces --
 
 _words = st.sampled_from(["a", "b", "x1", "name", "type", "record", "use", "ab-cd", "ok", "list", "own", "val"])
@@ -265,6 +315,10 @@ _ERRORS = [
     ("package a:b@1.01.0;\n", "x.wit:1:13: invalid leading zero in minor version number"),
     ("package a:b;\nuse a:c/d;\n", "x.wit:2:5: package 'a:c' not found (known packages: a:b)"),
     ("package a:b;\ninterface i {}\nworld w {\n  include i;\n}\n", "x.wit:4:11: name `i` is defined as an interface, not a world"),
+    ("package a:b;\ninterface i { f: func() -> option<borrow<r>>; resource r; }\n",
+     "x.wit:2:15: function `f` returns a type which contains a `borrow<T>` which is not supported"),
+    ("package a:b;\ninterface i { f: func() -> result<_>; }\n", "x.wit:2:36: expected ',', found '>'"),
+    ("package a:b;\ninterface i { f: fun(); }\n", "x.wit:2:18: expected keyword `func`, found an identifier"),
 ]
 
 
@@ -275,6 +329,7 @@ _ERRORS = [
     "names differing in case", "function named as a type", "method and static function", "two constructors",
     "duplicate field", "cases differing in case", "empty flags", "empty tuple", "world names differing in case",
     "string escape", "version leading zero", "unused unknown package", "include of an interface",
+    "borrow returned", "result of nothing", "keyword expected",
 ])
 def test_each_error_names_its_file_line_and_column(text: str, message: str, tmp_path: Path) -> None:
     path = tmp_path / "x.wit"

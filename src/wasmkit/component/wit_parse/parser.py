@@ -28,14 +28,21 @@ def parse_file(source: Source) -> ast.PackageFile:
     return _Parser(source).file()
 
 
+def _quote(text: str) -> str:
+    """A token expected, as wit-parser's messages name it."""
+    if text in _KEYWORDS:
+        return f"keyword `{text}`"
+    return f"`{text}`" if text in ("->", "*", "@", "/", "+", "-") else f"'{text}'"
+
+
 def _describe(token: Token | None) -> str:
     if token is None:
         return "eof"
     if token.kind == "id":
         return f"keyword `{token.text}`" if token.text in _KEYWORDS else "an identifier"
     if token.kind == "explicit":
-        return "an identifier"
-    return {"version": "a version", "int": "an integer", "string": "a string"}.get(token.kind, f"'{token.text}'")
+        return "an '%' identifier"
+    return {"version": "an integer", "int": "an integer", "string": "a string literal"}.get(token.kind, _quote(token.text))
 
 
 class _Parser:
@@ -85,7 +92,7 @@ class _Parser:
     def expect(self, text: str) -> Token:
         token = self.next()
         if token is None or token.kind not in ("id", text) or token.text != text:
-            raise self.error(f"expected '{text}', found {_describe(token)}", token)
+            raise self.error(f"expected {_quote(text)}, found {_describe(token)}", token)
         return token
 
     def docs(self) -> list[str]:
@@ -410,8 +417,14 @@ class _Parser:
         if word == "result":
             if not self.eat("<"):
                 return ast.TypeExpr("result", (None, None), at)
-            ok = None if self.eat("_") else self.type(depth + 1)
-            error = self.type(depth + 1) if self.eat(",") else None
+            ok: ast.TypeExpr | None
+            error: ast.TypeExpr | None
+            if self.eat("_"):
+                self.expect(",")
+                ok, error = None, self.type(depth + 1)
+            else:
+                ok = self.type(depth + 1)
+                error = self.type(depth + 1) if self.eat(",") else None
             self.expect(">")
             return ast.TypeExpr("result", (ok, error), at)
         if word in ("own", "borrow"):

@@ -402,20 +402,24 @@ class _Resolver:
 
     def function(self, node: ast.Func, name: str, kind: str, resource: TypeDef | None, scope: _TypeScope) -> Function:
         sig = node.sig
+        stability = self.stability(node.attrs)
+        excluded = not self.gate.included(stability, node.name)  # (then it may use types left out too)
         params: list[tuple[str, WitType]] = []
         if kind == "method":
             params.append(("self", TypeDef(None, "borrow", (cast(TypeDef, resource),))))
         for param, t in sig.params:
             if any(param.name.lower() == p.lower() for p, _ in params):
                 raise _error(f"param `{param.name}` is defined more than once", param)
-            params.append((param.name, self.type(t, scope)))
+            params.append((param.name, self.type(t, scope, excluded)))
         result: WitType | None
         if kind == "constructor":
             result = self.constructor_result(sig, cast(TypeDef, resource), scope)
         else:
-            result = None if sig.result is None else self.type(sig.result, scope)
+            result = None if sig.result is None else self.type(sig.result, scope, excluded)
+        if not excluded and result is not None and _has_borrow(result):
+            raise _error(f"function `{name}` returns a type which contains a `borrow<T>` which is not supported", node.name)
         return Function(name, kind, tuple(params), result, sig.is_async, resource, self.external_id(node.attrs),
-                        docs_text(node.docs), self.stability(node.attrs))
+                        docs_text(node.docs), stability)
 
     def constructor_result(self, sig: ast.Sig, resource: TypeDef, scope: _TypeScope) -> WitType:
         if sig.result is None:
@@ -514,6 +518,16 @@ class _Resolver:
             what = "interface" if isinstance(previous, Interface) else "func" if isinstance(previous, Function) else "type"
             raise _error(f"{direction} `{key}` conflicts with prior {what} of same name", where)
         items[key] = value
+
+
+def _has_borrow(t: object, depth: int = 0) -> bool:
+    """Whether the type `t` holds a `borrow` handle (which a function may not return)."""
+    if not isinstance(t, TypeDef) or depth > 1000 or t.kind in ("resource", "own", "enum", "flags"):
+        return False
+    if t.kind == "borrow":
+        return True
+    parts = (p[1] if isinstance(p, tuple) else p for p in t.parts)  # a record's or a variant's (label, type)
+    return any(_has_borrow(p, depth + 1) for p in parts)
 
 
 def _resource_func_name(resource: ast.TypeDecl, func: ast.ResourceFunc) -> str:

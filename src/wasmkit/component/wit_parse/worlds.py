@@ -48,11 +48,31 @@ def include(world: World, included: World, names: list[tuple[ast.Id, ast.Id]], w
                 if new_key in target:
                     raise where.source.error(f"{direction} of `{new_key}` shadows previously {direction}ed items", where.at)
                 target[new_key] = _clone(item, str(new_key), world, included, cloned)
-            elif key not in target:
-                target[key] = item
             else:
+                if key not in target:
+                    target[key] = item
+                    _copy_meta(included, world, direction, key, new_key)
+                _merge_stability(included, world, (direction, key), where)
                 continue
             _copy_meta(included, world, direction, key, new_key)
+
+
+def _merge_stability(included: World, world: World, key: tuple[str, Key], where: ast.Id) -> None:
+    """The gate of an interface that both `world` and the world it includes import (or
+    export): the one that has one, the same, or none when another package's `@since` (as
+    wit-parser)."""
+    given, mine = included.item_stability.get(key), world.item_stability.get(key)
+    if included.package is not world.package and given is not None and given[0] == "stable":
+        world.item_stability.pop(key, None)
+    elif given is not None and given != mine:
+        if mine is not None:
+            raise where.source.error(f"mismatch in stability from '{_gate_text(given)}' to '{_gate_text(mine)}'", where.at)
+        world.item_stability[key] = given
+
+
+def _gate_text(gate: Stability) -> str:
+    kind, value, _ = gate
+    return f"@since(version = {value})" if kind == "stable" else f"@unstable(feature = {value})"
 
 
 def _copy_meta(source: World, target: World, direction: str, key: Key, new_key: Key) -> None:
