@@ -319,6 +319,8 @@ _ERRORS = [
      "x.wit:2:15: function `f` returns a type which contains a `borrow<T>` which is not supported"),
     ("package a:b;\ninterface i { f: func() -> result<_>; }\n", "x.wit:2:36: expected ',', found '>'"),
     ("package a:b;\ninterface i { f: fun(); }\n", "x.wit:2:18: expected keyword `func`, found an identifier"),
+    ("package a:b;\n// \x01\n", "x.wit:2:4: Control code '\\u{1}'"),
+    ("package a:b;\ninterface i { $ }\n", "x.wit:2:15: unexpected character '$'"),
 ]
 
 
@@ -329,7 +331,7 @@ _ERRORS = [
     "names differing in case", "function named as a type", "method and static function", "two constructors",
     "duplicate field", "cases differing in case", "empty flags", "empty tuple", "world names differing in case",
     "string escape", "version leading zero", "unused unknown package", "include of an interface",
-    "borrow returned", "result of nothing", "keyword expected",
+    "borrow returned", "result of nothing", "keyword expected", "control character", "unexpected character",
 ])
 def test_each_error_names_its_file_line_and_column(text: str, message: str, tmp_path: Path) -> None:
     path = tmp_path / "x.wit"

@@ -47,9 +47,18 @@ _SPACE = re.compile(r"[ \t\n]+")
 _PUNCTUATION = "=,:.;(){}<>*@/+"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not tab, newline, carriage return (refused alone)
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # which can make text read other than it parses
+
+
 def tokenize(source: Source) -> list[Token]:
     """The tokens of `source`, comments included, whitespace left out."""
-    text, tokens, pos = source.text, [], 0
+    text, tokens, pos = source.text, list[Token](), 0
+    for pattern, message in ((_CONTROL, "Control code '\\u{{{:x}}}'"),
+                             (_BIDI, "Input contains bidirectional override codepoint '\\u{{{:x}}}'")):
+        found = pattern.search(text)
+        if found:
+            raise source.error(message.format(ord(found.group())), found.start())
     while pos < len(text):
         c = text[pos]
         space = _SPACE.match(text, pos)
@@ -88,7 +97,7 @@ def tokenize(source: Source) -> list[Token]:
             tokens.append(Token(c, c, pos))
             pos += 1
         else:
-            raise source.error(f"invalid character in source {c!r}", pos)
+            raise source.error(f"unexpected character {c!r}", pos)
     return tokens
 
 
