@@ -361,6 +361,15 @@ def test_a_package_cycle_and_a_package_defined_twice_are_refused(tmp_path: Path)
     assert str(caught.value).endswith(".wit:1:9: package `b:dep` is defined in two different locations")
 
 
+def test_a_dependency_encoded_in_wasm_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "deps").mkdir()
+    (tmp_path / "main.wit").write_text("package a:main;\n")
+    (tmp_path / "deps" / "b.wasm").write_bytes(_wasm_tools("component", "wit", "--wasm", str(WIT / "shapes.wit")))
+    with pytest.raises(WitError) as caught:
+        load_path(str(tmp_path))
+    assert str(caught.value) == f"{tmp_path}/deps/b.wasm: a WIT package encoded in wasm: wasmkit reads dependencies in WIT text only"
+
+
 def test_the_command_prints_wit_files_and_directories(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["wit", str(WIT / "kitchen")]) == 0
     assert capsys.readouterr().out == _reference(WIT / "kitchen")

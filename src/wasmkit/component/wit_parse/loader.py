@@ -53,6 +53,8 @@ def load_path(path: str, features: Iterable[str] = (), all_features: bool = Fals
                     groups.append(_group(_read_dir(full), full))
                 elif entry.endswith(".wit"):
                     groups.append(_group([_read_file(full)], full))
+                elif entry.endswith((".wasm", ".wat")):
+                    raise WitError("a WIT package encoded in wasm: wasmkit reads dependencies in WIT text only", full)
     else:
         groups = [_group([_read_file(path)], path)]
     return _resolve(groups, Gate(frozenset(features), all_features))
