@@ -133,10 +133,10 @@ class _Resolver:
                 item.model = interface
                 item.excluded = not self.gate.included(self.stability(item.node.attrs), item.node.name)
                 scope = self.interface(interface, item.node.items, item.node.docs, item.node.attrs, item.file)
-                if not item.excluded:
-                    self.package.interfaces[name] = interface
                 if item.excluded:
                     _refuse_kept_types(scope)
+                else:
+                    self.package.interfaces[name] = interface
             else:
                 item.excluded = not self.gate.included(self.stability(item.node.attrs), item.node.name)
                 world = self.world(cast(ast.World, item.node), item.file)
