@@ -449,3 +449,7 @@ def test_a_bad_file_gets_one_line_with_its_place(tmp_path: Path, capsys: pytest.
     assert capsys.readouterr().err == f"wasmkit: error: {path}:3:14: name `nope` does not exist\n"
     assert main(["wit", str(tmp_path / "missing.wit")]) == 1
     assert "missing.wit: failed to read path for WIT" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["wit", str(tmp_path / "empty")]) == 1
+    assert capsys.readouterr().err == (
+        f"wasmkit: error: {tmp_path / 'empty'}: no `package` header was found in any WIT file for this package\n")
