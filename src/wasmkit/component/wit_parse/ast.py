@@ -101,8 +101,7 @@ class UsePath:
 
     @property
     def package_id(self) -> str:
-        assert self.package is not None
-        namespace, name, version = self.package
+        namespace, name, version = self.package or ("", "", None)
         return f"{namespace}:{name}" + (f"@{version}" if version else "")
 
 

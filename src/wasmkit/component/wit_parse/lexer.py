@@ -40,8 +40,8 @@ class Token:
     start: int
 
 
-_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
-_INT = re.compile(r"\d+")
+_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
+_INT = re.compile(r"[0-9]+")
 _WORD = re.compile(r"[\w-]+")
 _SPACE = re.compile(r"[ \t\n]+")
 _PUNCTUATION = "=,:.;(){}<>*@/+"
@@ -77,9 +77,10 @@ def tokenize(source: Source) -> list[Token]:
         elif text.startswith("->", pos):
             tokens.append(Token("->", "->", pos))
             pos += 2
-        elif c.isdigit():
+        elif c in "0123456789":
             match = _VERSION.match(text, pos) or _INT.match(text, pos)
-            assert match is not None
+            if match is None:
+                raise source.error(f"unexpected character {c!r}", pos)
             tokens.append(Token("version" if "." in match.group() else "int", match.group(), pos))
             pos = match.end()
         elif c == "%":
@@ -88,7 +89,8 @@ def tokenize(source: Source) -> list[Token]:
             pos = word.end() if word else pos + 1
         elif c.isalpha() or c in "_-":
             word = _WORD.match(text, pos)
-            assert word is not None
+            if word is None:
+                raise source.error(f"unexpected character {c!r}", pos)
             tokens.append(Token("id", word.group(), pos))
             pos = word.end()
         elif c == '"':

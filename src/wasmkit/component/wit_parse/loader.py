@@ -104,9 +104,7 @@ def _group(files: list[ast.PackageFile], where: str) -> list[_Unresolved]:
                     raise header.source.error("found doc comments on multiple 'package' items", header.at)
                 docs_from = header
             name = name or header
-        for block in file.nested:
-            assert block.package is not None
-            nested.append(_Unresolved(block.package, [block]))
+        nested += [_Unresolved(block.package, [block]) for block in file.nested if block.package is not None]
     if name is None:
         raise WitError("no `package` header was found in any WIT file for this package", where)
     if docs_from is not None:

@@ -477,8 +477,7 @@ class _Resolver:
         items = world.imports if direction == "import" else world.exports
         key: Union[str, Interface]
         value: Union[Interface, Function]
-        where = item.name or (item.path.name if item.path else None)
-        assert where is not None
+        where = item.name if item.name is not None else cast(ast.UsePath, item.path).name
         if item.kind == "func":
             self.current_file = file
             value = self.function(ast.Func(item.docs, item.attrs, where, cast(ast.Sig, item.sig)), where.name, "freestanding", None, scope)
