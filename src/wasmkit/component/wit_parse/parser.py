@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, Union
 
+from ...errors import WitError
 from ..syntax import Prim
 from . import ast
 from .lexer import Source, Token, tokenize, validate_id
@@ -149,30 +150,26 @@ class _Parser:
     def file(self) -> ast.PackageFile:
         docs = self.docs()
         package = None
-        if self.is_("package") and self._header_ends_with_semicolon():
-            package = self.package_name(docs)
-            self.semicolon()
-            docs = self.docs()
+        if self.is_("package"):
+            start = self.pos
+            try:
+                package = self.package_name(docs)
+            except WitError:
+                package = None
+            if package is not None and self.is_(";"):
+                self.semicolon()
+                docs = self.docs()
+            else:  # a `package x { ... }` block (or a fault that reading items will report)
+                package, self.pos = None, start
         file = ast.PackageFile(self.source, package, [])
         self.items(file, docs, None, 0)
         return file
-
-    def _header_ends_with_semicolon(self) -> bool:
-        """Whether `package ...` at the next token is the file's header (`;`), not a block."""
-        ahead = 1
-        while True:
-            token = self.peek(ahead)
-            if token is None or token.kind in (";", "{"):
-                return token is not None and token.kind == ";"
-            ahead += 1
 
     def package_name(self, docs: list[str]) -> ast.PackageName:
         at = self.expect("package").start
         namespace = self.id()
         self.expect(":")
         name = self.id()
-        while self.eat(":"):  # nested namespaces are not supported; read them to refuse them
-            raise self.error("nested namespaces are not supported", self.peek())
         return ast.PackageName(namespace.name, name.name, self.optional_version(), docs, namespace.at, self.source)
 
     def items(self, file: ast.PackageFile, docs: list[str], close: str | None, depth: int) -> None:
