@@ -423,6 +423,13 @@ def test_a_package_cycle_and_a_package_defined_twice_are_refused(tmp_path: Path)
     assert str(caught.value).endswith(".wit:1:9: package `b:dep` is defined in two different locations")
 
 
+def test_a_chain_of_uses_too_deep_to_elaborate_is_a_wit_error() -> None:
+    chain = [f"interface i{k} {{ use i{k - 1}.{{t}}; }}" for k in range(1, 3000)]
+    text = "\n".join(["package a:b;", "interface i0 { type t = u8; }", *chain, "world w { import i2999; }"])
+    with pytest.raises(WitError, match="use one another too deeply"):
+        load_sources([("deep.wit", text)])
+
+
 def test_a_dependency_encoded_in_wasm_is_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "deps").mkdir()
     (tmp_path / "main.wit").write_text("package a:main;\n")

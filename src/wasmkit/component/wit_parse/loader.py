@@ -113,6 +113,15 @@ def _group(files: list[ast.PackageFile], where: str) -> list[_Unresolved]:
 
 
 def _resolve(groups: list[list[_Unresolved]], gate: Gate) -> Resolve:
+    try:
+        return _resolve_in_order(groups, gate)
+    except RecursionError:  # (each level of use costs a Python frame in the elaboration)
+        main = groups[0][-1].name
+        raise WitError("interfaces or packages that use one another too deeply (a chain of about a thousand) "
+                       "to resolve", main.source.name) from None
+
+
+def _resolve_in_order(groups: list[list[_Unresolved]], gate: Gate) -> Resolve:
     main_name = groups[0][-1].name.id
     by_name: dict[str, _Unresolved] = {}
     for unresolved in (u for group in groups for u in group):

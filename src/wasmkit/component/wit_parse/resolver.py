@@ -519,14 +519,18 @@ class _Resolver:
         items[key] = value
 
 
-def _has_borrow(t: object, depth: int = 0) -> bool:
+def _has_borrow(t: object) -> bool:
     """Whether the type `t` holds a `borrow` handle (which a function may not return)."""
-    if not isinstance(t, TypeDef) or depth > 1000 or t.kind in ("resource", "own", "enum", "flags"):
-        return False
-    if t.kind == "borrow":
-        return True
-    parts = (p[1] if isinstance(p, tuple) else p for p in t.parts)  # a record's or a variant's (label, type)
-    return any(_has_borrow(p, depth + 1) for p in parts)
+    pending, seen = [t], set()
+    while pending:
+        t = pending.pop()
+        if not isinstance(t, TypeDef) or id(t) in seen or t.kind in ("resource", "own", "enum", "flags"):
+            continue
+        if t.kind == "borrow":
+            return True
+        seen.add(id(t))
+        pending += (p[1] if isinstance(p, tuple) else p for p in t.parts)  # a record's or a variant's (label, type)
+    return False
 
 
 def _resource_func_name(resource: ast.TypeDecl, func: ast.ResourceFunc) -> str:
