@@ -11,7 +11,7 @@ from typing import Any, Union
 from ..wit import Function, Interface, Stability, TypeDef, World, WorldItem
 from . import ast
 
-__all__ = ["include", "elaborate", "type_interface_dep"]
+__all__ = ["include", "elaborate"]
 
 Key = Union[str, Interface]
 
@@ -110,7 +110,7 @@ def _remap(value: Any, cloned: dict[int, TypeDef]) -> Any:
     return value
 
 
-def type_interface_dep(typedef: TypeDef) -> Interface | None:
+def _type_interface_dep(typedef: TypeDef) -> Interface | None:
     """The interface whose type `typedef` uses (`use iface.{t}`), if it uses one."""
     target = typedef.parts[0] if typedef.kind == "alias" and typedef.parts else None
     if isinstance(target, TypeDef) and target.owner is not typedef.owner and isinstance(target.owner, Interface):
@@ -119,14 +119,14 @@ def type_interface_dep(typedef: TypeDef) -> Interface | None:
 
 
 def _direct_deps(interface: Interface) -> list[Interface]:
-    return [dep for dep in map(type_interface_dep, interface.types.values()) if dep is not None]
+    return [dep for dep in map(_type_interface_dep, interface.types.values()) if dep is not None]
 
 
 def _sort_key(item: WorldItem) -> int:
     if isinstance(item, Interface):
         return 0
     if isinstance(item, TypeDef):
-        return 1 if type_interface_dep(item) is not None or _uses_other_owner(item) else 2
+        return 1 if _uses_other_owner(item) else 2
     return 3 if item.resource is None else 4
 
 
@@ -163,7 +163,7 @@ def elaborate(world: World, where: ast.Id) -> None:
         if isinstance(item, Interface):
             add_import(key, item, _meta(world, "import", key))
         elif isinstance(item, TypeDef):
-            dep = type_interface_dep(item)
+            dep = _type_interface_dep(item)
             if dep is not None:
                 add_import(dep, dep, (None, item.stability, None))
             imports[key] = item
