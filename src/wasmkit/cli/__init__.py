@@ -39,7 +39,8 @@ _EXAMPLES = {
     "  wasmkit compile --engine native -o program.cwasm program.wasm && wasmkit run program.cwasm",
     "validate": "wasmkit validate --disable-simd module.wasm other.wat",
     "objdump": "wasmkit objdump -x -d module.wasm",
-    "wit": "wasmkit wit component.wasm",
+    "wit": "wasmkit wit component.wasm\n"
+    "  wasmkit wit --all-features wit/",
     "wat2wasm": "wasmkit wat2wasm --debug-names module.wat -o module.wasm",
     "wasm2wat": "wasmkit wasm2wat module.wasm -o module.wat",
     "explore": "wasmkit explore module.wasm -o module.html\n"
