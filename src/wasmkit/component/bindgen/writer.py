@@ -46,7 +46,8 @@ def generate(resolve: Resolve, world: str | None = None, source: str = "") -> st
 
 
 def _is_wasi(interface: Interface) -> bool:
-    """WASI's interfaces are left to the `wasi=` host: no protocol, their types opaque."""
+    """WASI's interfaces are left to the `wasi=` host: no protocol for an imported one, and
+    their types are `Any` (the host's own objects), even in an export's functions."""
     return interface.package is not None and interface.package.namespace == "wasi"
 
 
@@ -66,6 +67,13 @@ def _comment(text: str | None, indent: str) -> list[str]:
     if not text:
         return []
     return [f"{indent}#: {line}".rstrip() for line in text.strip("\n").split("\n")]
+
+
+def _dict(keyword: str, entries: list[str], indent: str) -> list[str]:
+    """A keyword argument of a dict display: one entry a line, or `{}`."""
+    if not entries:
+        return [f"{indent}{keyword}={{}},"]
+    return [f"{indent}{keyword}={{", *(f"{indent}    {entry}" for entry in entries), f"{indent}}},"]
 
 
 def _interface_key(key: str | Interface, item: object) -> tuple[str, str]:
@@ -98,7 +106,7 @@ class _Writer:
     # -- what is bound --------------------------------------------------------------------
 
     def collect(self) -> None:
-        attrs: dict[str, int] = {}
+        attrs: dict[tuple[str, str], int] = {}
         for side, items in (("import", self.world.imports), ("export", self.world.exports)):
             for key, item in items.items():
                 if isinstance(item, TypeDef):
@@ -106,14 +114,14 @@ class _Writer:
                     if item.kind == "resource":
                         (self.exported if side == "export" else self.imported).add(id(item))
                     continue
-                if isinstance(item, Interface) and _is_wasi(item):
+                if side == "import" and isinstance(item, Interface) and _is_wasi(item):
                     continue
                 if isinstance(item, Function) and item.resource is not None:
                     continue  # a world's resource function: reached through its resource
                 full, base = _interface_key(key, item) if isinstance(item, Interface) else (cast(str, key), cast(str, key))
                 short = base.rpartition("/")[2]
                 attr = snake_case("".join(c if c.isalnum() else "_" for c in short))
-                attrs[attr] = attrs.get(attr, 0) + 1
+                attrs[side, attr] = attrs.get((side, attr), 0) + 1
                 if isinstance(item, Interface):
                     for typedef in item.types.values():
                         self.visit(typedef)
@@ -128,15 +136,16 @@ class _Writer:
                 else:
                     self.exports.append((attr, full, base, item))
         # two imports (or exports) of one last name: each by its full name instead
-        self.imports = [(self.attribute(a, full, attrs), full, item) for a, full, item in self.imports]
-        self.exports = [(self.attribute(a, full, attrs), full, base, item) for a, full, base, item in self.exports]
+        self.imports = [(self.attribute(a, full, attrs["import", a]), full, item) for a, full, item in self.imports]
+        self.exports = [(self.attribute(a, full, attrs["export", a]), full, base, item) for a, full, base, item in self.exports]
         for typedef in self.declared:
             if typedef.kind == "resource" and id(typedef) in self.exported and id(typedef) in self.imported:
                 self.names.import_side[id(typedef)] = self.names.unique(self.names.type_name(typedef) + "Import")
 
     @staticmethod
-    def attribute(attr: str, full: str, counts: dict[str, int]) -> str:
-        if counts[attr] == 1:
+    def attribute(attr: str, full: str, count: int) -> str:
+        """An import's or export's attribute: its last name, unless another has it too."""
+        if count == 1:
             return attr
         return snake_case("".join(c if c.isalnum() else "_" for c in full.partition("@")[0]))
 
@@ -358,7 +367,7 @@ class _Writer:
                 lines.append(f"    {attr}: _t.Callable[[{params}], {self.returns(item, 'import')}]")
         lines += ["", "    def values(self) -> dict[str, object]:",
                   '        """The imports as `wasmkit.load` takes them (docs/components.md, "Imports")."""',
-                  "        return {"]  # fmt: skip
+                  "        return {" if self.imports else "        return {}"]  # fmt: skip
         for attr, full, item in self.imports:
             if isinstance(item, Function):
                 lines.append(f'            "{full}": self.{attr},')
@@ -368,7 +377,8 @@ class _Writer:
             lines.append(f'            "{full}": {{')
             lines += [f"                {member}," for member in members]
             lines.append("            },")
-        lines.append("        }")
+        if self.imports:
+            lines.append("        }")
         self.block(lines)
 
     def call(self, func: Function, target_expr: str, indent: str) -> list[str]:
@@ -411,13 +421,13 @@ class _Writer:
         self.block(lines)
 
     def classes(self) -> None:
-        lines = ["CLASSES = _abi.GivenClasses(", "    values={"]
+        values = []
         for kind, wit_name, labels, cls in self.values:
             listed = ", ".join(f'"{label}"' for label in labels) + ("," if len(labels) == 1 else "")
-            lines.append(f'        ("{kind}", "{wit_name}", ({listed})): {cls},')
-        lines += ["    },", "    resources={"]
-        lines += [f'        ("{within}", "{resource}"): {cls},' for within, resource, cls in self.resources]
-        lines += ["    },", ")", '"""The classes above, for `wasmkit.load(..., classes=CLASSES)`."""']
+            values.append(f'("{kind}", "{wit_name}", ({listed})): {cls},')
+        resources = [f'("{within}", "{resource}"): {cls},' for within, resource, cls in self.resources]
+        lines = ["CLASSES = _abi.GivenClasses(", *_dict("values", values, "    "), *_dict("resources", resources, "    "), ")"]
+        lines.append('"""The classes above, for `wasmkit.load(..., classes=CLASSES)`."""')
         self.block(lines)
 
     def loader(self) -> None:
