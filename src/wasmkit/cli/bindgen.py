@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from .common import CliError, read_input, write_output
+
+if TYPE_CHECKING:
+    from ..component.wit import Resolve
 
 __all__ = ["register"]
 
@@ -40,6 +44,6 @@ def _bindgen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_wit(path: str) -> object:
+def _read_wit(path: str) -> Resolve:
     """The `wit.Resolve` of the WIT package at `path` (a .wit file or a directory)."""
     raise CliError(f"{path}: reading WIT text is not supported yet: bind a component built from it")

@@ -2,7 +2,7 @@
 package), so that editors and type checkers see what `wasmkit.load` gives at run time.
 
     text = generate(resolve)           # a `wit.Resolve`: `wit_decode.decode_world` for a component
-    text = bindgen_component(data)     # the same, from a binary component
+    text = bindgen_component(data)     # the same, from a binary component (or a `Component`)
 
 The module has a frozen dataclass per record, a `VariantCase` subclass per variant with a
 dataclass per case, an `enum.Enum` per enum, an `enum.Flag` per flags, type aliases for the
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ...errors import WitError
 from ..header import is_component
+from ..loader import Component
 from ..reader import read_component
 from ..validate import validate_component
 from ..wit_decode import decode_world
@@ -26,10 +27,14 @@ from .writer import generate
 __all__ = ["generate", "bindgen_component"]
 
 
-def bindgen_component(data: bytes, source: str = "") -> str:
-    """The module for the binary component `data` (DecodeError or ValidationError if it is
-    malformed or invalid; WitError if it is a core module or its world cannot be bound)."""
-    if data[:4] == b"\0asm" and not is_component(data):
-        raise WitError("not a component: bindgen binds a component's world (a core module has none)")
-    component = read_component(data)
-    return generate(decode_world(component, validate_component(component).type), source=source)
+def bindgen_component(component: bytes | Component, source: str = "") -> str:
+    """The module for a binary component (DecodeError or ValidationError if it is malformed
+    or invalid; WitError if it is a core module or its world cannot be bound), or for a
+    loaded `Component` (validated already)."""
+    if isinstance(component, Component):
+        valid = component.valid
+    else:
+        if component[:4] == b"\0asm" and not is_component(component):
+            raise WitError("not a component: bindgen binds a component's world (a core module has none)")
+        valid = validate_component(read_component(component))
+    return generate(decode_world(valid.component, valid.type), source=source)

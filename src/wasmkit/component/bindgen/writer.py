@@ -334,12 +334,17 @@ class _Writer:
         for func in self.resource_functions(typedef):
             lines.append("")
             if func.kind == "constructor":
-                lines.append(f"    def __init__{self.signature(func, 'import', 'self')}: ...")
+                lines += self.stub(func, "__init__", "self")
             elif func.kind == "static":
-                lines += ["    @staticmethod", f"    def {snake_case(func.item_name)}{self.signature(func, 'import', None)}: ..."]
+                lines += ["    @staticmethod", *self.stub(func, snake_case(func.item_name), None)]
             else:
-                lines.append(f"    def {snake_case(func.item_name)}{self.signature(func, 'import', 'self')}: ...")
+                lines += self.stub(func, snake_case(func.item_name), "self")
         self.block(lines)
+
+    def stub(self, func: Function, name: str, first: str | None) -> list[str]:
+        """A protocol's method: its signature, and its docs when it has some."""
+        head = f"    def {name}{self.signature(func, 'import', first)}:"
+        return [head, *_docstring(func.docs, "", "        ")] if func.docs else [f"{head} ..."]
 
     def protocol(self, attr: str, full: str, interface: Interface) -> None:
         name = self.protocols[id(interface)] = self.names.unique(pascal_case(attr.replace("_", "-")) + "Imports")
@@ -351,7 +356,7 @@ class _Writer:
                 lines += ["", "    @property", f"    def {pascal_case(typedef.name or '')}(self) -> type[{resource}]: ..."]
         for func in interface.functions.values():
             if func.resource is None:
-                lines += ["", f"    def {snake_case(func.name)}{self.signature(func, 'import', 'self')}: ..."]
+                lines += ["", *self.stub(func, snake_case(func.name), "self")]
         self.block(lines)
 
     def imports_class(self) -> None:
