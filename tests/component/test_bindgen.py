@@ -1,7 +1,8 @@
 """`wasmkit bindgen`: the typed module written for a component's world passes `mypy --strict`
 (with a user script using it) for the componentize-py calculator (`instantiation/calc`, kept
 built in the cache) and for the WIT test worlds (kitchen: every kind of type, resources
-imported and exported, `use` across packages; shapes; a WASI command and an HTTP proxy); it
+imported and exported, `use` across packages, with a script implementing its imports; shapes;
+a WASI command and an HTTP proxy); it
 loads the calculator on both engines with its imports given as a class implementing the
 generated Protocol, and what the component returns is of the generated classes. Then the
 naming, docstrings and errors, on small `Resolve`s made here."""
@@ -57,6 +58,64 @@ USER_SCRIPT = """
 """
 
 
+KITCHEN_SCRIPT = """
+    import kitchen_bindings as kb
+
+
+    class MyBlob:
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def len(self) -> int:
+            return len(self.data)
+
+
+    class Common:
+        Blob = MyBlob
+
+
+    class MyThing:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def name(self) -> str:
+            return str(self.n)
+
+        @staticmethod
+        def make() -> MyThing:
+            return MyThing(0)
+
+        def touch(self, other: kb.ThingImport, b: kb.Blob) -> int:
+            return b.len()
+
+
+    class Things:
+        Thing = MyThing
+
+        def f(self, x: kb.Type, o: kb.Opts, v: kb.V, t: tuple[int, int]) -> None:
+            pass
+
+        def g(self) -> int:
+            return 1
+
+        def h(self, a: list[list[str]]) -> kb.Outcome | None:
+            return None
+
+
+    class Host:
+        def get(self, i: str) -> kb.Cfg:
+            return kb.Cfg(len(i))
+
+
+    imports = kb.Imports(common=Common(), things=Things(), host=Host(), now=lambda: 5)
+
+
+    def use(root: kb.Root) -> str:
+        thing = root.things.Thing(3)
+        return root.api.ping(thing) + thing.name() + str(root.run(["a"]))
+"""
+
+
 @pytest.fixture(scope="module")
 def calc() -> Path:
     if builder() is None:
@@ -80,6 +139,7 @@ def generated(component: Component, kitchen: bytes, tmp_path_factory: pytest.Tem
     out = tmp_path_factory.mktemp("bindgen")
     (out / "calc_bindings.py").write_text(bindgen_component(component, "calc.wasm"))
     (out / "user.py").write_text(textwrap.dedent(USER_SCRIPT))
+    (out / "kitchen_user.py").write_text("from __future__ import annotations\n" + textwrap.dedent(KITCHEN_SCRIPT))
     sources = {
         "kitchen": kitchen,
         "shapes": _built(WIT / "shapes.wit", "app"),

@@ -145,9 +145,8 @@ class _Writer:
     @staticmethod
     def attribute(attr: str, full: str, count: int) -> str:
         """An import's or export's attribute: its last name, unless another has it too."""
-        if count == 1:
-            return attr
-        return snake_case("".join(c if c.isalnum() else "_" for c in full.partition("@")[0]))
+        name = attr if count == 1 else snake_case("".join(c if c.isalnum() else "_" for c in full.partition("@")[0]))
+        return name + "_" if name == "instance" else name  # (`Root.instance` is the untyped instance)
 
     def visit_function(self, func: Function) -> None:
         for _, t in func.params:
@@ -370,20 +369,21 @@ class _Writer:
             else:
                 params = ", ".join(self.annotation(t, "import") for _, t in item.params)
                 lines.append(f"    {attr}: _t.Callable[[{params}], {self.returns(item, 'import')}]")
-        lines += ["", "    def values(self) -> dict[str, object]:",
-                  '        """The imports as `wasmkit.load` takes them (docs/components.md, "Imports")."""',
-                  "        return {" if self.imports else "        return {}"]  # fmt: skip
+        self.block(lines)
+        lines = ["def _import_values(imports: Imports) -> dict[str, object]:",
+                 '    """The imports as `wasmkit.load` takes them (docs/components.md, "Imports")."""',
+                 "    return {" if self.imports else "    return {}"]  # fmt: skip
         for attr, full, item in self.imports:
             if isinstance(item, Function):
-                lines.append(f'            "{full}": self.{attr},')
+                lines.append(f'        "{full}": imports.{attr},')
                 continue
-            members = [f'"{t.name}": self.{attr}.{pascal_case(t.name or "")}' for t in item.types.values() if t.kind == "resource"]
-            members += [f'"{f.name}": self.{attr}.{snake_case(f.name)}' for f in item.functions.values() if f.resource is None]
-            lines.append(f'            "{full}": {{')
-            lines += [f"                {member}," for member in members]
-            lines.append("            },")
+            members = [f'"{t.name}": imports.{attr}.{pascal_case(t.name or "")}' for t in item.types.values() if t.kind == "resource"]
+            members += [f'"{f.name}": imports.{attr}.{snake_case(f.name)}' for f in item.functions.values() if f.resource is None]
+            lines.append(f'        "{full}": {{')
+            lines += [f"            {member}," for member in members]
+            lines.append("        },")
         if self.imports:
-            lines.append("        }")
+            lines.append("    }")
         self.block(lines)
 
     def call(self, func: Function, target_expr: str, indent: str) -> list[str]:
@@ -436,7 +436,7 @@ class _Writer:
         self.block(lines)
 
     def loader(self) -> None:
-        needed = any(True for _ in self.imports)
+        needed = bool(self.imports)
         default = "" if needed else " | None = None"
         lines = [
             "def load(",
@@ -451,7 +451,7 @@ class _Writer:
             '    """Instantiate the component (a path, its bytes or a `Component`) with `imports` (and',
             "    `extra_imports`, by WIT name, as `wasmkit.load` takes them), WASI 0.2 from `wasi` (a",
             '    `wasmkit.wasi.WasiConfig`, or True) when it imports WASI, on `engine` or in `store`."""',
-            f"    given = {{**{'imports.values()' if needed else '(imports or Imports()).values()'}, **(extra_imports or {{}})}}",
+            f"    given = {{**_import_values({'imports' if needed else 'imports or Imports()'}), **(extra_imports or {{}})}}",
             "    instance = _wasmkit.load(source, given, wasi, store=store, engine=engine, classes=CLASSES)",
             "    return Root(instance)",
         ]
