@@ -277,15 +277,16 @@ def test_a_world_is_chosen_by_name_when_the_package_has_several() -> None:
     assert "world `other`" in generate(resolve, "other")
 
 
-def test_given_classes_are_found_by_name_then_by_labels_alone() -> None:
+def test_given_classes_are_found_by_name_or_a_nameless_type_by_labels_alone() -> None:
     class A: ...
 
     class B: ...
 
     given = GivenClasses(values={("record", "a", ("x",)): A, ("record", "b", ("x",)): B, ("enum", "e", ("y",)): A})
     assert given.value_class("record", "b", ("x",)) is B
-    assert given.value_class("record", "other", ("x",)) is None  # two classes have those labels
-    assert given.value_class("enum", "renamed", ("y",)) is A
+    assert given.value_class("record", "other", ("x",)) is None  # another type of those labels: not ours
+    assert given.value_class("record", None, ("x",)) is None  # two classes have those labels
+    assert given.value_class("enum", None, ("y",)) is A
     assert given.value_class("flags", "e", ("y",)) is None
 
 

@@ -45,8 +45,8 @@ class GivenClasses:
     with its case classes in `cases` (in label order, each with `wit_case` and a `value` field
     when it has a payload); an `enum.Enum` valued by the labels; an `enum.Flag` whose members
     are the labels in UPPER_SNAKE, the first the lowest bit. A type is found by its name and
-    labels, else by its labels alone when one class of that kind has them (a type named anew
-    by `use x as y`).
+    labels (a type named anew, `use x.{a as b}`, is given under both names); one of no name by
+    its labels alone, when one class of that kind has them.
     `resources`: by (the exported interface's name without its version, or "" for the
     world's own, resource name), the base class of an exported resource's class (a
     `GuestResource` subclass, its methods given by the instance)."""
@@ -57,9 +57,7 @@ class GivenClasses:
     def value_class(self, kind: str, name: str | None, labels: tuple[str, ...]) -> type | None:
         """The class given for a type of `kind` named `name` with `labels`, or None."""
         if name is not None:
-            found = self.values.get((kind, name, labels))
-            if found is not None:
-                return found
+            return self.values.get((kind, name, labels))
         matching = {cls for (k, _, ls), cls in self.values.items() if k == kind and ls == labels}
         return matching.pop() if len(matching) == 1 else None
 
