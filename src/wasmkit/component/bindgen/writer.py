@@ -13,6 +13,8 @@ from .names import Names, parameter_name, python_type, target
 
 __all__ = ["generate"]
 
+_WIDTH = 100  # the longest line written, where a signature or tuple fits it
+
 _HEADER = '''from __future__ import annotations
 
 import dataclasses as _dataclasses
@@ -268,7 +270,8 @@ class _Writer:
             self.block(lines)
         self.lines.append("")
         self.lines.append("")
-        self.lines.append(f"{name}.cases = ({', '.join(case_names)}{',' if len(case_names) == 1 else ''})")
+        listed = f"{name}.cases = ({', '.join(case_names)}{',' if len(case_names) == 1 else ''})"
+        self.lines += [listed] if len(listed) <= _WIDTH else [f"{name}.cases = (", *(f"    {case}," for case in case_names), ")"]
         self.lines += [f"{name}.{pascal_case(label)} = {case}" for (label, _), case in zip(cases, case_names)]
         self.values.append(("variant", cast(str, typedef.name), tuple(label for label, _ in cases), name))
 
@@ -282,11 +285,17 @@ class _Writer:
             funcs = []
         return [f for f in funcs if isinstance(f, Function) and f.resource is typedef]
 
-    def signature(self, func: Function, side: str, first: str | None) -> str:
+    def define(self, name: str, func: Function, side: str, first: str | None, stub: bool = False) -> list[str]:
+        """A method's `def` line (its parameters one a line when it is long); `stub`: a
+        protocol's, whose body is `...` on the same line."""
         params = func.params[1:] if func.kind == "method" else func.params
         text = [first] if first else []
         text += [f"{parameter_name(p)}: {self.annotation(t, side)}" for p, t in params]
-        return f"({', '.join(text)}) -> {self.returns(func, side)}"
+        end = f") -> {self.returns(func, side)}:" + (" ..." if stub else "")
+        one = f"    def {name}({', '.join(text)}{end}"
+        if len(one) <= _WIDTH:
+            return [one]
+        return [f"    def {name}(", *(f"        {param}," for param in text), f"    {end}"]
 
     def returns(self, func: Function, side: str) -> str:
         """A function's Python result: a `result`'s ok value (its error is raised as `Err`)."""
@@ -311,11 +320,11 @@ class _Writer:
             attr = snake_case(func.item_name)
             lines.append("")
             if func.kind == "constructor":
-                lines.append(f"    def __init__{self.signature(func, 'export', 'self')}:")
+                lines += self.define("__init__", func, "export", "self")
             elif func.kind == "static":
-                lines += ["    @staticmethod", f"    def {attr}{self.signature(func, 'export', None)}:"]
+                lines += ["    @staticmethod", *self.define(attr, func, "export", None)]
             else:
-                lines.append(f"    def {attr}{self.signature(func, 'export', 'self')}:")
+                lines += self.define(attr, func, "export", "self")
             lines += self.func_doc(func, "        ")
             lines.append(f'        raise _unbound("{name}.{attr if func.kind != "constructor" else "__init__"}")')
         self.block(lines)
@@ -342,8 +351,9 @@ class _Writer:
 
     def stub(self, func: Function, name: str, first: str | None) -> list[str]:
         """A protocol's method: its signature, and its docs when it has some."""
-        head = f"    def {name}{self.signature(func, 'import', first)}:"
-        return [head, *_docstring(func.docs, "", "        ")] if func.docs else [f"{head} ..."]
+        if func.docs:
+            return [*self.define(name, func, "import", first), *_docstring(func.docs, "", "        ")]
+        return self.define(name, func, "import", first, stub=True)
 
     def protocol(self, attr: str, full: str, interface: Interface) -> None:
         name = self.protocols[id(interface)] = self.names.unique(pascal_case(attr.replace("_", "-")) + "Imports")
@@ -406,7 +416,7 @@ class _Writer:
             lines.append(f'        self.{pascal_case(t.name or "")}: type[{cls}] = exports["{t.name}"]')
         for func in interface.functions.values():
             if func.resource is None:
-                lines += ["", f"    def {snake_case(func.name)}{self.signature(func, 'export', 'self')}:"]
+                lines += ["", *self.define(snake_case(func.name), func, "export", "self")]
                 lines += self.func_doc(func, "        ")
                 lines += self.call(func, f'self._exports["{func.name}"]', "        ")
         self.block(lines)
@@ -420,7 +430,7 @@ class _Writer:
                 lines.append(f'        self.{attr} = {self.exports_names[id(item)]}(instance.exports["{full}"])')
         for attr, full, _, item in self.exports:
             if isinstance(item, Function):
-                lines += ["", f"    def {attr}{self.signature(item, 'export', 'self')}:"]
+                lines += ["", *self.define(attr, item, "export", "self")]
                 lines += self.func_doc(item, "        ")
                 lines += self.call(item, f'self.instance.exports["{full}"]', "        ")
         self.block(lines)
