@@ -332,3 +332,13 @@ def test_cli_refuses_what_is_no_component_in_one_line(make: Any, message: str, t
 def test_cli_world_option_is_for_wit_only(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bindgen", "--world", "w", str(DATA / "command.wasm")]) == 1
     assert "--world is for a WIT package" in capsys.readouterr().err
+
+
+def test_a_long_signature_is_written_one_parameter_a_line() -> None:
+    resolve = _world()
+    b = resolve.main.interfaces["b"]
+    b.functions["many"] = Function("many", "freestanding", tuple((f"param-{i}", Prim.U64) for i in range(8)), None)
+    text = generate(resolve)
+    assert "    def many(\n        self,\n        param_0: int,\n" in text and "        param_7: int,\n    ) -> None:\n" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    compile(text, "generated", "exec")

@@ -399,11 +399,14 @@ class _Writer:
     def call(self, func: Function, target_expr: str, indent: str) -> list[str]:
         """The body of a method that calls the export `func` found by `target_expr`."""
         params = func.params[1:] if func.kind == "method" else func.params
-        args = ", ".join(parameter_name(p) for p, _ in params)
+        args = [parameter_name(p) for p, _ in params]
         returns = self.returns(func, "export")
-        if returns == "None":
-            return [f"{indent}{target_expr}({args})"]
-        return [f'{indent}return _t.cast("{returns}", {target_expr}({args}))']
+        head = indent if returns == "None" else f'{indent}return _t.cast("{returns}", '
+        tail = "" if returns == "None" else ")"
+        one = f"{head}{target_expr}({', '.join(args)}){tail}"
+        if len(one) <= _WIDTH:
+            return [one]
+        return [f"{head}{target_expr}(", *(f"{indent}    {arg}," for arg in args), f"{indent}){tail}"]
 
     def exports_class(self, attr: str, base: str, interface: Interface) -> None:
         name = self.exports_names[id(interface)] = self.names.unique(pascal_case(attr.replace("_", "-")) + "Exports")
