@@ -92,7 +92,7 @@ def test_run_without_a_file_names_only_the_file(capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc (a file that opens but cannot be read)")
-@pytest.mark.parametrize("command", FILE_COMMANDS)
+@pytest.mark.parametrize("command", [*FILE_COMMANDS, ["bindgen"]])  # (for bindgen a directory is WIT)
 def test_an_unreadable_file_is_one_line(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*command, "/proc/self/mem"]) == 1
     assert _one_error_line(capsys) == "wasmkit: error: /proc/self/mem: Input/output error\n"
