@@ -148,8 +148,14 @@ class Instance:
             value = evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)
             self.globals.append(Global.from_internal(glob.type, value))
             self.globals[-1].module_types = (syntax.types, module.type_ids)
+        # The items of each segment (an active or declarative one of `ref.func` items only is
+        # not evaluated: its functions go to the table as lazy entries, see `runtime.table`).
+        lazy = module.element_functions
         self.elems: list[list[object]] = [
-            [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
+            []
+            if lazy[i] is not None and seg.mode is not SegmentMode.PASSIVE
+            else [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init]
+            for i, seg in enumerate(syntax.elems)
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
         compiled.bind(self)
@@ -180,10 +186,15 @@ class Instance:
 
     def _initialise_segments(self) -> None:
         syntax = self.module.syntax
+        lazy = self.module.element_functions
         for i, seg in enumerate(syntax.elems):
             if seg.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(seg.offset or b"", self.globals, self.funcs)
-                call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
+                indices = lazy[i]
+                if indices is not None:
+                    call_trapping(bulk.table_init_functions, (self.tables[seg.table], indices, self.funcs, offset))
+                else:
+                    call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
             if seg.mode is not SegmentMode.PASSIVE:
                 self.elems[i] = []
         for i, data in enumerate(syntax.datas):

@@ -1,4 +1,13 @@
-"""Tables: growable vectors of references (functions or host objects), None for null."""
+"""Tables: growable vectors of references (functions or host objects), None for null.
+
+A table of functions filled by an element segment of `ref.func` items holds, until first read,
+the function's index (an `int`) in place of its `Func`: making 47,161 `Func` objects was most of
+python.wasm's instantiation, and an instance made per request reads a handful of its slots.
+Such a lazy entry belongs to the table's `functions` (the function index space of the
+instance whose segment wrote it); every read of a slot (`get`, `call_indirect`, `table.get`,
+`table.copy` into another table) turns it into that instance's `Func` and keeps it, so the
+same function is always the same object, as before.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +46,8 @@ class Table:
         # table (None for one made in Python): what a type index in its element type names,
         # for matching it to an import's.
         self.module_types: tuple[Sequence[DefinedType], Sequence[int]] | None = None
+        # What the lazy entries (function indices) of `elements` index, if there are any.
+        self.functions: Sequence[object] | None = None
 
     @property
     def size(self) -> int:
@@ -52,7 +63,34 @@ class Table:
         return old
 
     def get(self, index: int) -> object:
-        return self.elements[index]
+        return self.resolve(index) if self.functions is not None else self.elements[index]
+
+    def resolve(self, index: int) -> object:
+        """Element `index` (in range), a lazy entry made its `Func` first, and kept. (Only a
+        table of functions has lazy entries; in a table of `anyref` an int is an i31.)"""
+        value = self.elements[index]
+        if value.__class__ is int and self.functions is not None:
+            value = self.elements[index] = self.functions[value]
+        return value
+
+    def resolve_range(self, start: int, stop: int) -> None:
+        """Make the lazy entries among elements start..stop their `Func`s."""
+        if self.functions is not None:
+            elements = self.elements
+            for index in range(start, stop):
+                if elements[index].__class__ is int:
+                    self.resolve(index)
+
+    def place_functions(self, dst: int, indices: Sequence[int], functions: Sequence[object]) -> None:
+        """Write the functions `indices` of `functions` (an instance's function index space)
+        at `dst` (the range is checked by the caller): as lazy entries when the table has
+        none of another instance's, else as their `Func`s."""
+        if self.functions is None or self.functions is functions:
+            self.functions = functions
+            self.elements[dst : dst + len(indices)] = indices
+        else:
+            self.elements[dst : dst + len(indices)] = [functions[i] for i in indices]
+        self.changed(dst, dst + len(indices))
 
     def set(self, index: int, value: object) -> None:
         if not 0 <= index < len(self.elements):

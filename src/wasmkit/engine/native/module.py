@@ -240,7 +240,8 @@ class _Binding:
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
         """Bring table `i`'s mirror up to date for elements start..stop."""
-        elements = self.instance.tables[i].elements
+        table = self.instance.tables[i]
+        elements = table.elements
         mirror = self.mirrors[i]
         if mirror is None or len(mirror) < CELL_WORDS * len(elements):
             mirror = self.mirrors[i] = cell_words(max(2 * len(elements), 1))
@@ -248,9 +249,20 @@ class _Binding:
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
         direct = self.compiled.direct_target
-        own = self.instance.funcs.defined_index
+        funcs = self.instance.funcs
+        own = funcs.defined_index
+        first = self.compiled.valid.imported_func_count
+        lazy = table.functions is not None
+        lazy_own = table.functions is funcs  # its lazy entries are indices of this instance's functions
         for k in range(start, stop):
-            index = own(elements[k])
+            element = elements[k]
+            if lazy and element.__class__ is int:  # a lazy entry (see runtime.table)
+                if lazy_own:
+                    index = element if element >= first else None
+                else:
+                    index = own(table.resolve(k))
+            else:
+                index = own(element)
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
 
     def pool(self, type_index: int) -> Any:
@@ -417,7 +429,7 @@ class _Binding:
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
-            func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
+            func = bulk.indirect_callee(self.instance.tables[table], element, self.compiled.type_ids[type_index])
             index = self.instance.funcs.defined_index(func)
             if index is not None:  # a function of this instance whose piece was not loaded: load it, mirror it
                 self.compiled.load_function(index)
