@@ -197,6 +197,11 @@ class Instance:
                     call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
             if seg.mode is not SegmentMode.PASSIVE:
                 self.elems[i] = []
+        image = self.module.data_image
+        if image is not None and image.fits(self.mems, len(self.mems) - len(syntax.mems)):
+            image.apply(self.mems)
+            self.datas[:] = image.remaining  # in place: the engines hold this list
+            return
         for i, data in enumerate(syntax.datas):
             if data.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(data.offset or b"", self.globals, self.funcs)

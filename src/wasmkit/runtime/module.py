@@ -18,6 +18,7 @@ from ..opcodes import ALL, ALL_FEATURES, Feature
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
 from . import two_cores, verdicts
+from .image import MemoryImage, build_image
 from .source import ModuleSource, read_source
 
 if TYPE_CHECKING:
@@ -173,6 +174,12 @@ class Module:
             indices = tuple(map(ref_func_index, seg.init))
             found.append(None if None in indices else indices)  # type: ignore[arg-type]
         return tuple(found)
+
+    @cached_property
+    def data_image(self) -> MemoryImage | None:
+        """The image of the active data segments (see `runtime.image`), None when an offset
+        reads a global: made once per module."""
+        return build_image(self.syntax.datas)
 
     def function_name(self, index: int) -> str:
         """Function `index`'s name (see `function_names`), else `func[index]`."""

@@ -93,11 +93,20 @@ class NativeCompiledModule:
         self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.func_type_ids = [self.type_ids[i] for i in module.func_type_indices()]
-        self.signatures = {index: _signature(valid.func_types[index]) for index in self.entered}
+        self._signatures: dict[FuncType, tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]] = {}
         self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
         # Whether a struct type has only numbers held natively (its instances get pools).
         self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
         self._first = first
+
+    def signature(self, index: int) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]:
+        """How function `index` is called from Python (see `_signature`), made on first need
+        once per type: python.wasm's 47,161 functions in its table have a few hundred types."""
+        func_type = self.valid.func_types[index]
+        found = self._signatures.get(func_type)
+        if found is None:
+            found = self._signatures[func_type] = _signature(func_type)
+        return found
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Load every function's machine code, compiling what the cache and artifacts lack,
@@ -367,7 +376,7 @@ class _Binding:
 
     def call(self, index: int, *args: object) -> object:
         """Call defined function `index` with internal values; return its results likewise."""
-        params, results, count = self.compiled.signatures[index]
+        params, results, count = self.compiled.signature(index)
         cells = cell_words(count)
         for i, (vt, arg) in enumerate(zip(params, args)):
             self.put(cells, i, vt, arg)
