@@ -52,7 +52,7 @@ def trap_message(call: object, *args: object) -> str:
 def test_the_segments_functions_are_not_made_at_instantiation(engine: str) -> None:
     inst = instance(engine)
     table = inst.exports.table
-    assert table.functions is inst.funcs
+    assert table.functions is not None and table.functions[0] is inst.funcs
     assert table.elements[1:5] == [0, 1, 2, 3]  # indices, not Funcs
     assert all(inst.funcs.made(i) is None for i in (0, 2, 3))
 
@@ -112,7 +112,8 @@ def test_an_imported_table_filled_by_two_instances(engine: str) -> None:
         store=store,
     )
     table = first.exports.table
-    assert table.get(7) is second.exports.plus  # the second instance's entries are its Funcs
+    assert table.elements[6:8] == [1 << 32 | 0, 1 << 32 | 1]  # lazy entries of its second owner
+    assert table.get(7) is second.exports.plus
     assert [first.exports.call(i, 10) for i in (1, 2, 6, 7)] == [20, 30, 9, 11]
 
 
@@ -130,6 +131,15 @@ def test_an_out_of_bounds_segment_traps_and_the_ones_before_it_stay(engine: str)
     func = table.get(0)
     assert isinstance(func, wasmkit.Func) and func() == 7
     assert table.get(3) is None
+
+
+def test_a_table_many_instances_write_to_holds_the_later_ones_funcs() -> None:
+    table = wasmkit.Table(wasmkit.TableType(wasmkit.Limits(1), wasmkit.ValType.FUNCREF))
+    source = '(module (import "m" "t" (table 1 funcref)) (elem (i32.const 0) func $f) (func $f (export "f")))'
+    for _ in range(20):
+        inst = wasmkit.load(source, {"m": {"t": table}})
+    assert table.functions is not None and len(table.functions) == 16  # not one per instance
+    assert table.elements[0] is inst.exports.f
 
 
 def test_an_anyref_table_keeps_its_i31_values() -> None:

@@ -47,21 +47,28 @@ class Exports:
     `{name: exports[name] for name in exports}`.
     """
 
-    __slots__ = ("__items__",)
+    __slots__ = ("__items__", "__funcs__")
 
-    def __init__(self, items: dict[str, Extern]) -> None:
+    def __init__(self, items: dict[str, Extern | int], funcs: Sequence[Func] = ()) -> None:
+        # An exported function is its index in `funcs` until first asked for (a module made
+        # per request may export thousands and be asked for one): then its `Func`, kept.
         self.__items__ = items
+        self.__funcs__ = funcs
 
     def __getattribute__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             return object.__getattribute__(self, name)
         try:
-            return object.__getattribute__(self, "__items__")[name]
+            return object.__getattribute__(self, "__getitem__")(name)
         except KeyError:
             raise AttributeError(f"no export named {name!r}") from None
 
     def __getitem__(self, name: str) -> Extern:
-        return self.__items__[name]
+        items = self.__items__
+        value = items[name]
+        if value.__class__ is int:
+            value = items[name] = self.__funcs__[value]  # type: ignore[index]
+        return value  # type: ignore[return-value]
 
     def __contains__(self, name: object) -> bool:
         return name in self.__items__
@@ -166,7 +173,9 @@ class Instance:
             ExternKind.GLOBAL: self.globals,
             ExternKind.TAG: self.tags,
         }
-        self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
+        self.exports = Exports(
+            {e.name: e.index if e.kind == ExternKind.FUNC else spaces[e.kind][e.index] for e in syntax.exports}, self.funcs
+        )
         self._initialise_segments()
         if syntax.start is not None:
             call_wasm(self.funcs[syntax.start].fn, (), self.store.guard)

@@ -262,14 +262,12 @@ class _Binding:
         own = funcs.defined_index
         first = self.compiled.valid.imported_func_count
         lazy = table.functions is not None
-        lazy_own = table.functions is funcs  # its lazy entries are indices of this instance's functions
+        owner = table.owner_number(funcs) if lazy else None
+        mine = -1 if owner is None else owner << 32  # where this instance's lazy entries begin
         for k in range(start, stop):
             element = elements[k]
-            if lazy and element.__class__ is int:  # a lazy entry (see runtime.table)
-                if lazy_own:
-                    index = element if element >= first else None
-                else:
-                    index = own(table.resolve(k))
+            if lazy and element.__class__ is int:  # a lazy entry (see runtime.table): this instance's or not
+                index = element - mine if mine >= 0 and mine + first <= element < mine + (1 << 32) else None
             else:
                 index = own(element)
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
