@@ -129,7 +129,7 @@ def instantiate(
     `store` (a new one on the Python engine by default). LinkError for a missing or unfit
     import; NotSupported for what is not supported yet; Trap if core code traps."""
     linking = linking or Linking(store or Store())
-    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax), None, None, imports or {}, "")
+    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax, checked=True), None, None, imports or {}, "")
     walk.component(valid.component)
     return walk.instance
 
