@@ -45,7 +45,7 @@ from .syntax import (
     InlineExports, Instantiate, Section, Sort, SortIdx,
 )  # fmt: skip
 from .syntax import ResourceType as ResourceDef
-from .types import Entity, Func, InstanceT, Resource, Val, VType, async_value
+from .types import Entity, Func, InstanceT, ModuleT, Resource, Val, VType, async_value
 from .validate import TypeScope, ValidComponent
 
 __all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
@@ -60,6 +60,7 @@ class ModuleCache:
 
     def __init__(self) -> None:
         self._modules: dict[int, Module] = {}
+        self._types: dict[int, ModuleT] = {}
 
     def module(self, item: CoreModule) -> Module:
         found = self._modules.get(id(item))
@@ -69,6 +70,13 @@ class ModuleCache:
             except DecodeError as err:  # where in the component, not in the module's own bytes
                 raise DecodeError(f"in a core module: {err.message}", item.offset + err.offset) from None
             self._modules[id(item)] = found
+        return found
+
+    def module_type(self, item: CoreModule) -> ModuleT:
+        """The module's type (see `core.module_type`), worked out once."""
+        found = self._types.get(id(item))
+        if found is None:
+            found = self._types[id(item)] = module_type(self.module(item).syntax)
         return found
 
     def modules(self) -> list[Module]:
@@ -122,7 +130,7 @@ def instantiate(
     `store` (a new one on the Python engine by default). LinkError for a missing or unfit
     import; NotSupported for what is not supported yet; Trap if core code traps."""
     linking = linking or Linking(store or Store())
-    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax), None, None, imports or {}, "")
+    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax, checked=True), None, None, imports or {}, "")
     walk.component(valid.component)
     return walk.instance
 
@@ -184,7 +192,7 @@ class _Walk:
             return
         if isinstance(item, CoreModule):
             module = self.linking.modules.module(item)
-            types.core[CoreSort.MODULE].append(module_type(module.syntax))
+            types.core[CoreSort.MODULE].append(self.linking.modules.module_type(item))
             self.core[CoreSort.MODULE].append(module)
             return
         if isinstance(item, Canon):
@@ -197,7 +205,7 @@ class _Walk:
             module = cast(Module, self.core[CoreSort.MODULE][item.module])
             args = {name: self.core[CoreSort.INSTANCE][index] for name, index in item.args}
             instance = Instance(module, args, store=self.linking.store)  # type: ignore[arg-type]
-            self.core[CoreSort.INSTANCE].append({name: instance.exports[name] for name in instance.exports})
+            self.core[CoreSort.INSTANCE].append(instance.exports)  # as a mapping: a Func is made when aliased
         elif isinstance(item, CoreInlineExports):
             self.core[CoreSort.INSTANCE].append({name: self.core[e.sort][e.index] for name, e in item.exports})
         elif isinstance(item, Instantiate):
@@ -212,7 +220,7 @@ class _Walk:
             if item.sort.sort == Sort.TYPE:
                 self.linking.bind(item.name, types.spaces[Sort.TYPE][-1], value)
         elif isinstance(item, AliasCoreExport):
-            exports = cast("dict[str, object]", self.core[CoreSort.INSTANCE][item.instance])
+            exports = cast("Mapping[str, object]", self.core[CoreSort.INSTANCE][item.instance])
             self.core[item.sort].append(exports[item.name])
         elif isinstance(item, AliasOuter):
             target = self._outward(item.count)

@@ -93,6 +93,9 @@ class _Scope:
     # id of each defined value type -> it (so that the id stays its own), its depth and size;
     # one table for all the scopes of a component
     sizes: dict[int, tuple[object, int, int]] = field(default_factory=dict)
+    # Whether the component was validated already, so that this scope only gives types (an
+    # instantiation's): the checks on names, which give no type, are left out.
+    checked: bool = False
 
     def __post_init__(self) -> None:
         self.import_names = NameSet("import")
@@ -100,6 +103,7 @@ class _Scope:
         self.named = NamedTypes()
         if self.outer is not None:
             self.sizes = self.outer.sizes
+            self.checked = self.checked or self.outer.checked
 
     # -- walking --
 
@@ -268,8 +272,13 @@ class _Scope:
         return made
 
     def check_named(self, entity: Entity, imported: bool) -> None:
-        if self.kind != "instance type":
+        if self.kind != "instance type" and not self.checked:
             self.named.check(entity, imported)
+
+    def add_name(self, names: NameSet, name: str, entity: Entity) -> None:
+        """Add an import's or export's name to `names`, checked (unless `checked`)."""
+        if not self.checked:
+            names.add(name, entity)
 
     def _outward(self, count: int) -> _Scope:
         scope = self
@@ -283,9 +292,9 @@ class _Scope:
 
     def import_(self, item: Import) -> None:
         entity = _named(self.extern_type(item.type), item.name)
-        self.import_names.add(item.name.name, entity)
+        self.add_name(self.import_names, item.name.name, entity)
         self.check_named(entity, imported=True)
-        if any(resource in self.defined for resource in resources_in(entity)):
+        if not self.checked and any(resource in self.defined for resource in resources_in(entity)):
             raise ValidationError("local resource type found in imports")
         self.imports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
@@ -302,14 +311,14 @@ class _Scope:
         if entity.sort == Sort.TYPE:
             entity = Entity(Sort.TYPE, self.created(entity.type))
         entity = _named(entity, item.name)
-        self.export_names.add(item.name.name, entity)
+        self.add_name(self.export_names, item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)
 
     def export_decl(self, item: ExportDecl) -> None:
         entity = _named(self.extern_type(item.type), item.name)
-        self.export_names.add(item.name.name, entity)
+        self.add_name(self.export_names, item.name.name, entity)
         self.check_named(entity, imported=False)
         self.exports[item.name.name] = entity
         self.add(entity.sort, entity.type, CoreSort.MODULE)

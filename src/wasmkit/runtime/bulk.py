@@ -4,6 +4,7 @@ initialised in place (no temporary copy of the range, however large)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from ..bits import MASK32, MASK64
@@ -25,6 +26,7 @@ __all__ = [
     "table_fill",
     "table_copy",
     "table_init",
+    "table_init_functions",
 ]
 
 
@@ -36,15 +38,20 @@ def _table_trap() -> Trap:
     return Trap(TrapKind.OUT_OF_BOUNDS_TABLE)
 
 
-def indirect_callee(elements: list[object], index: int, expected_type_id: int) -> Func:
-    """The function `call_indirect` calls at `index` of a table's elements, after the spec's
-    checks: in range, not null, of the expected type (`type_id`)."""
+def indirect_callee(table: Table, index: int, expected_type_id: int) -> Func:
+    """The function `call_indirect` calls at `index` of `table`, after the spec's checks: in
+    range, not null, of the expected type (`type_id`)."""
+    elements = table.elements
     if index >= len(elements):
         raise Trap(TrapKind.UNDEFINED_ELEMENT)
     func = elements[index]
-    if func is None:
-        raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}")
-    actual = cast(Func, func).type_id
+    try:
+        actual = cast(Func, func).type_id
+    except AttributeError:  # null, or a lazy entry (see `table`): the common case pays nothing
+        if func is None:
+            raise Trap(TrapKind.UNINITIALIZED_ELEMENT, f"uninitialized element {index}") from None
+        func = table.resolve(index)
+        actual = cast(Func, func).type_id
     if actual != expected_type_id and not is_subtype_id(actual, expected_type_id):
         raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
     return cast(Func, func)
@@ -82,7 +89,7 @@ def table_get(table: Table, index: int) -> object:
     elements = table.elements
     if index >= len(elements):
         raise _table_trap()
-    return elements[index]
+    return table.resolve(index) if table.functions is not None else elements[index]
 
 
 def table_set(table: Table, index: int, value: object) -> None:
@@ -110,6 +117,11 @@ def table_fill(table: Table, index: int, value: object, length: int) -> None:
 def table_copy(dst_table: Table, src_table: Table, dst: int, src: int, length: int) -> None:
     if src + length > len(src_table.elements) or dst + length > len(dst_table.elements):
         raise _table_trap()
+    if src_table.functions is not None and dst_table.functions is not src_table.functions:
+        if dst_table.functions is None:  # it takes on the source's lazy entries
+            dst_table.functions = src_table.functions
+        else:
+            src_table.resolve_range(src, src + length)
     dst_table.elements[dst : dst + length] = src_table.elements[src : src + length]
     dst_table.changed(dst, dst + length)
 
@@ -119,3 +131,11 @@ def table_init(table: Table, segment: list[object], dst: int, src: int, length: 
         raise _table_trap()
     table.elements[dst : dst + length] = segment[src : src + length]
     table.changed(dst, dst + length)
+
+
+def table_init_functions(table: Table, indices: Sequence[int], functions: Sequence[object], dst: int) -> None:
+    """An active element segment of `ref.func` items (function `indices` of `functions`)
+    written at `dst`, as lazy entries (see `table`): the same bounds and trap as `table_init`."""
+    if dst + len(indices) > len(table.elements):
+        raise _table_trap()
+    table.place_functions(dst, indices, functions)

@@ -13,7 +13,7 @@ from . import gc
 from .global_ import Global
 from .values import f32_from_bits, f64_from_bits
 
-__all__ = ["evaluate_const"]
+__all__ = ["evaluate_const", "constant_offset"]
 
 
 def evaluate_const(
@@ -49,6 +49,14 @@ def evaluate_const(
             b, a = stack.pop(), stack.pop()
             stack.append(_ARITHMETIC[name](a, b))
     return stack[-1]
+
+
+def constant_offset(expr: bytes) -> int | None:
+    """The value of a validated offset expression that reads no global (so is the same in
+    every instance), else None."""
+    if any(name == "global.get" for name, _ in _decoded(expr)):
+        return None
+    return cast(int, evaluate_const(expr, (), ()))
 
 
 # The arithmetic extended constant expressions may do, on internal (unsigned) values.

@@ -30,6 +30,7 @@ class FunctionSpace(Sequence[Func]):
         self._module = module
         self._store = store
         self._make_fn: Callable[[int], Callable[..., Any]] | None = None
+        self._tail_of: Callable[[int], Callable[..., Any] | None] | None = None
         self._defined: dict[Func, int] = {}  # the defined functions made so far, by identity
 
     def __len__(self) -> int:
@@ -56,12 +57,22 @@ class FunctionSpace(Sequence[Func]):
                 self._make(index)
         return iter(self._funcs)  # type: ignore[arg-type]  # no None is left
 
-    def bind(self, make_fn: Callable[[int], Callable[..., Any]]) -> None:
+    def bind(
+        self, make_fn: Callable[[int], Callable[..., Any]], tail_of: Callable[[int], Callable[..., Any] | None] | None = None
+    ) -> None:
         """Have each defined function run what `make_fn(index)` returns (an engine's code for
-        it): the functions made already at once, the others when they are made."""
+        it), with `tail_of(index)` as its `Func.tail` (the Python engine's body for tail calls,
+        see engine.python.tail), else None: the functions made already at once, the others
+        when they are made."""
         self._make_fn = make_fn
+        self._tail_of = tail_of
         for func, index in self._defined.items():
             func.fn = make_fn(index)
+            func.tail = None if tail_of is None else tail_of(index)
+
+    def made(self, index: int) -> Func | None:
+        """Function `index`'s `Func` if it has been made, else None (without making it)."""
+        return self._funcs[index]
 
     def name_of(self, index: int) -> str:
         """Function `index`'s name, without making its `Func` (the profiler asks this from
@@ -77,6 +88,8 @@ class FunctionSpace(Sequence[Func]):
         module = self._module
         fn = self._make_fn(index) if self._make_fn is not None else _unbound
         func = Func(module.valid.func_types[index], fn, known_type_id=module.func_type_ids[index])
+        if self._tail_of is not None:
+            func.tail = self._tail_of(index)
         func.find_name_with(functools.partial(module.function_name, index))
         func.type_ids = module.type_ids
         func.store = self._store

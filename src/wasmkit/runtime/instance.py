@@ -47,21 +47,28 @@ class Exports:
     `{name: exports[name] for name in exports}`.
     """
 
-    __slots__ = ("__items__",)
+    __slots__ = ("__items__", "__funcs__")
 
-    def __init__(self, items: dict[str, Extern]) -> None:
+    def __init__(self, items: dict[str, Extern | int], funcs: Sequence[Func] = ()) -> None:
+        # An exported function is its index in `funcs` until first asked for (a module made
+        # per request may export thousands and be asked for one): then its `Func`, kept.
         self.__items__ = items
+        self.__funcs__ = funcs
 
     def __getattribute__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             return object.__getattribute__(self, name)
         try:
-            return object.__getattribute__(self, "__items__")[name]
+            return object.__getattribute__(self, "__getitem__")(name)
         except KeyError:
             raise AttributeError(f"no export named {name!r}") from None
 
     def __getitem__(self, name: str) -> Extern:
-        return self.__items__[name]
+        items = self.__items__
+        value = items[name]
+        if value.__class__ is int:
+            value = items[name] = self.__funcs__[value]  # type: ignore[index]
+        return value  # type: ignore[return-value]
 
     def __contains__(self, name: object) -> bool:
         return name in self.__items__
@@ -148,8 +155,14 @@ class Instance:
             value = evaluate_const(glob.init, self.globals, self.funcs, syntax.types, module.type_ids)
             self.globals.append(Global.from_internal(glob.type, value))
             self.globals[-1].module_types = (syntax.types, module.type_ids)
+        # The items of each segment (an active or declarative one of `ref.func` items only is
+        # not evaluated: its functions go to the table as lazy entries, see `runtime.table`).
+        lazy = module.element_functions
         self.elems: list[list[object]] = [
-            [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init] for seg in syntax.elems
+            []
+            if lazy[i] is not None and seg.mode is not SegmentMode.PASSIVE
+            else [evaluate_const(item, self.globals, self.funcs, syntax.types, module.type_ids) for item in seg.init]
+            for i, seg in enumerate(syntax.elems)
         ]
         self.datas: list[bytes] = [seg.init for seg in syntax.datas]
         compiled.bind(self)
@@ -160,7 +173,9 @@ class Instance:
             ExternKind.GLOBAL: self.globals,
             ExternKind.TAG: self.tags,
         }
-        self.exports = Exports({e.name: spaces[e.kind][e.index] for e in syntax.exports})
+        self.exports = Exports(
+            {e.name: e.index if e.kind == ExternKind.FUNC else spaces[e.kind][e.index] for e in syntax.exports}, self.funcs
+        )
         self._initialise_segments()
         if syntax.start is not None:
             call_wasm(self.funcs[syntax.start].fn, (), self.store.guard)
@@ -180,12 +195,22 @@ class Instance:
 
     def _initialise_segments(self) -> None:
         syntax = self.module.syntax
+        lazy = self.module.element_functions
         for i, seg in enumerate(syntax.elems):
             if seg.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(seg.offset or b"", self.globals, self.funcs)
-                call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
+                indices = lazy[i]
+                if indices is not None:
+                    call_trapping(bulk.table_init_functions, (self.tables[seg.table], indices, self.funcs, offset))
+                else:
+                    call_trapping(bulk.table_init, (self.tables[seg.table], self.elems[i], offset, 0, len(self.elems[i])))
             if seg.mode is not SegmentMode.PASSIVE:
                 self.elems[i] = []
+        image = self.module.data_image
+        if image is not None and image.fits(self.mems, len(self.mems) - len(syntax.mems)):
+            image.apply(self.mems)
+            self.datas[:] = image.remaining  # in place: the engines hold this list
+            return
         for i, data in enumerate(syntax.datas):
             if data.mode is SegmentMode.ACTIVE:
                 offset = evaluate_const(data.offset or b"", self.globals, self.funcs)

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..binary import read_module
-from ..binary.code import iter_instructions
+from ..binary.code import iter_instructions, ref_func_index
 from ..binary.names import read_names
 from ..binary.reader import looks_binary
 from ..syntax.module import Module as SyntaxModule
@@ -18,6 +18,7 @@ from ..opcodes import ALL, ALL_FEATURES, Feature
 from ..progress import progress_bar
 from ..validate import ValidModule, validate
 from . import two_cores, verdicts
+from .image import MemoryImage, build_image
 from .source import ModuleSource, read_source
 
 if TYPE_CHECKING:
@@ -162,6 +163,23 @@ class Module:
         names = {e.index: e.name for e in reversed(self.syntax.exports) if e.kind == ExternKind.FUNC}
         names.update(read_names(self.syntax).funcs)
         return names
+
+    @cached_property
+    def element_functions(self) -> tuple[tuple[int, ...] | None, ...]:
+        """Per element segment, the function indices it lists when every item is `ref.func N`
+        (the common case: such a segment is written to its table without a `Func` per item,
+        see `runtime.table`), else None. Read once per module, not per instance."""
+        found: list[tuple[int, ...] | None] = []
+        for seg in self.syntax.elems:
+            indices = tuple(map(ref_func_index, seg.init))
+            found.append(None if None in indices else indices)  # type: ignore[arg-type]
+        return tuple(found)
+
+    @cached_property
+    def data_image(self) -> MemoryImage | None:
+        """The image of the active data segments (see `runtime.image`), None when an offset
+        reads a global: made once per module."""
+        return build_image(self.syntax.datas)
 
     def function_name(self, index: int) -> str:
         """Function `index`'s name (see `function_names`), else `func[index]`."""

@@ -93,11 +93,20 @@ class NativeCompiledModule:
         self.type_ids = [type_id(key) for key in valid.type_keys]
         self.type_id_cells = word_array(max(len(self.type_ids), 1))(*self.type_ids)
         self.func_type_ids = [self.type_ids[i] for i in module.func_type_indices()]
-        self.signatures = {index: _signature(valid.func_types[index]) for index in self.entered}
+        self._signatures: dict[FuncType, tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]] = {}
         self.gc_code = GcCode(valid, self.type_ids)  # what runs the GC instructions, made as they run
         # Whether a struct type has only numbers held natively (its instances get pools).
         self.pooled = any(isinstance(t, StructType) and all_numbers(t.fields) for t in module.types)
         self._first = first
+
+    def signature(self, index: int) -> tuple[tuple[ValueType, ...], tuple[ValueType, ...], int]:
+        """How function `index` is called from Python (see `_signature`), made on first need
+        once per type: python.wasm's 47,161 functions in its table have a few hundred types."""
+        func_type = self.valid.func_types[index]
+        found = self._signatures.get(func_type)
+        if found is None:
+            found = self._signatures[func_type] = _signature(func_type)
+        return found
 
     def compile_all(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Load every function's machine code, compiling what the cache and artifacts lack,
@@ -244,7 +253,8 @@ class _Binding:
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
         """Bring table `i`'s mirror up to date for elements start..stop."""
-        elements = self.instance.tables[i].elements
+        table = self.instance.tables[i]
+        elements = table.elements
         mirror = self.mirrors[i]
         if mirror is None or len(mirror) < CELL_WORDS * len(elements):
             mirror = self.mirrors[i] = cell_words(max(2 * len(elements), 1))
@@ -252,9 +262,18 @@ class _Binding:
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
         direct = self.compiled.direct_target
-        own = self.instance.funcs.defined_index
+        funcs = self.instance.funcs
+        own = funcs.defined_index
+        first = self.compiled.valid.imported_func_count
+        lazy = table.functions is not None
+        owner = table.owner_number(funcs) if lazy else None
+        mine = -1 if owner is None else owner << 32  # where this instance's lazy entries begin
         for k in range(start, stop):
-            index = own(elements[k])
+            element = elements[k]
+            if lazy and element.__class__ is int:  # a lazy entry (see runtime.table): this instance's or not
+                index = element - mine if mine >= 0 and mine + first <= element < mine + (1 << 32) else None
+            else:
+                index = own(element)
             mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
 
     def pool(self, type_index: int) -> Any:
@@ -359,7 +378,7 @@ class _Binding:
 
     def call(self, index: int, *args: object) -> object:
         """Call defined function `index` with internal values; return its results likewise."""
-        params, results, count = self.compiled.signatures[index]
+        params, results, count = self.compiled.signature(index)
         cells = cell_words(count)
         for i, (vt, arg) in enumerate(zip(params, args)):
             self.put(cells, i, vt, arg)
@@ -420,7 +439,7 @@ class _Binding:
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
-            func = bulk.indirect_callee(self.instance.tables[table].elements, element, self.compiled.type_ids[type_index])
+            func = bulk.indirect_callee(self.instance.tables[table], element, self.compiled.type_ids[type_index])
             index = self.instance.funcs.defined_index(func)
             if index is not None:  # a function of this instance whose piece was not loaded: load it, mirror it
                 self.compiled.load_function(index)

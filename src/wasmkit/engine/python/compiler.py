@@ -727,7 +727,7 @@ class _FunctionCompiler:
         args = ", ".join(e.text for e in operands)
         # TY<i> is bound per instance to the process's id of type i: compiled code is cached
         # across processes, and ids are not.
-        self.call_expr(f"call_indirect(T{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
+        self.call_expr(f"call_indirect(TT{table}, {element.text}, TY{type_index}).fn({args})", callee.results)
 
     def return_call(self, op: Op, index: int) -> None:
         callee = self.valid.func_types[index]
@@ -741,7 +741,7 @@ class _FunctionCompiler:
         self.materialise(len(self.stack) - 1)  # arguments and index in order, before the lookup
         element = self.pop()
         operands = self.args(len(callee.params))
-        self.tail_call(f"tail_callee(call_indirect(T{table}, {element.text}, TY{type_index}))", operands)
+        self.tail_call(f"tail_callee(call_indirect(TT{table}, {element.text}, TY{type_index}))", operands)
 
     def return_call_ref(self, op: Op, type_index: int) -> None:
         callee = self.valid.module.func_type(type_index)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -108,9 +109,8 @@ class PythonCompiledModule:
         self.codes: dict[int, CodeType] = self._cache.codes if self._cache else {}
         prelude = "".join(_PRELUDE_MEMORY.format(m=memory_suffix(i)) for i in range(len(valid.memory_types)))
         self._prelude = compile(prelude, self.filename, "exec") if prelude else None
-        # The namespace names of each function (its Func, its callable) and of each type's id:
-        # the same for every instance, so made once.
-        self._func_keys = [(f"F{i}", f"f{i}") for i in range(len(valid.func_types))]
+        # The namespace names of each type's id: the same for every instance, so made once.
+        self._references: dict[int, tuple[tuple[str, int], ...]] = {}  # see `_name_references`
         self._type_ids = {f"TY{i}": type_id(key) for i, key in enumerate(valid.type_keys)}
         self._gc_names = gc_names(valid)
         self._names_registered = False
@@ -152,13 +152,19 @@ class PythonCompiledModule:
         )
 
     def bind(self, instance: BoundInstance) -> None:
+        """Bind the code to `instance` in a namespace of its own. Nothing is made per defined
+        function here: a function's entry in the namespace (`f<i>`, and `F<i>`, its `Func`) is
+        made when the code of a function that names it is first run, or when its `Func` is
+        made (see `runtime.functions`), so that an instance of a module of 13,000 functions
+        made per request pays for the few it runs."""
         ns = dict(_BASE)
-        funcs = list(instance.funcs)
-        for (func_key, fn_key), func in zip(self._func_keys, funcs):
-            ns[func_key] = func
-            ns[fn_key] = func.for_caller(instance)
+        funcs = instance.funcs
+        first = self.valid.imported_func_count
+        for i in range(first):
+            func = funcs[i]
+            ns[f"F{i}"] = func
+            ns[f"f{i}"] = func.for_caller(instance)
         for i, table in enumerate(instance.tables):
-            ns[f"T{i}"] = table.elements
             ns[f"TT{i}"] = table
         ns.update(self._type_ids)
         ns.update(self._gc_names)
@@ -185,14 +191,32 @@ class PythonCompiledModule:
             ns[f"MEM{i}"] = memory  # for the bulk and atomic instructions' helpers
         if self._prelude is not None:
             exec(self._prelude, ns)
-        first = self.valid.imported_func_count
         if not self._names_registered:  # a defined function's name is its module's, in every instance
-            names = {fn_key: func.name for (_, fn_key), func in zip(self._func_keys[first:], funcs[first:])}
+            names = {f"f{i}": funcs.name_of(i) for i in range(first, len(funcs))}
             names.update({f"t{key[1:]}": name for key, name in names.items()})  # bodies that tail-call
             register_code_names(self.filename, names)
             self._names_registered = True
-        for i in range(first, len(funcs)):
-            funcs[i].fn = ns[self._func_keys[i][1]] = self._first_call(ns, instance, i)
+        funcs.bind(lambda index: self._entry(ns, instance, index), lambda index: ns.get(f"t{index}"))  # type: ignore[arg-type]
+
+    def _entry(self, ns: dict[str, object], instance: BoundInstance, index: int) -> Callable[..., object]:
+        """Defined function `index`'s entry in the namespace: its definition once it has run,
+        else what defines it on its first call (made now if need be)."""
+        key = f"f{index}"
+        found = ns.get(key)
+        if found is None:
+            found = ns[key] = self._first_call(ns, instance, index)
+        return found  # type: ignore[return-value]
+
+    def _name_references(self, ns: dict[str, object], instance: BoundInstance, index: int, code: CodeType) -> None:
+        """Put in the namespace the functions (`f<j>`) and `Func`s (`F<j>`) that function
+        `index`'s code names, before it runs."""
+        found = self._references.get(index)
+        if found is None:
+            found = self._references[index] = _function_references(code)
+        funcs = instance.funcs
+        for name, j in found:
+            if name not in ns:
+                ns[name] = funcs[j] if name[0] == "F" else self._entry(ns, instance, j)
 
     def _first_call(self, ns: dict[str, object], instance: BoundInstance, index: int) -> Callable[..., object]:
         """What function `index` is until its first call defines it in the namespace (whoever
@@ -204,15 +228,35 @@ class PythonCompiledModule:
         def first_call(*args: object) -> object:
             fn = ns[key]
             if fn is first_call:
-                exec(self.code(index), ns)
+                code = self.code(index)
+                self._name_references(ns, instance, index, code)
+                exec(code, ns)
                 fn = ns[key]
-                func = instance.funcs[index]
-                if func.fn is first_call:
+                func = instance.funcs.made(index)
+                if func is not None and func.fn is first_call:
                     func.fn = fn  # type: ignore[assignment]
                     func.tail = ns.get(f"t{index}")  # type: ignore[assignment]
             return fn(*args)  # type: ignore[operator]
 
         return first_call
+
+
+_FUNCTION_NAME = re.compile(r"[Ff]([0-9]+)")
+
+
+def _function_references(code: CodeType) -> tuple[tuple[str, int], ...]:
+    """The names of functions (`f<j>`) and `Func`s (`F<j>`) that `code` (with the code nested
+    in it) reads, with each one's index."""
+    found: set[tuple[str, int]] = set()
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        for name in current.co_names:
+            match = _FUNCTION_NAME.fullmatch(name)
+            if match is not None:
+                found.add((name, int(match.group(1))))
+        pending.extend(const for const in current.co_consts if isinstance(const, CodeType))
+    return tuple(sorted(found))
 
 
 def _bind_memory(ns: dict[str, object], memory: "Memory", m: str, instance: BoundInstance) -> None:
