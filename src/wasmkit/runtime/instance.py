@@ -67,7 +67,7 @@ class Exports:
         items = self.__items__
         value = items[name]
         if value.__class__ is int:
-            value = items[name] = self.__funcs__[value]  # type: ignore[index]
+            value = items[name] = self.__funcs__[value]
         return value  # type: ignore[return-value]
 
     def __contains__(self, name: object) -> bool:

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from ...binary import write_module
 from ...bits import MASK32, MASK64
@@ -196,7 +196,7 @@ class PythonCompiledModule:
             names.update({f"t{key[1:]}": name for key, name in names.items()})  # bodies that tail-call
             register_code_names(self.filename, names)
             self._names_registered = True
-        funcs.bind(lambda index: self._entry(ns, instance, index), lambda index: ns.get(f"t{index}"))  # type: ignore[arg-type]
+        funcs.bind(lambda index: self._entry(ns, instance, index), lambda index: cast("Callable[..., Any] | None", ns.get(f"t{index}")))
 
     def _entry(self, ns: dict[str, object], instance: BoundInstance, index: int) -> Callable[..., object]:
         """Defined function `index`'s entry in the namespace: its definition once it has run,
