@@ -29,7 +29,7 @@ from .layout import Variant
 from .lower import lower_piece
 
 __all__ = [
-    "FAST", "FULL", "CompiledPiece", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "listing",
+    "FAST", "FULL", "RECOMPILE", "CompiledPiece", "add_objects", "batches", "choose_tier", "compile_piece", "compile_pieces", "listing",
     "load_objects", "object_file", "optimise_register_allocation", "pack_objects", "pieces", "toolchain", "unpack_objects",
 ]
 
@@ -37,6 +37,11 @@ __all__ = [
 # through the full pipeline runs to tens of seconds: 7.6 s against 0.9 s for a 131 KB one).
 FULL = "full"
 FAST = "fast"
+# What `tier_up` compiles a FAST piece's IR again with: the FAST tier's passes, then LLVM's -O2
+# code generator (block placement, instruction selection that folds compares and address
+# arithmetic, the optimising register allocator). Not a tier a module is compiled on.
+RECOMPILE = "recompile"
+_CODEGEN_LEVELS = {FULL: 3, FAST: 0, RECOMPILE: 2}
 FAST_TIER_BYTES = 64 * 1024
 # LLVM's O3 and its full code generator cost about 3.5 ms per function even for tiny ones
 # (5,000 functions of 7 bytes: 20 s against 4.5 s on the fast tier).
@@ -57,7 +62,7 @@ def _machine(tier: str) -> llvm.TargetMachine:
         llvm.initialize_native_asmprinter()
         llvm.initialize_native_asmparser()  # for the inline assembly of nan.first_nan_wins
         _initialised = True
-    return llvm.Target.from_default_triple().create_target_machine(opt=3 if tier == FULL else 0, jit=True)
+    return llvm.Target.from_default_triple().create_target_machine(opt=_CODEGEN_LEVELS[tier], jit=True)
 
 
 def toolchain() -> dict[str, str]:

@@ -4,23 +4,26 @@ that later runs load faster code.
 
 A large module is compiled a function at a time, as each is first called, on the FAST tier
 (`codegen.pieces`): LLVM's code generator at -O0 after three passes, which keeps a first run
-short. Its fast register allocator spills every value that lives across blocks, so the code is
-big and slow. The cache keeps each FAST piece's IR beside its object file
-(`cache.ObjectCache.save`). When a run that compiled pieces ends and its working set has grown
-(`pieces.Pieces`), `start` spawns `python -m wasmkit.engine.native.tier_up DIRECTORY`, detached
-and at a low priority, which compiles each kept IR again with LLVM's optimising register
-allocator (`codegen.optimise_register_allocation`), in the working set's order (what a run needs
-first, first), puts that object file in place of the first (dropping the IR), and at last
-merges the working set again from the pieces. A later run gets a piece's new code as soon as it
-is there, and the working set's once it is merged. On yosys's synthesis of a small design the
-3,265 pieces take about 130 s of the second core once, and the synthesis itself then takes
-about half the time.
+short; its code is big and slow (no block placement, every value live across blocks spilled).
+The cache keeps each FAST piece's IR beside its object file (`cache.ObjectCache.save`). When a
+run that compiled pieces ends and its working set has grown (`pieces.Pieces`), `start` spawns
+`python -m wasmkit.engine.native.tier_up DIRECTORY`, detached and at a low priority. It
+compiles each kept IR again in the working set's order (what a run needs first, first): with
+LLVM's -O2 code generator after the FAST tier's passes (`codegen.RECOMPILE`), or, for IR of more
+than LARGE_SOURCE characters, on the FAST tier with the optimising register allocator
+(`codegen.optimise_register_allocation`); puts that object file in place of the first
+(dropping the IR); and at last merges the working set again from the pieces. A later run gets a
+piece's new code as soon as it is there, and the working set's once it is merged.
 
-Not the FULL tier (LLVM's O3 passes and code generator): it made the synthesis no faster than
-this, cost twice the time, and took minutes on one of yosys's largest functions. Not a thread
-of the run itself: lowering is Python, and a thread that lowers holds the GIL that native code
-needs for every host call (docs/decisions.md); LLVM's setting is for the whole process; and a
-short run (yosys's synthesis: 1 s) ends long before its pieces could be compiled again.
+Measured on yosys's synthesis of a small design (3,265 pieces; CPU time of the synthesis
+beyond the cached start, paired medians of 7): 0.135 s on FAST code, 0.066 s with every piece
+compiled with the optimising register allocator alone (130 s of the second core), 0.057 s as
+done here (about 160 s). The FULL tier (O3 passes and code generator) was no faster, cost
+twice the time, and took minutes on one of yosys's largest functions. Not a thread of the run
+itself: lowering is Python, and a thread that lowers holds the GIL that native code needs for
+every host call (docs/decisions.md); LLVM's register allocation setting is for the whole
+process; and a short run (yosys's synthesis: 1 s) ends long before its pieces could be
+compiled again.
 
 One process works on a variant's pieces at a time: the spawning run takes the variant's
 tier-up lock and hands it to the process (held from before it starts until it ends, which is
@@ -37,13 +40,17 @@ import sys
 from pathlib import Path
 
 from .cache import ObjectCache
-from .codegen import FAST, object_file, optimise_register_allocation
+from .codegen import FAST, RECOMPILE, object_file, optimise_register_allocation
 from .relocatable import merge_objects
 
 __all__ = ["MODE_VARIABLE", "start", "tier_up", "wait"]
 
 MODE_VARIABLE = "WASMKIT_NATIVE_TIER_UP"
 _LOCK = "tier-up.lock"
+# A piece whose IR is longer than this (about 1 in 30 of yosys's) is compiled again on the FAST
+# tier (with the optimising register allocator) rather than RECOMPILE's -O2 code generator,
+# whose time grows faster than the function.
+LARGE_SOURCE = 300_000
 
 
 def start(cache: ObjectCache) -> None:
@@ -80,7 +87,7 @@ def tier_up(directory: Path) -> int:
             try:
                 if source is None:
                     raise ValueError("unreadable")
-                cache.replace(run, object_file(FAST, source))
+                cache.replace(run, object_file(RECOMPILE if len(source) <= LARGE_SOURCE else FAST, source))
                 compiled += 1
             except (ValueError, RuntimeError, OSError):  # LLVM's errors are RuntimeErrors
                 cache.drop_source(run)
