@@ -371,4 +371,4 @@ def test_a_componentize_py_async_component(tmp_path: Path, capsys: pytest.Captur
     wasmtime = [tool("wasmtime"), "run", "-W", "component-model-async=y", "--invoke", "add(2, 3)", str(built)]
     assert subprocess.run(wasmtime, capture_output=True, text=True, timeout=300).stdout == "5\n"
     assert main(["run", "--invoke", "add(2, 3)", str(built)]) == 1
-    assert "async component model not supported yet: `canon context.get`" in capsys.readouterr().err
+    assert "async component model not supported yet: `canon subtask.drop`" in capsys.readouterr().err

@@ -88,7 +88,7 @@ def canon_options(
     opts: Sequence[CanonOpt], memories: Sequence[object], core_funcs: Sequence[CoreFunc]
 ) -> tuple[Options, CoreFunc | None]:
     """A canonical definition's `Options` (memory, realloc, string encoding) and its
-    post-return function; the async options are refused."""
+    post-return function; the caller takes the async options (`async`, `callback`)."""
     memory = realloc = post_return = None
     encoding = StringEncoding.UTF8
     for opt in opts:
@@ -100,8 +100,7 @@ def canon_options(
             realloc = _realloc(core_funcs[opt.index])  # type: ignore[index]
         elif opt.kind == CanonOptKind.POST_RETURN:
             post_return = core_funcs[opt.index]  # type: ignore[index]
-        else:
-            raise not_supported("an async canonical option (`async`, `callback`)")
+        # `async` and `callback` are the async lift's (`async_.AsyncLiftedFunction`)
     return Options(memory, realloc, encoding), post_return  # type: ignore[arg-type]
 
 

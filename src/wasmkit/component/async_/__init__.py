@@ -1,0 +1,9 @@
+"""Running the async component model (WASI 0.3): tasks of callback-lifted exports, their
+scheduler, waitables and waitable sets, and the canonical built-ins over them. See
+docs/components-async.md for the design."""
+
+from .lift import AsyncLiftedFunction
+from .tasks import AsyncState, CallbackCode, Scheduler, Task
+from .waitables import EventCode, Waitable, WaitableSet
+
+__all__ = ["AsyncLiftedFunction", "AsyncState", "CallbackCode", "Scheduler", "Task", "EventCode", "Waitable", "WaitableSet"]

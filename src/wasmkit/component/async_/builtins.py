@@ -1,0 +1,124 @@
+"""The async ABI's canonical built-ins of tasks and waitables, as core host functions over a
+component instance's `AsyncState` (CanonicalABI.md, the 🔀 built-ins): `task.return`,
+`context.get/set`, `backpressure.inc/dec`, `thread.yield`, `waitable-set.new/wait/poll/drop`
+and `waitable.join`. Each traps as wasmtime does when used against the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..abi import LendScope, Options
+from ..types import Func
+from .tasks import DEADLOCK, AsyncState
+from .waitables import Waitable, WaitableSet, misuse, store_event, waitable, waitable_set
+
+if TYPE_CHECKING:
+    from ..functions import CallSite
+    from ..types import VType
+
+__all__ = ["task_return", "simple_builtin", "wait_or_poll", "SIMPLE"]
+
+
+def task_return(site: CallSite, result: VType | None, options: Options) -> Callable[..., None]:
+    """`task.return` of a result of type `result` (None: no result), lifted with `options`:
+    it must be the running task's result type, with the task's own options."""
+    func = Func(() if result is None else (("v", result),), None)
+    state: AsyncState = site.instance.async_state
+    holder: list[object] = []
+
+    def call(*flat: object) -> None:
+        task = state.task("task.return")
+        lifted = task.lifted
+        if lifted.func.result != result or lifted.options.memory is not options.memory or lifted.options.encoding != options.encoding:
+            raise misuse("invalid `task.return` signature and/or options for current task")
+        if task.resolved:
+            raise misuse("`task.return` or `task.cancel` called more than once for current task")
+        if not holder:
+            holder.append(site.abi.function(func))
+        values = holder[0].lift_args(site.context(options, LendScope()), flat)  # type: ignore[attr-defined]
+        task.return_(values[0] if values else None)
+
+    return call
+
+
+def _context_get(state: AsyncState) -> Callable[[], int]:
+    return lambda: state.task("context.get").context
+
+
+def _context_set(state: AsyncState) -> Callable[[int], None]:
+    def call(value: int) -> None:
+        state.task("context.set").context = value & 0xFFFFFFFF
+
+    return call
+
+
+def _thread_yield(state: AsyncState) -> Callable[[], int]:
+    """`thread.yield` in core code: another task (of another instance: this one is held)
+    takes a step if one can; never cancelled (0)."""
+
+    def call() -> int:
+        state.task("thread.yield")
+        state.scheduler.step()
+        return 0
+
+    return call
+
+
+def _waitable_set_new(state: AsyncState) -> Callable[[], int]:
+    return lambda: state.handles.add(WaitableSet())
+
+
+def _waitable_set_drop(state: AsyncState) -> Callable[[int], None]:
+    def call(index: int) -> None:
+        waitable_set(state.handles, index).drop()
+        state.handles.remove(index)
+
+    return call
+
+
+def _waitable_join(state: AsyncState) -> Callable[[int, int], None]:
+    def call(index: int, set_index: int) -> None:
+        member: Waitable = waitable(state.handles, index)
+        member.join(None if set_index == 0 else waitable_set(state.handles, set_index))
+
+    return call
+
+
+def _backpressure(state: AsyncState, delta: int) -> Callable[[], None]:
+    return lambda: state.change_backpressure(delta)
+
+
+SIMPLE: dict[str, Callable[[AsyncState], Callable[..., object]]] = {
+    "context.get": _context_get, "context.set": _context_set, "thread.yield": _thread_yield,
+    "waitable-set.new": _waitable_set_new, "waitable-set.drop": _waitable_set_drop,
+    "waitable.join": _waitable_join,
+    "backpressure.inc": lambda state: _backpressure(state, 1), "backpressure.dec": lambda state: _backpressure(state, -1),
+}  # fmt: skip
+
+
+def simple_builtin(name: str, state: AsyncState) -> Callable[..., object]:
+    """The built-in `name` of no options (a key of `SIMPLE`) over `state`."""
+    return SIMPLE[name](state)
+
+
+def wait_or_poll(state: AsyncState, memory: object, wait: bool) -> Callable[[int, int], int]:
+    """`waitable-set.wait` (`wait`) or `waitable-set.poll`: the event's code, its p1 and p2
+    stored at the pointer. Waiting in core code steps other instances' tasks until the set
+    has an event; a deadlock trap if none can make progress."""
+
+    def call(set_index: int, ptr: int) -> int:
+        state.task("waitable-set.wait" if wait else "waitable-set.poll")
+        wset = waitable_set(state.handles, set_index)
+        if wait:
+            wset.waiting += 1
+            try:
+                while not wset.has_pending():
+                    if not state.scheduler.step():
+                        raise misuse(DEADLOCK)
+            finally:
+                wset.waiting -= 1
+        event = wset.poll()
+        return store_event(memory.write, len(memory), ptr & 0xFFFFFFFF, event)  # type: ignore[attr-defined, arg-type]
+
+    return call

@@ -1,0 +1,213 @@
+"""Tasks of callback-lifted exports and the scheduler that runs them (CanonicalABI.md,
+"Task State", `canon lift` with `async` and `callback`).
+
+A call of an async export is a `Task`. Its core function runs once, then returns a packed
+callback code: EXIT (the task is over; it must have called `task.return`), YIELD (call the
+callback again when others had their turn), or WAIT on a waitable set (call it with the
+set's next event). Between calls the guest's stack is empty, so a task is a small state
+machine, and no stack switching is needed: the `Scheduler` (one per instantiation) steps,
+in turn, each task that can make progress. Each step is one synchronous core call holding
+the instance's `exclusive` flag (at most one task runs core code in an instance at a time);
+a task whose instance has backpressure waits before it starts.
+
+When no task can make progress and the one the caller waits for has not returned, it never
+will: a deadlock, which traps (wasmtime waits forever instead).
+
+Blocking inside core code (`waitable-set.wait`, `thread.yield`) steps the other tasks
+(those of other instances: this one is exclusively held) on the same Python stack.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ..abi import BorrowScope
+from .waitables import EventCode, WaitableSet, misuse, waitable_set
+
+if TYPE_CHECKING:
+    from ..abi import FunctionAbi, HandleTable
+    from ..functions import LiftedFunction
+
+__all__ = ["CallbackCode", "AsyncState", "Task", "Scheduler", "DEADLOCK"]
+
+DEADLOCK = "deadlock detected: event loop cannot make further progress"
+_MAX_BACKPRESSURE = 1 << 16
+
+
+class CallbackCode(enum.IntEnum):
+    EXIT = 0
+    YIELD = 1
+    WAIT = 2
+
+
+class AsyncState:
+    """A component instance's part in the async ABI: its backpressure counter, whether a
+    task runs its core code (`exclusive`), and which (`current`, for `task.return` and
+    `context.*`)."""
+
+    __slots__ = ("handles", "scheduler", "backpressure", "exclusive", "current")
+
+    def __init__(self, handles: HandleTable, scheduler: Scheduler) -> None:
+        self.handles = handles
+        self.scheduler = scheduler
+        self.backpressure = 0
+        self.exclusive = False
+        self.current: Task | None = None
+
+    def task(self, what: str) -> Task:
+        """The task running core code now, for built-in `what`."""
+        if self.current is None:
+            raise misuse(f"`{what}` called outside of an async task")
+        return self.current
+
+    def change_backpressure(self, delta: int) -> None:
+        value = self.backpressure + delta
+        if not 0 <= value < _MAX_BACKPRESSURE:
+            raise misuse("backpressure counter overflow")
+        self.backpressure = value
+
+
+class _State(enum.Enum):
+    STARTING = "starting"  # waits for backpressure to clear, then calls the core function
+    YIELDED = "yielded"
+    WAITING = "waiting"
+    DONE = "done"
+
+
+class Task:
+    """One call of a callback-lifted export: its state, its context slot, its result once
+    `task.return` gave it."""
+
+    __slots__ = ("lifted", "abi", "args", "state", "wset", "context", "resolved", "result", "scope", "on_resolve")
+
+    def __init__(self, lifted: LiftedFunction, abi: FunctionAbi, args: Sequence[object]) -> None:
+        self.lifted = lifted
+        self.abi = abi
+        self.args = args
+        self.state = _State.STARTING
+        self.wset: WaitableSet | None = None
+        self.context = 0  # `context.get/set`'s slot 0
+        self.resolved = False
+        self.result: object = None
+        self.scope = BorrowScope()
+        self.on_resolve: Callable[[object], None] | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state is _State.DONE
+
+    @property
+    def async_state(self) -> AsyncState:
+        return self.lifted.site.instance.async_state  # type: ignore[no-any-return]
+
+    def runnable(self) -> bool:
+        state = self.async_state
+        if state.exclusive:
+            return False
+        if self.state is _State.STARTING:
+            return state.backpressure == 0
+        if self.state is _State.WAITING:
+            return self.wset is not None and self.wset.has_pending()
+        return self.state is _State.YIELDED
+
+    def return_(self, value: object) -> None:
+        """`task.return`: the result, given once."""
+        if self.resolved:
+            raise misuse("`task.return` or `task.cancel` called more than once for current task")
+        self.scope.finish()
+        self.resolved = True
+        self.result = value
+        if self.on_resolve is not None:
+            self.on_resolve(value)
+
+    def step(self) -> None:
+        """Run the task's next core call: the core function, or the callback with the event
+        it waited for; then take the callback code it returned."""
+        lifted = self.lifted
+        if self.state is _State.STARTING:
+            cx = lifted.site.context(lifted.options, self.scope)
+            flat = self.abi.lower_args(cx, self.args)
+            packed = self._call(lifted.core, flat)
+        else:
+            if self.state is _State.WAITING:
+                wset = self.wset
+                assert wset is not None
+                wset.waiting -= 1
+                self.wset = None
+                event = wset.take_pending()
+            else:
+                event = (EventCode.NONE, 0, 0)
+            callback = lifted.callback  # type: ignore[attr-defined]
+            packed = self._call(callback, [int(event[0]), event[1], event[2]])
+        self._after(packed)
+
+    def _call(self, func: Callable[..., object], args: Sequence[object]) -> int:
+        state = self.async_state
+        state.exclusive = True
+        state.current = self
+        try:
+            result = func(*args)
+        finally:
+            state.exclusive = False
+            state.current = None
+        return int(result) & 0xFFFFFFFF  # type: ignore[call-overload]
+
+    def _after(self, packed: int) -> None:
+        code, index = packed & 0xF, packed >> 4
+        if code == CallbackCode.EXIT:
+            if not self.resolved:
+                raise misuse("async-lifted export failed to produce a result")
+            self.state = _State.DONE
+        elif code == CallbackCode.YIELD:
+            self.state = _State.YIELDED
+        elif code == CallbackCode.WAIT:
+            wset = waitable_set(self.async_state.handles, index)
+            wset.waiting += 1
+            self.wset = wset
+            self.state = _State.WAITING
+        else:
+            raise misuse("unsupported callback code")
+
+    def abandon(self) -> None:
+        """The task trapped: it is over, and its instance is not entered again."""
+        if self.wset is not None:
+            self.wset.waiting -= 1
+            self.wset = None
+        self.state = _State.DONE
+        self.lifted.site.instance.poisoned = True
+
+
+class Scheduler:
+    """The tasks of one instantiation (its component instances share one), stepped in turn."""
+
+    __slots__ = ("tasks",)
+
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+
+    def add(self, task: Task) -> None:
+        self.tasks.append(task)
+
+    def step(self) -> bool:
+        """Step one task that can make progress (the one that waited longest first);
+        whether there was one. A trap in it propagates (the task is dropped first)."""
+        for i, task in enumerate(self.tasks):
+            if task.runnable():
+                del self.tasks[i]
+                try:
+                    task.step()
+                except BaseException:
+                    task.abandon()
+                    raise
+                if not task.done:
+                    self.tasks.append(task)
+                return True
+        return False
+
+    def run_until(self, finished: Callable[[], bool]) -> None:
+        """Step tasks until `finished()`; a deadlock trap if nothing can make progress first."""
+        while not finished():
+            if not self.step():
+                raise misuse(DEADLOCK)

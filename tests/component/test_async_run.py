@@ -1,0 +1,132 @@
+"""Running async components (the async component model, WASI 0.3), on both engines, against
+`wasmtime run -W component-model-async=y --invoke` on the same components: callback-lifted
+exports called from Python (synchronously and as coroutines), `task.return`, the callback
+codes, `context.*`, `backpressure.*`, waitable sets, and the traps of misusing them.
+
+The components: data/async/tasks.wat (written here, assembled with `wasm-tools parse`)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wasmkit
+from tests.support import tool
+from wasmkit.component.async_ import EventCode, Waitable, WaitableSet
+from wasmkit.component.loader import Component
+from wasmkit.errors import Trap, TrapKind
+
+DATA = Path(__file__).parent / "data" / "async"
+ENGINES = ["python", "native"]
+
+
+def _wasm_tools(*args: str) -> bytes:
+    return subprocess.run([tool("wasm-tools"), *args], capture_output=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def tasks_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("async") / "tasks.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "tasks.wat")))
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param  # type: ignore[no-any-return]
+
+
+def _load(path: Path, engine: str) -> Any:
+    return wasmkit.load(Component(path.read_bytes(), path.stem), engine=engine)
+
+
+def _wasmtime(path: Path, invoke: str) -> subprocess.CompletedProcess[str]:
+    """wasmtime's run of `invoke` (skipped when the binary is absent)."""
+    beside = Path(sys.executable).parent / "wasmtime"
+    binary = str(beside) if beside.exists() else shutil.which("wasmtime")
+    if binary is None:
+        pytest.skip("wasmtime is not installed")
+    command = [binary, "run", "-W", "component-model-async=y", "--invoke", invoke, str(path)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("invoke", "args", "expected"), [("add(1, 2)", (1, 2), 3), ("poll()", (), 1), ("gate()", (), 12), ("enter()", (), 3)])
+def test_results_come_from_task_return(tasks_wasm: Path, engine: str, invoke: str, args: tuple[int, ...], expected: int) -> None:
+    """`add` keeps its sum in the context slot over a YIELD and returns it from the callback;
+    `poll` polls an empty set (NONE, p1 0) beside yield and backpressure: as wasmtime gives."""
+    name = invoke.partition("(")[0]
+    assert _load(tasks_wasm, engine).exports[name](*args) == expected
+    assert _wasmtime(tasks_wasm, invoke).stdout == f"{expected}\n"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("twice", "`task.return` or `task.cancel` called more than once for current task"),
+    ("none", "async-lifted export failed to produce a result"),
+    ("badcode", "unsupported callback code"),
+    ("wait-bad", "unknown handle index 5"),
+    ("bp-under", "backpressure counter overflow"),
+    ("join-set", "handle is not a waitable"),
+])  # fmt: skip
+def test_misuse_traps_as_in_wasmtime(tasks_wasm: Path, engine: str, name: str, message: str) -> None:
+    inst = _load(tasks_wasm, engine)
+    with pytest.raises(Trap) as caught:
+        inst.exports[name]()
+    assert caught.value.message == message
+    assert message in _wasmtime(tasks_wasm, f"{name}()").stderr
+    with pytest.raises(Trap, match="earlier call into it trapped"):
+        inst.exports.add(1, 2)
+
+
+def test_waiting_on_nothing_is_a_deadlock(tasks_wasm: Path, engine: str) -> None:
+    """WAIT on an empty set with no other task: nothing can ever wake it (wasmtime waits forever)."""
+    with pytest.raises(Trap) as caught:
+        _load(tasks_wasm, engine).exports.wait_empty()
+    assert caught.value.kind == TrapKind.ASYNC
+    assert caught.value.message == "deadlock detected: event loop cannot make further progress"
+
+
+def test_concurrent_calls_keep_their_own_context(tasks_wasm: Path, engine: str) -> None:
+    add = _load(tasks_wasm, engine).exports.add
+
+    async def both() -> list[object]:
+        return list(await asyncio.gather(add.call_async(3, 4), add.call_async(5, 6)))
+
+    assert asyncio.run(both()) == [7, 11]
+
+
+def test_backpressure_holds_a_new_call_back(tasks_wasm: Path, engine: str) -> None:
+    """`gate` raises backpressure over three yields: `enter`, called meanwhile, starts after it
+    (each appends to a log: gate 1 and 2, enter 3)."""
+    exports = _load(tasks_wasm, engine).exports
+
+    async def both() -> list[object]:
+        return list(await asyncio.gather(exports.gate.call_async(), exports.enter.call_async()))
+
+    assert asyncio.run(both()) == [12, 123]
+
+
+def test_a_waitable_set_delivers_its_members_events_in_turn() -> None:
+    """The machinery alone: at most one pending event per waitable, computed at delivery;
+    a member with events does not starve the others; a set with members cannot be dropped."""
+    wset, first, second = WaitableSet(), Waitable(), Waitable()
+    first.join(wset)
+    second.join(wset)
+    assert wset.poll() == (EventCode.NONE, 0, 0)
+    first.set_pending(lambda: (EventCode.STREAM_READ, 1, 10))
+    second.set_pending(lambda: (EventCode.STREAM_WRITE, 2, 20))
+    assert wset.take_pending() == (EventCode.STREAM_READ, 1, 10)
+    first.set_pending(lambda: (EventCode.STREAM_READ, 1, 11))
+    assert wset.take_pending() == (EventCode.STREAM_WRITE, 2, 20)
+    assert wset.take_pending() == (EventCode.STREAM_READ, 1, 11)
+    with pytest.raises(Trap, match="cannot drop waitable set with waiters"):
+        wset.drop()
+    first.leave()
+    second.join(None)
+    wset.drop()
+    assert not wset.members and first.wset is None
