@@ -3,7 +3,8 @@
 exports called from Python (synchronously and as coroutines), `task.return`, the callback
 codes, `context.*`, `backpressure.*`, waitable sets, and the traps of misusing them.
 
-The components: data/async/tasks.wat (written here, assembled with `wasm-tools parse`)."""
+The components: data/async/tasks.wat and streams.wat (written here, assembled with
+`wasm-tools parse`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def _wasm_tools(*args: str) -> bytes:
 def tasks_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("async") / "tasks.wasm"
     path.write_bytes(_wasm_tools("parse", str(DATA / "tasks.wat")))
+    return path
+
+
+@pytest.fixture(scope="module")
+def streams_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("async") / "streams.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "streams.wat")))
     return path
 
 
@@ -130,3 +138,32 @@ def test_a_waitable_set_delivers_its_members_events_in_turn() -> None:
     second.join(None)
     wset.drop()
     assert not wset.members and first.wset is None
+
+
+@pytest.mark.parametrize("name", ["pipe", "once", "cancel"])
+def test_streams_and_futures_within_a_component(streams_wasm: Path, engine: str, name: str) -> None:
+    """Each export logs what the stream and future built-ins return (handles, BLOCKED, packed
+    counts, polled events, copied bytes): the same log as wasmtime's."""
+    log = _load(streams_wasm, engine).exports[name]()
+    expected = _wasmtime(streams_wasm, f"{name}()").stdout
+    assert f"{log}\n" == expected
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("read-dropped", "cannot read after being notified that the writable end dropped"),
+    ("drop-busy", "cannot drop busy stream"),
+    ("read-twice", "cannot have concurrent operations active on a future/stream"),
+    ("unwritten", "cannot drop future write end without first writing a value"),
+    ("cancel-idle", "stream or future read cancelled when no read is pending"),
+    ("wrong-end", None),  # wasmtime words it as a concurrent operation
+])  # fmt: skip
+def test_stream_misuse_traps_as_in_wasmtime(streams_wasm: Path, engine: str, name: str, message: str | None) -> None:
+    with pytest.raises(Trap) as caught:
+        _load(streams_wasm, engine).exports[name]()
+    theirs = _wasmtime(streams_wasm, f"{name}()")
+    assert theirs.returncode != 0 and "wasm backtrace" in theirs.stderr
+    if message is not None:
+        assert caught.value.message == message
+        assert message in theirs.stderr
+    else:
+        assert caught.value.message == "handle is not a readable stream end"

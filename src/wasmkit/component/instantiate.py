@@ -35,7 +35,7 @@ from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
-from .async_.builtins import SIMPLE, simple_builtin, task_return, wait_or_poll
+from .async_.builtins import SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, wait_or_poll
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import
@@ -355,6 +355,16 @@ class _Walk:
             builtin = simple_builtin(name, state)
         elif name in ("waitable-set.wait", "waitable-set.poll"):
             builtin = wait_or_poll(state, memories[cast(int, item.immediates[1])], name.endswith("wait"))
+        elif name.partition(".")[0] in ("stream", "future") and name.partition(".")[2] in STREAM_ACTIONS:
+            carried = cast(Val, self.types.spaces[Sort.TYPE][cast(int, item.immediates[0])])
+            elem = cast("VType | None", carried.parts[0])
+            if elem is not None and async_value(elem) is not None:
+                raise async_not_supported(f"`canon {name}` of a `{async_value(elem)}` element")
+            options = None
+            if name.endswith((".read", ".write")):
+                opts = cast("tuple[CanonOpt, ...]", item.immediates[1])
+                options, _ = canon_options(opts, memories, cast("list[CoreFunc]", self.core[CoreSort.FUNC]))
+            builtin = stream_builtin(self.site, name, elem, options)
         else:
             raise async_not_supported(f"`canon {name}`")
         self.types.definition(section, item)

@@ -1,7 +1,7 @@
 """The async ABI's canonical built-ins of tasks and waitables, as core host functions over a
 component instance's `AsyncState` (CanonicalABI.md, the 🔀 built-ins): `task.return`,
 `context.get/set`, `backpressure.inc/dec`, `thread.yield`, `waitable-set.new/wait/poll/drop`
-and `waitable.join`. Each traps as wasmtime does when used against the rules."""
+and `waitable.join`, and those of streams and futures. Each traps as wasmtime does when used against the rules."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..abi import LendScope, Options
 from ..types import Func
+from .streams import GuestBuffer, cancel_copy, copy, drop_end, new_pair
 from .tasks import DEADLOCK, AsyncState
 from .waitables import Waitable, WaitableSet, misuse, store_event, waitable, waitable_set
 
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
     from ..functions import CallSite
     from ..types import VType
 
-__all__ = ["task_return", "simple_builtin", "wait_or_poll", "SIMPLE"]
+__all__ = ["task_return", "simple_builtin", "wait_or_poll", "stream_builtin", "SIMPLE", "STREAM_ACTIONS"]
+
+# The `stream.*` and `future.*` built-ins run (`forward`, a gated feature, is not).
+STREAM_ACTIONS = frozenset({"new", "read", "write", "cancel-read", "cancel-write", "drop-readable", "drop-writable"})
 
 
 def task_return(site: CallSite, result: VType | None, options: Options) -> Callable[..., None]:
@@ -122,3 +126,29 @@ def wait_or_poll(state: AsyncState, memory: object, wait: bool) -> Callable[[int
         return store_event(memory.write, len(memory), ptr & 0xFFFFFFFF, event)  # type: ignore[attr-defined, arg-type]
 
     return call
+
+
+def stream_builtin(site: CallSite, name: str, elem: VType | None, options: Options | None) -> Callable[..., object]:
+    """`stream.*` or `future.*` built-in `name` of element type `elem` (None: of nothing);
+    `options` (memory, realloc) for `read` and `write`."""
+    table = site.instance.handles
+    kind, _, action = name.partition(".")
+    is_future = kind == "future"
+    if action == "new":
+        return lambda: new_pair(table, elem, is_future)
+    if action in ("read", "write"):
+        assert options is not None
+        codec = None if elem is None else site.abi.codec(elem)
+        reading = action == "read"
+
+        def call(index: int, ptr: int, length: int = 1) -> int:
+            cx = site.context(options, LendScope())
+            buffer = GuestBuffer(codec, cx, ptr & 0xFFFFFFFF, length & 0xFFFFFFFF)
+            return copy(table, index, reading, elem, is_future, buffer)
+
+        return call
+    if action in ("cancel-read", "cancel-write"):
+        return lambda index: cancel_copy(table, index, action == "cancel-read", elem, is_future)
+    if action in ("drop-readable", "drop-writable"):
+        return lambda index: drop_end(table, index, action == "drop-readable", elem, is_future)
+    raise KeyError(name)
