@@ -47,7 +47,7 @@ from .syntax import (
     InlineExports, Instantiate, Prim, Section, Sort, SortIdx,
 )  # fmt: skip
 from .syntax import ResourceType as ResourceDef
-from .types import Entity, Func, InstanceT, Resource, Val, VType, async_value
+from .types import Entity, Func, InstanceT, Resource, Val, VType
 from .validate import TypeScope, ValidComponent
 
 __all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
@@ -303,7 +303,7 @@ class _Walk:
             func = cast(Func, types.spaces[Sort.FUNC][-1])
             options, post_return = canon_options(opts, memories, core)
             if is_async:
-                _refuse_async_values(func, "lift")
+                _refuse_error_context(func, "lift")
                 self.async_state()
                 callback = next(core[cast(int, o.index)] for o in opts if o.kind == CanonOptKind.CALLBACK)
                 self.spaces[Sort.FUNC].append(AsyncLiftedFunction(self.site, core[core_index], func, options, callback))
@@ -348,8 +348,8 @@ class _Walk:
             result, opts = cast("tuple[object, tuple[CanonOpt, ...]]", item.immediates)
             options, _ = canon_options(opts, memories, cast("list[CoreFunc]", self.core[CoreSort.FUNC]))
             found = result if result is None or isinstance(result, Prim) else self.types.spaces[Sort.TYPE][cast(int, result)]
-            if found is not None and async_value(cast(VType, found)) is not None:
-                raise async_not_supported(f"`canon {name}` of a `{async_value(cast(VType, found))}` value")
+            if found is not None:
+                _refuse_error_context_value(cast(VType, found), f"`canon {name}` of an `error-context` value")
             builtin = task_return(self.site, cast("VType | None", found), options)
         elif name in SIMPLE:
             builtin = simple_builtin(name, state)
@@ -358,8 +358,8 @@ class _Walk:
         elif name.partition(".")[0] in ("stream", "future") and name.partition(".")[2] in STREAM_ACTIONS:
             carried = cast(Val, self.types.spaces[Sort.TYPE][cast(int, item.immediates[0])])
             elem = cast("VType | None", carried.parts[0])
-            if elem is not None and async_value(elem) is not None:
-                raise async_not_supported(f"`canon {name}` of a `{async_value(elem)}` element")
+            if elem is not None:
+                _refuse_error_context_value(elem, f"`canon {name}` of an `error-context` element")
             options = None
             if name.endswith((".read", ".write")):
                 opts = cast("tuple[CanonOpt, ...]", item.immediates[1])
@@ -373,16 +373,22 @@ class _Walk:
 
 
 def _refuse_async_func(func: Func, how: str) -> None:
-    """NotSupported if `func` needs the async component model: an async function type, or a
-    stream, future or error-context among its parameters and result."""
+    """NotSupported if `func` needs what of the async component model is not run yet: an
+    async function type lifted or lowered synchronously, or an error-context value."""
     if func.is_async:
         raise async_not_supported(f"`canon {how}` of an async function type")
-    _refuse_async_values(func, how)
+    _refuse_error_context(func, how)
 
 
-def _refuse_async_values(func: Func, how: str) -> None:
-    """NotSupported if a stream, future or error-context is among `func`'s parameters and result."""
+def _refuse_error_context(func: Func, how: str) -> None:
     for vt in [t for _, t in func.params] + ([] if func.result is None else [func.result]):
-        found = async_value(vt)
-        if found is not None:
-            raise async_not_supported(f"`canon {how}` of a function with a `{found}` value")
+        _refuse_error_context_value(vt, f"`canon {how}` of a function with an `error-context` value")
+
+
+def _refuse_error_context_value(vt: VType, what: str) -> None:
+    """NotSupported if `vt` holds an `error-context` (a gated feature, not run yet)."""
+    if vt == Prim.ERROR_CONTEXT:
+        raise async_not_supported(what)
+    if isinstance(vt, Val):
+        for child in vt.children:
+            _refuse_error_context_value(child, what)

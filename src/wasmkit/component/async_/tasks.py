@@ -80,7 +80,7 @@ class Task:
     """One call of a callback-lifted export: its state, its context slot, its result once
     `task.return` gave it."""
 
-    __slots__ = ("lifted", "abi", "args", "state", "wset", "context", "resolved", "result", "scope", "on_resolve")
+    __slots__ = ("lifted", "abi", "args", "state", "wset", "context", "resolved", "result", "scope", "on_resolve", "entered")
 
     def __init__(self, lifted: LiftedFunction, abi: FunctionAbi, args: Sequence[object]) -> None:
         self.lifted = lifted
@@ -93,6 +93,7 @@ class Task:
         self.result: object = None
         self.scope = BorrowScope()
         self.on_resolve: Callable[[object], None] | None = None
+        self.entered = False  # its core code ran: a trap leaves the instance in whatever state
 
     @property
     def done(self) -> bool:
@@ -147,6 +148,7 @@ class Task:
         state = self.async_state
         state.exclusive = True
         state.current = self
+        self.entered = True
         try:
             result = func(*args)
         finally:
@@ -171,12 +173,14 @@ class Task:
             raise misuse("unsupported callback code")
 
     def abandon(self) -> None:
-        """The task trapped: it is over, and its instance is not entered again."""
+        """The task failed: it is over, and its instance is not entered again if its core
+        code ran (arguments that do not fit their types change nothing)."""
         if self.wset is not None:
             self.wset.waiting -= 1
             self.wset = None
         self.state = _State.DONE
-        self.lifted.site.instance.poisoned = True
+        if self.entered:
+            self.lifted.site.instance.poisoned = True
 
 
 class Scheduler:
