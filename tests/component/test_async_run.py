@@ -7,8 +7,11 @@ Streams and futures that cross the boundary (wasmtime cannot print or take them 
 command line) are tested in Python alone: read as they are written, given from Python,
 handed from one call to another.
 
-The components: data/async/tasks.wat, streams.wat and relay.wat (written here, assembled
-with `wasm-tools parse`)."""
+Async-lowered calls (subtasks): into another component's async export, against wasmtime
+(subtask.wat), and into Python functions, plain or `async def` (host.wat).
+
+The components: data/async/tasks.wat, streams.wat, relay.wat, subtask.wat and host.wat
+(written here, assembled with `wasm-tools parse`)."""
 
 from __future__ import annotations
 
@@ -54,6 +57,20 @@ def streams_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def relay_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("async") / "relay.wasm"
     path.write_bytes(_wasm_tools("parse", str(DATA / "relay.wat")))
+    return path
+
+
+@pytest.fixture(scope="module")
+def subtask_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("async") / "subtask.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "subtask.wat")))
+    return path
+
+
+@pytest.fixture(scope="module")
+def host_wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("async") / "host.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "host.wat")))
     return path
 
 
@@ -228,3 +245,46 @@ def test_streams_and_futures_from_asyncio(relay_wasm: Path, engine: str) -> None
         return b"".join(chunks), await (await exports.later.call_async(1))
 
     assert asyncio.run(run()) == (bytes(range(20)), 2)
+
+
+def test_an_async_call_into_another_component_is_a_subtask(subtask_wasm: Path, engine: str) -> None:
+    """The log: STARTED, then the event (SUBTASK, the subtask's handle, RETURNED) and the
+    result written through the out-pointer; dropping a subtask before it returned traps."""
+    exports = _load(subtask_wasm, engine).exports
+    assert exports.run(21) == [1, 1, 1, 2, 42]
+    assert _wasmtime(subtask_wasm, "run(21)").stdout == "[1, 1, 1, 2, 42]\n"
+    with pytest.raises(Trap) as caught:
+        exports.drop_early(3)
+    assert caught.value.message == "cannot drop a subtask which has not yet resolved"
+    assert caught.value.message in _wasmtime(subtask_wasm, "drop-early(3)").stderr
+
+
+async def _slow_double(x: int) -> int:
+    await asyncio.sleep(0.001)
+    return 2 * x
+
+
+def test_an_async_host_function_is_run_on_an_event_loop(host_wasm: Path, engine: str) -> None:
+    """An `async def` import: the call is STARTED, its coroutine runs on the scheduler's own
+    event loop (a synchronous call) or the running one (`call_async`, where two calls'
+    host coroutines run concurrently); a plain function returns at once (RETURNED)."""
+    exports = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": _slow_double}, engine=engine).exports
+    assert exports.run(21) == [1, 1, 1, 2, 42]
+
+    async def both() -> list[object]:
+        return list(await asyncio.gather(exports.run.call_async(1), exports.run.call_async(2)))
+
+    first, second = asyncio.run(both())
+    assert (first[:2], first[3:], second[:2], second[3:]) == ([1, 1], [2, 2], [1, 1], [2, 4])
+    assert first[2] != second[2]  # two subtasks under way at once
+    plain = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": lambda x: 2 * x}, engine=engine)
+    assert plain.exports.run(21) == [2, 42]
+
+
+def test_an_async_host_function_that_raises(host_wasm: Path) -> None:
+    async def broken(x: int) -> int:
+        raise RuntimeError("no")
+
+    exports = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": broken}).exports
+    with pytest.raises(RuntimeError, match="no"):
+        exports.run(1)

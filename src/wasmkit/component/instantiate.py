@@ -35,6 +35,7 @@ from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
+from .async_.subtasks import async_lowered, subtask_drop
 from .async_.builtins import SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, wait_or_poll
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
@@ -293,8 +294,6 @@ class _Walk:
             isinstance(value, tuple) and any(isinstance(o, CanonOpt) and o.kind in _ASYNC_OPTS for o in value)
             for value in item.immediates
         )
-        if is_async and name == "lower":
-            raise async_not_supported(f"`canon {name}` with the `async` option")
         types = self.types
         types.definition(section, item)
         core, memories = cast("list[CoreFunc]", self.core[CoreSort.FUNC]), self.core[CoreSort.MEMORY]
@@ -315,9 +314,15 @@ class _Walk:
         if name == "lower":
             func_index, opts = cast("tuple[int, tuple[CanonOpt, ...]]", item.immediates)
             func = cast(Func, types.spaces[Sort.FUNC][func_index])
-            _refuse_async_func(func, "lower")
             options, _ = canon_options(opts, memories, core)
             target = cast("Callable[..., object]", self.spaces[Sort.FUNC][func_index])
+            if is_async:
+                _refuse_error_context(func, "lower")
+                self.async_state()
+                lowered = async_lowered(self.site, target, func, options)
+                self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, lowered, name=f"{name} async"))  # type: ignore[arg-type]
+                return
+            _refuse_async_func(func, "lower")
             self.core[CoreSort.FUNC].append(lowered_func(self.site, target, func, options, core_type))  # type: ignore[arg-type]
             return
         rtype = cast(ResourceType, self.spaces[Sort.TYPE][cast(int, item.immediates[0])])
@@ -334,7 +339,7 @@ class _Walk:
         """This instance's part in the async ABI, made as its first async definition needs it."""
         instance = self.instance
         if instance.async_state is None:
-            instance.async_state = AsyncState(instance.handles, self.linking.scheduler)
+            instance.async_state = AsyncState(instance.handles, self.linking.scheduler, self.linking.store.guard)
         return instance.async_state
 
     def async_builtin(self, section: Section, item: Canon) -> None:
@@ -351,6 +356,8 @@ class _Walk:
             if found is not None:
                 _refuse_error_context_value(cast(VType, found), f"`canon {name}` of an `error-context` value")
             builtin = task_return(self.site, cast("VType | None", found), options)
+        elif name == "subtask.drop":
+            builtin = subtask_drop(self.site)
         elif name in SIMPLE:
             builtin = simple_builtin(name, state)
         elif name in ("waitable-set.wait", "waitable-set.poll"):

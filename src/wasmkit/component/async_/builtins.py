@@ -118,7 +118,7 @@ def wait_or_poll(state: AsyncState, memory: object, wait: bool) -> Callable[[int
             wset.waiting += 1
             try:
                 while not wset.has_pending():
-                    if not state.scheduler.step():
+                    if not state.scheduler.progress():
                         raise misuse(DEADLOCK)
             finally:
                 wset.waiting -= 1

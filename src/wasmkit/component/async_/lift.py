@@ -11,15 +11,13 @@ concurrently (`asyncio.gather`) interleave as the component's tasks do.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ...errors import Trap, TrapKind
 from ...runtime.call import call_wasm
 from ..functions import LiftedFunction
-from .tasks import DEADLOCK, Task
-from .waitables import misuse
+from .tasks import Task
 
 if TYPE_CHECKING:
     from ...runtime.func import Func as CoreFunc
@@ -51,6 +49,11 @@ class AsyncLiftedFunction(LiftedFunction):
         instance.async_state.scheduler.add(task)
         return task
 
+    def start_subtask(self, args: Sequence[object], on_resolve: Callable[[object], None]) -> None:
+        """A call from another component's async lowering: the task starts as the scheduler
+        steps it, and `on_resolve` gets its result."""
+        self._start(args).on_resolve = on_resolve
+
     def __call__(self, *args: object) -> object:
         """Run the call's task (and others beside it) until it returns; its result."""
         task = self._start(args)
@@ -59,11 +62,9 @@ class AsyncLiftedFunction(LiftedFunction):
         return self.abi.to_python(task.result)
 
     async def call_async(self, *args: object) -> object:
-        """The call as a coroutine: the event loop gets a turn after each step of a task."""
+        """The call as a coroutine: the event loop gets a turn after each step of a task,
+        and runs the `async def` host functions the tasks call."""
         task = self._start(args)
         scheduler = self.site.instance.async_state.scheduler
-        while not task.resolved:
-            if not call_wasm(scheduler.step, (), self.site.guard):
-                raise misuse(DEADLOCK)
-            await asyncio.sleep(0)
+        await scheduler.run_until_async(lambda: task.resolved, self.site.guard)
         return self.abi.to_python(task.result)

@@ -10,8 +10,9 @@ in turn, each task that can make progress. Each step is one synchronous core cal
 the instance's `exclusive` flag (at most one task runs core code in an instance at a time);
 a task whose instance has backpressure waits before it starts.
 
-When no task can make progress and the one the caller waits for has not returned, it never
-will: a deadlock, which traps (wasmtime waits forever instead).
+When no task can make progress, host calls (`async def` imports) under way run on an asyncio
+event loop until one finishes; when there are none either and the one the caller waits for
+has not returned, it never will: a deadlock, which traps (wasmtime waits forever instead).
 
 Blocking inside core code (`waitable-set.wait`, `thread.yield`) steps the other tasks
 (those of other instances: this one is exclusively held) on the same Python stack.
@@ -19,10 +20,13 @@ Blocking inside core code (`waitable-set.wait`, `thread.yield`) steps the other 
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+from ...runtime.call import call_wasm
 from ..abi import BorrowScope
 from .waitables import EventCode, WaitableSet, misuse, waitable_set
 
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from ..abi import FunctionAbi, HandleTable
     from ..functions import LiftedFunction
 
-__all__ = ["CallbackCode", "AsyncState", "Task", "Scheduler", "DEADLOCK"]
+__all__ = ["CallbackCode", "AsyncState", "Task", "HostCall", "Scheduler", "DEADLOCK"]
 
 DEADLOCK = "deadlock detected: event loop cannot make further progress"
 _MAX_BACKPRESSURE = 1 << 16
@@ -47,11 +51,12 @@ class AsyncState:
     task runs its core code (`exclusive`), and which (`current`, for `task.return` and
     `context.*`)."""
 
-    __slots__ = ("handles", "scheduler", "backpressure", "exclusive", "current")
+    __slots__ = ("handles", "scheduler", "guard", "backpressure", "exclusive", "current")
 
-    def __init__(self, handles: HandleTable, scheduler: Scheduler) -> None:
+    def __init__(self, handles: HandleTable, scheduler: Scheduler, guard: AbstractContextManager[object]) -> None:
         self.handles = handles
         self.scheduler = scheduler
+        self.guard = guard  # the store's: core code runs holding it
         self.backpressure = 0
         self.exclusive = False
         self.current: Task | None = None
@@ -183,13 +188,38 @@ class Task:
             self.lifted.site.instance.poisoned = True
 
 
-class Scheduler:
-    """The tasks of one instantiation (its component instances share one), stepped in turn."""
+class HostCall:
+    """A call of an `async def` host function (a subtask's callee): its coroutine, started on
+    the driver's event loop as an asyncio task, and what to do with its outcome (given as a
+    callable that returns the result or raises)."""
 
-    __slots__ = ("tasks",)
+    __slots__ = ("awaitable", "on_done", "future")
+
+    def __init__(self, awaitable: Awaitable[object], on_done: Callable[[Callable[[], object]], None]) -> None:
+        self.awaitable = awaitable
+        self.on_done = on_done
+        self.future: asyncio.Future[object] | None = None
+
+
+async def _wrap(awaitable: Awaitable[object]) -> object:
+    return await awaitable
+
+
+class Scheduler:
+    """The tasks of one instantiation (its component instances share one), stepped in turn,
+    and the host calls they wait for.
+
+    Host calls run on an event loop: the running one when the scheduler is driven from
+    asyncio (`run_until_async`), else a private loop of the scheduler's own, run while no
+    task can make progress (`run_until`). One scheduler is driven one way or the other while
+    host calls are under way, not both."""
+
+    __slots__ = ("tasks", "host_calls", "_loop")
 
     def __init__(self) -> None:
         self.tasks: list[Task] = []
+        self.host_calls: list[HostCall] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, task: Task) -> None:
         self.tasks.append(task)
@@ -211,7 +241,53 @@ class Scheduler:
         return False
 
     def run_until(self, finished: Callable[[], bool]) -> None:
-        """Step tasks until `finished()`; a deadlock trap if nothing can make progress first."""
+        """Step tasks until `finished()`, running host calls on the private event loop while
+        no task can make progress; a deadlock trap if nothing can."""
         while not finished():
-            if not self.step():
+            if not self.progress():
                 raise misuse(DEADLOCK)
+
+    def progress(self) -> bool:
+        """Step a task, or else run host calls on the private event loop until one finishes;
+        whether anything happened."""
+        if self.step():
+            return True
+        if not self.host_calls:
+            return False
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        loop = self._loop
+        futures = [self._start(call, loop) for call in self.host_calls]
+        loop.run_until_complete(asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED))
+        self._deliver()
+        return True
+
+    async def run_until_async(self, finished: Callable[[], bool], guard: AbstractContextManager[object]) -> None:
+        """`run_until` from asyncio code: host calls run on the running loop, and the loop
+        gets a turn after each step (core code runs on a wasm thread, holding `guard`)."""
+        loop = asyncio.get_running_loop()
+        while not finished():
+            if call_wasm(self.step, (), guard):
+                await asyncio.sleep(0)
+                continue
+            if not self.host_calls:
+                raise misuse(DEADLOCK)
+            futures = [self._start(call, loop) for call in self.host_calls]
+            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+            call_wasm(self._deliver, (), guard)
+
+    def _start(self, call: HostCall, loop: asyncio.AbstractEventLoop) -> asyncio.Future[object]:
+        if call.future is None:
+            call.future = loop.create_task(_wrap(call.awaitable))
+        elif call.future.get_loop() is not loop:
+            raise RuntimeError("a host call started on one event loop is awaited on another")
+        return call.future
+
+    def _deliver(self) -> None:
+        """Give each finished host call's outcome to its subtask."""
+        done = [call for call in self.host_calls if call.future is not None and call.future.done()]
+        for call in done:
+            self.host_calls.remove(call)
+            future = call.future
+            assert future is not None
+            call.on_done(future.result)

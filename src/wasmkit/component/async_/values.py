@@ -14,15 +14,16 @@ it got; a future as its value (already resolved) or a reader it got.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
+from ...runtime.call import call_wasm
 from ..abi import Codec
 from ..abi.codec import I32, FlatReader
 from ..abi.scalars import IntCodec
 from .streams import CopyEnd, CopyResult, HostBuffer, HostFuture, HostStream, Shared
-from .tasks import DEADLOCK, Scheduler
+from .tasks import Scheduler
 from .waitables import misuse
 
 if TYPE_CHECKING:
@@ -36,11 +37,12 @@ _READ_SIZE = 65536  # elements a reader asks for at once by default
 class _Reader:
     """A readable end held by the host: its shared state and the scheduler of its writer."""
 
-    __slots__ = ("_shared", "_scheduler", "_closed")
+    __slots__ = ("_shared", "_scheduler", "_guard", "_closed")
 
-    def __init__(self, shared: Shared, scheduler: Scheduler) -> None:
+    def __init__(self, shared: Shared, scheduler: Scheduler, guard: AbstractContextManager[object]) -> None:
         self._shared = shared
         self._scheduler = scheduler
+        self._guard = guard  # the store's: core code runs holding it
         self._closed = False
 
     def _give(self) -> Shared:
@@ -65,15 +67,13 @@ class _Reader:
     def _sync(self, count: int) -> tuple[list[object], CopyResult]:
         buffer, outcome = self._start(count)
         if not outcome:
-            self._scheduler.run_until(lambda: bool(outcome))
+            call_wasm(self._scheduler.run_until, (lambda: bool(outcome),), self._guard)
         return buffer.values, outcome[0]
 
     async def _async(self, count: int) -> tuple[list[object], CopyResult]:
         buffer, outcome = self._start(count)
-        while not outcome:
-            if not self._scheduler.step():
-                raise misuse(DEADLOCK)
-            await asyncio.sleep(0)
+        if not outcome:
+            await self._scheduler.run_until_async(lambda: bool(outcome), self._guard)
         return buffer.values, outcome[0]
 
     def close(self) -> None:
@@ -88,8 +88,8 @@ class StreamReader(_Reader):
 
     __slots__ = ("_as_bytes", "_ended")
 
-    def __init__(self, shared: Shared, scheduler: Scheduler, as_bytes: bool) -> None:
-        super().__init__(shared, scheduler)
+    def __init__(self, shared: Shared, scheduler: Scheduler, guard: AbstractContextManager[object], as_bytes: bool) -> None:
+        super().__init__(shared, scheduler, guard)
         self._as_bytes = as_bytes
         self._ended = False
 
@@ -169,9 +169,10 @@ class FutureReader(_Reader):
         return f"<future reader{' closed' if self._closed else ''}>"
 
 
-def _scheduler(cx: Context) -> Scheduler:
+def _driver(cx: Context) -> tuple[Scheduler, AbstractContextManager[object]]:
+    """The scheduler that runs the tasks of `cx`'s instance, and the store's guard."""
     state = getattr(cx.instance, "async_state", None)
-    return state.scheduler if state is not None else Scheduler()
+    return (state.scheduler if state is not None else Scheduler()), (state.guard if state is not None else nullcontext())
 
 
 class AsyncValueCodec(Codec):
@@ -198,9 +199,9 @@ class AsyncValueCodec(Codec):
             raise misuse(f"cannot give away a {self.name} end that is busy or in a waitable set")
         table.remove(index)
         if self.is_future:
-            return FutureReader(end.shared, _scheduler(cx))
+            return FutureReader(end.shared, *_driver(cx))
         codec = self.elem_codec
-        return StreamReader(end.shared, _scheduler(cx), isinstance(codec, IntCodec) and codec.bits == 8 and not codec.signed)
+        return StreamReader(end.shared, *_driver(cx), isinstance(codec, IntCodec) and codec.bits == 8 and not codec.signed)
 
     def _lower(self, cx: Context, value: object) -> int:
         if isinstance(value, (StreamReader, FutureReader)):

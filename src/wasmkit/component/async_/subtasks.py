@@ -1,0 +1,150 @@
+"""Async-lowered imports (`canon lower ... async`, CanonicalABI.md "Subtask State"): the
+caller's core code calls the import and gets back at once either RETURNED (the callee gave
+its result, already written through the out-pointer) or STARTED with the handle of a
+`Subtask`, a waitable whose event (`SUBTASK`, handle, RETURNED) comes when the callee
+returns; `subtask.drop` then frees it.
+
+The callee is a host function or another component's export. A plain Python function (or a
+synchronously lifted export) returns at once. An `async def` host function gives a coroutine:
+it becomes a `HostCall` of the scheduler, run on an asyncio event loop by whoever drives the
+scheduler (`Scheduler.run_until`/`run_until_async`). An async-lifted export becomes a task
+of its own.
+
+Arguments are read when the call is made (at most `MAX_FLAT_ASYNC_PARAMS` core values, else
+a pointer to them), so the callee is always past STARTING; handles they lend stay lent until
+it returns.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ...bits import MASK32
+from ..abi import Err, FlatReader, LendScope
+from ..types import MAX_FLAT_ASYNC_PARAMS
+from .tasks import HostCall
+from .waitables import EventCode, Waitable, misuse
+
+if TYPE_CHECKING:
+    from ..abi import FunctionAbi, Options
+    from ..functions import CallSite
+    from ..types import Func
+
+__all__ = ["SubtaskState", "Subtask", "async_lowered"]
+
+
+class SubtaskState(enum.IntEnum):
+    STARTING = 0
+    STARTED = 1
+    RETURNED = 2
+
+
+class Subtask(Waitable):
+    """A call the caller's core code made through an async lowering, until it returns."""
+
+    __slots__ = ("state", "delivered")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = SubtaskState.STARTED
+        self.delivered = False
+
+    def resolve(self, index: int) -> None:
+        """The callee returned: the event that says so, for the handle at `index`."""
+        self.state = SubtaskState.RETURNED
+
+        def event() -> tuple[int, int, int]:
+            self.delivered = True
+            return (EventCode.SUBTASK, index, int(SubtaskState.RETURNED))
+
+        self.set_pending(event)
+
+    def drop(self) -> None:
+        if not self.delivered:
+            raise misuse("cannot drop a subtask which has not yet resolved")
+        self.leave()
+
+
+def subtask_drop(site: CallSite) -> Callable[[int], None]:
+    """`subtask.drop`: free a subtask whose return was delivered."""
+    table = site.instance.handles
+
+    def call(index: int) -> None:
+        found = table.get(index)
+        if not isinstance(found, Subtask):
+            raise misuse("handle is not a subtask")
+        found.drop()
+        table.remove(index)
+
+    return call
+
+
+def _lift_args(abi: FunctionAbi, cx: object, flat: Sequence[object]) -> list[object]:
+    """The arguments of an async lowering: flat up to `MAX_FLAT_ASYNC_PARAMS` core values, else
+    behind the one pointer."""
+    count = sum(len(codec.flat) for codec in abi.params)
+    if count > MAX_FLAT_ASYNC_PARAMS:
+        block = abi.param_block
+        ptr = flat[0] & MASK32  # type: ignore[operator]
+        cx.check_range(ptr, block.size, block.align, "parameter")  # type: ignore[attr-defined]
+        return list(block.load(cx, ptr))  # type: ignore[arg-type, call-overload]
+    reader = FlatReader(flat)
+    return [codec.lift_flat(cx, reader) for codec in abi.params]  # type: ignore[arg-type]
+
+
+def async_lowered(site: CallSite, target: Callable[..., object], func: Func, options: Options) -> Callable[..., int]:
+    """`canon lower` with `async` of component function `target`: the core function."""
+    holder: list[FunctionAbi] = []
+    table = site.instance.handles
+
+    def call(*flat: object) -> int:
+        if not holder:
+            holder.append(site.abi.function(func))
+        abi = holder[0]
+        scope = LendScope()
+        cx = site.context(options, scope)
+        args = _lift_args(abi, cx, flat)
+        out = flat[-1] & MASK32 if func.result is not None else None  # type: ignore[operator]
+
+        def finish(value: object) -> None:
+            """The callee's result written through the out-pointer; its borrows returned."""
+            if out is not None and abi.result is not None:
+                result = abi.result
+                cx.check_range(out, result.size, result.align, "return")
+                result.store(site.context(options, LendScope()), value, out)
+            scope.finish()
+
+        start_task = getattr(target, "start_subtask", None)
+        if start_task is not None:  # an async-lifted export: a task of its own
+            subtask = Subtask()
+            index = table.add(subtask)
+
+            def on_task_resolve(value: object) -> None:
+                finish(value)
+                subtask.resolve(index)
+
+            start_task(args, on_task_resolve)
+            return int(SubtaskState.STARTED) | (index << 4)
+        try:
+            made = target(*args)
+        except Err as err:
+            if not abi.is_result:
+                raise
+            made = err
+        if inspect.isawaitable(made):  # an `async def` host function: run by the scheduler's driver
+            subtask = Subtask()
+            index = table.add(subtask)
+
+            def on_host_done(outcome: Callable[[], object]) -> None:
+                finish(abi.from_python(outcome))
+                subtask.resolve(index)
+
+            site.instance.async_state.scheduler.host_calls.append(HostCall(made, on_host_done))
+            return int(SubtaskState.STARTED) | (index << 4)
+        finish(abi.from_python(lambda: made))
+        return int(SubtaskState.RETURNED)
+
+    return call
