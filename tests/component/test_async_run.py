@@ -10,6 +10,10 @@ handed from one call to another.
 Async-lowered calls (subtasks): into another component's async export, against wasmtime
 (subtask.wat), and into Python functions, plain or `async def` (host.wat).
 
+`wasmkit run --invoke` of async exports prints what `wasmtime run --invoke` prints, for
+these components and for componentize-py's build of data/async/ticks (Python async exports
+over WASI 0.2 imports; built once and cached, see `componentize`).
+
 The components: data/async/tasks.wat, streams.wat, relay.wat, subtask.wat and host.wat
 (written here, assembled with `wasm-tools parse`)."""
 
@@ -25,7 +29,9 @@ from typing import Any
 import pytest
 
 import wasmkit
+from tests.component.componentize import componentize
 from tests.support import tool
+from wasmkit.cli import main
 from wasmkit.component.async_ import EventCode, Waitable, WaitableSet
 from wasmkit.component.async_.values import StreamReader
 from wasmkit.component.loader import Component
@@ -288,3 +294,31 @@ def test_an_async_host_function_that_raises(host_wasm: Path) -> None:
     exports = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": broken}).exports
     with pytest.raises(RuntimeError, match="no"):
         exports.run(1)
+
+
+@pytest.mark.parametrize(("wasm", "invoke"), [("tasks", "add(1, 2)"), ("tasks", "poll()"), ("streams", "pipe()"), ("subtask", "run(21)")])
+def test_run_invoke_prints_what_wasmtime_prints(
+    request: pytest.FixtureRequest, capfd: pytest.CaptureFixture[str], wasm: str, invoke: str
+) -> None:
+    path: Path = request.getfixturevalue(f"{wasm}_wasm")
+    assert main(["run", "--invoke", invoke, str(path)]) == 0
+    assert capfd.readouterr().out == _wasmtime(path, invoke).stdout
+
+
+def test_run_invoke_of_a_trapping_async_export(tasks_wasm: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    status = main(["run", "--invoke", "twice()", str(tasks_wasm)])
+    theirs = _wasmtime(tasks_wasm, "twice()")
+    assert status == theirs.returncode == 134
+    assert "`task.return` or `task.cancel` called more than once for current task" in capfd.readouterr().err
+
+
+def test_a_componentize_py_async_export_runs(capfd: pytest.CaptureFixture[str]) -> None:
+    """componentize-py's async Python exports (lifted with a callback, over its own event
+    loop in the guest): `add` as wasmtime runs it; `ticks` and `later` give a stream and a
+    future, which wasmtime's `--invoke` cannot print but Python reads."""
+    built = componentize("async-ticks", DATA / "ticks" / "ticks.wit", "ticks", DATA / "ticks" / "app")
+    assert main(["run", "--invoke", "add(2, 3)", str(built)]) == 0
+    assert capfd.readouterr().out == _wasmtime(built, "add(2, 3)").stdout == "5\n"
+    exports = wasmkit.load(built, wasi=True).exports
+    assert exports.ticks(5).read_all() == bytes(range(5))
+    assert exports.later(4).get() == 5
