@@ -102,8 +102,8 @@ class CanonicalAbi:
         if kind in ("stream", "future"):
             from ..async_.values import AsyncValueCodec  # the async ABI builds on this package
 
-            inner = parts[0]
-            return AsyncValueCodec(inner, None if inner is None else self.codec(inner), kind == "future")
+            carried = parts[0]
+            return AsyncValueCodec(carried, None if carried is None else self.codec(carried), kind == "future")
         if kind == "result":
             ok, error = (None if t is None else self.codec(t) for t in parts)
             return ResultCodec(ok, error, _flat(vt))

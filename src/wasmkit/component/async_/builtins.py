@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..abi import LendScope, Options
 from ..types import Func
 from .streams import GuestBuffer, cancel_copy, copy, drop_end, new_pair
-from .tasks import DEADLOCK, AsyncState
+from .tasks import DEADLOCK, AsyncState, state_of
 from .waitables import Waitable, WaitableSet, misuse, store_event, waitable, waitable_set
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def task_return(site: CallSite, result: VType | None, options: Options) -> Calla
     """`task.return` of a result of type `result` (None: no result), lifted with `options`:
     it must be the running task's result type, with the task's own options."""
     func = Func(() if result is None else (("v", result),), None)
-    state: AsyncState = site.instance.async_state
+    state = state_of(site.instance)
     holder: list[object] = []
 
     def call(*flat: object) -> None:

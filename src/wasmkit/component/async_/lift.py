@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ...errors import Trap, TrapKind
 from ...runtime.call import call_wasm
 from ..functions import LiftedFunction
-from .tasks import Task
+from .tasks import Task, state_of
 
 if TYPE_CHECKING:
     from ...runtime.func import Func as CoreFunc
@@ -46,7 +46,7 @@ class AsyncLiftedFunction(LiftedFunction):
         abi = self.abi
         abi._check_count(args)
         task = Task(self, abi, args)
-        instance.async_state.scheduler.add(task)
+        state_of(instance).scheduler.add(task)
         return task
 
     def start_subtask(self, args: Sequence[object], on_resolve: Callable[[object], None]) -> None:
@@ -57,7 +57,7 @@ class AsyncLiftedFunction(LiftedFunction):
     def __call__(self, *args: object) -> object:
         """Run the call's task (and others beside it) until it returns; its result."""
         task = self._start(args)
-        scheduler = self.site.instance.async_state.scheduler
+        scheduler = state_of(self.site.instance).scheduler
         call_wasm(scheduler.run_until, (lambda: task.resolved,), self.site.guard)
         return self.abi.to_python(task.result)
 
@@ -65,6 +65,6 @@ class AsyncLiftedFunction(LiftedFunction):
         """The call as a coroutine: the event loop gets a turn after each step of a task,
         and runs the `async def` host functions the tasks call."""
         task = self._start(args)
-        scheduler = self.site.instance.async_state.scheduler
+        scheduler = state_of(self.site.instance).scheduler
         await scheduler.run_until_async(lambda: task.resolved, self.site.guard)
         return self.abi.to_python(task.result)

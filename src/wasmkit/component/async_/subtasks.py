@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from ...bits import MASK32
 from ..abi import Err, FlatReader, LendScope
 from ..types import MAX_FLAT_ASYNC_PARAMS
-from .tasks import HostCall
+from .tasks import HostCall, state_of
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def async_lowered(site: CallSite, target: Callable[..., object], func: Func, opt
                 finish(abi.from_python(outcome))
                 subtask.resolve(index)
 
-            site.instance.async_state.scheduler.host_calls.append(HostCall(made, on_host_done))
+            state_of(site.instance).scheduler.host_calls.append(HostCall(made, on_host_done))
             return int(SubtaskState.STARTED) | (index << 4)
         finish(abi.from_python(lambda: made))
         return int(SubtaskState.RETURNED)

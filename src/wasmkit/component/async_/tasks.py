@@ -33,8 +33,9 @@ from .waitables import EventCode, WaitableSet, misuse, waitable_set
 if TYPE_CHECKING:
     from ..abi import FunctionAbi, HandleTable
     from ..functions import LiftedFunction
+    from ..instance import ComponentInstance
 
-__all__ = ["CallbackCode", "AsyncState", "Task", "HostCall", "Scheduler", "DEADLOCK"]
+__all__ = ["CallbackCode", "AsyncState", "state_of", "Task", "HostCall", "Scheduler", "DEADLOCK"]
 
 DEADLOCK = "deadlock detected: event loop cannot make further progress"
 _MAX_BACKPRESSURE = 1 << 16
@@ -74,6 +75,13 @@ class AsyncState:
         self.backpressure = value
 
 
+def state_of(instance: ComponentInstance) -> AsyncState:
+    """The async state of `instance`, which instantiation made for its async definitions."""
+    state = instance.async_state
+    assert state is not None, "an async definition's instance has its async state"
+    return state
+
+
 class _State(enum.Enum):
     STARTING = "starting"  # waits for backpressure to clear, then calls the core function
     YIELDED = "yielded"
@@ -106,7 +114,7 @@ class Task:
 
     @property
     def async_state(self) -> AsyncState:
-        return self.lifted.site.instance.async_state  # type: ignore[no-any-return]
+        return state_of(self.lifted.site.instance)
 
     def runnable(self) -> bool:
         state = self.async_state

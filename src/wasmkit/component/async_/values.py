@@ -14,9 +14,9 @@ it got; a future as its value (already resolved) or a reader it got.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...runtime.call import call_wasm
 from ..abi import Codec
@@ -120,7 +120,7 @@ class StreamReader(_Reader):
     def read_all(self) -> bytes | list[object]:
         """Every element up to the end."""
         parts = list(self)
-        return b"".join(parts) if self._as_bytes else [v for part in parts for v in part]  # type: ignore[misc, arg-type]
+        return b"".join(parts) if self._as_bytes else [v for part in parts for v in part]  # type: ignore[arg-type]
 
     def __iter__(self) -> StreamReader:
         return self
@@ -159,7 +159,7 @@ class FutureReader(_Reader):
     def get(self) -> object:
         return self._value(self._sync(1))
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[Any, None, object]:
         return self._get_async().__await__()
 
     async def _get_async(self) -> object:
