@@ -259,6 +259,8 @@ def test_an_async_call_into_another_component_is_a_subtask(subtask_wasm: Path, e
     exports = _load(subtask_wasm, engine).exports
     assert exports.run(21) == [1, 1, 1, 2, 42]
     assert _wasmtime(subtask_wasm, "run(21)").stdout == "[1, 1, 1, 2, 42]\n"
+    assert exports.run_blocking(21) == [1, 1, 2, 42]  # waiting inside core code steps the callee
+    assert _wasmtime(subtask_wasm, "run-blocking(21)").stdout == "[1, 1, 2, 42]\n"
     with pytest.raises(Trap) as caught:
         exports.drop_early(3)
     assert caught.value.message == "cannot drop a subtask which has not yet resolved"
@@ -276,6 +278,7 @@ def test_an_async_host_function_is_run_on_an_event_loop(host_wasm: Path, engine:
     host coroutines run concurrently); a plain function returns at once (RETURNED)."""
     exports = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": _slow_double}, engine=engine).exports
     assert exports.run(21) == [1, 1, 1, 2, 42]
+    assert exports.run_blocking(21) == [1, 1, 2, 42]  # waiting inside core code runs the event loop
 
     async def both() -> list[object]:
         return list(await asyncio.gather(exports.run.call_async(1), exports.run.call_async(2)))
