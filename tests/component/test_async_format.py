@@ -351,12 +351,6 @@ def test_async_lowering_and_lifting_flatten_as_the_canonical_abi_says() -> None:
 def test_instantiation_refuses_the_async_component_model_after_validating(engine: str, components: dict[str, bytes]) -> None:
     with pytest.raises(NotSupported, match=r"^async component model not supported yet: `canon task.cancel`$"):
         wasmkit.load(components["builtins"], imports={"fetch": lambda url: None}, engine=engine)
-    sync_lift = _wasm_tools("parse", "-", stdin=b"""(component
-  (core module $m (func (export "f")))
-  (core instance $i (instantiate $m))
-  (func (export "f") async (canon lift (core func $i "f"))))""")
-    with pytest.raises(NotSupported, match="async component model not supported yet: `canon lift` of an async function type"):
-        wasmkit.load(sync_lift, engine=engine)
     invalid = _component('(core func (canon lower (func $sync) async))')
     with pytest.raises(ValidationError, match="requires an async function type"):
         wasmkit.load(invalid, engine=engine)

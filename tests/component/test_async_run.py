@@ -8,14 +8,15 @@ command line) are tested in Python alone: read as they are written, given from P
 handed from one call to another.
 
 Async-lowered calls (subtasks): into another component's async export, against wasmtime
-(subtask.wat), and into Python functions, plain or `async def` (host.wat).
+(subtask.wat), and into Python functions, plain or `async def` (host.wat); synchronous lifts
+and lowerings of async function types (sync.wat).
 
 `wasmkit run --invoke` of async exports prints what `wasmtime run --invoke` prints, for
 these components and for componentize-py's build of data/async/ticks (Python async exports
 over WASI 0.2 imports; built once and cached, see `componentize`).
 
-The components: data/async/tasks.wat, streams.wat, relay.wat, subtask.wat and host.wat
-(written here, assembled with `wasm-tools parse`)."""
+The components: data/async/tasks.wat, streams.wat, relay.wat, subtask.wat, host.wat and
+sync.wat (written here, assembled with `wasm-tools parse`)."""
 
 from __future__ import annotations
 
@@ -326,3 +327,16 @@ def test_a_componentize_py_async_export_runs(capfd: pytest.CaptureFixture[str]) 
     exports = wasmkit.load(built, wasi=True).exports
     assert exports.ticks(5).read_all() == bytes(range(5))
     assert exports.later(4).get() == 5
+
+
+def test_synchronous_lifts_and_lowerings_in_an_async_component(engine: str, tmp_path: Path) -> None:
+    """An async function lifted synchronously whose core code calls an `async def` import
+    lowered synchronously: it waits for the coroutine. A sync call has its own context slot
+    (fresh each call); `task.return` is for async lifts only."""
+    component = Component(_wasm_tools("parse", str(DATA / "sync.wat")))
+    exports = wasmkit.load(component, imports={"slow-double": _slow_double}, engine=engine).exports
+    assert exports.double(21) == 42
+    assert exports.ctx() == exports.ctx() == 5
+    with pytest.raises(Trap) as caught:
+        exports.bad_return()
+    assert caught.value.message == "invalid `task.return` signature and/or options for current task"

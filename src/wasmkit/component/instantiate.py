@@ -35,6 +35,7 @@ from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
+from .async_.tasks import blocking_call
 from .async_.subtasks import async_lowered, subtask_drop
 from .async_.builtins import SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, wait_or_poll
 from .core import module_type
@@ -307,7 +308,9 @@ class _Walk:
                 callback = next(core[cast(int, o.index)] for o in opts if o.kind == CanonOptKind.CALLBACK)
                 self.spaces[Sort.FUNC].append(AsyncLiftedFunction(self.site, core[core_index], func, options, callback))
                 return
-            _refuse_async_func(func, "lift")
+            _refuse_error_context(func, "lift")
+            if func.is_async:
+                self.async_state()
             self.spaces[Sort.FUNC].append(LiftedFunction(self.site, core[core_index], func, options, post_return))
             return
         core_type = types.core[CoreSort.FUNC][-1]
@@ -322,7 +325,9 @@ class _Walk:
                 lowered = async_lowered(self.site, target, func, options)
                 self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, lowered, name=f"{name} async"))  # type: ignore[arg-type]
                 return
-            _refuse_async_func(func, "lower")
+            _refuse_error_context(func, "lower")
+            if func.is_async:
+                target = blocking_call(self.async_state(), target)
             self.core[CoreSort.FUNC].append(lowered_func(self.site, target, func, options, core_type))  # type: ignore[arg-type]
             return
         rtype = cast(ResourceType, self.spaces[Sort.TYPE][cast(int, item.immediates[0])])
@@ -377,14 +382,6 @@ class _Walk:
         self.types.definition(section, item)
         core_type = self.types.core[CoreSort.FUNC][-1]
         self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, builtin, name=name))  # type: ignore[arg-type]
-
-
-def _refuse_async_func(func: Func, how: str) -> None:
-    """NotSupported if `func` needs what of the async component model is not run yet: an
-    async function type lifted or lowered synchronously, or an error-context value."""
-    if func.is_async:
-        raise async_not_supported(f"`canon {how}` of an async function type")
-    _refuse_error_context(func, how)
 
 
 def _refuse_error_context(func: Func, how: str) -> None:

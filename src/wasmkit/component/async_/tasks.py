@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractContextManager
+import inspect
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 from ...runtime.call import call_wasm
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ..functions import LiftedFunction
     from ..instance import ComponentInstance
 
-__all__ = ["CallbackCode", "AsyncState", "state_of", "Task", "HostCall", "Scheduler", "DEADLOCK"]
+__all__ = ["CallbackCode", "AsyncState", "state_of", "sync_task", "blocking_call", "Task", "HostCall", "Scheduler", "DEADLOCK"]
 
 DEADLOCK = "deadlock detected: event loop cannot make further progress"
 _MAX_BACKPRESSURE = 1 << 16
@@ -80,6 +81,20 @@ def state_of(instance: ComponentInstance) -> AsyncState:
     state = instance.async_state
     assert state is not None, "an async definition's instance has its async state"
     return state
+
+
+@contextmanager
+def sync_task(lifted: LiftedFunction) -> Iterator[None]:
+    """A synchronously lifted call into an instance that uses the async ABI: a task of its own
+    (for `context.*`, and to wait inside its core code) that holds the instance exclusively
+    until it returns; `task.return` is not its way to return."""
+    state = state_of(lifted.site.instance)
+    previous = (state.exclusive, state.current)
+    state.exclusive, state.current = True, Task(lifted, lifted.abi, ())
+    try:
+        yield
+    finally:
+        state.exclusive, state.current = previous
 
 
 class _State(enum.Enum):
@@ -299,3 +314,20 @@ class Scheduler:
             future = call.future
             assert future is not None
             call.on_done(future.result)
+
+
+def blocking_call(state: AsyncState, target: Callable[..., object]) -> Callable[..., object]:
+    """`target` for a synchronous lowering of an async function type: the caller's core code
+    waits until the callee returns; an `async def` host function's coroutine runs as a host
+    call while other tasks take their steps."""
+
+    def call(*args: object) -> object:
+        made = target(*args)
+        if not inspect.isawaitable(made):
+            return made
+        outcome: list[Callable[[], object]] = []
+        state.scheduler.host_calls.append(HostCall(made, outcome.append))
+        state.scheduler.run_until(lambda: bool(outcome))
+        return outcome[0]()
+
+    return call
