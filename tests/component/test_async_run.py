@@ -261,6 +261,9 @@ def test_an_async_call_into_another_component_is_a_subtask(subtask_wasm: Path, e
     assert exports.run(21) == [1, 1, 1, 2, 42]
     assert _wasmtime(subtask_wasm, "run(21)").stdout == "[1, 1, 1, 2, 42]\n"
     assert _load(subtask_wasm, engine).exports.run_blocking(21) == [1, 1, 2, 42]  # waiting inside core code steps the callee
+    # subtask.cancel: the callee gets TASK_CANCELLED and calls task.cancel: CANCELLED_BEFORE_RETURNED
+    assert exports.cancel_run(4) == [1, 4]
+    assert _wasmtime(subtask_wasm, "cancel-run(4)").stdout == "[1, 4]\n"
     assert _wasmtime(subtask_wasm, "run-blocking(21)").stdout == "[1, 1, 2, 42]\n"
     with pytest.raises(Trap) as caught:
         exports.drop_early(3)
@@ -288,6 +291,16 @@ def test_an_async_host_function_is_run_on_an_event_loop(host_wasm: Path, engine:
     first, second = asyncio.run(both())
     assert (first[:2], first[3:], second[:2], second[3:]) == ([1, 1], [2, 2], [1, 1], [2, 4])
     assert first[2] != second[2]  # two subtasks under way at once
+    started: list[int] = []
+
+    async def never(x: int) -> int:
+        started.append(x)
+        await asyncio.Event().wait()
+        return 0
+
+    cancelled = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": never}, engine=engine)
+    assert cancelled.exports.cancel_run(7) == [1, 4]  # cancelled before its coroutine ran
+    assert started == []
     plain = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": lambda x: 2 * x}, engine=engine)
     assert plain.exports.run(21) == [2, 42]
 

@@ -36,7 +36,7 @@ from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
 from .async_.tasks import blocking_call
-from .async_.subtasks import async_lowered, subtask_drop
+from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
 from .async_.builtins import SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, wait_or_poll
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
@@ -363,6 +363,8 @@ class _Walk:
             builtin = task_return(self.site, cast("VType | None", found), options)
         elif name == "subtask.drop":
             builtin = subtask_drop(self.site)
+        elif name == "subtask.cancel":
+            builtin = subtask_cancel(self.site)
         elif name in SIMPLE:
             builtin = simple_builtin(name, state)
         elif name in ("waitable-set.wait", "waitable-set.poll"):

@@ -69,6 +69,16 @@ def _thread_yield(state: AsyncState) -> Callable[[], int]:
     return call
 
 
+def _task_cancel(state: AsyncState) -> Callable[[], None]:
+    def call() -> None:
+        task = state.task("task.cancel")
+        if not hasattr(task.lifted, "callback"):
+            raise misuse("`task.cancel` called by a synchronously lifted function")
+        task.cancel_()
+
+    return call
+
+
 def _waitable_set_new(state: AsyncState) -> Callable[[], int]:
     return lambda: state.handles.add(WaitableSet())
 
@@ -95,6 +105,7 @@ def _backpressure(state: AsyncState, delta: int) -> Callable[[], None]:
 
 SIMPLE: dict[str, Callable[[AsyncState], Callable[..., object]]] = {
     "context.get": _context_get, "context.set": _context_set, "thread.yield": _thread_yield,
+    "task.cancel": _task_cancel,
     "waitable-set.new": _waitable_set_new, "waitable-set.drop": _waitable_set_drop,
     "waitable.join": _waitable_join,
     "backpressure.inc": lambda state: _backpressure(state, 1), "backpressure.dec": lambda state: _backpressure(state, -1),

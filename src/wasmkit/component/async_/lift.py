@@ -11,6 +11,7 @@ concurrently (`asyncio.gather`) interleave as the component's tasks do.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -49,10 +50,13 @@ class AsyncLiftedFunction(LiftedFunction):
         state_of(instance).scheduler.add(task)
         return task
 
-    def start_subtask(self, args: Sequence[object], on_resolve: Callable[[object], None]) -> None:
-        """A call from another component's async lowering: the task starts as the scheduler
-        steps it, and `on_resolve` gets its result."""
-        self._start(args).on_resolve = on_resolve
+    def start_subtask(self, args: Sequence[object]) -> Task:
+        """A call from another component's async lowering: the task runs its core function at
+        once if it can (no backpressure, its instance not running core code), as the caller's
+        `canon lower` does before it returns; the scheduler steps it from there."""
+        task = self._start(args)
+        state_of(self.site.instance).scheduler.step(task)
+        return task
 
     def __call__(self, *args: object) -> object:
         """Run the call's task (and others beside it) until it returns; its result."""
@@ -66,5 +70,9 @@ class AsyncLiftedFunction(LiftedFunction):
         and runs the `async def` host functions the tasks call."""
         task = self._start(args)
         scheduler = state_of(self.site.instance).scheduler
-        await scheduler.run_until_async(lambda: task.resolved, self.site.guard)
+        try:
+            await scheduler.run_until_async(lambda: task.resolved, self.site.guard)
+        except asyncio.CancelledError:  # the task is told, and may go on until it calls `task.cancel`
+            task.request_cancellation()
+            raise
         return self.abi.to_python(task.result)

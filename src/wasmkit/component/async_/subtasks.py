@@ -17,6 +17,7 @@ it returns.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 from collections.abc import Callable, Sequence
@@ -25,40 +26,49 @@ from typing import TYPE_CHECKING
 from ...bits import MASK32
 from ..abi import Err, FlatReader, LendScope
 from ..types import MAX_FLAT_ASYNC_PARAMS
-from .tasks import HostCall, state_of
+from .tasks import DEADLOCK, HostCall, Task, state_of
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:
-    from ..abi import FunctionAbi, Options
+    from ..abi import FunctionAbi, HandleTable, Options
     from ..functions import CallSite
     from ..types import Func
 
-__all__ = ["SubtaskState", "Subtask", "async_lowered"]
+__all__ = ["SubtaskState", "Subtask", "async_lowered", "subtask_drop", "subtask_cancel"]
 
 
 class SubtaskState(enum.IntEnum):
     STARTING = 0
     STARTED = 1
     RETURNED = 2
+    CANCELLED_BEFORE_STARTED = 3
+    CANCELLED_BEFORE_RETURNED = 4
 
 
 class Subtask(Waitable):
-    """A call the caller's core code made through an async lowering, until it returns."""
+    """A call the caller's core code made through an async lowering, until it resolves
+    (returns, or ends cancelled); `on_cancel` asks the callee to stop."""
 
-    __slots__ = ("state", "delivered")
+    __slots__ = ("state", "delivered", "on_cancel", "cancel_requested")
 
     def __init__(self) -> None:
         super().__init__()
         self.state = SubtaskState.STARTED
         self.delivered = False
+        self.on_cancel: Callable[[], None] = lambda: None
+        self.cancel_requested = False
 
-    def resolve(self, index: int) -> None:
-        """The callee returned: the event that says so, for the handle at `index`."""
-        self.state = SubtaskState.RETURNED
+    @property
+    def resolved(self) -> bool:
+        return self.state >= SubtaskState.RETURNED
+
+    def resolve(self, index: int, state: SubtaskState) -> None:
+        """The callee returned or ended cancelled: the event that says so, for the handle at `index`."""
+        self.state = state
 
         def event() -> tuple[int, int, int]:
             self.delivered = True
-            return (EventCode.SUBTASK, index, int(SubtaskState.RETURNED))
+            return (EventCode.SUBTASK, index, int(state))
 
         self.set_pending(event)
 
@@ -68,16 +78,45 @@ class Subtask(Waitable):
         self.leave()
 
 
+def _subtask(table: HandleTable, index: int) -> Subtask:
+    found = table.get(index)
+    if not isinstance(found, Subtask):
+        raise misuse("handle is not a subtask")
+    return found
+
+
 def subtask_drop(site: CallSite) -> Callable[[int], None]:
-    """`subtask.drop`: free a subtask whose return was delivered."""
+    """`subtask.drop`: free a subtask whose resolution was delivered."""
     table = site.instance.handles
 
     def call(index: int) -> None:
-        found = table.get(index)
-        if not isinstance(found, Subtask):
-            raise misuse("handle is not a subtask")
-        found.drop()
+        _subtask(table, index).drop()
         table.remove(index)
+
+    return call
+
+
+def subtask_cancel(site: CallSite) -> Callable[[int], int]:
+    """`subtask.cancel` (synchronous): ask the callee to stop and wait until it resolves; the
+    subtask's final state (RETURNED if it returned first)."""
+    table = site.instance.handles
+
+    def call(index: int) -> int:
+        subtask = _subtask(table, index)
+        if subtask.delivered:
+            raise misuse("cannot cancel a subtask which has already resolved")
+        if subtask.cancel_requested:
+            raise misuse("cannot cancel a subtask twice")
+        if subtask.wset is not None:
+            raise misuse("cannot synchronously cancel a subtask in a waitable set")
+        if not subtask.resolved:
+            subtask.cancel_requested = True
+            subtask.on_cancel()
+            scheduler = state_of(site.instance).scheduler
+            while not subtask.has_pending():
+                if not scheduler.progress():
+                    raise misuse(DEADLOCK)
+        return subtask.take_pending()[2]
 
     return call
 
@@ -119,15 +158,26 @@ def async_lowered(site: CallSite, target: Callable[..., object], func: Func, opt
 
         start_task = getattr(target, "start_subtask", None)
         if start_task is not None:  # an async-lifted export: a task of its own
+            task = start_task(args)
+            if task.resolved and not task.cancelled:
+                finish(task.result)
+                return int(SubtaskState.RETURNED)
             subtask = Subtask()
             index = table.add(subtask)
+            subtask.state = SubtaskState.STARTED if task.entered else SubtaskState.STARTING
 
-            def on_task_resolve(value: object) -> None:
-                finish(value)
-                subtask.resolve(index)
+            def on_task_resolve(task: Task) -> None:
+                if task.cancelled:
+                    scope.finish()
+                    started = task.entered
+                    subtask.resolve(index, SubtaskState.CANCELLED_BEFORE_RETURNED if started else SubtaskState.CANCELLED_BEFORE_STARTED)
+                else:
+                    finish(task.result)
+                    subtask.resolve(index, SubtaskState.RETURNED)
 
-            start_task(args, on_task_resolve)
-            return int(SubtaskState.STARTED) | (index << 4)
+            task.on_resolve = on_task_resolve
+            subtask.on_cancel = task.request_cancellation
+            return int(subtask.state) | (index << 4)
         try:
             made = target(*args)
         except Err as err:
@@ -139,10 +189,19 @@ def async_lowered(site: CallSite, target: Callable[..., object], func: Func, opt
             index = table.add(subtask)
 
             def on_host_done(outcome: Callable[[], object]) -> None:
-                finish(abi.from_python(outcome))
-                subtask.resolve(index)
+                try:
+                    value = abi.from_python(outcome)
+                except asyncio.CancelledError:
+                    scope.finish()
+                    subtask.resolve(index, SubtaskState.CANCELLED_BEFORE_RETURNED)
+                    return
+                finish(value)
+                subtask.resolve(index, SubtaskState.RETURNED)
 
-            state_of(site.instance).scheduler.host_calls.append(HostCall(made, on_host_done))
+            scheduler = state_of(site.instance).scheduler
+            host_call = HostCall(made, on_host_done)
+            scheduler.host_calls.append(host_call)
+            subtask.on_cancel = lambda: scheduler.cancel(host_call)
             return int(SubtaskState.STARTED) | (index << 4)
         finish(abi.from_python(lambda: made))
         return int(SubtaskState.RETURNED)

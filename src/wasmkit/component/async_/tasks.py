@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ...runtime.call import call_wasm
 from ..abi import BorrowScope
-from .waitables import EventCode, WaitableSet, misuse, waitable_set
+from .waitables import Event, EventCode, WaitableSet, misuse, waitable_set
 
 if TYPE_CHECKING:
     from ..abi import FunctionAbi, HandleTable
@@ -97,6 +97,12 @@ def sync_task(lifted: LiftedFunction) -> Iterator[None]:
         state.exclusive, state.current = previous
 
 
+class _Cancel(enum.Enum):
+    NONE = "none"
+    PENDING = "pending"  # requested, to be delivered at the task's next wait or yield
+    DELIVERED = "delivered"  # the callback got TASK_CANCELLED: it may call `task.cancel`
+
+
 class _State(enum.Enum):
     STARTING = "starting"  # waits for backpressure to clear, then calls the core function
     YIELDED = "yielded"
@@ -108,7 +114,10 @@ class Task:
     """One call of a callback-lifted export: its state, its context slot, its result once
     `task.return` gave it."""
 
-    __slots__ = ("lifted", "abi", "args", "state", "wset", "context", "resolved", "result", "scope", "on_resolve", "entered")
+    __slots__ = (
+        "lifted", "abi", "args", "state", "wset", "context", "resolved", "cancelled", "result", "scope", "on_resolve",
+        "entered", "cancel",
+    )  # fmt: skip
 
     def __init__(self, lifted: LiftedFunction, abi: FunctionAbi, args: Sequence[object]) -> None:
         self.lifted = lifted
@@ -120,7 +129,9 @@ class Task:
         self.resolved = False
         self.result: object = None
         self.scope = BorrowScope()
-        self.on_resolve: Callable[[object], None] | None = None
+        self.cancelled = False  # resolved by `task.cancel` (or before it started), with no result
+        self.on_resolve: Callable[[Task], None] | None = None
+        self.cancel = _Cancel.NONE
         self.entered = False  # its core code ran: a trap leaves the instance in whatever state
 
     @property
@@ -137,6 +148,8 @@ class Task:
             return False
         if self.state is _State.STARTING:
             return state.backpressure == 0
+        if self.cancel is _Cancel.PENDING and self.state in (_State.WAITING, _State.YIELDED):
+            return True
         if self.state is _State.WAITING:
             return self.wset is not None and self.wset.has_pending()
         return self.state is _State.YIELDED
@@ -149,7 +162,32 @@ class Task:
         self.resolved = True
         self.result = value
         if self.on_resolve is not None:
-            self.on_resolve(value)
+            self.on_resolve(self)
+
+    def cancel_(self) -> None:
+        """`task.cancel`: the task ends without a result, after cancellation was delivered."""
+        if self.resolved:
+            raise misuse("`task.return` or `task.cancel` called more than once for current task")
+        if self.cancel is not _Cancel.DELIVERED:
+            raise misuse("`task.cancel` called by non-cancelled task")
+        self.scope.finish()
+        self.resolved = self.cancelled = True
+        if self.on_resolve is not None:
+            self.on_resolve(self)
+
+    def request_cancellation(self) -> None:
+        """The caller no longer wants the result: a task not started yet ends at once (its
+        arguments never lowered); one under way gets TASK_CANCELLED at its next wait or yield."""
+        if self.resolved or self.cancel is not _Cancel.NONE:
+            return
+        if self.state is _State.STARTING:
+            self.state = _State.DONE
+            self.cancel = _Cancel.DELIVERED
+            self.resolved = self.cancelled = True
+            if self.on_resolve is not None:
+                self.on_resolve(self)
+        else:
+            self.cancel = _Cancel.PENDING
 
     def step(self) -> None:
         """Run the task's next core call: the core function, or the callback with the event
@@ -160,11 +198,13 @@ class Task:
             flat = self.abi.lower_args(cx, self.args)
             packed = self._call(lifted.core, flat)
         else:
-            if self.state is _State.WAITING:
-                wset = self.wset
-                assert wset is not None
+            wset, self.wset = self.wset, None
+            if wset is not None:
                 wset.waiting -= 1
-                self.wset = None
+            if self.cancel is _Cancel.PENDING:
+                self.cancel = _Cancel.DELIVERED
+                event: Event = (EventCode.TASK_CANCELLED, 0, 0)
+            elif wset is not None:
                 event = wset.take_pending()
             else:
                 event = (EventCode.NONE, 0, 0)
@@ -247,11 +287,12 @@ class Scheduler:
     def add(self, task: Task) -> None:
         self.tasks.append(task)
 
-    def step(self) -> bool:
-        """Step one task that can make progress (the one that waited longest first);
-        whether there was one. A trap in it propagates (the task is dropped first)."""
+    def step(self, only: Task | None = None) -> bool:
+        """Step one task that can make progress (the one that waited longest first, or
+        `only`); whether there was one. A trap in it propagates (the task is dropped first)."""
+        self.tasks = [task for task in self.tasks if not task.done]  # those cancelled before they started
         for i, task in enumerate(self.tasks):
-            if task.runnable():
+            if (only is None or task is only) and task.runnable():
                 del self.tasks[i]
                 try:
                     task.step()
@@ -305,6 +346,22 @@ class Scheduler:
         elif call.future.get_loop() is not loop:
             raise RuntimeError("a host call started on one event loop is awaited on another")
         return call.future
+
+    def cancel(self, call: HostCall) -> None:
+        """Ask host call `call` to stop: one not started yet never runs; a running one has
+        its asyncio task cancelled (its subtask learns the outcome as it ends)."""
+        if call.future is not None:
+            call.future.cancel()
+            return
+        self.host_calls.remove(call)
+        close = getattr(call.awaitable, "close", None)
+        if close is not None:
+            close()
+
+        def cancelled() -> object:
+            raise asyncio.CancelledError
+
+        call.on_done(cancelled)
 
     def _deliver(self) -> None:
         """Give each finished host call's outcome to its subtask."""

@@ -1,4 +1,4 @@
-;; An async-lowered call into another component's async export, for
+;; An async-lowered call into another component's async export (and its cancellation), for
 ;; tests/component/test_async_run.py (run by wasmkit and by `wasmtime run -W
 ;; component-model-async=y --invoke`): `run(x)` calls the inner `slow-double(x)` (which yields
 ;; twice before it returns 2x) through `canon lower ... async`, waits for the subtask's event,
@@ -10,9 +10,11 @@
       (import "" "task.return" (func $ret (param i32)))
       (import "" "context.get" (func $cget (result i32)))
       (import "" "context.set" (func $cset (param i32)))
+      (import "" "task.cancel" (func $cancel))
       (func (export "slow-double") (param i32) (result i32)
         (call $cset (i32.shl (local.get 0) (i32.const 8))) i32.const 1)
       (func (export "cb") (param i32 i32 i32) (result i32)
+        (if (i32.eq (local.get 0) (i32.const 6)) (then (call $cancel) (return (i32.const 0))))
         (call $cset (i32.add (call $cget) (i32.const 1)))
         (if (i32.lt_u (i32.and (call $cget) (i32.const 255)) (i32.const 2)) (then (return (i32.const 1))))
         (call $ret (i32.shr_u (call $cget) (i32.const 7)))
@@ -20,8 +22,10 @@
     (core func $ret (canon task.return (result u32)))
     (core func $cget (canon context.get i32 0))
     (core func $cset (canon context.set i32 0))
+    (core func $cancel (canon task.cancel))
     (core instance $i (instantiate $m (with "" (instance
-      (export "task.return" (func $ret)) (export "context.get" (func $cget)) (export "context.set" (func $cset))))))
+      (export "task.return" (func $ret)) (export "context.get" (func $cget)) (export "context.set" (func $cset))
+      (export "task.cancel" (func $cancel))))))
     (func (export "slow-double") async (param "x" u32) (result u32)
       (canon lift (core func $i "slow-double") async (callback (core func $i "cb")))))
   (instance $callee (instantiate $callee))
@@ -38,6 +42,7 @@
   (core func $join (canon waitable.join))
   (core func $subtask.drop (canon subtask.drop))
   (core func $ws.wait (canon waitable-set.wait (memory $mem)))
+  (core func $subtask.cancel (canon subtask.cancel))
   (core module $main
     (import "" "mem" (memory 1))
     (import "" "slow-double" (func $slow-double (param i32 i32) (result i32)))
@@ -49,6 +54,7 @@
     (import "" "join" (func $join (param i32 i32)))
     (import "" "subtask.drop" (func $subtask.drop (param i32)))
     (import "" "ws.wait" (func $ws.wait (param i32 i32) (result i32)))
+    (import "" "subtask.cancel" (func $subtask.cancel (param i32) (result i32)))
     ;; Each task's memory, at 64 * its number (its context): +0 the result, +4 its waitable
     ;; set, +8 the log.
     (global $tasks (mut i32) (i32.const 0))
@@ -88,6 +94,15 @@
       (call $ws.drop (local.get $set))
       (call $ret (i32.const 8) (i32.const 4))
       i32.const 0)
+;; cancel-run: cancels the call it made (the callee stops with `task.cancel`)
+    (func (export "cancel-run") (param $x i32) (result i32)
+      (local $called i32)
+      (local.set $called (call $slow-double (local.get $x) (i32.const 0)))
+      (i32.store (i32.const 8) (i32.and (local.get $called) (i32.const 15)))
+      (i32.store (i32.const 12) (call $subtask.cancel (i32.shr_u (local.get $called) (i32.const 4))))
+      (call $subtask.drop (i32.shr_u (local.get $called) (i32.const 4)))
+      (call $ret (i32.const 8) (i32.const 2))
+      i32.const 0)
     (func (export "drop-early") (param $x i32) (result i32)
       (call $subtask.drop (i32.shr_u (call $slow-double (local.get $x) (i32.const 0)) (i32.const 4)))
       i32.const 0)
@@ -102,11 +117,14 @@
     (export "ws.drop" (func $ws.drop))
     (export "join" (func $join))
     (export "subtask.drop" (func $subtask.drop))
-    (export "ws.wait" (func $ws.wait))))))
+    (export "ws.wait" (func $ws.wait))
+    (export "subtask.cancel" (func $subtask.cancel))))))
   (func (export "run") async (param "x" u32) (result (list u32))
     (canon lift (core func $main "run") async (memory $mem) (callback (core func $main "run-cb"))))
   (func (export "run-blocking") async (param "x" u32) (result (list u32))
     (canon lift (core func $main "run-blocking") async (memory $mem) (callback (core func $main "cb"))))
+  (func (export "cancel-run") async (param "x" u32) (result (list u32))
+    (canon lift (core func $main "cancel-run") async (memory $mem) (callback (core func $main "cb"))))
   (func (export "drop-early") async (param "x" u32) (result (list u32))
     (canon lift (core func $main "drop-early") async (memory $mem) (callback (core func $main "cb"))))
 )
