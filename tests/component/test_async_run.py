@@ -353,3 +353,26 @@ def test_synchronous_lifts_and_lowerings_in_an_async_component(engine: str, tmp_
     with pytest.raises(Trap) as caught:
         exports.bad_return()
     assert caught.value.message == "invalid `task.return` signature and/or options for current task"
+
+
+def test_async_iterables_and_awaitables_given_from_python(relay_wasm: Path, engine: str) -> None:
+    """A stream from an async generator: the component's reads wait (BLOCKED) for each
+    element, awaited as a host call; a future from an awaitable. Plainly and from asyncio."""
+    exports = _load(relay_wasm, engine).exports
+
+    async def numbers(count: int) -> Any:
+        for n in range(count):
+            await asyncio.sleep(0)
+            yield n
+
+    async def value() -> int:
+        await asyncio.sleep(0.001)
+        return 21
+
+    assert exports.sum(numbers(40)) == sum(range(40))
+    assert exports.take(value()) == 42
+
+    async def run() -> tuple[object, object]:
+        return await exports.sum.call_async(numbers(10)), await exports.take.call_async(value())
+
+    assert asyncio.run(run()) == (45, 42)

@@ -8,13 +8,15 @@ write is pending, the instantiation's scheduler steps the component's tasks unti
 iteration, `get()`) or from asyncio code (`async for`, `await`), the event loop getting a
 turn between steps. A `stream<u8>` gives `bytes`, any other stream lists of values.
 
-Python gives a stream as any iterable of its elements (bytes for a `stream<u8>`) or a reader
-it got; a future as its value (already resolved) or a reader it got.
+Python gives a stream as any iterable of its elements (bytes for a `stream<u8>`), an async
+iterable of them (an async generator: the component's reads wait for its elements) or a
+reader it got; a future as its value (already resolved), an awaitable of it, or a reader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ from ...runtime.call import call_wasm
 from ..abi import Codec
 from ..abi.codec import I32, FlatReader
 from ..abi.scalars import IntCodec
-from .streams import CopyEnd, CopyResult, HostBuffer, HostFuture, HostStream, Shared
+from .streams import AsyncHostStream, CopyEnd, CopyResult, HostBuffer, HostFuture, HostStream, Shared
 from .tasks import Scheduler
 from .waitables import misuse
 
@@ -175,6 +177,11 @@ def _driver(cx: Context) -> tuple[Scheduler, AbstractContextManager[object]]:
     return (state.scheduler if state is not None else Scheduler()), (state.guard if state is not None else nullcontext())
 
 
+async def _one(awaitable: Awaitable[object]) -> AsyncIterator[object]:
+    """An awaitable's value as an async iterable of it, for a future the host gives."""
+    yield await awaitable
+
+
 class AsyncValueCodec(Codec):
     """`stream<T>` or `future<T>` (`is_future`) of element type `elem` (None: of nothing)."""
 
@@ -208,14 +215,18 @@ class AsyncValueCodec(Codec):
             if isinstance(value, FutureReader) != self.is_future:
                 raise self.mismatch(value)
             shared = value._give()
+        elif self.is_future and inspect.isawaitable(value):
+            shared = AsyncHostStream(_one(value), _driver(cx)[0], is_future=True)
         elif self.is_future:
             shared = HostFuture(value)
+        elif hasattr(value, "__aiter__"):
+            shared = AsyncHostStream(value, _driver(cx)[0])
         else:
             try:
                 shared = HostStream(value)  # type: ignore[arg-type]
             except TypeError:
                 raise self.mismatch(value) from None
-        if isinstance(shared, HostStream):
+        if isinstance(shared, (HostStream, AsyncHostStream)):
             shared.elem_type = self.elem
         elif shared.elem_type != self.elem:
             raise TypeError(f"expected a {self.name}, got one of another element type")
