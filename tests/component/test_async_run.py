@@ -34,6 +34,7 @@ from tests.component.componentize import componentize
 from tests.support import tool
 from wasmkit.cli import main
 from wasmkit.component.async_ import EventCode, Waitable, WaitableSet
+from wasmkit.component.async_.subtasks import Subtask, SubtaskState
 from wasmkit.component.async_.values import StreamReader
 from wasmkit.component.loader import Component
 from wasmkit.errors import Trap, TrapKind
@@ -376,3 +377,18 @@ def test_async_iterables_and_awaitables_given_from_python(relay_wasm: Path, engi
         return await exports.sum.call_async(numbers(10)), await exports.take.call_async(value())
 
     assert asyncio.run(run()) == (45, 42)
+
+
+def test_a_subtask_event_says_its_state_when_delivered() -> None:
+    """A subtask held back by backpressure is STARTING; its STARTED event, if not delivered
+    before the callee returns, says RETURNED; only a delivered resolution lets it be dropped."""
+    subtask = Subtask()
+    subtask.state = SubtaskState.STARTING
+    subtask.start(5)
+    assert subtask.take_pending() == (EventCode.SUBTASK, 5, SubtaskState.STARTED)
+    with pytest.raises(Trap, match="not yet resolved"):
+        subtask.drop()
+    subtask.start(5)
+    subtask.resolve(5, SubtaskState.RETURNED)
+    assert subtask.take_pending() == (EventCode.SUBTASK, 5, SubtaskState.RETURNED)
+    subtask.drop()

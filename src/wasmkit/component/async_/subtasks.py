@@ -62,13 +62,24 @@ class Subtask(Waitable):
     def resolved(self) -> bool:
         return self.state >= SubtaskState.RETURNED
 
+    def start(self, index: int) -> None:
+        """The callee, held back by backpressure, started (its arguments are its own now)."""
+        self.state = SubtaskState.STARTED
+        self._notify(index)
+
     def resolve(self, index: int, state: SubtaskState) -> None:
-        """The callee returned or ended cancelled: the event that says so, for the handle at `index`."""
+        """The callee returned or ended cancelled."""
         self.state = state
+        self._notify(index)
+
+    def _notify(self, index: int) -> None:
+        """The subtask's event, for the handle at `index`: its state as it is when delivered
+        (a STARTED event not yet delivered when the callee returns says RETURNED)."""
 
         def event() -> tuple[int, int, int]:
-            self.delivered = True
-            return (EventCode.SUBTASK, index, int(state))
+            if self.resolved:
+                self.delivered = True
+            return (EventCode.SUBTASK, index, int(self.state))
 
         self.set_pending(event)
 
@@ -176,6 +187,8 @@ def async_lowered(site: CallSite, target: Callable[..., object], func: Func, opt
                     subtask.resolve(index, SubtaskState.RETURNED)
 
             task.on_resolve = on_task_resolve
+            if subtask.state is SubtaskState.STARTING:
+                task.on_start = lambda: subtask.start(index)
             subtask.on_cancel = task.request_cancellation
             return int(subtask.state) | (index << 4)
         try:

@@ -116,7 +116,7 @@ class Task:
 
     __slots__ = (
         "lifted", "abi", "args", "state", "wset", "context", "resolved", "cancelled", "result", "scope", "on_resolve",
-        "entered", "cancel",
+        "entered", "cancel", "on_start",
     )  # fmt: skip
 
     def __init__(self, lifted: LiftedFunction, abi: FunctionAbi, args: Sequence[object]) -> None:
@@ -131,6 +131,7 @@ class Task:
         self.scope = BorrowScope()
         self.cancelled = False  # resolved by `task.cancel` (or before it started), with no result
         self.on_resolve: Callable[[Task], None] | None = None
+        self.on_start: Callable[[], None] | None = None  # told as the task starts (past backpressure)
         self.cancel = _Cancel.NONE
         self.entered = False  # its core code ran: a trap leaves the instance in whatever state
 
@@ -196,6 +197,8 @@ class Task:
         if self.state is _State.STARTING:
             cx = lifted.site.context(lifted.options, self.scope)
             flat = self.abi.lower_args(cx, self.args)
+            if self.on_start is not None:
+                self.on_start()
             packed = self._call(lifted.core, flat)
         else:
             wset, self.wset = self.wset, None
