@@ -33,8 +33,9 @@ def task_return(site: CallSite, result: VType | None, options: Options) -> Calla
 
     def call(*flat: object) -> None:
         task = state.task("task.return")
-        lifted = task.lifted
-        if not hasattr(lifted, "callback") or lifted.func.result != result or lifted.options.memory is not options.memory or lifted.options.encoding != options.encoding:
+        lifted, given = task.lifted, task.lifted.options
+        same_options = given.memory is options.memory and given.encoding == options.encoding
+        if not hasattr(lifted, "callback") or lifted.func.result != result or not same_options:
             raise misuse("invalid `task.return` signature and/or options for current task")
         if task.resolved:
             raise misuse("`task.return` or `task.cancel` called more than once for current task")

@@ -12,7 +12,7 @@ concurrently (`asyncio.gather`) interleave as the component's tasks do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ...errors import Trap, TrapKind

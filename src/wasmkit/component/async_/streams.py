@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCKED", "CopyResult", "GuestBuffer", "HostBuffer", "SharedStream", "SharedFuture", "HostStream", "HostFuture",
     "AsyncHostStream",
-    "CopyEnd", "ReadableEnd", "WritableEnd", "copy", "cancel_copy", "drop_end", "new_pair",
+    "CopyEnd", "copy", "cancel_copy", "drop_end", "new_pair",
 ]  # fmt: skip
 
 BLOCKED = 0xFFFFFFFF
@@ -339,9 +339,6 @@ class CopyEnd(Waitable):
             raise misuse("cannot drop future write end without first writing a value")
         self.shared.drop()
         self.leave()
-
-
-ReadableEnd = WritableEnd = CopyEnd
 
 
 def new_pair(table: HandleTable, elem_type: object, is_future: bool) -> int:
