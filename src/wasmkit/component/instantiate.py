@@ -37,7 +37,9 @@ from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resour
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
 from .async_.tasks import blocking_call
 from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
-from .async_.builtins import SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, wait_or_poll
+from .async_.builtins import (
+    SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, thread_yield, wait_or_poll,
+)  # fmt: skip
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import
@@ -368,7 +370,10 @@ class _Walk:
         elif name in SIMPLE:
             builtin = simple_builtin(name, state)
         elif name in ("waitable-set.wait", "waitable-set.poll"):
-            builtin = wait_or_poll(state, memories[cast(int, item.immediates[1])], name.endswith("wait"))
+            cancellable, memory = cast("tuple[bool, int]", item.immediates)
+            builtin = wait_or_poll(state, memories[memory], name.endswith("wait"), bool(cancellable))
+        elif name == "thread.yield":
+            builtin = thread_yield(state, bool(item.immediates[0]))
         elif name.partition(".")[0] in ("stream", "future") and name.partition(".")[2] in STREAM_ACTIONS:
             carried = cast(Val, self.types.spaces[Sort.TYPE][cast(int, item.immediates[0])])
             elem = cast("VType | None", carried.parts[0])

@@ -12,13 +12,13 @@ from ..abi import LendScope, Options
 from ..types import Func
 from .streams import GuestBuffer, cancel_copy, copy, drop_end, new_pair
 from .tasks import DEADLOCK, AsyncState, state_of
-from .waitables import Waitable, WaitableSet, misuse, store_event, waitable, waitable_set
+from .waitables import EventCode, Waitable, WaitableSet, misuse, store_event, waitable, waitable_set
 
 if TYPE_CHECKING:
     from ..functions import CallSite
     from ..types import VType
 
-__all__ = ["task_return", "simple_builtin", "wait_or_poll", "stream_builtin", "SIMPLE", "STREAM_ACTIONS"]
+__all__ = ["task_return", "simple_builtin", "thread_yield", "wait_or_poll", "stream_builtin", "SIMPLE", "STREAM_ACTIONS"]
 
 # The `stream.*` and `future.*` built-ins run (`forward`, a gated feature, is not).
 STREAM_ACTIONS = frozenset({"new", "read", "write", "cancel-read", "cancel-write", "drop-readable", "drop-writable"})
@@ -58,12 +58,15 @@ def _context_set(state: AsyncState) -> Callable[[int], None]:
     return call
 
 
-def _thread_yield(state: AsyncState) -> Callable[[], int]:
+def thread_yield(state: AsyncState, cancellable: bool) -> Callable[[], int]:
     """`thread.yield` in core code: another task (of another instance: this one is held)
-    takes a step if one can; never cancelled (0)."""
+    takes a step if one can; 1 if it is `cancellable` and the task's cancellation was
+    requested (which is then delivered), else 0."""
 
     def call() -> int:
-        state.task("thread.yield")
+        task = state.task("thread.yield")
+        if cancellable and task.take_cancellation():
+            return 1
         state.scheduler.step()
         return 0
 
@@ -105,8 +108,7 @@ def _backpressure(state: AsyncState, delta: int) -> Callable[[], None]:
 
 
 SIMPLE: dict[str, Callable[[AsyncState], Callable[..., object]]] = {
-    "context.get": _context_get, "context.set": _context_set, "thread.yield": _thread_yield,
-    "task.cancel": _task_cancel,
+    "context.get": _context_get, "context.set": _context_set, "task.cancel": _task_cancel,
     "waitable-set.new": _waitable_set_new, "waitable-set.drop": _waitable_set_drop,
     "waitable.join": _waitable_join,
     "backpressure.inc": lambda state: _backpressure(state, 1), "backpressure.dec": lambda state: _backpressure(state, -1),
@@ -118,14 +120,17 @@ def simple_builtin(name: str, state: AsyncState) -> Callable[..., object]:
     return SIMPLE[name](state)
 
 
-def wait_or_poll(state: AsyncState, memory: object, wait: bool) -> Callable[[int, int], int]:
+def wait_or_poll(state: AsyncState, memory: object, wait: bool, cancellable: bool) -> Callable[[int, int], int]:
     """`waitable-set.wait` (`wait`) or `waitable-set.poll`: the event's code, its p1 and p2
-    stored at the pointer. Waiting in core code steps other instances' tasks until the set
-    has an event; a deadlock trap if none can make progress."""
+    stored at the pointer (TASK_CANCELLED if `cancellable` and the task's cancellation was
+    requested). Waiting in core code steps other instances' tasks and host calls until the
+    set has an event; a deadlock trap if none can make progress."""
 
     def call(set_index: int, ptr: int) -> int:
-        state.task("waitable-set.wait" if wait else "waitable-set.poll")
+        task = state.task("waitable-set.wait" if wait else "waitable-set.poll")
         wset = waitable_set(state.handles, set_index)
+        if cancellable and task.take_cancellation():
+            return store_event(memory.write, len(memory), ptr & 0xFFFFFFFF, (EventCode.TASK_CANCELLED, 0, 0))  # type: ignore[attr-defined, arg-type]
         if wait:
             wset.waiting += 1
             try:

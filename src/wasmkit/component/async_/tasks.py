@@ -176,6 +176,14 @@ class Task:
         if self.on_resolve is not None:
             self.on_resolve(self)
 
+    def take_cancellation(self) -> bool:
+        """For a cancellable built-in: whether cancellation was requested and not yet
+        delivered (it is delivered now)."""
+        if self.cancel is _Cancel.PENDING:
+            self.cancel = _Cancel.DELIVERED
+            return True
+        return False
+
     def request_cancellation(self) -> None:
         """The caller no longer wants the result: a task not started yet ends at once (its
         arguments never lowered); one under way gets TASK_CANCELLED at its next wait or yield."""
@@ -204,8 +212,7 @@ class Task:
             wset, self.wset = self.wset, None
             if wset is not None:
                 wset.waiting -= 1
-            if self.cancel is _Cancel.PENDING:
-                self.cancel = _Cancel.DELIVERED
+            if self.take_cancellation():
                 event: Event = (EventCode.TASK_CANCELLED, 0, 0)
             elif wset is not None:
                 event = wset.take_pending()
