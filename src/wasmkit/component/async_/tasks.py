@@ -332,11 +332,13 @@ class Scheduler:
             self._loop = asyncio.new_event_loop()
         loop = self._loop
         futures = [self._start(call, loop) for call in self.host_calls]
-        loop.run_until_complete(asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED))
-        self._deliver()
-        if not self.host_calls:  # none left on it: the loop goes (a new one serves the next)
-            self._loop = None
-            loop.close()
+        try:
+            loop.run_until_complete(asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED))
+            self._deliver()
+        finally:
+            if not self.host_calls:  # none left on it: the loop goes (a new one serves the next)
+                self._loop = None
+                loop.close()
         return True
 
     async def run_until_async(self, finished: Callable[[], bool], guard: AbstractContextManager[object]) -> None:
