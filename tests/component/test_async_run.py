@@ -15,8 +15,8 @@ and lowerings of async function types (sync.wat).
 these components and for componentize-py's build of data/async/ticks (Python async exports
 over WASI 0.2 imports; built once and cached, see `componentize`).
 
-The components: data/async/tasks.wat, streams.wat, relay.wat, subtask.wat, host.wat and
-sync.wat (written here, assembled with `wasm-tools parse`)."""
+The components: data/async/tasks.wat, streams.wat, relay.wat, words.wat, subtask.wat,
+host.wat and sync.wat (written here, assembled with `wasm-tools parse`)."""
 
 from __future__ import annotations
 
@@ -392,3 +392,18 @@ def test_a_subtask_event_says_its_state_when_delivered() -> None:
     subtask.resolve(5, SubtaskState.RETURNED)
     assert subtask.take_pending() == (EventCode.SUBTASK, 5, SubtaskState.RETURNED)
     subtask.drop()
+
+
+def test_a_stream_of_strings(engine: str, tmp_path: Path) -> None:
+    """Strings are loaded from the writer's memory and stored into the reader's through its
+    `realloc`; one instance copying strings to itself traps, as in wasmtime."""
+    path = tmp_path / "words.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "words.wat")))
+    exports = _load(path, engine).exports
+    assert exports.words().read_all() == ["one", "three", "!!"]
+    assert exports.count_words(["a", "bcd", "héllo", "x" * 10]) == 1 + 3 + 6 + 10
+    message = "cannot read from and write to intra-component future/stream with non-numeric payload"
+    with pytest.raises(Trap) as caught:
+        exports.self_copy()
+    assert caught.value.message == message
+    assert message in _wasmtime(path, "self-copy()").stderr

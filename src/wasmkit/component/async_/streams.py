@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 from ...errors import Trap, TrapKind
 from ..abi import Context
 from ..abi.lists import ListCodec
+from ..syntax import Prim
 from .tasks import HostCall
 from .waitables import EventCode, Waitable, misuse
 
@@ -176,6 +177,8 @@ class SharedStream:
         if pending is None:
             self.pending, self.on_copy, self.on_done = buffer, on_copy, on_done
             return
+        if _same_instance(buffer, pending) and not _numeric(self.elem_type):
+            raise misuse("cannot read from and write to intra-component future/stream with non-numeric payload")
         if pending.remain() > 0:
             if buffer.remain() > 0:
                 n = min(buffer.remain(), pending.remain())
@@ -197,6 +200,18 @@ class SharedStream:
 
 
 SharedFuture = SharedStream  # a future is a stream of one value (`is_future`)
+
+_NUMBERS = frozenset({Prim.U8, Prim.U16, Prim.U32, Prim.U64, Prim.S8, Prim.S16, Prim.S32, Prim.S64, Prim.F32, Prim.F64})
+
+
+def _numeric(elem_type: object) -> bool:
+    """Nothing or a number: what one instance may copy to itself through a stream or future
+    (the ABI traps otherwise, for now: its reads and writes could alias one memory)."""
+    return elem_type is None or elem_type in _NUMBERS
+
+
+def _same_instance(a: Buffer, b: Buffer) -> bool:
+    return isinstance(a, GuestBuffer) and isinstance(b, GuestBuffer) and a.cx.instance is b.cx.instance
 
 
 class HostStream:
