@@ -16,7 +16,7 @@ these components and for componentize-py's build of data/async/ticks (Python asy
 over WASI 0.2 imports; built once and cached, see `componentize`).
 
 The components: data/async/tasks.wat, streams.wat, relay.wat, words.wat, subtask.wat,
-host.wat and sync.wat (written here, assembled with `wasm-tools parse`)."""
+host.wat, sync.wat and synclower.wat (written here, assembled with `wasm-tools parse`)."""
 
 from __future__ import annotations
 
@@ -407,3 +407,16 @@ def test_a_stream_of_strings(engine: str, tmp_path: Path) -> None:
         exports.self_copy()
     assert caught.value.message == message
     assert message in _wasmtime(path, "self-copy()").stderr
+
+
+def test_a_synchronous_lowering_of_another_components_async_export(engine: str, tmp_path: Path) -> None:
+    """The caller's core code waits for the callee's task when its own function is of an async
+    type; one of a synchronous type may not block: a trap, as in wasmtime."""
+    path = tmp_path / "synclower.wasm"
+    path.write_bytes(_wasm_tools("parse", str(DATA / "synclower.wat")))
+    assert _load(path, engine).exports.run_async(20) == 41
+    assert _wasmtime(path, "run-async(20)").stdout == "41\n"
+    with pytest.raises(Trap) as caught:
+        _load(path, engine).exports.run(20)
+    assert caught.value.message == "cannot block a synchronous task before returning"
+    assert caught.value.message in _wasmtime(path, "run(20)").stderr

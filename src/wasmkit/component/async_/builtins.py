@@ -132,6 +132,8 @@ def wait_or_poll(state: AsyncState, memory: object, wait: bool, cancellable: boo
         if cancellable and task.take_cancellation():
             return store_event(memory.write, len(memory), ptr & 0xFFFFFFFF, (EventCode.TASK_CANCELLED, 0, 0))  # type: ignore[attr-defined, arg-type]
         if wait:
+            if not wset.has_pending():
+                state.may_block()
             wset.waiting += 1
             try:
                 while not wset.has_pending():

@@ -69,6 +69,13 @@ class AsyncState:
             raise misuse(f"`{what}` called outside of an async task")
         return self.current
 
+    def may_block(self) -> None:
+        """Trap if the running task may not wait: one of a function of a synchronous type
+        (only async-typed functions may block before they return)."""
+        task = self.current
+        if task is not None and not task.lifted.func.is_async:
+            raise misuse("cannot block a synchronous task before returning")
+
     def change_backpressure(self, delta: int) -> None:
         value = self.backpressure + delta
         if not 0 <= value < _MAX_BACKPRESSURE:
@@ -390,10 +397,18 @@ class Scheduler:
 
 def blocking_call(state: AsyncState, target: Callable[..., object]) -> Callable[..., object]:
     """`target` for a synchronous lowering of an async function type: the caller's core code
-    waits until the callee returns; an `async def` host function's coroutine runs as a host
-    call while other tasks take their steps."""
+    waits until the callee returns (a trap if the caller is of a synchronous type and the
+    callee, another component's async export, did not return at once); an `async def` host
+    function's coroutine runs as a host call while other tasks take their steps."""
 
     def call(*args: object) -> object:
+        start_task = getattr(target, "start_subtask", None)
+        if start_task is not None:  # an async-lifted export: its task, waited for
+            task: Task = start_task(args)
+            if not task.resolved:
+                state.may_block()
+                state.scheduler.run_until(lambda: task.resolved)
+            return task.abi.to_python(task.result)
         made = target(*args)
         if not inspect.isawaitable(made):
             return made
