@@ -1,10 +1,14 @@
-"""pytest configuration: the conformance report printed at the end of a run, and no silent
-skips in CI.
+"""pytest configuration: the conformance report printed at the end of a run, no silent
+skips in CI, and no background compiles.
 
 Tests that need an optional package (llvmlite for the native engine, uvicorn for the server,
 wasmtime as the reference) skip with `pytest.importorskip` on a user's machine that lacks it. In
 CI (`CI=true`) the test extras are always installed, so such a skip would only hide a broken
 install, and a whole tier's failures with it: there it is a failure.
+
+The native engine compiles a large module's pieces again on the FULL tier in a process of its
+own after a run (`engine.native.tier_up`); the suite, which makes thousands of short-lived
+caches, turns that off, and the tests of it turn it on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pytest
 from tests.support import REPORTS
 
 _MISSING_IMPORT = "could not import"
+os.environ.setdefault("WASMKIT_NATIVE_TIER_UP", "off")
 
 
 def _fail_import_skip(report: pytest.CollectReport | pytest.TestReport) -> None:

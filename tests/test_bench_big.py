@@ -13,13 +13,13 @@ def test_table_reports_what_a_runtime_cannot_run() -> None:
     results = {
         "python": {
             "wasmtime": big.Figures(cold=90.0, cached=0.8, full=1.8, peak_memory=600 << 20),
-            "wasmkit-python": big.Figures(cold=80.0, cached=85.0, full=285.0, peak_memory=500 << 20),
+            "wasmkit-python": big.Figures(cold=80.0, cached=85.0, full=285.0, peak_memory=500 << 20, background=12.4),
             "wasmkit-native": big.Figures(failure="status 1: the native engine does not support values of type exnref yet"),
         }
     }
     rows = [line.split("|")[1:-1] for line in big.table(results)[2:]]
-    assert [cell.strip() for cell in rows[0]] == ["python", "wasmtime", "90.00", "0.80", "1.00", "600", "1"]
-    assert [cell.strip() for cell in rows[1]][4:] == ["200.00", "500", "200"]
+    assert [cell.strip() for cell in rows[0]] == ["python", "wasmtime", "90.00", "0.80", "1.00", "600", "1", "0"]
+    assert [cell.strip() for cell in rows[1]][4:] == ["200.00", "500", "200", "12"]
     assert rows[2][2].strip() == "cannot run it yet: status 1: the native engine does not support values of type exnref yet"
 
 

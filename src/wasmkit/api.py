@@ -129,6 +129,7 @@ def load(
     store: Store | None = None,
     engine: str = "python",
     profiling: bool = False,
+    classes: Any = None,
 ) -> Any:
     """Load and instantiate a module from a path, bytes (binary or text), WAT source or a
     `Module`; or a component, from a path, its bytes or a `component.loader.Component`.
@@ -146,11 +147,16 @@ def load(
     `wasmkit.wasi.threads`).
 
     `profiling=True` makes the new store's native code visible to `wasmkit.Profiler` (the
-    Python engine's always is); with `store=`, the store's own setting holds.
+    Python engine's always is); with `store=`, the store's own setting holds. `classes`, for a
+    component only, gives the classes of its values (`component.abi.GivenClasses`; a module
+    `wasmkit bindgen` writes passes its own).
     """
     module = _module_or_component(source)
     if not isinstance(module, Module):
-        return module.instantiate(imports, store or Store(engine, profiling=profiling), None if wasi is None else _wasi_config(wasi))
+        wasi_value = None if wasi is None else _wasi_config(wasi)
+        return module.instantiate(imports, store or Store(engine, profiling=profiling), wasi_value, classes=classes)
+    if classes is not None:
+        raise TypeError("classes= is for a component, not a core module")
     if imports is not None and not isinstance(imports, Mapping):
         raise TypeError(f"imports= takes a dict {{module: {{name: item}}}}, not {type(imports).__name__}")
     store = store or Store(engine, profiling=profiling)

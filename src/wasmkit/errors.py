@@ -92,8 +92,20 @@ class ValidationError(WasmError):
 
 
 class WitError(WasmError):
-    """A component whose world cannot be written in WIT (`wasmkit wit`), or a file that is not
-    a component."""
+    """A component whose world cannot be written in WIT (`wasmkit wit`), a file that is not a
+    component, or malformed or unresolvable WIT text: then located by `filename` and 1-based
+    `line` and `column` (0 when the fault has no one place)."""
+
+    def __init__(self, message: str, filename: str = "", line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if not self.line:
+            return f"{self.filename}: {self.message}" if self.filename else self.message
+        return f"{self.filename}:{self.line}:{self.column}: {self.message}"
 
 
 class LinkError(WasmError):
@@ -194,4 +206,6 @@ def describe_error(err: WasmError, path: str | None) -> str:
             parts.append(f"{err.offset:#x}")
         location = f":{' '.join(parts)}" if parts else ""
         return f"{where}{location}: {err.message}"
+    if isinstance(err, WitError) and err.filename:
+        return str(err)
     return f"{where}: {err}"

@@ -144,14 +144,6 @@ def test_a_random_wit_package_is_printed_as_wasm_tools_prints_it(seed: int, tmp_
     assert component_wit(package) == _reference(package)
 
 
-@pytest.mark.parametrize(("path", "what"), [(WIT / "kitchen", "Is a directory"), (WIT / "shapes.wit", "WIT sources")])
-def test_wit_sources_are_not_read(path: Path, what: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["wit", str(path)]) == 1
-    assert capsys.readouterr().err == (
-        f"wasmkit: error: {path}: {what}: `wasmkit wit` prints the world of a binary component, it does not read WIT\n"
-    )
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [

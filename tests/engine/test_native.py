@@ -212,7 +212,7 @@ def test_a_failure_while_compiling_in_pieces_ends_the_compile_cleanly(monkeypatc
     def llvm_fails(tier: str, source: str) -> bytes:
         raise RuntimeError("LLVM refused the piece (test)")
 
-    monkeypatch.setattr(codegen, "_object_file", llvm_fails)
+    monkeypatch.setattr(codegen, "object_file", llvm_fails)
     with pytest.raises(RuntimeError, match="LLVM refused"):
         list(codegen.compile_pieces(valid, frozenset(), False, codegen.FAST, codegen.pieces(valid, codegen.FAST), False))
     assert not [t for t in threading.enumerate() if t.name.startswith("wasmkit-llvm")]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import zlib
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -19,6 +21,7 @@ from wasmkit.engine.native import NativeEngine  # noqa: E402
 from wasmkit.engine.native import cache as native_cache  # noqa: E402
 from wasmkit.engine.native import module as native_module  # noqa: E402
 from wasmkit.engine.native import pieces as native_pieces  # noqa: E402
+from wasmkit.engine.native import tier_up  # noqa: E402
 
 PIECES = """
 (module
@@ -204,12 +207,20 @@ def test_a_function_called_while_its_batch_compiles_is_linked_once(monkeypatch: 
     assert instance.exports.chain(7) == -14 and instance.exports.maybe(1) == 5
 
 
+def variant_cache(cache_dir: Path) -> native_cache.ObjectCache:
+    """The cache of the one variant compiled under `cache_dir`."""
+    (directory,) = {path.parent for path in (cache_dir / "native").glob("*/*.o")}
+    return native_cache.ObjectCache.at(directory)
+
+
+def object_files(cache: native_cache.ObjectCache) -> dict[int, bytes]:
+    """Each piece's object file in `cache`, by its first function."""
+    return {start: cast(bytes, cache.load(run)) for start, run in cache.stored().items()}
+
+
 def working_set(cache_dir: Path) -> list[int]:
     """The first function of each piece in the working set kept under `cache_dir`."""
-    (directory,) = {path.parent for path in (cache_dir / "native").glob("*/*.o")}
-    stored = native_cache.ObjectCache.__new__(native_cache.ObjectCache)
-    stored.directory = directory
-    kept = stored.load_working_set()
+    kept = variant_cache(cache_dir).load_working_set()
     if kept is None:
         return []
     assert kept.object_file() is not None  # which also closes the file
@@ -256,3 +267,82 @@ def test_an_unusable_working_set_only_costs_time(tmp_path: Path) -> None:
     assert again.exports.chain(7) == -14
     kept.write_bytes(b"\xff\xff\xff\xff")  # more pieces than the file holds
     assert instantiate(tmp_path).exports.chain(8) == -16
+
+
+def exercise(instance: wasmkit.Instance) -> None:
+    """Every kind of call across pieces, with the answers the module must give."""
+    exports = instance.exports
+    assert exports.chain(5) == -10 and exports.indirect(4, 1) == -4 and exports.down(100_000) == 7
+    assert exports.catch(11) == 11 and exports.by_reference(3) == -3 and exports.maybe(1) == 5
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_pieces_are_compiled_again_and_later_runs_load_that_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FAST piece's IR is kept beside its object file; `tier_up`'s process compiles it
+    again (registers allocated as LLVM's optimising levels do), and that code takes the first
+    code's place in the piece's file and in the working set."""
+    first = instantiate(tmp_path)
+    exercise(first)
+    del first
+    gc.collect()  # WASMKIT_NATIVE_TIER_UP is "off" in the suite: the IR stays
+    cache = variant_cache(tmp_path)
+    fast = object_files(cache)
+    assert sorted(run.start for run in cache.sources()) == sorted(fast)
+    fast_set = (tmp_path / "native").glob("*/working-set").__next__().read_bytes()
+
+    monkeypatch.setenv(tier_up.MODE_VARIABLE, "wait")
+    tier_up.start(cache)
+    assert cache.sources() == []
+    again = object_files(cache)
+    assert again.keys() == fast.keys() and all(again[k] != fast[k] for k in fast)
+    assert sum(map(len, again.values())) < sum(map(len, fast.values()))  # fewer values spilled
+    assert next((tmp_path / "native").glob("*/working-set")).read_bytes() != fast_set
+
+    monkeypatch.setattr(native_pieces, "compile_piece", lambda *args: pytest.fail("compiled again"))
+    exercise(instantiate(tmp_path))  # the working set's code, now the FULL tier's
+    monkeypatch.setattr(native_pieces.ObjectCache, "load_working_set", lambda self: None)
+    exercise(instantiate(tmp_path))  # each piece's own file
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_run_that_compiled_pieces_has_a_process_compile_them_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(tier_up.MODE_VARIABLE, "background")
+    first = instantiate(tmp_path)
+    exercise(first)
+    cache = variant_cache(tmp_path)
+    fast = object_files(cache)
+    del first
+    gc.collect()
+    tier_up.wait(tmp_path)  # the process started as the module was dropped holds the lock till it ends
+    assert cache.sources() == []
+    assert all(data != fast[k] for k, data in object_files(cache).items())
+    exercise(instantiate(tmp_path))
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_piece_whose_ir_cannot_be_compiled_keeps_its_fast_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = instantiate(tmp_path)
+    assert first.exports.chain(5) == -10
+    del first
+    gc.collect()
+    cache = variant_cache(tmp_path)
+    fast = object_files(cache)
+    broken, cut = sorted(cache.directory.glob("*.ll.z"))[:2]
+    broken.write_bytes(b"not zlib")
+    cut.write_bytes(zlib.compress(b"define void @f( {"))
+    monkeypatch.setenv(tier_up.MODE_VARIABLE, "wait")
+    tier_up.start(cache)
+    assert cache.sources() == []
+    kept = {int(path.name.split("-")[0]) for path in (broken, cut)}
+    assert {k for k, data in object_files(cache).items() if data == fast[k]} == kept
+    exercise(instantiate(tmp_path))
+
+
+@pytest.mark.usefixtures("one_function_pieces")
+def test_a_run_can_wait_for_its_pieces_to_be_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(tier_up.MODE_VARIABLE, "wait")
+    first = instantiate(tmp_path)
+    assert first.exports.chain(5) == -10
+    del first
+    gc.collect()
+    assert variant_cache(tmp_path).sources() == []

@@ -27,7 +27,7 @@ MODULE = """
 @pytest.fixture(scope="module")
 def pieces() -> dict[int, bytes]:
     valid = wasmkit.Module(MODULE).valid
-    return {k: codegen.compile_piece(valid, frozenset(), Variant.PLAIN, codegen.FAST, range(k, k + 1), False) for k in range(3)}
+    return {k: codegen.compile_piece(valid, frozenset(), Variant.PLAIN, codegen.FAST, range(k, k + 1), False).object_file for k in range(3)}
 
 
 def linked_addresses(object_file: bytes) -> list[int]:

@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from ..version import __version__
 from ..errors import WasmError
-from . import compile, convert, explore, inspect, run, serve, strip, wast, wit
+from . import bindgen, compile, convert, explore, inspect, run, serve, strip, wast, wit
 from .common import CliError
 from .messages import error_message
 from .parser import Parser
 
 __all__ = ["main"]
 
-_COMMAND_MODULES = (run, serve, compile, inspect, wit, explore, convert, strip, wast)
+_COMMAND_MODULES = (run, serve, compile, inspect, wit, bindgen, explore, convert, strip, wast)
 
 # What a module's file is called: `wasmkit FILE` with one of these (or any file there is) runs it.
 _MODULE_SUFFIXES = (".wasm", ".wat", ".cwasm")
@@ -39,7 +39,10 @@ _EXAMPLES = {
     "  wasmkit compile --engine native -o program.cwasm program.wasm && wasmkit run program.cwasm",
     "validate": "wasmkit validate --disable-simd module.wasm other.wat",
     "objdump": "wasmkit objdump -x -d module.wasm",
-    "wit": "wasmkit wit component.wasm",
+    "wit": "wasmkit wit component.wasm\n"
+    "  wasmkit wit --all-features wit/",
+    "bindgen": "wasmkit bindgen component.wasm -o bindings.py\n"
+    "  wasmkit bindgen wit/ --world app -o bindings.py",
     "wat2wasm": "wasmkit wat2wasm --debug-names module.wat -o module.wasm",
     "wasm2wat": "wasmkit wasm2wat module.wasm -o module.wat",
     "explore": "wasmkit explore module.wasm -o module.html\n"

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .abi import CanonicalAbi, ResourceType, pascal_case, snake_case
+from .abi import CanonicalAbi, GivenClasses, ResourceType, pascal_case, snake_case
 from .instance import ComponentInstance
 from .instantiate import NestedComponent
 from .resource_types import DefinedResource, GuestResource
@@ -138,17 +138,22 @@ def _api_value(value: object, abi: CanonicalAbi) -> object:
     return value
 
 
-def attach_resource_classes(instance: ComponentInstance) -> None:
+def attach_resource_classes(instance: ComponentInstance, bases: Mapping[tuple[str, str], type] | None = None, within: str = "") -> None:
     """Give each resource `instance` exports (at any depth) a class with the methods its
-    instance exports beside it: `[constructor]r`, `[method]r.name`, `[static]r.name`."""
+    instance exports beside it: `[constructor]r`, `[method]r.name`, `[static]r.name`. The
+    class subclasses the one `bases` gives for (the top-level instance's export name without
+    its version, or "" for the component's own, resource name), else `GuestResource`."""
     for name, value in instance.exports.items():
         if isinstance(value, ComponentInstance):
-            attach_resource_classes(value)
+            attach_resource_classes(value, bases, within or name.partition("@")[0])
         elif isinstance(value, DefinedResource) and value.object_class is GuestResource:
-            value.object_class = _resource_class(name, instance.exports)
+            base = (bases or {}).get((within, name), GuestResource)
+            if not (isinstance(base, type) and issubclass(base, GuestResource)):
+                raise TypeError(f"the class given for resource {name!r} must subclass GuestResource, not {base!r}")
+            value.object_class = _resource_class(name, instance.exports, base)
 
 
-def _resource_class(name: str, exports: dict[str, object]) -> type[GuestResource]:
+def _resource_class(name: str, exports: dict[str, object], base: type[GuestResource] = GuestResource) -> type[GuestResource]:
     namespace: dict[str, Any] = {"__slots__": (), "__doc__": f"The component resource `{name}`."}
     constructor = exports.get(f"[constructor]{name}")
     if callable(constructor):
@@ -163,7 +168,7 @@ def _resource_class(name: str, exports: dict[str, object]) -> type[GuestResource
             namespace[attr] = _method(func)
         elif kind == "[static":
             namespace[attr] = staticmethod(func)
-    return type(pascal_case(name), (GuestResource,), namespace)
+    return type(base.__name__ if base is not GuestResource else pascal_case(name), (base,), namespace)
 
 
 def _constructor(func: Callable[..., object]) -> Callable[..., object]:
@@ -193,8 +198,11 @@ class Instance:
 
     __slots__ = ("runtime", "store", "exports", "wasi")
 
-    def __init__(self, runtime: ComponentInstance, store: object, abi: CanonicalAbi, wasi: WasiPreview2 | None = None) -> None:
-        attach_resource_classes(runtime)
+    def __init__(
+        self, runtime: ComponentInstance, store: object, abi: CanonicalAbi, wasi: WasiPreview2 | None = None,
+        classes: GivenClasses | None = None,
+    ) -> None:
+        attach_resource_classes(runtime, None if classes is None else classes.resources)
         self.runtime = runtime
         self.store = store
         self.exports = Exports(runtime, abi)

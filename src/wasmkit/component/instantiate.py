@@ -33,13 +33,13 @@ from ..runtime.instance import Instance
 from ..runtime.module import Module
 from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
-from .abi import CanonicalAbi, ResourceType, resource_drop, resource_new, resource_rep
+from .abi import CanonicalAbi, GivenClasses, ResourceType, resource_drop, resource_new, resource_rep
 from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
-from .async_.tasks import blocking_call
-from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
 from .async_.builtins import (
     SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, thread_yield, wait_or_poll,
 )  # fmt: skip
+from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
+from .async_.tasks import blocking_call
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import
@@ -89,12 +89,13 @@ class ModuleCache:
 class Linking:
     """What one instantiation shares through its nested instances: the store the core
     instances live in, the `CanonicalAbi` (with the names types were given), the run-time
-    type of each type-level resource, and the component's core modules."""
+    type of each type-level resource, and the component's core modules; `given`, the
+    embedder's classes for values (`abi.GivenClasses`)."""
 
-    def __init__(self, store: Store, modules: ModuleCache | None = None) -> None:
+    def __init__(self, store: Store, modules: ModuleCache | None = None, given: GivenClasses | None = None) -> None:
         self.store = store
         self.names: dict[VType, str] = {}
-        self.abi = CanonicalAbi(self.names)
+        self.abi = CanonicalAbi(self.names, given)
         self.resources: dict[Resource, ResourceType] = {}
         self.modules = modules or ModuleCache()
         self.scheduler = Scheduler()  # the tasks of async exports, of every instance of this instantiation

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..runtime.module import Module
 from ..runtime.store import Store
+from .abi import GivenClasses
 from .bindings import Instance, runtime_instance
 from .instantiate import Linking, ModuleCache, instantiate
 from .reader import read_component
@@ -49,17 +50,23 @@ class Component:
         imports: Mapping[str, object] | None = None,
         store: Store | None = None,
         wasi: WasiConfig | HostImports | None = None,
+        classes: GivenClasses | None = None,
     ) -> Instance:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
         `store` (a new one on the Python engine by default). An instance import may also be
         an interface another component instance exports (its `exports.name`). With `wasi`, the
         WASI 0.2 interfaces the component imports (any 0.2.x) come from a host made of that
         configuration (`wasi.preview2.host_imports`), unless `imports` names them; or `wasi`
-        is such a host, made by the caller (with its options, for this `store`)."""
+        is such a host, made by the caller (with its options, for this `store`). With
+        `classes` (`abi.GivenClasses`, as a module `wasmkit bindgen` wrote gives), the
+        component's records, variants, enums, flags and exported resources are of those
+        classes."""
         if imports is not None and not isinstance(imports, Mapping):
             raise TypeError(f"imports= takes a dict {{import name: value}}, not {type(imports).__name__}")
         store = store or Store()
-        linking = Linking(store, self._modules)
+        if classes is not None and not isinstance(classes, GivenClasses):
+            raise TypeError(f"classes= takes a wasmkit.component.abi.GivenClasses, not {type(classes).__name__}")
+        linking = Linking(store, self._modules, classes)
         given: Mapping[str, object] = {name: runtime_instance(value) for name, value in (imports or {}).items()}
         host = None
         if wasi is not None:
@@ -68,7 +75,7 @@ class Component:
             host = wasi if isinstance(wasi, HostImports) else host_imports(wasi, store)
             given = _WithWasi(given, host)
         runtime = instantiate(self.valid, given, linking=linking)
-        return Instance(runtime, store, linking.abi, None if host is None else host.wasi)
+        return Instance(runtime, store, linking.abi, None if host is None else host.wasi, classes)
 
     def core_modules(self) -> list[Module]:
         """The core modules the component holds (nested ones too), each once."""

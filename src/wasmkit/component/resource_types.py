@@ -29,7 +29,7 @@ class GuestResource(ResourceObject):
     __slots__ = ()
 
     def __del__(self) -> None:
-        rep = self._rep
+        rep = getattr(self, "_rep", None)  # (unset when a subclass's `__init__` raised first)
         if rep is not None and self.owned and self.type.dtor is not None:
             pending = getattr(self.type.impl, "pending_drops", None)
             if pending is not None:

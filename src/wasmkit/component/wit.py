@@ -27,7 +27,7 @@ class TypeDef:
     "enum" and "flags" (labels), "resource" (), "alias" (the type it stands for: a `use` when
     that is another interface's), "list" (element,), "tuple" (types), "option" (type,), "result"
     (ok or None, error or None), "own" and "borrow" (the resource's TypeDef,), "future" and
-    "stream" (type or None,), "map" (key, value)."""
+    "stream" (type or None,), "map" (key, value), "fixed-length-list" (element, length)."""
 
     name: str | None
     kind: str
@@ -465,6 +465,8 @@ def _type_name(t: WitType) -> str:
         return f"result<{'_' if ok is None else _type_name(ok)}, {_type_name(error)}>"  # type: ignore[arg-type]
     if kind in ("future", "stream"):
         return kind if parts[0] is None else f"{kind}<{_type_name(parts[0])}>"  # type: ignore[arg-type]
+    if kind == "fixed-length-list":
+        return f"list<{_type_name(parts[0])}, {parts[1]}>"  # type: ignore[arg-type]
     if kind == "alias":
         return _type_name(parts[0])  # type: ignore[arg-type]
     raise WitError(f"an unnamed {kind} type cannot be written in WIT")

@@ -39,18 +39,19 @@ def type_id(func_type: Hashable) -> int:
 class Caller:
     """What a host function sees of the instance that called it."""
 
-    __slots__ = ("instance",)
+    __slots__ = ("instance", "_memory")
 
     def __init__(self, instance: Any) -> None:
         self.instance = instance
+        self._memory: Any = None  # found once: an instance's exports and memories never change
 
     @property
     def memory(self) -> Any:
         """The caller's exported "memory", else its first memory (None if it has none)."""
-        if self.instance is None:
-            return None
-        exported = self.get("memory")
-        return exported if exported is not None else self.instance.memory
+        if self._memory is None and self.instance is not None:
+            exported = self.get("memory")
+            self._memory = exported if exported is not None else self.instance.memory
+        return self._memory
 
     def get(self, name: str) -> Any:
         """The caller's export `name`, or None."""

@@ -17,7 +17,7 @@ Python values: see docs/components.md, "Values".
 
 from .build import CanonicalAbi
 from .calls import FunctionAbi
-from .classes import pascal_case, snake_case, upper_case
+from .classes import GivenClasses, pascal_case, snake_case, upper_case
 from .codec import Codec, FlatReader
 from .context import BytesMemory, Context, LinearMemory, Options, Realloc, StringEncoding
 from .lists import MAX_LIST_BYTE_LENGTH
@@ -29,7 +29,7 @@ from .strings import MAX_STRING_BYTE_LENGTH
 from .values import Err, Ok, Some, VariantCase
 
 __all__ = [
-    "CanonicalAbi", "FunctionAbi", "Codec", "FlatReader", "Context", "Options", "StringEncoding", "LinearMemory",
+    "CanonicalAbi", "GivenClasses", "FunctionAbi", "Codec", "FlatReader", "Context", "Options", "StringEncoding", "LinearMemory",
     "BytesMemory", "Realloc", "HandleTable", "Handle", "ResourceType", "ResourceObject", "BorrowScope", "LendScope",
     "resource_new", "resource_rep", "resource_drop", "Some", "Ok", "Err", "VariantCase", "snake_case", "pascal_case",
     "upper_case", "MAX_HANDLES", "MAX_LIST_BYTE_LENGTH", "MAX_STRING_BYTE_LENGTH",

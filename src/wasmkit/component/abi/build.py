@@ -1,7 +1,8 @@
 """`CanonicalAbi`: the codec of each value type, made once (per `CanonicalAbi`: one per
 component, kept by its instances) from the type as `types` resolves it, with the Python
 classes of its records, variants, enums and flags named after the type's name in `names`
-when given (else `Record`, `Variant`, `Enum`, `Flags`).
+when given (else `Record`, `Variant`, `Enum`, `Flags`), or the embedder's classes
+(`GivenClasses`) when it gives them.
 
 `stream` and `future` values are handles to their readable ends (`async_.values`). Not
 supported yet: `error-context` values and fixed-length lists, which the validator refuses;
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..syntax import Prim
 from ..types import Func, Val, VType, flatten
 from .calls import FunctionAbi
-from .classes import enum_class, flags_class, record_class, variant_class
+from .classes import GivenClasses, enum_class, flags_class, record_class, variant_class
 from .codec import Codec
 from .handles import HandleCodec
 from .lists import ListCodec, MapCodec
@@ -49,8 +50,9 @@ def _flat(vt: VType) -> tuple[ValType, ...]:
 class CanonicalAbi:
     """Codecs by value type (see the module's doc)."""
 
-    def __init__(self, names: Mapping[VType, str] | None = None) -> None:
+    def __init__(self, names: Mapping[VType, str] | None = None, given: GivenClasses | None = None) -> None:
         self.names: Mapping[VType, str] = names if names is not None else {}
+        self.given = given
         self._codecs: dict[VType, Codec] = {}
 
     def codec(self, vt: VType) -> Codec:
@@ -63,6 +65,10 @@ class CanonicalAbi:
         """How calls of a function of type `func` move their arguments and result."""
         return FunctionAbi(func, [self.codec(t) for _, t in func.params], None if func.result is None else self.codec(func.result))
 
+    def _given(self, kind: str, name: str | None, labels: tuple[str, ...]) -> Any:
+        """The embedder's class for this type (`GivenClasses`), or None."""
+        return None if self.given is None else self.given.value_class(kind, name, labels)
+
     def _make(self, vt: VType) -> Codec:
         if isinstance(vt, Prim):
             if vt not in _PRIMS:
@@ -73,18 +79,21 @@ class CanonicalAbi:
             fields = cast("tuple[tuple[str, VType], ...]", vt.parts)
             labels = tuple(label for label, _ in fields)
             codecs = [self.codec(t) for _, t in fields]
-            return RecordCodec(labels, codecs, record_class(vt, labels, name), name or "record")
+            cls = self._given("record", name, labels) or record_class(vt, labels, name)
+            return RecordCodec(labels, codecs, cls, name or "record")
         if kind == "variant":
             cases = cast("tuple[tuple[str, VType | None], ...]", vt.parts)
             labels = tuple(label for label, _ in cases)
             case_codecs = [None if t is None else self.codec(t) for _, t in cases]
-            cls = variant_class(vt, tuple((label, c is not None) for label, c in zip(labels, case_codecs)), name)
+            cls = self._given("variant", name, labels) or variant_class(
+                vt, tuple((label, c is not None) for label, c in zip(labels, case_codecs)), name
+            )
             return VariantCodec(labels, case_codecs, _flat(vt), cls, name or "variant")
         if kind in ("enum", "flags"):
             labels = cast("tuple[str, ...]", vt.parts)
             if kind == "enum":
-                return EnumCodec(labels, enum_class(vt, labels, name), name or "enum")
-            return FlagsCodec(labels, flags_class(vt, labels, name), name or "flags")
+                return EnumCodec(labels, self._given(kind, name, labels) or enum_class(vt, labels, name), name or "enum")
+            return FlagsCodec(labels, self._given(kind, name, labels) or flags_class(vt, labels, name), name or "flags")
         if kind in ("own", "borrow"):
             return HandleCodec(cast("Resource", vt.parts[0]), own=kind == "own")
         parts = cast("tuple[VType | None, ...]", vt.parts)

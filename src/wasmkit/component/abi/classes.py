@@ -9,12 +9,16 @@ holds. Types are structural: two records with the same fields and the same name 
 Names: a field becomes snake_case (`first-name` -> `first_name`, a Python keyword gets a
 trailing `_`: `from_`), a type or case PascalCase (`http-error` -> `HttpError`, `none` ->
 `None_`), an enum or flag member UPPER_SNAKE (`read-write` -> `READ_WRITE`).
+
+`GivenClasses`: the classes an embedder gives instead (a module `wasmkit bindgen` wrote), so
+that the values a component returns are instances of classes that type checkers know.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 import keyword
 import threading
 import weakref
@@ -23,13 +27,39 @@ from typing import Any
 from ..types import VType
 from .values import VariantCase
 
-__all__ = ["snake_case", "pascal_case", "upper_case", "record_class", "variant_class", "enum_class", "flags_class"]
+__all__ = ["GivenClasses", "snake_case", "pascal_case", "upper_case", "record_class", "variant_class", "enum_class", "flags_class"]
 
 _MODULE = __name__
 _cache: weakref.WeakValueDictionary[tuple[str, VType, str], type] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 _ENUM: Any = enum.Enum  # the functional API, which type checkers want a literal name for
 _FLAG: Any = enum.Flag
+
+
+@dataclasses.dataclass(frozen=True)
+class GivenClasses:
+    """Classes to use for a component's values rather than making them.
+
+    `values`: by (kind, WIT name, labels), kind "record", "variant", "enum" or "flags": a
+    record's frozen dataclass taking its fields in order; a variant's `VariantCase` subclass
+    with its case classes in `cases` (in label order, each with `wit_case` and a `value` field
+    when it has a payload); an `enum.Enum` valued by the labels; an `enum.Flag` whose members
+    are the labels in UPPER_SNAKE, the first the lowest bit. A type is found by its name and
+    labels (a type named anew, `use x.{a as b}`, is given under both names); one of no name by
+    its labels alone, when one class of that kind has them.
+    `resources`: by (the exported interface's name without its version, or "" for the
+    world's own, resource name), the base class of an exported resource's class (a
+    `GuestResource` subclass, its methods given by the instance)."""
+
+    values: Mapping[tuple[str, str, tuple[str, ...]], type] = dataclasses.field(default_factory=dict)
+    resources: Mapping[tuple[str, str], type] = dataclasses.field(default_factory=dict)
+
+    def value_class(self, kind: str, name: str | None, labels: tuple[str, ...]) -> type | None:
+        """The class given for a type of `kind` named `name` with `labels`, or None."""
+        if name is not None:
+            return self.values.get((kind, name, labels))
+        matching = {cls for (k, _, ls), cls in self.values.items() if k == kind and ls == labels}
+        return matching.pop() if len(matching) == 1 else None
 
 
 def snake_case(label: str) -> str:

@@ -19,7 +19,7 @@ definition (or host resource class) per instance: resources are generative.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from .traps import bad_handle
 
@@ -101,7 +101,7 @@ class ResourceObject:
         if rep is not None and self.owned and self.type.dtor is not None:
             self.type.dtor(rep)
 
-    def __enter__(self) -> ResourceObject:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

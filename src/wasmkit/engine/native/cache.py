@@ -7,14 +7,21 @@ metered, profiled: `layout.Variant`; and the tier) and the toolchain (`codegen.t
 engine's own source, LLVM's version and the host CPU), so that code made by anything else is
 never reused; each piece's file is named by its functions' indices. Beside them, the variant's
 working set: the pieces earlier runs loaded, in the order they first did, which a later run
-links ahead of need (`pieces.Pieces`). Writes go to a temporary file renamed into place; a file
-that cannot be read as an object file is a miss, and a working set that cannot be read is empty.
+links ahead of need (`pieces.Pieces`); and, beside a FAST piece's object file, the LLVM IR it
+was made from, compressed, until `tier_up` has compiled it again on the FULL tier (whose object
+file then takes the FAST one's place and name). Writes go to a temporary file renamed into
+place; a file that cannot be read as an object file is a miss, and a working set that cannot be
+read is empty. Two processes that change the working set take turns (`working_set_lock`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import struct
+import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,8 +40,18 @@ class ObjectCache:
         parts += [f"{key}={value}".encode() for key, value in sorted(toolchain().items())]
         self.directory = cache_path(directory, Path(__file__).parent, parts, "")
 
+    @classmethod
+    def at(cls, directory: Path) -> ObjectCache:
+        """The cache of the variant whose files are in `directory` (one `__init__` named)."""
+        cache = cls.__new__(cls)
+        cache.directory = directory
+        return cache
+
     def _path(self, run: range) -> Path:
         return self.directory / f"{run.start}-{run.stop}.o"
+
+    def _source_path(self, run: range) -> Path:
+        return self.directory / f"{run.start}-{run.stop}{_SOURCE}"
 
     def load(self, run: range) -> bytes | None:
         """The object file of the piece defining the functions of `run`, if cached."""
@@ -44,9 +61,67 @@ class ObjectCache:
             return None
         return objects[0] if len(objects) == 1 else None
 
-    def save(self, run: range, data: bytes) -> None:
-        """Keep the object file of a piece (a cache that cannot be written only costs time)."""
+    def save(self, run: range, data: bytes, source: str | None = None) -> None:
+        """Keep the object file of a piece (a cache that cannot be written only costs time),
+        and the IR `source` it was made from if given (a FAST piece's, for `tier_up`)."""
+        if source is not None:
+            write_atomically(self._source_path(run), zlib.compress(source.encode(), 1))
         write_atomically(self._path(run), pack_objects([data]))
+
+    def sources(self) -> list[range]:
+        """The pieces whose IR is kept (not compiled on the FULL tier yet)."""
+        return self._runs_named(_SOURCE)
+
+    def stored(self) -> dict[int, range]:
+        """The pieces whose object file is kept, by their first function's index."""
+        return {run.start: run for run in self._runs_named(".o")}
+
+    def _runs_named(self, suffix: str) -> list[range]:
+        """The pieces that have a file `START-STOP{suffix}` in the directory."""
+        runs = []
+        try:
+            for path in self.directory.glob(f"*{suffix}"):
+                start, _, stop = path.name.removesuffix(suffix).partition("-")
+                if start.isdigit() and stop.isdigit():
+                    runs.append(range(int(start), int(stop)))
+        except OSError:
+            return []
+        return runs
+
+    def load_source(self, run: range) -> str | None:
+        """The IR kept for the piece defining the functions of `run`, if any."""
+        try:
+            return zlib.decompress(self._source_path(run).read_bytes()).decode()
+        except (OSError, zlib.error, UnicodeDecodeError):
+            return None
+
+    def replace(self, run: range, data: bytes) -> None:
+        """Put the FULL tier's object file of a piece in place of its FAST one, and drop the
+        IR it was made from."""
+        if write_atomically(self._path(run), pack_objects([data])):
+            self.drop_source(run)
+
+    def drop_source(self, run: range) -> None:
+        """Forget the IR kept for a piece (which then keeps the code it has)."""
+        try:
+            self._source_path(run).unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    @contextlib.contextmanager
+    def working_set_lock(self) -> Iterator[None]:
+        """Hold the variant's lock on changing its working set (waiting for whoever holds it),
+        so that two processes that merge into it do not lose each other's pieces. Without
+        a lock file (a cache that cannot be written) there is nothing to guard."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            file = (self.directory / _WORKING_SET_LOCK).open("a")
+        except OSError:
+            yield
+            return
+        with file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            yield
 
     def load_working_set(self) -> WorkingSet | None:
         """The working set kept, if any (see `WorkingSet`): its pieces read now, its object
@@ -95,7 +170,14 @@ class WorkingSet:
             return None
         return data if count == 1 and len(data) == length and not rest else None
 
+    def close(self) -> None:
+        """Done with it without reading its object file."""
+        self._rest.close()
 
+
+# The suffix of a piece's IR kept (zlib-compressed text), and the lock file of the working set.
+_SOURCE = ".ll.z"
+_WORKING_SET_LOCK = "working-set.lock"
 # The file of a variant's working set: the number of its pieces (u32), each one's first
 # function index (u32), then the object file defining them all (as `pack_objects` writes it).
 _WORKING_SET = "working-set"

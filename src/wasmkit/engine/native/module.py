@@ -203,8 +203,12 @@ class _Binding:
         else:
             self.exceptions = _NO_TAGS
         # Imported functions as this instance calls them (host functions that want the
-        # caller get this instance).
-        self.imported = [func.for_caller(instance) for func in instance.funcs[: valid.imported_func_count]]
+        # caller get this instance), with their types and the cells a call passes through:
+        # what a call from native code needs, found once (WASI programs make thousands).
+        self.imported = [
+            (func.for_caller(instance), func.type, _cell_count(func.type))
+            for func in instance.funcs[: valid.imported_func_count]
+        ]
         _register(self)
         for which, address in _CALLBACK_ADDRESSES.items():
             self.context[which] = address
@@ -411,9 +415,8 @@ class _Binding:
             return self._fail(err)
 
     def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
-        func_type = self.instance.funcs[index].type
-        cells = cells_at(cells_address, _cell_count(func_type))
-        return self._call_through(self.imported[index], func_type, cells)
+        fn, func_type, cell_count = self.imported[index]
+        return self._call_through(fn, func_type, cells_at(cells_address, cell_count))
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:

@@ -19,7 +19,8 @@ working set: the pieces earlier runs loaded, merged into one object file
 (`relocatable.merge_objects`), which a thread links when the module is loaded (LLVM links
 without the GIL, on the second core) while the module is instantiated and starts; a function of
 it called meanwhile waits for it. When the process ends, or the module is dropped, the pieces
-this run loaded besides are merged into the working set.
+this run loaded besides are merged into the working set, and the pieces compiled on the FAST
+tier are compiled again on the FULL tier by a process of its own (`tier_up`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from typing import Any, cast
 
 from ...validate import ValidModule
 from .cache import ObjectCache, WorkingSet
-from .codegen import add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
+from . import tier_up
+from .codegen import FAST, add_objects, batches, compile_piece, compile_pieces, load_objects, pieces
 from .layout import Variant, word_array
 from .lower import addresses_symbol
 from .relocatable import merge_objects
@@ -144,9 +146,9 @@ class Pieces:
             pending = self._claim(k)
         try:
             if not self._link_stored(k):
-                data = compile_piece(self.valid, self.shared_globals, self.variant, self.tier, run, self.whole)
-                self._keep(run, data)
-                self._link(run, data)
+                compiled = compile_piece(self.valid, self.shared_globals, self.variant, self.tier, run, self.whole)
+                self._keep(run, compiled.object_file, compiled.source if self.tier == FAST else None)
+                self._link(run, compiled.object_file)
             self._loaded_runs.append(run)
             pending.set_result(None)
         except BaseException as err:
@@ -239,11 +241,12 @@ class Pieces:
         data = self._cache.load(batch) if batch != run else None
         return data is not None and self._link(batch, data)
 
-    def _keep(self, span: range, data: bytes) -> None:
-        """An object file was just compiled for the functions of `span`: keep it in the cache."""
+    def _keep(self, span: range, data: bytes, source: str | None = None) -> None:
+        """An object file was just compiled for the functions of `span`: keep it in the cache,
+        with the IR `source` it was made from if given (for `tier_up`)."""
         self.compiled_now = True
         if self._cache is not None:
-            self._cache.save(span, data)
+            self._cache.save(span, data, source)
 
     def _link(self, span: range, data: bytes) -> bool:
         """Link the object file of the functions of `span` into the engine and fill their
@@ -261,10 +264,18 @@ class Pieces:
 
 def _grow_working_set(linked: threading.Event, cache: ObjectCache, loaded: list[range]) -> None:
     """Once the working set is `linked`, merge into the working set kept the pieces of
-    `loaded` it lacks (those whose object file is cached)."""
+    `loaded` it lacks (those whose object file is cached), then have the pieces compiled on
+    the FAST tier compiled on the FULL one (`tier_up.start`)."""
     linked.wait()
     if not loaded:
         return
+    with cache.working_set_lock():
+        _merge_into_working_set(cache, loaded)
+    tier_up.start(cache)
+
+
+def _merge_into_working_set(cache: ObjectCache, loaded: list[range]) -> None:
+    """Merge into the working set kept the pieces of `loaded` it lacks."""
     starts: list[int] = []
     objects: list[bytes] = []
     stored = cache.load_working_set()

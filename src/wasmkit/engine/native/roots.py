@@ -15,7 +15,7 @@ import ctypes
 import functools
 from typing import Any, Callable
 
-from .codegen import FAST, _object_file, load_objects
+from .codegen import FAST, load_objects, object_file
 
 __all__ = ["stack_pointer", "stack_words"]
 
@@ -34,7 +34,7 @@ define i64 @wasmkit_stack_pointer() noinline {
 @functools.cache
 def _compiled() -> tuple[Any, Callable[[], int]]:
     """The execution engine holding the function (kept alive with it) and the function."""
-    engine = load_objects([_object_file(FAST, _SOURCE)])
+    engine = load_objects([object_file(FAST, _SOURCE)])
     function = ctypes.CFUNCTYPE(ctypes.c_uint64)(engine.get_function_address("wasmkit_stack_pointer"))
     return engine, function
 
