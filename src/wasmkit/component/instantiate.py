@@ -39,7 +39,7 @@ from .async_.builtins import (
     SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, thread_yield, wait_or_poll,
 )  # fmt: skip
 from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
-from .async_.tasks import blocking_call
+from .async_.scheduler import blocking_call
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import

@@ -3,7 +3,8 @@ scheduler, waitables and waitable sets, and the canonical built-ins over them. S
 docs/components-async.md for the design."""
 
 from .lift import AsyncLiftedFunction
-from .tasks import AsyncState, CallbackCode, Scheduler, Task
+from .scheduler import Scheduler
+from .tasks import AsyncState, CallbackCode, Task
 from .waitables import EventCode, Waitable, WaitableSet
 
 __all__ = ["AsyncLiftedFunction", "AsyncState", "CallbackCode", "Scheduler", "Task", "EventCode", "Waitable", "WaitableSet"]

@@ -10,32 +10,30 @@ stream of exactly one value. Dropping one end makes the other's pending or next 
 with DROPPED. Values move as Python values: loaded from the writer's memory, stored into the
 reader's (`GuestBuffer`), or given by and to the host (`HostBuffer`).
 
-The host implements the `ReadableStream` side too: a stream or future Python passes in
-(`HostStream`, `HostFuture`; `AsyncHostStream` for async iterables and awaitables) is read by
-the guest straight from Python values.
+The host implements the readable side too (`host_streams`): a stream or future Python passes
+in is read by the guest straight from Python values.
 """
 
 from __future__ import annotations
 
 import enum
-import itertools
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Union
 
 from ...errors import Trap, TrapKind
 from ..abi import Context
 from ..abi.lists import ListCodec
 from ..syntax import Prim
-from .tasks import HostCall
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:
     from ..abi import Codec, HandleTable
-    from .tasks import Scheduler
+    from .host_streams import AsyncHostStream, HostStream
+
+    Shared = Union["SharedStream", HostStream, AsyncHostStream]  # what a stream's or future's ends share
 
 __all__ = [
-    "BLOCKED", "CopyResult", "GuestBuffer", "HostBuffer", "SharedStream", "SharedFuture", "HostStream", "HostFuture",
-    "AsyncHostStream",
+    "BLOCKED", "CopyResult", "GuestBuffer", "HostBuffer", "Buffer", "OnCopy", "OnCopyDone", "SharedStream",
     "CopyEnd", "copy", "cancel_copy", "drop_end", "new_pair",
 ]  # fmt: skip
 
@@ -199,7 +197,6 @@ class SharedStream:
             self.pending, self.on_copy, self.on_done = buffer, on_copy, on_done
 
 
-SharedFuture = SharedStream  # a future is a stream of one value (`is_future`)
 
 _NUMBERS = frozenset({Prim.U8, Prim.U16, Prim.U32, Prim.U64, Prim.S8, Prim.S16, Prim.S32, Prim.S64, Prim.F32, Prim.F64})
 
@@ -212,121 +209,6 @@ def _numeric(elem_type: object) -> bool:
 
 def _same_instance(a: Buffer, b: Buffer) -> bool:
     return isinstance(a, GuestBuffer) and isinstance(b, GuestBuffer) and a.cx.instance is b.cx.instance
-
-
-class HostStream:
-    """A stream the host gives a component: its elements come from a Python iterable (bytes
-    for a `stream<u8>`), as the component reads them; it ends when the iterable does."""
-
-    __slots__ = ("elem_type", "_items", "dropped", "is_future")
-
-    def __init__(self, items: Iterable[object]) -> None:
-        self.elem_type: object = None  # set as it is lowered: the type it is read as
-        self._items: Iterator[object] = iter(items)
-        self.dropped = False
-        self.is_future = False
-
-    def copy(self, reading: bool, buffer: Buffer, on_copy: OnCopy, on_done: OnCopyDone) -> None:
-        if not reading:
-            raise misuse("the host's stream has no writable end")
-        if self.dropped:
-            on_done(CopyResult.DROPPED)
-            return
-        want = buffer.remain()
-        if want == 0:
-            on_done(CopyResult.COMPLETED)
-            return
-        got = list(itertools.islice(self._items, want))
-        if not got:
-            self.dropped = True
-            on_done(CopyResult.DROPPED)
-            return
-        buffer.write(got)
-        on_done(CopyResult.COMPLETED)
-
-    def cancel(self) -> None:
-        """Reads complete at once: there is never one to cancel."""
-
-    def drop(self) -> None:
-        self.dropped = True
-
-
-class AsyncHostStream:
-    """A stream (or, `is_future`, a future) the host gives from an async iterable: a read the
-    component makes while no element is at hand waits (BLOCKED) for the next one, awaited as
-    a host call of `scheduler`; cancelling the read keeps that element for the next one."""
-
-    __slots__ = ("elem_type", "_items", "_scheduler", "_ready", "_pending", "_fetching", "_ended", "dropped", "is_future")
-
-    def __init__(self, items: AsyncIterable[object], scheduler: Scheduler, is_future: bool = False) -> None:
-        self.elem_type: object = None
-        self._items: AsyncIterator[object] = aiter(items)
-        self._scheduler = scheduler
-        self._ready: list[object] = []
-        self._pending: tuple[Buffer, OnCopyDone] | None = None
-        self._fetching = False
-        self._ended = False
-        self.dropped = False
-        self.is_future = is_future
-
-    def copy(self, reading: bool, buffer: Buffer, on_copy: OnCopy, on_done: OnCopyDone) -> None:
-        if not reading:
-            raise misuse("the host's stream has no writable end")
-        if self.dropped or (self._ended and not self._ready):
-            on_done(CopyResult.DROPPED)
-        elif buffer.remain() == 0:
-            on_done(CopyResult.COMPLETED)
-        elif self._ready:
-            self._give(buffer, on_done)
-        else:
-            self._pending = (buffer, on_done)
-            if not self._fetching:
-                self._fetching = True
-                self._scheduler.host_calls.append(HostCall(self._next(), self._arrived))
-
-    def _give(self, buffer: Buffer, on_done: OnCopyDone) -> None:
-        n = min(buffer.remain(), len(self._ready))
-        buffer.write(self._ready[:n])
-        del self._ready[:n]
-        on_done(CopyResult.COMPLETED)
-
-    async def _next(self) -> tuple[bool, object]:
-        try:
-            return True, await anext(self._items)
-        except StopAsyncIteration:
-            return False, None
-
-    def _arrived(self, outcome: Callable[[], object]) -> None:
-        self._fetching = False
-        more, item = cast("tuple[bool, object]", outcome())
-        if more:
-            self._ready.append(item)
-        else:
-            self._ended = True
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.copy(True, pending[0], lambda reclaim: None, pending[1])
-
-    def cancel(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending[1](CopyResult.CANCELLED)
-
-    def drop(self) -> None:
-        self.dropped = True
-
-
-class HostFuture(HostStream):
-    """A future the host gives a component, already resolved to `value`."""
-
-    __slots__ = ()
-
-    def __init__(self, value: object) -> None:
-        super().__init__([value])
-        self.is_future = True
-
-
-Shared = SharedStream | HostStream | AsyncHostStream
 
 
 # -- the ends --

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from ...bits import MASK32
 from ..abi import Err, FlatReader, LendScope
 from ..types import MAX_FLAT_ASYNC_PARAMS
-from .tasks import DEADLOCK, HostCall, Task, state_of
+from .scheduler import HostCall
+from .tasks import DEADLOCK, Task, state_of
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:

@@ -24,12 +24,14 @@ from ...runtime.call import call_wasm
 from ..abi import Codec
 from ..abi.codec import I32, FlatReader
 from ..abi.scalars import IntCodec
-from .streams import AsyncHostStream, CopyEnd, CopyResult, HostBuffer, HostFuture, HostStream, Shared
-from .tasks import Scheduler
+from .host_streams import AsyncHostStream, HostFuture, HostStream
+from .streams import CopyEnd, CopyResult, HostBuffer
+from .scheduler import Scheduler
 from .waitables import misuse
 
 if TYPE_CHECKING:
     from ..abi import Context
+    from .streams import Shared
 
 __all__ = ["AsyncValueCodec", "StreamReader", "FutureReader"]
 
