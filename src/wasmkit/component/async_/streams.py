@@ -134,8 +134,9 @@ OnCopy = Callable[[Callable[[], None]], None]  # given how to reclaim the buffer
 
 
 class SharedStream:
-    """A stream made by `stream.new`: its element type, whether an end was dropped, and
-    the pending read or write (the first to arrive), if any."""
+    """A stream or future (`is_future`: a stream of one value) made by `stream.new` or
+    `future.new`: its element type, whether an end was dropped, and the pending read or
+    write (the first to arrive), if any."""
 
     __slots__ = ("elem_type", "dropped", "pending", "on_copy", "on_done", "is_future")
 
@@ -195,7 +196,6 @@ class SharedStream:
         else:
             self._notify_pending(CopyResult.COMPLETED)
             self.pending, self.on_copy, self.on_done = buffer, on_copy, on_done
-
 
 
 _NUMBERS = frozenset({Prim.U8, Prim.U16, Prim.U32, Prim.U64, Prim.S8, Prim.S16, Prim.S32, Prim.S64, Prim.F32, Prim.F64})
