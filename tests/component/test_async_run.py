@@ -306,6 +306,14 @@ def test_an_async_host_function_is_run_on_an_event_loop(host_wasm: Path, engine:
     assert plain.exports.run(21) == [2, 42]
 
 
+def test_a_host_function_may_not_call_back_into_its_caller(host_wasm: Path) -> None:
+    exports: list[Any] = []
+    inst = wasmkit.load(Component(host_wasm.read_bytes()), imports={"slow-double": lambda x: exports[0].run(x)})
+    exports.append(inst.exports)
+    with pytest.raises(Trap, match="cannot enter component instance: it is already in a call"):
+        inst.exports.run(3)
+
+
 def test_an_async_host_function_that_raises(host_wasm: Path) -> None:
     async def broken(x: int) -> int:
         raise RuntimeError("no")

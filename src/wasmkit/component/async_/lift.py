@@ -44,6 +44,8 @@ class AsyncLiftedFunction(LiftedFunction):
         instance = self.site.instance
         if instance.poisoned:
             raise Trap(TrapKind.HOST, "cannot enter component instance: an earlier call into it trapped")
+        if instance.busy or state_of(instance).exclusive:  # a host function it called calls back into it
+            raise Trap(TrapKind.HOST, "cannot enter component instance: it is already in a call")
         abi = self.abi
         abi._check_count(args)
         task = Task(self, abi, args)
