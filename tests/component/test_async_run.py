@@ -359,6 +359,15 @@ def test_synchronous_lifts_and_lowerings_in_an_async_component(engine: str, tmp_
     exports = wasmkit.load(component, imports={"slow-double": _slow_double}, engine=engine).exports
     assert exports.double(21) == 42
     assert exports.ctx() == exports.ctx() == 5
+    with pytest.raises(Trap) as caught:  # a sync function may not wait for the coroutine
+        wasmkit.load(component, imports={"slow-double": _slow_double}, engine=engine).exports.sync_double(2)
+    assert caught.value.message == "cannot block a synchronous task before returning"
+
+    async def at_once(x: int) -> int:
+        return 3 * x
+
+    quick = wasmkit.load(component, imports={"slow-double": at_once}, engine=engine).exports
+    assert quick.sync_double(2) == 6
     with pytest.raises(Trap) as caught:
         exports.bad_return()
     assert caught.value.message == "invalid `task.return` signature and/or options for current task"

@@ -95,14 +95,34 @@ class Scheduler:
             self._loop = asyncio.new_event_loop()
         loop = self._loop
         futures = [self._start(call, loop) for call in self.host_calls]
+        self._run_private(asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED))
+        return True
+
+    def try_at_once(self, call: HostCall) -> bool:
+        """Give host call `call` one turn of the private event loop: whether it finished
+        (its outcome delivered). One that did not is cancelled (its outcome, a
+        CancelledError, delivered too): for a caller that may not wait."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        future = self._start(call, self._loop)
+        self._run_private(asyncio.sleep(0))
+        if call not in self.host_calls:
+            return True
+        future.cancel()
+        self._run_private(asyncio.wait([future]))
+        return False
+
+    def _run_private(self, awaitable: Awaitable[object]) -> None:
+        """Run the private event loop until `awaitable` is done, then deliver what finished."""
+        loop = self._loop
+        assert loop is not None
         try:
-            loop.run_until_complete(asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED))
+            loop.run_until_complete(awaitable)
             self._deliver()
         finally:
             if not self.host_calls:  # none left on it: the loop goes (a new one serves the next)
                 self._loop = None
                 loop.close()
-        return True
 
     async def run_until_async(self, finished: Callable[[], bool], guard: AbstractContextManager[object]) -> None:
         """`run_until` from asyncio code: host calls run on the running loop, and the loop
@@ -154,8 +174,8 @@ class Scheduler:
 def blocking_call(state: AsyncState, target: Callable[..., object]) -> Callable[..., object]:
     """`target` for a synchronous lowering of an async function type: the caller's core code
     waits until the callee returns (a trap if the caller is of a synchronous type and the
-    callee, another component's async export, did not return at once); an `async def` host
-    function's coroutine runs as a host call while other tasks take their steps."""
+    callee did not return at once); an `async def` host function's coroutine runs as a host
+    call while other tasks take their steps."""
 
     def call(*args: object) -> object:
         start_task = getattr(target, "start_subtask", None)
@@ -169,7 +189,10 @@ def blocking_call(state: AsyncState, target: Callable[..., object]) -> Callable[
         if not inspect.isawaitable(made):
             return made
         outcome: list[Callable[[], object]] = []
-        state.scheduler.host_calls.append(HostCall(made, outcome.append))
+        host_call = HostCall(made, outcome.append)
+        state.scheduler.host_calls.append(host_call)
+        if not state.may_wait() and not state.scheduler.try_at_once(host_call):
+            state.may_block()  # it traps
         state.scheduler.run_until(lambda: bool(outcome))
         return outcome[0]()
 

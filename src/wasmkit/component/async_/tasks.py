@@ -60,11 +60,15 @@ class AsyncState:
             raise misuse(f"`{what}` called outside of an async task")
         return self.current
 
-    def may_block(self) -> None:
-        """Trap if the running task may not wait: one of a function of a synchronous type
-        (only async-typed functions may block before they return)."""
+    def may_wait(self) -> bool:
+        """Whether the running task may wait: only one of a function of an async type may
+        block before it returns."""
         task = self.current
-        if task is not None and not task.lifted.func.is_async:
+        return task is None or task.lifted.func.is_async
+
+    def may_block(self) -> None:
+        """Trap unless the running task may wait (`may_wait`)."""
+        if not self.may_wait():
             raise misuse("cannot block a synchronous task before returning")
 
     def change_backpressure(self, delta: int) -> None:

@@ -2,7 +2,9 @@
 ;; tests/component/test_async_run.py (Python alone: the import is the host's): `double` (an
 ;; async function type lifted synchronously) calls the async import `slow-double` lowered
 ;; synchronously, so its core code waits for the host's coroutine; `ctx` (a sync function)
-;; uses its task's context slot; `bad-return` calls `task.return`, which is for async lifts.
+;; uses its task's context slot; `bad-return` calls `task.return`, which is for async lifts;
+;; `sync-double` (a sync function) calls `slow-double` too, which it may do only if the
+;; coroutine returns without waiting.
 (component
   (import "slow-double" (func $slow-double async (param "x" u32) (result u32)))
   (core func $slow-double (canon lower (func $slow-double)))
@@ -27,5 +29,6 @@
     (export "context.set" (func $cset))))))
   (func (export "double") async (param "x" u32) (result u32) (canon lift (core func $main "double")))
   (func (export "ctx") (result u32) (canon lift (core func $main "ctx")))
+  (func (export "sync-double") (param "x" u32) (result u32) (canon lift (core func $main "double")))
   (func (export "bad-return") (result u32) (canon lift (core func $main "bad-return")))
 )
