@@ -143,6 +143,8 @@ class TrapKind(enum.Enum):
     # The canonical ABI (components): a value or handle a component gave that its type forbids.
     INVALID_VALUE = "invalid value"
     INVALID_HANDLE = "invalid handle"
+    # The async component model (tasks, waitables, streams): a built-in used against its rules.
+    ASYNC = "async component model misuse"
 
 
 class Trap(WasmError):

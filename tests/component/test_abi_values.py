@@ -226,8 +226,9 @@ def test_wrong_argument_count() -> None:
         calls.lower_args(Guest().context(), [])
 
 
-def test_async_values_are_not_supported_yet() -> None:
-    with pytest.raises(NotImplementedError, match="stream values"):
-        CanonicalAbi().codec(val("stream", (Prim.U8,)))
+def test_error_context_values_are_not_supported_yet() -> None:
+    """Streams and futures are handles (one i32, see test_async_run); error-context is not run yet."""
+    stream = CanonicalAbi().codec(val("stream", (Prim.U8,)))
+    assert (stream.size, stream.align, stream.name) == (4, 4, "stream<u8>")
     with pytest.raises(NotImplementedError, match="error-context values"):
         CanonicalAbi().codec(Prim.ERROR_CONTEXT)

@@ -84,11 +84,17 @@ class CallSite:
         return Context(options, self.handles, instance=self.instance, scope=scope, resource_types=self.resource_type)
 
 
+def _sync_task(lifted: LiftedFunction) -> AbstractContextManager[None]:
+    from .async_.tasks import sync_task  # the async runtime builds on this module
+
+    return sync_task(lifted)
+
+
 def canon_options(
     opts: Sequence[CanonOpt], memories: Sequence[object], core_funcs: Sequence[CoreFunc]
 ) -> tuple[Options, CoreFunc | None]:
     """A canonical definition's `Options` (memory, realloc, string encoding) and its
-    post-return function; the async options are refused."""
+    post-return function; the caller takes the async options (`async`, `callback`)."""
     memory = realloc = post_return = None
     encoding = StringEncoding.UTF8
     for opt in opts:
@@ -100,8 +106,7 @@ def canon_options(
             realloc = _realloc(core_funcs[opt.index])  # type: ignore[index]
         elif opt.kind == CanonOptKind.POST_RETURN:
             post_return = core_funcs[opt.index]  # type: ignore[index]
-        else:
-            raise not_supported("an async canonical option (`async`, `callback`)")
+        # `async` and `callback` are the async lift's (`async_.AsyncLiftedFunction`)
     return Options(memory, realloc, encoding), post_return  # type: ignore[arg-type]
 
 
@@ -170,6 +175,9 @@ class LiftedFunction:
         try:
             cx = site.context(self.options, BorrowScope())
             post = self.post_return
+            if instance.async_state is not None:  # the instance's async built-ins see this call as a task
+                with _sync_task(self):
+                    return self.abi.run_lift(cx, core, args, None if post is None else lambda *r: post(*r))
             return self.abi.run_lift(cx, core, args, None if post is None else lambda *r: post(*r))
         except BaseException:
             # Past the arguments (a Python value that does not fit its type changes nothing),

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from typing import TYPE_CHECKING
+
 from .abi import HandleTable
+
+if TYPE_CHECKING:
+    from .async_ import AsyncState
 
 __all__ = ["ComponentInstance"]
 
@@ -17,7 +22,7 @@ __all__ = ["ComponentInstance"]
 class ComponentInstance:
     """An instance's exports (`exports[name]`), handle table and call state."""
 
-    __slots__ = ("name", "exports", "handles", "busy", "poisoned", "pending_drops")
+    __slots__ = ("name", "exports", "handles", "busy", "poisoned", "pending_drops", "async_state")
 
     def __init__(self, name: str = "", exports: dict[str, object] | None = None) -> None:
         self.name = name
@@ -28,6 +33,9 @@ class ComponentInstance:
         # Destructors to run, with their reps, for resources the host let go of unclosed
         # (`resource_types.GuestResource`): run as the instance is next entered.
         self.pending_drops: list[tuple[Callable[[int], object], int]] = []
+        # The async ABI's state (`async_.AsyncState`), given by instantiation when the
+        # component uses it.
+        self.async_state: AsyncState | None = None
 
     def run_pending_drops(self) -> None:
         while self.pending_drops:

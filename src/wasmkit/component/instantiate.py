@@ -34,6 +34,12 @@ from ..runtime.module import Module
 from ..runtime.store import Store
 from ..syntax.module import Module as SyntaxModule
 from .abi import CanonicalAbi, GivenClasses, ResourceType, resource_drop, resource_new, resource_rep
+from .async_ import AsyncLiftedFunction, AsyncState, Scheduler
+from .async_.builtins import (
+    SIMPLE, STREAM_ACTIONS, simple_builtin, stream_builtin, task_return, thread_yield, wait_or_poll,
+)  # fmt: skip
+from .async_.subtasks import async_lowered, subtask_cancel, subtask_drop
+from .async_.scheduler import blocking_call
 from .core import module_type
 from .functions import CallSite, LiftedFunction, async_not_supported, canon_options, lowered_func
 from .host import host_value, is_missing, lookup_import
@@ -42,10 +48,10 @@ from .resource_types import DefinedResource
 from .syntax import (
     AliasCoreExport, AliasExport, AliasOuter, Canon, CanonOpt, CanonOptKind, Component, CoreInlineExports,
     CoreInstantiate, CoreModule, CoreModuleType, CoreRecType, CoreSort, CustomSection, Export, Import,
-    InlineExports, Instantiate, Section, Sort, SortIdx,
+    InlineExports, Instantiate, Prim, Section, Sort, SortIdx,
 )  # fmt: skip
 from .syntax import ResourceType as ResourceDef
-from .types import Entity, Func, InstanceT, ModuleT, Resource, Val, VType, async_value
+from .types import Entity, Func, InstanceT, ModuleT, Resource, Val, VType
 from .validate import TypeScope, ValidComponent
 
 __all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
@@ -100,6 +106,7 @@ class Linking:
         self.abi = CanonicalAbi(self.names, given)
         self.resources: dict[Resource, ResourceType] = {}
         self.modules = modules or ModuleCache()
+        self.scheduler = Scheduler()  # the tasks of async exports, of every instance of this instantiation
 
     def bind(self, name: str, found: object, value: object, exported: bool = False) -> None:
         """Tie type `found` (named `name` by an import, export or alias) to its run-time
@@ -292,28 +299,46 @@ class _Walk:
 
     def canon(self, section: Section, item: Canon) -> None:
         name = item.name
-        for value in item.immediates:
-            if isinstance(value, tuple) and any(isinstance(o, CanonOpt) and o.kind in _ASYNC_OPTS for o in value):
-                raise async_not_supported(f"`canon {name}` with the `async` option")
         if name not in ("lift", "lower", "resource.new", "resource.rep", "resource.drop"):
-            raise async_not_supported(f"`canon {name}`")
+            self.async_builtin(section, item)
+            return
+        is_async = any(
+            isinstance(value, tuple) and any(isinstance(o, CanonOpt) and o.kind in _ASYNC_OPTS for o in value)
+            for value in item.immediates
+        )
         types = self.types
         types.definition(section, item)
         core, memories = cast("list[CoreFunc]", self.core[CoreSort.FUNC]), self.core[CoreSort.MEMORY]
         if name == "lift":
             core_index, opts, _ = cast("tuple[int, tuple[CanonOpt, ...], int]", item.immediates)
             func = cast(Func, types.spaces[Sort.FUNC][-1])
-            _refuse_async_func(func, "lift")
             options, post_return = canon_options(opts, memories, core)
+            if is_async:
+                _refuse_error_context(func, "lift")
+                self.async_state()
+                callback = next(core[cast(int, o.index)] for o in opts if o.kind == CanonOptKind.CALLBACK)
+                self.spaces[Sort.FUNC].append(AsyncLiftedFunction(self.site, core[core_index], func, options, callback))
+                return
+            _refuse_error_context(func, "lift")
+            if func.is_async:
+                self.async_state()
             self.spaces[Sort.FUNC].append(LiftedFunction(self.site, core[core_index], func, options, post_return))
             return
         core_type = types.core[CoreSort.FUNC][-1]
         if name == "lower":
             func_index, opts = cast("tuple[int, tuple[CanonOpt, ...]]", item.immediates)
             func = cast(Func, types.spaces[Sort.FUNC][func_index])
-            _refuse_async_func(func, "lower")
             options, _ = canon_options(opts, memories, core)
             target = cast("Callable[..., object]", self.spaces[Sort.FUNC][func_index])
+            if is_async:
+                _refuse_error_context(func, "lower")
+                self.async_state()
+                lowered = async_lowered(self.site, target, func, options)
+                self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, lowered, name=f"{name} async"))  # type: ignore[arg-type]
+                return
+            _refuse_error_context(func, "lower")
+            if func.is_async:
+                target = blocking_call(self.async_state(), target)
             self.core[CoreSort.FUNC].append(lowered_func(self.site, target, func, options, core_type))  # type: ignore[arg-type]
             return
         rtype = cast(ResourceType, self.spaces[Sort.TYPE][cast(int, item.immediates[0])])
@@ -326,12 +351,64 @@ class _Walk:
         self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, builtins[name], name=f"{name} {rtype.name}"))  # type: ignore[arg-type]
 
 
-def _refuse_async_func(func: Func, how: str) -> None:
-    """NotSupported if `func` needs the async component model: an async function type, or a
-    stream, future or error-context among its parameters and result."""
-    if func.is_async:
-        raise async_not_supported(f"`canon {how}` of an async function type")
+    def async_state(self) -> AsyncState:
+        """This instance's part in the async ABI, made as its first async definition needs it."""
+        instance = self.instance
+        if instance.async_state is None:
+            instance.async_state = AsyncState(instance.handles, self.linking.scheduler, self.linking.store.guard)
+        return instance.async_state
+
+    def async_builtin(self, section: Section, item: Canon) -> None:
+        """A built-in of the async ABI (`task.return`, `waitable-set.wait`, ...) as a core
+        host function; NotSupported for those not run yet."""
+        name = item.name
+        state = self.async_state()
+        memories = self.core[CoreSort.MEMORY]
+        builtin: Callable[..., object]
+        if name == "task.return":
+            result, opts = cast("tuple[object, tuple[CanonOpt, ...]]", item.immediates)
+            options, _ = canon_options(opts, memories, cast("list[CoreFunc]", self.core[CoreSort.FUNC]))
+            found = result if result is None or isinstance(result, Prim) else self.types.spaces[Sort.TYPE][cast(int, result)]
+            if found is not None:
+                _refuse_error_context_value(cast(VType, found), f"`canon {name}` of an `error-context` value")
+            builtin = task_return(self.site, cast("VType | None", found), options)
+        elif name == "subtask.drop":
+            builtin = subtask_drop(self.site)
+        elif name == "subtask.cancel":
+            builtin = subtask_cancel(self.site)
+        elif name in SIMPLE:
+            builtin = simple_builtin(name, state)
+        elif name in ("waitable-set.wait", "waitable-set.poll"):
+            cancellable, memory = cast("tuple[bool, int]", item.immediates)
+            builtin = wait_or_poll(state, memories[memory], name.endswith("wait"), bool(cancellable))
+        elif name == "thread.yield":
+            builtin = thread_yield(state, bool(item.immediates[0]))
+        elif name.partition(".")[0] in ("stream", "future") and name.partition(".")[2] in STREAM_ACTIONS:
+            carried = cast(Val, self.types.spaces[Sort.TYPE][cast(int, item.immediates[0])])
+            elem = cast("VType | None", carried.parts[0])
+            if elem is not None:
+                _refuse_error_context_value(elem, f"`canon {name}` of an `error-context` element")
+            options = None
+            if name.endswith((".read", ".write")):
+                opts = cast("tuple[CanonOpt, ...]", item.immediates[1])
+                options, _ = canon_options(opts, memories, cast("list[CoreFunc]", self.core[CoreSort.FUNC]))
+            builtin = stream_builtin(self.site, name, elem, options)
+        else:
+            raise async_not_supported(f"`canon {name}`")
+        self.types.definition(section, item)
+        core_type = self.types.core[CoreSort.FUNC][-1]
+        self.core[CoreSort.FUNC].append(CoreFunc.raw(core_type, builtin, name=name))  # type: ignore[arg-type]
+
+
+def _refuse_error_context(func: Func, how: str) -> None:
     for vt in [t for _, t in func.params] + ([] if func.result is None else [func.result]):
-        found = async_value(vt)
-        if found is not None:
-            raise async_not_supported(f"`canon {how}` of a function with a `{found}` value")
+        _refuse_error_context_value(vt, f"`canon {how}` of a function with an `error-context` value")
+
+
+def _refuse_error_context_value(vt: VType, what: str) -> None:
+    """NotSupported if `vt` holds an `error-context` (a gated feature, not run yet)."""
+    if vt == Prim.ERROR_CONTEXT:
+        raise async_not_supported(what)
+    if isinstance(vt, Val):
+        for child in vt.children:
+            _refuse_error_context_value(child, what)

@@ -4,8 +4,9 @@ classes of its records, variants, enums and flags named after the type's name in
 when given (else `Record`, `Variant`, `Enum`, `Flags`), or the embedder's classes
 (`GivenClasses`) when it gives them.
 
-Not supported yet: `stream`, `future` and `error-context` values (the async ABI) and
-fixed-length lists, which the validator refuses; asking for them raises NotImplementedError.
+`stream` and `future` values are handles to their readable ends (`async_.values`). Not
+supported yet: `error-context` values and fixed-length lists, which the validator refuses;
+asking for them raises NotImplementedError.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ class CanonicalAbi:
         if kind == "option" and parts[0] is not None:
             inner = parts[0]
             return OptionCodec(self.codec(inner), _flat(vt), isinstance(inner, Val) and inner.kind == "option")
+        if kind in ("stream", "future"):
+            from ..async_.values import AsyncValueCodec  # the async ABI builds on this package
+
+            carried = parts[0]
+            return AsyncValueCodec(carried, None if carried is None else self.codec(carried), kind == "future")
         if kind == "result":
             ok, error = (None if t is None else self.codec(t) for t in parts)
             return ResultCodec(ok, error, _flat(vt))

@@ -1,7 +1,7 @@
 ;; Every async built-in that wasm-tools accepts by default (the component model's async
 ;; feature, 🔀), an async lift with a callback and an async lowering, with the core type each
 ;; gives checked by the core module that imports it. Assembled by the tests with
-;; `wasm-tools parse`; wasmkit validates it and refuses to instantiate it.
+;; `wasm-tools parse`; wasmkit validates and instantiates it.
 (component
   (type $bytes (stream u8))
   (type $strings (stream string))
