@@ -6,9 +6,10 @@ and `waitable.join`, and those of streams and futures. Each traps as wasmtime do
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from ..abi import LendScope, Options
+from ..abi.context import Options
+from ..abi.resources import LendScope
 from ..types import Func
 from .streams import GuestBuffer, cancel_copy, copy, drop_end, new_pair
 from .tasks import DEADLOCK, AsyncState, state_of
@@ -156,7 +157,7 @@ def stream_builtin(site: CallSite, name: str, elem: VType | None, options: Optio
     if action == "new":
         return lambda: new_pair(table, elem, is_future)
     if action in ("read", "write"):
-        assert options is not None
+        options = cast("Options", options)  # read and write have their canonical options
         codec = None if elem is None else site.abi.codec(elem)
         reading = action == "read"
 

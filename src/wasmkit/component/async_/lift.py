@@ -22,7 +22,7 @@ from .tasks import Task, state_of
 
 if TYPE_CHECKING:
     from ...runtime.func import Func as CoreFunc
-    from ..abi import Options
+    from ..abi.context import Options
     from ..functions import CallSite
     from ..types import Func
 

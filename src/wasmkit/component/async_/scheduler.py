@@ -16,6 +16,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
+from typing import cast
 
 from ...runtime.call import call_wasm
 from .tasks import DEADLOCK, AsyncState, Task
@@ -115,7 +116,7 @@ class Scheduler:
     def _run_private(self, awaitable: Awaitable[object]) -> None:
         """Run the private event loop until `awaitable` is done, then deliver what finished."""
         loop = self._loop
-        assert loop is not None
+        loop = cast(asyncio.AbstractEventLoop, loop)  # made before anything runs on it
         try:
             loop.run_until_complete(awaitable)
             self._deliver()
@@ -167,7 +168,7 @@ class Scheduler:
         for call in done:
             self.host_calls.remove(call)
             future = call.future
-            assert future is not None
+            future = cast("asyncio.Future[object]", future)  # a finished call has its future
             call.on_done(future.result)
 
 

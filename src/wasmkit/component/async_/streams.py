@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Union, cast
 
 from ...errors import Trap, TrapKind
-from ..abi import Context
+from ..abi.context import Context
 from ..abi.lists import ListCodec
 from ..syntax import Prim
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:
-    from ..abi import Codec, HandleTable
+    from ..abi.codec import Codec
+    from ..abi.resources import HandleTable
     from .host_streams import AsyncHostStream, HostStream
 
     Shared = Union["SharedStream", HostStream, AsyncHostStream]  # what a stream's or future's ends share
@@ -154,8 +155,7 @@ class SharedStream:
     def _notify_pending(self, result: CopyResult) -> None:
         on_done = self.on_done
         self._reset()
-        assert on_done is not None
-        on_done(result)
+        cast("Callable[[CopyResult], None]", on_done)(result)  # a pending copy has its callback
 
     def cancel(self) -> None:
         self._notify_pending(CopyResult.CANCELLED)
@@ -188,8 +188,7 @@ class SharedStream:
                 if self.is_future:
                     self._notify_pending(CopyResult.COMPLETED)
                 else:  # the pending side may take more copies until it sees its event
-                    assert self.on_copy is not None
-                    self.on_copy(self._reset)
+                    cast("Callable[[Callable[[], None]], None]", self.on_copy)(self._reset)  # a pending stream copy has one
             on_done(CopyResult.COMPLETED)
         elif not reading and buffer.length == 0 and pending.length == 0:
             on_done(CopyResult.COMPLETED)

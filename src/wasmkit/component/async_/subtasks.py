@@ -24,14 +24,18 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ...bits import MASK32
-from ..abi import Err, FlatReader, LendScope
+from ..abi.codec import FlatReader
+from ..abi.resources import LendScope
+from ..abi.values import Err
 from ..types import MAX_FLAT_ASYNC_PARAMS
 from .scheduler import HostCall
 from .tasks import DEADLOCK, Task, state_of
 from .waitables import EventCode, Waitable, misuse
 
 if TYPE_CHECKING:
-    from ..abi import FunctionAbi, HandleTable, Options
+    from ..abi.calls import FunctionAbi
+    from ..abi.context import Options
+    from ..abi.resources import HandleTable
     from ..functions import CallSite
     from ..types import Func
 

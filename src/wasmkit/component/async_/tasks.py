@@ -16,13 +16,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from ..abi import BorrowScope
+from ..abi.resources import BorrowScope
 from .waitables import Event, EventCode, WaitableSet, misuse, waitable_set
 
 if TYPE_CHECKING:
-    from ..abi import FunctionAbi, HandleTable
+    from ..abi.calls import FunctionAbi
+    from ..abi.resources import HandleTable
     from ..functions import LiftedFunction
     from ..instance import ComponentInstance
     from .scheduler import Scheduler
@@ -81,8 +82,7 @@ class AsyncState:
 def state_of(instance: ComponentInstance) -> AsyncState:
     """The async state of `instance`, which instantiation made for its async definitions."""
     state = instance.async_state
-    assert state is not None, "an async definition's instance has its async state"
-    return state
+    return cast(AsyncState, state)  # instantiation made it for the instance's async definitions
 
 
 @contextmanager

@@ -21,8 +21,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from ...runtime.call import call_wasm
-from ..abi import Codec
-from ..abi.codec import I32, FlatReader
+from ..abi.codec import I32, Codec, FlatReader
 from ..abi.scalars import IntCodec
 from .host_streams import AsyncHostStream, HostFuture, HostStream
 from .streams import CopyEnd, CopyResult, HostBuffer
@@ -30,7 +29,7 @@ from .scheduler import Scheduler
 from .waitables import misuse
 
 if TYPE_CHECKING:
-    from ..abi import Context
+    from ..abi.context import Context
     from .streams import Shared
 
 __all__ = ["AsyncValueCodec", "StreamReader", "FutureReader"]

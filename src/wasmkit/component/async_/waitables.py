@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import cast
 
 from ...errors import Trap, TrapKind
-from ..abi import HandleTable
+from ..abi.resources import HandleTable
 
 __all__ = ["EventCode", "Event", "Waitable", "WaitableSet", "misuse", "waitable_set", "waitable", "store_event"]
 
@@ -52,8 +53,7 @@ class Waitable:
 
     def take_pending(self) -> Event:
         event, self.pending = self.pending, None
-        assert event is not None
-        return event()
+        return cast("Callable[[], Event]", event)()  # asked only when an event is pending
 
     def join(self, wset: WaitableSet | None) -> None:
         if self.wset is not None:
