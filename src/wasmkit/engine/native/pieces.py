@@ -271,6 +271,7 @@ def _grow_working_set(linked: threading.Event, cache: ObjectCache, loaded: list[
         return
     with cache.working_set_lock():
         _merge_into_working_set(cache, loaded)
+    cache.flush()
     tier_up.start(cache)
 
 
