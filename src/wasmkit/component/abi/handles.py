@@ -14,28 +14,25 @@ if TYPE_CHECKING:
     from ..types import Resource
     from .context import Context
 
-__all__ = ["HandleCodec"]
+__all__ = ["HandleCodec", "IndexCodec"]
 
 
-class HandleCodec(Codec):
-    """An own (`own`) or borrow handle to `resource`, a type-level resource that the
-    context maps to its run-time type."""
+class IndexCodec(Codec):
+    """A value passed as an i32 index into the instance's table (4 bytes in memory): a
+    resource handle, or a stream's or future's end (`async_.values`). A subclass says what
+    an index stands for (`_lift`) and which index a value gets (`_lower`)."""
 
-    __slots__ = ("resource", "own")
+    __slots__ = ()
 
-    def __init__(self, resource: Resource, own: bool) -> None:
-        self.resource = resource
-        self.own = own
+    def __init__(self, name: str) -> None:
         self.size, self.align, self.flat = 4, 4, (I32,)
-        self.name = "own" if own else "borrow"
+        self.name = name
 
     def _lift(self, cx: Context, index: int) -> object:
-        rtype = cx.resource_type(self.resource)
-        return lift_own(cx, index, rtype) if self.own else lift_borrow(cx, index, rtype)
+        raise NotImplementedError
 
     def _lower(self, cx: Context, value: object) -> int:
-        rtype = cx.resource_type(self.resource)
-        return lower_own(cx, value, rtype) if self.own else lower_borrow(cx, value, rtype)
+        raise NotImplementedError
 
     def lift_flat(self, cx: Context, reader: FlatReader) -> object:
         return self._lift(cx, reader.take_int() & MASK32)
@@ -48,3 +45,23 @@ class HandleCodec(Codec):
 
     def store(self, cx: Context, value: object, ptr: int) -> None:
         cx.write(ptr, self._lower(cx, value).to_bytes(4, "little"))
+
+
+class HandleCodec(IndexCodec):
+    """An own (`own`) or borrow handle to `resource`, a type-level resource that the
+    context maps to its run-time type."""
+
+    __slots__ = ("resource", "own")
+
+    def __init__(self, resource: Resource, own: bool) -> None:
+        super().__init__("own" if own else "borrow")
+        self.resource = resource
+        self.own = own
+
+    def _lift(self, cx: Context, index: int) -> object:
+        rtype = cx.resource_type(self.resource)
+        return lift_own(cx, index, rtype) if self.own else lift_borrow(cx, index, rtype)
+
+    def _lower(self, cx: Context, value: object) -> int:
+        rtype = cx.resource_type(self.resource)
+        return lower_own(cx, value, rtype) if self.own else lower_borrow(cx, value, rtype)

@@ -21,7 +21,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from ...runtime.call import call_wasm
-from ..abi.codec import I32, Codec, FlatReader
+from ..abi.codec import Codec
+from ..abi.handles import IndexCodec
 from ..abi.scalars import IntCodec
 from .host_streams import AsyncHostStream, HostFuture, HostStream
 from .streams import CopyEnd, CopyResult, HostBuffer
@@ -183,18 +184,17 @@ async def _one(awaitable: Awaitable[object]) -> AsyncIterator[object]:
     yield await awaitable
 
 
-class AsyncValueCodec(Codec):
+class AsyncValueCodec(IndexCodec):
     """`stream<T>` or `future<T>` (`is_future`) of element type `elem` (None: of nothing)."""
 
     __slots__ = ("elem", "elem_codec", "is_future")
 
     def __init__(self, elem: object, elem_codec: Codec | None, is_future: bool) -> None:
+        inner = "" if elem_codec is None else f"<{elem_codec.name}>"
+        super().__init__(("future" if is_future else "stream") + inner)
         self.elem = elem
         self.elem_codec = elem_codec
         self.is_future = is_future
-        self.size, self.align, self.flat = 4, 4, (I32,)
-        inner = "" if elem_codec is None else f"<{elem_codec.name}>"
-        self.name = ("future" if is_future else "stream") + inner
 
     def _lift(self, cx: Context, index: int) -> object:
         table = cx.table()
@@ -232,15 +232,3 @@ class AsyncValueCodec(Codec):
         elif shared.elem_type != self.elem:
             raise TypeError(f"expected a {self.name}, got one of another element type")
         return cx.table().add(CopyEnd(shared, True))
-
-    def lift_flat(self, cx: Context, reader: FlatReader) -> object:
-        return self._lift(cx, reader.take_int() & 0xFFFFFFFF)
-
-    def lower_flat(self, cx: Context, value: object, out: list[object]) -> None:
-        out.append(self._lower(cx, value))
-
-    def load(self, cx: Context, ptr: int) -> object:
-        return self._lift(cx, int.from_bytes(cx.read(ptr, 4), "little"))
-
-    def store(self, cx: Context, value: object, ptr: int) -> None:
-        cx.write(ptr, self._lower(cx, value).to_bytes(4, "little"))
