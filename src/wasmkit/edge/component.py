@@ -33,11 +33,10 @@ from ..wasi.preview2 import host_imports
 from ..wasi.preview2.host import HostImports, interface_key
 from ..wasi.preview2.http import FORBIDDEN_HEADERS, Fields, IncomingRequest, OutgoingResponse, ResponseOutparam
 from ..wasi.preview2.values import Err, Ok, case
-from ..syntax.types import PAGE_SIZE
 from .budget import STDERR_LIMIT, RequestBudget
 from .cgi import FRAMING_HEADERS, CgiRequest
 from .config import DEFAULT_ARGV, RouteConfig
-from .handler import RUN_FAILURES, HandlerLoadError, Outcome, RunControl, run_failure
+from .handler import RUN_FAILURES, HandlerLoadError, Outcome, RunControl, route_budget, run_failure
 from .routing import RouteMatch
 
 __all__ = ["ComponentHandler", "INCOMING_HANDLER", "is_component"]
@@ -129,23 +128,9 @@ class ComponentHandler:
     def _budget(self) -> RequestBudget:
         """The route's `memory_mb` split over the memories and tables the component's core
         modules define (see edge/budget.py); initial sizes that do not fit refuse the route."""
-        route = self.route
         modules = [module.syntax for module in self.component.core_modules()]
         mems = [memory for module in modules for memory in module.mems]
-        tables = [table for module in modules for table in module.tables]
-        budget = RequestBudget.split(route.memory_mb, route.max_body_bytes, route.max_response_bytes, len(mems), len(tables))
-        for memory in mems:
-            if memory.limits.min * PAGE_SIZE > budget.memory_bytes:
-                raise HandlerLoadError(
-                    f"{route.module}: its initial memory of {memory.limits.min * PAGE_SIZE} bytes exceeds the"
-                    f" {budget.memory_bytes} bytes of linear memory that memory_mb = {route.memory_mb} leaves"
-                )
-        for table in tables:
-            if table.limits.min > budget.table_elements:
-                raise HandlerLoadError(
-                    f"{route.module}: its table of {table.limits.min} elements exceeds the limit of {budget.table_elements}"
-                )
-        return budget
+        return route_budget(self.route, mems, [table for module in modules for table in module.tables])
 
     def _limits(self) -> StoreLimits:
         return StoreLimits(memory_bytes=self.budget.memory_bytes, table_elements=self.budget.table_elements)

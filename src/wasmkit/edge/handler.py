@@ -17,13 +17,14 @@ import errno
 import threading
 from http import HTTPStatus
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..engine.base import Engine
 from ..errors import ExitTrap, LinkError, Trap, TrapKind, WasmError, describe_error
 from ..runtime import Func, Instance, Linker, Module, Store, StoreLimits
-from ..syntax.types import PAGE_SIZE, ValType
+from ..syntax.types import PAGE_SIZE, MemoryType, TableType, ValType
 from ..wasi import DirPerms, FilePerms, OutputLimitError, WasiConfig, WasiPreview1, define_wasi, wasi_imports
 from ..wasi import MODULE as WASI_MODULE
 from .budget import STDERR_LIMIT, RequestBudget
@@ -34,7 +35,7 @@ from .routing import RouteMatch
 if TYPE_CHECKING:
     from ..wasi.preview2 import WasiPreview2
 
-__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RUN_FAILURES", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN", "run_failure"]
+__all__ = ["HandlerLoadError", "ModuleHandler", "Outcome", "RUN_FAILURES", "RunControl", "PREINIT_EXPORT", "TEXT_PLAIN", "route_budget", "run_failure"]
 
 PREINIT_EXPORT = "wizer.initialize"
 TEXT_PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]  # the server's own answers
@@ -105,6 +106,25 @@ class _Snapshot:
     memories: list[bytes]
     globals: dict[int, object]
 
+
+
+def route_budget(route: RouteConfig, mems: Sequence[MemoryType], tables: Sequence[TableType]) -> RequestBudget:
+    """`route`'s `memory_mb` split over the memories and tables `mems` and `tables` (a
+    module's, or all of a component's core modules'; see edge/budget.py); HandlerLoadError
+    if an initial size does not fit."""
+    budget = RequestBudget.split(route.memory_mb, route.max_body_bytes, route.max_response_bytes, len(mems), len(tables))
+    for memory in mems:
+        if memory.limits.min * PAGE_SIZE > budget.memory_bytes:
+            raise HandlerLoadError(
+                f"{route.module}: its initial memory of {memory.limits.min * PAGE_SIZE} bytes exceeds the"
+                f" {budget.memory_bytes} bytes of linear memory that memory_mb = {route.memory_mb} leaves"
+            )
+    for table in tables:
+        if table.limits.min > budget.table_elements:
+            raise HandlerLoadError(
+                f"{route.module}: its table of {table.limits.min} elements exceeds the limit of {budget.table_elements}"
+            )
+    return budget
 
 class ModuleHandler:
     """Serves one route: its module loaded, checked and compiled, ready to instantiate."""
@@ -188,22 +208,8 @@ class ModuleHandler:
     def _budget(self) -> RequestBudget:
         """The route's `memory_mb` split over this module's memories and tables (see
         edge/budget.py); a module whose initial memory or tables do not fit cannot be served."""
-        route, syntax = self.route, self.module.valid.module
-        budget = RequestBudget.split(
-            route.memory_mb, route.max_body_bytes, route.max_response_bytes, len(syntax.mems), len(syntax.tables)
-        )
-        for memory in syntax.mems:
-            if memory.limits.min * PAGE_SIZE > budget.memory_bytes:
-                raise HandlerLoadError(
-                    f"{route.module}: its initial memory of {memory.limits.min * PAGE_SIZE} bytes exceeds the"
-                    f" {budget.memory_bytes} bytes of linear memory that memory_mb = {route.memory_mb} leaves"
-                )
-        for table in syntax.tables:
-            if table.limits.min > budget.table_elements:
-                raise HandlerLoadError(
-                    f"{route.module}: its table of {table.limits.min} elements exceeds the limit of {budget.table_elements}"
-                )
-        return budget
+        syntax = self.module.valid.module
+        return route_budget(self.route, syntax.mems, syntax.tables)
 
     def _limits(self) -> StoreLimits:
         return StoreLimits(memory_bytes=self.budget.memory_bytes, table_elements=self.budget.table_elements)
