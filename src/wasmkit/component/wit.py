@@ -80,6 +80,15 @@ class Interface:
     docs: str | None = None
     stability: Stability | None = None
 
+    @property
+    def id(self) -> str:
+        """`ns:pkg/iface@version` (just its name if it belongs to no package)."""
+        package = self.package
+        if package is None:
+            return self.name or ""
+        version = f"@{package.version}" if package.version else ""
+        return f"{package.namespace}:{package.name}/{self.name}{version}"
+
 
 # A world's import or export: keyed by its name (a function, a type, an inline interface) or,
 # for an interface named by its `ns:pkg/iface` name, by the interface itself.

@@ -101,7 +101,7 @@ def _world(meta: dict[str, Any], world: World) -> None:
             raise WitError(f'missing type "{name}"')
         _type(type_meta, typedef)
     keys = {  # what `name_world_key` calls each interface imported or exported
-        (keyword, key if isinstance(key, str) else _interface_id(key)): key
+        (keyword, key if isinstance(key, str) else key.id): key
         for keyword, items in (("import", world.imports), ("export", world.exports))
         for key, item in items.items()
         if isinstance(item, Interface)
@@ -129,11 +129,3 @@ def _key(keys: dict[tuple[str, str], str | Interface], keyword: str, name: str) 
         raise WitError(f"missing interface `{name}`")
     return key
 
-
-def _interface_id(interface: Interface) -> str:
-    """`ns:pkg/iface@version`."""
-    package = interface.package
-    if package is None:
-        return interface.name or ""
-    version = f"@{package.version}" if package.version else ""
-    return f"{package.namespace}:{package.name}/{interface.name}{version}"

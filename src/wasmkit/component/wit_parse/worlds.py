@@ -196,7 +196,7 @@ def elaborate(world: World, where: ast.Id) -> None:
 
     for key, interface in exported.items():
         if not add_export(key, interface, True, _meta(world, "export", key)):
-            name = key if isinstance(key, str) else _full_name(key)
+            name = key if isinstance(key, str) else key.id
             raise where.source.error(f"interface `{name}` transitively depends on an interface in incompatible ways", where.at)
 
     world.imports = dict(sorted(imports.items(), key=lambda pair: _sort_key(pair[1])))
@@ -214,11 +214,4 @@ def elaborate(world: World, where: ast.Id) -> None:
         if external_id is not None:
             world.external_ids[k] = external_id
 
-
-def _full_name(interface: Interface) -> str:
-    package = interface.package
-    if package is None:
-        return interface.name or ""
-    version = f"@{package.version}" if package.version else ""
-    return f"{package.namespace}:{package.name}/{interface.name}{version}"
 
