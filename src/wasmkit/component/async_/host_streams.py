@@ -1,6 +1,9 @@
 """Streams and futures the host gives a component (the ABI's `ReadableStream` implemented by
-the host): from a Python iterable, an async iterable or a value; the guest reads them
-straight from Python values (see `streams` for the copies)."""
+the host): from a Python iterable, an async iterable, chunks of bytes, a value or a value to
+come (`HostPromise`); the guest reads them straight from Python values (see `streams` for the
+copies). And `drain`, the host reading a stream a component gave it as the component writes,
+from callbacks (for a host function that returns at once, as `wasi:cli/stdout`'s
+`write-via-stream` does)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,14 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from typing import TYPE_CHECKING, cast
 
 from .scheduler import HostCall
-from .streams import Buffer, CopyResult, OnCopy, OnCopyDone
+from .streams import Buffer, CopyResult, HostBuffer, OnCopy, OnCopyDone
 from .waitables import misuse
 
 if TYPE_CHECKING:
     from .scheduler import Scheduler
+    from .streams import Shared
 
-__all__ = ["HostStream", "AsyncHostStream", "HostFuture"]
+__all__ = ["HostStream", "AsyncHostStream", "HostFuture", "ByteChunks", "HostPromise", "HOST_SHARED", "drain"]
 
 
 class HostStream:
@@ -128,3 +132,135 @@ class HostFuture(HostStream):
     def __init__(self, value: object) -> None:
         super().__init__([value])
         self.is_future = True
+
+
+class ByteChunks:
+    """A `stream<u8>` the host gives from an iterator of `bytes` chunks (a file read piece by
+    piece, a request's body): each read takes as much of the current chunk as fits, with one
+    copy into guest memory; the next chunk is fetched only when a read needs it."""
+
+    __slots__ = ("elem_type", "_chunks", "_chunk", "dropped", "is_future")
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.elem_type: object = None
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._chunk = memoryview(b"")
+        self.dropped = False
+        self.is_future = False
+
+    def copy(self, reading: bool, buffer: Buffer, on_copy: OnCopy, on_done: OnCopyDone) -> None:
+        if not reading:
+            raise misuse("the host's stream has no writable end")
+        want = buffer.remain()
+        while not self.dropped and want and not self._chunk:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self.dropped = True
+            else:
+                self._chunk = memoryview(chunk)
+        if self.dropped:
+            on_done(CopyResult.DROPPED)
+            return
+        n = min(want, len(self._chunk))
+        if n:
+            buffer.write(bytes(self._chunk[:n]))
+            self._chunk = self._chunk[n:]
+        on_done(CopyResult.COMPLETED)
+
+    def cancel(self) -> None:
+        """Reads complete at once: there is never one to cancel."""
+
+    def drop(self) -> None:
+        self.dropped = True
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+class HostPromise:
+    """A future the host gives whose value comes later: `resolve(value)` gives it to the
+    read the component has pending (its event) or makes next."""
+
+    __slots__ = ("elem_type", "_value", "_resolved", "_pending", "dropped", "is_future")
+
+    def __init__(self) -> None:
+        self.elem_type: object = None
+        self._value: object = None
+        self._resolved = False
+        self._pending: tuple[Buffer, OnCopyDone] | None = None
+        self.dropped = False
+        self.is_future = True
+
+    @property
+    def resolved(self) -> bool:
+        return self._resolved
+
+    def resolve(self, value: object) -> None:
+        """Give the future its value (a second one is ignored)."""
+        if self._resolved:
+            return
+        self._value, self._resolved = value, True
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.copy(True, pending[0], lambda reclaim: None, pending[1])
+
+    def copy(self, reading: bool, buffer: Buffer, on_copy: OnCopy, on_done: OnCopyDone) -> None:
+        if not reading:
+            raise misuse("the host's future has no writable end")
+        if self.dropped:
+            on_done(CopyResult.DROPPED)
+        elif not self._resolved:
+            self._pending = (buffer, on_done)
+        else:
+            buffer.write([self._value])
+            self.dropped = True  # a future gives its value once
+            on_done(CopyResult.COMPLETED)
+
+    def cancel(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[1](CopyResult.CANCELLED)
+
+    def drop(self) -> None:
+        self.dropped = True
+
+
+HOST_SHARED = (HostStream, AsyncHostStream, ByteChunks, HostPromise)  # what the host may give as a stream's or future's state
+
+
+def drain(shared: Shared, take: Callable[[list[object]], bool], end: Callable[[], None], size: int = 65536) -> None:
+    """Read the stream `shared` (a component's, given to the host) as its writer writes:
+    `take(values)` gets each piece (up to `size` elements, as the guest writes them) and
+    says whether to go on; False drops the readable end. `end()` is
+    called once the writer has dropped its end. Each read is made from the callback of the
+    one before (in a loop while they complete at once), so the guest's writes are taken as
+    they come, with no task of the host's to drive."""
+
+    def read() -> None:
+        while True:
+            buffer = HostBuffer(size)
+            outcome: list[CopyResult] = []
+            waiting = [False]
+
+            def done(result: CopyResult, buffer: HostBuffer = buffer, outcome: list[CopyResult] = outcome, waiting: list[bool] = waiting) -> None:
+                outcome.append(result)
+                if waiting[0] and handle(buffer, result):
+                    read()
+
+            shared.copy(True, buffer, lambda reclaim, done=done: (reclaim(), done(CopyResult.COMPLETED)), done)
+            if not outcome:
+                waiting[0] = True
+                return
+            if not handle(buffer, outcome[0]):
+                return
+
+    def handle(buffer: HostBuffer, result: CopyResult) -> bool:
+        if buffer.values and not take(buffer.values):
+            shared.drop()
+            return False
+        if result == CopyResult.DROPPED:
+            end()
+            return False
+        return True
+
+    read()

@@ -87,14 +87,18 @@ class GuestBuffer:
             values: list[object] = [None] * n
         else:
             loaded = ListCodec(elem).load_range(self.cx, self.ptr, n)
-            values = list(loaded)  # type: ignore[call-overload]
+            values = loaded if isinstance(loaded, bytes) else list(loaded)  # type: ignore[assignment,call-overload]
             self.ptr += n * elem.size
         self.progress += n
         return values
 
-    def write(self, values: list[object]) -> None:
+    def write(self, values: list[object] | bytes) -> None:
+        """Store `values` (bytes for a `stream<u8>` may be given as `bytes`: one copy)."""
         elem = self.elem
-        if elem is not None:
+        if isinstance(values, (bytes, bytearray, memoryview)) and elem is not None and elem.size == 1:
+            self.cx.write(self.ptr, bytes(values))
+            self.ptr += len(values)
+        elif elem is not None:
             size = elem.size
             for i, value in enumerate(values):
                 elem.store(self.cx, value, self.ptr + i * size)
@@ -121,7 +125,7 @@ class HostBuffer:
         self.progress += n
         return taken
 
-    def write(self, values: list[object]) -> None:
+    def write(self, values: list[object] | bytes) -> None:
         self.values += values
         self.progress += len(values)
 

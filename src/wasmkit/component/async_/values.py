@@ -24,7 +24,7 @@ from ...runtime.call import call_wasm
 from ..abi.codec import Codec
 from ..abi.handles import IndexCodec
 from ..abi.scalars import IntCodec
-from .host_streams import AsyncHostStream, HostFuture, HostStream
+from .host_streams import HOST_SHARED, AsyncHostStream, HostFuture, HostStream, drain
 from .streams import CopyEnd, CopyResult, HostBuffer
 from .scheduler import Scheduler
 from .waitables import misuse
@@ -121,6 +121,17 @@ class StreamReader(_Reader):
                 return chunk
         return None
 
+    def drain(self, take: Callable[[bytes | list[object]], bool], end: Callable[[], None]) -> None:
+        """Take the stream over from a host function: `take(chunk)` gets each piece as the
+        writer writes it (bytes for a `stream<u8>`) and says whether to go on, `end()` is
+        called at its end (`host_streams.drain`). The reader is closed for other uses."""
+        as_bytes = self._as_bytes
+
+        def taken(values: list[object]) -> bool:
+            return take(bytes(values) if as_bytes else values)  # type: ignore[arg-type]
+
+        drain(self._give(), taken, end)
+
     def read_all(self) -> bytes | list[object]:
         """Every element up to the end."""
         parts = list(self)
@@ -212,7 +223,9 @@ class AsyncValueCodec(IndexCodec):
         return StreamReader(end.shared, *_driver(cx), isinstance(codec, IntCodec) and codec.bits == 8 and not codec.signed)
 
     def _lower(self, cx: Context, value: object) -> int:
-        if isinstance(value, (StreamReader, FutureReader)):
+        if isinstance(value, HOST_SHARED) and value.is_future == self.is_future:
+            shared = value
+        elif isinstance(value, (StreamReader, FutureReader)):
             if isinstance(value, FutureReader) != self.is_future:
                 raise self.mismatch(value)
             shared = value._give()
@@ -227,7 +240,7 @@ class AsyncValueCodec(IndexCodec):
                 shared = HostStream(value)  # type: ignore[arg-type]
             except TypeError:
                 raise self.mismatch(value) from None
-        if isinstance(shared, (HostStream, AsyncHostStream)):
+        if isinstance(shared, HOST_SHARED):
             shared.elem_type = self.elem
         elif shared.elem_type != self.elem:
             raise TypeError(f"expected a {self.name}, got one of another element type")

@@ -49,16 +49,17 @@ from .streams import InputStream, OutputStream
 __all__ = ["VERSION", "HostImports", "WasiPreview2", "host_imports", "interface_key"]
 
 VERSION = "0.2.0"
-_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9-]*:[a-z][a-z0-9-]*/[a-z][a-z0-9-]*)@0\.2\.(?P<patch>0|[1-9][0-9]*)$")
+_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9-]*:[a-z][a-z0-9-]*/[a-z][a-z0-9-]*)@0\.(?P<minor>[23])\.(?P<patch>0|[1-9][0-9]*)$")
 
 Interface = dict[str, object]
 
 
 def interface_key(name: str) -> str | None:
     """The key under which `host_imports` holds interface `name`: the same name at version
-    0.2.0 for any 0.2.x release; None for any other version, a pre-release or no version."""
+    0.2.0 for any 0.2.x release, at 0.3.0 for any 0.3.x (WASI 0.3, `preview3`); None for any
+    other version, a pre-release or no version."""
     match = _NAME.match(name)
-    return None if match is None else f"{match['base']}@{VERSION}"
+    return None if match is None else f"{match['base']}@0.{match['minor']}.0"
 
 
 class HostImports(dict[str, Interface]):
@@ -146,16 +147,34 @@ class WasiPreview2(CapturedOutput):
         except BaseException:
             self.close()
             raise
-        self._config = config
+        self.config = config
+
+    @property
+    def http_body_limit(self) -> int | None:
+        return self._http_body_limit
+
+    @property
+    def http_allowed_hosts(self) -> tuple[str, ...]:
+        return self._http_allowed_hosts
+
+    def stdio(self) -> tuple[HostSource, HostSink, HostSink]:
+        """The instance's stdin, stdout and stderr (WASI 0.3's interfaces use them too)."""
+        return self._stdin, self._stdout, self._stderr
 
     def interfaces(self) -> dict[str, Interface]:
-        """Every interface, keyed "package/interface@0.2.0" (see the module's docstring)."""
+        """Every interface, keyed "package/interface@0.2.0", and WASI 0.3's keyed
+        "package/interface@0.3.0" (`preview3`; see the module's docstring)."""
+        from ..preview3 import interfaces as interfaces_03  # it builds on this module's state
+
+        return {**self._interfaces_02(), **interfaces_03(self, _methods)}
+
+    def _interfaces_02(self) -> dict[str, Interface]:
         stop = self.interruption
         clocks = Clocks()
         stdio = Stdio(self._stdin, self._stdout, self._stderr, stop)
         networks = Networks(stop)
         interfaces: dict[str, Interface] = {
-            "wasi:cli/environment": _methods(Environment(self._config.argv, self._config.env)),
+            "wasi:cli/environment": _methods(Environment(self.config.argv, self.config.env)),
             "wasi:cli/exit": _methods(Exit()),
             "wasi:cli/stdin": {"get-stdin": stdio.get_stdin},
             "wasi:cli/stdout": {"get-stdout": stdio.get_stdout},

@@ -30,6 +30,11 @@ from .values import Case, Err, Ok, case, label
 
 __all__ = [
     "FORBIDDEN_HEADERS",
+    "checked_authority",
+    "checked_path",
+    "checked_status",
+    "method_case",
+    "scheme_case",
     "Fields",
     "FutureIncomingResponse",
     "FutureTrailers",
@@ -138,7 +143,7 @@ class Fields:
 
     def clone(self) -> Fields:
         """A mutable copy."""
-        copy = Fields()
+        copy = type(self)()
         copy._entries = list(self._entries)
         return copy
 
@@ -146,7 +151,7 @@ class Fields:
         """Nothing to release."""
 
 
-def _method(value: object) -> Case:
+def method_case(value: object) -> Case:
     which = label(value)
     if which in _METHODS:
         return case(which)
@@ -158,7 +163,7 @@ def _method(value: object) -> Case:
     raise Err(None)
 
 
-def _scheme(value: object) -> Case | None:
+def scheme_case(value: object) -> Case | None:
     if value is None:
         return None
     which = label(value)
@@ -170,6 +175,27 @@ def _scheme(value: object) -> Case | None:
             raise Err(None)
         return case("other", name)
     raise Err(None)
+
+
+def checked_path(path_with_query: str | None) -> str | None:
+    """A request's path with query as a guest sets it (`Err(None)` if it cannot be one)."""
+    if path_with_query is not None and any(c in path_with_query for c in " \r\n\0#"):
+        raise Err(None)
+    return path_with_query
+
+
+def checked_authority(authority: str | None) -> str | None:
+    """A request's authority as a guest sets it (`Err(None)` if it cannot be one)."""
+    if authority is not None and any(c in authority for c in " \r\n\0/?#@"):
+        raise Err(None)
+    return authority
+
+
+def checked_status(status_code: int) -> int:
+    """A response's status as a guest sets it (`Err(None)` outside 100-999)."""
+    if not 100 <= status_code <= 999:
+        raise Err(None)
+    return status_code
 
 
 class FutureTrailers:
@@ -324,29 +350,25 @@ class OutgoingRequest(_Message):
         return self._method
 
     def set_method(self, method: object) -> None:
-        self._method = _method(method)
+        self._method = method_case(method)
 
     def path_with_query(self) -> str | None:
         return self._path_with_query
 
     def set_path_with_query(self, path_with_query: str | None) -> None:
-        if path_with_query is not None and any(c in path_with_query for c in " \r\n\0#"):
-            raise Err(None)
-        self._path_with_query = path_with_query
+        self._path_with_query = checked_path(path_with_query)
 
     def scheme(self) -> Case | None:
         return self._scheme
 
     def set_scheme(self, scheme: object) -> None:
-        self._scheme = _scheme(scheme)
+        self._scheme = scheme_case(scheme)
 
     def authority(self) -> str | None:
         return self._authority
 
     def set_authority(self, authority: str | None) -> None:
-        if authority is not None and any(c in authority for c in " \r\n\0/?#@"):
-            raise Err(None)
-        self._authority = authority
+        self._authority = checked_authority(authority)
 
 
 class OutgoingResponse(_Message):
@@ -361,9 +383,7 @@ class OutgoingResponse(_Message):
         return self._status
 
     def set_status_code(self, status_code: int) -> None:
-        if not 100 <= status_code <= 999:
-            raise Err(None)
-        self._status = status_code
+        self._status = checked_status(status_code)
 
     def body(self) -> OutgoingBody:
         self._take()
@@ -434,6 +454,10 @@ class IncomingResponse(_Message):
 
     def status(self) -> int:
         return self._status
+
+    def payload(self) -> bytes:
+        """The body (for a host that hands the answer on, as wasi:http 0.3's client does)."""
+        return self._body
 
     def consume(self) -> IncomingBody:
         self._take()
