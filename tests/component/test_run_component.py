@@ -96,7 +96,7 @@ def test_a_component_that_is_not_a_command_is_refused_naming_its_exports(capsys:
     path = DATA / "proxy.wasm"
     assert main(["run", str(path)]) == 1
     assert capsys.readouterr().err == (
-        f"wasmkit: error: {path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x "
+        f"wasmkit: error: {path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x or @0.3.x "
         "(it exports wasi:http/incoming-handler@0.2.0)\n"
     )
 

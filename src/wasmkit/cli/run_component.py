@@ -1,7 +1,9 @@
 """`wasmkit run COMPONENT ARGS`: run a WASI 0.2 command (a component exporting
-`wasi:cli/run@0.2.x`), as `wasmtime run` does.
+`wasi:cli/run@0.2.x`), as `wasmtime run` does, or a WASI 0.3 one (`wasi:cli/run@0.3.x`, whose
+`run` is an async function), as `wasmtime run -Sp3 -Wcomponent-model-async` does.
 
-The component gets wasmkit's WASI 0.2 host (`wasi.preview2`) made of the same `WasiConfig`
+The component gets wasmkit's WASI 0.2 host (`wasi.preview2`, which has WASI 0.3's
+interfaces too) made of the same `WasiConfig`
 as a module's WASI: argv is the file's name (without its directory, or `--argv0`) then ARGS,
 the environment only the `--env` variables, the `--dir`s preopened, stdio inherited. Its
 `run` is called once; the limits (`--fuel`, `--timeout`, `--max-memory-size`,
@@ -46,6 +48,7 @@ from .wave import ARGUMENT_TYPES, RESULT_TYPES, parse_call, parse_value, printab
 __all__ = ["run_component", "RUN_INTERFACE"]
 
 RUN_INTERFACE = "wasi:cli/run@0.2.0"  # as `interface_key` names any 0.2.x of it
+RUN_INTERFACE_03 = "wasi:cli/run@0.3.0"  # WASI 0.3's, any 0.3.x
 
 
 def run_component(args: argparse.Namespace, data: bytes) -> int:
@@ -91,27 +94,31 @@ def _refuse_module_only_flags(args: argparse.Namespace) -> None:
 
 
 def _run_export(component: Component, path: str) -> str:
-    """The name of the component's `wasi:cli/run@0.2.x` export, checked to be an instance
-    with `run: func() -> result`, as wasmtime checks it; a CliError naming what it exports
-    when it has none (it is not a command)."""
+    """The name of the component's `wasi:cli/run@0.2.x` export (or else its
+    `wasi:cli/run@0.3.x`), checked to be an instance with `run: func() -> result` (`async
+    func` for 0.3), as wasmtime checks it; a CliError naming what it exports when it has none
+    (it is not a command)."""
     exports = component.valid.type.exports
-    for name, entity in exports.items():
-        if interface_key(name) == RUN_INTERFACE:
-            if not _is_run_interface(entity):
-                raise CliError(f"{path}: its export {name} is not the interface `run: func() -> result`")
-            return name
+    for wanted, run_type in ((RUN_INTERFACE, _RUN_TYPE), (RUN_INTERFACE_03, _RUN_TYPE_03)):
+        for name, entity in exports.items():
+            if interface_key(name) == wanted:
+                if not _is_run_interface(entity, run_type):
+                    kind = "async func" if run_type.is_async else "func"
+                    raise CliError(f"{path}: its export {name} is not the interface `run: {kind}() -> result`")
+                return name
     listed = ", ".join(exports) if exports else "nothing"
-    raise CliError(f"{path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x (it exports {listed})")
+    raise CliError(f"{path}: not a wasi:cli command: it exports no wasi:cli/run@0.2.x or @0.3.x (it exports {listed})")
 
 
 _RUN_TYPE = Func(params=(), result=Val("result", (None, None)))
+_RUN_TYPE_03 = Func(params=(), result=Val("result", (None, None)), is_async=True)
 
 
-def _is_run_interface(entity: Entity) -> bool:
+def _is_run_interface(entity: Entity, run_type: Func) -> bool:
     if entity.sort != Sort.INSTANCE or not isinstance(entity.type, InstanceT):
         return False
     run = entity.type.exports.get("run")
-    return run is not None and run.sort == Sort.FUNC and run.type == _RUN_TYPE
+    return run is not None and run.sort == Sort.FUNC and run.type == run_type
 
 
 @dataclass(frozen=True)

@@ -91,14 +91,19 @@ def _find(mapping: Mapping[str, object], *names: str) -> object:
 def _instance(name: str, itype: InstanceT, given: Mapping[str, object]) -> ComponentInstance:
     instance = ComponentInstance(name)
     classes: dict[str, type | None] = {}
+    named: dict[int, HostResource] = {}  # by the resource's base: `type trailers = fields` is fields
     for export, entity in itype.exports.items():  # resources first: functions name them
-        if entity.sort == Sort.TYPE:
+        if entity.sort == Sort.TYPE and isinstance(entity.type, Resource) and id(entity.type.base) in named:
+            instance.exports[export] = same = named[id(entity.type.base)]
+            classes[export] = same.cls
+        elif entity.sort == Sort.TYPE:
             found = _find(given, export, snake_case(export), pascal_case(export))
             cls = None if found is _MISSING else found
             value = _resource(f"{name}/{export}", entity, cls)
             if isinstance(value, HostResource):
                 value.name = export
                 classes[export] = value.cls
+                named[id(cast(Resource, entity.type).base)] = value
             instance.exports[export] = value
     for export, entity in itype.exports.items():
         if entity.sort == Sort.TYPE:

@@ -1,8 +1,11 @@
-"""A route served by a `wasi:http/proxy` component, as `wasmtime serve -Scli` serves one.
+"""A route served by a `wasi:http/proxy` component, as `wasmtime serve -Scli` serves one, or
+by a `wasi:http/service` component of WASI 0.3, as `wasmtime serve -Sp3 -Scli
+-Wcomponent-model-async` serves one.
 
 A `ComponentHandler` is made once per route when the configuration loads: it reads and
-validates the component, checks that it exports `wasi:http/incoming-handler` (any 0.2.x), and
-instantiates it once to check that its imports link with the WASI 0.2 host (which also
+validates the component, checks that it exports `wasi:http/incoming-handler` (any 0.2.x) or
+`wasi:http/handler` (0.3.x; a component exporting both is served as 0.2), and
+instantiates it once to check that its imports link with the WASI host (which also
 compiles its core modules, so the first request does not pay for that).
 
 Each request then gets a fresh instance in a `Store` of its own, as a WAGI module does, with
@@ -17,6 +20,11 @@ to the log, as a WAGI module's stderr does (`wasmtime serve` prints both to its 
 
 As with wasmtime: a trap, or a guest that returns without setting a response or sets an
 error code, is a 500. The response's body is collected whole before it is sent.
+
+WASI 0.3's `handle` is an async function called with a `request` (its body a stream the guest
+reads piece by piece from the request's body) and returning a `response` or an error code
+(a 500); the response's body is the guest's stream, read as the guest writes it, up to
+`max_response_bytes` (past it the request ends with a 500, as for 0.2), then sent.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..component.async_.values import StreamReader
 from ..component.loader import Component
 from ..engine.base import Engine
 from ..errors import ExitTrap, WasmError, describe_error
@@ -32,7 +41,9 @@ from ..wasi import DirPerms, FilePerms, WasiConfig
 from ..wasi.preview2 import host_imports
 from ..wasi.preview2.host import HostImports, interface_key
 from ..wasi.preview2.http import FORBIDDEN_HEADERS, Fields, IncomingRequest, OutgoingResponse, ResponseOutparam
-from ..wasi.preview2.values import Err, Ok, case
+from ..wasi.preview2.values import Case, Err, Ok, case
+from ..wasi.preview3.http import Request, Response
+from ..wasi.stdio import OutputLimitError
 from .budget import STDERR_LIMIT, RequestBudget
 from .cgi import FRAMING_HEADERS, CgiRequest
 from .config import DEFAULT_ARGV, RouteConfig
@@ -42,6 +53,7 @@ from .routing import RouteMatch
 __all__ = ["ComponentHandler", "INCOMING_HANDLER", "is_component"]
 
 INCOMING_HANDLER = "wasi:http/incoming-handler@0.2.0"  # as `interface_key` spells any 0.2.x
+HANDLER = "wasi:http/handler@0.3.0"  # WASI 0.3's, as `interface_key` spells any 0.3.x
 _METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 _COMPONENT_LAYER = b"\x00asm\x0d\x00\x01\x00"  # the preamble of a component (version 0xd, layer 1)
 
@@ -68,13 +80,16 @@ class ComponentHandler:
             raise HandlerLoadError(f"{route.module}: cannot read: {err.strerror or err}") from None
         except WasmError as err:
             raise HandlerLoadError(describe_error(err, str(route.module))) from None
-        exports = [name for name in self.component.valid.type.exports if interface_key(name) == INCOMING_HANDLER]
-        if not exports:
+        names = self.component.valid.type.exports
+        exports = [name for name in names if interface_key(name) == INCOMING_HANDLER]
+        services = [name for name in names if interface_key(name) == HANDLER]
+        if not exports and not services:
             raise HandlerLoadError(
                 f"{route.module}: a component served over HTTP must export wasi:http/incoming-handler@0.2.x"
-                " (the wasi:http/proxy world)"
+                " (the wasi:http/proxy world) or wasi:http/handler@0.3.x (the wasi:http/service world)"
             )
-        self.export = exports[0]
+        self.export = (exports or services)[0]
+        self.wasi_03 = not exports  # served as a WASI 0.3 service
         if route.entrypoint != "_start" or route.argv != DEFAULT_ARGV:
             raise HandlerLoadError(f"{route.module}: entrypoint and argv apply to WAGI modules, not to a component")
         self.budget = self._budget()
@@ -94,7 +109,10 @@ class ComponentHandler:
         try:
             if control is not None:
                 control._attach(store, host.wasi)
-            outcome = self._run(store, host, incoming_request(request), control)
+            if self.wasi_03:
+                outcome = self._run_03(store, host, request_03(request), control)
+            else:
+                outcome = self._run(store, host, incoming_request(request), control)
             outcome.stdout = host.wasi.captured_stdout
             outcome.stderr = host.wasi.captured_stderr
         finally:
@@ -113,6 +131,20 @@ class ComponentHandler:
         except RUN_FAILURES as err:
             return run_failure(err, control)
         return response_outcome(out)
+
+    def _run_03(self, store: Store, host: HostImports, request: Request, control: RunControl | None) -> Outcome:
+        try:
+            instance = self.component.instantiate(store=store, wasi=host)
+            response = instance.exports[self.export]["handle"](request)
+            if not isinstance(response, Response):
+                return Outcome.failure(500, "error_code", f"the component answered with an unexpected value: {response!r}")
+            return response_outcome_03(response, self.route.max_response_bytes)
+        except Err as err:
+            return Outcome.failure(500, "error_code", f"the component answered with the error {err.value!r}")
+        except ExitTrap as exit_:
+            return Outcome.failure(500, "exit", f"the component exited with status {exit_.code}")
+        except RUN_FAILURES as err:
+            return run_failure(err, control)
 
     def _wasi_config(self) -> WasiConfig:
         config = WasiConfig(argv=[self.route.module.name], env={**self.base_env, **self.route.environment})
@@ -151,9 +183,10 @@ class ComponentHandler:
             host.wasi.close()
 
 
-def incoming_request(request: CgiRequest) -> IncomingRequest:
-    """The wasi:http `incoming-request` for `request`, as wasmtime makes it: the authority from
-    the Host header (else the server's address), and the headers but those a guest may not see."""
+def _request_parts(request: CgiRequest) -> tuple[Case, str, Case, str, list[tuple[str, bytes]]]:
+    """What the guest is given of `request`, as wasmtime gives it: the method, the path with
+    query, the scheme, the authority from the Host header (else the server's address), and the
+    headers but those a guest may not see."""
     method = request.method.upper()
     method_case = case(method.lower()) if method in _METHODS else case("other", request.method)
     scheme = case("HTTPS") if request.scheme == "https" else case("HTTP")
@@ -163,7 +196,49 @@ def incoming_request(request: CgiRequest) -> IncomingRequest:
     headers = [
         (name, value.encode("latin-1")) for name, value in request.headers if name not in FORBIDDEN_HEADERS
     ]
-    return IncomingRequest(method_case, path, scheme, authority, Fields.frozen(headers), request.body)
+    return method_case, path, scheme, authority, headers
+
+
+def incoming_request(request: CgiRequest) -> IncomingRequest:
+    """The wasi:http 0.2 `incoming-request` for `request` (see `_request_parts`)."""
+    method, path, scheme, authority, headers = _request_parts(request)
+    return IncomingRequest(method, path, scheme, authority, Fields.frozen(headers), request.body)
+
+
+_BODY_CHUNK = 65536  # bytes of a request's body a guest's read gets at most
+
+
+def request_03(request: CgiRequest) -> Request:
+    """The wasi:http 0.3 `request` for `request` (see `_request_parts`): its body a stream
+    the guest reads piece by piece."""
+    method, path, scheme, authority, headers = _request_parts(request)
+    body = memoryview(request.body)
+    chunks = (bytes(body[i : i + _BODY_CHUNK]) for i in range(0, len(body), _BODY_CHUNK))
+    return Request.incoming(method, path, scheme, authority, headers, chunks)
+
+
+def response_outcome_03(response: Response, limit: int | None) -> Outcome:
+    """The guest's 0.3 `response`: its status and headers, and its body read as the guest
+    writes it, at most `limit` bytes (`OutputLimitError` past it: a 500, as for 0.2). The
+    future `response.new` gave the guest resolves once the body has been read."""
+    contents, _trailers = response.body.take()
+    parts: list[bytes] = []
+    size = 0
+    if isinstance(contents, StreamReader):
+        for chunk in contents:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                contents.close()
+                response.body.sent.resolve(Err(case("HTTP-response-body-size", size)))
+                raise OutputLimitError("http body", limit)
+            parts.append(bytes(chunk))  # type: ignore[arg-type]
+    response.body.sent.resolve(Ok(None))
+    headers = [
+        (name.encode("latin-1"), value)
+        for name, value in response.get_headers().entries()
+        if name.encode("latin-1") not in FRAMING_HEADERS
+    ]
+    return Outcome(response.get_status_code(), headers, b"".join(parts))
 
 
 def response_outcome(out: ResponseOutparam) -> Outcome:
