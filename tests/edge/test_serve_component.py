@@ -59,9 +59,10 @@ def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 class WasmtimeServe:
-    """`wasmtime serve -Scli` on a free port, the component compiled once (and cached)."""
+    """`wasmtime serve -Scli` on a free port, the component compiled once (and cached);
+    `flags` replace `-Scli` (the -W ones are given to the compile too)."""
 
-    def __init__(self, component: Path) -> None:
+    def __init__(self, component: Path, flags: tuple[str, ...] = ("-Scli",)) -> None:
         from tests.corpus.big import Unavailable, wasmtime_cli
 
         try:
@@ -72,10 +73,11 @@ class WasmtimeServe:
         compiled = component.with_suffix(f".wasmtime-{version}.cwasm")
         if not compiled.exists():
             partial = compiled.with_suffix(f".{os.getpid()}.partial")
-            subprocess.run([str(cli), "compile", str(component), "-o", str(partial)], check=True, timeout=300)
+            wasm_flags = [flag for flag in flags if flag.startswith("-W")]
+            subprocess.run([str(cli), "compile", *wasm_flags, str(component), "-o", str(partial)], check=True, timeout=300)
             partial.replace(compiled)
         self.port = free_port()
-        command = [str(cli), "serve", "-Scli", "--allow-precompiled", "--addr", f"127.0.0.1:{self.port}", str(compiled)]
+        command = [str(cli), "serve", *flags, "--allow-precompiled", "--addr", f"127.0.0.1:{self.port}", str(compiled)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
