@@ -289,3 +289,39 @@ def test_the_wasi03_interfaces_are_in_the_host_with_their_names() -> None:
     seconds = imports["wasi:clocks/system-clock@0.3.0"]["now"]().seconds
     assert seconds > 1_700_000_000
     imports.wasi.close()
+
+
+def test_client_send_to_an_allowed_host_answers_with_its_response() -> None:
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(203)
+            self.send_header("x-got", self.path)
+            self.send_header("content-length", "5")
+            self.end_headers()
+            self.wfile.write(b"hello")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        authority = f"127.0.0.1:{server.server_address[1]}"
+        request, sent = Request.new(Fields(), None, None, None)
+        request.set_scheme(case("HTTP"))
+        request.set_authority(authority)
+        request.set_path_with_query("/there?x=1")
+        response = asyncio.run(Client([authority], None, Interruption()).send(request))
+        assert response.get_status_code() == 203
+        assert response.get_headers().get("x-got") == [b"/there?x=1"]
+        contents, _ = Response.consume_body(response, None)
+        assert _read(contents, 100) == (list(b"hello"), [CopyResult.COMPLETED])
+        assert _read(sent, 1) == ([Ok(None)], [CopyResult.COMPLETED])
+    finally:
+        server.shutdown()
+        server.server_close()

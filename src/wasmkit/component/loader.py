@@ -55,8 +55,8 @@ class Component:
         """A new instance, with the embedder's `imports` (docs/components.md, "Imports"), in
         `store` (a new one on the Python engine by default). An instance import may also be
         an interface another component instance exports (its `exports.name`). With `wasi`, the
-        WASI 0.2 interfaces the component imports (any 0.2.x) come from a host made of that
-        configuration (`wasi.preview2.host_imports`), unless `imports` names them; or `wasi`
+        WASI 0.2 and 0.3 interfaces the component imports (any 0.2.x, 0.3.x) come from a host
+        made of that configuration (`wasi.preview2.host_imports`), unless `imports` names them; or `wasi`
         is such a host, made by the caller (with its options, for this `store`). With
         `classes` (`abi.GivenClasses`, as a module `wasmkit bindgen` wrote gives), the
         component's records, variants, enums, flags and exported resources are of those

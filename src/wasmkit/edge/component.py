@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..component.async_.values import StreamReader
+from ..component.async_.values import FutureReader, StreamReader
 from ..component.loader import Component
 from ..engine.base import Engine
 from ..errors import ExitTrap, WasmError, describe_error
@@ -221,7 +221,9 @@ def response_outcome_03(response: Response, limit: int | None) -> Outcome:
     """The guest's 0.3 `response`: its status and headers, and its body read as the guest
     writes it, at most `limit` bytes (`OutputLimitError` past it: a 500, as for 0.2). The
     future `response.new` gave the guest resolves once the body has been read."""
-    contents, _trailers = response.body.take()
+    contents, trailers = response.body.take()
+    if isinstance(trailers, FutureReader):
+        trailers.close()  # trailers are not sent (nor are they by HTTP/1.1 servers mostly)
     parts: list[bytes] = []
     size = 0
     if isinstance(contents, StreamReader):

@@ -247,7 +247,11 @@ def drain(shared: Shared, take: Callable[[list[object]], bool], end: Callable[[]
                 if waiting[0] and handle(buffer, result):
                     read()
 
-            shared.copy(True, buffer, lambda reclaim, done=done: (reclaim(), done(CopyResult.COMPLETED)), done)
+            def copied(reclaim: Callable[[], None], done: OnCopyDone = done) -> None:
+                reclaim()  # the host takes what it got at once
+                done(CopyResult.COMPLETED)
+
+            shared.copy(True, buffer, copied, done)
             if not outcome:
                 waiting[0] = True
                 return

@@ -29,9 +29,9 @@ from .waitables import EventCode, Waitable, misuse
 if TYPE_CHECKING:
     from ..abi.codec import Codec
     from ..abi.resources import HandleTable
-    from .host_streams import AsyncHostStream, HostStream
+    from .host_streams import AsyncHostStream, ByteChunks, HostPromise, HostStream
 
-    Shared = Union["SharedStream", HostStream, AsyncHostStream]  # what a stream's or future's ends share
+    Shared = Union["SharedStream", HostStream, AsyncHostStream, ByteChunks, HostPromise]  # what a stream's or future's ends share
 
 __all__ = [
     "BLOCKED", "CopyResult", "GuestBuffer", "HostBuffer", "Buffer", "OnCopy", "OnCopyDone", "SharedStream",

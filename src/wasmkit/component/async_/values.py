@@ -223,6 +223,7 @@ class AsyncValueCodec(IndexCodec):
         return StreamReader(end.shared, *_driver(cx), isinstance(codec, IntCodec) and codec.bits == 8 and not codec.signed)
 
     def _lower(self, cx: Context, value: object) -> int:
+        shared: Shared
         if isinstance(value, HOST_SHARED) and value.is_future == self.is_future:
             shared = value
         elif isinstance(value, (StreamReader, FutureReader)):

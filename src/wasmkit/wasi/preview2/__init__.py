@@ -7,7 +7,8 @@
     imports.find("wasi:cli/environment@0.2.3")["get-arguments"]()   # -> ["prog"]
 
 `host_imports(config)` maps each interface a component may import, by its versioned name
-("wasi:cli/environment@0.2.0"; `find` and indexing match any 0.2.x), to its functions by WIT
+("wasi:cli/environment@0.2.0"; `find` and indexing match any 0.2.x; WASI 0.3's, from
+`wasmkit.wasi.preview3`, "...@0.3.0" for any 0.3.x), to its functions by WIT
 name and its resources by WIT name (a Python class whose methods are the WIT methods in
 snake_case). Values follow the canonical ABI's Python mapping (docs/components.md, "Values"):
 errors are raised as `Err(...)`. The configuration, the sandbox and the stdio streams are

@@ -7,7 +7,8 @@ component's instantiation links.
     imports.wasi.captured_stdout                         # the state: capture buffers, close()
 
 `host_imports` returns a dict keyed by interface name with version 0.2.0
-("wasi:cli/environment@0.2.0"). Components import 0.2.0 ... 0.2.x (each toolchain its own
+("wasi:cli/environment@0.2.0"), and WASI 0.3's interfaces with version 0.3.0 (`preview3`,
+made over the same state). Components import 0.2.0 ... 0.2.x (each toolchain its own
 patch release; the interfaces only gained functions within 0.2): `find(name)` and indexing
 (`imports[name]`, `name in imports`, `imports.get(name)`) ignore the patch version, and
 refuse another minor version or a pre-release ("0.2.0-rc-..."), whose types differ. (A plain
@@ -63,15 +64,15 @@ def interface_key(name: str) -> str | None:
 
 
 class HostImports(dict[str, Interface]):
-    """The WASI 0.2 interfaces of one instance, keyed "package/interface@0.2.0"; `wasi` is
-    the `WasiPreview2` state behind them."""
+    """The WASI 0.2 interfaces of one instance, keyed "package/interface@0.2.0", and the
+    WASI 0.3 ones, keyed "...@0.3.0"; `wasi` is the `WasiPreview2` state behind them."""
 
     def __init__(self, interfaces: Mapping[str, Interface], wasi: WasiPreview2) -> None:
         super().__init__(interfaces)
         self.wasi = wasi
 
     def find(self, name: str) -> Interface | None:
-        """The interface a component imports as `name` (any 0.2.x version), or None."""
+        """The interface a component imports as `name` (any 0.2.x or 0.3.x version), or None."""
         key = interface_key(name)
         return None if key is None else dict.get(self, key)
 

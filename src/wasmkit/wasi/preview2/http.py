@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, Self
 
 from ..interrupt import Interruption
 from ..stdio import BytesInput, CaptureOutput
@@ -98,13 +98,13 @@ class Fields:
         self._immutable = False
 
     @classmethod
-    def from_list(cls, entries: Iterable[tuple[str, bytes]]) -> Fields:
+    def from_list(cls, entries: Iterable[tuple[str, bytes]]) -> Self:
         fields = cls()
         fields._entries = [(_name(name), _value(value)) for name, value in entries]
         return fields
 
     @classmethod
-    def frozen(cls, entries: list[tuple[str, bytes]]) -> Fields:
+    def frozen(cls, entries: list[tuple[str, bytes]]) -> Self:
         """Immutable fields the host makes (a request or response's headers): unchecked."""
         fields = cls()
         fields._entries = entries
@@ -141,7 +141,7 @@ class Fields:
     def entries(self) -> list[tuple[str, bytes]]:
         return list(self._entries)
 
-    def clone(self) -> Fields:
+    def clone(self) -> Self:
         """A mutable copy."""
         copy = type(self)()
         copy._entries = list(self._entries)

@@ -57,9 +57,7 @@ class _Body:
         if self._taken:
             raise Err(None)
         self._taken = True
-        contents = self.contents
-        if not isinstance(contents, StreamReader):
-            contents = ByteChunks(contents or ())
+        contents = self.contents if isinstance(self.contents, StreamReader) else ByteChunks(self.contents or ())
         trailers = self.trailers
         if trailers is None:
             done = HostPromise()
