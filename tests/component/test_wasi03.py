@@ -2,7 +2,9 @@
 exit status of `wasmtime run -Sp3 -Wcomponent-model-async`, on both engines, for a
 componentize-py command (data/wasi03/command: arguments, an environment variable, a
 preopened file, stdout and stderr through `write-via-stream`, stdin through
-`read-via-stream`, a monotonic wait; run returning ok or err, wasi:cli/exit, a trap); the
+`read-via-stream`, a monotonic wait; run returning ok or err, wasi:cli/exit, a trap) and for
+one using wasi:filesystem@0.3.0 (data/wasi03/files: streams over files, stat, a directory's
+entries, error codes); the
 Python API runs it with `wasmkit.load(..., wasi=WasiConfig(...))`; the http `handler` export
 of data/wasi03/service answers a request built by the host, with a 3 MB body (200 KB on the
 Python engine).
@@ -102,6 +104,36 @@ def test_a_wasi03_command_runs_as_under_wasmtime(command: Path, preopen: Path, w
         assert ours.stderr == guest + b"wasmkit: trap: unreachable\n"
     else:
         assert ours.stderr == theirs.stderr == b"to stderr\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_wasi03_filesystem_command_runs_as_under_wasmtime(tmp_path: Path, wasmtime: Path, engine: str) -> None:
+    require_engine(engine)
+    files = componentize("wasi03-files", WIT, "files", APPS / "files")
+    results = []
+    for name, argv in (("theirs", [str(wasmtime), "run", "-Sp3", "-Wcomponent-model-async"]),
+                       ("ours", [sys.executable, "-m", "wasmkit", "run", "--engine", engine])):  # fmt: skip
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "input.txt").write_text("hello from a file\n")
+        done = _run([*argv, "--dir", f"{directory}::/data", str(files)], b"")
+        results.append((done.returncode, done.stdout, done.stderr, (directory / "out.txt").read_bytes()))
+    assert results[0] == results[1]
+    status, stdout, _, written = results[1]
+    assert status == 0 and written == b"written\n" * 3 + b"more\n"
+    assert stdout.decode().splitlines() == [
+        "preopen /data",
+        "read b'from a file\\n' Ok(value=None)",
+        "stat DescriptorType_RegularFile 18 1",
+        "type DescriptorType_Directory",
+        "write Ok(value=None)",
+        "append Ok(value=None)",
+        "size 29",
+        "list [('input.txt', 'DescriptorType_RegularFile'), ('out.txt', 'DescriptorType_RegularFile')] Ok(value=None)",
+        "open missing.txt ErrorCode_NoEntry",
+        "open ../outside.txt ErrorCode_NotPermitted",
+        "set-size ErrorCode_Invalid",
+    ]
 
 
 def test_the_python_api_links_the_wasi03_imports(command: Path, preopen: Path) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from ..abi import Advice, Filetype
 from ..config import DirPerms, FilePerms
@@ -46,6 +46,8 @@ __all__ = [
     "MetadataHashValue",
     "Preopens",
 ]
+
+_D = TypeVar("_D", bound="Descriptor")
 
 DESCRIPTOR_TYPES = {
     Filetype.UNKNOWN: "unknown",
@@ -372,13 +374,16 @@ class Descriptor:
         except BaseException:
             opened.close()
             raise
-        return Descriptor(opened, filetype, frozenset(kept), self._dir_perms, self._file_perms, self._stop)
+        return type(self)(opened, filetype, frozenset(kept), self._dir_perms, self._file_perms, self._stop)
 
     def _share(self) -> Descriptor:
         """Another descriptor over the same handle, which dropping does not close."""
-        return Descriptor(
-            self._handle, self._filetype, self._flags, self._dir_perms, self._file_perms, self._stop, owned=False
-        )
+        return self.shared_as(type(self))
+
+    def shared_as(self, cls: type[_D]) -> _D:
+        """Another descriptor of class `cls` (WASI 0.3's is a subclass) over the same
+        handle, which dropping does not close."""
+        return cls(self._handle, self._filetype, self._flags, self._dir_perms, self._file_perms, self._stop, owned=False)
 
     def close(self) -> None:
         """Drop the descriptor: close its handle (a preopen's stays open for the instance)."""

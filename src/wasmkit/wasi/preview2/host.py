@@ -158,6 +158,10 @@ class WasiPreview2(CapturedOutput):
     def http_allowed_hosts(self) -> tuple[str, ...]:
         return self._http_allowed_hosts
 
+    def preopens(self) -> list[tuple[Descriptor, str]]:
+        """The preopened directories' descriptors and guest paths (WASI 0.3's share them)."""
+        return self._preopens
+
     def stdio(self) -> tuple[HostSource, HostSink, HostSink]:
         """The instance's stdin, stdout and stderr (WASI 0.3's interfaces use them too)."""
         return self._stdin, self._stdout, self._stderr

@@ -1,7 +1,8 @@
 """The WASI 0.3.0 interfaces of one instance, made over its WASI 0.2 state (`WasiPreview2`:
-the stdio streams, arguments and environment, clocks, stop requests and HTTP options), so that
-a component importing both (componentize-py's libc imports 0.2's, its world 0.3's) shares one
-stdout, one clock and one set of limits. `preview2.host_imports` includes them."""
+the stdio streams, arguments and environment, preopened directories, clocks, stop requests
+and HTTP options), so that a component importing both (componentize-py's libc imports 0.2's,
+its world 0.3's) shares one stdout, one clock, one set of open directories and one set of
+limits. `preview2.host_imports` includes them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..preview2.clocks import WallClock
 from ..preview2.random import InsecureRandom, InsecureSeed, SecureRandom
 from .cli import Stdio
 from .clocks import MonotonicClock, SystemClock
+from .filesystem import Descriptor, Preopens
 from .http import Client, http_interfaces
 
 if TYPE_CHECKING:
@@ -60,6 +62,8 @@ def interfaces(wasi: WasiPreview2, methods: Callable[..., Interface]) -> dict[st
         "wasi:random/random": methods(SecureRandom(stop)),
         "wasi:random/insecure": methods(InsecureRandom()),
         "wasi:random/insecure-seed": {"get-insecure-seed": seed.insecure_seed},
+        "wasi:filesystem/types": {"descriptor": Descriptor},
+        "wasi:filesystem/preopens": methods(Preopens(wasi.preopens())),
         **http_interfaces(Client(wasi.http_allowed_hosts, wasi.http_body_limit, stop)),
     }
     return {f"{name}@{VERSION}": interface for name, interface in interfaces.items()}
