@@ -3,8 +3,8 @@ exit status of `wasmtime run -Sp3 -Wcomponent-model-async`, on both engines, for
 componentize-py command (data/wasi03/command: arguments, an environment variable, a
 preopened file, stdout and stderr through `write-via-stream`, stdin through
 `read-via-stream`, a monotonic wait; run returning ok or err, wasi:cli/exit, a trap) and for
-one using wasi:filesystem@0.3.0 (data/wasi03/files: streams over files, stat, a directory's
-entries, error codes); the
+a whole `wasi:cli/command@0.3.0` using wasi:filesystem@0.3.0 (data/wasi03/files: streams over
+files, stat, a directory's entries, error codes) and the refused wasi:sockets@0.3.0; the
 Python API runs it with `wasmkit.load(..., wasi=WasiConfig(...))`; the http `handler` export
 of data/wasi03/service answers a request built by the host, with a 3 MB body (200 KB on the
 Python engine).
@@ -133,6 +133,9 @@ def test_a_wasi03_filesystem_command_runs_as_under_wasmtime(tmp_path: Path, wasm
         "open missing.txt ErrorCode_NoEntry",
         "open ../outside.txt ErrorCode_NotPermitted",
         "set-size ErrorCode_Invalid",
+        "create TcpSocket ErrorCode_AccessDenied",
+        "create UdpSocket ErrorCode_AccessDenied",
+        "resolve ErrorCode_PermanentResolverFailure",
     ]
 
 

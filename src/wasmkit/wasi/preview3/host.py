@@ -18,6 +18,7 @@ from ..preview2.random import InsecureRandom, InsecureSeed, SecureRandom
 from .cli import Stdio
 from .clocks import MonotonicClock, SystemClock
 from .filesystem import Descriptor, Preopens
+from .sockets import IpNameLookup, TcpSocket, UdpSocket
 from .http import Client, http_interfaces
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def interfaces(wasi: WasiPreview2, methods: Callable[..., Interface]) -> dict[st
         "wasi:random/insecure-seed": {"get-insecure-seed": seed.insecure_seed},
         "wasi:filesystem/types": {"descriptor": Descriptor},
         "wasi:filesystem/preopens": methods(Preopens(wasi.preopens())),
+        "wasi:sockets/types": {"tcp-socket": TcpSocket, "udp-socket": UdpSocket},
+        "wasi:sockets/ip-name-lookup": methods(IpNameLookup()),
         **http_interfaces(Client(wasi.http_allowed_hosts, wasi.http_body_limit, stop)),
     }
     return {f"{name}@{VERSION}": interface for name, interface in interfaces.items()}

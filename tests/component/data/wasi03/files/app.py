@@ -2,13 +2,16 @@
 `wasi:filesystem@0.3.0` on its one preopened directory: it opens and reads `input.txt` through
 `read-via-stream`, stats it, writes `out.txt` through `write-via-stream` and
 `append-via-stream`, lists the directory through `read-directory`, and prints each outcome
-and the error codes of a missing file and of a path leading out of the directory."""
+and the error codes of a missing file and of a path leading out of the directory; then what
+`wasi:sockets@0.3.0` answers to creating sockets and looking a name up (its world is the whole
+`wasi:cli/command`)."""
 
 from componentize_py_types import Err
 from wit_world import byte_stream
 from wit_world.exports import Run as RunBase
-from wit_world.imports import preopens
+from wit_world.imports import ip_name_lookup, preopens
 from wit_world.imports.wasi_filesystem_types import DescriptorFlags, OpenFlags, PathFlags
+from wit_world.imports.wasi_sockets_types import IpAddressFamily, TcpSocket, UdpSocket
 
 
 async def _read_all(reader) -> bytes:
@@ -56,3 +59,12 @@ class Run(RunBase):
             await file.set_size(0)  # opened for reading only
         except Err as err:
             print("set-size", type(err.value).__name__)
+        for kind in (TcpSocket, UdpSocket):
+            try:
+                kind.create(IpAddressFamily.IPV4)
+            except Err as err:
+                print("create", kind.__name__, type(err.value).__name__)
+        try:
+            await ip_name_lookup.resolve_addresses("localhost")
+        except Err as err:
+            print("resolve", type(err.value).__name__)
