@@ -2,7 +2,7 @@
 (tests/component/data/wasi03/service, built by componentize-py), answering as `wasmtime serve
 -Sp3 -Scli -Wcomponent-model-async` does for the same component: status, headers (repeated
 ones), a body streamed in pieces, for a request with a 3 MB body; a trap and an error code are
-500s; the route's limits (request body, response body) apply as for a 0.2 component; an
+500s; the route's limits (request body, response body, time) apply as for a 0.2 component; an
 outgoing request is refused (wasmtime's CLI sends it). The native engine serves the big body,
 the Python engine a small one (CPython hashing 3 MB interpreted by it takes seconds)."""
 
@@ -34,14 +34,15 @@ def wasmtime_serve() -> Iterator[WasmtimeServe]:
 
 @pytest.fixture(scope="module")
 def native(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """modules.toml on the native engine: the service on /... with room for BODY, and on
-    /small with a response limit below what it answers."""
+    """modules.toml on the native engine: the service on /... with room for BODY, on /small
+    with a response limit below what it answers, on /sleep with a timeout of 1 s."""
     from wasmkit.engine.cache_dir import default_cache_dir
 
     directory = tmp_path_factory.mktemp("site03")
     shutil.copy(service_wasm(), directory / "service.wasm")
     (directory / "modules.toml").write_text(
         '[[module]]\nroute = "/small"\nmodule = "service.wasm"\nmax_response_bytes = 50000\n\n'
+        '[[module]]\nroute = "/sleep"\nmodule = "service.wasm"\ntimeout_ms = 1000\n\n'
         '[[module]]\nroute = "/..."\nmodule = "service.wasm"\nmax_body_bytes = 3200000\n'
     )
     server = Server(directory, workers=1, engine="native", cache_dir=Path(default_cache_dir()))
@@ -66,6 +67,7 @@ def test_a_wasi03_service_answers_as_under_wasmtime(native: Server, wasmtime_ser
 def test_the_routes_limits_and_the_client_refused(native: Server) -> None:
     assert request(native.port, "POST", "/echo", b"x" * 3_200_001).status == 413  # max_body_bytes
     assert native.get("/small").status == 500  # max_response_bytes: it answers 100 KB
+    assert native.get("/sleep").status == 504  # timeout_ms stops its wait-for
     fetched = native.get("/fetch")
     assert (fetched.status, fetched.body) == (200, b"error ErrorCode_HttpRequestDenied\n")
     assert "handled POST /echo" in native.log()  # what it prints goes to the log

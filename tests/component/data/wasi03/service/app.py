@@ -4,7 +4,8 @@ and a body written in several pieces by a task spawned beside the handler.
 
 Paths: `/fetch` sends a request through `wasi:http/client` and answers with what it got (the
 error code when refused); `/trap` raises (a trap: the server answers 500); `/error` returns an
-error code (500 too); any other path is echoed with the body's length and checksum."""
+error code (500 too); `/sleep` waits 30 s on the monotonic clock first (a route's timeout
+stops it); any other path is echoed with the body's length and checksum."""
 
 import hashlib
 
@@ -13,7 +14,7 @@ import wit_world
 from componentize_py_types import Err, Ok
 from wit_world import byte_stream, result_option_wasi_http_types_fields_wasi_http_types_error_code_future
 from wit_world.exports import Handler as HandlerBase
-from wit_world.imports import client
+from wit_world.imports import client, monotonic_clock
 from wit_world.imports.wasi_http_types import (
     ErrorCode_InternalError, Fields, Method_Get, Method_Other, Request, Response, Scheme_Http,
 )
@@ -60,6 +61,8 @@ class Handler(HandlerBase):
             raise Err(ErrorCode_InternalError("it went wrong"))
         if path == "/fetch":
             return await _fetch()
+        if path == "/sleep":
+            await monotonic_clock.wait_for(30_000_000_000)
         body = await _read_all(request)
         print(f"handled {method_name} {path}")
         seen = b"; ".join(b"%s=%s" % (name.encode(), value) for name, value in headers if name.startswith("x-"))
