@@ -37,6 +37,7 @@ from wasmkit.component.async_.streams import CopyResult, HostBuffer, SharedStrea
 from wasmkit.errors import ExitTrap
 from wasmkit.wasi import WasiConfig
 from wasmkit.wasi.interrupt import Interruption
+from wasmkit.wasi.stdio import OutputLimitError
 from wasmkit.wasi.preview2 import host_imports
 from wasmkit.wasi.preview2.values import Err, Ok, case, label
 from wasmkit.wasi.preview3.http import Client, Fields, Request, RequestOptions, Response
@@ -162,6 +163,10 @@ def test_the_python_api_links_the_wasi03_imports(command: Path, preopen: Path) -
         inst.wasi.close()
     assert outcomes == {"ok": "ok", "fail": "err", "exit": "exit 1", "stdin": "ok"}
     assert out.endswith("stdin: 5 bytes\n")
+    config = WasiConfig(argv=["app", "ok"])
+    config.capture_stdout(max_bytes=10)  # what write-via-stream writes counts as 0.2's writes do
+    with pytest.raises(OutputLimitError):
+        component.instantiate(wasi=config).exports["wasi:cli/run"]["run"]()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
