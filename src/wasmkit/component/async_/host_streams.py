@@ -231,10 +231,11 @@ HOST_SHARED = (HostStream, AsyncHostStream, ByteChunks, HostPromise)  # what the
 def drain(shared: Shared, take: Callable[[list[object]], bool], end: Callable[[], None], size: int = 65536) -> None:
     """Read the stream `shared` (a component's, given to the host) as its writer writes:
     `take(values)` gets each piece (up to `size` elements, as the guest writes them) and
-    says whether to go on; False drops the readable end. `end()` is
-    called once the writer has dropped its end. Each read is made from the callback of the
-    one before (in a loop while they complete at once), so the guest's writes are taken as
-    they come, with no task of the host's to drive."""
+    says whether to go on; False drops the readable end. `end()` is called once the writer
+    has dropped its end. Each read is made from the callback of the one before (in a loop
+    while they complete at once), so the guest's writes are taken as they come, with no task
+    of the host's to drive: a host task would run only once the scheduler ran out of guest
+    steps and another host call finished."""
 
     def read() -> None:
         while True:
