@@ -75,10 +75,11 @@ COMMAND_WAT = """(module
   (func (export "_start") (call $exit (call $run))))"""
 
 # Bounds of one run's subprocess (the Python engine compiles for a long time before it runs).
-# The address space counts what is reserved, not used: a 32-bit memory reserves 4 GiB, the wasm
-# thread 256 MiB of stack, and the native engine's code for yosys 1.3 GiB.
+# The address space counts what is reserved, not used: a 32-bit memory reserves 8 GiB with its
+# guard region (which a limit below 32 GiB turns off: runtime.guard_pages), the wasm thread
+# 256 MiB of stack, and the native engine's code for yosys 1.3 GiB.
 TIMEOUT = 1800
-MEMORY_LIMIT = 10 * 1024**3
+MEMORY_LIMIT = 32 * 1024**3
 
 RUNTIMES = {
     "yosys": ("wasmtime", "wasmkit-python", "wasmkit-native", "yowasp-python", "yowasp-native"),

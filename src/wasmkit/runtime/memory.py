@@ -1,6 +1,8 @@
 """Linear memory: one buffer that both engines, WASI and Python code share.
 
-The buffer is an anonymous mmap reserved at the memory's maximum size (4 GiB when it has none).
+The buffer is an anonymous mmap reserved at the memory's maximum size (4 GiB when it has none),
+or, for a 32-bit memory where guard regions are on, the 8 GiB any access can reach, accessible
+up to the memory's size only (see `guard_pages`).
 Reserving costs address space only; pages are committed by the kernel as they are touched, so
 growing never moves the base address (which the native engine relies on) and never copies.
 A 64-bit memory (memory64) may be declared up to 2^48 pages, more than any machine can reserve:
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+import weakref
 from collections.abc import Callable
 
 from ..syntax.types import MAX_PAGES, MAX_PAGES_64, PAGE_SIZE, Limits, MemoryType
+from . import guard_pages
 from .atomics import AtomicSync
 
 __all__ = ["Memory"]
@@ -53,10 +57,12 @@ class Memory:
             if limits.min > maximum:
                 raise ValueError(f"memory of {limits.min} pages exceeds the limit of {max_bytes} bytes")
         self._max_pages = maximum
-        # What is reserved: the maximum, or for a 64-bit memory 4 GiB at most (see the module's doc).
+        # What is reserved: the maximum, or for a 64-bit memory 4 GiB at most (see the module's
+        # doc); for a 32-bit memory with guard regions, the span any access can reach.
         reserved = min(maximum, max(limits.min, _FIRST_RESERVATION_64)) if memory_type.is_64 else maximum
+        self.guarded = not memory_type.is_64 and guard_pages.enabled()
         try:
-            self._map = _reserve(reserved)
+            self._map = guard_pages.reserve() if self.guarded else _reserve(reserved)
         except (OSError, OverflowError) as err:
             if reserved <= _FIRST_RESERVATION_64:
                 raise  # what any memory needs: the host is out of memory (a server answers 503)
@@ -68,6 +74,9 @@ class Memory:
         self._owners: list[object] = []  # who added each listener (None: for good)
         self._pinned: ctypes.c_char | None = None  # holds the mapping exported to native code
         self.sync = AtomicSync()  # atomic instructions, waits and notifications (see `atomics`)
+        if self.guarded:  # listed for the fault handler until the mapping goes
+            guard_pages.protect(self.address, 0, self.size, accessible=True)
+            weakref.finalize(self, guard_pages.unregister, guard_pages.register(self.address))
         self._renew_views()
 
     # -- size --
@@ -118,6 +127,11 @@ class Memory:
             return -1
         if old + delta > self._reserved and not self._move(old + delta):
             return -1
+        if self.guarded:  # accessible before native code may see the new size
+            try:
+                guard_pages.protect(self.address, old * PAGE_SIZE, (old + delta) * PAGE_SIZE, accessible=True)
+            except OSError:
+                return -1
         if delta:
             self._pages = old + delta
             self._renew_views()
