@@ -23,6 +23,7 @@ from typing import NamedTuple, cast
 import llvmlite.binding as llvm
 
 from ...version import __version__
+from ...runtime import guard_pages
 from ...validate import ValidModule
 from ..cache_dir import source_digest
 from .layout import Variant
@@ -67,8 +68,10 @@ def _machine(tier: str) -> llvm.TargetMachine:
 
 def toolchain() -> dict[str, str]:
     """What machine code depends on besides the module and its variant: wasmkit's version,
-    the native engine's source, LLVM's version, and the host CPU that LLVM compiled for."""
+    the native engine's source, LLVM's version, the host CPU that LLVM compiled for, and
+    whether 32-bit memories have guard regions (code then checks no access: see `lower`)."""
     return {
+        "guards": "on" if guard_pages.enabled() else "off",
         "wasmkit": __version__,
         "engine": source_digest(Path(__file__).parent).hex(),
         "llvm": ".".join(map(str, llvm.llvm_version_info)),

@@ -201,6 +201,16 @@ class Builder:
         tail = f", align {align}" if align is not None else ""
         return self._value(typ, f"load {typ}, {ptr.type} {ptr.get_reference()}{tail}")
 
+    def keep(self, value: Operand) -> None:
+        """An empty instruction with a side effect that takes `value` (in a general register,
+        or a vector one for floats and vectors): the instruction making it then stays where
+        it is, neither removed when the value goes unused nor moved past this point. It
+        touches no memory, so accesses around it are optimised as ever."""
+        if isinstance(value.type, ir.IntType) and value.type.width > 64:  # a v128: in a vector register
+            value = self.bitcast(value, ir.VectorType(ir.IntType(64), value.type.width // 64))
+        constraint = "r" if isinstance(value.type, ir.IntType) else "x"
+        self._void(f'call void asm sideeffect "", "{constraint}"({value.type} {value.get_reference()}) nounwind memory(none)')
+
     def store(self, value: Operand, ptr: Operand, align: int | None = None) -> None:
         tail = f", align {align}" if align is not None else ""
         self._void(f"store {value.type} {value.get_reference()}, {ptr.type} {ptr.get_reference()}{tail}")

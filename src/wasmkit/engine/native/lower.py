@@ -11,8 +11,10 @@ checks the context and returns too, so that a trap unwinds the native frames by 
 returns back to Python, which raises it. A wasm exception unwinds the same way under a code of
 its own, except that inside a try_table (or a legacy try's body) the check goes to the frame's
 handler, which compares the exception's tag with its clauses' (see `exceptions`); code without
-exception instructions is written exactly as it would be without them. Every memory access
-is bounds-checked against the memory's current size. Each function checks the stack pointer on
+exception instructions is written exactly as it would be without them. A memory access is
+bounds-checked against the memory's current size, except a plain load or store of a 32-bit
+memory where guard regions are on: one out of bounds then faults in the memory's guard region,
+which `faults` turns into the same trap. Each function checks the stack pointer on
 entry against the thread's limit (see `stack`), so that runaway recursion traps before the
 native stack runs out.
 
@@ -36,6 +38,7 @@ from ...bits import MASK64
 from ...binary.code import CATCH_ALL_REF, CATCH_REF, Instr, block_type, iter_instructions
 from ...errors import TrapKind, WasmError
 from ...opcodes import ALL, Feature, Imm, Op
+from ...runtime import guard_pages
 from ...syntax.types import FuncType, HeapType, RefType, ValType, ValueType
 from ...validate import ValidModule
 from ..metering import Meter, branched_loops, fuel_counts
@@ -1041,8 +1044,25 @@ class _Lowering:
         effective = self.builder.add(base, ir.Constant(I64, offset)) if offset else base
         if check is not None:
             check(effective)
+        if check is None and self.unchecked(memory):
+            return effective  # out of bounds is in the memory's guard region (see `faults`)
         self.trap_if(self.builder.icmp_unsigned(">", end, self.current_memory_size(memory)), TrapKind.OUT_OF_BOUNDS_MEMORY)
         return effective
+
+    def unchecked(self, memory: int) -> bool:
+        """Whether a plain access to `memory` leaves its bounds to the guard region."""
+        return self.m.guarded and not self.is_wide(memory)
+
+    def load_memory(self, pointer: Operand, typ: ir.Type, memory: int) -> Operand:
+        """A plain load from `memory` at `pointer` (an `address`). One whose bounds are left
+        to the guard region is kept where wasm has it (`Builder.keep`): LLVM would remove it
+        when its value goes unused (left on the stack at a branch or a trap, stored in a
+        local never read, dropped), or sink it into the branch that uses it, and with it the
+        trap that wasm requires of an access out of bounds."""
+        loaded = self.builder.load(pointer, typ=typ, align=1)
+        if self.unchecked(memory):
+            self.builder.keep(loaded)
+        return loaded
 
     def memory_base(self, memory: int) -> Operand:
         """The memory's base address (see `_Memory0` and `memory_word`)."""
@@ -1067,7 +1087,7 @@ class _Lowering:
         access_type = ir.IntType(8 * op.width) if op.narrow else value_type
         if op.results:
             pointer = self.address(offset, op.width, memory)
-            loaded = self.builder.load(pointer, typ=access_type, align=1)
+            loaded = self.load_memory(pointer, access_type, memory)
             if op.narrow:
                 loaded = (self.builder.sext if op.signed else self.builder.zext)(loaded, value_type)
             self.stack.append(loaded)
@@ -1606,6 +1626,7 @@ class _ModuleLowering:
         self.shared_globals = shared_globals
         self.metered = bool(variant & Variant.METERED)
         self.profiled = bool(variant & Variant.PROFILED)
+        self.guarded = guard_pages.enabled()  # 32-bit memories fault past their size
         self.host_call_type = ir.FunctionType(I32, [PTR, I32, PTR])
         self.memory_grow_type = ir.FunctionType(I32, [PTR, I32])
         self.call_indirect_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])

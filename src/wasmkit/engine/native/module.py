@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ...binary import write_module
 from ...bits import MASK32, MASK64
-from ...errors import Trap, TrapKind
-from ...runtime import bulk
+from ...errors import LinkError, Trap, TrapKind
+from ...runtime import bulk, guard_pages
 from ...runtime.func import Func, type_id
 from ...runtime.heap import Array, Struct
 from ...runtime.tag import WasmException
@@ -30,7 +30,7 @@ from ...validate import ValidModule
 from ..base import BoundInstance, EngineGlobals, shared_globals
 from ..metering import Meter
 from ..python.atomics import FUNCTIONS as ATOMIC_FUNCTIONS
-from . import artifact, layout
+from . import artifact, faults, layout
 from .atomics import machine_atomics
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
 from .cache import ObjectCache
@@ -86,6 +86,8 @@ class NativeCompiledModule:
         # The functions Python can call get an entry, through ctypes (made once, shared by
         # instances); the others are called by native code only.
         self.entered = entered_from_python(valid)
+        # Entered through `faults` when its code leaves out-of-bounds accesses to guard regions.
+        self.guarded = guard_pages.enabled() and any(not memory.is_64 for memory in valid.memory_types)
         self._entries: dict[int, Any] = {}
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per function, its type's id and how it is called
@@ -127,7 +129,8 @@ class NativeCompiledModule:
         found = self._entries.get(index)
         if found is None:
             self.load_function(index)
-            found = self._entries[index] = _ENTRY(self.pieces.engine.get_function_address(f"entry{index}"))
+            address = self.pieces.engine.get_function_address(f"entry{index}")
+            found = self._entries[index] = faults.guarded_call(address) if self.guarded else _ENTRY(address)
         return found
 
     def direct_target(self, index: int) -> tuple[int, int]:
@@ -245,6 +248,11 @@ class _Binding:
         self.memory: "Memory | None" = instance.mems[0] if instance.mems else None
         self.memories = cell_words(max(len(instance.mems), 1))
         self.context[Field.MEMORIES] = ctypes.addressof(self.memories)
+        if compiled.guarded:  # its code checks no access to a 32-bit memory (see `faults`)
+            for memory in instance.mems:
+                if not memory.type.is_64 and not memory.guarded:
+                    raise LinkError("native code compiled for guard regions needs memories that have them (see runtime.guard_pages)")
+            faults.ensure_installed()
         for i, memory in enumerate(instance.mems):
             self._memory_grown(i, memory)
             memory.add_listener(functools.partial(_memory_changed, this, i), instance)  # see Memory.remove_listeners
@@ -384,11 +392,17 @@ class _Binding:
             self.put(cells, i, vt, arg)
         meter = self.meter
         depth = meter[Meter.DEPTH] if meter is not None else 0
+        shadow = self.context[Field.PROFILE]  # profiled code's shadow stack: its depth first
+        shadow_depth = ctypes.c_uint64.from_address(shadow).value if shadow else 0
         self.collect_if_due()
         status = call_native(self.compiled.entry(index), self.context, self.address, Field.STACK_LIMIT, cells, Field.ENTRY_SP)
         if status:
+            # The frames a trap unwound did not count themselves out where it jumped out of
+            # them (an access in a guard region: see `faults`).
             if meter is not None:
-                meter[Meter.DEPTH] = depth  # the frames a trap unwound did not count themselves out
+                meter[Meter.DEPTH] = depth
+            if shadow:
+                ctypes.c_uint64.from_address(shadow).value = shadow_depth
             raise self.take_trap(status)
         if not results:
             return None

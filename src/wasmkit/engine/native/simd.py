@@ -24,13 +24,15 @@ __all__ = ["SIMD_OPS", "FunctionLowering"]
 
 class FunctionLowering(Protocol):
     """What a SIMD handler uses of the function being lowered (`lower._Lowering`): its
-    builder, its operand stack, checked memory addresses and intrinsics. This module depends
+    builder, its operand stack, checked memory addresses and loads, and intrinsics. This module depends
     on that, not on lower.py, which imports this module's table."""
 
     builder: Builder
     stack: list[Operand]
 
     def address(self, offset: int, width: int, memory: int = 0) -> Operand: ...
+
+    def load_memory(self, pointer: Operand, typ: ir.Type, memory: int) -> Operand: ...
 
     def intrinsic(self, name: str, result: ir.Type, args: list[Operand]) -> Operand: ...
 
@@ -514,8 +516,12 @@ _define_relaxed()
 def _address(s: FunctionLowering, imm: object, width: int) -> Operand:
     """The checked address of a `width`-byte access by a memarg or memlane immediate: its
     offset is second, its memory index last."""
-    memarg = cast(tuple[int, ...], imm)
-    return s.address(memarg[1], width, memarg[-1])
+    return s.address(cast(tuple[int, ...], imm)[1], width, _memory(imm))
+
+
+def _memory(imm: object) -> int:
+    """The memory index of a memarg or memlane immediate (last)."""
+    return cast(tuple[int, ...], imm)[-1]
 
 
 def _memory_handler(op: Op) -> Handler:
@@ -525,7 +531,7 @@ def _memory_handler(op: Op) -> Handler:
 
     def whole_load(s: FunctionLowering, imm: object) -> None:
         pointer = _address(s, imm, width)
-        s.stack.append(s.builder.load(pointer, typ=I128, align=1))
+        s.stack.append(s.load_memory(pointer, I128, _memory(imm)))
 
     def whole_store(s: FunctionLowering, imm: object) -> None:
         value = s.stack.pop()
@@ -535,19 +541,19 @@ def _memory_handler(op: Op) -> Handler:
     def extend_load(s: FunctionLowering, imm: object) -> None:
         narrow_element = ir.IntType(8 * width // op.lanes)
         pointer = _address(s, imm, width)
-        narrow = s.builder.load(pointer, typ=ir.VectorType(narrow_element, op.lanes), align=1)
+        narrow = s.load_memory(pointer, ir.VectorType(narrow_element, op.lanes), _memory(imm))
         wide = ir.VectorType(_WIDER[narrow_element], op.lanes)
         _push(s, (s.builder.sext if op.signed else s.builder.zext)(narrow, wide))
 
     def splat_load(s: FunctionLowering, imm: object) -> None:
         pointer = _address(s, imm, width)
-        _push(s, _Vec(s).splat(s.builder.load(pointer, typ=element, align=1), 16 // width))
+        _push(s, _Vec(s).splat(s.load_memory(pointer, element, _memory(imm)), 16 // width))
 
     def lane_load(s: FunctionLowering, imm: object) -> None:
         lane = cast(tuple[int, int, int, int], imm)[2]
         vec = s.builder.bitcast(s.stack.pop(), ir.VectorType(element, op.lanes))
         pointer = _address(s, imm, width)
-        value = s.builder.load(pointer, typ=element, align=1)
+        value = s.load_memory(pointer, element, _memory(imm))
         _push(s, s.builder.insert_element(vec, value, ir.Constant(I32, lane)))
 
     def lane_store(s: FunctionLowering, imm: object) -> None:
@@ -558,7 +564,7 @@ def _memory_handler(op: Op) -> Handler:
 
     def zero_load(s: FunctionLowering, imm: object) -> None:
         pointer = _address(s, imm, width)
-        s.stack.append(s.builder.zext(s.builder.load(pointer, typ=element, align=1), I128))
+        s.stack.append(s.builder.zext(s.load_memory(pointer, element, _memory(imm)), I128))
 
     if op.imm is Imm.MEMLANE:
         return lane_load if op.results else lane_store
