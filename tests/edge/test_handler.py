@@ -122,7 +122,7 @@ def test_run_control_stops_a_wasi_call_in_progress(tmp_path: Path) -> None:
 def test_a_host_out_of_memory_is_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     handler = make_handler(tmp_path, handler_wat(b"Content-Type: text/plain\n\n"))
 
-    def no_memory(*_args: object) -> None:
+    def no_memory(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOMEM, "Cannot allocate memory")
 
     monkeypatch.setattr(memory_module.mmap, "mmap", no_memory)
