@@ -76,6 +76,23 @@ def test_a_load_whose_value_is_dropped_still_traps():
     assert _traps(exports.dropped, PAGE - 3) and _traps(exports.dropped_sum, PAGE)
 
 
+SIMD_LOADS = """
+(module
+  (memory 1)
+  (func (export "load8x8") (param i32) (drop (v128.load8x8_s (local.get 0))))
+  (func (export "load32x2") (param i32) (result i64) (i64x2.extract_lane 1 (v128.load32x2_u (local.get 0))))
+  (func (export "load64_zero") (param i32) (drop (v128.load64_zero (local.get 0))))
+  (func (export "load16_splat") (param i32) (drop (v128.load16_splat (local.get 0)))))
+"""
+
+
+def test_every_vector_load_form_traps_past_the_size():
+    exports = wasmkit.load(SIMD_LOADS, engine="native").exports
+    for name, width in (("load8x8", 8), ("load32x2", 8), ("load64_zero", 8), ("load16_splat", 2)):
+        assert not _traps(getattr(exports, name), PAGE - width), name
+        assert _traps(getattr(exports, name), PAGE - width + 1), name
+
+
 def test_growth_opens_the_next_page_and_no_further():
     inst = _instance()
     exports = inst.exports
