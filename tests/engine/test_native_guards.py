@@ -177,6 +177,41 @@ def test_a_fault_outside_wasm_still_kills_the_process():
     assert result.returncode == -signal.SIGSEGV
 
 
+def test_threads_binding_guarded_code_first_at_once_share_one_fault_handler():
+    # The fault handler's code is made at the first binding; threads racing to it must not
+    # each make one and keep code that is then freed (a server's first requests crashed so).
+    result = _run("""
+        import threading, wasmkit
+        from wasmkit.engine.registry import get_engine
+        from wasmkit.runtime import Linker, Module, Store
+        from wasmkit.syntax.types import FuncType, ValType
+        engine = get_engine("native")
+        module = Module(@WAT@)
+        module.compiled(engine)  # machine code made, none bound yet
+        start = threading.Barrier(8)
+        traps = []
+
+        def work():
+            linker = Linker(Store(engine))
+            linker.define_func("host", "call", FuncType((ValType.I32,), (ValType.I32,)), lambda x: x)
+            start.wait()
+            inst = linker.instantiate(module)
+            for _ in range(50):
+                try:
+                    inst.exports.load32(1 << 20)
+                except wasmkit.Trap:
+                    traps.append(1)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(len(traps))
+    """)
+    assert (result.returncode, result.stdout) == (0, "400\n"), result.stderr[-2000:]
+
+
 @pytest.mark.parametrize("how", ["switch", "address space"])
 def test_where_guard_regions_are_off_the_checks_are_back(how):
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (12 << 30, 12 << 30))" if how == "address space" else ""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import signal
+import threading
 from typing import Any
 
 from ...errors import TrapKind
@@ -132,10 +133,22 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.sigaction.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
 
 
-@functools.cache
+_lock = threading.Lock()  # one runtime and one installation at a time, whichever thread binds first
+_made: list[tuple[Any, Any, int, int]] = []  # the runtime, once made
+
+
 def _runtime() -> tuple[Any, Any, int, int]:
     """The execution engine holding the two functions (kept alive with them), the guarded
-    call, the handler's address and the address of the slot for the handler it displaces."""
+    call, the handler's address and the address of the slot for the handler it displaces:
+    made once per process, under `_lock` (two made by threads binding at once, the one not
+    kept would free the code the other thread's entries and handler run)."""
+    with _lock:
+        if not _made:
+            _made.append(_make_runtime())
+        return _made[0]
+
+
+def _make_runtime() -> tuple[Any, Any, int, int]:
     engine = load_objects([object_file(FAST, _SOURCE)])
     key = ctypes.c_uint()
     if _libc.pthread_key_create(ctypes.byref(key), None) != 0:
@@ -151,13 +164,14 @@ def ensure_installed() -> None:
     """Make `wasmkit_fault_handler` the SIGSEGV handler, keeping the one it displaces (if
     it is not already the handler)."""
     _, _, handler, previous = _runtime()
-    current = _SigAction()
-    _libc.sigaction(signal.SIGSEGV, None, ctypes.byref(current))
-    if current.handler == handler:
-        return
-    action = _SigAction(handler=handler, flags=_SA_SIGINFO | _SA_NODEFER)
-    if _libc.sigaction(signal.SIGSEGV, ctypes.byref(action), previous) != 0:
-        raise OSError(ctypes.get_errno(), "sigaction failed")
+    with _lock:  # two threads installing at once would keep this handler as the displaced one
+        current = _SigAction()
+        _libc.sigaction(signal.SIGSEGV, None, ctypes.byref(current))
+        if current.handler == handler:
+            return
+        action = _SigAction(handler=handler, flags=_SA_SIGINFO | _SA_NODEFER)
+        if _libc.sigaction(signal.SIGSEGV, ctypes.byref(action), previous) != 0:
+            raise OSError(ctypes.get_errno(), "sigaction failed")
 
 
 def guarded_call(entry: int) -> Any:
