@@ -31,8 +31,8 @@ browser:
 
 # In CI (CI=true) the real-module corpus is fetched first, so that its tests run rather than skip.
 # Bytecode is written first for every module the tests' subprocesses import: where
-# PYTHONDONTWRITEBYTECODE is set (as on some CI machines), each of the suite's hundreds of
-# `python -m wasmkit` processes would otherwise compile wasmkit's sources again (about 0.5 s).
+# PYTHONDONTWRITEBYTECODE is set (as where this project's CI runs), each `python -m wasmkit`
+# process of the suite would otherwise compile wasmkit's sources again (about 0.5 s each).
 test: $(STAMP) browser
 	if [ "$$CI" = true ]; then $(BIN)/python -m corpus.fetch; fi
 	$(BIN)/python -m compileall -q src tests bench corpus >/dev/null
