@@ -33,10 +33,15 @@ browser:
 # Bytecode is written first for every module the tests' subprocesses import: where
 # PYTHONDONTWRITEBYTECODE is set (as where this project's CI runs), each `python -m wasmkit`
 # process of the suite would otherwise compile wasmkit's sources again (about 0.5 s each).
+# The suite runs on two processes (pytest-xdist; TEST_WORKERS=1 for one): most of its time is
+# one core's Python, and a test waits for the slowest of its kind otherwise (1,283 s on one
+# process, 650 s on two, on a two-core machine). Each idle worker takes the next test
+# (`worksteal`), so that the half-minute tests do not end up queued behind one another.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
 	if [ "$$CI" = true ]; then $(BIN)/python -m corpus.fetch; fi
 	$(BIN)/python -m compileall -q src tests bench corpus >/dev/null
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The real-module corpus (corpus/manifest.toml), into ~/.cache/wasmkit/corpus or $$WASMKIT_CORPUS_DIR.
 corpus: $(STAMP)

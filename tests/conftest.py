@@ -18,9 +18,11 @@ from collections.abc import Generator
 
 import pytest
 
-from tests.support import REPORTS
+from tests.support import REPORTS, record_counts, take_counts
 
 _MISSING_IMPORT = "could not import"
+_COUNTS_PROPERTY = "conformance counts"
+_in_worker = "PYTEST_XDIST_WORKER" in os.environ  # a pytest-xdist worker: its controller prints the tables
 os.environ.setdefault("WASMKIT_NATIVE_TIER_UP", "off")
 
 
@@ -43,12 +45,24 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, p
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, None]:
     outcome = yield
-    _fail_import_skip(outcome.get_result())
+    result = outcome.get_result()
+    _fail_import_skip(result)
+    result.user_properties.extend((_COUNTS_PROPERTY, counts) for counts in take_counts())
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the conformance results a test report carries, in the process that prints the
+    tables (the controller, under pytest-xdist; see `support.ConformanceReport`)."""
+    if _in_worker:
+        return
+    for key, value in report.user_properties:
+        if key == _COUNTS_PROPERTY:
+            record_counts(value)  # type: ignore[arg-type]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
     """Print each conformance table that the suites filled in during the run."""
-    for title, report in REPORTS.items():
+    for title, report in sorted(REPORTS.items()):  # the same order however the tests were spread
         if report.rows:
             terminalreporter.write_sep("=", title)
             for line in report.lines():

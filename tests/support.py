@@ -51,13 +51,23 @@ def tool(name: str) -> str:
 
 class ConformanceReport:
     """Per-file pass/fail counts of a conformance suite, printed as a table after the run,
-    with `N passed, N failed` last."""
+    with `N passed, N failed` last.
 
-    def __init__(self, columns: tuple[str, ...]) -> None:
+    A test's counts (`add`) travel with its test report to the process that prints the
+    tables (`conftest`): under pytest-xdist, a worker's counts are printed by the controller,
+    which imports no test module; without it, the reports reach the same process."""
+
+    def __init__(self, title: str, columns: tuple[str, ...]) -> None:
+        self.title = title
         self.columns = columns
         self.rows: dict[str, dict[str, tuple[int, int]]] = {}
 
     def add(self, name: str, column: str, passed: int, failed: int) -> None:
+        """Count `passed` and `failed` cases of file `name` in `column`, once the running
+        test's report is logged (see `take_counts`)."""
+        _COUNTS.append((self.title, self.columns, name, column, passed, failed))
+
+    def count(self, name: str, column: str, passed: int, failed: int) -> None:
         row = self.rows.setdefault(name, {})
         old_passed, old_failed = row.get(column, (0, 0))
         row[column] = (old_passed + passed, old_failed + failed)
@@ -83,12 +93,28 @@ class ConformanceReport:
         return out
 
 
-# Conformance tables filled in by the suites during a run, by title.
+# Conformance tables filled in during a run, by title (in the process that prints them), and
+# the counts of this process's tests not yet carried by a test report.
 REPORTS: dict[str, ConformanceReport] = {}
+Counts = tuple[str, tuple[str, ...], str, str, int, int]  # title, columns, file, column, passed, failed
+_COUNTS: list[Counts] = []
 
 
 def report(title: str, columns: tuple[str, ...]) -> ConformanceReport:
-    return REPORTS.setdefault(title, ConformanceReport(columns))
+    return REPORTS.setdefault(title, ConformanceReport(title, columns))
+
+
+def take_counts() -> list[Counts]:
+    """The counts added since the last call, to be carried by the test report being made."""
+    taken = _COUNTS[:]
+    _COUNTS.clear()
+    return taken
+
+
+def record_counts(counts: Counts) -> None:
+    """Count what a test report carried (`take_counts`) in its table."""
+    title, columns, name, column, passed, failed = counts
+    report(title, tuple(columns)).count(name, column, passed, failed)
 
 
 def resident_bytes(pid: int, field: str = "VmRSS") -> int:
