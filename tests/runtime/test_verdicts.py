@@ -62,7 +62,12 @@ def refuse_body_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def verdict_files(cache: Path) -> list[Path]:
-    return sorted((cache / "verdicts").glob("*")) if (cache / "verdicts").exists() else []
+    """The verdicts kept (each with its file of body spans beside it: see `spans_files`)."""
+    return sorted((cache / "verdicts").glob("*.json")) if (cache / "verdicts").exists() else []
+
+
+def spans_files(cache: Path) -> list[Path]:
+    return sorted((cache / "verdicts").glob("*.spans")) if (cache / "verdicts").exists() else []
 
 
 def test_a_second_load_trusts_the_verdict(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +131,8 @@ def test_a_damaged_verdict_is_no_verdict(cache: Path, monkeypatch: pytest.Monkey
     checks = counting(monkeypatch, validate_module, "check_function")
     assert wasmkit.Instance(wasmkit.Module(data)).exports["f0"](1) == 8
     assert len(checks) == FUNCS
-    assert verdicts.recall(hashlib.sha256(data).digest(), wasmkit.ALL_FEATURES) is False  # written again
+    found = verdicts.recall(hashlib.sha256(data).digest(), wasmkit.ALL_FEATURES)  # written again
+    assert found is not None and found.tail_calls is False
 
 
 def test_an_unreadable_verdict_is_no_verdict(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,6 +203,47 @@ def test_tail_calls_round_trip(monkeypatch: pytest.MonkeyPatch, tail_calls: bool
         assert wasmkit.Instance(trusted).exports["t"](4) == 11
 
 
+def test_a_second_load_cuts_the_bodies_at_the_kept_spans(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the spans kept, the code entries are not decoded one by one: each distinct local
+    declaration is (here, all FUNCS functions declare the same: none)."""
+    data = wasm()
+    first = wasmkit.Module(data)
+    assert len(spans_files(cache)) == 1
+    decoded = counting(monkeypatch, binary_reader, "_local_runs")
+    second = wasmkit.Module(data)
+    assert decoded == [1]
+    assert second.syntax == first.syntax
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut", "changed"])
+def test_damaged_spans_are_read_past(cache: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    """Spans that are not the ones written are not used: the entries are decoded one by one
+    (the bodies are still trusted: the verdict is whole)."""
+    data = wasm()
+    first = wasmkit.Module(data)
+    (path,) = spans_files(cache)
+    words = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(words[:-8] if damage == "cut" else words[:8] + bytes([words[8] ^ 1]) + words[9:])
+    scans = refuse_body_checks(monkeypatch)
+    decoded = counting(monkeypatch, binary_reader, "_local_runs")
+    second = wasmkit.Module(data)
+    assert scans == [] and len(decoded) == FUNCS
+    assert second.syntax == first.syntax
+
+
+@pytest.mark.parametrize(
+    "change", [lambda s: s[:-2], lambda s: [s[0] + 1] + s[1:], lambda s: s[:-1] + [s[-1] + 1], lambda s: s[2:] + s[:2]]
+)
+def test_spans_that_do_not_fit_the_code_section_are_not_used(change: Callable[[list[int]], list[int]]) -> None:
+    data = wasm()
+    syntax = wasmkit.read_module(data)
+    spans = change(binary_reader.body_spans_of(syntax.funcs))
+    assert wasmkit.read_module(data, scan_bodies=False, body_spans=spans) == syntax
+
+
 def test_module_level_rules_are_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a verdict covers is the bodies: the rest of a trusted module is checked as ever
     (here, a monkeypatched module-level check is seen to run)."""
@@ -231,6 +278,8 @@ def test_the_key_holds_the_reader_and_validator_source(monkeypatch: pytest.Monke
     data = wasm()
     wasmkit.Module(data)
     digest = hashlib.sha256(data).digest()
-    assert verdicts.recall(digest, wasmkit.ALL_FEATURES) is False
+    found = verdicts.recall(digest, wasmkit.ALL_FEATURES)
+    assert found is not None and found.tail_calls is False and found.body_spans is not None
+    assert list(found.body_spans) == binary_reader.body_spans_of(wasmkit.read_module(data).funcs)
     monkeypatch.setattr(wasmkit.runtime.verdicts, "_checker_digest", lambda: b"another validator")
     assert verdicts.recall(digest, wasmkit.ALL_FEATURES) is None

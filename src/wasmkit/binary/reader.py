@@ -11,6 +11,7 @@ at the end of the bytes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DecodeError
@@ -84,7 +85,10 @@ class SectionSpan:
 
 
 def read_module(
-    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True
+    data: bytes | bytearray | memoryview,
+    features: frozenset[Feature] = ALL_FEATURES,
+    scan_bodies: bool = True,
+    body_spans: Sequence[int] | None = None,
 ) -> Module:
     """Decode a binary module. Raises `DecodeError` (with the byte offset) if it is malformed.
     The encodings of features left out of `features` are malformed, as before those features
@@ -97,18 +101,25 @@ def read_module(
     gives, without decoding its instructions (the scan that costs seconds on a large module):
     only for bytes known to have been read with the scan before, under the same `features`
     and reader (a recorded verdict: `runtime.verdicts`), since a malformed body then goes
-    unnoticed here."""
-    return read_module_layout(data, features, scan_bodies)[0]
+    unnoticed here. `body_spans`, with `scan_bodies=False`, is where each body starts and ends
+    in `data` (start, end, start, end, ...: `body_spans_of`, as a verdict keeps them): the
+    entries are then cut there, with only their local declarations decoded, each distinct one
+    once; spans that do not fit the code section are not used."""
+    return read_module_layout(data, features, scan_bodies, body_spans)[0]
 
 
 def read_module_layout(
-    data: bytes | bytearray | memoryview, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True
+    data: bytes | bytearray | memoryview,
+    features: frozenset[Feature] = ALL_FEATURES,
+    scan_bodies: bool = True,
+    body_spans: Sequence[int] | None = None,
 ) -> tuple[Module, list[SectionSpan]]:
     """Decode a binary module and report where each of its sections lies."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
     reader = BinaryReader(bytes(data), features, scan_bodies)
+    reader.body_spans = None if scan_bodies else body_spans
     try:
         module = reader.module()
     except DecodeError as err:
@@ -154,6 +165,38 @@ def _explained(err: DecodeError, data: bytes, wasm_3_0: bool = True) -> DecodeEr
     return err
 
 
+def body_spans_of(funcs: Sequence[Func]) -> list[int]:
+    """Where each of `funcs`' bodies starts and ends in the binary they were read from (start,
+    end, start, end, ...): what `read_module` takes as `body_spans`."""
+    spans: list[int] = []
+    for func in funcs:
+        spans += (func.body_offset, func.body_offset + len(func.body))
+    return spans
+
+
+def _local_runs(data: bytes, pos: int) -> tuple[tuple[tuple[int, ValueType], ...], int]:
+    """The local declarations of a code entry at `pos`, as `Func.locals` holds them, and where
+    its body starts; decoded without the checks of `BinaryReader.code` (for bytes read with
+    them before: see `read_module`)."""
+    valtypes = VALTYPE_BY_BYTE
+    groups, pos = read_u32(data, pos)
+    runs: list[tuple[int, ValueType]] = []
+    for _ in range(groups):
+        n, pos = read_u32(data, pos)
+        one_byte = valtypes.get(data[pos])
+        if one_byte is None:
+            vt, pos = read_valtype(data, pos)
+        else:
+            vt = one_byte
+            pos += 1
+        if n:
+            if runs and runs[-1][1] == vt:
+                runs[-1] = (runs[-1][0] + n, vt)
+            else:
+                runs.append((n, vt))
+    return tuple(runs), pos
+
+
 class BinaryReader:
     """The productions of the binary format over one stream of bytes (also the core parts of a
     component: see `component.reader`)."""
@@ -161,6 +204,7 @@ class BinaryReader:
     def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True) -> None:
         self.data = data
         self.scan_bodies = scan_bodies  # see `read_module`
+        self.body_spans: Sequence[int] | None = None  # see `read_module`
         self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
         tags = Feature.EXCEPTIONS in features
         self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known
@@ -323,9 +367,9 @@ class BinaryReader:
                 last_order = order
                 content: object
                 if section_id == SectionId.FUNCTION:
-                    content = func_types = self.vec(self.u32)
+                    content = func_types = self.u32_vec()
                 elif section_id == SectionId.CODE:
-                    content = codes = self.vec(self.code) if self.scan_bodies else self.codes_unscanned()
+                    content = codes = self.vec(self.code) if self.scan_bodies else self.codes_unscanned(end)
                 else:
                     name, content = self.section(section_id)
                     fields[name] = content
@@ -352,6 +396,23 @@ class BinaryReader:
     def vec(self, read_item):
         count = self.length()
         return [read_item() for _ in range(count)]
+
+    def u32_vec(self) -> list[int]:
+        """A vector of u32, as `vec(self.u32)` reads it, with a one-byte value read inline:
+        the function section's type indices (yosys.wasm has 46,473) are mostly that."""
+        count = self.length()
+        data, pos = self.data, self.pos
+        size = len(data)
+        values = []
+        for _ in range(count):
+            if pos < size and data[pos] < 0x80:
+                values.append(data[pos])
+                pos += 1
+            else:
+                value, pos = read_u32(data, pos)
+                values.append(value)
+        self.pos = pos
+        return values
 
     def section(self, section_id: int) -> tuple[str, object]:
         if section_id == SectionId.TYPE:
@@ -503,38 +564,65 @@ class BinaryReader:
         self.pos = body_end
         return tuple(runs), self.data[body_start:body_end], body_start
 
-    def codes_unscanned(self) -> list[tuple[tuple[tuple[int, ValueType], ...], bytes, int]]:
-        """The code section's entries, as `code` reads them, when bodies are not scanned: the
-        bytes were read with all checks before (see `read_module`), so each entry's size and
-        locals are decoded inline, checking only that the entry lies within the bytes, in
-        two-thirds of the time (yosys.wasm's 46,473 functions)."""
+    def codes_unscanned(self, end: int) -> list[tuple[tuple[tuple[int, ValueType], ...], bytes, int]]:
+        """The entries of the code section that ends at `end`, as `code` reads them, when bodies
+        are not scanned: the bytes were read with all checks before (see `read_module`), so
+        each entry's size and locals are decoded inline, checking only that the entry lies
+        within the bytes, in two-thirds of the time (yosys.wasm's 46,473 functions); or cut at
+        the known `body_spans`, in a tenth of it."""
+        if self.body_spans is not None:
+            at_spans = self.codes_at_spans(self.body_spans, end)
+            if at_spans is not None:
+                return at_spans
         data = self.data
-        valtypes = VALTYPE_BY_BYTE
         codes = []
         count, pos = read_u32(data, self.pos)
         for _ in range(count):
             start = pos
             size, pos = read_u32(data, pos)
-            end = pos + size
-            if end > len(data):
+            stop = pos + size
+            if stop > len(data):
                 raise self.fail("section size mismatch", start)
-            groups, pos = read_u32(data, pos)
-            runs: list[tuple[int, ValueType]] = []
-            for _ in range(groups):
-                n, pos = read_u32(data, pos)
-                one_byte = valtypes.get(data[pos])
-                if one_byte is None:
-                    vt, pos = read_valtype(data, pos)
-                else:
-                    vt = one_byte
+            runs, pos = _local_runs(data, pos)
+            codes.append((runs, data[pos:stop], pos))
+            pos = stop
+        self.pos = pos
+        return codes
+
+    def codes_at_spans(
+        self, spans: Sequence[int], end: int
+    ) -> list[tuple[tuple[tuple[int, ValueType], ...], bytes, int]] | None:
+        """The entries of the code section that ends at `end`, cut at `spans` (each body's
+        start and end, in order), or None where they do not fit it. An entry's size is skipped
+        (the spans say it) and its local declarations are decoded once per distinct bytes:
+        most functions of a program declare locals that others declare too."""
+        data = self.data
+        count, pos = read_u32(data, self.pos)
+        if len(spans) != 2 * count:
+            return None
+        decoded: dict[bytes, tuple[tuple[int, ValueType], ...]] = {}
+        codes = []
+        try:
+            for i in range(0, len(spans), 2):
+                body_start, body_end = spans[i], spans[i + 1]
+                while data[pos] & 0x80:  # the entry's size: a LEB128's continued bytes, then its last
                     pos += 1
-                if n:
-                    if runs and runs[-1][1] == vt:
-                        runs[-1] = (runs[-1][0] + n, vt)
-                    else:
-                        runs.append((n, vt))
-            codes.append((tuple(runs), data[pos:end], pos))
-            pos = end
+                pos += 1
+                if not pos <= body_start <= body_end <= end:
+                    return None
+                declared = data[pos:body_start]
+                runs = decoded.get(declared)
+                if runs is None:
+                    runs, stop = _local_runs(data, pos)
+                    if stop != body_start:
+                        return None
+                    decoded[declared] = runs
+                codes.append((runs, data[body_start:body_end], body_start))
+                pos = body_end
+        except (IndexError, DecodeError):  # spans past the bytes, or locals that do not decode
+            return None
+        if pos != end:
+            return None
         self.pos = pos
         return codes
 

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .. import collector
 from ..binary import read_module
 from ..binary.code import iter_instructions, ref_func_index
 from ..binary.names import read_names
-from ..binary.reader import looks_binary
+from ..binary.reader import body_spans_of, looks_binary
 from ..syntax.module import Module as SyntaxModule
 from ..syntax.types import ExternKind, ExternType
 from ..opcodes import ALL, ALL_FEATURES, Feature
@@ -49,6 +50,7 @@ class Module:
         content, name = read_source(source, name)
         self._load(content, name, features, cache)
 
+    @collector.paused()
     def _load(
         self,
         source: bytes | bytearray | memoryview | str | SyntaxModule,
@@ -58,38 +60,45 @@ class Module:
     ) -> None:
         """Read `source` (content, never a path), validate it, and get ready to compile."""
         self.name = name
-        digest = known_tail_calls = None
+        digest = verdict = None
         self.valid: ValidModule
         if isinstance(source, SyntaxModule):
             syntax = source
         elif not isinstance(source, str) and looks_binary(data := bytes(source)):
             digest = hashlib.sha256(data).digest()
             if cache and len(data) > _LARGE_CODE:  # a module of less code is checked in no time
-                known_tail_calls = verdicts.recall(digest, features)
-            if known_tail_calls is None and features == ALL_FEATURES and len(data) > two_cores.MIN_CODE:
+                verdict = verdicts.recall(digest, features)
+            if verdict is None and features == ALL_FEATURES and len(data) > two_cores.MIN_CODE:
                 with progress_bar("validating") as progress:
                     on_two_cores = two_cores.read_and_validate(data, progress, digest)
                 if on_two_cores is not None:
                     self._loaded(on_two_cores, features, keep_verdict=cache)
                     return
-            syntax = read_module(data, features, scan_bodies=known_tail_calls is None)
+            if verdict is None:
+                syntax = read_module(data, features)
+            else:
+                syntax = read_module(data, features, scan_bodies=False, body_spans=verdict.body_spans)
         else:
             from ..text import decode_source, parse_module  # only text sources need the parser
 
             text = source if isinstance(source, str) else decode_source(bytes(source), name)
             syntax = parse_module(text, name, debug_names=True)
+        if verdict is not None:  # the bodies are known valid: the rest is checked in no time
+            valid = validate(syntax, None, features, known_tail_calls=verdict.tail_calls, digest=digest)
+            self._loaded(valid, features, keep_verdict=False)
+            return
         # Validating a large module takes seconds: show how far it got, on a terminal.
         large = sum(len(f.body) for f in syntax.funcs) > _LARGE_CODE
         with progress_bar("validating") as progress:
-            valid = validate(syntax, progress if large else None, features, known_tail_calls=known_tail_calls, digest=digest)
-        self._loaded(valid, features, keep_verdict=cache and large and known_tail_calls is None)
+            valid = validate(syntax, progress if large else None, features, digest=digest)
+        self._loaded(valid, features, keep_verdict=cache and large)
 
     def _loaded(self, valid: ValidModule, features: frozenset[Feature], keep_verdict: bool) -> None:
         """Take `valid`, just validated under `features`, as this module's, keeping a verdict
         on it if told (and it was read from a binary), and get ready to compile."""
         self.valid = valid
         if keep_verdict and valid.digest is not None:
-            verdicts.record(valid.digest, features, valid.tail_calls)
+            verdicts.record(valid.digest, features, valid.tail_calls, body_spans_of(valid.module.funcs))
         self._compiled: dict[tuple[int, bool, bool], CompiledModule] = {}  # by (engine, metered, profiled)
         self._calls_nothing: dict[int, bool] = {}
 

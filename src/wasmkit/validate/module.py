@@ -100,7 +100,9 @@ def validate(
             _check_memory_type(imp.desc)
         elif isinstance(imp.desc, TagType):
             _check_tag_type(types, imp.desc)
-    func_types = tuple(_lookup_type(types, i) for i in module.func_type_indices())
+    func_type_indices = module.func_type_indices()
+    type_of_index = {i: _lookup_type(types, i) for i in dict.fromkeys(func_type_indices)}  # each looked up once
+    func_types = tuple(map(type_of_index.__getitem__, func_type_indices))
     table_types = tuple(module.table_types())
     memory_types = tuple(module.memory_types())
     imported_globals = [g for g in (imp.desc for imp in module.imports) if isinstance(g, GlobalType)]
@@ -118,7 +120,7 @@ def validate(
         elems=[seg.type for seg in module.elems],
         data_count=len(module.datas),
         refs=_declared_func_refs(module),
-        func_type_indices=module.func_type_indices(),
+        func_type_indices=func_type_indices,
         rel=rel,
         tags=tuple(_lookup_type(types, tag.type_index) for tag in module.tag_types()),
     )
@@ -164,18 +166,20 @@ def validate(
     first_defined = len(func_types) - len(module.funcs)
     tail_calls = False
     checked = range(len(module.funcs)) if bodies is None else bodies
-    for i, func in enumerate(module.funcs):
+    if known_tail_calls is not None:  # a verdict covers the bodies and their limits
+        checked = range(0)
+    for i in checked:
+        func = module.funcs[i]
         try:
-            func_type = _lookup_type(types, func.type_index)
-            if known_tail_calls is None and i in checked:  # else the verdict covers the body, and its limits
-                check_function_limits(func_type, func.locals, func.body)
-                tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
+            func_type = func_types[first_defined + i]
+            check_function_limits(func_type, func.locals, func.body)
+            tail_calls |= check_function(func_ctx, func_type, func.locals, func.body)
         except ValidationError as err:
             err.func_index = first_defined + i
             err.offset = func.body_offset + (err.offset or 0)
             raise
         if progress is not None:
-            progress(i + 1, len(module.funcs))
+            progress(i + 1 - checked.start, len(checked))
     if module.start is not None:
         start_type = func_ctx.func(module.start)
         if start_type.params or start_type.results:
