@@ -48,6 +48,7 @@ import sys
 from decimal import Decimal
 
 from ..version import __version__
+from .. import collector
 from ..engine.base import Engine
 from ..engine.registry import cached_engine, compiled_first, get_engine
 from ..errors import ExitTrap, Trap, TrapKind
@@ -147,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         return run_component(args, data)
     limits = limits_from_args(args)
     module = _load_module(args, data)
+    collector.keep_loaded()  # the module lives as long as this process
     store = limits.store(engine_for(args), profiling=profiling_wanted(args))
     linker = Linker(store)
     wasi = None
