@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..binary.names import read_names
 from ..component import is_component
 from ..binary import write_module
 from ..binary.reader import SectionSpan, looks_binary, read_module_layout
-from ..component.syntax import CoreModule
 from ..errors import DecodeError, WasmError
 from ..syntax.module import Module
 from ..syntax.types import DefinedType, FuncType, GlobalType, MemoryType, TableType, TagType
@@ -19,6 +19,9 @@ from .common import CliError, module_from_bytes, read_input
 from .features import add_feature_options, check_features, disabled_features
 from .messages import error_message
 from .objdump_wabt import SECTION_NAMES, wabt_report
+
+if TYPE_CHECKING:
+    from ..component.syntax import CoreModule
 
 __all__ = ["import_desc", "objdump_lines", "register", "signature"]
 

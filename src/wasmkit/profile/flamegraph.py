@@ -9,9 +9,14 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from html import escape as _escape_with_quotes
 
 __all__ = ["svg"]
+
+
+def escape(text: str) -> str:
+    """`text` as XML character data (`&`, `<` and `>` escaped)."""
+    return _escape_with_quotes(text, quote=False)
 
 WIDTH = 1200  # of the drawing, in pixels
 ROW = 17  # height of a row of boxes
