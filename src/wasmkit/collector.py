@@ -21,7 +21,9 @@ __all__ = ["keep_loaded", "paused"]
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """No automatic collection inside the `with` (objects are still freed when their last
-    reference goes); the collector is left on or off as it was found."""
+    reference goes); the collector is left on or off as it was found. What was made inside
+    is still young when it ends, and the first collection after it traverses it once (unless
+    `keep_loaded` was called inside: then nothing is young)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

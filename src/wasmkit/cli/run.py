@@ -147,8 +147,9 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_component(args, data)
     limits = limits_from_args(args)
-    module = _load_module(args, data)
-    collector.keep_loaded()  # the module lives as long as this process
+    with collector.paused():  # no collection of what is loaded before it leaves the generations
+        module = _load_module(args, data)
+        collector.keep_loaded()  # the module lives as long as this process
     store = limits.store(engine_for(args), profiling=profiling_wanted(args))
     linker = Linker(store)
     wasi = None
