@@ -36,7 +36,7 @@ from ...runtime import guard_pages
 from .codegen import FAST, load_objects, object_file
 from .layout import TRAP_CODES, Field
 
-__all__ = ["ensure_installed", "guarded_call"]
+__all__ = ["ensure_installed", "guarded_call", "prepare"]
 
 _JMP_BUF_BYTES = 200  # glibc's sigjmp_buf on x86-64
 _SA_SIGINFO = 4
@@ -134,7 +134,13 @@ _libc.sigaction.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
 
 
 _lock = threading.Lock()  # one runtime and one installation at a time, whichever thread binds first
-_made: list[tuple[Any, Any, int, int]] = []  # the runtime, once made
+
+
+def prepare() -> None:
+    """Make the guarded call and the handler now, if not made yet: before a large module's
+    working set starts linking on a thread (`pieces`), which holds LLVM's lock for a tenth
+    of a second that binding would otherwise wait for."""
+    _runtime()
 
 
 def _runtime() -> tuple[Any, Any, int, int]:
@@ -143,11 +149,10 @@ def _runtime() -> tuple[Any, Any, int, int]:
     made once per process, under `_lock` (two made by threads binding at once, the one not
     kept would free the code the other thread's entries and handler run)."""
     with _lock:
-        if not _made:
-            _made.append(_make_runtime())
-        return _made[0]
+        return _make_runtime()
 
 
+@functools.cache
 def _make_runtime() -> tuple[Any, Any, int, int]:
     engine = load_objects([object_file(FAST, _SOURCE)])
     key = ctypes.c_uint()

@@ -210,9 +210,9 @@ class Builder:
         drops it, and the load with it)."""
         if isinstance(value.type, ir.IntType) and value.type.width > 64:  # a v128: in a vector register
             value = self.bitcast(value, ir.VectorType(ir.IntType(64), value.type.width // 64))
-        elif isinstance(value.type, ir.VectorType) and value.type.count * value.type.element.width <= 64:
+        elif isinstance(value.type, ir.VectorType) and (bits := value.type.count * value.type.element.width) <= 64:
             # a narrow vector (the 64 bits a v128.load8x8_s reads) has no vector register class
-            value = self.bitcast(value, ir.IntType(value.type.count * value.type.element.width))
+            value = self.bitcast(value, ir.IntType(bits))
         constraint = "r" if isinstance(value.type, ir.IntType) else "x"
         self._void(f'call void asm sideeffect "", "{constraint}"({value.type} {value.get_reference()}) nounwind memory(inaccessiblemem: write)')
 

@@ -79,6 +79,10 @@ class NativeCompiledModule:
         digest = _digest(valid) if cache_dir is not None or artifact.loaded() else None
         given = artifact.loaded_objects(digest, variant) if digest is not None else None
         cache = ObjectCache(cache_dir, digest, variant, self.tier) if cache_dir and digest else None
+        # Entered through `faults` when its code leaves out-of-bounds accesses to guard regions.
+        self.guarded = guard_pages.enabled() and any(not memory.is_64 for memory in valid.memory_types)
+        if self.guarded:
+            faults.prepare()
         # Each defined function's machine code, loaded as it is called (see `pieces`).
         self.pieces = Pieces(valid, self.shared_globals, variant, self.tier, cache, given)
         self.slots_address = ctypes.addressof(self.pieces.slots)
@@ -86,8 +90,6 @@ class NativeCompiledModule:
         # The functions Python can call get an entry, through ctypes (made once, shared by
         # instances); the others are called by native code only.
         self.entered = entered_from_python(valid)
-        # Entered through `faults` when its code leaves out-of-bounds accesses to guard regions.
-        self.guarded = guard_pages.enabled() and any(not memory.is_64 for memory in valid.memory_types)
         self._entries: dict[int, Any] = {}
         # What every instance needs and is the same for all (native code only reads it): the
         # type ids of the module's types; per function, its type's id and how it is called

@@ -26,6 +26,7 @@ tier are compiled again on the FULL tier by a process of its own (`tier_up`).
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 import weakref
 from collections.abc import Callable
@@ -58,11 +59,9 @@ class Pieces:
         self.variant = variant
         self.tier = tier
         self.runs = pieces(valid, tier)
-        self.batches = batches(valid, tier)
         self.whole = len(self.runs) == 1
         self.first = valid.imported_func_count
         self._run_starts = [run.start for run in self.runs]
-        self._batch_starts = [batch.start for batch in self.batches]
         self._given = dict(enumerate(given)) if given is not None and len(given) == len(self.batches) else {}
         self._cache = None if self._given else cache
         self.compiled_now = False  # whether something was compiled (not loaded) in this process
@@ -77,6 +76,16 @@ class Pieces:
             self._load(0)
         elif self._cache is not None:
             self._link_working_set(self._cache)
+
+    @functools.cached_property
+    def batches(self) -> list[range]:
+        """The runs of functions a whole module is compiled in (`codegen.batches`), found when
+        first needed: a cached start links pieces, not batches."""
+        return batches(self.valid, self.tier)
+
+    @functools.cached_property
+    def _batch_starts(self) -> list[int]:
+        return [batch.start for batch in self.batches]
 
     @property
     def loaded(self) -> list[range]:
