@@ -27,14 +27,15 @@ import os
 import shutil
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
 from ..edge.capacity import default_threads
-from ..edge.config import ConfigError, EdgeConfig
 from ..edge.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ProtocolLimits
-from ..edge.logs import SERVER, setup_logging
-from ..edge.workers import reserve_address, serve_workers
 from ..engine.registry import cached_engine, compiled_first, get_engine
 from .common import CliError, add_engine_option, env_from_flags
+
+if TYPE_CHECKING:
+    from ..edge.config import EdgeConfig
 
 __all__ = ["register"]
 
@@ -84,7 +85,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _serve_in(args: argparse.Namespace) -> int:
     # The server's own modules come with the serve extra (and take a tenth of a second to
-    # import): imported here, not by every command.
+    # import): imported here, not by every command (nor are the configuration's and the logs').
     try:
         import uvicorn
 
@@ -92,6 +93,8 @@ def _serve_in(args: argparse.Namespace) -> int:
         from ..edge.protocol import protocol_factory
     except ImportError:
         raise CliError("wasmkit serve needs the serve extra: pip install 'wasmkit[serve]'") from None
+    from ..edge.logs import setup_logging
+    from ..edge.workers import reserve_address, serve_workers
     host, port = _listen_address(args.listen)
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
@@ -157,6 +160,8 @@ def _announce(host: str, port: int, health_path: str, what: str, stop: threading
     url_host = f"[{host}]" if ":" in host else host
     import http.client  # only the announcer needs it, not the `wasmkit run` that imports this module
 
+    from ..edge.logs import SERVER
+
     probe_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     while not stop.wait(0.05):
         connection = http.client.HTTPConnection(probe_host, port, timeout=_ANNOUNCE_SECONDS)
@@ -182,8 +187,9 @@ def _listen_address(text: str) -> tuple[str, int]:
 
 def _check_routes(config: str, engine: str, module_env: dict[str, str]) -> EdgeConfig:
     """Load the configuration and every module once, so that mistakes stop the start."""
-    from ..edge.site import load_routes
+    from ..edge.config import ConfigError
     from ..edge.handler import HandlerLoadError
+    from ..edge.site import load_routes
 
     try:
         return load_routes(config, cached_engine(engine), module_env).config
