@@ -7,8 +7,12 @@ Per program and runtime (each run a separate, bounded process; tests/corpus/big.
   cold start    a run that starts the program and does nothing, with an empty compiled-code
                 cache: decoding, validating, compiling, instantiating, the program's own start
   cached start  the same run again, with the cache the cold run filled (best of REPEATS)
-  warm run      the work itself: the best full run with a filled cache (after a first full
-                run, not measured, has compiled what only it runs), less the cached start
+  warm run      the work itself: per repeat, a full run with a filled cache (after a first
+                full run, not measured, has compiled what only it runs) less the idle run
+                just before it; the median of REPEATS. Adjacent runs share the machine's state
+                (what of the module and its code is still in the page cache): the best full
+                run less the best idle run drew on different runs, and swung by more than the
+                work itself takes
 plus the peak resident memory of the full run, the warm run against wasmtime's, and the time
 wasmkit's native engine went on compiling in the background after runs (a large module's
 pieces compiled again, better: `wasmkit.engine.native.tier_up`), which each measured run
@@ -19,10 +23,11 @@ reported with the error that stops it, not fatal.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.corpus import big
@@ -36,14 +41,14 @@ class Figures:
 
     cold: float = 0.0
     cached: float = 0.0
-    full: float = 0.0
+    pairs: list[float] = field(default_factory=list)  # per repeat: the full run less the idle run before it
     peak_memory: int = 0
     background: float = 0.0
     failure: str | None = None
 
     @property
     def warm(self) -> float:
-        return max(self.full - self.cached, 0.0)
+        return max(statistics.median(self.pairs), 0.0) if self.pairs else 0.0
 
 
 def measure(program: str, runtime: str, repeats: int) -> Figures:
@@ -61,7 +66,7 @@ def measure(program: str, runtime: str, repeats: int) -> Figures:
         first = big.run(program, runtime, cache)  # what only the first full run compiles, then cached
         if first.status != 0:
             return Figures(failure=first.summary())
-        cached, full = [], []
+        cached = []
         for _ in range(repeats):
             figures.background += _settle(cache)
             cached.append(big.run(program, runtime, cache, idle=True).seconds)
@@ -69,10 +74,10 @@ def measure(program: str, runtime: str, repeats: int) -> Figures:
             outcome = big.run(program, runtime, cache)
             if outcome.status != 0:
                 return Figures(failure=outcome.summary())
-            full.append(outcome.seconds)
+            figures.pairs.append(outcome.seconds - cached[-1])
             figures.peak_memory = max(figures.peak_memory, outcome.peak_memory)
         figures.background += _settle(cache)
-        figures.cached, figures.full = min(cached), min(full)
+        figures.cached = min(cached)
     return figures
 
 
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             results[program][runtime] = figures = measure(program, runtime, args.repeats)
             if figures.failure is not None:
                 print(f"  {runtime} cannot run {program}: {figures.failure}", file=sys.stderr)
-    print(f"{machine()}; best of {args.repeats}; bounds per run: {big.TIMEOUT} s, {big.MEMORY_LIMIT >> 30} GiB "
+    print(f"{machine()}; starts: best of {args.repeats}, warm runs: median of {args.repeats}; bounds per run: {big.TIMEOUT} s, {big.MEMORY_LIMIT >> 30} GiB "
           "(wasmkit; wasmtime unbounded in memory)\n")  # fmt: skip
     print("\n".join(table(results)))
     return 0
