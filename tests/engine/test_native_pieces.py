@@ -255,6 +255,42 @@ def test_a_later_run_links_the_working_set_at_once_and_grows_it(tmp_path: Path, 
 
 
 @pytest.mark.usefixtures("one_function_pieces")
+def test_tables_mirrored_before_the_working_set_links_are_mirrored_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An instance bound while its working set still links lists the table's functions as not
+    loaded; the first indirect call that finds them so mirrors the tables again, so that the
+    next takes the direct path (one call through Python, not one per element)."""
+    first = instantiate(tmp_path)
+    assert first.exports.indirect(2, 0) == 4 and first.exports.indirect(2, 1) == -2
+    del first
+    gc.collect()
+    assert {0, 1, 3} <= set(working_set(tmp_path))
+
+    release = threading.Event()
+    real_add = native_pieces.add_objects
+
+    def held_add(*args: object) -> None:
+        if threading.current_thread().name == "wasmkit-working-set":
+            release.wait(10)
+        real_add(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(native_pieces, "add_objects", held_add)
+    slow_calls: list[int] = []
+    real_call_indirect = native_module._Binding._call_indirect
+
+    def counted(self: object, *args: int) -> int:
+        slow_calls.append(args[2])
+        return real_call_indirect(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(native_module._Binding, "_call_indirect", counted)
+    second = instantiate(tmp_path)
+    assert second.native.mirrored_before_link  # type: ignore[attr-defined]
+    release.set()
+    assert second.native.working_set_linked.wait(10)  # type: ignore[attr-defined]
+    assert second.exports.indirect(2, 0) == 4 and second.exports.indirect(3, 1) == -3
+    assert slow_calls == [0]  # the first element's, then the direct path
+
+
+@pytest.mark.usefixtures("one_function_pieces")
 def test_an_unusable_working_set_only_costs_time(tmp_path: Path) -> None:
     first = instantiate(tmp_path)
     assert first.exports.chain(5) == -10

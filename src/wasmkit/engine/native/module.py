@@ -240,6 +240,11 @@ class _Binding:
         self.descriptors = cell_words(max(len(instance.tables), 1))
         self.context[Field.TABLES] = ctypes.addressof(self.descriptors)
         self.mirrors: list[Any] = [None] * len(instance.tables)
+        # Mirrored before the working set was linked, the tables list its functions as not
+        # loaded: the first indirect call that takes the slow path after it is, mirrors them
+        # again (yosys.wasm's start made 800 slow calls, a twentieth of a second, without).
+        self.working_set_linked = compiled.pieces.working_set_linked
+        self.mirrored_before_link = not self.working_set_linked.is_set()
         this = weakref.ref(self)
         for i, table in enumerate(instance.tables):
             self._mirror(i, 0, len(table.elements))
@@ -455,6 +460,10 @@ class _Binding:
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
+            if self.mirrored_before_link and self.working_set_linked.is_set():
+                self.mirrored_before_link = False
+                for i, mirrored in enumerate(self.instance.tables):
+                    self._mirror(i, 0, len(mirrored.elements))
             func = bulk.indirect_callee(self.instance.tables[table], element, self.compiled.type_ids[type_index])
             index = self.instance.funcs.defined_index(func)
             if index is not None:  # a function of this instance whose piece was not loaded: load it, mirror it

@@ -72,9 +72,14 @@ class Pieces:
         self._pending: dict[int, Future[None]] = {}  # runs being loaded now, by number
         self._reserved = bytearray(len(valid.module.funcs))  # per function: the working set defines it
         self._loaded_runs: list[range] = []  # the pieces loaded one by one, in order
+        # Set once the cached working set is linked (or found missing): until then its
+        # functions' slots are empty, and a table mirrored meanwhile lists them as not loaded.
+        self.working_set_linked = threading.Event()
         if self.whole:
             self._load(0)
-        elif self._cache is not None:
+        if self.whole or self._cache is None:
+            self.working_set_linked.set()
+        else:
             self._link_working_set(self._cache)
 
     @functools.cached_property
@@ -187,7 +192,7 @@ class Pieces:
         whoever needs one waits for it), and have the working set grow by the pieces loaded
         besides when this object ends (see the module's docstring)."""
         stored = cache.load_working_set()
-        linked = threading.Event()
+        linked = self.working_set_linked
         weakref.finalize(self, _grow_working_set, linked, cache, self._loaded_runs)
         if stored is None:
             linked.set()
@@ -210,7 +215,7 @@ class Pieces:
     def _link_claimed(self, stored: WorkingSet, claimed: list[int], pending: Future[None], linked: threading.Event) -> None:
         """Link the working set's object file, filling the slots of the `claimed` runs it
         defines, then release them all (one it did not define is left to whoever needs it):
-        resolve their `pending` future and set `linked`."""
+        set `linked` and resolve their `pending` future."""
         try:
             object_file = stored.object_file()
             if object_file is not None:
@@ -231,8 +236,8 @@ class Pieces:
                     run = self.runs[k]
                     self._reserved[run.start - self.first : run.stop - self.first] = bytes(len(run))
                     del self._pending[k]
+            linked.set()  # before the waiting callers go on: a binding they run asks for it
             pending.set_result(None)
-            linked.set()
 
     def _link_stored(self, k: int) -> bool:
         """Link run `k` from an artifact or the cache (its own object file, else its batch's),
