@@ -285,7 +285,7 @@ def test_tables_mirrored_before_the_working_set_links_are_mirrored_again(tmp_pat
     second = instantiate(tmp_path)
     assert second.native.mirrored_before_link  # type: ignore[attr-defined]
     release.set()
-    assert second.native.working_set_linked.wait(10)  # type: ignore[attr-defined]
+    assert second.native.compiled.pieces.working_set_linked.wait(10)  # type: ignore[attr-defined]
     assert second.exports.indirect(2, 0) == 4 and second.exports.indirect(3, 1) == -3
     assert slow_calls == [0]  # the first element's, then the direct path
 

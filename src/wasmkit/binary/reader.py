@@ -118,8 +118,7 @@ def read_module_layout(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         kind = type(data).__name__
         raise TypeError(f"read_module takes a binary module's bytes (a path or WAT text: wasmkit.Module), not {kind}")
-    reader = BinaryReader(bytes(data), features, scan_bodies)
-    reader.body_spans = None if scan_bodies else body_spans
+    reader = BinaryReader(bytes(data), features, scan_bodies, body_spans)
     try:
         module = reader.module()
     except DecodeError as err:
@@ -201,10 +200,13 @@ class BinaryReader:
     """The productions of the binary format over one stream of bytes (also the core parts of a
     component: see `component.reader`)."""
 
-    def __init__(self, data: bytes, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True) -> None:
+    def __init__(
+        self, data: bytes, features: frozenset[Feature] = ALL_FEATURES, scan_bodies: bool = True,
+        body_spans: Sequence[int] | None = None,
+    ) -> None:  # fmt: skip
         self.data = data
         self.scan_bodies = scan_bodies  # see `read_module`
-        self.body_spans: Sequence[int] | None = None  # see `read_module`
+        self.body_spans = None if scan_bodies else body_spans  # see `read_module`
         self.refused = ALL_FEATURES - features  # whose instructions are illegal opcodes
         tags = Feature.EXCEPTIONS in features
         self.last_kind = ExternKind.TAG if tags else ExternKind.GLOBAL  # the last import/export kind known

@@ -157,11 +157,11 @@ def _serve_in(args: argparse.Namespace) -> int:
 
 def _announce(host: str, port: int, health_path: str, what: str, stop: threading.Event) -> None:
     """Log one line saying where the server listens, once a worker answers its health page."""
-    url_host = f"[{host}]" if ":" in host else host
     import http.client  # only the announcer needs it, not the `wasmkit run` that imports this module
 
     from ..edge.logs import SERVER
 
+    url_host = f"[{host}]" if ":" in host else host
     probe_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     while not stop.wait(0.05):
         connection = http.client.HTTPConnection(probe_host, port, timeout=_ANNOUNCE_SECONDS)

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .. import collector
 from ..engine.base import Engine
 from ..engine.registry import cached_engine
 from . import metrics, status
@@ -344,7 +345,7 @@ def _freeze_what_was_loaded() -> None:
     hundred objects of cyclic garbage (its instance), and collecting them little and often
     keeps each pause short (a threshold of 20,000 made 3-10 ms pauses that set the p99)."""
     gc.collect()
-    gc.freeze()
+    collector.keep_loaded()
 
 
 def create_app() -> EdgeApp:

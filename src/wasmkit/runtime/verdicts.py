@@ -46,6 +46,8 @@ class Verdict:
 
     tail_calls: bool
     body_spans: Sequence[int] | None
+
+
 _WASMKIT = Path(__file__).resolve().parent.parent  # the package: its top-level modules hold opcodes.py, errors.py
 _CHECKERS = (_WASMKIT, _WASMKIT / "binary", _WASMKIT / "syntax", _WASMKIT / "validate")
 

@@ -165,9 +165,10 @@ def validate(
     func_ctx = dataclasses.replace(const_ctx, globals=all_globals)  # bodies see every global
     first_defined = len(func_types) - len(module.funcs)
     tail_calls = False
-    checked = range(len(module.funcs)) if bodies is None else bodies
     if known_tail_calls is not None:  # a verdict covers the bodies and their limits
         checked = range(0)
+    else:
+        checked = range(len(module.funcs)) if bodies is None else bodies
     for i in checked:
         func = module.funcs[i]
         try:

@@ -243,8 +243,7 @@ class _Binding:
         # Mirrored before the working set was linked, the tables list its functions as not
         # loaded: the first indirect call that takes the slow path after it is, mirrors them
         # again (yosys.wasm's start made 800 slow calls, a twentieth of a second, without).
-        self.working_set_linked = compiled.pieces.working_set_linked
-        self.mirrored_before_link = not self.working_set_linked.is_set()
+        self.mirrored_before_link = not compiled.pieces.working_set_linked.is_set()
         this = weakref.ref(self)
         for i, table in enumerate(instance.tables):
             self._mirror(i, 0, len(table.elements))
@@ -460,7 +459,7 @@ class _Binding:
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
-            if self.mirrored_before_link and self.working_set_linked.is_set():
+            if self.mirrored_before_link and self.compiled.pieces.working_set_linked.is_set():
                 self.mirrored_before_link = False
                 for i, mirrored in enumerate(self.instance.tables):
                     self._mirror(i, 0, len(mirrored.elements))
