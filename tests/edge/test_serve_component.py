@@ -166,9 +166,11 @@ def test_serve_one_component_on_the_native_engine(tmp_path: Path, wasmtime_serve
     shutil.copy(proxy_app(), tmp_path / "app.wasm")
     server = Server(tmp_path, workers=1, engine="native", target="app.wasm", cache_dir=Path(default_cache_dir()))
     try:
-        for path in ("/echo?a=%20", "/status/202"):
-            ours = request(server.port, "PUT", path, BODY, ECHO_HEADERS)
-            theirs = request(wasmtime_serve.port, "PUT", path, BODY, ECHO_HEADERS)
+        # /status does not read the body: a server may answer and close before a large one is
+        # sent (hyper does), so that request's body fits in one read.
+        for path, body in (("/echo?a=%20", BODY), ("/status/202", BODY[:1024])):
+            ours = request(server.port, "PUT", path, body, ECHO_HEADERS)
+            theirs = request(wasmtime_serve.port, "PUT", path, body, ECHO_HEADERS)
             assert answer(ours) == answer(theirs)
         assert server.get("/none").status == 500
     finally:
