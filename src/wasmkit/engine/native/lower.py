@@ -45,6 +45,7 @@ from ..metering import Meter, branched_loops, fuel_counts
 from .nan import X86_64, first_nan_wins, nan_through_sum
 from .simd import SIMD_OPS
 from .gc_lower import gc_handler, known
+from .global_cells import in_cell
 from .handles import FUNCTION
 from .debuginfo import DebugLocations
 from .irtext import Block, Builder, Function, LocatedBuilder, Module, Operand, Slot
@@ -616,6 +617,9 @@ class _Lowering:
 
     def c_global_get(self, index: int) -> None:
         typ = ir_type(self.valid.global_types[index].valtype)
+        if index in self.m.shared_globals and in_cell(self.valid.global_types[index].valtype):
+            self.stack.append(self.builder.load(self.shared_cell(index), typ=typ))
+            return
         if index in self.m.shared_globals:
             self.need_cells(1)
             status = self.call_helper(Field.GLOBAL_ACCESS, self.m.global_access_type,
@@ -627,6 +631,9 @@ class _Lowering:
 
     def c_global_set(self, index: int) -> None:
         value = self.stack.pop()
+        if index in self.m.shared_globals and in_cell(self.valid.global_types[index].valtype):
+            self.builder.store(value, self.shared_cell(index))
+            return
         if index in self.m.shared_globals:
             self.need_cells(1)
             self.store_cell(0, value)
@@ -639,6 +646,11 @@ class _Lowering:
     def global_cell(self, index: int) -> Operand:
         base = self.load_field(Field.GLOBALS, PTR)
         return self.builder.gep(base, [ir.Constant(I64, CELL_BYTES * index)], source_etype=I8)
+
+    def shared_cell(self, index: int) -> Operand:
+        """Where shared number global `index` is: its global cell holds the address of the
+        cell its `Global` keeps it in (see `global_cells`)."""
+        return self.builder.load(self.global_cell(index), typ=PTR)
 
     def after_helper(self, status: Operand) -> None:
         cont = self.fn.append_basic_block()

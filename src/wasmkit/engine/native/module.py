@@ -33,6 +33,7 @@ from ..python.atomics import FUNCTIONS as ATOMIC_FUNCTIONS
 from . import artifact, faults, layout
 from .atomics import machine_atomics
 from .gc import POOL_SIZE, VIEW_CELLS, GcCode
+from .global_cells import cell_address, in_cell
 from .cache import ObjectCache
 from .codegen import choose_tier
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
@@ -206,6 +207,8 @@ class _Binding:
         for i, glob in enumerate(instance.globals):
             if i not in compiled.shared_globals:
                 self.put(self.globals, i, self.global_types[i], glob.internal)
+            elif in_cell(self.global_types[i]):
+                self.globals[CELL_WORDS * i] = cell_address(glob)
         self.context[Field.GLOBALS] = ctypes.addressof(self.globals)
         self.pending: BaseException | None = None
         # Exceptions: the tags' identities and the cells of the one in flight (see `exceptions`).
@@ -494,6 +497,8 @@ class _Binding:
         return -1 if memory is None else memory.grow(delta)
 
     def _global_access(self, _ctx: int, index: int, write: int, cells_address: int) -> int:
+        """Read or write shared reference global `index` (a number one is reached in place:
+        see `global_cells`)."""
         cell = cells_at(cells_address, 1)
         glob = self.instance.globals[index]
         vt = self.global_types[index]

@@ -1,0 +1,76 @@
+"""Shared number globals in native cells: native code reads and writes them in place.
+
+A mutable global that is imported or exported (`engine.base.shared_globals`) is one object
+every instance holding it sees: the `runtime.Global`. Native code used to reach such a global
+through a call back into Python at each `global.get` and `global.set`; a component made of
+dynamically linked core modules (libc, libpython and the program, as componentize-py builds
+them) shares `__stack_pointer` that way, and one request's run made some 20,000 such calls.
+
+A global of a number type (i32, i64, f32, f64, v128) bound into native code now keeps its
+value in a cell of its own (a `CELL_BYTES` buffer, its bits as `layout` says), and the
+binding's global cell for it holds that cell's address: native code loads the address, then
+the value (see `lower`), as cheaply as a global of its own. The `Global` object stays what the
+other instances, the host and the Python engine hold: it becomes a `CellGlobal`, whose
+`internal` reads and writes the cell, so each of them sees every change at once. A reference
+global cannot live there (a reference's handle means something to one binding only) and is
+still reached through Python.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from ...bits import MASK32, MASK64
+from ...runtime.global_ import Global
+from ...runtime.values import from_bits, to_bits
+from ...syntax.types import ValType, ValueType
+from .layout import cell_words
+
+__all__ = ["CellGlobal", "in_cell", "cell_address"]
+
+_IN_CELL = frozenset({ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128})
+_NARROW = frozenset({ValType.I32, ValType.F32})  # stored in a cell's low 4 bytes only
+_INTERNAL: Any = Global.__dict__["internal"]  # the slot `Global.internal` is kept in: a `CellGlobal` keeps its cell there
+
+
+def in_cell(vt: ValueType) -> bool:
+    """Whether a shared global of type `vt` is kept in a cell native code reaches in place."""
+    return vt in _IN_CELL
+
+
+class CellGlobal(Global):
+    """A `Global` whose value is in a native cell (see the module's docstring). It adds no
+    slot, so an existing `Global` can become one in place (`cell_address`)."""
+
+    __slots__ = ()
+
+    @property
+    def internal(self) -> object:
+        cell = _INTERNAL.__get__(self)
+        vt = self.type.valtype
+        if vt is ValType.V128:
+            return cell[0] | (cell[1] << 64)
+        return from_bits(vt, cell[0] & MASK32 if vt in _NARROW else cell[0])
+
+    @internal.setter
+    def internal(self, value: object) -> None:
+        _store(_INTERNAL.__get__(self), self.type.valtype, value)
+
+
+def _store(cell: Any, vt: ValueType, value: object) -> None:
+    bits = int(to_bits(vt, value))  # type: ignore[call-overload]
+    cell[0] = bits & MASK64
+    cell[1] = bits >> 64 if vt is ValType.V128 else 0
+
+
+def cell_address(glob: Global) -> int:
+    """The address of the cell holding `glob`'s value, which becomes a `CellGlobal` the
+    first time (its value moved into a new cell, which it keeps alive)."""
+    if not isinstance(glob, CellGlobal):
+        value = glob.internal
+        cell = cell_words(1)
+        _store(cell, glob.type.valtype, value)
+        _INTERNAL.__set__(glob, cell)
+        glob.__class__ = CellGlobal
+    return ctypes.addressof(_INTERNAL.__get__(glob))
