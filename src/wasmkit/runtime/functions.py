@@ -80,6 +80,11 @@ class FunctionSpace(Sequence[Func]):
         func = self._funcs[index]
         return func.name if func is not None else self._module.function_name(index)
 
+    def any_defined_made(self) -> bool:
+        """Whether the `Func` of any defined function has been made (none can be anywhere
+        before: a table's mirror in native code relies on it)."""
+        return bool(self._defined)
+
     def defined_index(self, func: object) -> int | None:
         """The index of `func` if it is one of this instance's own functions, else None."""
         return self._defined.get(func) if isinstance(func, Func) else None

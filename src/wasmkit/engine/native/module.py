@@ -10,6 +10,7 @@ returning internal values as the Python engine's functions do.
 from __future__ import annotations
 
 import ctypes
+import enum
 import functools
 import hashlib
 import weakref
@@ -37,7 +38,7 @@ from .global_cells import cell_address, in_cell
 from .cache import ObjectCache
 from .codegen import choose_tier
 from .exceptions import ExceptionCells, exception_helper, in_flight, receive
-from .layout import CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, Variant, cell_words, cells_at, word_array
+from .layout import CELL_BYTES, CELL_WORDS, TRAP_HOST, TRAP_KINDS, TRAP_THROWN, TRAP_THROWN_HELD, Field, Helper, Variant, cell_words, cells_at, word_array
 from .lower import NativeCompileError, entered_from_python
 from .handles import I31_BIT, INDEX_MASK, HandleTable, Mirror, is_external
 from .objects import all_numbers, buffer_address
@@ -140,6 +141,12 @@ class NativeCompiledModule:
         """What a table's mirror holds for defined function `index`: its address (0 until
         its piece is loaded) and its type's id."""
         return self.pieces.slots[index - self._first], self.func_type_ids[index]
+
+    def direct_targets(self, indices: list[int]) -> tuple[list[int], list[int]]:
+        """`direct_target` of each of the defined functions `indices`: their addresses, and
+        their types' ids."""
+        slots, first, type_ids = self.pieces.slots, self._first, self.func_type_ids
+        return [slots[index - first] for index in indices], [type_ids[index] for index in indices]
 
     def bind(self, instance: BoundInstance) -> None:
         binding = _Binding(self, instance)
@@ -269,7 +276,11 @@ class _Binding:
                 memory.sync.use_machine_code(machine_atomics().operations)
 
     def _mirror(self, i: int, start: int, stop: int) -> None:
-        """Bring table `i`'s mirror up to date for elements start..stop."""
+        """Bring table `i`'s mirror up to date for elements start..stop.
+
+        A table many instances share (a component's dynamically linked modules share one of
+        thousands of elements) tells every instance's binding of each change: the common
+        windows are settled without a look at each element (see `_mirror_window`)."""
         table = self.instance.tables[i]
         elements = table.elements
         mirror = self.mirrors[i]
@@ -278,20 +289,30 @@ class _Binding:
             self.descriptors[CELL_WORDS * i] = ctypes.addressof(mirror)
             start, stop = 0, len(elements)
         self.descriptors[CELL_WORDS * i + 1] = len(elements)
-        direct = self.compiled.direct_target
+        if start >= stop:
+            return
         funcs = self.instance.funcs
-        own = funcs.defined_index
-        first = self.compiled.valid.imported_func_count
         lazy = table.functions is not None
         owner = table.owner_number(funcs) if lazy else None
         mine = -1 if owner is None else owner << 32  # where this instance's lazy entries begin
-        for k in range(start, stop):
-            element = elements[k]
-            if lazy and element.__class__ is int:  # a lazy entry (see runtime.table): this instance's or not
-                index = element - mine if mine >= 0 and mine + first <= element < mine + (1 << 32) else None
-            else:
-                index = own(element)
-            mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
+        first = self.compiled.valid.imported_func_count
+        window = elements[start:stop]
+        kind = _window_kind(window, mine + first if mine >= 0 else -1, mine + (1 << 32), funcs.any_defined_made())
+        if kind is _Window.NONE_MINE:
+            ctypes.memset(ctypes.addressof(mirror) + CELL_BYTES * start, 0, CELL_BYTES * (stop - start))
+        elif kind is _Window.ALL_MINE:
+            addresses, type_ids = self.compiled.direct_targets([cast(int, element) - mine for element in window])
+            mirror[CELL_WORDS * start : CELL_WORDS * stop : CELL_WORDS] = addresses
+            mirror[CELL_WORDS * start + 1 : CELL_WORDS * stop : CELL_WORDS] = type_ids
+        else:
+            direct = self.compiled.direct_target
+            own = funcs.defined_index
+            for k, element in enumerate(window, start):
+                if lazy and element.__class__ is int:  # a lazy entry (see runtime.table): this instance's or not
+                    index = element - mine if mine >= 0 and mine + first <= element < mine + (1 << 32) else None
+                else:
+                    index = own(element)
+                mirror[CELL_WORDS * k], mirror[CELL_WORDS * k + 1] = (0, 0) if index is None else direct(index)
 
     def pool(self, type_index: int) -> Any:
         """The pool of structs made ahead of type `type_index` (see `gc.POOL_SIZE`)."""
@@ -568,6 +589,33 @@ class _Binding:
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
+
+
+class _Window(enum.Enum):
+    """What a window of a table holds, as a binding's mirror sees it (see `_window_kind`)."""
+
+    NONE_MINE = enum.auto()  # no function of this instance: the mirror's entries are all 0
+    ALL_MINE = enum.auto()  # only this instance's lazy entries
+    MIXED = enum.auto()  # anything else: each element looked at
+
+
+def _window_kind(window: list[object], low: int, high: int, funcs_made: bool) -> _Window:
+    """Which of the `_Window` kinds `window` is, found by C-speed scans (min, max, count):
+    this instance's lazy entries are the ints in low..high (low -1: it has none), and
+    `funcs_made` says whether any `Func` of its own exists (which a table may hold)."""
+    if low < 0 and not funcs_made:
+        return _Window.NONE_MINE  # nothing the table holds can be this instance's
+    try:
+        smallest, largest = min(window), max(window)  # type: ignore[type-var]
+    except TypeError:  # not all ints: None, Funcs or host references among them
+        smallest = largest = None
+    if smallest.__class__ is not int or largest.__class__ is not int:  # (one element is not compared)
+        return _Window.NONE_MINE if window.count(None) == len(window) else _Window.MIXED
+    if low >= 0 and low <= smallest and largest < high:
+        return _Window.ALL_MINE
+    if low < 0 or largest < low or smallest >= high:
+        return _Window.NONE_MINE  # ints only, none in this instance's range (or i31s)
+    return _Window.MIXED
 
 
 # The runtime helpers native code calls, made once for every instance: each finds the binding
