@@ -280,7 +280,7 @@ class _Binding:
 
         A table many instances share (a component's dynamically linked modules share one of
         thousands of elements) tells every instance's binding of each change: the common
-        windows are settled without a look at each element (see `_mirror_window`)."""
+        windows are settled without a look at each element (see `_window_kind`)."""
         table = self.instance.tables[i]
         elements = table.elements
         mirror = self.mirrors[i]
