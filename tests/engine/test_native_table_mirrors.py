@@ -42,10 +42,11 @@ def expected(instance: wasmkit.Instance) -> list[tuple[int, int]]:
     """What the mirror must hold: each element that is one of the instance's own functions
     gives its direct target, any other 0."""
     binding: Any = instance.native  # type: ignore[attr-defined]
-    elements = binding.instance.tables[0]
+    table = binding.instance.tables[0]
     found = []
     for k in range(16):
-        index = binding.instance.funcs.defined_index(elements.resolve(k)) if elements.elements[k] is not None else None
+        # (resolving a lazy entry makes its Func: the element is the same function after it)
+        index = None if table.elements[k] is None else binding.instance.funcs.defined_index(table.resolve(k))
         found.append((0, 0) if index is None else binding.compiled.direct_target(index))
     return found
 
