@@ -16,7 +16,9 @@ its type: a lift's or lower's function type, a lowering's core type, and the typ
 resources (`types.Resource`), which are bound to their run-time types as definitions,
 imports, aliases and instances produce them, so that every lift and lower finds the
 run-time type of each handle it moves. Type names (a record's, a variant's...) are
-collected as exports and imports name them, for the Python classes of their values.
+collected as exports and imports name them, for the Python classes of their values. The
+scope's types depend on the component alone: a `Component`'s first instantiation records
+them and its later ones replay the record (`type_trace`).
 
 Not supported yet (`NotSupported`): the async component model (async lifts and lowers, `task.*`,
 streams, futures, waitables), `start`, and importing core modules or components from the host.
@@ -52,6 +54,7 @@ from .syntax import (
 )  # fmt: skip
 from .syntax import ResourceType as ResourceDef
 from .types import Entity, Func, InstanceT, ModuleT, Resource, Val, VType
+from .type_trace import ReplayedScope, Tracing, TypeTrace
 from .validate import TypeScope, ValidComponent
 
 __all__ = ["instantiate", "Linking", "ModuleCache", "NestedComponent"]
@@ -100,12 +103,16 @@ class Linking:
     type of each type-level resource, and the component's core modules; `given`, the
     embedder's classes for values (`abi.GivenClasses`)."""
 
-    def __init__(self, store: Store, modules: ModuleCache | None = None, given: GivenClasses | None = None) -> None:
+    def __init__(
+        self, store: Store, modules: ModuleCache | None = None, given: GivenClasses | None = None,
+        trace: TypeTrace | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
         self.names: dict[VType, str] = {}
         self.abi = CanonicalAbi(self.names, given)
         self.resources: dict[Resource, ResourceType] = {}
         self.modules = modules or ModuleCache()
+        self.tracing = Tracing(trace, self.modules.syntax)  # the types of each scope, replayed once known
         self.scheduler = Scheduler()  # the tasks of async exports, of every instance of this instantiation
 
     def bind(self, name: str, found: object, value: object, exported: bool = False) -> None:
@@ -137,8 +144,9 @@ def instantiate(
     `store` (a new one on the Python engine by default). LinkError for a missing or unfit
     import; NotSupported for what is not supported yet; Trap if core code traps."""
     linking = linking or Linking(store or Store())
-    walk = _Walk(linking, TypeScope("component", None, linking.modules.syntax, checked=True), None, None, imports or {}, "")
+    walk = _Walk(linking, linking.tracing.scope(None), None, None, imports or {}, "")
     walk.component(valid.component)
+    linking.tracing.done()
     return walk.instance
 
 
@@ -157,7 +165,7 @@ class _Walk:
     """One component being instantiated: the run-time value of each index, by sort."""
 
     def __init__(
-        self, linking: Linking, types: TypeScope, outer: _Walk | None, args: Mapping[str, object] | None,
+        self, linking: Linking, types: TypeScope | ReplayedScope, outer: _Walk | None, args: Mapping[str, object] | None,
         host: Mapping[str, object], name: str,
     ) -> None:  # fmt: skip
         self.linking = linking
@@ -252,7 +260,7 @@ class _Walk:
         nested = cast(NestedComponent, self.spaces[Sort.COMPONENT][item.component])
         home = cast(_Walk, nested.home)
         args = {name: self.value(given) for name, given in item.args}
-        inner = _Walk(self.linking, TypeScope("component", home.types, self.linking.modules.syntax), home, args, self.host, "")
+        inner = _Walk(self.linking, self.linking.tracing.scope(home.types), home, args, self.host, "")
         inner.component(nested.component)
         self.spaces[Sort.INSTANCE].append(inner.instance)
         self.linking.bind("", self.types.spaces[Sort.INSTANCE][-1], inner.instance)

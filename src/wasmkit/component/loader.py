@@ -20,6 +20,7 @@ from .abi import GivenClasses
 from .bindings import Instance, runtime_instance
 from .instantiate import Linking, ModuleCache, instantiate
 from .reader import read_component
+from .type_trace import TypeTrace
 from .validate import ValidComponent, validate_component
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Component:
         self.name = name
         self.data = data
         self._modules = ModuleCache()
+        self._types = TypeTrace()  # recorded by the first instantiation, replayed by the others
         self.valid: ValidComponent = validate_component(read_component(data), core_modules=self._modules.syntax)
 
     def instantiate(
@@ -66,7 +68,7 @@ class Component:
         store = store or Store()
         if classes is not None and not isinstance(classes, GivenClasses):
             raise TypeError(f"classes= takes a wasmkit.component.abi.GivenClasses, not {type(classes).__name__}")
-        linking = Linking(store, self._modules, classes)
+        linking = Linking(store, self._modules, classes, self._types)
         given: Mapping[str, object] = {name: runtime_instance(value) for name, value in (imports or {}).items()}
         host = None
         if wasi is not None:
