@@ -53,7 +53,8 @@ class Field(enum.IntEnum):
     FUNCTIONS = 22  # address of the module's function slots: each defined function's address, 0 until loaded
     PROFILE = 23  # address of the store's shadow stack (profiled code only; see `Variant` and engine.shadow_stack)
     PROFILE_TAG = 24  # this instance's number on that stack, shifted to the top 32 bits of an entry
-    COUNT = 25
+    IMPORTS = 25  # address of (entry address, context address) per imported function, or (0, 0): see `lower.c_call`
+    COUNT = 26
 
 
 class Variant(enum.IntFlag):
@@ -143,6 +144,7 @@ class Helper(enum.IntEnum):
     MEMORY_WAIT64 = 14  # the same (checked already: aligned, shared, in bounds)
     MEMORY_NOTIFY = 15  # memory, address, count -> how many woke (checked already)
     LOAD_FUNCTION = 16  # function index: load its piece, which fills its slot
+    IMPORT_FAILED = 17  # imported function index, its entry's status -> the caller's status (see `lower.c_call`)
 
 
 class ExceptionOp(enum.IntEnum):

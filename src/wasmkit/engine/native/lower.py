@@ -661,9 +661,7 @@ class _Lowering:
         callee_type = self.valid.func_types[index]
         args = self.pop_operands(len(callee_type.params))
         if index < self.valid.imported_func_count:
-            results = self.through_cells(callee_type, args, lambda cells: self.call_helper(
-                Field.HOST_CALL, self.m.host_call_type, [ir.Constant(I32, index), cells]))
-            self.stack.extend(results)
+            self.stack.extend(self.through_cells(callee_type, args, lambda cells: self.call_import(index, cells)))
             return
         # "notail": recursion must stay recursion (its stack check is what stops a runaway).
         result = self.builder.call(
@@ -671,6 +669,39 @@ class _Lowering:
         self.reload_memory_size()
         self.check_trap()
         self.push_results(result, callee_type)
+
+    def call_import(self, index: int, cells: Operand) -> Operand:
+        """Call imported function `index` with its arguments in `cells`; its status. An import
+        that is another instance's native function (of numbers only) is called at its entry,
+        with that instance's context, once the binding has put both in the instance's import
+        slots (see `module._Binding.link_import`); any other, and that one until then, through
+        the runtime (`HOST_CALL`). A direct call that fails hands the callee's trap or exception
+        to the runtime (`Helper.IMPORT_FAILED`), which makes it this instance's."""
+        builder = self.builder
+        self.need_cells(2)  # a failure's index and status
+        status = self.alloca(I32, "import_status")
+        slot = builder.gep(self.load_field(Field.IMPORTS, PTR), [ir.Constant(I64, 16 * index)], source_etype=I8)
+        entry = builder.load(slot, typ=PTR)
+        direct, through_runtime, failed, done = (self.fn.append_basic_block() for _ in range(4))
+        builder.cbranch(builder.icmp_unsigned("!=", builder.ptrtoint(entry, I64), ir.Constant(I64, 0)), direct, through_runtime)
+        builder.position_at_end(direct)
+        callee_ctx = builder.load(builder.gep(slot, [ir.Constant(I64, 8)], source_etype=I8), typ=PTR)
+        limit = builder.gep(callee_ctx, [ir.Constant(I64, 8 * Field.STACK_LIMIT)], source_etype=I8)
+        builder.store(self.load_field(Field.STACK_LIMIT), limit)  # the thread's limit (see `stack`)
+        entered = builder.call(_Callee(entry, self.m.entry_type), [callee_ctx, cells])
+        self.reload_memory_size()
+        builder.store(entered, status)
+        builder.cbranch(builder.icmp_unsigned("==", entered, ir.Constant(I32, 0)), done, failed)
+        builder.position_at_end(failed)
+        self.store_cell(0, ir.Constant(I32, index))
+        self.store_cell(1, entered)
+        builder.store(self.call_helper(Field.HELPER, self.m.helper_type, [ir.Constant(I32, Helper.IMPORT_FAILED), cells]), status)
+        builder.branch(done)
+        builder.position_at_end(through_runtime)
+        builder.store(self.call_helper(Field.HOST_CALL, self.m.host_call_type, [ir.Constant(I32, index), cells]), status)
+        builder.branch(done)
+        builder.position_at_end(done)
+        return builder.load(status, typ=I32)
 
     def callee(self, index: int) -> "Function | _Callee":
         """Defined function `index` as a call's target: its LLVM function when the piece being
@@ -1648,6 +1679,7 @@ class _ModuleLowering:
         self.convention = "tailcc" if valid.tail_calls else ""
         self.global_access_type = ir.FunctionType(I32, [PTR, I32, I32, PTR])
         self.helper_type = ir.FunctionType(I32, [PTR, I32, PTR])
+        self.entry_type = ir.FunctionType(I32, [PTR, PTR])  # an entry's: (context, cells) -> status
         self.exception_helper_type = ir.FunctionType(I64, [PTR, I32, I64])
         self.gc_type = ir.FunctionType(I32, [PTR, I32, I32, I32, PTR])
         self.run: range | None = None  # the piece's functions; None: the whole module

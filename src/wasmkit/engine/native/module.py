@@ -53,6 +53,7 @@ __all__ = ["NativeCompiledModule", "artifact_of"]
 
 # The value types held as bit patterns (besides v128); every other one is a reference's handle.
 _NUMBERS = frozenset({ValType.I32, ValType.I64, ValType.F32, ValType.F64})
+_IN_CELLS = _NUMBERS | {ValType.V128}  # the values a cell holds the same for every binding
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 
 
@@ -132,10 +133,14 @@ class NativeCompiledModule:
         """The entry of defined function `index` (one Python can call: see `entered`)."""
         found = self._entries.get(index)
         if found is None:
-            self.load_function(index)
-            address = self.pieces.engine.get_function_address(f"entry{index}")
+            address = self.entry_address(index)
             found = self._entries[index] = faults.guarded_call(address) if self.guarded else _ENTRY(address)
         return found
+
+    def entry_address(self, index: int) -> int:
+        """The address of defined function `index`'s entry, its piece loaded first."""
+        self.load_function(index)
+        return cast(int, self.pieces.engine.get_function_address(f"entry{index}"))
 
     def direct_target(self, index: int) -> tuple[int, int]:
         """What a table's mirror holds for defined function `index`: its address (0 until
@@ -233,6 +238,15 @@ class _Binding:
             (func.for_caller(instance), func.type, _cell_count(func.type))
             for func in instance.funcs[: valid.imported_func_count]
         ]
+        # Imports native code may call at their entries (see `link_import`): what each is, until
+        # its first call through the runtime links it, and the bindings of those linked.
+        self.import_slots = word_array(2 * max(len(self.imported), 1))()
+        self.context[Field.IMPORTS] = ctypes.addressof(self.import_slots)
+        self.linkable = {
+            i: found for i, (fn, func_type, _) in enumerate(self.imported)
+            if (found := _native_callee(fn, func_type, instance.store, compiled.guarded)) is not None
+        }
+        self.linked: dict[int, _Binding] = {}
         _register(self)
         for which, address in _CALLBACK_ADDRESSES.items():
             self.context[which] = address
@@ -478,8 +492,29 @@ class _Binding:
             return self._fail(err)
 
     def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
+        if self.linkable and index in self.linkable:
+            self.link_import(index)
         fn, func_type, cell_count = self.imported[index]
         return self._call_through(fn, func_type, cells_at(cells_address, cell_count))
+
+    def link_import(self, index: int) -> None:
+        """Let native code call imported function `index`, another instance's native function,
+        at its entry with that instance's context (see `lower.call_import`): from now on its
+        calls cross no Python (a component's modules, libpython calling libc, made 1,900
+        calls a request through it)."""
+        callee, function = self.linkable.pop(index)
+        self.import_slots[2 * index] = callee.compiled.entry_address(function)
+        self.import_slots[2 * index + 1] = callee.address
+        self.linked[index] = callee
+
+    def _import_failed(self, index: int, status: int) -> int:
+        """A linked import's entry returned `status`: its trap, held exception or wasm
+        exception, taken from its binding, made this instance's (as a call through the
+        runtime makes it)."""
+        failure = self.linked[index].take_trap(status)
+        if isinstance(failure, WasmException):
+            return receive(self, failure)
+        return self._fail(failure)
 
     def _call_indirect(self, _ctx: int, table: int, element: int, type_index: int, cells_address: int) -> int:
         try:
@@ -569,6 +604,8 @@ class _Binding:
                 words[0] = instance.mems[cells[0]].sync.notify(cells[1], cells[2])
             elif which == Helper.LOAD_FUNCTION:
                 self.compiled.load_function(cells[0])
+            elif which == Helper.IMPORT_FAILED:
+                return self._import_failed(cells[0], cells[1])
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
@@ -589,6 +626,22 @@ class _Binding:
             return 0
         except BaseException as err:  # noqa: BLE001 - it is re-raised by the entry
             return self._fail(err)
+
+
+def _native_callee(fn: Callable[..., object], func_type: FuncType, store: object, guarded: bool) -> "tuple[_Binding, int] | None":
+    """The binding and function index of `fn` if native code of an instance in `store`
+    (`guarded`: its code leaves bounds to guard regions) may call it at its entry: a
+    native function (`_Binding.function`) of an instance in the same store, taking and
+    giving numbers only (a reference's handle means something to one binding only), and
+    whose faults, if it leaves bounds to guard regions, reach a guarded entry."""
+    if not (isinstance(fn, functools.partial) and getattr(fn.func, "__func__", None) is _Binding.call):
+        return None
+    callee = cast(_Binding, fn.func.__self__)  # type: ignore[attr-defined]
+    if callee.instance.store is not store or (callee.compiled.guarded and not guarded):
+        return None
+    if not all(vt in _IN_CELLS for vt in (*func_type.params, *func_type.results)):
+        return None
+    return callee, cast(int, fn.args[0])
 
 
 class _Window(enum.Enum):
