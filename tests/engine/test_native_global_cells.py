@@ -81,3 +81,22 @@ def test_a_host_global_shared_by_two_native_instances() -> None:
     assert repr(sp) == "<Global mut i32 = 66>"
     with pytest.raises(wasmkit.WasmError):
         wasmkit.Global(GlobalType(ValType.I32), 0).value = 1  # an immutable one stays so
+
+
+class Counted(wasmkit.Global):
+    """A user's subclass of Global, with attributes of its own (a __dict__)."""
+
+    def __init__(self, value: int) -> None:
+        super().__init__(GlobalType(ValType.I32, True), value)
+        self.label = "sp"
+
+
+def test_a_users_subclass_of_global_keeps_its_class_and_attributes() -> None:
+    sp = Counted(64)
+    v = wasmkit.Global(GlobalType(ValType.V128, True), 0)
+    f = wasmkit.Global(GlobalType(ValType.F64, True), 0.0)
+    user = wasmkit.Instance(wasmkit.Module(USER), {"owner": {"sp": sp, "f": f, "v": v}}, store=wasmkit.Store("native"))
+    assert user.exports.pop(2) == 66 and sp.value == 66
+    assert isinstance(sp, Counted) and sp.label == "sp" and type(sp).__name__ == "Counted"
+    sp.value = 1
+    assert user.exports.pop(1) == 2

@@ -10,8 +10,9 @@ A global of a number type (i32, i64, f32, f64, v128) bound into native code now 
 value in a cell of its own (a `CELL_BYTES` buffer, its bits as `layout` says), and the
 binding's global cell for it holds that cell's address: native code loads the address, then
 the value (see `lower`), as cheaply as a global of its own. The `Global` object stays what the
-other instances, the host and the Python engine hold: it becomes a `CellGlobal`, whose
-`internal` reads and writes the cell, so each of them sees every change at once. A reference
+other instances, the host and the Python engine hold: it becomes a `CellGlobal` (or a
+subclass of its own class, for a user's subclass of `Global`), whose `internal` reads and
+writes the cell, so each of them sees every change at once. A reference
 global cannot live there (a reference's handle means something to one binding only) and is
 still reached through Python.
 """
@@ -19,7 +20,7 @@ still reached through Python.
 from __future__ import annotations
 
 import ctypes
-from typing import Any
+from typing import Any, cast
 
 from ...bits import MASK32, MASK64
 from ...runtime.global_ import Global
@@ -39,23 +40,42 @@ def in_cell(vt: ValueType) -> bool:
     return vt in _IN_CELL
 
 
-class CellGlobal(Global):
-    """A `Global` whose value is in a native cell (see the module's docstring). It adds no
-    slot, so an existing `Global` can become one in place (`cell_address`)."""
+class _InCell:
+    """What makes a global's value live in its cell: placed before the global's own class, so
+    that its `internal` is found first. It adds no slot, so that an existing global can take
+    a class with it in place (`cell_address`), whatever its class's layout."""
 
     __slots__ = ()
 
     @property
     def internal(self) -> object:
         cell = _INTERNAL.__get__(self)
-        vt = self.type.valtype
+        vt = cast(Global, self).type.valtype
         if vt is ValType.V128:
             return cell[0] | (cell[1] << 64)
         return from_bits(vt, cell[0] & MASK32 if vt in _NARROW else cell[0])
 
     @internal.setter
     def internal(self, value: object) -> None:
-        _store(_INTERNAL.__get__(self), self.type.valtype, value)
+        _store(_INTERNAL.__get__(self), cast(Global, self).type.valtype, value)
+
+
+class CellGlobal(_InCell, Global):
+    """A `Global` whose value is in a native cell (see the module's docstring)."""
+
+    __slots__ = ()
+
+
+_CLASSES: dict[type, type] = {Global: CellGlobal}  # each global class's, made once
+
+
+def _in_cell_class(cls: type) -> type:
+    """The class a global of class `cls` takes when its value moves into a cell: CellGlobal,
+    or for a subclass of `Global` (a user's), a subclass of it made once."""
+    found = _CLASSES.get(cls)
+    if found is None:
+        found = _CLASSES[cls] = type(cls.__name__, (_InCell, cls), {"__slots__": (), "__module__": cls.__module__})
+    return found
 
 
 def _store(cell: Any, vt: ValueType, value: object) -> None:
@@ -65,12 +85,12 @@ def _store(cell: Any, vt: ValueType, value: object) -> None:
 
 
 def cell_address(glob: Global) -> int:
-    """The address of the cell holding `glob`'s value, which becomes a `CellGlobal` the
-    first time (its value moved into a new cell, which it keeps alive)."""
-    if not isinstance(glob, CellGlobal):
+    """The address of the cell holding `glob`'s value, which takes a class with `_InCell`
+    the first time (its value moved into a new cell, which it keeps alive)."""
+    if not isinstance(glob, _InCell):
         value = glob.internal
         cell = cell_words(1)
         _store(cell, glob.type.valtype, value)
         _INTERNAL.__set__(glob, cell)
-        glob.__class__ = CellGlobal
+        glob.__class__ = _in_cell_class(type(glob))
     return ctypes.addressof(_INTERNAL.__get__(glob))
