@@ -144,20 +144,25 @@ def test_fuel_runs_out_in_the_callee() -> None:
 
 
 def test_imports_of_another_store_or_of_references_are_not_linked() -> None:
-    callee = wasmkit.Instance(
-        wasmkit.Module('(module (func (export "id") (param funcref) (result funcref) (local.get 0))'
-                       ' (func (export "one") (result i32) (i32.const 1)))'),
-        store=wasmkit.Store("native"),
+    callee_source = (
+        '(module (func (export "id") (param funcref) (result funcref) (local.get 0))'
+        ' (func (export "one") (result i32) (i32.const 1)))'
     )
-    caller = wasmkit.Instance(
-        wasmkit.Module('(module (import "c" "id" (func (param funcref) (result funcref)))'
-                       ' (import "c" "one" (func $one (result i32)))'
-                       ' (func (export "one") (result i32) (call $one)))'),
-        {"c": callee.exports},
-        store=wasmkit.Store("native"),
+    caller_source = (
+        '(module (import "c" "id" (func $id (param funcref) (result funcref)))'
+        ' (import "c" "one" (func $one (result i32)))'
+        ' (func (export "one") (result i32) (call $one))'
+        ' (func (export "null") (result i32) (ref.is_null (call $id (ref.null func)))))'
     )
-    assert caller.exports.one() == 1
-    assert caller.native.linkable == {} and caller.native.linked == {}
+    store = wasmkit.Store("native")
+    callee = wasmkit.Instance(wasmkit.Module(callee_source), store=store)
+    here = wasmkit.Instance(wasmkit.Module(caller_source), {"c": callee.exports}, store=store)
+    elsewhere = wasmkit.Instance(wasmkit.Module(caller_source), {"c": callee.exports}, store=wasmkit.Store("native"))
+    for _ in range(2):
+        assert here.exports.one() == 1 and here.exports.null() == 1
+        assert elsewhere.exports.one() == 1 and elsewhere.exports.null() == 1
+    assert list(here.native.linked) == [1]  # `one`, not `id` (its references are handles of one binding)
+    assert elsewhere.native.linked == {}  # another store's
 
 
 RUNAWAY = """

@@ -71,13 +71,18 @@ def takes_caller(fn: Callable[..., Any]) -> bool:
     return bool(params) and hints.get(params[0].name) is Caller
 
 
-class _FoundWhenAsked(typing.Generic[_T]):
-    """An attribute kept in the slot `slot` that may hold, instead of its value, a function
-    that finds it: called on the first read, its answer is kept (for what costs time to find
-    for every function of a large module, and is seldom asked)."""
+_ASK_MODULE: Any = object()  # what `_name` and `_leaf` of a module's function hold until first read
 
-    def __init__(self, slot: str) -> None:
+
+class _FoundWhenAsked(typing.Generic[_T]):
+    """An attribute kept in the slot `slot` that, for a function of a module (`Func.of_module`),
+    is found on the first read by asking the module (its method `finder`, given the
+    function's index), and kept: for what costs time to find for every function of a large
+    module, and is seldom asked."""
+
+    def __init__(self, slot: str, finder: str) -> None:
         self.slot = slot
+        self.finder = finder
 
     @typing.overload
     def __get__(self, obj: None, owner: type) -> "_FoundWhenAsked[_T]": ...
@@ -88,8 +93,8 @@ class _FoundWhenAsked(typing.Generic[_T]):
         if obj is None:
             return self
         value = getattr(obj, self.slot)
-        if callable(value):
-            value = value()
+        if value is _ASK_MODULE:
+            value = getattr(obj._module, self.finder)(obj._index)  # type: ignore[attr-defined]
             setattr(obj, self.slot, value)
         return cast(_T, value)
 
@@ -105,7 +110,10 @@ class Func(FuncReference):
     (`for_caller`), so that the caller is known at no cost to other calls.
     """
 
-    __slots__ = ("type", "type_id", "type_ids", "fn", "tail", "_name", "store", "_leaf", "_with_caller", "__weakref__")
+    __slots__ = (
+        "type", "type_id", "type_ids", "fn", "tail", "_name", "store", "_leaf", "_with_caller", "_module", "_index",
+        "__weakref__",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -125,28 +133,30 @@ class Func(FuncReference):
         # For a wasm function that makes tail calls, the engine's body that returns a tail call
         # request rather than making it (see engine.python.tail); None for any other function.
         self.tail: Callable[..., Any] | None = None
-        self._name: str | Callable[[], str] = name  # see `name`
+        self._name: str = name  # see `name`
         self.store: Any = None  # the store of the instance a wasm function belongs to
-        self._leaf: bool | Callable[[], bool] = False  # see `leaf`
+        self._leaf = False  # see `leaf`
         self._with_caller = with_caller
+        self._module: Any = None  # a wasm function's module and index in it (see `of_module`)
+        self._index = 0
 
     # Whether a call cannot nest other calls (a host function, or a wasm function whose body
     # calls nothing): Python then calls it on its own thread (`call_inline`). For a wasm
     # function it is found when first asked, since looking through every body as an instance
     # is made costs seconds on a large module.
-    leaf = _FoundWhenAsked[bool]("_leaf")
+    leaf = _FoundWhenAsked[bool]("_leaf", "calls_nothing")
     # What traps and tracebacks call the function: for a wasm function, its name in the
     # module's name section, found when first asked (reading that section costs a tenth of a
     # second on a large module).
-    name = _FoundWhenAsked[str]("_name")
+    name = _FoundWhenAsked[str]("_name", "function_name")
 
-    def find_leaf_with(self, find: Callable[[], bool]) -> None:
-        """Have `leaf` be what `find()` says, asked once, when `leaf` is first wanted."""
-        self._leaf = find
-
-    def find_name_with(self, find: Callable[[], str]) -> None:
-        """Have `name` be what `find()` says, asked once, when `name` is first wanted."""
-        self._name = find
+    def of_module(self, module: Any, index: int) -> None:
+        """Have `name` and `leaf` be what `module` (a `runtime.Module`) says of its function
+        `index`, each asked once, when first wanted (an instance of a component's module
+        makes a thousand Funcs: a finder object for each was six more objects apiece)."""
+        self._module = module
+        self._index = index
+        self._name = self._leaf = _ASK_MODULE
 
     @classmethod
     def host(

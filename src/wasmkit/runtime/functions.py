@@ -9,7 +9,6 @@ the same object. Engines say how a defined function runs through `bind`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -95,10 +94,9 @@ class FunctionSpace(Sequence[Func]):
         func = Func(module.valid.func_types[index], fn, known_type_id=module.func_type_ids[index])
         if self._tail_of is not None:
             func.tail = self._tail_of(index)
-        func.find_name_with(functools.partial(module.function_name, index))
+        func.of_module(module, index)
         func.type_ids = module.type_ids
         func.store = self._store
-        func.find_leaf_with(functools.partial(module.calls_nothing, index))
         self._funcs[index] = func
         self._defined[func] = index
         return func

@@ -231,21 +231,13 @@ class _Binding:
             self.exceptions.bind(self.context)
         else:
             self.exceptions = _NO_TAGS
-        # Imported functions as this instance calls them (host functions that want the
-        # caller get this instance), with their types and the cells a call passes through:
-        # what a call from native code needs, found once (WASI programs make thousands).
-        self.imported = [
-            (func.for_caller(instance), func.type, _cell_count(func.type))
-            for func in instance.funcs[: valid.imported_func_count]
-        ]
-        # Imports native code may call at their entries (see `link_import`): what each is, until
-        # its first call through the runtime links it, and the bindings of those linked.
-        self.import_slots = word_array(2 * max(len(self.imported), 1))()
+        # Imported functions as this instance calls them, each found at its first call (see
+        # `_first_call`), and the slots where native code finds those it calls at their
+        # entries (see `link_import`), with the bindings they belong to.
+        imported = valid.imported_func_count
+        self.imported: list[tuple[Callable[..., object], FuncType, int] | None] = [None] * imported
+        self.import_slots = word_array(2 * max(imported, 1))()
         self.context[Field.IMPORTS] = ctypes.addressof(self.import_slots)
-        self.linkable = {
-            i: found for i, (fn, func_type, _) in enumerate(self.imported)
-            if (found := _native_callee(fn, func_type, instance.store, compiled.guarded)) is not None
-        }
         self.linked: dict[int, _Binding] = {}
         _register(self)
         for which, address in _CALLBACK_ADDRESSES.items():
@@ -492,17 +484,27 @@ class _Binding:
             return self._fail(err)
 
     def _host_call(self, _ctx: int, index: int, cells_address: int) -> int:
-        if self.linkable and index in self.linkable:
-            self.link_import(index)
-        fn, func_type, cell_count = self.imported[index]
+        fn, func_type, cell_count = self.imported[index] or self._first_call(index)
         return self._call_through(fn, func_type, cells_at(cells_address, cell_count))
 
-    def link_import(self, index: int) -> None:
-        """Let native code call imported function `index`, another instance's native function,
+    def _first_call(self, index: int) -> tuple[Callable[..., object], FuncType, int]:
+        """Imported function `index` as this instance calls it (a host function that wants
+        the caller gets this instance), with its type and the cells a call passes through,
+        kept for the next calls; linked first if native code may call it at its entry. Found
+        at the first call rather than for all at instantiation: a component's module imports
+        hundreds of functions, and a request calls a few of them."""
+        func = self.instance.funcs[index]
+        found = self.imported[index] = (func.for_caller(self.instance), func.type, _cell_count(func.type))
+        callee = _native_callee(found[0], func.type, self.instance.store, self.compiled.guarded)
+        if callee is not None:
+            self.link_import(index, *callee)
+        return found
+
+    def link_import(self, index: int, callee: _Binding, function: int) -> None:
+        """Let native code call imported function `index`, function `function` of `callee`,
         at its entry with that instance's context (see `lower.call_import`): from now on its
         calls cross no Python (a component's modules, libpython calling libc, made 1,900
         calls a request through it)."""
-        callee, function = self.linkable.pop(index)
         self.import_slots[2 * index] = callee.compiled.entry_address(function)
         self.import_slots[2 * index + 1] = callee.address
         self.linked[index] = callee
