@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import gc
+import weakref
 
 import pytest
 
 from tests.component.abi_support import Guest, val
+from wasmkit.component.abi import classes
 from wasmkit.component.abi import CanonicalAbi, Err, FlatReader, Ok, Some, VariantCase, pascal_case, snake_case, upper_case
 from wasmkit.component.syntax import Prim
 from wasmkit.component.types import Func
@@ -73,9 +75,14 @@ def test_classes_are_made_once_per_type_and_name() -> None:
     assert CanonicalAbi({POINT: "other"}).codec(POINT).cls is not a  # type: ignore[attr-defined]
 
 
-def test_unused_classes_are_forgotten() -> None:
+def test_unused_classes_are_forgotten_once_others_were_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classes, "KEEP", 2)
     fresh = val("record", (("only-here", Prim.U8),))
-    ref = __import__("weakref").ref(CanonicalAbi().codec(fresh).cls)  # type: ignore[attr-defined]
+    ref = weakref.ref(CanonicalAbi().codec(fresh).cls)  # type: ignore[attr-defined]
+    gc.collect()
+    assert ref() is not None  # held: one of the last KEEP asked for (an instance per request asks again)
+    for n in range(2):
+        CanonicalAbi().codec(val("record", ((f"other-{n}", Prim.U8),)))
     gc.collect()
     assert ref() is None
 

@@ -5,6 +5,9 @@ subclass per variant (with a dataclass per case), an `enum.Enum` per enum and an
 Classes are made once per type and name and shared by everyone who asks while one is alive
 (a weak cache), so that values of one type lifted anywhere compare equal and `isinstance`
 holds. Types are structural: two records with the same fields and the same name are one class.
+The `KEEP` classes asked for last are also held, so that a class outlives the instance that
+asked for it: `wasmkit serve` makes an instance per request, and a componentize-py wasi:http
+component's asked for 169 classes each time (made with `exec`, and cyclic garbage after).
 
 Names: a field becomes snake_case (`first-name` -> `first_name`, a Python keyword gets a
 trailing `_`: `from_`), a type or case PascalCase (`http-error` -> `HttpError`, `none` ->
@@ -22,6 +25,7 @@ from collections.abc import Mapping
 import keyword
 import threading
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 from ..types import VType
@@ -31,6 +35,8 @@ __all__ = ["GivenClasses", "snake_case", "pascal_case", "upper_case", "record_cl
 
 _MODULE = __name__
 _cache: weakref.WeakValueDictionary[tuple[str, VType, str], type] = weakref.WeakValueDictionary()
+KEEP = 1024
+_kept: OrderedDict[tuple[str, VType, str], type] = OrderedDict()  # the last KEEP asked for, held
 _lock = threading.Lock()
 _ENUM: Any = enum.Enum  # the functional API, which type checkers want a literal name for
 _FLAG: Any = enum.Flag
@@ -83,6 +89,10 @@ def _cached(kind: str, vt: VType, name: str, make: Any) -> Any:
         if found is None:
             found = make()
             _cache[key] = found
+        _kept[key] = found
+        _kept.move_to_end(key)
+        while len(_kept) > KEEP:
+            _kept.popitem(last=False)
         return found
 
 
