@@ -1,7 +1,8 @@
 """The memory image (runtime.image): a module's active data segments laid out once and copied
 into each instance's memory give the same bytes as writing them one by one, the same trap for
 a segment out of bounds, and leave the segment-by-segment path to what needs it (offsets from
-imported globals, imported memories)."""
+imported globals, imported memories); a large run mapped copy-on-write (runtime.shared_pages)
+is each instance's own, and a mapping refused leaves it to copy."""
 
 from __future__ import annotations
 
@@ -94,3 +95,59 @@ def test_an_image_is_built_once_per_module() -> None:
     assert module.data_image is module.data_image
     first, second = wasmkit.Instance(module), wasmkit.Instance(module)
     assert read(first.memory, 16, 8) == read(second.memory, 16, 8) == EXPECTED[16]
+
+
+def large_module() -> wasmkit.Module:
+    """A module whose image has a run past shared_pages.MIN_BYTES (mapped copy-on-write where
+    the system allows it), beginning and ending inside system pages, and a small one."""
+    pattern = bytes(range(1, 256)) * 2100  # 535,500 bytes, no zero among them
+    escaped = "".join(f"\\{b:02x}" for b in pattern)
+    return wasmkit.Module(
+        f'(module (memory (export "memory") 16) (data (i32.const 70001) "{escaped}") (data (i32.const 8) "small")'
+        ' (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))'
+        ' (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0))))'
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_run_is_each_instances_own(engine: str) -> None:
+    module = large_module()
+    image = module.data_image
+    assert image is not None and 0 in image.shared
+    pattern = bytes(range(1, 256)) * 2100
+    first, second = (wasmkit.Instance(module, store=wasmkit.Store(engine)) for _ in range(2))
+    for inst in (first, second):
+        memory = inst.exports.memory
+        assert read(memory, 70001, len(pattern)) == pattern and read(memory, 8, 5) == b"small"
+        assert read(memory, 65536, 70001 - 65536) == bytes(70001 - 65536)  # the page's bytes before the run
+        end = 70001 + len(pattern)
+        assert read(memory, end, 8192) == bytes(8192)  # and after it
+    first.exports.poke(70001, 0)
+    first.exports.poke(70001 + 300_000, 7)
+    memory = first.exports.memory
+    memory.view[70002] = 9  # the host's write, beside wasm's
+    assert [first.exports.peek(a) for a in (70001, 70002, 370001)] == [0, 9, 7]
+    assert [second.exports.peek(a) for a in (70001, 70002, 370001)] == [pattern[0], pattern[1], pattern[300_000]]
+    third = wasmkit.Instance(module, store=wasmkit.Store(engine))  # a later instance: the image as built
+    assert read(third.exports.memory, 70001, len(pattern)) == pattern
+    if hasattr(__import__("os"), "memfd_create"):
+        assert image.shared[0]._blocks  # mapped, not copied (where the system has memfd_create)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "memfd_create"), reason="runs are mapped only where memfd_create is")
+def test_a_mapping_the_system_refuses_leaves_the_runs_to_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmkit.runtime import shared_pages
+
+    real = shared_pages._map
+    calls: list[int] = []
+
+    def refuse_the_file(address: int, length: int, flags: int, fd: int, offset: int) -> int | None:
+        calls.append(fd)
+        return None if fd >= 0 else real(address, length, flags, fd, offset)  # zero pages back: allowed
+
+    monkeypatch.setattr(shared_pages, "_map", refuse_the_file)
+    inst = wasmkit.Instance(large_module(), store=wasmkit.Store("python"))
+    assert calls and calls[-1] == -1  # the file refused, zero pages put back
+    pattern = bytes(range(1, 256)) * 2100
+    assert read(inst.exports.memory, 70001, len(pattern)) == pattern
+    assert read(inst.exports.memory, 65536, 70001 - 65536) == bytes(70001 - 65536)

@@ -7,7 +7,8 @@ each time. When every active segment's offset is a constant, and each memory it 
 one the instance defines itself (fresh, so zero wherever no segment writes), the result is
 the same bytes every time: the segments are laid out once into a few runs of bytes (segments
 close together joined, the gap between them zero, later ones over earlier ones as in order),
-and an instance whose memories hold the whole image writes the runs, one copy each.
+and an instance whose memories hold the whole image writes the runs, one copy each (a large
+run mapped copy-on-write instead, where the system allows it: see `shared_pages`).
 Otherwise (an offset read from a global, an imported memory, an image larger than the memory,
 which must trap where the segments would) the instance writes the segments one by one.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from ..syntax.module import DataSegment, SegmentMode
 from .const_eval import constant_offset
 from .memory import Memory
+from .shared_pages import MIN_BYTES, SharedPages
 
 __all__ = ["MemoryImage", "build_image"]
 
@@ -35,6 +37,7 @@ class MemoryImage:
     runs: dict[int, tuple[tuple[int, bytes], ...]]
     ends: dict[int, int]
     remaining: tuple[bytes, ...]
+    shared: dict[int, SharedPages]  # per memory with a large run: its runs, mapped rather than copied
 
     def fits(self, mems: Sequence[Memory], imported: int) -> bool:
         """Whether the image can stand for the segments: every memory it writes is defined
@@ -42,10 +45,14 @@ class MemoryImage:
         return all(index >= imported and end <= mems[index].size for index, end in self.ends.items())
 
     def apply(self, mems: Sequence[Memory]) -> None:
-        """Write the image (after `fits`)."""
+        """Write the image into the instance's fresh memories (after `fits`): large runs
+        mapped copy-on-write where the system allows it (`shared_pages`), others copied."""
         for index, runs in self.runs.items():
-            view = mems[index].view
-            for start, data in runs:
+            memory = mems[index]
+            pages = self.shared.get(index)
+            to_copy = runs if pages is None else pages.map_into(memory.address)
+            view = memory.view
+            for start, data in to_copy:
                 view[start : start + len(data)] = data
 
 
@@ -62,7 +69,8 @@ def build_image(datas: Sequence[DataSegment]) -> MemoryImage | None:
     runs = {index: _runs(segments) for index, segments in placed.items()}
     ends = {index: max(offset + len(data) for offset, data in segments) for index, segments in placed.items()}
     remaining = tuple(b"" if seg.mode is SegmentMode.ACTIVE else seg.init for seg in datas)
-    return MemoryImage(runs, ends, remaining)
+    shared = {index: SharedPages(found) for index, found in runs.items() if any(len(data) >= MIN_BYTES for _, data in found)}
+    return MemoryImage(runs, ends, remaining, shared)
 
 
 def _runs(segments: list[tuple[int, bytes]]) -> tuple[tuple[int, bytes], ...]:
