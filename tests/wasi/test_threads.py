@@ -129,7 +129,9 @@ def test_a_spawn_storm_stops_at_the_limit_with_minus_one(engine: str) -> None:
     assert exports.storm(100) == 5
     assert threads.running == 5
     deadline = time.monotonic() + 60
-    while exports.started() < 5:
+    # Each thread counts itself started, then waits: released in between, it would not
+    # wait at all (and not be among those woken), so release only once all five wait.
+    while exports.started() < 5 or memory.sync.waiting(4) < 5:
         assert time.monotonic() < deadline
         time.sleep(0.001)
     assert exports.release() == 5  # each waiting thread woken
