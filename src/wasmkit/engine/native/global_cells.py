@@ -36,7 +36,9 @@ _INTERNAL: Any = Global.__dict__["internal"]  # the slot `Global.internal` is ke
 
 
 def in_cell(vt: ValueType) -> bool:
-    """Whether a shared global of type `vt` is kept in a cell native code reaches in place."""
+    """Whether a value of type `vt` is the same bits in every binding's cells (a number, not
+    a reference's handle): a shared global of it is kept in a cell native code reaches in
+    place, and a function of such values may be called native to native (`module`)."""
     return vt in _IN_CELL
 
 

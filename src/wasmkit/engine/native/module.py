@@ -53,7 +53,6 @@ __all__ = ["NativeCompiledModule", "artifact_of"]
 
 # The value types held as bit patterns (besides v128); every other one is a reference's handle.
 _NUMBERS = frozenset({ValType.I32, ValType.I64, ValType.F32, ValType.F64})
-_IN_CELLS = _NUMBERS | {ValType.V128}  # the values a cell holds the same for every binding
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 
 
@@ -641,7 +640,7 @@ def _native_callee(fn: Callable[..., object], func_type: FuncType, store: object
     callee = cast(_Binding, fn.func.__self__)  # type: ignore[attr-defined]
     if callee.instance.store is not store or (callee.compiled.guarded and not guarded):
         return None
-    if not all(vt in _IN_CELLS for vt in (*func_type.params, *func_type.results)):
+    if not all(in_cell(vt) for vt in (*func_type.params, *func_type.results)):
         return None
     return callee, cast(int, fn.args[0])
 
