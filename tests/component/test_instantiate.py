@@ -30,10 +30,15 @@ def _wasm_tools(*args: str, stdin: bytes | None = None) -> bytes:
     return subprocess.run([tool("wasm-tools"), *args], input=stdin, capture_output=True, check=True).stdout
 
 
-@pytest.fixture(scope="module")
-def shapes() -> Component:
+def shapes_component() -> Component:
+    """A new `Component` of the shapes world (component embed + component new)."""
     core = _wasm_tools("component", "embed", str(HERE / "shapes.wit"), str(HERE / "shapes.wat"))
     return Component(_wasm_tools("component", "new", "-", stdin=core), "shapes")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Component:
+    return shapes_component()
 
 
 @pytest.fixture(scope="module")

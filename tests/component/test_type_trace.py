@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 
 import wasmkit
-from tests.component.test_instantiate import _host, _wasm_tools, HERE
+from tests.component.test_instantiate import HERE, _host, _wasm_tools, shapes_component
 from wasmkit.component.loader import Component
 from wasmkit.component.type_trace import ReplayedScope, Tracing, TypeTrace
 from wasmkit.errors import LinkError
-
-
-def shapes() -> Component:
-    core = _wasm_tools("component", "embed", str(HERE / "shapes.wit"), str(HERE / "shapes.wat"))
-    return Component(_wasm_tools("component", "new", "-", stdin=core), "shapes")
 
 
 def trace_of(component: Component) -> TypeTrace:
@@ -26,7 +21,7 @@ def trace_of(component: Component) -> TypeTrace:
 
 @pytest.mark.parametrize("engine", ["python", "native"])
 def test_later_instances_replay_the_first_ones_types(engine: str) -> None:
-    component = shapes()
+    component = shapes_component()
     assert trace_of(component).scopes is None
     first: Any = wasmkit.load(component, imports=_host([]), engine=engine).exports.geometry
     recorded = trace_of(component).scopes
@@ -47,7 +42,7 @@ def test_later_instances_replay_the_first_ones_types(engine: str) -> None:
 
 
 def test_an_instantiation_that_fails_records_nothing() -> None:
-    component = shapes()
+    component = shapes_component()
     with pytest.raises(LinkError):
         component.instantiate({})  # its host imports are missing
     assert trace_of(component).scopes is None
